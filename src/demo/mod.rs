@@ -1,0 +1,64 @@
+//! `masa demo`: a fresh embedded database with a realistic partnership and one sign-in per role.
+
+use crate::kernel::audit::Actor;
+use crate::kernel::auth::{self, NewUser};
+use crate::kernel::db::Db;
+use crate::kernel::Role;
+use crate::partnership;
+
+/// Every demo account uses this password (it passes the password policy).
+pub const DEMO_PASSWORD: &str = "orbit kettle marmalade";
+
+pub struct DemoLogin {
+    pub email: &'static str,
+    pub name: &'static str,
+    pub role: Role,
+    /// The organisation the account acts for, by name in the demo data.
+    pub organisation: Option<&'static str>,
+}
+
+pub const DEMO_LOGINS: [DemoLogin; 9] = [
+    DemoLogin { email: "admin@masa.example", name: "Partnership Business Manager", role: Role::BusinessUnitAdmin, organisation: None },
+    DemoLogin { email: "police.data@masa.example", name: "Police Performance Analyst", role: Role::PartnerDataLead, organisation: Some("Cheshire Constabulary") },
+    DemoLogin { email: "icb.data@masa.example", name: "ICB Designated Nurse (data)", role: Role::PartnerDataLead, organisation: Some("NHS Cheshire and Merseyside Integrated Care Board") },
+    DemoLogin { email: "school.dsl@masa.example", name: "Designated Safeguarding Lead", role: Role::AuditRespondent, organisation: Some("Halton Schools and Colleges") },
+    DemoLogin { email: "chair@masa.example", name: "Quality and Impact Group Chair", role: Role::GroupChair, organisation: Some("Halton Borough Council") },
+    DemoLogin { email: "member@masa.example", name: "Sub-group Member", role: Role::GroupMember, organisation: Some("Halton Borough Council") },
+    DemoLogin { email: "reviewer@masa.example", name: "Learning Review Lead", role: Role::Reviewer, organisation: None },
+    DemoLogin { email: "scrutineer@masa.example", name: "Independent Scrutineer", role: Role::IndependentScrutineer, organisation: None },
+    DemoLogin { email: "practitioner@masa.example", name: "Social Worker", role: Role::Practitioner, organisation: Some("Halton Borough Council") },
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Partnership(#[from] partnership::demo::DemoError),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error("demo login {0} names an organisation that the demo data does not have")]
+    UnknownOrganisation(&'static str),
+}
+
+/// Loads the whole demo into an empty, migrated database, in one transaction.
+pub async fn load(db: &Db) -> Result<(), DemoError> {
+    let actor = Actor::system("demo loader");
+    let mut tx = db.begin_write().await?;
+    let loaded = partnership::demo::load(&mut tx, &actor).await?;
+    for login in &DEMO_LOGINS {
+        let organisation_id = match login.organisation {
+            Some(name) => Some(*loaded.organisations.get(name).ok_or(DemoError::UnknownOrganisation(login.email))?),
+            None => None,
+        };
+        auth::insert_user(&mut tx, &NewUser {
+            email: login.email,
+            display_name: login.name,
+            password: DEMO_PASSWORD,
+            organisation_id,
+            roles: &[login.role],
+            must_change_password: false,
+        })
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

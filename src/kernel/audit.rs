@@ -1,0 +1,255 @@
+//! The audit trail: who changed what, when, with the values before and after. Written in the
+//! same transaction as the change it records; append-only (the database refuses updates and
+//! deletes by trigger on both backends).
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::auth::CurrentUser;
+use super::db::{Db, Transaction, now_text};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    Create,
+    Update,
+    Archive,
+    Restore,
+    Delete,
+    SignIn,
+    SignOut,
+    PasswordChange,
+    PasswordReset,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 9] = [
+        AuditAction::Create,
+        AuditAction::Update,
+        AuditAction::Archive,
+        AuditAction::Restore,
+        AuditAction::Delete,
+        AuditAction::SignIn,
+        AuditAction::SignOut,
+        AuditAction::PasswordChange,
+        AuditAction::PasswordReset,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            AuditAction::Create => "create",
+            AuditAction::Update => "update",
+            AuditAction::Archive => "archive",
+            AuditAction::Restore => "restore",
+            AuditAction::Delete => "delete",
+            AuditAction::SignIn => "sign_in",
+            AuditAction::SignOut => "sign_out",
+            AuditAction::PasswordChange => "password_change",
+            AuditAction::PasswordReset => "password_reset",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AuditAction::Create => "Created",
+            AuditAction::Update => "Updated",
+            AuditAction::Archive => "Archived",
+            AuditAction::Restore => "Restored",
+            AuditAction::Delete => "Deleted",
+            AuditAction::SignIn => "Signed in",
+            AuditAction::SignOut => "Signed out",
+            AuditAction::PasswordChange => "Changed password",
+            AuditAction::PasswordReset => "Reset password",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|action| action.code() == code)
+    }
+}
+
+/// Who did it: a signed-in user, or the system (migrations, demo loading, CLI).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub label: String,
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    pub fn user(user: &CurrentUser, request_id: Option<String>) -> Actor {
+        Actor {
+            user_id: Some(user.id),
+            label: user.email.clone(),
+            request_id,
+        }
+    }
+
+    pub fn system(label: &str) -> Actor {
+        Actor {
+            user_id: None,
+            label: label.to_owned(),
+            request_id: None,
+        }
+    }
+}
+
+pub struct AuditEntry<'a> {
+    pub action: AuditAction,
+    pub entity_type: &'a str,
+    pub entity_id: Option<i64>,
+    pub summary: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+pub async fn record(tx: &mut Transaction, actor: &Actor, entry: AuditEntry<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_events (occurred_at, actor_user_id, actor, action, entity_type, entity_id, \
+         summary, before_values, after_values, request_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(now_text())
+    .bind(actor.user_id)
+    .bind(&actor.label)
+    .bind(entry.action.code())
+    .bind(entry.entity_type)
+    .bind(entry.entity_id)
+    .bind(entry.summary)
+    .bind(entry.before.map(|value| value.to_string()))
+    .bind(entry.after.map(|value| value.to_string()))
+    .bind(actor.request_id.as_deref())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Serialises a record for the trail. Records are plain data, so this cannot fail in practice;
+/// if it did, the trail still gets an entry, with the error in place of the values.
+pub fn snapshot<T: Serialize>(record: &T) -> serde_json::Value {
+    serde_json::to_value(record).unwrap_or_else(|error| serde_json::json!({ "unserialisable": error.to_string() }))
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub occurred_at: String,
+    pub actor_user_id: Option<i64>,
+    pub actor: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: Option<i64>,
+    pub summary: String,
+    pub before_values: Option<String>,
+    pub after_values: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl AuditEvent {
+    pub fn action_label(&self) -> &'static str {
+        AuditAction::from_code(&self.action).map_or("Other", AuditAction::label)
+    }
+
+    /// The fields that changed, as (field, before, after), for the detail page.
+    pub fn changes(&self) -> Vec<(String, String, String)> {
+        let parse = |text: &Option<String>| -> serde_json::Map<String, serde_json::Value> {
+            text.as_deref()
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
+                .and_then(|value| value.as_object().cloned())
+                .unwrap_or_default()
+        };
+        let before = parse(&self.before_values);
+        let after = parse(&self.after_values);
+        let mut fields: Vec<&String> = before.keys().chain(after.keys()).collect();
+        fields.sort();
+        fields.dedup();
+        let show = |value: Option<&serde_json::Value>| match value {
+            None | Some(serde_json::Value::Null) => String::new(),
+            Some(serde_json::Value::String(text)) => text.clone(),
+            Some(other) => other.to_string(),
+        };
+        fields
+            .into_iter()
+            .filter(|field| before.get(*field) != after.get(*field) || self.before_values.is_none())
+            .map(|field| (field.clone(), show(before.get(field)), show(after.get(field))))
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub entity_type: Option<String>,
+    pub entity_id: Option<i64>,
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    /// Inclusive dates, `YYYY-MM-DD`.
+    pub from: Option<time::Date>,
+    pub to: Option<time::Date>,
+}
+
+fn event_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEvent, sqlx::Error> {
+    Ok(AuditEvent {
+        id: row.try_get("id")?,
+        occurred_at: row.try_get("occurred_at")?,
+        actor_user_id: row.try_get("actor_user_id")?,
+        actor: row.try_get("actor")?,
+        action: row.try_get("action")?,
+        entity_type: row.try_get("entity_type")?,
+        entity_id: row.try_get("entity_id")?,
+        summary: row.try_get("summary")?,
+        before_values: row.try_get("before_values")?,
+        after_values: row.try_get("after_values")?,
+        request_id: row.try_get("request_id")?,
+    })
+}
+
+/// Newest first. `limit` bounds the page; export passes a large bound.
+pub async fn search(db: &Db, filter: &AuditFilter, limit: i64, offset: i64) -> Result<(Vec<AuditEvent>, i64), sqlx::Error> {
+    // Every filter is always bound; an empty one matches all, so the SQL text is fixed.
+    let from = filter.from.map(|date| format!("{date}T00:00:00Z")).unwrap_or_default();
+    let to = filter.to.map(|date| format!("{date}T23:59:59Z")).unwrap_or_else(|| "9999".into());
+    let actor = filter.actor.as_deref().map(|a| format!("%{}%", a.to_lowercase())).unwrap_or_else(|| "%".into());
+    let condition = "($1 = '' OR entity_type = $1) AND ($2 = -1 OR entity_id = $2) AND ($3 = '' OR action = $3) \
+         AND lower(actor) LIKE $4 AND occurred_at >= $5 AND occurred_at <= $6";
+    let entity_type = filter.entity_type.clone().unwrap_or_default();
+    let entity_id = filter.entity_id.unwrap_or(-1);
+    let action = filter.action.clone().unwrap_or_default();
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM audit_events WHERE {condition}")))
+        .bind(&entity_type)
+        .bind(entity_id)
+        .bind(&action)
+        .bind(&actor)
+        .bind(&from)
+        .bind(&to)
+        .fetch_one(&db.pool)
+        .await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT * FROM audit_events WHERE {condition} ORDER BY id DESC LIMIT $7 OFFSET $8"
+    )))
+    .bind(&entity_type)
+    .bind(entity_id)
+    .bind(&action)
+    .bind(&actor)
+    .bind(&from)
+    .bind(&to)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&db.pool)
+    .await?;
+    let events = rows.iter().map(event_from_row).collect::<Result<Vec<_>, _>>()?;
+    Ok((events, total))
+}
+
+pub async fn find(db: &Db, id: i64) -> Result<Option<AuditEvent>, sqlx::Error> {
+    let row = sqlx::query("SELECT * FROM audit_events WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(event_from_row).transpose()
+}
+
+pub async fn entity_types(db: &Db) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT DISTINCT entity_type FROM audit_events ORDER BY entity_type")
+        .fetch_all(&db.pool)
+        .await
+}

@@ -1,0 +1,455 @@
+//! Accounts, passwords, sessions and sign-in throttling. The kernel owns the `users`,
+//! `sessions` and `sign_in_failures` tables; the accounts module builds pages on these functions.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use hmac::{Hmac, KeyInit, Mac};
+use serde::Serialize;
+use sha2::Sha256;
+use sqlx::Row;
+
+use super::db::{Db, now_text, timestamp_text};
+use super::roles::{Permission, Role};
+
+pub const MIN_PASSWORD_LENGTH: usize = 12;
+pub const MAX_PASSWORD_LENGTH: usize = 256;
+/// Failed sign-ins allowed for one e-mail address within the window before it is locked.
+pub const SIGN_IN_ATTEMPTS_ALLOWED: i64 = 5;
+pub const SIGN_IN_WINDOW_MINUTES: i64 = 15;
+
+/// A signed-in person, as every handler sees them.
+#[derive(Debug, Clone, Serialize)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub organisation_id: Option<i64>,
+    pub roles: Vec<Role>,
+    pub must_change_password: bool,
+}
+
+impl CurrentUser {
+    pub fn can(&self, permission: Permission) -> bool {
+        permission.granted_to_any(&self.roles)
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.has_role(Role::BusinessUnitAdmin)
+    }
+}
+
+/// A browser session: anonymous (for the sign-in form's CSRF token) or signed in.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token_hash: String,
+    pub csrf_token: String,
+    pub user: Option<CurrentUser>,
+    pub flash: Option<String>,
+}
+
+// ---- passwords ----
+
+pub fn hash_password(password: &str) -> Result<String, String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|hash| hash.to_string())
+        .map_err(|error| format!("could not hash password: {error}"))
+}
+
+pub fn verify_password(password: &str, stored_hash: &str) -> bool {
+    match PasswordHash::new(stored_hash) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A hash of nothing anyone knows, checked when the e-mail is unknown so that the time taken
+/// does not reveal which addresses have accounts.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password(&hex::encode(rand::random::<[u8; 16]>())).unwrap_or_default())
+}
+
+/// NCSC guidance: length over complexity, no composition rules, and a deny-list of the
+/// passwords attackers try first.
+pub fn check_password_policy(password: &str, email: &str) -> Result<(), String> {
+    let length = password.chars().count();
+    if length < MIN_PASSWORD_LENGTH {
+        return Err(format!(
+            "Password must be {MIN_PASSWORD_LENGTH} characters or more. Three random words make a strong, memorable password"
+        ));
+    }
+    if length > MAX_PASSWORD_LENGTH {
+        return Err(format!(
+            "Password must be {MAX_PASSWORD_LENGTH} characters or fewer"
+        ));
+    }
+    let lowered = password.to_lowercase();
+    let squeezed: String = lowered.chars().filter(|c| !c.is_whitespace()).collect();
+    let base: &str = squeezed.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation());
+    let common = include_str!("common_passwords.txt");
+    if common
+        .lines()
+        .any(|line| line == squeezed || (base.len() >= 4 && line == base))
+    {
+        return Err("Password is too common. Choose one that is harder to guess, such as three random words".into());
+    }
+    let first = squeezed.chars().next();
+    if squeezed.chars().all(|c| Some(c) == first) {
+        return Err("Password must not be one character repeated".into());
+    }
+    let local_part = email.split('@').next().unwrap_or("").to_lowercase();
+    if local_part.len() >= 4 && squeezed.contains(&local_part) {
+        return Err("Password must not contain your e-mail address".into());
+    }
+    Ok(())
+}
+
+// ---- tokens ----
+
+pub fn new_token() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
+/// Sessions are stored by a keyed hash of the cookie, so a copy of the database cannot be
+/// used to sign in.
+pub fn token_hash(secret: &[u8], token: &str) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
+        return String::new();
+    };
+    mac.update(token.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+// ---- users ----
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password: &'a str,
+    pub organisation_id: Option<i64>,
+    pub roles: &'a [Role],
+    pub must_change_password: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UserRecord {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub organisation_id: Option<i64>,
+    pub roles: Vec<Role>,
+    pub must_change_password: bool,
+    pub created_at: String,
+    pub archived_at: Option<String>,
+}
+
+const USER_COLUMNS: &str = "id, email, display_name, organisation_id, roles, must_change_password, created_at, archived_at";
+
+fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, sqlx::Error> {
+    Ok(UserRecord {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        organisation_id: row.try_get("organisation_id")?,
+        roles: Role::parse_list(&row.try_get::<String, _>("roles")?),
+        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
+        created_at: row.try_get("created_at")?,
+        archived_at: row.try_get("archived_at")?,
+    })
+}
+
+impl UserRecord {
+    pub fn current_user(&self) -> CurrentUser {
+        CurrentUser {
+            id: self.id,
+            email: self.email.clone(),
+            display_name: self.display_name.clone(),
+            organisation_id: self.organisation_id,
+            roles: self.roles.clone(),
+            must_change_password: self.must_change_password,
+        }
+    }
+}
+
+/// Inserts a user inside the caller's transaction (so the audit entry lands with it).
+pub async fn insert_user(
+    tx: &mut super::db::Transaction,
+    new_user: &NewUser<'_>,
+) -> Result<i64, sqlx::Error> {
+    let hash = hash_password(new_user.password).map_err(sqlx::Error::Protocol)?;
+    let now = now_text();
+    sqlx::query_scalar(
+        "INSERT INTO users (email, display_name, password_hash, organisation_id, roles, \
+         must_change_password, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+         RETURNING id",
+    )
+    .bind(new_user.email.trim())
+    .bind(new_user.display_name.trim())
+    .bind(hash)
+    .bind(new_user.organisation_id)
+    .bind(Role::format_list(new_user.roles))
+    .bind(i64::from(new_user.must_change_password))
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub async fn find_user_by_id(db: &Db, id: i64) -> Result<Option<UserRecord>, sqlx::Error> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+pub async fn list_users(db: &Db) -> Result<Vec<UserRecord>, sqlx::Error> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY lower(display_name), id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(user_from_row).collect()
+}
+
+pub async fn email_in_use(db: &Db, email: &str) -> Result<bool, sqlx::Error> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE lower(email) = lower($1)")
+        .bind(email.trim())
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(count > 0)
+}
+
+pub async fn set_password(
+    tx: &mut super::db::Transaction,
+    user_id: i64,
+    password: &str,
+    must_change_password: bool,
+) -> Result<(), sqlx::Error> {
+    let hash = hash_password(password).map_err(sqlx::Error::Protocol)?;
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(hash)
+    .bind(i64::from(must_change_password))
+    .bind(now_text())
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
+    // A new password ends every other session of that account.
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn archive_user(tx: &mut super::db::Transaction, user_id: i64) -> Result<(), sqlx::Error> {
+    let now = now_text();
+    sqlx::query("UPDATE users SET archived_at = $1, updated_at = $1 WHERE id = $2 AND archived_at IS NULL")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub enum SignInOutcome {
+    SignedIn(UserRecord),
+    WrongDetails,
+    Locked { minutes: i64 },
+}
+
+/// Checks an e-mail and password, counting failures per address. After
+/// `SIGN_IN_ATTEMPTS_ALLOWED` failures in the window the address is locked for the window,
+/// whatever password is given, and the lock is the same for known and unknown addresses.
+pub async fn attempt_sign_in(db: &Db, email: &str, password: &str) -> Result<SignInOutcome, sqlx::Error> {
+    let email = email.trim().to_lowercase();
+    let window_start = timestamp_text(
+        time::OffsetDateTime::now_utc() - time::Duration::minutes(SIGN_IN_WINDOW_MINUTES),
+    );
+    let recent_failures: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sign_in_failures WHERE email = $1 AND failed_at > $2",
+    )
+    .bind(&email)
+    .bind(&window_start)
+    .fetch_one(&db.pool)
+    .await?;
+    if recent_failures >= SIGN_IN_ATTEMPTS_ALLOWED {
+        return Ok(SignInOutcome::Locked {
+            minutes: SIGN_IN_WINDOW_MINUTES,
+        });
+    }
+    let row = sqlx::query(
+        "SELECT id, password_hash FROM users WHERE lower(email) = $1 AND archived_at IS NULL",
+    )
+    .bind(&email)
+    .fetch_optional(&db.pool)
+    .await?;
+    let (user_id, stored_hash) = match &row {
+        Some(row) => (Some(row.try_get::<i64, _>("id")?), row.try_get::<String, _>("password_hash")?),
+        None => (None, decoy_hash().to_owned()),
+    };
+    let password = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored_hash))
+        .await
+        .unwrap_or(false);
+    match (user_id, matches) {
+        (Some(user_id), true) => {
+            sqlx::query("DELETE FROM sign_in_failures WHERE email = $1")
+                .bind(&email)
+                .execute(&db.pool)
+                .await?;
+            match find_user_by_id(db, user_id).await? {
+                Some(user) => Ok(SignInOutcome::SignedIn(user)),
+                None => Ok(SignInOutcome::WrongDetails),
+            }
+        }
+        _ => {
+            sqlx::query("INSERT INTO sign_in_failures (email, failed_at) VALUES ($1, $2)")
+                .bind(&email)
+                .bind(now_text())
+                .execute(&db.pool)
+                .await?;
+            Ok(SignInOutcome::WrongDetails)
+        }
+    }
+}
+
+// ---- sessions ----
+
+/// Starts a session and returns the cookie token (only its hash is stored).
+pub async fn start_session(
+    db: &Db,
+    secret: &[u8],
+    user_id: Option<i64>,
+    hours: i64,
+) -> Result<String, sqlx::Error> {
+    let token = new_token();
+    let now = time::OffsetDateTime::now_utc();
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token_hash(secret, &token))
+    .bind(user_id)
+    .bind(new_token())
+    .bind(timestamp_text(now))
+    .bind(timestamp_text(now + time::Duration::hours(hours)))
+    .execute(&db.pool)
+    .await?;
+    Ok(token)
+}
+
+pub async fn end_session(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn load_session(db: &Db, secret: &[u8], token: &str) -> Result<Option<Session>, sqlx::Error> {
+    let hash = token_hash(secret, token);
+    let row = sqlx::query(
+        "SELECT s.csrf_token, s.user_id, s.expires_at, s.flash, u.email, u.display_name, \
+         u.organisation_id, u.roles, u.must_change_password, u.archived_at \
+         FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+    )
+    .bind(&hash)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let expires_at: String = row.try_get("expires_at")?;
+    if expires_at <= now_text() {
+        end_session(db, &hash).await?;
+        return Ok(None);
+    }
+    let user_id: Option<i64> = row.try_get("user_id")?;
+    let user = match user_id {
+        Some(id) => {
+            let archived_at: Option<String> = row.try_get("archived_at")?;
+            if archived_at.is_some() {
+                end_session(db, &hash).await?;
+                return Ok(None);
+            }
+            Some(CurrentUser {
+                id,
+                email: row.try_get("email")?,
+                display_name: row.try_get("display_name")?,
+                organisation_id: row.try_get("organisation_id")?,
+                roles: Role::parse_list(&row.try_get::<String, _>("roles")?),
+                must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
+            })
+        }
+        None => None,
+    };
+    Ok(Some(Session {
+        token_hash: hash,
+        csrf_token: row.try_get("csrf_token")?,
+        user,
+        flash: row.try_get("flash")?,
+    }))
+}
+
+/// A one-time message shown on the next page (GOV.UK notification banner).
+pub async fn set_flash(db: &Db, token_hash: &str, message: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET flash = $1 WHERE token_hash = $2")
+        .bind(message)
+        .bind(token_hash)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn clear_flash(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET flash = NULL WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_prefers_length_and_refuses_common_passwords() {
+        assert!(check_password_policy("short", "a@b.example").is_err());
+        assert!(check_password_policy("Password1234!", "a@b.example").is_err());
+        assert!(check_password_policy("safeguarding2026", "a@b.example").is_err());
+        assert!(check_password_policy("aaaaaaaaaaaaaaa", "a@b.example").is_err());
+        assert!(check_password_policy("xjordansmithx-blue", "jordansmith@b.example").is_err());
+        // No composition rules: three random lower-case words are fine.
+        assert!(check_password_policy("kettle orbit marmalade", "a@b.example").is_ok());
+        assert!(check_password_policy(&"a1".repeat(200), "a@b.example").is_err());
+    }
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let hash = hash_password("kettle orbit marmalade").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("kettle orbit marmalade", &hash));
+        assert!(!verify_password("kettle orbit marmalad", &hash));
+        assert!(!verify_password("anything", "not a hash"));
+    }
+
+    #[test]
+    fn token_hashes_depend_on_the_secret() {
+        let token = new_token();
+        assert_eq!(token.len(), 64);
+        assert_ne!(token_hash(b"one secret", &token), token_hash(b"two secret", &token));
+        assert_eq!(token_hash(b"one secret", &token), token_hash(b"one secret", &token));
+    }
+}

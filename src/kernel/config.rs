@@ -1,0 +1,198 @@
+//! Every setting has a default, may be set in a TOML file, and is overridden by the environment.
+//! The one place settings are read and documented (see README "Configuration").
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address the web server listens on. `MASA_BIND`, default `127.0.0.1:8080`.
+    pub bind: String,
+    /// `sqlite://…` or `postgres://…`. `MASA_DATABASE_URL`, default `sqlite://<data_dir>/masa.db`.
+    pub database_url: String,
+    /// Key for hashing session tokens. `MASA_SECRET_KEY`; if unset, one is generated and kept in
+    /// `<data_dir>/secret.key` so that sessions survive a restart.
+    pub secret_key: Vec<u8>,
+    /// Where the embedded database and the generated secret live. `MASA_DATA_DIR`, default `./data`.
+    pub data_dir: PathBuf,
+    /// Send cookies with the `Secure` flag. `MASA_COOKIE_SECURE`, default `true`
+    /// (browsers treat http://localhost as secure, so this holds for the demo too).
+    pub cookie_secure: bool,
+    /// Hours a signed-in session lasts without use. `MASA_SESSION_HOURS`, default 8.
+    pub session_hours: i64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    bind: Option<String>,
+    database_url: Option<String>,
+    secret_key: Option<String>,
+    data_dir: Option<PathBuf>,
+    cookie_secure: Option<bool>,
+    session_hours: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("configuration file {path} is not valid: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("setting {name} is not valid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error("cannot keep the secret key in {path}: {source}")]
+    Secret {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl Config {
+    /// Reads the optional file, then the environment (`MASA_*`), then fills in defaults.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        Self::load_from(file, |name| std::env::var(name).ok())
+    }
+
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let from_file = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                    path: path.to_owned(),
+                    source,
+                })?
+            }
+            None => ConfigFile::default(),
+        };
+        let data_dir = env("MASA_DATA_DIR")
+            .map(PathBuf::from)
+            .or(from_file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("data"));
+        let bind = env("MASA_BIND")
+            .or(from_file.bind)
+            .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let database_url = env("MASA_DATABASE_URL")
+            .or(from_file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}/masa.db", data_dir.display()));
+        let cookie_secure = match env("MASA_COOKIE_SECURE") {
+            Some(value) => parse_bool("MASA_COOKIE_SECURE", &value)?,
+            None => from_file.cookie_secure.unwrap_or(true),
+        };
+        let session_hours = match env("MASA_SESSION_HOURS") {
+            Some(value) => value.parse().map_err(|_| ConfigError::Invalid {
+                name: "MASA_SESSION_HOURS",
+                reason: format!("{value:?} is not a whole number of hours"),
+            })?,
+            None => from_file.session_hours.unwrap_or(8),
+        };
+        if !(1..=24 * 30).contains(&session_hours) {
+            return Err(ConfigError::Invalid {
+                name: "MASA_SESSION_HOURS",
+                reason: "must be between 1 and 720".into(),
+            });
+        }
+        let secret_key = match env("MASA_SECRET_KEY").or(from_file.secret_key) {
+            Some(secret) if secret.len() >= 32 => secret.into_bytes(),
+            Some(_) => {
+                return Err(ConfigError::Invalid {
+                    name: "MASA_SECRET_KEY",
+                    reason: "must be at least 32 characters".into(),
+                });
+            }
+            None => kept_secret(&data_dir)?,
+        };
+        Ok(Config {
+            bind,
+            database_url,
+            secret_key,
+            data_dir,
+            cookie_secure,
+            session_hours,
+        })
+    }
+}
+
+fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Invalid {
+            name,
+            reason: format!("{value:?} is not true or false"),
+        }),
+    }
+}
+
+/// A generated secret kept in the data directory, so sessions survive restarts.
+fn kept_secret(data_dir: &Path) -> Result<Vec<u8>, ConfigError> {
+    let path = data_dir.join("secret.key");
+    let fail = |source| ConfigError::Secret {
+        path: path.clone(),
+        source,
+    };
+    if let Ok(existing) = std::fs::read_to_string(&path)
+        && existing.trim().len() >= 32
+    {
+        return Ok(existing.trim().as_bytes().to_vec());
+    }
+    std::fs::create_dir_all(data_dir).map_err(fail)?;
+    let secret = hex::encode(rand::random::<[u8; 32]>());
+    std::fs::write(&path, &secret).map_err(fail)?;
+    Ok(secret.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_file_and_defaults_fill_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("masa.toml");
+        std::fs::write(&file, "bind = \"0.0.0.0:9000\"\nsession_hours = 4\n").unwrap();
+        let data_dir = dir.path().display().to_string();
+        let config = Config::load_from(Some(&file), |name| match name {
+            "MASA_DATA_DIR" => Some(data_dir.clone()),
+            "MASA_SESSION_HOURS" => Some("2".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(config.bind, "0.0.0.0:9000");
+        assert_eq!(config.session_hours, 2);
+        assert!(config.database_url.ends_with("/masa.db"));
+        assert!(config.cookie_secure);
+        // The generated secret is kept and reused.
+        let again = Config::load_from(None, |name| {
+            (name == "MASA_DATA_DIR").then(|| data_dir.clone())
+        })
+        .unwrap();
+        assert_eq!(config.secret_key, again.secret_key);
+    }
+
+    #[test]
+    fn bad_settings_are_named() {
+        let error = Config::load_from(None, |name| {
+            (name == "MASA_COOKIE_SECURE").then(|| "perhaps".into())
+        })
+        .unwrap_err();
+        assert!(error.to_string().contains("MASA_COOKIE_SECURE"));
+        let error = Config::load_from(None, |name| {
+            (name == "MASA_SECRET_KEY").then(|| "short".into())
+        })
+        .unwrap_err();
+        assert!(error.to_string().contains("at least 32"));
+    }
+}

@@ -1,0 +1,89 @@
+//! The web layer's one error type, turned into a response in one place.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::layout::{Chrome, render_error_page};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("page not found")]
+    NotFound,
+    #[error("you do not have permission to do this")]
+    Forbidden,
+    #[error("sign in required")]
+    SignInRequired { return_to: String },
+    #[error("the form was out of date or not from this service")]
+    CsrfRejected,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("template error: {0}")]
+    Template(#[from] askama::Error),
+    #[error("{0}")]
+    Internal(String),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+pub fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+pub fn forbidden() -> AppError {
+    AppError::Forbidden
+}
+
+pub fn bad_request(message: impl Into<String>) -> AppError {
+    AppError::BadRequest(message.into())
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, heading, detail) = match &self {
+            AppError::SignInRequired { return_to } => {
+                let target = format!(
+                    "/sign-in?return_to={}",
+                    super::text::url_encode(return_to)
+                );
+                return Redirect::to(&target).into_response();
+            }
+            AppError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Page not found",
+                "If you typed the web address, check it is correct. If you followed a link, the record may have been archived or may not be yours to see.".to_owned(),
+            ),
+            AppError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "You do not have permission to see or change this",
+                "Your role does not allow this. Ask the partnership business unit if you think you need access.".to_owned(),
+            ),
+            AppError::CsrfRejected => (
+                StatusCode::FORBIDDEN,
+                "Your form could not be accepted",
+                "The form had expired or did not come from this service. Go back, reload the page and try again. Nothing was changed.".to_owned(),
+            ),
+            AppError::BadRequest(message) => {
+                (StatusCode::BAD_REQUEST, "There is a problem", message.clone())
+            }
+            AppError::PayloadTooLarge(message) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "The file or form is too large",
+                message.clone(),
+            ),
+            AppError::Database(_) | AppError::Template(_) | AppError::Internal(_) => {
+                tracing::error!(error = %self, "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Sorry, there is a problem with the service",
+                    "Try again later. Nothing you entered has been half-saved: the change was either made in full or not at all.".to_owned(),
+                )
+            }
+        };
+        let body = render_error_page(&Chrome::bare(), heading, &detail);
+        (status, body).into_response()
+    }
+}

@@ -1,0 +1,154 @@
+//! The layers every request passes through: request id and logging, security headers,
+//! the session, and CSRF protection for every state-changing request.
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use subtle::ConstantTimeEq;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use super::AppState;
+use super::auth::{self, Session};
+use super::error::AppError;
+
+pub const SESSION_COOKIE: &str = "masa_session";
+/// Largest ordinary form accepted; uploads set their own limits.
+pub const FORM_LIMIT_BYTES: usize = 1024 * 1024;
+
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; \
+    frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+pub fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
+    let secure = if state.config.cookie_secure { "; Secure" } else { "" };
+    let max_age = state.config.session_hours * 3600;
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("masa_session=; Path=/"))
+}
+
+pub fn expired_session_cookie() -> HeaderValue {
+    HeaderValue::from_static("masa_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+fn cookie_token(request: &Request) -> Option<String> {
+    request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|value| value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+async fn load_session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let session = match cookie_token(&request) {
+        Some(token) => match auth::load_session(&state.db, &state.config.secret_key, &token).await {
+            Ok(session) => session,
+            Err(error) => return AppError::Database(error).into_response(),
+        },
+        None => None,
+    };
+    request.extensions_mut().insert(session);
+    next.run(request).await
+}
+
+/// Every POST must carry the session's CSRF token, in the form field `csrf_token` or the
+/// `X-CSRF-Token` header. Checked here, once, before any handler sees the request.
+async fn check_csrf(request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(request).await;
+    }
+    let expected = request
+        .extensions()
+        .get::<Option<Session>>()
+        .cloned()
+        .flatten()
+        .map(|session| session.csrf_token);
+    let Some(expected) = expected else {
+        return AppError::CsrfRejected.into_response();
+    };
+    let header_token = request
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    let (parts, body) = request.into_parts();
+    let (given, body) = if let Some(token) = header_token {
+        (Some(token), body)
+    } else if is_form {
+        let bytes = match to_bytes(body, FORM_LIMIT_BYTES).await {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                return AppError::PayloadTooLarge(format!(
+                    "Forms can be at most {} KB.",
+                    FORM_LIMIT_BYTES / 1024
+                ))
+                .into_response();
+            }
+        };
+        let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            .ok()
+            .and_then(|fields| fields.into_iter().find(|(name, _)| name == "csrf_token"))
+            .map(|(_, value)| value);
+        (token, Body::from(bytes))
+    } else {
+        (None, body)
+    };
+    match given {
+        Some(given) if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) => {
+            next.run(Request::from_parts(parts, body)).await
+        }
+        _ => {
+            tracing::warn!(path = %parts.uri.path(), "CSRF token missing or wrong");
+            AppError::CsrfRejected.into_response()
+        }
+    }
+}
+
+/// Wraps the application router in the kernel's layers.
+pub fn with_layers(router: Router<AppState>, state: AppState) -> Router {
+    let static_header = |name: &'static str, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(
+            header::HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        )
+    };
+    router
+        .layer(middleware::from_fn(check_csrf))
+        .layer(middleware::from_fn_with_state(state.clone(), load_session))
+        .layer(static_header("content-security-policy", CONTENT_SECURITY_POLICY))
+        .layer(static_header("x-content-type-options", "nosniff"))
+        .layer(static_header("x-frame-options", "DENY"))
+        .layer(static_header("referrer-policy", "same-origin"))
+        .layer(static_header("cross-origin-opener-policy", "same-origin"))
+        .layer(static_header("permissions-policy", "camera=(), microphone=(), geolocation=()"))
+        .layer(static_header("cache-control", "no-store"))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let request_id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %request_id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}

@@ -1,0 +1,139 @@
+//! The page frame every module renders into: service navigation by module, the signed-in
+//! person, the CSRF token for forms, and a one-time notification.
+
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::Html;
+
+use super::AppState;
+use super::audit::Actor;
+use super::auth::{self, CurrentUser, Session};
+use super::error::{AppError, AppResult};
+use super::roles::Permission;
+
+/// One entry of the service navigation, registered by a module.
+#[derive(Debug, Clone)]
+pub struct NavEntry {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub permission: Permission,
+}
+
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub current: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Chrome {
+    pub user_name: Option<String>,
+    pub nav: Vec<NavItem>,
+    pub csrf_token: String,
+    pub flash: Option<String>,
+}
+
+impl Chrome {
+    /// For error pages and pages before sign-in.
+    pub fn bare() -> Chrome {
+        Chrome::default()
+    }
+}
+
+/// What a handler knows about the request: the session (if any) and the request id.
+pub struct Ctx {
+    pub session: Option<Session>,
+    pub request_id: Option<String>,
+    pub path: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Ctx {
+            session: parts.extensions.get::<Option<Session>>().cloned().flatten(),
+            request_id: parts
+                .headers
+                .get("x-request-id")
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned),
+            path: parts.uri.path().to_owned(),
+        })
+    }
+}
+
+impl Ctx {
+    pub fn user(&self) -> AppResult<&CurrentUser> {
+        self.session
+            .as_ref()
+            .and_then(|session| session.user.as_ref())
+            .ok_or_else(|| AppError::SignInRequired {
+                return_to: self.path.clone(),
+            })
+    }
+
+    pub fn actor(&self) -> AppResult<Actor> {
+        Ok(Actor::user(self.user()?, self.request_id.clone()))
+    }
+
+    /// The frame for a page; shows and clears any one-time notification.
+    pub async fn chrome(&self, state: &AppState) -> AppResult<Chrome> {
+        let Some(session) = &self.session else {
+            return Ok(Chrome::bare());
+        };
+        if session.flash.is_some() {
+            auth::clear_flash(&state.db, &session.token_hash).await?;
+        }
+        let nav = match &session.user {
+            Some(user) => state
+                .navigation
+                .iter()
+                .filter(|entry| user.can(entry.permission))
+                .map(|entry| NavItem {
+                    label: entry.label,
+                    href: entry.href,
+                    current: if entry.href == "/" {
+                        self.path == "/"
+                    } else {
+                        self.path.starts_with(entry.href)
+                    },
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        Ok(Chrome {
+            user_name: session.user.as_ref().map(|user| user.display_name.clone()),
+            nav,
+            csrf_token: session.csrf_token.clone(),
+            flash: session.flash.clone(),
+        })
+    }
+
+    /// Leaves a one-time notification for the next page.
+    pub async fn flash(&self, state: &AppState, message: &str) -> AppResult<()> {
+        if let Some(session) = &self.session {
+            auth::set_flash(&state.db, &session.token_hash, message).await?;
+        }
+        Ok(())
+    }
+}
+
+pub fn render<T: Template>(page: &T) -> AppResult<Html<String>> {
+    Ok(Html(page.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "kernel/templates/error.html")]
+struct ErrorPage<'a> {
+    chrome: &'a Chrome,
+    heading: &'a str,
+    detail: &'a str,
+}
+
+pub fn render_error_page(chrome: &Chrome, heading: &str, detail: &str) -> Html<String> {
+    let page = ErrorPage { chrome, heading, detail };
+    Html(page.render().unwrap_or_else(|_| format!("<!DOCTYPE html><html lang=\"en\"><title>{heading}</title><h1>{heading}</h1></html>")))
+}

@@ -1,0 +1,41 @@
+//! The kernel: plumbing every module uses and none of them owns. It never imports a module.
+
+pub mod assets;
+pub mod audit;
+pub mod backup;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod layout;
+pub mod roles;
+pub mod routing;
+pub mod text;
+
+use std::sync::Arc;
+
+pub use error::{AppError, AppResult};
+pub use layout::{Chrome, Ctx, NavEntry, render};
+pub use roles::{Permission, Role};
+pub use routing::{Access, Routes};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: db::Db,
+    pub config: Arc<config::Config>,
+    /// Service navigation, registered by the modules in the order shown.
+    pub navigation: Arc<Vec<NavEntry>>,
+}
+
+/// Kernel routes: assets and the health check.
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/assets/{*path}", Access::Public, assets::serve)
+        .get("/healthz", Access::Public, healthz)
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, AppError> {
+    sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&state.db.pool).await?;
+    Ok("ok")
+}

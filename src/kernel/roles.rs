@@ -1,0 +1,146 @@
+//! Roles people hold and the permissions each route names. A route declares one permission;
+//! the router refuses everyone whose roles do not grant it, before the handler runs.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    BusinessUnitAdmin,
+    PartnerDataLead,
+    AuditRespondent,
+    GroupChair,
+    GroupMember,
+    Reviewer,
+    IndependentScrutineer,
+    Practitioner,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::BusinessUnitAdmin,
+        Role::PartnerDataLead,
+        Role::AuditRespondent,
+        Role::GroupChair,
+        Role::GroupMember,
+        Role::Reviewer,
+        Role::IndependentScrutineer,
+        Role::Practitioner,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::BusinessUnitAdmin => "business_unit_admin",
+            Role::PartnerDataLead => "partner_data_lead",
+            Role::AuditRespondent => "audit_respondent",
+            Role::GroupChair => "group_chair",
+            Role::GroupMember => "group_member",
+            Role::Reviewer => "reviewer",
+            Role::IndependentScrutineer => "independent_scrutineer",
+            Role::Practitioner => "practitioner",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::BusinessUnitAdmin => "Business unit admin",
+            Role::PartnerDataLead => "Partner data lead",
+            Role::AuditRespondent => "Audit respondent",
+            Role::GroupChair => "Group chair",
+            Role::GroupMember => "Group member",
+            Role::Reviewer => "Reviewer",
+            Role::IndependentScrutineer => "Independent scrutineer",
+            Role::Practitioner => "Practitioner",
+        }
+    }
+
+    /// Roles that act for one organisation and so need one.
+    pub fn is_organisation_scoped(self) -> bool {
+        matches!(self, Role::PartnerDataLead | Role::AuditRespondent)
+    }
+
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.code() == code)
+    }
+
+    /// Roles are stored as a comma-separated list of codes; unknown codes are ignored.
+    pub fn parse_list(text: &str) -> Vec<Role> {
+        text.split(',')
+            .filter_map(|code| Role::from_code(code.trim()))
+            .collect()
+    }
+
+    pub fn format_list(roles: &[Role]) -> String {
+        roles
+            .iter()
+            .map(|role| role.code())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// What a route needs. Named for the act, not the role, so a role's reach reads as a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Anyone signed in: home page, own account.
+    SignedIn,
+    /// Read the partnership's structure: organisations, people, groups, business plans.
+    ViewPartnership,
+    /// Create, edit and archive partnership records.
+    ManagePartnership,
+    /// Edit an organisation's own details; scoped to the user's organisation unless admin.
+    EditOwnOrganisation,
+    /// Read the audit trail.
+    ViewAuditTrail,
+    /// Create accounts and reset passwords.
+    ManageUsers,
+}
+
+impl Permission {
+    pub fn granted_to(self, role: Role) -> bool {
+        use Role::*;
+        match self {
+            Permission::SignedIn => true,
+            Permission::ViewPartnership => !matches!(role, Practitioner),
+            Permission::ManagePartnership | Permission::ManageUsers => role == BusinessUnitAdmin,
+            Permission::EditOwnOrganisation => matches!(role, BusinessUnitAdmin | PartnerDataLead),
+            Permission::ViewAuditTrail => matches!(role, BusinessUnitAdmin | IndependentScrutineer),
+        }
+    }
+
+    pub fn granted_to_any(self, roles: &[Role]) -> bool {
+        roles.iter().any(|role| self.granted_to(*role))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_codes_round_trip() {
+        let text = Role::format_list(&Role::ALL);
+        assert_eq!(Role::parse_list(&text), Role::ALL.to_vec());
+        assert_eq!(Role::parse_list("reviewer, nonsense"), vec![Role::Reviewer]);
+    }
+
+    #[test]
+    fn the_scrutineer_reads_but_does_not_manage() {
+        let scrutineer = [Role::IndependentScrutineer];
+        assert!(Permission::ViewPartnership.granted_to_any(&scrutineer));
+        assert!(Permission::ViewAuditTrail.granted_to_any(&scrutineer));
+        assert!(!Permission::ManagePartnership.granted_to_any(&scrutineer));
+        assert!(!Permission::EditOwnOrganisation.granted_to_any(&scrutineer));
+        assert!(!Permission::ManageUsers.granted_to_any(&scrutineer));
+    }
+
+    #[test]
+    fn only_the_business_unit_manages() {
+        for role in Role::ALL {
+            assert_eq!(
+                Permission::ManagePartnership.granted_to(role),
+                role == Role::BusinessUnitAdmin
+            );
+        }
+    }
+}

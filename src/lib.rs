@@ -1,0 +1,69 @@
+//! MASA: the platform that runs a multi-agency Safeguarding Children Partnership.
+//! Feature-first: one folder per module over a small kernel (see README "Code layout").
+
+pub mod accounts;
+pub mod audit_trail;
+pub mod demo;
+pub mod home;
+pub mod kernel;
+pub mod partnership;
+
+use std::sync::Arc;
+
+use kernel::{AppState, NavEntry, Permission, Routes, config::Config, db::Db};
+
+/// Every route of the application, with the permission each requires.
+pub fn routes() -> Routes {
+    kernel::routes()
+        .merge(home::routes())
+        .merge(accounts::routes())
+        .merge(partnership::routes())
+        .merge(audit_trail::routes())
+}
+
+/// The service navigation, in order; each entry shows only to those who may use it.
+pub fn navigation() -> Vec<NavEntry> {
+    vec![
+        NavEntry { label: "Home", href: "/", permission: Permission::SignedIn },
+        NavEntry { label: "Partnership", href: "/partnership", permission: Permission::ViewPartnership },
+        NavEntry { label: "Audit trail", href: "/audit-trail", permission: Permission::ViewAuditTrail },
+        NavEntry { label: "Users", href: "/users", permission: Permission::ManageUsers },
+    ]
+}
+
+pub fn state(db: Db, config: Config) -> AppState {
+    AppState { db, config: Arc::new(config), navigation: Arc::new(navigation()) }
+}
+
+/// The whole application as one axum router, with the kernel's layers.
+pub fn app(state: AppState) -> axum::Router {
+    kernel::http::with_layers(routes().into_router(), state)
+}
+
+/// Serves until Ctrl+C or SIGTERM, then finishes the requests in flight.
+pub async fn serve(state: AppState, bind: &str, on_listening: impl FnOnce(std::net::SocketAddr)) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    on_listening(listener.local_addr()?);
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,173 @@
+//! The `masa` command: serve, demo, migrate, user add, backup, restore.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use masa::kernel::audit::{self, Actor, AuditAction, AuditEntry};
+use masa::kernel::auth::{self, NewUser};
+use masa::kernel::backup;
+use masa::kernel::config::Config;
+use masa::kernel::db::Db;
+use masa::kernel::Role;
+
+#[derive(Parser)]
+#[command(name = "masa", version, about = "MASA: the platform for multi-agency safeguarding arrangements")]
+struct Cli {
+    /// A TOML configuration file (settings in the environment override it).
+    #[arg(long, global = true, env = "MASA_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web service (migrates the database first).
+    Serve,
+    /// Start afresh with demo data in an embedded database (data/demo.db) and serve it.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Write a consistent backup of the whole database to FILE, while the service runs.
+    Backup { file: PathBuf },
+    /// Load a backup FILE into an empty database (run `masa migrate` on it first, or let restore do it).
+    Restore { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. Its temporary password is printed; it must be changed at first sign-in.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// A role code, e.g. business_unit_admin (repeat for several).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// The id of the organisation the person acts for.
+        #[arg(long)]
+        organisation: Option<i64>,
+    },
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("MASA_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if std::env::var("MASA_LOG_FORMAT").as_deref() == Ok("text") {
+        builder.init();
+    } else {
+        builder.json().flatten_event(true).with_current_span(true).init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("masa: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn connect(config: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve => {
+            let db = connect(&config).await?;
+            let bind = config.bind.clone();
+            masa::serve(masa::state(db, config), &bind, |address| {
+                tracing::info!(%address, "MASA is listening");
+            })
+            .await?;
+        }
+        Command::Demo { bind } => {
+            let path = config.data_dir.join("demo.db");
+            for suffix in ["", "-wal", "-shm"] {
+                let file = PathBuf::from(format!("{}{suffix}", path.display()));
+                if file.exists() {
+                    std::fs::remove_file(&file)?;
+                }
+            }
+            config.database_url = format!("sqlite://{}", path.display());
+            let db = connect(&config).await?;
+            masa::demo::load(&db).await?;
+            masa::serve(masa::state(db, config), &bind, |address| {
+                println!("\nMASA demo is running at http://localhost:{}/", address.port());
+                println!("Every demo account's password is: {}\n", masa::demo::DEMO_PASSWORD);
+                for login in &masa::demo::DEMO_LOGINS {
+                    println!("  {:<28} {}", login.email, login.role.label());
+                }
+                println!("\nPress Ctrl+C to stop. The demo database is {}\n", path.display());
+            })
+            .await?;
+        }
+        Command::Migrate => {
+            connect(&config).await?;
+            println!("Database is up to date.");
+        }
+        Command::User { command: UserCommand::Add { email, name, roles, organisation } } => {
+            let roles = roles
+                .iter()
+                .map(|code| Role::from_code(code).ok_or_else(|| anyhow::anyhow!("unknown role {code:?}; use one of {}", Role::ALL.map(Role::code).join(", "))))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let db = connect(&config).await?;
+            if auth::email_in_use(&db, &email).await? {
+                anyhow::bail!("an account with the email address {email} already exists");
+            }
+            if let Some(id) = organisation
+                && masa::partnership::organisation_name(&db, id).await?.is_none()
+            {
+                anyhow::bail!("there is no organisation with id {id}");
+            }
+            // Four random words' worth of entropy, shown once.
+            let password = format!("masa-{}", hex::encode(rand::random::<[u8; 9]>()));
+            let mut tx = db.begin_write().await?;
+            let id = auth::insert_user(&mut tx, &NewUser { email: &email, display_name: &name, password: &password, organisation_id: organisation, roles: &roles, must_change_password: true }).await?;
+            audit::record(&mut tx, &Actor::system("masa user add"), AuditEntry {
+                action: AuditAction::Create,
+                entity_type: "user",
+                entity_id: Some(id),
+                summary: format!("Created account for {email} from the command line"),
+                before: None,
+                after: Some(serde_json::json!({ "email": email, "display_name": name, "roles": Role::format_list(&roles), "organisation_id": organisation })),
+            })
+            .await?;
+            tx.commit().await?;
+            println!("Created account {id} for {email}.\nTemporary password (must be changed at first sign-in): {password}");
+        }
+        Command::Backup { file } => {
+            let db = Db::connect(&config.database_url).await?;
+            let rows = backup::write_file(&db, &file).await?;
+            println!("Backed up {rows} rows to {}", file.display());
+        }
+        Command::Restore { file } => {
+            let backup = backup::read_file(&file)?;
+            let db = connect(&config).await?;
+            let rows = backup::restore(&db, &backup).await?;
+            println!("Restored {rows} rows from {}", file.display());
+        }
+    }
+    Ok(())
+}

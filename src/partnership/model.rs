@@ -1,0 +1,763 @@
+//! The partnership's structure as data: organisations, people, groups with their chairs and
+//! members, and business plans with priorities and cross-cutting themes. Pure rules here;
+//! SQL in store.rs; pages in routes.rs.
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::kernel::text::{DateParts, FormErrors};
+
+pub const NAME_MAX: usize = 150;
+pub const TEXT_MAX: usize = 5000;
+
+// ---- organisations ----
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganisationKind {
+    StatutoryPartner,
+    RelevantAgency,
+    School,
+    Voluntary,
+    Other,
+}
+
+impl OrganisationKind {
+    pub const ALL: [OrganisationKind; 5] = [
+        OrganisationKind::StatutoryPartner,
+        OrganisationKind::RelevantAgency,
+        OrganisationKind::School,
+        OrganisationKind::Voluntary,
+        OrganisationKind::Other,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            OrganisationKind::StatutoryPartner => "statutory_partner",
+            OrganisationKind::RelevantAgency => "relevant_agency",
+            OrganisationKind::School => "school",
+            OrganisationKind::Voluntary => "voluntary",
+            OrganisationKind::Other => "other",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OrganisationKind::StatutoryPartner => "Statutory partner",
+            OrganisationKind::RelevantAgency => "Relevant agency",
+            OrganisationKind::School => "School or education setting",
+            OrganisationKind::Voluntary => "Voluntary and community sector",
+            OrganisationKind::Other => "Other",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<OrganisationKind> {
+        OrganisationKind::ALL.into_iter().find(|kind| kind.code() == code)
+    }
+
+    pub fn codes() -> Vec<&'static str> {
+        OrganisationKind::ALL.iter().map(|kind| kind.code()).collect()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Organisation {
+    pub id: i64,
+    pub name: String,
+    pub kind: OrganisationKind,
+    pub sector: String,
+    pub active_from: Date,
+    pub active_to: Option<Date>,
+    pub archived_at: Option<String>,
+}
+
+impl Organisation {
+    /// Active on a date: within its active period and not archived.
+    pub fn is_active_on(&self, day: Date) -> bool {
+        self.archived_at.is_none() && self.active_from <= day && self.active_to.is_none_or(|to| day <= to)
+    }
+}
+
+/// An organisation as entered, before it has an id.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrganisationDetails {
+    pub name: String,
+    pub kind: OrganisationKind,
+    pub sector: String,
+    pub active_from: Date,
+    pub active_to: Option<Date>,
+}
+
+/// The organisation form as typed; kept to show back with error messages.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct OrganisationForm {
+    pub name: String,
+    pub kind: String,
+    pub sector: String,
+    pub active_from_day: String,
+    pub active_from_month: String,
+    pub active_from_year: String,
+    pub active_to_day: String,
+    pub active_to_month: String,
+    pub active_to_year: String,
+}
+
+impl OrganisationForm {
+    pub fn from_organisation(organisation: &Organisation) -> OrganisationForm {
+        let from = DateParts::from_date(Some(organisation.active_from));
+        let to = DateParts::from_date(organisation.active_to);
+        OrganisationForm {
+            name: organisation.name.clone(),
+            kind: organisation.kind.code().to_owned(),
+            sector: organisation.sector.clone(),
+            active_from_day: from.day,
+            active_from_month: from.month,
+            active_from_year: from.year,
+            active_to_day: to.day,
+            active_to_month: to.month,
+            active_to_year: to.year,
+        }
+    }
+
+    pub fn active_from(&self) -> DateParts {
+        DateParts { day: self.active_from_day.clone(), month: self.active_from_month.clone(), year: self.active_from_year.clone() }
+    }
+
+    pub fn active_to(&self) -> DateParts {
+        DateParts { day: self.active_to_day.clone(), month: self.active_to_month.clone(), year: self.active_to_year.clone() }
+    }
+
+    /// Checks every field at once; the caller adds the duplicate-name check, which needs the store.
+    pub fn validate(&self, errors: &mut FormErrors) -> Option<OrganisationDetails> {
+        let name = errors.required_text("name", "Name", &self.name, NAME_MAX);
+        let kind = OrganisationKind::from_code(&self.kind);
+        if kind.is_none() {
+            errors.add("kind", "Select the type of organisation");
+        }
+        let sector = errors.required_text("sector", "Sector", &self.sector, NAME_MAX);
+        let active_from = errors.date("active_from", "Active from", &self.active_from(), true);
+        let active_to = errors.date("active_to", "Active to", &self.active_to(), false);
+        if let (Some(from), Some(to)) = (active_from, active_to)
+            && to < from
+        {
+            errors.add("active_to", "Active to must be the same as or after active from");
+        }
+        if !errors.is_empty() {
+            return None;
+        }
+        Some(OrganisationDetails { name, kind: kind?, sector, active_from: active_from?, active_to })
+    }
+}
+
+// ---- people ----
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Person {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub name: String,
+    pub job_title: String,
+    pub email: String,
+    pub archived_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PersonDetails {
+    pub organisation_id: i64,
+    pub name: String,
+    pub job_title: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PersonForm {
+    pub organisation_id: String,
+    pub name: String,
+    pub job_title: String,
+    pub email: String,
+}
+
+impl PersonForm {
+    pub fn from_person(person: &Person) -> PersonForm {
+        PersonForm {
+            organisation_id: person.organisation_id.to_string(),
+            name: person.name.clone(),
+            job_title: person.job_title.clone(),
+            email: person.email.clone(),
+        }
+    }
+
+    /// `organisation_exists` says whether the chosen id names a live organisation.
+    pub fn validate(&self, errors: &mut FormErrors, organisation_exists: impl Fn(i64) -> bool) -> Option<PersonDetails> {
+        let organisation_id = self.organisation_id.parse::<i64>().ok().filter(|id| organisation_exists(*id));
+        if organisation_id.is_none() {
+            errors.add("organisation_id", "Select the organisation this person works for");
+        }
+        let name = errors.required_text("name", "Name or role title", &self.name, NAME_MAX);
+        let job_title = errors.required_text("job_title", "Job title", &self.job_title, NAME_MAX);
+        let email = errors.email("email", "Email address", &self.email);
+        if !errors.is_empty() {
+            return None;
+        }
+        Some(PersonDetails { organisation_id: organisation_id?, name, job_title, email })
+    }
+}
+
+// ---- groups ----
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupKind {
+    Executive,
+    StrategicLeadershipGroup,
+    SubGroup,
+    OperationalGroup,
+    TaskAndFinishGroup,
+    Board,
+}
+
+impl GroupKind {
+    pub const ALL: [GroupKind; 6] = [
+        GroupKind::Executive,
+        GroupKind::StrategicLeadershipGroup,
+        GroupKind::SubGroup,
+        GroupKind::OperationalGroup,
+        GroupKind::TaskAndFinishGroup,
+        GroupKind::Board,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            GroupKind::Executive => "executive",
+            GroupKind::StrategicLeadershipGroup => "strategic_leadership_group",
+            GroupKind::SubGroup => "sub_group",
+            GroupKind::OperationalGroup => "operational_group",
+            GroupKind::TaskAndFinishGroup => "task_and_finish_group",
+            GroupKind::Board => "board",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            GroupKind::Executive => "Executive",
+            GroupKind::StrategicLeadershipGroup => "Strategic leadership group",
+            GroupKind::SubGroup => "Sub-group",
+            GroupKind::OperationalGroup => "Operational group",
+            GroupKind::TaskAndFinishGroup => "Task and finish group",
+            GroupKind::Board => "Board",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<GroupKind> {
+        GroupKind::ALL.into_iter().find(|kind| kind.code() == code)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub id: i64,
+    pub name: String,
+    pub kind: GroupKind,
+    pub parent_group_id: Option<i64>,
+    pub parent_name: Option<String>,
+    pub meets: String,
+    pub terms_of_reference: String,
+    pub archived_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupDetails {
+    pub name: String,
+    pub kind: GroupKind,
+    pub parent_group_id: Option<i64>,
+    pub meets: String,
+    pub terms_of_reference: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct GroupForm {
+    pub name: String,
+    pub kind: String,
+    pub parent_group_id: String,
+    pub meets: String,
+    pub terms_of_reference: String,
+}
+
+impl GroupForm {
+    pub fn from_group(group: &Group) -> GroupForm {
+        GroupForm {
+            name: group.name.clone(),
+            kind: group.kind.code().to_owned(),
+            parent_group_id: group.parent_group_id.map(|id| id.to_string()).unwrap_or_default(),
+            meets: group.meets.clone(),
+            terms_of_reference: group.terms_of_reference.clone(),
+        }
+    }
+
+    /// `parents` maps each group id to its parent, to refuse a group reporting to itself or
+    /// to one of the groups that reports to it. `editing` is the group being edited, if any.
+    pub fn validate(&self, errors: &mut FormErrors, editing: Option<i64>, parents: &[(i64, Option<i64>)]) -> Option<GroupDetails> {
+        let name = errors.required_text("name", "Name", &self.name, NAME_MAX);
+        let kind = GroupKind::from_code(&self.kind);
+        if kind.is_none() {
+            errors.add("kind", "Select the type of group");
+        }
+        let parent_group_id = if self.parent_group_id.is_empty() {
+            None
+        } else {
+            match self.parent_group_id.parse::<i64>() {
+                Ok(id) if parents.iter().any(|(group, _)| *group == id) => {
+                    if let Some(this) = editing
+                        && reports_to(id, this, parents)
+                    {
+                        errors.add("parent_group_id", "A group cannot report to itself or to a group that reports to it");
+                    }
+                    Some(id)
+                }
+                _ => {
+                    errors.add("parent_group_id", "Select a group from the list");
+                    None
+                }
+            }
+        };
+        let meets = errors.required_text("meets", "How often it meets", &self.meets, 100);
+        let terms_of_reference = errors.required_text("terms_of_reference", "Terms of reference", &self.terms_of_reference, TEXT_MAX);
+        if !errors.is_empty() {
+            return None;
+        }
+        Some(GroupDetails { name, kind: kind?, parent_group_id, meets, terms_of_reference })
+    }
+}
+
+/// Does `group` report (directly or through others) to `ancestor`, or is it `ancestor`?
+/// Stops on a cycle already in the data rather than looping.
+pub fn reports_to(group: i64, ancestor: i64, parents: &[(i64, Option<i64>)]) -> bool {
+    let mut current = Some(group);
+    for _ in 0..=parents.len() {
+        match current {
+            Some(id) if id == ancestor => return true,
+            Some(id) => current = parents.iter().find(|(group, _)| *group == id).and_then(|(_, parent)| *parent),
+            None => return false,
+        }
+    }
+    false
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Position {
+    Chair,
+    ViceChair,
+    Member,
+}
+
+impl Position {
+    pub const ALL: [Position; 3] = [Position::Chair, Position::ViceChair, Position::Member];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Position::Chair => "chair",
+            Position::ViceChair => "vice_chair",
+            Position::Member => "member",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Position::Chair => "Chair",
+            Position::ViceChair => "Vice-chair",
+            Position::Member => "Member",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Position> {
+        Position::ALL.into_iter().find(|position| position.code() == code)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Membership {
+    pub id: i64,
+    pub group_id: i64,
+    pub group_name: String,
+    pub person_id: i64,
+    pub person_name: String,
+    pub organisation_name: String,
+    pub position: Position,
+    pub started_on: Date,
+    pub term_ends_on: Option<Date>,
+    pub ended_on: Option<Date>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MembershipDetails {
+    pub person_id: i64,
+    pub position: Position,
+    pub started_on: Date,
+    pub term_ends_on: Option<Date>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct MembershipForm {
+    pub person_id: String,
+    pub position: String,
+    pub started_on_day: String,
+    pub started_on_month: String,
+    pub started_on_year: String,
+    pub term_ends_on_day: String,
+    pub term_ends_on_month: String,
+    pub term_ends_on_year: String,
+}
+
+impl MembershipForm {
+    pub fn started_on(&self) -> DateParts {
+        DateParts { day: self.started_on_day.clone(), month: self.started_on_month.clone(), year: self.started_on_year.clone() }
+    }
+
+    pub fn term_ends_on(&self) -> DateParts {
+        DateParts { day: self.term_ends_on_day.clone(), month: self.term_ends_on_month.clone(), year: self.term_ends_on_year.clone() }
+    }
+
+    /// `current` are the group's current memberships: a person is in a group once, and a group
+    /// has one chair and one vice-chair at a time.
+    pub fn validate(&self, errors: &mut FormErrors, person_exists: impl Fn(i64) -> bool, current: &[Membership]) -> Option<MembershipDetails> {
+        let person_id = self.person_id.parse::<i64>().ok().filter(|id| person_exists(*id));
+        match person_id {
+            None => errors.add("person_id", "Select a person from the list"),
+            Some(id) if current.iter().any(|membership| membership.person_id == id) => {
+                errors.add("person_id", "This person is already a member of the group")
+            }
+            Some(_) => {}
+        }
+        let position = Position::from_code(&self.position);
+        match position {
+            None => errors.add("position", "Select the position they hold"),
+            Some(Position::Member) => {}
+            Some(held) => {
+                if current.iter().any(|membership| membership.position == held) {
+                    errors.add("position", format!("The group already has a {}. End their membership first", held.label().to_lowercase()));
+                }
+            }
+        }
+        let started_on = errors.date("started_on", "Start date", &self.started_on(), true);
+        let term_ends_on = errors.date("term_ends_on", "Term ends", &self.term_ends_on(), false);
+        if matches!(position, Some(Position::Chair | Position::ViceChair)) && term_ends_on.is_none() && errors.get("term_ends_on").is_none() {
+            errors.add("term_ends_on", "Enter the date the term ends: chairs and vice-chairs rotate");
+        }
+        if let (Some(start), Some(end)) = (started_on, term_ends_on)
+            && end <= start
+        {
+            errors.add("term_ends_on", "Term ends must be after the start date");
+        }
+        if !errors.is_empty() {
+            return None;
+        }
+        Some(MembershipDetails { person_id: person_id?, position: position?, started_on: started_on?, term_ends_on })
+    }
+}
+
+/// How soon a chair's or vice-chair's term ends, for the rotations view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum RotationStatus {
+    Overdue,
+    DueSoon,
+    Later,
+}
+
+/// Days ahead within which a rotation counts as due soon.
+pub const ROTATION_WARNING_DAYS: i64 = 90;
+
+pub fn rotation_status(term_ends_on: Date, today: Date) -> RotationStatus {
+    if term_ends_on < today {
+        RotationStatus::Overdue
+    } else if (term_ends_on - today).whole_days() <= ROTATION_WARNING_DAYS {
+        RotationStatus::DueSoon
+    } else {
+        RotationStatus::Later
+    }
+}
+
+impl RotationStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            RotationStatus::Overdue => "Term ended",
+            RotationStatus::DueSoon => "Due within 90 days",
+            RotationStatus::Later => "Later",
+        }
+    }
+
+    pub fn tag_class(self) -> &'static str {
+        match self {
+            RotationStatus::Overdue => "govuk-tag--red",
+            RotationStatus::DueSoon => "govuk-tag--yellow",
+            RotationStatus::Later => "govuk-tag--grey",
+        }
+    }
+}
+
+// ---- business plans ----
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanItemKind {
+    Priority,
+    CrossCuttingTheme,
+}
+
+impl PlanItemKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            PlanItemKind::Priority => "priority",
+            PlanItemKind::CrossCuttingTheme => "cross_cutting_theme",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PlanItemKind::Priority => "Priority",
+            PlanItemKind::CrossCuttingTheme => "Cross-cutting theme",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<PlanItemKind> {
+        [PlanItemKind::Priority, PlanItemKind::CrossCuttingTheme].into_iter().find(|kind| kind.code() == code)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BusinessPlan {
+    pub id: i64,
+    pub name: String,
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub archived_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BusinessPlanDetails {
+    pub name: String,
+    pub starts_on: Date,
+    pub ends_on: Date,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct BusinessPlanForm {
+    pub name: String,
+    pub starts_on_day: String,
+    pub starts_on_month: String,
+    pub starts_on_year: String,
+    pub ends_on_day: String,
+    pub ends_on_month: String,
+    pub ends_on_year: String,
+}
+
+impl BusinessPlanForm {
+    pub fn from_plan(plan: &BusinessPlan) -> BusinessPlanForm {
+        let starts = DateParts::from_date(Some(plan.starts_on));
+        let ends = DateParts::from_date(Some(plan.ends_on));
+        BusinessPlanForm {
+            name: plan.name.clone(),
+            starts_on_day: starts.day,
+            starts_on_month: starts.month,
+            starts_on_year: starts.year,
+            ends_on_day: ends.day,
+            ends_on_month: ends.month,
+            ends_on_year: ends.year,
+        }
+    }
+
+    pub fn starts_on(&self) -> DateParts {
+        DateParts { day: self.starts_on_day.clone(), month: self.starts_on_month.clone(), year: self.starts_on_year.clone() }
+    }
+
+    pub fn ends_on(&self) -> DateParts {
+        DateParts { day: self.ends_on_day.clone(), month: self.ends_on_month.clone(), year: self.ends_on_year.clone() }
+    }
+
+    pub fn validate(&self, errors: &mut FormErrors) -> Option<BusinessPlanDetails> {
+        let name = errors.required_text("name", "Name", &self.name, NAME_MAX);
+        let starts_on = errors.date("starts_on", "Start date", &self.starts_on(), true);
+        let ends_on = errors.date("ends_on", "End date", &self.ends_on(), true);
+        if let (Some(start), Some(end)) = (starts_on, ends_on)
+            && end <= start
+        {
+            errors.add("ends_on", "End date must be after the start date");
+        }
+        if !errors.is_empty() {
+            return None;
+        }
+        Some(BusinessPlanDetails { name, starts_on: starts_on?, ends_on: ends_on? })
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanItem {
+    pub id: i64,
+    pub business_plan_id: i64,
+    pub kind: PlanItemKind,
+    pub position: i64,
+    pub title: String,
+    pub description: String,
+    pub archived_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanItemDetails {
+    pub kind: PlanItemKind,
+    pub title: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PlanItemForm {
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+}
+
+impl PlanItemForm {
+    pub fn from_item(item: &PlanItem) -> PlanItemForm {
+        PlanItemForm { kind: item.kind.code().to_owned(), title: item.title.clone(), description: item.description.clone() }
+    }
+
+    pub fn validate(&self, errors: &mut FormErrors) -> Option<PlanItemDetails> {
+        let kind = PlanItemKind::from_code(&self.kind);
+        if kind.is_none() {
+            errors.add("kind", "Select whether this is a priority or a cross-cutting theme");
+        }
+        let title = errors.required_text("title", "Title", &self.title, 300);
+        let description = errors.required_text("description", "Description", &self.description, TEXT_MAX);
+        if !errors.is_empty() {
+            return None;
+        }
+        Some(PlanItemDetails { kind: kind?, title, description })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn organisation_form_reports_every_problem_at_once() {
+        let form = OrganisationForm {
+            name: "  ".into(),
+            kind: "pub".into(),
+            sector: "x".repeat(NAME_MAX + 1),
+            active_from_day: "31".into(),
+            active_from_month: "2".into(),
+            active_from_year: "2024".into(),
+            ..OrganisationForm::default()
+        };
+        let mut errors = FormErrors::default();
+        assert!(form.validate(&mut errors).is_none());
+        assert_eq!(errors.get("name"), Some("Enter name"));
+        assert_eq!(errors.get("kind"), Some("Select the type of organisation"));
+        assert!(errors.get("sector").unwrap().contains("150 characters"));
+        assert_eq!(errors.get("active_from"), Some("Active from must be a real date"));
+    }
+
+    #[test]
+    fn organisation_active_period_must_run_forwards() {
+        let form = OrganisationForm {
+            name: "Halton Youth Justice Service".into(),
+            kind: "relevant_agency".into(),
+            sector: "Justice".into(),
+            active_from_day: "1".into(),
+            active_from_month: "4".into(),
+            active_from_year: "2024".into(),
+            active_to_day: "31".into(),
+            active_to_month: "3".into(),
+            active_to_year: "2024".into(),
+        };
+        let mut errors = FormErrors::default();
+        assert!(form.validate(&mut errors).is_none());
+        assert!(errors.get("active_to").is_some());
+    }
+
+    #[test]
+    fn groups_cannot_report_in_a_circle() {
+        // 1 Executive <- 2 SLG <- 3 QIG
+        let parents = [(1, None), (2, Some(1)), (3, Some(2))];
+        assert!(reports_to(3, 1, &parents));
+        assert!(!reports_to(1, 3, &parents));
+        let form = GroupForm {
+            name: "HSCP Executive".into(),
+            kind: "executive".into(),
+            parent_group_id: "3".into(),
+            meets: "Quarterly".into(),
+            terms_of_reference: "Leads the partnership.".into(),
+        };
+        let mut errors = FormErrors::default();
+        assert!(form.validate(&mut errors, Some(1), &parents).is_none());
+        assert!(errors.get("parent_group_id").unwrap().contains("cannot report"));
+        // A cycle already in the data does not hang the check.
+        assert!(!reports_to(5, 9, &[(5, Some(6)), (6, Some(5))]));
+    }
+
+    fn membership(person_id: i64, position: Position) -> Membership {
+        Membership {
+            id: person_id,
+            group_id: 1,
+            group_name: "QIG".into(),
+            person_id,
+            person_name: "Business Manager".into(),
+            organisation_name: "Council".into(),
+            position,
+            started_on: date!(2025 - 04 - 01),
+            term_ends_on: None,
+            ended_on: None,
+        }
+    }
+
+    #[test]
+    fn a_group_has_one_chair_and_each_person_once() {
+        let current = [membership(7, Position::Chair)];
+        let form = MembershipForm {
+            person_id: "7".into(),
+            position: "chair".into(),
+            started_on_day: "1".into(),
+            started_on_month: "4".into(),
+            started_on_year: "2026".into(),
+            ..MembershipForm::default()
+        };
+        let mut errors = FormErrors::default();
+        assert!(form.validate(&mut errors, |_| true, &current).is_none());
+        assert!(errors.get("person_id").unwrap().contains("already a member"));
+        assert!(errors.get("position").unwrap().contains("already has a chair"));
+        assert!(errors.get("term_ends_on").unwrap().contains("chairs and vice-chairs rotate"));
+    }
+
+    #[test]
+    fn rotations_are_due_within_ninety_days() {
+        let today = date!(2026 - 11 - 23);
+        assert_eq!(rotation_status(date!(2026 - 10 - 31), today), RotationStatus::Overdue);
+        assert_eq!(rotation_status(today, today), RotationStatus::DueSoon);
+        assert_eq!(rotation_status(date!(2027 - 02 - 21), today), RotationStatus::DueSoon);
+        assert_eq!(rotation_status(date!(2027 - 02 - 22), today), RotationStatus::Later);
+    }
+
+    #[test]
+    fn organisations_are_active_within_their_period() {
+        let organisation = Organisation {
+            id: 1,
+            name: "Riverside College".into(),
+            kind: OrganisationKind::School,
+            sector: "Education — further education".into(),
+            active_from: date!(2020 - 09 - 01),
+            active_to: Some(date!(2025 - 08 - 31)),
+            archived_at: None,
+        };
+        assert!(organisation.is_active_on(date!(2025 - 08 - 31)));
+        assert!(!organisation.is_active_on(date!(2025 - 09 - 01)));
+        assert!(!organisation.is_active_on(date!(2020 - 08 - 31)));
+    }
+}

@@ -1,0 +1,128 @@
+// The browser test: a real headless Chromium signs in to a running MASA, creates an
+// organisation, finds it in the list and in the audit trail, and runs axe-core on every page
+// it visits. Run by the Rust test `browser` (tests/integration/browser.rs) with MASA_URL set.
+import { chromium } from 'playwright-core';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const base = process.env.MASA_URL;
+const password = process.env.MASA_DEMO_PASSWORD;
+const shots = process.env.MASA_SCREENSHOTS || '';
+if (!base || !password) throw new Error('MASA_URL and MASA_DEMO_PASSWORD must be set');
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+const failures = [];
+let checked = 0;
+try {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // Any CSP refusal or script error on a page is a failure: the pages must work under the policy.
+  page.on('console', (message) => {
+    if (message.type() === 'error') failures.push(`console error on ${page.url()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => failures.push(`script error on ${page.url()}: ${error.message}`));
+
+  async function check(label) {
+    // Injected through the DevTools protocol, which the page's CSP does not govern.
+    await page.evaluate(axeSource);
+    const results = await page.evaluate(() => window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+    }));
+    const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    for (const violation of serious) {
+      failures.push(`${label} (${page.url()}): axe ${violation.impact} ${violation.id}: ${violation.help} — ${violation.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    }
+    checked += 1;
+    if (shots) {
+      mkdirSync(shots, { recursive: true });
+      await page.screenshot({ path: `${shots}/${String(checked).padStart(2, '0')}-${label.replace(/\W+/g, '-')}.png`, fullPage: true });
+    }
+    console.log(`checked ${label}: ${results.violations.length} axe findings, ${serious.length} serious`);
+  }
+
+  async function visit(path, label) {
+    const response = await page.goto(base + path);
+    if (!response || response.status() !== 200) failures.push(`${label}: GET ${path} answered ${response && response.status()}`);
+    await check(label);
+  }
+
+  function expect(condition, message) {
+    if (!condition) failures.push(message);
+  }
+
+  // Sign in.
+  await visit('/sign-in', 'sign in');
+  await page.getByLabel('Email address').fill('admin@masa.example');
+  await page.getByLabel('Password').fill('wrong password entirely');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  expect(await page.locator('.govuk-error-summary').isVisible(), 'a wrong password shows the error summary');
+  await check('sign in with an error');
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(base + '/');
+  expect((await page.textContent('h1')).includes('Welcome'), 'home page greets the admin');
+  await check('home');
+
+  // Create an organisation: first with a mistake, then properly.
+  const name = `Browser Test Agency ${Date.now()}`;
+  await visit('/partnership/organisations/new', 'add an organisation');
+  await page.getByRole('button', { name: /save|add/i }).first().click();
+  expect(await page.locator('.govuk-error-summary').isVisible(), 'an empty form shows the error summary');
+  await check('add an organisation with errors');
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.locator('#kind').selectOption('relevant_agency');
+  await page.getByLabel('Sector').fill('Justice');
+  await page.locator('#active_from_day').fill('1');
+  await page.locator('#active_from_month').fill('4');
+  await page.locator('#active_from_year').fill('2025');
+  await page.getByRole('button', { name: /save|add/i }).first().click();
+  await page.waitForURL(/\/partnership\/organisations\/\d+$/);
+  expect((await page.textContent('main')).includes(`${name} added`), 'the new organisation page confirms it was added');
+  await check('organisation');
+
+  await visit('/partnership/organisations', 'organisations');
+  expect(await page.getByRole('link', { name }).isVisible(), 'the new organisation is in the list');
+
+  await visit('/audit-trail', 'audit trail');
+  expect((await page.textContent('main')).includes(`Created organisation ${name}`), 'the creation is in the audit trail');
+  await page.getByRole('link', { name: `Created organisation ${name}` }).click();
+  await check('audit entry');
+
+  // The other main pages.
+  for (const [path, label] of [
+    ['/partnership', 'partnership overview'],
+    ['/partnership/people', 'people'],
+    ['/partnership/groups', 'groups'],
+    ['/partnership/groups/1', 'group'],
+    ['/partnership/groups/1/members/new', 'add a member'],
+    ['/partnership/rotations', 'rotations'],
+    ['/partnership/business-plans', 'business plans'],
+    ['/partnership/business-plans/1', 'business plan'],
+    ['/users', 'users'],
+    ['/users/new', 'create an account'],
+    ['/account', 'your account'],
+  ]) {
+    await visit(path, label);
+  }
+
+  // Sign out through the navigation's button.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/\/sign-in/);
+} catch (error) {
+  failures.push(`the run stopped: ${error.stack || error}`);
+} finally {
+  await browser.close();
+}
+
+if (failures.length) {
+  console.error(`\n${failures.length} browser check(s) failed:\n- ${failures.join('\n- ')}`);
+  process.exit(1);
+}
+console.log(`browser test passed: ${checked} pages checked with axe-core`);

@@ -1,0 +1,12 @@
+//! One integration-test crate (shared compiled dependencies). Store tests run on SQLite and on
+//! PostgreSQL through `on_both_backends!`.
+
+mod support;
+
+mod access;
+mod accounts;
+mod audit_trail;
+mod backup;
+mod browser;
+mod kernel;
+mod partnership;

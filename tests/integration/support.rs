@@ -1,0 +1,229 @@
+//! The test kit: boots the real application on a fresh SQLite or PostgreSQL database and drives
+//! it through its router (real HTTP requests, in process) with a cookie-keeping browser.
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::http::{Request, StatusCode, header};
+use masa::kernel::config::Config;
+use masa::kernel::db::Db;
+use masa::kernel::AppState;
+use tower::ServiceExt;
+
+pub const DEFAULT_POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+pub struct TestApp {
+    pub db: Db,
+    pub state: AppState,
+    pub router: Router,
+    /// Kept so the SQLite file lives as long as the app.
+    _dir: tempfile::TempDir,
+    postgres_database: Option<String>,
+}
+
+fn test_config(dir: &std::path::Path, database_url: String) -> Config {
+    Config {
+        bind: "127.0.0.1:0".into(),
+        database_url,
+        secret_key: b"test secret key that is at least thirty-two bytes".to_vec(),
+        data_dir: dir.to_owned(),
+        cookie_secure: true,
+        session_hours: 8,
+    }
+}
+
+impl TestApp {
+    async fn boot(database_url: String, dir: tempfile::TempDir, postgres_database: Option<String>) -> TestApp {
+        let db = Db::connect(&database_url).await.expect("connect");
+        db.migrate().await.expect("migrate");
+        let state = masa::state(db.clone(), test_config(dir.path(), database_url));
+        let router = masa::app(state.clone());
+        TestApp { db, state, router, _dir: dir, postgres_database }
+    }
+
+    pub async fn sqlite() -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/masa.db", dir.path().display());
+        TestApp::boot(url, dir, None).await
+    }
+
+    /// A fresh PostgreSQL database for this test. Outside CI, a missing server skips the test
+    /// with a visible message; in CI (CI=true) it fails it.
+    pub async fn postgres() -> Option<TestApp> {
+        let admin_url = std::env::var("MASA_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_ADMIN_URL.into());
+        let in_ci = std::env::var("CI").is_ok_and(|value| value == "true" || value == "1");
+        let admin = match Db::connect(&admin_url).await {
+            Ok(admin) => admin,
+            Err(error) if !in_ci => {
+                eprintln!("SKIPPED on PostgreSQL: cannot reach {admin_url} ({error}); set MASA_TEST_POSTGRES_URL. In CI this fails.");
+                return None;
+            }
+            Err(error) => panic!("PostgreSQL is required in CI but {admin_url} is unreachable: {error}"),
+        };
+        let name = format!("masa_test_{}", hex::encode(rand::random::<[u8; 6]>()));
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin.pool).await.expect("create database");
+        admin.close().await;
+        let (base, _) = admin_url.rsplit_once('/').expect("database URL has a database name");
+        let url = format!("{base}/{name}");
+        Some(TestApp::boot(url, tempfile::tempdir().expect("temp dir"), Some(name)).await)
+    }
+
+    /// Drops the test's PostgreSQL database (SQLite's goes with its folder).
+    pub async fn finish(self) {
+        self.db.close().await;
+        if let Some(name) = self.postgres_database {
+            let admin_url = std::env::var("MASA_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_ADMIN_URL.into());
+            if let Ok(admin) = Db::connect(&admin_url).await {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&admin.pool).await;
+                admin.close().await;
+            }
+        }
+    }
+
+    pub async fn with_demo(self) -> TestApp {
+        masa::demo::load(&self.db).await.expect("demo data loads");
+        self
+    }
+
+    pub fn browser(&self) -> Browser<'_> {
+        Browser { app: self, cookie: None, csrf: None }
+    }
+
+    /// A browser signed in as one of the demo accounts.
+    pub async fn signed_in(&self, email: &str) -> Browser<'_> {
+        let mut browser = self.browser();
+        let response = browser.sign_in(email, masa::demo::DEMO_PASSWORD).await;
+        assert_eq!(response.status, StatusCode::SEE_OTHER, "sign in as {email}: {}", response.body);
+        browser
+    }
+
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.db.pool).await.expect("count")
+    }
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Response {
+    pub fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    pub fn assert_contains(&self, text: &str) -> &Response {
+        assert!(self.body.contains(text), "expected {text:?} in a {} page:\n{}", self.status, self.body);
+        self
+    }
+
+    pub fn assert_lacks(&self, text: &str) -> &Response {
+        assert!(!self.body.contains(text), "did not expect {text:?} in the page:\n{}", self.body);
+        self
+    }
+}
+
+/// Keeps the session cookie and the page's CSRF token like a browser would.
+pub struct Browser<'a> {
+    app: &'a TestApp,
+    pub cookie: Option<String>,
+    pub csrf: Option<String>,
+}
+
+fn csrf_in(body: &str) -> Option<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = body.find(marker)? + marker.len();
+    let end = body[start..].find('"')? + start;
+    Some(body[start..end].to_owned())
+}
+
+impl Browser<'_> {
+    pub async fn send(&mut self, request: Request<Body>) -> Response {
+        let response = self.app.router.clone().oneshot(request).await.expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        for value in headers.get_all(header::SET_COOKIE) {
+            let text = value.to_str().expect("cookie text");
+            let pair = text.split(';').next().unwrap_or("");
+            if let Some(value) = pair.strip_prefix("masa_session=") {
+                self.cookie = if value.is_empty() { None } else { Some(value.to_owned()) };
+            }
+        }
+        let body = to_bytes(response.into_body(), 50 * 1024 * 1024).await.expect("body");
+        let body = String::from_utf8_lossy(&body).into_owned();
+        if let Some(token) = csrf_in(&body) {
+            self.csrf = Some(token);
+        }
+        Response { status, headers, body }
+    }
+
+    fn request(&self, method: &str, path: &str) -> axum::http::request::Builder {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(cookie) = &self.cookie {
+            builder = builder.header(header::COOKIE, format!("masa_session={cookie}"));
+        }
+        builder
+    }
+
+    pub async fn get(&mut self, path: &str) -> Response {
+        let request = self.request("GET", path).body(Body::empty()).expect("request");
+        self.send(request).await
+    }
+
+    /// Posts a form with the current CSRF token added, as the page's form would.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.csrf.clone().unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// Posts exactly these fields (no CSRF token unless given).
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let body = serde_urlencoded::to_string(fields).expect("form encodes");
+        let request = self
+            .request("POST", path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request");
+        self.send(request).await
+    }
+
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Response {
+        let page = self.get("/sign-in").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let response = self.post("/sign-in", &[("email", email), ("password", password)]).await;
+        if response.status == StatusCode::SEE_OTHER {
+            // Pick up the new session's CSRF token, as the next page would.
+            self.get("/account").await;
+        }
+        response
+    }
+}
+
+/// Runs a test body on SQLite and on PostgreSQL, as two tests named `sqlite` and `postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: &$crate::support::TestApp) $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                let app = $crate::support::TestApp::sqlite().await;
+                run(&app).await;
+                app.finish().await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let Some(app) = $crate::support::TestApp::postgres().await else { return };
+                run(&app).await;
+                app.finish().await;
+            }
+        }
+    };
+}
