@@ -24,15 +24,35 @@ pub fn routes() -> Routes {
 /// The service navigation, in order; each entry shows only to those who may use it.
 pub fn navigation() -> Vec<NavEntry> {
     vec![
-        NavEntry { label: "Home", href: "/", permission: Permission::SignedIn },
-        NavEntry { label: "Partnership", href: "/partnership", permission: Permission::ViewPartnership },
-        NavEntry { label: "Audit trail", href: "/audit-trail", permission: Permission::ViewAuditTrail },
-        NavEntry { label: "Users", href: "/users", permission: Permission::ManageUsers },
+        NavEntry {
+            label: "Home",
+            href: "/",
+            permission: Permission::SignedIn,
+        },
+        NavEntry {
+            label: "Partnership",
+            href: "/partnership",
+            permission: Permission::ViewPartnership,
+        },
+        NavEntry {
+            label: "Audit trail",
+            href: "/audit-trail",
+            permission: Permission::ViewAuditTrail,
+        },
+        NavEntry {
+            label: "Users",
+            href: "/users",
+            permission: Permission::ManageUsers,
+        },
     ]
 }
 
 pub fn state(db: Db, config: Config) -> AppState {
-    AppState { db, config: Arc::new(config), navigation: Arc::new(navigation()) }
+    AppState {
+        db,
+        config: Arc::new(config),
+        navigation: Arc::new(navigation()),
+    }
 }
 
 /// The whole application as one axum router, with the kernel's layers.
@@ -41,10 +61,16 @@ pub fn app(state: AppState) -> axum::Router {
 }
 
 /// Serves until Ctrl+C or SIGTERM, then finishes the requests in flight.
-pub async fn serve(state: AppState, bind: &str, on_listening: impl FnOnce(std::net::SocketAddr)) -> std::io::Result<()> {
+pub async fn serve(
+    state: AppState,
+    bind: &str,
+    on_listening: impl FnOnce(std::net::SocketAddr),
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
     on_listening(listener.local_addr()?);
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
 }
 
 async fn shutdown_signal() {

@@ -4,15 +4,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use masa::kernel::Role;
 use masa::kernel::audit::{self, Actor, AuditAction, AuditEntry};
 use masa::kernel::auth::{self, NewUser};
 use masa::kernel::backup;
 use masa::kernel::config::Config;
 use masa::kernel::db::Db;
-use masa::kernel::Role;
 
 #[derive(Parser)]
-#[command(name = "masa", version, about = "MASA: the platform for multi-agency safeguarding arrangements")]
+#[command(
+    name = "masa",
+    version,
+    about = "MASA: the platform for multi-agency safeguarding arrangements"
+)]
 struct Cli {
     /// A TOML configuration file (settings in the environment override it).
     #[arg(long, global = true, env = "MASA_CONFIG")]
@@ -63,12 +67,17 @@ enum UserCommand {
 
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("MASA_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter =
+        EnvFilter::try_from_env("MASA_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     if std::env::var("MASA_LOG_FORMAT").as_deref() == Ok("text") {
         builder.init();
     } else {
-        builder.json().flatten_event(true).with_current_span(true).init();
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init();
     }
 }
 
@@ -114,12 +123,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = connect(&config).await?;
             masa::demo::load(&db).await?;
             masa::serve(masa::state(db, config), &bind, |address| {
-                println!("\nMASA demo is running at http://localhost:{}/", address.port());
-                println!("Every demo account's password is: {}\n", masa::demo::DEMO_PASSWORD);
+                println!(
+                    "\nMASA demo is running at http://localhost:{}/",
+                    address.port()
+                );
+                println!(
+                    "Every demo account's password is: {}\n",
+                    masa::demo::DEMO_PASSWORD
+                );
                 for login in &masa::demo::DEMO_LOGINS {
                     println!("  {:<28} {}", login.email, login.role.label());
                 }
-                println!("\nPress Ctrl+C to stop. The demo database is {}\n", path.display());
+                println!(
+                    "\nPress Ctrl+C to stop. The demo database is {}\n",
+                    path.display()
+                );
             })
             .await?;
         }
@@ -127,24 +145,52 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             connect(&config).await?;
             println!("Database is up to date.");
         }
-        Command::User { command: UserCommand::Add { email, name, roles, organisation } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    name,
+                    roles,
+                    organisation,
+                },
+        } => {
             let roles = roles
                 .iter()
-                .map(|code| Role::from_code(code).ok_or_else(|| anyhow::anyhow!("unknown role {code:?}; use one of {}", Role::ALL.map(Role::code).join(", "))))
+                .map(|code| {
+                    Role::from_code(code).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "unknown role {code:?}; use one of {}",
+                            Role::ALL.map(Role::code).join(", ")
+                        )
+                    })
+                })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let db = connect(&config).await?;
             if auth::email_in_use(&db, &email).await? {
                 anyhow::bail!("an account with the email address {email} already exists");
             }
             if let Some(id) = organisation
-                && masa::partnership::organisation_name(&db, id).await?.is_none()
+                && masa::partnership::organisation_name(&db, id)
+                    .await?
+                    .is_none()
             {
                 anyhow::bail!("there is no organisation with id {id}");
             }
             // Four random words' worth of entropy, shown once.
             let password = format!("masa-{}", hex::encode(rand::random::<[u8; 9]>()));
             let mut tx = db.begin_write().await?;
-            let id = auth::insert_user(&mut tx, &NewUser { email: &email, display_name: &name, password: &password, organisation_id: organisation, roles: &roles, must_change_password: true }).await?;
+            let id = auth::insert_user(
+                &mut tx,
+                &NewUser {
+                    email: &email,
+                    display_name: &name,
+                    password: &password,
+                    organisation_id: organisation,
+                    roles: &roles,
+                    must_change_password: true,
+                },
+            )
+            .await?;
             audit::record(&mut tx, &Actor::system("masa user add"), AuditEntry {
                 action: AuditAction::Create,
                 entity_type: "user",
@@ -155,7 +201,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await?;
             tx.commit().await?;
-            println!("Created account {id} for {email}.\nTemporary password (must be changed at first sign-in): {password}");
+            println!(
+                "Created account {id} for {email}.\nTemporary password (must be changed at first sign-in): {password}"
+            );
         }
         Command::Backup { file } => {
             let db = Db::connect(&config.database_url).await?;

@@ -9,14 +9,54 @@ pub fn routes() -> Routes {
     Routes::new()
         .get("/sign-in", Access::Public, routes::sign_in_page)
         .post("/sign-in", Access::Public, routes::sign_in)
-        .post("/sign-out", Access::Requires(Permission::SignedIn), routes::sign_out)
-        .get("/account", Access::Requires(Permission::SignedIn), routes::account_page)
-        .get("/account/password", Access::Requires(Permission::SignedIn), routes::password_page)
-        .post("/account/password", Access::Requires(Permission::SignedIn), routes::change_password)
-        .get("/users", Access::Requires(Permission::ManageUsers), routes::user_list)
-        .get("/users/new", Access::Requires(Permission::ManageUsers), routes::new_user_page)
-        .post("/users/new", Access::Requires(Permission::ManageUsers), routes::create_user)
-        .get("/users/{id}", Access::Requires(Permission::ManageUsers), routes::user_page)
-        .post("/users/{id}/reset-password", Access::Requires(Permission::ManageUsers), routes::reset_password)
-        .post("/users/{id}/archive", Access::Requires(Permission::ManageUsers), routes::archive_user)
+        .post(
+            "/sign-out",
+            Access::Requires(Permission::SignedIn),
+            routes::sign_out,
+        )
+        .get(
+            "/account",
+            Access::Requires(Permission::SignedIn),
+            routes::account_page,
+        )
+        .get(
+            "/account/password",
+            Access::Requires(Permission::SignedIn),
+            routes::password_page,
+        )
+        .post(
+            "/account/password",
+            Access::Requires(Permission::SignedIn),
+            routes::change_password,
+        )
+        .get(
+            "/users",
+            Access::Requires(Permission::ManageUsers),
+            routes::user_list,
+        )
+        .get(
+            "/users/new",
+            Access::Requires(Permission::ManageUsers),
+            routes::new_user_page,
+        )
+        .post(
+            "/users/new",
+            Access::Requires(Permission::ManageUsers),
+            routes::create_user,
+        )
+        .get(
+            "/users/{id}",
+            Access::Requires(Permission::ManageUsers),
+            routes::user_page,
+        )
+        .post(
+            "/users/{id}/reset-password",
+            Access::Requires(Permission::ManageUsers),
+            routes::reset_password,
+        )
+        .post(
+            "/users/{id}/archive",
+            Access::Requires(Permission::ManageUsers),
+            routes::archive_user,
+        )
 }

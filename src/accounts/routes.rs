@@ -29,9 +29,17 @@ pub struct SignInQuery {
     return_to: String,
 }
 
-pub async fn sign_in_page(State(state): State<AppState>, ctx: Ctx, Query(query): Query<SignInQuery>) -> AppResult<Response> {
+pub async fn sign_in_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<SignInQuery>,
+) -> AppResult<Response> {
     let return_to = safe_return_path(&query.return_to);
-    if ctx.session.as_ref().is_some_and(|session| session.user.is_some()) {
+    if ctx
+        .session
+        .as_ref()
+        .is_some_and(|session| session.user.is_some())
+    {
         return Ok(Redirect::to(&return_to).into_response());
     }
     // The sign-in form needs a session to carry its CSRF token.
@@ -42,11 +50,19 @@ pub async fn sign_in_page(State(state): State<AppState>, ctx: Ctx, Query(query):
             let session = auth::load_session(&state.db, &state.config.secret_key, &token)
                 .await?
                 .ok_or_else(|| AppError::Internal("new session vanished".into()))?;
-            let chrome = Chrome { csrf_token: session.csrf_token, ..Chrome::bare() };
+            let chrome = Chrome {
+                csrf_token: session.csrf_token,
+                ..Chrome::bare()
+            };
             (chrome, Some(session_cookie(&state, &token)))
         }
     };
-    let page = render(&SignInPage { chrome, errors: FormErrors::default(), email: String::new(), return_to })?;
+    let page = render(&SignInPage {
+        chrome,
+        errors: FormErrors::default(),
+        email: String::new(),
+        return_to,
+    })?;
     Ok(match cookie {
         Some(cookie) => ([(header::SET_COOKIE, cookie)], page).into_response(),
         None => page.into_response(),
@@ -61,7 +77,11 @@ pub struct SignInForm {
     return_to: String,
 }
 
-pub async fn sign_in(State(state): State<AppState>, ctx: Ctx, Form(form): Form<SignInForm>) -> AppResult<Response> {
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<SignInForm>,
+) -> AppResult<Response> {
     let return_to = safe_return_path(&form.return_to);
     let mut errors = FormErrors::default();
     if form.email.trim().is_empty() {
@@ -77,20 +97,39 @@ pub async fn sign_in(State(state): State<AppState>, ctx: Ctx, Form(form): Form<S
                 if let Some(old) = &ctx.session {
                     auth::end_session(&state.db, &old.token_hash).await?;
                 }
-                let token = auth::start_session(&state.db, &state.config.secret_key, Some(user.id), state.config.session_hours).await?;
+                let token = auth::start_session(
+                    &state.db,
+                    &state.config.secret_key,
+                    Some(user.id),
+                    state.config.session_hours,
+                )
+                .await?;
                 let mut tx = state.db.begin_write().await?;
                 let actor = Actor::user(&user.current_user(), ctx.request_id.clone());
-                audit::record(&mut tx, &actor, AuditEntry {
-                    action: AuditAction::SignIn,
-                    entity_type: "user",
-                    entity_id: Some(user.id),
-                    summary: format!("{} signed in", user.email),
-                    before: None,
-                    after: None,
-                }).await?;
+                audit::record(
+                    &mut tx,
+                    &actor,
+                    AuditEntry {
+                        action: AuditAction::SignIn,
+                        entity_type: "user",
+                        entity_id: Some(user.id),
+                        summary: format!("{} signed in", user.email),
+                        before: None,
+                        after: None,
+                    },
+                )
+                .await?;
                 tx.commit().await?;
-                let target = if user.must_change_password { "/account/password".to_owned() } else { return_to };
-                return Ok(([(header::SET_COOKIE, session_cookie(&state, &token))], Redirect::to(&target)).into_response());
+                let target = if user.must_change_password {
+                    "/account/password".to_owned()
+                } else {
+                    return_to
+                };
+                return Ok((
+                    [(header::SET_COOKIE, session_cookie(&state, &token))],
+                    Redirect::to(&target),
+                )
+                    .into_response());
             }
             SignInOutcome::WrongDetails => {
                 errors.add("email", "Enter a correct email address and password");
@@ -100,8 +139,20 @@ pub async fn sign_in(State(state): State<AppState>, ctx: Ctx, Form(form): Form<S
             }
         }
     }
-    let chrome = Chrome { csrf_token: ctx.session.as_ref().map(|s| s.csrf_token.clone()).unwrap_or_default(), ..Chrome::bare() };
-    let page = SignInPage { chrome, errors, email: form.email, return_to };
+    let chrome = Chrome {
+        csrf_token: ctx
+            .session
+            .as_ref()
+            .map(|s| s.csrf_token.clone())
+            .unwrap_or_default(),
+        ..Chrome::bare()
+    };
+    let page = SignInPage {
+        chrome,
+        errors,
+        email: form.email,
+        return_to,
+    };
     Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
 
@@ -109,18 +160,27 @@ pub async fn sign_out(State(state): State<AppState>, ctx: Ctx) -> AppResult<Resp
     let actor = ctx.actor()?;
     if let Some(session) = &ctx.session {
         let mut tx = state.db.begin_write().await?;
-        audit::record(&mut tx, &actor, AuditEntry {
-            action: AuditAction::SignOut,
-            entity_type: "user",
-            entity_id: actor.user_id,
-            summary: format!("{} signed out", actor.label),
-            before: None,
-            after: None,
-        }).await?;
+        audit::record(
+            &mut tx,
+            &actor,
+            AuditEntry {
+                action: AuditAction::SignOut,
+                entity_type: "user",
+                entity_id: actor.user_id,
+                summary: format!("{} signed out", actor.label),
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
         tx.commit().await?;
         auth::end_session(&state.db, &session.token_hash).await?;
     }
-    Ok(([(header::SET_COOKIE, expired_session_cookie())], Redirect::to("/sign-in")).into_response())
+    Ok((
+        [(header::SET_COOKIE, expired_session_cookie())],
+        Redirect::to("/sign-in"),
+    )
+        .into_response())
 }
 
 // ---- own account ----
@@ -135,14 +195,22 @@ struct AccountPage {
 
 pub async fn account_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
     let current = ctx.user()?;
-    let user = auth::find_user_by_id(&state.db, current.id).await?.ok_or(AppError::NotFound)?;
+    let user = auth::find_user_by_id(&state.db, current.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let organisation = organisation_name(&state, user.organisation_id).await?;
-    render(&AccountPage { chrome: ctx.chrome(&state).await?, user, organisation })
+    render(&AccountPage {
+        chrome: ctx.chrome(&state).await?,
+        user,
+        organisation,
+    })
 }
 
 async fn organisation_name(state: &AppState, organisation_id: Option<i64>) -> AppResult<String> {
     Ok(match organisation_id {
-        Some(id) => partnership::organisation_name(&state.db, id).await?.unwrap_or_default(),
+        Some(id) => partnership::organisation_name(&state.db, id)
+            .await?
+            .unwrap_or_default(),
         None => "None (works across the partnership)".to_owned(),
     })
 }
@@ -155,9 +223,16 @@ struct PasswordPage {
     must_change: bool,
 }
 
-pub async fn password_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
+pub async fn password_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> AppResult<impl IntoResponse> {
     let must_change = ctx.user()?.must_change_password;
-    render(&PasswordPage { chrome: ctx.chrome(&state).await?, errors: FormErrors::default(), must_change })
+    render(&PasswordPage {
+        chrome: ctx.chrome(&state).await?,
+        errors: FormErrors::default(),
+        must_change,
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -168,46 +243,70 @@ pub struct PasswordForm {
     confirm_password: String,
 }
 
-pub async fn change_password(State(state): State<AppState>, ctx: Ctx, Form(form): Form<PasswordForm>) -> AppResult<Response> {
+pub async fn change_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<PasswordForm>,
+) -> AppResult<Response> {
     let user = ctx.user()?.clone();
     let mut errors = FormErrors::default();
-    let current_ok = match auth::attempt_sign_in(&state.db, &user.email, &form.current_password).await? {
-        SignInOutcome::SignedIn(_) => true,
-        SignInOutcome::WrongDetails => {
-            errors.add("current_password", "Your current password is not correct");
-            false
-        }
-        SignInOutcome::Locked { minutes } => {
-            errors.add("current_password", format!("Too many wrong passwords. Try again in {minutes} minutes"));
-            false
-        }
-    };
+    let current_ok =
+        match auth::attempt_sign_in(&state.db, &user.email, &form.current_password).await? {
+            SignInOutcome::SignedIn(_) => true,
+            SignInOutcome::WrongDetails => {
+                errors.add("current_password", "Your current password is not correct");
+                false
+            }
+            SignInOutcome::Locked { minutes } => {
+                errors.add(
+                    "current_password",
+                    format!("Too many wrong passwords. Try again in {minutes} minutes"),
+                );
+                false
+            }
+        };
     if current_ok {
         if let Err(message) = auth::check_password_policy(&form.new_password, &user.email) {
             errors.add("new_password", message);
         } else if form.new_password == form.current_password {
-            errors.add("new_password", "New password must be different from your current password");
+            errors.add(
+                "new_password",
+                "New password must be different from your current password",
+            );
         } else if form.new_password != form.confirm_password {
             errors.add("confirm_password", "The passwords do not match");
         }
     }
     if !errors.is_empty() {
-        let page = PasswordPage { chrome: ctx.chrome(&state).await?, errors, must_change: user.must_change_password };
+        let page = PasswordPage {
+            chrome: ctx.chrome(&state).await?,
+            errors,
+            must_change: user.must_change_password,
+        };
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
     let mut tx = state.db.begin_write().await?;
     auth::set_password(&mut tx, user.id, &form.new_password, false).await?;
-    audit::record(&mut tx, &ctx.actor()?, AuditEntry {
-        action: AuditAction::PasswordChange,
-        entity_type: "user",
-        entity_id: Some(user.id),
-        summary: format!("{} changed their password", user.email),
-        before: None,
-        after: None,
-    }).await?;
+    audit::record(
+        &mut tx,
+        &ctx.actor()?,
+        AuditEntry {
+            action: AuditAction::PasswordChange,
+            entity_type: "user",
+            entity_id: Some(user.id),
+            summary: format!("{} changed their password", user.email),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     // Changing the password ended every session, this one included: sign in again.
-    Ok(([(header::SET_COOKIE, expired_session_cookie())], Redirect::to("/sign-in")).into_response())
+    Ok((
+        [(header::SET_COOKIE, expired_session_cookie())],
+        Redirect::to("/sign-in"),
+    )
+        .into_response())
 }
 
 // ---- user administration ----
@@ -225,11 +324,17 @@ pub async fn user_list(State(state): State<AppState>, ctx: Ctx) -> AppResult<imp
         .await?
         .into_iter()
         .map(|user| {
-            let organisation = user.organisation_id.and_then(|id| names.get(&id).cloned()).unwrap_or_default();
+            let organisation = user
+                .organisation_id
+                .and_then(|id| names.get(&id).cloned())
+                .unwrap_or_default();
             (user, organisation)
         })
         .collect();
-    render(&UserListPage { chrome: ctx.chrome(&state).await?, users })
+    render(&UserListPage {
+        chrome: ctx.chrome(&state).await?,
+        users,
+    })
 }
 
 #[derive(Template)]
@@ -252,18 +357,30 @@ pub struct NewUserForm {
 }
 
 fn role_choices(selected: &[Role]) -> Vec<(&'static str, &'static str, bool)> {
-    Role::ALL.iter().map(|role| (role.code(), role.label(), selected.contains(role))).collect()
+    Role::ALL
+        .iter()
+        .map(|role| (role.code(), role.label(), selected.contains(role)))
+        .collect()
 }
 
 async fn organisation_choices(state: &AppState) -> AppResult<Vec<(String, String)>> {
-    let mut choices = vec![(String::new(), "None (works across the partnership)".to_owned())];
-    let mut names: Vec<(i64, String)> = partnership::organisation_names(&state.db).await?.into_iter().collect();
-    names.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    let mut choices = vec![(
+        String::new(),
+        "None (works across the partnership)".to_owned(),
+    )];
+    let mut names: Vec<(i64, String)> = partnership::organisation_names(&state.db)
+        .await?
+        .into_iter()
+        .collect();
+    names.sort_by_key(|(_, name)| name.to_lowercase());
     choices.extend(names.into_iter().map(|(id, name)| (id.to_string(), name)));
     Ok(choices)
 }
 
-pub async fn new_user_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
+pub async fn new_user_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> AppResult<impl IntoResponse> {
     render(&NewUserPage {
         chrome: ctx.chrome(&state).await?,
         errors: FormErrors::default(),
@@ -273,17 +390,32 @@ pub async fn new_user_page(State(state): State<AppState>, ctx: Ctx) -> AppResult
     })
 }
 
-pub async fn create_user(State(state): State<AppState>, ctx: Ctx, axum::extract::RawForm(body): axum::extract::RawForm) -> AppResult<Response> {
+pub async fn create_user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::RawForm(body): axum::extract::RawForm,
+) -> AppResult<Response> {
     // Read the form by hand: several `roles` checkboxes share one name.
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
-    let field = |name: &str| pairs.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone()).unwrap_or_default();
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default()
+    };
     let form = NewUserForm {
         display_name: field("display_name"),
         email: field("email"),
         organisation_id: field("organisation_id"),
         temporary_password: field("temporary_password"),
     };
-    let roles: Vec<Role> = pairs.iter().filter(|(key, _)| key == "roles").filter_map(|(_, code)| Role::from_code(code)).collect();
+    let roles: Vec<Role> = pairs
+        .iter()
+        .filter(|(key, _)| key == "roles")
+        .filter_map(|(_, code)| Role::from_code(code))
+        .collect();
     let mut errors = FormErrors::default();
     let display_name = errors.required_text("display_name", "Name", &form.display_name, 120);
     let email = errors.email("email", "Email address", &form.email);
@@ -294,7 +426,13 @@ pub async fn create_user(State(state): State<AppState>, ctx: Ctx, axum::extract:
         None
     } else {
         match form.organisation_id.parse::<i64>() {
-            Ok(id) if partnership::organisation_name(&state.db, id).await?.is_some() => Some(id),
+            Ok(id)
+                if partnership::organisation_name(&state.db, id)
+                    .await?
+                    .is_some() =>
+            {
+                Some(id)
+            }
             _ => {
                 errors.add("organisation_id", "Select an organisation from the list");
                 None
@@ -305,7 +443,10 @@ pub async fn create_user(State(state): State<AppState>, ctx: Ctx, axum::extract:
         errors.add("roles", "Select at least one role");
     }
     if organisation_id.is_none() && roles.iter().any(|role| role.is_organisation_scoped()) {
-        errors.add("organisation_id", "Select the organisation this person acts for: their role is scoped to one");
+        errors.add(
+            "organisation_id",
+            "Select the organisation this person acts for: their role is scoped to one",
+        );
     }
     if let Err(message) = auth::check_password_policy(&form.temporary_password, &email) {
         errors.add("temporary_password", message);
@@ -330,19 +471,30 @@ pub async fn create_user(State(state): State<AppState>, ctx: Ctx, axum::extract:
         must_change_password: true,
     };
     let id = auth::insert_user(&mut tx, &new_user).await?;
-    audit::record(&mut tx, &ctx.actor()?, AuditEntry {
-        action: AuditAction::Create,
-        entity_type: "user",
-        entity_id: Some(id),
-        summary: format!("Created account for {email}"),
-        before: None,
-        after: Some(serde_json::json!({
-            "email": email, "display_name": display_name, "organisation_id": organisation_id,
-            "roles": Role::format_list(&roles),
-        })),
-    }).await?;
+    audit::record(
+        &mut tx,
+        &ctx.actor()?,
+        AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "user",
+            entity_id: Some(id),
+            summary: format!("Created account for {email}"),
+            before: None,
+            after: Some(serde_json::json!({
+                "email": email, "display_name": display_name, "organisation_id": organisation_id,
+                "roles": Role::format_list(&roles),
+            })),
+        },
+    )
+    .await?;
     tx.commit().await?;
-    ctx.flash(&state, &format!("Account created for {email}. They must choose a new password when they first sign in.")).await?;
+    ctx.flash(
+        &state,
+        &format!(
+            "Account created for {email}. They must choose a new password when they first sign in."
+        ),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/users/{id}")).into_response())
 }
 
@@ -355,10 +507,21 @@ struct UserPage {
     errors: FormErrors,
 }
 
-pub async fn user_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<impl IntoResponse> {
-    let user = auth::find_user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+pub async fn user_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<impl IntoResponse> {
+    let user = auth::find_user_by_id(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let organisation = organisation_name(&state, user.organisation_id).await?;
-    render(&UserPage { chrome: ctx.chrome(&state).await?, user, organisation, errors: FormErrors::default() })
+    render(&UserPage {
+        chrome: ctx.chrome(&state).await?,
+        user,
+        organisation,
+        errors: FormErrors::default(),
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -367,50 +530,94 @@ pub struct ResetForm {
     temporary_password: String,
 }
 
-pub async fn reset_password(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(form): Form<ResetForm>) -> AppResult<Response> {
-    let user = auth::find_user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+pub async fn reset_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<ResetForm>,
+) -> AppResult<Response> {
+    let user = auth::find_user_by_id(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut errors = FormErrors::default();
     if let Err(message) = auth::check_password_policy(&form.temporary_password, &user.email) {
         errors.add("temporary_password", message);
     }
     if !errors.is_empty() {
         let organisation = organisation_name(&state, user.organisation_id).await?;
-        let page = UserPage { chrome: ctx.chrome(&state).await?, user, organisation, errors };
+        let page = UserPage {
+            chrome: ctx.chrome(&state).await?,
+            user,
+            organisation,
+            errors,
+        };
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
     let mut tx = state.db.begin_write().await?;
     auth::set_password(&mut tx, user.id, &form.temporary_password, true).await?;
-    audit::record(&mut tx, &ctx.actor()?, AuditEntry {
-        action: AuditAction::PasswordReset,
-        entity_type: "user",
-        entity_id: Some(user.id),
-        summary: format!("Reset the password of {}", user.email),
-        before: None,
-        after: None,
-    }).await?;
+    audit::record(
+        &mut tx,
+        &ctx.actor()?,
+        AuditEntry {
+            action: AuditAction::PasswordReset,
+            entity_type: "user",
+            entity_id: Some(user.id),
+            summary: format!("Reset the password of {}", user.email),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
-    ctx.flash(&state, &format!("Password reset for {}. They must choose a new one when they next sign in.", user.email)).await?;
+    ctx.flash(
+        &state,
+        &format!(
+            "Password reset for {}. They must choose a new one when they next sign in.",
+            user.email
+        ),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/users/{id}")).into_response())
 }
 
-pub async fn archive_user(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    let user = auth::find_user_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+pub async fn archive_user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let user = auth::find_user_by_id(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if user.id == ctx.user()?.id {
-        return Err(AppError::BadRequest("You cannot archive your own account.".into()));
+        return Err(AppError::BadRequest(
+            "You cannot archive your own account.".into(),
+        ));
     }
     if user.archived_at.is_none() {
         let mut tx = state.db.begin_write().await?;
         auth::archive_user(&mut tx, user.id).await?;
-        audit::record(&mut tx, &ctx.actor()?, AuditEntry {
-            action: AuditAction::Archive,
-            entity_type: "user",
-            entity_id: Some(user.id),
-            summary: format!("Archived the account of {}", user.email),
-            before: Some(audit::snapshot(&user)),
-            after: None,
-        }).await?;
+        audit::record(
+            &mut tx,
+            &ctx.actor()?,
+            AuditEntry {
+                action: AuditAction::Archive,
+                entity_type: "user",
+                entity_id: Some(user.id),
+                summary: format!("Archived the account of {}", user.email),
+                before: Some(audit::snapshot(&user)),
+                after: None,
+            },
+        )
+        .await?;
         tx.commit().await?;
     }
-    ctx.flash(&state, &format!("The account of {} is archived and can no longer sign in.", user.email)).await?;
+    ctx.flash(
+        &state,
+        &format!(
+            "The account of {} is archived and can no longer sign in.",
+            user.email
+        ),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/users/{id}")).into_response())
 }

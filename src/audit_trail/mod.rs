@@ -9,7 +9,9 @@ use serde::Deserialize;
 
 use crate::kernel::audit::{self, AuditAction, AuditEvent, AuditFilter};
 use crate::kernel::text::{display_date, parse_iso_date, url_encode};
-use crate::kernel::{Access, AppError, AppResult, AppState, Chrome, Ctx, Permission, Routes, render};
+use crate::kernel::{
+    Access, AppError, AppResult, AppState, Chrome, Ctx, Permission, Routes, render,
+};
 
 const PAGE_SIZE: i64 = 50;
 /// Export is bounded so one request cannot hold the database for long.
@@ -80,7 +82,11 @@ struct SearchPage {
     date_errors: Vec<&'static str>,
 }
 
-async fn search(State(state): State<AppState>, ctx: Ctx, Query(query): Query<AuditQuery>) -> AppResult<impl IntoResponse> {
+async fn search(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<AuditQuery>,
+) -> AppResult<impl IntoResponse> {
     let filter = query.filter();
     let mut date_errors = Vec::new();
     if !query.from.trim().is_empty() && filter.from.is_none() {
@@ -90,7 +96,8 @@ async fn search(State(state): State<AppState>, ctx: Ctx, Query(query): Query<Aud
         date_errors.push("To date must be a real date, like 2026-11-30");
     }
     let page = query.page.parse::<i64>().unwrap_or(1).max(1);
-    let (events, total) = audit::search(&state.db, &filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let (events, total) =
+        audit::search(&state.db, &filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     render(&SearchPage {
         chrome: ctx.chrome(&state).await?,
         filter_query: query.query_string(),
@@ -100,7 +107,10 @@ async fn search(State(state): State<AppState>, ctx: Ctx, Query(query): Query<Aud
         page,
         pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
         entity_types: audit::entity_types(&state.db).await?,
-        actions: AuditAction::ALL.iter().map(|action| (action.code(), action.label())).collect(),
+        actions: AuditAction::ALL
+            .iter()
+            .map(|action| (action.code(), action.label()))
+            .collect(),
         date_errors,
     })
 }
@@ -108,15 +118,33 @@ async fn search(State(state): State<AppState>, ctx: Ctx, Query(query): Query<Aud
 /// A spreadsheet cell that begins with = + - @ is a formula to Excel: prefix it so a value
 /// typed into MASA cannot run as one when the export is opened.
 fn csv_safe(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() }
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    }
 }
 
-async fn export(State(state): State<AppState>, Query(query): Query<AuditQuery>) -> AppResult<impl IntoResponse> {
+async fn export(
+    State(state): State<AppState>,
+    Query(query): Query<AuditQuery>,
+) -> AppResult<impl IntoResponse> {
     let (events, _) = audit::search(&state.db, &query.filter(), EXPORT_LIMIT, 0).await?;
     let mut writer = csv::Writer::from_writer(Vec::new());
     let csv_error = |error: csv::Error| AppError::Internal(format!("could not write CSV: {error}"));
     writer
-        .write_record(["id", "occurred_at", "actor", "action", "entity_type", "entity_id", "summary", "before", "after", "request_id"])
+        .write_record([
+            "id",
+            "occurred_at",
+            "actor",
+            "action",
+            "entity_type",
+            "entity_id",
+            "summary",
+            "before",
+            "after",
+            "request_id",
+        ])
         .map_err(csv_error)?;
     for event in &events {
         writer
@@ -134,11 +162,16 @@ async fn export(State(state): State<AppState>, Query(query): Query<AuditQuery>) 
             ])
             .map_err(csv_error)?;
     }
-    let bytes = writer.into_inner().map_err(|error| AppError::Internal(error.to_string()))?;
+    let bytes = writer
+        .into_inner()
+        .map_err(|error| AppError::Internal(error.to_string()))?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"masa-audit-trail.csv\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"masa-audit-trail.csv\"",
+            ),
         ],
         bytes,
     ))
@@ -152,10 +185,20 @@ struct EventPage {
     changes: Vec<(String, String, String)>,
 }
 
-async fn event_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<impl IntoResponse> {
-    let event = audit::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
+async fn event_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<impl IntoResponse> {
+    let event = audit::find(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let changes = event.changes();
-    render(&EventPage { chrome: ctx.chrome(&state).await?, event, changes })
+    render(&EventPage {
+        chrome: ctx.chrome(&state).await?,
+        event,
+        changes,
+    })
 }
 
 pub fn when(text: &str) -> String {

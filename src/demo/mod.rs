@@ -1,9 +1,9 @@
 //! `masa demo`: a fresh embedded database with a realistic partnership and one sign-in per role.
 
+use crate::kernel::Role;
 use crate::kernel::audit::Actor;
 use crate::kernel::auth::{self, NewUser};
 use crate::kernel::db::Db;
-use crate::kernel::Role;
 use crate::partnership;
 
 /// Every demo account uses this password (it passes the password policy).
@@ -18,15 +18,60 @@ pub struct DemoLogin {
 }
 
 pub const DEMO_LOGINS: [DemoLogin; 9] = [
-    DemoLogin { email: "admin@masa.example", name: "Partnership Business Manager", role: Role::BusinessUnitAdmin, organisation: None },
-    DemoLogin { email: "police.data@masa.example", name: "Police Performance Analyst", role: Role::PartnerDataLead, organisation: Some("Cheshire Constabulary") },
-    DemoLogin { email: "icb.data@masa.example", name: "ICB Designated Nurse (data)", role: Role::PartnerDataLead, organisation: Some("NHS Cheshire and Merseyside Integrated Care Board") },
-    DemoLogin { email: "school.dsl@masa.example", name: "Designated Safeguarding Lead", role: Role::AuditRespondent, organisation: Some("Halton Schools and Colleges") },
-    DemoLogin { email: "chair@masa.example", name: "Quality and Impact Group Chair", role: Role::GroupChair, organisation: Some("Halton Borough Council") },
-    DemoLogin { email: "member@masa.example", name: "Sub-group Member", role: Role::GroupMember, organisation: Some("Halton Borough Council") },
-    DemoLogin { email: "reviewer@masa.example", name: "Learning Review Lead", role: Role::Reviewer, organisation: None },
-    DemoLogin { email: "scrutineer@masa.example", name: "Independent Scrutineer", role: Role::IndependentScrutineer, organisation: None },
-    DemoLogin { email: "practitioner@masa.example", name: "Social Worker", role: Role::Practitioner, organisation: Some("Halton Borough Council") },
+    DemoLogin {
+        email: "admin@masa.example",
+        name: "Partnership Business Manager",
+        role: Role::BusinessUnitAdmin,
+        organisation: None,
+    },
+    DemoLogin {
+        email: "police.data@masa.example",
+        name: "Police Performance Analyst",
+        role: Role::PartnerDataLead,
+        organisation: Some("Cheshire Constabulary"),
+    },
+    DemoLogin {
+        email: "icb.data@masa.example",
+        name: "ICB Designated Nurse (data)",
+        role: Role::PartnerDataLead,
+        organisation: Some("NHS Cheshire and Merseyside Integrated Care Board"),
+    },
+    DemoLogin {
+        email: "school.dsl@masa.example",
+        name: "Designated Safeguarding Lead",
+        role: Role::AuditRespondent,
+        organisation: Some("Halton Schools and Colleges"),
+    },
+    DemoLogin {
+        email: "chair@masa.example",
+        name: "Quality and Impact Group Chair",
+        role: Role::GroupChair,
+        organisation: Some("Halton Borough Council"),
+    },
+    DemoLogin {
+        email: "member@masa.example",
+        name: "Sub-group Member",
+        role: Role::GroupMember,
+        organisation: Some("Halton Borough Council"),
+    },
+    DemoLogin {
+        email: "reviewer@masa.example",
+        name: "Learning Review Lead",
+        role: Role::Reviewer,
+        organisation: None,
+    },
+    DemoLogin {
+        email: "scrutineer@masa.example",
+        name: "Independent Scrutineer",
+        role: Role::IndependentScrutineer,
+        organisation: None,
+    },
+    DemoLogin {
+        email: "practitioner@masa.example",
+        name: "Social Worker",
+        role: Role::Practitioner,
+        organisation: Some("Halton Borough Council"),
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -46,17 +91,25 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
     let loaded = partnership::demo::load(&mut tx, &actor).await?;
     for login in &DEMO_LOGINS {
         let organisation_id = match login.organisation {
-            Some(name) => Some(*loaded.organisations.get(name).ok_or(DemoError::UnknownOrganisation(login.email))?),
+            Some(name) => Some(
+                *loaded
+                    .organisations
+                    .get(name)
+                    .ok_or(DemoError::UnknownOrganisation(login.email))?,
+            ),
             None => None,
         };
-        auth::insert_user(&mut tx, &NewUser {
-            email: login.email,
-            display_name: login.name,
-            password: DEMO_PASSWORD,
-            organisation_id,
-            roles: &[login.role],
-            must_change_password: false,
-        })
+        auth::insert_user(
+            &mut tx,
+            &NewUser {
+                email: login.email,
+                display_name: login.name,
+                password: DEMO_PASSWORD,
+                organisation_id,
+                roles: &[login.role],
+                must_change_password: false,
+            },
+        )
         .await?;
     }
     tx.commit().await?;

@@ -26,7 +26,11 @@ struct HomePage {
 async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
     let user = ctx.user()?;
     let can_view_partnership = user.can(Permission::ViewPartnership);
-    let rotations_due = if can_view_partnership { partnership::rotations_due_count(&state.db).await? } else { 0 };
+    let rotations_due = if can_view_partnership {
+        partnership::rotations_due_count(&state.db).await?
+    } else {
+        0
+    };
     render(&HomePage {
         name: user.display_name.clone(),
         roles: user.roles.iter().map(|role| role.label()).collect(),

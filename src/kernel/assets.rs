@@ -13,7 +13,8 @@ struct Assets;
 
 pub async fn serve(Path(path): Path<String>) -> Response {
     // govuk-frontend's stylesheet refers to /assets/fonts/… and /assets/images/…
-    let file = Assets::get(&format!("govuk-frontend/{path}")).or_else(|| Assets::get(&format!("masa/{path}")));
+    let file = Assets::get(&format!("govuk-frontend/{path}"))
+        .or_else(|| Assets::get(&format!("masa/{path}")));
     match file {
         Some(file) => {
             let mime = mime_guess::from_path(&path).first_or_octet_stream();

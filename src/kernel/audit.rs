@@ -64,7 +64,9 @@ impl AuditAction {
     }
 
     pub fn from_code(code: &str) -> Option<AuditAction> {
-        AuditAction::ALL.into_iter().find(|action| action.code() == code)
+        AuditAction::ALL
+            .into_iter()
+            .find(|action| action.code() == code)
     }
 }
 
@@ -103,7 +105,11 @@ pub struct AuditEntry<'a> {
     pub after: Option<serde_json::Value>,
 }
 
-pub async fn record(tx: &mut Transaction, actor: &Actor, entry: AuditEntry<'_>) -> Result<(), sqlx::Error> {
+pub async fn record(
+    tx: &mut Transaction,
+    actor: &Actor,
+    entry: AuditEntry<'_>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO audit_events (occurred_at, actor_user_id, actor, action, entity_type, entity_id, \
          summary, before_values, after_values, request_id) \
@@ -127,7 +133,8 @@ pub async fn record(tx: &mut Transaction, actor: &Actor, entry: AuditEntry<'_>) 
 /// Serialises a record for the trail. Records are plain data, so this cannot fail in practice;
 /// if it did, the trail still gets an entry, with the error in place of the values.
 pub fn snapshot<T: Serialize>(record: &T) -> serde_json::Value {
-    serde_json::to_value(record).unwrap_or_else(|error| serde_json::json!({ "unserialisable": error.to_string() }))
+    serde_json::to_value(record)
+        .unwrap_or_else(|error| serde_json::json!({ "unserialisable": error.to_string() }))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -171,7 +178,13 @@ impl AuditEvent {
         fields
             .into_iter()
             .filter(|field| before.get(*field) != after.get(*field) || self.before_values.is_none())
-            .map(|field| (field.clone(), show(before.get(field)), show(after.get(field))))
+            .map(|field| {
+                (
+                    field.clone(),
+                    show(before.get(field)),
+                    show(after.get(field)),
+                )
+            })
             .collect()
     }
 }
@@ -204,25 +217,42 @@ fn event_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEvent, sqlx::Error> {
 }
 
 /// Newest first. `limit` bounds the page; export passes a large bound.
-pub async fn search(db: &Db, filter: &AuditFilter, limit: i64, offset: i64) -> Result<(Vec<AuditEvent>, i64), sqlx::Error> {
+pub async fn search(
+    db: &Db,
+    filter: &AuditFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<AuditEvent>, i64), sqlx::Error> {
     // Every filter is always bound; an empty one matches all, so the SQL text is fixed.
-    let from = filter.from.map(|date| format!("{date}T00:00:00Z")).unwrap_or_default();
-    let to = filter.to.map(|date| format!("{date}T23:59:59Z")).unwrap_or_else(|| "9999".into());
-    let actor = filter.actor.as_deref().map(|a| format!("%{}%", a.to_lowercase())).unwrap_or_else(|| "%".into());
+    let from = filter
+        .from
+        .map(|date| format!("{date}T00:00:00Z"))
+        .unwrap_or_default();
+    let to = filter
+        .to
+        .map(|date| format!("{date}T23:59:59Z"))
+        .unwrap_or_else(|| "9999".into());
+    let actor = filter
+        .actor
+        .as_deref()
+        .map(|a| format!("%{}%", a.to_lowercase()))
+        .unwrap_or_else(|| "%".into());
     let condition = "($1 = '' OR entity_type = $1) AND ($2 = -1 OR entity_id = $2) AND ($3 = '' OR action = $3) \
          AND lower(actor) LIKE $4 AND occurred_at >= $5 AND occurred_at <= $6";
     let entity_type = filter.entity_type.clone().unwrap_or_default();
     let entity_id = filter.entity_id.unwrap_or(-1);
     let action = filter.action.clone().unwrap_or_default();
-    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM audit_events WHERE {condition}")))
-        .bind(&entity_type)
-        .bind(entity_id)
-        .bind(&action)
-        .bind(&actor)
-        .bind(&from)
-        .bind(&to)
-        .fetch_one(&db.pool)
-        .await?;
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM audit_events WHERE {condition}"
+    )))
+    .bind(&entity_type)
+    .bind(entity_id)
+    .bind(&action)
+    .bind(&actor)
+    .bind(&from)
+    .bind(&to)
+    .fetch_one(&db.pool)
+    .await?;
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT * FROM audit_events WHERE {condition} ORDER BY id DESC LIMIT $7 OFFSET $8"
     )))
@@ -236,7 +266,10 @@ pub async fn search(db: &Db, filter: &AuditFilter, limit: i64, offset: i64) -> R
     .bind(offset)
     .fetch_all(&db.pool)
     .await?;
-    let events = rows.iter().map(event_from_row).collect::<Result<Vec<_>, _>>()?;
+    let events = rows
+        .iter()
+        .map(event_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok((events, total))
 }
 

@@ -73,7 +73,8 @@ pub fn verify_password(password: &str, stored_hash: &str) -> bool {
 /// does not reveal which addresses have accounts.
 fn decoy_hash() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| hash_password(&hex::encode(rand::random::<[u8; 16]>())).unwrap_or_default())
+    DECOY
+        .get_or_init(|| hash_password(&hex::encode(rand::random::<[u8; 16]>())).unwrap_or_default())
 }
 
 /// NCSC guidance: length over complexity, no composition rules, and a deny-list of the
@@ -92,7 +93,8 @@ pub fn check_password_policy(password: &str, email: &str) -> Result<(), String> 
     }
     let lowered = password.to_lowercase();
     let squeezed: String = lowered.chars().filter(|c| !c.is_whitespace()).collect();
-    let base: &str = squeezed.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation());
+    let base: &str =
+        squeezed.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation());
     let common = include_str!("common_passwords.txt");
     if common
         .lines()
@@ -219,10 +221,11 @@ pub async fn list_users(db: &Db) -> Result<Vec<UserRecord>, sqlx::Error> {
 }
 
 pub async fn email_in_use(db: &Db, email: &str) -> Result<bool, sqlx::Error> {
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE lower(email) = lower($1)")
-        .bind(email.trim())
-        .fetch_one(&db.pool)
-        .await?;
+    let count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE lower(email) = lower($1)")
+            .bind(email.trim())
+            .fetch_one(&db.pool)
+            .await?;
     Ok(count > 0)
 }
 
@@ -250,13 +253,18 @@ pub async fn set_password(
     Ok(())
 }
 
-pub async fn archive_user(tx: &mut super::db::Transaction, user_id: i64) -> Result<(), sqlx::Error> {
+pub async fn archive_user(
+    tx: &mut super::db::Transaction,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
     let now = now_text();
-    sqlx::query("UPDATE users SET archived_at = $1, updated_at = $1 WHERE id = $2 AND archived_at IS NULL")
-        .bind(now)
-        .bind(user_id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE users SET archived_at = $1, updated_at = $1 WHERE id = $2 AND archived_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut **tx)
@@ -273,7 +281,11 @@ pub enum SignInOutcome {
 /// Checks an e-mail and password, counting failures per address. After
 /// `SIGN_IN_ATTEMPTS_ALLOWED` failures in the window the address is locked for the window,
 /// whatever password is given, and the lock is the same for known and unknown addresses.
-pub async fn attempt_sign_in(db: &Db, email: &str, password: &str) -> Result<SignInOutcome, sqlx::Error> {
+pub async fn attempt_sign_in(
+    db: &Db,
+    email: &str,
+    password: &str,
+) -> Result<SignInOutcome, sqlx::Error> {
     let email = email.trim().to_lowercase();
     let window_start = timestamp_text(
         time::OffsetDateTime::now_utc() - time::Duration::minutes(SIGN_IN_WINDOW_MINUTES),
@@ -297,7 +309,10 @@ pub async fn attempt_sign_in(db: &Db, email: &str, password: &str) -> Result<Sig
     .fetch_optional(&db.pool)
     .await?;
     let (user_id, stored_hash) = match &row {
-        Some(row) => (Some(row.try_get::<i64, _>("id")?), row.try_get::<String, _>("password_hash")?),
+        Some(row) => (
+            Some(row.try_get::<i64, _>("id")?),
+            row.try_get::<String, _>("password_hash")?,
+        ),
         None => (None, decoy_hash().to_owned()),
     };
     let password = password.to_owned();
@@ -359,7 +374,11 @@ pub async fn end_session(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-pub async fn load_session(db: &Db, secret: &[u8], token: &str) -> Result<Option<Session>, sqlx::Error> {
+pub async fn load_session(
+    db: &Db,
+    secret: &[u8],
+    token: &str,
+) -> Result<Option<Session>, sqlx::Error> {
     let hash = token_hash(secret, token);
     let row = sqlx::query(
         "SELECT s.csrf_token, s.user_id, s.expires_at, s.flash, u.email, u.display_name, \
@@ -449,7 +468,13 @@ mod tests {
     fn token_hashes_depend_on_the_secret() {
         let token = new_token();
         assert_eq!(token.len(), 64);
-        assert_ne!(token_hash(b"one secret", &token), token_hash(b"two secret", &token));
-        assert_eq!(token_hash(b"one secret", &token), token_hash(b"one secret", &token));
+        assert_ne!(
+            token_hash(b"one secret", &token),
+            token_hash(b"two secret", &token)
+        );
+        assert_eq!(
+            token_hash(b"one secret", &token),
+            token_hash(b"one secret", &token)
+        );
     }
 }

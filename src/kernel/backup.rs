@@ -36,7 +36,9 @@ pub enum BackupError {
     Io(#[from] std::io::Error),
     #[error("the file is not a MASA backup: {0}")]
     NotABackup(String),
-    #[error("the backup is from schema version {backup}, but this MASA has {current}: use the matching MASA version")]
+    #[error(
+        "the backup is from schema version {backup}, but this MASA has {current}: use the matching MASA version"
+    )]
     SchemaMismatch { backup: i64, current: i64 },
     #[error("restore needs an empty database, but table {0} already has rows")]
     NotEmpty(String),
@@ -45,14 +47,22 @@ pub enum BackupError {
 /// Application tables (not the migration bookkeeping), in creation order.
 async fn table_names(db: &Db, conn: &mut sqlx::AnyConnection) -> Result<Vec<String>, sqlx::Error> {
     let sql = match db.backend {
-        Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations' ORDER BY name",
-        Backend::Postgres => "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations' ORDER BY table_name",
+        Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations' ORDER BY name"
+        }
+        Backend::Postgres => {
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations' ORDER BY table_name"
+        }
     };
     sqlx::query_scalar(sql).fetch_all(&mut *conn).await
 }
 
 /// Column names and whether each holds integers, real numbers or text.
-async fn column_kinds(db: &Db, conn: &mut sqlx::AnyConnection, table: &str) -> Result<Vec<(String, ColumnKind)>, sqlx::Error> {
+async fn column_kinds(
+    db: &Db,
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+) -> Result<Vec<(String, ColumnKind)>, sqlx::Error> {
     let rows = match db.backend {
         Backend::Sqlite => sqlx::query("SELECT name, type FROM pragma_table_info($1) ORDER BY cid").bind(table).fetch_all(&mut *conn).await?,
         Backend::Postgres => sqlx::query("SELECT column_name::text AS name, data_type::text AS type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position").bind(table).fetch_all(&mut *conn).await?,
@@ -64,7 +74,10 @@ async fn column_kinds(db: &Db, conn: &mut sqlx::AnyConnection, table: &str) -> R
             let declared = declared.to_lowercase();
             let kind = if declared.contains("int") {
                 ColumnKind::Integer
-            } else if declared.contains("real") || declared.contains("double") || declared.contains("numeric") {
+            } else if declared.contains("real")
+                || declared.contains("double")
+                || declared.contains("numeric")
+            {
                 ColumnKind::Real
             } else {
                 ColumnKind::Text
@@ -82,28 +95,36 @@ enum ColumnKind {
 }
 
 async fn schema_version(conn: &mut sqlx::AnyConnection) -> Result<i64, sqlx::Error> {
-    let version: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = true")
-        .fetch_one(&mut *conn)
-        .await
-        .or_else(|_| Ok::<_, sqlx::Error>(None))?;
+    let version: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = true")
+            .fetch_one(&mut *conn)
+            .await
+            .or_else(|_| Ok::<_, sqlx::Error>(None))?;
     Ok(version.unwrap_or(0))
 }
 
 fn cell(row: &sqlx::any::AnyRow, index: usize) -> Result<serde_json::Value, sqlx::Error> {
-    let raw = row.try_get_raw(index)?;
-    if raw.is_null() {
-        return Ok(serde_json::Value::Null);
-    }
-    let kind = raw.type_info().kind();
-    let name = raw.type_info().name().to_owned();
-    drop(raw);
-    Ok(match kind {
-        AnyTypeInfoKind::SmallInt | AnyTypeInfoKind::Integer | AnyTypeInfoKind::BigInt | AnyTypeInfoKind::Bool => {
-            serde_json::Value::from(row.try_get::<i64, _>(index)?)
+    let (kind, name) = {
+        let raw = row.try_get_raw(index)?;
+        if raw.is_null() {
+            return Ok(serde_json::Value::Null);
         }
-        AnyTypeInfoKind::Real | AnyTypeInfoKind::Double => serde_json::Value::from(row.try_get::<f64, _>(index)?),
+        (raw.type_info().kind(), raw.type_info().name().to_owned())
+    };
+    Ok(match kind {
+        AnyTypeInfoKind::SmallInt
+        | AnyTypeInfoKind::Integer
+        | AnyTypeInfoKind::BigInt
+        | AnyTypeInfoKind::Bool => serde_json::Value::from(row.try_get::<i64, _>(index)?),
+        AnyTypeInfoKind::Real | AnyTypeInfoKind::Double => {
+            serde_json::Value::from(row.try_get::<f64, _>(index)?)
+        }
         AnyTypeInfoKind::Text => serde_json::Value::from(row.try_get::<String, _>(index)?),
-        _ => return Err(sqlx::Error::Decode(format!("column type {name} cannot be backed up").into())),
+        _ => {
+            return Err(sqlx::Error::Decode(
+                format!("column type {name} cannot be backed up").into(),
+            ));
+        }
     })
 }
 
@@ -112,19 +133,44 @@ pub async fn take(db: &Db) -> Result<Backup, BackupError> {
     let mut tx = match db.backend {
         // A read transaction in WAL mode sees one snapshot and never blocks writers.
         Backend::Sqlite => db.pool.begin().await?,
-        Backend::Postgres => db.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?,
+        Backend::Postgres => {
+            db.pool
+                .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .await?
+        }
     };
     let schema_version = schema_version(&mut tx).await?;
     let mut tables = Vec::new();
     for name in table_names(db, &mut tx).await? {
-        let columns: Vec<String> = column_kinds(db, &mut tx, &name).await?.into_iter().map(|(column, _)| column).collect();
-        let sql = format!("SELECT {} FROM {name} ORDER BY 1", columns.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", "));
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *tx).await?;
+        let columns: Vec<String> = column_kinds(db, &mut tx, &name)
+            .await?
+            .into_iter()
+            .map(|(column, _)| column)
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM {name} ORDER BY 1",
+            columns
+                .iter()
+                .map(|c| format!("\"{c}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut *tx)
+            .await?;
         let rows = rows
             .iter()
-            .map(|row| (0..row.columns().len()).map(|index| cell(row, index)).collect::<Result<Vec<_>, _>>())
+            .map(|row| {
+                (0..row.columns().len())
+                    .map(|index| cell(row, index))
+                    .collect::<Result<Vec<_>, _>>()
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        tables.push(TableData { name, columns, rows });
+        tables.push(TableData {
+            name,
+            columns,
+            rows,
+        });
     }
     tx.commit().await?;
     Ok(Backup {
@@ -141,16 +187,23 @@ pub async fn write_file(db: &Db, path: &std::path::Path) -> Result<usize, Backup
     let rows = backup.tables.iter().map(|table| table.rows.len()).sum();
     // Write beside the target and rename, so a crash never leaves half a backup under its name.
     let partial = path.with_extension("partial");
-    std::fs::write(&partial, serde_json::to_vec(&backup).map_err(|e| BackupError::NotABackup(e.to_string()))?)?;
+    std::fs::write(
+        &partial,
+        serde_json::to_vec(&backup).map_err(|e| BackupError::NotABackup(e.to_string()))?,
+    )?;
     std::fs::rename(&partial, path)?;
     Ok(rows)
 }
 
 pub fn read_file(path: &std::path::Path) -> Result<Backup, BackupError> {
     let bytes = std::fs::read(path)?;
-    let backup: Backup = serde_json::from_slice(&bytes).map_err(|error| BackupError::NotABackup(error.to_string()))?;
+    let backup: Backup = serde_json::from_slice(&bytes)
+        .map_err(|error| BackupError::NotABackup(error.to_string()))?;
     if backup.format != FORMAT || backup.version != FORMAT_VERSION {
-        return Err(BackupError::NotABackup(format!("format {} version {}", backup.format, backup.version)));
+        return Err(BackupError::NotABackup(format!(
+            "format {} version {}",
+            backup.format, backup.version
+        )));
     }
     Ok(backup)
 }
@@ -160,29 +213,45 @@ pub async fn restore(db: &Db, backup: &Backup) -> Result<usize, BackupError> {
     let mut conn = db.pool.acquire().await?;
     let current = schema_version(&mut conn).await?;
     if current != backup.schema_version {
-        return Err(BackupError::SchemaMismatch { backup: backup.schema_version, current });
+        return Err(BackupError::SchemaMismatch {
+            backup: backup.schema_version,
+            current,
+        });
     }
     if db.backend == Backend::Sqlite {
         // Rows go in table by table; references are checked once everything is in.
-        sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await?;
+        sqlx::query("PRAGMA foreign_keys = OFF")
+            .execute(&mut *conn)
+            .await?;
     }
     let result = restore_rows(db, &mut conn, backup).await;
     if db.backend == Backend::Sqlite {
-        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+        sqlx::query("PRAGMA foreign_keys = ON")
+            .execute(&mut *conn)
+            .await?;
     }
     result
 }
 
-async fn restore_rows(db: &Db, conn: &mut sqlx::pool::PoolConnection<sqlx::Any>, backup: &Backup) -> Result<usize, BackupError> {
+async fn restore_rows(
+    db: &Db,
+    conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
+    backup: &Backup,
+) -> Result<usize, BackupError> {
     use sqlx::Connection;
     let mut tx = conn.begin().await?;
     if db.backend == Backend::Postgres {
         // Defer reference and trigger checks to the end of this transaction's load.
-        sqlx::query("SET LOCAL session_replication_role = replica").execute(&mut *tx).await?;
+        sqlx::query("SET LOCAL session_replication_role = replica")
+            .execute(&mut *tx)
+            .await?;
     }
     let existing = table_names(db, &mut tx).await?;
     for table in &existing {
-        let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"))).fetch_one(&mut *tx).await?;
+        let count: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(&mut *tx)
+                .await?;
         if count > 0 {
             return Err(BackupError::NotEmpty(table.clone()));
         }
@@ -190,19 +259,36 @@ async fn restore_rows(db: &Db, conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
     let mut restored = 0;
     for table in &backup.tables {
         if !existing.contains(&table.name) {
-            return Err(BackupError::NotABackup(format!("unknown table {}", table.name)));
+            return Err(BackupError::NotABackup(format!(
+                "unknown table {}",
+                table.name
+            )));
         }
         let kinds = column_kinds(db, &mut tx, &table.name).await?;
-        let column_kind = |column: &str| kinds.iter().find(|(name, _)| name == column).map(|(_, kind)| *kind);
+        let column_kind = |column: &str| {
+            kinds
+                .iter()
+                .find(|(name, _)| name == column)
+                .map(|(_, kind)| *kind)
+        };
         let mut column_list = Vec::new();
         for column in &table.columns {
             if column_kind(column).is_none() {
-                return Err(BackupError::NotABackup(format!("unknown column {}.{column}", table.name)));
+                return Err(BackupError::NotABackup(format!(
+                    "unknown column {}.{column}",
+                    table.name
+                )));
             }
             column_list.push(format!("\"{column}\""));
         }
-        let placeholders: Vec<String> = (1..=table.columns.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("INSERT INTO {} ({}) VALUES ({})", table.name, column_list.join(", "), placeholders.join(", "));
+        let placeholders: Vec<String> =
+            (1..=table.columns.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            table.name,
+            column_list.join(", "),
+            placeholders.join(", ")
+        );
         for row in &table.rows {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
             for (column, value) in table.columns.iter().zip(row) {
@@ -210,8 +296,22 @@ async fn restore_rows(db: &Db, conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
                     (Some(ColumnKind::Integer), serde_json::Value::Null) => query.bind(None::<i64>),
                     (Some(ColumnKind::Real), serde_json::Value::Null) => query.bind(None::<f64>),
                     (_, serde_json::Value::Null) => query.bind(None::<String>),
-                    (Some(ColumnKind::Integer), value) => query.bind(value.as_i64().ok_or_else(|| BackupError::NotABackup(format!("{}.{column} holds {value}", table.name)))?),
-                    (Some(ColumnKind::Real), value) => query.bind(value.as_f64().ok_or_else(|| BackupError::NotABackup(format!("{}.{column} holds {value}", table.name)))?),
+                    (Some(ColumnKind::Integer), value) => {
+                        query.bind(value.as_i64().ok_or_else(|| {
+                            BackupError::NotABackup(format!(
+                                "{}.{column} holds {value}",
+                                table.name
+                            ))
+                        })?)
+                    }
+                    (Some(ColumnKind::Real), value) => {
+                        query.bind(value.as_f64().ok_or_else(|| {
+                            BackupError::NotABackup(format!(
+                                "{}.{column} holds {value}",
+                                table.name
+                            ))
+                        })?)
+                    }
                     (_, serde_json::Value::String(text)) => query.bind(text.clone()),
                     (_, value) => query.bind(value.to_string()),
                 };
@@ -224,13 +324,20 @@ async fn restore_rows(db: &Db, conn: &mut sqlx::pool::PoolConnection<sqlx::Any>,
                 "SELECT setval(pg_get_serial_sequence('{0}', 'id'), COALESCE((SELECT MAX(id) FROM {0}), 0) + 1, false)",
                 table.name
             );
-            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut *tx)
+                .await?;
         }
     }
     if db.backend == Backend::Sqlite {
-        let broken: Vec<String> = sqlx::query_scalar("SELECT \"table\" FROM pragma_foreign_key_check").fetch_all(&mut *tx).await?;
+        let broken: Vec<String> =
+            sqlx::query_scalar("SELECT \"table\" FROM pragma_foreign_key_check")
+                .fetch_all(&mut *tx)
+                .await?;
         if let Some(table) = broken.first() {
-            return Err(BackupError::NotABackup(format!("rows in {table} refer to records the backup does not hold")));
+            return Err(BackupError::NotABackup(format!(
+                "rows in {table} refer to records the backup does not hold"
+            )));
         }
     }
     tx.commit().await?;

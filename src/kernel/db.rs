@@ -137,7 +137,9 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
         sqlx::Error::Database(database_error) => {
             database_error.is_unique_violation()
                 || database_error.code().as_deref() == Some("23505")
-                || database_error.message().contains("UNIQUE constraint failed")
+                || database_error
+                    .message()
+                    .contains("UNIQUE constraint failed")
         }
         _ => false,
     }
@@ -149,9 +151,8 @@ pub fn now_text() -> String {
 }
 
 pub fn timestamp_text(at: time::OffsetDateTime) -> String {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-    );
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     at.to_offset(time::UtcOffset::UTC)
         .format(&format)
         .unwrap_or_default()

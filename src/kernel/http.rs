@@ -1,12 +1,12 @@
 //! The layers every request passes through: request id and logging, security headers,
 //! the session, and CSRF protection for every state-changing request.
 
+use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::Router;
 use subtle::ConstantTimeEq;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -25,7 +25,11 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
     frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
 pub fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
-    let secure = if state.config.cookie_secure { "; Secure" } else { "" };
+    let secure = if state.config.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
     let max_age = state.config.session_hours * 3600;
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
@@ -52,10 +56,12 @@ fn cookie_token(request: &Request) -> Option<String> {
 
 async fn load_session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let session = match cookie_token(&request) {
-        Some(token) => match auth::load_session(&state.db, &state.config.secret_key, &token).await {
-            Ok(session) => session,
-            Err(error) => return AppError::Database(error).into_response(),
-        },
+        Some(token) => {
+            match auth::load_session(&state.db, &state.config.secret_key, &token).await {
+                Ok(session) => session,
+                Err(error) => return AppError::Database(error).into_response(),
+            }
+        }
         None => None,
     };
     request.extensions_mut().insert(session);
@@ -65,7 +71,10 @@ async fn load_session(State(state): State<AppState>, mut request: Request, next:
 /// Every POST must carry the session's CSRF token, in the form field `csrf_token` or the
 /// `X-CSRF-Token` header. Checked here, once, before any handler sees the request.
 async fn check_csrf(request: Request, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return next.run(request).await;
     }
     let expected = request

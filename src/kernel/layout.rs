@@ -134,6 +134,14 @@ struct ErrorPage<'a> {
 }
 
 pub fn render_error_page(chrome: &Chrome, heading: &str, detail: &str) -> Html<String> {
-    let page = ErrorPage { chrome, heading, detail };
-    Html(page.render().unwrap_or_else(|_| format!("<!DOCTYPE html><html lang=\"en\"><title>{heading}</title><h1>{heading}</h1></html>")))
+    let page = ErrorPage {
+        chrome,
+        heading,
+        detail,
+    };
+    Html(page.render().unwrap_or_else(|_| {
+        format!(
+            "<!DOCTYPE html><html lang=\"en\"><title>{heading}</title><h1>{heading}</h1></html>"
+        )
+    }))
 }

@@ -2,8 +2,8 @@
 
 pub mod assets;
 pub mod audit;
-pub mod backup;
 pub mod auth;
+pub mod backup;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -35,7 +35,11 @@ pub fn routes() -> Routes {
         .get("/healthz", Access::Public, healthz)
 }
 
-async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, AppError> {
-    sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&state.db.pool).await?;
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<&'static str, AppError> {
+    sqlx::query_scalar::<_, i64>("SELECT 1")
+        .fetch_one(&state.db.pool)
+        .await?;
     Ok("ok")
 }

@@ -2,13 +2,13 @@
 //! handler in a check of the named permission and keeps a list of (method, path, access) so a
 //! test can walk the whole router and prove each route refuses the roles it should.
 
+use axum::Router;
 use axum::extract::Request;
 use axum::handler::Handler;
 use axum::http::Method;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, post};
-use axum::Router;
 
 use super::AppState;
 use super::auth::Session;
@@ -39,10 +39,18 @@ pub struct Routes {
 const PASSWORD_CHANGE_PATHS: [&str; 2] = ["/account/password", "/sign-out"];
 
 async fn require(permission: Permission, request: Request, next: Next) -> Response {
-    let session = request.extensions().get::<Option<Session>>().cloned().flatten();
+    let session = request
+        .extensions()
+        .get::<Option<Session>>()
+        .cloned()
+        .flatten();
     let Some(user) = session.and_then(|session| session.user) else {
         let return_to = if request.method() == Method::GET {
-            request.uri().path_and_query().map_or("/", |pq| pq.as_str()).to_owned()
+            request
+                .uri()
+                .path_and_query()
+                .map_or("/", |pq| pq.as_str())
+                .to_owned()
         } else {
             "/".to_owned()
         };
@@ -62,15 +70,27 @@ impl Routes {
         Routes::default()
     }
 
-    fn add(mut self, method: Method, path: &'static str, access: Access, method_router: MethodRouter<AppState>) -> Routes {
+    fn add(
+        mut self,
+        method: Method,
+        path: &'static str,
+        access: Access,
+        method_router: MethodRouter<AppState>,
+    ) -> Routes {
         let method_router = match access {
             Access::Public => method_router,
-            Access::Requires(permission) => method_router.layer(middleware::from_fn(
-                move |request: Request, next: Next| require(permission, request, next),
-            )),
+            Access::Requires(permission) => {
+                method_router.layer(middleware::from_fn(move |request: Request, next: Next| {
+                    require(permission, request, next)
+                }))
+            }
         };
         self.router = self.router.route(path, method_router);
-        self.specs.push(RouteSpec { method, path, access });
+        self.specs.push(RouteSpec {
+            method,
+            path,
+            access,
+        });
         self
     }
 

@@ -59,13 +59,25 @@ impl FormErrors {
     pub fn email(&mut self, field: &str, label: &str, value: &str) -> String {
         let value = self.required_text(field, label, value, 254);
         if !value.is_empty() && !looks_like_email(&value) {
-            self.add(field, format!("Enter {} in the correct format, like name@example.org", label.to_lowercase()));
+            self.add(
+                field,
+                format!(
+                    "Enter {} in the correct format, like name@example.org",
+                    label.to_lowercase()
+                ),
+            );
         }
         value
     }
 
     /// A date from the GOV.UK date input (day, month, year fields).
-    pub fn date(&mut self, field: &str, label: &str, parts: &DateParts, required: bool) -> Option<time::Date> {
+    pub fn date(
+        &mut self,
+        field: &str,
+        label: &str,
+        parts: &DateParts,
+        required: bool,
+    ) -> Option<time::Date> {
         match parts.parse() {
             DateInput::Empty if required => {
                 self.add(field, format!("Enter {}", label.to_lowercase()));
@@ -101,7 +113,9 @@ pub fn looks_like_email(value: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !value.chars().any(|c| c.is_whitespace() || c == '<' || c == '>')
+        && !value
+            .chars()
+            .any(|c| c.is_whitespace() || c == '<' || c == '>')
 }
 
 /// The three boxes of a GOV.UK date input, as typed.
@@ -148,7 +162,9 @@ impl DateParts {
         if year.is_empty() {
             return DateInput::Incomplete("year");
         }
-        let (Ok(day), Ok(month), Ok(year)) = (day.parse::<u8>(), month.parse::<u8>(), year.parse::<i32>()) else {
+        let (Ok(day), Ok(month), Ok(year)) =
+            (day.parse::<u8>(), month.parse::<u8>(), year.parse::<i32>())
+        else {
             return DateInput::NotReal;
         };
         if !(1900..=2200).contains(&year) {
@@ -199,7 +215,9 @@ pub fn url_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(byte as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }
@@ -220,7 +238,11 @@ mod tests {
     use super::*;
 
     fn parts(day: &str, month: &str, year: &str) -> DateParts {
-        DateParts { day: day.into(), month: month.into(), year: year.into() }
+        DateParts {
+            day: day.into(),
+            month: month.into(),
+            year: year.into(),
+        }
     }
 
     #[test]
@@ -230,24 +252,42 @@ mod tests {
             errors.date("d", "Start date", &parts("29", "2", "2024"), true),
             Some(time::macros::date!(2024 - 02 - 29))
         );
-        assert_eq!(errors.date("e", "End date", &parts("29", "2", "2025"), true), None);
+        assert_eq!(
+            errors.date("e", "End date", &parts("29", "2", "2025"), true),
+            None
+        );
         assert_eq!(errors.get("e"), Some("End date must be a real date"));
-        assert_eq!(errors.date("f", "Term end", &parts("1", "", "2025"), true), None);
+        assert_eq!(
+            errors.date("f", "Term end", &parts("1", "", "2025"), true),
+            None
+        );
         assert_eq!(errors.get("f"), Some("Term end must include a month"));
-        assert_eq!(errors.date("g", "Term end", &parts("", "", ""), false), None);
+        assert_eq!(
+            errors.date("g", "Term end", &parts("", "", ""), false),
+            None
+        );
         assert_eq!(errors.get("g"), None);
-        assert_eq!(errors.date("h", "Active from", &parts("", "", ""), true), None);
+        assert_eq!(
+            errors.date("h", "Active from", &parts("", "", ""), true),
+            None
+        );
         assert_eq!(errors.get("h"), Some("Enter active from"));
     }
 
     #[test]
     fn text_fields_are_trimmed_and_bounded() {
         let mut errors = FormErrors::default();
-        assert_eq!(errors.required_text("name", "Name", "  Police  ", 10), "Police");
+        assert_eq!(
+            errors.required_text("name", "Name", "  Police  ", 10),
+            "Police"
+        );
         errors.required_text("empty", "Name", "   ", 10);
         errors.required_text("long", "Name", &"x".repeat(11), 10);
         assert_eq!(errors.get("empty"), Some("Enter name"));
-        assert_eq!(errors.get("long"), Some("Name must be 10 characters or fewer"));
+        assert_eq!(
+            errors.get("long"),
+            Some("Name must be 10 characters or fewer")
+        );
         errors.email("mail", "Email address", "not-an-email");
         assert!(errors.get("mail").unwrap().contains("correct format"));
     }
@@ -258,6 +298,9 @@ mod tests {
         assert_eq!(safe_return_path("//evil.example"), "/");
         assert_eq!(safe_return_path("https://evil.example"), "/");
         assert_eq!(display_date("2026-11-23"), "23 November 2026");
-        assert_eq!(display_date("2026-11-23T09:05:00Z"), "23 November 2026 at 09:05");
+        assert_eq!(
+            display_date("2026-11-23T09:05:00Z"),
+            "23 November 2026 at 09:05"
+        );
     }
 }

@@ -77,11 +77,14 @@ pub enum DemoError {
 }
 
 fn date(text: &str, what: &str) -> Result<Date, DemoError> {
-    parse_iso_date(text).ok_or_else(|| DemoError::Reference(format!("{what}: {text:?} is not a date")))
+    parse_iso_date(text)
+        .ok_or_else(|| DemoError::Reference(format!("{what}: {text:?} is not a date")))
 }
 
 fn lookup(map: &HashMap<String, i64>, name: &str, what: &str) -> Result<i64, DemoError> {
-    map.get(name).copied().ok_or_else(|| DemoError::Reference(format!("unknown {what} {name:?}")))
+    map.get(name)
+        .copied()
+        .ok_or_else(|| DemoError::Reference(format!("unknown {what} {name:?}")))
 }
 
 /// What the loader made, for the demo's printed summary and for tests.
@@ -98,14 +101,23 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
     for organisation in &file.organisations {
         let details = OrganisationDetails {
             name: organisation.name.clone(),
-            kind: OrganisationKind::from_code(&organisation.kind)
-                .ok_or_else(|| DemoError::Reference(format!("unknown organisation kind {:?}", organisation.kind)))?,
+            kind: OrganisationKind::from_code(&organisation.kind).ok_or_else(|| {
+                DemoError::Reference(format!("unknown organisation kind {:?}", organisation.kind))
+            })?,
             sector: organisation.sector.clone(),
             active_from: date(&organisation.active_from, &organisation.name)?,
             active_to: None,
         };
         let id = store::insert_organisation(tx, &details).await?;
-        created(tx, actor, "organisation", id, format!("Created organisation {}", details.name), &details).await?;
+        created(
+            tx,
+            actor,
+            "organisation",
+            id,
+            format!("Created organisation {}", details.name),
+            &details,
+        )
+        .await?;
         loaded.organisations.insert(details.name, id);
     }
     let mut people = HashMap::new();
@@ -117,7 +129,15 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
             email: person.email.clone(),
         };
         let id = store::insert_person(tx, &details).await?;
-        created(tx, actor, "person", id, format!("Added {}", details.name), &details).await?;
+        created(
+            tx,
+            actor,
+            "person",
+            id,
+            format!("Added {}", details.name),
+            &details,
+        )
+        .await?;
         people.insert(details.name, id);
     }
     loaded.people = people.len();
@@ -126,26 +146,77 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
     for group in &file.groups {
         let details = GroupDetails {
             name: group.name.clone(),
-            kind: GroupKind::from_code(&group.kind).ok_or_else(|| DemoError::Reference(format!("unknown group kind {:?}", group.kind)))?,
-            parent_group_id: if group.parent.is_empty() { None } else { Some(lookup(&groups, &group.parent, "group")?) },
+            kind: GroupKind::from_code(&group.kind).ok_or_else(|| {
+                DemoError::Reference(format!("unknown group kind {:?}", group.kind))
+            })?,
+            parent_group_id: if group.parent.is_empty() {
+                None
+            } else {
+                Some(lookup(&groups, &group.parent, "group")?)
+            },
             meets: group.meets.clone(),
             terms_of_reference: group.terms_of_reference.clone(),
         };
         let id = store::insert_group(tx, &details).await?;
-        created(tx, actor, "group", id, format!("Created group {}", details.name), &details).await?;
+        created(
+            tx,
+            actor,
+            "group",
+            id,
+            format!("Created group {}", details.name),
+            &details,
+        )
+        .await?;
         groups.insert(details.name, id);
         // Chairs rotate yearly: each term began a year before it ends.
-        let mut positions = vec![(group.chair.as_str(), Position::Chair, group.chair_term_ends.as_str())];
+        let mut positions = vec![(
+            group.chair.as_str(),
+            Position::Chair,
+            group.chair_term_ends.as_str(),
+        )];
         if !group.vice_chair.is_empty() {
-            positions.push((group.vice_chair.as_str(), Position::ViceChair, group.vice_chair_term_ends.as_str()));
+            positions.push((
+                group.vice_chair.as_str(),
+                Position::ViceChair,
+                group.vice_chair_term_ends.as_str(),
+            ));
         }
-        positions.extend(group.members.iter().map(|member| (member.as_str(), Position::Member, "")));
+        positions.extend(
+            group
+                .members
+                .iter()
+                .map(|member| (member.as_str(), Position::Member, "")),
+        );
         for (person, position, term_ends) in positions {
-            let term_ends_on = if term_ends.is_empty() { None } else { Some(date(term_ends, &group.name)?) };
-            let started_on = term_ends_on.and_then(|ends| ends.replace_year(ends.year() - 1).ok()).and_then(|d| d.next_day()).unwrap_or(plan_start);
-            let membership = MembershipDetails { person_id: lookup(&people, person, "person")?, position, started_on, term_ends_on };
+            let term_ends_on = if term_ends.is_empty() {
+                None
+            } else {
+                Some(date(term_ends, &group.name)?)
+            };
+            let started_on = term_ends_on
+                .and_then(|ends| ends.replace_year(ends.year() - 1).ok())
+                .and_then(|d| d.next_day())
+                .unwrap_or(plan_start);
+            let membership = MembershipDetails {
+                person_id: lookup(&people, person, "person")?,
+                position,
+                started_on,
+                term_ends_on,
+            };
             let membership_id = store::insert_membership(tx, id, &membership).await?;
-            created(tx, actor, "group_membership", membership_id, format!("Added a {} to {}", position.label().to_lowercase(), group.name), &membership).await?;
+            created(
+                tx,
+                actor,
+                "group_membership",
+                membership_id,
+                format!(
+                    "Added a {} to {}",
+                    position.label().to_lowercase(),
+                    group.name
+                ),
+                &membership,
+            )
+            .await?;
         }
     }
     loaded.groups = groups.len();
@@ -155,17 +226,65 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
         ends_on: date(&file.business_plan.ends_on, "business plan end")?,
     };
     let plan_id = store::insert_plan(tx, &plan).await?;
-    created(tx, actor, "business_plan", plan_id, format!("Created {}", plan.name), &plan).await?;
-    let items = file.business_plan.priorities.iter().map(|item| (PlanItemKind::Priority, item))
-        .chain(file.business_plan.cross_cutting_themes.iter().map(|item| (PlanItemKind::CrossCuttingTheme, item)));
+    created(
+        tx,
+        actor,
+        "business_plan",
+        plan_id,
+        format!("Created {}", plan.name),
+        &plan,
+    )
+    .await?;
+    let items = file
+        .business_plan
+        .priorities
+        .iter()
+        .map(|item| (PlanItemKind::Priority, item))
+        .chain(
+            file.business_plan
+                .cross_cutting_themes
+                .iter()
+                .map(|item| (PlanItemKind::CrossCuttingTheme, item)),
+        );
     for (kind, item) in items {
-        let details = PlanItemDetails { kind, title: item.title.clone(), description: item.description.clone() };
+        let details = PlanItemDetails {
+            kind,
+            title: item.title.clone(),
+            description: item.description.clone(),
+        };
         let item_id = store::insert_item(tx, plan_id, &details).await?;
-        created(tx, actor, "business_plan_item", item_id, format!("Added {}: {}", kind.label().to_lowercase(), details.title), &details).await?;
+        created(
+            tx,
+            actor,
+            "business_plan_item",
+            item_id,
+            format!("Added {}: {}", kind.label().to_lowercase(), details.title),
+            &details,
+        )
+        .await?;
     }
     Ok(loaded)
 }
 
-async fn created<T: serde::Serialize>(tx: &mut Transaction, actor: &Actor, entity_type: &str, id: i64, summary: String, after: &T) -> Result<(), sqlx::Error> {
-    audit::record(tx, actor, AuditEntry { action: AuditAction::Create, entity_type, entity_id: Some(id), summary, before: None, after: Some(snapshot(after)) }).await
+async fn created<T: serde::Serialize>(
+    tx: &mut Transaction,
+    actor: &Actor,
+    entity_type: &str,
+    id: i64,
+    summary: String,
+    after: &T,
+) -> Result<(), sqlx::Error> {
+    audit::record(
+        tx,
+        actor,
+        AuditEntry {
+            action: AuditAction::Create,
+            entity_type,
+            entity_id: Some(id),
+            summary,
+            before: None,
+            after: Some(snapshot(after)),
+        },
+    )
+    .await
 }

@@ -21,51 +21,162 @@ pub fn routes() -> Routes {
         .get("/partnership", VIEW, routes::overview)
         .get("/partnership/rotations", VIEW, routes::rotations)
         // organisations
-        .get("/partnership/organisations", VIEW, routes::organisation_list)
-        .get("/partnership/organisations/new", MANAGE, routes::new_organisation_page)
-        .post("/partnership/organisations/new", MANAGE, routes::create_organisation)
-        .get("/partnership/organisations/{id}", VIEW, routes::organisation_page)
-        .get("/partnership/organisations/{id}/edit", EDIT_OWN, routes::edit_organisation_page)
-        .post("/partnership/organisations/{id}/edit", EDIT_OWN, routes::update_organisation)
-        .post("/partnership/organisations/{id}/archive", MANAGE, routes::archive_organisation)
-        .post("/partnership/organisations/{id}/restore", MANAGE, routes::restore_organisation)
+        .get(
+            "/partnership/organisations",
+            VIEW,
+            routes::organisation_list,
+        )
+        .get(
+            "/partnership/organisations/new",
+            MANAGE,
+            routes::new_organisation_page,
+        )
+        .post(
+            "/partnership/organisations/new",
+            MANAGE,
+            routes::create_organisation,
+        )
+        .get(
+            "/partnership/organisations/{id}",
+            VIEW,
+            routes::organisation_page,
+        )
+        .get(
+            "/partnership/organisations/{id}/edit",
+            EDIT_OWN,
+            routes::edit_organisation_page,
+        )
+        .post(
+            "/partnership/organisations/{id}/edit",
+            EDIT_OWN,
+            routes::update_organisation,
+        )
+        .post(
+            "/partnership/organisations/{id}/archive",
+            MANAGE,
+            routes::archive_organisation,
+        )
+        .post(
+            "/partnership/organisations/{id}/restore",
+            MANAGE,
+            routes::restore_organisation,
+        )
         // people
         .get("/partnership/people", VIEW, routes::person_list)
         .get("/partnership/people/new", MANAGE, routes::new_person_page)
         .post("/partnership/people/new", MANAGE, routes::create_person)
         .get("/partnership/people/{id}", VIEW, routes::person_page)
-        .get("/partnership/people/{id}/edit", MANAGE, routes::edit_person_page)
-        .post("/partnership/people/{id}/edit", MANAGE, routes::update_person)
-        .post("/partnership/people/{id}/archive", MANAGE, routes::archive_person)
+        .get(
+            "/partnership/people/{id}/edit",
+            MANAGE,
+            routes::edit_person_page,
+        )
+        .post(
+            "/partnership/people/{id}/edit",
+            MANAGE,
+            routes::update_person,
+        )
+        .post(
+            "/partnership/people/{id}/archive",
+            MANAGE,
+            routes::archive_person,
+        )
         // groups and memberships
         .get("/partnership/groups", VIEW, routes::group_list)
         .get("/partnership/groups/new", MANAGE, routes::new_group_page)
         .post("/partnership/groups/new", MANAGE, routes::create_group)
         .get("/partnership/groups/{id}", VIEW, routes::group_page)
-        .get("/partnership/groups/{id}/edit", MANAGE, routes::edit_group_page)
-        .post("/partnership/groups/{id}/edit", MANAGE, routes::update_group)
-        .post("/partnership/groups/{id}/archive", MANAGE, routes::archive_group)
-        .get("/partnership/groups/{id}/members/new", MANAGE, routes::new_membership_page)
-        .post("/partnership/groups/{id}/members/new", MANAGE, routes::create_membership)
-        .post("/partnership/groups/{id}/members/{membership_id}/end", MANAGE, routes::end_membership)
+        .get(
+            "/partnership/groups/{id}/edit",
+            MANAGE,
+            routes::edit_group_page,
+        )
+        .post(
+            "/partnership/groups/{id}/edit",
+            MANAGE,
+            routes::update_group,
+        )
+        .post(
+            "/partnership/groups/{id}/archive",
+            MANAGE,
+            routes::archive_group,
+        )
+        .get(
+            "/partnership/groups/{id}/members/new",
+            MANAGE,
+            routes::new_membership_page,
+        )
+        .post(
+            "/partnership/groups/{id}/members/new",
+            MANAGE,
+            routes::create_membership,
+        )
+        .post(
+            "/partnership/groups/{id}/members/{membership_id}/end",
+            MANAGE,
+            routes::end_membership,
+        )
         // business plans, priorities and cross-cutting themes
         .get("/partnership/business-plans", VIEW, routes::plan_list)
-        .get("/partnership/business-plans/new", MANAGE, routes::new_plan_page)
-        .post("/partnership/business-plans/new", MANAGE, routes::create_plan)
+        .get(
+            "/partnership/business-plans/new",
+            MANAGE,
+            routes::new_plan_page,
+        )
+        .post(
+            "/partnership/business-plans/new",
+            MANAGE,
+            routes::create_plan,
+        )
         .get("/partnership/business-plans/{id}", VIEW, routes::plan_page)
-        .get("/partnership/business-plans/{id}/edit", MANAGE, routes::edit_plan_page)
-        .post("/partnership/business-plans/{id}/edit", MANAGE, routes::update_plan)
-        .post("/partnership/business-plans/{id}/archive", MANAGE, routes::archive_plan)
-        .get("/partnership/business-plans/{id}/items/new", MANAGE, routes::new_item_page)
-        .post("/partnership/business-plans/{id}/items/new", MANAGE, routes::create_item)
-        .get("/partnership/business-plans/{id}/items/{item_id}/edit", MANAGE, routes::edit_item_page)
-        .post("/partnership/business-plans/{id}/items/{item_id}/edit", MANAGE, routes::update_item)
-        .post("/partnership/business-plans/{id}/items/{item_id}/archive", MANAGE, routes::archive_item)
+        .get(
+            "/partnership/business-plans/{id}/edit",
+            MANAGE,
+            routes::edit_plan_page,
+        )
+        .post(
+            "/partnership/business-plans/{id}/edit",
+            MANAGE,
+            routes::update_plan,
+        )
+        .post(
+            "/partnership/business-plans/{id}/archive",
+            MANAGE,
+            routes::archive_plan,
+        )
+        .get(
+            "/partnership/business-plans/{id}/items/new",
+            MANAGE,
+            routes::new_item_page,
+        )
+        .post(
+            "/partnership/business-plans/{id}/items/new",
+            MANAGE,
+            routes::create_item,
+        )
+        .get(
+            "/partnership/business-plans/{id}/items/{item_id}/edit",
+            MANAGE,
+            routes::edit_item_page,
+        )
+        .post(
+            "/partnership/business-plans/{id}/items/{item_id}/edit",
+            MANAGE,
+            routes::update_item,
+        )
+        .post(
+            "/partnership/business-plans/{id}/items/{item_id}/archive",
+            MANAGE,
+            routes::archive_item,
+        )
 }
 
 /// For other modules: an organisation's name, if it exists and is not archived.
 pub async fn organisation_name(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
-    Ok(store::find_organisation(db, id).await?.filter(|o| o.archived_at.is_none()).map(|o| o.name))
+    Ok(store::find_organisation(db, id)
+        .await?
+        .filter(|o| o.archived_at.is_none())
+        .map(|o| o.name))
 }
 
 /// For other modules: the names of all organisations not archived, by id.

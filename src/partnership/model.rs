@@ -52,11 +52,16 @@ impl OrganisationKind {
     }
 
     pub fn from_code(code: &str) -> Option<OrganisationKind> {
-        OrganisationKind::ALL.into_iter().find(|kind| kind.code() == code)
+        OrganisationKind::ALL
+            .into_iter()
+            .find(|kind| kind.code() == code)
     }
 
     pub fn codes() -> Vec<&'static str> {
-        OrganisationKind::ALL.iter().map(|kind| kind.code()).collect()
+        OrganisationKind::ALL
+            .iter()
+            .map(|kind| kind.code())
+            .collect()
     }
 }
 
@@ -74,7 +79,9 @@ pub struct Organisation {
 impl Organisation {
     /// Active on a date: within its active period and not archived.
     pub fn is_active_on(&self, day: Date) -> bool {
-        self.archived_at.is_none() && self.active_from <= day && self.active_to.is_none_or(|to| day <= to)
+        self.archived_at.is_none()
+            && self.active_from <= day
+            && self.active_to.is_none_or(|to| day <= to)
     }
 }
 
@@ -121,11 +128,19 @@ impl OrganisationForm {
     }
 
     pub fn active_from(&self) -> DateParts {
-        DateParts { day: self.active_from_day.clone(), month: self.active_from_month.clone(), year: self.active_from_year.clone() }
+        DateParts {
+            day: self.active_from_day.clone(),
+            month: self.active_from_month.clone(),
+            year: self.active_from_year.clone(),
+        }
     }
 
     pub fn active_to(&self) -> DateParts {
-        DateParts { day: self.active_to_day.clone(), month: self.active_to_month.clone(), year: self.active_to_year.clone() }
+        DateParts {
+            day: self.active_to_day.clone(),
+            month: self.active_to_month.clone(),
+            year: self.active_to_year.clone(),
+        }
     }
 
     /// Checks every field at once; the caller adds the duplicate-name check, which needs the store.
@@ -141,12 +156,21 @@ impl OrganisationForm {
         if let (Some(from), Some(to)) = (active_from, active_to)
             && to < from
         {
-            errors.add("active_to", "Active to must be the same as or after active from");
+            errors.add(
+                "active_to",
+                "Active to must be the same as or after active from",
+            );
         }
         if !errors.is_empty() {
             return None;
         }
-        Some(OrganisationDetails { name, kind: kind?, sector, active_from: active_from?, active_to })
+        Some(OrganisationDetails {
+            name,
+            kind: kind?,
+            sector,
+            active_from: active_from?,
+            active_to,
+        })
     }
 }
 
@@ -191,10 +215,21 @@ impl PersonForm {
     }
 
     /// `organisation_exists` says whether the chosen id names a live organisation.
-    pub fn validate(&self, errors: &mut FormErrors, organisation_exists: impl Fn(i64) -> bool) -> Option<PersonDetails> {
-        let organisation_id = self.organisation_id.parse::<i64>().ok().filter(|id| organisation_exists(*id));
+    pub fn validate(
+        &self,
+        errors: &mut FormErrors,
+        organisation_exists: impl Fn(i64) -> bool,
+    ) -> Option<PersonDetails> {
+        let organisation_id = self
+            .organisation_id
+            .parse::<i64>()
+            .ok()
+            .filter(|id| organisation_exists(*id));
         if organisation_id.is_none() {
-            errors.add("organisation_id", "Select the organisation this person works for");
+            errors.add(
+                "organisation_id",
+                "Select the organisation this person works for",
+            );
         }
         let name = errors.required_text("name", "Name or role title", &self.name, NAME_MAX);
         let job_title = errors.required_text("job_title", "Job title", &self.job_title, NAME_MAX);
@@ -202,7 +237,12 @@ impl PersonForm {
         if !errors.is_empty() {
             return None;
         }
-        Some(PersonDetails { organisation_id: organisation_id?, name, job_title, email })
+        Some(PersonDetails {
+            organisation_id: organisation_id?,
+            name,
+            job_title,
+            email,
+        })
     }
 }
 
@@ -292,7 +332,10 @@ impl GroupForm {
         GroupForm {
             name: group.name.clone(),
             kind: group.kind.code().to_owned(),
-            parent_group_id: group.parent_group_id.map(|id| id.to_string()).unwrap_or_default(),
+            parent_group_id: group
+                .parent_group_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
             meets: group.meets.clone(),
             terms_of_reference: group.terms_of_reference.clone(),
         }
@@ -300,7 +343,12 @@ impl GroupForm {
 
     /// `parents` maps each group id to its parent, to refuse a group reporting to itself or
     /// to one of the groups that reports to it. `editing` is the group being edited, if any.
-    pub fn validate(&self, errors: &mut FormErrors, editing: Option<i64>, parents: &[(i64, Option<i64>)]) -> Option<GroupDetails> {
+    pub fn validate(
+        &self,
+        errors: &mut FormErrors,
+        editing: Option<i64>,
+        parents: &[(i64, Option<i64>)],
+    ) -> Option<GroupDetails> {
         let name = errors.required_text("name", "Name", &self.name, NAME_MAX);
         let kind = GroupKind::from_code(&self.kind);
         if kind.is_none() {
@@ -314,7 +362,10 @@ impl GroupForm {
                     if let Some(this) = editing
                         && reports_to(id, this, parents)
                     {
-                        errors.add("parent_group_id", "A group cannot report to itself or to a group that reports to it");
+                        errors.add(
+                            "parent_group_id",
+                            "A group cannot report to itself or to a group that reports to it",
+                        );
                     }
                     Some(id)
                 }
@@ -325,11 +376,22 @@ impl GroupForm {
             }
         };
         let meets = errors.required_text("meets", "How often it meets", &self.meets, 100);
-        let terms_of_reference = errors.required_text("terms_of_reference", "Terms of reference", &self.terms_of_reference, TEXT_MAX);
+        let terms_of_reference = errors.required_text(
+            "terms_of_reference",
+            "Terms of reference",
+            &self.terms_of_reference,
+            TEXT_MAX,
+        );
         if !errors.is_empty() {
             return None;
         }
-        Some(GroupDetails { name, kind: kind?, parent_group_id, meets, terms_of_reference })
+        Some(GroupDetails {
+            name,
+            kind: kind?,
+            parent_group_id,
+            meets,
+            terms_of_reference,
+        })
     }
 }
 
@@ -340,7 +402,12 @@ pub fn reports_to(group: i64, ancestor: i64, parents: &[(i64, Option<i64>)]) -> 
     for _ in 0..=parents.len() {
         match current {
             Some(id) if id == ancestor => return true,
-            Some(id) => current = parents.iter().find(|(group, _)| *group == id).and_then(|(_, parent)| *parent),
+            Some(id) => {
+                current = parents
+                    .iter()
+                    .find(|(group, _)| *group == id)
+                    .and_then(|(_, parent)| *parent)
+            }
             None => return false,
         }
     }
@@ -375,7 +442,9 @@ impl Position {
     }
 
     pub fn from_code(code: &str) -> Option<Position> {
-        Position::ALL.into_iter().find(|position| position.code() == code)
+        Position::ALL
+            .into_iter()
+            .find(|position| position.code() == code)
     }
 }
 
@@ -416,17 +485,34 @@ pub struct MembershipForm {
 
 impl MembershipForm {
     pub fn started_on(&self) -> DateParts {
-        DateParts { day: self.started_on_day.clone(), month: self.started_on_month.clone(), year: self.started_on_year.clone() }
+        DateParts {
+            day: self.started_on_day.clone(),
+            month: self.started_on_month.clone(),
+            year: self.started_on_year.clone(),
+        }
     }
 
     pub fn term_ends_on(&self) -> DateParts {
-        DateParts { day: self.term_ends_on_day.clone(), month: self.term_ends_on_month.clone(), year: self.term_ends_on_year.clone() }
+        DateParts {
+            day: self.term_ends_on_day.clone(),
+            month: self.term_ends_on_month.clone(),
+            year: self.term_ends_on_year.clone(),
+        }
     }
 
     /// `current` are the group's current memberships: a person is in a group once, and a group
     /// has one chair and one vice-chair at a time.
-    pub fn validate(&self, errors: &mut FormErrors, person_exists: impl Fn(i64) -> bool, current: &[Membership]) -> Option<MembershipDetails> {
-        let person_id = self.person_id.parse::<i64>().ok().filter(|id| person_exists(*id));
+    pub fn validate(
+        &self,
+        errors: &mut FormErrors,
+        person_exists: impl Fn(i64) -> bool,
+        current: &[Membership],
+    ) -> Option<MembershipDetails> {
+        let person_id = self
+            .person_id
+            .parse::<i64>()
+            .ok()
+            .filter(|id| person_exists(*id));
         match person_id {
             None => errors.add("person_id", "Select a person from the list"),
             Some(id) if current.iter().any(|membership| membership.person_id == id) => {
@@ -440,14 +526,26 @@ impl MembershipForm {
             Some(Position::Member) => {}
             Some(held) => {
                 if current.iter().any(|membership| membership.position == held) {
-                    errors.add("position", format!("The group already has a {}. End their membership first", held.label().to_lowercase()));
+                    errors.add(
+                        "position",
+                        format!(
+                            "The group already has a {}. End their membership first",
+                            held.label().to_lowercase()
+                        ),
+                    );
                 }
             }
         }
         let started_on = errors.date("started_on", "Start date", &self.started_on(), true);
         let term_ends_on = errors.date("term_ends_on", "Term ends", &self.term_ends_on(), false);
-        if matches!(position, Some(Position::Chair | Position::ViceChair)) && term_ends_on.is_none() && errors.get("term_ends_on").is_none() {
-            errors.add("term_ends_on", "Enter the date the term ends: chairs and vice-chairs rotate");
+        if matches!(position, Some(Position::Chair | Position::ViceChair))
+            && term_ends_on.is_none()
+            && errors.get("term_ends_on").is_none()
+        {
+            errors.add(
+                "term_ends_on",
+                "Enter the date the term ends: chairs and vice-chairs rotate",
+            );
         }
         if let (Some(start), Some(end)) = (started_on, term_ends_on)
             && end <= start
@@ -457,7 +555,12 @@ impl MembershipForm {
         if !errors.is_empty() {
             return None;
         }
-        Some(MembershipDetails { person_id: person_id?, position: position?, started_on: started_on?, term_ends_on })
+        Some(MembershipDetails {
+            person_id: person_id?,
+            position: position?,
+            started_on: started_on?,
+            term_ends_on,
+        })
     }
 }
 
@@ -525,7 +628,9 @@ impl PlanItemKind {
     }
 
     pub fn from_code(code: &str) -> Option<PlanItemKind> {
-        [PlanItemKind::Priority, PlanItemKind::CrossCuttingTheme].into_iter().find(|kind| kind.code() == code)
+        [PlanItemKind::Priority, PlanItemKind::CrossCuttingTheme]
+            .into_iter()
+            .find(|kind| kind.code() == code)
     }
 }
 
@@ -573,11 +678,19 @@ impl BusinessPlanForm {
     }
 
     pub fn starts_on(&self) -> DateParts {
-        DateParts { day: self.starts_on_day.clone(), month: self.starts_on_month.clone(), year: self.starts_on_year.clone() }
+        DateParts {
+            day: self.starts_on_day.clone(),
+            month: self.starts_on_month.clone(),
+            year: self.starts_on_year.clone(),
+        }
     }
 
     pub fn ends_on(&self) -> DateParts {
-        DateParts { day: self.ends_on_day.clone(), month: self.ends_on_month.clone(), year: self.ends_on_year.clone() }
+        DateParts {
+            day: self.ends_on_day.clone(),
+            month: self.ends_on_month.clone(),
+            year: self.ends_on_year.clone(),
+        }
     }
 
     pub fn validate(&self, errors: &mut FormErrors) -> Option<BusinessPlanDetails> {
@@ -592,7 +705,11 @@ impl BusinessPlanForm {
         if !errors.is_empty() {
             return None;
         }
-        Some(BusinessPlanDetails { name, starts_on: starts_on?, ends_on: ends_on? })
+        Some(BusinessPlanDetails {
+            name,
+            starts_on: starts_on?,
+            ends_on: ends_on?,
+        })
     }
 }
 
@@ -624,20 +741,32 @@ pub struct PlanItemForm {
 
 impl PlanItemForm {
     pub fn from_item(item: &PlanItem) -> PlanItemForm {
-        PlanItemForm { kind: item.kind.code().to_owned(), title: item.title.clone(), description: item.description.clone() }
+        PlanItemForm {
+            kind: item.kind.code().to_owned(),
+            title: item.title.clone(),
+            description: item.description.clone(),
+        }
     }
 
     pub fn validate(&self, errors: &mut FormErrors) -> Option<PlanItemDetails> {
         let kind = PlanItemKind::from_code(&self.kind);
         if kind.is_none() {
-            errors.add("kind", "Select whether this is a priority or a cross-cutting theme");
+            errors.add(
+                "kind",
+                "Select whether this is a priority or a cross-cutting theme",
+            );
         }
         let title = errors.required_text("title", "Title", &self.title, 300);
-        let description = errors.required_text("description", "Description", &self.description, TEXT_MAX);
+        let description =
+            errors.required_text("description", "Description", &self.description, TEXT_MAX);
         if !errors.is_empty() {
             return None;
         }
-        Some(PlanItemDetails { kind: kind?, title, description })
+        Some(PlanItemDetails {
+            kind: kind?,
+            title,
+            description,
+        })
     }
 }
 
@@ -662,7 +791,10 @@ mod tests {
         assert_eq!(errors.get("name"), Some("Enter name"));
         assert_eq!(errors.get("kind"), Some("Select the type of organisation"));
         assert!(errors.get("sector").unwrap().contains("150 characters"));
-        assert_eq!(errors.get("active_from"), Some("Active from must be a real date"));
+        assert_eq!(
+            errors.get("active_from"),
+            Some("Active from must be a real date")
+        );
     }
 
     #[test]
@@ -698,7 +830,12 @@ mod tests {
         };
         let mut errors = FormErrors::default();
         assert!(form.validate(&mut errors, Some(1), &parents).is_none());
-        assert!(errors.get("parent_group_id").unwrap().contains("cannot report"));
+        assert!(
+            errors
+                .get("parent_group_id")
+                .unwrap()
+                .contains("cannot report")
+        );
         // A cycle already in the data does not hang the check.
         assert!(!reports_to(5, 9, &[(5, Some(6)), (6, Some(5))]));
     }
@@ -731,18 +868,42 @@ mod tests {
         };
         let mut errors = FormErrors::default();
         assert!(form.validate(&mut errors, |_| true, &current).is_none());
-        assert!(errors.get("person_id").unwrap().contains("already a member"));
-        assert!(errors.get("position").unwrap().contains("already has a chair"));
-        assert!(errors.get("term_ends_on").unwrap().contains("chairs and vice-chairs rotate"));
+        assert!(
+            errors
+                .get("person_id")
+                .unwrap()
+                .contains("already a member")
+        );
+        assert!(
+            errors
+                .get("position")
+                .unwrap()
+                .contains("already has a chair")
+        );
+        assert!(
+            errors
+                .get("term_ends_on")
+                .unwrap()
+                .contains("chairs and vice-chairs rotate")
+        );
     }
 
     #[test]
     fn rotations_are_due_within_ninety_days() {
         let today = date!(2026 - 11 - 23);
-        assert_eq!(rotation_status(date!(2026 - 10 - 31), today), RotationStatus::Overdue);
+        assert_eq!(
+            rotation_status(date!(2026 - 10 - 31), today),
+            RotationStatus::Overdue
+        );
         assert_eq!(rotation_status(today, today), RotationStatus::DueSoon);
-        assert_eq!(rotation_status(date!(2027 - 02 - 21), today), RotationStatus::DueSoon);
-        assert_eq!(rotation_status(date!(2027 - 02 - 22), today), RotationStatus::Later);
+        assert_eq!(
+            rotation_status(date!(2027 - 02 - 21), today),
+            RotationStatus::DueSoon
+        );
+        assert_eq!(
+            rotation_status(date!(2027 - 02 - 22), today),
+            RotationStatus::Later
+        );
     }
 
     #[test]

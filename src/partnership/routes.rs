@@ -24,8 +24,28 @@ fn invalid(page: impl Template) -> AppResult<Response> {
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
 
-async fn record(tx: &mut Transaction, ctx: &Ctx, action: AuditAction, entity_type: &str, entity_id: i64, summary: String, before: Option<serde_json::Value>, after: Option<serde_json::Value>) -> AppResult<()> {
-    audit::record(tx, &ctx.actor()?, AuditEntry { action, entity_type, entity_id: Some(entity_id), summary, before, after }).await?;
+async fn record(
+    tx: &mut Transaction,
+    ctx: &Ctx,
+    action: AuditAction,
+    (entity_type, entity_id): (&str, i64),
+    summary: String,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> AppResult<()> {
+    audit::record(
+        tx,
+        &ctx.actor()?,
+        AuditEntry {
+            action,
+            entity_type,
+            entity_id: Some(entity_id),
+            summary,
+            before,
+            after,
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -54,14 +74,23 @@ pub async fn overview(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl
             (status != RotationStatus::Later).then_some((membership, status))
         })
         .collect();
-    let plan = match store::list_plans(&state.db, false).await?.into_iter().find(|plan| plan.starts_on <= today() && today() <= plan.ends_on) {
+    let plan = match store::list_plans(&state.db, false)
+        .await?
+        .into_iter()
+        .find(|plan| plan.starts_on <= today() && today() <= plan.ends_on)
+    {
         Some(plan) => {
             let items = store::plan_items(&state.db, plan.id).await?;
             Some((plan, items))
         }
         None => None,
     };
-    render(&OverviewPage { chrome: ctx.chrome(&state).await?, counts, rotations_due, plan })
+    render(&OverviewPage {
+        chrome: ctx.chrome(&state).await?,
+        counts,
+        rotations_due,
+        plan,
+    })
 }
 
 #[derive(Template)]
@@ -80,7 +109,10 @@ pub async fn rotations(State(state): State<AppState>, ctx: Ctx) -> AppResult<imp
             Some((membership, status))
         })
         .collect();
-    render(&RotationsPage { chrome: ctx.chrome(&state).await?, rotations })
+    render(&RotationsPage {
+        chrome: ctx.chrome(&state).await?,
+        rotations,
+    })
 }
 
 // ---- organisations ----
@@ -104,7 +136,11 @@ struct OrganisationListPage {
     can_manage: bool,
 }
 
-pub async fn organisation_list(State(state): State<AppState>, ctx: Ctx, Query(query): Query<OrganisationQuery>) -> AppResult<impl IntoResponse> {
+pub async fn organisation_list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<OrganisationQuery>,
+) -> AppResult<impl IntoResponse> {
     let filter = OrganisationFilter {
         kind: OrganisationKind::from_code(&query.kind),
         search: query.q.chars().take(100).collect(),
@@ -114,7 +150,10 @@ pub async fn organisation_list(State(state): State<AppState>, ctx: Ctx, Query(qu
     render(&OrganisationListPage {
         chrome: ctx.chrome(&state).await?,
         organisations,
-        kind: filter.kind.map(|kind| kind.code().to_owned()).unwrap_or_default(),
+        kind: filter
+            .kind
+            .map(|kind| kind.code().to_owned())
+            .unwrap_or_default(),
         q: filter.search,
         include_archived: filter.include_archived,
         can_manage: can_manage(ctx.user()?),
@@ -135,15 +174,32 @@ struct OrganisationFormPage {
 
 pub fn kind_options() -> Vec<(String, String)> {
     let mut options = vec![(String::new(), "Select a type".to_owned())];
-    options.extend(OrganisationKind::ALL.iter().map(|kind| (kind.code().to_owned(), kind.label().to_owned())));
+    options.extend(
+        OrganisationKind::ALL
+            .iter()
+            .map(|kind| (kind.code().to_owned(), kind.label().to_owned())),
+    );
     options
 }
 
-pub async fn new_organisation_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
-    render(&OrganisationFormPage { chrome: ctx.chrome(&state).await?, errors: FormErrors::default(), form: OrganisationForm::default(), organisation: None, full_edit: true })
+pub async fn new_organisation_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> AppResult<impl IntoResponse> {
+    render(&OrganisationFormPage {
+        chrome: ctx.chrome(&state).await?,
+        errors: FormErrors::default(),
+        form: OrganisationForm::default(),
+        organisation: None,
+        full_edit: true,
+    })
 }
 
-pub async fn create_organisation(State(state): State<AppState>, ctx: Ctx, Form(form): Form<OrganisationForm>) -> AppResult<Response> {
+pub async fn create_organisation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<OrganisationForm>,
+) -> AppResult<Response> {
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors);
     if let Some(details) = &details
@@ -152,13 +208,29 @@ pub async fn create_organisation(State(state): State<AppState>, ctx: Ctx, Form(f
         errors.add("name", "An organisation with this name already exists");
     }
     let Some(details) = details.filter(|_| errors.is_empty()) else {
-        return invalid(OrganisationFormPage { chrome: ctx.chrome(&state).await?, errors, form, organisation: None, full_edit: true });
+        return invalid(OrganisationFormPage {
+            chrome: ctx.chrome(&state).await?,
+            errors,
+            form,
+            organisation: None,
+            full_edit: true,
+        });
     };
     let mut tx = state.db.begin_write().await?;
     let id = store::insert_organisation(&mut tx, &details).await?;
-    record(&mut tx, &ctx, AuditAction::Create, "organisation", id, format!("Created organisation {}", details.name), None, Some(snapshot(&details))).await?;
+    record(
+        &mut tx,
+        &ctx,
+        AuditAction::Create,
+        ("organisation", id),
+        format!("Created organisation {}", details.name),
+        None,
+        Some(snapshot(&details)),
+    )
+    .await?;
     tx.commit().await?;
-    ctx.flash(&state, &format!("{} added", details.name)).await?;
+    ctx.flash(&state, &format!("{} added", details.name))
+        .await?;
     Ok(Redirect::to(&format!("/partnership/organisations/{id}")).into_response())
 }
 
@@ -175,12 +247,27 @@ struct OrganisationPage {
 /// May this person edit this organisation? The business unit edits any; a partner data lead
 /// edits only their own.
 fn may_edit_organisation(user: &CurrentUser, organisation_id: i64) -> bool {
-    can_manage(user) || (user.can(Permission::EditOwnOrganisation) && user.organisation_id == Some(organisation_id))
+    can_manage(user)
+        || (user.can(Permission::EditOwnOrganisation)
+            && user.organisation_id == Some(organisation_id))
 }
 
-pub async fn organisation_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<impl IntoResponse> {
-    let organisation = store::find_organisation(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let people = store::list_people(&state.db, &PersonFilter { organisation_id: Some(id), ..PersonFilter::default() }).await?;
+pub async fn organisation_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<impl IntoResponse> {
+    let organisation = store::find_organisation(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let people = store::list_people(
+        &state.db,
+        &PersonFilter {
+            organisation_id: Some(id),
+            ..PersonFilter::default()
+        },
+    )
+    .await?;
     let user = ctx.user()?;
     render(&OrganisationPage {
         can_edit: may_edit_organisation(user, id) && organisation.archived_at.is_none(),
@@ -197,14 +284,22 @@ async fn editable_organisation(state: &AppState, ctx: &Ctx, id: i64) -> AppResul
     if !may_edit_organisation(user, id) {
         return Err(AppError::Forbidden);
     }
-    let organisation = store::find_organisation(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let organisation = store::find_organisation(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if organisation.archived_at.is_some() {
-        return Err(AppError::BadRequest("This organisation is archived. Restore it before editing.".into()));
+        return Err(AppError::BadRequest(
+            "This organisation is archived. Restore it before editing.".into(),
+        ));
     }
     Ok(organisation)
 }
 
-pub async fn edit_organisation_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<impl IntoResponse> {
+pub async fn edit_organisation_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<impl IntoResponse> {
     let organisation = editable_organisation(&state, &ctx, id).await?;
     render(&OrganisationFormPage {
         chrome: ctx.chrome(&state).await?,
@@ -215,13 +310,22 @@ pub async fn edit_organisation_page(State(state): State<AppState>, ctx: Ctx, Pat
     })
 }
 
-pub async fn update_organisation(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(mut form): Form<OrganisationForm>) -> AppResult<Response> {
+pub async fn update_organisation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(mut form): Form<OrganisationForm>,
+) -> AppResult<Response> {
     let organisation = editable_organisation(&state, &ctx, id).await?;
     let full_edit = can_manage(ctx.user()?);
     if !full_edit {
         // A partner edits its name and sector; type and active period stay as the business unit set them.
         let kept = OrganisationForm::from_organisation(&organisation);
-        form = OrganisationForm { name: form.name, sector: form.sector, ..kept };
+        form = OrganisationForm {
+            name: form.name,
+            sector: form.sector,
+            ..kept
+        };
     }
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors);
@@ -231,19 +335,48 @@ pub async fn update_organisation(State(state): State<AppState>, ctx: Ctx, Path(i
         errors.add("name", "An organisation with this name already exists");
     }
     let Some(details) = details.filter(|_| errors.is_empty()) else {
-        return invalid(OrganisationFormPage { chrome: ctx.chrome(&state).await?, errors, form, organisation: Some(organisation), full_edit });
+        return invalid(OrganisationFormPage {
+            chrome: ctx.chrome(&state).await?,
+            errors,
+            form,
+            organisation: Some(organisation),
+            full_edit,
+        });
     };
     let mut tx = state.db.begin_write().await?;
     store::update_organisation(&mut tx, id, &details).await?;
-    let before = OrganisationDetails { name: organisation.name.clone(), kind: organisation.kind, sector: organisation.sector.clone(), active_from: organisation.active_from, active_to: organisation.active_to };
-    record(&mut tx, &ctx, AuditAction::Update, "organisation", id, format!("Updated organisation {}", details.name), Some(snapshot(&before)), Some(snapshot(&details))).await?;
+    let before = OrganisationDetails {
+        name: organisation.name.clone(),
+        kind: organisation.kind,
+        sector: organisation.sector.clone(),
+        active_from: organisation.active_from,
+        active_to: organisation.active_to,
+    };
+    record(
+        &mut tx,
+        &ctx,
+        AuditAction::Update,
+        ("organisation", id),
+        format!("Updated organisation {}", details.name),
+        Some(snapshot(&before)),
+        Some(snapshot(&details)),
+    )
+    .await?;
     tx.commit().await?;
-    ctx.flash(&state, &format!("{} updated", details.name)).await?;
+    ctx.flash(&state, &format!("{} updated", details.name))
+        .await?;
     Ok(Redirect::to(&format!("/partnership/organisations/{id}")).into_response())
 }
 
-async fn set_organisation_archived(state: &AppState, ctx: &Ctx, id: i64, archived: bool) -> AppResult<Response> {
-    let organisation = store::find_organisation(&state.db, id).await?.ok_or(AppError::NotFound)?;
+async fn set_organisation_archived(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    archived: bool,
+) -> AppResult<Response> {
+    let organisation = store::find_organisation(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if organisation.archived_at.is_some() != archived {
         let mut tx = state.db.begin_write().await?;
         let (action, verb) = if archived {
@@ -253,18 +386,39 @@ async fn set_organisation_archived(state: &AppState, ctx: &Ctx, id: i64, archive
             store::restore(&mut tx, Table::Organisations, id).await?;
             (AuditAction::Restore, "Restored")
         };
-        record(&mut tx, ctx, action, "organisation", id, format!("{verb} organisation {}", organisation.name), Some(snapshot(&organisation)), None).await?;
+        record(
+            &mut tx,
+            ctx,
+            action,
+            ("organisation", id),
+            format!("{verb} organisation {}", organisation.name),
+            Some(snapshot(&organisation)),
+            None,
+        )
+        .await?;
         tx.commit().await?;
-        ctx.flash(state, &format!("{} {}", organisation.name, verb.to_lowercase())).await?;
+        ctx.flash(
+            state,
+            &format!("{} {}", organisation.name, verb.to_lowercase()),
+        )
+        .await?;
     }
     Ok(Redirect::to(&format!("/partnership/organisations/{id}")).into_response())
 }
 
-pub async fn archive_organisation(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn archive_organisation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     set_organisation_archived(&state, &ctx, id, true).await
 }
 
-pub async fn restore_organisation(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn restore_organisation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     set_organisation_archived(&state, &ctx, id, false).await
 }
 
@@ -291,13 +445,22 @@ struct PersonListPage {
 }
 
 async fn organisation_options(state: &AppState, first: &str) -> AppResult<Vec<(String, String)>> {
-    let organisations = store::list_organisations(&state.db, &OrganisationFilter::default()).await?;
+    let organisations =
+        store::list_organisations(&state.db, &OrganisationFilter::default()).await?;
     let mut options = vec![(String::new(), first.to_owned())];
-    options.extend(organisations.into_iter().map(|organisation| (organisation.id.to_string(), organisation.name)));
+    options.extend(
+        organisations
+            .into_iter()
+            .map(|organisation| (organisation.id.to_string(), organisation.name)),
+    );
     Ok(options)
 }
 
-pub async fn person_list(State(state): State<AppState>, ctx: Ctx, Query(query): Query<PersonQuery>) -> AppResult<impl IntoResponse> {
+pub async fn person_list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<PersonQuery>,
+) -> AppResult<impl IntoResponse> {
     let filter = PersonFilter {
         organisation_id: query.organisation.parse().ok(),
         search: query.q.chars().take(100).collect(),
@@ -308,7 +471,10 @@ pub async fn person_list(State(state): State<AppState>, ctx: Ctx, Query(query): 
         chrome: ctx.chrome(&state).await?,
         people,
         organisations: organisation_options(&state, "All organisations").await?,
-        organisation: filter.organisation_id.map(|id| id.to_string()).unwrap_or_default(),
+        organisation: filter
+            .organisation_id
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
         q: filter.search,
         include_archived: filter.include_archived,
         can_manage: can_manage(ctx.user()?),
@@ -325,33 +491,73 @@ struct PersonFormPage {
     organisations: Vec<(String, String)>,
 }
 
-pub async fn new_person_page(State(state): State<AppState>, ctx: Ctx, Query(query): Query<PersonQuery>) -> AppResult<impl IntoResponse> {
-    let form = PersonForm { organisation_id: query.organisation, ..PersonForm::default() };
-    render(&PersonFormPage { chrome: ctx.chrome(&state).await?, errors: FormErrors::default(), form, person: None, organisations: organisation_options(&state, "Select an organisation").await? })
+pub async fn new_person_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(query): Query<PersonQuery>,
+) -> AppResult<impl IntoResponse> {
+    let form = PersonForm {
+        organisation_id: query.organisation,
+        ..PersonForm::default()
+    };
+    render(&PersonFormPage {
+        chrome: ctx.chrome(&state).await?,
+        errors: FormErrors::default(),
+        form,
+        person: None,
+        organisations: organisation_options(&state, "Select an organisation").await?,
+    })
 }
 
-async fn validate_person(state: &AppState, form: &PersonForm, except: Option<i64>) -> AppResult<(FormErrors, Option<PersonDetails>)> {
+async fn validate_person(
+    state: &AppState,
+    form: &PersonForm,
+    except: Option<i64>,
+) -> AppResult<(FormErrors, Option<PersonDetails>)> {
     let names = store::organisation_names(&state.db).await?;
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, |id| names.contains_key(&id));
     if let Some(details) = &details
         && store::person_email_taken(&state.db, &details.email, except).await?
     {
-        errors.add("email", "Someone with this email address is already recorded");
+        errors.add(
+            "email",
+            "Someone with this email address is already recorded",
+        );
     }
     Ok((errors, details))
 }
 
-pub async fn create_person(State(state): State<AppState>, ctx: Ctx, Form(form): Form<PersonForm>) -> AppResult<Response> {
+pub async fn create_person(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<PersonForm>,
+) -> AppResult<Response> {
     let (errors, details) = validate_person(&state, &form, None).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
-        return invalid(PersonFormPage { chrome: ctx.chrome(&state).await?, errors, form, person: None, organisations: organisation_options(&state, "Select an organisation").await? });
+        return invalid(PersonFormPage {
+            chrome: ctx.chrome(&state).await?,
+            errors,
+            form,
+            person: None,
+            organisations: organisation_options(&state, "Select an organisation").await?,
+        });
     };
     let mut tx = state.db.begin_write().await?;
     let id = store::insert_person(&mut tx, &details).await?;
-    record(&mut tx, &ctx, AuditAction::Create, "person", id, format!("Added {}", details.name), None, Some(snapshot(&details))).await?;
+    record(
+        &mut tx,
+        &ctx,
+        AuditAction::Create,
+        ("person", id),
+        format!("Added {}", details.name),
+        None,
+        Some(snapshot(&details)),
+    )
+    .await?;
     tx.commit().await?;
-    ctx.flash(&state, &format!("{} added", details.name)).await?;
+    ctx.flash(&state, &format!("{} added", details.name))
+        .await?;
     Ok(Redirect::to(&format!("/partnership/people/{id}")).into_response())
 }
 
@@ -364,52 +570,121 @@ struct PersonPage {
     can_manage: bool,
 }
 
-pub async fn person_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<impl IntoResponse> {
-    let person = store::find_person(&state.db, id).await?.ok_or(AppError::NotFound)?;
+pub async fn person_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<impl IntoResponse> {
+    let person = store::find_person(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let memberships = store::memberships_of_person(&state.db, id).await?;
-    render(&PersonPage { can_manage: can_manage(ctx.user()?), chrome: ctx.chrome(&state).await?, person, memberships })
+    render(&PersonPage {
+        can_manage: can_manage(ctx.user()?),
+        chrome: ctx.chrome(&state).await?,
+        person,
+        memberships,
+    })
 }
 
 async fn live_person(state: &AppState, id: i64) -> AppResult<Person> {
-    let person = store::find_person(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let person = store::find_person(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if person.archived_at.is_some() {
         return Err(AppError::BadRequest("This person is archived.".into()));
     }
     Ok(person)
 }
 
-pub async fn edit_person_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<impl IntoResponse> {
+pub async fn edit_person_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<impl IntoResponse> {
     let person = live_person(&state, id).await?;
-    render(&PersonFormPage { chrome: ctx.chrome(&state).await?, errors: FormErrors::default(), form: PersonForm::from_person(&person), person: Some(person), organisations: organisation_options(&state, "Select an organisation").await? })
+    render(&PersonFormPage {
+        chrome: ctx.chrome(&state).await?,
+        errors: FormErrors::default(),
+        form: PersonForm::from_person(&person),
+        person: Some(person),
+        organisations: organisation_options(&state, "Select an organisation").await?,
+    })
 }
 
-pub async fn update_person(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(form): Form<PersonForm>) -> AppResult<Response> {
+pub async fn update_person(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<PersonForm>,
+) -> AppResult<Response> {
     let person = live_person(&state, id).await?;
     let (errors, details) = validate_person(&state, &form, Some(id)).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
-        return invalid(PersonFormPage { chrome: ctx.chrome(&state).await?, errors, form, person: Some(person), organisations: organisation_options(&state, "Select an organisation").await? });
+        return invalid(PersonFormPage {
+            chrome: ctx.chrome(&state).await?,
+            errors,
+            form,
+            person: Some(person),
+            organisations: organisation_options(&state, "Select an organisation").await?,
+        });
     };
-    let before = PersonDetails { organisation_id: person.organisation_id, name: person.name.clone(), job_title: person.job_title.clone(), email: person.email.clone() };
+    let before = PersonDetails {
+        organisation_id: person.organisation_id,
+        name: person.name.clone(),
+        job_title: person.job_title.clone(),
+        email: person.email.clone(),
+    };
     let mut tx = state.db.begin_write().await?;
     store::update_person(&mut tx, id, &details).await?;
-    record(&mut tx, &ctx, AuditAction::Update, "person", id, format!("Updated {}", details.name), Some(snapshot(&before)), Some(snapshot(&details))).await?;
+    record(
+        &mut tx,
+        &ctx,
+        AuditAction::Update,
+        ("person", id),
+        format!("Updated {}", details.name),
+        Some(snapshot(&before)),
+        Some(snapshot(&details)),
+    )
+    .await?;
     tx.commit().await?;
-    ctx.flash(&state, &format!("{} updated", details.name)).await?;
+    ctx.flash(&state, &format!("{} updated", details.name))
+        .await?;
     Ok(Redirect::to(&format!("/partnership/people/{id}")).into_response())
 }
 
-pub async fn archive_person(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    let person = store::find_person(&state.db, id).await?.ok_or(AppError::NotFound)?;
+pub async fn archive_person(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let person = store::find_person(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if person.archived_at.is_none() {
         let mut tx = state.db.begin_write().await?;
         store::archive(&mut tx, Table::People, id).await?;
         // Leaving the partnership ends their group memberships too.
-        for membership in store::memberships_of_person(&state.db, id).await?.into_iter().filter(|m| m.ended_on.is_none()) {
+        for membership in store::memberships_of_person(&state.db, id)
+            .await?
+            .into_iter()
+            .filter(|m| m.ended_on.is_none())
+        {
             store::end_membership(&mut tx, membership.id, today()).await?;
         }
-        record(&mut tx, &ctx, AuditAction::Archive, "person", id, format!("Archived {} and ended their group memberships", person.name), Some(snapshot(&person)), None).await?;
+        record(
+            &mut tx,
+            &ctx,
+            AuditAction::Archive,
+            ("person", id),
+            format!("Archived {} and ended their group memberships", person.name),
+            Some(snapshot(&person)),
+            None,
+        )
+        .await?;
         tx.commit().await?;
-        ctx.flash(&state, &format!("{} archived", person.name)).await?;
+        ctx.flash(&state, &format!("{} archived", person.name))
+            .await?;
     }
     Ok(Redirect::to(&format!("/partnership/people/{id}")).into_response())
 }
@@ -427,7 +702,13 @@ struct GroupListPage {
 
 /// Orders groups as a tree (each group followed by those reporting to it), with depths.
 fn reporting_order(groups: Vec<Group>) -> Vec<(Group, usize)> {
-    fn visit(parent: Option<i64>, depth: usize, groups: &[Group], placed: &mut Vec<bool>, out: &mut Vec<(Group, usize)>) {
+    fn visit(
+        parent: Option<i64>,
+        depth: usize,
+        groups: &[Group],
+        placed: &mut Vec<bool>,
+        out: &mut Vec<(Group, usize)>,
+    ) {
         for (index, group) in groups.iter().enumerate() {
             if !placed[index] && group.parent_group_id == parent {
                 placed[index] = true;
@@ -452,7 +733,11 @@ fn reporting_order(groups: Vec<Group>) -> Vec<(Group, usize)> {
 
 pub async fn group_list(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
     let groups = reporting_order(store::list_groups(&state.db, false).await?);
-    render(&GroupListPage { can_manage: can_manage(ctx.user()?), chrome: ctx.chrome(&state).await?, groups })
+    render(&GroupListPage {
+        can_manage: can_manage(ctx.user()?),
+        chrome: ctx.chrome(&state).await?,
+        groups,
+    })
 }
 
 #[derive(Template)]
@@ -466,10 +751,23 @@ struct GroupFormPage {
     parents: Vec<(String, String)>,
 }
 
-async fn group_form_page(state: &AppState, ctx: &Ctx, errors: FormErrors, form: GroupForm, group: Option<Group>) -> AppResult<GroupFormPage> {
+async fn group_form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    errors: FormErrors,
+    form: GroupForm,
+    group: Option<Group>,
+) -> AppResult<GroupFormPage> {
     let mut kinds = vec![(String::new(), "Select a type".to_owned())];
-    kinds.extend(GroupKind::ALL.iter().map(|kind| (kind.code().to_owned(), kind.label().to_owned())));
-    let mut parents = vec![(String::new(), "None – it is the top of the structure".to_owned())];
+    kinds.extend(
+        GroupKind::ALL
+            .iter()
+            .map(|kind| (kind.code().to_owned(), kind.label().to_owned())),
+    );
+    let mut parents = vec![(
+        String::new(),
+        "None – it is the top of the structure".to_owned(),
+    )];
     let editing = group.as_ref().map(|group| group.id);
     parents.extend(
         store::list_groups(&state.db, false)
@@ -478,10 +776,21 @@ async fn group_form_page(state: &AppState, ctx: &Ctx, errors: FormErrors, form: 
             .filter(|candidate| Some(candidate.id) != editing)
             .map(|candidate| (candidate.id.to_string(), candidate.name)),
     );
-    Ok(GroupFormPage { chrome: ctx.chrome(state).await?, errors, form, group, kinds, parents })
+    Ok(GroupFormPage {
+        chrome: ctx.chrome(state).await?,
+        errors,
+        form,
+        group,
+        kinds,
+        parents,
+    })
 }
 
-async fn validate_group(state: &AppState, form: &GroupForm, editing: Option<i64>) -> AppResult<(FormErrors, Option<GroupDetails>)> {
+async fn validate_group(
+    state: &AppState,
+    form: &GroupForm,
+    editing: Option<i64>,
+) -> AppResult<(FormErrors, Option<GroupDetails>)> {
     let parents = store::group_parents(&state.db).await?;
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, editing, &parents);
@@ -493,20 +802,46 @@ async fn validate_group(state: &AppState, form: &GroupForm, editing: Option<i64>
     Ok((errors, details))
 }
 
-pub async fn new_group_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
-    render(&group_form_page(&state, &ctx, FormErrors::default(), GroupForm::default(), None).await?)
+pub async fn new_group_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> AppResult<impl IntoResponse> {
+    render(
+        &group_form_page(
+            &state,
+            &ctx,
+            FormErrors::default(),
+            GroupForm::default(),
+            None,
+        )
+        .await?,
+    )
 }
 
-pub async fn create_group(State(state): State<AppState>, ctx: Ctx, Form(form): Form<GroupForm>) -> AppResult<Response> {
+pub async fn create_group(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<GroupForm>,
+) -> AppResult<Response> {
     let (errors, details) = validate_group(&state, &form, None).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return invalid(group_form_page(&state, &ctx, errors, form, None).await?);
     };
     let mut tx = state.db.begin_write().await?;
     let id = store::insert_group(&mut tx, &details).await?;
-    record(&mut tx, &ctx, AuditAction::Create, "group", id, format!("Created group {}", details.name), None, Some(snapshot(&details))).await?;
+    record(
+        &mut tx,
+        &ctx,
+        AuditAction::Create,
+        ("group", id),
+        format!("Created group {}", details.name),
+        None,
+        Some(snapshot(&details)),
+    )
+    .await?;
     tx.commit().await?;
-    ctx.flash(&state, &format!("{} created", details.name)).await?;
+    ctx.flash(&state, &format!("{} created", details.name))
+        .await?;
     Ok(Redirect::to(&format!("/partnership/groups/{id}")).into_response())
 }
 
@@ -520,60 +855,121 @@ struct GroupPage {
     can_manage: bool,
 }
 
-pub async fn group_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<impl IntoResponse> {
-    let group = store::find_group(&state.db, id).await?.ok_or(AppError::NotFound)?;
+pub async fn group_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<impl IntoResponse> {
+    let group = store::find_group(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let members = store::current_memberships(&state.db, id)
         .await?
         .into_iter()
         .map(|membership| {
             let status = match membership.position {
                 Position::Member => None,
-                _ => membership.term_ends_on.map(|ends| rotation_status(ends, today())),
+                _ => membership
+                    .term_ends_on
+                    .map(|ends| rotation_status(ends, today())),
             };
             (membership, status)
         })
         .collect();
-    let reporting_groups = store::list_groups(&state.db, false).await?.into_iter().filter(|g| g.parent_group_id == Some(id)).collect();
-    render(&GroupPage { can_manage: can_manage(ctx.user()?), chrome: ctx.chrome(&state).await?, group, members, reporting_groups })
+    let reporting_groups = store::list_groups(&state.db, false)
+        .await?
+        .into_iter()
+        .filter(|g| g.parent_group_id == Some(id))
+        .collect();
+    render(&GroupPage {
+        can_manage: can_manage(ctx.user()?),
+        chrome: ctx.chrome(&state).await?,
+        group,
+        members,
+        reporting_groups,
+    })
 }
 
 async fn live_group(state: &AppState, id: i64) -> AppResult<Group> {
-    let group = store::find_group(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let group = store::find_group(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if group.archived_at.is_some() {
         return Err(AppError::BadRequest("This group is archived.".into()));
     }
     Ok(group)
 }
 
-pub async fn edit_group_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<impl IntoResponse> {
+pub async fn edit_group_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<impl IntoResponse> {
     let group = live_group(&state, id).await?;
     let form = GroupForm::from_group(&group);
     render(&group_form_page(&state, &ctx, FormErrors::default(), form, Some(group)).await?)
 }
 
-pub async fn update_group(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(form): Form<GroupForm>) -> AppResult<Response> {
+pub async fn update_group(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<GroupForm>,
+) -> AppResult<Response> {
     let group = live_group(&state, id).await?;
     let (errors, details) = validate_group(&state, &form, Some(id)).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return invalid(group_form_page(&state, &ctx, errors, form, Some(group)).await?);
     };
-    let before = GroupDetails { name: group.name.clone(), kind: group.kind, parent_group_id: group.parent_group_id, meets: group.meets.clone(), terms_of_reference: group.terms_of_reference.clone() };
+    let before = GroupDetails {
+        name: group.name.clone(),
+        kind: group.kind,
+        parent_group_id: group.parent_group_id,
+        meets: group.meets.clone(),
+        terms_of_reference: group.terms_of_reference.clone(),
+    };
     let mut tx = state.db.begin_write().await?;
     store::update_group(&mut tx, id, &details).await?;
-    record(&mut tx, &ctx, AuditAction::Update, "group", id, format!("Updated group {}", details.name), Some(snapshot(&before)), Some(snapshot(&details))).await?;
+    record(
+        &mut tx,
+        &ctx,
+        AuditAction::Update,
+        ("group", id),
+        format!("Updated group {}", details.name),
+        Some(snapshot(&before)),
+        Some(snapshot(&details)),
+    )
+    .await?;
     tx.commit().await?;
-    ctx.flash(&state, &format!("{} updated", details.name)).await?;
+    ctx.flash(&state, &format!("{} updated", details.name))
+        .await?;
     Ok(Redirect::to(&format!("/partnership/groups/{id}")).into_response())
 }
 
-pub async fn archive_group(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    let group = store::find_group(&state.db, id).await?.ok_or(AppError::NotFound)?;
+pub async fn archive_group(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let group = store::find_group(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if group.archived_at.is_none() {
         let mut tx = state.db.begin_write().await?;
         store::archive(&mut tx, Table::Groups, id).await?;
-        record(&mut tx, &ctx, AuditAction::Archive, "group", id, format!("Archived group {}", group.name), Some(snapshot(&group)), None).await?;
+        record(
+            &mut tx,
+            &ctx,
+            AuditAction::Archive,
+            ("group", id),
+            format!("Archived group {}", group.name),
+            Some(snapshot(&group)),
+            None,
+        )
+        .await?;
         tx.commit().await?;
-        ctx.flash(&state, &format!("{} archived", group.name)).await?;
+        ctx.flash(&state, &format!("{} archived", group.name))
+            .await?;
     }
     Ok(Redirect::to(&format!("/partnership/groups/{id}")).into_response())
 }
@@ -589,28 +985,72 @@ struct MembershipFormPage {
     positions: Vec<(String, String)>,
 }
 
-async fn membership_form_page(state: &AppState, ctx: &Ctx, errors: FormErrors, form: MembershipForm, group: Group) -> AppResult<MembershipFormPage> {
+async fn membership_form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    errors: FormErrors,
+    form: MembershipForm,
+    group: Group,
+) -> AppResult<MembershipFormPage> {
     let mut people = vec![(String::new(), "Select a person".to_owned())];
     people.extend(
         store::list_people(&state.db, &PersonFilter::default())
             .await?
             .into_iter()
-            .map(|person| (person.id.to_string(), format!("{} ({})", person.name, person.organisation_name))),
+            .map(|person| {
+                (
+                    person.id.to_string(),
+                    format!("{} ({})", person.name, person.organisation_name),
+                )
+            }),
     );
     let mut positions = vec![(String::new(), "Select a position".to_owned())];
-    positions.extend(Position::ALL.iter().map(|position| (position.code().to_owned(), position.label().to_owned())));
-    Ok(MembershipFormPage { chrome: ctx.chrome(state).await?, errors, form, group, people, positions })
+    positions.extend(
+        Position::ALL
+            .iter()
+            .map(|position| (position.code().to_owned(), position.label().to_owned())),
+    );
+    Ok(MembershipFormPage {
+        chrome: ctx.chrome(state).await?,
+        errors,
+        form,
+        group,
+        people,
+        positions,
+    })
 }
 
-pub async fn new_membership_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<impl IntoResponse> {
+pub async fn new_membership_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<impl IntoResponse> {
     let group = live_group(&state, id).await?;
-    render(&membership_form_page(&state, &ctx, FormErrors::default(), MembershipForm::default(), group).await?)
+    render(
+        &membership_form_page(
+            &state,
+            &ctx,
+            FormErrors::default(),
+            MembershipForm::default(),
+            group,
+        )
+        .await?,
+    )
 }
 
-pub async fn create_membership(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(form): Form<MembershipForm>) -> AppResult<Response> {
+pub async fn create_membership(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<MembershipForm>,
+) -> AppResult<Response> {
     let group = live_group(&state, id).await?;
     let current = store::current_memberships(&state.db, id).await?;
-    let people: Vec<i64> = store::list_people(&state.db, &PersonFilter::default()).await?.into_iter().map(|person| person.id).collect();
+    let people: Vec<i64> = store::list_people(&state.db, &PersonFilter::default())
+        .await?
+        .into_iter()
+        .map(|person| person.id)
+        .collect();
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, |person| people.contains(&person), &current);
     let Some(details) = details.filter(|_| errors.is_empty()) else {
@@ -618,14 +1058,37 @@ pub async fn create_membership(State(state): State<AppState>, ctx: Ctx, Path(id)
     };
     let mut tx = state.db.begin_write().await?;
     let membership_id = store::insert_membership(&mut tx, id, &details).await?;
-    record(&mut tx, &ctx, AuditAction::Create, "group_membership", membership_id, format!("Added a {} to {}", details.position.label().to_lowercase(), group.name), None, Some(snapshot(&details))).await?;
+    record(
+        &mut tx,
+        &ctx,
+        AuditAction::Create,
+        ("group_membership", membership_id),
+        format!(
+            "Added a {} to {}",
+            details.position.label().to_lowercase(),
+            group.name
+        ),
+        None,
+        Some(snapshot(&details)),
+    )
+    .await?;
     tx.commit().await?;
-    ctx.flash(&state, &format!("{} added to {}", details.position.label(), group.name)).await?;
+    ctx.flash(
+        &state,
+        &format!("{} added to {}", details.position.label(), group.name),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/partnership/groups/{id}")).into_response())
 }
 
-pub async fn end_membership(State(state): State<AppState>, ctx: Ctx, Path((id, membership_id)): Path<(i64, i64)>) -> AppResult<Response> {
-    let membership = store::find_membership(&state.db, membership_id).await?.ok_or(AppError::NotFound)?;
+pub async fn end_membership(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, membership_id)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    let membership = store::find_membership(&state.db, membership_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     // A membership id from another group in the URL is refused, not acted on.
     if membership.group_id != id {
         return Err(AppError::NotFound);
@@ -633,9 +1096,30 @@ pub async fn end_membership(State(state): State<AppState>, ctx: Ctx, Path((id, m
     if membership.ended_on.is_none() {
         let mut tx = state.db.begin_write().await?;
         store::end_membership(&mut tx, membership_id, today()).await?;
-        record(&mut tx, &ctx, AuditAction::Update, "group_membership", membership_id, format!("Ended {}'s membership of {}", membership.person_name, membership.group_name), Some(snapshot(&membership)), Some(serde_json::json!({ "ended_on": today().to_string() }))).await?;
+        record(
+            &mut tx,
+            &ctx,
+            AuditAction::Update,
+            ("group_membership", membership_id),
+            format!(
+                "Ended {}'s membership of {}",
+                membership.person_name, membership.group_name
+            ),
+            Some(snapshot(&membership)),
+            Some(serde_json::json!({ "ended_on": today().to_string() })),
+        )
+        .await?;
         tx.commit().await?;
-        ctx.flash(&state, &format!("{} is no longer a {} of {}", membership.person_name, membership.position.label().to_lowercase(), membership.group_name)).await?;
+        ctx.flash(
+            &state,
+            &format!(
+                "{} is no longer a {} of {}",
+                membership.person_name,
+                membership.position.label().to_lowercase(),
+                membership.group_name
+            ),
+        )
+        .await?;
     }
     Ok(Redirect::to(&format!("/partnership/groups/{id}")).into_response())
 }
@@ -652,7 +1136,11 @@ struct PlanListPage {
 
 pub async fn plan_list(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
     let plans = store::list_plans(&state.db, false).await?;
-    render(&PlanListPage { can_manage: can_manage(ctx.user()?), chrome: ctx.chrome(&state).await?, plans })
+    render(&PlanListPage {
+        can_manage: can_manage(ctx.user()?),
+        chrome: ctx.chrome(&state).await?,
+        plans,
+    })
 }
 
 #[derive(Template)]
@@ -664,7 +1152,11 @@ struct PlanFormPage {
     plan: Option<BusinessPlan>,
 }
 
-async fn validate_plan(state: &AppState, form: &BusinessPlanForm, editing: Option<i64>) -> AppResult<(FormErrors, Option<BusinessPlanDetails>)> {
+async fn validate_plan(
+    state: &AppState,
+    form: &BusinessPlanForm,
+    editing: Option<i64>,
+) -> AppResult<(FormErrors, Option<BusinessPlanDetails>)> {
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors);
     if let Some(details) = &details
@@ -675,20 +1167,53 @@ async fn validate_plan(state: &AppState, form: &BusinessPlanForm, editing: Optio
     Ok((errors, details))
 }
 
-pub async fn new_plan_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
-    render(&PlanFormPage { chrome: ctx.chrome(&state).await?, errors: FormErrors::default(), form: BusinessPlanForm::default(), plan: None })
+pub async fn new_plan_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> AppResult<impl IntoResponse> {
+    render(&PlanFormPage {
+        chrome: ctx.chrome(&state).await?,
+        errors: FormErrors::default(),
+        form: BusinessPlanForm::default(),
+        plan: None,
+    })
 }
 
-pub async fn create_plan(State(state): State<AppState>, ctx: Ctx, Form(form): Form<BusinessPlanForm>) -> AppResult<Response> {
+pub async fn create_plan(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<BusinessPlanForm>,
+) -> AppResult<Response> {
     let (errors, details) = validate_plan(&state, &form, None).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
-        return invalid(PlanFormPage { chrome: ctx.chrome(&state).await?, errors, form, plan: None });
+        return invalid(PlanFormPage {
+            chrome: ctx.chrome(&state).await?,
+            errors,
+            form,
+            plan: None,
+        });
     };
     let mut tx = state.db.begin_write().await?;
     let id = store::insert_plan(&mut tx, &details).await?;
-    record(&mut tx, &ctx, AuditAction::Create, "business_plan", id, format!("Created {}", details.name), None, Some(snapshot(&details))).await?;
+    record(
+        &mut tx,
+        &ctx,
+        AuditAction::Create,
+        ("business_plan", id),
+        format!("Created {}", details.name),
+        None,
+        Some(snapshot(&details)),
+    )
+    .await?;
     tx.commit().await?;
-    ctx.flash(&state, &format!("{} created. Add its priorities and cross-cutting themes.", details.name)).await?;
+    ctx.flash(
+        &state,
+        &format!(
+            "{} created. Add its priorities and cross-cutting themes.",
+            details.name
+        ),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/partnership/business-plans/{id}")).into_response())
 }
 
@@ -702,48 +1227,116 @@ struct PlanPage {
     can_manage: bool,
 }
 
-pub async fn plan_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<impl IntoResponse> {
-    let plan = store::find_plan(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let (priorities, themes) = store::plan_items(&state.db, id).await?.into_iter().partition(|item| item.kind == PlanItemKind::Priority);
-    render(&PlanPage { can_manage: can_manage(ctx.user()?), chrome: ctx.chrome(&state).await?, plan, priorities, themes })
+pub async fn plan_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<impl IntoResponse> {
+    let plan = store::find_plan(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (priorities, themes) = store::plan_items(&state.db, id)
+        .await?
+        .into_iter()
+        .partition(|item| item.kind == PlanItemKind::Priority);
+    render(&PlanPage {
+        can_manage: can_manage(ctx.user()?),
+        chrome: ctx.chrome(&state).await?,
+        plan,
+        priorities,
+        themes,
+    })
 }
 
 async fn live_plan(state: &AppState, id: i64) -> AppResult<BusinessPlan> {
-    let plan = store::find_plan(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let plan = store::find_plan(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if plan.archived_at.is_some() {
-        return Err(AppError::BadRequest("This business plan is archived.".into()));
+        return Err(AppError::BadRequest(
+            "This business plan is archived.".into(),
+        ));
     }
     Ok(plan)
 }
 
-pub async fn edit_plan_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<impl IntoResponse> {
+pub async fn edit_plan_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<impl IntoResponse> {
     let plan = live_plan(&state, id).await?;
-    render(&PlanFormPage { chrome: ctx.chrome(&state).await?, errors: FormErrors::default(), form: BusinessPlanForm::from_plan(&plan), plan: Some(plan) })
+    render(&PlanFormPage {
+        chrome: ctx.chrome(&state).await?,
+        errors: FormErrors::default(),
+        form: BusinessPlanForm::from_plan(&plan),
+        plan: Some(plan),
+    })
 }
 
-pub async fn update_plan(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(form): Form<BusinessPlanForm>) -> AppResult<Response> {
+pub async fn update_plan(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<BusinessPlanForm>,
+) -> AppResult<Response> {
     let plan = live_plan(&state, id).await?;
     let (errors, details) = validate_plan(&state, &form, Some(id)).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
-        return invalid(PlanFormPage { chrome: ctx.chrome(&state).await?, errors, form, plan: Some(plan) });
+        return invalid(PlanFormPage {
+            chrome: ctx.chrome(&state).await?,
+            errors,
+            form,
+            plan: Some(plan),
+        });
     };
-    let before = BusinessPlanDetails { name: plan.name.clone(), starts_on: plan.starts_on, ends_on: plan.ends_on };
+    let before = BusinessPlanDetails {
+        name: plan.name.clone(),
+        starts_on: plan.starts_on,
+        ends_on: plan.ends_on,
+    };
     let mut tx = state.db.begin_write().await?;
     store::update_plan(&mut tx, id, &details).await?;
-    record(&mut tx, &ctx, AuditAction::Update, "business_plan", id, format!("Updated {}", details.name), Some(snapshot(&before)), Some(snapshot(&details))).await?;
+    record(
+        &mut tx,
+        &ctx,
+        AuditAction::Update,
+        ("business_plan", id),
+        format!("Updated {}", details.name),
+        Some(snapshot(&before)),
+        Some(snapshot(&details)),
+    )
+    .await?;
     tx.commit().await?;
-    ctx.flash(&state, &format!("{} updated", details.name)).await?;
+    ctx.flash(&state, &format!("{} updated", details.name))
+        .await?;
     Ok(Redirect::to(&format!("/partnership/business-plans/{id}")).into_response())
 }
 
-pub async fn archive_plan(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> AppResult<Response> {
-    let plan = store::find_plan(&state.db, id).await?.ok_or(AppError::NotFound)?;
+pub async fn archive_plan(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let plan = store::find_plan(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if plan.archived_at.is_none() {
         let mut tx = state.db.begin_write().await?;
         store::archive(&mut tx, Table::BusinessPlans, id).await?;
-        record(&mut tx, &ctx, AuditAction::Archive, "business_plan", id, format!("Archived {}", plan.name), Some(snapshot(&plan)), None).await?;
+        record(
+            &mut tx,
+            &ctx,
+            AuditAction::Archive,
+            ("business_plan", id),
+            format!("Archived {}", plan.name),
+            Some(snapshot(&plan)),
+            None,
+        )
+        .await?;
         tx.commit().await?;
-        ctx.flash(&state, &format!("{} archived", plan.name)).await?;
+        ctx.flash(&state, &format!("{} archived", plan.name))
+            .await?;
     }
     Ok(Redirect::to("/partnership/business-plans").into_response())
 }
@@ -764,60 +1357,164 @@ pub struct ItemQuery {
     kind: String,
 }
 
-pub async fn new_item_page(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Query(query): Query<ItemQuery>) -> AppResult<impl IntoResponse> {
+pub async fn new_item_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(query): Query<ItemQuery>,
+) -> AppResult<impl IntoResponse> {
     let plan = live_plan(&state, id).await?;
-    let form = PlanItemForm { kind: query.kind, ..PlanItemForm::default() };
-    render(&ItemFormPage { chrome: ctx.chrome(&state).await?, errors: FormErrors::default(), form, plan, item: None })
+    let form = PlanItemForm {
+        kind: query.kind,
+        ..PlanItemForm::default()
+    };
+    render(&ItemFormPage {
+        chrome: ctx.chrome(&state).await?,
+        errors: FormErrors::default(),
+        form,
+        plan,
+        item: None,
+    })
 }
 
-pub async fn create_item(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(form): Form<PlanItemForm>) -> AppResult<Response> {
+pub async fn create_item(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<PlanItemForm>,
+) -> AppResult<Response> {
     let plan = live_plan(&state, id).await?;
     let mut errors = FormErrors::default();
     let Some(details) = form.validate(&mut errors) else {
-        return invalid(ItemFormPage { chrome: ctx.chrome(&state).await?, errors, form, plan, item: None });
+        return invalid(ItemFormPage {
+            chrome: ctx.chrome(&state).await?,
+            errors,
+            form,
+            plan,
+            item: None,
+        });
     };
     let mut tx = state.db.begin_write().await?;
     let item_id = store::insert_item(&mut tx, id, &details).await?;
-    record(&mut tx, &ctx, AuditAction::Create, "business_plan_item", item_id, format!("Added {} to {}: {}", details.kind.label().to_lowercase(), plan.name, details.title), None, Some(snapshot(&details))).await?;
+    record(
+        &mut tx,
+        &ctx,
+        AuditAction::Create,
+        ("business_plan_item", item_id),
+        format!(
+            "Added {} to {}: {}",
+            details.kind.label().to_lowercase(),
+            plan.name,
+            details.title
+        ),
+        None,
+        Some(snapshot(&details)),
+    )
+    .await?;
     tx.commit().await?;
-    ctx.flash(&state, &format!("{} added", details.kind.label())).await?;
+    ctx.flash(&state, &format!("{} added", details.kind.label()))
+        .await?;
     Ok(Redirect::to(&format!("/partnership/business-plans/{id}")).into_response())
 }
 
 /// An item of this plan; an item id from another plan in the URL is refused.
-async fn plan_item(state: &AppState, plan_id: i64, item_id: i64) -> AppResult<(BusinessPlan, PlanItem)> {
+async fn plan_item(
+    state: &AppState,
+    plan_id: i64,
+    item_id: i64,
+) -> AppResult<(BusinessPlan, PlanItem)> {
     let plan = live_plan(state, plan_id).await?;
-    let item = store::find_item(&state.db, item_id).await?.filter(|item| item.business_plan_id == plan_id && item.archived_at.is_none()).ok_or(AppError::NotFound)?;
+    let item = store::find_item(&state.db, item_id)
+        .await?
+        .filter(|item| item.business_plan_id == plan_id && item.archived_at.is_none())
+        .ok_or(AppError::NotFound)?;
     Ok((plan, item))
 }
 
-pub async fn edit_item_page(State(state): State<AppState>, ctx: Ctx, Path((id, item_id)): Path<(i64, i64)>) -> AppResult<impl IntoResponse> {
+pub async fn edit_item_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, item_id)): Path<(i64, i64)>,
+) -> AppResult<impl IntoResponse> {
     let (plan, item) = plan_item(&state, id, item_id).await?;
-    render(&ItemFormPage { chrome: ctx.chrome(&state).await?, errors: FormErrors::default(), form: PlanItemForm::from_item(&item), plan, item: Some(item) })
+    render(&ItemFormPage {
+        chrome: ctx.chrome(&state).await?,
+        errors: FormErrors::default(),
+        form: PlanItemForm::from_item(&item),
+        plan,
+        item: Some(item),
+    })
 }
 
-pub async fn update_item(State(state): State<AppState>, ctx: Ctx, Path((id, item_id)): Path<(i64, i64)>, Form(form): Form<PlanItemForm>) -> AppResult<Response> {
+pub async fn update_item(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, item_id)): Path<(i64, i64)>,
+    Form(form): Form<PlanItemForm>,
+) -> AppResult<Response> {
     let (plan, item) = plan_item(&state, id, item_id).await?;
     let mut errors = FormErrors::default();
     let Some(details) = form.validate(&mut errors) else {
-        return invalid(ItemFormPage { chrome: ctx.chrome(&state).await?, errors, form, plan, item: Some(item) });
+        return invalid(ItemFormPage {
+            chrome: ctx.chrome(&state).await?,
+            errors,
+            form,
+            plan,
+            item: Some(item),
+        });
     };
-    let before = PlanItemDetails { kind: item.kind, title: item.title.clone(), description: item.description.clone() };
+    let before = PlanItemDetails {
+        kind: item.kind,
+        title: item.title.clone(),
+        description: item.description.clone(),
+    };
     let mut tx = state.db.begin_write().await?;
     store::update_item(&mut tx, item_id, &details).await?;
-    record(&mut tx, &ctx, AuditAction::Update, "business_plan_item", item_id, format!("Updated {}: {}", details.kind.label().to_lowercase(), details.title), Some(snapshot(&before)), Some(snapshot(&details))).await?;
+    record(
+        &mut tx,
+        &ctx,
+        AuditAction::Update,
+        ("business_plan_item", item_id),
+        format!(
+            "Updated {}: {}",
+            details.kind.label().to_lowercase(),
+            details.title
+        ),
+        Some(snapshot(&before)),
+        Some(snapshot(&details)),
+    )
+    .await?;
     tx.commit().await?;
-    ctx.flash(&state, &format!("{} updated", details.kind.label())).await?;
+    ctx.flash(&state, &format!("{} updated", details.kind.label()))
+        .await?;
     Ok(Redirect::to(&format!("/partnership/business-plans/{id}")).into_response())
 }
 
-pub async fn archive_item(State(state): State<AppState>, ctx: Ctx, Path((id, item_id)): Path<(i64, i64)>) -> AppResult<Response> {
+pub async fn archive_item(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, item_id)): Path<(i64, i64)>,
+) -> AppResult<Response> {
     let (_, item) = plan_item(&state, id, item_id).await?;
     let mut tx = state.db.begin_write().await?;
     store::archive(&mut tx, Table::PlanItems, item_id).await?;
-    record(&mut tx, &ctx, AuditAction::Archive, "business_plan_item", item_id, format!("Archived {}: {}", item.kind.label().to_lowercase(), item.title), Some(snapshot(&item)), None).await?;
+    record(
+        &mut tx,
+        &ctx,
+        AuditAction::Archive,
+        ("business_plan_item", item_id),
+        format!(
+            "Archived {}: {}",
+            item.kind.label().to_lowercase(),
+            item.title
+        ),
+        Some(snapshot(&item)),
+        None,
+    )
+    .await?;
     tx.commit().await?;
-    ctx.flash(&state, &format!("{} archived", item.kind.label())).await?;
+    ctx.flash(&state, &format!("{} archived", item.kind.label()))
+        .await?;
     Ok(Redirect::to(&format!("/partnership/business-plans/{id}")).into_response())
 }
 

@@ -14,15 +14,16 @@ type Result<T> = std::result::Result<T, sqlx::Error>;
 
 fn date_column(row: &AnyRow, column: &str) -> Result<Date> {
     let text: String = row.try_get(column)?;
-    parse_iso_date(&text).ok_or_else(|| sqlx::Error::Decode(format!("{column} holds {text:?}, not a date").into()))
+    parse_iso_date(&text)
+        .ok_or_else(|| sqlx::Error::Decode(format!("{column} holds {text:?}, not a date").into()))
 }
 
 fn optional_date_column(row: &AnyRow, column: &str) -> Result<Option<Date>> {
     let text: Option<String> = row.try_get(column)?;
     match text {
-        Some(text) => parse_iso_date(&text)
-            .map(Some)
-            .ok_or_else(|| sqlx::Error::Decode(format!("{column} holds {text:?}, not a date").into())),
+        Some(text) => parse_iso_date(&text).map(Some).ok_or_else(|| {
+            sqlx::Error::Decode(format!("{column} holds {text:?}, not a date").into())
+        }),
         None => Ok(None),
     }
 }
@@ -45,7 +46,8 @@ fn organisation_from_row(row: &AnyRow) -> Result<Organisation> {
     Ok(Organisation {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
-        kind: OrganisationKind::from_code(&kind).ok_or_else(|| decode_error("organisation kind", &kind))?,
+        kind: OrganisationKind::from_code(&kind)
+            .ok_or_else(|| decode_error("organisation kind", &kind))?,
         sector: row.try_get("sector")?,
         active_from: date_column(row, "active_from")?,
         active_to: optional_date_column(row, "active_to")?,
@@ -76,11 +78,13 @@ pub async fn find_organisation(db: &Db, id: i64) -> Result<Option<Organisation>>
 }
 
 pub async fn organisation_name_taken(db: &Db, name: &str, except: Option<i64>) -> Result<bool> {
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations WHERE lower(name) = lower($1) AND id <> $2")
-        .bind(name)
-        .bind(except.unwrap_or(-1))
-        .fetch_one(&db.pool)
-        .await?;
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM organisations WHERE lower(name) = lower($1) AND id <> $2",
+    )
+    .bind(name)
+    .bind(except.unwrap_or(-1))
+    .fetch_one(&db.pool)
+    .await?;
     Ok(count > 0)
 }
 
@@ -89,10 +93,15 @@ pub async fn organisation_names(db: &Db) -> Result<HashMap<i64, String>> {
     let rows = sqlx::query("SELECT id, name FROM organisations WHERE archived_at IS NULL")
         .fetch_all(&db.pool)
         .await?;
-    rows.iter().map(|row| Ok((row.try_get("id")?, row.try_get("name")?))).collect()
+    rows.iter()
+        .map(|row| Ok((row.try_get("id")?, row.try_get("name")?)))
+        .collect()
 }
 
-pub async fn insert_organisation(tx: &mut Transaction, details: &OrganisationDetails) -> Result<i64> {
+pub async fn insert_organisation(
+    tx: &mut Transaction,
+    details: &OrganisationDetails,
+) -> Result<i64> {
     let now = now_text();
     sqlx::query_scalar(
         "INSERT INTO organisations (name, kind, sector, active_from, active_to, created_at, updated_at) \
@@ -108,7 +117,11 @@ pub async fn insert_organisation(tx: &mut Transaction, details: &OrganisationDet
     .await
 }
 
-pub async fn update_organisation(tx: &mut Transaction, id: i64, details: &OrganisationDetails) -> Result<()> {
+pub async fn update_organisation(
+    tx: &mut Transaction,
+    id: i64,
+    details: &OrganisationDetails,
+) -> Result<()> {
     sqlx::query(
         "UPDATE organisations SET name = $1, kind = $2, sector = $3, active_from = $4, active_to = $5, updated_at = $6 WHERE id = $7",
     )
@@ -132,7 +145,11 @@ async fn set_archived(tx: &mut Transaction, table: Table, id: i64, archived: boo
         table.name(),
         if archived { "$1" } else { "NULL" }
     );
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).bind(id).execute(&mut **tx).await?;
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -197,7 +214,11 @@ pub async fn list_people(db: &Db, filter: &PersonFilter) -> Result<Vec<Person>> 
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(filter.organisation_id.unwrap_or(-1))
-        .bind(if filter.search.trim().is_empty() { String::new() } else { format!("%{}%", filter.search.trim().to_lowercase()) })
+        .bind(if filter.search.trim().is_empty() {
+            String::new()
+        } else {
+            format!("%{}%", filter.search.trim().to_lowercase())
+        })
         .bind(i64::from(filter.include_archived))
         .fetch_all(&db.pool)
         .await?;
@@ -206,16 +227,21 @@ pub async fn list_people(db: &Db, filter: &PersonFilter) -> Result<Vec<Person>> 
 
 pub async fn find_person(db: &Db, id: i64) -> Result<Option<Person>> {
     let sql = format!("{PERSON_SELECT} WHERE p.id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&db.pool).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
     row.as_ref().map(person_from_row).transpose()
 }
 
 pub async fn person_email_taken(db: &Db, email: &str, except: Option<i64>) -> Result<bool> {
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM people WHERE lower(email) = lower($1) AND id <> $2")
-        .bind(email)
-        .bind(except.unwrap_or(-1))
-        .fetch_one(&db.pool)
-        .await?;
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM people WHERE lower(email) = lower($1) AND id <> $2",
+    )
+    .bind(email)
+    .bind(except.unwrap_or(-1))
+    .fetch_one(&db.pool)
+    .await?;
     Ok(count > 0)
 }
 
@@ -267,31 +293,43 @@ fn group_from_row(row: &AnyRow) -> Result<Group> {
 }
 
 pub async fn list_groups(db: &Db, include_archived: bool) -> Result<Vec<Group>> {
-    let sql = format!("{GROUP_SELECT} WHERE ($1 = 1 OR g.archived_at IS NULL) ORDER BY lower(g.name)");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(i64::from(include_archived)).fetch_all(&db.pool).await?;
+    let sql =
+        format!("{GROUP_SELECT} WHERE ($1 = 1 OR g.archived_at IS NULL) ORDER BY lower(g.name)");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(i64::from(include_archived))
+        .fetch_all(&db.pool)
+        .await?;
     rows.iter().map(group_from_row).collect()
 }
 
 pub async fn find_group(db: &Db, id: i64) -> Result<Option<Group>> {
     let sql = format!("{GROUP_SELECT} WHERE g.id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&db.pool).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
     row.as_ref().map(group_from_row).transpose()
 }
 
 /// Every group's parent, for the who-reports-to-whom check.
 pub async fn group_parents(db: &Db) -> Result<Vec<(i64, Option<i64>)>> {
-    let rows = sqlx::query("SELECT id, parent_group_id FROM partnership_groups WHERE archived_at IS NULL")
-        .fetch_all(&db.pool)
-        .await?;
-    rows.iter().map(|row| Ok((row.try_get("id")?, row.try_get("parent_group_id")?))).collect()
+    let rows =
+        sqlx::query("SELECT id, parent_group_id FROM partnership_groups WHERE archived_at IS NULL")
+            .fetch_all(&db.pool)
+            .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("id")?, row.try_get("parent_group_id")?)))
+        .collect()
 }
 
 pub async fn group_name_taken(db: &Db, name: &str, except: Option<i64>) -> Result<bool> {
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM partnership_groups WHERE lower(name) = lower($1) AND id <> $2")
-        .bind(name)
-        .bind(except.unwrap_or(-1))
-        .fetch_one(&db.pool)
-        .await?;
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM partnership_groups WHERE lower(name) = lower($1) AND id <> $2",
+    )
+    .bind(name)
+    .bind(except.unwrap_or(-1))
+    .fetch_one(&db.pool)
+    .await?;
     Ok(count > 0)
 }
 
@@ -343,7 +381,8 @@ fn membership_from_row(row: &AnyRow) -> Result<Membership> {
         person_id: row.try_get("person_id")?,
         person_name: row.try_get("person_name")?,
         organisation_name: row.try_get("organisation_name")?,
-        position: Position::from_code(&position).ok_or_else(|| decode_error("position", &position))?,
+        position: Position::from_code(&position)
+            .ok_or_else(|| decode_error("position", &position))?,
         started_on: date_column(row, "started_on")?,
         term_ends_on: optional_date_column(row, "term_ends_on")?,
         ended_on: optional_date_column(row, "ended_on")?,
@@ -356,19 +395,30 @@ pub async fn current_memberships(db: &Db, group_id: i64) -> Result<Vec<Membershi
         "{MEMBERSHIP_SELECT} WHERE m.group_id = $1 AND m.ended_on IS NULL \
          ORDER BY CASE m.position WHEN 'chair' THEN 0 WHEN 'vice_chair' THEN 1 ELSE 2 END, lower(p.name)"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(group_id).fetch_all(&db.pool).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(group_id)
+        .fetch_all(&db.pool)
+        .await?;
     rows.iter().map(membership_from_row).collect()
 }
 
 pub async fn memberships_of_person(db: &Db, person_id: i64) -> Result<Vec<Membership>> {
-    let sql = format!("{MEMBERSHIP_SELECT} WHERE m.person_id = $1 ORDER BY m.ended_on IS NOT NULL, lower(g.name)");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(person_id).fetch_all(&db.pool).await?;
+    let sql = format!(
+        "{MEMBERSHIP_SELECT} WHERE m.person_id = $1 ORDER BY m.ended_on IS NOT NULL, lower(g.name)"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(person_id)
+        .fetch_all(&db.pool)
+        .await?;
     rows.iter().map(membership_from_row).collect()
 }
 
 pub async fn find_membership(db: &Db, id: i64) -> Result<Option<Membership>> {
     let sql = format!("{MEMBERSHIP_SELECT} WHERE m.id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&db.pool).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
     row.as_ref().map(membership_from_row).transpose()
 }
 
@@ -378,11 +428,17 @@ pub async fn chair_rotations(db: &Db) -> Result<Vec<Membership>> {
         "{MEMBERSHIP_SELECT} WHERE m.ended_on IS NULL AND m.position IN ('chair', 'vice_chair') \
          AND g.archived_at IS NULL AND m.term_ends_on IS NOT NULL ORDER BY m.term_ends_on, lower(g.name)"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&db.pool).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&db.pool)
+        .await?;
     rows.iter().map(membership_from_row).collect()
 }
 
-pub async fn insert_membership(tx: &mut Transaction, group_id: i64, details: &MembershipDetails) -> Result<i64> {
+pub async fn insert_membership(
+    tx: &mut Transaction,
+    group_id: i64,
+    details: &MembershipDetails,
+) -> Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO group_memberships (group_id, person_id, position, started_on, term_ends_on, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
@@ -431,19 +487,23 @@ pub async fn list_plans(db: &Db, include_archived: bool) -> Result<Vec<BusinessP
 }
 
 pub async fn find_plan(db: &Db, id: i64) -> Result<Option<BusinessPlan>> {
-    let row = sqlx::query("SELECT id, name, starts_on, ends_on, archived_at FROM business_plans WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?;
+    let row = sqlx::query(
+        "SELECT id, name, starts_on, ends_on, archived_at FROM business_plans WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
     row.as_ref().map(plan_from_row).transpose()
 }
 
 pub async fn plan_name_taken(db: &Db, name: &str, except: Option<i64>) -> Result<bool> {
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM business_plans WHERE lower(name) = lower($1) AND id <> $2")
-        .bind(name)
-        .bind(except.unwrap_or(-1))
-        .fetch_one(&db.pool)
-        .await?;
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM business_plans WHERE lower(name) = lower($1) AND id <> $2",
+    )
+    .bind(name)
+    .bind(except.unwrap_or(-1))
+    .fetch_one(&db.pool)
+    .await?;
     Ok(count > 0)
 }
 
@@ -459,7 +519,11 @@ pub async fn insert_plan(tx: &mut Transaction, details: &BusinessPlanDetails) ->
     .await
 }
 
-pub async fn update_plan(tx: &mut Transaction, id: i64, details: &BusinessPlanDetails) -> Result<()> {
+pub async fn update_plan(
+    tx: &mut Transaction,
+    id: i64,
+    details: &BusinessPlanDetails,
+) -> Result<()> {
     sqlx::query("UPDATE business_plans SET name = $1, starts_on = $2, ends_on = $3, updated_at = $4 WHERE id = $5")
         .bind(&details.name)
         .bind(iso_date(details.starts_on))
@@ -476,7 +540,8 @@ fn item_from_row(row: &AnyRow) -> Result<PlanItem> {
     Ok(PlanItem {
         id: row.try_get("id")?,
         business_plan_id: row.try_get("business_plan_id")?,
-        kind: PlanItemKind::from_code(&kind).ok_or_else(|| decode_error("plan item kind", &kind))?,
+        kind: PlanItemKind::from_code(&kind)
+            .ok_or_else(|| decode_error("plan item kind", &kind))?,
         position: row.try_get("position")?,
         title: row.try_get("title")?,
         description: row.try_get("description")?,
@@ -507,7 +572,11 @@ pub async fn find_item(db: &Db, id: i64) -> Result<Option<PlanItem>> {
 }
 
 /// Adds a priority or theme after the others of its kind (numbered from 1).
-pub async fn insert_item(tx: &mut Transaction, plan_id: i64, details: &PlanItemDetails) -> Result<i64> {
+pub async fn insert_item(
+    tx: &mut Transaction,
+    plan_id: i64,
+    details: &PlanItemDetails,
+) -> Result<i64> {
     let last: Option<i64> = sqlx::query_scalar("SELECT MAX(position) FROM business_plan_priorities WHERE business_plan_id = $1 AND kind = $2")
         .bind(plan_id)
         .bind(details.kind.code())

@@ -14,38 +14,70 @@ fn concrete(path: &str, own_organisation: Option<i64>) -> String {
         Some(own) if path.starts_with("/partnership/organisations/{id}") => own.to_string(),
         _ => "1".to_owned(),
     };
-    path.replace("{id}", &id).replace("{membership_id}", "1").replace("{item_id}", "1")
+    path.replace("{id}", &id)
+        .replace("{membership_id}", "1")
+        .replace("{item_id}", "1")
 }
 
 on_both_backends!(every_route_refuses_the_roles_it_should, |app| {
     masa::demo::load(&app.db).await.unwrap();
     let routes = masa::routes();
-    let specs: Vec<_> = routes.specs().iter().filter(|spec| spec.access != Access::Public).cloned().collect();
-    assert!(specs.len() > 40, "the walk covers the whole router ({} routes)", specs.len());
+    let specs: Vec<_> = routes
+        .specs()
+        .iter()
+        .filter(|spec| spec.access != Access::Public)
+        .cloned()
+        .collect();
+    assert!(
+        specs.len() > 40,
+        "the walk covers the whole router ({} routes)",
+        specs.len()
+    );
     // A name that appears on the partnership pages, which a refusal must never show.
     let secret = "Halton Borough Council";
 
     for role in Role::ALL {
-        let login = DEMO_LOGINS.iter().find(|login| login.role == role).expect("a demo login per role");
+        let login = DEMO_LOGINS
+            .iter()
+            .find(|login| login.role == role)
+            .expect("a demo login per role");
         let mut browser = app.signed_in(login.email).await;
         let own_organisation = match login.organisation {
             Some(name) => Some(organisation_id(app, name).await),
             None => None,
         };
         for spec in &specs {
-            let Access::Requires(permission) = spec.access else { continue };
+            let Access::Requires(permission) = spec.access else {
+                continue;
+            };
             if spec.path == "/sign-out" {
                 continue; // would end the walk's session; covered in accounts.rs
             }
             let path = concrete(spec.path, own_organisation);
             // A GET first, which also refreshes the CSRF token, so a POST is judged on its role.
             browser.get("/account").await;
-            let response = if spec.method == Method::GET { browser.get(&path).await } else { browser.post(&path, &[]).await };
-            if permission.granted_to(role) {
-                assert_ne!(response.status, StatusCode::FORBIDDEN, "{role:?} should reach {} {path}", spec.method);
+            let response = if spec.method == Method::GET {
+                browser.get(&path).await
             } else {
-                assert_eq!(response.status, StatusCode::FORBIDDEN, "{role:?} must be refused {} {path}", spec.method);
-                response.assert_contains("You do not have permission").assert_lacks(secret);
+                browser.post(&path, &[]).await
+            };
+            if permission.granted_to(role) {
+                assert_ne!(
+                    response.status,
+                    StatusCode::FORBIDDEN,
+                    "{role:?} should reach {} {path}",
+                    spec.method
+                );
+            } else {
+                assert_eq!(
+                    response.status,
+                    StatusCode::FORBIDDEN,
+                    "{role:?} must be refused {} {path}",
+                    spec.method
+                );
+                response
+                    .assert_contains("You do not have permission")
+                    .assert_lacks(secret);
             }
         }
     }
@@ -54,19 +86,38 @@ on_both_backends!(every_route_refuses_the_roles_it_should, |app| {
     let mut stranger = app.browser();
     for spec in &specs {
         let path = concrete(spec.path, None);
-        let response = if spec.method == Method::GET { stranger.get(&path).await } else { stranger.post_raw(&path, &[]).await };
-        if spec.method == Method::GET {
-            assert_eq!(response.status, StatusCode::SEE_OTHER, "GET {path} signed out");
-            assert!(response.location().starts_with("/sign-in"), "GET {path} goes to sign in");
+        let response = if spec.method == Method::GET {
+            stranger.get(&path).await
         } else {
-            assert_eq!(response.status, StatusCode::FORBIDDEN, "POST {path} signed out");
+            stranger.post_raw(&path, &[]).await
+        };
+        if spec.method == Method::GET {
+            assert_eq!(
+                response.status,
+                StatusCode::SEE_OTHER,
+                "GET {path} signed out"
+            );
+            assert!(
+                response.location().starts_with("/sign-in"),
+                "GET {path} goes to sign in"
+            );
+        } else {
+            assert_eq!(
+                response.status,
+                StatusCode::FORBIDDEN,
+                "POST {path} signed out"
+            );
         }
         response.assert_lacks(secret);
     }
 });
 
 async fn organisation_id(app: &crate::support::TestApp, name: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1").bind(name).fetch_one(&app.db.pool).await.unwrap()
+    sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
+        .bind(name)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
 }
 
 on_both_backends!(a_partner_edits_only_its_own_organisation, |app| {
@@ -76,41 +127,110 @@ on_both_backends!(a_partner_edits_only_its_own_organisation, |app| {
     let mut lead = app.signed_in("police.data@masa.example").await;
 
     // Another organisation's record, by forged id: refused, and unchanged.
-    let forged = lead.get(&format!("/partnership/organisations/{icb}/edit")).await;
+    let forged = lead
+        .get(&format!("/partnership/organisations/{icb}/edit"))
+        .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     lead.get("/account").await;
-    let forged_post = lead.post(&format!("/partnership/organisations/{icb}/edit"), &[("name", "Taken over"), ("sector", "Health")]).await;
+    let forged_post = lead
+        .post(
+            &format!("/partnership/organisations/{icb}/edit"),
+            &[("name", "Taken over"), ("sector", "Health")],
+        )
+        .await;
     assert_eq!(forged_post.status, StatusCode::FORBIDDEN);
-    assert_eq!(masa::partnership::organisation_name(&app.db, icb).await.unwrap().unwrap(), "NHS Cheshire and Merseyside Integrated Care Board");
+    assert_eq!(
+        masa::partnership::organisation_name(&app.db, icb)
+            .await
+            .unwrap()
+            .unwrap(),
+        "NHS Cheshire and Merseyside Integrated Care Board"
+    );
     // An id that does not exist is refused the same way, so ids cannot be probed.
-    assert_eq!(lead.get("/partnership/organisations/999999/edit").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        lead.get("/partnership/organisations/999999/edit")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
 
     // Its own: name and sector change; type and active period stay as the business unit set them.
-    let own = lead.get(&format!("/partnership/organisations/{police}/edit")).await;
+    let own = lead
+        .get(&format!("/partnership/organisations/{police}/edit"))
+        .await;
     assert_eq!(own.status, StatusCode::OK);
     own.assert_lacks("name=\"kind\"");
-    let saved = lead.post(&format!("/partnership/organisations/{police}/edit"), &[("name", "Cheshire Police"), ("sector", "Police"), ("kind", "school"), ("active_from_year", "1999")]).await;
+    let saved = lead
+        .post(
+            &format!("/partnership/organisations/{police}/edit"),
+            &[
+                ("name", "Cheshire Police"),
+                ("sector", "Police"),
+                ("kind", "school"),
+                ("active_from_year", "1999"),
+            ],
+        )
+        .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
-    let kind: String = sqlx::query_scalar("SELECT kind FROM organisations WHERE id = $1").bind(police).fetch_one(&app.db.pool).await.unwrap();
+    let kind: String = sqlx::query_scalar("SELECT kind FROM organisations WHERE id = $1")
+        .bind(police)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
     assert_eq!(kind, "statutory_partner");
-    let page = lead.get(&format!("/partnership/organisations/{police}")).await;
-    page.assert_contains("Cheshire Police").assert_contains("Cheshire Police updated");
+    let page = lead
+        .get(&format!("/partnership/organisations/{police}"))
+        .await;
+    page.assert_contains("Cheshire Police")
+        .assert_contains("Cheshire Police updated");
     // The partner cannot archive, even its own.
-    assert_eq!(lead.post(&format!("/partnership/organisations/{police}/archive"), &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        lead.post(&format!("/partnership/organisations/{police}/archive"), &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
 });
 
 on_both_backends!(the_scrutineer_reads_everything_and_changes_nothing, |app| {
     masa::demo::load(&app.db).await.unwrap();
     let mut scrutineer = app.signed_in("scrutineer@masa.example").await;
-    for path in ["/partnership", "/partnership/organisations", "/partnership/people", "/partnership/groups", "/partnership/business-plans", "/partnership/rotations", "/audit-trail", "/audit-trail/export.csv"] {
-        assert_eq!(scrutineer.get(path).await.status, StatusCode::OK, "scrutineer reads {path}");
+    for path in [
+        "/partnership",
+        "/partnership/organisations",
+        "/partnership/people",
+        "/partnership/groups",
+        "/partnership/business-plans",
+        "/partnership/rotations",
+        "/audit-trail",
+        "/audit-trail/export.csv",
+    ] {
+        assert_eq!(
+            scrutineer.get(path).await.status,
+            StatusCode::OK,
+            "scrutineer reads {path}"
+        );
     }
     let page = scrutineer.get("/partnership/organisations").await;
     page.assert_lacks("Add an organisation");
     let audit_rows = app.count("SELECT COUNT(*) FROM audit_events").await;
     scrutineer.get("/account").await;
-    for path in ["/partnership/organisations/new", "/partnership/organisations/1/edit", "/partnership/organisations/1/archive", "/partnership/groups/1/members/new", "/users/new"] {
-        assert_eq!(scrutineer.post(path, &[("name", "x")]).await.status, StatusCode::FORBIDDEN, "scrutineer cannot write {path}");
+    for path in [
+        "/partnership/organisations/new",
+        "/partnership/organisations/1/edit",
+        "/partnership/organisations/1/archive",
+        "/partnership/groups/1/members/new",
+        "/users/new",
+    ] {
+        assert_eq!(
+            scrutineer.post(path, &[("name", "x")]).await.status,
+            StatusCode::FORBIDDEN,
+            "scrutineer cannot write {path}"
+        );
     }
-    assert_eq!(app.count("SELECT COUNT(*) FROM audit_events").await, audit_rows, "nothing changed");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events").await,
+        audit_rows,
+        "nothing changed"
+    );
 });

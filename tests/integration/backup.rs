@@ -8,7 +8,19 @@ on_both_backends!(backup_and_restore_round_trip_exactly, |app| {
     masa::demo::load(&app.db).await.unwrap();
     // Some work after the demo, including text that needs care.
     let mut admin = app.signed_in("admin@masa.example").await;
-    admin.post("/partnership/organisations/new", &[("name", "Ysgol \"Quotes\" & <Tags> — ünïcödé"), ("kind", "school"), ("sector", "Education"), ("active_from_day", "1"), ("active_from_month", "9"), ("active_from_year", "2025")]).await;
+    admin
+        .post(
+            "/partnership/organisations/new",
+            &[
+                ("name", "Ysgol \"Quotes\" & <Tags> — ünïcödé"),
+                ("kind", "school"),
+                ("sector", "Education"),
+                ("active_from_day", "1"),
+                ("active_from_month", "9"),
+                ("active_from_year", "2025"),
+            ],
+        )
+        .await;
 
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("masa-backup.json");
@@ -20,14 +32,33 @@ on_both_backends!(backup_and_restore_round_trip_exactly, |app| {
     let mut targets = vec![TestApp::sqlite().await];
     targets.extend(TestApp::postgres().await);
     for target in targets {
-        let restored_rows = backup::restore(&target.db, &backup::read_file(&file).unwrap()).await.unwrap();
+        let restored_rows = backup::restore(&target.db, &backup::read_file(&file).unwrap())
+            .await
+            .unwrap();
         assert_eq!(restored_rows, rows);
         let copy = backup::take(&target.db).await.unwrap();
         assert_eq!(copy.tables, original.tables, "restored data is identical");
         // The restored database works: people can sign in and new records get fresh ids.
         let mut admin = target.signed_in("admin@masa.example").await;
-        let created = admin.post("/partnership/organisations/new", &[("name", "After Restore"), ("kind", "other"), ("sector", "Other"), ("active_from_day", "1"), ("active_from_month", "1"), ("active_from_year", "2026")]).await;
-        assert_eq!(created.status, axum::http::StatusCode::SEE_OTHER, "{}", created.body);
+        let created = admin
+            .post(
+                "/partnership/organisations/new",
+                &[
+                    ("name", "After Restore"),
+                    ("kind", "other"),
+                    ("sector", "Other"),
+                    ("active_from_day", "1"),
+                    ("active_from_month", "1"),
+                    ("active_from_year", "2026"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            created.status,
+            axum::http::StatusCode::SEE_OTHER,
+            "{}",
+            created.body
+        );
         // Restoring twice is refused: the target is no longer empty.
         let again = backup::restore(&target.db, &backup::read_file(&file).unwrap()).await;
         assert!(matches!(again, Err(backup::BackupError::NotEmpty(_))));
@@ -37,5 +68,8 @@ on_both_backends!(backup_and_restore_round_trip_exactly, |app| {
     // A file that is not a backup is refused with a reason, and nothing is loaded.
     let junk = dir.path().join("junk.json");
     std::fs::write(&junk, b"{\"hello\": 1}").unwrap();
-    assert!(matches!(backup::read_file(&junk), Err(backup::BackupError::NotABackup(_))));
+    assert!(matches!(
+        backup::read_file(&junk),
+        Err(backup::BackupError::NotABackup(_))
+    ));
 });

@@ -45,5 +45,8 @@ async fn browser_signs_in_creates_an_organisation_and_passes_axe() {
     server.abort();
     println!("{}", String::from_utf8_lossy(&output.stdout));
     eprintln!("{}", String::from_utf8_lossy(&output.stderr));
-    assert!(output.status.success(), "the browser test failed (see above)");
+    assert!(
+        output.status.success(),
+        "the browser test failed (see above)"
+    );
 }

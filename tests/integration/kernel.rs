@@ -10,15 +10,32 @@ on_both_backends!(health_assets_and_security_headers, |app| {
     assert_eq!(health.body, "ok");
 
     let page = browser.get("/sign-in").await;
-    let csp = page.headers.get("content-security-policy").unwrap().to_str().unwrap();
+    let csp = page
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(csp.contains("frame-ancestors 'none'"));
-    assert!(!csp.contains("unsafe-inline"), "CSP must not allow inline code: {csp}");
-    assert_eq!(page.headers.get("x-content-type-options").unwrap(), "nosniff");
+    assert!(
+        !csp.contains("unsafe-inline"),
+        "CSP must not allow inline code: {csp}"
+    );
+    assert_eq!(
+        page.headers.get("x-content-type-options").unwrap(),
+        "nosniff"
+    );
     assert_eq!(page.headers.get("referrer-policy").unwrap(), "same-origin");
-    assert!(page.headers.get("x-request-id").is_some(), "every response carries its request id");
+    assert!(
+        page.headers.get("x-request-id").is_some(),
+        "every response carries its request id"
+    );
     let cookie = page.headers.get("set-cookie").unwrap().to_str().unwrap();
     for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
-        assert!(cookie.contains(flag), "session cookie lacks {flag}: {cookie}");
+        assert!(
+            cookie.contains(flag),
+            "session cookie lacks {flag}: {cookie}"
+        );
     }
     // The page has no inline script for the CSP to block.
     assert!(!page.body.contains("<script>"));
@@ -28,59 +45,133 @@ on_both_backends!(health_assets_and_security_headers, |app| {
     assert_eq!(css.headers.get("content-type").unwrap(), "text/css");
     let font = browser.get("/assets/fonts/bold-b542beb274-v2.woff2").await;
     assert_eq!(font.status, StatusCode::OK);
-    assert_eq!(browser.get("/assets/../Cargo.toml").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(browser.get("/no-such-page").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        browser.get("/assets/../Cargo.toml").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        browser.get("/no-such-page").await.status,
+        StatusCode::NOT_FOUND
+    );
 });
 
 on_both_backends!(posts_without_the_session_csrf_token_change_nothing, |app| {
     let app_with_demo = app;
     masa::demo::load(&app_with_demo.db).await.unwrap();
     let mut admin = app_with_demo.signed_in("admin@masa.example").await;
-    let before = app_with_demo.count("SELECT COUNT(*) FROM organisations").await;
+    let before = app_with_demo
+        .count("SELECT COUNT(*) FROM organisations")
+        .await;
     let fields = [
-        ("name", "Forged Agency"), ("kind", "other"), ("sector", "Other"),
-        ("active_from_day", "1"), ("active_from_month", "4"), ("active_from_year", "2024"),
+        ("name", "Forged Agency"),
+        ("kind", "other"),
+        ("sector", "Other"),
+        ("active_from_day", "1"),
+        ("active_from_month", "4"),
+        ("active_from_year", "2024"),
     ];
-    let missing = admin.post_raw("/partnership/organisations/new", &fields).await;
+    let missing = admin
+        .post_raw("/partnership/organisations/new", &fields)
+        .await;
     assert_eq!(missing.status, StatusCode::FORBIDDEN);
     missing.assert_contains("Your form could not be accepted");
     let mut wrong = vec![("csrf_token", "0000")];
     wrong.extend_from_slice(&fields);
-    assert_eq!(admin.post_raw("/partnership/organisations/new", &wrong).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        admin
+            .post_raw("/partnership/organisations/new", &wrong)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     // A token from another session is no good either.
     let mut other = app_with_demo.signed_in("scrutineer@masa.example").await;
     other.get("/").await;
     let other_token = other.csrf.clone().unwrap();
     let mut stolen = vec![("csrf_token", other_token.as_str())];
     stolen.extend_from_slice(&fields);
-    assert_eq!(admin.post_raw("/partnership/organisations/new", &stolen).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app_with_demo.count("SELECT COUNT(*) FROM organisations").await, before);
+    assert_eq!(
+        admin
+            .post_raw("/partnership/organisations/new", &stolen)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app_with_demo
+            .count("SELECT COUNT(*) FROM organisations")
+            .await,
+        before
+    );
     // With the right token the same form goes through.
-    assert_eq!(admin.post("/partnership/organisations/new", &fields).await.status, StatusCode::SEE_OTHER);
-    assert_eq!(app_with_demo.count("SELECT COUNT(*) FROM organisations").await, before + 1);
+    assert_eq!(
+        admin
+            .post("/partnership/organisations/new", &fields)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app_with_demo
+            .count("SELECT COUNT(*) FROM organisations")
+            .await,
+        before + 1
+    );
 });
 
 on_both_backends!(the_audit_trail_refuses_updates_and_deletes, |app| {
     masa::demo::load(&app.db).await.unwrap();
     let entries = app.count("SELECT COUNT(*) FROM audit_events").await;
     assert!(entries > 100, "the demo's creations are all in the trail");
-    let update = sqlx::query("UPDATE audit_events SET summary = 'rewritten'").execute(&app.db.pool).await;
+    let update = sqlx::query("UPDATE audit_events SET summary = 'rewritten'")
+        .execute(&app.db.pool)
+        .await;
     assert!(update.is_err(), "update must be refused");
     assert!(update.unwrap_err().to_string().contains("append-only"));
-    let delete = sqlx::query("DELETE FROM audit_events").execute(&app.db.pool).await;
+    let delete = sqlx::query("DELETE FROM audit_events")
+        .execute(&app.db.pool)
+        .await;
     assert!(delete.is_err(), "delete must be refused");
-    assert_eq!(app.count("SELECT COUNT(*) FROM audit_events").await, entries);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events").await,
+        entries
+    );
 });
 
 on_both_backends!(the_demo_models_the_seed_partnership, |app| {
     masa::demo::load(&app.db).await.unwrap();
-    assert_eq!(app.count("SELECT COUNT(*) FROM organisations WHERE kind = 'statutory_partner'").await, 3);
-    assert!(app.count("SELECT COUNT(*) FROM organisations WHERE kind = 'school'").await >= 40);
-    assert_eq!(app.count("SELECT COUNT(*) FROM business_plan_priorities WHERE kind = 'priority'").await, 3);
-    assert_eq!(app.count("SELECT COUNT(*) FROM business_plan_priorities WHERE kind = 'cross_cutting_theme'").await, 3);
-    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, masa::demo::DEMO_LOGINS.len() as i64);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM organisations WHERE kind = 'statutory_partner'")
+            .await,
+        3
+    );
+    assert!(
+        app.count("SELECT COUNT(*) FROM organisations WHERE kind = 'school'")
+            .await
+            >= 40
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM business_plan_priorities WHERE kind = 'priority'")
+            .await,
+        3
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM business_plan_priorities WHERE kind = 'cross_cutting_theme'"
+        )
+        .await,
+        3
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users").await,
+        masa::demo::DEMO_LOGINS.len() as i64
+    );
     // Every group but the top reports to another, and every group has a chair.
-    assert_eq!(app.count("SELECT COUNT(*) FROM partnership_groups WHERE parent_group_id IS NULL").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM partnership_groups WHERE parent_group_id IS NULL")
+            .await,
+        1
+    );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM partnership_groups g WHERE NOT EXISTS (SELECT 1 FROM group_memberships m WHERE m.group_id = g.id AND m.position = 'chair')").await,
         0

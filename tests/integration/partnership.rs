@@ -13,169 +13,532 @@ const NEW_AGENCY: [(&str, &str); 6] = [
     ("active_from_year", "2025"),
 ];
 
-on_both_backends!(organisations_are_created_listed_edited_archived_and_audited, |app| {
-    masa::demo::load(&app.db).await.unwrap();
-    let mut admin = app.signed_in("admin@masa.example").await;
-    admin.get("/partnership/organisations/new").await.assert_contains("Add an organisation");
-    let created = admin.post("/partnership/organisations/new", &NEW_AGENCY).await;
-    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
-    let page = admin.get(created.location()).await;
-    page.assert_contains("Halton Young Carers added").assert_contains("1 April 2025").assert_contains("Voluntary and community sector");
-    // The notification shows once.
-    admin.get(created.location()).await.assert_lacks("Halton Young Carers added");
-    admin.get("/partnership/organisations?kind=voluntary").await.assert_contains("Halton Young Carers").assert_lacks("Cheshire Constabulary");
-    admin.get("/partnership/organisations?q=young+carers").await.assert_contains("Halton Young Carers");
+on_both_backends!(
+    organisations_are_created_listed_edited_archived_and_audited,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        let mut admin = app.signed_in("admin@masa.example").await;
+        admin
+            .get("/partnership/organisations/new")
+            .await
+            .assert_contains("Add an organisation");
+        let created = admin
+            .post("/partnership/organisations/new", &NEW_AGENCY)
+            .await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+        let page = admin.get(created.location()).await;
+        page.assert_contains("Halton Young Carers added")
+            .assert_contains("1 April 2025")
+            .assert_contains("Voluntary and community sector");
+        // The notification shows once.
+        admin
+            .get(created.location())
+            .await
+            .assert_lacks("Halton Young Carers added");
+        admin
+            .get("/partnership/organisations?kind=voluntary")
+            .await
+            .assert_contains("Halton Young Carers")
+            .assert_lacks("Cheshire Constabulary");
+        admin
+            .get("/partnership/organisations?q=young+carers")
+            .await
+            .assert_contains("Halton Young Carers");
 
-    let id = created.location().rsplit('/').next().unwrap().to_owned();
-    admin.get(&format!("/partnership/organisations/{id}/edit")).await.assert_contains("value=\"Halton Young Carers\"");
-    let mut edited = NEW_AGENCY.to_vec();
-    edited[0] = ("name", "Halton Young Carers Service");
-    assert_eq!(admin.post(&format!("/partnership/organisations/{id}/edit"), &edited).await.status, StatusCode::SEE_OTHER);
-    assert_eq!(admin.post(&format!("/partnership/organisations/{id}/archive"), &[]).await.status, StatusCode::SEE_OTHER);
-    admin.get("/partnership/organisations").await.assert_lacks("Halton Young Carers Service");
-    admin.get("/partnership/organisations?archived=yes").await.assert_contains("Halton Young Carers Service");
-    assert_eq!(admin.post(&format!("/partnership/organisations/{id}/restore"), &[]).await.status, StatusCode::SEE_OTHER);
+        let id = created.location().rsplit('/').next().unwrap().to_owned();
+        admin
+            .get(&format!("/partnership/organisations/{id}/edit"))
+            .await
+            .assert_contains("value=\"Halton Young Carers\"");
+        let mut edited = NEW_AGENCY.to_vec();
+        edited[0] = ("name", "Halton Young Carers Service");
+        assert_eq!(
+            admin
+                .post(&format!("/partnership/organisations/{id}/edit"), &edited)
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        let archived = admin
+            .post(&format!("/partnership/organisations/{id}/archive"), &[])
+            .await;
+        assert_eq!(archived.status, StatusCode::SEE_OTHER);
+        admin
+            .get(archived.location())
+            .await
+            .assert_contains("Halton Young Carers Service archived");
+        admin
+            .get("/partnership/organisations")
+            .await
+            .assert_lacks("Halton Young Carers Service");
+        admin
+            .get("/partnership/organisations?archived=yes")
+            .await
+            .assert_contains("Halton Young Carers Service");
+        assert_eq!(
+            admin
+                .post(&format!("/partnership/organisations/{id}/restore"), &[])
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
 
-    // Every change is in the trail with its before and after values.
-    let trail = admin.get(&format!("/audit-trail?entity_type=organisation&entity_id={id}")).await;
-    trail.assert_contains("4 entries").assert_contains("Created organisation Halton Young Carers").assert_contains("Archived organisation");
-    let (event_id, before, after): (i64, Option<String>, Option<String>) = {
-        let row = sqlx::query_as::<_, (i64, Option<String>, Option<String>)>(
-            "SELECT id, before_values, after_values FROM audit_events WHERE entity_type = 'organisation' AND action = 'update' AND entity_id = $1",
-        )
-        .bind(id.parse::<i64>().unwrap())
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
-        row
-    };
-    assert!(before.unwrap().contains("\"name\":\"Halton Young Carers\""));
-    assert!(after.unwrap().contains("\"name\":\"Halton Young Carers Service\""));
-    let detail = admin.get(&format!("/audit-trail/{event_id}")).await;
-    detail.assert_contains("Values before and after").assert_contains("Halton Young Carers Service").assert_contains("admin@masa.example");
-});
-
-on_both_backends!(bad_organisation_input_is_named_and_nothing_is_saved, |app| {
-    masa::demo::load(&app.db).await.unwrap();
-    let mut admin = app.signed_in("admin@masa.example").await;
-    let before = app.count("SELECT COUNT(*) FROM organisations").await;
-    let long_name = "x".repeat(151);
-    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
-        (vec![("name", ""), ("kind", ""), ("sector", "")], "Enter name"),
-        (vec![("name", &long_name), ("kind", "school"), ("sector", "Education")], "Name must be 150 characters or fewer"),
-        (vec![("name", "halton borough council"), ("kind", "school"), ("sector", "Education"), ("active_from_day", "1"), ("active_from_month", "1"), ("active_from_year", "2020")], "An organisation with this name already exists"),
-        (vec![("name", "Somewhere"), ("kind", "pirate"), ("sector", "Other")], "Select the type of organisation"),
-        (vec![("name", "Somewhere"), ("kind", "other"), ("sector", "Other"), ("active_from_day", "31"), ("active_from_month", "2"), ("active_from_year", "2025")], "Active from must be a real date"),
-        (vec![("name", "Somewhere"), ("kind", "other"), ("sector", "Other"), ("active_from_day", "1"), ("active_from_month", "2"), ("active_from_year", "")], "Active from must include a year"),
-    ];
-    for (fields, message) in cases {
-        let response = admin.post("/partnership/organisations/new", &fields).await;
-        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{message}");
-        response.assert_contains("govuk-error-summary").assert_contains(message);
+        // Every change is in the trail with its before and after values.
+        let trail = admin
+            .get(&format!(
+                "/audit-trail?entity_type=organisation&entity_id={id}"
+            ))
+            .await;
+        trail
+            .assert_contains("4 entries")
+            .assert_contains("Created organisation Halton Young Carers")
+            .assert_contains("Archived organisation");
+        let (event_id, before, after) = sqlx::query_as::<_, (i64, Option<String>, Option<String>)>(
+        "SELECT id, before_values, after_values FROM audit_events WHERE entity_type = 'organisation' AND action = 'update' AND entity_id = $1",
+    )
+    .bind(id.parse::<i64>().unwrap())
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+        assert!(before.unwrap().contains("\"name\":\"Halton Young Carers\""));
+        assert!(
+            after
+                .unwrap()
+                .contains("\"name\":\"Halton Young Carers Service\"")
+        );
+        let detail = admin.get(&format!("/audit-trail/{event_id}")).await;
+        detail
+            .assert_contains("Values before and after")
+            .assert_contains("Halton Young Carers Service")
+            .assert_contains("admin@masa.example");
     }
-    // What was typed comes back, escaped.
-    let script = admin.post("/partnership/organisations/new", &[("name", "<script>alert(1)</script>"), ("kind", "")]).await;
-    script.assert_contains("&lt;script&gt;alert(1)&lt;/script&gt;").assert_lacks("<script>alert(1)");
-    assert_eq!(app.count("SELECT COUNT(*) FROM organisations").await, before);
+);
 
-    // Script saved as a name is shown as text everywhere.
-    let mut fields = NEW_AGENCY.to_vec();
-    fields[0] = ("name", "<img src=x onerror=alert(1)> Agency");
-    let created = admin.post("/partnership/organisations/new", &fields).await;
-    assert_eq!(created.status, StatusCode::SEE_OTHER);
-    admin.get(created.location()).await.assert_contains("&lt;img src=x onerror=alert(1)&gt; Agency").assert_lacks("<img src=x");
-    admin.get("/partnership/organisations").await.assert_lacks("<img src=x");
-    admin.get("/audit-trail").await.assert_lacks("<img src=x");
+on_both_backends!(
+    bad_organisation_input_is_named_and_nothing_is_saved,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        let mut admin = app.signed_in("admin@masa.example").await;
+        let before = app.count("SELECT COUNT(*) FROM organisations").await;
+        let long_name = "x".repeat(151);
+        let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+            (
+                vec![("name", ""), ("kind", ""), ("sector", "")],
+                "Enter name",
+            ),
+            (
+                vec![
+                    ("name", &long_name),
+                    ("kind", "school"),
+                    ("sector", "Education"),
+                ],
+                "Name must be 150 characters or fewer",
+            ),
+            (
+                vec![
+                    ("name", "halton borough council"),
+                    ("kind", "school"),
+                    ("sector", "Education"),
+                    ("active_from_day", "1"),
+                    ("active_from_month", "1"),
+                    ("active_from_year", "2020"),
+                ],
+                "An organisation with this name already exists",
+            ),
+            (
+                vec![
+                    ("name", "Somewhere"),
+                    ("kind", "pirate"),
+                    ("sector", "Other"),
+                ],
+                "Select the type of organisation",
+            ),
+            (
+                vec![
+                    ("name", "Somewhere"),
+                    ("kind", "other"),
+                    ("sector", "Other"),
+                    ("active_from_day", "31"),
+                    ("active_from_month", "2"),
+                    ("active_from_year", "2025"),
+                ],
+                "Active from must be a real date",
+            ),
+            (
+                vec![
+                    ("name", "Somewhere"),
+                    ("kind", "other"),
+                    ("sector", "Other"),
+                    ("active_from_day", "1"),
+                    ("active_from_month", "2"),
+                    ("active_from_year", ""),
+                ],
+                "Active from must include a year",
+            ),
+        ];
+        for (fields, message) in cases {
+            let response = admin.post("/partnership/organisations/new", &fields).await;
+            assert_eq!(
+                response.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{message}"
+            );
+            response
+                .assert_contains("govuk-error-summary")
+                .assert_contains(message);
+        }
+        // What was typed comes back, escaped.
+        let script = admin
+            .post(
+                "/partnership/organisations/new",
+                &[("name", "<script>alert(1)</script>"), ("kind", "")],
+            )
+            .await;
+        script
+            .assert_contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+            .assert_lacks("<script>alert(1)");
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM organisations").await,
+            before
+        );
 
-    // Unknown and non-numeric ids are "not found", not errors.
-    assert_eq!(admin.get("/partnership/organisations/987654").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(admin.get("/partnership/organisations/abc").await.status, StatusCode::BAD_REQUEST);
-});
+        // Script saved as a name is shown as text everywhere.
+        let mut fields = NEW_AGENCY.to_vec();
+        fields[0] = ("name", "<img src=x onerror=alert(1)> Agency");
+        let created = admin.post("/partnership/organisations/new", &fields).await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER);
+        admin
+            .get(created.location())
+            .await
+            .assert_contains("&#60;img src=x onerror=alert(1)&#62; Agency")
+            .assert_lacks("<img src=x");
+        admin
+            .get("/partnership/organisations")
+            .await
+            .assert_lacks("<img src=x");
+        admin.get("/audit-trail").await.assert_lacks("<img src=x");
+
+        // Unknown and non-numeric ids are "not found", not errors.
+        assert_eq!(
+            admin.get("/partnership/organisations/987654").await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            admin.get("/partnership/organisations/abc").await.status,
+            StatusCode::BAD_REQUEST
+        );
+    }
+);
 
 async fn id_of(app: &crate::support::TestApp, sql: &'static str, name: &str) -> i64 {
-    sqlx::query_scalar(sql).bind(name).fetch_one(&app.db.pool).await.unwrap()
+    sqlx::query_scalar(sql)
+        .bind(name)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
 }
 
 on_both_backends!(groups_memberships_and_rotations, |app| {
     masa::demo::load(&app.db).await.unwrap();
     let mut admin = app.signed_in("admin@masa.example").await;
-    let slg = id_of(app, "SELECT id FROM partnership_groups WHERE name LIKE $1", "%Strategic Leadership%").await;
+    let slg = id_of(
+        app,
+        "SELECT id FROM partnership_groups WHERE name LIKE $1",
+        "%Strategic Leadership%",
+    )
+    .await;
     let slg_text = slg.to_string();
-    let created = admin.post("/partnership/groups/new", &[("name", "Neglect Strategy Task and Finish Group"), ("kind", "task_and_finish_group"), ("parent_group_id", &slg_text), ("meets", "Monthly until March 2027"), ("terms_of_reference", "Refresh the neglect strategy and toolkit.")]).await;
+    let created = admin
+        .post(
+            "/partnership/groups/new",
+            &[
+                ("name", "Neglect Strategy Task and Finish Group"),
+                ("kind", "task_and_finish_group"),
+                ("parent_group_id", &slg_text),
+                ("meets", "Monthly until March 2027"),
+                (
+                    "terms_of_reference",
+                    "Refresh the neglect strategy and toolkit.",
+                ),
+            ],
+        )
+        .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
     let group = created.location().to_owned();
-    admin.get(&group).await.assert_contains("Refresh the neglect strategy and toolkit.").assert_contains("Task and finish group");
-    admin.get("/partnership/groups").await.assert_contains("Neglect Strategy Task and Finish Group");
+    admin
+        .get(&group)
+        .await
+        .assert_contains("Refresh the neglect strategy and toolkit.")
+        .assert_contains("Task and finish group");
+    admin
+        .get("/partnership/groups")
+        .await
+        .assert_contains("Neglect Strategy Task and Finish Group");
 
     // A group cannot report to one that reports to it.
     let group_id = group.rsplit('/').next().unwrap();
-    let executive = id_of(app, "SELECT id FROM partnership_groups WHERE kind = $1", "executive").await;
-    let circular = admin.post(&format!("/partnership/groups/{executive}/edit"), &[("name", "HSCP Executive"), ("kind", "executive"), ("parent_group_id", group_id), ("meets", "Quarterly"), ("terms_of_reference", "Leads.")]).await;
+    let executive = id_of(
+        app,
+        "SELECT id FROM partnership_groups WHERE kind = $1",
+        "executive",
+    )
+    .await;
+    let circular = admin
+        .post(
+            &format!("/partnership/groups/{executive}/edit"),
+            &[
+                ("name", "HSCP Executive"),
+                ("kind", "executive"),
+                ("parent_group_id", group_id),
+                ("meets", "Quarterly"),
+                ("terms_of_reference", "Leads."),
+            ],
+        )
+        .await;
     assert_eq!(circular.status, StatusCode::UNPROCESSABLE_ENTITY);
     circular.assert_contains("cannot report to itself or to a group that reports to it");
 
-    let person = id_of(app, "SELECT id FROM people WHERE email LIKE $1", "%").await.to_string();
-    let chair = [("person_id", person.as_str()), ("position", "chair"), ("started_on_day", "1"), ("started_on_month", "12"), ("started_on_year", "2026"), ("term_ends_on_day", "31"), ("term_ends_on_month", "1"), ("term_ends_on_year", "2027")];
-    let added = admin.post(&format!("/partnership/groups/{group_id}/members/new"), &chair).await;
+    let person = id_of(app, "SELECT id FROM people WHERE email LIKE $1", "%")
+        .await
+        .to_string();
+    let chair = [
+        ("person_id", person.as_str()),
+        ("position", "chair"),
+        ("started_on_day", "1"),
+        ("started_on_month", "12"),
+        ("started_on_year", "2026"),
+        ("term_ends_on_day", "31"),
+        ("term_ends_on_month", "1"),
+        ("term_ends_on_year", "2027"),
+    ];
+    let added = admin
+        .post(
+            &format!("/partnership/groups/{group_id}/members/new"),
+            &chair,
+        )
+        .await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
     // The same person again, as a second chair: both refused, nothing added.
     let memberships = app.count("SELECT COUNT(*) FROM group_memberships").await;
-    let again = admin.post(&format!("/partnership/groups/{group_id}/members/new"), &chair).await;
+    let again = admin
+        .post(
+            &format!("/partnership/groups/{group_id}/members/new"),
+            &chair,
+        )
+        .await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
-    again.assert_contains("already a member").assert_contains("already has a chair");
-    assert_eq!(app.count("SELECT COUNT(*) FROM group_memberships").await, memberships);
+    again
+        .assert_contains("already a member")
+        .assert_contains("already has a chair");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM group_memberships").await,
+        memberships
+    );
     // A term that ends within 90 days shows on the rotations page.
-    admin.get("/partnership/rotations").await.assert_contains("Neglect Strategy Task and Finish Group").assert_contains("Due within 90 days").assert_contains("Term ended");
+    admin
+        .get("/partnership/rotations")
+        .await
+        .assert_contains("Neglect Strategy Task and Finish Group")
+        .assert_contains("Due within 90 days")
+        .assert_contains("Term ended");
 
     // Ending a membership through another group's URL is refused.
-    let membership: i64 = sqlx::query_scalar("SELECT MAX(id) FROM group_memberships").fetch_one(&app.db.pool).await.unwrap();
-    assert_eq!(admin.post(&format!("/partnership/groups/{executive}/members/{membership}/end"), &[]).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(admin.post(&format!("/partnership/groups/{group_id}/members/{membership}/end"), &[]).await.status, StatusCode::SEE_OTHER);
-    let ended: Option<String> = sqlx::query_scalar("SELECT ended_on FROM group_memberships WHERE id = $1").bind(membership).fetch_one(&app.db.pool).await.unwrap();
+    let membership: i64 = sqlx::query_scalar("SELECT MAX(id) FROM group_memberships")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        admin
+            .post(
+                &format!("/partnership/groups/{executive}/members/{membership}/end"),
+                &[]
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        admin
+            .post(
+                &format!("/partnership/groups/{group_id}/members/{membership}/end"),
+                &[]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let ended: Option<String> =
+        sqlx::query_scalar("SELECT ended_on FROM group_memberships WHERE id = $1")
+            .bind(membership)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
     assert!(ended.is_some());
 });
 
 on_both_backends!(people_and_business_plans, |app| {
     masa::demo::load(&app.db).await.unwrap();
     let mut admin = app.signed_in("admin@masa.example").await;
-    let police = id_of(app, "SELECT id FROM organisations WHERE name = $1", "Cheshire Constabulary").await.to_string();
-    let bad = admin.post("/partnership/people/new", &[("organisation_id", "424242"), ("name", ""), ("job_title", "Analyst"), ("email", "not an email")]).await;
+    let police = id_of(
+        app,
+        "SELECT id FROM organisations WHERE name = $1",
+        "Cheshire Constabulary",
+    )
+    .await
+    .to_string();
+    let bad = admin
+        .post(
+            "/partnership/people/new",
+            &[
+                ("organisation_id", "424242"),
+                ("name", ""),
+                ("job_title", "Analyst"),
+                ("email", "not an email"),
+            ],
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    bad.assert_contains("Select the organisation this person works for").assert_contains("Enter name or role title").assert_contains("correct format");
-    let person = admin.post("/partnership/people/new", &[("organisation_id", &police), ("name", "Missing From Home Coordinator"), ("job_title", "Coordinator"), ("email", "mfh@police.example")]).await;
+    bad.assert_contains("Select the organisation this person works for")
+        .assert_contains("Enter name or role title")
+        .assert_contains("correct format");
+    let person = admin
+        .post(
+            "/partnership/people/new",
+            &[
+                ("organisation_id", &police),
+                ("name", "Missing From Home Coordinator"),
+                ("job_title", "Coordinator"),
+                ("email", "mfh@police.example"),
+            ],
+        )
+        .await;
     assert_eq!(person.status, StatusCode::SEE_OTHER, "{}", person.body);
-    admin.get(person.location()).await.assert_contains("Missing From Home Coordinator").assert_contains("Cheshire Constabulary");
-    let duplicate = admin.post("/partnership/people/new", &[("organisation_id", &police), ("name", "Someone Else"), ("job_title", "Coordinator"), ("email", "MFH@police.example")]).await;
+    admin
+        .get(person.location())
+        .await
+        .assert_contains("Missing From Home Coordinator")
+        .assert_contains("Cheshire Constabulary");
+    let duplicate = admin
+        .post(
+            "/partnership/people/new",
+            &[
+                ("organisation_id", &police),
+                ("name", "Someone Else"),
+                ("job_title", "Coordinator"),
+                ("email", "MFH@police.example"),
+            ],
+        )
+        .await;
     duplicate.assert_contains("Someone with this email address is already recorded");
-    admin.get(&format!("/partnership/people?organisation={police}")).await.assert_contains("Missing From Home Coordinator");
+    admin
+        .get(&format!("/partnership/people?organisation={police}"))
+        .await
+        .assert_contains("Missing From Home Coordinator");
 
     let plans = admin.get("/partnership/business-plans").await;
     plans.assert_contains("2024");
-    let plan = admin.post("/partnership/business-plans/new", &[("name", "Business Plan 2027–30"), ("starts_on_day", "1"), ("starts_on_month", "4"), ("starts_on_year", "2027"), ("ends_on_day", "31"), ("ends_on_month", "3"), ("ends_on_year", "2027")]).await;
+    let plan = admin
+        .post(
+            "/partnership/business-plans/new",
+            &[
+                ("name", "Business Plan 2027–30"),
+                ("starts_on_day", "1"),
+                ("starts_on_month", "4"),
+                ("starts_on_year", "2027"),
+                ("ends_on_day", "31"),
+                ("ends_on_month", "3"),
+                ("ends_on_year", "2027"),
+            ],
+        )
+        .await;
     assert_eq!(plan.status, StatusCode::UNPROCESSABLE_ENTITY);
     plan.assert_contains("End date must be after the start date");
-    let plan = admin.post("/partnership/business-plans/new", &[("name", "Business Plan 2027–30"), ("starts_on_day", "1"), ("starts_on_month", "4"), ("starts_on_year", "2027"), ("ends_on_day", "31"), ("ends_on_month", "3"), ("ends_on_year", "2030")]).await;
+    let plan = admin
+        .post(
+            "/partnership/business-plans/new",
+            &[
+                ("name", "Business Plan 2027–30"),
+                ("starts_on_day", "1"),
+                ("starts_on_month", "4"),
+                ("starts_on_year", "2027"),
+                ("ends_on_day", "31"),
+                ("ends_on_month", "3"),
+                ("ends_on_year", "2030"),
+            ],
+        )
+        .await;
     assert_eq!(plan.status, StatusCode::SEE_OTHER);
     let plan_path = plan.location().to_owned();
-    let item = admin.post(&format!("{plan_path}/items/new"), &[("kind", "priority"), ("title", "Neglect"), ("description", "Improving the quality and timeliness of practice.")]).await;
+    let item = admin
+        .post(
+            &format!("{plan_path}/items/new"),
+            &[
+                ("kind", "priority"),
+                ("title", "Neglect"),
+                (
+                    "description",
+                    "Improving the quality and timeliness of practice.",
+                ),
+            ],
+        )
+        .await;
     assert_eq!(item.status, StatusCode::SEE_OTHER);
-    let theme = admin.post(&format!("{plan_path}/items/new"), &[("kind", "cross_cutting_theme"), ("title", "Voice of the child"), ("description", "Children shape what we do.")]).await;
+    let theme = admin
+        .post(
+            &format!("{plan_path}/items/new"),
+            &[
+                ("kind", "cross_cutting_theme"),
+                ("title", "Voice of the child"),
+                ("description", "Children shape what we do."),
+            ],
+        )
+        .await;
     assert_eq!(theme.status, StatusCode::SEE_OTHER);
-    admin.get(&plan_path).await.assert_contains("Neglect").assert_contains("Voice of the child");
-    let empty = admin.post(&format!("{plan_path}/items/new"), &[("kind", "motto"), ("title", ""), ("description", "")]).await;
+    admin
+        .get(&plan_path)
+        .await
+        .assert_contains("Neglect")
+        .assert_contains("Voice of the child");
+    let empty = admin
+        .post(
+            &format!("{plan_path}/items/new"),
+            &[("kind", "motto"), ("title", ""), ("description", "")],
+        )
+        .await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     empty.assert_contains("Select whether this is a priority or a cross-cutting theme");
     // An item of one plan cannot be edited through another plan's URL.
-    let demo_plan = id_of(app, "SELECT id FROM business_plans WHERE name LIKE $1", "%2024%").await;
-    let item_id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM business_plan_priorities").fetch_one(&app.db.pool).await.unwrap();
-    assert_eq!(admin.get(&format!("/partnership/business-plans/{demo_plan}/items/{item_id}/edit")).await.status, StatusCode::NOT_FOUND);
+    let demo_plan = id_of(
+        app,
+        "SELECT id FROM business_plans WHERE name LIKE $1",
+        "%2024%",
+    )
+    .await;
+    let item_id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM business_plan_priorities")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        admin
+            .get(&format!(
+                "/partnership/business-plans/{demo_plan}/items/{item_id}/edit"
+            ))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 });
 
-on_both_backends!(the_overview_shows_structure_rotations_and_the_current_plan, |app| {
-    masa::demo::load(&app.db).await.unwrap();
-    let mut chair = app.signed_in("chair@masa.example").await;
-    let overview = chair.get("/partnership").await;
-    assert_eq!(overview.status, StatusCode::OK);
-    overview.assert_contains("Neglect").assert_contains("Term ended");
-    chair.get("/").await.assert_contains("See rotations due");
-});
+on_both_backends!(
+    the_overview_shows_structure_rotations_and_the_current_plan,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        let mut chair = app.signed_in("chair@masa.example").await;
+        let overview = chair.get("/partnership").await;
+        assert_eq!(overview.status, StatusCode::OK);
+        overview
+            .assert_contains("in relation to neglect")
+            .assert_contains("Term ended");
+        chair.get("/").await.assert_contains("See rotations due");
+    }
+);

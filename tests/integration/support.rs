@@ -4,9 +4,9 @@
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode, header};
+use masa::kernel::AppState;
 use masa::kernel::config::Config;
 use masa::kernel::db::Db;
-use masa::kernel::AppState;
 use tower::ServiceExt;
 
 pub const DEFAULT_POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -32,12 +32,22 @@ fn test_config(dir: &std::path::Path, database_url: String) -> Config {
 }
 
 impl TestApp {
-    async fn boot(database_url: String, dir: tempfile::TempDir, postgres_database: Option<String>) -> TestApp {
+    async fn boot(
+        database_url: String,
+        dir: tempfile::TempDir,
+        postgres_database: Option<String>,
+    ) -> TestApp {
         let db = Db::connect(&database_url).await.expect("connect");
         db.migrate().await.expect("migrate");
         let state = masa::state(db.clone(), test_config(dir.path(), database_url));
         let router = masa::app(state.clone());
-        TestApp { db, state, router, _dir: dir, postgres_database }
+        TestApp {
+            db,
+            state,
+            router,
+            _dir: dir,
+            postgres_database,
+        }
     }
 
     pub async fn sqlite() -> TestApp {
@@ -49,20 +59,30 @@ impl TestApp {
     /// A fresh PostgreSQL database for this test. Outside CI, a missing server skips the test
     /// with a visible message; in CI (CI=true) it fails it.
     pub async fn postgres() -> Option<TestApp> {
-        let admin_url = std::env::var("MASA_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_ADMIN_URL.into());
+        let admin_url = std::env::var("MASA_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| DEFAULT_POSTGRES_ADMIN_URL.into());
         let in_ci = std::env::var("CI").is_ok_and(|value| value == "true" || value == "1");
         let admin = match Db::connect(&admin_url).await {
             Ok(admin) => admin,
             Err(error) if !in_ci => {
-                eprintln!("SKIPPED on PostgreSQL: cannot reach {admin_url} ({error}); set MASA_TEST_POSTGRES_URL. In CI this fails.");
+                eprintln!(
+                    "SKIPPED on PostgreSQL: cannot reach {admin_url} ({error}); set MASA_TEST_POSTGRES_URL. In CI this fails."
+                );
                 return None;
             }
-            Err(error) => panic!("PostgreSQL is required in CI but {admin_url} is unreachable: {error}"),
+            Err(error) => {
+                panic!("PostgreSQL is required in CI but {admin_url} is unreachable: {error}")
+            }
         };
         let name = format!("masa_test_{}", hex::encode(rand::random::<[u8; 6]>()));
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin.pool).await.expect("create database");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&admin.pool)
+            .await
+            .expect("create database");
         admin.close().await;
-        let (base, _) = admin_url.rsplit_once('/').expect("database URL has a database name");
+        let (base, _) = admin_url
+            .rsplit_once('/')
+            .expect("database URL has a database name");
         let url = format!("{base}/{name}");
         Some(TestApp::boot(url, tempfile::tempdir().expect("temp dir"), Some(name)).await)
     }
@@ -71,9 +91,14 @@ impl TestApp {
     pub async fn finish(self) {
         self.db.close().await;
         if let Some(name) = self.postgres_database {
-            let admin_url = std::env::var("MASA_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_ADMIN_URL.into());
+            let admin_url = std::env::var("MASA_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| DEFAULT_POSTGRES_ADMIN_URL.into());
             if let Ok(admin) = Db::connect(&admin_url).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&admin.pool).await;
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&admin.pool)
+                .await;
                 admin.close().await;
             }
         }
@@ -85,19 +110,31 @@ impl TestApp {
     }
 
     pub fn browser(&self) -> Browser<'_> {
-        Browser { app: self, cookie: None, csrf: None }
+        Browser {
+            app: self,
+            cookie: None,
+            csrf: None,
+        }
     }
 
     /// A browser signed in as one of the demo accounts.
     pub async fn signed_in(&self, email: &str) -> Browser<'_> {
         let mut browser = self.browser();
         let response = browser.sign_in(email, masa::demo::DEMO_PASSWORD).await;
-        assert_eq!(response.status, StatusCode::SEE_OTHER, "sign in as {email}: {}", response.body);
+        assert_eq!(
+            response.status,
+            StatusCode::SEE_OTHER,
+            "sign in as {email}: {}",
+            response.body
+        );
         browser
     }
 
     pub async fn count(&self, sql: &'static str) -> i64 {
-        sqlx::query_scalar(sql).fetch_one(&self.db.pool).await.expect("count")
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("count")
     }
 }
 
@@ -109,16 +146,28 @@ pub struct Response {
 
 impl Response {
     pub fn location(&self) -> &str {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 
     pub fn assert_contains(&self, text: &str) -> &Response {
-        assert!(self.body.contains(text), "expected {text:?} in a {} page:\n{}", self.status, self.body);
+        assert!(
+            self.body.contains(text),
+            "expected {text:?} in a {} page:\n{}",
+            self.status,
+            self.body
+        );
         self
     }
 
     pub fn assert_lacks(&self, text: &str) -> &Response {
-        assert!(!self.body.contains(text), "did not expect {text:?} in the page:\n{}", self.body);
+        assert!(
+            !self.body.contains(text),
+            "did not expect {text:?} in the page:\n{}",
+            self.body
+        );
         self
     }
 }
@@ -139,22 +188,38 @@ fn csrf_in(body: &str) -> Option<String> {
 
 impl Browser<'_> {
     pub async fn send(&mut self, request: Request<Body>) -> Response {
-        let response = self.app.router.clone().oneshot(request).await.expect("router answers");
+        let response = self
+            .app
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
         let status = response.status();
         let headers = response.headers().clone();
         for value in headers.get_all(header::SET_COOKIE) {
             let text = value.to_str().expect("cookie text");
             let pair = text.split(';').next().unwrap_or("");
             if let Some(value) = pair.strip_prefix("masa_session=") {
-                self.cookie = if value.is_empty() { None } else { Some(value.to_owned()) };
+                self.cookie = if value.is_empty() {
+                    None
+                } else {
+                    Some(value.to_owned())
+                };
             }
         }
-        let body = to_bytes(response.into_body(), 50 * 1024 * 1024).await.expect("body");
+        let body = to_bytes(response.into_body(), 50 * 1024 * 1024)
+            .await
+            .expect("body");
         let body = String::from_utf8_lossy(&body).into_owned();
         if let Some(token) = csrf_in(&body) {
             self.csrf = Some(token);
         }
-        Response { status, headers, body }
+        Response {
+            status,
+            headers,
+            body,
+        }
     }
 
     fn request(&self, method: &str, path: &str) -> axum::http::request::Builder {
@@ -166,7 +231,10 @@ impl Browser<'_> {
     }
 
     pub async fn get(&mut self, path: &str) -> Response {
-        let request = self.request("GET", path).body(Body::empty()).expect("request");
+        let request = self
+            .request("GET", path)
+            .body(Body::empty())
+            .expect("request");
         self.send(request).await
     }
 
@@ -192,7 +260,9 @@ impl Browser<'_> {
     pub async fn sign_in(&mut self, email: &str, password: &str) -> Response {
         let page = self.get("/sign-in").await;
         assert_eq!(page.status, StatusCode::OK);
-        let response = self.post("/sign-in", &[("email", email), ("password", password)]).await;
+        let response = self
+            .post("/sign-in", &[("email", email), ("password", password)])
+            .await;
         if response.status == StatusCode::SEE_OTHER {
             // Pick up the new session's CSRF token, as the next page would.
             self.get("/account").await;
