@@ -223,49 +223,66 @@ pub async fn search(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<AuditEvent>, i64), sqlx::Error> {
-    // Every filter is always bound; an empty one matches all, so the SQL text is fixed.
-    let from = filter
-        .from
-        .map(|date| format!("{date}T00:00:00Z"))
-        .unwrap_or_default();
-    let to = filter
-        .to
-        .map(|date| format!("{date}T23:59:59Z"))
-        .unwrap_or_else(|| "9999".into());
-    let actor = filter
-        .actor
-        .as_deref()
-        .map(|a| format!("%{}%", a.to_lowercase()))
-        .unwrap_or_else(|| "%".into());
-    let condition = "($1 = '' OR entity_type = $1) AND ($2 = -1 OR entity_id = $2) AND ($3 = '' OR action = $3) \
-         AND lower(actor) LIKE $4 AND occurred_at >= $5 AND occurred_at <= $6";
-    let entity_type = filter.entity_type.clone().unwrap_or_default();
-    let entity_id = filter.entity_id.unwrap_or(-1);
-    let action = filter.action.clone().unwrap_or_default();
-    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*) FROM audit_events WHERE {condition}"
-    )))
-    .bind(&entity_type)
-    .bind(entity_id)
-    .bind(&action)
-    .bind(&actor)
-    .bind(&from)
-    .bind(&to)
-    .fetch_one(&db.pool)
-    .await?;
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT * FROM audit_events WHERE {condition} ORDER BY id DESC LIMIT $7 OFFSET $8"
-    )))
-    .bind(&entity_type)
-    .bind(entity_id)
-    .bind(&action)
-    .bind(&actor)
-    .bind(&from)
-    .bind(&to)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(&db.pool)
-    .await?;
+    // Only the filters in use go into the SQL, so an unfiltered page reads the newest rows by
+    // the primary key instead of testing every row.
+    enum Value {
+        Text(String),
+        Integer(i64),
+    }
+    let mut conditions = Vec::new();
+    let mut values = Vec::new();
+    let mut add = |condition: &str, value: Value| {
+        values.push(value);
+        conditions.push(condition.replace('?', &format!("${}", values.len())));
+    };
+    if let Some(entity_type) = &filter.entity_type {
+        add("entity_type = ?", Value::Text(entity_type.clone()));
+    }
+    if let Some(entity_id) = filter.entity_id {
+        add("entity_id = ?", Value::Integer(entity_id));
+    }
+    if let Some(action) = &filter.action {
+        add("action = ?", Value::Text(action.clone()));
+    }
+    if let Some(actor) = &filter.actor {
+        add(
+            "lower(actor) LIKE ?",
+            Value::Text(format!("%{}%", actor.to_lowercase())),
+        );
+    }
+    if let Some(from) = filter.from {
+        add("occurred_at >= ?", Value::Text(format!("{from}T00:00:00Z")));
+    }
+    if let Some(to) = filter.to {
+        add("occurred_at <= ?", Value::Text(format!("{to}T23:59:59Z")));
+    }
+    let condition = if conditions.is_empty() {
+        "1 = 1".to_owned()
+    } else {
+        conditions.join(" AND ")
+    };
+    let count_sql = format!("SELECT COUNT(*) FROM audit_events WHERE {condition}");
+    let mut count = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql));
+    for value in &values {
+        count = match value {
+            Value::Text(text) => count.bind(text.clone()),
+            Value::Integer(number) => count.bind(*number),
+        };
+    }
+    let total: i64 = count.fetch_one(&db.pool).await?;
+    let page_sql = format!(
+        "SELECT * FROM audit_events WHERE {condition} ORDER BY id DESC LIMIT ${} OFFSET ${}",
+        values.len() + 1,
+        values.len() + 2
+    );
+    let mut page = sqlx::query(sqlx::AssertSqlSafe(page_sql));
+    for value in &values {
+        page = match value {
+            Value::Text(text) => page.bind(text.clone()),
+            Value::Integer(number) => page.bind(*number),
+        };
+    }
+    let rows = page.bind(limit).bind(offset).fetch_all(&db.pool).await?;
     let events = rows
         .iter()
         .map(event_from_row)

@@ -12,10 +12,20 @@ async fn browser_signs_in_creates_an_organisation_and_passes_axe() {
     let browser_dir = root.join("tests/browser");
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let in_ci = std::env::var("CI").is_ok_and(|value| value == "true" || value == "1");
+    if !browser_dir.join("node_modules/playwright-core").exists() {
+        // Fetch the pinned npm packages (package-lock.json) the first time, as .ci/run does.
+        let installed = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&browser_dir)
+            .status();
+        eprintln!("npm ci in tests/browser: {installed:?}");
+    }
     let missing = if !Path::new(&chromium).exists() {
-        Some(format!("Chromium is not at {chromium}"))
+        Some(format!(
+            "Chromium is not at {chromium} (apt-get install chromium)"
+        ))
     } else if !browser_dir.join("node_modules/playwright-core").exists() {
-        Some("run `npm ci` in tests/browser".to_owned())
+        Some("the npm packages could not be installed: run `npm ci` in tests/browser".to_owned())
     } else {
         None
     };

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Page-latency benchmark: serves the demo (release build, embedded SQLite), signs in as the
+# business unit admin, and drives each main page with wrk at 50 concurrent connections,
+# reporting p50 and p99. Loopback only; each run is bounded by DURATION.
+#   scripts/bench-pages.sh            # 10 s per page
+#   DURATION=30s scripts/bench-pages.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION="${DURATION:-10s}"
+CONNECTIONS="${CONNECTIONS:-50}"
+PORT="${PORT:-18080}"
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+
+cargo build --release --quiet
+data_dir=$(mktemp -d)
+MASA_DATA_DIR="$data_dir" MASA_LOG=warn ./target/release/masa demo --bind "127.0.0.1:$PORT" >"$data_dir/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$data_dir"' EXIT
+base="http://localhost:$PORT"
+for _ in $(seq 1 100); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+
+# Sign in as a browser would: the sign-in page's session and CSRF token, then the form.
+page=$(curl -s -D "$data_dir/headers" "$base/sign-in")
+pre_cookie=$(grep -i '^set-cookie: masa_session=' "$data_dir/headers" | sed 's/^[^=]*=\([^;]*\).*/\1/' | tr -d '\r')
+csrf=$(printf '%s' "$page" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
+curl -s -o /dev/null -D "$data_dir/headers" -H "Cookie: masa_session=$pre_cookie" \
+  --data-urlencode "csrf_token=$csrf" --data-urlencode "email=admin@masa.example" \
+  --data-urlencode "password=orbit kettle marmalade" "$base/sign-in"
+cookie=$(grep -i '^set-cookie: masa_session=' "$data_dir/headers" | sed 's/^[^=]*=\([^;]*\).*/\1/' | tr -d '\r')
+[ -n "$cookie" ] || { echo "sign-in failed" >&2; exit 1; }
+
+printf '| page | requests/s | p50 | p99 |\n|---|---:|---:|---:|\n'
+for path in / /partnership /partnership/organisations /partnership/people /partnership/groups /partnership/groups/2 \
+            /partnership/rotations /partnership/business-plans/1 /audit-trail /users; do
+  out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Cookie: masa_session=$cookie" "$base$path")
+  if printf '%s' "$out" | grep -q 'Non-2xx'; then echo "$path answered non-2xx responses" >&2; exit 1; fi
+  rps=$(printf '%s' "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(printf '%s' "$out" | awk '$1=="50%" {print $2}')
+  p99=$(printf '%s' "$out" | awk '$1=="99%" {print $2}')
+  printf '| %s | %s | %s | %s |\n' "$path" "$rps" "$p50" "$p99"
+done
