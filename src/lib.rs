@@ -68,9 +68,21 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
     on_listening(listener.local_addr()?);
-    axum::serve(listener, app(state))
+    let db = state.db.clone();
+    let housekeeping = tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(15 * 60));
+        loop {
+            every.tick().await;
+            if let Err(error) = kernel::auth::purge_expired(&db).await {
+                tracing::warn!(%error, "could not purge expired sessions");
+            }
+        }
+    });
+    let served = axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())
-        .await
+        .await;
+    housekeeping.abort();
+    served
 }
 
 async fn shutdown_signal() {

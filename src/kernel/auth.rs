@@ -421,6 +421,26 @@ pub async fn load_session(
     }))
 }
 
+/// Deletes expired sessions and sign-in failures older than the throttling window, so neither
+/// table grows without bound. Run periodically by `serve`.
+pub async fn purge_expired(db: &Db) -> Result<u64, sqlx::Error> {
+    let now = now_text();
+    let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(&now)
+        .execute(&db.pool)
+        .await?
+        .rows_affected();
+    let window_start = timestamp_text(
+        time::OffsetDateTime::now_utc() - time::Duration::minutes(SIGN_IN_WINDOW_MINUTES),
+    );
+    let failures = sqlx::query("DELETE FROM sign_in_failures WHERE failed_at <= $1")
+        .bind(window_start)
+        .execute(&db.pool)
+        .await?
+        .rows_affected();
+    Ok(sessions + failures)
+}
+
 /// A one-time message shown on the next page (GOV.UK notification banner).
 pub async fn set_flash(db: &Db, token_hash: &str, message: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sessions SET flash = $1 WHERE token_hash = $2")

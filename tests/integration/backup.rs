@@ -73,3 +73,72 @@ on_both_backends!(backup_and_restore_round_trip_exactly, |app| {
         Err(backup::BackupError::NotABackup(_))
     ));
 });
+
+on_both_backends!(a_backup_taken_under_write_load_is_consistent, |app| {
+    use masa::kernel::audit::{self, Actor, AuditAction, AuditEntry};
+    use masa::partnership::model::{OrganisationDetails, OrganisationKind};
+    use masa::partnership::store;
+    // A writer adds organisations, each with its audit entry in the same transaction, while
+    // backups are taken: every backup must hold each organisation together with its entry.
+    let db = app.db.clone();
+    let writer = tokio::spawn(async move {
+        for n in 0..150 {
+            let mut tx = db.begin_write().await.unwrap();
+            let details = OrganisationDetails {
+                name: format!("Load Test Nursery {n}"),
+                kind: OrganisationKind::School,
+                sector: "Early years".into(),
+                active_from: time::macros::date!(2024 - 09 - 01),
+                active_to: None,
+            };
+            let id = store::insert_organisation(&mut tx, &details).await.unwrap();
+            audit::record(
+                &mut tx,
+                &Actor::system("load test"),
+                AuditEntry {
+                    action: AuditAction::Create,
+                    entity_type: "organisation",
+                    entity_id: Some(id),
+                    summary: details.name.clone(),
+                    before: None,
+                    after: None,
+                },
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+    });
+    let mut seen = Vec::new();
+    while !writer.is_finished() {
+        let backup = backup::take(&app.db).await.unwrap();
+        let rows = |name: &str| {
+            backup
+                .tables
+                .iter()
+                .find(|t| t.name == name)
+                .map(|t| t.rows.len())
+                .unwrap()
+        };
+        assert_eq!(
+            rows("organisations"),
+            rows("audit_events"),
+            "a backup caught a half-made change"
+        );
+        seen.push(rows("organisations"));
+    }
+    writer.await.unwrap();
+    assert!(!seen.is_empty());
+    assert_eq!(
+        backup::take(&app.db)
+            .await
+            .unwrap()
+            .tables
+            .iter()
+            .find(|t| t.name == "organisations")
+            .unwrap()
+            .rows
+            .len(),
+        150
+    );
+});

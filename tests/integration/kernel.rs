@@ -178,21 +178,42 @@ on_both_backends!(the_demo_models_the_seed_partnership, |app| {
     );
 });
 
-on_both_backends!(oversized_forms_and_double_submissions_are_refused_cleanly, |app| {
-    masa::demo::load(&app.db).await.unwrap();
-    let mut admin = app.signed_in("admin@masa.example").await;
-    let before = app.count("SELECT COUNT(*) FROM organisations").await;
-    let huge = "x".repeat(2 * 1024 * 1024);
-    let too_big = admin.post("/partnership/organisations/new", &[("name", &huge), ("kind", "other")]).await;
-    assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
-    too_big.assert_contains("Forms can be at most 1024 KB");
-    let fields = [
-        ("name", "Double Click Trust"), ("kind", "voluntary"), ("sector", "Voluntary"),
-        ("active_from_day", "1"), ("active_from_month", "4"), ("active_from_year", "2024"),
-    ];
-    assert_eq!(admin.post("/partnership/organisations/new", &fields).await.status, StatusCode::SEE_OTHER);
-    let second = admin.post("/partnership/organisations/new", &fields).await;
-    assert_eq!(second.status, StatusCode::UNPROCESSABLE_ENTITY);
-    second.assert_contains("An organisation with this name already exists");
-    assert_eq!(app.count("SELECT COUNT(*) FROM organisations").await, before + 1);
-});
+on_both_backends!(
+    oversized_forms_and_double_submissions_are_refused_cleanly,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        let mut admin = app.signed_in("admin@masa.example").await;
+        let before = app.count("SELECT COUNT(*) FROM organisations").await;
+        let huge = "x".repeat(2 * 1024 * 1024);
+        let too_big = admin
+            .post(
+                "/partnership/organisations/new",
+                &[("name", &huge), ("kind", "other")],
+            )
+            .await;
+        assert_eq!(too_big.status, StatusCode::PAYLOAD_TOO_LARGE);
+        too_big.assert_contains("Forms can be at most 1024 KB");
+        let fields = [
+            ("name", "Double Click Trust"),
+            ("kind", "voluntary"),
+            ("sector", "Voluntary"),
+            ("active_from_day", "1"),
+            ("active_from_month", "4"),
+            ("active_from_year", "2024"),
+        ];
+        assert_eq!(
+            admin
+                .post("/partnership/organisations/new", &fields)
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        let second = admin.post("/partnership/organisations/new", &fields).await;
+        assert_eq!(second.status, StatusCode::UNPROCESSABLE_ENTITY);
+        second.assert_contains("An organisation with this name already exists");
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM organisations").await,
+            before + 1
+        );
+    }
+);

@@ -8,5 +8,6 @@ mod accounts;
 mod audit_trail;
 mod backup;
 mod browser;
+mod cli;
 mod kernel;
 mod partnership;
