@@ -65,10 +65,10 @@ enum UserCommand {
     },
 }
 
-fn init_logging() {
+fn init_logging(default_level: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_env("MASA_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_env("MASA_LOG")
+        .unwrap_or_else(|_| EnvFilter::new(format!("{default_level},sqlx=warn")));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     if std::env::var("MASA_LOG_FORMAT").as_deref() == Ok("text") {
         builder.init();
@@ -84,7 +84,12 @@ fn init_logging() {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    // The demo keeps its terminal for the sign-in list: only warnings unless MASA_LOG says more.
+    init_logging(if matches!(cli.command, Command::Demo { .. }) {
+        "warn"
+    } else {
+        "info"
+    });
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

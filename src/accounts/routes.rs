@@ -368,12 +368,12 @@ async fn organisation_choices(state: &AppState) -> AppResult<Vec<(String, String
         String::new(),
         "None (works across the partnership)".to_owned(),
     )];
-    let mut names: Vec<(i64, String)> = partnership::organisation_names(&state.db)
-        .await?
-        .into_iter()
-        .collect();
-    names.sort_by_key(|(_, name)| name.to_lowercase());
-    choices.extend(names.into_iter().map(|(id, name)| (id.to_string(), name)));
+    choices.extend(
+        partnership::organisation_choices(&state.db)
+            .await?
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name)),
+    );
     Ok(choices)
 }
 

@@ -179,6 +179,11 @@ pub async fn organisation_name(db: &Db, id: i64) -> Result<Option<String>, sqlx:
         .map(|o| o.name))
 }
 
+/// For other modules: organisations not archived, as (id, name) in name order.
+pub async fn organisation_choices(db: &Db) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    store::organisation_choices(db).await
+}
+
 /// For other modules: the names of all organisations not archived, by id.
 pub async fn organisation_names(db: &Db) -> Result<HashMap<i64, String>, sqlx::Error> {
     store::organisation_names(db).await

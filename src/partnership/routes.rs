@@ -445,13 +445,12 @@ struct PersonListPage {
 }
 
 async fn organisation_options(state: &AppState, first: &str) -> AppResult<Vec<(String, String)>> {
-    let organisations =
-        store::list_organisations(&state.db, &OrganisationFilter::default()).await?;
     let mut options = vec![(String::new(), first.to_owned())];
     options.extend(
-        organisations
+        store::organisation_choices(&state.db)
+            .await?
             .into_iter()
-            .map(|organisation| (organisation.id.to_string(), organisation.name)),
+            .map(|(id, name)| (id.to_string(), name)),
     );
     Ok(options)
 }

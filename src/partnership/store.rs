@@ -88,6 +88,18 @@ pub async fn organisation_name_taken(db: &Db, name: &str, except: Option<i64>) -
     Ok(count > 0)
 }
 
+/// Organisations not archived, as (id, name) in name order: the choices in a form's list.
+pub async fn organisation_choices(db: &Db) -> Result<Vec<(i64, String)>> {
+    let rows = sqlx::query(
+        "SELECT id, name FROM organisations WHERE archived_at IS NULL ORDER BY lower(name)",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("id")?, row.try_get("name")?)))
+        .collect()
+}
+
 /// Names of organisations not archived, by id.
 pub async fn organisation_names(db: &Db) -> Result<HashMap<i64, String>> {
     let rows = sqlx::query("SELECT id, name FROM organisations WHERE archived_at IS NULL")
