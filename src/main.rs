@@ -77,6 +77,7 @@ fn init_logging(default_level: &str) {
             .json()
             .flatten_event(true)
             .with_current_span(true)
+            .with_span_list(false)
             .init();
     }
 }
