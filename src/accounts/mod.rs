@@ -49,6 +49,16 @@ pub fn routes() -> Routes {
             Access::Requires(Permission::ManageUsers),
             routes::user_page,
         )
+        .get(
+            "/users/{id}/edit",
+            Access::Requires(Permission::ManageUsers),
+            routes::edit_user_page,
+        )
+        .post(
+            "/users/{id}/edit",
+            Access::Requires(Permission::ManageUsers),
+            routes::update_user,
+        )
         .post(
             "/users/{id}/reset-password",
             Access::Requires(Permission::ManageUsers),

@@ -253,6 +253,26 @@ pub async fn set_password(
     Ok(())
 }
 
+pub async fn update_user(
+    tx: &mut super::db::Transaction,
+    user_id: i64,
+    display_name: &str,
+    organisation_id: Option<i64>,
+    roles: &[Role],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET display_name = $1, organisation_id = $2, roles = $3, updated_at = $4 WHERE id = $5",
+    )
+    .bind(display_name)
+    .bind(organisation_id)
+    .bind(Role::format_list(roles))
+    .bind(now_text())
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 pub async fn archive_user(
     tx: &mut super::db::Transaction,
     user_id: i64,

@@ -301,3 +301,72 @@ on_both_backends!(admins_create_accounts_that_must_choose_a_password, |app| {
         );
     }
 });
+
+on_both_backends!(admins_change_roles_which_apply_at_once, |app| {
+    masa::demo::load(&app.db).await.unwrap();
+    let mut admin = app.signed_in("admin@masa.example").await;
+    let mut practitioner = app.signed_in("practitioner@masa.example").await;
+    assert_eq!(
+        practitioner.get("/partnership").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let id: i64 =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'practitioner@masa.example'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    admin
+        .get(&format!("/users/{id}/edit"))
+        .await
+        .assert_contains("Edit Social Worker");
+    let police: i64 =
+        sqlx::query_scalar("SELECT id FROM organisations WHERE name = 'Cheshire Constabulary'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let police = police.to_string();
+    let none = admin
+        .post(
+            &format!("/users/{id}/edit"),
+            &[("display_name", "Social Worker"), ("organisation_id", "")],
+        )
+        .await;
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+    none.assert_contains("Select at least one role");
+    let changed = admin
+        .post(
+            &format!("/users/{id}/edit"),
+            &[
+                ("display_name", "Senior Social Worker"),
+                ("organisation_id", &police),
+                ("roles", "group_member"),
+                ("roles", "partner_data_lead"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+    // The change applies to the session already open.
+    assert_eq!(
+        practitioner.get("/partnership").await.status,
+        StatusCode::OK
+    );
+    let audit: String = sqlx::query_scalar("SELECT after_values FROM audit_events WHERE entity_type = 'user' AND action = 'update' AND entity_id = $1").bind(id).fetch_one(&app.db.pool).await.unwrap();
+    assert!(audit.contains("partner_data_lead"));
+    // An admin cannot take away their own admin role.
+    let admin_id: i64 =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'admin@masa.example'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let demote = admin
+        .post(
+            &format!("/users/{admin_id}/edit"),
+            &[
+                ("display_name", "Partnership Business Manager"),
+                ("roles", "reviewer"),
+            ],
+        )
+        .await;
+    assert_eq!(demote.status, StatusCode::UNPROCESSABLE_ENTITY);
+    demote.assert_contains("You cannot remove your own business unit admin role");
+});
