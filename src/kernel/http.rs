@@ -56,6 +56,11 @@ fn cookie_token(request: &Request) -> Option<String> {
 }
 
 async fn load_session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    // Static files need no session: spare the database a lookup per stylesheet and font.
+    if request.uri().path().starts_with("/assets/") {
+        request.extensions_mut().insert(None::<Session>);
+        return next.run(request).await;
+    }
     let session = match cookie_token(&request) {
         Some(token) => {
             match auth::load_session(&state.db, &state.config.secret_key, &token).await {
