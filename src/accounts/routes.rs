@@ -12,6 +12,22 @@ use crate::kernel::text::{FormErrors, safe_return_path};
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, Role, render};
 use crate::partnership;
 
+/// An audit entry about an account that records no values (passwords never enter the trail).
+fn account_event(
+    action: AuditAction,
+    user_id: Option<i64>,
+    summary: String,
+) -> AuditEntry<'static> {
+    AuditEntry {
+        action,
+        entity_type: "user",
+        entity_id: user_id,
+        summary,
+        before: None,
+        after: None,
+    }
+}
+
 // ---- sign in and out ----
 
 #[derive(Template)]
@@ -109,14 +125,11 @@ pub async fn sign_in(
                 audit::record(
                     &mut tx,
                     &actor,
-                    AuditEntry {
-                        action: AuditAction::SignIn,
-                        entity_type: "user",
-                        entity_id: Some(user.id),
-                        summary: format!("{} signed in", user.email),
-                        before: None,
-                        after: None,
-                    },
+                    account_event(
+                        AuditAction::SignIn,
+                        Some(user.id),
+                        format!("{} signed in", user.email),
+                    ),
                 )
                 .await?;
                 tx.commit().await?;
@@ -163,14 +176,11 @@ pub async fn sign_out(State(state): State<AppState>, ctx: Ctx) -> AppResult<Resp
         audit::record(
             &mut tx,
             &actor,
-            AuditEntry {
-                action: AuditAction::SignOut,
-                entity_type: "user",
-                entity_id: actor.user_id,
-                summary: format!("{} signed out", actor.label),
-                before: None,
-                after: None,
-            },
+            account_event(
+                AuditAction::SignOut,
+                actor.user_id,
+                format!("{} signed out", actor.label),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -290,14 +300,11 @@ pub async fn change_password(
     audit::record(
         &mut tx,
         &ctx.actor()?,
-        AuditEntry {
-            action: AuditAction::PasswordChange,
-            entity_type: "user",
-            entity_id: Some(user.id),
-            summary: format!("{} changed their password", user.email),
-            before: None,
-            after: None,
-        },
+        account_event(
+            AuditAction::PasswordChange,
+            Some(user.id),
+            format!("{} changed their password", user.email),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -685,14 +692,11 @@ pub async fn reset_password(
     audit::record(
         &mut tx,
         &ctx.actor()?,
-        AuditEntry {
-            action: AuditAction::PasswordReset,
-            entity_type: "user",
-            entity_id: Some(user.id),
-            summary: format!("Reset the password of {}", user.email),
-            before: None,
-            after: None,
-        },
+        account_event(
+            AuditAction::PasswordReset,
+            Some(user.id),
+            format!("Reset the password of {}", user.email),
+        ),
     )
     .await?;
     tx.commit().await?;
