@@ -81,6 +81,11 @@ pub fn routes() -> Routes {
             MANAGE,
             routes::archive_person,
         )
+        .post(
+            "/partnership/people/{id}/restore",
+            MANAGE,
+            routes::restore_person,
+        )
         // groups and memberships
         .get("/partnership/groups", VIEW, routes::group_list)
         .get("/partnership/groups/new", MANAGE, routes::new_group_page)
@@ -101,6 +106,11 @@ pub fn routes() -> Routes {
             MANAGE,
             routes::archive_group,
         )
+        .post(
+            "/partnership/groups/{id}/restore",
+            MANAGE,
+            routes::restore_group,
+        )
         .get(
             "/partnership/groups/{id}/members/new",
             MANAGE,
@@ -110,6 +120,16 @@ pub fn routes() -> Routes {
             "/partnership/groups/{id}/members/new",
             MANAGE,
             routes::create_membership,
+        )
+        .get(
+            "/partnership/groups/{id}/members/{membership_id}/edit",
+            MANAGE,
+            routes::edit_membership_page,
+        )
+        .post(
+            "/partnership/groups/{id}/members/{membership_id}/edit",
+            MANAGE,
+            routes::update_membership,
         )
         .post(
             "/partnership/groups/{id}/members/{membership_id}/end",
@@ -143,6 +163,11 @@ pub fn routes() -> Routes {
             "/partnership/business-plans/{id}/archive",
             MANAGE,
             routes::archive_plan,
+        )
+        .post(
+            "/partnership/business-plans/{id}/restore",
+            MANAGE,
+            routes::restore_plan,
         )
         .get(
             "/partnership/business-plans/{id}/items/new",

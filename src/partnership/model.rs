@@ -500,6 +500,21 @@ impl MembershipForm {
         }
     }
 
+    pub fn from_membership(membership: &Membership) -> MembershipForm {
+        let started = DateParts::from_date(Some(membership.started_on));
+        let term_ends = DateParts::from_date(membership.term_ends_on);
+        MembershipForm {
+            person_id: membership.person_id.to_string(),
+            position: membership.position.code().to_owned(),
+            started_on_day: started.day,
+            started_on_month: started.month,
+            started_on_year: started.year,
+            term_ends_on_day: term_ends.day,
+            term_ends_on_month: term_ends.month,
+            term_ends_on_year: term_ends.year,
+        }
+    }
+
     /// `current` are the group's current memberships: a person is in a group once, and a group
     /// has one chair and one vice-chair at a time.
     pub fn validate(
@@ -520,12 +535,55 @@ impl MembershipForm {
             }
             Some(_) => {}
         }
+        let position = self.position(errors, current.iter());
+        let started_on = errors.date("started_on", "Start date", &self.started_on(), true);
+        let term_ends_on = self.term_ends(errors, position, started_on);
+        if !errors.is_empty() {
+            return None;
+        }
+        Some(MembershipDetails {
+            person_id: person_id?,
+            position: position?,
+            started_on: started_on?,
+            term_ends_on,
+        })
+    }
+
+    /// A change to a current membership: its position and term end. The person and start date
+    /// stay as they are, and the membership is not counted against itself when checking that
+    /// the group has one chair and one vice-chair. `current` may include it.
+    pub fn validate_change(
+        &self,
+        errors: &mut FormErrors,
+        membership: &Membership,
+        current: &[Membership],
+    ) -> Option<MembershipDetails> {
+        let others = current.iter().filter(|other| other.id != membership.id);
+        let position = self.position(errors, others);
+        let term_ends_on = self.term_ends(errors, position, Some(membership.started_on));
+        if !errors.is_empty() {
+            return None;
+        }
+        Some(MembershipDetails {
+            person_id: membership.person_id,
+            position: position?,
+            started_on: membership.started_on,
+            term_ends_on,
+        })
+    }
+
+    /// The chosen position, if the other current memberships leave it free.
+    fn position<'a>(
+        &self,
+        errors: &mut FormErrors,
+        mut others: impl Iterator<Item = &'a Membership>,
+    ) -> Option<Position> {
         let position = Position::from_code(&self.position);
         match position {
             None => errors.add("position", "Select the position they hold"),
             Some(Position::Member) => {}
             Some(held) => {
-                if current.iter().any(|membership| membership.position == held) {
+                if others.any(|membership| membership.position == held) {
                     errors.add(
                         "position",
                         format!(
@@ -536,7 +594,16 @@ impl MembershipForm {
                 }
             }
         }
-        let started_on = errors.date("started_on", "Start date", &self.started_on(), true);
+        position
+    }
+
+    /// The term end: chairs and vice-chairs need one, and any term ends after it starts.
+    fn term_ends(
+        &self,
+        errors: &mut FormErrors,
+        position: Option<Position>,
+        started_on: Option<Date>,
+    ) -> Option<Date> {
         let term_ends_on = errors.date("term_ends_on", "Term ends", &self.term_ends_on(), false);
         if matches!(position, Some(Position::Chair | Position::ViceChair))
             && term_ends_on.is_none()
@@ -552,15 +619,7 @@ impl MembershipForm {
         {
             errors.add("term_ends_on", "Term ends must be after the start date");
         }
-        if !errors.is_empty() {
-            return None;
-        }
-        Some(MembershipDetails {
-            person_id: person_id?,
-            position: position?,
-            started_on: started_on?,
-            term_ends_on,
-        })
+        term_ends_on
     }
 }
 
@@ -886,6 +945,66 @@ mod tests {
                 .unwrap()
                 .contains("chairs and vice-chairs rotate")
         );
+    }
+
+    /// A change to a membership as typed: a position and a term end such as "31 3 2028".
+    fn change(position: &str, term_ends: &str) -> MembershipForm {
+        let mut parts = term_ends.split(' ').map(str::to_owned);
+        MembershipForm {
+            position: position.into(),
+            term_ends_on_day: parts.next().unwrap_or_default(),
+            term_ends_on_month: parts.next().unwrap_or_default(),
+            term_ends_on_year: parts.next().unwrap_or_default(),
+            ..MembershipForm::default()
+        }
+    }
+
+    #[test]
+    fn a_chair_extends_their_own_term_but_a_second_chair_is_refused() {
+        let chair = membership(7, Position::Chair);
+        let member = membership(8, Position::Member);
+        let current = [chair.clone(), member.clone()];
+        // The chair is not counted against itself; the person and start date stay.
+        let mut errors = FormErrors::default();
+        let details = change("chair", "31 3 2028")
+            .validate_change(&mut errors, &chair, &current)
+            .expect("the chair's term is extended");
+        assert_eq!(
+            details,
+            MembershipDetails {
+                person_id: 7,
+                position: Position::Chair,
+                started_on: date!(2025 - 04 - 01),
+                term_ends_on: Some(date!(2028 - 03 - 31)),
+            }
+        );
+        // Refused for a member: chair while the group has one; vice-chair with no term end,
+        // or one before the start; a position that does not exist.
+        let refusals = [
+            ("chair", "31 3 2028", "position", "already has a chair"),
+            ("vice_chair", "", "term_ends_on", "vice-chairs rotate"),
+            ("vice_chair", "1 4 2025", "term_ends_on", "after the start"),
+            ("president", "", "position", "Select the position"),
+        ];
+        for (position, term_ends, field, message) in refusals {
+            let mut errors = FormErrors::default();
+            let refused =
+                change(position, term_ends).validate_change(&mut errors, &member, &current);
+            assert!(refused.is_none(), "{position} {term_ends}");
+            assert!(
+                errors
+                    .get(field)
+                    .is_some_and(|error| error.contains(message)),
+                "{position} {term_ends}: {:?}",
+                errors.get(field)
+            );
+        }
+        // A chair may step down to member, with no fixed term.
+        let mut errors = FormErrors::default();
+        let details = change("member", "")
+            .validate_change(&mut errors, &chair, &current)
+            .expect("a chair becomes a member");
+        assert_eq!(details.term_ends_on, None);
     }
 
     #[test]

@@ -422,6 +422,37 @@ pub async fn restore_organisation(
     set_organisation_archived(&state, &ctx, id, false).await
 }
 
+/// Restores an archived record from its page (people, groups and business plans): it is listed
+/// again and can be edited. Its page is /partnership/{pages}/{id}; restoring twice changes nothing.
+async fn restore(
+    state: &AppState,
+    ctx: &Ctx,
+    table: Table,
+    (entity_type, id): (&str, i64),
+    pages: &str,
+) -> AppResult<Response> {
+    let (name, archived_at) = store::archive_state(&state.db, table, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if archived_at.is_some() {
+        let mut tx = state.db.begin_write().await?;
+        store::restore(&mut tx, table, id).await?;
+        record(
+            &mut tx,
+            ctx,
+            AuditAction::Restore,
+            (entity_type, id),
+            format!("Restored {} {name}", entity_type.replace('_', " ")),
+            Some(serde_json::json!({ "archived_at": archived_at })),
+            Some(serde_json::json!({ "archived_at": null })),
+        )
+        .await?;
+        tx.commit().await?;
+        ctx.flash(state, &format!("{name} restored")).await?;
+    }
+    Ok(Redirect::to(&format!("/partnership/{pages}/{id}")).into_response())
+}
+
 // ---- people ----
 
 #[derive(Deserialize, Default)]
@@ -686,6 +717,14 @@ pub async fn archive_person(
             .await?;
     }
     Ok(Redirect::to(&format!("/partnership/people/{id}")).into_response())
+}
+
+pub async fn restore_person(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    restore(&state, &ctx, Table::People, ("person", id), "people").await
 }
 
 // ---- groups ----
@@ -973,6 +1012,14 @@ pub async fn archive_group(
     Ok(Redirect::to(&format!("/partnership/groups/{id}")).into_response())
 }
 
+pub async fn restore_group(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    restore(&state, &ctx, Table::Groups, ("group", id), "groups").await
+}
+
 #[derive(Template)]
 #[template(path = "partnership/templates/membership_form.html")]
 struct MembershipFormPage {
@@ -980,6 +1027,8 @@ struct MembershipFormPage {
     errors: FormErrors,
     form: MembershipForm,
     group: Group,
+    /// None when adding; when changing, the person and start date are shown, not chosen.
+    membership: Option<Membership>,
     people: Vec<(String, String)>,
     positions: Vec<(String, String)>,
 }
@@ -989,20 +1038,22 @@ async fn membership_form_page(
     ctx: &Ctx,
     errors: FormErrors,
     form: MembershipForm,
-    group: Group,
+    (group, membership): (Group, Option<Membership>),
 ) -> AppResult<MembershipFormPage> {
     let mut people = vec![(String::new(), "Select a person".to_owned())];
-    people.extend(
-        store::list_people(&state.db, &PersonFilter::default())
-            .await?
-            .into_iter()
-            .map(|person| {
-                (
-                    person.id.to_string(),
-                    format!("{} ({})", person.name, person.organisation_name),
-                )
-            }),
-    );
+    if membership.is_none() {
+        people.extend(
+            store::list_people(&state.db, &PersonFilter::default())
+                .await?
+                .into_iter()
+                .map(|person| {
+                    (
+                        person.id.to_string(),
+                        format!("{} ({})", person.name, person.organisation_name),
+                    )
+                }),
+        );
+    }
     let mut positions = vec![(String::new(), "Select a position".to_owned())];
     positions.extend(
         Position::ALL
@@ -1014,6 +1065,7 @@ async fn membership_form_page(
         errors,
         form,
         group,
+        membership,
         people,
         positions,
     })
@@ -1031,7 +1083,7 @@ pub async fn new_membership_page(
             &ctx,
             FormErrors::default(),
             MembershipForm::default(),
-            group,
+            (group, None),
         )
         .await?,
     )
@@ -1053,7 +1105,7 @@ pub async fn create_membership(
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, |person| people.contains(&person), &current);
     let Some(details) = details.filter(|_| errors.is_empty()) else {
-        return invalid(membership_form_page(&state, &ctx, errors, form, group).await?);
+        return invalid(membership_form_page(&state, &ctx, errors, form, (group, None)).await?);
     };
     let mut tx = state.db.begin_write().await?;
     let membership_id = store::insert_membership(&mut tx, id, &details).await?;
@@ -1075,6 +1127,94 @@ pub async fn create_membership(
     ctx.flash(
         &state,
         &format!("{} added to {}", details.position.label(), group.name),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/partnership/groups/{id}")).into_response())
+}
+
+/// A current membership of a live group. A membership id from another group in the URL is not
+/// found; an ended membership is history, not changed.
+async fn current_membership(
+    state: &AppState,
+    group_id: i64,
+    membership_id: i64,
+) -> AppResult<(Group, Membership)> {
+    let group = live_group(state, group_id).await?;
+    let membership = store::find_membership(&state.db, membership_id)
+        .await?
+        .filter(|membership| membership.group_id == group_id)
+        .ok_or(AppError::NotFound)?;
+    if membership.ended_on.is_some() {
+        return Err(AppError::BadRequest(
+            "This membership has ended and cannot be changed. Add the person to the group again instead."
+                .into(),
+        ));
+    }
+    Ok((group, membership))
+}
+
+pub async fn edit_membership_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, membership_id)): Path<(i64, i64)>,
+) -> AppResult<impl IntoResponse> {
+    let (group, membership) = current_membership(&state, id, membership_id).await?;
+    let form = MembershipForm::from_membership(&membership);
+    render(
+        &membership_form_page(
+            &state,
+            &ctx,
+            FormErrors::default(),
+            form,
+            (group, Some(membership)),
+        )
+        .await?,
+    )
+}
+
+pub async fn update_membership(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, membership_id)): Path<(i64, i64)>,
+    Form(form): Form<MembershipForm>,
+) -> AppResult<Response> {
+    let (group, membership) = current_membership(&state, id, membership_id).await?;
+    let current = store::current_memberships(&state.db, id).await?;
+    let mut errors = FormErrors::default();
+    let details = form.validate_change(&mut errors, &membership, &current);
+    let Some(details) = details.filter(|_| errors.is_empty()) else {
+        return invalid(
+            membership_form_page(&state, &ctx, errors, form, (group, Some(membership))).await?,
+        );
+    };
+    let before = MembershipDetails {
+        person_id: membership.person_id,
+        position: membership.position,
+        started_on: membership.started_on,
+        term_ends_on: membership.term_ends_on,
+    };
+    let mut tx = state.db.begin_write().await?;
+    store::update_membership(&mut tx, membership_id, &details).await?;
+    record(
+        &mut tx,
+        &ctx,
+        AuditAction::Update,
+        ("group_membership", membership_id),
+        format!(
+            "Changed {}'s membership of {}",
+            membership.person_name, group.name
+        ),
+        Some(snapshot(&before)),
+        Some(snapshot(&details)),
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.flash(
+        &state,
+        &format!(
+            "{}'s membership of {} updated",
+            membership.person_name, group.name
+        ),
     )
     .await?;
     Ok(Redirect::to(&format!("/partnership/groups/{id}")).into_response())
@@ -1338,6 +1478,21 @@ pub async fn archive_plan(
             .await?;
     }
     Ok(Redirect::to("/partnership/business-plans").into_response())
+}
+
+pub async fn restore_plan(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    restore(
+        &state,
+        &ctx,
+        Table::BusinessPlans,
+        ("business_plan", id),
+        "business-plans",
+    )
+    .await
 }
 
 #[derive(Template)]

@@ -184,6 +184,33 @@ impl Table {
             Table::PlanItems => "business_plan_priorities",
         }
     }
+
+    /// The column that names a record to people.
+    fn title_column(self) -> &'static str {
+        match self {
+            Table::PlanItems => "title",
+            _ => "name",
+        }
+    }
+}
+
+/// A record's name and when it was archived (None while it is not), whatever its table.
+pub async fn archive_state(
+    db: &Db,
+    table: Table,
+    id: i64,
+) -> Result<Option<(String, Option<String>)>> {
+    let sql = format!(
+        "SELECT {} AS title, archived_at FROM {} WHERE id = $1",
+        table.title_column(),
+        table.name()
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|row| Ok((row.try_get("title")?, row.try_get("archived_at")?)))
+        .transpose()
 }
 
 pub async fn archive(tx: &mut Transaction, table: Table, id: i64) -> Result<()> {
@@ -463,6 +490,22 @@ pub async fn insert_membership(
     .bind(now_text())
     .fetch_one(&mut **tx)
     .await
+}
+
+/// Changes a current membership's position and term end; the person and start date stay.
+pub async fn update_membership(
+    tx: &mut Transaction,
+    id: i64,
+    details: &MembershipDetails,
+) -> Result<()> {
+    sqlx::query("UPDATE group_memberships SET position = $1, term_ends_on = $2, updated_at = $3 WHERE id = $4 AND ended_on IS NULL")
+        .bind(details.position.code())
+        .bind(details.term_ends_on.map(iso_date))
+        .bind(now_text())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 pub async fn end_membership(tx: &mut Transaction, id: i64, ended_on: Date) -> Result<()> {

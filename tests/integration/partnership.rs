@@ -542,3 +542,312 @@ on_both_backends!(
         chair.get("/").await.assert_contains("See rotations due");
     }
 );
+
+/// A date as the GOV.UK date input sends it: three fields named after it.
+fn date_fields(name: &str, date: time::Date) -> [(String, String); 3] {
+    [
+        (format!("{name}_day"), date.day().to_string()),
+        (format!("{name}_month"), u8::from(date.month()).to_string()),
+        (format!("{name}_year"), date.year().to_string()),
+    ]
+}
+
+/// A membership form: a position and a term end, and when adding, the person and start date.
+fn membership_fields(
+    person: Option<(i64, time::Date)>,
+    position: &str,
+    term_ends: time::Date,
+) -> Vec<(String, String)> {
+    let mut fields = vec![("position".to_owned(), position.to_owned())];
+    if let Some((person_id, started)) = person {
+        fields.push(("person_id".to_owned(), person_id.to_string()));
+        fields.extend(date_fields("started_on", started));
+    }
+    fields.extend(date_fields("term_ends_on", term_ends));
+    fields
+}
+
+fn as_form(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect()
+}
+
+/// The rotations page's row for a group's chair or vice-chair.
+fn rotation_row<'a>(page: &'a str, group: &str) -> &'a str {
+    let start = page
+        .find(&format!(">{group}</a>"))
+        .expect("the group is on the rotations page");
+    let end = start + page[start..].find("</tr>").expect("the row ends");
+    &page[start..end]
+}
+
+on_both_backends!(
+    a_chairs_term_is_extended_and_a_second_chair_refused,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        let mut admin = app.signed_in("admin@masa.example").await;
+        let today = time::OffsetDateTime::now_utc().date();
+        let started = today - time::Duration::days(300);
+        let ends_soon = today + time::Duration::days(30);
+        let extended = today + time::Duration::days(3 * 365);
+        let name = "Child Exploitation Task and Finish Group";
+        let created = admin
+            .post(
+                "/partnership/groups/new",
+                &[
+                    ("name", name),
+                    ("kind", "task_and_finish_group"),
+                    ("parent_group_id", ""),
+                    ("meets", "Monthly"),
+                    ("terms_of_reference", "Review the exploitation pathway."),
+                ],
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+        let group = created.location().to_owned();
+        let group_id: i64 = group.rsplit('/').next().unwrap().parse().unwrap();
+        let email = "SELECT id FROM people WHERE email = $1";
+        let chair_person = id_of(app, email, "chief.executive@halton-council.example").await;
+        let member_person = id_of(app, email, "chief.constable@cheshire-police.example").await;
+        for (person, position) in [(chair_person, "chair"), (member_person, "member")] {
+            let fields = membership_fields(Some((person, started)), position, ends_soon);
+            let added = admin
+                .post(&format!("{group}/members/new"), &as_form(&fields))
+                .await;
+            assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+        }
+        let membership_of = |person: i64| async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT id FROM group_memberships WHERE group_id = $1 AND person_id = $2",
+            )
+            .bind(group_id)
+            .bind(person)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap()
+        };
+        let chair = membership_of(chair_person).await;
+        let member = membership_of(member_person).await;
+        let rotations = admin.get("/partnership/rotations").await;
+        let row = rotation_row(&rotations.body, name);
+        assert!(row.contains("Due within 90 days"), "{row}");
+        assert!(
+            row.contains(&masa::kernel::text::long_date(ends_soon)),
+            "{row}"
+        );
+
+        // The group page links to each member's edit page; the person is shown, not chosen.
+        admin
+            .get(&group)
+            .await
+            .assert_contains(&format!("{group}/members/{chair}/edit"))
+            .assert_contains("membership of Chief Executive of Halton Borough Council</span>");
+        admin
+            .get(&format!("{group}/members/{chair}/edit"))
+            .await
+            .assert_contains("Change Chief Executive of Halton Borough Council's membership")
+            .assert_contains("name=\"term_ends_on_day\"")
+            .assert_lacks("name=\"person_id\"")
+            .assert_lacks("name=\"started_on_day\"");
+
+        // Extending the chair's term moves it off the rotations due.
+        let extend = membership_fields(None, "chair", extended);
+        let saved = admin
+            .post(&format!("{group}/members/{chair}/edit"), &as_form(&extend))
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        assert_eq!(saved.location(), group);
+        admin
+            .get(&group)
+            .await
+            .assert_contains(&format!("membership of {name} updated"));
+        let rotations = admin.get("/partnership/rotations").await;
+        let row = rotation_row(&rotations.body, name);
+        assert!(row.contains("Later"), "{row}");
+        assert!(
+            row.contains(&masa::kernel::text::long_date(extended)),
+            "{row}"
+        );
+        assert!(!row.contains("Due within 90 days"), "{row}");
+        let (before, after) = sqlx::query_as::<_, (String, String)>(
+            "SELECT before_values, after_values FROM audit_events \
+         WHERE entity_type = 'group_membership' AND action = 'update' AND entity_id = $1",
+        )
+        .bind(chair)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        let before: serde_json::Value = serde_json::from_str(&before).unwrap();
+        let after: serde_json::Value = serde_json::from_str(&after).unwrap();
+        assert_eq!(
+            before["term_ends_on"],
+            serde_json::to_value(ends_soon).unwrap()
+        );
+        assert_eq!(
+            after["term_ends_on"],
+            serde_json::to_value(extended).unwrap()
+        );
+        assert_eq!(after["person_id"], chair_person);
+
+        // A membership of this group through another group's URL is not found, and unchanged.
+        let executive = id_of(
+            app,
+            "SELECT id FROM partnership_groups WHERE kind = $1",
+            "executive",
+        )
+        .await;
+        let forged = format!("/partnership/groups/{executive}/members/{chair}/edit");
+        assert_eq!(admin.get(&forged).await.status, StatusCode::NOT_FOUND);
+        let member_edit = membership_fields(None, "member", ends_soon);
+        admin.get("/account").await;
+        assert_eq!(
+            admin.post(&forged, &as_form(&member_edit)).await.status,
+            StatusCode::NOT_FOUND
+        );
+
+        // A second chair, by changing a member's position, is refused and nothing changes.
+        let audit_rows = app.count("SELECT COUNT(*) FROM audit_events").await;
+        admin.get("/account").await;
+        let second = admin
+            .post(&format!("{group}/members/{member}/edit"), &as_form(&extend))
+            .await;
+        assert_eq!(second.status, StatusCode::UNPROCESSABLE_ENTITY);
+        second
+            .assert_contains("govuk-error-summary")
+            .assert_contains("The group already has a chair. End their membership first");
+        let positions: Vec<String> = sqlx::query_scalar(
+            "SELECT position FROM group_memberships WHERE group_id = $1 ORDER BY position",
+        )
+        .bind(group_id)
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(positions, ["chair", "member"]);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_events").await,
+            audit_rows
+        );
+
+        // An ended membership is history: it cannot be changed.
+        let end = admin
+            .post(&format!("{group}/members/{member}/end"), &[])
+            .await;
+        assert_eq!(end.status, StatusCode::SEE_OTHER);
+        let ended = admin.get(&format!("{group}/members/{member}/edit")).await;
+        assert_eq!(ended.status, StatusCode::BAD_REQUEST);
+        ended.assert_contains("This membership has ended and cannot be changed");
+    }
+);
+
+on_both_backends!(archived_people_groups_and_plans_are_restored, |app| {
+    masa::demo::load(&app.db).await.unwrap();
+    let mut admin = app.signed_in("admin@masa.example").await;
+    let person = id_of(
+        app,
+        "SELECT id FROM people WHERE email = $1",
+        "chief.constable@cheshire-police.example",
+    )
+    .await;
+    let group = id_of(
+        app,
+        "SELECT id FROM partnership_groups WHERE name = $1",
+        "Vulnerable Learners Board",
+    )
+    .await;
+    let plan_name: String = sqlx::query_scalar("SELECT name FROM business_plans")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let plan = id_of(
+        app,
+        "SELECT id FROM business_plans WHERE name = $1",
+        &plan_name,
+    )
+    .await;
+    let records = [
+        (
+            "people",
+            "person",
+            person,
+            "Chief Constable of Cheshire Constabulary",
+        ),
+        ("groups", "group", group, "Vulnerable Learners Board"),
+        ("business-plans", "business_plan", plan, plan_name.as_str()),
+    ];
+    for (pages, _, id, name) in records {
+        let page = format!("/partnership/{pages}/{id}");
+        let archived = admin.post(&format!("{page}/archive"), &[]).await;
+        assert_eq!(archived.status, StatusCode::SEE_OTHER);
+        admin
+            .get(archived.location())
+            .await
+            .assert_contains(&format!("{name} archived"));
+        admin
+            .get(&format!("/partnership/{pages}"))
+            .await
+            .assert_lacks(name);
+        admin
+            .get(&page)
+            .await
+            .assert_contains(&format!("action=\"{page}/restore\""));
+    }
+
+    // A scrutineer sees no Restore button and is refused; nothing changes.
+    let mut scrutineer = app.signed_in("scrutineer@masa.example").await;
+    let audit_rows = app.count("SELECT COUNT(*) FROM audit_events").await;
+    for (pages, _, id, _) in records {
+        let page = format!("/partnership/{pages}/{id}");
+        scrutineer.get(&page).await.assert_lacks("/restore\"");
+        let refused = scrutineer.post(&format!("{page}/restore"), &[]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{page}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events").await,
+        audit_rows
+    );
+
+    // The business unit restores each: listed again, editable, and in the trail.
+    for (pages, entity_type, id, name) in records {
+        let page = format!("/partnership/{pages}/{id}");
+        let restored = admin.post(&format!("{page}/restore"), &[]).await;
+        assert_eq!(restored.status, StatusCode::SEE_OTHER);
+        assert_eq!(restored.location(), page);
+        admin
+            .get(&page)
+            .await
+            .assert_contains(&format!("{name} restored"))
+            .assert_contains(&format!("{page}/edit"))
+            .assert_lacks(&format!("{page}/restore"));
+        admin
+            .get(&format!("/partnership/{pages}"))
+            .await
+            .assert_contains(name);
+        let restores: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_events \
+             WHERE entity_type = $1 AND entity_id = $2 AND action = 'restore'",
+        )
+        .bind(entity_type)
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(restores, 1, "{entity_type}");
+        // Restoring what is not archived changes nothing.
+        admin.get("/account").await;
+        assert_eq!(
+            admin.post(&format!("{page}/restore"), &[]).await.status,
+            StatusCode::SEE_OTHER
+        );
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'restore'")
+            .await,
+        3
+    );
+    admin
+        .get(&format!("/audit-trail?entity_type=group&entity_id={group}"))
+        .await
+        .assert_contains("Restored group Vulnerable Learners Board");
+});
