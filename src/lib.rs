@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit_trail;
+pub mod dataset;
 pub mod demo;
 pub mod home;
 pub mod kernel;
@@ -18,6 +19,7 @@ pub fn routes() -> Routes {
         .merge(home::routes())
         .merge(accounts::routes())
         .merge(partnership::routes())
+        .merge(dataset::routes())
         .merge(audit_trail::routes())
 }
 
@@ -33,6 +35,16 @@ pub fn navigation() -> Vec<NavEntry> {
             label: "Partnership",
             href: "/partnership",
             permission: Permission::ViewPartnership,
+        },
+        NavEntry {
+            label: "Dataset",
+            href: "/dataset",
+            permission: Permission::ViewDataset,
+        },
+        NavEntry {
+            label: "Data drops",
+            href: "/dataset/drops",
+            permission: Permission::ViewDataDrops,
         },
         NavEntry {
             label: "Audit trail",

@@ -80,6 +80,8 @@ pub enum DemoError {
     Partnership(#[from] partnership::demo::DemoError),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Dataset(#[from] crate::dataset::demo::DemoError),
     #[error("demo login {0} names an organisation that the demo data does not have")]
     UnknownOrganisation(&'static str),
 }
@@ -89,6 +91,7 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
     let actor = Actor::system("demo loader");
     let mut tx = db.begin_write().await?;
     let loaded = partnership::demo::load(&mut tx, &actor).await?;
+    crate::dataset::demo::load(&mut tx, &actor, &loaded.organisations, &loaded.priorities).await?;
     for login in &DEMO_LOGINS {
         let organisation_id = match login.organisation {
             Some(name) => Some(

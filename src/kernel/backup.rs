@@ -316,7 +316,9 @@ async fn restore_rows(
                     (_, value) => query.bind(value.to_string()),
                 };
             }
-            query.execute(&mut *tx).await?;
+            // Not cached: a NULL in a real column would otherwise fix the parameter's type
+            // (sqlx's Any driver declares NULL f64 as float4 on PostgreSQL).
+            query.persistent(false).execute(&mut *tx).await?;
             restored += 1;
         }
         if db.backend == Backend::Postgres && table.columns.iter().any(|c| c == "id") {

@@ -74,13 +74,17 @@ async fn load_session(State(state): State<AppState>, mut request: Request, next:
     next.run(request).await
 }
 
-/// Every POST must carry the session's CSRF token, in the form field `csrf_token` or the
-/// `X-CSRF-Token` header. Checked here, once, before any handler sees the request.
+/// Every POST must carry the session's CSRF token: in the form field `csrf_token`, the
+/// `X-CSRF-Token` header, or (file uploads only) the `csrf_token` query parameter. Checked here,
+/// once, before any handler sees the request.
 async fn check_csrf(request: Request, next: Next) -> Response {
+    // The JSON API authenticates by bearer token alone, never by cookie, so a forged
+    // cross-site request carries no credentials there.
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
+    ) || request.uri().path().starts_with("/api/")
+    {
         return next.run(request).await;
     }
     let expected = request
@@ -97,6 +101,18 @@ async fn check_csrf(request: Request, next: Next) -> Response {
         .get("x-csrf-token")
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
+    // A file upload's token travels in the form's action URL, read before the large body.
+    let query_token = request
+        .uri()
+        .query()
+        .and_then(|query| serde_urlencoded::from_str::<Vec<(String, String)>>(query).ok())
+        .and_then(|fields| fields.into_iter().find(|(name, _)| name == "csrf_token"))
+        .map(|(_, value)| value);
+    let is_multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("multipart/form-data"));
     let is_form = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -105,6 +121,8 @@ async fn check_csrf(request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
     let (given, body) = if let Some(token) = header_token {
         (Some(token), body)
+    } else if is_multipart {
+        (query_token, body)
     } else if is_form {
         let bytes = match to_bytes(body, FORM_LIMIT_BYTES).await {
             Ok(bytes) => bytes,

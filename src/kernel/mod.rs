@@ -9,6 +9,8 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod layout;
+pub mod outbox;
+pub mod personal_data;
 pub mod roles;
 pub mod routing;
 pub mod text;

@@ -94,6 +94,16 @@ pub enum Permission {
     ViewAuditTrail,
     /// Create accounts and reset passwords.
     ManageUsers,
+    /// Read the published dataset: the catalogue, scorecard and indicator series.
+    ViewDataset,
+    /// Read data drops: the business unit and the scrutineer all submitted ones; a partner data
+    /// lead its own organisation's, drafts included (scoped in the handler).
+    ViewDataDrops,
+    /// Prepare and submit a data drop and its storyboard; scoped to the user's organisation
+    /// unless admin.
+    SubmitDataDrop,
+    /// Keep the indicator catalogue and collection periods, approve or return data drops.
+    ManageDataset,
 }
 
 impl Permission {
@@ -105,6 +115,13 @@ impl Permission {
             Permission::ManagePartnership | Permission::ManageUsers => role == BusinessUnitAdmin,
             Permission::EditOwnOrganisation => matches!(role, BusinessUnitAdmin | PartnerDataLead),
             Permission::ViewAuditTrail => matches!(role, BusinessUnitAdmin | IndependentScrutineer),
+            Permission::ViewDataset => !matches!(role, Practitioner),
+            Permission::ViewDataDrops => matches!(
+                role,
+                BusinessUnitAdmin | PartnerDataLead | IndependentScrutineer
+            ),
+            Permission::SubmitDataDrop => matches!(role, BusinessUnitAdmin | PartnerDataLead),
+            Permission::ManageDataset => role == BusinessUnitAdmin,
         }
     }
 
@@ -132,6 +149,9 @@ mod tests {
         assert!(!Permission::ManagePartnership.granted_to_any(&scrutineer));
         assert!(!Permission::EditOwnOrganisation.granted_to_any(&scrutineer));
         assert!(!Permission::ManageUsers.granted_to_any(&scrutineer));
+        assert!(Permission::ViewDataDrops.granted_to_any(&scrutineer));
+        assert!(!Permission::SubmitDataDrop.granted_to_any(&scrutineer));
+        assert!(!Permission::ManageDataset.granted_to_any(&scrutineer));
     }
 
     #[test]

@@ -93,6 +93,8 @@ pub struct Loaded {
     pub organisations: HashMap<String, i64>,
     pub people: usize,
     pub groups: usize,
+    /// The business plan's priorities, in order.
+    pub priorities: Vec<i64>,
 }
 
 pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoError> {
@@ -253,6 +255,9 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
             description: item.description.clone(),
         };
         let item_id = store::insert_item(tx, plan_id, &details).await?;
+        if kind == PlanItemKind::Priority {
+            loaded.priorities.push(item_id);
+        }
         created(
             tx,
             actor,

@@ -224,3 +224,23 @@ pub async fn rotations_due_count(db: &Db) -> Result<usize, sqlx::Error> {
         .filter(|ends| model::rotation_status(*ends, today) != model::RotationStatus::Later)
         .count())
 }
+
+/// For other modules: the priorities of the business plan in force today (or, if none is, the
+/// newest plan), as (id, title) in their order.
+pub async fn current_priorities(db: &Db) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let today = time::OffsetDateTime::now_utc().date();
+    let plans = store::list_plans(db, false).await?;
+    let plan = plans
+        .iter()
+        .find(|plan| plan.starts_on <= today && today <= plan.ends_on)
+        .or(plans.first());
+    let Some(plan) = plan else {
+        return Ok(Vec::new());
+    };
+    Ok(store::plan_items(db, plan.id)
+        .await?
+        .into_iter()
+        .filter(|item| item.kind == model::PlanItemKind::Priority)
+        .map(|item| (item.id, item.title))
+        .collect())
+}

@@ -9,5 +9,6 @@ mod audit_trail;
 mod backup;
 mod browser;
 mod cli;
+mod dataset;
 mod kernel;
 mod partnership;

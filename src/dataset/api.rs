@@ -1,0 +1,489 @@
+//! The JSON API for data drops, for partners whose systems send figures directly. Each request
+//! carries `Authorization: Bearer <token>`, a token the organisation's data lead created in MASA;
+//! it acts only for that organisation, and never by cookie (so it needs no CSRF token).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::model::*;
+use super::store::{self, CollectionPeriod, DropValue, IndicatorFilter};
+use crate::kernel::AppState;
+use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
+use crate::kernel::auth;
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "error": message }))).into_response()
+}
+
+fn database_error(failure: sqlx::Error) -> Response {
+    tracing::error!(error = %failure, "API request failed");
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "The service could not complete the request; nothing was changed.",
+    )
+}
+
+/// The organisation the bearer token acts for.
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<(i64, Actor), Response> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|token| !token.is_empty());
+    let Some(token) = token else {
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "Send the organisation's API token as: Authorization: Bearer <token>",
+        ));
+    };
+    match store::organisation_for_token(
+        &state.db,
+        &auth::token_hash(&state.config.secret_key, token),
+    )
+    .await
+    {
+        Ok(Some(organisation_id)) => Ok((
+            organisation_id,
+            Actor {
+                user_id: None,
+                label: format!("API token of organisation {organisation_id}"),
+                request_id: headers
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
+            },
+        )),
+        Ok(None) => Err(error(
+            StatusCode::UNAUTHORIZED,
+            "The API token is not recognised or has been revoked.",
+        )),
+        Err(failure) => Err(database_error(failure)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DropRequest {
+    period: String,
+    #[serde(default)]
+    values: Vec<ValueRequest>,
+    #[serde(default)]
+    storyboard: Option<Storyboard>,
+    /// Send the drop to the business unit once saved.
+    #[serde(default)]
+    submit: bool,
+    /// The sender has checked the values MASA flags as far outside their history.
+    #[serde(default)]
+    confirm_outliers: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValueRequest {
+    indicator_code: String,
+    value: serde_json::Value,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Serialize)]
+struct ValueProblem {
+    /// Position in the `values` array (from 0), or null for the request as a whole.
+    index: Option<usize>,
+    field: String,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct DropResponse {
+    id: i64,
+    organisation_id: i64,
+    period: String,
+    version: i64,
+    status: &'static str,
+    values: Vec<serde_json::Value>,
+    outliers: Vec<String>,
+}
+
+async fn describe(state: &AppState, id: i64) -> Result<DropResponse, sqlx::Error> {
+    let data_drop = store::find_drop(&state.db, id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let indicators = store::list_indicators(
+        &state.db,
+        &IndicatorFilter {
+            owner_organisation_id: Some(data_drop.organisation_id),
+            ..IndicatorFilter::default()
+        },
+    )
+    .await?;
+    let series = store::approved_series(&state.db, None).await?;
+    let values = store::drop_values(&state.db, id).await?;
+    let mut outliers = Vec::new();
+    let values = values
+        .iter()
+        .map(|value| {
+            let code = indicators
+                .iter()
+                .find(|i| i.id == value.indicator_id)
+                .map(|i| i.code.clone())
+                .unwrap_or_default();
+            let history: Vec<f64> = series
+                .get(&value.indicator_id)
+                .map(|s| {
+                    s.iter()
+                        .filter(|(q, _)| *q < data_drop.period)
+                        .map(|(_, v)| *v)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if is_far_outside_history(value.value, &history) && !value.outlier_confirmed {
+                outliers.push(code.clone());
+            }
+            json!({ "indicator_code": code, "value": value.value, "note": value.note })
+        })
+        .collect();
+    Ok(DropResponse {
+        id,
+        organisation_id: data_drop.organisation_id,
+        period: data_drop.period.label(),
+        version: data_drop.version,
+        status: data_drop.status.code(),
+        values,
+        outliers,
+    })
+}
+
+/// GET /api/v1/data-drops/{id}: one of the organisation's own drops; any other is not found.
+pub async fn get_drop(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Response {
+    let (organisation_id, _) = match authenticate(&state, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    match store::find_drop(&state.db, id).await {
+        Ok(Some(data_drop)) if data_drop.organisation_id == organisation_id => {
+            match describe(&state, id).await {
+                Ok(description) => Json(description).into_response(),
+                Err(failure) => database_error(failure),
+            }
+        }
+        Ok(_) => error(
+            StatusCode::NOT_FOUND,
+            "No data drop of your organisation has that id.",
+        ),
+        Err(failure) => database_error(failure),
+    }
+}
+
+/// GET /api/v1/indicators: the organisation's indicators, with codes and units.
+pub async fn indicators(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let (organisation_id, _) = match authenticate(&state, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    match store::list_indicators(&state.db, &IndicatorFilter { owner_organisation_id: Some(organisation_id), ..IndicatorFilter::default() }).await {
+        Ok(indicators) => Json(json!({
+            "indicators": indicators.iter().map(|i| json!({ "code": i.code, "name": i.name, "unit": i.unit.code(), "definition": i.definition })).collect::<Vec<_>>()
+        }))
+        .into_response(),
+        Err(failure) => database_error(failure),
+    }
+}
+
+/// POST /api/v1/data-drops: saves values (and optionally the storyboard) into the
+/// organisation's draft for an open period, starting one if needed, and submits it if asked.
+/// Any problem rejects the whole request and saves nothing.
+pub async fn post_drop(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let (organisation_id, actor) = match authenticate(&state, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let request: DropRequest = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(problem) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("The body is not a valid data drop: {problem}"),
+            );
+        }
+    };
+    match save(&state, organisation_id, &actor, request).await {
+        Ok(Ok(id)) => match describe(&state, id).await {
+            Ok(description) => (StatusCode::CREATED, Json(description)).into_response(),
+            Err(failure) => database_error(failure),
+        },
+        Ok(Err((status, problems))) => (
+            status,
+            Json(json!({ "error": "The data drop was not saved.", "problems": problems })),
+        )
+            .into_response(),
+        Err(failure) => database_error(failure),
+    }
+}
+
+type Refusal = (StatusCode, Vec<ValueProblem>);
+
+fn whole(message: impl Into<String>) -> Vec<ValueProblem> {
+    vec![ValueProblem {
+        index: None,
+        field: String::new(),
+        message: message.into(),
+    }]
+}
+
+async fn save(
+    state: &AppState,
+    organisation_id: i64,
+    actor: &Actor,
+    request: DropRequest,
+) -> Result<Result<i64, Refusal>, sqlx::Error> {
+    let Some(period) = Quarter::parse(&request.period) else {
+        return Ok(Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            whole(format!(
+                "period {:?} is not a quarter, like \"2026-27 Q2\"",
+                request.period
+            )),
+        )));
+    };
+    if !store::find_period(&state.db, period)
+        .await?
+        .is_some_and(|p: CollectionPeriod| p.is_open())
+    {
+        return Ok(Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            whole(format!("{period} is not open for data drops")),
+        )));
+    }
+    // The same checks as a spreadsheet upload: the values become its rows.
+    let mut rows = vec![
+        UPLOAD_COLUMNS
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect::<Vec<_>>(),
+    ];
+    for value in &request.values {
+        let number = match &value.value {
+            serde_json::Value::Number(number) => number.to_string(),
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        rows.push(vec![
+            value.indicator_code.clone(),
+            String::new(),
+            period.label(),
+            number,
+            value.note.clone(),
+        ]);
+    }
+    let indicators = store::upload_indicators(&state.db).await?;
+    let parsed = if request.values.is_empty() {
+        Vec::new()
+    } else {
+        match read_upload(&rows, period, organisation_id, &indicators) {
+            Ok(parsed) => parsed,
+            Err(errors) => {
+                let problems = errors
+                    .into_iter()
+                    .map(|e| ValueProblem {
+                        index: e.row.checked_sub(2),
+                        field: if e.column == "indicator_code" {
+                            "indicator_code".into()
+                        } else {
+                            e.column
+                        },
+                        message: e.message,
+                    })
+                    .collect();
+                return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, problems)));
+            }
+        }
+    };
+    let mut problems = Vec::new();
+    for value in &parsed {
+        if let Some(found) = crate::kernel::personal_data::likely_identifier(&value.note) {
+            problems.push(ValueProblem {
+                index: value.row.checked_sub(2),
+                field: "note".into(),
+                message: format!("seems to contain {found}: remove it"),
+            });
+        }
+    }
+    if let Some(storyboard) = &request.storyboard {
+        for (field, question) in Storyboard::QUESTIONS {
+            let answer = storyboard.answer(field);
+            if answer.chars().count() > STORYBOARD_MAX {
+                problems.push(ValueProblem {
+                    index: None,
+                    field: format!("storyboard.{field}"),
+                    message: format!("“{question}” must be {STORYBOARD_MAX} characters or fewer"),
+                });
+            }
+            if let Some(found) = crate::kernel::personal_data::likely_identifier(answer) {
+                problems.push(ValueProblem {
+                    index: None,
+                    field: format!("storyboard.{field}"),
+                    message: format!("seems to contain {found}: remove it"),
+                });
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, problems)));
+    }
+    if !store::list_drops(
+        &state.db,
+        &store::DropFilter {
+            organisation_id: Some(organisation_id),
+            period: Some(period),
+            status: Some(DropStatus::Submitted),
+        },
+    )
+    .await?
+    .is_empty()
+    {
+        return Ok(Err((
+            StatusCode::CONFLICT,
+            whole(format!(
+                "The data drop for {period} is waiting for the business unit's decision"
+            )),
+        )));
+    }
+    let mut tx = state.db.begin_write().await?;
+    let id = match store::open_draft(&state.db, organisation_id, period).await? {
+        Some(id) => id,
+        None => store::start_version(&mut tx, organisation_id, period, Channel::Api, None).await?,
+    };
+    let series = store::approved_series(&state.db, None).await?;
+    let mut values = store::drop_values(&state.db, id).await?;
+    for parsed in &parsed {
+        let history: Vec<f64> = series
+            .get(&parsed.indicator_id)
+            .map(|s| {
+                s.iter()
+                    .filter(|(q, _)| *q < period)
+                    .map(|(_, v)| *v)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let outlier = is_far_outside_history(parsed.value, &history);
+        values.retain(|v| v.indicator_id != parsed.indicator_id);
+        values.push(DropValue {
+            indicator_id: parsed.indicator_id,
+            value: parsed.value,
+            note: parsed.note.clone(),
+            outlier_confirmed: outlier && request.confirm_outliers,
+        });
+    }
+    store::replace_values(&mut tx, id, &values).await?;
+    store::set_channel(&mut tx, id, Channel::Api).await?;
+    if let Some(storyboard) = &request.storyboard {
+        store::set_storyboard(&mut tx, id, storyboard).await?;
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "data_drop",
+            entity_id: Some(id),
+            summary: format!("Saved {} values through the API for {period}", parsed.len()),
+            before: None,
+            after: Some(audit::snapshot(&values)),
+        },
+    )
+    .await?;
+    if request.submit {
+        let data_drop = store::find_drop_in(&mut tx, id)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
+        let owned = store::list_indicators(
+            &state.db,
+            &IndicatorFilter {
+                owner_organisation_id: Some(organisation_id),
+                ..IndicatorFilter::default()
+            },
+        )
+        .await?;
+        let mut missing: Vec<ValueProblem> = owned
+            .iter()
+            .filter(|indicator| !values.iter().any(|v| v.indicator_id == indicator.id))
+            .map(|indicator| ValueProblem {
+                index: None,
+                field: "values".into(),
+                message: format!(
+                    "{} has no value: every indicator is needed before submitting",
+                    indicator.code
+                ),
+            })
+            .collect();
+        for value in values.iter().filter(|v| !v.outlier_confirmed) {
+            let history: Vec<f64> = series
+                .get(&value.indicator_id)
+                .map(|s| {
+                    s.iter()
+                        .filter(|(q, _)| *q < period)
+                        .map(|(_, v)| *v)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if is_far_outside_history(value.value, &history) {
+                let code = owned
+                    .iter()
+                    .find(|i| i.id == value.indicator_id)
+                    .map(|i| i.code.clone())
+                    .unwrap_or_default();
+                missing.push(ValueProblem { index: None, field: "confirm_outliers".into(), message: format!("{code}'s value {} is far outside its usual range: check it and send confirm_outliers: true", value.value) });
+            }
+        }
+        if !data_drop.storyboard.is_complete() {
+            missing.push(ValueProblem {
+                index: None,
+                field: "storyboard".into(),
+                message: "answer all four storyboard questions before submitting".into(),
+            });
+        }
+        if !missing.is_empty() {
+            // Nothing is kept: the whole request is refused.
+            tx.rollback().await?;
+            return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, missing)));
+        }
+        store::set_status(
+            &mut tx,
+            id,
+            DropStatus::Draft,
+            DropStatus::Submitted,
+            None,
+            "",
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                action: AuditAction::Update,
+                entity_type: "data_drop",
+                entity_id: Some(id),
+                summary: format!("Submitted the data drop for {period} through the API"),
+                before: Some(json!({ "status": "draft" })),
+                after: Some(json!({ "status": "submitted" })),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Ok(id))
+}

@@ -1,0 +1,1018 @@
+//! The multi-agency dataset as data and rules: quarters, units, the indicator catalogue, data
+//! drops and their workflow, value validation and the outlier check, and reading an uploaded
+//! sheet into values, naming every bad row and field. No SQL, no HTTP.
+
+use serde::{Deserialize, Serialize};
+use time::{Date, Month};
+
+pub use masa_spc::Polarity;
+
+// ---- quarters ----
+
+/// A financial-year quarter: Q1 is April to June. Written "2025-26 Q1".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Quarter {
+    /// The calendar year the financial year starts in (2025 for 2025-26).
+    pub year: i32,
+    /// 1 to 4.
+    pub number: u8,
+}
+
+impl Quarter {
+    pub fn new(year: i32, number: u8) -> Option<Quarter> {
+        ((1..=4).contains(&number) && (1900..=2200).contains(&year))
+            .then_some(Quarter { year, number })
+    }
+
+    pub fn start(self) -> Date {
+        let (year, month) = match self.number {
+            1 => (self.year, Month::April),
+            2 => (self.year, Month::July),
+            3 => (self.year, Month::October),
+            _ => (self.year + 1, Month::January),
+        };
+        Date::from_calendar_date(year, month, 1).unwrap_or(Date::MIN)
+    }
+
+    /// The last day of the quarter.
+    pub fn end(self) -> Date {
+        self.next().start().previous_day().unwrap_or(Date::MAX)
+    }
+
+    pub fn containing(date: Date) -> Quarter {
+        let month = u8::from(date.month());
+        match month {
+            4..=6 => Quarter {
+                year: date.year(),
+                number: 1,
+            },
+            7..=9 => Quarter {
+                year: date.year(),
+                number: 2,
+            },
+            10..=12 => Quarter {
+                year: date.year(),
+                number: 3,
+            },
+            _ => Quarter {
+                year: date.year() - 1,
+                number: 4,
+            },
+        }
+    }
+
+    /// The quarter that starts on this date, if one does.
+    pub fn starting_on(date: Date) -> Option<Quarter> {
+        let quarter = Quarter::containing(date);
+        (quarter.start() == date).then_some(quarter)
+    }
+
+    pub fn next(self) -> Quarter {
+        if self.number == 4 {
+            Quarter {
+                year: self.year + 1,
+                number: 1,
+            }
+        } else {
+            Quarter {
+                year: self.year,
+                number: self.number + 1,
+            }
+        }
+    }
+
+    pub fn previous(self) -> Quarter {
+        if self.number == 1 {
+            Quarter {
+                year: self.year - 1,
+                number: 4,
+            }
+        } else {
+            Quarter {
+                year: self.year,
+                number: self.number - 1,
+            }
+        }
+    }
+
+    pub fn label(self) -> String {
+        format!(
+            "{}-{:02} Q{}",
+            self.year,
+            (self.year + 1).rem_euclid(100),
+            self.number
+        )
+    }
+
+    /// Reads "2025-26 Q1", "2025/26 Q1", "Q1 2025-26" or the stored start date "2025-04-01".
+    pub fn parse(text: &str) -> Option<Quarter> {
+        let text = text.trim();
+        if let Some(date) = crate::kernel::text::parse_iso_date(text) {
+            return Quarter::starting_on(date);
+        }
+        let upper = text.to_uppercase().replace('/', "-");
+        let parts: Vec<&str> = upper.split_whitespace().collect();
+        let (years, quarter) = match parts.as_slice() {
+            [years, quarter] if quarter.starts_with('Q') => (*years, *quarter),
+            [quarter, years] if quarter.starts_with('Q') => (*years, *quarter),
+            _ => return None,
+        };
+        let number: u8 = quarter.strip_prefix('Q')?.parse().ok()?;
+        let (first, second) = years.split_once('-')?;
+        let year: i32 = first.parse().ok()?;
+        let second: i32 = second.parse().ok()?;
+        if second != (year + 1).rem_euclid(100) && second != year + 1 {
+            return None;
+        }
+        Quarter::new(year, number)
+    }
+
+    /// As stored: the ISO date of its first day.
+    pub fn key(self) -> String {
+        self.start().to_string()
+    }
+}
+
+impl std::fmt::Display for Quarter {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&self.label())
+    }
+}
+
+impl Serialize for Quarter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.label())
+    }
+}
+
+// ---- units, polarity, frequency ----
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    Count,
+    RatePer10000,
+    Percent,
+    Days,
+}
+
+impl Unit {
+    pub const ALL: [Unit; 4] = [Unit::Count, Unit::RatePer10000, Unit::Percent, Unit::Days];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Unit::Count => "count",
+            Unit::RatePer10000 => "rate_per_10000",
+            Unit::Percent => "percent",
+            Unit::Days => "days",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Unit::Count => "Count",
+            Unit::RatePer10000 => "Rate per 10,000 children",
+            Unit::Percent => "Percentage",
+            Unit::Days => "Days",
+        }
+    }
+
+    /// How a value is written after its number.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Unit::Count => "",
+            Unit::RatePer10000 => " per 10,000",
+            Unit::Percent => "%",
+            Unit::Days => " days",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Unit> {
+        Unit::ALL.into_iter().find(|unit| unit.code() == code)
+    }
+
+    /// Is this a possible value in this unit? The message names what is wrong.
+    pub fn check(self, value: f64) -> Result<(), String> {
+        if !value.is_finite() {
+            return Err("must be a number".into());
+        }
+        if value < 0.0 {
+            return Err("cannot be negative".into());
+        }
+        match self {
+            Unit::Percent if value > 100.0 => {
+                Err("is a percentage, so must be between 0 and 100".into())
+            }
+            Unit::Count if value.fract() != 0.0 => {
+                Err("is a count, so must be a whole number".into())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+pub fn polarity_code(polarity: Polarity) -> &'static str {
+    match polarity {
+        Polarity::HigherIsBetter => "higher_is_better",
+        Polarity::LowerIsBetter => "lower_is_better",
+        Polarity::Neither => "neither",
+    }
+}
+
+pub fn polarity_label(polarity: Polarity) -> &'static str {
+    match polarity {
+        Polarity::HigherIsBetter => "Higher is better",
+        Polarity::LowerIsBetter => "Lower is better",
+        Polarity::Neither => "Neither higher nor lower is better",
+    }
+}
+
+pub fn polarity_from_code(code: &str) -> Option<Polarity> {
+    [
+        Polarity::HigherIsBetter,
+        Polarity::LowerIsBetter,
+        Polarity::Neither,
+    ]
+    .into_iter()
+    .find(|p| polarity_code(*p) == code)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Frequency {
+    Monthly,
+    Quarterly,
+    Annual,
+}
+
+impl Frequency {
+    pub const ALL: [Frequency; 3] = [Frequency::Monthly, Frequency::Quarterly, Frequency::Annual];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Frequency::Monthly => "monthly",
+            Frequency::Quarterly => "quarterly",
+            Frequency::Annual => "annual",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Frequency::Monthly => "Monthly (reported quarterly)",
+            Frequency::Quarterly => "Quarterly",
+            Frequency::Annual => "Annual",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Frequency> {
+        Frequency::ALL
+            .into_iter()
+            .find(|frequency| frequency.code() == code)
+    }
+}
+
+// ---- the catalogue ----
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Indicator {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub definition: String,
+    pub unit: Unit,
+    #[serde(serialize_with = "serialize_polarity")]
+    pub polarity: Polarity,
+    pub frequency: Frequency,
+    pub owner_organisation_id: i64,
+    pub owner_name: String,
+    pub priority_item_id: Option<i64>,
+    pub target: Option<f64>,
+    pub suppression_threshold: i64,
+    pub decimals: i64,
+    pub source: String,
+    pub archived_at: Option<String>,
+}
+
+fn serialize_polarity<S: serde::Serializer>(
+    polarity: &Polarity,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(polarity_code(*polarity))
+}
+
+impl Indicator {
+    /// A value as people read it: "86%", "72.0 per 10,000", "36".
+    pub fn show(&self, value: f64) -> String {
+        masa_charts::format_value(
+            value,
+            usize::try_from(self.decimals).unwrap_or(0),
+            self.unit.suffix(),
+        )
+    }
+
+    /// Published outputs hide small counts, which could identify children.
+    pub fn is_suppressed(&self, value: f64) -> bool {
+        self.unit == Unit::Count && value > 0.0 && value < self.suppression_threshold as f64
+    }
+}
+
+// ---- data drops ----
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropStatus {
+    /// Being prepared by the organisation; private to it.
+    Draft,
+    /// Sent to the business unit for checking.
+    Submitted,
+    /// Accepted: its values are the organisation's figures for the period.
+    Approved,
+    /// Sent back with a comment; the organisation starts a new version.
+    Returned,
+    /// An approved version replaced by a later approved one; kept for the record.
+    Superseded,
+}
+
+impl DropStatus {
+    pub const ALL: [DropStatus; 5] = [
+        DropStatus::Draft,
+        DropStatus::Submitted,
+        DropStatus::Approved,
+        DropStatus::Returned,
+        DropStatus::Superseded,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            DropStatus::Draft => "draft",
+            DropStatus::Submitted => "submitted",
+            DropStatus::Approved => "approved",
+            DropStatus::Returned => "returned",
+            DropStatus::Superseded => "superseded",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DropStatus::Draft => "Draft",
+            DropStatus::Submitted => "Submitted",
+            DropStatus::Approved => "Approved",
+            DropStatus::Returned => "Returned",
+            DropStatus::Superseded => "Superseded",
+        }
+    }
+
+    pub fn tag_class(self) -> &'static str {
+        match self {
+            DropStatus::Draft => "govuk-tag--grey",
+            DropStatus::Submitted => "govuk-tag--blue",
+            DropStatus::Approved => "govuk-tag--green",
+            DropStatus::Returned => "govuk-tag--orange",
+            DropStatus::Superseded => "govuk-tag--grey",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<DropStatus> {
+        DropStatus::ALL
+            .into_iter()
+            .find(|status| status.code() == code)
+    }
+
+    /// Only a draft is edited; every other state is a record.
+    pub fn is_editable(self) -> bool {
+        self == DropStatus::Draft
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    WebForm,
+    Upload,
+    Api,
+}
+
+impl Channel {
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::WebForm => "web_form",
+            Channel::Upload => "upload",
+            Channel::Api => "api",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::WebForm => "Web form",
+            Channel::Upload => "Spreadsheet upload",
+            Channel::Api => "API",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Channel> {
+        [Channel::WebForm, Channel::Upload, Channel::Api]
+            .into_iter()
+            .find(|channel| channel.code() == code)
+    }
+}
+
+/// What a decision on a submitted drop does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Return,
+}
+
+/// The one place the workflow's moves are allowed or refused.
+pub fn next_status(current: DropStatus, action: DropAction) -> Result<DropStatus, &'static str> {
+    use DropAction::*;
+    use DropStatus::*;
+    match (current, action) {
+        (Draft, Submit) => Ok(Submitted),
+        (Submitted, Decide(Decision::Approve)) => Ok(Approved),
+        (Submitted, Decide(Decision::Return)) => Ok(Returned),
+        (Approved, Supersede) => Ok(Superseded),
+        (Draft, _) => Err("This draft has not been submitted yet"),
+        (Submitted, _) => Err("This data drop is waiting for the business unit's decision"),
+        (Approved | Returned | Superseded, _) => {
+            Err("This version is a record and cannot change: start a new version")
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropAction {
+    Submit,
+    Decide(Decision),
+    Supersede,
+}
+
+/// The storyboard's four questions, asked of every organisation every quarter.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Storyboard {
+    pub working_well: String,
+    pub worried_about: String,
+    pub doing_about_it: String,
+    pub previous_actions: String,
+}
+
+pub const STORYBOARD_MAX: usize = 4000;
+
+impl Storyboard {
+    pub const QUESTIONS: [(&'static str, &'static str); 4] = [
+        ("working_well", "What is working well?"),
+        ("worried_about", "What are you worried about?"),
+        ("doing_about_it", "What are you doing about it?"),
+        ("previous_actions", "Updates on previous actions"),
+    ];
+
+    pub fn answer(&self, field: &str) -> &str {
+        match field {
+            "working_well" => &self.working_well,
+            "worried_about" => &self.worried_about,
+            "doing_about_it" => &self.doing_about_it,
+            _ => &self.previous_actions,
+        }
+    }
+
+    pub fn is_complete(&self) -> bool {
+        Storyboard::QUESTIONS
+            .iter()
+            .all(|(field, _)| !self.answer(field).trim().is_empty())
+    }
+}
+
+// ---- values: validation and the outlier check ----
+
+/// A value is "far outside its history" when it lies beyond the history's process limits
+/// widened to twice their distance from the mean (about six standard deviations): wide enough
+/// that only likely mistakes (a misplaced decimal point, a monthly figure for a quarterly one)
+/// are flagged, so that a flag is worth the partner's attention. Needs four past values.
+pub fn is_far_outside_history(value: f64, history: &[f64]) -> bool {
+    if history.len() < 4 {
+        return false;
+    }
+    let Some(analysis) = masa_spc::analyse(history, Polarity::Neither, None, None) else {
+        return false;
+    };
+    let half_width = (analysis.upper_process_limit - analysis.mean)
+        .max(analysis.mean.abs() * 0.1)
+        .max(1.0);
+    (value - analysis.mean).abs() > 2.0 * half_width
+}
+
+/// Reads a typed number: allows spaces, thousands commas and a trailing % sign.
+pub fn parse_number(text: &str) -> Option<f64> {
+    let cleaned: String = text
+        .trim()
+        .trim_end_matches('%')
+        .chars()
+        .filter(|c| *c != ',' && !c.is_whitespace())
+        .collect();
+    if cleaned.is_empty() {
+        return None;
+    }
+    cleaned
+        .parse::<f64>()
+        .ok()
+        .filter(|value| value.is_finite())
+}
+
+// ---- reading an uploaded sheet ----
+
+/// The columns of the upload template, in order.
+pub const UPLOAD_COLUMNS: [&str; 5] = [
+    "indicator_code",
+    "indicator_name",
+    "period",
+    "value",
+    "note",
+];
+pub const UPLOAD_MAX_ROWS: usize = 5000;
+pub const NOTE_MAX: usize = 1000;
+
+/// An indicator as the upload sees it.
+#[derive(Debug, Clone)]
+pub struct UploadIndicator {
+    pub id: i64,
+    pub code: String,
+    pub unit: Unit,
+    pub owner_organisation_id: i64,
+    pub owner_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedValue {
+    pub indicator_id: i64,
+    pub value: f64,
+    pub note: String,
+    /// The sheet row (1 = the header) it came from.
+    pub row: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    /// Sheet row number as a spreadsheet shows it (1 = the header); 0 for the file as a whole.
+    pub row: usize,
+    pub column: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.row == 0 {
+            write!(formatter, "{}", self.message)
+        } else {
+            write!(
+                formatter,
+                "Row {}, {}: {}",
+                self.row, self.column, self.message
+            )
+        }
+    }
+}
+
+/// Turns an uploaded sheet (cells as text, header first) into values for one organisation's
+/// data drop for `period`. Reports every problem at once; any problem rejects the whole sheet.
+pub fn read_upload(
+    rows: &[Vec<String>],
+    period: Quarter,
+    organisation_id: i64,
+    indicators: &[UploadIndicator],
+) -> Result<Vec<ParsedValue>, Vec<RowError>> {
+    let whole = |message: String| {
+        vec![RowError {
+            row: 0,
+            column: String::new(),
+            message,
+        }]
+    };
+    let Some(header) = rows.first() else {
+        return Err(whole(
+            "The file is empty. Download the template, fill in the value column and upload it."
+                .into(),
+        ));
+    };
+    let header: Vec<String> = header
+        .iter()
+        .map(|cell| cell.trim().to_lowercase().replace(' ', "_"))
+        .collect();
+    let position = |name: &str| header.iter().position(|cell| cell == name);
+    let (Some(code_column), Some(period_column), Some(value_column)) = (
+        position("indicator_code"),
+        position("period"),
+        position("value"),
+    ) else {
+        return Err(whole(format!(
+            "The first row must name the columns {}; it has: {}",
+            UPLOAD_COLUMNS.join(", "),
+            if header.iter().all(String::is_empty) {
+                "nothing".to_owned()
+            } else {
+                header.join(", ")
+            }
+        )));
+    };
+    let note_column = position("note");
+    if rows.len() - 1 > UPLOAD_MAX_ROWS {
+        return Err(whole(format!(
+            "The file has {} rows; the most a data drop can have is {UPLOAD_MAX_ROWS}.",
+            rows.len() - 1
+        )));
+    }
+    let mut errors = Vec::new();
+    let mut values: Vec<ParsedValue> = Vec::new();
+    for (index, row) in rows.iter().enumerate().skip(1) {
+        let row_number = index + 1;
+        let cell = |column: usize| row.get(column).map(|text| text.trim()).unwrap_or("");
+        if row.iter().all(|text| text.trim().is_empty()) {
+            continue;
+        }
+        let mut error = |column: &str, message: String| {
+            errors.push(RowError {
+                row: row_number,
+                column: column.to_owned(),
+                message,
+            })
+        };
+        let code = cell(code_column);
+        let indicator = if code.is_empty() {
+            error(
+                "indicator_code",
+                "is empty: give the indicator's code from the template".into(),
+            );
+            None
+        } else {
+            match indicators
+                .iter()
+                .find(|indicator| indicator.code.eq_ignore_ascii_case(code))
+            {
+                None => {
+                    error(
+                        "indicator_code",
+                        format!("{code:?} is not an indicator in the catalogue"),
+                    );
+                    None
+                }
+                Some(indicator) if indicator.owner_organisation_id != organisation_id => {
+                    error(
+                        "indicator_code",
+                        format!(
+                            "{} is reported by {}, not by your organisation",
+                            indicator.code, indicator.owner_name
+                        ),
+                    );
+                    None
+                }
+                Some(indicator) => Some(indicator),
+            }
+        };
+        match Quarter::parse(cell(period_column)) {
+            Some(quarter) if quarter == period => {}
+            Some(quarter) => error(
+                "period",
+                format!("{quarter} is not the period of this data drop, which is {period}"),
+            ),
+            None => error(
+                "period",
+                format!(
+                    "{:?} is not a quarter: write it like {period}",
+                    cell(period_column)
+                ),
+            ),
+        }
+        let value = match parse_number(cell(value_column)) {
+            None if cell(value_column).is_empty() => {
+                error(
+                    "value",
+                    "is empty: enter the figure, or delete the row".into(),
+                );
+                None
+            }
+            None => {
+                error("value", format!("{:?} is not a number", cell(value_column)));
+                None
+            }
+            Some(value) => match indicator.map(|indicator| indicator.unit.check(value)) {
+                Some(Err(problem)) => {
+                    error("value", format!("{} {problem}", cell(value_column)));
+                    None
+                }
+                _ => Some(value),
+            },
+        };
+        let note = note_column.map(cell).unwrap_or("").to_owned();
+        if note.chars().count() > NOTE_MAX {
+            error("note", format!("must be {NOTE_MAX} characters or fewer"));
+        }
+        if let Some(indicator) = indicator
+            && let Some(earlier) = values
+                .iter()
+                .find(|parsed| parsed.indicator_id == indicator.id)
+        {
+            error(
+                "indicator_code",
+                format!("{} is already given in row {}", indicator.code, earlier.row),
+            );
+            continue;
+        }
+        if let (Some(indicator), Some(value)) = (indicator, value) {
+            values.push(ParsedValue {
+                indicator_id: indicator.id,
+                value,
+                note,
+                row: row_number,
+            });
+        }
+    }
+    if values.is_empty() && errors.is_empty() {
+        errors.push(RowError {
+            row: 0,
+            column: String::new(),
+            message: "The file has a header but no values.".into(),
+        });
+    }
+    if errors.is_empty() {
+        Ok(values)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn quarters_follow_the_financial_year() {
+        let q1 = Quarter::new(2025, 1).unwrap();
+        assert_eq!(q1.label(), "2025-26 Q1");
+        assert_eq!(q1.start(), date!(2025 - 04 - 01));
+        assert_eq!(q1.end(), date!(2025 - 06 - 30));
+        let q4 = Quarter::new(2025, 4).unwrap();
+        assert_eq!(q4.start(), date!(2026 - 01 - 01));
+        assert_eq!(q4.end(), date!(2026 - 03 - 31));
+        assert_eq!(q4.next(), Quarter::new(2026, 1).unwrap());
+        assert_eq!(Quarter::new(2026, 1).unwrap().previous(), q4);
+        assert_eq!(Quarter::containing(date!(2026 - 02 - 14)), q4);
+        assert_eq!(
+            Quarter::containing(date!(2026 - 11 - 23)).label(),
+            "2026-27 Q3"
+        );
+        assert_eq!(Quarter::new(1999, 3).unwrap().label(), "1999-00 Q3");
+        for text in [
+            "2025-26 Q1",
+            "2025/26 q1",
+            "Q1 2025-26",
+            "2025-2026 Q1",
+            "2025-04-01",
+        ] {
+            assert_eq!(Quarter::parse(text), Some(q1), "{text}");
+        }
+        for text in [
+            "2025-27 Q1",
+            "2025-26 Q5",
+            "2025-05-01",
+            "Q1",
+            "",
+            "last quarter",
+        ] {
+            assert_eq!(Quarter::parse(text), None, "{text}");
+        }
+        assert!(Quarter::new(2025, 2).unwrap() > q1);
+    }
+
+    #[test]
+    fn units_check_their_values() {
+        assert!(Unit::Percent.check(86.0).is_ok());
+        assert!(
+            Unit::Percent
+                .check(100.5)
+                .unwrap_err()
+                .contains("between 0 and 100")
+        );
+        assert!(
+            Unit::Count
+                .check(36.5)
+                .unwrap_err()
+                .contains("whole number")
+        );
+        assert!(
+            Unit::RatePer10000
+                .check(-1.0)
+                .unwrap_err()
+                .contains("negative")
+        );
+        assert!(Unit::Days.check(f64::NAN).is_err());
+        assert_eq!(parse_number(" 1,234.5 "), Some(1234.5));
+        assert_eq!(parse_number("86%"), Some(86.0));
+        assert_eq!(parse_number("eighty"), None);
+        assert_eq!(parse_number("inf"), None);
+    }
+
+    #[test]
+    fn the_workflow_allows_only_its_own_moves() {
+        use DropAction::*;
+        assert_eq!(
+            next_status(DropStatus::Draft, Submit),
+            Ok(DropStatus::Submitted)
+        );
+        assert_eq!(
+            next_status(DropStatus::Submitted, Decide(Decision::Approve)),
+            Ok(DropStatus::Approved)
+        );
+        assert_eq!(
+            next_status(DropStatus::Submitted, Decide(Decision::Return)),
+            Ok(DropStatus::Returned)
+        );
+        assert_eq!(
+            next_status(DropStatus::Approved, Supersede),
+            Ok(DropStatus::Superseded)
+        );
+        assert!(next_status(DropStatus::Draft, Decide(Decision::Approve)).is_err());
+        assert!(next_status(DropStatus::Submitted, Submit).is_err());
+        assert!(next_status(DropStatus::Returned, Submit).is_err());
+        assert!(next_status(DropStatus::Approved, Submit).is_err());
+        assert!(next_status(DropStatus::Superseded, Supersede).is_err());
+    }
+
+    #[test]
+    fn only_values_far_from_their_history_are_flagged() {
+        // Missing episodes per month, falling from 96 towards 36: mean 61.5, limits about ±38.
+        let history = [96.0, 80.0, 66.0, 57.0, 50.0, 47.0, 41.0, 36.0];
+        assert!(!is_far_outside_history(34.0, &history));
+        assert!(!is_far_outside_history(96.0, &history));
+        assert!(
+            is_far_outside_history(360.0, &history),
+            "a slipped decimal point"
+        );
+        assert!(
+            !is_far_outside_history(3600.0, &history[..3]),
+            "too little history to judge"
+        );
+        // A flat history still allows ordinary movement.
+        assert!(!is_far_outside_history(55.0, &[50.0, 50.0, 50.0, 50.0]));
+        assert!(is_far_outside_history(500.0, &[50.0, 50.0, 50.0, 50.0]));
+    }
+
+    fn indicators() -> Vec<UploadIndicator> {
+        vec![
+            UploadIndicator {
+                id: 1,
+                code: "RHI-01".into(),
+                unit: Unit::Percent,
+                owner_organisation_id: 10,
+                owner_name: "Council".into(),
+            },
+            UploadIndicator {
+                id: 2,
+                code: "MFH-01".into(),
+                unit: Unit::Count,
+                owner_organisation_id: 10,
+                owner_name: "Council".into(),
+            },
+            UploadIndicator {
+                id: 3,
+                code: "CPP-01".into(),
+                unit: Unit::RatePer10000,
+                owner_organisation_id: 20,
+                owner_name: "Cheshire Constabulary".into(),
+            },
+        ]
+    }
+
+    fn sheet(rows: &[&[&str]]) -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|row| row.iter().map(|cell| (*cell).to_owned()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_good_sheet_becomes_values() {
+        let period = Quarter::new(2026, 2).unwrap();
+        let rows = sheet(&[
+            &[
+                "indicator_code",
+                "indicator_name",
+                "period",
+                "value",
+                "note",
+            ],
+            &[
+                "rhi-01",
+                "Return home interviews",
+                "2026-27 Q2",
+                "86%",
+                "Up again",
+            ],
+            &["", "", "", "", ""],
+            &["MFH-01", "Missing episodes", "2026-27 Q2", "36", ""],
+        ]);
+        let values = read_upload(&rows, period, 10, &indicators()).unwrap();
+        assert_eq!(values.len(), 2);
+        assert_eq!(
+            values[0],
+            ParsedValue {
+                indicator_id: 1,
+                value: 86.0,
+                note: "Up again".into(),
+                row: 2
+            }
+        );
+        assert_eq!(values[1].row, 4);
+    }
+
+    #[test]
+    fn every_bad_row_and_field_is_named_at_once() {
+        let period = Quarter::new(2026, 2).unwrap();
+        let rows = sheet(&[
+            &[
+                "Indicator code",
+                "Indicator name",
+                "Period",
+                "Value",
+                "Note",
+            ],
+            &["RHI-01", "", "2026-27 Q2", "eighty", ""],
+            &["MFH-01", "", "2025-26 Q2", "36.5", ""],
+            &["CPP-01", "", "2026-27 Q2", "72", ""],
+            &["XYZ-99", "", "sometime", "", ""],
+            &["RHI-01", "", "2026-27 Q2", "86", ""],
+            &["RHI-01", "", "2026-27 Q2", "87", ""],
+        ]);
+        let errors = read_upload(&rows, period, 10, &indicators()).unwrap_err();
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        let expected = [
+            "Row 2, value: \"eighty\" is not a number",
+            "Row 3, period: 2025-26 Q2 is not the period of this data drop, which is 2026-27 Q2",
+            "Row 3, value: 36.5 is a count, so must be a whole number",
+            "Row 4, indicator_code: CPP-01 is reported by Cheshire Constabulary, not by your organisation",
+            "Row 5, indicator_code: \"XYZ-99\" is not an indicator in the catalogue",
+            "Row 5, period: \"sometime\" is not a quarter: write it like 2026-27 Q2",
+            "Row 5, value: is empty: enter the figure, or delete the row",
+            "Row 7, indicator_code: RHI-01 is already given in row 6",
+        ];
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn sheets_with_the_wrong_shape_are_refused_whole() {
+        let period = Quarter::new(2026, 2).unwrap();
+        let errors = read_upload(
+            &sheet(&[&["code", "amount"], &["RHI-01", "86"]]),
+            period,
+            10,
+            &indicators(),
+        )
+        .unwrap_err();
+        assert!(
+            errors[0]
+                .message
+                .contains("must name the columns indicator_code")
+        );
+        assert!(errors[0].message.contains("it has: code, amount"));
+        assert!(
+            read_upload(&[], period, 10, &indicators()).unwrap_err()[0]
+                .message
+                .contains("empty")
+        );
+        let header_only = read_upload(
+            &sheet(&[&["indicator_code", "period", "value"]]),
+            period,
+            10,
+            &indicators(),
+        )
+        .unwrap_err();
+        assert!(header_only[0].message.contains("no values"));
+    }
+
+    #[test]
+    fn small_counts_are_suppressed_in_published_outputs() {
+        let indicator = Indicator {
+            id: 1,
+            code: "LADO-01".into(),
+            name: "LADO referrals".into(),
+            definition: String::new(),
+            unit: Unit::Count,
+            polarity: Polarity::Neither,
+            frequency: Frequency::Quarterly,
+            owner_organisation_id: 1,
+            owner_name: String::new(),
+            priority_item_id: None,
+            target: None,
+            suppression_threshold: 5,
+            decimals: 0,
+            source: String::new(),
+            archived_at: None,
+        };
+        assert!(indicator.is_suppressed(3.0));
+        assert!(!indicator.is_suppressed(0.0), "a true zero reveals no one");
+        assert!(!indicator.is_suppressed(5.0));
+        let rate = Indicator {
+            unit: Unit::RatePer10000,
+            ..indicator
+        };
+        assert!(!rate.is_suppressed(3.0));
+    }
+}

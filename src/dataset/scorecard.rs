@@ -1,0 +1,317 @@
+//! The scorecard: for each indicator its latest value, trend, RAG against target and
+//! comparators, and statistical process control. Pure: built from approved series.
+
+use masa_spc::{Assurance, Rag, SpcAnalysis, Variation};
+
+use super::model::{Indicator, Polarity, Quarter};
+use super::store::Comparator;
+
+/// How far a value may miss its target or comparator and still be amber: 5%.
+pub const AMBER_BAND: f64 = 0.05;
+
+#[derive(Debug, Clone)]
+pub struct SeriesPoint {
+    pub period: Quarter,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScorecardRow {
+    pub indicator: Indicator,
+    pub points: Vec<SeriesPoint>,
+    pub latest: Option<SeriesPoint>,
+    pub previous: Option<SeriesPoint>,
+    pub spc: Option<SpcAnalysis>,
+    pub target_rag: Option<Rag>,
+    /// Latest comparators (name, period, value, RAG of our latest value against it).
+    pub comparators: Vec<(String, Quarter, f64, Option<Rag>)>,
+}
+
+impl ScorecardRow {
+    pub fn build(
+        indicator: Indicator,
+        series: &[(Quarter, f64)],
+        comparators: &[Comparator],
+        from: Option<Quarter>,
+        to: Option<Quarter>,
+    ) -> ScorecardRow {
+        let points: Vec<SeriesPoint> = series
+            .iter()
+            .filter(|(period, _)| {
+                from.is_none_or(|from| *period >= from) && to.is_none_or(|to| *period <= to)
+            })
+            .map(|(period, value)| SeriesPoint {
+                period: *period,
+                value: *value,
+            })
+            .collect();
+        let latest = points.last().cloned();
+        let previous = points
+            .len()
+            .checked_sub(2)
+            .and_then(|index| points.get(index))
+            .cloned();
+        let values: Vec<f64> = points.iter().map(|point| point.value).collect();
+        let spc = masa_spc::analyse(&values, indicator.polarity, indicator.target, None);
+        let target_rag = match (&latest, indicator.target) {
+            (Some(latest), Some(target)) => {
+                masa_spc::rag(latest.value, target, indicator.polarity, AMBER_BAND)
+            }
+            _ => None,
+        };
+        // The newest value of each named comparator up to the latest period shown.
+        let mut latest_comparators: Vec<(String, Quarter, f64, Option<Rag>)> = Vec::new();
+        for comparator in comparators
+            .iter()
+            .filter(|c| c.indicator_id == indicator.id && to.is_none_or(|to| c.period <= to))
+        {
+            let rag = latest.as_ref().and_then(|latest| {
+                masa_spc::rag_against_comparator(
+                    latest.value,
+                    comparator.value,
+                    indicator.polarity,
+                    AMBER_BAND,
+                )
+            });
+            match latest_comparators
+                .iter_mut()
+                .find(|(name, ..)| *name == comparator.name)
+            {
+                Some(existing) if existing.1 <= comparator.period => {
+                    *existing = (
+                        comparator.name.clone(),
+                        comparator.period,
+                        comparator.value,
+                        rag,
+                    )
+                }
+                Some(_) => {}
+                None => latest_comparators.push((
+                    comparator.name.clone(),
+                    comparator.period,
+                    comparator.value,
+                    rag,
+                )),
+            }
+        }
+        ScorecardRow {
+            indicator,
+            points,
+            latest,
+            previous,
+            spc,
+            target_rag,
+            comparators: latest_comparators,
+        }
+    }
+
+    /// The value as published: small counts shown as "fewer than N".
+    pub fn published(&self, value: f64) -> String {
+        if self.indicator.is_suppressed(value) {
+            format!("fewer than {}", self.indicator.suppression_threshold)
+        } else {
+            self.indicator.show(value)
+        }
+    }
+
+    pub fn sparkline(&self) -> String {
+        let values: Vec<Option<f64>> = self
+            .points
+            .iter()
+            .map(|point| (!self.indicator.is_suppressed(point.value)).then_some(point.value))
+            .collect();
+        let label = match (&self.points.first(), &self.latest) {
+            (Some(first), Some(latest)) => format!(
+                "Trend of {} from {} ({}) to {} ({})",
+                self.indicator.name,
+                self.published(first.value),
+                first.period,
+                self.published(latest.value),
+                latest.period
+            ),
+            _ => format!("No approved values yet for {}", self.indicator.name),
+        };
+        masa_charts::sparkline_svg(&values, &label)
+    }
+
+    pub fn variation_label(&self) -> &'static str {
+        variation_label(
+            self.spc.as_ref().map(|spc| spc.variation),
+            self.indicator.polarity,
+        )
+    }
+
+    pub fn assurance_label(&self) -> &'static str {
+        match self.spc.as_ref().and_then(|spc| spc.assurance) {
+            Some(Assurance::ConsistentlyPasses) => "Consistently meets target",
+            Some(Assurance::ConsistentlyFails) => "Consistently misses target",
+            Some(Assurance::HitAndMiss) => "Hit and miss against target",
+            None => "No target",
+        }
+    }
+
+    /// The GOV.UK tag colour for the variation: blue improving, orange concerning.
+    pub fn variation_tag(&self) -> &'static str {
+        match self.spc.as_ref().map(|spc| spc.variation) {
+            Some(Variation::Improving(_)) => "govuk-tag--blue",
+            Some(Variation::Concerning(_)) => "govuk-tag--orange",
+            Some(Variation::NeitherWay(_)) => "govuk-tag--purple",
+            _ => "govuk-tag--grey",
+        }
+    }
+
+    /// Direction of the latest change, in words.
+    pub fn change(&self) -> String {
+        match (&self.previous, &self.latest) {
+            (Some(previous), Some(latest)) if latest.value > previous.value => {
+                format!("Up from {}", self.published(previous.value))
+            }
+            (Some(previous), Some(latest)) if latest.value < previous.value => {
+                format!("Down from {}", self.published(previous.value))
+            }
+            (Some(_), Some(_)) => "No change".to_owned(),
+            _ => String::new(),
+        }
+    }
+}
+
+pub fn rag_label(rag: Option<Rag>) -> &'static str {
+    match rag {
+        Some(Rag::Green) => "Green",
+        Some(Rag::Amber) => "Amber",
+        Some(Rag::Red) => "Red",
+        None => "Not rated",
+    }
+}
+
+pub fn rag_tag(rag: Option<Rag>) -> &'static str {
+    match rag {
+        Some(Rag::Green) => "govuk-tag--green",
+        Some(Rag::Amber) => "govuk-tag--yellow",
+        Some(Rag::Red) => "govuk-tag--red",
+        None => "govuk-tag--grey",
+    }
+}
+
+pub fn variation_label(variation: Option<Variation>, polarity: Polarity) -> &'static str {
+    use masa_spc::Side::{High, Low};
+    match (variation, polarity) {
+        (None, _) => "Too few values",
+        (Some(Variation::CommonCause), _) => "Common cause variation",
+        (Some(Variation::Improving(High)), _) => "Special cause: improving (higher)",
+        (Some(Variation::Improving(Low)), _) => "Special cause: improving (lower)",
+        (Some(Variation::Concerning(High)), _) => "Special cause: concerning (higher)",
+        (Some(Variation::Concerning(Low)), _) => "Special cause: concerning (lower)",
+        (Some(Variation::NeitherWay(High)), _) => "Special cause: higher",
+        (Some(Variation::NeitherWay(Low)), _) => "Special cause: lower",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::model::{Frequency, Unit};
+
+    fn indicator(target: Option<f64>) -> Indicator {
+        Indicator {
+            id: 7,
+            code: "RHI-01".into(),
+            name: "Return home interviews within 72 hours".into(),
+            definition: String::new(),
+            unit: Unit::Percent,
+            polarity: Polarity::HigherIsBetter,
+            frequency: Frequency::Quarterly,
+            owner_organisation_id: 1,
+            owner_name: "Halton Borough Council".into(),
+            priority_item_id: None,
+            target,
+            suppression_threshold: 0,
+            decimals: 0,
+            source: String::new(),
+            archived_at: None,
+        }
+    }
+
+    fn quarters(values: &[f64]) -> Vec<(Quarter, f64)> {
+        let mut quarter = Quarter::new(2023, 1).unwrap();
+        values
+            .iter()
+            .map(|value| {
+                let point = (quarter, *value);
+                quarter = quarter.next();
+                point
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_row_rates_the_latest_value_against_target_and_comparators() {
+        // Return-home interviews rising from 36% to 86% (the seed report's figures).
+        let series = quarters(&[
+            36.0, 41.0, 45.0, 52.0, 58.0, 63.0, 70.0, 77.0, 80.0, 84.0, 86.0,
+        ]);
+        let comparators = [
+            Comparator {
+                indicator_id: 7,
+                period: Quarter::new(2024, 4).unwrap(),
+                name: "England".into(),
+                value: 80.0,
+            },
+            Comparator {
+                indicator_id: 7,
+                period: Quarter::new(2023, 4).unwrap(),
+                name: "England".into(),
+                value: 75.0,
+            },
+            Comparator {
+                indicator_id: 7,
+                period: Quarter::new(2024, 4).unwrap(),
+                name: "North West".into(),
+                value: 90.0,
+            },
+        ];
+        let row = ScorecardRow::build(indicator(Some(85.0)), &series, &comparators, None, None);
+        assert_eq!(row.latest.as_ref().unwrap().value, 86.0);
+        assert_eq!(row.change(), "Up from 84%");
+        assert_eq!(row.target_rag, Some(Rag::Green));
+        assert_eq!(row.comparators.len(), 2);
+        assert_eq!(
+            row.comparators[0].2, 80.0,
+            "the newest England figure is used"
+        );
+        assert_eq!(row.comparators[0].3, Some(Rag::Green));
+        assert_eq!(
+            row.comparators[1].3,
+            Some(Rag::Amber),
+            "86 is within 5% below 90"
+        );
+        assert!(
+            row.variation_label().contains("improving"),
+            "{}",
+            row.variation_label()
+        );
+        assert!(
+            row.sparkline()
+                .contains("from 36% (2023-24 Q1) to 86% (2025-26 Q3)")
+        );
+    }
+
+    #[test]
+    fn period_filters_and_empty_series() {
+        let series = quarters(&[36.0, 41.0, 45.0, 52.0]);
+        let row = ScorecardRow::build(
+            indicator(None),
+            &series,
+            &[],
+            Some(Quarter::new(2023, 2).unwrap()),
+            Some(Quarter::new(2023, 3).unwrap()),
+        );
+        assert_eq!(row.points.len(), 2);
+        assert_eq!(row.latest.unwrap().value, 45.0);
+        assert_eq!(row.target_rag, None);
+        let empty = ScorecardRow::build(indicator(Some(80.0)), &[], &[], None, None);
+        assert!(empty.latest.is_none() && empty.spc.is_none());
+        assert_eq!(empty.variation_label(), "Too few values");
+        assert!(empty.sparkline().contains("No approved values yet"));
+    }
+}

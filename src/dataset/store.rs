@@ -1,0 +1,776 @@
+//! The dataset module's queries. Only this file touches its tables.
+
+use std::collections::HashMap;
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::model::*;
+use crate::kernel::db::{Db, Transaction, now_text};
+
+type Result<T> = std::result::Result<T, sqlx::Error>;
+
+fn decode_error(what: &str, value: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("unknown {what} {value:?}").into())
+}
+
+fn quarter_column(row: &AnyRow, column: &str) -> Result<Quarter> {
+    let text: String = row.try_get(column)?;
+    Quarter::parse(&text).ok_or_else(|| decode_error("quarter", &text))
+}
+
+// ---- indicators ----
+
+const INDICATOR_SELECT: &str = "SELECT i.id, i.code, i.name, i.definition, i.unit, i.polarity, i.frequency, \
+     i.owner_organisation_id, o.name AS owner_name, i.priority_item_id, i.target, i.suppression_threshold, \
+     i.decimals, i.source, i.archived_at FROM indicators i JOIN organisations o ON o.id = i.owner_organisation_id";
+
+fn indicator_from_row(row: &AnyRow) -> Result<Indicator> {
+    let unit: String = row.try_get("unit")?;
+    let polarity: String = row.try_get("polarity")?;
+    let frequency: String = row.try_get("frequency")?;
+    Ok(Indicator {
+        id: row.try_get("id")?,
+        code: row.try_get("code")?,
+        name: row.try_get("name")?,
+        definition: row.try_get("definition")?,
+        unit: Unit::from_code(&unit).ok_or_else(|| decode_error("unit", &unit))?,
+        polarity: polarity_from_code(&polarity)
+            .ok_or_else(|| decode_error("polarity", &polarity))?,
+        frequency: Frequency::from_code(&frequency)
+            .ok_or_else(|| decode_error("frequency", &frequency))?,
+        owner_organisation_id: row.try_get("owner_organisation_id")?,
+        owner_name: row.try_get("owner_name")?,
+        priority_item_id: row.try_get("priority_item_id")?,
+        target: row.try_get("target")?,
+        suppression_threshold: row.try_get("suppression_threshold")?,
+        decimals: row.try_get("decimals")?,
+        source: row.try_get("source")?,
+        archived_at: row.try_get("archived_at")?,
+    })
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct IndicatorFilter {
+    pub owner_organisation_id: Option<i64>,
+    pub priority_item_id: Option<i64>,
+    pub include_archived: bool,
+}
+
+pub async fn list_indicators(db: &Db, filter: &IndicatorFilter) -> Result<Vec<Indicator>> {
+    let sql = format!(
+        "{INDICATOR_SELECT} WHERE ($1 = -1 OR i.owner_organisation_id = $1) AND ($2 = -1 OR i.priority_item_id = $2) \
+         AND ($3 = 1 OR i.archived_at IS NULL) ORDER BY i.code"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(filter.owner_organisation_id.unwrap_or(-1))
+        .bind(filter.priority_item_id.unwrap_or(-1))
+        .bind(i64::from(filter.include_archived))
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(indicator_from_row).collect()
+}
+
+pub async fn find_indicator(db: &Db, id: i64) -> Result<Option<Indicator>> {
+    let sql = format!("{INDICATOR_SELECT} WHERE i.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(indicator_from_row).transpose()
+}
+
+pub async fn indicator_code_taken(db: &Db, code: &str, except: Option<i64>) -> Result<bool> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM indicators WHERE upper(code) = upper($1) AND id <> $2",
+    )
+    .bind(code)
+    .bind(except.unwrap_or(-1))
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(count > 0)
+}
+
+/// An indicator as entered, before it has an id.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct IndicatorDetails {
+    pub code: String,
+    pub name: String,
+    pub definition: String,
+    pub unit: Unit,
+    #[serde(serialize_with = "serialize_polarity")]
+    pub polarity: Polarity,
+    pub frequency: Frequency,
+    pub owner_organisation_id: i64,
+    pub priority_item_id: Option<i64>,
+    pub target: Option<f64>,
+    pub suppression_threshold: i64,
+    pub decimals: i64,
+    pub source: String,
+}
+
+fn serialize_polarity<S: serde::Serializer>(
+    polarity: &Polarity,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serializer.serialize_str(polarity_code(*polarity))
+}
+
+impl IndicatorDetails {
+    pub fn of(indicator: &Indicator) -> IndicatorDetails {
+        IndicatorDetails {
+            code: indicator.code.clone(),
+            name: indicator.name.clone(),
+            definition: indicator.definition.clone(),
+            unit: indicator.unit,
+            polarity: indicator.polarity,
+            frequency: indicator.frequency,
+            owner_organisation_id: indicator.owner_organisation_id,
+            priority_item_id: indicator.priority_item_id,
+            target: indicator.target,
+            suppression_threshold: indicator.suppression_threshold,
+            decimals: indicator.decimals,
+            source: indicator.source.clone(),
+        }
+    }
+}
+
+pub async fn insert_indicator(
+    tx: &mut Transaction,
+    details: &IndicatorDetails,
+    active_from: Quarter,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO indicators (code, name, definition, unit, polarity, frequency, owner_organisation_id, priority_item_id, \
+         target, suppression_threshold, decimals, source, active_from, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+    )
+    .bind(&details.code)
+    .bind(&details.name)
+    .bind(&details.definition)
+    .bind(details.unit.code())
+    .bind(polarity_code(details.polarity))
+    .bind(details.frequency.code())
+    .bind(details.owner_organisation_id)
+    .bind(details.priority_item_id)
+    .bind(details.target)
+    .bind(details.suppression_threshold)
+    .bind(details.decimals)
+    .bind(&details.source)
+    .bind(active_from.key())
+    .bind(now_text())
+    // Not cached: sqlx's Any driver declares a NULL f64 as float4, which would fix the type of
+    // `target` for every later use of a cached statement on PostgreSQL.
+    .persistent(false)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub async fn update_indicator(
+    tx: &mut Transaction,
+    id: i64,
+    details: &IndicatorDetails,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE indicators SET code = $1, name = $2, definition = $3, unit = $4, polarity = $5, frequency = $6, \
+         owner_organisation_id = $7, priority_item_id = $8, target = $9, suppression_threshold = $10, decimals = $11, \
+         source = $12, updated_at = $13 WHERE id = $14",
+    )
+    .bind(&details.code)
+    .bind(&details.name)
+    .bind(&details.definition)
+    .bind(details.unit.code())
+    .bind(polarity_code(details.polarity))
+    .bind(details.frequency.code())
+    .bind(details.owner_organisation_id)
+    .bind(details.priority_item_id)
+    .bind(details.target)
+    .bind(details.suppression_threshold)
+    .bind(details.decimals)
+    .bind(&details.source)
+    .bind(now_text())
+    .bind(id)
+    .persistent(false) // see insert_indicator
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_indicator_archived(tx: &mut Transaction, id: i64, archived: bool) -> Result<()> {
+    let sql = if archived {
+        "UPDATE indicators SET archived_at = $1, updated_at = $1 WHERE id = $2"
+    } else {
+        "UPDATE indicators SET archived_at = NULL, updated_at = $1 WHERE id = $2"
+    };
+    sqlx::query(sql)
+        .bind(now_text())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Live indicators as an upload checks them (all organisations', to name the right owner).
+pub async fn upload_indicators(db: &Db) -> Result<Vec<UploadIndicator>> {
+    Ok(list_indicators(db, &IndicatorFilter::default())
+        .await?
+        .into_iter()
+        .map(|indicator| UploadIndicator {
+            id: indicator.id,
+            code: indicator.code,
+            unit: indicator.unit,
+            owner_organisation_id: indicator.owner_organisation_id,
+            owner_name: indicator.owner_name,
+        })
+        .collect())
+}
+
+// ---- comparators ----
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Comparator {
+    pub indicator_id: i64,
+    pub period: Quarter,
+    pub name: String,
+    pub value: f64,
+}
+
+/// Every comparator of these indicators, oldest first.
+pub async fn comparators(db: &Db, indicator_id: Option<i64>) -> Result<Vec<Comparator>> {
+    let rows = sqlx::query(
+        "SELECT indicator_id, period_start, name, value FROM indicator_comparators WHERE ($1 = -1 OR indicator_id = $1) \
+         ORDER BY period_start, name",
+    )
+    .bind(indicator_id.unwrap_or(-1))
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Comparator {
+                indicator_id: row.try_get("indicator_id")?,
+                period: quarter_column(row, "period_start")?,
+                name: row.try_get("name")?,
+                value: row.try_get("value")?,
+            })
+        })
+        .collect()
+}
+
+/// Sets (or replaces) a comparator's value for a period.
+pub async fn set_comparator(
+    tx: &mut Transaction,
+    indicator_id: i64,
+    period: Quarter,
+    name: &str,
+    value: f64,
+) -> Result<()> {
+    sqlx::query("DELETE FROM indicator_comparators WHERE indicator_id = $1 AND period_start = $2 AND name = $3")
+        .bind(indicator_id)
+        .bind(period.key())
+        .bind(name)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("INSERT INTO indicator_comparators (indicator_id, period_start, name, value) VALUES ($1, $2, $3, $4)")
+        .bind(indicator_id)
+        .bind(period.key())
+        .bind(name)
+        .bind(value)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+// ---- collection periods ----
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CollectionPeriod {
+    pub id: i64,
+    pub period: Quarter,
+    pub due_on: time::Date,
+    pub closed_at: Option<String>,
+}
+
+impl CollectionPeriod {
+    pub fn is_open(&self) -> bool {
+        self.closed_at.is_none()
+    }
+}
+
+fn period_from_row(row: &AnyRow) -> Result<CollectionPeriod> {
+    let due: String = row.try_get("due_on")?;
+    Ok(CollectionPeriod {
+        id: row.try_get("id")?,
+        period: quarter_column(row, "period_start")?,
+        due_on: crate::kernel::text::parse_iso_date(&due)
+            .ok_or_else(|| decode_error("date", &due))?,
+        closed_at: row.try_get("closed_at")?,
+    })
+}
+
+/// Newest first.
+pub async fn list_periods(db: &Db) -> Result<Vec<CollectionPeriod>> {
+    let rows = sqlx::query("SELECT id, period_start, due_on, closed_at FROM collection_periods ORDER BY period_start DESC")
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(period_from_row).collect()
+}
+
+pub async fn find_period(db: &Db, period: Quarter) -> Result<Option<CollectionPeriod>> {
+    let row = sqlx::query("SELECT id, period_start, due_on, closed_at FROM collection_periods WHERE period_start = $1")
+        .bind(period.key())
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(period_from_row).transpose()
+}
+
+pub async fn insert_period(
+    tx: &mut Transaction,
+    period: Quarter,
+    due_on: time::Date,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO collection_periods (period_start, due_on, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
+    )
+    .bind(period.key())
+    .bind(due_on.to_string())
+    .bind(now_text())
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub async fn set_period_closed(tx: &mut Transaction, period: Quarter, closed: bool) -> Result<()> {
+    let sql = if closed {
+        "UPDATE collection_periods SET closed_at = $1, updated_at = $1 WHERE period_start = $2"
+    } else {
+        "UPDATE collection_periods SET closed_at = NULL, updated_at = $1 WHERE period_start = $2"
+    };
+    sqlx::query(sql)
+        .bind(now_text())
+        .bind(period.key())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+// ---- data drops ----
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DataDrop {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub period: Quarter,
+    pub version: i64,
+    pub status: DropStatus,
+    pub channel: Channel,
+    pub storyboard: Storyboard,
+    pub created_at: String,
+    pub submitted_at: Option<String>,
+    pub decided_at: Option<String>,
+    pub decision_comment: String,
+}
+
+const DROP_SELECT: &str = "SELECT d.id, d.organisation_id, o.name AS organisation_name, d.period_start, d.version, d.status, \
+     d.channel, d.working_well, d.worried_about, d.doing_about_it, d.previous_actions, d.created_at, d.submitted_at, \
+     d.decided_at, d.decision_comment FROM data_drops d JOIN organisations o ON o.id = d.organisation_id";
+
+fn drop_from_row(row: &AnyRow) -> Result<DataDrop> {
+    let status: String = row.try_get("status")?;
+    let channel: String = row.try_get("channel")?;
+    Ok(DataDrop {
+        id: row.try_get("id")?,
+        organisation_id: row.try_get("organisation_id")?,
+        organisation_name: row.try_get("organisation_name")?,
+        period: quarter_column(row, "period_start")?,
+        version: row.try_get("version")?,
+        status: DropStatus::from_code(&status).ok_or_else(|| decode_error("status", &status))?,
+        channel: Channel::from_code(&channel).ok_or_else(|| decode_error("channel", &channel))?,
+        storyboard: Storyboard {
+            working_well: row.try_get("working_well")?,
+            worried_about: row.try_get("worried_about")?,
+            doing_about_it: row.try_get("doing_about_it")?,
+            previous_actions: row.try_get("previous_actions")?,
+        },
+        created_at: row.try_get("created_at")?,
+        submitted_at: row.try_get("submitted_at")?,
+        decided_at: row.try_get("decided_at")?,
+        decision_comment: row.try_get("decision_comment")?,
+    })
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DropFilter {
+    pub organisation_id: Option<i64>,
+    pub period: Option<Quarter>,
+    pub status: Option<DropStatus>,
+}
+
+/// Newest period first, then organisation, then newest version.
+pub async fn list_drops(db: &Db, filter: &DropFilter) -> Result<Vec<DataDrop>> {
+    let sql = format!(
+        "{DROP_SELECT} WHERE ($1 = -1 OR d.organisation_id = $1) AND ($2 = '' OR d.period_start = $2) \
+         AND ($3 = '' OR d.status = $3) ORDER BY d.period_start DESC, lower(o.name), d.version DESC"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(filter.organisation_id.unwrap_or(-1))
+        .bind(filter.period.map(Quarter::key).unwrap_or_default())
+        .bind(filter.status.map(DropStatus::code).unwrap_or(""))
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(drop_from_row).collect()
+}
+
+pub async fn find_drop(db: &Db, id: i64) -> Result<Option<DataDrop>> {
+    let sql = format!("{DROP_SELECT} WHERE d.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(drop_from_row).transpose()
+}
+
+/// Starts a new version for an organisation and period, copying the latest version's values
+/// and storyboard so a resubmission only changes what changed. The old version is kept.
+pub async fn start_version(
+    tx: &mut Transaction,
+    organisation_id: i64,
+    period: Quarter,
+    channel: Channel,
+    user_id: Option<i64>,
+) -> Result<i64> {
+    let latest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM data_drops WHERE organisation_id = $1 AND period_start = $2 AND version = (SELECT MAX(version) FROM data_drops WHERE organisation_id = $1 AND period_start = $2)")
+        .bind(organisation_id)
+        .bind(period.key())
+        .fetch_one(&mut **tx)
+        .await?;
+    let version: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(version) FROM data_drops WHERE organisation_id = $1 AND period_start = $2",
+    )
+    .bind(organisation_id)
+    .bind(period.key())
+    .fetch_one(&mut **tx)
+    .await?;
+    let now = now_text();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO data_drops (organisation_id, period_start, version, status, channel, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'draft', $4, $5, $6, $6) RETURNING id",
+    )
+    .bind(organisation_id)
+    .bind(period.key())
+    .bind(version.unwrap_or(0) + 1)
+    .bind(channel.code())
+    .bind(user_id)
+    .bind(&now)
+    .fetch_one(&mut **tx)
+    .await?;
+    if let Some(previous) = latest {
+        sqlx::query(
+            "UPDATE data_drops SET working_well = (SELECT working_well FROM data_drops WHERE id = $1), \
+             worried_about = (SELECT worried_about FROM data_drops WHERE id = $1), \
+             doing_about_it = (SELECT doing_about_it FROM data_drops WHERE id = $1), \
+             previous_actions = (SELECT previous_actions FROM data_drops WHERE id = $1) WHERE id = $2",
+        )
+        .bind(previous)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO data_values (data_drop_id, indicator_id, value, note, outlier_confirmed) \
+             SELECT $1, indicator_id, value, note, outlier_confirmed FROM data_values WHERE data_drop_id = $2",
+        )
+        .bind(id)
+        .bind(previous)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(id)
+}
+
+/// The open draft for an organisation and period, if there is one.
+pub async fn open_draft(db: &Db, organisation_id: i64, period: Quarter) -> Result<Option<i64>> {
+    sqlx::query_scalar("SELECT id FROM data_drops WHERE organisation_id = $1 AND period_start = $2 AND status = 'draft'")
+        .bind(organisation_id)
+        .bind(period.key())
+        .fetch_optional(&db.pool)
+        .await
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DropValue {
+    pub indicator_id: i64,
+    pub value: f64,
+    pub note: String,
+    pub outlier_confirmed: bool,
+}
+
+pub async fn drop_values(db: &Db, drop_id: i64) -> Result<Vec<DropValue>> {
+    let rows = sqlx::query("SELECT indicator_id, value, note, outlier_confirmed FROM data_values WHERE data_drop_id = $1 ORDER BY indicator_id")
+        .bind(drop_id)
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(DropValue {
+                indicator_id: row.try_get("indicator_id")?,
+                value: row.try_get("value")?,
+                note: row.try_get("note")?,
+                outlier_confirmed: row.try_get::<i64, _>("outlier_confirmed")? != 0,
+            })
+        })
+        .collect()
+}
+
+/// Replaces all of a draft's values (one statement per value, in the caller's transaction).
+pub async fn replace_values(
+    tx: &mut Transaction,
+    drop_id: i64,
+    values: &[DropValue],
+) -> Result<()> {
+    sqlx::query("DELETE FROM data_values WHERE data_drop_id = $1")
+        .bind(drop_id)
+        .execute(&mut **tx)
+        .await?;
+    for value in values {
+        sqlx::query("INSERT INTO data_values (data_drop_id, indicator_id, value, note, outlier_confirmed) VALUES ($1, $2, $3, $4, $5)")
+            .bind(drop_id)
+            .bind(value.indicator_id)
+            .bind(value.value)
+            .bind(&value.note)
+            .bind(i64::from(value.outlier_confirmed))
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query("UPDATE data_drops SET updated_at = $1 WHERE id = $2")
+        .bind(now_text())
+        .bind(drop_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_storyboard(
+    tx: &mut Transaction,
+    drop_id: i64,
+    storyboard: &Storyboard,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE data_drops SET working_well = $1, worried_about = $2, doing_about_it = $3, previous_actions = $4, updated_at = $5 WHERE id = $6",
+    )
+    .bind(&storyboard.working_well)
+    .bind(&storyboard.worried_about)
+    .bind(&storyboard.doing_about_it)
+    .bind(&storyboard.previous_actions)
+    .bind(now_text())
+    .bind(drop_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_channel(tx: &mut Transaction, drop_id: i64, channel: Channel) -> Result<()> {
+    sqlx::query("UPDATE data_drops SET channel = $1 WHERE id = $2")
+        .bind(channel.code())
+        .bind(drop_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Moves a drop on; `only_if` guards against two people acting on the same drop at once.
+/// Returns whether the move happened.
+pub async fn set_status(
+    tx: &mut Transaction,
+    drop_id: i64,
+    only_if: DropStatus,
+    status: DropStatus,
+    user_id: Option<i64>,
+    comment: &str,
+) -> Result<bool> {
+    let now = now_text();
+    let query = if status == DropStatus::Submitted {
+        sqlx::query(
+            "UPDATE data_drops SET status = $1, submitted_by = $2, submitted_at = $3, updated_at = $3 WHERE id = $4 AND status = $5",
+        )
+    } else {
+        sqlx::query(
+            "UPDATE data_drops SET status = $1, decided_by = $2, decided_at = $3, updated_at = $3, decision_comment = $6 WHERE id = $4 AND status = $5",
+        )
+    };
+    let query = query
+        .bind(status.code())
+        .bind(user_id)
+        .bind(&now)
+        .bind(drop_id)
+        .bind(only_if.code());
+    let query = if status == DropStatus::Submitted {
+        query
+    } else {
+        query.bind(comment)
+    };
+    Ok(query.execute(&mut **tx).await?.rows_affected() == 1)
+}
+
+/// When a new version is approved, the previously approved one is superseded.
+pub async fn supersede_approved(
+    tx: &mut Transaction,
+    organisation_id: i64,
+    period: Quarter,
+    except: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE data_drops SET status = 'superseded', updated_at = $1 WHERE organisation_id = $2 AND period_start = $3 \
+         AND status = 'approved' AND id <> $4",
+    )
+    .bind(now_text())
+    .bind(organisation_id)
+    .bind(period.key())
+    .bind(except)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+// ---- approved series: the published whole ----
+
+/// Approved values of the given indicators (all when empty), by indicator, oldest period first.
+pub async fn approved_series(
+    db: &Db,
+    indicator_id: Option<i64>,
+) -> Result<HashMap<i64, Vec<(Quarter, f64)>>> {
+    let rows = sqlx::query(
+        "SELECT v.indicator_id, d.period_start, v.value FROM data_values v JOIN data_drops d ON d.id = v.data_drop_id \
+         WHERE d.status = 'approved' AND ($1 = -1 OR v.indicator_id = $1) ORDER BY v.indicator_id, d.period_start",
+    )
+    .bind(indicator_id.unwrap_or(-1))
+    .fetch_all(&db.pool)
+    .await?;
+    let mut series: HashMap<i64, Vec<(Quarter, f64)>> = HashMap::new();
+    for row in &rows {
+        series
+            .entry(row.try_get("indicator_id")?)
+            .or_default()
+            .push((quarter_column(row, "period_start")?, row.try_get("value")?));
+    }
+    Ok(series)
+}
+
+// ---- completeness ----
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Expected {
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub indicators: i64,
+}
+
+/// Organisations expected to submit: those that own a live indicator.
+pub async fn expected_organisations(db: &Db) -> Result<Vec<Expected>> {
+    let rows = sqlx::query(
+        "SELECT o.id, o.name, COUNT(i.id) AS indicators FROM organisations o JOIN indicators i ON i.owner_organisation_id = o.id \
+         WHERE i.archived_at IS NULL AND o.archived_at IS NULL GROUP BY o.id, o.name ORDER BY lower(o.name)",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Expected {
+                organisation_id: row.try_get("id")?,
+                organisation_name: row.try_get("name")?,
+                indicators: row.try_get("indicators")?,
+            })
+        })
+        .collect()
+}
+
+// ---- API tokens ----
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub label: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+pub async fn insert_token(
+    tx: &mut Transaction,
+    organisation_id: i64,
+    label: &str,
+    token_hash: &str,
+    user_id: i64,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO api_tokens (organisation_id, label, token_hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(organisation_id)
+    .bind(label)
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(now_text())
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub async fn tokens_of(db: &Db, organisation_id: i64) -> Result<Vec<ApiToken>> {
+    let rows = sqlx::query("SELECT id, organisation_id, label, created_at, last_used_at, revoked_at FROM api_tokens WHERE organisation_id = $1 ORDER BY id DESC")
+        .bind(organisation_id)
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(ApiToken {
+                id: row.try_get("id")?,
+                organisation_id: row.try_get("organisation_id")?,
+                label: row.try_get("label")?,
+                created_at: row.try_get("created_at")?,
+                last_used_at: row.try_get("last_used_at")?,
+                revoked_at: row.try_get("revoked_at")?,
+            })
+        })
+        .collect()
+}
+
+/// The organisation a live token acts for; records its use.
+pub async fn organisation_for_token(db: &Db, token_hash: &str) -> Result<Option<i64>> {
+    let organisation: Option<i64> = sqlx::query_scalar(
+        "SELECT organisation_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(token_hash)
+    .fetch_optional(&db.pool)
+    .await?;
+    if organisation.is_some() {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+            .bind(now_text())
+            .bind(token_hash)
+            .execute(&db.pool)
+            .await?;
+    }
+    Ok(organisation)
+}
+
+pub async fn revoke_token(
+    tx: &mut Transaction,
+    organisation_id: i64,
+    token_id: i64,
+) -> Result<bool> {
+    let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND organisation_id = $3 AND revoked_at IS NULL")
+        .bind(now_text())
+        .bind(token_id)
+        .bind(organisation_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    Ok(done == 1)
+}
+
+/// The same as `find_drop`, inside a transaction (to see its own uncommitted changes).
+pub async fn find_drop_in(tx: &mut Transaction, id: i64) -> Result<Option<DataDrop>> {
+    let sql = format!("{DROP_SELECT} WHERE d.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.as_ref().map(drop_from_row).transpose()
+}

@@ -1,0 +1,760 @@
+//! The dataset as partners and the business unit use it: data drops by web form, spreadsheet
+//! and API; the checks that refuse bad input whole; drafts private to their organisation;
+//! approval, versions and completeness; the scorecard, indicator pages and exports.
+
+use crate::on_both_backends;
+use crate::support::{Browser, TestApp};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+
+async fn id_of(app: &TestApp, sql: &'static str, value: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(value)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+async fn organisation(app: &TestApp, name: &str) -> i64 {
+    id_of(app, "SELECT id FROM organisations WHERE name = $1", name).await
+}
+
+/// The draft the demo leaves for the police in the quarter being collected.
+async fn police_draft(app: &TestApp) -> i64 {
+    let police = organisation(app, "Cheshire Constabulary").await;
+    sqlx::query_scalar("SELECT id FROM data_drops WHERE organisation_id = $1 AND status = 'draft'")
+        .bind(police)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+async fn values_of(app: &TestApp, drop_id: i64) -> Vec<(i64, f64)> {
+    sqlx::query_as(
+        "SELECT indicator_id, value FROM data_values WHERE data_drop_id = $1 ORDER BY indicator_id",
+    )
+    .bind(drop_id)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+const STORYBOARD: [(&str, &str); 4] = [
+    (
+        "working_well",
+        "Return home interviews stay high after the missing-from-home meeting began.",
+    ),
+    (
+        "worried_about",
+        "Exploitation referrals rose in the WA7 area over the summer.",
+    ),
+    (
+        "doing_about_it",
+        "Weekly contextual safeguarding meetings now review every medium-risk referral.",
+    ),
+    (
+        "previous_actions",
+        "The ketamine task and finish group has reported to the Executive.",
+    ),
+];
+
+/// Field names and values for every police indicator, from the draft page's inputs.
+fn value_fields(page: &str) -> Vec<(String, String)> {
+    let mut fields = Vec::new();
+    for part in page.split("name=\"value_").skip(1) {
+        let id: String = part.chars().take_while(char::is_ascii_digit).collect();
+        let value = part
+            .split("value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or("")
+            .to_owned();
+        fields.push((format!("value_{id}"), value));
+    }
+    fields
+}
+
+async fn post_fields(
+    browser: &mut Browser<'_>,
+    path: &str,
+    fields: &[(String, String)],
+) -> crate::support::Response {
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    browser.post(path, &borrowed).await
+}
+
+on_both_backends!(
+    a_partner_fills_in_submits_and_the_business_unit_approves,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        let draft = police_draft(app).await;
+        let mut lead = app.signed_in("police.data@masa.example").await;
+        let list = lead.get("/dataset/drops").await;
+        assert_eq!(list.status, StatusCode::OK);
+        list.assert_contains("2026-27 Q2")
+            .assert_contains(&format!("/dataset/drops/{draft}"));
+        let page = lead.get(&format!("/dataset/drops/{draft}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let mut fields = value_fields(&page.body);
+        assert_eq!(fields.len(), 6, "one input per police indicator");
+
+        // A word where a number belongs: refused, named, nothing saved.
+        let before = values_of(app, draft).await;
+        fields[0].1 = "lots".into();
+        let refused = post_fields(
+            &mut lead,
+            &format!("/dataset/drops/{draft}/values"),
+            &fields,
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused
+            .assert_contains("is not a number")
+            .assert_contains("govuk-error-summary");
+        assert_eq!(values_of(app, draft).await, before);
+
+        // Submitting needs the storyboard; personal data in it is refused.
+        fields[0].1 = before
+            .first()
+            .map(|(_, v)| format!("{v}"))
+            .unwrap_or_else(|| "1".into());
+        let mut with_submit = fields.clone();
+        with_submit.push(("submit".into(), "yes".into()));
+        let unready = post_fields(
+            &mut lead,
+            &format!("/dataset/drops/{draft}/values"),
+            &with_submit,
+        )
+        .await;
+        assert_eq!(unready.status, StatusCode::UNPROCESSABLE_ENTITY);
+        unready.assert_contains("Storyboard: answer");
+        let mut identifying = with_submit.clone();
+        identifying.extend(
+            STORYBOARD
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        identifying.retain(|(k, _)| k != "worried_about");
+        identifying.push((
+            "worried_about".into(),
+            "A boy called Tommy, DOB 03/04/2012, went missing again.".into(),
+        ));
+        let personal = post_fields(
+            &mut lead,
+            &format!("/dataset/drops/{draft}/values"),
+            &identifying,
+        )
+        .await;
+        assert_eq!(personal.status, StatusCode::UNPROCESSABLE_ENTITY);
+        personal.assert_contains("seems to contain a date of birth");
+
+        let mut complete = with_submit.clone();
+        complete.extend(
+            STORYBOARD
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let submitted = post_fields(
+            &mut lead,
+            &format!("/dataset/drops/{draft}/values"),
+            &complete,
+        )
+        .await;
+        assert_eq!(
+            submitted.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            submitted.body
+        );
+        lead.get(&format!("/dataset/drops/{draft}"))
+            .await
+            .assert_contains("submitted to the business unit")
+            .assert_contains("Submitted");
+        // A submitted drop cannot be changed.
+        let late = post_fields(
+            &mut lead,
+            &format!("/dataset/drops/{draft}/values"),
+            &fields,
+        )
+        .await;
+        assert_eq!(late.status, StatusCode::BAD_REQUEST);
+
+        // The business unit returns without a comment: refused; then approves.
+        let mut admin = app.signed_in("admin@masa.example").await;
+        admin
+            .get(&format!("/dataset/drops/{draft}"))
+            .await
+            .assert_contains("Record decision");
+        let no_comment = admin
+            .post(
+                &format!("/dataset/drops/{draft}/decision"),
+                &[("decision", "return"), ("comment", "")],
+            )
+            .await;
+        assert_eq!(no_comment.status, StatusCode::UNPROCESSABLE_ENTITY);
+        no_comment.assert_contains("Say what needs to change");
+        let approved = admin
+            .post(
+                &format!("/dataset/drops/{draft}/decision"),
+                &[("decision", "approve"), ("comment", "")],
+            )
+            .await;
+        assert_eq!(approved.status, StatusCode::SEE_OTHER);
+        let missing = id_of(app, "SELECT id FROM indicators WHERE code = $1", "MFH-01").await;
+        let indicator = admin.get(&format!("/dataset/indicators/{missing}")).await;
+        indicator
+            .assert_contains("2026-27 Q2")
+            .assert_contains("role=\"img\"");
+
+        // A resubmission is a new version; the approved one is kept until the new one is approved.
+        let started = lead
+            .post("/dataset/drops/new", &[("period", "2026-27 Q2")])
+            .await;
+        assert_eq!(started.status, StatusCode::SEE_OTHER);
+        let next = started
+            .location()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .parse::<i64>()
+            .unwrap();
+        assert_ne!(next, draft);
+        assert_eq!(
+            values_of(app, next).await.len(),
+            values_of(app, draft).await.len(),
+            "the new version starts from the last"
+        );
+        let versions: Vec<(i64, String)> = sqlx::query_as("SELECT version, status FROM data_drops WHERE organisation_id = (SELECT organisation_id FROM data_drops WHERE id = $1) AND period_start = '2026-07-01' ORDER BY version")
+        .bind(draft)
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            versions,
+            vec![
+                (1, "returned".to_owned()),
+                (2, "approved".to_owned()),
+                (3, "draft".to_owned())
+            ]
+        );
+    }
+);
+
+fn multipart(path: &str, cookie: &str, filename: &str, bytes: &[u8]) -> Request<Body> {
+    let boundary = "masa-test-boundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    Request::builder()
+        .method("POST")
+        .uri(path)
+        .header(header::COOKIE, format!("masa_session={cookie}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap()
+}
+
+async fn upload(
+    browser: &mut Browser<'_>,
+    drop_id: i64,
+    filename: &str,
+    bytes: &[u8],
+) -> crate::support::Response {
+    browser.get(&format!("/dataset/drops/{drop_id}")).await;
+    let token = browser.csrf.clone().unwrap();
+    let cookie = browser.cookie.clone().unwrap();
+    browser
+        .send(multipart(
+            &format!("/dataset/drops/{drop_id}/upload?csrf_token={token}"),
+            &cookie,
+            filename,
+            bytes,
+        ))
+        .await
+}
+
+on_both_backends!(
+    uploads_are_checked_whole_and_bad_files_change_nothing,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        let draft = police_draft(app).await;
+        let mut lead = app.signed_in("police.data@masa.example").await;
+        let before = values_of(app, draft).await;
+
+        // The template round-trips: download it, fill a value, upload it.
+        let template = lead
+            .get(&format!("/dataset/drops/{draft}/template.csv"))
+            .await;
+        assert_eq!(template.status, StatusCode::OK);
+        assert!(
+            template
+                .body
+                .starts_with("indicator_code,indicator_name,period,value,note")
+        );
+        let mut reader = csv::Reader::from_reader(template.body.as_bytes());
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.write_record(reader.headers().unwrap()).unwrap();
+        for record in reader.records() {
+            let record = record.unwrap();
+            let value = if &record[0] == "MFH-01" {
+                "33"
+            } else {
+                &record[3]
+            };
+            writer
+                .write_record([&record[0], &record[1], &record[2], value, &record[4]])
+                .unwrap();
+        }
+        let filled = String::from_utf8(writer.into_inner().unwrap()).unwrap();
+        let good = upload(&mut lead, draft, "drop.csv", filled.as_bytes()).await;
+        assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", good.body);
+        let missing = id_of(app, "SELECT id FROM indicators WHERE code = $1", "MFH-01").await;
+        assert!(
+            values_of(app, draft).await.contains(&(missing, 33.0)),
+            "the uploaded value is saved"
+        );
+        let xlsx = lead
+            .get(&format!("/dataset/drops/{draft}/template.xlsx"))
+            .await;
+        assert_eq!(
+            xlsx.headers.get("content-type").unwrap(),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
+
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            (
+                "wrong columns",
+                b"code,amount\nMFH-01,36\n".to_vec(),
+                "must name the columns",
+            ),
+            (
+                "text in a number cell",
+                b"indicator_code,period,value\nMFH-01,2026-27 Q2,thirty\n".to_vec(),
+                "Row 2, value: &#34;thirty&#34; is not a number",
+            ),
+            (
+                "duplicate rows",
+                b"indicator_code,period,value\nMFH-01,2026-27 Q2,36\nMFH-01,2026-27 Q2,37\n"
+                    .to_vec(),
+                "Row 3, indicator_code: MFH-01 is already given in row 2",
+            ),
+            (
+                "a period not of this drop",
+                b"indicator_code,period,value\nMFH-01,2025-26 Q2,36\n".to_vec(),
+                "is not the period of this data drop",
+            ),
+            (
+                "another organisation's code",
+                b"indicator_code,period,value\nNEG-01,2026-27 Q2,80\n".to_vec(),
+                "not by your organisation",
+            ),
+            (
+                "personal data in a note",
+                b"indicator_code,period,value,note\nMFH-01,2026-27 Q2,36,Mrs Smith's son\n"
+                    .to_vec(),
+                "Row 2, note: seems to contain a person&#39;s name",
+            ),
+            (
+                "not a spreadsheet",
+                b"PK\x03\x04garbage".to_vec(),
+                "not a spreadsheet MASA can read",
+            ),
+        ];
+        let saved = values_of(app, draft).await;
+        for (case, bytes, message) in cases {
+            let refused = upload(&mut lead, draft, "drop.csv", &bytes).await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{case}");
+            refused
+                .assert_contains("The file was not uploaded")
+                .assert_contains(message);
+            assert_eq!(values_of(app, draft).await, saved, "{case}: nothing saved");
+        }
+        // A 10 MB file and a zip bomb.
+        let big = upload(&mut lead, draft, "big.csv", &vec![b'1'; 10 * 1024 * 1024]).await;
+        assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE);
+        big.assert_contains("at most 5 MB");
+        let mut bomb = Vec::new();
+        {
+            let mut writer = zip::ZipWriter::new(std::io::Cursor::new(&mut bomb));
+            writer
+                .start_file(
+                    "xl/worksheets/sheet1.xml",
+                    zip::write::SimpleFileOptions::default(),
+                )
+                .unwrap();
+            let zeros = vec![0u8; 1024 * 1024];
+            for _ in 0..80 {
+                std::io::Write::write_all(&mut writer, &zeros).unwrap();
+            }
+            writer.finish().unwrap();
+        }
+        let bombed = upload(&mut lead, draft, "bomb.xlsx", &bomb).await;
+        assert_eq!(bombed.status, StatusCode::UNPROCESSABLE_ENTITY);
+        bombed.assert_contains("expands to more than 50 MB");
+        assert_eq!(values_of(app, draft).await, saved);
+        assert_eq!(before.len(), saved.len());
+        // An upload without the CSRF token in its URL is refused.
+        let cookie = lead.cookie.clone().unwrap();
+        let forged = lead
+            .send(multipart(
+                &format!("/dataset/drops/{draft}/upload"),
+                &cookie,
+                "drop.csv",
+                filled.as_bytes(),
+            ))
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    }
+);
+
+on_both_backends!(drafts_are_private_to_their_organisation, |app| {
+    masa::demo::load(&app.db).await.unwrap();
+    let draft = police_draft(app).await;
+    let mut other = app.signed_in("icb.data@masa.example").await;
+    assert_eq!(
+        other.get(&format!("/dataset/drops/{draft}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        other
+            .get(&format!("/dataset/drops/{draft}/template.csv"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    other
+        .get("/dataset/drops")
+        .await
+        .assert_lacks(&format!("/dataset/drops/{draft}\""));
+    other.get("/account").await;
+    let before = values_of(app, draft).await;
+    assert_eq!(
+        other
+            .post(
+                &format!("/dataset/drops/{draft}/values"),
+                &[("submit", "yes")]
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(values_of(app, draft).await, before);
+    // The scrutineer reads submitted drops but not drafts, and cannot change any.
+    let mut scrutineer = app.signed_in("scrutineer@masa.example").await;
+    assert_eq!(
+        scrutineer
+            .get(&format!("/dataset/drops/{draft}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let council = organisation(app, "Halton Borough Council").await;
+    let submitted: i64 = sqlx::query_scalar(
+        "SELECT id FROM data_drops WHERE organisation_id = $1 AND status = 'submitted'",
+    )
+    .bind(council)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    scrutineer
+        .get(&format!("/dataset/drops/{submitted}"))
+        .await
+        .assert_lacks("Record decision");
+    assert_eq!(
+        scrutineer
+            .get(&format!("/dataset/drops/{submitted}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    scrutineer.get("/account").await;
+    assert_eq!(
+        scrutineer
+            .post(
+                &format!("/dataset/drops/{submitted}/decision"),
+                &[("decision", "approve")]
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+});
+
+async fn api(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> (StatusCode, serde_json::Value) {
+    use tower::ServiceExt;
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_owned()))
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+async fn create_token(browser: &mut Browser<'_>) -> String {
+    browser.get("/dataset/tokens").await;
+    let page = browser
+        .post("/dataset/tokens/new", &[("label", "Nightly export")])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let start = page
+        .body
+        .find("masa_")
+        .expect("the new token is shown once");
+    page.body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
+}
+
+on_both_backends!(
+    the_api_accepts_values_by_token_and_refuses_what_is_not_its_own,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        let mut police = app.signed_in("police.data@masa.example").await;
+        let police_token = create_token(&mut police).await;
+        let mut icb = app.signed_in("icb.data@masa.example").await;
+        let icb_token = create_token(&mut icb).await;
+        let draft = police_draft(app).await;
+
+        let (status, _) = api(app, "GET", "/api/v1/indicators", "masa_not_a_token", "").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, body) = api(app, "GET", "/api/v1/indicators", &police_token, "").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["indicators"].as_array().unwrap().len(), 6);
+        // Another organisation's draft, by id, with a valid token: not found.
+        let (status, _) = api(
+            app,
+            "GET",
+            &format!("/api/v1/data-drops/{draft}"),
+            &icb_token,
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, body) = api(
+            app,
+            "GET",
+            &format!("/api/v1/data-drops/{draft}"),
+            &police_token,
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["status"], "draft");
+
+        // Every problem named by position; nothing saved.
+        let before = values_of(app, draft).await;
+        let bad = r#"{"period": "2026-27 Q2", "values": [{"indicator_code": "MFH-01", "value": "many"}, {"indicator_code": "NEG-01", "value": 80}]}"#;
+        let (status, body) = api(app, "POST", "/api/v1/data-drops", &police_token, bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let problems = body["problems"].as_array().unwrap();
+        assert_eq!(problems[0]["index"], 0);
+        assert_eq!(problems[1]["index"], 1);
+        assert!(
+            problems[1]["message"]
+                .as_str()
+                .unwrap()
+                .contains("not by your organisation")
+        );
+        assert_eq!(values_of(app, draft).await, before);
+        let (status, _) = api(
+            app,
+            "POST",
+            "/api/v1/data-drops",
+            &police_token,
+            r#"{"period": "2019-20 Q1", "values": []}"#,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, _) = api(
+            app,
+            "POST",
+            "/api/v1/data-drops",
+            &police_token,
+            "{not json",
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+
+        let good = r#"{"period": "2026-27 Q2", "values": [{"indicator_code": "MFH-01", "value": 34, "note": "Quarter average"}]}"#;
+        let (status, body) = api(app, "POST", "/api/v1/data-drops", &police_token, good).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["id"], draft, "values go into the open draft");
+        assert!(
+            body["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|v| v["indicator_code"] == "MFH-01" && v["value"] == 34.0)
+        );
+        // Submitting through the API needs a complete drop and storyboard; then it is submitted.
+        let (status, body) = api(
+            app,
+            "POST",
+            "/api/v1/data-drops",
+            &police_token,
+            r#"{"period": "2026-27 Q2", "submit": true}"#,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.to_string().contains("storyboard"));
+        let storyboard = r#"{"period": "2026-27 Q2", "submit": true, "confirm_outliers": true, "storyboard": {"working_well": "a", "worried_about": "b", "doing_about_it": "c", "previous_actions": "d"}}"#;
+        let (status, body) =
+            api(app, "POST", "/api/v1/data-drops", &police_token, storyboard).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["status"], "submitted");
+        // A revoked token stops working.
+        police.get("/dataset/tokens").await;
+        let token_id: i64 = sqlx::query_scalar("SELECT MIN(id) FROM api_tokens")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            police
+                .post(&format!("/dataset/tokens/{token_id}/revoke"), &[])
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        let (status, _) = api(app, "GET", "/api/v1/indicators", &police_token, "").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+);
+
+on_both_backends!(completeness_reminders_and_outliers, |app| {
+    masa::demo::load(&app.db).await.unwrap();
+    let mut admin = app.signed_in("admin@masa.example").await;
+    let period = admin.get("/dataset/periods/2026-07-01").await;
+    assert_eq!(period.status, StatusCode::OK);
+    period
+        .assert_contains("Cheshire Constabulary")
+        .assert_contains("overdue");
+    let sent = admin
+        .post("/dataset/periods/2026-07-01/reminders", &[])
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let queued: Vec<String> = sqlx::query_scalar("SELECT to_address FROM email_outbox ORDER BY id")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(
+        queued.contains(&"police.data@masa.example".to_owned()),
+        "{queued:?}"
+    );
+    assert!(
+        !queued.contains(&"icb.data@masa.example".to_owned()),
+        "the ICB has submitted and is not reminded"
+    );
+    admin
+        .get("/dataset/outbox")
+        .await
+        .assert_contains("police.data@masa.example");
+
+    // A value ten times its history is flagged and must be confirmed before submitting.
+    let draft = police_draft(app).await;
+    let mut lead = app.signed_in("police.data@masa.example").await;
+    let page = lead.get(&format!("/dataset/drops/{draft}")).await;
+    let missing = id_of(app, "SELECT id FROM indicators WHERE code = $1", "MFH-01").await;
+    let mut fields = value_fields(&page.body);
+    for field in &mut fields {
+        if field.0 == format!("value_{missing}") {
+            field.1 = "360".into();
+        }
+    }
+    fields.extend(
+        STORYBOARD
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    fields.push(("submit".into(), "yes".into()));
+    let flagged = post_fields(
+        &mut lead,
+        &format!("/dataset/drops/{draft}/values"),
+        &fields,
+    )
+    .await;
+    assert_eq!(flagged.status, StatusCode::UNPROCESSABLE_ENTITY);
+    flagged.assert_contains("far outside its usual range");
+    fields.push((format!("confirm_{missing}"), "yes".into()));
+    let confirmed = post_fields(
+        &mut lead,
+        &format!("/dataset/drops/{draft}/values"),
+        &fields,
+    )
+    .await;
+    assert_eq!(
+        confirmed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        confirmed.body
+    );
+});
+
+on_both_backends!(the_scorecard_and_its_exports, |app| {
+    masa::demo::load(&app.db).await.unwrap();
+    let mut chair = app.signed_in("chair@masa.example").await;
+    let scorecard = chair.get("/dataset").await;
+    assert_eq!(scorecard.status, StatusCode::OK);
+    scorecard
+        .assert_contains("Return home interviews")
+        .assert_contains("in relation to neglect")
+        .assert_contains("<svg");
+    assert_eq!(
+        chair
+            .get("/dataset?from=2024-25+Q1&to=2024-25+Q4")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let filtered = chair
+        .get("/dataset/scorecard.csv?from=2024-25+Q1&to=2024-25+Q4")
+        .await;
+    assert!(
+        filtered.body.contains("2024-25 Q4") && !filtered.body.contains("2025-26"),
+        "{}",
+        filtered.body
+    );
+    let xlsx = chair.get("/dataset/scorecard.xlsx").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    let csv = chair.get("/dataset/scorecard.csv").await;
+    assert!(csv.body.starts_with("Code,Indicator,Owner"));
+    assert!(csv.body.contains("MFH-01"));
+    // Published outputs suppress small counts.
+    let ketamine = id_of(app, "SELECT id FROM indicators WHERE code = $1", "KET-01").await;
+    let series = chair
+        .get(&format!("/dataset/indicators/{ketamine}/series.csv"))
+        .await;
+    assert!(series.body.contains("fewer than"), "{}", series.body);
+    let page = chair.get(&format!("/dataset/indicators/{ketamine}")).await;
+    page.assert_contains("fewer than")
+        .assert_contains("<figcaption");
+    // A practitioner does not see the dataset.
+    let mut practitioner = app.signed_in("practitioner@masa.example").await;
+    assert_eq!(
+        practitioner.get("/dataset").await.status,
+        StatusCode::FORBIDDEN
+    );
+});
