@@ -114,6 +114,64 @@ try {
     await visit(path, label);
   }
 
+  await visit('/dataset', 'scorecard');
+  await visit('/dataset/indicators', 'indicator catalogue');
+  await visit('/dataset/periods', 'collection periods');
+
+  async function signOutAndIn(email) {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/sign-in/);
+    await page.getByLabel('Email address').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(base + '/');
+  }
+
+  // A partner's data lead uploads the quarter's spreadsheet and submits it.
+  await signOutAndIn('police.data@masa.example');
+  await visit('/dataset/drops', 'data drops (partner)');
+  await page.getByRole('link', { name: /Continue draft/ }).first().click();
+  await page.waitForURL(/\/dataset\/drops\/\d+$/);
+  const dropUrl = page.url();
+  await check('data drop draft');
+  const template = await (await page.request.get(dropUrl + '/template.csv')).text();
+  const lines = template.trim().split(/\r?\n/);
+  const filled = [lines[0], ...lines.slice(1).map((line) => {
+    const cells = line.split(',');
+    if (cells[0] === 'MFH-01') cells[3] = '31';
+    else if (cells[3] === '') cells[3] = '1';
+    return cells.join(',');
+  })].join('\n');
+  await page.setInputFiles('#file', { name: 'police-2026-27-q2.csv', mimeType: 'text/csv', buffer: Buffer.from(filled) });
+  await page.getByRole('button', { name: 'Upload', exact: true }).click();
+  await page.waitForURL(dropUrl);
+  expect((await page.textContent('main')).includes('values uploaded'), 'the upload is confirmed');
+  await page.locator('#working_well').fill('Return home interviews stay high.');
+  await page.locator('#worried_about').fill('Exploitation referrals rose over the summer.');
+  await page.locator('#doing_about_it').fill('Weekly multi-agency meetings review every medium-risk referral.');
+  await page.locator('#previous_actions').fill('The ketamine task and finish group reported to the Executive.');
+  for (const box of await page.locator('input[type=checkbox][name^=confirm_]').all()) await box.check();
+  await page.getByRole('button', { name: 'Save and submit to the business unit' }).click();
+  await page.waitForURL(dropUrl);
+  expect((await page.textContent('main')).includes('submitted to the business unit'), 'the drop is submitted');
+  await check('data drop submitted');
+
+  // The business unit approves it, and the scorecard shows the new quarter.
+  await signOutAndIn('admin@masa.example');
+  await page.goto(dropUrl);
+  await page.locator('#decision').check();
+  await page.getByRole('button', { name: 'Record decision' }).click();
+  await page.waitForURL(dropUrl);
+  expect((await page.textContent('main')).includes('Approved'), 'the drop is approved');
+  await visit('/dataset', 'scorecard after approval');
+  const missingRow = page.locator('tr', { hasText: 'MFH-01' }).first();
+  const rowText = await missingRow.textContent();
+  expect(rowText.includes('2026-27 Q2') && rowText.includes('31'), `the scorecard shows MFH-01's new value: ${rowText.replace(/\s+/g, ' ')}`);
+  await missingRow.getByRole('link').first().click();
+  await page.waitForURL(/\/dataset\/indicators\/\d+$/);
+  await check('indicator with SPC chart');
+  expect(await page.locator('figure svg[role=img]').count() === 1, 'the indicator page has its SPC chart');
+
   // Sign out through the navigation's button.
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL(/\/sign-in/);
