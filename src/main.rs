@@ -42,6 +42,23 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Add synthetic organisations, indicators and approved quarterly data to the configured
+    /// database, for benchmarks; prints how long the values took to write.
+    Generate {
+        #[arg(long, default_value_t = 12)]
+        organisations: usize,
+        /// Indicators in all, shared between the organisations.
+        #[arg(long, default_value_t = 300)]
+        indicators: usize,
+        /// Quarters of history (40 = ten years).
+        #[arg(long, default_value_t = 40)]
+        quarters: usize,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Load the demo partnership and its sign-ins first (the database must be empty).
+        #[arg(long)]
+        with_demo: bool,
+    },
     /// Write a consistent backup of the whole database to FILE, while the service runs.
     Backup { file: PathBuf },
     /// Load a backup FILE into an empty database (run `masa migrate` on it first, or let restore do it).
@@ -209,6 +226,36 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tx.commit().await?;
             println!(
                 "Created account {id} for {email}.\nTemporary password (must be changed at first sign-in): {password}"
+            );
+        }
+        Command::Generate {
+            organisations,
+            indicators,
+            quarters,
+            seed,
+            with_demo,
+        } => {
+            let db = connect(&config).await?;
+            if with_demo {
+                masa::demo::load(&db).await?;
+            }
+            let options = masa::dataset::generate::GenerateOptions {
+                organisations,
+                indicators,
+                quarters,
+                seed,
+            };
+            let generated = masa::dataset::generate::generate(&db, &options).await?;
+            let seconds = generated.value_time.as_secs_f64();
+            println!(
+                "Generated {} organisations, {} indicators, {} data drops and {} values in {:.2} s; the values took {:.2} s ({:.0} values/s).",
+                generated.organisations,
+                generated.indicators,
+                generated.drops,
+                generated.values,
+                generated.total_time.as_secs_f64(),
+                seconds,
+                generated.values as f64 / seconds.max(f64::EPSILON)
             );
         }
         Command::Backup { file } => {

@@ -122,7 +122,11 @@ async fn describe(state: &AppState, id: i64) -> Result<DropResponse, sqlx::Error
         },
     )
     .await?;
-    let series = store::approved_series(&state.db, None).await?;
+    let series = store::approved_series(
+        &state.db,
+        store::SeriesScope::Owner(data_drop.organisation_id),
+    )
+    .await?;
     let values = store::drop_values(&state.db, id).await?;
     let mut outliers = Vec::new();
     let values = values
@@ -367,7 +371,8 @@ async fn save(
         Some(id) => id,
         None => store::start_version(&mut tx, organisation_id, period, Channel::Api, None).await?,
     };
-    let series = store::approved_series(&state.db, None).await?;
+    let series =
+        store::approved_series(&state.db, store::SeriesScope::Owner(organisation_id)).await?;
     let mut values = store::drop_values(&state.db, id).await?;
     for parsed in &parsed {
         let history: Vec<f64> = series

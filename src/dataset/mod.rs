@@ -4,6 +4,7 @@
 
 mod api;
 pub mod demo;
+pub mod generate;
 pub mod model;
 mod routes;
 pub mod scorecard;

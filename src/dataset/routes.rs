@@ -112,7 +112,11 @@ async fn scorecard_rows(
         },
     )
     .await?;
-    let series = store::approved_series(&state.db, None).await?;
+    let scope = match filter.organisation {
+        Some(organisation) => store::SeriesScope::Owner(organisation),
+        None => store::SeriesScope::All,
+    };
+    let series = store::approved_series(&state.db, scope).await?;
     let comparators = store::comparators(&state.db, None).await?;
     Ok(indicators
         .into_iter()
@@ -186,14 +190,7 @@ pub async fn scorecard(
 
 /// Quarters that have approved data, newest first, for the period filters.
 async fn period_choices(state: &AppState) -> AppResult<Vec<(String, String)>> {
-    let mut quarters: Vec<Quarter> = store::approved_series(&state.db, None)
-        .await?
-        .values()
-        .flatten()
-        .map(|(quarter, _)| *quarter)
-        .collect();
-    quarters.sort();
-    quarters.dedup();
+    let quarters = store::approved_quarters(&state.db).await?;
     let mut choices = vec![(String::new(), "Any".to_owned())];
     choices.extend(
         quarters
@@ -405,7 +402,7 @@ async fn indicator_page_for(
     let indicator = store::find_indicator(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let series = store::approved_series(&state.db, Some(id))
+    let series = store::approved_series(&state.db, store::SeriesScope::Indicator(id))
         .await?
         .remove(&id)
         .unwrap_or_default();
@@ -572,7 +569,7 @@ async fn series_for_export(
     let indicator = store::find_indicator(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let series = store::approved_series(&state.db, Some(id))
+    let series = store::approved_series(&state.db, store::SeriesScope::Indicator(id))
         .await?
         .remove(&id)
         .unwrap_or_default();
@@ -1696,7 +1693,11 @@ async fn value_lines(
     )
     .await?;
     let saved = store::drop_values(&state.db, data_drop.id).await?;
-    let series = store::approved_series(&state.db, None).await?;
+    let series = store::approved_series(
+        &state.db,
+        store::SeriesScope::Owner(data_drop.organisation_id),
+    )
+    .await?;
     Ok(indicators
         .into_iter()
         .map(|indicator| {

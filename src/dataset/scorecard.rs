@@ -150,6 +150,41 @@ impl ScorecardRow {
         }
     }
 
+    /// The Making Data Count variation icon for the latest point, labelled with
+    /// [`Self::variation_label`]; empty when there are too few values to analyse.
+    pub fn variation_icon(&self) -> String {
+        use masa_charts::VariationIcon as Icon;
+        use masa_spc::Side::{High, Low};
+        let Some(spc) = &self.spc else {
+            return String::new();
+        };
+        let icon = match spc.variation {
+            Variation::CommonCause => Icon::CommonCause,
+            Variation::Improving(High) => Icon::ImprovingHigh,
+            Variation::Improving(Low) => Icon::ImprovingLow,
+            Variation::Concerning(High) => Icon::ConcerningHigh,
+            Variation::Concerning(Low) => Icon::ConcerningLow,
+            Variation::NeitherWay(High) => Icon::NeitherHigh,
+            Variation::NeitherWay(Low) => Icon::NeitherLow,
+        };
+        masa_charts::variation_icon_svg(icon, self.variation_label())
+    }
+
+    /// The Making Data Count assurance icon, labelled with [`Self::assurance_label`];
+    /// None when there is no assurance (no target, or too few values).
+    pub fn assurance_icon(&self) -> Option<String> {
+        use masa_charts::AssuranceIcon as Icon;
+        let icon = match self.spc.as_ref()?.assurance? {
+            Assurance::ConsistentlyPasses => Icon::ConsistentlyPasses,
+            Assurance::ConsistentlyFails => Icon::ConsistentlyFails,
+            Assurance::HitAndMiss => Icon::HitAndMiss,
+        };
+        Some(masa_charts::assurance_icon_svg(
+            icon,
+            self.assurance_label(),
+        ))
+    }
+
     /// The GOV.UK tag colour for the variation: blue improving, orange concerning.
     pub fn variation_tag(&self) -> &'static str {
         match self.spc.as_ref().map(|spc| spc.variation) {
@@ -294,6 +329,14 @@ mod tests {
             row.sparkline()
                 .contains("from 36% (2023-24 Q1) to 86% (2025-26 Q3)")
         );
+        let icon = row.variation_icon();
+        assert!(icon.starts_with("<svg") && icon.contains("role=\"img\""));
+        assert!(icon.contains(&format!("aria-label=\"{}\"", row.variation_label())));
+        assert!(icon.contains(masa_charts::COLOUR_IMPROVING) && icon.contains(">H</text>"));
+        let assurance = row
+            .assurance_icon()
+            .expect("a target gives an assurance icon");
+        assert!(assurance.contains(&format!("aria-label=\"{}\"", row.assurance_label())));
     }
 
     #[test]
@@ -312,6 +355,12 @@ mod tests {
         let empty = ScorecardRow::build(indicator(Some(80.0)), &[], &[], None, None);
         assert!(empty.latest.is_none() && empty.spc.is_none());
         assert_eq!(empty.variation_label(), "Too few values");
+        assert_eq!(empty.variation_icon(), "");
+        assert_eq!(empty.assurance_icon(), None);
+        let no_target = ScorecardRow::build(indicator(None), &series, &[], None, None);
+        assert!(no_target.spc.is_some());
+        assert!(no_target.variation_icon().contains("aria-label="));
+        assert_eq!(no_target.assurance_icon(), None);
         assert!(empty.sparkline().contains("No approved values yet"));
     }
 }

@@ -758,3 +758,37 @@ on_both_backends!(the_scorecard_and_its_exports, |app| {
         StatusCode::FORBIDDEN
     );
 });
+
+on_both_backends!(the_generator_writes_the_volume_asked_for, |app| {
+    use masa::dataset::generate::{GenerateOptions, generate};
+    masa::demo::load(&app.db).await.unwrap();
+    let before = app.count("SELECT COUNT(*) FROM data_values").await;
+    let options = GenerateOptions {
+        organisations: 3,
+        indicators: 9,
+        quarters: 4,
+        seed: 7,
+    };
+    let generated = generate(&app.db, &options).await.unwrap();
+    assert_eq!(
+        (
+            generated.organisations,
+            generated.indicators,
+            generated.drops
+        ),
+        (3, 9, 12)
+    );
+    assert_eq!(generated.values, 36);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM data_values").await,
+        before + 36
+    );
+    // Generated values obey their units, and the pages still work with them.
+    let bad: i64 = app.count("SELECT COUNT(*) FROM data_values v JOIN indicators i ON i.id = v.indicator_id WHERE i.unit = 'percent' AND (v.value < 0 OR v.value > 100)").await;
+    assert_eq!(bad, 0);
+    let mut admin = app.signed_in("admin@masa.example").await;
+    admin
+        .get("/dataset")
+        .await
+        .assert_contains("Generated indicator 8");
+});

@@ -11,6 +11,8 @@
 //!   [`text_alternative`].
 //! * [`sparkline_svg`] — a tiny trend line for a table cell.
 //! * [`bar_chart_svg`] — a horizontal bar chart with counts written on it.
+//! * [`variation_icon_svg`] and [`assurance_icon_svg`] — small Making Data Count
+//!   style icons for the variation and assurance of an indicator.
 //!
 //! All text is escaped with [`escape`]; numbers are written with
 //! [`format_value`].
@@ -25,12 +27,14 @@ macro_rules! w {
 
 mod bar;
 mod format;
+mod icons;
 mod spark;
 mod spc;
 mod ticks;
 
 pub use bar::{bar_chart_svg, bar_chart_text_alternative};
 pub use format::{escape, format_value};
+pub use icons::{AssuranceIcon, VariationIcon, assurance_icon_svg, variation_icon_svg};
 pub use spark::sparkline_svg;
 pub use spc::{spc_chart_svg, text_alternative};
 pub use ticks::nice_ticks;
@@ -46,6 +50,8 @@ pub const COLOUR_IMPROVING: &str = "#1d70b8";
 pub const COLOUR_CONCERNING: &str = "#f47738";
 /// GOV.UK dark grey: neutral special cause, mean and process limits.
 pub const COLOUR_NEUTRAL: &str = "#505a5f";
+/// GOV.UK purple: special cause where neither direction is better (variation icons).
+pub const COLOUR_NEITHER: &str = "#4c2c92";
 /// GOV.UK red: the target line.
 pub const COLOUR_TARGET: &str = "#d4351c";
 

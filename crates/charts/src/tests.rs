@@ -932,6 +932,162 @@ fn bar_chart_with_no_bars_says_no_data() {
 }
 
 // ---------------------------------------------------------------------------
+// Variation and assurance icons
+// ---------------------------------------------------------------------------
+
+const VARIATION_ICONS: [VariationIcon; 7] = [
+    VariationIcon::CommonCause,
+    VariationIcon::ImprovingHigh,
+    VariationIcon::ImprovingLow,
+    VariationIcon::ConcerningHigh,
+    VariationIcon::ConcerningLow,
+    VariationIcon::NeitherHigh,
+    VariationIcon::NeitherLow,
+];
+
+const ASSURANCE_ICONS: [AssuranceIcon; 3] = [
+    AssuranceIcon::ConsistentlyPasses,
+    AssuranceIcon::ConsistentlyFails,
+    AssuranceIcon::HitAndMiss,
+];
+
+/// Checks an icon is a labelled 36×36 ring, returning its ring colour and its text.
+fn check_icon(svg: &str, label: &str) -> (String, String) {
+    let elements = check_svg(svg);
+    let root = &elements[0];
+    assert_eq!(root.attr("aria-label"), Some(label));
+    assert_eq!(
+        (
+            root.attr("width"),
+            root.attr("height"),
+            root.attr("viewBox")
+        ),
+        (Some("36"), Some("36"), Some("0 0 36 36"))
+    );
+    let ring = &elements[1];
+    assert_eq!(ring.name, "circle", "the ring is drawn first");
+    assert_eq!(ring.attr("stroke-width"), Some("3"));
+    assert_ne!(ring.attr("fill"), Some("none"), "the ring has a pale fill");
+    assert_ne!(ring.attr("fill"), ring.attr("stroke"));
+    let mut text = String::new();
+    for e in elements.iter().filter(|e| e.name == "text") {
+        assert_eq!(e.attr("font-family"), Some(FONT_FAMILY));
+        text.push_str(&e.text);
+    }
+    (ring.attr("stroke").unwrap().to_string(), text)
+}
+
+#[test]
+fn variation_icons_are_labelled_rings_coloured_by_kind() {
+    let mut seen = Vec::new();
+    for icon in VARIATION_ICONS {
+        let label = format!("{icon:?}");
+        let svg = variation_icon_svg(icon, &label);
+        let (colour, text) = check_icon(&svg, &label);
+        let elements = parse_xml(&svg).unwrap();
+        assert_eq!(count(&elements, "path"), 1, "a line through the dots");
+        assert_eq!(count(&elements, "circle"), 7, "the ring and six dots");
+        seen.push((icon, colour, text));
+    }
+    let colour = |icon| &seen.iter().find(|s| s.0 == icon).unwrap().1;
+    let text = |icon| seen.iter().find(|s| s.0 == icon).unwrap().2.as_str();
+    assert_eq!(colour(VariationIcon::CommonCause), COLOUR_NEUTRAL);
+    assert_eq!(colour(VariationIcon::ImprovingHigh), COLOUR_IMPROVING);
+    assert_eq!(colour(VariationIcon::ImprovingLow), COLOUR_IMPROVING);
+    assert_eq!(colour(VariationIcon::ConcerningHigh), COLOUR_CONCERNING);
+    assert_eq!(colour(VariationIcon::ConcerningLow), COLOUR_CONCERNING);
+    assert_eq!(colour(VariationIcon::NeitherHigh), COLOUR_NEITHER);
+    assert_eq!(colour(VariationIcon::NeitherLow), COLOUR_NEITHER);
+    let kinds: std::collections::BTreeSet<&String> = seen.iter().map(|s| &s.1).collect();
+    assert_eq!(kinds.len(), 4, "a different colour for each kind");
+
+    assert_eq!(text(VariationIcon::CommonCause), "");
+    for icon in [
+        VariationIcon::ImprovingHigh,
+        VariationIcon::ConcerningHigh,
+        VariationIcon::NeitherHigh,
+    ] {
+        assert_eq!(text(icon), "H", "{icon:?}");
+    }
+    for icon in [
+        VariationIcon::ImprovingLow,
+        VariationIcon::ConcerningLow,
+        VariationIcon::NeitherLow,
+    ] {
+        assert_eq!(text(icon), "L", "{icon:?}");
+    }
+
+    // Special-cause dots take the ring colour; common cause is all grey.
+    let dots = |icon| {
+        let svg = variation_icon_svg(icon, "x");
+        parse_xml(&svg)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.name == "circle")
+            .skip(1)
+            .map(|e| e.attr("fill").unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        dots(VariationIcon::CommonCause)
+            .iter()
+            .all(|f| f == COLOUR_NEUTRAL)
+    );
+    let improving = dots(VariationIcon::ImprovingHigh);
+    assert_eq!(improving.first().unwrap(), COLOUR_NEUTRAL);
+    assert_eq!(improving.last().unwrap(), COLOUR_IMPROVING);
+    assert_ne!(
+        variation_icon_svg(VariationIcon::ImprovingHigh, "x"),
+        variation_icon_svg(VariationIcon::ImprovingLow, "x"),
+        "high rises, low falls"
+    );
+}
+
+#[test]
+fn assurance_icons_are_labelled_rings_coloured_by_kind() {
+    let mut colours = Vec::new();
+    for icon in ASSURANCE_ICONS {
+        let label = format!("{icon:?}");
+        let svg = assurance_icon_svg(icon, &label);
+        let (colour, text) = check_icon(&svg, &label);
+        match icon {
+            AssuranceIcon::ConsistentlyPasses => {
+                assert_eq!((colour.as_str(), text.as_str()), (COLOUR_IMPROVING, "P"))
+            }
+            AssuranceIcon::ConsistentlyFails => {
+                assert_eq!((colour.as_str(), text.as_str()), (COLOUR_CONCERNING, "F"))
+            }
+            AssuranceIcon::HitAndMiss => {
+                assert_eq!((colour.as_str(), text.as_str()), (COLOUR_NEUTRAL, ""));
+                let elements = parse_xml(&svg).unwrap();
+                assert_eq!(count(&elements, "path"), 1, "the wavy line");
+                let target = elements.iter().find(|e| e.name == "line").unwrap();
+                assert!(target.attr("stroke-dasharray").is_some());
+            }
+        }
+        colours.push(colour);
+    }
+    colours.dedup();
+    assert_eq!(colours.len(), 3, "a different colour for each kind");
+}
+
+#[test]
+fn icons_escape_their_labels() {
+    let svgs = VARIATION_ICONS
+        .map(|icon| variation_icon_svg(icon, HOSTILE))
+        .into_iter()
+        .chain(ASSURANCE_ICONS.map(|icon| assurance_icon_svg(icon, HOSTILE)));
+    for svg in svgs {
+        check_icon(
+            &svg,
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;quotes&quot;",
+        );
+        assert!(!svg.contains("<script"));
+        assert!(!svg.contains("style"), "no style attributes or elements");
+    }
+}
+
+// ---------------------------------------------------------------------------
 // The checker itself, and the rendered examples
 // ---------------------------------------------------------------------------
 
@@ -954,7 +1110,7 @@ fn xml_checker_rejects_malformed_markup() {
     assert!(parse_xml("<svg a=\"1\" b='2'><!-- c --><g>&amp;&#39;&#x27;</g><h/></svg>").is_ok());
 }
 
-/// Writes the two example charts for a look (`rsvg-convert -w 1280 … -o ….png`).
+/// Writes the two example charts and the icons for a look (`rsvg-convert -w 1280 … -o ….png`).
 #[test]
 fn renders_example_charts() {
     let dir = std::env::temp_dir();
@@ -964,5 +1120,13 @@ fn renders_example_charts() {
     ] {
         check_svg(&svg);
         std::fs::write(dir.join(format!("charts-example-test-{name}.svg")), svg).unwrap();
+    }
+    let icons = VARIATION_ICONS
+        .map(|icon| (format!("{icon:?}"), variation_icon_svg(icon, "icon")))
+        .into_iter()
+        .chain(ASSURANCE_ICONS.map(|icon| (format!("{icon:?}"), assurance_icon_svg(icon, "icon"))));
+    for (name, svg) in icons {
+        check_svg(&svg);
+        std::fs::write(dir.join(format!("charts-example-icon-{name}.svg")), svg).unwrap();
     }
 }
