@@ -2,8 +2,11 @@
 # Page-latency benchmark: serves the demo (release build, embedded SQLite), signs in as the
 # business unit admin, and drives each main page with wrk at 50 concurrent connections,
 # reporting p50 and p99. Loopback only; each run is bounded by DURATION.
-#   scripts/bench-pages.sh            # 10 s per page
+#   scripts/bench-pages.sh            # 10 s per page, demo data
 #   DURATION=30s scripts/bench-pages.sh
+#   GENERATE="--organisations 12 --indicators 300 --quarters 40" scripts/bench-pages.sh
+#       the demo plus generated data (masa generate), served by masa serve
+#   PAGES="/dataset /dataset/indicators/1" scripts/bench-pages.sh   # only these pages
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${DURATION:-10s}"
@@ -13,7 +16,13 @@ command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; ex
 
 cargo build --release --quiet
 data_dir=$(mktemp -d)
-MASA_DATA_DIR="$data_dir" MASA_LOG=warn ./target/release/masa demo --bind "127.0.0.1:$PORT" >"$data_dir/server.log" 2>&1 &
+if [ -n "${GENERATE:-}" ]; then
+  # shellcheck disable=SC2086
+  MASA_DATA_DIR="$data_dir" MASA_LOG=warn ./target/release/masa generate --with-demo $GENERATE >&2
+  MASA_DATA_DIR="$data_dir" MASA_BIND="127.0.0.1:$PORT" MASA_LOG=warn ./target/release/masa serve >"$data_dir/server.log" 2>&1 &
+else
+  MASA_DATA_DIR="$data_dir" MASA_LOG=warn ./target/release/masa demo --bind "127.0.0.1:$PORT" >"$data_dir/server.log" 2>&1 &
+fi
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$data_dir"' EXIT
 base="http://localhost:$PORT"
@@ -30,8 +39,8 @@ cookie=$(grep -i '^set-cookie: masa_session=' "$data_dir/headers" | sed 's/^[^=]
 [ -n "$cookie" ] || { echo "sign-in failed" >&2; exit 1; }
 
 printf '| page | requests/s | p50 | p99 |\n|---|---:|---:|---:|\n'
-for path in / /partnership /partnership/organisations /partnership/people /partnership/groups /partnership/groups/2 \
-            /partnership/rotations /partnership/business-plans/1 /audit-trail /users; do
+PAGES="${PAGES:-/ /partnership /partnership/organisations /partnership/people /partnership/groups /partnership/groups/2 /partnership/rotations /partnership/business-plans/1 /audit-trail /users /dataset /dataset/indicators/1 /dataset/drops /dataset/periods/2026-07-01}"
+for path in $PAGES; do
   out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Cookie: masa_session=$cookie" "$base$path")
   if printf '%s' "$out" | grep -q 'Non-2xx'; then echo "$path answered non-2xx responses" >&2; exit 1; fi
   rps=$(printf '%s' "$out" | awk '/Requests\/sec/ {print $2}')

@@ -64,6 +64,7 @@ pub fn state(db: Db, config: Config) -> AppState {
         db,
         config: Arc::new(config),
         navigation: Arc::new(navigation()),
+        cache: Arc::new(kernel::cache::RevisionCache::default()),
     }
 }
 

@@ -162,6 +162,22 @@ pub async fn generate(db: &Db, options: &GenerateOptions) -> Result<Generated, s
         }
         quarter = quarter.next();
     }
+    crate::kernel::audit::record(
+        &mut tx,
+        &crate::kernel::audit::Actor::system("masa generate"),
+        crate::kernel::audit::AuditEntry {
+            action: crate::kernel::audit::AuditAction::Create,
+            entity_type: "dataset",
+            entity_id: None,
+            summary: format!(
+                "Generated {} indicators with {values_written} values for benchmarks",
+                indicators.len()
+            ),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(Generated {
         organisations: organisations.len(),

@@ -9,6 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::ops::Not;
+use std::sync::Arc;
 
 use super::model::*;
 use super::scorecard::{ScorecardRow, rag_label, rag_tag};
@@ -20,7 +21,9 @@ use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
 use crate::kernel::auth::{self, CurrentUser};
 use crate::kernel::db::Transaction;
 use crate::kernel::text::{DateParts, FormErrors, display_date, long_date};
-use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, Permission, Role, outbox, render};
+use crate::kernel::{
+    AppError, AppResult, AppState, Chrome, Ctx, Permission, Role, cache, outbox, render,
+};
 use crate::partnership;
 
 fn today() -> time::Date {
@@ -99,10 +102,20 @@ impl ScorecardQuery {
     }
 }
 
+/// The scorecard's rows for a filter, computed once per change to the data (see kernel::cache):
+/// every view of the scorecard between two changes is served from memory.
 async fn scorecard_rows(
     state: &AppState,
     filter: &ScorecardFilter,
-) -> AppResult<Vec<ScorecardRow>> {
+) -> AppResult<Arc<Vec<ScorecardRow>>> {
+    let revision = cache::revision(&state.db).await?;
+    let key = format!(
+        "dataset/scorecard/{:?}/{:?}/{:?}/{:?}",
+        filter.priority, filter.organisation, filter.from, filter.to
+    );
+    if let Some(rows) = state.cache.get::<Vec<ScorecardRow>>(&key, revision) {
+        return Ok(rows);
+    }
     let indicators = store::list_indicators(
         &state.db,
         &IndicatorFilter {
@@ -118,13 +131,51 @@ async fn scorecard_rows(
     };
     let series = store::approved_series(&state.db, scope).await?;
     let comparators = store::comparators(&state.db, None).await?;
-    Ok(indicators
+    let rows: Vec<ScorecardRow> = indicators
         .into_iter()
         .map(|indicator| {
             let points = series.get(&indicator.id).map(Vec::as_slice).unwrap_or(&[]);
-            ScorecardRow::build(indicator, points, &comparators, filter.from, filter.to)
+            ScorecardRow::build(indicator, points, &comparators, filter.from, filter.to).draw()
         })
-        .collect())
+        .collect();
+    let rows = Arc::new(rows);
+    state.cache.put(key, revision, rows.clone());
+    Ok(rows)
+}
+
+/// The scorecard's filter choices: priorities, reporting organisations, approved quarters.
+struct ScorecardChoices {
+    plan_items: Vec<(i64, String)>,
+    organisations: Vec<(String, String)>,
+    periods: Vec<(String, String)>,
+}
+
+async fn scorecard_choices(state: &AppState) -> AppResult<Arc<ScorecardChoices>> {
+    let revision = cache::revision(&state.db).await?;
+    if let Some(choices) = state
+        .cache
+        .get::<ScorecardChoices>("dataset/scorecard-choices", revision)
+    {
+        return Ok(choices);
+    }
+    let mut organisations = vec![(String::new(), "All organisations".to_owned())];
+    organisations.extend(
+        store::expected_organisations(&state.db)
+            .await?
+            .into_iter()
+            .map(|o| (o.organisation_id.to_string(), o.organisation_name)),
+    );
+    let choices = Arc::new(ScorecardChoices {
+        plan_items: partnership::current_priorities(&state.db).await?,
+        organisations,
+        periods: period_choices(state).await?,
+    });
+    state.cache.put(
+        "dataset/scorecard-choices".to_owned(),
+        revision,
+        choices.clone(),
+    );
+    Ok(choices)
 }
 
 #[derive(Template)]
@@ -148,19 +199,20 @@ pub async fn scorecard(
 ) -> AppResult<impl IntoResponse> {
     let filter = query.filter();
     let rows = scorecard_rows(&state, &filter).await?;
-    let plan_items = partnership::current_priorities(&state.db).await?;
+    let choices = scorecard_choices(&state).await?;
+    let plan_items = &choices.plan_items;
     let mut sections: Vec<(String, Vec<ScorecardRow>)> = plan_items
         .iter()
         .map(|(_, title)| (title.clone(), Vec::new()))
         .collect();
     sections.push(("Wider multi-agency dataset".to_owned(), Vec::new()));
-    for row in rows {
+    for row in rows.iter() {
         let index = row
             .indicator
             .priority_item_id
             .and_then(|id| plan_items.iter().position(|(item, _)| *item == id))
             .unwrap_or(plan_items.len());
-        sections[index].1.push(row);
+        sections[index].1.push(row.clone());
     }
     sections.retain(|(_, rows)| !rows.is_empty());
     let mut priorities = vec![(String::new(), "All priorities".to_owned())];
@@ -169,21 +221,14 @@ pub async fn scorecard(
             .iter()
             .map(|(id, title)| (id.to_string(), title.clone())),
     );
-    let mut organisations = vec![(String::new(), "All organisations".to_owned())];
-    organisations.extend(
-        store::expected_organisations(&state.db)
-            .await?
-            .into_iter()
-            .map(|o| (o.organisation_id.to_string(), o.organisation_name)),
-    );
     render(&ScorecardPage {
         chrome: ctx.chrome(&state).await?,
         filter_query: query.query_string(),
         query,
         sections,
         priorities,
-        organisations,
-        periods: period_choices(&state).await?,
+        organisations: choices.organisations.clone(),
+        periods: choices.periods.clone(),
         can_manage: is_manager(ctx.user()?),
     })
 }

@@ -1,6 +1,8 @@
 //! The scorecard: for each indicator its latest value, trend, RAG against target and
 //! comparators, and statistical process control. Pure: built from approved series.
 
+use std::sync::OnceLock;
+
 use masa_spc::{Assurance, Rag, SpcAnalysis, Variation};
 
 use super::model::{Indicator, Polarity, Quarter};
@@ -25,6 +27,15 @@ pub struct ScorecardRow {
     pub target_rag: Option<Rag>,
     /// Latest comparators (name, period, value, RAG of our latest value against it).
     pub comparators: Vec<(String, Quarter, f64, Option<Rag>)>,
+    /// Drawn once, on first use, and kept with the row (rows are cached between requests).
+    pictures: Pictures,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Pictures {
+    sparkline: OnceLock<String>,
+    variation_icon: OnceLock<String>,
+    assurance_icon: OnceLock<Option<String>>,
 }
 
 impl ScorecardRow {
@@ -102,6 +113,7 @@ impl ScorecardRow {
             spc,
             target_rag,
             comparators: latest_comparators,
+            pictures: Pictures::default(),
         }
     }
 
@@ -114,7 +126,21 @@ impl ScorecardRow {
         }
     }
 
-    pub fn sparkline(&self) -> String {
+    pub fn sparkline(&self) -> &str {
+        self.pictures
+            .sparkline
+            .get_or_init(|| self.draw_sparkline())
+    }
+
+    /// Draws every picture now, so copies of the row share the work.
+    pub fn draw(self) -> ScorecardRow {
+        self.sparkline();
+        self.variation_icon();
+        self.assurance_icon();
+        self
+    }
+
+    fn draw_sparkline(&self) -> String {
         let values: Vec<Option<f64>> = self
             .points
             .iter()
@@ -152,7 +178,13 @@ impl ScorecardRow {
 
     /// The Making Data Count variation icon for the latest point, labelled with
     /// [`Self::variation_label`]; empty when there are too few values to analyse.
-    pub fn variation_icon(&self) -> String {
+    pub fn variation_icon(&self) -> &str {
+        self.pictures
+            .variation_icon
+            .get_or_init(|| self.draw_variation_icon())
+    }
+
+    fn draw_variation_icon(&self) -> String {
         use masa_charts::VariationIcon as Icon;
         use masa_spc::Side::{High, Low};
         let Some(spc) = &self.spc else {
@@ -172,7 +204,14 @@ impl ScorecardRow {
 
     /// The Making Data Count assurance icon, labelled with [`Self::assurance_label`];
     /// None when there is no assurance (no target, or too few values).
-    pub fn assurance_icon(&self) -> Option<String> {
+    pub fn assurance_icon(&self) -> Option<&str> {
+        self.pictures
+            .assurance_icon
+            .get_or_init(|| self.draw_assurance_icon())
+            .as_deref()
+    }
+
+    fn draw_assurance_icon(&self) -> Option<String> {
         use masa_charts::AssuranceIcon as Icon;
         let icon = match self.spc.as_ref()?.assurance? {
             Assurance::ConsistentlyPasses => Icon::ConsistentlyPasses,

@@ -4,6 +4,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod cache;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub config: Arc<config::Config>,
     /// Service navigation, registered by the modules in the order shown.
     pub navigation: Arc<Vec<NavEntry>>,
+    /// Results kept until the data changes (see kernel::cache).
+    pub cache: Arc<cache::RevisionCache>,
 }
 
 /// Kernel routes: assets and the health check.

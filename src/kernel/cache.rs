@@ -1,0 +1,76 @@
+//! Computed results kept between requests until the data under them changes. Every change in
+//! MASA writes an audit entry in its own transaction, so the newest audit entry's id is a
+//! revision number for the whole database: a cached value is used only while it is unchanged.
+//! Works across several app instances too, since the revision is read from the database.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use super::db::Db;
+
+/// Most entries kept; past it the cache starts afresh (results are cheap to recompute).
+const CAPACITY: usize = 256;
+
+type Entry = (i64, Arc<dyn Any + Send + Sync>);
+
+#[derive(Default)]
+pub struct RevisionCache {
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+impl RevisionCache {
+    pub fn get<T: Send + Sync + 'static>(&self, key: &str, revision: i64) -> Option<Arc<T>> {
+        let entries = self.entries.lock().ok()?;
+        let (kept_at, value) = entries.get(key)?;
+        if *kept_at != revision {
+            return None;
+        }
+        value.clone().downcast::<T>().ok()
+    }
+
+    pub fn put<T: Send + Sync + 'static>(&self, key: String, revision: i64, value: Arc<T>) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= CAPACITY {
+                entries.clear();
+            }
+            entries.insert(key, (revision, value));
+        }
+    }
+}
+
+/// The database's revision: the newest audit entry's id.
+pub async fn revision(db: &Db) -> Result<i64, sqlx::Error> {
+    let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM audit_events")
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(newest.unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_last_until_the_revision_moves() {
+        let cache = RevisionCache::default();
+        cache.put("scorecard".into(), 7, Arc::new(vec![1, 2, 3]));
+        assert_eq!(
+            cache.get::<Vec<i32>>("scorecard", 7).as_deref(),
+            Some(&vec![1, 2, 3])
+        );
+        assert!(
+            cache.get::<Vec<i32>>("scorecard", 8).is_none(),
+            "a newer revision misses"
+        );
+        assert!(
+            cache.get::<String>("scorecard", 7).is_none(),
+            "a different type misses"
+        );
+        assert!(cache.get::<Vec<i32>>("other", 7).is_none());
+        for n in 0..CAPACITY + 1 {
+            cache.put(format!("key {n}"), 1, Arc::new(n));
+        }
+        assert!(cache.entries.lock().unwrap().len() <= CAPACITY);
+    }
+}
