@@ -113,9 +113,16 @@ async fn scorecard_rows(
         "dataset/scorecard/{:?}/{:?}/{:?}/{:?}",
         filter.priority, filter.organisation, filter.from, filter.to
     );
-    if let Some(rows) = state.cache.get::<Vec<ScorecardRow>>(&key, revision) {
-        return Ok(rows);
-    }
+    state
+        .cache
+        .get_or_compute(key, revision, compute_scorecard_rows(state, filter))
+        .await
+}
+
+async fn compute_scorecard_rows(
+    state: &AppState,
+    filter: &ScorecardFilter,
+) -> AppResult<Vec<ScorecardRow>> {
     let indicators = store::list_indicators(
         &state.db,
         &IndicatorFilter {
@@ -131,16 +138,13 @@ async fn scorecard_rows(
     };
     let series = store::approved_series(&state.db, scope).await?;
     let comparators = store::comparators(&state.db, None).await?;
-    let rows: Vec<ScorecardRow> = indicators
+    Ok(indicators
         .into_iter()
         .map(|indicator| {
             let points = series.get(&indicator.id).map(Vec::as_slice).unwrap_or(&[]);
             ScorecardRow::build(indicator, points, &comparators, filter.from, filter.to).draw()
         })
-        .collect();
-    let rows = Arc::new(rows);
-    state.cache.put(key, revision, rows.clone());
-    Ok(rows)
+        .collect())
 }
 
 /// The scorecard's filter choices: priorities, reporting organisations, approved quarters.
@@ -152,30 +156,23 @@ struct ScorecardChoices {
 
 async fn scorecard_choices(state: &AppState) -> AppResult<Arc<ScorecardChoices>> {
     let revision = cache::revision(&state.db).await?;
-    if let Some(choices) = state
+    state
         .cache
-        .get::<ScorecardChoices>("dataset/scorecard-choices", revision)
-    {
-        return Ok(choices);
-    }
-    let mut organisations = vec![(String::new(), "All organisations".to_owned())];
-    organisations.extend(
-        store::expected_organisations(&state.db)
-            .await?
-            .into_iter()
-            .map(|o| (o.organisation_id.to_string(), o.organisation_name)),
-    );
-    let choices = Arc::new(ScorecardChoices {
-        plan_items: partnership::current_priorities(&state.db).await?,
-        organisations,
-        periods: period_choices(state).await?,
-    });
-    state.cache.put(
-        "dataset/scorecard-choices".to_owned(),
-        revision,
-        choices.clone(),
-    );
-    Ok(choices)
+        .get_or_compute("dataset/scorecard-choices".to_owned(), revision, async {
+            let mut organisations = vec![(String::new(), "All organisations".to_owned())];
+            organisations.extend(
+                store::expected_organisations(&state.db)
+                    .await?
+                    .into_iter()
+                    .map(|o| (o.organisation_id.to_string(), o.organisation_name)),
+            );
+            Ok(ScorecardChoices {
+                plan_items: partnership::current_priorities(&state.db).await?,
+                organisations,
+                periods: period_choices(state).await?,
+            })
+        })
+        .await
 }
 
 #[derive(Template)]
@@ -1506,11 +1503,16 @@ async fn editable_drop(
     Ok((data_drop, period))
 }
 
+/// Most drops listed at once.
+const DROPS_SHOWN: i64 = 200;
+
 #[derive(Template)]
 #[template(path = "dataset/templates/drops.html")]
 struct DropsPage {
     chrome: Chrome,
     drops: Vec<DataDrop>,
+    /// More drops match than are listed.
+    truncated: bool,
     /// Open periods with, for the user's organisation, the draft to continue (if any).
     open_periods: Vec<(CollectionPeriod, Option<i64>)>,
     organisation_name: Option<String>,
@@ -1535,31 +1537,26 @@ pub async fn drops(
     let manager = is_manager(user);
     let own = if manager { None } else { user.organisation_id };
     let status = DropStatus::from_code(&query.status);
+    // The newest drops first; older ones are found by status.
+    let list = |organisation_id: Option<i64>| {
+        let filter = DropFilter {
+            organisation_id,
+            status,
+            ..DropFilter::default()
+        };
+        let db = state.db.clone();
+        async move { store::list_drops_limited(&db, &filter, DROPS_SHOWN + 1).await }
+    };
     let mut drops = if manager || user.has_role(Role::IndependentScrutineer) {
-        store::list_drops(
-            &state.db,
-            &DropFilter {
-                status,
-                ..DropFilter::default()
-            },
-        )
-        .await?
+        list(None).await?
     } else {
         match own {
-            Some(organisation_id) => {
-                store::list_drops(
-                    &state.db,
-                    &DropFilter {
-                        organisation_id: Some(organisation_id),
-                        status,
-                        ..DropFilter::default()
-                    },
-                )
-                .await?
-            }
+            Some(organisation_id) => list(Some(organisation_id)).await?,
             None => Vec::new(),
         }
     };
+    let truncated = drops.len() > DROPS_SHOWN as usize;
+    drops.truncate(DROPS_SHOWN as usize);
     drops.retain(|d| may_view(user, d));
     let can_prepare = user.can(Permission::SubmitDataDrop) && (manager || own.is_some());
     let mut open_periods = Vec::new();
@@ -1592,6 +1589,7 @@ pub async fn drops(
     render(&DropsPage {
         chrome: ctx.chrome(&state).await?,
         drops,
+        truncated,
         open_periods,
         organisation_name,
         organisations,

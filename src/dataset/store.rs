@@ -407,14 +407,20 @@ pub struct DropFilter {
 
 /// Newest period first, then organisation, then newest version.
 pub async fn list_drops(db: &Db, filter: &DropFilter) -> Result<Vec<DataDrop>> {
+    list_drops_limited(db, filter, i64::MAX).await
+}
+
+/// At most `limit` drops, newest first, for lists that page.
+pub async fn list_drops_limited(db: &Db, filter: &DropFilter, limit: i64) -> Result<Vec<DataDrop>> {
     let sql = format!(
         "{DROP_SELECT} WHERE ($1 = -1 OR d.organisation_id = $1) AND ($2 = '' OR d.period_start = $2) \
-         AND ($3 = '' OR d.status = $3) ORDER BY d.period_start DESC, lower(o.name), d.version DESC"
+         AND ($3 = '' OR d.status = $3) ORDER BY d.period_start DESC, lower(o.name), d.version DESC LIMIT $4"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(filter.organisation_id.unwrap_or(-1))
         .bind(filter.period.map(Quarter::key).unwrap_or_default())
         .bind(filter.status.map(DropStatus::code).unwrap_or(""))
+        .bind(limit)
         .fetch_all(&db.pool)
         .await?;
     rows.iter().map(drop_from_row).collect()

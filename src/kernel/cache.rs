@@ -17,6 +17,9 @@ type Entry = (i64, Arc<dyn Any + Send + Sync>);
 #[derive(Default)]
 pub struct RevisionCache {
     entries: Mutex<HashMap<String, Entry>>,
+    /// One computation at a time: when many requests miss together (after a change, or at
+    /// start), one computes and the rest wait for its result instead of repeating the work.
+    computing: tokio::sync::Mutex<()>,
 }
 
 impl RevisionCache {
@@ -27,6 +30,29 @@ impl RevisionCache {
             return None;
         }
         value.clone().downcast::<T>().ok()
+    }
+
+    /// The value for this key and revision, computing and keeping it on a miss.
+    pub async fn get_or_compute<T, E, F>(
+        &self,
+        key: String,
+        revision: i64,
+        compute: F,
+    ) -> Result<Arc<T>, E>
+    where
+        T: Send + Sync + 'static,
+        F: Future<Output = Result<T, E>>,
+    {
+        if let Some(value) = self.get(&key, revision) {
+            return Ok(value);
+        }
+        let _one_at_a_time = self.computing.lock().await;
+        if let Some(value) = self.get(&key, revision) {
+            return Ok(value);
+        }
+        let value = Arc::new(compute.await?);
+        self.put(key, revision, value.clone());
+        Ok(value)
     }
 
     pub fn put<T: Send + Sync + 'static>(&self, key: String, revision: i64, value: Arc<T>) {
