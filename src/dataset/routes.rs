@@ -1504,7 +1504,7 @@ async fn editable_drop(
 }
 
 /// Most drops listed at once.
-const DROPS_SHOWN: i64 = 200;
+const DROPS_SHOWN: i64 = 50;
 
 #[derive(Template)]
 #[template(path = "dataset/templates/drops.html")]
