@@ -48,3 +48,5 @@ for path in $PAGES; do
   p99=$(printf '%s' "$out" | awk '$1=="99%" {print $2}')
   printf '| %s | %s | %s | %s |\n' "$path" "$rps" "$p50" "$p99"
 done
+echo
+echo "Server memory: $(grep -E 'VmHWM' /proc/$server/status | tr -s ' ') peak resident, $(grep -E 'VmRSS' /proc/$server/status | tr -s ' ') now"

@@ -405,7 +405,7 @@ pub struct DropFilter {
     pub status: Option<DropStatus>,
 }
 
-/// Newest period first, then organisation, then newest version.
+/// Newest period first, then the newest drops within it.
 pub async fn list_drops(db: &Db, filter: &DropFilter) -> Result<Vec<DataDrop>> {
     list_drops_limited(db, filter, i64::MAX).await
 }
@@ -414,7 +414,7 @@ pub async fn list_drops(db: &Db, filter: &DropFilter) -> Result<Vec<DataDrop>> {
 pub async fn list_drops_limited(db: &Db, filter: &DropFilter, limit: i64) -> Result<Vec<DataDrop>> {
     let sql = format!(
         "{DROP_SELECT} WHERE ($1 = -1 OR d.organisation_id = $1) AND ($2 = '' OR d.period_start = $2) \
-         AND ($3 = '' OR d.status = $3) ORDER BY d.period_start DESC, lower(o.name), d.version DESC LIMIT $4"
+         AND ($3 = '' OR d.status = $3) ORDER BY d.period_start DESC, d.id DESC LIMIT $4"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(filter.organisation_id.unwrap_or(-1))
