@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 
 use crate::kernel::audit::{self, AuditAction, AuditEvent, AuditFilter};
-use crate::kernel::text::{display_date, parse_iso_date, url_encode};
+use crate::kernel::text::{display_date, parse_iso_date, spreadsheet_safe, url_encode};
 use crate::kernel::{
     Access, AppError, AppResult, AppState, Chrome, Ctx, Permission, Routes, render,
 };
@@ -115,16 +115,6 @@ async fn search(
     })
 }
 
-/// A spreadsheet cell that begins with = + - @ is a formula to Excel: prefix it so a value
-/// typed into MASA cannot run as one when the export is opened.
-fn csv_safe(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    }
-}
-
 async fn export(
     State(state): State<AppState>,
     Query(query): Query<AuditQuery>,
@@ -151,13 +141,13 @@ async fn export(
             .write_record([
                 event.id.to_string(),
                 event.occurred_at.clone(),
-                csv_safe(&event.actor),
+                spreadsheet_safe(&event.actor),
                 event.action.clone(),
                 event.entity_type.clone(),
                 event.entity_id.map(|id| id.to_string()).unwrap_or_default(),
-                csv_safe(&event.summary),
-                csv_safe(event.before_values.as_deref().unwrap_or("")),
-                csv_safe(event.after_values.as_deref().unwrap_or("")),
+                spreadsheet_safe(&event.summary),
+                spreadsheet_safe(event.before_values.as_deref().unwrap_or("")),
+                spreadsheet_safe(event.after_values.as_deref().unwrap_or("")),
                 event.request_id.clone().unwrap_or_default(),
             ])
             .map_err(csv_error)?;
@@ -211,7 +201,10 @@ mod tests {
 
     #[test]
     fn exported_cells_cannot_be_formulas() {
-        assert_eq!(csv_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(csv_safe("Created organisation"), "Created organisation");
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(
+            spreadsheet_safe("Created organisation"),
+            "Created organisation"
+        );
     }
 }

@@ -150,19 +150,10 @@ pub enum Cell {
 impl Cell {
     fn as_text(&self) -> String {
         match self {
-            Cell::Text(text) => csv_safe(text),
+            Cell::Text(text) => crate::kernel::text::spreadsheet_safe(text),
             Cell::Number(number) => format_number(*number),
             Cell::Empty => String::new(),
         }
-    }
-}
-
-/// A cell starting = + - @ would run as a formula in a spreadsheet: prefix it.
-pub fn csv_safe(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) && text.parse::<f64>().is_err() {
-        format!("'{text}")
-    } else {
-        text.to_owned()
     }
 }
 
@@ -286,8 +277,14 @@ mod tests {
 
     #[test]
     fn exported_text_cannot_become_a_formula() {
-        assert_eq!(csv_safe("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
-        assert_eq!(csv_safe("-12.5"), "-12.5");
-        assert_eq!(csv_safe("Missing episodes"), "Missing episodes");
+        assert_eq!(
+            crate::kernel::text::spreadsheet_safe("=cmd|' /C calc'!A0"),
+            "'=cmd|' /C calc'!A0"
+        );
+        assert_eq!(crate::kernel::text::spreadsheet_safe("-12.5"), "-12.5");
+        assert_eq!(
+            crate::kernel::text::spreadsheet_safe("Missing episodes"),
+            "Missing episodes"
+        );
     }
 }
