@@ -9,7 +9,7 @@ use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
 use crate::kernel::auth::{self, NewUser, SignInOutcome, UserRecord};
 use crate::kernel::http::{expired_session_cookie, session_cookie};
 use crate::kernel::text::{FormErrors, safe_return_path};
-use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, Role, render};
+use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, Role, render, render_refused};
 use crate::partnership;
 
 /// An audit entry about an account that records no values (passwords never enter the trail).
@@ -166,7 +166,7 @@ pub async fn sign_in(
         email: form.email,
         return_to,
     };
-    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+    render_refused(&page)
 }
 
 pub async fn sign_out(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
@@ -293,7 +293,7 @@ pub async fn change_password(
             errors,
             must_change: user.must_change_password,
         };
-        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        return render_refused(&page);
     }
     let mut tx = state.db.begin_write().await?;
     auth::set_password(&mut tx, user.id, &form.new_password, false).await?;
@@ -403,10 +403,6 @@ async fn user_form_page(
     })
 }
 
-fn refused(page: UserFormPage) -> AppResult<Response> {
-    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
-}
-
 pub async fn new_user_page(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -505,7 +501,7 @@ pub async fn create_user(
         errors.add("temporary_password", message);
     }
     if !errors.is_empty() {
-        return refused(user_form_page(&state, &ctx, errors, form, &roles, None).await?);
+        return render_refused(&user_form_page(&state, &ctx, errors, form, &roles, None).await?);
     }
     let mut tx = state.db.begin_write().await?;
     let new_user = NewUser {
@@ -603,7 +599,9 @@ pub async fn update_user(
         );
     }
     if !errors.is_empty() {
-        return refused(user_form_page(&state, &ctx, errors, form, &roles, Some(user)).await?);
+        return render_refused(
+            &user_form_page(&state, &ctx, errors, form, &roles, Some(user)).await?,
+        );
     }
     let mut tx = state.db.begin_write().await?;
     auth::update_user(&mut tx, id, &display_name, organisation_id, &roles).await?;
@@ -685,7 +683,7 @@ pub async fn reset_password(
             organisation,
             errors,
         };
-        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        return render_refused(&page);
     }
     let mut tx = state.db.begin_write().await?;
     auth::set_password(&mut tx, user.id, &form.temporary_password, true).await?;

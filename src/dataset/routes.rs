@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::ops::Not;
@@ -20,19 +20,12 @@ use super::store::{
 use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
 use crate::kernel::auth::{self, CurrentUser};
 use crate::kernel::db::Transaction;
-use crate::kernel::text::{DateParts, FormErrors, display_date, long_date};
+use crate::kernel::text::{DateParts, FormErrors, display_date, long_date, today};
 use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Permission, Role, cache, outbox, render,
+    render_refused,
 };
 use crate::partnership;
-
-fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
-}
-
-fn invalid(page: impl Template) -> AppResult<Response> {
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
-}
 
 async fn record(
     tx: &mut Transaction,
@@ -669,10 +662,10 @@ pub async fn add_comparator(
         }
     }
     let (Some(period), Some(value)) = (period, value) else {
-        return invalid(indicator_page_for(&state, &ctx, id, errors, form).await?);
+        return render_refused(&indicator_page_for(&state, &ctx, id, errors, form).await?);
     };
     if !errors.is_empty() {
-        return invalid(indicator_page_for(&state, &ctx, id, errors, form).await?);
+        return render_refused(&indicator_page_for(&state, &ctx, id, errors, form).await?);
     }
     let mut tx = state.db.begin_write().await?;
     store::set_comparator(&mut tx, id, period, &name, value).await?;
@@ -993,7 +986,7 @@ pub async fn create_indicator(
 ) -> AppResult<Response> {
     let (errors, details) = validate_indicator(&state, &form, None).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
-        return invalid(indicator_form_page(&state, &ctx, errors, form, None).await?);
+        return render_refused(&indicator_form_page(&state, &ctx, errors, form, None).await?);
     };
     let mut tx = state.db.begin_write().await?;
     let id = store::insert_indicator(&mut tx, &details, Quarter::containing(today())).await?;
@@ -1043,7 +1036,9 @@ pub async fn update_indicator(
     let indicator = live_indicator(&state, id).await?;
     let (errors, details) = validate_indicator(&state, &form, Some(id)).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
-        return invalid(indicator_form_page(&state, &ctx, errors, form, Some(indicator)).await?);
+        return render_refused(
+            &indicator_form_page(&state, &ctx, errors, form, Some(indicator)).await?,
+        );
     };
     let mut tx = state.db.begin_write().await?;
     store::update_indicator(&mut tx, id, &details).await?;
@@ -1192,7 +1187,7 @@ pub async fn open_period(
     }
     let (Some(period), Some(due_on)) = (period.filter(|_| errors.is_empty()), due_on) else {
         let periods = store::list_periods(&state.db).await?;
-        return invalid(PeriodsPage {
+        return render_refused(&PeriodsPage {
             chrome: ctx.chrome(&state).await?,
             periods,
             errors,
@@ -1985,8 +1980,8 @@ pub async fn save_values(
         check_ready(&lines, &storyboard, &mut errors);
     }
     if !errors.is_empty() {
-        return invalid(
-            drop_page(
+        return render_refused(
+            &drop_page(
                 &state,
                 &ctx,
                 data_drop,
@@ -2098,7 +2093,7 @@ pub async fn upload_values(
     }
     let refuse = |errors: Vec<RowError>| async {
         let page = drop_page(&state, &ctx, data_drop.clone(), None, errors).await?;
-        invalid(page)
+        render_refused(&page)
     };
     let Some(bytes) = file.filter(|bytes| !bytes.is_empty()) else {
         return refuse(vec![RowError {
@@ -2283,7 +2278,7 @@ pub async fn decide(
         let mut page = drop_page(&state, &ctx, data_drop, None, Vec::new()).await?;
         page.errors = errors;
         page.decision_comment = comment;
-        return invalid(page);
+        return render_refused(&page);
     }
     let status = next_status(data_drop.status, DropAction::Decide(decision))
         .map_err(|message| AppError::BadRequest(message.into()))?;
@@ -2389,7 +2384,7 @@ pub async fn create_token(
     let label = errors.required_text("label", "What the token is for", &form.label, 100);
     if !errors.is_empty() {
         let tokens = store::tokens_of(&state.db, organisation_id).await?;
-        return invalid(TokensPage {
+        return render_refused(&TokensPage {
             chrome: ctx.chrome(&state).await?,
             organisation_name,
             tokens,

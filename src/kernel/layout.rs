@@ -125,6 +125,12 @@ pub fn render<T: Template>(page: &T) -> AppResult<Html<String>> {
     Ok(Html(page.render()?))
 }
 
+/// A form page shown again with its errors: 422, so tools and tests see the refusal too.
+pub fn render_refused<T: Template>(page: &T) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(page)?).into_response())
+}
+
 #[derive(Template)]
 #[template(path = "kernel/templates/error.html")]
 struct ErrorPage<'a> {

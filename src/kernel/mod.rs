@@ -19,7 +19,7 @@ pub mod text;
 use std::sync::Arc;
 
 pub use error::{AppError, AppResult};
-pub use layout::{Chrome, Ctx, NavEntry, render};
+pub use layout::{Chrome, Ctx, NavEntry, render, render_refused};
 pub use roles::{Permission, Role};
 pub use routing::{Access, Routes};
 

@@ -180,6 +180,11 @@ impl DateParts {
     }
 }
 
+/// Today's date (UTC, as every stored time is).
+pub fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
 /// Dates are stored as ISO-8601 text (`YYYY-MM-DD`).
 pub fn parse_iso_date(text: &str) -> Option<time::Date> {
     time::Date::parse(text, &time::format_description::well_known::Iso8601::DATE).ok()

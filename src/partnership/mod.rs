@@ -216,7 +216,7 @@ pub async fn organisation_names(db: &Db) -> Result<HashMap<i64, String>, sqlx::E
 
 /// For the home page: chair and vice-chair terms that have ended or end within 90 days.
 pub async fn rotations_due_count(db: &Db) -> Result<usize, sqlx::Error> {
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = crate::kernel::text::today();
     Ok(store::chair_rotations(db)
         .await?
         .iter()
@@ -228,7 +228,7 @@ pub async fn rotations_due_count(db: &Db) -> Result<usize, sqlx::Error> {
 /// For other modules: the priorities of the business plan in force today (or, if none is, the
 /// newest plan), as (id, title) in their order.
 pub async fn current_priorities(db: &Db) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = crate::kernel::text::today();
     let plans = store::list_plans(db, false).await?;
     let plan = plans
         .iter()

@@ -3,7 +3,6 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -12,17 +11,10 @@ use super::store::{self, OrganisationFilter, PersonFilter, Table};
 use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::db::Transaction;
-use crate::kernel::text::{FormErrors, display_date, long_date};
-use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, Permission, render};
-
-fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
-}
-
-/// A form page shown again with its errors: 422 so tests and tools see the refusal.
-fn invalid(page: impl Template) -> AppResult<Response> {
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
-}
+use crate::kernel::text::{FormErrors, display_date, long_date, today};
+use crate::kernel::{
+    AppError, AppResult, AppState, Chrome, Ctx, Permission, render, render_refused,
+};
 
 async fn record(
     tx: &mut Transaction,
@@ -208,7 +200,7 @@ pub async fn create_organisation(
         errors.add("name", "An organisation with this name already exists");
     }
     let Some(details) = details.filter(|_| errors.is_empty()) else {
-        return invalid(OrganisationFormPage {
+        return render_refused(&OrganisationFormPage {
             chrome: ctx.chrome(&state).await?,
             errors,
             form,
@@ -335,7 +327,7 @@ pub async fn update_organisation(
         errors.add("name", "An organisation with this name already exists");
     }
     let Some(details) = details.filter(|_| errors.is_empty()) else {
-        return invalid(OrganisationFormPage {
+        return render_refused(&OrganisationFormPage {
             chrome: ctx.chrome(&state).await?,
             errors,
             form,
@@ -565,7 +557,7 @@ pub async fn create_person(
 ) -> AppResult<Response> {
     let (errors, details) = validate_person(&state, &form, None).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
-        return invalid(PersonFormPage {
+        return render_refused(&PersonFormPage {
             chrome: ctx.chrome(&state).await?,
             errors,
             form,
@@ -651,7 +643,7 @@ pub async fn update_person(
     let person = live_person(&state, id).await?;
     let (errors, details) = validate_person(&state, &form, Some(id)).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
-        return invalid(PersonFormPage {
+        return render_refused(&PersonFormPage {
             chrome: ctx.chrome(&state).await?,
             errors,
             form,
@@ -863,7 +855,7 @@ pub async fn create_group(
 ) -> AppResult<Response> {
     let (errors, details) = validate_group(&state, &form, None).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
-        return invalid(group_form_page(&state, &ctx, errors, form, None).await?);
+        return render_refused(&group_form_page(&state, &ctx, errors, form, None).await?);
     };
     let mut tx = state.db.begin_write().await?;
     let id = store::insert_group(&mut tx, &details).await?;
@@ -957,7 +949,7 @@ pub async fn update_group(
     let group = live_group(&state, id).await?;
     let (errors, details) = validate_group(&state, &form, Some(id)).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
-        return invalid(group_form_page(&state, &ctx, errors, form, Some(group)).await?);
+        return render_refused(&group_form_page(&state, &ctx, errors, form, Some(group)).await?);
     };
     let before = GroupDetails {
         name: group.name.clone(),
@@ -1105,7 +1097,9 @@ pub async fn create_membership(
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, |person| people.contains(&person), &current);
     let Some(details) = details.filter(|_| errors.is_empty()) else {
-        return invalid(membership_form_page(&state, &ctx, errors, form, (group, None)).await?);
+        return render_refused(
+            &membership_form_page(&state, &ctx, errors, form, (group, None)).await?,
+        );
     };
     let mut tx = state.db.begin_write().await?;
     let membership_id = store::insert_membership(&mut tx, id, &details).await?;
@@ -1183,8 +1177,8 @@ pub async fn update_membership(
     let mut errors = FormErrors::default();
     let details = form.validate_change(&mut errors, &membership, &current);
     let Some(details) = details.filter(|_| errors.is_empty()) else {
-        return invalid(
-            membership_form_page(&state, &ctx, errors, form, (group, Some(membership))).await?,
+        return render_refused(
+            &membership_form_page(&state, &ctx, errors, form, (group, Some(membership))).await?,
         );
     };
     let before = MembershipDetails {
@@ -1325,7 +1319,7 @@ pub async fn create_plan(
 ) -> AppResult<Response> {
     let (errors, details) = validate_plan(&state, &form, None).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
-        return invalid(PlanFormPage {
+        return render_refused(&PlanFormPage {
             chrome: ctx.chrome(&state).await?,
             errors,
             form,
@@ -1422,7 +1416,7 @@ pub async fn update_plan(
     let plan = live_plan(&state, id).await?;
     let (errors, details) = validate_plan(&state, &form, Some(id)).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
-        return invalid(PlanFormPage {
+        return render_refused(&PlanFormPage {
             chrome: ctx.chrome(&state).await?,
             errors,
             form,
@@ -1540,7 +1534,7 @@ pub async fn create_item(
     let plan = live_plan(&state, id).await?;
     let mut errors = FormErrors::default();
     let Some(details) = form.validate(&mut errors) else {
-        return invalid(ItemFormPage {
+        return render_refused(&ItemFormPage {
             chrome: ctx.chrome(&state).await?,
             errors,
             form,
@@ -1609,7 +1603,7 @@ pub async fn update_item(
     let (plan, item) = plan_item(&state, id, item_id).await?;
     let mut errors = FormErrors::default();
     let Some(details) = form.validate(&mut errors) else {
-        return invalid(ItemFormPage {
+        return render_refused(&ItemFormPage {
             chrome: ctx.chrome(&state).await?,
             errors,
             form,
