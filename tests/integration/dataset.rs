@@ -792,3 +792,53 @@ on_both_backends!(the_generator_writes_the_volume_asked_for, |app| {
         .await
         .assert_contains("Generated indicator 8");
 });
+
+on_both_backends!(a_closed_period_takes_no_more_values, |app| {
+    masa::demo::load(&app.db).await.unwrap();
+    let draft = police_draft(app).await;
+    let mut admin = app.signed_in("admin@masa.example").await;
+    admin.get("/dataset/periods/2026-07-01").await;
+    assert_eq!(
+        admin
+            .post("/dataset/periods/2026-07-01/close", &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let mut lead = app.signed_in("police.data@masa.example").await;
+    let before = values_of(app, draft).await;
+    let refused = upload(
+        &mut lead,
+        draft,
+        "drop.csv",
+        b"indicator_code,period,value\nMFH-01,2026-27 Q2,30\n",
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    refused.assert_contains("2026-27 Q2 is closed for data drops");
+    lead.get("/account").await;
+    assert_eq!(
+        lead.post("/dataset/drops/new", &[("period", "2026-27 Q2")])
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(values_of(app, draft).await, before);
+    // Reopened, the same upload goes in.
+    admin.get("/dataset/periods/2026-07-01").await;
+    assert_eq!(
+        admin
+            .post("/dataset/periods/2026-07-01/reopen", &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let accepted = upload(
+        &mut lead,
+        draft,
+        "drop.csv",
+        b"indicator_code,period,value\nMFH-01,2026-27 Q2,30\n",
+    )
+    .await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
+});
