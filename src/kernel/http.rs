@@ -18,8 +18,10 @@ use super::auth::{self, Session};
 use super::error::AppError;
 
 pub const SESSION_COOKIE: &str = "masa_session";
-/// Largest ordinary form accepted; uploads set their own limits.
+/// Largest ordinary form accepted.
 pub const FORM_LIMIT_BYTES: usize = 1024 * 1024;
+/// Largest request body of any kind: room for a 5 MB spreadsheet and its multipart wrapping.
+pub const REQUEST_LIMIT_BYTES: usize = 6 * 1024 * 1024;
 
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
     img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; \
@@ -162,6 +164,9 @@ pub fn with_layers(router: Router<AppState>, state: AppState) -> Router {
         )
     };
     router
+        // The largest body any handler reads (a spreadsheet upload, a JSON data drop); ordinary
+        // forms are held to FORM_LIMIT_BYTES by the CSRF check.
+        .layer(axum::extract::DefaultBodyLimit::max(REQUEST_LIMIT_BYTES))
         .layer(middleware::from_fn(check_csrf))
         .layer(middleware::from_fn_with_state(state.clone(), load_session))
         .layer(static_header("content-security-policy", CONTENT_SECURITY_POLICY))
