@@ -1714,6 +1714,8 @@ struct DropPage {
     can_decide: bool,
     versions: Vec<DataDrop>,
     decision_comment: String,
+    /// The decision chosen, when the form comes back with an error.
+    decision: String,
 }
 
 /// The organisation's indicators with this drop's values and their history.
@@ -1827,6 +1829,7 @@ async fn drop_page(
         versions,
         data_drop,
         decision_comment: String::new(),
+        decision: String::new(),
     })
 }
 
@@ -2278,6 +2281,7 @@ pub async fn decide(
         let mut page = drop_page(&state, &ctx, data_drop, None, Vec::new()).await?;
         page.errors = errors;
         page.decision_comment = comment;
+        page.decision = form.decision.clone();
         return render_refused(&page);
     }
     let status = next_status(data_drop.status, DropAction::Decide(decision))

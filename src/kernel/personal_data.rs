@@ -15,6 +15,10 @@ static POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
 static DATE_OF_BIRTH: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(d\.?o\.?b\.?|date of birth|born( on)?)\b[\s:,-]*(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{1,2}(st|nd|rd|th)? (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{2,4})").expect("valid pattern")
 });
+static PHONE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\+44\s?|\b0)(7\d{3}|[12]\d{2,4})[\s-]?\d{3}[\s-]?\d{3,4}\b")
+        .expect("valid pattern")
+});
 static TITLED_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(Mr|Mrs|Ms|Miss|Master|Mx)\.? [A-Z][a-z]+( [A-Z][a-z'-]+)?\b")
         .expect("valid pattern")
@@ -55,6 +59,9 @@ pub fn likely_identifier(text: &str) -> Option<&'static str> {
     }
     if POSTCODE.is_match(text) {
         return Some("a full postcode");
+    }
+    if PHONE_NUMBER.is_match(text) {
+        return Some("a phone number");
     }
     if TITLED_NAME.is_match(text) || NAMED_CHILD.is_match(text) {
         return Some("a person's name");

@@ -195,7 +195,9 @@ on_both_backends!(
             )
             .await;
         assert_eq!(no_comment.status, StatusCode::UNPROCESSABLE_ENTITY);
-        no_comment.assert_contains("Say what needs to change");
+        no_comment
+            .assert_contains("Say what needs to change")
+            .assert_contains("value=\"return\" checked");
         let approved = admin
             .post(
                 &format!("/dataset/drops/{draft}/decision"),
