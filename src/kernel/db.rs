@@ -4,7 +4,6 @@
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
-use std::str::FromStr;
 
 pub type Transaction = sqlx::Transaction<'static, sqlx::Any>;
 
@@ -160,13 +159,6 @@ pub fn timestamp_text(at: time::OffsetDateTime) -> String {
 
 pub fn parse_timestamp(text: &str) -> Option<time::OffsetDateTime> {
     time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
-}
-
-impl FromStr for Backend {
-    type Err = DbError;
-    fn from_str(url: &str) -> Result<Self, Self::Err> {
-        Backend::from_url(url)
-    }
 }
 
 #[cfg(test)]
