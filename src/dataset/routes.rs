@@ -427,13 +427,29 @@ fn special_cause_note(point: Option<&masa_spc::SpcPoint>) -> String {
     }
 }
 
-async fn indicator_page_for(
-    state: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    errors: FormErrors,
-    comparator_form: ComparatorForm,
-) -> AppResult<IndicatorPage> {
+/// What an indicator's page shows, computed once per change to the data (see kernel::cache).
+struct IndicatorView {
+    row: ScorecardRow,
+    chart: String,
+    chart_text: String,
+    table: Vec<(String, String, String, Vec<String>)>,
+    comparator_names: Vec<String>,
+    priority: Option<String>,
+}
+
+async fn indicator_view(state: &AppState, id: i64) -> AppResult<Arc<IndicatorView>> {
+    let revision = cache::revision(&state.db).await?;
+    state
+        .cache
+        .get_or_compute(
+            format!("dataset/indicator/{id}"),
+            revision,
+            compute_indicator_view(state, id),
+        )
+        .await
+}
+
+async fn compute_indicator_view(state: &AppState, id: i64) -> AppResult<IndicatorView> {
     let indicator = store::find_indicator(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -516,15 +532,33 @@ async fn indicator_page_for(
             )
         })
         .collect();
-    Ok(IndicatorPage {
-        chrome: ctx.chrome(state).await?,
+    Ok(IndicatorView {
         chart: masa_charts::spc_chart_svg(&chart, &format!("indicator-{id}")),
         chart_text: masa_charts::text_alternative(&chart),
         table,
         comparator_names,
         priority,
-        can_manage: is_manager(ctx.user()?),
         row,
+    })
+}
+
+async fn indicator_page_for(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    errors: FormErrors,
+    comparator_form: ComparatorForm,
+) -> AppResult<IndicatorPage> {
+    let view = indicator_view(state, id).await?;
+    Ok(IndicatorPage {
+        chrome: ctx.chrome(state).await?,
+        chart: view.chart.clone(),
+        chart_text: view.chart_text.clone(),
+        table: view.table.clone(),
+        comparator_names: view.comparator_names.clone(),
+        priority: view.priority.clone(),
+        can_manage: is_manager(ctx.user()?),
+        row: view.row.clone(),
         errors,
         comparator_form,
     })
