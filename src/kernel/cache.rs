@@ -1,5 +1,5 @@
 //! Computed results kept between requests until the data under them changes. Every change in
-//! MASA writes an audit entry in its own transaction, so the newest audit entry's id is a
+//! MASA writes an audit entry in its own transaction, so the newest audit entries give a
 //! revision number for the whole database: a cached value is used only while it is unchanged.
 //! Works across several app instances too, since the revision is read from the database.
 
@@ -65,12 +65,23 @@ impl RevisionCache {
     }
 }
 
-/// The database's revision: the newest audit entry's id.
+/// How far back `revision` looks for entries committed out of order.
+const RECENT_ENTRIES: i64 = 1000;
+
+/// The database's revision, from the newest audit entries. The newest id alone is not enough
+/// on PostgreSQL, where a transaction that took an earlier id can commit after a later one; so
+/// the number of entries among the newest thousand ids counts too, and moves when it does.
 pub async fn revision(db: &Db) -> Result<i64, sqlx::Error> {
-    let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM audit_events")
-        .fetch_one(&db.pool)
-        .await?;
-    Ok(newest.unwrap_or(0))
+    let (newest, recent): (Option<i64>, i64) = sqlx::query_as(
+        "SELECT MAX(id), COUNT(*) FROM audit_events WHERE id > (SELECT COALESCE(MAX(id), 0) - $1 FROM audit_events)",
+    )
+    .bind(RECENT_ENTRIES)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(newest
+        .unwrap_or(0)
+        .saturating_mul(2 * RECENT_ENTRIES + 1)
+        .saturating_add(recent))
 }
 
 #[cfg(test)]

@@ -217,3 +217,32 @@ on_both_backends!(
         );
     }
 );
+
+/// PostgreSQL can commit a transaction that took an earlier audit id after one that took a
+/// later id; the cache revision must still move when it does. (SQLite serialises writers.)
+#[tokio::test]
+async fn the_cache_revision_moves_when_an_earlier_entry_commits_late() {
+    use masa::kernel::audit::{self, Actor, AuditAction, AuditEntry};
+    let Some(app) = crate::support::TestApp::postgres().await else {
+        return;
+    };
+    let entry = || AuditEntry {
+        action: AuditAction::Update,
+        entity_type: "test",
+        entity_id: None,
+        summary: "x".into(),
+        before: None,
+        after: None,
+    };
+    let actor = Actor::system("test");
+    let mut slow = app.db.begin_write().await.unwrap();
+    audit::record(&mut slow, &actor, entry()).await.unwrap();
+    let mut quick = app.db.begin_write().await.unwrap();
+    audit::record(&mut quick, &actor, entry()).await.unwrap();
+    quick.commit().await.unwrap();
+    let before = masa::kernel::cache::revision(&app.db).await.unwrap();
+    slow.commit().await.unwrap();
+    let after = masa::kernel::cache::revision(&app.db).await.unwrap();
+    assert_ne!(before, after, "the late commit must change the revision");
+    app.finish().await;
+}
