@@ -81,6 +81,30 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
     on_listening(listener.local_addr()?);
+    let mailer = match &state.config.smtp_host {
+        Some(host) => {
+            match kernel::outbox::Mailer::new(host, state.config.smtp_port, &state.config.mail_from)
+            {
+                Ok(mailer) => Some(mailer),
+                Err(error) => return Err(std::io::Error::other(error)),
+            }
+        }
+        None => {
+            tracing::warn!("MASA_SMTP_HOST is not set: e-mails wait in the outbox unsent");
+            None
+        }
+    };
+    let mail_db = state.db.clone();
+    let delivery = tokio::spawn(async move {
+        let Some(mailer) = mailer else { return };
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            if let Err(error) = kernel::outbox::deliver_pending(&mail_db, &mailer, 100).await {
+                tracing::warn!(%error, "could not read the e-mail outbox");
+            }
+        }
+    });
     let db = state.db.clone();
     let housekeeping = tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(15 * 60));
@@ -95,6 +119,7 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown_signal())
         .await;
     housekeeping.abort();
+    delivery.abort();
     served
 }
 

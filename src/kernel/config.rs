@@ -20,6 +20,11 @@ pub struct Config {
     pub cookie_secure: bool,
     /// Hours a signed-in session lasts without use. `MASA_SESSION_HOURS`, default 8.
     pub session_hours: i64,
+    /// SMTP relay for the e-mail outbox. `MASA_SMTP_HOST` (unset: messages wait in the outbox),
+    /// `MASA_SMTP_PORT` (default 25), sender `MASA_MAIL_FROM` (default masa@localhost).
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    pub mail_from: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -31,6 +36,9 @@ struct ConfigFile {
     data_dir: Option<PathBuf>,
     cookie_secure: Option<bool>,
     session_hours: Option<i64>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    mail_from: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +122,13 @@ impl Config {
             }
             None => kept_secret(&data_dir)?,
         };
+        let smtp_port = match env("MASA_SMTP_PORT") {
+            Some(value) => value.parse().map_err(|_| ConfigError::Invalid {
+                name: "MASA_SMTP_PORT",
+                reason: format!("{value:?} is not a port number"),
+            })?,
+            None => from_file.smtp_port.unwrap_or(25),
+        };
         Ok(Config {
             bind,
             database_url,
@@ -121,6 +136,13 @@ impl Config {
             data_dir,
             cookie_secure,
             session_hours,
+            smtp_host: env("MASA_SMTP_HOST")
+                .or(from_file.smtp_host)
+                .filter(|host| !host.trim().is_empty()),
+            smtp_port,
+            mail_from: env("MASA_MAIL_FROM")
+                .or(from_file.mail_from)
+                .unwrap_or_else(|| "masa@localhost".to_owned()),
         })
     }
 }

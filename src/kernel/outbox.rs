@@ -1,7 +1,10 @@
 //! The e-mail outbox: messages are queued in the same transaction as the change that caused
-//! them, so a reminder is never lost nor sent for a change that rolled back. The business unit
-//! sees the queue; delivery over SMTP reads it (not yet built: messages wait, marked unsent).
+//! them, so a reminder is never lost nor sent for a change that rolled back. `deliver_pending`
+//! sends what is waiting through an SMTP relay (run every minute by `masa serve` when one is
+//! configured); a message that fails is retried, up to MAX_ATTEMPTS, with the error kept.
 
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::Row;
 
 use super::db::{Db, Transaction, now_text};
@@ -59,4 +62,90 @@ pub async fn unsent_count(db: &Db) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL")
         .fetch_one(&db.pool)
         .await
+}
+
+/// Attempts before a message is left for the business unit to look at.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+/// An SMTP relay to send through (plain SMTP: a relay on the same host or network).
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Mailer {
+    pub fn new(host: &str, port: u16, from: &str) -> Result<Mailer, String> {
+        let from = from.parse::<Mailbox>().map_err(|error| {
+            format!("MASA_MAIL_FROM {from:?} is not an e-mail address: {error}")
+        })?;
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+            .port(port)
+            .timeout(Some(std::time::Duration::from_secs(20)))
+            .build();
+        Ok(Mailer { transport, from })
+    }
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// Sends up to `batch` waiting messages, oldest first, recording each outcome.
+pub async fn deliver_pending(
+    db: &Db,
+    mailer: &Mailer,
+    batch: i64,
+) -> Result<Delivery, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, to_address, subject, body FROM email_outbox WHERE sent_at IS NULL AND attempts < $1 ORDER BY id LIMIT $2")
+        .bind(MAX_ATTEMPTS)
+        .bind(batch)
+        .fetch_all(&db.pool)
+        .await?;
+    let mut delivery = Delivery::default();
+    for row in &rows {
+        let id: i64 = row.try_get("id")?;
+        let to: String = row.try_get("to_address")?;
+        let subject: String = row.try_get("subject")?;
+        let body: String = row.try_get("body")?;
+        let outcome = match to.parse::<Mailbox>() {
+            Ok(recipient) => match Message::builder()
+                .from(mailer.from.clone())
+                .to(recipient)
+                .subject(subject)
+                .body(body)
+            {
+                Ok(message) => mailer
+                    .transport
+                    .send(message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|error| error.to_string()),
+                Err(error) => Err(error.to_string()),
+            },
+            Err(error) => Err(format!("{to:?} is not an e-mail address: {error}")),
+        };
+        match outcome {
+            Ok(()) => {
+                sqlx::query("UPDATE email_outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
+                    .bind(now_text())
+                    .bind(id)
+                    .execute(&db.pool)
+                    .await?;
+                delivery.sent += 1;
+            }
+            Err(error) => {
+                tracing::warn!(email = id, %error, "could not send e-mail");
+                sqlx::query("UPDATE email_outbox SET attempts = attempts + 1, last_error = $1 WHERE id = $2")
+                    .bind(error)
+                    .bind(id)
+                    .execute(&db.pool)
+                    .await?;
+                delivery.failed += 1;
+            }
+        }
+    }
+    Ok(delivery)
 }

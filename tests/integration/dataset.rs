@@ -852,3 +852,99 @@ on_both_backends!(a_closed_period_takes_no_more_values, |app| {
     .await;
     assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
 });
+
+/// A minimal SMTP server that keeps what it is sent, for the delivery test.
+async fn smtp_sink() -> (u16, std::sync::Arc<tokio::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received = std::sync::Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    let kept = received.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let kept = kept.clone();
+            tokio::spawn(async move {
+                let (reader, mut writer) = stream.into_split();
+                let mut lines = BufReader::new(reader).lines();
+                writer.write_all(b"220 sink ESMTP\r\n").await.unwrap();
+                let mut in_data = false;
+                let mut message = String::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if in_data {
+                        if line == "." {
+                            in_data = false;
+                            kept.lock().await.push(std::mem::take(&mut message));
+                            writer.write_all(b"250 queued\r\n").await.unwrap();
+                        } else {
+                            message.push_str(&line);
+                            message.push('\n');
+                        }
+                        continue;
+                    }
+                    let command = line.to_uppercase();
+                    let reply: &[u8] = if command.starts_with("EHLO") {
+                        b"250-sink\r\n250 8BITMIME\r\n"
+                    } else if command.starts_with("DATA") {
+                        in_data = true;
+                        b"354 go ahead\r\n"
+                    } else if command.starts_with("QUIT") {
+                        writer.write_all(b"221 bye\r\n").await.unwrap();
+                        break;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    writer.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, received)
+}
+
+on_both_backends!(reminders_are_delivered_through_smtp, |app| {
+    masa::demo::load(&app.db).await.unwrap();
+    let mut admin = app.signed_in("admin@masa.example").await;
+    admin.get("/dataset/periods/2026-07-01").await;
+    admin
+        .post("/dataset/periods/2026-07-01/reminders", &[])
+        .await;
+    let queued = app
+        .count("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL")
+        .await;
+    assert!(queued >= 1);
+    // A relay that is down: each message is tried, kept, and its error recorded.
+    let down =
+        masa::kernel::outbox::Mailer::new("127.0.0.1", 9, "business.unit@masa.example").unwrap();
+    let failed = masa::kernel::outbox::deliver_pending(&app.db, &down, 100)
+        .await
+        .unwrap();
+    assert_eq!(failed.failed as i64, queued);
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL AND last_error IS NOT NULL"
+        )
+        .await,
+        queued
+    );
+    // A working relay: all are sent and marked.
+    let (port, received) = smtp_sink().await;
+    let mailer =
+        masa::kernel::outbox::Mailer::new("127.0.0.1", port, "business.unit@masa.example").unwrap();
+    let delivery = masa::kernel::outbox::deliver_pending(&app.db, &mailer, 100)
+        .await
+        .unwrap();
+    assert_eq!(delivery.sent as i64, queued);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL")
+            .await,
+        0
+    );
+    let messages = received.lock().await;
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("Subject: Data drop for 2026-27 Q2")
+                && m.contains("police.data@masa.example")),
+        "{messages:?}"
+    );
+});

@@ -28,6 +28,9 @@ fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         data_dir: dir.to_owned(),
         cookie_secure: true,
         session_hours: 8,
+        smtp_host: None,
+        smtp_port: 25,
+        mail_from: "masa@localhost".into(),
     }
 }
 
