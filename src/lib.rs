@@ -7,6 +7,7 @@ pub mod dataset;
 pub mod demo;
 pub mod home;
 pub mod kernel;
+pub mod learning;
 pub mod partnership;
 
 use std::sync::Arc;
@@ -20,6 +21,7 @@ pub fn routes() -> Routes {
         .merge(accounts::routes())
         .merge(partnership::routes())
         .merge(dataset::routes())
+        .merge(learning::routes())
         .merge(audit_trail::routes())
 }
 
@@ -45,6 +47,11 @@ pub fn navigation() -> Vec<NavEntry> {
             label: "Data drops",
             href: "/dataset/drops",
             permission: Permission::ViewDataDrops,
+        },
+        NavEntry {
+            label: "Learning",
+            href: "/learning",
+            permission: Permission::ViewLearning,
         },
         NavEntry {
             label: "Audit trail",

@@ -104,6 +104,12 @@ pub enum Permission {
     SubmitDataDrop,
     /// Keep the indicator catalogue and collection periods, approve or return data drops.
     ManageDataset,
+    /// Read learning reviews and their statutory clocks.
+    ViewLearning,
+    /// Record serious incident notifications and the dates of their reviews.
+    ManageLearning,
+    /// Keep the bank holidays the statutory clocks skip.
+    ManageCalendar,
 }
 
 impl Permission {
@@ -121,7 +127,12 @@ impl Permission {
                 BusinessUnitAdmin | PartnerDataLead | IndependentScrutineer
             ),
             Permission::SubmitDataDrop => matches!(role, BusinessUnitAdmin | PartnerDataLead),
-            Permission::ManageDataset => role == BusinessUnitAdmin,
+            Permission::ManageDataset | Permission::ManageCalendar => role == BusinessUnitAdmin,
+            Permission::ViewLearning => matches!(
+                role,
+                BusinessUnitAdmin | Reviewer | IndependentScrutineer | GroupChair | GroupMember
+            ),
+            Permission::ManageLearning => matches!(role, BusinessUnitAdmin | Reviewer),
         }
     }
 

@@ -110,6 +110,9 @@ try {
     ['/users', 'users'],
     ['/users/new', 'create an account'],
     ['/account', 'your account'],
+    ['/learning', 'serious incident notifications'],
+    ['/learning/notifications/1', 'serious incident'],
+    ['/learning/bank-holidays', 'bank holidays'],
   ]) {
     await visit(path, label);
   }

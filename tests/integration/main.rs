@@ -11,4 +11,5 @@ mod browser;
 mod cli;
 mod dataset;
 mod kernel;
+mod learning;
 mod partnership;
