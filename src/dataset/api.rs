@@ -137,15 +137,7 @@ async fn describe(state: &AppState, id: i64) -> Result<DropResponse, sqlx::Error
                 .find(|i| i.id == value.indicator_id)
                 .map(|i| i.code.clone())
                 .unwrap_or_default();
-            let history: Vec<f64> = series
-                .get(&value.indicator_id)
-                .map(|s| {
-                    s.iter()
-                        .filter(|(q, _)| *q < data_drop.period)
-                        .map(|(_, v)| *v)
-                        .collect()
-                })
-                .unwrap_or_default();
+            let history = store::values_before(&series, value.indicator_id, data_drop.period);
             if is_far_outside_history(value.value, &history) && !value.outlier_confirmed {
                 outliers.push(code.clone());
             }
@@ -348,17 +340,7 @@ async fn save(
     if !problems.is_empty() {
         return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, problems)));
     }
-    if !store::list_drops(
-        &state.db,
-        &store::DropFilter {
-            organisation_id: Some(organisation_id),
-            period: Some(period),
-            status: Some(DropStatus::Submitted),
-        },
-    )
-    .await?
-    .is_empty()
-    {
+    if store::awaiting_decision(&state.db, organisation_id, period).await? {
         return Ok(Err((
             StatusCode::CONFLICT,
             whole(format!(
@@ -375,15 +357,7 @@ async fn save(
         store::approved_series(&state.db, store::SeriesScope::Owner(organisation_id)).await?;
     let mut values = store::drop_values(&state.db, id).await?;
     for parsed in &parsed {
-        let history: Vec<f64> = series
-            .get(&parsed.indicator_id)
-            .map(|s| {
-                s.iter()
-                    .filter(|(q, _)| *q < period)
-                    .map(|(_, v)| *v)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let history = store::values_before(&series, parsed.indicator_id, period);
         let outlier = is_far_outside_history(parsed.value, &history);
         values.retain(|v| v.indicator_id != parsed.indicator_id);
         values.push(DropValue {
@@ -436,15 +410,7 @@ async fn save(
             })
             .collect();
         for value in values.iter().filter(|v| !v.outlier_confirmed) {
-            let history: Vec<f64> = series
-                .get(&value.indicator_id)
-                .map(|s| {
-                    s.iter()
-                        .filter(|(q, _)| *q < period)
-                        .map(|(_, v)| *v)
-                        .collect()
-                })
-                .unwrap_or_default();
+            let history = store::values_before(&series, value.indicator_id, period);
             if is_far_outside_history(value.value, &history) {
                 let code = owned
                     .iter()

@@ -8,7 +8,6 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use std::ops::Not;
 use std::sync::Arc;
 
 use super::model::*;
@@ -1665,18 +1664,7 @@ pub async fn start_drop(
     if let Some(draft) = store::open_draft(&state.db, organisation_id, period).await? {
         return Ok(Redirect::to(&format!("/dataset/drops/{draft}")).into_response());
     }
-    if store::list_drops(
-        &state.db,
-        &DropFilter {
-            organisation_id: Some(organisation_id),
-            period: Some(period),
-            status: Some(DropStatus::Submitted),
-        },
-    )
-    .await?
-    .is_empty()
-    .not()
-    {
+    if store::awaiting_decision(&state.db, organisation_id, period).await? {
         return Err(AppError::BadRequest(format!(
             "A data drop for {period} is waiting for the business unit's decision. It can be changed once it is approved or returned."
         )));

@@ -492,6 +492,17 @@ pub async fn start_version(
     Ok(id)
 }
 
+/// Is a version for this organisation and period waiting for the business unit's decision?
+/// While it is, no other version may be started.
+pub async fn awaiting_decision(db: &Db, organisation_id: i64, period: Quarter) -> Result<bool> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM data_drops WHERE organisation_id = $1 AND period_start = $2 AND status = 'submitted'")
+        .bind(organisation_id)
+        .bind(period.key())
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(count > 0)
+}
+
 /// The open draft for an organisation and period, if there is one.
 pub async fn open_draft(db: &Db, organisation_id: i64, period: Quarter) -> Result<Option<i64>> {
     sqlx::query_scalar("SELECT id FROM data_drops WHERE organisation_id = $1 AND period_start = $2 AND status = 'draft'")
@@ -707,6 +718,25 @@ pub async fn approved_series(
             .push((quarter_column(row, "period_start")?, row.try_get("value")?));
     }
     Ok(series)
+}
+
+/// An indicator's approved values before a quarter, oldest first: the history a new value is
+/// judged against.
+pub fn values_before(
+    series: &HashMap<i64, Vec<(Quarter, f64)>>,
+    indicator_id: i64,
+    period: Quarter,
+) -> Vec<f64> {
+    series
+        .get(&indicator_id)
+        .map(|points| {
+            points
+                .iter()
+                .filter(|(quarter, _)| *quarter < period)
+                .map(|(_, value)| *value)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Quarters that have approved data, oldest first.
