@@ -297,12 +297,10 @@ impl CollectionPeriod {
 }
 
 fn period_from_row(row: &AnyRow) -> Result<CollectionPeriod> {
-    let due: String = row.try_get("due_on")?;
     Ok(CollectionPeriod {
         id: row.try_get("id")?,
         period: quarter_column(row, "period_start")?,
-        due_on: crate::kernel::text::parse_iso_date(&due)
-            .ok_or_else(|| decode_error("date", &due))?,
+        due_on: crate::kernel::db::date_column(row, "due_on")?,
         closed_at: row.try_get("closed_at")?,
     })
 }

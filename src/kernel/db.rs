@@ -144,6 +144,27 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     }
 }
 
+/// A stored ISO date column as a date; a value that is not one is a decode error naming it.
+pub fn date_column(row: &sqlx::any::AnyRow, column: &str) -> Result<time::Date, sqlx::Error> {
+    optional_date_column(row, column)?
+        .ok_or_else(|| sqlx::Error::Decode(format!("{column} is empty, not a date").into()))
+}
+
+/// A nullable stored ISO date column.
+pub fn optional_date_column(
+    row: &sqlx::any::AnyRow,
+    column: &str,
+) -> Result<Option<time::Date>, sqlx::Error> {
+    use sqlx::Row;
+    let text: Option<String> = row.try_get(column)?;
+    match text {
+        Some(text) => super::text::parse_iso_date(&text).map(Some).ok_or_else(|| {
+            sqlx::Error::Decode(format!("{column} holds {text:?}, not a date").into())
+        }),
+        None => Ok(None),
+    }
+}
+
 /// Current time as stored: RFC 3339 in UTC to the second, which sorts as text.
 pub fn now_text() -> String {
     timestamp_text(time::OffsetDateTime::now_utc())

@@ -5,20 +5,10 @@ use sqlx::any::AnyRow;
 use time::Date;
 
 use super::model::{IncidentDetails, ReviewDates, SeriousIncident};
-use crate::kernel::db::{Db, Transaction, now_text};
-use crate::kernel::text::{iso_date, parse_iso_date};
+use crate::kernel::db::{Db, Transaction, date_column, now_text, optional_date_column};
+use crate::kernel::text::iso_date;
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
-
-fn date(row: &AnyRow, column: &str) -> Result<Option<Date>> {
-    let text: Option<String> = row.try_get(column)?;
-    match text {
-        Some(text) => parse_iso_date(&text).map(Some).ok_or_else(|| {
-            sqlx::Error::Decode(format!("{column} holds {text:?}, not a date").into())
-        }),
-        None => Ok(None),
-    }
-}
 
 fn incident_from_row(row: &AnyRow) -> Result<SeriousIncident> {
     Ok(SeriousIncident {
@@ -26,12 +16,11 @@ fn incident_from_row(row: &AnyRow) -> Result<SeriousIncident> {
         reference: row.try_get("reference")?,
         subject: row.try_get("subject")?,
         summary: row.try_get("summary")?,
-        became_aware_on: date(row, "became_aware_on")?
-            .ok_or_else(|| sqlx::Error::Decode("became_aware_on is empty".into()))?,
-        notified_on: date(row, "notified_on")?,
-        rapid_review_completed_on: date(row, "rapid_review_completed_on")?,
-        local_review_decided_on: date(row, "local_review_decided_on")?,
-        local_review_published_on: date(row, "local_review_published_on")?,
+        became_aware_on: date_column(row, "became_aware_on")?,
+        notified_on: optional_date_column(row, "notified_on")?,
+        rapid_review_completed_on: optional_date_column(row, "rapid_review_completed_on")?,
+        local_review_decided_on: optional_date_column(row, "local_review_decided_on")?,
+        local_review_published_on: optional_date_column(row, "local_review_published_on")?,
         archived_at: row.try_get("archived_at")?,
     })
 }
@@ -99,7 +88,7 @@ pub async fn added_holidays(db: &Db) -> Result<Vec<(i64, Date, String)>> {
         .map(|row| {
             Ok((
                 row.try_get("id")?,
-                date(row, "day")?.ok_or_else(|| sqlx::Error::Decode("day is empty".into()))?,
+                date_column(row, "day")?,
                 row.try_get("name")?,
             ))
         })

@@ -7,26 +7,10 @@ use sqlx::any::AnyRow;
 use time::Date;
 
 use super::model::*;
-use crate::kernel::db::{Db, Transaction, now_text};
-use crate::kernel::text::{iso_date, parse_iso_date};
+use crate::kernel::db::{Db, Transaction, date_column, now_text, optional_date_column};
+use crate::kernel::text::iso_date;
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
-
-fn date_column(row: &AnyRow, column: &str) -> Result<Date> {
-    let text: String = row.try_get(column)?;
-    parse_iso_date(&text)
-        .ok_or_else(|| sqlx::Error::Decode(format!("{column} holds {text:?}, not a date").into()))
-}
-
-fn optional_date_column(row: &AnyRow, column: &str) -> Result<Option<Date>> {
-    let text: Option<String> = row.try_get(column)?;
-    match text {
-        Some(text) => parse_iso_date(&text).map(Some).ok_or_else(|| {
-            sqlx::Error::Decode(format!("{column} holds {text:?}, not a date").into())
-        }),
-        None => Ok(None),
-    }
-}
 
 fn decode_error(what: &str, value: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unknown {what} {value:?}").into())
