@@ -88,8 +88,9 @@ pub async fn load(
     actor: &Actor,
     organisations: &HashMap<String, i64>,
     priorities: &[i64],
-) -> Result<(), DemoError> {
+) -> Result<HashMap<String, i64>, DemoError> {
     let file: DemoFile = toml::from_str(include_str!("demo.toml"))?;
+    let mut indicator_ids = HashMap::new();
     let first = Quarter {
         year: 2023,
         number: 1,
@@ -122,6 +123,7 @@ pub async fn load(
             source: indicator.source.clone(),
         };
         let id = store::insert_indicator(tx, &details, first).await?;
+        indicator_ids.insert(details.code.clone(), id);
         audit::record(
             tx,
             actor,
@@ -293,7 +295,7 @@ pub async fn load(
         &[DropStatus::Draft],
     )
     .await?;
-    Ok(())
+    Ok(indicator_ids)
 }
 
 /// Adds one version of a drop and moves it to its final status.

@@ -112,3 +112,61 @@ pub fn routes() -> Routes {
         .get("/api/v1/data-drops/{id}", Access::Public, api::get_drop)
         .post("/api/v1/data-drops", Access::Public, api::post_drop)
 }
+
+/// For other modules: live indicators as (id, "CODE: name"), in code order.
+pub async fn indicator_choices(
+    db: &crate::kernel::db::Db,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let mut indicators = store::list_indicators(db, &store::IndicatorFilter::default()).await?;
+    indicators.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(indicators
+        .into_iter()
+        .map(|indicator| {
+            (
+                indicator.id,
+                format!("{}: {}", indicator.code, indicator.name),
+            )
+        })
+        .collect())
+}
+
+/// For other modules: an indicator's published (approved) series, to judge an action's impact
+/// against the data.
+#[derive(Debug, Clone)]
+pub struct IndicatorTrend {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub polarity: &'static str,
+    /// (quarter label, value), oldest first.
+    pub points: Vec<(String, f64)>,
+    pub suffix: &'static str,
+}
+
+pub async fn indicator_trend(
+    db: &crate::kernel::db::Db,
+    id: i64,
+) -> Result<Option<IndicatorTrend>, sqlx::Error> {
+    let Some(indicator) = store::find_indicator(db, id).await? else {
+        return Ok(None);
+    };
+    let mut series = store::approved_series(db, store::SeriesScope::Indicator(id)).await?;
+    let points = series
+        .remove(&id)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(quarter, value)| (quarter.label(), value))
+        .collect();
+    Ok(Some(IndicatorTrend {
+        id,
+        code: indicator.code,
+        name: indicator.name,
+        polarity: match indicator.polarity {
+            masa_spc::Polarity::HigherIsBetter => "Higher is better",
+            masa_spc::Polarity::LowerIsBetter => "Lower is better",
+            masa_spc::Polarity::Neither => "Neither higher nor lower is better",
+        },
+        points,
+        suffix: indicator.unit.suffix(),
+    }))
+}

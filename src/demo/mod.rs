@@ -82,6 +82,8 @@ pub enum DemoError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Dataset(#[from] crate::dataset::demo::DemoError),
+    #[error(transparent)]
+    Tracker(#[from] crate::tracker::demo::DemoError),
     #[error("demo login {0} names an organisation that the demo data does not have")]
     UnknownOrganisation(&'static str),
 }
@@ -91,8 +93,22 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
     let actor = Actor::system("demo loader");
     let mut tx = db.begin_write().await?;
     let loaded = partnership::demo::load(&mut tx, &actor).await?;
-    crate::dataset::demo::load(&mut tx, &actor, &loaded.organisations, &loaded.priorities).await?;
+    let indicators =
+        crate::dataset::demo::load(&mut tx, &actor, &loaded.organisations, &loaded.priorities)
+            .await?;
     crate::learning::load_demo(&mut tx, &actor).await?;
+    crate::tracker::demo::load(
+        &mut tx,
+        &actor,
+        &crate::tracker::demo::DemoIds {
+            organisations: &loaded.organisations,
+            people: &loaded.people_ids,
+            indicators: &indicators,
+            priorities: &loaded.priorities,
+        },
+        crate::kernel::text::today(),
+    )
+    .await?;
     for login in &DEMO_LOGINS {
         let organisation_id = match login.organisation {
             Some(name) => Some(

@@ -8,6 +8,7 @@ pub mod cache;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod files;
 pub mod http;
 pub mod layout;
 pub mod outbox;

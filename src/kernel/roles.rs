@@ -110,6 +110,13 @@ pub enum Permission {
     ManageLearning,
     /// Keep the bank holidays the statutory clocks skip.
     ManageCalendar,
+    /// Read the improvement tracker: every recommendation and action, and their evidence.
+    ViewTracker,
+    /// Record recommendations and set their actions: owners, due dates, impact measures.
+    ManageTracker,
+    /// Report progress on an action, add evidence, complete and revisit it; scoped in the
+    /// handler to actions the user's organisation owns unless admin.
+    UpdateActions,
 }
 
 impl Permission {
@@ -133,6 +140,9 @@ impl Permission {
                 BusinessUnitAdmin | Reviewer | IndependentScrutineer | GroupChair | GroupMember
             ),
             Permission::ManageLearning => matches!(role, BusinessUnitAdmin | Reviewer),
+            Permission::ViewTracker => !matches!(role, Practitioner),
+            Permission::ManageTracker => matches!(role, BusinessUnitAdmin | Reviewer | GroupChair),
+            Permission::UpdateActions => !matches!(role, Practitioner | IndependentScrutineer),
         }
     }
 

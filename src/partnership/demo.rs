@@ -92,6 +92,8 @@ fn lookup(map: &HashMap<String, i64>, name: &str, what: &str) -> Result<i64, Dem
 pub struct Loaded {
     pub organisations: HashMap<String, i64>,
     pub people: usize,
+    /// People by name, for other modules' demo records.
+    pub people_ids: HashMap<String, i64>,
     pub groups: usize,
     /// The business plan's priorities, in order.
     pub priorities: Vec<i64>,
@@ -143,6 +145,7 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
         people.insert(details.name, id);
     }
     loaded.people = people.len();
+    loaded.people_ids = people.clone();
     let plan_start = date(&file.business_plan.starts_on, "business plan start")?;
     let mut groups = HashMap::new();
     for group in &file.groups {

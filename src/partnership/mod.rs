@@ -244,3 +244,46 @@ pub async fn current_priorities(db: &Db) -> Result<Vec<(i64, String)>, sqlx::Err
         .map(|item| (item.id, item.title))
         .collect())
 }
+
+/// For other modules: a person's name, role and organisation, as shown beside their work.
+#[derive(Debug, Clone)]
+pub struct PersonSummary {
+    pub name: String,
+    pub job_title: String,
+    pub email: String,
+    pub organisation_id: i64,
+}
+
+/// For other modules: people not archived, by id.
+pub async fn people_directory(db: &Db) -> Result<HashMap<i64, PersonSummary>, sqlx::Error> {
+    Ok(store::list_people(db, &store::PersonFilter::default())
+        .await?
+        .into_iter()
+        .filter(|person| person.archived_at.is_none())
+        .map(|person| {
+            (
+                person.id,
+                PersonSummary {
+                    name: person.name,
+                    job_title: person.job_title,
+                    email: person.email,
+                    organisation_id: person.organisation_id,
+                },
+            )
+        })
+        .collect())
+}
+
+/// For other modules: the title of every priority of every business plan, by id, so records
+/// tagged in an earlier plan keep their priority's name.
+pub async fn priority_titles(db: &Db) -> Result<HashMap<i64, String>, sqlx::Error> {
+    let mut titles = HashMap::new();
+    for plan in store::list_plans(db, true).await? {
+        for item in store::plan_items(db, plan.id).await? {
+            if item.kind == model::PlanItemKind::Priority {
+                titles.insert(item.id, item.title);
+            }
+        }
+    }
+    Ok(titles)
+}

@@ -1,0 +1,282 @@
+//! The file store: documents people upload as evidence (an action's evidence, a policy's
+//! document). Files are kept in the database, base64-encoded, so that a backup carries them and
+//! a restore brings them back exactly. Only a short list of office document and image types is
+//! accepted, each checked by its first bytes rather than trusting the name or the browser.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::db::{Db, Transaction, now_text};
+
+/// Evidence files are letters, reports and spreadsheets; 5 MB covers them with room to spare.
+pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
+const MAX_NAME_CHARS: usize = 120;
+
+/// A file that passed the checks and may be stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upload {
+    pub file_name: String,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// A stored file's description, without its content.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoredFile {
+    pub id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+}
+
+/// What each accepted extension must look like.
+enum Signature {
+    Prefix(&'static [u8]),
+    /// Office Open XML and OpenDocument files are zip archives.
+    Zip,
+    /// Plain text and CSV: valid UTF-8 with no NUL bytes.
+    Text,
+}
+
+const ACCEPTED: [(&str, &str, Signature); 10] = [
+    ("pdf", "application/pdf", Signature::Prefix(b"%PDF-")),
+    (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        Signature::Zip,
+    ),
+    (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Signature::Zip,
+    ),
+    (
+        "pptx",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        Signature::Zip,
+    ),
+    (
+        "odt",
+        "application/vnd.oasis.opendocument.text",
+        Signature::Zip,
+    ),
+    ("png", "image/png", Signature::Prefix(b"\x89PNG\r\n\x1a\n")),
+    ("jpg", "image/jpeg", Signature::Prefix(b"\xff\xd8\xff")),
+    ("jpeg", "image/jpeg", Signature::Prefix(b"\xff\xd8\xff")),
+    ("txt", "text/plain; charset=utf-8", Signature::Text),
+    ("csv", "text/csv; charset=utf-8", Signature::Text),
+];
+
+/// The extensions accepted, for hints and messages.
+pub fn accepted_extensions() -> String {
+    ACCEPTED
+        .iter()
+        .map(|(extension, _, _)| extension.to_uppercase())
+        .filter(|extension| extension != "JPEG")
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Keeps the last path component and only letters, digits, spaces, dots, hyphens and
+/// underscores, so a name can never reach outside a download header or a folder.
+fn clean_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '-' | '_'))
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
+    if cleaned.chars().count() > MAX_NAME_CHARS {
+        let (stem, extension) = cleaned.rsplit_once('.').unwrap_or((&cleaned, ""));
+        let keep = MAX_NAME_CHARS.saturating_sub(extension.len() + 1);
+        format!(
+            "{}.{extension}",
+            stem.chars().take(keep).collect::<String>()
+        )
+    } else {
+        cleaned
+    }
+}
+
+/// Checks a file someone uploaded: size, an accepted type, and content that matches its
+/// extension. The message says what to do.
+pub fn check_upload(name: &str, bytes: &[u8]) -> Result<Upload, String> {
+    if bytes.is_empty() {
+        return Err("The selected file is empty".into());
+    }
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "The selected file must be smaller than {} MB",
+            MAX_FILE_BYTES / 1024 / 1024
+        ));
+    }
+    let file_name = clean_name(name);
+    let extension = file_name
+        .rsplit_once('.')
+        .map(|(_, extension)| extension.to_ascii_lowercase())
+        .unwrap_or_default();
+    let Some((_, content_type, signature)) = ACCEPTED
+        .iter()
+        .find(|(accepted, _, _)| *accepted == extension)
+    else {
+        return Err(format!(
+            "The selected file must be a {}",
+            accepted_extensions()
+        ));
+    };
+    let matches = match signature {
+        Signature::Prefix(prefix) => bytes.starts_with(prefix),
+        Signature::Zip => bytes.starts_with(b"PK\x03\x04"),
+        Signature::Text => std::str::from_utf8(bytes).is_ok_and(|text| !text.contains('\0')),
+    };
+    if !matches {
+        return Err(format!(
+            "The selected file is not a real {} file: its content does not match its name",
+            extension.to_uppercase()
+        ));
+    }
+    Ok(Upload {
+        file_name,
+        content_type,
+        bytes: bytes.to_vec(),
+    })
+}
+
+pub async fn store(
+    tx: &mut Transaction,
+    upload: &Upload,
+    uploaded_by: &str,
+) -> Result<i64, sqlx::Error> {
+    let sha256 = hex::encode(Sha256::digest(&upload.bytes));
+    sqlx::query_scalar(
+        "INSERT INTO stored_files (file_name, content_type, size_bytes, sha256, content_base64, uploaded_by, uploaded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(&upload.file_name)
+    .bind(upload.content_type)
+    .bind(upload.bytes.len() as i64)
+    .bind(sha256)
+    .bind(BASE64.encode(&upload.bytes))
+    .bind(uploaded_by)
+    .bind(now_text())
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// A stored file and its content, checked against the hash taken when it was stored.
+pub async fn fetch(db: &Db, id: i64) -> Result<Option<(StoredFile, Vec<u8>)>, sqlx::Error> {
+    let Some(row) = sqlx::query("SELECT * FROM stored_files WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let file = StoredFile {
+        id: row.try_get("id")?,
+        file_name: row.try_get("file_name")?,
+        content_type: row.try_get("content_type")?,
+        size_bytes: row.try_get("size_bytes")?,
+        sha256: row.try_get("sha256")?,
+    };
+    let encoded: String = row.try_get("content_base64")?;
+    let bytes = BASE64
+        .decode(encoded)
+        .map_err(|error| sqlx::Error::Decode(Box::new(error)))?;
+    if hex::encode(Sha256::digest(&bytes)) != file.sha256 {
+        return Err(sqlx::Error::Decode(
+            format!("stored file {id} does not match its hash").into(),
+        ));
+    }
+    Ok(Some((file, bytes)))
+}
+
+/// The download: always an attachment, never rendered in the page's origin, with the type
+/// the store decided rather than one a browser might guess.
+pub fn download(file: &StoredFile, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, file.content_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", clean_name(&file.file_name)),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// "2.4 MB", "310 KB": sizes as people read them.
+pub fn size_label(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / 1024.0 / 1024.0)
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_lose_paths_and_odd_characters() {
+        assert_eq!(
+            clean_name("C:\\Users\\me\\Audit report.pdf"),
+            "Audit report.pdf"
+        );
+        assert_eq!(clean_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_name("\"evil\";.pdf"), "evil.pdf");
+        assert_eq!(clean_name("..hidden.txt"), "hidden.txt");
+        let long = format!("{}.pdf", "a".repeat(300));
+        let cleaned = clean_name(&long);
+        assert_eq!(cleaned.chars().count(), MAX_NAME_CHARS);
+        assert!(cleaned.ends_with(".pdf"));
+    }
+
+    #[test]
+    fn content_must_match_the_extension() {
+        assert!(check_upload("minutes.pdf", b"%PDF-1.7 rest").is_ok());
+        let renamed = check_upload("minutes.pdf", b"MZ\x90\x00 a program").unwrap_err();
+        assert!(renamed.contains("not a real PDF file"), "{renamed}");
+        assert!(check_upload("plan.docx", b"PK\x03\x04...").is_ok());
+        assert!(
+            check_upload("run.exe", b"MZ")
+                .unwrap_err()
+                .contains("must be a PDF")
+        );
+        assert!(check_upload("notes.txt", b"plain words").is_ok());
+        assert!(check_upload("notes.txt", b"bin\0ary").is_err());
+        assert!(
+            check_upload("empty.pdf", b"")
+                .unwrap_err()
+                .contains("empty")
+        );
+        let big = vec![b'a'; MAX_FILE_BYTES + 1];
+        assert!(
+            check_upload("big.txt", &big)
+                .unwrap_err()
+                .contains("smaller than 5 MB")
+        );
+        assert_eq!(
+            check_upload("photo.JPG", b"\xff\xd8\xff\xe0")
+                .unwrap()
+                .content_type,
+            "image/jpeg"
+        );
+    }
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(size_label(1), "1 KB");
+        assert_eq!(size_label(2048), "2 KB");
+        assert_eq!(size_label(5 * 1024 * 1024), "5.0 MB");
+    }
+}

@@ -1,0 +1,378 @@
+//! Demo recommendations and actions drawn from the seed report: the neglect audit's practice
+//! standards, the s175 escalation finding, strategy meeting timeliness, the domestic abuse
+//! JTAI benchmarking and the scrutineer's "closing the loop" recommendation. Dates are set
+//! relative to today so the tracker always shows overdue actions and revisits due.
+
+use std::collections::HashMap;
+
+use time::{Date, Duration};
+
+use super::model::*;
+use super::store;
+use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry, snapshot};
+use crate::kernel::db::Transaction;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error("tracker demo refers to {0}, which the demo data does not have")]
+    Reference(String),
+    #[error("tracker demo step refused: {0}")]
+    Refused(String),
+}
+
+/// The names the demo refers to, resolved by the modules that loaded them.
+pub struct DemoIds<'a> {
+    pub organisations: &'a HashMap<String, i64>,
+    pub people: &'a HashMap<String, i64>,
+    pub indicators: &'a HashMap<String, i64>,
+    pub priorities: &'a [i64],
+}
+
+fn lookup(map: &HashMap<String, i64>, name: &str) -> Result<i64, DemoError> {
+    map.get(name)
+        .copied()
+        .ok_or_else(|| DemoError::Reference(name.to_owned()))
+}
+
+/// What happens to a demo action after it is set.
+enum Story {
+    Untouched,
+    Progress(ActionStatus, &'static str),
+    /// Completed this many days ago, with a revisit this many days from today (negative: past).
+    Completed {
+        days_ago: i64,
+        revisit_in: i64,
+        note: &'static str,
+    },
+    /// Completed, evidenced and closed at a revisit.
+    Closed {
+        evidence: &'static str,
+        link: &'static str,
+    },
+}
+
+struct DemoAction {
+    title: &'static str,
+    organisation: &'static str,
+    person: Option<&'static str>,
+    /// Days from today; negative is in the past.
+    due_in: i64,
+    indicator: Option<&'static str>,
+    measure: &'static str,
+    story: Story,
+}
+
+struct DemoRecommendation {
+    reference: &'static str,
+    source_kind: SourceKind,
+    source_label: &'static str,
+    recommendation: &'static str,
+    /// 1-based position in the business plan's priorities.
+    priority: Option<usize>,
+    actions: Vec<DemoAction>,
+}
+
+fn recommendations() -> Vec<DemoRecommendation> {
+    vec![
+        DemoRecommendation {
+            reference: "REC-2024-07",
+            source_kind: SourceKind::Audit,
+            source_label: "Multi-agency case-file audit: neglect (2024)",
+            recommendation: "Review and update the Neglect Multi-Agency Practice Standards and toolkits so that they address the causal factors of neglect, including poverty, and build dip sampling into the standards.",
+            priority: Some(1),
+            actions: vec![DemoAction {
+                title: "Publish revised Neglect Practice Standards and relaunch the neglect toolkit with partners",
+                organisation: "Halton Borough Council",
+                person: Some("Quality and Impact Group Chair"),
+                due_in: -120,
+                indicator: Some("NEG-01"),
+                measure: "Dip sample of 20 Level 2 Early Help neglect cases six months after relaunch",
+                story: Story::Completed {
+                    days_ago: 130,
+                    revisit_in: -40,
+                    note: "Revised standards signed off by the Strategic Leadership Group and relaunched at the partnership briefing.",
+                },
+            }],
+        },
+        DemoRecommendation {
+            reference: "REC-2025-01",
+            source_kind: SourceKind::Scrutiny,
+            source_label: "Independent Scrutineer's end of year report 2024-25",
+            recommendation: "Make sure the key recommendations from quality assurance activity that are upheld by strategic leaders and the Executive are embedded, revisited and refined where necessary, so that the partnership is better at closing the loop.",
+            priority: None,
+            actions: vec![
+                DemoAction {
+                    title: "Report every learning recommendation's impact measure to the Quality and Impact Group each quarter",
+                    organisation: "Halton Borough Council",
+                    person: Some("Quality and Impact Group Chair"),
+                    due_in: -21,
+                    indicator: None,
+                    measure: "Share of completed actions revisited by their revisit date, reported quarterly",
+                    story: Story::Progress(
+                        ActionStatus::AtRisk,
+                        "Quarterly report drafted; the Quality Assurance Officer post is still vacant so revisits are behind.",
+                    ),
+                },
+                DemoAction {
+                    title: "Add a revisit date to every open action on the learning improvement tracker",
+                    organisation: "Halton Borough Council",
+                    person: None,
+                    due_in: 45,
+                    indicator: None,
+                    measure: "Every action completed after April 2025 has a revisit date",
+                    story: Story::Progress(
+                        ActionStatus::OnTrack,
+                        "Business unit has added revisit dates to 31 of 44 actions.",
+                    ),
+                },
+            ],
+        },
+        DemoRecommendation {
+            reference: "REC-2025-02",
+            source_kind: SourceKind::Audit,
+            source_label: "Section 175 safeguarding audit of schools (2024)",
+            recommendation: "Raise schools' confidence in professional challenge and escalation: the Escalation standard had the lowest share of Exceeds grades (4.76%).",
+            priority: Some(1),
+            actions: vec![DemoAction {
+                title: "Deliver Pan Cheshire Professional Challenge and Escalation training sessions to designated safeguarding leads",
+                organisation: "Halton Schools and Colleges",
+                person: Some("Education Representative to the HSCP Executive"),
+                due_in: -200,
+                indicator: None,
+                measure: "Escalations by schools at step 3 of the Pan Cheshire procedure",
+                story: Story::Closed {
+                    evidence: "Schools escalating at step 3 rose from 0 to 5 in 2024-25 (Education sub-group report)",
+                    link: "https://example.org/hscp/education-subgroup-escalation-2024-25.pdf",
+                },
+            }],
+        },
+        DemoRecommendation {
+            reference: "REC-2025-04",
+            source_kind: SourceKind::Meeting,
+            source_label: "Strategic Leadership Group, June 2025",
+            recommendation: "When strategy meetings are not held within timescale, record the rationale in each organisation's system and evidence any formal challenge or escalation.",
+            priority: Some(1),
+            actions: vec![
+                DemoAction {
+                    title: "Add a 'reason for delay' field to police strategy meeting records and audit its use",
+                    organisation: "Cheshire Constabulary",
+                    person: Some("Police Performance Analyst"),
+                    due_in: 60,
+                    indicator: Some("SM-01"),
+                    measure: "Strategy meetings held within 3 working days",
+                    story: Story::Progress(
+                        ActionStatus::OnTrack,
+                        "Field specified; system change scheduled for the next release.",
+                    ),
+                },
+                DemoAction {
+                    title: "Health attendance at strategy meetings: cover rota for named nurses",
+                    organisation: "NHS Cheshire and Merseyside Integrated Care Board",
+                    person: Some("ICB Designated Nurse (data)"),
+                    due_in: -9,
+                    indicator: Some("SM-02"),
+                    measure: "Health attendance at strategy meetings",
+                    story: Story::Untouched,
+                },
+            ],
+        },
+        DemoRecommendation {
+            reference: "REC-2025-06",
+            source_kind: SourceKind::Audit,
+            source_label: "JTAI benchmarking: domestic abuse (2024-25)",
+            recommendation: "Strengthen the join-up between the police, children's social care and health when a child is present at a domestic abuse incident.",
+            priority: Some(2),
+            actions: vec![DemoAction {
+                title: "Agree a shared notification pathway for children present at domestic abuse incidents",
+                organisation: "Cheshire Constabulary",
+                person: Some("Police Performance Analyst"),
+                due_in: 90,
+                indicator: None,
+                measure: "Re-run of the JTAI benchmarking exercise in 2026-27",
+                story: Story::Completed {
+                    days_ago: 10,
+                    revisit_in: 80,
+                    note: "Pathway agreed by the Domestic Abuse Board and published to practitioners.",
+                },
+            }],
+        },
+    ]
+}
+
+async fn record_change(
+    tx: &mut Transaction,
+    actor: &Actor,
+    id: i64,
+    (before, change): (&ActionState, Change),
+    (evidence, on, kind, note): (usize, Date, &str, &str),
+) -> Result<ActionState, DemoError> {
+    let after = apply(before, change, evidence, on)
+        .map_err(|refusal| DemoError::Refused(refusal.message))?;
+    store::set_state(tx, id, before, &after).await?;
+    store::insert_update(
+        tx,
+        id,
+        kind,
+        (before.status, after.status),
+        note,
+        &actor.label,
+    )
+    .await?;
+    audit::record(
+        tx,
+        actor,
+        AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "tracker_action",
+            entity_id: Some(id),
+            summary: format!("Demo: {kind} → {}", after.status.label()),
+            before: Some(snapshot(before)),
+            after: Some(snapshot(&after)),
+        },
+    )
+    .await?;
+    Ok(after)
+}
+
+pub async fn load(
+    tx: &mut Transaction,
+    actor: &Actor,
+    ids: &DemoIds<'_>,
+    today: Date,
+) -> Result<(), DemoError> {
+    for demo in recommendations() {
+        let details = RecommendationDetails {
+            reference: demo.reference.to_owned(),
+            source_kind: demo.source_kind,
+            source_id: None,
+            source_label: demo.source_label.to_owned(),
+            recommendation: demo.recommendation.to_owned(),
+            priority_item_id: demo
+                .priority
+                .and_then(|position| ids.priorities.get(position - 1))
+                .copied(),
+        };
+        let recommendation_id = store::insert_recommendation(tx, &details).await?;
+        audit::record(
+            tx,
+            actor,
+            AuditEntry {
+                action: AuditAction::Create,
+                entity_type: "recommendation",
+                entity_id: Some(recommendation_id),
+                summary: format!("Recorded recommendation {}", details.reference),
+                before: None,
+                after: Some(snapshot(&details)),
+            },
+        )
+        .await?;
+        for action in demo.actions {
+            let details = ActionDetails {
+                title: action.title.to_owned(),
+                owner_organisation_id: lookup(ids.organisations, action.organisation)?,
+                owner_person_id: action
+                    .person
+                    .map(|name| lookup(ids.people, name))
+                    .transpose()?,
+                due_on: today + Duration::days(action.due_in),
+                impact_indicator_id: action
+                    .indicator
+                    .map(|code| lookup(ids.indicators, code))
+                    .transpose()?,
+                impact_measure: action.measure.to_owned(),
+            };
+            let id = store::insert_action(tx, recommendation_id, &details).await?;
+            audit::record(
+                tx,
+                actor,
+                AuditEntry {
+                    action: AuditAction::Create,
+                    entity_type: "tracker_action",
+                    entity_id: Some(id),
+                    summary: format!("Added action {}", details.title),
+                    before: None,
+                    after: Some(snapshot(&details)),
+                },
+            )
+            .await?;
+            let state = ActionState::new(details.due_on);
+            match action.story {
+                Story::Untouched => {}
+                Story::Progress(status, note) => {
+                    record_change(
+                        tx,
+                        actor,
+                        id,
+                        (&state, Change::Progress { status }),
+                        (0, today, "progress", note),
+                    )
+                    .await?;
+                }
+                Story::Completed {
+                    days_ago,
+                    revisit_in,
+                    note,
+                } => {
+                    let completed_on = today - Duration::days(days_ago);
+                    record_change(
+                        tx,
+                        actor,
+                        id,
+                        (
+                            &state,
+                            Change::Complete {
+                                completed_on,
+                                revisit_on: today + Duration::days(revisit_in),
+                            },
+                        ),
+                        (0, completed_on, "complete", note),
+                    )
+                    .await?;
+                }
+                Story::Closed { evidence, link } => {
+                    let completed_on = today - Duration::days(190);
+                    let revisit_on = today - Duration::days(30);
+                    let complete = record_change(
+                        tx,
+                        actor,
+                        id,
+                        (
+                            &state,
+                            Change::Complete {
+                                completed_on,
+                                revisit_on,
+                            },
+                        ),
+                        (
+                            0,
+                            completed_on,
+                            "complete",
+                            "Six sessions delivered to designated safeguarding leads.",
+                        ),
+                    )
+                    .await?;
+                    store::insert_evidence(tx, id, evidence, Some(link), None, &actor.label)
+                        .await?;
+                    record_change(
+                        tx,
+                        actor,
+                        id,
+                        (
+                            &complete,
+                            Change::Revisit {
+                                outcome: RevisitOutcome::ImpactEvidenced,
+                                next_revisit_on: None,
+                                new_due_on: None,
+                            },
+                        ),
+                        (1, revisit_on, "revisit", "Escalations at step 3 rose from 0 to 5: schools know they have recourse."),
+                    )
+                    .await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

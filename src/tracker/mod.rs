@@ -1,0 +1,272 @@
+//! Tracker: the learning improvement tracker — recommendations from any source (a learning
+//! review, a national review, an audit, the scrutineer, a meeting, a risk), each turned into
+//! actions with an owning organisation and person, a due date, progress notes, evidence and an
+//! impact measure that is revisited after completion, so an unclosed loop is impossible to miss.
+
+pub mod demo;
+pub mod model;
+mod routes;
+pub mod store;
+
+use std::collections::HashMap;
+
+use time::Date;
+
+use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
+use crate::kernel::db::{Db, Transaction};
+use crate::kernel::{Access, Permission, Routes};
+use model::{SourceKind, Standing, TrackerAction};
+
+const VIEW: Access = Access::Requires(Permission::ViewTracker);
+const MANAGE: Access = Access::Requires(Permission::ManageTracker);
+const UPDATE: Access = Access::Requires(Permission::UpdateActions);
+
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/tracker", VIEW, routes::actions)
+        .get("/tracker/actions.xlsx", VIEW, routes::actions_xlsx)
+        .post("/tracker/digest", MANAGE, routes::send_digest)
+        .get("/tracker/recommendations", VIEW, routes::recommendations)
+        .get(
+            "/tracker/recommendations/new",
+            MANAGE,
+            routes::new_recommendation_page,
+        )
+        .post(
+            "/tracker/recommendations/new",
+            MANAGE,
+            routes::create_recommendation,
+        )
+        .get(
+            "/tracker/recommendations/{id}",
+            VIEW,
+            routes::recommendation_page,
+        )
+        .post(
+            "/tracker/recommendations/{id}/actions",
+            MANAGE,
+            routes::create_action,
+        )
+        .get("/tracker/actions/{id}", VIEW, routes::action_page)
+        .get(
+            "/tracker/actions/{id}/edit",
+            MANAGE,
+            routes::edit_action_page,
+        )
+        .post("/tracker/actions/{id}/edit", MANAGE, routes::update_action)
+        .post(
+            "/tracker/actions/{id}/progress",
+            UPDATE,
+            routes::report_progress,
+        )
+        .post("/tracker/actions/{id}/complete", UPDATE, routes::complete)
+        .post("/tracker/actions/{id}/revisit", UPDATE, routes::revisit)
+        .post(
+            "/tracker/actions/{id}/evidence",
+            UPDATE,
+            routes::add_evidence,
+        )
+        .get("/tracker/evidence/{id}", VIEW, routes::evidence_file)
+}
+
+/// The names an action is shown with, gathered once from their modules.
+pub(crate) struct Names {
+    organisations: HashMap<i64, String>,
+    people: HashMap<i64, crate::partnership::PersonSummary>,
+    priorities: HashMap<i64, String>,
+    indicators: HashMap<i64, String>,
+}
+
+impl Names {
+    pub(crate) async fn load(db: &Db) -> Result<Names, sqlx::Error> {
+        Ok(Names {
+            organisations: crate::partnership::organisation_names(db).await?,
+            people: crate::partnership::people_directory(db).await?,
+            priorities: crate::partnership::priority_titles(db).await?,
+            indicators: crate::dataset::indicator_choices(db)
+                .await?
+                .into_iter()
+                .collect(),
+        })
+    }
+
+    pub(crate) fn fill(&self, mut action: TrackerAction) -> TrackerAction {
+        action.owner_organisation_name = self
+            .organisations
+            .get(&action.owner_organisation_id)
+            .cloned()
+            .unwrap_or_else(|| "An archived organisation".to_owned());
+        if let Some(person) = action.owner_person_id.and_then(|id| self.people.get(&id)) {
+            action.owner_person_name = Some(format!("{}, {}", person.name, person.job_title));
+            action.owner_person_email = Some(person.email.clone());
+        }
+        action.priority_title = action
+            .priority_item_id
+            .and_then(|id| self.priorities.get(&id).cloned());
+        action.impact_indicator_name = action
+            .impact_indicator_id
+            .and_then(|id| self.indicators.get(&id).cloned());
+        action
+    }
+
+    pub(crate) fn priority(&self, id: Option<i64>) -> Option<String> {
+        id.and_then(|id| self.priorities.get(&id).cloned())
+    }
+}
+
+/// For other modules: the recommendations recorded from one of their records, each with its
+/// actions, to show on that record's page (template `tracker/templates/source_actions.html`).
+#[derive(Debug, Clone, Default)]
+pub struct SourceActions {
+    pub kind: &'static str,
+    pub source_id: i64,
+    pub recommendations: Vec<(model::Recommendation, Vec<TrackerAction>)>,
+    pub today: Option<Date>,
+}
+
+impl SourceActions {
+    pub fn standing(&self, action: &TrackerAction) -> Standing {
+        action
+            .state
+            .standing(self.today.unwrap_or_else(crate::kernel::text::today))
+    }
+}
+
+pub async fn actions_from(
+    db: &Db,
+    kind: SourceKind,
+    source_id: i64,
+) -> Result<SourceActions, sqlx::Error> {
+    let names = Names::load(db).await?;
+    let mut recommendations = Vec::new();
+    for recommendation in store::recommendations_from(db, kind, source_id).await? {
+        let actions = store::actions_of(db, recommendation.id)
+            .await?
+            .into_iter()
+            .map(|action| names.fill(action))
+            .collect();
+        recommendations.push((recommendation, actions));
+    }
+    Ok(SourceActions {
+        kind: kind.code(),
+        source_id,
+        recommendations,
+        today: Some(crate::kernel::text::today()),
+    })
+}
+
+/// The name of a source record in its own module, and where it is shown; None when the record
+/// does not exist (a forged or stale id).
+pub async fn source_of(
+    db: &Db,
+    kind: SourceKind,
+    id: i64,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    let _ = (db, id);
+    match kind {
+        // Sources that are records elsewhere are named by their own module.
+        SourceKind::LearningReview
+        | SourceKind::NationalReview
+        | SourceKind::Risk
+        | SourceKind::Audit
+        | SourceKind::Scrutiny
+        | SourceKind::Meeting
+        | SourceKind::Other => Ok(None),
+    }
+}
+
+/// For the home page and the digest: open actions past their due date, and completed ones
+/// whose revisit has come.
+pub async fn attention_counts(db: &Db, today: Date) -> Result<(usize, usize), sqlx::Error> {
+    let actions = store::list_actions(db).await?;
+    let overdue = actions
+        .iter()
+        .filter(|a| matches!(a.state.standing(today), Standing::Overdue { .. }))
+        .count();
+    let revisits = actions
+        .iter()
+        .filter(|a| matches!(a.state.standing(today), Standing::RevisitDue { .. }))
+        .count();
+    Ok((overdue, revisits))
+}
+
+/// What a digest run queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DigestSent {
+    pub emails: usize,
+    pub actions: usize,
+    /// Actions needing attention that have no named owner to write to.
+    pub without_owner: usize,
+}
+
+/// Queues one e-mail per owner listing their overdue actions and revisits due, in the
+/// transaction given (so the digest and its audit entry land together).
+pub async fn queue_digest(
+    db: &Db,
+    tx: &mut Transaction,
+    actor: &Actor,
+    today: Date,
+) -> Result<DigestSent, sqlx::Error> {
+    let names = Names::load(db).await?;
+    let actions: Vec<TrackerAction> = store::list_actions(db)
+        .await?
+        .into_iter()
+        .map(|action| names.fill(action))
+        .filter(|action| action.state.standing(today).needs_attention())
+        .collect();
+    let mut by_owner: std::collections::BTreeMap<(String, String), Vec<&TrackerAction>> =
+        Default::default();
+    let mut without_owner = 0;
+    for action in &actions {
+        match (&action.owner_person_email, action.owner_person_id) {
+            (Some(email), Some(person)) => {
+                let name = names
+                    .people
+                    .get(&person)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default();
+                by_owner
+                    .entry((email.clone(), name))
+                    .or_default()
+                    .push(action);
+            }
+            _ => without_owner += 1,
+        }
+    }
+    for ((email, name), owned) in &by_owner {
+        let subject = format!(
+            "{} improvement tracker action{} need{} your attention",
+            owned.len(),
+            if owned.len() == 1 { "" } else { "s" },
+            if owned.len() == 1 { "s" } else { "" }
+        );
+        crate::kernel::outbox::queue(tx, email, &subject, &model::digest_body(name, owned, today))
+            .await?;
+    }
+    let sent = DigestSent {
+        emails: by_owner.len(),
+        actions: actions.len() - without_owner,
+        without_owner,
+    };
+    audit::record(
+        tx,
+        actor,
+        AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "tracker_digest",
+            entity_id: None,
+            summary: format!(
+                "Queued the improvement tracker digest: {} e-mails about {} actions",
+                sent.emails, sent.actions
+            ),
+            before: None,
+            after: Some(serde_json::json!({
+                "emails": sent.emails,
+                "actions": sent.actions,
+                "without_owner": sent.without_owner,
+            })),
+        },
+    )
+    .await?;
+    Ok(sent)
+}

@@ -1,0 +1,360 @@
+//! The improvement tracker's queries. Only this file touches its tables; names of
+//! organisations, people, indicators and priorities come from their modules (see mod.rs).
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::model::*;
+use crate::kernel::db::{Db, Transaction, date_column, now_text, optional_date_column};
+use crate::kernel::text::iso_date;
+
+type Result<T> = std::result::Result<T, sqlx::Error>;
+
+fn decode_error(what: &str, value: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("unknown {what} {value:?}").into())
+}
+
+fn source_kind_column(row: &AnyRow) -> Result<SourceKind> {
+    let code: String = row.try_get("source_kind")?;
+    SourceKind::from_code(&code).ok_or_else(|| decode_error("source kind", &code))
+}
+
+fn recommendation_from_row(row: &AnyRow) -> Result<Recommendation> {
+    Ok(Recommendation {
+        id: row.try_get("id")?,
+        reference: row.try_get("reference")?,
+        source_kind: source_kind_column(row)?,
+        source_id: row.try_get("source_id")?,
+        source_label: row.try_get("source_label")?,
+        recommendation: row.try_get("recommendation")?,
+        priority_item_id: row.try_get("priority_item_id")?,
+        priority_title: None,
+        created_at: row.try_get("created_at")?,
+        archived_at: row.try_get("archived_at")?,
+    })
+}
+
+pub async fn list_recommendations(db: &Db) -> Result<Vec<Recommendation>> {
+    let rows = sqlx::query(
+        "SELECT * FROM recommendations WHERE archived_at IS NULL ORDER BY created_at DESC, id DESC",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(recommendation_from_row).collect()
+}
+
+pub async fn find_recommendation(db: &Db, id: i64) -> Result<Option<Recommendation>> {
+    let row = sqlx::query("SELECT * FROM recommendations WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(recommendation_from_row).transpose()
+}
+
+pub async fn recommendations_from(
+    db: &Db,
+    kind: SourceKind,
+    source_id: i64,
+) -> Result<Vec<Recommendation>> {
+    let rows = sqlx::query(
+        "SELECT * FROM recommendations WHERE source_kind = $1 AND source_id = $2 AND archived_at IS NULL ORDER BY id",
+    )
+    .bind(kind.code())
+    .bind(source_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(recommendation_from_row).collect()
+}
+
+pub async fn reference_taken(db: &Db, reference: &str) -> Result<bool> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM recommendations WHERE upper(reference) = upper($1)",
+    )
+    .bind(reference)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(count > 0)
+}
+
+pub async fn insert_recommendation(
+    tx: &mut Transaction,
+    details: &RecommendationDetails,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO recommendations (reference, source_kind, source_id, source_label, recommendation, priority_item_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+    )
+    .bind(&details.reference)
+    .bind(details.source_kind.code())
+    .bind(details.source_id)
+    .bind(&details.source_label)
+    .bind(&details.recommendation)
+    .bind(details.priority_item_id)
+    .bind(now_text())
+    .fetch_one(&mut **tx)
+    .await
+}
+
+// ---- actions ----
+
+/// An action as stored: names are filled in by the module from their owners.
+const ACTION_SELECT: &str = "SELECT a.*, r.reference AS recommendation_reference, r.source_kind, r.source_label, \
+     r.priority_item_id, (SELECT COUNT(*) FROM action_evidence e WHERE e.action_id = a.id) AS evidence_count \
+     FROM tracker_actions a JOIN recommendations r ON r.id = a.recommendation_id";
+
+fn action_from_row(row: &AnyRow) -> Result<TrackerAction> {
+    let status: String = row.try_get("status")?;
+    Ok(TrackerAction {
+        id: row.try_get("id")?,
+        recommendation_id: row.try_get("recommendation_id")?,
+        recommendation_reference: row.try_get("recommendation_reference")?,
+        source_kind: source_kind_column(row)?,
+        source_label: row.try_get("source_label")?,
+        priority_item_id: row.try_get("priority_item_id")?,
+        priority_title: None,
+        title: row.try_get("title")?,
+        owner_organisation_id: row.try_get("owner_organisation_id")?,
+        owner_organisation_name: String::new(),
+        owner_person_id: row.try_get("owner_person_id")?,
+        owner_person_name: None,
+        owner_person_email: None,
+        impact_indicator_id: row.try_get("impact_indicator_id")?,
+        impact_indicator_name: None,
+        impact_measure: row.try_get("impact_measure")?,
+        state: ActionState {
+            status: ActionStatus::from_code(&status)
+                .ok_or_else(|| decode_error("action status", &status))?,
+            due_on: date_column(row, "due_on")?,
+            completed_on: optional_date_column(row, "completed_on")?,
+            revisit_on: optional_date_column(row, "revisit_on")?,
+            revisited_on: optional_date_column(row, "revisited_on")?,
+            closed_on: optional_date_column(row, "closed_on")?,
+        },
+        evidence_count: row.try_get("evidence_count")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+/// Every live action, soonest due first.
+pub async fn list_actions(db: &Db) -> Result<Vec<TrackerAction>> {
+    let sql = format!(
+        "{ACTION_SELECT} WHERE a.archived_at IS NULL AND r.archived_at IS NULL ORDER BY a.due_on, a.id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(action_from_row).collect()
+}
+
+pub async fn actions_of(db: &Db, recommendation_id: i64) -> Result<Vec<TrackerAction>> {
+    let sql = format!(
+        "{ACTION_SELECT} WHERE a.recommendation_id = $1 AND a.archived_at IS NULL ORDER BY a.due_on, a.id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(recommendation_id)
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(action_from_row).collect()
+}
+
+pub async fn find_action(db: &Db, id: i64) -> Result<Option<TrackerAction>> {
+    let sql = format!("{ACTION_SELECT} WHERE a.id = $1 AND a.archived_at IS NULL");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(action_from_row).transpose()
+}
+
+pub async fn insert_action(
+    tx: &mut Transaction,
+    recommendation_id: i64,
+    details: &ActionDetails,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO tracker_actions (recommendation_id, title, owner_organisation_id, owner_person_id, due_on, status, \
+         impact_indicator_id, impact_measure, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+    )
+    .bind(recommendation_id)
+    .bind(&details.title)
+    .bind(details.owner_organisation_id)
+    .bind(details.owner_person_id)
+    .bind(iso_date(details.due_on))
+    .bind(ActionStatus::NotStarted.code())
+    .bind(details.impact_indicator_id)
+    .bind(&details.impact_measure)
+    .bind(now_text())
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub async fn update_action(tx: &mut Transaction, id: i64, details: &ActionDetails) -> Result<()> {
+    sqlx::query(
+        "UPDATE tracker_actions SET title = $1, owner_organisation_id = $2, owner_person_id = $3, due_on = $4, \
+         impact_indicator_id = $5, impact_measure = $6, updated_at = $7 WHERE id = $8",
+    )
+    .bind(&details.title)
+    .bind(details.owner_organisation_id)
+    .bind(details.owner_person_id)
+    .bind(iso_date(details.due_on))
+    .bind(details.impact_indicator_id)
+    .bind(&details.impact_measure)
+    .bind(now_text())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Writes a new state, but only over the one the change was judged against: two people
+/// updating at once cannot both win. Returns false when the action had moved on.
+pub async fn set_state(
+    tx: &mut Transaction,
+    id: i64,
+    before: &ActionState,
+    after: &ActionState,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE tracker_actions SET status = $1, due_on = $2, completed_on = $3, revisit_on = $4, revisited_on = $5, \
+         closed_on = $6, updated_at = $7 WHERE id = $8 AND status = $9 AND due_on = $10",
+    )
+    .bind(after.status.code())
+    .bind(iso_date(after.due_on))
+    .bind(after.completed_on.map(iso_date))
+    .bind(after.revisit_on.map(iso_date))
+    .bind(after.revisited_on.map(iso_date))
+    .bind(after.closed_on.map(iso_date))
+    .bind(now_text())
+    .bind(id)
+    .bind(before.status.code())
+    .bind(iso_date(before.due_on))
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+// ---- progress notes and evidence ----
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ActionUpdate {
+    pub kind: String,
+    pub status_before: String,
+    pub status_after: String,
+    pub note: String,
+    pub written_by: String,
+    pub written_at: String,
+}
+
+pub async fn insert_update(
+    tx: &mut Transaction,
+    action_id: i64,
+    kind: &str,
+    (before, after): (ActionStatus, ActionStatus),
+    note: &str,
+    written_by: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO action_updates (action_id, kind, status_before, status_after, note, written_by, written_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(action_id)
+    .bind(kind)
+    .bind(before.code())
+    .bind(after.code())
+    .bind(note)
+    .bind(written_by)
+    .bind(now_text())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Oldest first.
+pub async fn updates_of(db: &Db, action_id: i64) -> Result<Vec<ActionUpdate>> {
+    let rows = sqlx::query("SELECT * FROM action_updates WHERE action_id = $1 ORDER BY id")
+        .bind(action_id)
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(ActionUpdate {
+                kind: row.try_get("kind")?,
+                status_before: row.try_get("status_before")?,
+                status_after: row.try_get("status_after")?,
+                note: row.try_get("note")?,
+                written_by: row.try_get("written_by")?,
+                written_at: row.try_get("written_at")?,
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Evidence {
+    pub id: i64,
+    pub action_id: i64,
+    pub description: String,
+    pub link: Option<String>,
+    pub file_id: Option<i64>,
+    pub file_name: Option<String>,
+    pub size_bytes: Option<i64>,
+    pub added_by: String,
+    pub added_at: String,
+}
+
+const EVIDENCE_SELECT: &str = "SELECT e.*, f.file_name, f.size_bytes FROM action_evidence e \
+     LEFT JOIN stored_files f ON f.id = e.file_id";
+
+fn evidence_from_row(row: &AnyRow) -> Result<Evidence> {
+    Ok(Evidence {
+        id: row.try_get("id")?,
+        action_id: row.try_get("action_id")?,
+        description: row.try_get("description")?,
+        link: row.try_get("link")?,
+        file_id: row.try_get("file_id")?,
+        file_name: row.try_get("file_name")?,
+        size_bytes: row.try_get("size_bytes")?,
+        added_by: row.try_get("added_by")?,
+        added_at: row.try_get("added_at")?,
+    })
+}
+
+pub async fn evidence_of(db: &Db, action_id: i64) -> Result<Vec<Evidence>> {
+    let sql = format!("{EVIDENCE_SELECT} WHERE e.action_id = $1 ORDER BY e.id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(action_id)
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(evidence_from_row).collect()
+}
+
+pub async fn find_evidence(db: &Db, id: i64) -> Result<Option<Evidence>> {
+    let sql = format!("{EVIDENCE_SELECT} WHERE e.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(evidence_from_row).transpose()
+}
+
+pub async fn insert_evidence(
+    tx: &mut Transaction,
+    action_id: i64,
+    description: &str,
+    link: Option<&str>,
+    file_id: Option<i64>,
+    added_by: &str,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO action_evidence (action_id, description, link, file_id, added_by, added_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(action_id)
+    .bind(description)
+    .bind(link)
+    .bind(file_id)
+    .bind(added_by)
+    .bind(now_text())
+    .fetch_one(&mut **tx)
+    .await
+}
