@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{FromRequest, Multipart, Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -88,6 +88,9 @@ impl ActionQuery {
     }
 }
 
+/// Actions shown under one heading: (heading, table caption, rows).
+type ActionGroup = (String, String, Vec<(TrackerAction, Standing)>);
+
 #[derive(Template)]
 #[template(path = "tracker/templates/actions.html")]
 struct ActionsPage {
@@ -97,8 +100,7 @@ struct ActionsPage {
     overdue_caption: String,
     revisits_due: Vec<(TrackerAction, Standing)>,
     revisits_caption: String,
-    /// (group, table caption, rows)
-    groups: Vec<(String, String, Vec<(TrackerAction, Standing)>)>,
+    groups: Vec<ActionGroup>,
     shown: usize,
     views: Vec<(String, String)>,
     group_choices: Vec<(String, String)>,
@@ -811,8 +813,9 @@ struct ActionPage {
     standing: Standing,
     recommendation_text: String,
     trend: Option<crate::dataset::IndicatorTrend>,
-    /// Quarter label, value, and whether it came after the action was created.
+    /// Quarter label, value, and whether it ended after the action began (or was completed).
     trend_rows: Vec<(String, String, bool)>,
+    trend_since: &'static str,
     updates: Vec<ActionUpdate>,
     evidence: Vec<Evidence>,
     can_update: bool,
@@ -865,7 +868,12 @@ async fn action_page_for(
         Some(indicator) => crate::dataset::indicator_trend(&state.db, indicator).await?,
         None => None,
     };
-    let created = action.created_at.get(..10).unwrap_or_default().to_owned();
+    // Impact shows in the quarters after the work was done; before completion, after it began.
+    let since = action
+        .state
+        .completed_on
+        .map(crate::kernel::text::iso_date)
+        .unwrap_or_else(|| action.created_at.get(..10).unwrap_or_default().to_owned());
     let trend_rows = trend
         .as_ref()
         .map(|trend| {
@@ -875,19 +883,23 @@ async fn action_page_for(
                 .rev()
                 .take(8)
                 .map(|(quarter, value)| {
-                    // Quarter labels sort like dates only through their start; compare labels of
-                    // the financial year the action was created in onwards.
-                    let after = quarter_start(quarter).is_some_and(|start| start >= created);
+                    let after = quarter_end(quarter).is_some_and(|end| end >= since);
                     (quarter.clone(), format_value(*value, trend.suffix), after)
                 })
                 .collect()
         })
         .unwrap_or_default();
+    let trend_since = if action.state.completed_on.is_some() {
+        "completed"
+    } else {
+        "began"
+    };
     Ok(ActionPage {
         standing: action.state.standing(today()),
         recommendation_text: recommendation.recommendation,
         trend,
         trend_rows,
+        trend_since,
         updates: store::updates_of(&state.db, id).await?,
         evidence: store::evidence_of(&state.db, id).await?,
         can_update: may_update(user, &action),
@@ -900,26 +912,27 @@ async fn action_page_for(
             .iter()
             .map(|s| (s.code().to_owned(), s.label().to_owned()))
             .collect(),
-        outcomes: RevisitOutcome::ALL
-            .iter()
-            .map(|o| (o.code().to_owned(), o.label().to_owned()))
-            .collect(),
+        outcomes: with_any(
+            "Select what the revisit found",
+            RevisitOutcome::ALL
+                .iter()
+                .map(|o| (o.code().to_owned(), o.label().to_owned())),
+        ),
         accepted_files: files::accepted_extensions(),
     })
 }
 
-/// "2025-26 Q3" → "2025-10-01", the quarter's first day as ISO text.
-fn quarter_start(label: &str) -> Option<String> {
+/// "2025-26 Q3" → "2025-12-31", the financial quarter's last day as ISO text.
+fn quarter_end(label: &str) -> Option<String> {
     let (year, quarter) = label.split_once(' ')?;
     let year: i32 = year.get(..4)?.parse().ok()?;
-    let (year, month) = match quarter {
-        "Q1" => (year, 4),
-        "Q2" => (year, 7),
-        "Q3" => (year, 10),
-        "Q4" => (year + 1, 1),
+    Some(match quarter {
+        "Q1" => format!("{year}-06-30"),
+        "Q2" => format!("{year}-09-30"),
+        "Q3" => format!("{year}-12-31"),
+        "Q4" => format!("{}-03-31", year + 1),
         _ => return None,
-    };
-    Some(format!("{year}-{month:02}-01"))
+    })
 }
 
 pub async fn action_page(
@@ -1202,9 +1215,13 @@ pub async fn add_evidence(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    mut multipart: Multipart,
+    request: axum::extract::Request,
 ) -> AppResult<Response> {
+    // Authorise before reading the upload, so a refusal never depends on the body.
     let action = updatable_action(&state, &ctx, id).await?;
+    let mut multipart = Multipart::from_request(request, &state)
+        .await
+        .map_err(|_| AppError::BadRequest("Send the evidence form as a file upload.".into()))?;
     let too_large = || {
         AppError::PayloadTooLarge(format!(
             "The file could not be received: evidence files can be at most {} MB.",
@@ -1436,4 +1453,18 @@ pub fn status_name(code: &str) -> &'static str {
 
 pub fn update_name(kind: &str) -> &'static str {
     update_kind_label(kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quarter_end;
+
+    #[test]
+    fn financial_quarters_end_where_they_should() {
+        assert_eq!(quarter_end("2025-26 Q1").as_deref(), Some("2025-06-30"));
+        assert_eq!(quarter_end("2025-26 Q3").as_deref(), Some("2025-12-31"));
+        assert_eq!(quarter_end("2025-26 Q4").as_deref(), Some("2026-03-31"));
+        assert_eq!(quarter_end("2025-26 Q5"), None);
+        assert_eq!(quarter_end("nonsense"), None);
+    }
 }

@@ -5,13 +5,15 @@
 use crate::on_both_backends;
 use axum::http::{Method, StatusCode};
 use masa::demo::DEMO_LOGINS;
-use masa::kernel::{Access, Role};
+use masa::kernel::{Access, Permission, Role};
 
-/// Fills in a route's ids. Organisation routes use the person's own organisation, so a
-/// scoped role is judged by its role, not refused for someone else's record.
-fn concrete(path: &str, own_organisation: Option<i64>) -> String {
-    let id = match own_organisation {
-        Some(own) if path.starts_with("/partnership/organisations/{id}") => own.to_string(),
+/// Fills in a route's ids. Organisation routes use the person's own organisation (and an
+/// improvement tracker action it owns), so a scoped role is judged by its role, not refused for
+/// someone else's record.
+fn concrete(path: &str, own_organisation: Option<i64>, own_action: Option<i64>) -> String {
+    let id = match (own_organisation, own_action) {
+        (Some(own), _) if path.starts_with("/partnership/organisations/{id}") => own.to_string(),
+        (_, Some(action)) if path.starts_with("/tracker/actions/{id}/") => action.to_string(),
         _ => "1".to_owned(),
     };
     path.replace("{id}", &id)
@@ -46,6 +48,16 @@ on_both_backends!(every_route_refuses_the_roles_it_should, |app| {
             Some(name) => Some(organisation_id(app, name).await),
             None => None,
         };
+        let own_action: Option<i64> = match own_organisation {
+            Some(own) => sqlx::query_scalar(
+                "SELECT MIN(id) FROM tracker_actions WHERE owner_organisation_id = $1",
+            )
+            .bind(own)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap(),
+            None => None,
+        };
         for spec in &specs {
             let Access::Requires(permission) = spec.access else {
                 continue;
@@ -53,7 +65,12 @@ on_both_backends!(every_route_refuses_the_roles_it_should, |app| {
             if spec.path == "/sign-out" {
                 continue; // would end the walk's session; covered in accounts.rs
             }
-            let path = concrete(spec.path, own_organisation);
+            let path = concrete(spec.path, own_organisation, own_action);
+            // Only the owning organisation and the business unit work on an action: someone
+            // with no organisation is refused by the action, whatever their role.
+            let needs_an_organisation = permission == Permission::UpdateActions
+                && own_action.is_none()
+                && role != Role::BusinessUnitAdmin;
             // A GET first, which also refreshes the CSRF token, so a POST is judged on its role.
             browser.get("/account").await;
             let response = if spec.method == Method::GET {
@@ -61,7 +78,7 @@ on_both_backends!(every_route_refuses_the_roles_it_should, |app| {
             } else {
                 browser.post(&path, &[]).await
             };
-            if permission.granted_to(role) {
+            if permission.granted_to(role) && !needs_an_organisation {
                 assert_ne!(
                     response.status,
                     StatusCode::FORBIDDEN,
@@ -85,7 +102,7 @@ on_both_backends!(every_route_refuses_the_roles_it_should, |app| {
     // Signed out, every protected GET sends you to sign in, and every POST is refused.
     let mut stranger = app.browser();
     for spec in &specs {
-        let path = concrete(spec.path, None);
+        let path = concrete(spec.path, None, None);
         let response = if spec.method == Method::GET {
             stranger.get(&path).await
         } else {
