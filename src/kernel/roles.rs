@@ -110,6 +110,8 @@ pub enum Permission {
     ManageLearning,
     /// Keep the bank holidays the statutory clocks skip.
     ManageCalendar,
+    /// Keep the list of themes that learning review findings are tagged with.
+    ManageThemes,
 }
 
 impl Permission {
@@ -133,6 +135,7 @@ impl Permission {
                 BusinessUnitAdmin | Reviewer | IndependentScrutineer | GroupChair | GroupMember
             ),
             Permission::ManageLearning => matches!(role, BusinessUnitAdmin | Reviewer),
+            Permission::ManageThemes => role == BusinessUnitAdmin,
         }
     }
 
