@@ -92,7 +92,7 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
     let mut tx = db.begin_write().await?;
     let loaded = partnership::demo::load(&mut tx, &actor).await?;
     crate::dataset::demo::load(&mut tx, &actor, &loaded.organisations, &loaded.priorities).await?;
-    crate::learning::load_demo(&mut tx, &actor).await?;
+    crate::learning::load_demo(&mut tx, &actor, &loaded.organisations).await?;
     for login in &DEMO_LOGINS {
         let organisation_id = match login.organisation {
             Some(name) => Some(

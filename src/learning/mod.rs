@@ -5,6 +5,7 @@
 //! tagged by the business unit's themes; triage of national and other areas' reviews; and
 //! advance warnings of the clocks through the e-mail outbox.
 
+mod demo;
 pub mod model;
 mod reviews;
 mod routes;
@@ -59,7 +60,11 @@ pub fn routes() -> Routes {
         .post("/learning/reviews/{id}/edit", MANAGE, reviews::update)
         .post("/learning/reviews/{id}/archive", MANAGE, reviews::archive)
         .post("/learning/reviews/{id}/restore", MANAGE, reviews::restore)
-        .post("/learning/reviews/{id}/findings", MANAGE, reviews::add_finding)
+        .post(
+            "/learning/reviews/{id}/findings",
+            MANAGE,
+            reviews::add_finding,
+        )
         .post(
             "/learning/reviews/{id}/findings/{item_id}/archive",
             MANAGE,
@@ -67,8 +72,16 @@ pub fn routes() -> Routes {
         )
         .get("/learning/themes", VIEW, reviews::themes)
         .post("/learning/themes", THEMES, reviews::add_theme)
-        .post("/learning/themes/{id}/archive", THEMES, reviews::archive_theme)
-        .post("/learning/themes/{id}/restore", THEMES, reviews::restore_theme)
+        .post(
+            "/learning/themes/{id}/archive",
+            THEMES,
+            reviews::archive_theme,
+        )
+        .post(
+            "/learning/themes/{id}/restore",
+            THEMES,
+            reviews::restore_theme,
+        )
         .get("/learning/triage", VIEW, triage::list)
         .get("/learning/triage/new", MANAGE, triage::new_page)
         .post("/learning/triage/new", MANAGE, triage::create)
@@ -97,16 +110,18 @@ pub async fn source_label(db: &Db, kind: &str, id: i64) -> Result<Option<String>
             let Some(recommendation) = store::find_recommendation(db, id).await? else {
                 return Ok(None);
             };
-            Ok(store::find_national_review(db, recommendation.national_review_id)
-                .await?
-                .map(|review| {
-                    format!(
-                        "{} ({}): recommendation \u{201c}{}\u{201d}",
-                        review.title,
-                        review.source,
-                        model::shortened(&recommendation.recommendation, 80)
-                    )
-                }))
+            Ok(
+                store::find_national_review(db, recommendation.national_review_id)
+                    .await?
+                    .map(|review| {
+                        format!(
+                            "{} ({}): recommendation \u{201c}{}\u{201d}",
+                            review.title,
+                            review.source,
+                            model::shortened(&recommendation.recommendation, 80)
+                        )
+                    }),
+            )
         }
         _ => Ok(None),
     }
@@ -125,11 +140,14 @@ pub async fn calendar(db: &Db) -> Result<masa_workdays::Calendar, sqlx::Error> {
     ))
 }
 
-/// Demo notifications: one closed review, one rapid review past its deadline, one just notified.
+/// Demo notifications (one closed review, one rapid review past its deadline, one just notified),
+/// then the learning reviews, themes and triage of the 2024-25 yearly report.
 pub async fn load_demo(
     tx: &mut crate::kernel::db::Transaction,
     actor: &crate::kernel::audit::Actor,
+    organisations: &std::collections::HashMap<String, i64>,
 ) -> Result<(), sqlx::Error> {
+    let mut incidents = std::collections::HashMap::new();
     use time::macros::date;
     let cases = [
         (
@@ -167,6 +185,7 @@ pub async fn load_demo(
             became_aware_on: aware,
         };
         let id = store::insert_incident(tx, &details).await?;
+        incidents.insert(reference, id);
         let dates = model::ReviewDates {
             notified_on: notified,
             rapid_review_completed_on: completed,
@@ -188,5 +207,5 @@ pub async fn load_demo(
         )
         .await?;
     }
-    Ok(())
+    demo::load(tx, actor, organisations, &incidents).await
 }

@@ -671,8 +671,12 @@ impl ReviewForm {
                 "A review cannot be completed before it started",
             );
         }
-        let panel_response =
-            errors.optional_text("panel_response", "Panel response", &self.panel_response, 4000);
+        let panel_response = errors.optional_text(
+            "panel_response",
+            "Panel response",
+            &self.panel_response,
+            4000,
+        );
         check_free_text(
             errors,
             "panel_response",
@@ -771,7 +775,8 @@ impl ThemeForm {
     pub fn validate(&self, errors: &mut FormErrors) -> Option<ThemeForm> {
         let name = errors.required_text("name", "Theme", &self.name, 100);
         check_free_text(errors, "name", "The theme", &name);
-        let description = errors.optional_text("description", "Description", &self.description, 1000);
+        let description =
+            errors.optional_text("description", "Description", &self.description, 1000);
         check_free_text(errors, "description", "The description", &description);
         errors.is_empty().then_some(ThemeForm { name, description })
     }
@@ -896,8 +901,14 @@ pub struct ThemeCount {
 pub fn themes_across_reviews(tags: &[ThemeTag], year: FinancialYear) -> Vec<ThemeCount> {
     let mut counts: Vec<ThemeCount> = Vec::new();
     let mut seen: Vec<(i64, i64)> = Vec::new();
-    for tag in tags.iter().filter(|tag| year.contains(tag.review_period_date)) {
-        let index = match counts.iter().position(|count| count.theme_id == tag.theme_id) {
+    for tag in tags
+        .iter()
+        .filter(|tag| year.contains(tag.review_period_date))
+    {
+        let index = match counts
+            .iter()
+            .position(|count| count.theme_id == tag.theme_id)
+        {
             Some(index) => index,
             None => {
                 counts.push(ThemeCount {
@@ -988,9 +999,13 @@ impl NationalReviewForm {
         let title = errors.required_text("title", "Title", &self.title, 300);
         check_free_text(errors, "title", "The title", &title);
         let source = errors.choice("source", "Source", self.source.trim(), &REVIEW_SOURCES);
-        let published_on = errors.date("published_on", "Date published", &self.published_on(), true);
+        let published_on =
+            errors.date("published_on", "Date published", &self.published_on(), true);
         if published_on.is_some_and(|date| date > today) {
-            errors.add("published_on", "Date published must be today or in the past");
+            errors.add(
+                "published_on",
+                "Date published must be today or in the past",
+            );
         }
         let link = errors.required_text("link", "Link", &self.link, 500);
         if !link.is_empty() && !is_web_link(&link) {
@@ -1299,8 +1314,18 @@ mod tests {
         assert!(errors.get("subject").unwrap().contains("never a name"));
         assert!(errors.get("serious_incident_id").is_some());
         assert!(errors.get("agencies").is_some());
-        assert!(errors.get("chair_role").unwrap().contains("seems to contain"));
-        assert!(errors.get("completed_on").unwrap().contains("Enter the date"));
+        assert!(
+            errors
+                .get("chair_role")
+                .unwrap()
+                .contains("seems to contain")
+        );
+        assert!(
+            errors
+                .get("completed_on")
+                .unwrap()
+                .contains("Enter the date")
+        );
         assert!(errors.get("decision_rationale").is_some());
 
         let mut form = review_form();
@@ -1309,8 +1334,18 @@ mod tests {
         form.completed_on = DateParts::from_date(Some(date!(2026 - 10 - 01)));
         let mut errors = FormErrors::default();
         form.validate(&mut errors, &[7], &[3, 4], today);
-        assert!(errors.get("panel_response").unwrap().contains("Only a rapid review"));
-        assert!(errors.get("completed_on").unwrap().contains("before it started"));
+        assert!(
+            errors
+                .get("panel_response")
+                .unwrap()
+                .contains("Only a rapid review")
+        );
+        assert!(
+            errors
+                .get("completed_on")
+                .unwrap()
+                .contains("before it started")
+        );
         assert!(errors.get("status").is_some());
     }
 
@@ -1318,9 +1353,15 @@ mod tests {
     fn financial_years_run_april_to_march() {
         let year = FinancialYear::containing(date!(2025 - 03 - 31));
         assert_eq!(year.label(), "2024-25");
-        assert_eq!(FinancialYear::containing(date!(2025 - 04 - 01)).label(), "2025-26");
+        assert_eq!(
+            FinancialYear::containing(date!(2025 - 04 - 01)).label(),
+            "2025-26"
+        );
         assert_eq!(FinancialYear::parse("2024-25"), Some(year));
-        assert_eq!(FinancialYear::parse("1999-00").map(|y| y.start_year), Some(1999));
+        assert_eq!(
+            FinancialYear::parse("1999-00").map(|y| y.start_year),
+            Some(1999)
+        );
         assert_eq!(FinancialYear::parse("2024-26"), None);
         assert_eq!(FinancialYear::parse("2024"), None);
         assert_eq!(year.first_day(), Some(date!(2024 - 04 - 01)));
@@ -1377,7 +1418,10 @@ mod tests {
             Some((WarningKind::Breached, date!(2026 - 11 - 09)))
         );
         // A clock that has not started or has been met warns of nothing.
-        assert_eq!(warning_for(&clocks(&case, &calendar, date!(2026 - 11 - 10))[1]), None);
+        assert_eq!(
+            warning_for(&clocks(&case, &calendar, date!(2026 - 11 - 10))[1]),
+            None
+        );
     }
 
     #[test]

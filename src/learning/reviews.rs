@@ -440,7 +440,17 @@ pub async fn page(
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
     let review = find(&state, id).await?;
-    render(&review_page_for(&state, &ctx, review, String::new(), &[], FormErrors::default()).await?)
+    render(
+        &review_page_for(
+            &state,
+            &ctx,
+            review,
+            String::new(),
+            &[],
+            FormErrors::default(),
+        )
+        .await?,
+    )
 }
 
 pub async fn add_finding(
@@ -597,9 +607,18 @@ pub async fn themes(
     ctx: Ctx,
     Query(query): Query<ThemesQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let year = FinancialYear::parse(&query.year)
-        .unwrap_or_else(|| FinancialYear::containing(today()));
-    render(&themes_page(&state, &ctx, year, FormErrors::default(), ThemeForm::default()).await?)
+    let year =
+        FinancialYear::parse(&query.year).unwrap_or_else(|| FinancialYear::containing(today()));
+    render(
+        &themes_page(
+            &state,
+            &ctx,
+            year,
+            FormErrors::default(),
+            ThemeForm::default(),
+        )
+        .await?,
+    )
 }
 
 pub async fn add_theme(

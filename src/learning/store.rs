@@ -5,9 +5,9 @@ use sqlx::any::AnyRow;
 use time::Date;
 
 use super::model::{
-    Finding, FindingDetails, IncidentDetails, LearningReview, NationalReview, NationalReviewDetails,
-    Recommendation, ReviewDates, ReviewDetails, ReviewStatus, ReviewType, SeriousIncident, Theme,
-    ThemeForm, ThemeTag, TriageDecision,
+    Finding, FindingDetails, IncidentDetails, LearningReview, NationalReview,
+    NationalReviewDetails, Recommendation, ReviewDates, ReviewDetails, ReviewStatus, ReviewType,
+    SeriousIncident, Theme, ThemeForm, ThemeTag, TriageDecision,
 };
 use crate::kernel::db::{Db, Transaction, date_column, now_text, optional_date_column};
 use crate::kernel::text::iso_date;
@@ -112,7 +112,6 @@ pub async fn insert_holiday(tx: &mut Transaction, day: Date, name: &str) -> Resu
 
 // ---- Learning reviews, findings and themes ----
 
-
 fn review_from_row(row: &AnyRow) -> Result<LearningReview> {
     let kind: String = row.try_get("review_type")?;
     let status: String = row.try_get("status")?;
@@ -130,8 +129,9 @@ fn review_from_row(row: &AnyRow) -> Result<LearningReview> {
         panel_response: row.try_get("panel_response")?,
         decision: row.try_get("decision")?,
         decision_rationale: row.try_get("decision_rationale")?,
-        status: ReviewStatus::from_code(&status)
-            .ok_or_else(|| sqlx::Error::Decode(format!("unknown review status {status:?}").into()))?,
+        status: ReviewStatus::from_code(&status).ok_or_else(|| {
+            sqlx::Error::Decode(format!("unknown review status {status:?}").into())
+        })?,
         archived_at: row.try_get("archived_at")?,
     })
 }
@@ -385,10 +385,12 @@ pub async fn findings_of_review(db: &Db, review_id: i64) -> Result<Vec<Finding>>
 
 /// (finding id, review id, finding text, archived) of one finding.
 pub async fn find_finding(db: &Db, id: i64) -> Result<Option<(i64, i64, String, bool)>> {
-    let row = sqlx::query("SELECT id, review_id, finding, archived_at FROM learning_findings WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?;
+    let row = sqlx::query(
+        "SELECT id, review_id, finding, archived_at FROM learning_findings WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
     row.map(|row| {
         let archived_at: Option<String> = row.try_get("archived_at")?;
         Ok((

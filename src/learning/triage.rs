@@ -217,7 +217,12 @@ pub async fn add_recommendation(
 ) -> AppResult<Response> {
     let review = find(&state, id).await?;
     let mut errors = FormErrors::default();
-    let text = errors.required_text("recommendation", "Recommendation", &form.recommendation, 4000);
+    let text = errors.required_text(
+        "recommendation",
+        "Recommendation",
+        &form.recommendation,
+        4000,
+    );
     check_free_text(&mut errors, "recommendation", "The recommendation", &text);
     if !errors.is_empty() {
         return render_refused(
@@ -250,7 +255,10 @@ pub async fn add_recommendation(
     .await?;
     tx.commit().await?;
     ctx.flash(&state, "Recommendation added").await?;
-    Ok(Redirect::to(&format!("/learning/triage/{id}#recommendation-{recommendation_id}")).into_response())
+    Ok(Redirect::to(&format!(
+        "/learning/triage/{id}#recommendation-{recommendation_id}"
+    ))
+    .into_response())
 }
 
 pub async fn decide(
@@ -310,7 +318,13 @@ pub async fn decide(
     )
     .await?;
     tx.commit().await?;
-    ctx.flash(&state, &format!("Recommendation triaged: {}", decision.label()))
-        .await?;
-    Ok(Redirect::to(&format!("/learning/triage/{id}#recommendation-{recommendation_id}")).into_response())
+    ctx.flash(
+        &state,
+        &format!("Recommendation triaged: {}", decision.label()),
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/learning/triage/{id}#recommendation-{recommendation_id}"
+    ))
+    .into_response())
 }
