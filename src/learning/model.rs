@@ -950,6 +950,18 @@ pub fn shortened(text: &str, max: usize) -> String {
     format!("{}\u{2026}", cut.trim_end())
 }
 
+/// The year the themes page opens on: the latest financial year, up to this one, whose reviews
+/// have tagged findings (last year's report while this year's reviews are still open), else
+/// this year.
+pub fn default_year(tags: &[ThemeTag], today: Date) -> FinancialYear {
+    let this_year = FinancialYear::containing(today);
+    tags.iter()
+        .map(|tag| FinancialYear::containing(tag.review_period_date))
+        .filter(|year| *year <= this_year)
+        .max()
+        .unwrap_or(this_year)
+}
+
 /// A national review, or another area's, logged for local triage.
 #[derive(Debug, Clone, Serialize)]
 pub struct NationalReview {
@@ -1396,6 +1408,16 @@ mod tests {
         assert_eq!(counts[0].findings, 3);
         assert_eq!(counts[1].reviews.len(), 1);
         assert!(themes_across_reviews(&tags, FinancialYear { start_year: 2023 }).is_empty());
+        // The page opens on the latest year with findings, never a future one.
+        assert_eq!(
+            default_year(&tags, date!(2026 - 11 - 23)).label(),
+            "2025-26"
+        );
+        assert_eq!(
+            default_year(&tags, date!(2025 - 01 - 10)).label(),
+            "2024-25"
+        );
+        assert_eq!(default_year(&[], date!(2026 - 11 - 23)).label(), "2026-27");
     }
 
     #[test]

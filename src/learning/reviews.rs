@@ -552,14 +552,16 @@ pub struct ThemesQuery {
     year: String,
 }
 
+/// `year` None: the latest year with tagged findings (see `model::default_year`).
 async fn themes_page(
     state: &AppState,
     ctx: &Ctx,
-    year: FinancialYear,
+    year: Option<FinancialYear>,
     errors: FormErrors,
     form: ThemeForm,
 ) -> AppResult<ThemesPage> {
     let tags = store::theme_tags(&state.db).await?;
+    let year = year.unwrap_or_else(|| default_year(&tags, today()));
     let mut years: Vec<FinancialYear> = tags
         .iter()
         .map(|tag| FinancialYear::containing(tag.review_period_date))
@@ -607,8 +609,7 @@ pub async fn themes(
     ctx: Ctx,
     Query(query): Query<ThemesQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let year =
-        FinancialYear::parse(&query.year).unwrap_or_else(|| FinancialYear::containing(today()));
+    let year = FinancialYear::parse(&query.year);
     render(
         &themes_page(
             &state,
@@ -634,8 +635,7 @@ pub async fn add_theme(
         errors.add("name", "This theme is already on the list");
     }
     let Some(theme) = theme.filter(|_| errors.is_empty()) else {
-        let year = FinancialYear::containing(today());
-        return render_refused(&themes_page(&state, &ctx, year, errors, form).await?);
+        return render_refused(&themes_page(&state, &ctx, None, errors, form).await?);
     };
     let mut tx = state.db.begin_write().await?;
     let id = store::insert_theme(&mut tx, &theme).await?;

@@ -486,6 +486,11 @@ on_both_backends!(
     |app| {
         masa::demo::load(&app.db).await.unwrap();
         let mut admin = app.signed_in("admin@masa.example").await;
+        // With no year chosen, the page opens on the latest year with findings: the demo's 2024-25.
+        admin
+            .get("/learning/themes")
+            .await
+            .assert_contains("2024-25: 6 reviews with tagged findings");
         // The demo's 2024-25, as the yearly report tells it, hand-counted from the demo findings:
         // professional challenge and escalation in 5 of the 6 reviews, home conditions in 4.
         admin
