@@ -126,6 +126,11 @@ impl TriagePage {
         }
     }
 
+    /// Decided, and not the form just refused: its form is folded away under "Change".
+    pub fn settled(&self, recommendation: &Recommendation) -> bool {
+        recommendation.triage_decision.is_some() && self.refused != Some(recommendation.id)
+    }
+
     /// What a recommendation's form shows: typed values after a refusal, else what is saved.
     pub fn shown(&self, recommendation: &Recommendation) -> (String, String) {
         if self.refused == Some(recommendation.id) {
