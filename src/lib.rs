@@ -127,6 +127,10 @@ pub async fn serve(
             if let Err(error) = kernel::auth::purge_expired(&db).await {
                 tracing::warn!(%error, "could not purge expired sessions");
             }
+            let today = kernel::text::today();
+            if let Err(error) = learning::queue_clock_warnings(&db, today).await {
+                tracing::warn!(%error, "could not queue the statutory clock warnings");
+            }
         }
     });
     let served = axum::serve(listener, app(state))

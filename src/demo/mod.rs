@@ -96,7 +96,7 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
     let indicators =
         crate::dataset::demo::load(&mut tx, &actor, &loaded.organisations, &loaded.priorities)
             .await?;
-    crate::learning::load_demo(&mut tx, &actor).await?;
+    let reviews = crate::learning::load_demo(&mut tx, &actor, &loaded.organisations).await?;
     crate::tracker::demo::load(
         &mut tx,
         &actor,
@@ -104,6 +104,7 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
             organisations: &loaded.organisations,
             people: &loaded.people_ids,
             indicators: &indicators,
+            reviews: &reviews,
             priorities: &loaded.priorities,
         },
         crate::kernel::text::today(),

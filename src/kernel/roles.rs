@@ -117,6 +117,8 @@ pub enum Permission {
     /// Report progress on an action, add evidence, complete and revisit it; scoped in the
     /// handler to actions the user's organisation owns unless admin.
     UpdateActions,
+    /// Keep the list of themes that learning review findings are tagged with.
+    ManageThemes,
 }
 
 impl Permission {
@@ -143,6 +145,7 @@ impl Permission {
             Permission::ViewTracker => !matches!(role, Practitioner),
             Permission::ManageTracker => matches!(role, BusinessUnitAdmin | Reviewer | GroupChair),
             Permission::UpdateActions => !matches!(role, Practitioner | IndependentScrutineer),
+            Permission::ManageThemes => role == BusinessUnitAdmin,
         }
     }
 

@@ -1,20 +1,31 @@
 //! Learning: serious incident notifications and the statutory clocks of rapid reviews and
 //! local child safeguarding practice reviews, counted in working days that skip England and
-//! Wales bank holidays (bundled, plus any the business unit adds).
+//! Wales bank holidays (bundled, plus any the business unit adds); learning reviews (rapid
+//! reviews, local CSPRs, learning circles, reflective reviews, thematic audits) with findings
+//! tagged by the business unit's themes; triage of national and other areas' reviews; and
+//! advance warnings of the clocks through the e-mail outbox.
 
+mod demo;
 pub mod model;
+mod reviews;
 mod routes;
 pub mod store;
+mod triage;
+mod warnings;
+
+pub use warnings::queue_clock_warnings;
 
 use crate::kernel::db::Db;
 use crate::kernel::{Access, Permission, Routes};
 
 const VIEW: Access = Access::Requires(Permission::ViewLearning);
 const MANAGE: Access = Access::Requires(Permission::ManageLearning);
+const THEMES: Access = Access::Requires(Permission::ManageThemes);
 
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/learning", VIEW, routes::notifications)
+        .get("/learning", VIEW, routes::landing)
+        .get("/learning/notifications", VIEW, routes::notifications)
         .get(
             "/learning/notifications/new",
             MANAGE,
@@ -41,6 +52,95 @@ pub fn routes() -> Routes {
             Access::Requires(Permission::ManageCalendar),
             routes::add_bank_holiday,
         )
+        .get("/learning/reviews", VIEW, reviews::list)
+        .get("/learning/reviews/new", MANAGE, reviews::new_page)
+        .post("/learning/reviews/new", MANAGE, reviews::create)
+        .get("/learning/reviews/{id}", VIEW, reviews::page)
+        .get("/learning/reviews/{id}/edit", MANAGE, reviews::edit_page)
+        .post("/learning/reviews/{id}/edit", MANAGE, reviews::update)
+        .post("/learning/reviews/{id}/archive", MANAGE, reviews::archive)
+        .post("/learning/reviews/{id}/restore", MANAGE, reviews::restore)
+        .post(
+            "/learning/reviews/{id}/findings",
+            MANAGE,
+            reviews::add_finding,
+        )
+        .post(
+            "/learning/reviews/{id}/findings/{item_id}/archive",
+            MANAGE,
+            reviews::archive_finding,
+        )
+        .get("/learning/themes", VIEW, reviews::themes)
+        .post("/learning/themes", THEMES, reviews::add_theme)
+        .post(
+            "/learning/themes/{id}/archive",
+            THEMES,
+            reviews::archive_theme,
+        )
+        .post(
+            "/learning/themes/{id}/restore",
+            THEMES,
+            reviews::restore_theme,
+        )
+        .get("/learning/triage", VIEW, triage::list)
+        .get("/learning/triage/new", MANAGE, triage::new_page)
+        .post("/learning/triage/new", MANAGE, triage::create)
+        .get("/learning/triage/{id}", VIEW, triage::page)
+        .post(
+            "/learning/triage/{id}/recommendations",
+            MANAGE,
+            triage::add_recommendation,
+        )
+        .post(
+            "/learning/triage/{id}/recommendations/{item_id}",
+            MANAGE,
+            triage::decide,
+        )
+}
+
+/// A human label for a learning source the improvement tracker names: `learning_review` (a
+/// review id) gives "Rapid review RR-2025-01 (Child N)"; `national_review` (a recommendation id)
+/// gives the review it came from. None for an unknown kind or id.
+pub async fn source_label(db: &Db, kind: &str, id: i64) -> Result<Option<String>, sqlx::Error> {
+    match kind {
+        "learning_review" => Ok(store::find_review(db, id)
+            .await?
+            .map(|review| review.label())),
+        "national_review" => {
+            let Some(recommendation) = store::find_recommendation(db, id).await? else {
+                return Ok(None);
+            };
+            Ok(
+                store::find_national_review(db, recommendation.national_review_id)
+                    .await?
+                    .map(|review| {
+                        format!(
+                            "{} ({}): recommendation \u{201c}{}\u{201d}",
+                            review.title,
+                            review.source,
+                            model::shortened(&recommendation.recommendation, 80)
+                        )
+                    }),
+            )
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Where a learning source the improvement tracker names is shown: a review's page, or the
+/// page of the national review a triaged recommendation belongs to.
+pub async fn source_page(db: &Db, kind: &str, id: i64) -> Result<Option<String>, sqlx::Error> {
+    match kind {
+        "learning_review" => Ok(store::find_review(db, id)
+            .await?
+            .map(|review| format!("/learning/reviews/{}", review.id))),
+        "national_review" => Ok(store::find_recommendation(db, id)
+            .await?
+            .map(|recommendation| {
+                format!("/learning/triage/{}", recommendation.national_review_id)
+            })),
+        _ => Ok(None),
+    }
 }
 
 /// The calendar the clocks use: the bundled England and Wales list and the days added here.
@@ -56,23 +156,26 @@ pub async fn calendar(db: &Db) -> Result<masa_workdays::Calendar, sqlx::Error> {
     ))
 }
 
-/// Demo notifications: one closed review, one rapid review past its deadline, one just notified.
+/// Demo notifications (one reviewed, one rapid review past its deadline, one just notified),
+/// then the learning reviews, themes and triage of the 2024-25 yearly report.
 pub async fn load_demo(
     tx: &mut crate::kernel::db::Transaction,
     actor: &crate::kernel::audit::Actor,
-) -> Result<(), sqlx::Error> {
+    organisations: &std::collections::HashMap<String, i64>,
+) -> Result<std::collections::HashMap<String, i64>, sqlx::Error> {
+    let mut incidents = std::collections::HashMap::new();
     use time::macros::date;
     let cases = [
         (
             "SIN-2025-03",
             "Child N",
-            "Rapid review of neglect and professional challenge; a local review followed.",
+            "A young child was harmed at home; the rapid review found no need for a local review and the Panel agreed.",
             date!(2025 - 03 - 10),
             [
                 Some(date!(2025 - 03 - 13)),
                 Some(date!(2025 - 03 - 31)),
-                Some(date!(2025 - 04 - 15)),
-                Some(date!(2025 - 10 - 10)),
+                None,
+                None,
             ],
         ),
         (
@@ -98,6 +201,7 @@ pub async fn load_demo(
             became_aware_on: aware,
         };
         let id = store::insert_incident(tx, &details).await?;
+        incidents.insert(reference, id);
         let dates = model::ReviewDates {
             notified_on: notified,
             rapid_review_completed_on: completed,
@@ -119,5 +223,5 @@ pub async fn load_demo(
         )
         .await?;
     }
-    Ok(())
+    demo::load(tx, actor, organisations, &incidents).await
 }

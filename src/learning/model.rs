@@ -340,6 +340,797 @@ pub fn check_review_dates(
     }
 }
 
+/// Codes for the three clocks, in the order `clocks` returns them: how a warning names its clock.
+pub const CLOCK_CODES: [&str; 3] = ["panel_notification", "rapid_review", "local_review"];
+
+/// The advance warnings the business unit is sent about a clock, each once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarningKind {
+    /// Due within 2 working days (today included).
+    DueSoon,
+    Breached,
+}
+
+impl WarningKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            WarningKind::DueSoon => "due_soon",
+            WarningKind::Breached => "breached",
+        }
+    }
+}
+
+/// Working days before a due date at which the business unit is warned.
+pub const WARNING_WORKING_DAYS: i64 = 2;
+
+/// The warning a clock calls for today, with its due date; none when it is not running close
+/// to its deadline or has been met.
+pub fn warning_for(clock: &Clock) -> Option<(WarningKind, Date)> {
+    match clock.state {
+        ClockState::Running {
+            due,
+            working_days_left,
+        } if working_days_left <= WARNING_WORKING_DAYS => Some((WarningKind::DueSoon, due)),
+        ClockState::Breached { due, .. } => Some((WarningKind::Breached, due)),
+        _ => None,
+    }
+}
+
+/// The kinds of learning review the partnership holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ReviewType {
+    RapidReview,
+    LocalCspr,
+    NationalReviewFollowUp,
+    LearningCircle,
+    LocalReflectiveReview,
+    ThematicAudit,
+}
+
+impl ReviewType {
+    pub const ALL: [ReviewType; 6] = [
+        ReviewType::RapidReview,
+        ReviewType::LocalCspr,
+        ReviewType::NationalReviewFollowUp,
+        ReviewType::LearningCircle,
+        ReviewType::LocalReflectiveReview,
+        ReviewType::ThematicAudit,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ReviewType::RapidReview => "rapid_review",
+            ReviewType::LocalCspr => "local_cspr",
+            ReviewType::NationalReviewFollowUp => "national_review_follow_up",
+            ReviewType::LearningCircle => "learning_circle",
+            ReviewType::LocalReflectiveReview => "local_reflective_review",
+            ReviewType::ThematicAudit => "thematic_audit",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReviewType::RapidReview => "Rapid review",
+            ReviewType::LocalCspr => "Local child safeguarding practice review",
+            ReviewType::NationalReviewFollowUp => "National review follow-up",
+            ReviewType::LearningCircle => "Learning circle",
+            ReviewType::LocalReflectiveReview => "Local reflective review",
+            ReviewType::ThematicAudit => "Thematic audit",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<ReviewType> {
+        ReviewType::ALL.into_iter().find(|kind| kind.code() == code)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ReviewStatus {
+    Planned,
+    InProgress,
+    Completed,
+    Published,
+}
+
+impl ReviewStatus {
+    pub const ALL: [ReviewStatus; 4] = [
+        ReviewStatus::Planned,
+        ReviewStatus::InProgress,
+        ReviewStatus::Completed,
+        ReviewStatus::Published,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ReviewStatus::Planned => "planned",
+            ReviewStatus::InProgress => "in_progress",
+            ReviewStatus::Completed => "completed",
+            ReviewStatus::Published => "published",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReviewStatus::Planned => "Planned",
+            ReviewStatus::InProgress => "In progress",
+            ReviewStatus::Completed => "Completed",
+            ReviewStatus::Published => "Published",
+        }
+    }
+
+    pub fn tag_class(self) -> &'static str {
+        match self {
+            ReviewStatus::Planned => "govuk-tag--grey",
+            ReviewStatus::InProgress => "govuk-tag--blue",
+            ReviewStatus::Completed => "govuk-tag--green",
+            ReviewStatus::Published => "govuk-tag--purple",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<ReviewStatus> {
+        ReviewStatus::ALL
+            .into_iter()
+            .find(|status| status.code() == code)
+    }
+
+    /// Completed and published reviews have a completion date; others do not yet.
+    pub fn is_finished(self) -> bool {
+        matches!(self, ReviewStatus::Completed | ReviewStatus::Published)
+    }
+}
+
+/// What was decided at the end of a review (a rapid review decides whether a local CSPR follows).
+pub const DECISIONS: [(&str, &str); 7] = [
+    ("", "Not decided yet"),
+    ("local_cspr", "Local child safeguarding practice review"),
+    ("no_further_review", "No further review"),
+    ("learning_circle", "Learning circle"),
+    ("local_reflective_review", "Local reflective review"),
+    ("thematic_audit", "Thematic audit"),
+    ("single_agency_learning", "Single-agency learning"),
+];
+
+pub fn decision_label(code: &str) -> &'static str {
+    DECISIONS
+        .iter()
+        .find(|(known, _)| *known == code)
+        .map_or("Not decided yet", |(_, label)| label)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LearningReview {
+    pub id: i64,
+    pub reference: String,
+    pub review_type: ReviewType,
+    /// A pseudonym, never a name.
+    pub subject: String,
+    pub serious_incident_id: Option<i64>,
+    pub chair_role: String,
+    pub summary: String,
+    pub started_on: Date,
+    pub completed_on: Option<Date>,
+    pub panel_response: String,
+    pub decision: String,
+    pub decision_rationale: String,
+    pub status: ReviewStatus,
+    pub archived_at: Option<String>,
+}
+
+impl LearningReview {
+    /// "Rapid review RR-2025-01 (Child N)": how the tracker and the chart name a review.
+    pub fn label(&self) -> String {
+        format!(
+            "{} {} ({})",
+            self.review_type.label(),
+            self.reference,
+            self.subject
+        )
+    }
+
+    /// "31 March 2025", or "Not yet" while open.
+    pub fn completed_label(&self) -> String {
+        self.completed_on
+            .map_or_else(|| "Not yet".to_owned(), crate::kernel::text::long_date)
+    }
+
+    /// The date that places a review in a reporting year: when it was completed, or, while it
+    /// is still open, when it started.
+    pub fn period_date(&self) -> Date {
+        self.completed_on.unwrap_or(self.started_on)
+    }
+}
+
+/// A review as entered and checked, ready to save.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewDetails {
+    pub reference: String,
+    pub review_type: ReviewType,
+    pub subject: String,
+    pub serious_incident_id: Option<i64>,
+    pub chair_role: String,
+    pub summary: String,
+    pub started_on: Date,
+    pub completed_on: Option<Date>,
+    pub panel_response: String,
+    pub decision: String,
+    pub decision_rationale: String,
+    pub status: ReviewStatus,
+    /// Organisation ids.
+    pub agencies: Vec<i64>,
+}
+
+/// The review form as typed: text kept as entered so a refused form shows it again.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewForm {
+    pub reference: String,
+    pub review_type: String,
+    pub subject: String,
+    pub serious_incident_id: String,
+    pub chair_role: String,
+    pub summary: String,
+    pub started_on: DateParts,
+    pub completed_on: DateParts,
+    pub panel_response: String,
+    pub decision: String,
+    pub decision_rationale: String,
+    pub status: String,
+    pub agencies: Vec<String>,
+}
+
+/// Adds an error when free text seems to hold personal data; the label names the field.
+pub fn check_free_text(errors: &mut FormErrors, field: &str, label: &str, text: &str) {
+    if let Some(found) = crate::kernel::personal_data::likely_identifier(text) {
+        errors.add(
+            field,
+            format!("{label} seems to contain {found}. Remove it: use pseudonyms and roles only"),
+        );
+    }
+}
+
+impl ReviewForm {
+    pub fn from_review(review: &LearningReview, agencies: &[i64]) -> ReviewForm {
+        ReviewForm {
+            reference: review.reference.clone(),
+            review_type: review.review_type.code().to_owned(),
+            subject: review.subject.clone(),
+            serious_incident_id: review
+                .serious_incident_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+            chair_role: review.chair_role.clone(),
+            summary: review.summary.clone(),
+            started_on: DateParts::from_date(Some(review.started_on)),
+            completed_on: DateParts::from_date(review.completed_on),
+            panel_response: review.panel_response.clone(),
+            decision: review.decision.clone(),
+            decision_rationale: review.decision_rationale.clone(),
+            status: review.status.code().to_owned(),
+            agencies: agencies.iter().map(|id| id.to_string()).collect(),
+        }
+    }
+
+    /// Checks the form against the known serious incidents and organisations (ids offered in
+    /// the form's lists); anything else is refused as not from the list.
+    pub fn validate(
+        &self,
+        errors: &mut FormErrors,
+        incidents: &[i64],
+        organisations: &[i64],
+        today: Date,
+    ) -> Option<ReviewDetails> {
+        let reference = errors.required_text("reference", "Reference", &self.reference, 30);
+        let review_type = ReviewType::from_code(&self.review_type);
+        if review_type.is_none() {
+            errors.add("review_type", "Select the type of review");
+        }
+        let subject = match check_subject(&self.subject) {
+            Ok(subject) => subject,
+            Err(message) => {
+                errors.add("subject", message);
+                String::new()
+            }
+        };
+        let serious_incident_id = match self.serious_incident_id.trim() {
+            "" => None,
+            text => match text.parse::<i64>() {
+                Ok(id) if incidents.contains(&id) => Some(id),
+                _ => {
+                    errors.add(
+                        "serious_incident_id",
+                        "Select a serious incident notification from the list",
+                    );
+                    None
+                }
+            },
+        };
+        let chair_role = errors.required_text("chair_role", "Chair", &self.chair_role, 200);
+        check_free_text(errors, "chair_role", "The chair", &chair_role);
+        let summary = errors.optional_text("summary", "Summary", &self.summary, 4000);
+        check_free_text(errors, "summary", "The summary", &summary);
+        let started_on = errors.date("started_on", "Date started", &self.started_on, true);
+        if started_on.is_some_and(|date| date > today) {
+            errors.add("started_on", "Date started must be today or in the past");
+        }
+        let completed_on = errors.date(
+            "completed_on",
+            "Date completed or published",
+            &self.completed_on,
+            false,
+        );
+        if completed_on.is_some_and(|date| date > today) {
+            errors.add(
+                "completed_on",
+                "Date completed or published must be today or in the past",
+            );
+        }
+        if let (Some(started), Some(completed)) = (started_on, completed_on)
+            && completed < started
+        {
+            errors.add(
+                "completed_on",
+                "A review cannot be completed before it started",
+            );
+        }
+        let panel_response = errors.optional_text(
+            "panel_response",
+            "Panel response",
+            &self.panel_response,
+            4000,
+        );
+        check_free_text(
+            errors,
+            "panel_response",
+            "The Panel's response",
+            &panel_response,
+        );
+        if !panel_response.is_empty()
+            && review_type.is_some_and(|kind| kind != ReviewType::RapidReview)
+        {
+            errors.add(
+                "panel_response",
+                "Only a rapid review has a response from the national Panel: leave this blank",
+            );
+        }
+        let decision = self.decision.trim().to_owned();
+        if !DECISIONS.iter().any(|(code, _)| *code == decision) {
+            errors.add("decision", "Select a decision from the list");
+        }
+        let decision_rationale = errors.optional_text(
+            "decision_rationale",
+            "Rationale",
+            &self.decision_rationale,
+            4000,
+        );
+        check_free_text(
+            errors,
+            "decision_rationale",
+            "The rationale",
+            &decision_rationale,
+        );
+        if !decision.is_empty() && decision_rationale.is_empty() {
+            errors.add("decision_rationale", "Enter the rationale for the decision");
+        }
+        let status = ReviewStatus::from_code(&self.status);
+        match status {
+            None => errors.add("status", "Select the status"),
+            Some(status) if status.is_finished() && completed_on.is_none() => errors.add(
+                "completed_on",
+                "Enter the date the review was completed or published",
+            ),
+            Some(status) if !status.is_finished() && completed_on.is_some() => errors.add(
+                "status",
+                "A review with a completion date is completed or published",
+            ),
+            Some(_) => {}
+        }
+        let mut agencies = Vec::new();
+        for text in &self.agencies {
+            match text.trim().parse::<i64>() {
+                Ok(id) if organisations.contains(&id) => {
+                    if !agencies.contains(&id) {
+                        agencies.push(id);
+                    }
+                }
+                _ => errors.add("agencies", "Select agencies from the list"),
+            }
+        }
+        if !errors.is_empty() {
+            return None;
+        }
+        Some(ReviewDetails {
+            reference,
+            review_type: review_type?,
+            subject,
+            serious_incident_id,
+            chair_role,
+            summary,
+            started_on: started_on?,
+            completed_on,
+            panel_response,
+            decision,
+            decision_rationale,
+            status: status?,
+            agencies,
+        })
+    }
+}
+
+/// A theme the business unit keeps, which findings are tagged with.
+#[derive(Debug, Clone, Serialize)]
+pub struct Theme {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub archived_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct ThemeForm {
+    pub name: String,
+    pub description: String,
+}
+
+impl ThemeForm {
+    pub fn validate(&self, errors: &mut FormErrors) -> Option<ThemeForm> {
+        let name = errors.required_text("name", "Theme", &self.name, 100);
+        check_free_text(errors, "name", "The theme", &name);
+        let description =
+            errors.optional_text("description", "Description", &self.description, 1000);
+        check_free_text(errors, "description", "The description", &description);
+        errors.is_empty().then_some(ThemeForm { name, description })
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub id: i64,
+    pub review_id: i64,
+    pub finding: String,
+    /// (theme id, theme name)
+    pub themes: Vec<(i64, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FindingDetails {
+    pub finding: String,
+    pub themes: Vec<i64>,
+}
+
+/// Checks a finding and its themes, which must be among the themes offered.
+pub fn check_finding(
+    finding: &str,
+    themes: &[String],
+    known_themes: &[i64],
+    errors: &mut FormErrors,
+) -> Option<FindingDetails> {
+    let finding = errors.required_text("finding", "Finding", finding, 4000);
+    check_free_text(errors, "finding", "The finding", &finding);
+    let mut chosen = Vec::new();
+    for text in themes {
+        match text.trim().parse::<i64>() {
+            Ok(id) if known_themes.contains(&id) => {
+                if !chosen.contains(&id) {
+                    chosen.push(id);
+                }
+            }
+            _ => errors.add("themes", "Select themes from the list"),
+        }
+    }
+    if themes.is_empty() {
+        errors.add("themes", "Select at least one theme");
+    }
+    errors.is_empty().then_some(FindingDetails {
+        finding,
+        themes: chosen,
+    })
+}
+
+/// A financial year, April to March: the partnership's reporting year ("2024-25").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FinancialYear {
+    pub start_year: i32,
+}
+
+impl FinancialYear {
+    pub fn containing(date: Date) -> FinancialYear {
+        let start_year = if date.month() >= time::Month::April {
+            date.year()
+        } else {
+            date.year() - 1
+        };
+        FinancialYear { start_year }
+    }
+
+    /// "2024-25".
+    pub fn label(self) -> String {
+        format!(
+            "{}-{:02}",
+            self.start_year,
+            (self.start_year + 1).rem_euclid(100)
+        )
+    }
+
+    /// Reads "2024-25" (the second part must follow the first).
+    pub fn parse(text: &str) -> Option<FinancialYear> {
+        let (first, second) = text.trim().split_once('-')?;
+        let start_year: i32 = first.parse().ok()?;
+        let end: i32 = second.parse().ok()?;
+        ((1990..=2100).contains(&start_year)
+            && second.len() == 2
+            && end == (start_year + 1).rem_euclid(100))
+        .then_some(FinancialYear { start_year })
+    }
+
+    pub fn first_day(self) -> Option<Date> {
+        Date::from_calendar_date(self.start_year, time::Month::April, 1).ok()
+    }
+
+    pub fn last_day(self) -> Option<Date> {
+        Date::from_calendar_date(self.start_year + 1, time::Month::March, 31).ok()
+    }
+
+    pub fn contains(self, date: Date) -> bool {
+        FinancialYear::containing(date) == self
+    }
+}
+
+/// One theme on one finding of one review: the rows the themes chart is counted from.
+#[derive(Debug, Clone)]
+pub struct ThemeTag {
+    pub theme_id: i64,
+    pub theme_name: String,
+    pub review_id: i64,
+    pub review_reference: String,
+    pub review_period_date: Date,
+    pub finding_id: i64,
+}
+
+/// A theme's place in a year's learning: how many reviews showed it, over how many findings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ThemeCount {
+    pub theme_id: i64,
+    pub name: String,
+    /// References of the reviews in which the theme was found, in order.
+    pub reviews: Vec<String>,
+    pub findings: usize,
+}
+
+/// Themes across the reviews of a year, most reviews first (then by name): a theme counts once
+/// per review however many of its findings carry it, as in the yearly report's chart.
+pub fn themes_across_reviews(tags: &[ThemeTag], year: FinancialYear) -> Vec<ThemeCount> {
+    let mut counts: Vec<ThemeCount> = Vec::new();
+    let mut seen: Vec<(i64, i64)> = Vec::new();
+    for tag in tags
+        .iter()
+        .filter(|tag| year.contains(tag.review_period_date))
+    {
+        let index = match counts
+            .iter()
+            .position(|count| count.theme_id == tag.theme_id)
+        {
+            Some(index) => index,
+            None => {
+                counts.push(ThemeCount {
+                    theme_id: tag.theme_id,
+                    name: tag.theme_name.clone(),
+                    reviews: Vec::new(),
+                    findings: 0,
+                });
+                counts.len() - 1
+            }
+        };
+        let count = &mut counts[index];
+        if !seen.contains(&(tag.theme_id, tag.finding_id)) {
+            seen.push((tag.theme_id, tag.finding_id));
+            count.findings += 1;
+        }
+        if !count.reviews.contains(&tag.review_reference) {
+            count.reviews.push(tag.review_reference.clone());
+        }
+    }
+    for count in &mut counts {
+        count.reviews.sort();
+    }
+    counts.sort_by(|a, b| {
+        b.reviews
+            .len()
+            .cmp(&a.reviews.len())
+            .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+    });
+    counts
+}
+
+/// The first `max` characters of a text, with an ellipsis when cut.
+pub fn shortened(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max).collect();
+    format!("{}\u{2026}", cut.trim_end())
+}
+
+/// The year the themes page opens on: the latest financial year, up to this one, whose reviews
+/// have tagged findings (last year's report while this year's reviews are still open), else
+/// this year.
+pub fn default_year(tags: &[ThemeTag], today: Date) -> FinancialYear {
+    let this_year = FinancialYear::containing(today);
+    tags.iter()
+        .map(|tag| FinancialYear::containing(tag.review_period_date))
+        .filter(|year| *year <= this_year)
+        .max()
+        .unwrap_or(this_year)
+}
+
+/// A national review, or another area's, logged for local triage.
+#[derive(Debug, Clone, Serialize)]
+pub struct NationalReview {
+    pub id: i64,
+    pub title: String,
+    pub source: String,
+    pub published_on: Date,
+    pub link: String,
+    pub archived_at: Option<String>,
+}
+
+pub const REVIEW_SOURCES: [&str; 3] = [
+    "National Panel",
+    "Other partnership",
+    "National Panel thematic review",
+];
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NationalReviewDetails {
+    pub title: String,
+    pub source: String,
+    pub published_on: Date,
+    pub link: String,
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct NationalReviewForm {
+    pub title: String,
+    pub source: String,
+    pub published_on_day: String,
+    pub published_on_month: String,
+    pub published_on_year: String,
+    pub link: String,
+}
+
+impl NationalReviewForm {
+    pub fn published_on(&self) -> DateParts {
+        DateParts {
+            day: self.published_on_day.clone(),
+            month: self.published_on_month.clone(),
+            year: self.published_on_year.clone(),
+        }
+    }
+
+    pub fn validate(&self, errors: &mut FormErrors, today: Date) -> Option<NationalReviewDetails> {
+        let title = errors.required_text("title", "Title", &self.title, 300);
+        check_free_text(errors, "title", "The title", &title);
+        let source = errors.choice("source", "Source", self.source.trim(), &REVIEW_SOURCES);
+        let published_on =
+            errors.date("published_on", "Date published", &self.published_on(), true);
+        if published_on.is_some_and(|date| date > today) {
+            errors.add(
+                "published_on",
+                "Date published must be today or in the past",
+            );
+        }
+        let link = errors.required_text("link", "Link", &self.link, 500);
+        if !link.is_empty() && !is_web_link(&link) {
+            errors.add(
+                "link",
+                "Enter the link in the correct format, like https://www.gov.uk/…",
+            );
+        }
+        if !errors.is_empty() {
+            return None;
+        }
+        Some(NationalReviewDetails {
+            title,
+            source,
+            published_on: published_on?,
+            link,
+        })
+    }
+}
+
+/// A link people may follow: https (or http) with a host and no spaces or quotes.
+pub fn is_web_link(text: &str) -> bool {
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"));
+    rest.is_some_and(|rest| {
+        !rest.is_empty()
+            && !rest.starts_with('/')
+            && !text
+                .chars()
+                .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>'))
+    })
+}
+
+/// The local decision on a national recommendation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum TriageDecision {
+    Applies,
+    AlreadyCovered,
+    NotApplicable,
+}
+
+impl TriageDecision {
+    pub const ALL: [TriageDecision; 3] = [
+        TriageDecision::Applies,
+        TriageDecision::AlreadyCovered,
+        TriageDecision::NotApplicable,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            TriageDecision::Applies => "applies",
+            TriageDecision::AlreadyCovered => "already_covered",
+            TriageDecision::NotApplicable => "not_applicable",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TriageDecision::Applies => "Applies here",
+            TriageDecision::AlreadyCovered => "Already covered",
+            TriageDecision::NotApplicable => "Not applicable",
+        }
+    }
+
+    pub fn tag_class(self) -> &'static str {
+        match self {
+            TriageDecision::Applies => "govuk-tag--orange",
+            TriageDecision::AlreadyCovered => "govuk-tag--green",
+            TriageDecision::NotApplicable => "govuk-tag--grey",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<TriageDecision> {
+        TriageDecision::ALL
+            .into_iter()
+            .find(|decision| decision.code() == code)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Recommendation {
+    pub id: i64,
+    pub national_review_id: i64,
+    pub recommendation: String,
+    pub triage_decision: Option<TriageDecision>,
+    pub triage_rationale: String,
+    pub triaged_by: Option<String>,
+    pub triaged_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct TriageForm {
+    pub decision: String,
+    pub rationale: String,
+}
+
+impl TriageForm {
+    pub fn validate(&self, errors: &mut FormErrors) -> Option<(TriageDecision, String)> {
+        let decision = TriageDecision::from_code(self.decision.trim());
+        if decision.is_none() {
+            errors.add("decision", "Select whether the recommendation applies here");
+        }
+        let rationale = errors.required_text("rationale", "Rationale", &self.rationale, 4000);
+        check_free_text(errors, "rationale", "The rationale", &rationale);
+        if !errors.is_empty() {
+            return None;
+        }
+        Some((decision?, rationale))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -492,5 +1283,184 @@ mod tests {
                 .unwrap()
                 .contains("today or in the past")
         );
+    }
+
+    fn review_form() -> ReviewForm {
+        ReviewForm {
+            reference: "RR-2026-01".into(),
+            review_type: "rapid_review".into(),
+            subject: "Child R".into(),
+            serious_incident_id: "7".into(),
+            chair_role: "Designated Nurse for Safeguarding Children".into(),
+            summary: "Agencies met within the 15 working days.".into(),
+            started_on: DateParts::from_date(Some(date!(2026 - 10 - 09))),
+            completed_on: DateParts::default(),
+            panel_response: String::new(),
+            decision: String::new(),
+            decision_rationale: String::new(),
+            status: "in_progress".into(),
+            agencies: vec!["3".into(), "3".into(), "4".into()],
+        }
+    }
+
+    #[test]
+    fn a_review_needs_a_pseudonym_known_ids_and_consistent_dates() {
+        let today = date!(2026 - 11 - 23);
+        let mut errors = FormErrors::default();
+        let details = review_form()
+            .validate(&mut errors, &[7], &[3, 4], today)
+            .unwrap();
+        assert!(errors.is_empty());
+        assert_eq!(details.agencies, vec![3, 4]);
+        assert_eq!(details.serious_incident_id, Some(7));
+
+        let mut form = review_form();
+        form.subject = "Jayden Smith".into();
+        form.serious_incident_id = "99".into();
+        form.agencies = vec!["5".into()];
+        form.chair_role = "Mr Jones".into();
+        form.status = "completed".into();
+        form.decision = "local_cspr".into();
+        let mut errors = FormErrors::default();
+        assert!(form.validate(&mut errors, &[7], &[3, 4], today).is_none());
+        assert!(errors.get("subject").unwrap().contains("never a name"));
+        assert!(errors.get("serious_incident_id").is_some());
+        assert!(errors.get("agencies").is_some());
+        assert!(
+            errors
+                .get("chair_role")
+                .unwrap()
+                .contains("seems to contain")
+        );
+        assert!(
+            errors
+                .get("completed_on")
+                .unwrap()
+                .contains("Enter the date")
+        );
+        assert!(errors.get("decision_rationale").is_some());
+
+        let mut form = review_form();
+        form.review_type = "learning_circle".into();
+        form.panel_response = "Agreed".into();
+        form.completed_on = DateParts::from_date(Some(date!(2026 - 10 - 01)));
+        let mut errors = FormErrors::default();
+        form.validate(&mut errors, &[7], &[3, 4], today);
+        assert!(
+            errors
+                .get("panel_response")
+                .unwrap()
+                .contains("Only a rapid review")
+        );
+        assert!(
+            errors
+                .get("completed_on")
+                .unwrap()
+                .contains("before it started")
+        );
+        assert!(errors.get("status").is_some());
+    }
+
+    #[test]
+    fn financial_years_run_april_to_march() {
+        let year = FinancialYear::containing(date!(2025 - 03 - 31));
+        assert_eq!(year.label(), "2024-25");
+        assert_eq!(
+            FinancialYear::containing(date!(2025 - 04 - 01)).label(),
+            "2025-26"
+        );
+        assert_eq!(FinancialYear::parse("2024-25"), Some(year));
+        assert_eq!(
+            FinancialYear::parse("1999-00").map(|y| y.start_year),
+            Some(1999)
+        );
+        assert_eq!(FinancialYear::parse("2024-26"), None);
+        assert_eq!(FinancialYear::parse("2024"), None);
+        assert_eq!(year.first_day(), Some(date!(2024 - 04 - 01)));
+        assert_eq!(year.last_day(), Some(date!(2025 - 03 - 31)));
+    }
+
+    #[test]
+    fn a_theme_counts_once_per_review_within_the_year() {
+        let tag = |theme_id: i64, review_id: i64, finding_id: i64, on: Date| ThemeTag {
+            theme_id,
+            theme_name: format!("Theme {theme_id}"),
+            review_id,
+            review_reference: format!("R{review_id}"),
+            review_period_date: on,
+            finding_id,
+        };
+        let in_year = date!(2024 - 06 - 01);
+        let tags = [
+            // Theme 1: two findings of review 1 and one of review 2: 2 reviews, 3 findings.
+            tag(1, 1, 10, in_year),
+            tag(1, 1, 11, in_year),
+            tag(1, 2, 20, in_year),
+            // Theme 2: review 2 only.
+            tag(2, 2, 20, in_year),
+            // Theme 3: only in a review of the next year.
+            tag(3, 3, 30, date!(2025 - 04 - 01)),
+        ];
+        let counts = themes_across_reviews(&tags, FinancialYear { start_year: 2024 });
+        assert_eq!(counts.len(), 2);
+        assert_eq!(counts[0].name, "Theme 1");
+        assert_eq!(counts[0].reviews, vec!["R1".to_owned(), "R2".to_owned()]);
+        assert_eq!(counts[0].findings, 3);
+        assert_eq!(counts[1].reviews.len(), 1);
+        assert!(themes_across_reviews(&tags, FinancialYear { start_year: 2023 }).is_empty());
+        // The page opens on the latest year with findings, never a future one.
+        assert_eq!(
+            default_year(&tags, date!(2026 - 11 - 23)).label(),
+            "2025-26"
+        );
+        assert_eq!(
+            default_year(&tags, date!(2025 - 01 - 10)).label(),
+            "2024-25"
+        );
+        assert_eq!(default_year(&[], date!(2026 - 11 - 23)).label(), "2026-27");
+    }
+
+    #[test]
+    fn warnings_come_two_working_days_ahead_and_when_breached() {
+        let calendar = Calendar::england_and_wales();
+        // Aware Monday 2 November 2026: the Panel is due Monday 9 November.
+        let case = incident(date!(2026 - 11 - 02));
+        let on = |today: Date| warning_for(&clocks(&case, &calendar, today)[0]);
+        assert_eq!(on(date!(2026 - 11 - 04)), None); // 3 working days left
+        assert_eq!(
+            on(date!(2026 - 11 - 05)),
+            Some((WarningKind::DueSoon, date!(2026 - 11 - 09)))
+        );
+        assert_eq!(
+            on(date!(2026 - 11 - 09)),
+            Some((WarningKind::DueSoon, date!(2026 - 11 - 09)))
+        );
+        assert_eq!(
+            on(date!(2026 - 11 - 10)),
+            Some((WarningKind::Breached, date!(2026 - 11 - 09)))
+        );
+        // A clock that has not started or has been met warns of nothing.
+        assert_eq!(
+            warning_for(&clocks(&case, &calendar, date!(2026 - 11 - 10))[1]),
+            None
+        );
+    }
+
+    #[test]
+    fn triage_and_links_are_checked() {
+        let mut errors = FormErrors::default();
+        assert!(
+            TriageForm {
+                decision: "maybe".into(),
+                rationale: String::new()
+            }
+            .validate(&mut errors)
+            .is_none()
+        );
+        assert!(errors.get("decision").is_some() && errors.get("rationale").is_some());
+        assert!(is_web_link("https://www.gov.uk/government/publications/x"));
+        assert!(!is_web_link("javascript:alert(1)"));
+        assert!(!is_web_link("https://"));
+        assert!(!is_web_link("https://a b"));
     }
 }

@@ -15,6 +15,50 @@ use crate::kernel::{
 };
 
 #[derive(Template)]
+#[template(path = "learning/templates/landing.html")]
+struct LandingPage {
+    chrome: Chrome,
+    /// Clocks due within 2 working days or breached: (incident, clock).
+    attention: Vec<(SeriousIncident, Clock)>,
+    notifications: usize,
+    open_reviews: usize,
+    untriaged: i64,
+}
+
+pub async fn landing(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
+    let calendar = super::calendar(&state.db).await?;
+    let incidents = store::list_incidents(&state.db).await?;
+    let notifications = incidents.len();
+    let attention = incidents
+        .into_iter()
+        .flat_map(|incident| {
+            clocks(&incident, &calendar, today())
+                .into_iter()
+                .filter(|clock| warning_for(clock).is_some())
+                .map(|clock| (incident.clone(), clock))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let open_reviews = store::list_reviews(&state.db, None, None)
+        .await?
+        .iter()
+        .filter(|review| !review.status.is_finished())
+        .count();
+    let untriaged = store::list_national_reviews(&state.db)
+        .await?
+        .iter()
+        .map(|(_, _, untriaged)| untriaged)
+        .sum();
+    render(&LandingPage {
+        chrome: ctx.chrome(&state).await?,
+        attention,
+        notifications,
+        open_reviews,
+        untriaged,
+    })
+}
+
+#[derive(Template)]
 #[template(path = "learning/templates/notifications.html")]
 struct NotificationsPage {
     chrome: Chrome,
@@ -126,6 +170,7 @@ pub async fn create_notification(
 struct NotificationPage {
     chrome: Chrome,
     incident: SeriousIncident,
+    reviews: Vec<LearningReview>,
     clocks: [Clock; 3],
     /// (field, label, typed parts) for the dates form.
     dates: Vec<(&'static str, &'static str, DateParts)>,
@@ -164,6 +209,7 @@ async fn notification_page_for(
 ) -> AppResult<NotificationPage> {
     let calendar = super::calendar(&state.db).await?;
     Ok(NotificationPage {
+        reviews: store::reviews_of_incident(&state.db, incident.id).await?,
         clocks: clocks(&incident, &calendar, today()),
         dates: date_inputs(&incident, typed),
         can_manage: ctx.user()?.can(Permission::ManageLearning),

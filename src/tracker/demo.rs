@@ -27,6 +27,8 @@ pub struct DemoIds<'a> {
     pub organisations: &'a HashMap<String, i64>,
     pub people: &'a HashMap<String, i64>,
     pub indicators: &'a HashMap<String, i64>,
+    /// Learning reviews by reference.
+    pub reviews: &'a HashMap<String, i64>,
     pub priorities: &'a [i64],
 }
 
@@ -67,6 +69,8 @@ struct DemoAction {
 struct DemoRecommendation {
     reference: &'static str,
     source_kind: SourceKind,
+    /// For a learning review: its reference, which the tracker links to.
+    source_reference: Option<&'static str>,
     source_label: &'static str,
     recommendation: &'static str,
     /// 1-based position in the business plan's priorities.
@@ -77,8 +81,50 @@ struct DemoRecommendation {
 fn recommendations() -> Vec<DemoRecommendation> {
     vec![
         DemoRecommendation {
+            reference: "REC-2024-05",
+            source_kind: SourceKind::LearningReview,
+            source_reference: Some("LC-2024-01"),
+            source_label: "Learning circle LC-2024-01 (Sibling Group L)",
+            recommendation: "Practitioners should use the home conditions assessment tool whenever home conditions are a concern, and record the children's own accounts of home life.",
+            priority: Some(1),
+            actions: vec![DemoAction {
+                title: "Relaunch the home conditions assessment tool in Early Help and children's social care, with a briefing for practitioners",
+                organisation: "Halton Borough Council",
+                person: Some("Quality and Impact Group Chair"),
+                due_in: 30,
+                indicator: Some("NEG-01"),
+                measure: "Case-file audit: share of neglect cases with a completed home conditions assessment",
+                story: Story::Progress(
+                    ActionStatus::OnTrack,
+                    "Seven-minute briefing drafted; relaunch planned for the next practitioner forum.",
+                ),
+            }],
+        },
+        DemoRecommendation {
+            reference: "REC-2025-03",
+            source_kind: SourceKind::LearningReview,
+            source_reference: Some("RR-2024-01"),
+            source_label: "Rapid review RR-2024-01 (Child N)",
+            recommendation: "Work with public health and the Child Death Overview Panel so that parents and professionals know the risks of hot tubs to young children.",
+            priority: None,
+            actions: vec![DemoAction {
+                title: "Add water safety in the home to health visiting contacts and publish a partnership briefing",
+                organisation: "NHS Cheshire and Merseyside Integrated Care Board",
+                person: Some("ICB Designated Nurse (data)"),
+                due_in: -60,
+                indicator: None,
+                measure: "Health visiting audit: water safety discussed at the 6-8 week contact",
+                story: Story::Completed {
+                    days_ago: 75,
+                    revisit_in: 15,
+                    note: "Briefing published and water safety added to the 6-8 week contact checklist.",
+                },
+            }],
+        },
+        DemoRecommendation {
             reference: "REC-2024-07",
             source_kind: SourceKind::Audit,
+            source_reference: None,
             source_label: "Multi-agency case-file audit: neglect (2024)",
             recommendation: "Review and update the Neglect Multi-Agency Practice Standards and toolkits so that they address the causal factors of neglect, including poverty, and build dip sampling into the standards.",
             priority: Some(1),
@@ -99,6 +145,7 @@ fn recommendations() -> Vec<DemoRecommendation> {
         DemoRecommendation {
             reference: "REC-2025-01",
             source_kind: SourceKind::Scrutiny,
+            source_reference: None,
             source_label: "Independent Scrutineer's end of year report 2024-25",
             recommendation: "Make sure the key recommendations from quality assurance activity that are upheld by strategic leaders and the Executive are embedded, revisited and refined where necessary, so that the partnership is better at closing the loop.",
             priority: None,
@@ -132,6 +179,7 @@ fn recommendations() -> Vec<DemoRecommendation> {
         DemoRecommendation {
             reference: "REC-2025-02",
             source_kind: SourceKind::Audit,
+            source_reference: None,
             source_label: "Section 175 safeguarding audit of schools (2024)",
             recommendation: "Raise schools' confidence in professional challenge and escalation: the Escalation standard had the lowest share of Exceeds grades (4.76%).",
             priority: Some(1),
@@ -151,6 +199,7 @@ fn recommendations() -> Vec<DemoRecommendation> {
         DemoRecommendation {
             reference: "REC-2025-04",
             source_kind: SourceKind::Meeting,
+            source_reference: None,
             source_label: "Strategic Leadership Group, June 2025",
             recommendation: "When strategy meetings are not held within timescale, record the rationale in each organisation's system and evidence any formal challenge or escalation.",
             priority: Some(1),
@@ -181,6 +230,7 @@ fn recommendations() -> Vec<DemoRecommendation> {
         DemoRecommendation {
             reference: "REC-2025-06",
             source_kind: SourceKind::Audit,
+            source_reference: None,
             source_label: "JTAI benchmarking: domestic abuse (2024-25)",
             recommendation: "Strengthen the join-up between the police, children's social care and health when a child is present at a domestic abuse incident.",
             priority: Some(2),
@@ -246,7 +296,10 @@ pub async fn load(
         let details = RecommendationDetails {
             reference: demo.reference.to_owned(),
             source_kind: demo.source_kind,
-            source_id: None,
+            source_id: demo
+                .source_reference
+                .map(|reference| lookup(ids.reviews, reference))
+                .transpose()?,
             source_label: demo.source_label.to_owned(),
             recommendation: demo.recommendation.to_owned(),
             priority_item_id: demo

@@ -156,18 +156,21 @@ pub async fn actions_from(
 }
 
 /// The name of a source record in its own module, and where it is shown; None when the record
-/// does not exist (a forged or stale id).
+/// does not exist (a forged or stale id) or the kind has no records of its own.
 pub async fn source_of(
     db: &Db,
     kind: SourceKind,
     id: i64,
 ) -> Result<Option<(String, String)>, sqlx::Error> {
-    let _ = (db, id);
     match kind {
-        // Sources that are records elsewhere are named by their own module.
-        SourceKind::LearningReview
-        | SourceKind::NationalReview
-        | SourceKind::Risk
+        SourceKind::LearningReview | SourceKind::NationalReview => {
+            let label = crate::learning::source_label(db, kind.code(), id).await?;
+            let page = crate::learning::source_page(db, kind.code(), id).await?;
+            Ok(label.zip(page))
+        }
+        // Audits, scrutiny reports and meetings are named by whoever records the
+        // recommendation until their modules exist.
+        SourceKind::Risk
         | SourceKind::Audit
         | SourceKind::Scrutiny
         | SourceKind::Meeting

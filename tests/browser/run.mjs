@@ -175,6 +175,28 @@ try {
   await check('indicator with SPC chart');
   expect(await page.locator('figure svg[role=img]').count() === 1, 'the indicator page has its SPC chart');
 
+  // --- learning reviews (wt-learning)
+  for (const [path, label] of [
+    ['/learning', 'learning landing'],
+    ['/learning/notifications', 'serious incident notifications'],
+    ['/learning/reviews', 'learning reviews'],
+    ['/learning/reviews?review_type=rapid_review&status=', 'learning reviews filtered'],
+    ['/learning/reviews/1', 'learning review'],
+    ['/learning/reviews/1/edit', 'edit a learning review'],
+    ['/learning/reviews/new', 'record a learning review'],
+    ['/learning/themes?year=2024-25', 'themes across reviews'],
+    ['/learning/triage', 'national review triage'],
+    ['/learning/triage/1', 'national review with triage'],
+    ['/learning/triage/new', 'log a review for triage'],
+  ]) {
+    await visit(path, label);
+  }
+  await page.goto(base + '/learning/reviews/new');
+  await page.getByRole('button', { name: 'Record review' }).click();
+  expect(await page.locator('.govuk-error-summary').isVisible(), 'an empty learning review form shows the error summary');
+  await check('record a learning review with errors');
+  // --- end learning reviews
+
   // Sign out through the navigation's button.
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL(/\/sign-in/);

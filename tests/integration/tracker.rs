@@ -118,6 +118,7 @@ on_both_backends!(
         )
         .await;
         let indicator = id_of(app, "SELECT id FROM indicators WHERE code = $1", "SM-01").await;
+        let demo_actions = app.count("SELECT COUNT(*) FROM tracker_actions").await;
         let mut admin = app.signed_in("admin@masa.example").await;
 
         // A recommendation with bad input is refused, naming each field, and nothing is saved.
@@ -168,6 +169,48 @@ on_both_backends!(
             .get("/tracker/recommendations/new?source_kind=learning_review&source_id=999999")
             .await;
         assert_eq!(forged.status, StatusCode::NOT_FOUND);
+
+        let review = id_of(
+            app,
+            "SELECT id FROM learning_reviews WHERE reference = $1",
+            "LC-2024-03",
+        )
+        .await;
+        let from_review = admin
+            .get(&format!(
+                "/tracker/recommendations/new?source_kind=learning_review&source_id={review}"
+            ))
+            .await;
+        assert_eq!(from_review.status, StatusCode::OK);
+        from_review.assert_contains("LC-2024-03");
+        // The source's name comes from its module, whatever the form says.
+        let review_source = review.to_string();
+        let recorded = admin
+            .post(
+                "/tracker/recommendations/new",
+                &[
+                    ("reference", "REC-2026-08"),
+                    ("source_kind", "learning_review"),
+                    ("source_id", review_source.as_str()),
+                    ("source_label", "Forged label"),
+                    (
+                        "recommendation",
+                        "Share the learning from this review with schools.",
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+        admin
+            .get(recorded.location())
+            .await
+            .assert_contains(&format!("href=\"/learning/reviews/{review}\""))
+            .assert_lacks("Forged label");
+        admin
+            .get(&format!("/learning/reviews/{review}"))
+            .await
+            .assert_contains("REC-2026-08")
+            .assert_contains("No actions");
 
         let created = admin
         .post(
@@ -223,7 +266,7 @@ on_both_backends!(
             .assert_contains("The owner must work for the organisation that owns the action");
         assert_eq!(
             app.count("SELECT COUNT(*) FROM tracker_actions").await,
-            7,
+            demo_actions,
             "only the demo's actions"
         );
         let mut good = vec![
@@ -424,7 +467,7 @@ on_both_backends!(
             files_before
         );
         assert_eq!(
-            app.count("SELECT COUNT(*) FROM action_evidence WHERE action_id > 7")
+            app.count("SELECT COUNT(*) FROM action_evidence WHERE action_id = (SELECT MAX(id) FROM tracker_actions)")
                 .await,
             0
         );
@@ -501,11 +544,11 @@ on_both_backends!(
     .await
     .unwrap();
         assert_eq!(
-            audited, 6,
-            "recommendation, action, progress, complete, evidence, revisit"
+            audited, 7,
+            "two recommendations, action, progress, complete, evidence, revisit"
         );
         assert_eq!(
-            app.count("SELECT COUNT(*) FROM action_updates WHERE action_id > 7")
+            app.count("SELECT COUNT(*) FROM action_updates WHERE action_id = (SELECT MAX(id) FROM tracker_actions)")
                 .await,
             3
         );
@@ -527,9 +570,9 @@ on_both_backends!(open_loops_come_first_and_owners_get_a_digest, |app| {
     page.assert_contains("2 actions past their due date and not complete")
         .assert_contains("1 action whose revisit date has come")
         .assert_contains("Revisit overdue by 40 days");
-    // My actions: the chair owns two.
+    // My actions: the chair owns three.
     let mine = chair.get("/tracker?view=mine&group=none").await;
-    mine.assert_contains("2 actions.")
+    mine.assert_contains("3 actions.")
         .assert_lacks("police strategy meeting records");
     let filtered = chair
         .get("/tracker?status=overdue&organisation=999999")

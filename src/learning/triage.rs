@@ -1,0 +1,335 @@
+//! CSPR triage: national reviews and other areas' reviews logged with their recommendations,
+//! each given a local decision (applies / already covered / not applicable) with its rationale.
+//! Each handler: extract, authorise, act, render.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::model::*;
+use super::store;
+use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
+use crate::kernel::text::{FormErrors, today};
+use crate::kernel::{
+    AppError, AppResult, AppState, Chrome, Ctx, Permission, render, render_refused,
+};
+
+#[derive(Template)]
+#[template(path = "learning/templates/triage_list.html")]
+struct TriageListPage {
+    chrome: Chrome,
+    /// (review, recommendations, still to triage)
+    reviews: Vec<(NationalReview, i64, i64)>,
+    can_manage: bool,
+}
+
+pub async fn list(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
+    render(&TriageListPage {
+        reviews: store::list_national_reviews(&state.db).await?,
+        can_manage: ctx.user()?.can(Permission::ManageLearning),
+        chrome: ctx.chrome(&state).await?,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "learning/templates/triage_form.html")]
+struct TriageFormPage {
+    chrome: Chrome,
+    errors: FormErrors,
+    form: NationalReviewForm,
+    sources: Vec<(String, String)>,
+}
+
+fn sources() -> Vec<(String, String)> {
+    std::iter::once((String::new(), "Select the source".to_owned()))
+        .chain(
+            REVIEW_SOURCES
+                .iter()
+                .map(|source| ((*source).to_owned(), (*source).to_owned())),
+        )
+        .collect()
+}
+
+pub async fn new_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
+    render(&TriageFormPage {
+        chrome: ctx.chrome(&state).await?,
+        errors: FormErrors::default(),
+        form: NationalReviewForm::default(),
+        sources: sources(),
+    })
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<NationalReviewForm>,
+) -> AppResult<Response> {
+    let mut errors = FormErrors::default();
+    let Some(details) = form.validate(&mut errors, today()) else {
+        return render_refused(&TriageFormPage {
+            chrome: ctx.chrome(&state).await?,
+            errors,
+            form,
+            sources: sources(),
+        });
+    };
+    let mut tx = state.db.begin_write().await?;
+    let id = store::insert_national_review(&mut tx, &details).await?;
+    audit::record(
+        &mut tx,
+        &ctx.actor()?,
+        AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "national_review",
+            entity_id: Some(id),
+            summary: format!("Logged the review {} for triage", details.title),
+            before: None,
+            after: Some(snapshot(&details)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.flash(&state, "Review logged: add its recommendations")
+        .await?;
+    Ok(Redirect::to(&format!("/learning/triage/{id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "learning/templates/triage.html")]
+struct TriagePage {
+    chrome: Chrome,
+    review: NationalReview,
+    recommendations: Vec<Recommendation>,
+    decisions: Vec<(String, String)>,
+    /// The recommendation a refused form belongs to, if any.
+    refused: Option<i64>,
+    triage_form: TriageForm,
+    new_recommendation: String,
+    errors: FormErrors,
+    can_manage: bool,
+}
+
+impl TriagePage {
+    /// The field id of a recommendation's decision, unique on the page.
+    pub fn field(&self, recommendation: &Recommendation, name: &str) -> String {
+        format!("{name}-{}", recommendation.id)
+    }
+
+    /// The error for a recommendation's field, only on the form that was refused.
+    pub fn error_for(&self, recommendation: &Recommendation, name: &str) -> Option<&str> {
+        if self.refused == Some(recommendation.id) {
+            self.errors.get(&self.field(recommendation, name))
+        } else {
+            None
+        }
+    }
+
+    /// Decided, and not the form just refused: its form is folded away under "Change".
+    pub fn settled(&self, recommendation: &Recommendation) -> bool {
+        recommendation.triage_decision.is_some() && self.refused != Some(recommendation.id)
+    }
+
+    /// What a recommendation's form shows: typed values after a refusal, else what is saved.
+    pub fn shown(&self, recommendation: &Recommendation) -> (String, String) {
+        if self.refused == Some(recommendation.id) {
+            (
+                self.triage_form.decision.clone(),
+                self.triage_form.rationale.clone(),
+            )
+        } else {
+            (
+                recommendation
+                    .triage_decision
+                    .map(|decision| decision.code().to_owned())
+                    .unwrap_or_default(),
+                recommendation.triage_rationale.clone(),
+            )
+        }
+    }
+}
+
+fn decisions() -> Vec<(String, String)> {
+    std::iter::once((String::new(), "Not triaged yet".to_owned()))
+        .chain(
+            TriageDecision::ALL
+                .iter()
+                .map(|decision| (decision.code().to_owned(), decision.label().to_owned())),
+        )
+        .collect()
+}
+
+async fn triage_page(
+    state: &AppState,
+    ctx: &Ctx,
+    review: NationalReview,
+    refused: Option<i64>,
+    triage_form: TriageForm,
+    new_recommendation: String,
+    errors: FormErrors,
+) -> AppResult<TriagePage> {
+    Ok(TriagePage {
+        recommendations: store::recommendations_of(&state.db, review.id).await?,
+        can_manage: ctx.user()?.can(Permission::ManageLearning),
+        chrome: ctx.chrome(state).await?,
+        decisions: decisions(),
+        review,
+        refused,
+        triage_form,
+        new_recommendation,
+        errors,
+    })
+}
+
+async fn find(state: &AppState, id: i64) -> AppResult<NationalReview> {
+    store::find_national_review(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<impl IntoResponse> {
+    let review = find(&state, id).await?;
+    render(
+        &triage_page(
+            &state,
+            &ctx,
+            review,
+            None,
+            TriageForm::default(),
+            String::new(),
+            FormErrors::default(),
+        )
+        .await?,
+    )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RecommendationForm {
+    recommendation: String,
+}
+
+pub async fn add_recommendation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<RecommendationForm>,
+) -> AppResult<Response> {
+    let review = find(&state, id).await?;
+    let mut errors = FormErrors::default();
+    let text = errors.required_text(
+        "recommendation",
+        "Recommendation",
+        &form.recommendation,
+        4000,
+    );
+    check_free_text(&mut errors, "recommendation", "The recommendation", &text);
+    if !errors.is_empty() {
+        return render_refused(
+            &triage_page(
+                &state,
+                &ctx,
+                review,
+                None,
+                TriageForm::default(),
+                form.recommendation,
+                errors,
+            )
+            .await?,
+        );
+    }
+    let mut tx = state.db.begin_write().await?;
+    let recommendation_id = store::insert_recommendation(&mut tx, id, &text).await?;
+    audit::record(
+        &mut tx,
+        &ctx.actor()?,
+        AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "national_review_recommendation",
+            entity_id: Some(recommendation_id),
+            summary: format!("Added a recommendation of {} for triage", review.title),
+            before: None,
+            after: Some(serde_json::json!({ "recommendation": text })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.flash(&state, "Recommendation added").await?;
+    Ok(Redirect::to(&format!(
+        "/learning/triage/{id}#recommendation-{recommendation_id}"
+    ))
+    .into_response())
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, recommendation_id)): Path<(i64, i64)>,
+    Form(form): Form<TriageForm>,
+) -> AppResult<Response> {
+    let review = find(&state, id).await?;
+    let recommendation = store::find_recommendation(&state.db, recommendation_id)
+        .await?
+        .filter(|recommendation| recommendation.national_review_id == id)
+        .ok_or(AppError::NotFound)?;
+    let mut checked = FormErrors::default();
+    let decided = form.validate(&mut checked);
+    let Some((decision, rationale)) = decided else {
+        // Field ids carry the recommendation's id so each form's errors link to its own fields.
+        let mut errors = FormErrors::default();
+        for item in &checked.items {
+            errors.add(
+                &format!("{}-{recommendation_id}", item.field),
+                item.message.clone(),
+            );
+        }
+        return render_refused(
+            &triage_page(
+                &state,
+                &ctx,
+                review,
+                Some(recommendation_id),
+                form,
+                String::new(),
+                errors,
+            )
+            .await?,
+        );
+    };
+    let actor = ctx.actor()?;
+    let by = ctx.user()?.display_name.clone();
+    let mut tx = state.db.begin_write().await?;
+    store::set_triage(&mut tx, recommendation_id, decision, &rationale, &by).await?;
+    audit::record(
+        &mut tx,
+        &actor,
+        AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "national_review_recommendation",
+            entity_id: Some(recommendation_id),
+            summary: format!(
+                "Triaged a recommendation of {}: {}",
+                review.title,
+                decision.label().to_lowercase()
+            ),
+            before: Some(snapshot(&recommendation)),
+            after: Some(serde_json::json!({ "decision": decision.code(), "rationale": rationale })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.flash(
+        &state,
+        &format!("Recommendation triaged: {}", decision.label()),
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/learning/triage/{id}#recommendation-{recommendation_id}"
+    ))
+    .into_response())
+}
