@@ -9,6 +9,7 @@ pub mod home;
 pub mod kernel;
 pub mod learning;
 pub mod partnership;
+pub mod tracker;
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ pub fn routes() -> Routes {
         .merge(partnership::routes())
         .merge(dataset::routes())
         .merge(learning::routes())
+        .merge(tracker::risks::routes())
         .merge(audit_trail::routes())
 }
 
@@ -52,6 +54,11 @@ pub fn navigation() -> Vec<NavEntry> {
             label: "Learning",
             href: "/learning",
             permission: Permission::ViewLearning,
+        },
+        NavEntry {
+            label: "Risks",
+            href: "/tracker/risks",
+            permission: Permission::ViewRiskRegister,
         },
         NavEntry {
             label: "Audit trail",

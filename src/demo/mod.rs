@@ -82,6 +82,8 @@ pub enum DemoError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Dataset(#[from] crate::dataset::demo::DemoError),
+    #[error(transparent)]
+    Risks(#[from] crate::tracker::risks::DemoError),
     #[error("demo login {0} names an organisation that the demo data does not have")]
     UnknownOrganisation(&'static str),
 }
@@ -93,6 +95,7 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
     let loaded = partnership::demo::load(&mut tx, &actor).await?;
     crate::dataset::demo::load(&mut tx, &actor, &loaded.organisations, &loaded.priorities).await?;
     crate::learning::load_demo(&mut tx, &actor).await?;
+    crate::tracker::risks::load_demo(&mut tx, &actor, &loaded.organisations).await?;
     for login in &DEMO_LOGINS {
         let organisation_id = match login.organisation {
             Some(name) => Some(
