@@ -84,6 +84,8 @@ pub enum DemoError {
     Dataset(#[from] crate::dataset::demo::DemoError),
     #[error(transparent)]
     Risks(#[from] crate::tracker::risks::DemoError),
+    #[error(transparent)]
+    Policies(#[from] crate::tracker::policies::DemoError),
     #[error("demo login {0} names an organisation that the demo data does not have")]
     UnknownOrganisation(&'static str),
 }
@@ -96,6 +98,7 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
     crate::dataset::demo::load(&mut tx, &actor, &loaded.organisations, &loaded.priorities).await?;
     crate::learning::load_demo(&mut tx, &actor).await?;
     crate::tracker::risks::load_demo(&mut tx, &actor, &loaded.organisations).await?;
+    crate::tracker::policies::load_demo(&mut tx, &actor, &loaded.group_ids).await?;
     for login in &DEMO_LOGINS {
         let organisation_id = match login.organisation {
             Some(name) => Some(

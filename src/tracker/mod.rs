@@ -1,1 +1,2 @@
+pub mod policies;
 pub mod risks;

@@ -13,3 +13,4 @@ mod dataset;
 mod kernel;
 mod learning;
 mod partnership;
+mod risks;
