@@ -55,6 +55,9 @@ pub async fn source_label(db: &Db, id: i64) -> Result<Option<String>, sqlx::Erro
         .map(|(reference, title)| format!("Risk {reference}: {title}")))
 }
 
+/// One demo scoring: date, inherent (likelihood, impact), residual, rationale.
+type DemoScoring = (&'static str, (u8, u8), (u8, u8), &'static str);
+
 /// A demo risk: reference, title, description, cause, effect, owner organisation, owner role,
 /// theme, review in days from today, scorings (date, inherent, residual, rationale), controls,
 /// and a closure.
@@ -68,7 +71,7 @@ struct DemoRisk {
     owner_role: &'static str,
     theme: &'static str,
     review_in_days: i64,
-    scorings: &'static [(&'static str, (u8, u8), (u8, u8), &'static str)],
+    scorings: &'static [DemoScoring],
     controls: &'static [(&'static str, &'static str, model::Effectiveness)],
     closure: Option<(model::RiskStatus, &'static str, &'static str)>,
 }
