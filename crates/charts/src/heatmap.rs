@@ -7,7 +7,8 @@ use crate::format::{escape, id_base, num, open_svg, plural};
 pub const HEAT_MAP_SIZE: usize = 5;
 
 /// A cell's shade: the rating band its score falls in. The fills are the GOV.UK tag colours
-/// (green, yellow, orange, red), pale enough for black text, so the map matches the tags beside it.
+/// (green, yellow, orange, red; very high a deeper red so it stands apart from high), pale
+/// enough for black text, so the map matches the tags beside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HeatTone {
     Low,
@@ -29,7 +30,7 @@ impl HeatTone {
             HeatTone::Low => "#cce2d8",
             HeatTone::Medium => "#fff7bf",
             HeatTone::High => "#fcd6c3",
-            HeatTone::VeryHigh => "#f4cdc6",
+            HeatTone::VeryHigh => "#e8998d",
         }
     }
 

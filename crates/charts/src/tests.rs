@@ -1117,6 +1117,17 @@ fn renders_example_charts() {
     for (name, svg) in [
         ("rhi", spc_chart_svg(&return_home_interviews(), "rhi")),
         ("missing", spc_chart_svg(&missing_episodes(), "missing")),
+        (
+            "heat-map",
+            heat_map_svg(
+                &HeatMap {
+                    title: "Residual risk",
+                    counts: register_counts(),
+                    tone: &band,
+                },
+                "heat",
+            ),
+        ),
     ] {
         check_svg(&svg);
         std::fs::write(dir.join(format!("charts-example-test-{name}.svg")), svg).unwrap();
