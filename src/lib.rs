@@ -24,6 +24,8 @@ pub fn routes() -> Routes {
         .merge(dataset::routes())
         .merge(learning::routes())
         .merge(tracker::routes())
+        .merge(tracker::risks::routes())
+        .merge(tracker::policies::routes())
         .merge(audit_trail::routes())
 }
 
@@ -59,6 +61,16 @@ pub fn navigation() -> Vec<NavEntry> {
             label: "Improvement tracker",
             href: "/tracker",
             permission: Permission::ViewTracker,
+        },
+        NavEntry {
+            label: "Risks",
+            href: "/tracker/risks",
+            permission: Permission::ViewRiskRegister,
+        },
+        NavEntry {
+            label: "Policies",
+            href: "/tracker/policies",
+            permission: Permission::ViewPolicies,
         },
         NavEntry {
             label: "Audit trail",

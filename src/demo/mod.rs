@@ -84,6 +84,10 @@ pub enum DemoError {
     Dataset(#[from] crate::dataset::demo::DemoError),
     #[error(transparent)]
     Tracker(#[from] crate::tracker::demo::DemoError),
+    #[error(transparent)]
+    Risks(#[from] crate::tracker::risks::DemoError),
+    #[error(transparent)]
+    Policies(#[from] crate::tracker::policies::DemoError),
     #[error("demo login {0} names an organisation that the demo data does not have")]
     UnknownOrganisation(&'static str),
 }
@@ -97,6 +101,8 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
         crate::dataset::demo::load(&mut tx, &actor, &loaded.organisations, &loaded.priorities)
             .await?;
     let reviews = crate::learning::load_demo(&mut tx, &actor, &loaded.organisations).await?;
+    let risks = crate::tracker::risks::load_demo(&mut tx, &actor, &loaded.organisations).await?;
+    crate::tracker::policies::load_demo(&mut tx, &actor, &loaded.group_ids).await?;
     crate::tracker::demo::load(
         &mut tx,
         &actor,
@@ -105,6 +111,7 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
             people: &loaded.people_ids,
             indicators: &indicators,
             reviews: &reviews,
+            risks: &risks,
             priorities: &loaded.priorities,
         },
         crate::kernel::text::today(),

@@ -87,6 +87,20 @@ impl Ctx {
         if session.flash.is_some() {
             auth::clear_flash(&state.db, &session.token_hash).await?;
         }
+        // The current entry is the longest that the path sits under, so /dataset/drops marks
+        // "Data drops" and not "Dataset" too.
+        let current = state
+            .navigation
+            .iter()
+            .map(|entry| entry.href)
+            .filter(|href| {
+                if *href == "/" {
+                    self.path == "/"
+                } else {
+                    self.path == *href || self.path.starts_with(&format!("{href}/"))
+                }
+            })
+            .max_by_key(|href| href.len());
         let nav = match &session.user {
             Some(user) => state
                 .navigation
@@ -95,11 +109,7 @@ impl Ctx {
                 .map(|entry| NavItem {
                     label: entry.label,
                     href: entry.href,
-                    current: if entry.href == "/" {
-                        self.path == "/"
-                    } else {
-                        self.path.starts_with(entry.href)
-                    },
+                    current: current == Some(entry.href),
                 })
                 .collect(),
             None => Vec::new(),

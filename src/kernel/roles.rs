@@ -119,6 +119,14 @@ pub enum Permission {
     UpdateActions,
     /// Keep the list of themes that learning review findings are tagged with.
     ManageThemes,
+    /// Read the risk register, its heat map and its export.
+    ViewRiskRegister,
+    /// Record, edit, re-score and close risks and their controls.
+    ManageRiskRegister,
+    /// Read the policy tracker: policies and procedures, versions and review dates.
+    ViewPolicies,
+    /// Record policies, approve new versions and set review dates.
+    ManagePolicies,
 }
 
 impl Permission {
@@ -146,6 +154,14 @@ impl Permission {
             Permission::ManageTracker => matches!(role, BusinessUnitAdmin | Reviewer | GroupChair),
             Permission::UpdateActions => !matches!(role, Practitioner | IndependentScrutineer),
             Permission::ManageThemes => role == BusinessUnitAdmin,
+            Permission::ViewRiskRegister => matches!(
+                role,
+                BusinessUnitAdmin | IndependentScrutineer | GroupChair | GroupMember | Reviewer
+            ),
+            Permission::ManageRiskRegister => matches!(role, BusinessUnitAdmin | GroupChair),
+            // Practitioners and partners need the procedures they work to.
+            Permission::ViewPolicies => true,
+            Permission::ManagePolicies => role == BusinessUnitAdmin,
         }
     }
 
@@ -176,6 +192,18 @@ mod tests {
         assert!(Permission::ViewDataDrops.granted_to_any(&scrutineer));
         assert!(!Permission::SubmitDataDrop.granted_to_any(&scrutineer));
         assert!(!Permission::ManageDataset.granted_to_any(&scrutineer));
+        assert!(Permission::ViewRiskRegister.granted_to_any(&scrutineer));
+        assert!(!Permission::ManageRiskRegister.granted_to_any(&scrutineer));
+        assert!(Permission::ViewPolicies.granted_to_any(&scrutineer));
+        assert!(!Permission::ManagePolicies.granted_to_any(&scrutineer));
+    }
+
+    #[test]
+    fn practitioners_read_policies_but_not_the_risk_register() {
+        let practitioner = [Role::Practitioner];
+        assert!(Permission::ViewPolicies.granted_to_any(&practitioner));
+        assert!(!Permission::ViewRiskRegister.granted_to_any(&practitioner));
+        assert!(!Permission::ManagePolicies.granted_to_any(&practitioner));
     }
 
     #[test]

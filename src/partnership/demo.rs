@@ -95,6 +95,8 @@ pub struct Loaded {
     /// People by name, for other modules' demo records.
     pub people_ids: HashMap<String, i64>,
     pub groups: usize,
+    /// Group ids by name, for other modules' demo records (policy owners).
+    pub group_ids: HashMap<String, i64>,
     /// The business plan's priorities, in order.
     pub priorities: Vec<i64>,
 }
@@ -225,6 +227,7 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
         }
     }
     loaded.groups = groups.len();
+    loaded.group_ids = groups.clone();
     let plan = BusinessPlanDetails {
         name: file.business_plan.name.clone(),
         starts_on: plan_start,

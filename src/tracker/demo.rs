@@ -29,6 +29,8 @@ pub struct DemoIds<'a> {
     pub indicators: &'a HashMap<String, i64>,
     /// Learning reviews by reference.
     pub reviews: &'a HashMap<String, i64>,
+    /// Risks by reference.
+    pub risks: &'a HashMap<String, i64>,
     pub priorities: &'a [i64],
 }
 
@@ -69,7 +71,7 @@ struct DemoAction {
 struct DemoRecommendation {
     reference: &'static str,
     source_kind: SourceKind,
-    /// For a learning review: its reference, which the tracker links to.
+    /// For a learning review or a risk: its reference, which the tracker links to.
     source_reference: Option<&'static str>,
     source_label: &'static str,
     recommendation: &'static str,
@@ -98,6 +100,23 @@ fn recommendations() -> Vec<DemoRecommendation> {
                     ActionStatus::OnTrack,
                     "Seven-minute briefing drafted; relaunch planned for the next practitioner forum.",
                 ),
+            }],
+        },
+        DemoRecommendation {
+            reference: "REC-2025-07",
+            source_kind: SourceKind::Risk,
+            source_reference: Some("R-03"),
+            source_label: "Risk R-03: Threshold application is not consistent across agencies",
+            recommendation: "Refresh every agency's understanding of the Levels of Need guidance so that thresholds are applied consistently.",
+            priority: Some(1),
+            actions: vec![DemoAction {
+                title: "Run Levels of Need refresher sessions for referring agencies and dip sample step-up and step-down decisions",
+                organisation: "Halton Borough Council",
+                person: None,
+                due_in: 75,
+                indicator: None,
+                measure: "Multi-agency dip sample: share of step-up and step-down decisions consistent with the Levels of Need guidance",
+                story: Story::Untouched,
             }],
         },
         DemoRecommendation {
@@ -298,7 +317,10 @@ pub async fn load(
             source_kind: demo.source_kind,
             source_id: demo
                 .source_reference
-                .map(|reference| lookup(ids.reviews, reference))
+                .map(|reference| match demo.source_kind {
+                    SourceKind::Risk => lookup(ids.risks, reference),
+                    _ => lookup(ids.reviews, reference),
+                })
                 .transpose()?,
             source_label: demo.source_label.to_owned(),
             recommendation: demo.recommendation.to_owned(),

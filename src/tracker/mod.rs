@@ -5,6 +5,8 @@
 
 pub mod demo;
 pub mod model;
+pub mod policies;
+pub mod risks;
 mod routes;
 pub mod store;
 
@@ -168,13 +170,14 @@ pub async fn source_of(
             let page = crate::learning::source_page(db, kind.code(), id).await?;
             Ok(label.zip(page))
         }
+        SourceKind::Risk => Ok(risks::source_label(db, id)
+            .await?
+            .map(|label| (label, format!("/tracker/risks/{id}")))),
         // Audits, scrutiny reports and meetings are named by whoever records the
         // recommendation until their modules exist.
-        SourceKind::Risk
-        | SourceKind::Audit
-        | SourceKind::Scrutiny
-        | SourceKind::Meeting
-        | SourceKind::Other => Ok(None),
+        SourceKind::Audit | SourceKind::Scrutiny | SourceKind::Meeting | SourceKind::Other => {
+            Ok(None)
+        }
     }
 }
 

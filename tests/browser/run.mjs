@@ -196,6 +196,34 @@ try {
   expect(await page.locator('.govuk-error-summary').isVisible(), 'an empty learning review form shows the error summary');
   await check('record a learning review with errors');
   // --- end learning reviews
+  // --- risks and policies (wt-risks)
+  for (const [path, label] of [
+    ['/tracker/risks', 'risk register'],
+    ['/tracker/risks/heat-map', 'risk heat map (residual)'],
+    ['/tracker/risks/heat-map?basis=inherent', 'risk heat map (inherent)'],
+    ['/tracker/risks/1', 'risk'],
+    ['/tracker/risks/new', 'add a risk'],
+    ['/tracker/risks/1/edit', 'edit a risk'],
+    ['/tracker/risks/1/rescore', 're-score a risk'],
+    ['/tracker/risks/1/close', 'close a risk'],
+    ['/tracker/risks/1/controls/new', 'add a control'],
+    ['/tracker/policies', 'policies and procedures'],
+    ['/tracker/policies/1', 'policy'],
+    ['/tracker/policies/new', 'add a policy'],
+    ['/tracker/policies/1/edit', 'edit a policy'],
+    ['/tracker/policies/1/approve', 'approve a policy version'],
+  ]) {
+    await visit(path, label);
+  }
+  await page.goto(base + '/tracker/risks/heat-map');
+  expect(await page.locator('figure svg[role=img]').count() === 1, 'the heat map is drawn without JavaScript');
+  await page.goto(base + '/tracker/risks/1/rescore');
+  await page.locator('#residual_likelihood').selectOption('5');
+  await page.locator('#residual_impact').selectOption('5');
+  await page.getByRole('button', { name: 'Save scores' }).click();
+  expect(await page.locator('.govuk-error-summary').isVisible(), 'a residual above the inherent score shows the error summary');
+  await check('re-score refused');
+  // --- end risks and policies
 
   // Sign out through the navigation's button.
   await page.getByRole('button', { name: 'Sign out' }).click();

@@ -13,4 +13,5 @@ mod dataset;
 mod kernel;
 mod learning;
 mod partnership;
+mod risks;
 mod tracker;

@@ -11,6 +11,7 @@
 //!   [`text_alternative`].
 //! * [`sparkline_svg`] — a tiny trend line for a table cell.
 //! * [`bar_chart_svg`] — a horizontal bar chart with counts written on it.
+//! * [`heat_map_svg`] — a 5 × 5 risk heat map (likelihood by impact) with counts in the cells.
 //! * [`variation_icon_svg`] and [`assurance_icon_svg`] — small Making Data Count
 //!   style icons for the variation and assurance of an indicator.
 //!
@@ -27,6 +28,7 @@ macro_rules! w {
 
 mod bar;
 mod format;
+mod heatmap;
 mod icons;
 mod spark;
 mod spc;
@@ -34,6 +36,7 @@ mod ticks;
 
 pub use bar::{bar_chart_svg, bar_chart_text_alternative};
 pub use format::{escape, format_value};
+pub use heatmap::{HEAT_MAP_SIZE, HeatMap, HeatTone, heat_map_svg, heat_map_text_alternative};
 pub use icons::{AssuranceIcon, VariationIcon, assurance_icon_svg, variation_icon_svg};
 pub use spark::sparkline_svg;
 pub use spc::{spc_chart_svg, text_alternative};

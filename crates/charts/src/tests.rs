@@ -1117,6 +1117,17 @@ fn renders_example_charts() {
     for (name, svg) in [
         ("rhi", spc_chart_svg(&return_home_interviews(), "rhi")),
         ("missing", spc_chart_svg(&missing_episodes(), "missing")),
+        (
+            "heat-map",
+            heat_map_svg(
+                &HeatMap {
+                    title: "Residual risk",
+                    counts: register_counts(),
+                    tone: &band,
+                },
+                "heat",
+            ),
+        ),
     ] {
         check_svg(&svg);
         std::fs::write(dir.join(format!("charts-example-test-{name}.svg")), svg).unwrap();
@@ -1129,4 +1140,91 @@ fn renders_example_charts() {
         check_svg(&svg);
         std::fs::write(dir.join(format!("charts-example-icon-{name}.svg")), svg).unwrap();
     }
+}
+
+// ---------------------------------------------------------------------------
+// Heat maps
+// ---------------------------------------------------------------------------
+
+/// The common 5 × 5 bands by score: 1–4, 5–9, 10–16, 20–25.
+fn band(likelihood: u8, impact: u8) -> HeatTone {
+    match likelihood * impact {
+        0..=4 => HeatTone::Low,
+        5..=9 => HeatTone::Medium,
+        10..=16 => HeatTone::High,
+        _ => HeatTone::VeryHigh,
+    }
+}
+
+fn register_counts() -> [[u32; 5]; 5] {
+    let mut counts = [[0; 5]; 5];
+    counts[3][4] = 2; // likelihood 4, impact 5
+    counts[2][3] = 1; // likelihood 3, impact 4
+    counts[0][1] = 3; // likelihood 1, impact 2
+    counts
+}
+
+#[test]
+fn heat_map_is_a_labelled_five_by_five_grid_with_counts() {
+    let map = HeatMap {
+        title: "Residual risk",
+        counts: register_counts(),
+        tone: &band,
+    };
+    let svg = heat_map_svg(&map, "risks");
+    let elements = check_svg(&svg);
+    assert_eq!(
+        elements[0].attr("aria-labelledby"),
+        Some("risks-title risks-desc")
+    );
+    let desc = elements.iter().find(|e| e.name == "desc").unwrap();
+    assert_eq!(
+        desc.text,
+        "Heat map of likelihood by impact: 6 risks. likelihood 4, impact 5: 2; likelihood 3, impact 4: 1; likelihood 1, impact 2: 3."
+    );
+    // 25 cells and 4 legend swatches.
+    assert_eq!(count(&elements, "rect"), 29);
+    let rects: Vec<&Element> = elements.iter().filter(|e| e.name == "rect").collect();
+    // The first cell drawn is likelihood 1, impact 1 (bottom left): low.
+    assert_eq!(rects[0].attr("fill"), Some(HeatTone::Low.fill()));
+    // Likelihood 5, impact 5 is the last cell: very high, at the top right.
+    assert_eq!(rects[24].attr("fill"), Some(HeatTone::VeryHigh.fill()));
+    assert_eq!(rects[24].attr("y"), Some("8"));
+    let bold: Vec<&str> = elements
+        .iter()
+        .filter(|e| e.name == "text" && e.attr("font-size") == Some("22"))
+        .map(|e| e.text.as_str())
+        .collect();
+    assert_eq!(bold, ["3", "1", "2"], "counts only in occupied cells");
+    for label in ["Impact", "Likelihood", "Very high"] {
+        assert!(elements.iter().any(|e| e.name == "text" && e.text == label));
+    }
+}
+
+#[test]
+fn heat_map_with_no_risks_and_hostile_title() {
+    let map = HeatMap {
+        title: HOSTILE,
+        counts: [[0; 5]; 5],
+        tone: &band,
+    };
+    let svg = heat_map_svg(&map, "9 bad id");
+    let elements = check_svg(&svg);
+    assert!(!svg.contains("<script"));
+    assert!(
+        elements[0]
+            .attr("aria-labelledby")
+            .unwrap()
+            .starts_with("chart-9-bad-id")
+    );
+    assert_eq!(
+        heat_map_text_alternative(&[[0; 5]; 5]),
+        "Heat map of likelihood by impact: no risks."
+    );
+    let mut one = [[0; 5]; 5];
+    one[4][4] = 1;
+    assert_eq!(
+        heat_map_text_alternative(&one),
+        "Heat map of likelihood by impact: 1 risk. likelihood 5, impact 5: 1."
+    );
 }

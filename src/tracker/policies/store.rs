@@ -1,0 +1,179 @@
+//! The policy tracker's queries. Only this file touches `policies` and `policy_versions`. Group
+//! names come from the partnership module's public functions.
+
+use std::collections::HashMap;
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::model::*;
+use crate::kernel::db::{Db, Transaction, date_column, now_text, optional_date_column};
+use crate::kernel::text::iso_date;
+
+type Result<T> = std::result::Result<T, sqlx::Error>;
+
+/// Groups (archived too, so old policies keep their owner's name) by id.
+async fn group_names(db: &Db) -> Result<HashMap<i64, String>> {
+    Ok(crate::partnership::store::list_groups(db, true)
+        .await?
+        .into_iter()
+        .map(|group| (group.id, group.name))
+        .collect())
+}
+
+fn policy_from_row(row: &AnyRow, groups: &HashMap<i64, String>) -> Result<Policy> {
+    let status: String = row.try_get("status")?;
+    let owner_group_id: i64 = row.try_get("owner_group_id")?;
+    Ok(Policy {
+        id: row.try_get("id")?,
+        details: PolicyDetails {
+            title: row.try_get("title")?,
+            owner_group_id,
+            status: PolicyStatus::from_code(&status).ok_or_else(|| {
+                sqlx::Error::Decode(format!("unknown policy status {status:?}").into())
+            })?,
+            document_url: row.try_get("document_url")?,
+        },
+        owner_group: groups
+            .get(&owner_group_id)
+            .cloned()
+            .unwrap_or_else(|| "Unknown group".to_owned()),
+        version: row.try_get("version")?,
+        approved_on: optional_date_column(row, "approved_on")?,
+        next_review_on: optional_date_column(row, "next_review_on")?,
+    })
+}
+
+/// Every policy in title order.
+pub async fn list_policies(db: &Db) -> Result<Vec<Policy>> {
+    let groups = group_names(db).await?;
+    let rows = sqlx::query("SELECT * FROM policies ORDER BY title")
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter()
+        .map(|row| policy_from_row(row, &groups))
+        .collect()
+}
+
+pub async fn find_policy(db: &Db, id: i64) -> Result<Option<Policy>> {
+    let row = sqlx::query("SELECT * FROM policies WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let groups = group_names(db).await?;
+    policy_from_row(&row, &groups).map(Some)
+}
+
+pub async fn title_taken(db: &Db, title: &str, except: Option<i64>) -> Result<bool> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM policies WHERE upper(title) = upper($1) AND id <> $2",
+    )
+    .bind(title)
+    .bind(except.unwrap_or(0))
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(count > 0)
+}
+
+pub async fn insert_policy(
+    tx: &mut Transaction,
+    details: &PolicyDetails,
+    version: &str,
+    approval: Option<&Approval>,
+    recorded_by: &str,
+) -> Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO policies (title, owner_group_id, version, status, document_url, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+    )
+    .bind(&details.title)
+    .bind(details.owner_group_id)
+    .bind(version)
+    .bind(details.status.code())
+    .bind(&details.document_url)
+    .bind(now_text())
+    .fetch_one(&mut **tx)
+    .await?;
+    if let Some(approval) = approval {
+        approve_version(tx, id, approval, recorded_by).await?;
+    }
+    Ok(id)
+}
+
+pub async fn update_details(tx: &mut Transaction, id: i64, details: &PolicyDetails) -> Result<()> {
+    sqlx::query(
+        "UPDATE policies SET title = $1, owner_group_id = $2, status = $3, document_url = $4, updated_at = $5 \
+         WHERE id = $6",
+    )
+    .bind(&details.title)
+    .bind(details.owner_group_id)
+    .bind(details.status.code())
+    .bind(&details.document_url)
+    .bind(now_text())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A new approved version: it becomes the policy's current one and joins the version history.
+pub async fn approve_version(
+    tx: &mut Transaction,
+    policy_id: i64,
+    approval: &Approval,
+    recorded_by: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE policies SET version = $1, status = 'approved', approved_on = $2, next_review_on = $3, \
+         document_url = $4, updated_at = $5 WHERE id = $6",
+    )
+    .bind(&approval.version)
+    .bind(iso_date(approval.approved_on))
+    .bind(iso_date(approval.next_review_on))
+    .bind(&approval.document_url)
+    .bind(now_text())
+    .bind(policy_id)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO policy_versions (policy_id, version, approved_on, next_review_on, document_url, note, \
+         recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(policy_id)
+    .bind(&approval.version)
+    .bind(iso_date(approval.approved_on))
+    .bind(iso_date(approval.next_review_on))
+    .bind(&approval.document_url)
+    .bind(&approval.note)
+    .bind(recorded_by)
+    .bind(now_text())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A policy's approved versions, newest first.
+pub async fn versions(db: &Db, policy_id: i64) -> Result<Vec<VersionRecord>> {
+    let rows = sqlx::query(
+        "SELECT * FROM policy_versions WHERE policy_id = $1 ORDER BY approved_on DESC, id DESC",
+    )
+    .bind(policy_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(VersionRecord {
+                id: row.try_get("id")?,
+                recorded_by: row.try_get("recorded_by")?,
+                approval: Approval {
+                    version: row.try_get("version")?,
+                    approved_on: date_column(row, "approved_on")?,
+                    next_review_on: date_column(row, "next_review_on")?,
+                    document_url: row.try_get("document_url")?,
+                    note: row.try_get("note")?,
+                },
+            })
+        })
+        .collect()
+}
