@@ -21,6 +21,8 @@ struct HomePage {
     can_view_audit_trail: bool,
     can_manage_users: bool,
     rotations_due: usize,
+    /// Improvement tracker actions overdue, and completed ones due a revisit.
+    tracker_attention: (usize, usize),
 }
 
 async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
@@ -31,7 +33,13 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoRes
     } else {
         0
     };
+    let tracker_attention = if user.can(Permission::ViewTracker) {
+        crate::tracker::attention_counts(&state.db, crate::kernel::text::today()).await?
+    } else {
+        (0, 0)
+    };
     render(&HomePage {
+        tracker_attention,
         name: user.display_name.clone(),
         roles: user.roles.iter().map(|role| role.label()).collect(),
         can_view_partnership,

@@ -225,6 +225,78 @@ try {
   await check('re-score refused');
   // --- end risks and policies
 
+  // --- improvement tracker: from a review's recommendation to an action closed with evidence
+  await visit('/learning/reviews/1', 'learning review (before)');
+  await page.getByRole('link', { name: 'Add a recommendation to the improvement tracker' }).click();
+  await page.waitForURL(/\/tracker\/recommendations\/new\?/);
+  await check('record a recommendation from a review');
+  const recommendationRef = `REC-B${Date.now()}`;
+  await page.locator('#reference').fill(recommendationRef);
+  await page.locator('#recommendation').fill('Share this review\'s learning on escalation with every designated safeguarding lead.');
+  await page.getByRole('button', { name: 'Record recommendation' }).click();
+  await page.waitForURL(/\/tracker\/recommendations\/\d+$/);
+  await check('recommendation');
+  const nextYear = String(new Date().getFullYear() + 1);
+  const today = new Date();
+  await page.getByRole('button', { name: 'Add action' }).click();
+  expect(await page.locator('.govuk-error-summary').isVisible(), 'an empty action shows the error summary');
+  await check('add an action with errors');
+  await page.locator('#title').fill('Brief designated safeguarding leads on the escalation learning');
+  await page.locator('#owner_organisation_id').selectOption({ label: 'Halton Borough Council' });
+  await page.locator('#due_on_day').fill('31');
+  await page.locator('#due_on_month').fill('3');
+  await page.locator('#due_on_year').fill(nextYear);
+  await page.locator('#impact_measure').fill('s175 re-audit: share of schools grading the Escalation standard as met or exceeds');
+  await page.getByRole('button', { name: 'Add action' }).click();
+  await page.waitForURL(/\/tracker\/actions\/\d+$/);
+  const actionUrl = page.url();
+  await check('action');
+  await page.locator('#status').selectOption('on_track');
+  await page.locator('#note').fill('Briefing written; sessions booked for next half term.');
+  await page.getByRole('button', { name: 'Record progress' }).click();
+  await page.waitForURL(actionUrl);
+  expect((await page.textContent('main')).includes('Progress recorded'), 'progress is recorded');
+  await page.locator('#completion_note').fill('Every designated safeguarding lead briefed.');
+  await page.locator('#completed_on_day').fill(String(today.getDate()));
+  await page.locator('#completed_on_month').fill(String(today.getMonth() + 1));
+  await page.locator('#completed_on_year').fill(String(today.getFullYear()));
+  await page.locator('#revisit_on_day').fill('1');
+  await page.locator('#revisit_on_month').fill('6');
+  await page.locator('#revisit_on_year').fill(nextYear);
+  await page.getByRole('button', { name: 'Complete the action' }).click();
+  await page.waitForURL(actionUrl);
+  expect((await page.textContent('main')).includes('comes back for its revisit'), 'the action is complete and awaits its revisit');
+  await check('action complete');
+  await page.locator('#outcome').selectOption('impact_evidenced');
+  await page.locator('#revisit_note').fill('Escalations by schools rose.');
+  await page.getByRole('button', { name: 'Record the revisit' }).click();
+  expect((await page.textContent('.govuk-error-summary')).includes('cannot be closed without evidence'), 'closing without evidence is refused');
+  await check('revisit refused without evidence');
+  await page.goto(actionUrl);
+  await page.locator('#description').fill('Re-audit: escalation standard met or exceeded in 9 of 10 schools');
+  await page.setInputFiles('#file', { name: 're-audit.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% re-audit\n%%EOF\n') });
+  await page.getByRole('button', { name: 'Add evidence' }).click();
+  await page.waitForURL(/\/tracker\/actions\/\d+#evidence$/);
+  expect(await page.getByRole('link', { name: 're-audit.pdf' }).isVisible(), 'the evidence file is listed');
+  await page.locator('#outcome').selectOption('impact_evidenced');
+  await page.locator('#revisit_note').fill('Escalations by schools rose from 0 to 5 at step 3.');
+  await page.getByRole('button', { name: 'Record the revisit' }).click();
+  await page.waitForURL(actionUrl);
+  expect((await page.textContent('main')).includes('Action closed with evidence'), 'the action is closed with evidence');
+  await check('action closed with evidence');
+  await visit('/learning/reviews/1', 'learning review (after)');
+  const reviewText = await page.textContent('main');
+  expect(reviewText.includes(recommendationRef) && reviewText.includes('Closed with evidence'), 'the review shows its recommendation and the closed action');
+  for (const [path, label] of [
+    ['/tracker', 'improvement tracker'],
+    ['/tracker?view=mine&group=organisation', 'my actions by organisation'],
+    ['/tracker/recommendations', 'recommendations'],
+    ['/tracker/actions/1/edit', 'edit an action'],
+  ]) {
+    await visit(path, label);
+  }
+  // --- end improvement tracker
+
   // Sign out through the navigation's button.
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL(/\/sign-in/);
