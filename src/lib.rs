@@ -143,6 +143,9 @@ pub async fn serve(
             if let Err(error) = learning::queue_clock_warnings(&db, today).await {
                 tracing::warn!(%error, "could not queue the statutory clock warnings");
             }
+            if let Err(error) = tracker::queue_weekly_digest(&db, today).await {
+                tracing::warn!(%error, "could not queue the improvement tracker's weekly digest");
+            }
         }
     });
     let served = axum::serve(listener, app(state))

@@ -72,3 +72,9 @@ CREATE TABLE action_evidence (
     added_at TEXT NOT NULL
 );
 CREATE INDEX action_evidence_action ON action_evidence (action_id);
+
+-- The Monday digest to action owners goes once per week, however many instances run.
+CREATE TABLE tracker_digest_runs (
+    week_starting TEXT PRIMARY KEY,
+    sent_at TEXT NOT NULL
+);

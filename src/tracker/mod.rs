@@ -276,3 +276,17 @@ pub async fn queue_digest(
     .await?;
     Ok(sent)
 }
+
+/// The weekly digest, for the housekeeping loop: on a Monday (or the first run after it) queues
+/// the owners' digest once for that week; the `tracker_digest_runs` row, written in the same
+/// transaction, stops a second instance or a later run sending it again. Returns whether it sent.
+pub async fn queue_weekly_digest(db: &Db, today: Date) -> Result<Option<DigestSent>, sqlx::Error> {
+    let monday = today - time::Duration::days(i64::from(today.weekday().number_days_from_monday()));
+    let mut tx = db.begin_write().await?;
+    if !store::claim_digest_week(&mut tx, monday).await? {
+        return Ok(None);
+    }
+    let sent = queue_digest(db, &mut tx, &Actor::system("weekly digest"), today).await?;
+    tx.commit().await?;
+    Ok(Some(sent))
+}

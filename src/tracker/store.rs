@@ -358,3 +358,15 @@ pub async fn insert_evidence(
     .fetch_one(&mut **tx)
     .await
 }
+
+/// Records that this week's digest is being sent; false when it already was.
+pub async fn claim_digest_week(tx: &mut Transaction, week_starting: time::Date) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO tracker_digest_runs (week_starting, sent_at) VALUES ($1, $2) ON CONFLICT (week_starting) DO NOTHING",
+    )
+    .bind(iso_date(week_starting))
+    .bind(now_text())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

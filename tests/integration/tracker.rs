@@ -674,3 +674,39 @@ on_both_backends!(open_loops_come_first_and_owners_get_a_digest, |app| {
         StatusCode::NOT_FOUND
     );
 });
+
+on_both_backends!(the_weekly_digest_goes_once_a_week, |app| {
+    masa::demo::load(&app.db).await.unwrap();
+    let today = time::OffsetDateTime::now_utc().date();
+    let monday = today - time::Duration::days(i64::from(today.weekday().number_days_from_monday()));
+    let before = app.count("SELECT COUNT(*) FROM email_outbox").await;
+    let sent = masa::tracker::queue_weekly_digest(&app.db, today)
+        .await
+        .unwrap()
+        .expect("the first run of the week sends");
+    assert_eq!(sent.emails, 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM email_outbox").await,
+        before + 2
+    );
+    // Later in the same week, or a second instance: nothing more.
+    for day in [today, monday + time::Duration::days(6)] {
+        assert!(
+            masa::tracker::queue_weekly_digest(&app.db, day)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM email_outbox").await,
+        before + 2
+    );
+    // The next week it goes again.
+    assert!(
+        masa::tracker::queue_weekly_digest(&app.db, monday + time::Duration::days(7))
+            .await
+            .unwrap()
+            .is_some()
+    );
+});
