@@ -76,3 +76,15 @@ CREATE TABLE policy_versions (
     recorded_at TEXT NOT NULL
 );
 CREATE INDEX policy_versions_policy ON policy_versions (policy_id, approved_on);
+
+-- Uploaded copies of a policy's document, each for the version current when it was uploaded;
+-- the files themselves are in the kernel's file store.
+CREATE TABLE policy_documents (
+    id INTEGER PRIMARY KEY,
+    policy_id INTEGER NOT NULL REFERENCES policies (id),
+    version TEXT NOT NULL,
+    file_id INTEGER NOT NULL REFERENCES stored_files (id),
+    uploaded_by TEXT NOT NULL,
+    uploaded_at TEXT NOT NULL
+);
+CREATE INDEX policy_documents_policy ON policy_documents (policy_id);

@@ -295,6 +295,12 @@ try {
   ]) {
     await visit(path, label);
   }
+  await page.goto(base + '/tracker/policies/1');
+  await page.setInputFiles('#file', { name: 'procedure.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% procedure\n%%EOF\n') });
+  await page.getByRole('button', { name: 'Upload document' }).click();
+  await page.waitForURL(/\/tracker\/policies\/1$/);
+  expect(await page.getByRole('link', { name: 'procedure.pdf' }).isVisible(), 'the policy lists its uploaded document');
+  await check('policy with its document');
   // --- end improvement tracker
 
   // Sign out through the navigation's button.

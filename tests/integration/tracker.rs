@@ -710,3 +710,106 @@ on_both_backends!(the_weekly_digest_goes_once_a_week, |app| {
             .is_some()
     );
 });
+
+/// Posts a policy document as the policy page's upload form does.
+async fn post_policy_document(
+    browser: &mut Browser<'_>,
+    policy: i64,
+    file: (&str, &[u8]),
+) -> Response {
+    browser.get(&format!("/tracker/policies/{policy}")).await;
+    let token = browser.csrf.clone().unwrap_or_default();
+    let boundary = "masa-policy-boundary";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n", file.0).into_bytes();
+    body.extend_from_slice(file.1);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let mut request = Request::builder()
+        .method("POST")
+        .uri(format!(
+            "/tracker/policies/{policy}/document?csrf_token={token}"
+        ))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        );
+    if let Some(cookie) = &browser.cookie {
+        request = request.header(header::COOKIE, format!("masa_session={cookie}"));
+    }
+    browser
+        .send(request.body(Body::from(body)).expect("request"))
+        .await
+}
+
+on_both_backends!(a_policy_keeps_its_uploaded_documents, |app| {
+    masa::demo::load(&app.db).await.unwrap();
+    let policy: i64 = sqlx::query_scalar("SELECT MIN(id) FROM policies")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let mut admin = app.signed_in("admin@masa.example").await;
+    let files_before = app.count("SELECT COUNT(*) FROM stored_files").await;
+    let refused = post_policy_document(&mut admin, policy, ("procedure.docx", b"not a zip")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused
+        .assert_contains("There is a problem")
+        .assert_contains("is not a real DOCX file");
+    let refused = post_policy_document(&mut admin, policy, ("procedure.exe", b"MZ")).await;
+    refused.assert_contains("must be a PDF");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM stored_files").await,
+        files_before
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM policy_documents").await, 0);
+
+    let docx = b"PK\x03\x04 escalation procedure";
+    let stored =
+        post_policy_document(&mut admin, policy, ("Escalation procedure.docx", docx)).await;
+    assert_eq!(stored.status, StatusCode::SEE_OTHER, "{}", stored.body);
+    admin
+        .get(&format!("/tracker/policies/{policy}"))
+        .await
+        .assert_contains("Escalation procedure.docx");
+    let document: i64 = sqlx::query_scalar("SELECT MAX(id) FROM policy_documents")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    // Practitioners read the procedures they work to; the file comes back exactly.
+    let mut practitioner = app.signed_in("practitioner@masa.example").await;
+    let download = practitioner
+        .get(&format!("/tracker/policies/documents/{document}"))
+        .await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert_eq!(download.body.as_bytes(), docx);
+    assert!(
+        download.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert_eq!(
+        practitioner
+            .get("/tracker/policies/documents/999999")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // The scrutineer cannot upload; a forged policy id is not found.
+    let mut scrutineer = app.signed_in("scrutineer@masa.example").await;
+    assert_eq!(
+        post_policy_document(&mut scrutineer, policy, ("a.pdf", b"%PDF-1.4"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post_policy_document(&mut admin, 999999, ("a.pdf", b"%PDF-1.4"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM policy_documents").await, 1);
+    let audited = app
+        .count("SELECT COUNT(*) FROM audit_events WHERE entity_type = 'policy_document'")
+        .await;
+    assert_eq!(audited, 1);
+});

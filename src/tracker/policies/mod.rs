@@ -34,6 +34,16 @@ pub fn routes() -> Routes {
             routes::approve_page,
         )
         .post("/tracker/policies/{id}/approve", MANAGE, routes::approve)
+        .post(
+            "/tracker/policies/{id}/document",
+            MANAGE,
+            routes::upload_document,
+        )
+        .get(
+            "/tracker/policies/documents/{id}",
+            VIEW,
+            routes::document_file,
+        )
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -2,12 +2,13 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::model::*;
 use super::store;
 use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
+use crate::kernel::files;
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Permission, render, render_refused,
@@ -75,7 +76,29 @@ struct PolicyPage {
     policy: Policy,
     review: Option<(&'static str, String)>,
     versions: Vec<VersionRecord>,
+    documents: Vec<store::PolicyDocument>,
     can_manage: bool,
+    file_error: Option<String>,
+    accepted_files: String,
+}
+
+async fn policy_page_for(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    file_error: Option<String>,
+) -> AppResult<PolicyPage> {
+    let policy = find(state, id).await?;
+    Ok(PolicyPage {
+        review: policy.review(today()).tag(),
+        versions: store::versions(&state.db, id).await?,
+        documents: store::documents(&state.db, id).await?,
+        can_manage: ctx.user()?.can(Permission::ManagePolicies),
+        chrome: ctx.chrome(state).await?,
+        policy,
+        file_error,
+        accepted_files: files::accepted_extensions(),
+    })
 }
 
 pub async fn policy_page(
@@ -83,14 +106,94 @@ pub async fn policy_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
+    render(&policy_page_for(&state, &ctx, id, None).await?)
+}
+
+/// Uploads the document of the policy's current version; earlier uploads are kept.
+pub async fn upload_document(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    request: axum::extract::Request,
+) -> AppResult<Response> {
     let policy = find(&state, id).await?;
-    render(&PolicyPage {
-        review: policy.review(today()).tag(),
-        versions: store::versions(&state.db, id).await?,
-        can_manage: ctx.user()?.can(Permission::ManagePolicies),
-        chrome: ctx.chrome(&state).await?,
-        policy,
-    })
+    let too_large = || {
+        AppError::PayloadTooLarge(format!(
+            "The file could not be received: documents can be at most {} MB.",
+            files::MAX_FILE_BYTES / 1024 / 1024
+        ))
+    };
+    let mut multipart = Multipart::from_request(request, &state)
+        .await
+        .map_err(|_| AppError::BadRequest("Send the document as a file upload.".into()))?;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = multipart.next_field().await.map_err(|_| too_large())? {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or_default().to_owned();
+            let bytes = field.bytes().await.map_err(|_| too_large())?;
+            file = Some((name, bytes.to_vec()));
+        }
+    }
+    let checked = match &file {
+        Some((name, bytes)) if !(name.is_empty() && bytes.is_empty()) => {
+            files::check_upload(name, bytes)
+        }
+        _ => Err("Choose the document to upload".to_owned()),
+    };
+    let upload = match checked {
+        Ok(upload) => upload,
+        Err(message) => {
+            return render_refused(&policy_page_for(&state, &ctx, id, Some(message)).await?);
+        }
+    };
+    let actor = ctx.actor()?;
+    let mut tx = state.db.begin_write().await?;
+    let file_id = files::store(&mut tx, &upload, &actor.label).await?;
+    let document_id =
+        store::insert_document(&mut tx, id, &policy.version, file_id, &actor.label).await?;
+    audit::record(
+        &mut tx,
+        &actor,
+        AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "policy_document",
+            entity_id: Some(document_id),
+            summary: format!(
+                "Uploaded {} for {} version {}",
+                upload.file_name, policy.details.title, policy.version
+            ),
+            before: None,
+            after: Some(serde_json::json!({
+                "policy_id": id,
+                "version": policy.version,
+                "file": upload.file_name,
+                "file_id": file_id,
+            })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.flash(&state, &format!("{} uploaded", upload.file_name))
+        .await?;
+    Ok(Redirect::to(&format!("/tracker/policies/{id}")).into_response())
+}
+
+pub async fn document_file(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let document = store::find_document(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (file, bytes) = files::fetch(&state.db, document.file_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(files::download(&file, bytes))
+}
+
+/// A stored file's size, as the policy page shows it.
+pub fn file_size(bytes: &i64) -> String {
+    files::size_label(*bytes)
 }
 
 #[derive(Template)]

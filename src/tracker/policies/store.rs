@@ -177,3 +177,69 @@ pub async fn versions(db: &Db, policy_id: i64) -> Result<Vec<VersionRecord>> {
         })
         .collect()
 }
+
+/// An uploaded copy of a policy's document.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PolicyDocument {
+    pub id: i64,
+    pub version: String,
+    pub file_id: i64,
+    pub file_name: String,
+    pub size_bytes: i64,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+}
+
+const DOCUMENT_SELECT: &str = "SELECT d.id, d.policy_id, d.version, d.file_id, f.file_name, f.size_bytes, d.uploaded_by, d.uploaded_at \
+     FROM policy_documents d JOIN stored_files f ON f.id = d.file_id";
+
+fn document_from_row(row: &AnyRow) -> Result<PolicyDocument> {
+    Ok(PolicyDocument {
+        id: row.try_get("id")?,
+        version: row.try_get("version")?,
+        file_id: row.try_get("file_id")?,
+        file_name: row.try_get("file_name")?,
+        size_bytes: row.try_get("size_bytes")?,
+        uploaded_by: row.try_get("uploaded_by")?,
+        uploaded_at: row.try_get("uploaded_at")?,
+    })
+}
+
+/// Newest first.
+pub async fn documents(db: &Db, policy_id: i64) -> Result<Vec<PolicyDocument>> {
+    let sql = format!("{DOCUMENT_SELECT} WHERE d.policy_id = $1 ORDER BY d.id DESC");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(policy_id)
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(document_from_row).collect()
+}
+
+pub async fn find_document(db: &Db, id: i64) -> Result<Option<PolicyDocument>> {
+    let sql = format!("{DOCUMENT_SELECT} WHERE d.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(document_from_row).transpose()
+}
+
+pub async fn insert_document(
+    tx: &mut Transaction,
+    policy_id: i64,
+    version: &str,
+    file_id: i64,
+    uploaded_by: &str,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO policy_documents (policy_id, version, file_id, uploaded_by, uploaded_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(policy_id)
+    .bind(version)
+    .bind(file_id)
+    .bind(uploaded_by)
+    .bind(now_text())
+    .fetch_one(&mut **tx)
+    .await
+}
