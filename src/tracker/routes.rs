@@ -952,6 +952,28 @@ pub async fn action_page(
     )
 }
 
+/// Shows the action's page again with a refused form's errors and what was typed (422).
+async fn show_refused(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    errors: FormErrors,
+    forms: ActionForms,
+) -> AppResult<Response> {
+    render_refused(&action_page_for(state, ctx, id, errors, forms).await?)
+}
+
+/// After a change: the message, then the action's page.
+async fn back_to_action(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    message: &str,
+) -> AppResult<Response> {
+    ctx.flash(state, message).await?;
+    Ok(Redirect::to(&format!("/tracker/actions/{id}")).into_response())
+}
+
 /// The action, if this person may work on it: 404 for no such action, 403 for another
 /// organisation's.
 async fn updatable_action(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<TrackerAction> {
@@ -1038,46 +1060,18 @@ pub async fn report_progress(
         errors.add("status", "Select the action's status");
     }
     let note = required_note(&mut errors, "note", "Progress note", &form.note);
-    let refused = |errors: FormErrors, form: ProgressForm| {
-        let state = state.clone();
-        let ctx = &ctx;
-        async move {
-            render_refused(
-                &action_page_for(
-                    &state,
-                    ctx,
-                    id,
-                    errors,
-                    ActionForms {
-                        progress: form,
-                        ..ActionForms::default()
-                    },
-                )
-                .await?,
-            )
-        }
-    };
-    let Some(status) = status.filter(|_| errors.is_empty()) else {
-        return refused(errors, form).await;
-    };
-    match change_action(
-        &state,
-        &ctx,
-        &action,
-        ("progress", Change::Progress { status }),
-        &note,
-    )
-    .await?
-    {
-        Ok(_) => {
-            ctx.flash(&state, "Progress recorded").await?;
-            Ok(Redirect::to(&format!("/tracker/actions/{id}")).into_response())
-        }
-        Err(refusal) => {
-            errors.add(refusal.field, refusal.message);
-            refused(errors, form).await
+    if let Some(status) = status.filter(|_| errors.is_empty()) {
+        let change = ("progress", Change::Progress { status });
+        match change_action(&state, &ctx, &action, change, &note).await? {
+            Ok(_) => return back_to_action(&state, &ctx, id, "Progress recorded").await,
+            Err(refusal) => errors.add(refusal.field, refusal.message),
         }
     }
+    let forms = ActionForms {
+        progress: form,
+        ..ActionForms::default()
+    };
+    show_refused(&state, &ctx, id, errors, forms).await
 }
 
 pub async fn complete(
@@ -1122,15 +1116,11 @@ pub async fn complete(
     match outcome {
         Some(next) => {
             let revisit = next.revisit_on.map(long_date).unwrap_or_default();
-            ctx.flash(
-                &state,
-                &format!("Action complete. It comes back for its revisit on {revisit}."),
-            )
-            .await?;
-            Ok(Redirect::to(&format!("/tracker/actions/{id}")).into_response())
+            let message = format!("Action complete. It comes back for its revisit on {revisit}.");
+            back_to_action(&state, &ctx, id, &message).await
         }
-        None => render_refused(
-            &action_page_for(
+        None => {
+            show_refused(
                 &state,
                 &ctx,
                 id,
@@ -1140,8 +1130,8 @@ pub async fn complete(
                     ..ActionForms::default()
                 },
             )
-            .await?,
-        ),
+            .await
+        }
     }
 }
 
@@ -1192,11 +1182,10 @@ pub async fn revisit(
                 ),
                 _ => format!("Action reopened, now due {}", long_date(next.due_on)),
             };
-            ctx.flash(&state, &message).await?;
-            Ok(Redirect::to(&format!("/tracker/actions/{id}")).into_response())
+            back_to_action(&state, &ctx, id, &message).await
         }
-        None => render_refused(
-            &action_page_for(
+        None => {
+            show_refused(
                 &state,
                 &ctx,
                 id,
@@ -1206,8 +1195,8 @@ pub async fn revisit(
                     ..ActionForms::default()
                 },
             )
-            .await?,
-        ),
+            .await
+        }
     }
 }
 
@@ -1275,19 +1264,17 @@ pub async fn add_evidence(
         errors.add("description", "This action is closed with evidence");
     }
     if !errors.is_empty() {
-        return render_refused(
-            &action_page_for(
-                &state,
-                &ctx,
-                id,
-                errors,
-                ActionForms {
-                    evidence: form,
-                    ..ActionForms::default()
-                },
-            )
-            .await?,
-        );
+        return show_refused(
+            &state,
+            &ctx,
+            id,
+            errors,
+            ActionForms {
+                evidence: form,
+                ..ActionForms::default()
+            },
+        )
+        .await;
     }
     let actor = ctx.actor()?;
     let mut tx = state.db.begin_write().await?;
@@ -1429,8 +1416,7 @@ pub async fn update_action(
     )
     .await?;
     tx.commit().await?;
-    ctx.flash(&state, "Action saved").await?;
-    Ok(Redirect::to(&format!("/tracker/actions/{id}")).into_response())
+    back_to_action(&state, &ctx, id, "Action saved").await
 }
 
 /// A date as the tracker's pages show it.
