@@ -803,6 +803,91 @@ on_both_backends!(the_generator_writes_the_volume_asked_for, |app| {
         .assert_contains("Generated indicator 8");
 });
 
+on_both_backends!(the_bulk_writer_stores_exactly_its_values_or_none, |app| {
+    use masa::dataset::model::Quarter;
+    use masa::dataset::store::{self, DropValue};
+    masa::demo::load(&app.db).await.unwrap();
+    let indicators: Vec<i64> = sqlx::query_scalar("SELECT id FROM indicators ORDER BY id")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    let police = organisation(app, "Cheshire Constabulary").await;
+    let quarter = Quarter::parse("2016-04-01").unwrap();
+    // Notes that CSV must quote, and values that must survive the text round trip.
+    let notes = [
+        "",
+        "plain",
+        "a \"quoted\", comma",
+        "two\nlines",
+        "£ – ü \\ end",
+    ];
+    let numbers = [0.0, -3.25, 1e-7, 123_456_789.125, 42.0];
+    let given: Vec<DropValue> = indicators
+        .iter()
+        .enumerate()
+        .map(|(index, id)| DropValue {
+            indicator_id: *id,
+            value: numbers[index % numbers.len()],
+            note: notes[index % notes.len()].to_owned(),
+            outlier_confirmed: index % 2 == 1,
+        })
+        .collect();
+    let mut tx = app.db.begin_write().await.unwrap();
+    let drop_id = store::insert_approved_drop(&mut tx, police, quarter)
+        .await
+        .unwrap();
+    let written = store::insert_values_bulk(&app.db, &mut tx, given.iter().map(|v| (drop_id, v)))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(written, given.len() as u64);
+    assert_eq!(store::drop_values(&app.db, drop_id).await.unwrap(), given);
+
+    // One bad value (an indicator that does not exist) fails the batch, and the transaction
+    // then saves nothing: neither the drop nor any value.
+    let values_before = app.count("SELECT COUNT(*) FROM data_values").await;
+    let drops_before = app.count("SELECT COUNT(*) FROM data_drops").await;
+    let mut bad = given.clone();
+    bad[3].indicator_id = 999_999;
+    let mut tx = app.db.begin_write().await.unwrap();
+    let drop_id = store::insert_approved_drop(&mut tx, police, quarter)
+        .await
+        .unwrap();
+    let refused =
+        store::insert_values_bulk(&app.db, &mut tx, bad.iter().map(|v| (drop_id, v))).await;
+    assert!(refused.is_err());
+    drop(tx);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM data_values").await,
+        values_before
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM data_drops").await,
+        drops_before
+    );
+    // A transaction that fails after its values were written saves none of them either.
+    let mut tx = app.db.begin_write().await.unwrap();
+    let drop_id = store::insert_approved_drop(&mut tx, police, quarter)
+        .await
+        .unwrap();
+    store::insert_values_bulk(&app.db, &mut tx, given.iter().map(|v| (drop_id, v)))
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM data_values").await,
+        values_before
+    );
+    if app.db.backend == masa::kernel::db::Backend::Postgres {
+        // The refused batch removed its staging table; the rolled-back one's stays until a
+        // later import sweeps it (an hour on), as the rollback undid its DROP.
+        let staged = app
+            .count("SELECT COUNT(*) FROM pg_tables WHERE tablename LIKE 'data_values_import_%'")
+            .await;
+        assert_eq!(staged, 1);
+    }
+});
+
 on_both_backends!(a_closed_period_takes_no_more_values, |app| {
     masa::demo::load(&app.db).await.unwrap();
     let draft = police_draft(app).await;
