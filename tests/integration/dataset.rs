@@ -998,8 +998,14 @@ on_both_backends!(reminders_are_delivered_through_smtp, |app| {
         .await;
     assert!(queued >= 1);
     // A relay that is down: each message is tried, kept, and its error recorded.
-    let down =
-        masa::kernel::outbox::Mailer::new("127.0.0.1", 9, "business.unit@masa.example").unwrap();
+    let down = masa::kernel::outbox::Mailer::new(
+        "127.0.0.1",
+        9,
+        masa::kernel::config::SmtpTls::None,
+        None,
+        "business.unit@masa.example",
+    )
+    .unwrap();
     let failed = masa::kernel::outbox::deliver_pending(&app.db, &down, 100)
         .await
         .unwrap();
@@ -1013,8 +1019,14 @@ on_both_backends!(reminders_are_delivered_through_smtp, |app| {
     );
     // A working relay: all are sent and marked.
     let (port, received) = smtp_sink().await;
-    let mailer =
-        masa::kernel::outbox::Mailer::new("127.0.0.1", port, "business.unit@masa.example").unwrap();
+    let mailer = masa::kernel::outbox::Mailer::new(
+        "127.0.0.1",
+        port,
+        masa::kernel::config::SmtpTls::None,
+        None,
+        "business.unit@masa.example",
+    )
+    .unwrap();
     let delivery = masa::kernel::outbox::deliver_pending(&app.db, &mailer, 100)
         .await
         .unwrap();
