@@ -803,6 +803,48 @@ on_both_backends!(the_generator_writes_the_volume_asked_for, |app| {
         .assert_contains("Generated indicator 8");
 });
 
+on_both_backends!(a_large_scorecard_is_summarised_and_paged, |app| {
+    use masa::dataset::generate::{GenerateOptions, generate};
+    masa::demo::load(&app.db).await.unwrap();
+    let options = GenerateOptions {
+        organisations: 2,
+        indicators: 80,
+        quarters: 4,
+        seed: 3,
+    };
+    generate(&app.db, &options).await.unwrap();
+    let total = app
+        .count("SELECT COUNT(*) FROM indicators WHERE archived_at IS NULL")
+        .await;
+    let pages = (total + 49) / 50;
+    let mut admin = app.signed_in("admin@masa.example").await;
+    let first = admin.get("/dataset").await;
+    first
+        .assert_contains("At a glance")
+        .assert_contains(&format!("Page 1 of {pages}"))
+        .assert_contains(&format!("indicators 1 to 50 of {total}"))
+        .assert_contains("aria-current=\"page\"");
+    let rows_on = |body: &str| {
+        body.matches("<a class=\"govuk-link\" href=\"/dataset/indicators/")
+            .count()
+    };
+    assert_eq!(rows_on(&first.body), 50);
+    // The last page holds the rest, under a continued heading; a page past the end is the last.
+    let last = admin.get(&format!("/dataset?page={}", pages + 5)).await;
+    last.assert_contains(&format!("Page {pages} of {pages}"))
+        .assert_contains("Wider multi-agency dataset (continued)")
+        .assert_contains("Generated indicator 79");
+    assert_eq!(rows_on(&last.body) as i64, total - 50 * (pages - 1));
+    // Filters still apply, and a filtered scorecard that fits one page is not paged.
+    let police = organisation(app, "Cheshire Constabulary").await;
+    let filtered = admin
+        .get(&format!("/dataset?organisation={police}&page=2"))
+        .await;
+    filtered.assert_contains("At a glance");
+    assert!(!filtered.body.contains("Page 2 of"));
+    assert!(!filtered.body.contains("Generated indicator"));
+});
+
 on_both_backends!(the_bulk_writer_stores_exactly_its_values_or_none, |app| {
     use masa::dataset::model::Quarter;
     use masa::dataset::store::{self, DropValue};
