@@ -1650,6 +1650,78 @@ pub struct DropsQuery {
     status: String,
 }
 
+/// What the data drop list shows for one scope (all drops, or one organisation's), status
+/// filter and viewer's own organisation, computed once per change to the data (see
+/// kernel::cache): the page then costs no queries of its own beyond the revision.
+struct DropsView {
+    /// The newest DROPS_SHOWN + 1 (the extra one tells that there are more).
+    drops: Vec<DataDrop>,
+    open_periods: Vec<(CollectionPeriod, Option<i64>)>,
+    organisation_name: Option<String>,
+    organisations: Vec<(String, String)>,
+}
+
+async fn drops_view(
+    state: &AppState,
+    scope: Option<Option<i64>>,
+    status: Option<DropStatus>,
+    own: Option<i64>,
+    manager: bool,
+) -> AppResult<Arc<DropsView>> {
+    let revision = cache::revision(&state.db).await?;
+    let key = format!("dataset/drops/{scope:?}/{status:?}/{own:?}/{manager}");
+    state
+        .cache
+        .get_or_compute(key, revision, async {
+            // scope: None lists nothing (a viewer with no organisation), Some(None) every drop.
+            let drops = match scope {
+                Some(organisation_id) => {
+                    let filter = DropFilter {
+                        organisation_id,
+                        status,
+                        ..DropFilter::default()
+                    };
+                    store::list_drops_limited(&state.db, &filter, DROPS_SHOWN + 1).await?
+                }
+                None => Vec::new(),
+            };
+            let mut open_periods = Vec::new();
+            for period in store::list_periods(&state.db)
+                .await?
+                .into_iter()
+                .filter(CollectionPeriod::is_open)
+            {
+                let draft = match own {
+                    Some(organisation_id) => {
+                        store::open_draft(&state.db, organisation_id, period.period).await?
+                    }
+                    None => None,
+                };
+                open_periods.push((period, draft));
+            }
+            let organisation_name = match own {
+                Some(id) => partnership::organisation_name(&state.db, id).await?,
+                None => None,
+            };
+            let mut organisations = Vec::new();
+            if manager {
+                organisations.extend(
+                    store::expected_organisations(&state.db)
+                        .await?
+                        .into_iter()
+                        .map(|o| (o.organisation_id.to_string(), o.organisation_name)),
+                );
+            }
+            Ok::<_, AppError>(DropsView {
+                drops,
+                open_periods,
+                organisation_name,
+                organisations,
+            })
+        })
+        .await
+}
+
 pub async fn drops(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -1660,61 +1732,28 @@ pub async fn drops(
     let own = if manager { None } else { user.organisation_id };
     let status = DropStatus::from_code(&query.status);
     // The newest drops first; older ones are found by status.
-    let list = |organisation_id: Option<i64>| {
-        let filter = DropFilter {
-            organisation_id,
-            status,
-            ..DropFilter::default()
-        };
-        let db = state.db.clone();
-        async move { store::list_drops_limited(&db, &filter, DROPS_SHOWN + 1).await }
-    };
-    let mut drops = if manager || user.has_role(Role::IndependentScrutineer) {
-        list(None).await?
+    let scope = if manager || user.has_role(Role::IndependentScrutineer) {
+        Some(None)
     } else {
-        match own {
-            Some(organisation_id) => list(Some(organisation_id)).await?,
-            None => Vec::new(),
-        }
+        own.map(Some)
     };
-    let truncated = drops.len() > DROPS_SHOWN as usize;
-    drops.truncate(DROPS_SHOWN as usize);
-    drops.retain(|d| may_view(user, d));
+    let view = drops_view(&state, scope, status, own, manager).await?;
+    let truncated = view.drops.len() > DROPS_SHOWN as usize;
+    let drops: Vec<DataDrop> = view
+        .drops
+        .iter()
+        .take(DROPS_SHOWN as usize)
+        .filter(|d| may_view(user, d))
+        .cloned()
+        .collect();
     let can_prepare = user.can(Permission::SubmitDataDrop) && (manager || own.is_some());
-    let mut open_periods = Vec::new();
-    for period in store::list_periods(&state.db)
-        .await?
-        .into_iter()
-        .filter(CollectionPeriod::is_open)
-    {
-        let draft = match own {
-            Some(organisation_id) => {
-                store::open_draft(&state.db, organisation_id, period.period).await?
-            }
-            None => None,
-        };
-        open_periods.push((period, draft));
-    }
-    let organisation_name = match own {
-        Some(id) => partnership::organisation_name(&state.db, id).await?,
-        None => None,
-    };
-    let mut organisations = Vec::new();
-    if manager {
-        organisations.extend(
-            store::expected_organisations(&state.db)
-                .await?
-                .into_iter()
-                .map(|o| (o.organisation_id.to_string(), o.organisation_name)),
-        );
-    }
     render(&DropsPage {
         chrome: ctx.chrome(&state).await?,
         drops,
         truncated,
-        open_periods,
-        organisation_name,
-        organisations,
+        open_periods: view.open_periods.clone(),
+        organisation_name: view.organisation_name.clone(),
+        organisations: view.organisations.clone(),
         can_manage: manager,
         can_prepare,
         status: query.status,
