@@ -659,7 +659,8 @@ pub async fn insert_values_bulk<'a>(
     moved
 }
 
-const STAGING_PREFIX: &str = "data_values_import_";
+/// Staging tables are left out of backups by their prefix (kernel::backup::STAGING_PREFIX).
+const STAGING_PREFIX: &str = "staging_data_values_";
 
 /// Removes staging tables more than an hour old: those of an import whose transaction failed
 /// after its values were staged (the transaction's DROP was undone with it). Best effort: one

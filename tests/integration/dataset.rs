@@ -924,9 +924,13 @@ on_both_backends!(the_bulk_writer_stores_exactly_its_values_or_none, |app| {
         // The refused batch removed its staging table; the rolled-back one's stays until a
         // later import sweeps it (an hour on), as the rollback undid its DROP.
         let staged = app
-            .count("SELECT COUNT(*) FROM pg_tables WHERE tablename LIKE 'data_values_import_%'")
+            .count("SELECT COUNT(*) FROM pg_tables WHERE tablename LIKE 'staging_data_values_%'")
             .await;
         assert_eq!(staged, 1);
+        // Staging tables are working copies, never part of a backup.
+        let backup = masa::kernel::backup::take(&app.db).await.unwrap();
+        let json = serde_json::to_string(&backup).unwrap();
+        assert!(!json.contains(masa::kernel::backup::STAGING_PREFIX));
     }
 });
 
