@@ -107,14 +107,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
     on_listening(listener.local_addr()?);
-    let mailer = match &state.config.smtp_host {
-        Some(host) => {
-            match kernel::outbox::Mailer::new(host, state.config.smtp_port, &state.config.mail_from)
-            {
-                Ok(mailer) => Some(mailer),
-                Err(error) => return Err(std::io::Error::other(error)),
-            }
-        }
+    let mailer = match kernel::outbox::Mailer::from_config(&state.config) {
+        Some(Ok(mailer)) => Some(mailer),
+        Some(Err(error)) => return Err(std::io::Error::other(error)),
         None => {
             tracing::warn!("MASA_SMTP_HOST is not set: e-mails wait in the outbox unsent");
             None

@@ -1,5 +1,5 @@
 //! `masa generate`: synthetic organisations, indicators and approved quarterly data drops at
-//! whatever scale a benchmark needs, written with the same multi-row inserts as an import.
+//! whatever scale a benchmark needs, written with the bulk value writer (COPY on PostgreSQL).
 //! Values follow random walks from a seeded generator, so the same options give the same data.
 
 use std::time::{Duration, Instant};
@@ -151,7 +151,8 @@ pub async fn generate(db: &Db, options: &GenerateOptions) -> Result<Generated, s
             }
         }
         let writing = Instant::now();
-        values_written += store::insert_values(
+        values_written += store::insert_values_bulk(
+            db,
             &mut tx,
             rows.iter().map(|(drop_id, value)| (*drop_id, value)),
         )

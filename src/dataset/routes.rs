@@ -11,7 +11,7 @@ use serde::Deserialize;
 use std::sync::Arc;
 
 use super::model::*;
-use super::scorecard::{ScorecardRow, rag_label, rag_tag};
+use super::scorecard::{ScorecardRow, Summary, rag_label, rag_tag};
 use super::sheets::{self, Cell, SheetTable};
 use super::store::{
     self, CollectionPeriod, DataDrop, DropFilter, DropValue, IndicatorDetails, IndicatorFilter,
@@ -64,6 +64,8 @@ pub struct ScorecardQuery {
     organisation: String,
     from: String,
     to: String,
+    /// The page of rows (from 1); not part of the filter, so exports take every row.
+    page: String,
 }
 
 struct ScorecardFilter {
@@ -167,18 +169,67 @@ async fn scorecard_choices(state: &AppState) -> AppResult<Arc<ScorecardChoices>>
         .await
 }
 
+/// Rows on one page of the scorecard. A row with its sparkline and icons is about 3 kB of HTML,
+/// so a region's few hundred indicators on one page took longer to render and send than the
+/// 50 ms target allows; the summary at the top still covers every row.
+const SCORECARD_PAGE_SIZE: usize = 50;
+
+/// A heading of the scorecard: a business plan priority, or the wider dataset.
+struct ScorecardSection<'a> {
+    heading: String,
+    /// Where the section begins, for the summary's links.
+    first_page: usize,
+    anchor: String,
+    summary: Summary,
+    rows: Vec<&'a ScorecardRow>,
+}
+
+/// The part of a section shown on the current page.
+struct PageSection<'a> {
+    heading: &'a str,
+    anchor: &'a str,
+    /// The section began on an earlier page.
+    continued: bool,
+    rows: &'a [&'a ScorecardRow],
+    /// Rows in the whole section.
+    total: usize,
+}
+
 #[derive(Template)]
 #[template(path = "dataset/templates/scorecard.html")]
-struct ScorecardPage {
+struct ScorecardPage<'a> {
     chrome: Chrome,
     query: ScorecardQuery,
     filter_query: String,
-    /// (priority heading, rows) in business plan order, then the wider dataset.
-    sections: Vec<(String, Vec<ScorecardRow>)>,
+    /// Every section in business plan order, then the wider dataset, with its summary.
+    sections: &'a [ScorecardSection<'a>],
+    total: Summary,
+    /// The rows of this page, under their section headings.
+    shown: Vec<PageSection<'a>>,
+    page: usize,
+    pages: usize,
+    /// The rows shown, counted from 1 across the sections.
+    first_shown: usize,
+    last_shown: usize,
+    /// Page numbers for the pagination links; None stands for the ones left out.
+    page_links: Vec<Option<usize>>,
     priorities: Vec<(String, String)>,
     organisations: Vec<(String, String)>,
     periods: Vec<(String, String)>,
     can_manage: bool,
+}
+
+/// The first, last, current and neighbouring pages, with gaps between (GOV.UK pagination).
+fn page_links(page: usize, pages: usize) -> Vec<Option<usize>> {
+    let mut links = Vec::new();
+    for number in 1..=pages {
+        if number == 1 || number == pages || number.abs_diff(page) <= 1 {
+            links.push(Some(number));
+        } else if links.last() != Some(&None) {
+            links.push(None);
+        }
+    }
+    links
 }
 
 pub async fn scorecard(
@@ -190,20 +241,56 @@ pub async fn scorecard(
     let rows = scorecard_rows(&state, &filter).await?;
     let choices = scorecard_choices(&state).await?;
     let plan_items = &choices.plan_items;
-    let mut sections: Vec<(String, Vec<ScorecardRow>)> = plan_items
+    let mut grouped: Vec<(String, Vec<&ScorecardRow>)> = plan_items
         .iter()
         .map(|(_, title)| (title.clone(), Vec::new()))
         .collect();
-    sections.push(("Wider multi-agency dataset".to_owned(), Vec::new()));
+    grouped.push(("Wider multi-agency dataset".to_owned(), Vec::new()));
     for row in rows.iter() {
         let index = row
             .indicator
             .priority_item_id
             .and_then(|id| plan_items.iter().position(|(item, _)| *item == id))
             .unwrap_or(plan_items.len());
-        sections[index].1.push(row.clone());
+        grouped[index].1.push(row);
     }
-    sections.retain(|(_, rows)| !rows.is_empty());
+    let mut sections = Vec::new();
+    let mut before = 0;
+    for (number, (heading, rows)) in grouped.into_iter().enumerate() {
+        if rows.is_empty() {
+            continue;
+        }
+        sections.push(ScorecardSection {
+            heading,
+            first_page: before / SCORECARD_PAGE_SIZE + 1,
+            anchor: format!("section-{}", number + 1),
+            summary: Summary::of(rows.iter().copied()),
+            rows,
+        });
+        before += sections.last().map_or(0, |section| section.rows.len());
+    }
+    let pages = rows.len().div_ceil(SCORECARD_PAGE_SIZE).max(1);
+    let page = query.page.parse::<usize>().unwrap_or(1).clamp(1, pages);
+    let (start, end) = ((page - 1) * SCORECARD_PAGE_SIZE, page * SCORECARD_PAGE_SIZE);
+    // Cut this page's rows out of the sections they belong to.
+    let mut shown = Vec::new();
+    let mut offset = 0;
+    for section in &sections {
+        let (first, last) = (offset, offset + section.rows.len());
+        offset = last;
+        if last <= start || first >= end {
+            continue;
+        }
+        let from = start.saturating_sub(first);
+        let to = end.min(last) - first;
+        shown.push(PageSection {
+            heading: &section.heading,
+            anchor: &section.anchor,
+            continued: from > 0,
+            rows: &section.rows[from..to],
+            total: section.rows.len(),
+        });
+    }
     let mut priorities = vec![(String::new(), "All priorities".to_owned())];
     priorities.extend(
         plan_items
@@ -214,7 +301,14 @@ pub async fn scorecard(
         chrome: ctx.chrome(&state).await?,
         filter_query: query.query_string(),
         query,
-        sections,
+        total: Summary::of(rows.iter()),
+        sections: &sections,
+        shown,
+        page,
+        pages,
+        first_shown: start + 1,
+        last_shown: end.min(rows.len()),
+        page_links: page_links(page, pages),
         priorities,
         organisations: choices.organisations.clone(),
         periods: choices.periods.clone(),
@@ -1556,6 +1650,78 @@ pub struct DropsQuery {
     status: String,
 }
 
+/// What the data drop list shows for one scope (all drops, or one organisation's), status
+/// filter and viewer's own organisation, computed once per change to the data (see
+/// kernel::cache): the page then costs no queries of its own beyond the revision.
+struct DropsView {
+    /// The newest DROPS_SHOWN + 1 (the extra one tells that there are more).
+    drops: Vec<DataDrop>,
+    open_periods: Vec<(CollectionPeriod, Option<i64>)>,
+    organisation_name: Option<String>,
+    organisations: Vec<(String, String)>,
+}
+
+async fn drops_view(
+    state: &AppState,
+    scope: Option<Option<i64>>,
+    status: Option<DropStatus>,
+    own: Option<i64>,
+    manager: bool,
+) -> AppResult<Arc<DropsView>> {
+    let revision = cache::revision(&state.db).await?;
+    let key = format!("dataset/drops/{scope:?}/{status:?}/{own:?}/{manager}");
+    state
+        .cache
+        .get_or_compute(key, revision, async {
+            // scope: None lists nothing (a viewer with no organisation), Some(None) every drop.
+            let drops = match scope {
+                Some(organisation_id) => {
+                    let filter = DropFilter {
+                        organisation_id,
+                        status,
+                        ..DropFilter::default()
+                    };
+                    store::list_drops_limited(&state.db, &filter, DROPS_SHOWN + 1).await?
+                }
+                None => Vec::new(),
+            };
+            let mut open_periods = Vec::new();
+            for period in store::list_periods(&state.db)
+                .await?
+                .into_iter()
+                .filter(CollectionPeriod::is_open)
+            {
+                let draft = match own {
+                    Some(organisation_id) => {
+                        store::open_draft(&state.db, organisation_id, period.period).await?
+                    }
+                    None => None,
+                };
+                open_periods.push((period, draft));
+            }
+            let organisation_name = match own {
+                Some(id) => partnership::organisation_name(&state.db, id).await?,
+                None => None,
+            };
+            let mut organisations = Vec::new();
+            if manager {
+                organisations.extend(
+                    store::expected_organisations(&state.db)
+                        .await?
+                        .into_iter()
+                        .map(|o| (o.organisation_id.to_string(), o.organisation_name)),
+                );
+            }
+            Ok::<_, AppError>(DropsView {
+                drops,
+                open_periods,
+                organisation_name,
+                organisations,
+            })
+        })
+        .await
+}
+
 pub async fn drops(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -1566,61 +1732,28 @@ pub async fn drops(
     let own = if manager { None } else { user.organisation_id };
     let status = DropStatus::from_code(&query.status);
     // The newest drops first; older ones are found by status.
-    let list = |organisation_id: Option<i64>| {
-        let filter = DropFilter {
-            organisation_id,
-            status,
-            ..DropFilter::default()
-        };
-        let db = state.db.clone();
-        async move { store::list_drops_limited(&db, &filter, DROPS_SHOWN + 1).await }
-    };
-    let mut drops = if manager || user.has_role(Role::IndependentScrutineer) {
-        list(None).await?
+    let scope = if manager || user.has_role(Role::IndependentScrutineer) {
+        Some(None)
     } else {
-        match own {
-            Some(organisation_id) => list(Some(organisation_id)).await?,
-            None => Vec::new(),
-        }
+        own.map(Some)
     };
-    let truncated = drops.len() > DROPS_SHOWN as usize;
-    drops.truncate(DROPS_SHOWN as usize);
-    drops.retain(|d| may_view(user, d));
+    let view = drops_view(&state, scope, status, own, manager).await?;
+    let truncated = view.drops.len() > DROPS_SHOWN as usize;
+    let drops: Vec<DataDrop> = view
+        .drops
+        .iter()
+        .take(DROPS_SHOWN as usize)
+        .filter(|d| may_view(user, d))
+        .cloned()
+        .collect();
     let can_prepare = user.can(Permission::SubmitDataDrop) && (manager || own.is_some());
-    let mut open_periods = Vec::new();
-    for period in store::list_periods(&state.db)
-        .await?
-        .into_iter()
-        .filter(CollectionPeriod::is_open)
-    {
-        let draft = match own {
-            Some(organisation_id) => {
-                store::open_draft(&state.db, organisation_id, period.period).await?
-            }
-            None => None,
-        };
-        open_periods.push((period, draft));
-    }
-    let organisation_name = match own {
-        Some(id) => partnership::organisation_name(&state.db, id).await?,
-        None => None,
-    };
-    let mut organisations = Vec::new();
-    if manager {
-        organisations.extend(
-            store::expected_organisations(&state.db)
-                .await?
-                .into_iter()
-                .map(|o| (o.organisation_id.to_string(), o.organisation_name)),
-        );
-    }
     render(&DropsPage {
         chrome: ctx.chrome(&state).await?,
         drops,
         truncated,
-        open_periods,
-        organisation_name,
-        organisations,
+        open_periods: view.open_periods.clone(),
+        organisation_name: view.organisation_name.clone(),
+        organisations: view.organisations.clone(),
         can_manage: manager,
         can_prepare,
         status: query.status,

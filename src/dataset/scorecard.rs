@@ -249,6 +249,40 @@ impl ScorecardRow {
     }
 }
 
+/// A section's ratings at a glance: how many of its indicators are red, amber, green or not
+/// rated against target, and how many show special cause variation either way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub indicators: usize,
+    pub red: usize,
+    pub amber: usize,
+    pub green: usize,
+    pub not_rated: usize,
+    pub concerning: usize,
+    pub improving: usize,
+}
+
+impl Summary {
+    pub fn of<'a>(rows: impl IntoIterator<Item = &'a ScorecardRow>) -> Summary {
+        let mut summary = Summary::default();
+        for row in rows {
+            summary.indicators += 1;
+            match row.target_rag {
+                Some(Rag::Red) => summary.red += 1,
+                Some(Rag::Amber) => summary.amber += 1,
+                Some(Rag::Green) => summary.green += 1,
+                None => summary.not_rated += 1,
+            }
+            match row.spc.as_ref().map(|spc| spc.variation) {
+                Some(Variation::Concerning(_)) => summary.concerning += 1,
+                Some(Variation::Improving(_)) => summary.improving += 1,
+                _ => {}
+            }
+        }
+        summary
+    }
+}
+
 pub fn rag_label(rag: Option<Rag>) -> &'static str {
     match rag {
         Some(Rag::Green) => "Green",
@@ -401,5 +435,28 @@ mod tests {
         assert!(no_target.variation_icon().contains("aria-label="));
         assert_eq!(no_target.assurance_icon(), None);
         assert!(empty.sparkline().contains("No approved values yet"));
+    }
+
+    #[test]
+    fn a_summary_counts_ratings_and_signals() {
+        let rising = quarters(&[
+            36.0, 41.0, 45.0, 52.0, 58.0, 63.0, 70.0, 77.0, 80.0, 84.0, 86.0,
+        ]);
+        let green = ScorecardRow::build(indicator(Some(80.0)), &rising, &[], None, None);
+        let red = ScorecardRow::build(indicator(Some(95.0)), &rising, &[], None, None);
+        let unrated = ScorecardRow::build(indicator(None), &[], &[], None, None);
+        let summary = Summary::of([&green, &red, &unrated]);
+        assert_eq!(
+            (
+                summary.indicators,
+                summary.red,
+                summary.amber,
+                summary.green,
+                summary.not_rated
+            ),
+            (3, 1, 0, 1, 1)
+        );
+        // A steady rise is special cause, improving for a higher-is-better indicator.
+        assert_eq!((summary.improving, summary.concerning), (2, 0));
     }
 }

@@ -44,14 +44,18 @@ pub enum BackupError {
     NotEmpty(String),
 }
 
-/// Application tables (not the migration bookkeeping), in creation order.
+/// Tables named with this prefix are working copies (a bulk import's staging table on
+/// PostgreSQL), never data: they are left out of backups.
+pub const STAGING_PREFIX: &str = "staging_";
+
+/// Application tables (not the migration bookkeeping nor staging tables), in creation order.
 async fn table_names(db: &Db, conn: &mut sqlx::AnyConnection) -> Result<Vec<String>, sqlx::Error> {
     let sql = match db.backend {
         Backend::Sqlite => {
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations' ORDER BY name"
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations' AND substr(name, 1, 8) <> 'staging_' ORDER BY name"
         }
         Backend::Postgres => {
-            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations' ORDER BY table_name"
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations' AND NOT starts_with(table_name, 'staging_') ORDER BY table_name"
         }
     };
     sqlx::query_scalar(sql).fetch_all(&mut *conn).await

@@ -20,11 +20,62 @@ pub struct Config {
     pub cookie_secure: bool,
     /// Hours a signed-in session lasts without use. `MASA_SESSION_HOURS`, default 8.
     pub session_hours: i64,
-    /// SMTP relay for the e-mail outbox. `MASA_SMTP_HOST` (unset: messages wait in the outbox),
+    /// SMTP server for the e-mail outbox. `MASA_SMTP_HOST` (unset: messages wait in the outbox),
     /// `MASA_SMTP_PORT` (default 25), sender `MASA_MAIL_FROM` (default masa@localhost).
     pub smtp_host: Option<String>,
     pub smtp_port: u16,
+    /// `MASA_SMTP_TLS`: `none`, `starttls` or `tls`; by default `tls` on port 465, `none` on
+    /// port 25 (a relay, as before) and `starttls` on any other port (587, the submission port).
+    pub smtp_tls: SmtpTls,
+    /// `MASA_SMTP_USERNAME` / `MASA_SMTP_PASSWORD`: sign in to the server (both or neither;
+    /// only over TLS, so the password never crosses the network in clear).
+    pub smtp_credentials: Option<SmtpCredentials>,
     pub mail_from: String,
+}
+
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain SMTP, for a relay on the same host or a trusted network.
+    None,
+    /// Plain connection upgraded by STARTTLS, which is required (port 587).
+    StartTls,
+    /// TLS from the first byte ("implicit TLS", port 465).
+    Tls,
+}
+
+impl SmtpTls {
+    pub fn parse(text: &str) -> Option<SmtpTls> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "none" => Some(SmtpTls::None),
+            "starttls" => Some(SmtpTls::StartTls),
+            "tls" => Some(SmtpTls::Tls),
+            _ => None,
+        }
+    }
+
+    fn default_for(port: u16) -> SmtpTls {
+        match port {
+            465 => SmtpTls::Tls,
+            25 => SmtpTls::None,
+            _ => SmtpTls::StartTls,
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpCredentials {
+    pub username: String,
+    pub password: String,
+}
+
+/// Never prints the password (configuration is logged in errors and debug output).
+impl std::fmt::Debug for SmtpCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpCredentials")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -38,6 +89,9 @@ struct ConfigFile {
     session_hours: Option<i64>,
     smtp_host: Option<String>,
     smtp_port: Option<u16>,
+    smtp_tls: Option<String>,
+    smtp_username: Option<String>,
+    smtp_password: Option<String>,
     mail_from: Option<String>,
 }
 
@@ -129,6 +183,35 @@ impl Config {
             })?,
             None => from_file.smtp_port.unwrap_or(25),
         };
+        let smtp_tls = match env("MASA_SMTP_TLS").or(from_file.smtp_tls) {
+            Some(value) => SmtpTls::parse(&value).ok_or_else(|| ConfigError::Invalid {
+                name: "MASA_SMTP_TLS",
+                reason: format!("{value:?} is not none, starttls or tls"),
+            })?,
+            None => SmtpTls::default_for(smtp_port),
+        };
+        let non_empty = |value: Option<String>| value.filter(|value| !value.is_empty());
+        let smtp_credentials = match (
+            non_empty(env("MASA_SMTP_USERNAME").or(from_file.smtp_username)),
+            non_empty(env("MASA_SMTP_PASSWORD").or(from_file.smtp_password)),
+        ) {
+            (None, None) => None,
+            (Some(username), Some(password)) => Some(SmtpCredentials { username, password }),
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(ConfigError::Invalid {
+                    name: "MASA_SMTP_USERNAME",
+                    reason: "needs MASA_SMTP_PASSWORD with it (set both or neither)".into(),
+                });
+            }
+        };
+        if smtp_credentials.is_some() && smtp_tls == SmtpTls::None {
+            return Err(ConfigError::Invalid {
+                name: "MASA_SMTP_TLS",
+                reason: "is none, but a user name and password are set: use starttls or tls so \
+                         the password is not sent in clear"
+                    .into(),
+            });
+        }
         Ok(Config {
             bind,
             database_url,
@@ -140,6 +223,8 @@ impl Config {
                 .or(from_file.smtp_host)
                 .filter(|host| !host.trim().is_empty()),
             smtp_port,
+            smtp_tls,
+            smtp_credentials,
             mail_from: env("MASA_MAIL_FROM")
                 .or(from_file.mail_from)
                 .unwrap_or_else(|| "masa@localhost".to_owned()),
@@ -216,5 +301,87 @@ mod tests {
         })
         .unwrap_err();
         assert!(error.to_string().contains("at least 32"));
+    }
+
+    fn smtp(settings: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().display().to_string();
+        let settings: Vec<(String, String)> = settings
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        Config::load_from(None, move |name| {
+            if name == "MASA_DATA_DIR" {
+                return Some(data_dir.clone());
+            }
+            settings
+                .iter()
+                .find(|(setting, _)| setting == name)
+                .map(|(_, value)| value.clone())
+        })
+    }
+
+    #[test]
+    fn smtp_tls_follows_the_port_unless_set() {
+        let tls_of = |settings: &[(&str, &str)]| smtp(settings).unwrap().smtp_tls;
+        assert_eq!(tls_of(&[]), SmtpTls::None);
+        assert_eq!(tls_of(&[("MASA_SMTP_PORT", "465")]), SmtpTls::Tls);
+        assert_eq!(tls_of(&[("MASA_SMTP_PORT", "587")]), SmtpTls::StartTls);
+        assert_eq!(tls_of(&[("MASA_SMTP_PORT", "2525")]), SmtpTls::StartTls);
+        assert_eq!(
+            tls_of(&[("MASA_SMTP_PORT", "587"), ("MASA_SMTP_TLS", "none")]),
+            SmtpTls::None
+        );
+        assert_eq!(tls_of(&[("MASA_SMTP_TLS", "STARTTLS")]), SmtpTls::StartTls);
+        let error = smtp(&[("MASA_SMTP_TLS", "ssl")]).unwrap_err();
+        assert!(error.to_string().contains("MASA_SMTP_TLS"), "{error}");
+    }
+
+    #[test]
+    fn smtp_credentials_come_in_pairs_and_only_over_tls() {
+        let config = smtp(&[
+            ("MASA_SMTP_PORT", "587"),
+            ("MASA_SMTP_USERNAME", "masa@scp.example"),
+            ("MASA_SMTP_PASSWORD", "correct horse"),
+        ])
+        .unwrap();
+        let credentials = config.smtp_credentials.unwrap();
+        assert_eq!(credentials.username, "masa@scp.example");
+        assert_eq!(credentials.password, "correct horse");
+        assert!(!format!("{credentials:?}").contains("correct horse"));
+        assert!(smtp(&[]).unwrap().smtp_credentials.is_none());
+        let error = smtp(&[("MASA_SMTP_PORT", "587"), ("MASA_SMTP_USERNAME", "masa")]).unwrap_err();
+        assert!(error.to_string().contains("MASA_SMTP_PASSWORD"), "{error}");
+        let error = smtp(&[
+            ("MASA_SMTP_USERNAME", "masa"),
+            ("MASA_SMTP_PASSWORD", "secret"),
+        ])
+        .unwrap_err();
+        assert!(error.to_string().contains("in clear"), "{error}");
+    }
+
+    #[test]
+    fn smtp_settings_are_read_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("masa.toml");
+        std::fs::write(
+            &file,
+            "smtp_host = \"smtp.example.org\"\nsmtp_port = 465\nsmtp_tls = \"starttls\"\n\
+             smtp_username = \"masa\"\nsmtp_password = \"from the file\"\n",
+        )
+        .unwrap();
+        let data_dir = dir.path().display().to_string();
+        let config = Config::load_from(Some(&file), |name| match name {
+            "MASA_DATA_DIR" => Some(data_dir.clone()),
+            "MASA_SMTP_PASSWORD" => Some("from the environment".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(config.smtp_host.as_deref(), Some("smtp.example.org"));
+        assert_eq!(config.smtp_tls, SmtpTls::StartTls);
+        assert_eq!(
+            config.smtp_credentials.map(|c| c.password).as_deref(),
+            Some("from the environment")
+        );
     }
 }

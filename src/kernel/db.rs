@@ -17,6 +17,9 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// PostgreSQL only: a small pool of native connections to the same database, for what the
+    /// `Any` driver does not expose (COPY, for bulk writes). Connects on first use.
+    pub native_postgres: Option<sqlx::PgPool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +84,19 @@ impl Db {
             // WAL is a property of the file: readers never block the writer.
             pool.execute("PRAGMA journal_mode = WAL").await?;
         }
-        Ok(Db { pool, backend })
+        let native_postgres = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(2)
+                    .connect_lazy(&url)?,
+            ),
+        };
+        Ok(Db {
+            pool,
+            backend,
+            native_postgres,
+        })
     }
 
     pub async fn migrate(&self) -> Result<(), DbError> {
@@ -103,6 +118,9 @@ impl Db {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        if let Some(native) = &self.native_postgres {
+            native.close().await;
+        }
     }
 }
 

@@ -1,12 +1,14 @@
 //! The e-mail outbox: messages are queued in the same transaction as the change that caused
 //! them, so a reminder is never lost nor sent for a change that rolled back. `deliver_pending`
-//! sends what is waiting through an SMTP relay (run every minute by `masa serve` when one is
+//! sends what is waiting through an SMTP server (run every minute by `masa serve` when one is
 //! configured); a message that fails is retried, up to MAX_ATTEMPTS, with the error kept.
 
 use lettre::message::Mailbox;
+use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::Row;
 
+use super::config::{Config, SmtpCredentials, SmtpTls};
 use super::db::{Db, Transaction, now_text};
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -67,7 +69,8 @@ pub async fn unsent_count(db: &Db) -> Result<i64, sqlx::Error> {
 /// Attempts before a message is left for the business unit to look at.
 pub const MAX_ATTEMPTS: i64 = 5;
 
-/// An SMTP relay to send through (plain SMTP: a relay on the same host or network).
+/// The SMTP server to send through: a relay in plain SMTP, or a remote server over STARTTLS or
+/// TLS (certificates checked against the webpki roots), signing in when credentials are given.
 #[derive(Clone)]
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -75,15 +78,49 @@ pub struct Mailer {
 }
 
 impl Mailer {
-    pub fn new(host: &str, port: u16, from: &str) -> Result<Mailer, String> {
+    pub fn new(
+        host: &str,
+        port: u16,
+        tls: SmtpTls,
+        credentials: Option<&SmtpCredentials>,
+        from: &str,
+    ) -> Result<Mailer, String> {
         let from = from.parse::<Mailbox>().map_err(|error| {
             format!("MASA_MAIL_FROM {from:?} is not an e-mail address: {error}")
         })?;
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+        let builder = match tls {
+            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
+            SmtpTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
+                .map_err(|error| format!("MASA_SMTP_HOST {host:?}: {error}"))?,
+            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host)
+                .map_err(|error| format!("MASA_SMTP_HOST {host:?}: {error}"))?,
+        };
+        let mut builder = builder
             .port(port)
-            .timeout(Some(std::time::Duration::from_secs(20)))
-            .build();
-        Ok(Mailer { transport, from })
+            .timeout(Some(std::time::Duration::from_secs(20)));
+        if let Some(credentials) = credentials {
+            builder = builder.credentials(Credentials::new(
+                credentials.username.clone(),
+                credentials.password.clone(),
+            ));
+        }
+        Ok(Mailer {
+            transport: builder.build(),
+            from,
+        })
+    }
+
+    /// The mailer the configuration asks for, if it names a server.
+    pub fn from_config(config: &Config) -> Option<Result<Mailer, String>> {
+        config.smtp_host.as_deref().map(|host| {
+            Mailer::new(
+                host,
+                config.smtp_port,
+                config.smtp_tls,
+                config.smtp_credentials.as_ref(),
+                &config.mail_from,
+            )
+        })
     }
 }
 

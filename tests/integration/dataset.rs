@@ -803,6 +803,139 @@ on_both_backends!(the_generator_writes_the_volume_asked_for, |app| {
         .assert_contains("Generated indicator 8");
 });
 
+on_both_backends!(a_large_scorecard_is_summarised_and_paged, |app| {
+    use masa::dataset::generate::{GenerateOptions, generate};
+    masa::demo::load(&app.db).await.unwrap();
+    let options = GenerateOptions {
+        organisations: 2,
+        indicators: 80,
+        quarters: 4,
+        seed: 3,
+    };
+    generate(&app.db, &options).await.unwrap();
+    let total = app
+        .count("SELECT COUNT(*) FROM indicators WHERE archived_at IS NULL")
+        .await;
+    let pages = (total + 49) / 50;
+    let mut admin = app.signed_in("admin@masa.example").await;
+    let first = admin.get("/dataset").await;
+    first
+        .assert_contains("At a glance")
+        .assert_contains(&format!("Page 1 of {pages}"))
+        .assert_contains(&format!("indicators 1 to 50 of {total}"))
+        .assert_contains("aria-current=\"page\"");
+    let rows_on = |body: &str| {
+        body.matches("<a class=\"govuk-link\" href=\"/dataset/indicators/")
+            .count()
+    };
+    assert_eq!(rows_on(&first.body), 50);
+    // The last page holds the rest, under a continued heading; a page past the end is the last.
+    let last = admin.get(&format!("/dataset?page={}", pages + 5)).await;
+    last.assert_contains(&format!("Page {pages} of {pages}"))
+        .assert_contains("Wider multi-agency dataset (continued)")
+        .assert_contains("Generated indicator 79");
+    assert_eq!(rows_on(&last.body) as i64, total - 50 * (pages - 1));
+    // Filters still apply, and a filtered scorecard that fits one page is not paged.
+    let police = organisation(app, "Cheshire Constabulary").await;
+    let filtered = admin
+        .get(&format!("/dataset?organisation={police}&page=2"))
+        .await;
+    filtered.assert_contains("At a glance");
+    assert!(!filtered.body.contains("Page 2 of"));
+    assert!(!filtered.body.contains("Generated indicator"));
+});
+
+on_both_backends!(the_bulk_writer_stores_exactly_its_values_or_none, |app| {
+    use masa::dataset::model::Quarter;
+    use masa::dataset::store::{self, DropValue};
+    masa::demo::load(&app.db).await.unwrap();
+    let indicators: Vec<i64> = sqlx::query_scalar("SELECT id FROM indicators ORDER BY id")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    let police = organisation(app, "Cheshire Constabulary").await;
+    let quarter = Quarter::parse("2016-04-01").unwrap();
+    // COPY from the first value (it is kept for large batches), notes that CSV must quote,
+    // and values that must survive the text round trip.
+    let notes = [
+        "",
+        "plain",
+        "a \"quoted\", comma",
+        "two\nlines",
+        "£ – ü \\ end",
+    ];
+    let numbers = [0.0, -3.25, 1e-7, 123_456_789.125, 42.0];
+    let given: Vec<DropValue> = indicators
+        .iter()
+        .enumerate()
+        .map(|(index, id)| DropValue {
+            indicator_id: *id,
+            value: numbers[index % numbers.len()],
+            note: notes[index % notes.len()].to_owned(),
+            outlier_confirmed: index % 2 == 1,
+        })
+        .collect();
+    let mut tx = app.db.begin_write().await.unwrap();
+    let drop_id = store::insert_approved_drop(&mut tx, police, quarter)
+        .await
+        .unwrap();
+    let written =
+        store::insert_values_bulk_from(&app.db, &mut tx, given.iter().map(|v| (drop_id, v)), 0)
+            .await
+            .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(written, given.len() as u64);
+    assert_eq!(store::drop_values(&app.db, drop_id).await.unwrap(), given);
+
+    // One bad value (an indicator that does not exist) fails the batch, and the transaction
+    // then saves nothing: neither the drop nor any value.
+    let values_before = app.count("SELECT COUNT(*) FROM data_values").await;
+    let drops_before = app.count("SELECT COUNT(*) FROM data_drops").await;
+    let mut bad = given.clone();
+    bad[3].indicator_id = 999_999;
+    let mut tx = app.db.begin_write().await.unwrap();
+    let drop_id = store::insert_approved_drop(&mut tx, police, quarter)
+        .await
+        .unwrap();
+    let refused =
+        store::insert_values_bulk_from(&app.db, &mut tx, bad.iter().map(|v| (drop_id, v)), 0).await;
+    assert!(refused.is_err());
+    drop(tx);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM data_values").await,
+        values_before
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM data_drops").await,
+        drops_before
+    );
+    // A transaction that fails after its values were written saves none of them either.
+    let mut tx = app.db.begin_write().await.unwrap();
+    let drop_id = store::insert_approved_drop(&mut tx, police, quarter)
+        .await
+        .unwrap();
+    store::insert_values_bulk_from(&app.db, &mut tx, given.iter().map(|v| (drop_id, v)), 0)
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM data_values").await,
+        values_before
+    );
+    if app.db.backend == masa::kernel::db::Backend::Postgres {
+        // The refused batch removed its staging table; the rolled-back one's stays until a
+        // later import sweeps it (an hour on), as the rollback undid its DROP.
+        let staged = app
+            .count("SELECT COUNT(*) FROM pg_tables WHERE tablename LIKE 'staging_data_values_%'")
+            .await;
+        assert_eq!(staged, 1);
+        // Staging tables are working copies, never part of a backup.
+        let backup = masa::kernel::backup::take(&app.db).await.unwrap();
+        let json = serde_json::to_string(&backup).unwrap();
+        assert!(!json.contains(masa::kernel::backup::STAGING_PREFIX));
+    }
+});
+
 on_both_backends!(a_closed_period_takes_no_more_values, |app| {
     masa::demo::load(&app.db).await.unwrap();
     let draft = police_draft(app).await;
@@ -913,8 +1046,14 @@ on_both_backends!(reminders_are_delivered_through_smtp, |app| {
         .await;
     assert!(queued >= 1);
     // A relay that is down: each message is tried, kept, and its error recorded.
-    let down =
-        masa::kernel::outbox::Mailer::new("127.0.0.1", 9, "business.unit@masa.example").unwrap();
+    let down = masa::kernel::outbox::Mailer::new(
+        "127.0.0.1",
+        9,
+        masa::kernel::config::SmtpTls::None,
+        None,
+        "business.unit@masa.example",
+    )
+    .unwrap();
     let failed = masa::kernel::outbox::deliver_pending(&app.db, &down, 100)
         .await
         .unwrap();
@@ -928,8 +1067,14 @@ on_both_backends!(reminders_are_delivered_through_smtp, |app| {
     );
     // A working relay: all are sent and marked.
     let (port, received) = smtp_sink().await;
-    let mailer =
-        masa::kernel::outbox::Mailer::new("127.0.0.1", port, "business.unit@masa.example").unwrap();
+    let mailer = masa::kernel::outbox::Mailer::new(
+        "127.0.0.1",
+        port,
+        masa::kernel::config::SmtpTls::None,
+        None,
+        "business.unit@masa.example",
+    )
+    .unwrap();
     let delivery = masa::kernel::outbox::deliver_pending(&app.db, &mailer, 100)
         .await
         .unwrap();

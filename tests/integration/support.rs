@@ -30,6 +30,8 @@ fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         session_hours: 8,
         smtp_host: None,
         smtp_port: 25,
+        smtp_tls: masa::kernel::config::SmtpTls::None,
+        smtp_credentials: None,
         mail_from: "masa@localhost".into(),
     }
 }
