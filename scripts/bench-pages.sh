@@ -39,7 +39,7 @@ cookie=$(grep -i '^set-cookie: masa_session=' "$data_dir/headers" | sed 's/^[^=]
 [ -n "$cookie" ] || { echo "sign-in failed" >&2; exit 1; }
 
 printf '| page | requests/s | p50 | p99 |\n|---|---:|---:|---:|\n'
-PAGES="${PAGES:-/ /partnership /partnership/organisations /partnership/people /partnership/groups /partnership/groups/2 /partnership/rotations /partnership/business-plans/1 /audit-trail /users /dataset /dataset/indicators/1 /dataset/drops /dataset/periods/2026-07-01}"
+PAGES="${PAGES:-/ /partnership /partnership/organisations /partnership/people /partnership/groups /partnership/groups/2 /partnership/rotations /partnership/business-plans/1 /audit-trail /users /dataset /dataset/indicators/1 /dataset/drops /dataset/periods/2026-07-01 /learning /learning/reviews /learning/reviews/1 /learning/themes /learning/triage/1 /tracker /tracker/recommendations /tracker/actions/1 /tracker/risks /tracker/risks/1 /tracker/risks/heat-map /tracker/policies /tracker/policies/1}"
 for path in $PAGES; do
   out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Cookie: masa_session=$cookie" "$base$path")
   if printf '%s' "$out" | grep -q 'Non-2xx'; then echo "$path answered non-2xx responses" >&2; exit 1; fi

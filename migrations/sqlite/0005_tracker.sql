@@ -42,6 +42,9 @@ CREATE TABLE tracker_actions (
     revisit_on TEXT,
     revisited_on TEXT,
     closed_on TEXT,
+    -- Evidence up to this id was judged before the action was last reopened; only later
+    -- evidence can close it.
+    evidence_floor INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     archived_at TEXT

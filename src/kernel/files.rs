@@ -81,7 +81,8 @@ pub fn accepted_extensions() -> String {
 }
 
 /// Keeps the last path component and only letters, digits, spaces, dots, hyphens and
-/// underscores, so a name can never reach outside a download header or a folder.
+/// underscores, so a name can never reach outside a download header or a folder. A name with
+/// nothing left before its extension (say, written in another alphabet) becomes "document".
 fn clean_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = base
@@ -89,6 +90,14 @@ fn clean_name(name: &str) -> String {
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '-' | '_'))
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_owned();
+    let cleaned = match cleaned.rsplit_once('.') {
+        Some((stem, extension)) if stem.trim().is_empty() => format!("document.{extension}"),
+        None if !cleaned.is_empty() && base.contains('.') => {
+            // Only the extension survived, without its dot.
+            format!("document.{cleaned}")
+        }
+        _ => cleaned,
+    };
     if cleaned.chars().count() > MAX_NAME_CHARS {
         let (stem, extension) = cleaned.rsplit_once('.').unwrap_or((&cleaned, ""));
         let keep = MAX_NAME_CHARS.saturating_sub(extension.len() + 1);
@@ -235,6 +244,8 @@ mod tests {
         assert_eq!(clean_name("../../etc/passwd"), "passwd");
         assert_eq!(clean_name("\"evil\";.pdf"), "evil.pdf");
         assert_eq!(clean_name("..hidden.txt"), "hidden.txt");
+        assert_eq!(clean_name("Протокол.pdf"), "document.pdf");
+        assert_eq!(clean_name("Cofnodion ŵyl.pdf"), "Cofnodion yl.pdf");
         let long = format!("{}.pdf", "a".repeat(300));
         let cleaned = clean_name(&long);
         assert_eq!(cleaned.chars().count(), MAX_NAME_CHARS);

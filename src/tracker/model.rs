@@ -451,6 +451,8 @@ pub struct TrackerAction {
     pub impact_measure: String,
     pub state: ActionState,
     pub evidence_count: i64,
+    /// Evidence added since the action was last reopened: what a revisit may close it on.
+    pub current_evidence: i64,
     pub created_at: String,
 }
 
@@ -544,12 +546,13 @@ pub fn optional_choice(
 }
 
 impl RecommendationForm {
-    /// `priorities` are the ids offered. The source's label is checked by the caller when the
-    /// source is a record of another module.
+    /// `priorities` are the ids offered. `named_by_record` when the source is a record of
+    /// another module, whose own name replaces whatever the form said and so is not checked.
     pub fn validate(
         &self,
         errors: &mut FormErrors,
         priorities: &[i64],
+        named_by_record: bool,
     ) -> Option<RecommendationDetails> {
         let reference = check_reference(errors, &self.reference);
         let source_kind = SourceKind::from_code(&self.source_kind);
@@ -566,8 +569,13 @@ impl RecommendationForm {
                 }
             },
         };
-        let source_label = errors.required_text("source_label", "Source", &self.source_label, 200);
-        check_free_text(errors, "source_label", "Source", &source_label);
+        let source_label = if named_by_record {
+            self.source_label.clone()
+        } else {
+            let label = errors.required_text("source_label", "Source", &self.source_label, 300);
+            check_free_text(errors, "source_label", "Source", &label);
+            label
+        };
         let recommendation = errors.required_text(
             "recommendation",
             "Recommendation",
@@ -747,9 +755,12 @@ pub fn check_link(errors: &mut FormErrors, field: &str, link: &str) -> Option<St
         return None;
     }
     let lower = link.to_ascii_lowercase();
-    let valid = (lower.starts_with("https://") || lower.starts_with("http://"))
+    let host = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .unwrap_or_default();
+    let valid = !host.is_empty()
         && link.len() <= 1000
-        && link.len() > "https://".len()
         && !link.chars().any(|c| c.is_whitespace() || c.is_control());
     if valid {
         Some(link.to_owned())
@@ -1087,6 +1098,10 @@ mod tests {
         assert_eq!(
             check_link(&mut errors, "link", " https://example.org/audit.pdf "),
             Some("https://example.org/audit.pdf".into())
+        );
+        assert_eq!(
+            check_link(&mut errors, "link", "http://a"),
+            Some("http://a".into())
         );
         assert!(errors.is_empty());
         for bad in [

@@ -502,7 +502,7 @@ pub async fn create_recommendation(
         .map(|(id, _)| id)
         .collect();
     let mut errors = FormErrors::default();
-    let details = form.validate(&mut errors, &priorities);
+    let details = form.validate(&mut errors, &priorities, source.is_some());
     if let Some(details) = &details
         && store::reference_taken(&state.db, &details.reference).await?
     {
@@ -517,7 +517,21 @@ pub async fn create_recommendation(
         );
     };
     let mut tx = state.db.begin_write().await?;
-    let id = store::insert_recommendation(&mut tx, &details).await?;
+    let id = match store::insert_recommendation(&mut tx, &details).await {
+        Ok(id) => id,
+        // Someone recorded the same reference a moment ago.
+        Err(error) if crate::kernel::db::is_unique_violation(&error) => {
+            drop(tx);
+            errors.add(
+                "reference",
+                "A recommendation with this reference already exists",
+            );
+            return render_refused(
+                &recommendation_form_page(&state, &ctx, errors, form, source).await?,
+            );
+        }
+        Err(error) => return Err(error.into()),
+    };
     audit::record(
         &mut tx,
         &ctx.actor()?,
@@ -913,7 +927,7 @@ async fn action_page_for(
             .map(|s| (s.code().to_owned(), s.label().to_owned()))
             .collect(),
         outcomes: with_any(
-            "Select what the revisit found",
+            "Select the outcome of the revisit",
             RevisitOutcome::ALL
                 .iter()
                 .map(|o| (o.code().to_owned(), o.label().to_owned())),
@@ -992,12 +1006,9 @@ async fn change_action(
     (kind, change): (&str, Change),
     note: &str,
 ) -> AppResult<Result<ActionState, Refusal>> {
-    let next = match apply(
-        &action.state,
-        change,
-        action.evidence_count as usize,
-        today(),
-    ) {
+    // Only evidence added since the action was last reopened can close it.
+    let evidence = usize::try_from(action.current_evidence).unwrap_or(0);
+    let next = match apply(&action.state, change, evidence, today()) {
         Ok(next) => next,
         Err(refusal) => return Ok(Err(refusal)),
     };
@@ -1005,7 +1016,7 @@ async fn change_action(
     let mut tx = state.db.begin_write().await?;
     if !store::set_state(&mut tx, action.id, &action.state, &next).await? {
         return Ok(Err(Refusal {
-            field: "status",
+            field: conflict_field(&change),
             message: "Someone else updated this action a moment ago: check the latest update and try again".into(),
         }));
     }
@@ -1039,6 +1050,15 @@ async fn change_action(
     .await?;
     tx.commit().await?;
     Ok(Ok(next))
+}
+
+/// The field a "changed meanwhile" refusal is shown against: one on the form that was sent.
+fn conflict_field(change: &Change) -> &'static str {
+    match change {
+        Change::Progress { .. } => "status",
+        Change::Complete { .. } => "completion_note",
+        Change::Revisit { .. } => "outcome",
+    }
 }
 
 fn required_note(errors: &mut FormErrors, field: &str, label: &str, note: &str) -> String {
@@ -1145,7 +1165,7 @@ pub async fn revisit(
     let mut errors = FormErrors::default();
     let outcome = RevisitOutcome::from_code(&form.outcome);
     if outcome.is_none() {
-        errors.add("outcome", "Select what the revisit found");
+        errors.add("outcome", "Select the outcome of the revisit");
     }
     let note = required_note(
         &mut errors,
@@ -1377,6 +1397,13 @@ pub async fn update_action(
     let choices = ActionFormChoices::load(&state).await?;
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, &choices.rules(), today(), false);
+    // A past due date may stay as it was, but not be set anew.
+    if let Some(details) = &details
+        && details.due_on < today()
+        && details.due_on != action.state.due_on
+    {
+        errors.add("due_on", "Due date must be today or in the future");
+    }
     if action.state.status == ActionStatus::ClosedWithEvidence {
         errors.add(
             "title",
@@ -1401,7 +1428,20 @@ pub async fn update_action(
         impact_measure: action.impact_measure.clone(),
     };
     let mut tx = state.db.begin_write().await?;
-    store::update_action(&mut tx, id, &details).await?;
+    if !store::update_action(&mut tx, id, &details, &action.state).await? {
+        drop(tx);
+        errors.add(
+            "title",
+            "Someone else updated this action while you were editing it: check it and edit again",
+        );
+        return render_refused(&ActionFormPage {
+            chrome: ctx.chrome(&state).await?,
+            action,
+            errors,
+            form,
+            choices,
+        });
+    }
     audit::record(
         &mut tx,
         &ctx.actor()?,

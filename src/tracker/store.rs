@@ -98,8 +98,12 @@ pub async fn insert_recommendation(
 // ---- actions ----
 
 /// An action as stored: names are filled in by the module from their owners.
+/// `current_evidence` counts only evidence added since the action was last reopened by a
+/// revisit (`evidence_floor`), so an action whose change did not last cannot be closed on its
+/// old evidence.
 const ACTION_SELECT: &str = "SELECT a.*, r.reference AS recommendation_reference, r.source_kind, r.source_label, \
-     r.priority_item_id, (SELECT COUNT(*) FROM action_evidence e WHERE e.action_id = a.id) AS evidence_count \
+     r.priority_item_id, (SELECT COUNT(*) FROM action_evidence e WHERE e.action_id = a.id) AS evidence_count, \
+     (SELECT COUNT(*) FROM action_evidence e WHERE e.action_id = a.id AND e.id > a.evidence_floor) AS current_evidence \
      FROM tracker_actions a JOIN recommendations r ON r.id = a.recommendation_id";
 
 fn action_from_row(row: &AnyRow) -> Result<TrackerAction> {
@@ -131,6 +135,7 @@ fn action_from_row(row: &AnyRow) -> Result<TrackerAction> {
             closed_on: optional_date_column(row, "closed_on")?,
         },
         evidence_count: row.try_get("evidence_count")?,
+        current_evidence: row.try_get("current_evidence")?,
         created_at: row.try_get("created_at")?,
     })
 }
@@ -158,7 +163,9 @@ pub async fn actions_of(db: &Db, recommendation_id: i64) -> Result<Vec<TrackerAc
 }
 
 pub async fn find_action(db: &Db, id: i64) -> Result<Option<TrackerAction>> {
-    let sql = format!("{ACTION_SELECT} WHERE a.id = $1 AND a.archived_at IS NULL");
+    let sql = format!(
+        "{ACTION_SELECT} WHERE a.id = $1 AND a.archived_at IS NULL AND r.archived_at IS NULL"
+    );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(&db.pool)
@@ -188,10 +195,17 @@ pub async fn insert_action(
     .await
 }
 
-pub async fn update_action(tx: &mut Transaction, id: i64, details: &ActionDetails) -> Result<()> {
-    sqlx::query(
+/// Saves an edit over the state it was made against; false when the action moved on meanwhile
+/// (reopened with a new due date, completed), so an edit never silently undoes that.
+pub async fn update_action(
+    tx: &mut Transaction,
+    id: i64,
+    details: &ActionDetails,
+    before: &ActionState,
+) -> Result<bool> {
+    let done = sqlx::query(
         "UPDATE tracker_actions SET title = $1, owner_organisation_id = $2, owner_person_id = $3, due_on = $4, \
-         impact_indicator_id = $5, impact_measure = $6, updated_at = $7 WHERE id = $8",
+         impact_indicator_id = $5, impact_measure = $6, updated_at = $7 WHERE id = $8 AND status = $9 AND due_on = $10",
     )
     .bind(&details.title)
     .bind(details.owner_organisation_id)
@@ -201,9 +215,11 @@ pub async fn update_action(tx: &mut Transaction, id: i64, details: &ActionDetail
     .bind(&details.impact_measure)
     .bind(now_text())
     .bind(id)
+    .bind(before.status.code())
+    .bind(iso_date(before.due_on))
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Writes a new state, but only over the one the change was judged against: two people
@@ -216,7 +232,8 @@ pub async fn set_state(
 ) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE tracker_actions SET status = $1, due_on = $2, completed_on = $3, revisit_on = $4, revisited_on = $5, \
-         closed_on = $6, updated_at = $7 WHERE id = $8 AND status = $9 AND due_on = $10",
+         closed_on = $6, updated_at = $7 WHERE id = $8 AND status = $9 AND due_on = $10 \
+         AND COALESCE(completed_on, '') = $11 AND COALESCE(revisit_on, '') = $12",
     )
     .bind(after.status.code())
     .bind(iso_date(after.due_on))
@@ -228,9 +245,24 @@ pub async fn set_state(
     .bind(id)
     .bind(before.status.code())
     .bind(iso_date(before.due_on))
+    .bind(before.completed_on.map(iso_date).unwrap_or_default())
+    .bind(before.revisit_on.map(iso_date).unwrap_or_default())
     .execute(&mut **tx)
     .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    if before.status == ActionStatus::Complete && after.status.is_open() {
+        // Reopened: what was there has been judged and found wanting.
+        sqlx::query(
+            "UPDATE tracker_actions SET evidence_floor = \
+             (SELECT COALESCE(MAX(e.id), 0) FROM action_evidence e WHERE e.action_id = $1) WHERE id = $1",
+        )
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(true)
 }
 
 // ---- progress notes and evidence ----

@@ -813,3 +813,155 @@ on_both_backends!(a_policy_keeps_its_uploaded_documents, |app| {
         .await;
     assert_eq!(audited, 1);
 });
+
+on_both_backends!(a_reopened_action_needs_new_evidence_to_close, |app| {
+    masa::demo::load(&app.db).await.unwrap();
+    // The demo's water safety action (ICB) is complete and awaiting its revisit.
+    let action = id_of(
+        app,
+        "SELECT id FROM tracker_actions WHERE title LIKE $1",
+        "Add water safety%",
+    )
+    .await
+    .to_string();
+    let path = format!("/tracker/actions/{action}");
+    let mut icb = app.signed_in("icb.data@masa.example").await;
+    let added = post_evidence(
+        &mut icb,
+        &action,
+        &[
+            ("description", "Briefing"),
+            ("link", "https://example.org/water-safety-briefing.pdf"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let next_year = (time::OffsetDateTime::now_utc().year() + 1).to_string();
+    let reopened = icb
+        .post(
+            &format!("{path}/revisit"),
+            &[
+                ("outcome", "not_sustained"),
+                (
+                    "revisit_note",
+                    "Only half of contacts covered water safety.",
+                ),
+                ("new_due_on_day", "30"),
+                ("new_due_on_month", "6"),
+                ("new_due_on_year", next_year.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(reopened.status, StatusCode::SEE_OTHER, "{}", reopened.body);
+    assert_eq!(status_of(app, &action).await, "on_track");
+    // A manager's edit cannot move the due date into the past.
+    let mut admin = app.signed_in("admin@masa.example").await;
+    let edit = admin.get(&format!("{path}/edit")).await;
+    assert_eq!(edit.status, StatusCode::OK);
+    let icb_id = id_of(
+        app,
+        "SELECT id FROM organisations WHERE name = $1",
+        "NHS Cheshire and Merseyside Integrated Care Board",
+    )
+    .await
+    .to_string();
+    let past = admin
+        .post(
+            &format!("{path}/edit"),
+            &[
+                ("title", "Add water safety to health visiting contacts"),
+                ("owner_organisation_id", icb_id.as_str()),
+                ("due_on_day", "1"),
+                ("due_on_month", "1"),
+                ("due_on_year", "2020"),
+                ("impact_measure", "Health visiting audit"),
+            ],
+        )
+        .await;
+    assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
+    past.assert_contains("Due date must be today or in the future");
+
+    // Completed again, it cannot be closed on the evidence from before it was reopened.
+    let today = time::OffsetDateTime::now_utc().date();
+    let (d, m, y) = (
+        today.day().to_string(),
+        (today.month() as u8).to_string(),
+        today.year().to_string(),
+    );
+    let completed = icb
+        .post(
+            &format!("{path}/complete"),
+            &[
+                (
+                    "completion_note",
+                    "Checklist re-issued to every health visitor.",
+                ),
+                ("completed_on_day", d.as_str()),
+                ("completed_on_month", m.as_str()),
+                ("completed_on_year", y.as_str()),
+                ("revisit_on_day", "1"),
+                ("revisit_on_month", "9"),
+                ("revisit_on_year", next_year.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        completed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        completed.body
+    );
+    let close = [
+        ("outcome", "impact_evidenced"),
+        ("revisit_note", "Audit shows water safety discussed."),
+    ];
+    icb.post(&format!("{path}/revisit"), &close)
+        .await
+        .assert_contains("cannot be closed without evidence");
+    assert_eq!(status_of(app, &action).await, "complete");
+});
+
+on_both_backends!(
+    a_triaged_national_recommendation_becomes_a_tracker_recommendation,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        let applies: i64 = sqlx::query_scalar(
+            "SELECT MIN(id) FROM national_review_recommendations WHERE triage_decision = 'applies'",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        let label = masa::learning::source_label(&app.db, "national_review", applies)
+            .await
+            .unwrap()
+            .expect("a label");
+        let mut admin = app.signed_in("admin@masa.example").await;
+        let form = admin
+            .get(&format!(
+                "/tracker/recommendations/new?source_kind=national_review&source_id={applies}"
+            ))
+            .await;
+        assert_eq!(form.status, StatusCode::OK);
+        let source = applies.to_string();
+        let created = admin
+            .post(
+                "/tracker/recommendations/new",
+                &[
+                    ("reference", "REC-2026-NR1"),
+                    ("source_kind", "national_review"),
+                    ("source_id", source.as_str()),
+                    ("recommendation", "Apply the national learning locally."),
+                ],
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+        let stored: String = sqlx::query_scalar(
+            "SELECT source_label FROM recommendations WHERE reference = 'REC-2026-NR1'",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(stored, label, "the learning module names the source");
+    }
+);
