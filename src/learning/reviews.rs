@@ -426,7 +426,7 @@ async fn review_page_for(
         .collect();
     Ok(ReviewPage {
         tracker_actions: crate::tracker::actions_from(
-            &state.db,
+            state,
             crate::tracker::model::SourceKind::LearningReview,
             review.id,
         )

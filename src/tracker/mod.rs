@@ -92,6 +92,18 @@ impl Names {
         })
     }
 
+    /// The names, kept until the data changes: every tracker page needs them, and they come
+    /// from four modules' tables.
+    pub(crate) async fn cached(
+        state: &crate::kernel::AppState,
+    ) -> Result<std::sync::Arc<Names>, sqlx::Error> {
+        let revision = crate::kernel::cache::revision(&state.db).await?;
+        state
+            .cache
+            .get_or_compute("tracker/names".to_owned(), revision, Names::load(&state.db))
+            .await
+    }
+
     pub(crate) fn fill(&self, mut action: TrackerAction) -> TrackerAction {
         action.owner_organisation_name = self
             .organisations
@@ -135,11 +147,12 @@ impl SourceActions {
 }
 
 pub async fn actions_from(
-    db: &Db,
+    state: &crate::kernel::AppState,
     kind: SourceKind,
     source_id: i64,
 ) -> Result<SourceActions, sqlx::Error> {
-    let names = Names::load(db).await?;
+    let db = &state.db;
+    let names = Names::cached(state).await?;
     let mut recommendations = Vec::new();
     for recommendation in store::recommendations_from(db, kind, source_id).await? {
         let actions = store::actions_of(db, recommendation.id)

@@ -25,12 +25,11 @@ fn may_update(user: &CurrentUser, action: &TrackerAction) -> bool {
         && (user.is_admin() || user.organisation_id == Some(action.owner_organisation_id))
 }
 
-async fn named_action(state: &AppState, id: i64) -> AppResult<(TrackerAction, Names)> {
+async fn named_action(state: &AppState, id: i64) -> AppResult<TrackerAction> {
     let action = store::find_action(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let names = Names::load(&state.db).await?;
-    Ok((names.fill(action), names))
+    Ok(Names::cached(state).await?.fill(action))
 }
 
 // ---- the tracker: every action, what needs attention first ----
@@ -137,7 +136,7 @@ pub async fn actions(
 ) -> AppResult<impl IntoResponse> {
     let user = ctx.user()?;
     let today = today();
-    let names = Names::load(&state.db).await?;
+    let names = Names::cached(&state).await?;
     let actions: Vec<TrackerAction> = store::list_actions(&state.db)
         .await?
         .into_iter()
@@ -255,7 +254,7 @@ pub async fn actions_xlsx(
 ) -> AppResult<Response> {
     let user = ctx.user()?;
     let today = today();
-    let names = Names::load(&state.db).await?;
+    let names = Names::cached(&state).await?;
     let text = |value: &str| Cell::Text(crate::kernel::text::spreadsheet_safe(value));
     let optional_date =
         |date: Option<time::Date>| date.map_or(Cell::Empty, |d| Cell::Text(d.to_string()));
@@ -375,7 +374,7 @@ pub async fn recommendations(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> AppResult<impl IntoResponse> {
-    let names = Names::load(&state.db).await?;
+    let names = Names::cached(&state).await?;
     let actions = store::list_actions(&state.db).await?;
     let recommendations = store::list_recommendations(&state.db)
         .await?
@@ -648,7 +647,7 @@ async fn recommendation_page_for(
         .await?
         .filter(|r| r.archived_at.is_none())
         .ok_or(AppError::NotFound)?;
-    let names = Names::load(&state.db).await?;
+    let names = Names::cached(&state).await?;
     recommendation.priority_title = names.priority(recommendation.priority_item_id);
     let source_page = match recommendation.source_id {
         Some(source_id) => super::source_of(&state.db, recommendation.source_kind, source_id)
@@ -870,7 +869,7 @@ async fn action_page_for(
     errors: FormErrors,
     mut forms: ActionForms,
 ) -> AppResult<ActionPage> {
-    let (action, _) = named_action(state, id).await?;
+    let action = named_action(state, id).await?;
     if forms.progress.status.is_empty() {
         forms.progress.status = action.state.status.code().to_owned();
     }
@@ -991,7 +990,7 @@ async fn back_to_action(
 /// The action, if this person may work on it: 404 for no such action, 403 for another
 /// organisation's.
 async fn updatable_action(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<TrackerAction> {
-    let (action, _) = named_action(state, id).await?;
+    let action = named_action(state, id).await?;
     if !may_update(ctx.user()?, &action) {
         return Err(AppError::Forbidden);
     }
@@ -1369,7 +1368,7 @@ pub async fn edit_action_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let (action, _) = named_action(&state, id).await?;
+    let action = named_action(&state, id).await?;
     let form = ActionForm::of(&ActionDetails {
         title: action.title.clone(),
         owner_organisation_id: action.owner_organisation_id,
@@ -1393,7 +1392,7 @@ pub async fn update_action(
     Path(id): Path<i64>,
     Form(form): Form<ActionForm>,
 ) -> AppResult<Response> {
-    let (action, _) = named_action(&state, id).await?;
+    let action = named_action(&state, id).await?;
     let choices = ActionFormChoices::load(&state).await?;
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, &choices.rules(), today(), false);

@@ -262,7 +262,7 @@ pub async fn risk_page(
     let risk = find(&state, id).await?;
     render(&RiskPage {
         tracker_actions: crate::tracker::actions_from(
-            &state.db,
+            &state,
             crate::tracker::model::SourceKind::Risk,
             id,
         )
