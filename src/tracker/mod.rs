@@ -194,19 +194,30 @@ pub async fn source_of(
     }
 }
 
-/// For the home page and the digest: open actions past their due date, and completed ones
-/// whose revisit has come.
-pub async fn attention_counts(db: &Db, today: Date) -> Result<(usize, usize), sqlx::Error> {
-    let actions = store::list_actions(db).await?;
-    let overdue = actions
-        .iter()
-        .filter(|a| matches!(a.state.standing(today), Standing::Overdue { .. }))
-        .count();
-    let revisits = actions
-        .iter()
-        .filter(|a| matches!(a.state.standing(today), Standing::RevisitDue { .. }))
-        .count();
-    Ok((overdue, revisits))
+/// For the home page: open actions past their due date, and completed ones whose revisit has
+/// come; kept until the data or the day changes.
+pub async fn attention_counts(
+    state: &crate::kernel::AppState,
+    today: Date,
+) -> Result<(usize, usize), sqlx::Error> {
+    let revision = crate::kernel::cache::revision(&state.db).await?;
+    let counts = state
+        .cache
+        .get_or_compute(format!("tracker/attention/{today}"), revision, async {
+            let actions = store::list_actions(&state.db).await?;
+            let count = |wanted: fn(&Standing) -> bool| {
+                actions
+                    .iter()
+                    .filter(|a| wanted(&a.state.standing(today)))
+                    .count()
+            };
+            Ok::<_, sqlx::Error>((
+                count(|s| matches!(s, Standing::Overdue { .. })),
+                count(|s| matches!(s, Standing::RevisitDue { .. })),
+            ))
+        })
+        .await?;
+    Ok(*counts)
 }
 
 /// What a digest run queued.
