@@ -77,11 +77,17 @@ pub(crate) struct Names {
     people: HashMap<i64, crate::partnership::PersonSummary>,
     priorities: HashMap<i64, String>,
     indicators: HashMap<i64, String>,
+    /// The filter choices of the tracker page, in their order: organisations by name, and
+    /// the priorities of the business plan in force.
+    organisation_choices: Vec<(i64, String)>,
+    current_priorities: Vec<(i64, String)>,
 }
 
 impl Names {
     pub(crate) async fn load(db: &Db) -> Result<Names, sqlx::Error> {
         Ok(Names {
+            organisation_choices: crate::partnership::organisation_choices(db).await?,
+            current_priorities: crate::partnership::current_priorities(db).await?,
             organisations: crate::partnership::organisation_names(db).await?,
             people: crate::partnership::people_directory(db).await?,
             priorities: crate::partnership::priority_titles(db).await?,
@@ -100,7 +106,12 @@ impl Names {
         let revision = crate::kernel::cache::revision(&state.db).await?;
         state
             .cache
-            .get_or_compute("tracker/names".to_owned(), revision, Names::load(&state.db))
+            // The day is in the key because the business plan in force follows the date.
+            .get_or_compute(
+                format!("tracker/names/{}", crate::kernel::text::today()),
+                revision,
+                Names::load(&state.db),
+            )
             .await
     }
 
@@ -121,6 +132,14 @@ impl Names {
             .impact_indicator_id
             .and_then(|id| self.indicators.get(&id).cloned());
         action
+    }
+
+    pub(crate) fn organisation_choices(&self) -> &[(i64, String)] {
+        &self.organisation_choices
+    }
+
+    pub(crate) fn current_priorities(&self) -> &[(i64, String)] {
+        &self.current_priorities
     }
 
     pub(crate) fn priority(&self, id: Option<i64>) -> Option<String> {

@@ -222,10 +222,10 @@ pub async fn actions(
         statuses,
         organisations: with_any(
             "All organisations",
-            crate::partnership::organisation_choices(&state.db)
-                .await?
-                .into_iter()
-                .map(|(id, name)| (id.to_string(), name)),
+            names
+                .organisation_choices()
+                .iter()
+                .map(|(id, name)| (id.to_string(), name.clone())),
         ),
         sources: with_any(
             "All sources",
@@ -235,10 +235,10 @@ pub async fn actions(
         ),
         priorities: with_any(
             "All priorities",
-            crate::partnership::current_priorities(&state.db)
-                .await?
-                .into_iter()
-                .map(|(id, title)| (id.to_string(), title)),
+            names
+                .current_priorities()
+                .iter()
+                .map(|(id, title)| (id.to_string(), title.clone())),
         ),
         can_manage: user.can(Permission::ManageTracker),
         export_query,
