@@ -647,7 +647,7 @@ async fn recommendation_page_for(
         .await?
         .filter(|r| r.archived_at.is_none())
         .ok_or(AppError::NotFound)?;
-    let names = Names::cached(&state).await?;
+    let names = Names::cached(state).await?;
     recommendation.priority_title = names.priority(recommendation.priority_item_id);
     let source_page = match recommendation.source_id {
         Some(source_id) => super::source_of(&state.db, recommendation.source_kind, source_id)
