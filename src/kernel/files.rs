@@ -222,6 +222,60 @@ pub fn download(file: &StoredFile, bytes: Vec<u8>) -> axum::response::Response {
         .into_response()
 }
 
+/// A form sent as a file upload: its text fields and the one file it carries, if any was
+/// chosen (a browser sends an empty, unnamed part when none was).
+#[derive(Debug, Default)]
+pub struct UploadForm {
+    fields: Vec<(String, String)>,
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+impl UploadForm {
+    /// A text field's value, empty when the form did not send it.
+    pub fn field(&self, name: &str) -> String {
+        self.fields
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Reads a file-upload form: text fields and the part named `file`. Call it after the
+/// request is authorised, so a refusal never depends on the body. `form` names the form and
+/// `files` what it carries, for the messages ("the evidence form", "evidence files").
+pub async fn read_upload_form(
+    request: axum::extract::Request,
+    form: &str,
+    files: &str,
+) -> Result<UploadForm, super::AppError> {
+    use axum::extract::{FromRequest, Multipart};
+    let too_large = || {
+        super::AppError::PayloadTooLarge(format!(
+            "The file could not be received: {files} can be at most {} MB.",
+            MAX_FILE_BYTES / 1024 / 1024
+        ))
+    };
+    let mut multipart = Multipart::from_request(request, &())
+        .await
+        .map_err(|_| super::AppError::BadRequest(format!("Send {form} as a file upload.")))?;
+    let mut upload = UploadForm::default();
+    while let Some(field) = multipart.next_field().await.map_err(|_| too_large())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let bytes = field.bytes().await.map_err(|_| too_large())?;
+            if !file_name.is_empty() || !bytes.is_empty() {
+                upload.file = Some((file_name, bytes.to_vec()));
+            }
+        } else {
+            let value = field.text().await.map_err(|_| too_large())?;
+            upload.fields.push((name, value));
+        }
+    }
+    Ok(upload)
+}
+
 /// "2.4 MB", "310 KB": sizes as people read them.
 pub fn size_label(bytes: i64) -> String {
     if bytes >= 1024 * 1024 {

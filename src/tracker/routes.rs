@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{FromRequest, Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -1227,31 +1227,13 @@ pub async fn add_evidence(
 ) -> AppResult<Response> {
     // Authorise before reading the upload, so a refusal never depends on the body.
     let action = updatable_action(&state, &ctx, id).await?;
-    let mut multipart = Multipart::from_request(request, &state)
-        .await
-        .map_err(|_| AppError::BadRequest("Send the evidence form as a file upload.".into()))?;
-    let too_large = || {
-        AppError::PayloadTooLarge(format!(
-            "The file could not be received: evidence files can be at most {} MB.",
-            files::MAX_FILE_BYTES / 1024 / 1024
-        ))
+    let upload_form =
+        files::read_upload_form(request, "the evidence form", "evidence files").await?;
+    let form = EvidenceForm {
+        description: upload_form.field("description"),
+        link: upload_form.field("link"),
     };
-    let mut form = EvidenceForm::default();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = multipart.next_field().await.map_err(|_| too_large())? {
-        match field.name().unwrap_or_default() {
-            "description" => form.description = field.text().await.map_err(|_| too_large())?,
-            "link" => form.link = field.text().await.map_err(|_| too_large())?,
-            "file" => {
-                let name = field.file_name().unwrap_or_default().to_owned();
-                let bytes = field.bytes().await.map_err(|_| too_large())?;
-                if !name.is_empty() || !bytes.is_empty() {
-                    file = Some((name, bytes.to_vec()));
-                }
-            }
-            _ => {}
-        }
-    }
+    let file = upload_form.file;
     let mut errors = FormErrors::default();
     let description = errors.required_text(
         "description",

@@ -7,16 +7,17 @@ use crate::support::{Browser, Response, TestApp};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
-/// A multipart evidence form, as the action page's upload form sends it.
-async fn post_evidence(
+/// A file-upload form as the page's form sends it: the page is read first for its CSRF token,
+/// which travels in the form's action URL.
+async fn post_upload(
     browser: &mut Browser<'_>,
-    action: &str,
+    (page, action): (&str, &str),
     fields: &[(&str, &str)],
     file: Option<(&str, &[u8])>,
 ) -> Response {
-    browser.get(&format!("/tracker/actions/{action}")).await;
+    browser.get(page).await;
     let token = browser.csrf.clone().unwrap_or_default();
-    let boundary = "masa-tracker-boundary";
+    let boundary = "masa-upload-boundary";
     let mut body = Vec::new();
     for (name, value) in fields {
         body.extend_from_slice(
@@ -34,9 +35,7 @@ async fn post_evidence(
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     let mut request = Request::builder()
         .method("POST")
-        .uri(format!(
-            "/tracker/actions/{action}/evidence?csrf_token={token}"
-        ))
+        .uri(format!("{action}?csrf_token={token}"))
         .header(
             header::CONTENT_TYPE,
             format!("multipart/form-data; boundary={boundary}"),
@@ -47,6 +46,18 @@ async fn post_evidence(
     browser
         .send(request.body(Body::from(body)).expect("request"))
         .await
+}
+
+/// The evidence form of an action's page.
+async fn post_evidence(
+    browser: &mut Browser<'_>,
+    action: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> Response {
+    let page = format!("/tracker/actions/{action}");
+    let target = format!("{page}/evidence");
+    post_upload(browser, (&page, &target), fields, file).await
 }
 
 async fn id_of(app: &TestApp, sql: &str, value: &str) -> i64 {
@@ -711,33 +722,15 @@ on_both_backends!(the_weekly_digest_goes_once_a_week, |app| {
     );
 });
 
-/// Posts a policy document as the policy page's upload form does.
+/// The document form of a policy's page.
 async fn post_policy_document(
     browser: &mut Browser<'_>,
     policy: i64,
     file: (&str, &[u8]),
 ) -> Response {
-    browser.get(&format!("/tracker/policies/{policy}")).await;
-    let token = browser.csrf.clone().unwrap_or_default();
-    let boundary = "masa-policy-boundary";
-    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n", file.0).into_bytes();
-    body.extend_from_slice(file.1);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let mut request = Request::builder()
-        .method("POST")
-        .uri(format!(
-            "/tracker/policies/{policy}/document?csrf_token={token}"
-        ))
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        );
-    if let Some(cookie) = &browser.cookie {
-        request = request.header(header::COOKIE, format!("masa_session={cookie}"));
-    }
-    browser
-        .send(request.body(Body::from(body)).expect("request"))
-        .await
+    let page = format!("/tracker/policies/{policy}");
+    let target = format!("{page}/document");
+    post_upload(browser, (&page, &target), &[], Some(file)).await
 }
 
 on_both_backends!(a_policy_keeps_its_uploaded_documents, |app| {

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{FromRequest, Multipart, Path, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::model::*;
@@ -117,28 +117,12 @@ pub async fn upload_document(
     request: axum::extract::Request,
 ) -> AppResult<Response> {
     let policy = find(&state, id).await?;
-    let too_large = || {
-        AppError::PayloadTooLarge(format!(
-            "The file could not be received: documents can be at most {} MB.",
-            files::MAX_FILE_BYTES / 1024 / 1024
-        ))
-    };
-    let mut multipart = Multipart::from_request(request, &state)
-        .await
-        .map_err(|_| AppError::BadRequest("Send the document as a file upload.".into()))?;
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = multipart.next_field().await.map_err(|_| too_large())? {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or_default().to_owned();
-            let bytes = field.bytes().await.map_err(|_| too_large())?;
-            file = Some((name, bytes.to_vec()));
-        }
-    }
+    let file = files::read_upload_form(request, "the document", "documents")
+        .await?
+        .file;
     let checked = match &file {
-        Some((name, bytes)) if !(name.is_empty() && bytes.is_empty()) => {
-            files::check_upload(name, bytes)
-        }
-        _ => Err("Choose the document to upload".to_owned()),
+        Some((name, bytes)) => files::check_upload(name, bytes),
+        None => Err("Choose the document to upload".to_owned()),
     };
     let upload = match checked {
         Ok(upload) => upload,
