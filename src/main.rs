@@ -37,6 +37,11 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Partnerships held in this installation (a region's or a national service's).
+    Partnership {
+        #[command(subcommand)]
+        command: PartnershipCommand,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -66,6 +71,17 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum PartnershipCommand {
+    /// Add a partnership; then add its first business unit account with `user add --partnership`.
+    Add {
+        #[arg(long)]
+        name: String,
+    },
+    /// List the partnerships, with their ids.
+    List,
+}
+
+#[derive(Subcommand)]
 enum UserCommand {
     /// Create an account. Its temporary password is printed; it must be changed at first sign-in.
     Add {
@@ -79,6 +95,9 @@ enum UserCommand {
         /// The id of the organisation the person acts for.
         #[arg(long)]
         organisation: Option<i64>,
+        /// The id of the partnership the account belongs to (see `partnership list`).
+        #[arg(long, default_value_t = 1)]
+        partnership: i64,
     },
 }
 
@@ -164,6 +183,49 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await?;
         }
+        Command::Partnership {
+            command: PartnershipCommand::Add { name },
+        } => {
+            let name = name.trim();
+            if name.is_empty() {
+                anyhow::bail!("a partnership needs a name");
+            }
+            let db = connect(&config).await?;
+            if masa::partnership::partnerships(&db)
+                .await?
+                .iter()
+                .any(|(_, existing)| existing.eq_ignore_ascii_case(name))
+            {
+                anyhow::bail!("there is already a partnership called {name:?}");
+            }
+            let mut tx = db.begin_write().await?;
+            let id = masa::partnership::create_partnership(&mut tx, name).await?;
+            audit::record(
+                &mut tx,
+                &Actor::system("masa partnership add", id),
+                AuditEntry {
+                    action: AuditAction::Create,
+                    entity_type: "partnership",
+                    entity_id: Some(id),
+                    summary: format!("Added the partnership {name} from the command line"),
+                    before: None,
+                    after: Some(serde_json::json!({ "name": name })),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            println!(
+                "Added partnership {id}: {name}.\nAdd its first account with: masa user add --partnership {id} --role business_unit_admin --email ... --name ..."
+            );
+        }
+        Command::Partnership {
+            command: PartnershipCommand::List,
+        } => {
+            let db = connect(&config).await?;
+            for (id, name) in masa::partnership::partnerships(&db).await? {
+                println!("{id}\t{name}");
+            }
+        }
         Command::Migrate => {
             connect(&config).await?;
             println!("Database is up to date.");
@@ -175,6 +237,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     name,
                     roles,
                     organisation,
+                    partnership,
                 },
         } => {
             let roles = roles
@@ -192,12 +255,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if auth::email_in_use(&db, &email).await? {
                 anyhow::bail!("an account with the email address {email} already exists");
             }
+            if !masa::partnership::partnerships(&db)
+                .await?
+                .iter()
+                .any(|(id, _)| *id == partnership)
+            {
+                anyhow::bail!("there is no partnership with id {partnership}");
+            }
             if let Some(id) = organisation
-                && masa::partnership::organisation_name(&db, id)
+                && masa::partnership::organisation_name(&db, partnership, id)
                     .await?
                     .is_none()
             {
-                anyhow::bail!("there is no organisation with id {id}");
+                anyhow::bail!("there is no organisation with id {id} in partnership {partnership}");
             }
             // Four random words' worth of entropy, shown once.
             let password = format!("masa-{}", hex::encode(rand::random::<[u8; 9]>()));
@@ -205,6 +275,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let id = auth::insert_user(
                 &mut tx,
                 &NewUser {
+                    partnership_id: partnership,
                     email: &email,
                     display_name: &name,
                     password: &password,
@@ -214,7 +285,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
             )
             .await?;
-            audit::record(&mut tx, &Actor::system("masa user add"), AuditEntry {
+            audit::record(&mut tx, &Actor::system("masa user add", partnership), AuditEntry {
                 action: AuditAction::Create,
                 entity_type: "user",
                 entity_id: Some(id),

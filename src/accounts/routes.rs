@@ -205,10 +205,10 @@ struct AccountPage {
 
 pub async fn account_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
     let current = ctx.user()?;
-    let user = auth::find_user_by_id(&state.db, current.id)
+    let user = auth::find_user_by_id(&state.db, current.partnership_id, current.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let organisation = organisation_name(&state, user.organisation_id).await?;
+    let organisation = organisation_name(&state, &ctx, user.organisation_id).await?;
     render(&AccountPage {
         chrome: ctx.chrome(&state).await?,
         user,
@@ -216,9 +216,13 @@ pub async fn account_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<
     })
 }
 
-async fn organisation_name(state: &AppState, organisation_id: Option<i64>) -> AppResult<String> {
+async fn organisation_name(
+    state: &AppState,
+    ctx: &Ctx,
+    organisation_id: Option<i64>,
+) -> AppResult<String> {
     Ok(match organisation_id {
-        Some(id) => partnership::organisation_name(&state.db, id)
+        Some(id) => partnership::organisation_name(&state.db, ctx.partnership()?, id)
             .await?
             .unwrap_or_default(),
         None => "None (works across the partnership)".to_owned(),
@@ -326,8 +330,8 @@ struct UserListPage {
 }
 
 pub async fn user_list(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
-    let names = partnership::organisation_names(&state.db).await?;
-    let users = auth::list_users(&state.db)
+    let names = partnership::organisation_names(&state.db, ctx.partnership()?).await?;
+    let users = auth::list_users(&state.db, ctx.partnership()?)
         .await?
         .into_iter()
         .map(|user| {
@@ -371,13 +375,13 @@ fn role_choices(selected: &[Role]) -> Vec<(&'static str, &'static str, bool)> {
         .collect()
 }
 
-async fn organisation_choices(state: &AppState) -> AppResult<Vec<(String, String)>> {
+async fn organisation_choices(state: &AppState, ctx: &Ctx) -> AppResult<Vec<(String, String)>> {
     let mut choices = vec![(
         String::new(),
         "None (works across the partnership)".to_owned(),
     )];
     choices.extend(
-        partnership::organisation_choices(&state.db)
+        partnership::organisation_choices(&state.db, ctx.partnership()?)
             .await?
             .into_iter()
             .map(|(id, name)| (id.to_string(), name)),
@@ -397,7 +401,7 @@ async fn user_form_page(
         chrome: ctx.chrome(state).await?,
         errors,
         form,
-        organisations: organisation_choices(state).await?,
+        organisations: organisation_choices(state, ctx).await?,
         roles: role_choices(roles),
         editing,
     })
@@ -448,6 +452,7 @@ fn read_user_form(body: &[u8]) -> AppResult<(UserForm, Vec<Role>)> {
 /// Checks the organisation and roles together: scoped roles need an organisation.
 async fn check_organisation_and_roles(
     state: &AppState,
+    ctx: &Ctx,
     form: &UserForm,
     roles: &[Role],
     errors: &mut FormErrors,
@@ -457,7 +462,7 @@ async fn check_organisation_and_roles(
     } else {
         match form.organisation_id.parse::<i64>() {
             Ok(id)
-                if partnership::organisation_name(&state.db, id)
+                if partnership::organisation_name(&state.db, ctx.partnership()?, id)
                     .await?
                     .is_some() =>
             {
@@ -496,7 +501,8 @@ pub async fn create_user(
     if errors.get("email").is_none() && auth::email_in_use(&state.db, &email).await? {
         errors.add("email", "An account with this email address already exists");
     }
-    let organisation_id = check_organisation_and_roles(&state, &form, &roles, &mut errors).await?;
+    let organisation_id =
+        check_organisation_and_roles(&state, &ctx, &form, &roles, &mut errors).await?;
     if let Err(message) = auth::check_password_policy(&form.temporary_password, &email) {
         errors.add("temporary_password", message);
     }
@@ -505,6 +511,7 @@ pub async fn create_user(
     }
     let mut tx = state.db.begin_write().await?;
     let new_user = NewUser {
+        partnership_id: ctx.user()?.partnership_id,
         email: &email,
         display_name: &display_name,
         password: &form.temporary_password,
@@ -545,7 +552,7 @@ pub async fn edit_user_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let user = live_user(&state, id).await?;
+    let user = live_user(&state, &ctx, id).await?;
     let form = UserForm {
         display_name: user.display_name.clone(),
         email: user.email.clone(),
@@ -569,8 +576,8 @@ pub async fn edit_user_page(
     )
 }
 
-async fn live_user(state: &AppState, id: i64) -> AppResult<UserRecord> {
-    let user = auth::find_user_by_id(&state.db, id)
+async fn live_user(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<UserRecord> {
+    let user = auth::find_user_by_id(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if user.archived_at.is_some() {
@@ -586,12 +593,13 @@ pub async fn update_user(
     Path(id): Path<i64>,
     axum::extract::RawForm(body): axum::extract::RawForm,
 ) -> AppResult<Response> {
-    let user = live_user(&state, id).await?;
+    let user = live_user(&state, &ctx, id).await?;
     let (mut form, roles) = read_user_form(&body)?;
     form.email = user.email.clone();
     let mut errors = FormErrors::default();
     let display_name = errors.required_text("display_name", "Name", &form.display_name, 120);
-    let organisation_id = check_organisation_and_roles(&state, &form, &roles, &mut errors).await?;
+    let organisation_id =
+        check_organisation_and_roles(&state, &ctx, &form, &roles, &mut errors).await?;
     if user.id == ctx.user()?.id && !roles.contains(&Role::BusinessUnitAdmin) {
         errors.add(
             "roles",
@@ -644,10 +652,10 @@ pub async fn user_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let user = auth::find_user_by_id(&state.db, id)
+    let user = auth::find_user_by_id(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let organisation = organisation_name(&state, user.organisation_id).await?;
+    let organisation = organisation_name(&state, &ctx, user.organisation_id).await?;
     render(&UserPage {
         chrome: ctx.chrome(&state).await?,
         user,
@@ -668,7 +676,7 @@ pub async fn reset_password(
     Path(id): Path<i64>,
     Form(form): Form<ResetForm>,
 ) -> AppResult<Response> {
-    let user = auth::find_user_by_id(&state.db, id)
+    let user = auth::find_user_by_id(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut errors = FormErrors::default();
@@ -676,7 +684,7 @@ pub async fn reset_password(
         errors.add("temporary_password", message);
     }
     if !errors.is_empty() {
-        let organisation = organisation_name(&state, user.organisation_id).await?;
+        let organisation = organisation_name(&state, &ctx, user.organisation_id).await?;
         let page = UserPage {
             chrome: ctx.chrome(&state).await?,
             user,
@@ -714,7 +722,7 @@ pub async fn archive_user(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let user = auth::find_user_by_id(&state.db, id)
+    let user = auth::find_user_by_id(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if user.id == ctx.user()?.id {

@@ -96,8 +96,15 @@ async fn search(
         date_errors.push("To date must be a real date, like 2026-11-30");
     }
     let page = query.page.parse::<i64>().unwrap_or(1).max(1);
-    let (events, total) =
-        audit::search(&state.db, &filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let partnership_id = ctx.user()?.partnership_id;
+    let (events, total) = audit::search(
+        &state.db,
+        partnership_id,
+        &filter,
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+    )
+    .await?;
     render(&SearchPage {
         chrome: ctx.chrome(&state).await?,
         filter_query: query.query_string(),
@@ -106,7 +113,7 @@ async fn search(
         total,
         page,
         pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
-        entity_types: audit::entity_types(&state.db).await?,
+        entity_types: audit::entity_types(&state.db, partnership_id).await?,
         actions: AuditAction::ALL
             .iter()
             .map(|action| (action.code(), action.label()))
@@ -117,9 +124,12 @@ async fn search(
 
 async fn export(
     State(state): State<AppState>,
+    ctx: Ctx,
     Query(query): Query<AuditQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let (events, _) = audit::search(&state.db, &query.filter(), EXPORT_LIMIT, 0).await?;
+    let partnership_id = ctx.user()?.partnership_id;
+    let (events, _) =
+        audit::search(&state.db, partnership_id, &query.filter(), EXPORT_LIMIT, 0).await?;
     let mut writer = csv::Writer::from_writer(Vec::new());
     let csv_error = |error: csv::Error| AppError::Internal(format!("could not write CSV: {error}"));
     writer
@@ -180,7 +190,7 @@ async fn event_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let event = audit::find(&state.db, id)
+    let event = audit::find(&state.db, ctx.user()?.partnership_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let changes = event.changes();

@@ -47,9 +47,10 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<(i64, Act
     )
     .await
     {
-        Ok(Some(organisation_id)) => Ok((
+        Ok(Some((organisation_id, partnership_id))) => Ok((
             organisation_id,
             Actor {
+                partnership_id,
                 user_id: None,
                 label: format!("API token of organisation {organisation_id}"),
                 request_id: headers

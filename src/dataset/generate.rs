@@ -56,8 +56,14 @@ pub async fn generate(db: &Db, options: &GenerateOptions) -> Result<Generated, s
             active_from: time::macros::date!(2015 - 04 - 01),
             active_to: None,
         };
-        organisations
-            .push(crate::partnership::store::insert_organisation(&mut tx, &details).await?);
+        organisations.push(
+            crate::partnership::store::insert_organisation(
+                &mut tx,
+                crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
+                &details,
+            )
+            .await?,
+        );
     }
     let last = super::demo::collecting().previous();
     let mut first = last;
@@ -165,7 +171,7 @@ pub async fn generate(db: &Db, options: &GenerateOptions) -> Result<Generated, s
     }
     crate::kernel::audit::record(
         &mut tx,
-        &crate::kernel::audit::Actor::system("masa generate"),
+        &crate::kernel::audit::Actor::system("masa generate", 1),
         crate::kernel::audit::AuditEntry {
             action: crate::kernel::audit::AuditAction::Create,
             entity_type: "dataset",

@@ -161,7 +161,11 @@ async fn scorecard_choices(state: &AppState) -> AppResult<Arc<ScorecardChoices>>
                     .map(|o| (o.organisation_id.to_string(), o.organisation_name)),
             );
             Ok(ScorecardChoices {
-                plan_items: partnership::current_priorities(&state.db).await?,
+                plan_items: partnership::current_priorities(
+                    &state.db,
+                    crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
+                )
+                .await?,
                 organisations,
                 periods: period_choices(state).await?,
             })
@@ -552,11 +556,13 @@ async fn compute_indicator_view(state: &AppState, id: i64) -> AppResult<Indicato
         .unwrap_or_default();
     let comparators = store::comparators(&state.db, Some(id)).await?;
     let priority = match indicator.priority_item_id {
-        Some(item) => partnership::current_priorities(&state.db)
-            .await?
-            .into_iter()
-            .find(|(id, _)| *id == item)
-            .map(|(_, title)| title),
+        Some(item) => {
+            partnership::current_priorities(&state.db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED)
+                .await?
+                .into_iter()
+                .find(|(id, _)| *id == item)
+                .map(|(_, title)| title)
+        }
         None => None,
     };
     let row = ScorecardRow::build(indicator, &series, &comparators, None, None);
@@ -1046,14 +1052,14 @@ async fn indicator_form_page(
 ) -> AppResult<IndicatorFormPage> {
     let mut organisations = vec![(String::new(), "Select an organisation".to_owned())];
     organisations.extend(
-        partnership::organisation_choices(&state.db)
+        partnership::organisation_choices(&state.db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED)
             .await?
             .into_iter()
             .map(|(id, name)| (id.to_string(), name)),
     );
     let mut priorities = vec![(String::new(), "None – the wider dataset".to_owned())];
     priorities.extend(
-        partnership::current_priorities(&state.db)
+        partnership::current_priorities(&state.db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED)
             .await?
             .into_iter()
             .map(|(id, title)| (id.to_string(), title)),
@@ -1081,8 +1087,12 @@ async fn validate_indicator(
     form: &IndicatorForm,
     editing: Option<i64>,
 ) -> AppResult<(FormErrors, Option<IndicatorDetails>)> {
-    let organisations = partnership::organisation_choices(&state.db).await?;
-    let priorities = partnership::current_priorities(&state.db).await?;
+    let organisations =
+        partnership::organisation_choices(&state.db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED)
+            .await?;
+    let priorities =
+        partnership::current_priorities(&state.db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED)
+            .await?;
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, &organisations, &priorities);
     if let Some(details) = &details
@@ -1502,7 +1512,7 @@ pub async fn send_reminders(
             })
         })
         .collect();
-    let leads = auth::list_users(&state.db).await?;
+    let leads = auth::list_users(&state.db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED).await?;
     let mut tx = state.db.begin_write().await?;
     let mut queued = 0;
     for row in &outstanding {
@@ -1700,7 +1710,14 @@ async fn drops_view(
                 open_periods.push((period, draft));
             }
             let organisation_name = match own {
-                Some(id) => partnership::organisation_name(&state.db, id).await?,
+                Some(id) => {
+                    partnership::organisation_name(
+                        &state.db,
+                        crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
+                        id,
+                    )
+                    .await?
+                }
                 None => None,
             };
             let mut organisations = Vec::new();
@@ -2509,9 +2526,10 @@ async fn own_organisation(state: &AppState, ctx: &Ctx) -> AppResult<(i64, String
             "API tokens belong to an organisation, and your account has none.".into(),
         )
     })?;
-    let name = partnership::organisation_name(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let name =
+        partnership::organisation_name(&state.db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
     Ok((id, name))
 }
 

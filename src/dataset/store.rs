@@ -993,9 +993,12 @@ pub async fn tokens_of(db: &Db, organisation_id: i64) -> Result<Vec<ApiToken>> {
 }
 
 /// The organisation a live token acts for; records its use.
-pub async fn organisation_for_token(db: &Db, token_hash: &str) -> Result<Option<i64>> {
-    let organisation: Option<i64> = sqlx::query_scalar(
-        "SELECT organisation_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+/// The organisation an API token speaks for, and that organisation's partnership.
+pub async fn organisation_for_token(db: &Db, token_hash: &str) -> Result<Option<(i64, i64)>> {
+    let organisation: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT t.organisation_id, o.partnership_id FROM api_tokens t \
+         JOIN organisations o ON o.id = t.organisation_id \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
     )
     .bind(token_hash)
     .fetch_optional(&db.pool)

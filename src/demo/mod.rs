@@ -9,6 +9,9 @@ use crate::partnership;
 /// Every demo account uses this password (it passes the password policy).
 pub const DEMO_PASSWORD: &str = "orbit kettle marmalade";
 
+/// The demo is Halton's partnership, the first (and, in a fresh database, the only) one.
+pub const DEMO_PARTNERSHIP: i64 = 1;
+
 pub struct DemoLogin {
     pub email: &'static str,
     pub name: &'static str,
@@ -94,7 +97,7 @@ pub enum DemoError {
 
 /// Loads the whole demo into an empty, migrated database, in one transaction.
 pub async fn load(db: &Db) -> Result<(), DemoError> {
-    let actor = Actor::system("demo loader");
+    let actor = Actor::system("demo loader", DEMO_PARTNERSHIP);
     let mut tx = db.begin_write().await?;
     let loaded = partnership::demo::load(&mut tx, &actor).await?;
     let indicators =
@@ -130,6 +133,7 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
         auth::insert_user(
             &mut tx,
             &NewUser {
+                partnership_id: DEMO_PARTNERSHIP,
                 email: login.email,
                 display_name: login.name,
                 password: DEMO_PASSWORD,

@@ -73,6 +73,8 @@ impl AuditAction {
 /// Who did it: a signed-in user, or the system (migrations, demo loading, CLI).
 #[derive(Debug, Clone)]
 pub struct Actor {
+    /// Whose trail the change is in.
+    pub partnership_id: i64,
     pub user_id: Option<i64>,
     pub label: String,
     pub request_id: Option<String>,
@@ -81,14 +83,16 @@ pub struct Actor {
 impl Actor {
     pub fn user(user: &CurrentUser, request_id: Option<String>) -> Actor {
         Actor {
+            partnership_id: user.partnership_id,
             user_id: Some(user.id),
             label: user.email.clone(),
             request_id,
         }
     }
 
-    pub fn system(label: &str) -> Actor {
+    pub fn system(label: &str, partnership_id: i64) -> Actor {
         Actor {
+            partnership_id,
             user_id: None,
             label: label.to_owned(),
             request_id: None,
@@ -112,8 +116,8 @@ pub async fn record(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO audit_events (occurred_at, actor_user_id, actor, action, entity_type, entity_id, \
-         summary, before_values, after_values, request_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         summary, before_values, after_values, request_id, partnership_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(now_text())
     .bind(actor.user_id)
@@ -125,6 +129,7 @@ pub async fn record(
     .bind(entry.before.map(|value| value.to_string()))
     .bind(entry.after.map(|value| value.to_string()))
     .bind(actor.request_id.as_deref())
+    .bind(actor.partnership_id)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -219,6 +224,7 @@ fn event_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEvent, sqlx::Error> {
 /// Newest first. `limit` bounds the page; export passes a large bound.
 pub async fn search(
     db: &Db,
+    partnership_id: i64,
     filter: &AuditFilter,
     limit: i64,
     offset: i64,
@@ -235,6 +241,7 @@ pub async fn search(
         values.push(value);
         conditions.push(condition.replace('?', &format!("${}", values.len())));
     };
+    add("partnership_id = ?", Value::Integer(partnership_id));
     if let Some(entity_type) = &filter.entity_type {
         add("entity_type = ?", Value::Text(entity_type.clone()));
     }
@@ -256,11 +263,7 @@ pub async fn search(
     if let Some(to) = filter.to {
         add("occurred_at <= ?", Value::Text(format!("{to}T23:59:59Z")));
     }
-    let condition = if conditions.is_empty() {
-        "1 = 1".to_owned()
-    } else {
-        conditions.join(" AND ")
-    };
+    let condition = conditions.join(" AND ");
     let count_sql = format!("SELECT COUNT(*) FROM audit_events WHERE {condition}");
     let mut count = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql));
     for value in &values {
@@ -290,16 +293,24 @@ pub async fn search(
     Ok((events, total))
 }
 
-pub async fn find(db: &Db, id: i64) -> Result<Option<AuditEvent>, sqlx::Error> {
-    let row = sqlx::query("SELECT * FROM audit_events WHERE id = $1")
+pub async fn find(
+    db: &Db,
+    partnership_id: i64,
+    id: i64,
+) -> Result<Option<AuditEvent>, sqlx::Error> {
+    let row = sqlx::query("SELECT * FROM audit_events WHERE id = $1 AND partnership_id = $2")
         .bind(id)
+        .bind(partnership_id)
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(event_from_row).transpose()
 }
 
-pub async fn entity_types(db: &Db) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT DISTINCT entity_type FROM audit_events ORDER BY entity_type")
-        .fetch_all(&db.pool)
+pub async fn entity_types(db: &Db, partnership_id: i64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT entity_type FROM audit_events WHERE partnership_id = $1 ORDER BY entity_type",
+    )
+    .bind(partnership_id)
+    .fetch_all(&db.pool)
         .await
 }

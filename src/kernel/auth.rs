@@ -21,6 +21,9 @@ pub const SIGN_IN_WINDOW_MINUTES: i64 = 15;
 #[derive(Debug, Clone, Serialize)]
 pub struct CurrentUser {
     pub id: i64,
+    /// The Safeguarding Children Partnership the account belongs to: everything it reads or
+    /// writes is that partnership's.
+    pub partnership_id: i64,
     pub email: String,
     pub display_name: String,
     pub organisation_id: Option<i64>,
@@ -132,6 +135,7 @@ pub fn token_hash(secret: &[u8], token: &str) -> String {
 // ---- users ----
 
 pub struct NewUser<'a> {
+    pub partnership_id: i64,
     pub email: &'a str,
     pub display_name: &'a str,
     pub password: &'a str,
@@ -143,6 +147,7 @@ pub struct NewUser<'a> {
 #[derive(Debug, Clone, Serialize)]
 pub struct UserRecord {
     pub id: i64,
+    pub partnership_id: i64,
     pub email: String,
     pub display_name: String,
     pub organisation_id: Option<i64>,
@@ -152,11 +157,12 @@ pub struct UserRecord {
     pub archived_at: Option<String>,
 }
 
-const USER_COLUMNS: &str = "id, email, display_name, organisation_id, roles, must_change_password, created_at, archived_at";
+const USER_COLUMNS: &str = "id, partnership_id, email, display_name, organisation_id, roles, must_change_password, created_at, archived_at";
 
 fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, sqlx::Error> {
     Ok(UserRecord {
         id: row.try_get("id")?,
+        partnership_id: row.try_get("partnership_id")?,
         email: row.try_get("email")?,
         display_name: row.try_get("display_name")?,
         organisation_id: row.try_get("organisation_id")?,
@@ -171,6 +177,7 @@ impl UserRecord {
     pub fn current_user(&self) -> CurrentUser {
         CurrentUser {
             id: self.id,
+            partnership_id: self.partnership_id,
             email: self.email.clone(),
             display_name: self.display_name.clone(),
             organisation_id: self.organisation_id,
@@ -189,8 +196,8 @@ pub async fn insert_user(
     let now = now_text();
     sqlx::query_scalar(
         "INSERT INTO users (email, display_name, password_hash, organisation_id, roles, \
-         must_change_password, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
-         RETURNING id",
+         must_change_password, created_at, updated_at, partnership_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
     )
     .bind(new_user.email.trim())
     .bind(new_user.display_name.trim())
@@ -199,22 +206,32 @@ pub async fn insert_user(
     .bind(Role::format_list(new_user.roles))
     .bind(i64::from(new_user.must_change_password))
     .bind(now)
+    .bind(new_user.partnership_id)
     .fetch_one(&mut **tx)
     .await
 }
 
-pub async fn find_user_by_id(db: &Db, id: i64) -> Result<Option<UserRecord>, sqlx::Error> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+/// An account of the given partnership (another partnership's is not found).
+pub async fn find_user_by_id(
+    db: &Db,
+    partnership_id: i64,
+    id: i64,
+) -> Result<Option<UserRecord>, sqlx::Error> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND partnership_id = $2");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
+        .bind(partnership_id)
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(user_from_row).transpose()
 }
 
-pub async fn list_users(db: &Db) -> Result<Vec<UserRecord>, sqlx::Error> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY lower(display_name), id");
+pub async fn list_users(db: &Db, partnership_id: i64) -> Result<Vec<UserRecord>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE partnership_id = $1 ORDER BY lower(display_name), id"
+    );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(partnership_id)
         .fetch_all(&db.pool)
         .await?;
     rows.iter().map(user_from_row).collect()
@@ -323,14 +340,17 @@ pub async fn attempt_sign_in(
         });
     }
     let row = sqlx::query(
-        "SELECT id, password_hash FROM users WHERE lower(email) = $1 AND archived_at IS NULL",
+        "SELECT id, partnership_id, password_hash FROM users WHERE lower(email) = $1 AND archived_at IS NULL",
     )
     .bind(&email)
     .fetch_optional(&db.pool)
     .await?;
     let (user_id, stored_hash) = match &row {
         Some(row) => (
-            Some(row.try_get::<i64, _>("id")?),
+            Some((
+                row.try_get::<i64, _>("partnership_id")?,
+                row.try_get::<i64, _>("id")?,
+            )),
             row.try_get::<String, _>("password_hash")?,
         ),
         None => (None, decoy_hash().to_owned()),
@@ -340,12 +360,12 @@ pub async fn attempt_sign_in(
         .await
         .unwrap_or(false);
     match (user_id, matches) {
-        (Some(user_id), true) => {
+        (Some((partnership_id, user_id)), true) => {
             sqlx::query("DELETE FROM sign_in_failures WHERE email = $1")
                 .bind(&email)
                 .execute(&db.pool)
                 .await?;
-            match find_user_by_id(db, user_id).await? {
+            match find_user_by_id(db, partnership_id, user_id).await? {
                 Some(user) => Ok(SignInOutcome::SignedIn(user)),
                 None => Ok(SignInOutcome::WrongDetails),
             }
@@ -402,7 +422,7 @@ pub async fn load_session(
     let hash = token_hash(secret, token);
     let row = sqlx::query(
         "SELECT s.csrf_token, s.user_id, s.expires_at, s.flash, u.email, u.display_name, \
-         u.organisation_id, u.roles, u.must_change_password, u.archived_at \
+         u.organisation_id, u.roles, u.must_change_password, u.archived_at, u.partnership_id \
          FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
     )
     .bind(&hash)
@@ -424,6 +444,7 @@ pub async fn load_session(
             }
             Some(CurrentUser {
                 id,
+                partnership_id: row.try_get("partnership_id")?,
                 email: row.try_get("email")?,
                 display_name: row.try_get("display_name")?,
                 organisation_id: row.try_get("organisation_id")?,

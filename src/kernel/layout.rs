@@ -75,6 +75,11 @@ impl Ctx {
             })
     }
 
+    /// The signed-in person's partnership: every query a page makes is kept to it.
+    pub fn partnership(&self) -> AppResult<i64> {
+        Ok(self.user()?.partnership_id)
+    }
+
     pub fn actor(&self) -> AppResult<Actor> {
         Ok(Actor::user(self.user()?, self.request_id.clone()))
     }

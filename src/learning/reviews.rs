@@ -149,7 +149,11 @@ struct Choices {
 async fn choices(state: &AppState) -> AppResult<Choices> {
     Ok(Choices {
         incidents: store::incident_choices(&state.db).await?,
-        organisations: crate::partnership::store::organisation_choices(&state.db).await?,
+        organisations: crate::partnership::organisation_choices(
+            &state.db,
+            crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
+        )
+        .await?,
     })
 }
 
@@ -404,7 +408,11 @@ async fn review_page_for(
             .map(|incident| (id, format!("{} ({})", incident.reference, incident.subject))),
         None => None,
     };
-    let names = crate::partnership::store::organisation_names(&state.db).await?;
+    let names = crate::partnership::organisation_names(
+        &state.db,
+        crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
+    )
+    .await?;
     let agencies = store::review_agencies(&state.db, review.id)
         .await?
         .into_iter()

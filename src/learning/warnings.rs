@@ -13,12 +13,15 @@ use crate::kernel::text::long_date;
 /// Queues today's warnings and returns how many clock warnings were newly sent (each to every
 /// active business unit admin). Archived notifications are not warned about.
 pub async fn queue_clock_warnings(db: &Db, today: Date) -> Result<usize, sqlx::Error> {
-    let recipients: Vec<String> = crate::kernel::auth::list_users(db)
-        .await?
-        .into_iter()
-        .filter(|user| user.archived_at.is_none() && user.roles.contains(&Role::BusinessUnitAdmin))
-        .map(|user| user.email)
-        .collect();
+    let recipients: Vec<String> =
+        crate::kernel::auth::list_users(db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED)
+            .await?
+            .into_iter()
+            .filter(|user| {
+                user.archived_at.is_none() && user.roles.contains(&Role::BusinessUnitAdmin)
+            })
+            .map(|user| user.email)
+            .collect();
     let calendar = super::calendar(db).await?;
     let mut sent = 0;
     for incident in store::list_incidents(db).await? {

@@ -104,6 +104,12 @@ pub struct Loaded {
 pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoError> {
     let file: DemoFile = toml::from_str(include_str!("demo.toml"))?;
     let mut loaded = Loaded::default();
+    store::rename_partnership(
+        tx,
+        actor.partnership_id,
+        "Halton Safeguarding Children Partnership",
+    )
+    .await?;
     for organisation in &file.organisations {
         let details = OrganisationDetails {
             name: organisation.name.clone(),
@@ -114,7 +120,7 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
             active_from: date(&organisation.active_from, &organisation.name)?,
             active_to: None,
         };
-        let id = store::insert_organisation(tx, &details).await?;
+        let id = store::insert_organisation(tx, actor.partnership_id, &details).await?;
         created(
             tx,
             actor,
@@ -134,7 +140,7 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
             job_title: person.job_title.clone(),
             email: person.email.clone(),
         };
-        let id = store::insert_person(tx, &details).await?;
+        let id = store::insert_person(tx, actor.partnership_id, &details).await?;
         created(
             tx,
             actor,
@@ -164,7 +170,7 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
             meets: group.meets.clone(),
             terms_of_reference: group.terms_of_reference.clone(),
         };
-        let id = store::insert_group(tx, &details).await?;
+        let id = store::insert_group(tx, actor.partnership_id, &details).await?;
         created(
             tx,
             actor,
@@ -233,7 +239,7 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
         starts_on: plan_start,
         ends_on: date(&file.business_plan.ends_on, "business plan end")?,
     };
-    let plan_id = store::insert_plan(tx, &plan).await?;
+    let plan_id = store::insert_plan(tx, actor.partnership_id, &plan).await?;
     created(
         tx,
         actor,

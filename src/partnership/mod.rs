@@ -197,27 +197,37 @@ pub fn routes() -> Routes {
 }
 
 /// For other modules: an organisation's name, if it exists and is not archived.
-pub async fn organisation_name(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
-    Ok(store::find_organisation(db, id)
+pub async fn organisation_name(
+    db: &Db,
+    partnership_id: i64,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    Ok(store::find_organisation(db, partnership_id, id)
         .await?
         .filter(|o| o.archived_at.is_none())
         .map(|o| o.name))
 }
 
 /// For other modules: organisations not archived, as (id, name) in name order.
-pub async fn organisation_choices(db: &Db) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    store::organisation_choices(db).await
+pub async fn organisation_choices(
+    db: &Db,
+    partnership_id: i64,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    store::organisation_choices(db, partnership_id).await
 }
 
 /// For other modules: the names of all organisations not archived, by id.
-pub async fn organisation_names(db: &Db) -> Result<HashMap<i64, String>, sqlx::Error> {
-    store::organisation_names(db).await
+pub async fn organisation_names(
+    db: &Db,
+    partnership_id: i64,
+) -> Result<HashMap<i64, String>, sqlx::Error> {
+    store::organisation_names(db, partnership_id).await
 }
 
 /// For the home page: chair and vice-chair terms that have ended or end within 90 days.
-pub async fn rotations_due_count(db: &Db) -> Result<usize, sqlx::Error> {
+pub async fn rotations_due_count(db: &Db, partnership_id: i64) -> Result<usize, sqlx::Error> {
     let today = crate::kernel::text::today();
-    Ok(store::chair_rotations(db)
+    Ok(store::chair_rotations(db, partnership_id)
         .await?
         .iter()
         .filter_map(|membership| membership.term_ends_on)
@@ -227,9 +237,12 @@ pub async fn rotations_due_count(db: &Db) -> Result<usize, sqlx::Error> {
 
 /// For other modules: the priorities of the business plan in force today (or, if none is, the
 /// newest plan), as (id, title) in their order.
-pub async fn current_priorities(db: &Db) -> Result<Vec<(i64, String)>, sqlx::Error> {
+pub async fn current_priorities(
+    db: &Db,
+    partnership_id: i64,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
     let today = crate::kernel::text::today();
-    let plans = store::list_plans(db, false).await?;
+    let plans = store::list_plans(db, partnership_id, false).await?;
     let plan = plans
         .iter()
         .find(|plan| plan.starts_on <= today && today <= plan.ends_on)
@@ -255,30 +268,38 @@ pub struct PersonSummary {
 }
 
 /// For other modules: people not archived, by id.
-pub async fn people_directory(db: &Db) -> Result<HashMap<i64, PersonSummary>, sqlx::Error> {
-    Ok(store::list_people(db, &store::PersonFilter::default())
-        .await?
-        .into_iter()
-        .filter(|person| person.archived_at.is_none())
-        .map(|person| {
-            (
-                person.id,
-                PersonSummary {
-                    name: person.name,
-                    job_title: person.job_title,
-                    email: person.email,
-                    organisation_id: person.organisation_id,
-                },
-            )
-        })
-        .collect())
+pub async fn people_directory(
+    db: &Db,
+    partnership_id: i64,
+) -> Result<HashMap<i64, PersonSummary>, sqlx::Error> {
+    Ok(
+        store::list_people(db, partnership_id, &store::PersonFilter::default())
+            .await?
+            .into_iter()
+            .filter(|person| person.archived_at.is_none())
+            .map(|person| {
+                (
+                    person.id,
+                    PersonSummary {
+                        name: person.name,
+                        job_title: person.job_title,
+                        email: person.email,
+                        organisation_id: person.organisation_id,
+                    },
+                )
+            })
+            .collect(),
+    )
 }
 
 /// For other modules: the title of every priority of every business plan, by id, so records
 /// tagged in an earlier plan keep their priority's name.
-pub async fn priority_titles(db: &Db) -> Result<HashMap<i64, String>, sqlx::Error> {
+pub async fn priority_titles(
+    db: &Db,
+    partnership_id: i64,
+) -> Result<HashMap<i64, String>, sqlx::Error> {
     let mut titles = HashMap::new();
-    for plan in store::list_plans(db, true).await? {
+    for plan in store::list_plans(db, partnership_id, true).await? {
         for item in store::plan_items(db, plan.id).await? {
             if item.kind == model::PlanItemKind::Priority {
                 titles.insert(item.id, item.title);
@@ -286,4 +307,40 @@ pub async fn priority_titles(db: &Db) -> Result<HashMap<i64, String>, sqlx::Erro
         }
     }
     Ok(titles)
+}
+
+/// For the command line and the data generator: adds a partnership to the installation.
+pub async fn create_partnership(
+    tx: &mut crate::kernel::db::Transaction,
+    name: &str,
+) -> Result<i64, sqlx::Error> {
+    store::insert_partnership(tx, name).await
+}
+
+/// For the command line: every partnership, as (id, name).
+pub async fn partnerships(db: &Db) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    store::list_partnerships(db).await
+}
+
+/// For other modules: the partnership an organisation belongs to (for the API tokens and the
+/// command line, which act without a signed-in user).
+pub async fn organisation_partnership(
+    db: &Db,
+    organisation_id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    store::organisation_partnership(db, organisation_id).await
+}
+
+/// For other modules: groups as (id, name) in name order; archived ones too when asked, so old
+/// records keep their group's name.
+pub async fn group_choices(
+    db: &Db,
+    partnership_id: i64,
+    include_archived: bool,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    Ok(store::list_groups(db, partnership_id, include_archived)
+        .await?
+        .into_iter()
+        .map(|group| (group.id, group.name))
+        .collect())
 }

@@ -57,8 +57,8 @@ struct OverviewPage {
 }
 
 pub async fn overview(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
-    let counts = store::counts(&state.db).await?;
-    let rotations_due = store::chair_rotations(&state.db)
+    let counts = store::counts(&state.db, ctx.partnership()?).await?;
+    let rotations_due = store::chair_rotations(&state.db, ctx.partnership()?)
         .await?
         .into_iter()
         .filter_map(|membership| {
@@ -66,7 +66,7 @@ pub async fn overview(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl
             (status != RotationStatus::Later).then_some((membership, status))
         })
         .collect();
-    let plan = match store::list_plans(&state.db, false)
+    let plan = match store::list_plans(&state.db, ctx.partnership()?, false)
         .await?
         .into_iter()
         .find(|plan| plan.starts_on <= today() && today() <= plan.ends_on)
@@ -93,7 +93,7 @@ struct RotationsPage {
 }
 
 pub async fn rotations(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
-    let rotations = store::chair_rotations(&state.db)
+    let rotations = store::chair_rotations(&state.db, ctx.partnership()?)
         .await?
         .into_iter()
         .filter_map(|membership| {
@@ -138,7 +138,7 @@ pub async fn organisation_list(
         search: query.q.chars().take(100).collect(),
         include_archived: query.archived == "yes",
     };
-    let organisations = store::list_organisations(&state.db, &filter).await?;
+    let organisations = store::list_organisations(&state.db, ctx.partnership()?, &filter).await?;
     render(&OrganisationListPage {
         chrome: ctx.chrome(&state).await?,
         organisations,
@@ -195,7 +195,8 @@ pub async fn create_organisation(
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors);
     if let Some(details) = &details
-        && store::organisation_name_taken(&state.db, &details.name, None).await?
+        && store::organisation_name_taken(&state.db, ctx.partnership()?, &details.name, None)
+            .await?
     {
         errors.add("name", "An organisation with this name already exists");
     }
@@ -209,7 +210,7 @@ pub async fn create_organisation(
         });
     };
     let mut tx = state.db.begin_write().await?;
-    let id = store::insert_organisation(&mut tx, &details).await?;
+    let id = store::insert_organisation(&mut tx, ctx.partnership()?, &details).await?;
     record(
         &mut tx,
         &ctx,
@@ -249,11 +250,12 @@ pub async fn organisation_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let organisation = store::find_organisation(&state.db, id)
+    let organisation = store::find_organisation(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let people = store::list_people(
         &state.db,
+        ctx.partnership()?,
         &PersonFilter {
             organisation_id: Some(id),
             ..PersonFilter::default()
@@ -276,7 +278,7 @@ async fn editable_organisation(state: &AppState, ctx: &Ctx, id: i64) -> AppResul
     if !may_edit_organisation(user, id) {
         return Err(AppError::Forbidden);
     }
-    let organisation = store::find_organisation(&state.db, id)
+    let organisation = store::find_organisation(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if organisation.archived_at.is_some() {
@@ -322,7 +324,8 @@ pub async fn update_organisation(
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors);
     if let Some(details) = &details
-        && store::organisation_name_taken(&state.db, &details.name, Some(id)).await?
+        && store::organisation_name_taken(&state.db, ctx.partnership()?, &details.name, Some(id))
+            .await?
     {
         errors.add("name", "An organisation with this name already exists");
     }
@@ -366,7 +369,7 @@ async fn set_organisation_archived(
     id: i64,
     archived: bool,
 ) -> AppResult<Response> {
-    let organisation = store::find_organisation(&state.db, id)
+    let organisation = store::find_organisation(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if organisation.archived_at.is_some() != archived {
@@ -423,7 +426,7 @@ async fn restore(
     (entity_type, id): (&str, i64),
     pages: &str,
 ) -> AppResult<Response> {
-    let (name, archived_at) = store::archive_state(&state.db, table, id)
+    let (name, archived_at) = store::archive_state(&state.db, ctx.partnership()?, table, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if archived_at.is_some() {
@@ -467,10 +470,14 @@ struct PersonListPage {
     can_manage: bool,
 }
 
-async fn organisation_options(state: &AppState, first: &str) -> AppResult<Vec<(String, String)>> {
+async fn organisation_options(
+    state: &AppState,
+    ctx: &Ctx,
+    first: &str,
+) -> AppResult<Vec<(String, String)>> {
     let mut options = vec![(String::new(), first.to_owned())];
     options.extend(
-        store::organisation_choices(&state.db)
+        store::organisation_choices(&state.db, ctx.partnership()?)
             .await?
             .into_iter()
             .map(|(id, name)| (id.to_string(), name)),
@@ -488,11 +495,11 @@ pub async fn person_list(
         search: query.q.chars().take(100).collect(),
         include_archived: query.archived == "yes",
     };
-    let people = store::list_people(&state.db, &filter).await?;
+    let people = store::list_people(&state.db, ctx.partnership()?, &filter).await?;
     render(&PersonListPage {
         chrome: ctx.chrome(&state).await?,
         people,
-        organisations: organisation_options(&state, "All organisations").await?,
+        organisations: organisation_options(&state, &ctx, "All organisations").await?,
         organisation: filter
             .organisation_id
             .map(|id| id.to_string())
@@ -527,20 +534,21 @@ pub async fn new_person_page(
         errors: FormErrors::default(),
         form,
         person: None,
-        organisations: organisation_options(&state, "Select an organisation").await?,
+        organisations: organisation_options(&state, &ctx, "Select an organisation").await?,
     })
 }
 
 async fn validate_person(
     state: &AppState,
+    ctx: &Ctx,
     form: &PersonForm,
     except: Option<i64>,
 ) -> AppResult<(FormErrors, Option<PersonDetails>)> {
-    let names = store::organisation_names(&state.db).await?;
+    let names = store::organisation_names(&state.db, ctx.partnership()?).await?;
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, |id| names.contains_key(&id));
     if let Some(details) = &details
-        && store::person_email_taken(&state.db, &details.email, except).await?
+        && store::person_email_taken(&state.db, ctx.partnership()?, &details.email, except).await?
     {
         errors.add(
             "email",
@@ -555,18 +563,18 @@ pub async fn create_person(
     ctx: Ctx,
     Form(form): Form<PersonForm>,
 ) -> AppResult<Response> {
-    let (errors, details) = validate_person(&state, &form, None).await?;
+    let (errors, details) = validate_person(&state, &ctx, &form, None).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&PersonFormPage {
             chrome: ctx.chrome(&state).await?,
             errors,
             form,
             person: None,
-            organisations: organisation_options(&state, "Select an organisation").await?,
+            organisations: organisation_options(&state, &ctx, "Select an organisation").await?,
         });
     };
     let mut tx = state.db.begin_write().await?;
-    let id = store::insert_person(&mut tx, &details).await?;
+    let id = store::insert_person(&mut tx, ctx.partnership()?, &details).await?;
     record(
         &mut tx,
         &ctx,
@@ -597,7 +605,7 @@ pub async fn person_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let person = store::find_person(&state.db, id)
+    let person = store::find_person(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let memberships = store::memberships_of_person(&state.db, id).await?;
@@ -609,8 +617,8 @@ pub async fn person_page(
     })
 }
 
-async fn live_person(state: &AppState, id: i64) -> AppResult<Person> {
-    let person = store::find_person(&state.db, id)
+async fn live_person(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Person> {
+    let person = store::find_person(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if person.archived_at.is_some() {
@@ -624,13 +632,13 @@ pub async fn edit_person_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let person = live_person(&state, id).await?;
+    let person = live_person(&state, &ctx, id).await?;
     render(&PersonFormPage {
         chrome: ctx.chrome(&state).await?,
         errors: FormErrors::default(),
         form: PersonForm::from_person(&person),
         person: Some(person),
-        organisations: organisation_options(&state, "Select an organisation").await?,
+        organisations: organisation_options(&state, &ctx, "Select an organisation").await?,
     })
 }
 
@@ -640,15 +648,15 @@ pub async fn update_person(
     Path(id): Path<i64>,
     Form(form): Form<PersonForm>,
 ) -> AppResult<Response> {
-    let person = live_person(&state, id).await?;
-    let (errors, details) = validate_person(&state, &form, Some(id)).await?;
+    let person = live_person(&state, &ctx, id).await?;
+    let (errors, details) = validate_person(&state, &ctx, &form, Some(id)).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&PersonFormPage {
             chrome: ctx.chrome(&state).await?,
             errors,
             form,
             person: Some(person),
-            organisations: organisation_options(&state, "Select an organisation").await?,
+            organisations: organisation_options(&state, &ctx, "Select an organisation").await?,
         });
     };
     let before = PersonDetails {
@@ -680,7 +688,7 @@ pub async fn archive_person(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let person = store::find_person(&state.db, id)
+    let person = store::find_person(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if person.archived_at.is_none() {
@@ -762,7 +770,7 @@ fn reporting_order(groups: Vec<Group>) -> Vec<(Group, usize)> {
 }
 
 pub async fn group_list(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
-    let groups = reporting_order(store::list_groups(&state.db, false).await?);
+    let groups = reporting_order(store::list_groups(&state.db, ctx.partnership()?, false).await?);
     render(&GroupListPage {
         can_manage: can_manage(ctx.user()?),
         chrome: ctx.chrome(&state).await?,
@@ -800,7 +808,7 @@ async fn group_form_page(
     )];
     let editing = group.as_ref().map(|group| group.id);
     parents.extend(
-        store::list_groups(&state.db, false)
+        store::list_groups(&state.db, ctx.partnership()?, false)
             .await?
             .into_iter()
             .filter(|candidate| Some(candidate.id) != editing)
@@ -818,14 +826,15 @@ async fn group_form_page(
 
 async fn validate_group(
     state: &AppState,
+    ctx: &Ctx,
     form: &GroupForm,
     editing: Option<i64>,
 ) -> AppResult<(FormErrors, Option<GroupDetails>)> {
-    let parents = store::group_parents(&state.db).await?;
+    let parents = store::group_parents(&state.db, ctx.partnership()?).await?;
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, editing, &parents);
     if let Some(details) = &details
-        && store::group_name_taken(&state.db, &details.name, editing).await?
+        && store::group_name_taken(&state.db, ctx.partnership()?, &details.name, editing).await?
     {
         errors.add("name", "A group with this name already exists");
     }
@@ -853,12 +862,12 @@ pub async fn create_group(
     ctx: Ctx,
     Form(form): Form<GroupForm>,
 ) -> AppResult<Response> {
-    let (errors, details) = validate_group(&state, &form, None).await?;
+    let (errors, details) = validate_group(&state, &ctx, &form, None).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&group_form_page(&state, &ctx, errors, form, None).await?);
     };
     let mut tx = state.db.begin_write().await?;
-    let id = store::insert_group(&mut tx, &details).await?;
+    let id = store::insert_group(&mut tx, ctx.partnership()?, &details).await?;
     record(
         &mut tx,
         &ctx,
@@ -890,7 +899,7 @@ pub async fn group_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let group = store::find_group(&state.db, id)
+    let group = store::find_group(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let members = store::current_memberships(&state.db, id)
@@ -906,7 +915,7 @@ pub async fn group_page(
             (membership, status)
         })
         .collect();
-    let reporting_groups = store::list_groups(&state.db, false)
+    let reporting_groups = store::list_groups(&state.db, ctx.partnership()?, false)
         .await?
         .into_iter()
         .filter(|g| g.parent_group_id == Some(id))
@@ -920,8 +929,8 @@ pub async fn group_page(
     })
 }
 
-async fn live_group(state: &AppState, id: i64) -> AppResult<Group> {
-    let group = store::find_group(&state.db, id)
+async fn live_group(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Group> {
+    let group = store::find_group(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if group.archived_at.is_some() {
@@ -935,7 +944,7 @@ pub async fn edit_group_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let group = live_group(&state, id).await?;
+    let group = live_group(&state, &ctx, id).await?;
     let form = GroupForm::from_group(&group);
     render(&group_form_page(&state, &ctx, FormErrors::default(), form, Some(group)).await?)
 }
@@ -946,8 +955,8 @@ pub async fn update_group(
     Path(id): Path<i64>,
     Form(form): Form<GroupForm>,
 ) -> AppResult<Response> {
-    let group = live_group(&state, id).await?;
-    let (errors, details) = validate_group(&state, &form, Some(id)).await?;
+    let group = live_group(&state, &ctx, id).await?;
+    let (errors, details) = validate_group(&state, &ctx, &form, Some(id)).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&group_form_page(&state, &ctx, errors, form, Some(group)).await?);
     };
@@ -981,7 +990,7 @@ pub async fn archive_group(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let group = store::find_group(&state.db, id)
+    let group = store::find_group(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if group.archived_at.is_none() {
@@ -1035,7 +1044,7 @@ async fn membership_form_page(
     let mut people = vec![(String::new(), "Select a person".to_owned())];
     if membership.is_none() {
         people.extend(
-            store::list_people(&state.db, &PersonFilter::default())
+            store::list_people(&state.db, ctx.partnership()?, &PersonFilter::default())
                 .await?
                 .into_iter()
                 .map(|person| {
@@ -1068,7 +1077,7 @@ pub async fn new_membership_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let group = live_group(&state, id).await?;
+    let group = live_group(&state, &ctx, id).await?;
     render(
         &membership_form_page(
             &state,
@@ -1087,13 +1096,14 @@ pub async fn create_membership(
     Path(id): Path<i64>,
     Form(form): Form<MembershipForm>,
 ) -> AppResult<Response> {
-    let group = live_group(&state, id).await?;
+    let group = live_group(&state, &ctx, id).await?;
     let current = store::current_memberships(&state.db, id).await?;
-    let people: Vec<i64> = store::list_people(&state.db, &PersonFilter::default())
-        .await?
-        .into_iter()
-        .map(|person| person.id)
-        .collect();
+    let people: Vec<i64> =
+        store::list_people(&state.db, ctx.partnership()?, &PersonFilter::default())
+            .await?
+            .into_iter()
+            .map(|person| person.id)
+            .collect();
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, |person| people.contains(&person), &current);
     let Some(details) = details.filter(|_| errors.is_empty()) else {
@@ -1130,11 +1140,12 @@ pub async fn create_membership(
 /// found; an ended membership is history, not changed.
 async fn current_membership(
     state: &AppState,
+    ctx: &Ctx,
     group_id: i64,
     membership_id: i64,
 ) -> AppResult<(Group, Membership)> {
-    let group = live_group(state, group_id).await?;
-    let membership = store::find_membership(&state.db, membership_id)
+    let group = live_group(state, ctx, group_id).await?;
+    let membership = store::find_membership(&state.db, ctx.partnership()?, membership_id)
         .await?
         .filter(|membership| membership.group_id == group_id)
         .ok_or(AppError::NotFound)?;
@@ -1152,7 +1163,7 @@ pub async fn edit_membership_page(
     ctx: Ctx,
     Path((id, membership_id)): Path<(i64, i64)>,
 ) -> AppResult<impl IntoResponse> {
-    let (group, membership) = current_membership(&state, id, membership_id).await?;
+    let (group, membership) = current_membership(&state, &ctx, id, membership_id).await?;
     let form = MembershipForm::from_membership(&membership);
     render(
         &membership_form_page(
@@ -1172,7 +1183,7 @@ pub async fn update_membership(
     Path((id, membership_id)): Path<(i64, i64)>,
     Form(form): Form<MembershipForm>,
 ) -> AppResult<Response> {
-    let (group, membership) = current_membership(&state, id, membership_id).await?;
+    let (group, membership) = current_membership(&state, &ctx, id, membership_id).await?;
     let current = store::current_memberships(&state.db, id).await?;
     let mut errors = FormErrors::default();
     let details = form.validate_change(&mut errors, &membership, &current);
@@ -1219,7 +1230,7 @@ pub async fn end_membership(
     ctx: Ctx,
     Path((id, membership_id)): Path<(i64, i64)>,
 ) -> AppResult<Response> {
-    let membership = store::find_membership(&state.db, membership_id)
+    let membership = store::find_membership(&state.db, ctx.partnership()?, membership_id)
         .await?
         .ok_or(AppError::NotFound)?;
     // A membership id from another group in the URL is refused, not acted on.
@@ -1268,7 +1279,7 @@ struct PlanListPage {
 }
 
 pub async fn plan_list(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
-    let plans = store::list_plans(&state.db, false).await?;
+    let plans = store::list_plans(&state.db, ctx.partnership()?, false).await?;
     render(&PlanListPage {
         can_manage: can_manage(ctx.user()?),
         chrome: ctx.chrome(&state).await?,
@@ -1287,13 +1298,14 @@ struct PlanFormPage {
 
 async fn validate_plan(
     state: &AppState,
+    ctx: &Ctx,
     form: &BusinessPlanForm,
     editing: Option<i64>,
 ) -> AppResult<(FormErrors, Option<BusinessPlanDetails>)> {
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors);
     if let Some(details) = &details
-        && store::plan_name_taken(&state.db, &details.name, editing).await?
+        && store::plan_name_taken(&state.db, ctx.partnership()?, &details.name, editing).await?
     {
         errors.add("name", "A business plan with this name already exists");
     }
@@ -1317,7 +1329,7 @@ pub async fn create_plan(
     ctx: Ctx,
     Form(form): Form<BusinessPlanForm>,
 ) -> AppResult<Response> {
-    let (errors, details) = validate_plan(&state, &form, None).await?;
+    let (errors, details) = validate_plan(&state, &ctx, &form, None).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&PlanFormPage {
             chrome: ctx.chrome(&state).await?,
@@ -1327,7 +1339,7 @@ pub async fn create_plan(
         });
     };
     let mut tx = state.db.begin_write().await?;
-    let id = store::insert_plan(&mut tx, &details).await?;
+    let id = store::insert_plan(&mut tx, ctx.partnership()?, &details).await?;
     record(
         &mut tx,
         &ctx,
@@ -1365,7 +1377,7 @@ pub async fn plan_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let plan = store::find_plan(&state.db, id)
+    let plan = store::find_plan(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let (priorities, themes) = store::plan_items(&state.db, id)
@@ -1381,8 +1393,8 @@ pub async fn plan_page(
     })
 }
 
-async fn live_plan(state: &AppState, id: i64) -> AppResult<BusinessPlan> {
-    let plan = store::find_plan(&state.db, id)
+async fn live_plan(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<BusinessPlan> {
+    let plan = store::find_plan(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if plan.archived_at.is_some() {
@@ -1398,7 +1410,7 @@ pub async fn edit_plan_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let plan = live_plan(&state, id).await?;
+    let plan = live_plan(&state, &ctx, id).await?;
     render(&PlanFormPage {
         chrome: ctx.chrome(&state).await?,
         errors: FormErrors::default(),
@@ -1413,8 +1425,8 @@ pub async fn update_plan(
     Path(id): Path<i64>,
     Form(form): Form<BusinessPlanForm>,
 ) -> AppResult<Response> {
-    let plan = live_plan(&state, id).await?;
-    let (errors, details) = validate_plan(&state, &form, Some(id)).await?;
+    let plan = live_plan(&state, &ctx, id).await?;
+    let (errors, details) = validate_plan(&state, &ctx, &form, Some(id)).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&PlanFormPage {
             chrome: ctx.chrome(&state).await?,
@@ -1451,7 +1463,7 @@ pub async fn archive_plan(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let plan = store::find_plan(&state.db, id)
+    let plan = store::find_plan(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if plan.archived_at.is_none() {
@@ -1511,7 +1523,7 @@ pub async fn new_item_page(
     Path(id): Path<i64>,
     Query(query): Query<ItemQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let plan = live_plan(&state, id).await?;
+    let plan = live_plan(&state, &ctx, id).await?;
     let form = PlanItemForm {
         kind: query.kind,
         ..PlanItemForm::default()
@@ -1531,7 +1543,7 @@ pub async fn create_item(
     Path(id): Path<i64>,
     Form(form): Form<PlanItemForm>,
 ) -> AppResult<Response> {
-    let plan = live_plan(&state, id).await?;
+    let plan = live_plan(&state, &ctx, id).await?;
     let mut errors = FormErrors::default();
     let Some(details) = form.validate(&mut errors) else {
         return render_refused(&ItemFormPage {
@@ -1568,11 +1580,12 @@ pub async fn create_item(
 /// An item of this plan; an item id from another plan in the URL is refused.
 async fn plan_item(
     state: &AppState,
+    ctx: &Ctx,
     plan_id: i64,
     item_id: i64,
 ) -> AppResult<(BusinessPlan, PlanItem)> {
-    let plan = live_plan(state, plan_id).await?;
-    let item = store::find_item(&state.db, item_id)
+    let plan = live_plan(state, ctx, plan_id).await?;
+    let item = store::find_item(&state.db, ctx.partnership()?, item_id)
         .await?
         .filter(|item| item.business_plan_id == plan_id && item.archived_at.is_none())
         .ok_or(AppError::NotFound)?;
@@ -1584,7 +1597,7 @@ pub async fn edit_item_page(
     ctx: Ctx,
     Path((id, item_id)): Path<(i64, i64)>,
 ) -> AppResult<impl IntoResponse> {
-    let (plan, item) = plan_item(&state, id, item_id).await?;
+    let (plan, item) = plan_item(&state, &ctx, id, item_id).await?;
     render(&ItemFormPage {
         chrome: ctx.chrome(&state).await?,
         errors: FormErrors::default(),
@@ -1600,7 +1613,7 @@ pub async fn update_item(
     Path((id, item_id)): Path<(i64, i64)>,
     Form(form): Form<PlanItemForm>,
 ) -> AppResult<Response> {
-    let (plan, item) = plan_item(&state, id, item_id).await?;
+    let (plan, item) = plan_item(&state, &ctx, id, item_id).await?;
     let mut errors = FormErrors::default();
     let Some(details) = form.validate(&mut errors) else {
         return render_refused(&ItemFormPage {
@@ -1643,7 +1656,7 @@ pub async fn archive_item(
     ctx: Ctx,
     Path((id, item_id)): Path<(i64, i64)>,
 ) -> AppResult<Response> {
-    let (_, item) = plan_item(&state, id, item_id).await?;
+    let (_, item) = plan_item(&state, &ctx, id, item_id).await?;
     let mut tx = state.db.begin_write().await?;
     store::archive(&mut tx, Table::PlanItems, item_id).await?;
     record(

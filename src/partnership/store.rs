@@ -39,44 +39,62 @@ fn organisation_from_row(row: &AnyRow) -> Result<Organisation> {
     })
 }
 
-pub async fn list_organisations(db: &Db, filter: &OrganisationFilter) -> Result<Vec<Organisation>> {
+pub async fn list_organisations(
+    db: &Db,
+    partnership_id: i64,
+    filter: &OrganisationFilter,
+) -> Result<Vec<Organisation>> {
     let rows = sqlx::query(
         "SELECT id, name, kind, sector, active_from, active_to, archived_at FROM organisations \
          WHERE ($1 = '' OR kind = $1) AND ($2 = '' OR lower(name) LIKE $2 OR lower(sector) LIKE $2) \
-         AND ($3 = 1 OR archived_at IS NULL) ORDER BY lower(name)",
+         AND ($3 = 1 OR archived_at IS NULL) AND partnership_id = $4 ORDER BY lower(name)",
     )
     .bind(filter.kind.map(OrganisationKind::code).unwrap_or(""))
     .bind(if filter.search.trim().is_empty() { String::new() } else { format!("%{}%", filter.search.trim().to_lowercase()) })
     .bind(i64::from(filter.include_archived))
+    .bind(partnership_id)
     .fetch_all(&db.pool)
     .await?;
     rows.iter().map(organisation_from_row).collect()
 }
 
-pub async fn find_organisation(db: &Db, id: i64) -> Result<Option<Organisation>> {
-    let row = sqlx::query("SELECT id, name, kind, sector, active_from, active_to, archived_at FROM organisations WHERE id = $1")
+pub async fn find_organisation(
+    db: &Db,
+    partnership_id: i64,
+    id: i64,
+) -> Result<Option<Organisation>> {
+    let row = sqlx::query("SELECT id, name, kind, sector, active_from, active_to, archived_at FROM organisations WHERE id = $1 AND partnership_id = $2")
         .bind(id)
+        .bind(partnership_id)
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(organisation_from_row).transpose()
 }
 
-pub async fn organisation_name_taken(db: &Db, name: &str, except: Option<i64>) -> Result<bool> {
+pub async fn organisation_name_taken(
+    db: &Db,
+    partnership_id: i64,
+    name: &str,
+    except: Option<i64>,
+) -> Result<bool> {
     let count: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM organisations WHERE lower(name) = lower($1) AND id <> $2",
+        "SELECT COUNT(*) FROM organisations WHERE lower(name) = lower($1) AND id <> $2 AND partnership_id = $3",
     )
     .bind(name)
     .bind(except.unwrap_or(-1))
+    .bind(partnership_id)
     .fetch_one(&db.pool)
     .await?;
     Ok(count > 0)
 }
 
 /// Organisations not archived, as (id, name) in name order: the choices in a form's list.
-pub async fn organisation_choices(db: &Db) -> Result<Vec<(i64, String)>> {
+pub async fn organisation_choices(db: &Db, partnership_id: i64) -> Result<Vec<(i64, String)>> {
     let rows = sqlx::query(
-        "SELECT id, name FROM organisations WHERE archived_at IS NULL ORDER BY lower(name)",
+        "SELECT id, name FROM organisations WHERE archived_at IS NULL AND partnership_id = $1 \
+         ORDER BY lower(name)",
     )
+    .bind(partnership_id)
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -85,10 +103,13 @@ pub async fn organisation_choices(db: &Db) -> Result<Vec<(i64, String)>> {
 }
 
 /// Names of organisations not archived, by id.
-pub async fn organisation_names(db: &Db) -> Result<HashMap<i64, String>> {
-    let rows = sqlx::query("SELECT id, name FROM organisations WHERE archived_at IS NULL")
-        .fetch_all(&db.pool)
-        .await?;
+pub async fn organisation_names(db: &Db, partnership_id: i64) -> Result<HashMap<i64, String>> {
+    let rows = sqlx::query(
+        "SELECT id, name FROM organisations WHERE archived_at IS NULL AND partnership_id = $1",
+    )
+    .bind(partnership_id)
+    .fetch_all(&db.pool)
+    .await?;
     rows.iter()
         .map(|row| Ok((row.try_get("id")?, row.try_get("name")?)))
         .collect()
@@ -96,12 +117,13 @@ pub async fn organisation_names(db: &Db) -> Result<HashMap<i64, String>> {
 
 pub async fn insert_organisation(
     tx: &mut Transaction,
+    partnership_id: i64,
     details: &OrganisationDetails,
 ) -> Result<i64> {
     let now = now_text();
     sqlx::query_scalar(
-        "INSERT INTO organisations (name, kind, sector, active_from, active_to, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        "INSERT INTO organisations (name, kind, sector, active_from, active_to, created_at, updated_at, \
+         partnership_id) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
     )
     .bind(&details.name)
     .bind(details.kind.code())
@@ -109,6 +131,7 @@ pub async fn insert_organisation(
     .bind(iso_date(details.active_from))
     .bind(details.active_to.map(iso_date))
     .bind(now)
+    .bind(partnership_id)
     .fetch_one(&mut **tx)
     .await
 }
@@ -169,6 +192,16 @@ impl Table {
         }
     }
 
+    /// Keeps a query to the partnership bound as $2 (plan items belong to it through their plan).
+    fn partnership_condition(self) -> &'static str {
+        match self {
+            Table::PlanItems => {
+                "business_plan_id IN (SELECT id FROM business_plans WHERE partnership_id = $2)"
+            }
+            _ => "partnership_id = $2",
+        }
+    }
+
     /// The column that names a record to people.
     fn title_column(self) -> &'static str {
         match self {
@@ -179,18 +212,22 @@ impl Table {
 }
 
 /// A record's name and when it was archived (None while it is not), whatever its table.
+/// Only a record of the given partnership is found.
 pub async fn archive_state(
     db: &Db,
+    partnership_id: i64,
     table: Table,
     id: i64,
 ) -> Result<Option<(String, Option<String>)>> {
     let sql = format!(
-        "SELECT {} AS title, archived_at FROM {} WHERE id = $1",
+        "SELECT {} AS title, archived_at FROM {} WHERE id = $1 AND {}",
         table.title_column(),
-        table.name()
+        table.name(),
+        table.partnership_condition()
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
+        .bind(partnership_id)
         .fetch_optional(&db.pool)
         .await?;
     row.map(|row| Ok((row.try_get("title")?, row.try_get("archived_at")?)))
@@ -229,11 +266,15 @@ fn person_from_row(row: &AnyRow) -> Result<Person> {
     })
 }
 
-pub async fn list_people(db: &Db, filter: &PersonFilter) -> Result<Vec<Person>> {
+pub async fn list_people(
+    db: &Db,
+    partnership_id: i64,
+    filter: &PersonFilter,
+) -> Result<Vec<Person>> {
     let sql = format!(
         "{PERSON_SELECT} WHERE ($1 = -1 OR p.organisation_id = $1) \
          AND ($2 = '' OR lower(p.name) LIKE $2 OR lower(p.job_title) LIKE $2 OR lower(p.email) LIKE $2) \
-         AND ($3 = 1 OR p.archived_at IS NULL) ORDER BY lower(p.name)"
+         AND ($3 = 1 OR p.archived_at IS NULL) AND p.partnership_id = $4 ORDER BY lower(p.name)"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(filter.organisation_id.unwrap_or(-1))
@@ -243,41 +284,54 @@ pub async fn list_people(db: &Db, filter: &PersonFilter) -> Result<Vec<Person>> 
             format!("%{}%", filter.search.trim().to_lowercase())
         })
         .bind(i64::from(filter.include_archived))
+        .bind(partnership_id)
         .fetch_all(&db.pool)
         .await?;
     rows.iter().map(person_from_row).collect()
 }
 
-pub async fn find_person(db: &Db, id: i64) -> Result<Option<Person>> {
-    let sql = format!("{PERSON_SELECT} WHERE p.id = $1");
+pub async fn find_person(db: &Db, partnership_id: i64, id: i64) -> Result<Option<Person>> {
+    let sql = format!("{PERSON_SELECT} WHERE p.id = $1 AND p.partnership_id = $2");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
+        .bind(partnership_id)
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(person_from_row).transpose()
 }
 
-pub async fn person_email_taken(db: &Db, email: &str, except: Option<i64>) -> Result<bool> {
+pub async fn person_email_taken(
+    db: &Db,
+    partnership_id: i64,
+    email: &str,
+    except: Option<i64>,
+) -> Result<bool> {
     let count: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM people WHERE lower(email) = lower($1) AND id <> $2",
+        "SELECT COUNT(*) FROM people WHERE lower(email) = lower($1) AND id <> $2 AND partnership_id = $3",
     )
     .bind(email)
     .bind(except.unwrap_or(-1))
+    .bind(partnership_id)
     .fetch_one(&db.pool)
     .await?;
     Ok(count > 0)
 }
 
-pub async fn insert_person(tx: &mut Transaction, details: &PersonDetails) -> Result<i64> {
+pub async fn insert_person(
+    tx: &mut Transaction,
+    partnership_id: i64,
+    details: &PersonDetails,
+) -> Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO people (organisation_id, name, job_title, email, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+        "INSERT INTO people (organisation_id, name, job_title, email, created_at, updated_at, partnership_id) \
+         VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id",
     )
     .bind(details.organisation_id)
     .bind(&details.name)
     .bind(&details.job_title)
     .bind(&details.email)
     .bind(now_text())
+    .bind(partnership_id)
     .fetch_one(&mut **tx)
     .await
 }
@@ -315,51 +369,72 @@ fn group_from_row(row: &AnyRow) -> Result<Group> {
     })
 }
 
-pub async fn list_groups(db: &Db, include_archived: bool) -> Result<Vec<Group>> {
-    let sql =
-        format!("{GROUP_SELECT} WHERE ($1 = 1 OR g.archived_at IS NULL) ORDER BY lower(g.name)");
+pub async fn list_groups(
+    db: &Db,
+    partnership_id: i64,
+    include_archived: bool,
+) -> Result<Vec<Group>> {
+    let sql = format!(
+        "{GROUP_SELECT} WHERE ($1 = 1 OR g.archived_at IS NULL) AND g.partnership_id = $2 \
+         ORDER BY lower(g.name)"
+    );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(i64::from(include_archived))
+        .bind(partnership_id)
         .fetch_all(&db.pool)
         .await?;
     rows.iter().map(group_from_row).collect()
 }
 
-pub async fn find_group(db: &Db, id: i64) -> Result<Option<Group>> {
-    let sql = format!("{GROUP_SELECT} WHERE g.id = $1");
+pub async fn find_group(db: &Db, partnership_id: i64, id: i64) -> Result<Option<Group>> {
+    let sql = format!("{GROUP_SELECT} WHERE g.id = $1 AND g.partnership_id = $2");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
+        .bind(partnership_id)
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(group_from_row).transpose()
 }
 
 /// Every group's parent, for the who-reports-to-whom check.
-pub async fn group_parents(db: &Db) -> Result<Vec<(i64, Option<i64>)>> {
-    let rows =
-        sqlx::query("SELECT id, parent_group_id FROM partnership_groups WHERE archived_at IS NULL")
-            .fetch_all(&db.pool)
-            .await?;
+pub async fn group_parents(db: &Db, partnership_id: i64) -> Result<Vec<(i64, Option<i64>)>> {
+    let rows = sqlx::query(
+        "SELECT id, parent_group_id FROM partnership_groups WHERE archived_at IS NULL \
+         AND partnership_id = $1",
+    )
+    .bind(partnership_id)
+    .fetch_all(&db.pool)
+    .await?;
     rows.iter()
         .map(|row| Ok((row.try_get("id")?, row.try_get("parent_group_id")?)))
         .collect()
 }
 
-pub async fn group_name_taken(db: &Db, name: &str, except: Option<i64>) -> Result<bool> {
+pub async fn group_name_taken(
+    db: &Db,
+    partnership_id: i64,
+    name: &str,
+    except: Option<i64>,
+) -> Result<bool> {
     let count: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM partnership_groups WHERE lower(name) = lower($1) AND id <> $2",
+        "SELECT COUNT(*) FROM partnership_groups WHERE lower(name) = lower($1) AND id <> $2 AND partnership_id = $3",
     )
     .bind(name)
     .bind(except.unwrap_or(-1))
+    .bind(partnership_id)
     .fetch_one(&db.pool)
     .await?;
     Ok(count > 0)
 }
 
-pub async fn insert_group(tx: &mut Transaction, details: &GroupDetails) -> Result<i64> {
+pub async fn insert_group(
+    tx: &mut Transaction,
+    partnership_id: i64,
+    details: &GroupDetails,
+) -> Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO partnership_groups (name, kind, parent_group_id, meets, terms_of_reference, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        "INSERT INTO partnership_groups (name, kind, parent_group_id, meets, terms_of_reference, created_at, updated_at, \
+         partnership_id) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
     )
     .bind(&details.name)
     .bind(details.kind.code())
@@ -367,6 +442,7 @@ pub async fn insert_group(tx: &mut Transaction, details: &GroupDetails) -> Resul
     .bind(&details.meets)
     .bind(&details.terms_of_reference)
     .bind(now_text())
+    .bind(partnership_id)
     .fetch_one(&mut **tx)
     .await
 }
@@ -436,22 +512,25 @@ pub async fn memberships_of_person(db: &Db, person_id: i64) -> Result<Vec<Member
     rows.iter().map(membership_from_row).collect()
 }
 
-pub async fn find_membership(db: &Db, id: i64) -> Result<Option<Membership>> {
-    let sql = format!("{MEMBERSHIP_SELECT} WHERE m.id = $1");
+pub async fn find_membership(db: &Db, partnership_id: i64, id: i64) -> Result<Option<Membership>> {
+    let sql = format!("{MEMBERSHIP_SELECT} WHERE m.id = $1 AND g.partnership_id = $2");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
+        .bind(partnership_id)
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(membership_from_row).transpose()
 }
 
 /// Chairs and vice-chairs in post, soonest term end first.
-pub async fn chair_rotations(db: &Db) -> Result<Vec<Membership>> {
+pub async fn chair_rotations(db: &Db, partnership_id: i64) -> Result<Vec<Membership>> {
     let sql = format!(
         "{MEMBERSHIP_SELECT} WHERE m.ended_on IS NULL AND m.position IN ('chair', 'vice_chair') \
-         AND g.archived_at IS NULL AND m.term_ends_on IS NOT NULL ORDER BY m.term_ends_on, lower(g.name)"
+         AND g.archived_at IS NULL AND m.term_ends_on IS NOT NULL AND g.partnership_id = $1 \
+         ORDER BY m.term_ends_on, lower(g.name)"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(partnership_id)
         .fetch_all(&db.pool)
         .await?;
     rows.iter().map(membership_from_row).collect()
@@ -514,46 +593,65 @@ fn plan_from_row(row: &AnyRow) -> Result<BusinessPlan> {
     })
 }
 
-pub async fn list_plans(db: &Db, include_archived: bool) -> Result<Vec<BusinessPlan>> {
+pub async fn list_plans(
+    db: &Db,
+    partnership_id: i64,
+    include_archived: bool,
+) -> Result<Vec<BusinessPlan>> {
     let rows = sqlx::query(
         "SELECT id, name, starts_on, ends_on, archived_at FROM business_plans WHERE ($1 = 1 OR archived_at IS NULL) \
-         ORDER BY starts_on DESC",
+         AND partnership_id = $2 ORDER BY starts_on DESC",
     )
     .bind(i64::from(include_archived))
+    .bind(partnership_id)
     .fetch_all(&db.pool)
     .await?;
     rows.iter().map(plan_from_row).collect()
 }
 
-pub async fn find_plan(db: &Db, id: i64) -> Result<Option<BusinessPlan>> {
+pub async fn find_plan(db: &Db, partnership_id: i64, id: i64) -> Result<Option<BusinessPlan>> {
     let row = sqlx::query(
-        "SELECT id, name, starts_on, ends_on, archived_at FROM business_plans WHERE id = $1",
+        "SELECT id, name, starts_on, ends_on, archived_at FROM business_plans WHERE id = $1 \
+         AND partnership_id = $2",
     )
     .bind(id)
+    .bind(partnership_id)
     .fetch_optional(&db.pool)
     .await?;
     row.as_ref().map(plan_from_row).transpose()
 }
 
-pub async fn plan_name_taken(db: &Db, name: &str, except: Option<i64>) -> Result<bool> {
+pub async fn plan_name_taken(
+    db: &Db,
+    partnership_id: i64,
+    name: &str,
+    except: Option<i64>,
+) -> Result<bool> {
     let count: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM business_plans WHERE lower(name) = lower($1) AND id <> $2",
+        "SELECT COUNT(*) FROM business_plans WHERE lower(name) = lower($1) AND id <> $2 AND partnership_id = $3",
     )
     .bind(name)
     .bind(except.unwrap_or(-1))
+    .bind(partnership_id)
     .fetch_one(&db.pool)
     .await?;
     Ok(count > 0)
 }
 
-pub async fn insert_plan(tx: &mut Transaction, details: &BusinessPlanDetails) -> Result<i64> {
+pub async fn insert_plan(
+    tx: &mut Transaction,
+    partnership_id: i64,
+    details: &BusinessPlanDetails,
+) -> Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO business_plans (name, starts_on, ends_on, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
+        "INSERT INTO business_plans (name, starts_on, ends_on, created_at, updated_at, partnership_id) \
+         VALUES ($1, $2, $3, $4, $4, $5) RETURNING id",
     )
     .bind(&details.name)
     .bind(iso_date(details.starts_on))
     .bind(iso_date(details.ends_on))
     .bind(now_text())
+    .bind(partnership_id)
     .fetch_one(&mut **tx)
     .await
 }
@@ -600,11 +698,14 @@ pub async fn plan_items(db: &Db, plan_id: i64) -> Result<Vec<PlanItem>> {
     rows.iter().map(item_from_row).collect()
 }
 
-pub async fn find_item(db: &Db, id: i64) -> Result<Option<PlanItem>> {
+pub async fn find_item(db: &Db, partnership_id: i64, id: i64) -> Result<Option<PlanItem>> {
     let row = sqlx::query(
-        "SELECT id, business_plan_id, kind, position, title, description, archived_at FROM business_plan_priorities WHERE id = $1",
+        "SELECT i.id, i.business_plan_id, i.kind, i.position, i.title, i.description, i.archived_at \
+         FROM business_plan_priorities i JOIN business_plans p ON p.id = i.business_plan_id \
+         WHERE i.id = $1 AND p.partnership_id = $2",
     )
     .bind(id)
+    .bind(partnership_id)
     .fetch_optional(&db.pool)
     .await?;
     row.as_ref().map(item_from_row).transpose()
@@ -655,13 +756,14 @@ pub struct Counts {
     pub groups: i64,
 }
 
-pub async fn counts(db: &Db) -> Result<Counts> {
+pub async fn counts(db: &Db, partnership_id: i64) -> Result<Counts> {
     let row = sqlx::query(
-        "SELECT (SELECT COUNT(*) FROM organisations WHERE archived_at IS NULL) AS organisations, \
-         (SELECT COUNT(*) FROM organisations WHERE archived_at IS NULL AND kind = 'school') AS schools, \
-         (SELECT COUNT(*) FROM people WHERE archived_at IS NULL) AS people, \
-         (SELECT COUNT(*) FROM partnership_groups WHERE archived_at IS NULL) AS groups_count",
+        "SELECT (SELECT COUNT(*) FROM organisations WHERE archived_at IS NULL AND partnership_id = $1) AS organisations, \
+         (SELECT COUNT(*) FROM organisations WHERE archived_at IS NULL AND kind = 'school' AND partnership_id = $1) AS schools, \
+         (SELECT COUNT(*) FROM people WHERE archived_at IS NULL AND partnership_id = $1) AS people, \
+         (SELECT COUNT(*) FROM partnership_groups WHERE archived_at IS NULL AND partnership_id = $1) AS groups_count",
     )
+    .bind(partnership_id)
     .fetch_one(&db.pool)
     .await?;
     Ok(Counts {
@@ -670,4 +772,43 @@ pub async fn counts(db: &Db) -> Result<Counts> {
         people: row.try_get("people")?,
         groups: row.try_get("groups_count")?,
     })
+}
+
+// ---- partnerships ----
+
+/// Adds a partnership to the installation (from the command line); its business unit then
+/// builds it up through the pages.
+pub async fn insert_partnership(tx: &mut Transaction, name: &str) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO partnerships (name, created_at, updated_at) VALUES ($1, $2, $2) RETURNING id",
+    )
+    .bind(name)
+    .bind(now_text())
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub async fn rename_partnership(tx: &mut Transaction, id: i64, name: &str) -> Result<()> {
+    sqlx::query("UPDATE partnerships SET name = $1, updated_at = $2 WHERE id = $3")
+        .bind(name)
+        .bind(now_text())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Every partnership, as (id, name), oldest first.
+pub async fn list_partnerships(db: &Db) -> Result<Vec<(i64, String)>> {
+    sqlx::query_as("SELECT id, name FROM partnerships WHERE archived_at IS NULL ORDER BY id")
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// The partnership an organisation belongs to.
+pub async fn organisation_partnership(db: &Db, organisation_id: i64) -> Result<Option<i64>> {
+    sqlx::query_scalar("SELECT partnership_id FROM organisations WHERE id = $1")
+        .bind(organisation_id)
+        .fetch_optional(&db.pool)
+        .await
 }

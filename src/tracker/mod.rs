@@ -86,11 +86,31 @@ pub(crate) struct Names {
 impl Names {
     pub(crate) async fn load(db: &Db) -> Result<Names, sqlx::Error> {
         Ok(Names {
-            organisation_choices: crate::partnership::organisation_choices(db).await?,
-            current_priorities: crate::partnership::current_priorities(db).await?,
-            organisations: crate::partnership::organisation_names(db).await?,
-            people: crate::partnership::people_directory(db).await?,
-            priorities: crate::partnership::priority_titles(db).await?,
+            organisation_choices: crate::partnership::organisation_choices(
+                db,
+                crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
+            )
+            .await?,
+            current_priorities: crate::partnership::current_priorities(
+                db,
+                crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
+            )
+            .await?,
+            organisations: crate::partnership::organisation_names(
+                db,
+                crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
+            )
+            .await?,
+            people: crate::partnership::people_directory(
+                db,
+                crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
+            )
+            .await?,
+            priorities: crate::partnership::priority_titles(
+                db,
+                crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
+            )
+            .await?,
             indicators: crate::dataset::indicator_choices(db)
                 .await?
                 .into_iter()
@@ -329,7 +349,7 @@ pub async fn queue_weekly_digest(db: &Db, today: Date) -> Result<Option<DigestSe
     if !store::claim_digest_week(&mut tx, monday).await? {
         return Ok(None);
     }
-    let sent = queue_digest(db, &mut tx, &Actor::system("weekly digest"), today).await?;
+    let sent = queue_digest(db, &mut tx, &Actor::system("weekly digest", 1), today).await?;
     tx.commit().await?;
     Ok(Some(sent))
 }

@@ -419,7 +419,13 @@ pub struct SourceQuery {
 }
 
 async fn priority_choices(state: &AppState) -> AppResult<Vec<(i64, String)>> {
-    Ok(crate::partnership::current_priorities(&state.db).await?)
+    Ok(
+        crate::partnership::current_priorities(
+            &state.db,
+            crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
+        )
+        .await?,
+    )
 }
 
 async fn recommendation_form_page(
@@ -568,14 +574,21 @@ struct ActionFormChoices {
 
 impl ActionFormChoices {
     async fn load(state: &AppState) -> AppResult<ActionFormChoices> {
-        let organisations = crate::partnership::organisation_choices(&state.db).await?;
+        let organisations = crate::partnership::organisation_choices(
+            &state.db,
+            crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
+        )
+        .await?;
         let organisation_names: std::collections::HashMap<i64, String> =
             organisations.iter().cloned().collect();
         let mut people: Vec<(i64, crate::partnership::PersonSummary)> =
-            crate::partnership::people_directory(&state.db)
-                .await?
-                .into_iter()
-                .collect();
+            crate::partnership::people_directory(
+                &state.db,
+                crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
+            )
+            .await?
+            .into_iter()
+            .collect();
         people.sort_by(|a, b| a.1.name.cmp(&b.1.name));
         let indicators = crate::dataset::indicator_choices(&state.db).await?;
         Ok(ActionFormChoices {

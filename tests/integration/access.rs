@@ -157,7 +157,7 @@ on_both_backends!(a_partner_edits_only_its_own_organisation, |app| {
         .await;
     assert_eq!(forged_post.status, StatusCode::FORBIDDEN);
     assert_eq!(
-        masa::partnership::organisation_name(&app.db, icb)
+        masa::partnership::organisation_name(&app.db, 1, icb)
             .await
             .unwrap()
             .unwrap(),

@@ -91,10 +91,12 @@ on_both_backends!(a_backup_taken_under_write_load_is_consistent, |app| {
                 active_from: time::macros::date!(2024 - 09 - 01),
                 active_to: None,
             };
-            let id = store::insert_organisation(&mut tx, &details).await.unwrap();
+            let id = store::insert_organisation(&mut tx, 1, &details)
+                .await
+                .unwrap();
             audit::record(
                 &mut tx,
-                &Actor::system("load test"),
+                &Actor::system("load test", 1),
                 AuditEntry {
                     action: AuditAction::Create,
                     entity_type: "organisation",

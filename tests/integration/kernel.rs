@@ -234,7 +234,7 @@ async fn the_cache_revision_moves_when_an_earlier_entry_commits_late() {
         before: None,
         after: None,
     };
-    let actor = Actor::system("test");
+    let actor = Actor::system("test", 1);
     let mut slow = app.db.begin_write().await.unwrap();
     audit::record(&mut slow, &actor, entry()).await.unwrap();
     let mut quick = app.db.begin_write().await.unwrap();

@@ -837,7 +837,7 @@ on_both_backends!(national_reviews_are_triaged, |app| {
 on_both_backends!(clock_warnings_are_queued_once, |app| {
     use time::macros::date;
     masa::demo::load(&app.db).await.unwrap();
-    let admins = masa::kernel::auth::list_users(&app.db)
+    let admins = masa::kernel::auth::list_users(&app.db, 1)
         .await
         .unwrap()
         .into_iter()

@@ -135,11 +135,81 @@ impl TestApp {
         browser
     }
 
+    /// A second partnership beside the demo's (which is partnership 1), with one organisation
+    /// and a sign-in per role, so tests can prove that neither sees the other's records.
+    pub async fn second_partnership(&self) -> SecondPartnership {
+        use masa::kernel::Role;
+        use masa::kernel::auth::{NewUser, insert_user};
+        use masa::partnership::model::{OrganisationDetails, OrganisationKind};
+        let mut tx = self.db.begin_write().await.expect("begin");
+        let partnership_id =
+            masa::partnership::create_partnership(&mut tx, "Warrington Safeguarding Partnership")
+                .await
+                .expect("partnership");
+        let organisation_id = masa::partnership::store::insert_organisation(
+            &mut tx,
+            partnership_id,
+            &OrganisationDetails {
+                name: "Warrington Borough Council".into(),
+                kind: OrganisationKind::StatutoryPartner,
+                sector: "Local authority".into(),
+                active_from: time::macros::date!(2019 - 09 - 29),
+                active_to: None,
+            },
+        )
+        .await
+        .expect("organisation");
+        let mut emails = Vec::new();
+        for role in Role::ALL {
+            let email = format!("{}@warrington.example", role.code());
+            let scoped = matches!(role, Role::PartnerDataLead | Role::AuditRespondent);
+            insert_user(
+                &mut tx,
+                &NewUser {
+                    partnership_id,
+                    email: &email,
+                    display_name: &format!("Warrington {}", role.label()),
+                    password: masa::demo::DEMO_PASSWORD,
+                    organisation_id: scoped.then_some(organisation_id),
+                    roles: &[role],
+                    must_change_password: false,
+                },
+            )
+            .await
+            .expect("user");
+            emails.push((role, email));
+        }
+        tx.commit().await.expect("commit");
+        SecondPartnership {
+            partnership_id,
+            organisation_id,
+            emails,
+        }
+    }
+
     pub async fn count(&self, sql: &'static str) -> i64 {
         sqlx::query_scalar(sql)
             .fetch_one(&self.db.pool)
             .await
             .expect("count")
+    }
+}
+
+/// What `TestApp::second_partnership` made.
+pub struct SecondPartnership {
+    pub partnership_id: i64,
+    pub organisation_id: i64,
+    /// One sign-in per role (password `masa::demo::DEMO_PASSWORD`).
+    pub emails: Vec<(masa::kernel::Role, String)>,
+}
+
+impl SecondPartnership {
+    pub fn email(&self, role: masa::kernel::Role) -> &str {
+        self.emails
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, email)| email.as_str())
+            .expect("a sign-in per role")
     }
 }
 

@@ -23,12 +23,8 @@ async fn find(state: &AppState, id: i64) -> AppResult<Policy> {
 }
 
 /// Groups not archived, as (id, name), for the owner choice.
-async fn group_choices(state: &AppState) -> AppResult<Vec<(i64, String)>> {
-    Ok(crate::partnership::store::list_groups(&state.db, false)
-        .await?
-        .into_iter()
-        .map(|group| (group.id, group.name))
-        .collect())
+async fn group_choices(state: &AppState, partnership_id: i64) -> AppResult<Vec<(i64, String)>> {
+    Ok(crate::partnership::group_choices(&state.db, partnership_id, false).await?)
 }
 
 #[derive(Template)]
@@ -200,7 +196,7 @@ async fn policy_form_page(
 ) -> AppResult<PolicyFormPage> {
     let mut groups = vec![(String::new(), "Choose a group".to_owned())];
     groups.extend(
-        group_choices(state)
+        group_choices(state, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED)
             .await?
             .into_iter()
             .map(|(id, name)| (id.to_string(), name)),
@@ -237,7 +233,7 @@ pub async fn create_policy(
     ctx: Ctx,
     Form(form): Form<PolicyForm>,
 ) -> AppResult<Response> {
-    let groups = group_choices(&state).await?;
+    let groups = group_choices(&state, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED).await?;
     let mut errors = FormErrors::default();
     let valid = form.validate_new(&mut errors, &groups, today());
     if let Some((details, _, _)) = &valid
@@ -291,7 +287,7 @@ pub async fn update_policy(
     Form(form): Form<PolicyForm>,
 ) -> AppResult<Response> {
     let policy = find(&state, id).await?;
-    let groups = group_choices(&state).await?;
+    let groups = group_choices(&state, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED).await?;
     let mut errors = FormErrors::default();
     let details = form.validate_details(&mut errors, &groups, policy.approved_on.is_some());
     if let Some(details) = &details

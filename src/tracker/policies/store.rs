@@ -13,11 +13,10 @@ use crate::kernel::text::iso_date;
 type Result<T> = std::result::Result<T, sqlx::Error>;
 
 /// Groups (archived too, so old policies keep their owner's name) by id.
-async fn group_names(db: &Db) -> Result<HashMap<i64, String>> {
-    Ok(crate::partnership::store::list_groups(db, true)
+async fn group_names(db: &Db, partnership_id: i64) -> Result<HashMap<i64, String>> {
+    Ok(crate::partnership::group_choices(db, partnership_id, true)
         .await?
         .into_iter()
-        .map(|group| (group.id, group.name))
         .collect())
 }
 
@@ -46,7 +45,7 @@ fn policy_from_row(row: &AnyRow, groups: &HashMap<i64, String>) -> Result<Policy
 
 /// Every policy in title order.
 pub async fn list_policies(db: &Db) -> Result<Vec<Policy>> {
-    let groups = group_names(db).await?;
+    let groups = group_names(db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED).await?;
     let rows = sqlx::query("SELECT * FROM policies ORDER BY title")
         .fetch_all(&db.pool)
         .await?;
@@ -61,7 +60,7 @@ pub async fn find_policy(db: &Db, id: i64) -> Result<Option<Policy>> {
         .fetch_optional(&db.pool)
         .await?;
     let Some(row) = row else { return Ok(None) };
-    let groups = group_names(db).await?;
+    let groups = group_names(db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED).await?;
     policy_from_row(&row, &groups).map(Some)
 }
 

@@ -115,10 +115,13 @@ pub async fn register(
     }
     let mut owner_choices = vec![(String::new(), "All owners".to_owned())];
     owner_choices.extend(
-        crate::partnership::organisation_choices(&state.db)
-            .await?
-            .into_iter()
-            .map(|(id, name)| (id.to_string(), name)),
+        crate::partnership::organisation_choices(
+            &state.db,
+            crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
+        )
+        .await?
+        .into_iter()
+        .map(|(id, name)| (id.to_string(), name)),
     );
     render(&RegisterPage {
         risks_caption: format!(
@@ -312,10 +315,13 @@ async fn risk_form_page(
 ) -> AppResult<RiskFormPage> {
     let mut organisations = vec![(String::new(), "Choose an organisation".to_owned())];
     organisations.extend(
-        crate::partnership::organisation_choices(&state.db)
-            .await?
-            .into_iter()
-            .map(|(id, name)| (id.to_string(), name)),
+        crate::partnership::organisation_choices(
+            &state.db,
+            crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
+        )
+        .await?
+        .into_iter()
+        .map(|(id, name)| (id.to_string(), name)),
     );
     Ok(RiskFormPage {
         chrome: ctx.chrome(state).await?,
@@ -349,7 +355,11 @@ pub async fn create_risk(
     ctx: Ctx,
     Form(form): Form<RiskForm>,
 ) -> AppResult<Response> {
-    let organisations = crate::partnership::organisation_choices(&state.db).await?;
+    let organisations = crate::partnership::organisation_choices(
+        &state.db,
+        crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
+    )
+    .await?;
     let mut errors = FormErrors::default();
     let valid = form.validate_new(&mut errors, &organisations, today());
     if let Some((details, _)) = &valid
@@ -402,7 +412,11 @@ pub async fn update_risk(
     Form(form): Form<RiskForm>,
 ) -> AppResult<Response> {
     let risk = find(&state, id).await?;
-    let organisations = crate::partnership::organisation_choices(&state.db).await?;
+    let organisations = crate::partnership::organisation_choices(
+        &state.db,
+        crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
+    )
+    .await?;
     let mut errors = FormErrors::default();
     let details = form.validate_details(&mut errors, &organisations);
     if let Some(details) = &details

@@ -58,7 +58,9 @@ fn risk_from_row(row: &AnyRow, names: &HashMap<i64, String>) -> Result<Risk> {
 
 /// Every risk, in reference order (the register sorts them for display).
 pub async fn list_risks(db: &Db) -> Result<Vec<Risk>> {
-    let names = crate::partnership::organisation_names(db).await?;
+    let names =
+        crate::partnership::organisation_names(db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED)
+            .await?;
     let rows = sqlx::query("SELECT * FROM risks ORDER BY reference")
         .fetch_all(&db.pool)
         .await?;
@@ -71,7 +73,9 @@ pub async fn find_risk(db: &Db, id: i64) -> Result<Option<Risk>> {
         .fetch_optional(&db.pool)
         .await?;
     let Some(row) = row else { return Ok(None) };
-    let names = crate::partnership::organisation_names(db).await?;
+    let names =
+        crate::partnership::organisation_names(db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED)
+            .await?;
     risk_from_row(&row, &names).map(Some)
 }
 
