@@ -48,6 +48,10 @@ pub enum BackupError {
 /// PostgreSQL), never data: they are left out of backups.
 pub const STAGING_PREFIX: &str = "staging_";
 
+/// The one table the migrations fill (with the first partnership): an otherwise empty database
+/// is still empty enough to restore into.
+const SEEDED_BY_MIGRATION: &str = "partnerships";
+
 /// Application tables (not the migration bookkeeping nor staging tables), in creation order.
 async fn table_names(db: &Db, conn: &mut sqlx::AnyConnection) -> Result<Vec<String>, sqlx::Error> {
     let sql = match db.backend {
@@ -252,6 +256,9 @@ async fn restore_rows(
     }
     let existing = table_names(db, &mut tx).await?;
     for table in &existing {
+        if table == SEEDED_BY_MIGRATION {
+            continue;
+        }
         let count: i64 =
             sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
                 .fetch_one(&mut *tx)
@@ -260,6 +267,11 @@ async fn restore_rows(
             return Err(BackupError::NotEmpty(table.clone()));
         }
     }
+    // The migrations make the first partnership so a new installation works at once; the
+    // backup brings its own (with its name), so that placeholder gives way.
+    sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {SEEDED_BY_MIGRATION}")))
+        .execute(&mut *tx)
+        .await?;
     let mut restored = 0;
     for table in &backup.tables {
         if !existing.contains(&table.name) {
