@@ -24,6 +24,8 @@ pub struct CurrentUser {
     /// The Safeguarding Children Partnership the account belongs to: everything it reads or
     /// writes is that partnership's.
     pub partnership_id: i64,
+    /// Shown in the header, so someone working for two partnerships knows which one this is.
+    pub partnership_name: String,
     pub email: String,
     pub display_name: String,
     pub organisation_id: Option<i64>,
@@ -148,6 +150,7 @@ pub struct NewUser<'a> {
 pub struct UserRecord {
     pub id: i64,
     pub partnership_id: i64,
+    pub partnership_name: String,
     pub email: String,
     pub display_name: String,
     pub organisation_id: Option<i64>,
@@ -157,12 +160,14 @@ pub struct UserRecord {
     pub archived_at: Option<String>,
 }
 
-const USER_COLUMNS: &str = "id, partnership_id, email, display_name, organisation_id, roles, must_change_password, created_at, archived_at";
+const USER_COLUMNS: &str = "id, partnership_id, \
+    (SELECT name FROM partnerships p WHERE p.id = users.partnership_id) AS partnership_name, email, display_name, organisation_id, roles, must_change_password, created_at, archived_at";
 
 fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, sqlx::Error> {
     Ok(UserRecord {
         id: row.try_get("id")?,
         partnership_id: row.try_get("partnership_id")?,
+        partnership_name: row.try_get("partnership_name")?,
         email: row.try_get("email")?,
         display_name: row.try_get("display_name")?,
         organisation_id: row.try_get("organisation_id")?,
@@ -178,6 +183,7 @@ impl UserRecord {
         CurrentUser {
             id: self.id,
             partnership_id: self.partnership_id,
+            partnership_name: self.partnership_name.clone(),
             email: self.email.clone(),
             display_name: self.display_name.clone(),
             organisation_id: self.organisation_id,
@@ -422,8 +428,10 @@ pub async fn load_session(
     let hash = token_hash(secret, token);
     let row = sqlx::query(
         "SELECT s.csrf_token, s.user_id, s.expires_at, s.flash, u.email, u.display_name, \
-         u.organisation_id, u.roles, u.must_change_password, u.archived_at, u.partnership_id \
-         FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+         u.organisation_id, u.roles, u.must_change_password, u.archived_at, u.partnership_id, \
+         p.name AS partnership_name \
+         FROM sessions s LEFT JOIN users u ON u.id = s.user_id \
+         LEFT JOIN partnerships p ON p.id = u.partnership_id WHERE s.token_hash = $1",
     )
     .bind(&hash)
     .fetch_optional(&db.pool)
@@ -445,6 +453,7 @@ pub async fn load_session(
             Some(CurrentUser {
                 id,
                 partnership_id: row.try_get("partnership_id")?,
+                partnership_name: row.try_get("partnership_name")?,
                 email: row.try_get("email")?,
                 display_name: row.try_get("display_name")?,
                 organisation_id: row.try_get("organisation_id")?,

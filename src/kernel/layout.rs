@@ -30,6 +30,8 @@ pub struct NavItem {
 #[derive(Debug, Clone, Default)]
 pub struct Chrome {
     pub user_name: Option<String>,
+    /// The signed-in person's partnership, named in the header.
+    pub partnership_name: Option<String>,
     pub nav: Vec<NavItem>,
     pub csrf_token: String,
     pub flash: Option<String>,
@@ -121,6 +123,10 @@ impl Ctx {
         };
         Ok(Chrome {
             user_name: session.user.as_ref().map(|user| user.display_name.clone()),
+            partnership_name: session
+                .user
+                .as_ref()
+                .map(|user| user.partnership_name.clone()),
             nav,
             csrf_token: session.csrf_token.clone(),
             flash: session.flash.clone(),
