@@ -851,3 +851,148 @@ on_both_backends!(archived_people_groups_and_plans_are_restored, |app| {
         .await
         .assert_contains("Restored group Vulnerable Learners Board");
 });
+
+on_both_backends!(each_partnership_keeps_its_own_structure, |app| {
+    masa::demo::load(&app.db).await.unwrap();
+    let warrington = app.second_partnership().await;
+    let mut admin = app
+        .signed_in(warrington.email(masa::kernel::Role::BusinessUnitAdmin))
+        .await;
+    let own = warrington.organisation_id.to_string();
+    let halton_police = id_of(
+        app,
+        "SELECT id FROM organisations WHERE name = $1",
+        "Cheshire Constabulary",
+    )
+    .await
+    .to_string();
+    let halton_group = id_of(
+        app,
+        "SELECT id FROM partnership_groups WHERE name LIKE $1",
+        "%Strategic Leadership%",
+    )
+    .await
+    .to_string();
+    let halton_person = id_of(app, "SELECT id FROM people WHERE email LIKE $1", "%")
+        .await
+        .to_string();
+
+    // The header names the partnership; the overview counts only its own.
+    let overview = admin.get("/partnership").await;
+    overview
+        .assert_contains("Warrington Safeguarding Partnership")
+        .assert_lacks("Halton");
+
+    // Names unique in one partnership are free in another.
+    let same_name = admin
+        .post(
+            "/partnership/organisations/new",
+            &[
+                ("name", "Cheshire Constabulary"),
+                ("kind", "statutory_partner"),
+                ("sector", "Police"),
+                ("active_from_day", "1"),
+                ("active_from_month", "4"),
+                ("active_from_year", "2019"),
+            ],
+        )
+        .await;
+    assert_eq!(same_name.status, StatusCode::SEE_OTHER, "{}", same_name.body);
+
+    // Another partnership's organisation, group or person named in a form: refused, nothing saved.
+    let people_before = app.count("SELECT COUNT(*) FROM people").await;
+    let forged_person = admin
+        .post(
+            "/partnership/people/new",
+            &[
+                ("organisation_id", &halton_police),
+                ("name", "Data Analyst"),
+                ("job_title", "Analyst"),
+                ("email", "analyst@warrington.example"),
+            ],
+        )
+        .await;
+    assert_eq!(forged_person.status, StatusCode::UNPROCESSABLE_ENTITY);
+    forged_person.assert_contains("Select the organisation this person works for");
+    assert_eq!(app.count("SELECT COUNT(*) FROM people").await, people_before);
+
+    let groups_before = app.count("SELECT COUNT(*) FROM partnership_groups").await;
+    let forged_parent = admin
+        .post(
+            "/partnership/groups/new",
+            &[
+                ("name", "Warrington Neglect Group"),
+                ("kind", "task_and_finish_group"),
+                ("parent_group_id", &halton_group),
+                ("meets", "Monthly"),
+                ("terms_of_reference", "Neglect."),
+            ],
+        )
+        .await;
+    assert_eq!(forged_parent.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM partnership_groups").await,
+        groups_before
+    );
+
+    let group = admin
+        .post(
+            "/partnership/groups/new",
+            &[
+                ("name", "Warrington Executive"),
+                ("kind", "executive"),
+                ("parent_group_id", ""),
+                ("meets", "Quarterly"),
+                ("terms_of_reference", "Leads."),
+            ],
+        )
+        .await;
+    assert_eq!(group.status, StatusCode::SEE_OTHER, "{}", group.body);
+    let group_id = group.location().rsplit('/').next().unwrap().to_owned();
+    let memberships_before = app.count("SELECT COUNT(*) FROM group_memberships").await;
+    let forged_member = admin
+        .post(
+            &format!("/partnership/groups/{group_id}/members/new"),
+            &[
+                ("person_id", halton_person.as_str()),
+                ("position", "member"),
+                ("started_on_day", "1"),
+                ("started_on_month", "12"),
+                ("started_on_year", "2026"),
+            ],
+        )
+        .await;
+    assert_eq!(forged_member.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM group_memberships").await,
+        memberships_before
+    );
+
+    // Its own records show; Halton's do not, and Halton's never show Warrington's.
+    admin
+        .get("/partnership/organisations")
+        .await
+        .assert_contains("Warrington Borough Council")
+        .assert_lacks("Halton Borough Council");
+    admin
+        .get(&format!("/partnership/organisations/{own}"))
+        .await
+        .assert_contains("Warrington Borough Council");
+    let mut halton = app.signed_in("admin@masa.example").await;
+    halton
+        .get("/partnership/groups")
+        .await
+        .assert_contains("Strategic Leadership")
+        .assert_lacks("Warrington Executive");
+    assert_eq!(
+        halton
+            .get(&format!("/partnership/groups/{group_id}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    halton
+        .get("/partnership")
+        .await
+        .assert_contains("Halton Safeguarding Children Partnership");
+});
