@@ -273,7 +273,7 @@ fn reviews() -> Vec<DemoReview> {
     ]
 }
 
-/// Loads the themes, reviews and triage. `organisations` are the demo organisations by name.
+/// Loads the themes, reviews and triage into the actor's partnership. `organisations` are the demo organisations by name.
 pub async fn load(
     tx: &mut Transaction,
     actor: &Actor,
@@ -287,7 +287,7 @@ pub async fn load(
             name: name.into(),
             description: description.into(),
         };
-        let id = store::insert_theme(tx, &theme).await?;
+        let id = store::insert_theme(tx, actor.partnership_id, &theme).await?;
         audit::record(
             tx,
             actor,
@@ -329,7 +329,7 @@ pub async fn load(
                 .filter_map(|name| organisations.get(*name).copied())
                 .collect(),
         };
-        let id = store::insert_review(tx, &details).await?;
+        let id = store::insert_review(tx, actor.partnership_id, &details).await?;
         review_ids.insert(details.reference.clone(), id);
         audit::record(
             tx,
@@ -383,7 +383,7 @@ pub async fn load(
         ),
     ];
     for (details, recommendations) in national {
-        let id = store::insert_national_review(tx, &details).await?;
+        let id = store::insert_national_review(tx, actor.partnership_id, &details).await?;
         audit::record(
             tx,
             actor,

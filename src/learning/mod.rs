@@ -100,18 +100,24 @@ pub fn routes() -> Routes {
 
 /// A human label for a learning source the improvement tracker names: `learning_review` (a
 /// review id) gives "Rapid review RR-2025-01 (Child N)"; `national_review` (a recommendation id)
-/// gives the review it came from. None for an unknown kind or id.
-pub async fn source_label(db: &Db, kind: &str, id: i64) -> Result<Option<String>, sqlx::Error> {
+/// gives the review it came from. None for an unknown kind or id, or another partnership's.
+pub async fn source_label(
+    db: &Db,
+    partnership_id: i64,
+    kind: &str,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
     match kind {
-        "learning_review" => Ok(store::find_review(db, id)
+        "learning_review" => Ok(store::find_review(db, partnership_id, id)
             .await?
             .map(|review| review.label())),
         "national_review" => {
-            let Some(recommendation) = store::find_recommendation(db, id).await? else {
+            let Some(recommendation) = store::find_recommendation(db, partnership_id, id).await?
+            else {
                 return Ok(None);
             };
             Ok(
-                store::find_national_review(db, recommendation.national_review_id)
+                store::find_national_review(db, partnership_id, recommendation.national_review_id)
                     .await?
                     .map(|review| {
                         format!(
@@ -128,13 +134,19 @@ pub async fn source_label(db: &Db, kind: &str, id: i64) -> Result<Option<String>
 }
 
 /// Where a learning source the improvement tracker names is shown: a review's page, or the
-/// page of the national review a triaged recommendation belongs to.
-pub async fn source_page(db: &Db, kind: &str, id: i64) -> Result<Option<String>, sqlx::Error> {
+/// page of the national review a triaged recommendation belongs to. None for an unknown kind or
+/// id, or another partnership's.
+pub async fn source_page(
+    db: &Db,
+    partnership_id: i64,
+    kind: &str,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
     match kind {
-        "learning_review" => Ok(store::find_review(db, id)
+        "learning_review" => Ok(store::find_review(db, partnership_id, id)
             .await?
             .map(|review| format!("/learning/reviews/{}", review.id))),
-        "national_review" => Ok(store::find_recommendation(db, id)
+        "national_review" => Ok(store::find_recommendation(db, partnership_id, id)
             .await?
             .map(|recommendation| {
                 format!("/learning/triage/{}", recommendation.national_review_id)
@@ -144,6 +156,7 @@ pub async fn source_page(db: &Db, kind: &str, id: i64) -> Result<Option<String>,
 }
 
 /// The calendar the clocks use: the bundled England and Wales list and the days added here.
+/// Shared by every partnership of the installation (all in England and Wales).
 pub async fn calendar(db: &Db) -> Result<masa_workdays::Calendar, sqlx::Error> {
     let added = store::added_holidays(db).await?;
     let bundled = masa_workdays::Calendar::england_and_wales();
@@ -157,7 +170,8 @@ pub async fn calendar(db: &Db) -> Result<masa_workdays::Calendar, sqlx::Error> {
 }
 
 /// Demo notifications (one reviewed, one rapid review past its deadline, one just notified),
-/// then the learning reviews, themes and triage of the 2024-25 yearly report.
+/// then the learning reviews, themes and triage of the 2024-25 yearly report, all in the actor's
+/// partnership.
 pub async fn load_demo(
     tx: &mut crate::kernel::db::Transaction,
     actor: &crate::kernel::audit::Actor,
@@ -200,7 +214,7 @@ pub async fn load_demo(
             summary: summary.into(),
             became_aware_on: aware,
         };
-        let id = store::insert_incident(tx, &details).await?;
+        let id = store::insert_incident(tx, actor.partnership_id, &details).await?;
         incidents.insert(reference, id);
         let dates = model::ReviewDates {
             notified_on: notified,

@@ -110,6 +110,7 @@ pub async fn list(
 ) -> AppResult<impl IntoResponse> {
     let reviews = store::list_reviews(
         &state.db,
+        ctx.partnership()?,
         ReviewType::from_code(&query.review_type),
         ReviewStatus::from_code(&query.status),
     )
@@ -146,14 +147,12 @@ struct Choices {
     organisations: Vec<(i64, String)>,
 }
 
-async fn choices(state: &AppState) -> AppResult<Choices> {
+/// The partnership's own incidents and organisations: the only ones a review may name.
+async fn choices(state: &AppState, ctx: &Ctx) -> AppResult<Choices> {
+    let partnership = ctx.partnership()?;
     Ok(Choices {
-        incidents: store::incident_choices(&state.db).await?,
-        organisations: crate::partnership::organisation_choices(
-            &state.db,
-            crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
-        )
-        .await?,
+        incidents: store::incident_choices(&state.db, partnership).await?,
+        organisations: crate::partnership::organisation_choices(&state.db, partnership).await?,
     })
 }
 
@@ -202,13 +201,14 @@ pub async fn new_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl
         status: ReviewStatus::InProgress.code().to_owned(),
         ..ReviewForm::default()
     };
-    let choices = choices(&state).await?;
+    let choices = choices(&state, &ctx).await?;
     render(&form_page(&state, &ctx, choices, form, FormErrors::default(), None).await?)
 }
 
 /// Checks a submitted review form, including that the reference is not another review's.
 async fn check_review(
     state: &AppState,
+    ctx: &Ctx,
     form: &ReviewForm,
     choices: &Choices,
     except: Option<i64>,
@@ -218,7 +218,8 @@ async fn check_review(
     let organisation_ids: Vec<i64> = choices.organisations.iter().map(|(id, _)| *id).collect();
     let details = form.validate(&mut errors, &incident_ids, &organisation_ids, today());
     if let Some(details) = &details
-        && store::review_reference_taken(&state.db, &details.reference, except).await?
+        && store::review_reference_taken(&state.db, ctx.partnership()?, &details.reference, except)
+            .await?
     {
         errors.add("reference", "A review with this reference already exists");
     }
@@ -231,13 +232,13 @@ pub async fn create(
     axum::extract::RawForm(body): axum::extract::RawForm,
 ) -> AppResult<Response> {
     let form = review_form(&form_pairs(&body)?);
-    let choices = choices(&state).await?;
-    let (details, errors) = check_review(&state, &form, &choices, None).await?;
+    let choices = choices(&state, &ctx).await?;
+    let (details, errors) = check_review(&state, &ctx, &form, &choices, None).await?;
     let Some(details) = details else {
         return render_refused(&form_page(&state, &ctx, choices, form, errors, None).await?);
     };
     let mut tx = state.db.begin_write().await?;
-    let id = store::insert_review(&mut tx, &details).await?;
+    let id = store::insert_review(&mut tx, ctx.partnership()?, &details).await?;
     audit::record(
         &mut tx,
         &ctx.actor()?,
@@ -262,8 +263,9 @@ pub async fn create(
     Ok(Redirect::to(&format!("/learning/reviews/{id}")).into_response())
 }
 
-async fn find(state: &AppState, id: i64) -> AppResult<LearningReview> {
-    store::find_review(&state.db, id)
+/// One of the signed-in user's partnership's reviews; another's is not found.
+async fn find(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<LearningReview> {
+    store::find_review(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -282,11 +284,11 @@ pub async fn edit_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let review = find(&state, id).await?;
+    let review = find(&state, &ctx, id).await?;
     refuse_if_archived(&review)?;
     let agencies = store::review_agencies(&state.db, id).await?;
     let form = ReviewForm::from_review(&review, &agencies);
-    let choices = choices(&state).await?;
+    let choices = choices(&state, &ctx).await?;
     render(&form_page(&state, &ctx, choices, form, FormErrors::default(), Some(id)).await?)
 }
 
@@ -296,11 +298,11 @@ pub async fn update(
     Path(id): Path<i64>,
     axum::extract::RawForm(body): axum::extract::RawForm,
 ) -> AppResult<Response> {
-    let review = find(&state, id).await?;
+    let review = find(&state, &ctx, id).await?;
     refuse_if_archived(&review)?;
     let form = review_form(&form_pairs(&body)?);
-    let choices = choices(&state).await?;
-    let (details, errors) = check_review(&state, &form, &choices, Some(id)).await?;
+    let choices = choices(&state, &ctx).await?;
+    let (details, errors) = check_review(&state, &ctx, &form, &choices, Some(id)).await?;
     let Some(details) = details else {
         return render_refused(&form_page(&state, &ctx, choices, form, errors, Some(id)).await?);
     };
@@ -327,7 +329,7 @@ pub async fn update(
 }
 
 async fn set_archived(state: &AppState, ctx: &Ctx, id: i64, archived: bool) -> AppResult<Response> {
-    let review = find(state, id).await?;
+    let review = find(state, ctx, id).await?;
     if review.archived_at.is_some() != archived {
         let (action, verb) = if archived {
             (AuditAction::Archive, "Archived")
@@ -402,17 +404,14 @@ async fn review_page_for(
     chosen_themes: &[String],
     errors: FormErrors,
 ) -> AppResult<ReviewPage> {
+    let partnership = ctx.partnership()?;
     let incident = match review.serious_incident_id {
-        Some(id) => store::find_incident(&state.db, id)
+        Some(id) => store::find_incident(&state.db, partnership, id)
             .await?
             .map(|incident| (id, format!("{} ({})", incident.reference, incident.subject))),
         None => None,
     };
-    let names = crate::partnership::organisation_names(
-        &state.db,
-        crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
-    )
-    .await?;
+    let names = crate::partnership::organisation_names(&state.db, partnership).await?;
     let agencies = store::review_agencies(&state.db, review.id)
         .await?
         .into_iter()
@@ -423,7 +422,7 @@ async fn review_page_for(
                 .unwrap_or_else(|| format!("Organisation {id} (archived)"))
         })
         .collect();
-    let themes = store::list_themes(&state.db, false)
+    let themes = store::list_themes(&state.db, partnership, false)
         .await?
         .into_iter()
         .map(|theme| {
@@ -457,7 +456,7 @@ pub async fn page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let review = find(&state, id).await?;
+    let review = find(&state, &ctx, id).await?;
     render(
         &review_page_for(
             &state,
@@ -477,12 +476,13 @@ pub async fn add_finding(
     Path(id): Path<i64>,
     axum::extract::RawForm(body): axum::extract::RawForm,
 ) -> AppResult<Response> {
-    let review = find(&state, id).await?;
+    let review = find(&state, &ctx, id).await?;
     refuse_if_archived(&review)?;
     let pairs = form_pairs(&body)?;
     let finding = value(&pairs, "finding");
     let chosen = values(&pairs, "themes");
-    let known: Vec<i64> = store::list_themes(&state.db, false)
+    // Only the partnership's own themes, not archived, may tag a finding.
+    let known: Vec<i64> = store::list_themes(&state.db, ctx.partnership()?, false)
         .await?
         .iter()
         .map(|theme| theme.id)
@@ -518,8 +518,9 @@ pub async fn archive_finding(
     ctx: Ctx,
     Path((id, finding_id)): Path<(i64, i64)>,
 ) -> AppResult<Response> {
-    let review = find(&state, id).await?;
-    let Some((_, review_id, text, archived)) = store::find_finding(&state.db, finding_id).await?
+    let review = find(&state, &ctx, id).await?;
+    let Some((_, review_id, text, archived)) =
+        store::find_finding(&state.db, ctx.partnership()?, finding_id).await?
     else {
         return Err(AppError::NotFound);
     };
@@ -578,7 +579,8 @@ async fn themes_page(
     errors: FormErrors,
     form: ThemeForm,
 ) -> AppResult<ThemesPage> {
-    let tags = store::theme_tags(&state.db).await?;
+    let partnership = ctx.partnership()?;
+    let tags = store::theme_tags(&state.db, partnership).await?;
     let year = year.unwrap_or_else(|| default_year(&tags, today()));
     let mut years: Vec<FinancialYear> = tags
         .iter()
@@ -614,7 +616,7 @@ async fn themes_page(
             .collect(),
         counts,
         reviews_in_year: reviews_in_year.len(),
-        themes: store::list_themes(&state.db, true).await?,
+        themes: store::list_themes(&state.db, partnership, true).await?,
         can_manage_themes: ctx.user()?.can(Permission::ManageThemes),
         chrome: ctx.chrome(state).await?,
         errors,
@@ -645,10 +647,11 @@ pub async fn add_theme(
     ctx: Ctx,
     Form(form): Form<ThemeForm>,
 ) -> AppResult<Response> {
+    let partnership = ctx.partnership()?;
     let mut errors = FormErrors::default();
     let theme = form.validate(&mut errors);
     if let Some(theme) = &theme
-        && store::theme_name_taken(&state.db, &theme.name).await?
+        && store::theme_name_taken(&state.db, partnership, &theme.name).await?
     {
         errors.add("name", "This theme is already on the list");
     }
@@ -656,7 +659,7 @@ pub async fn add_theme(
         return render_refused(&themes_page(&state, &ctx, None, errors, form).await?);
     };
     let mut tx = state.db.begin_write().await?;
-    let id = store::insert_theme(&mut tx, &theme).await?;
+    let id = store::insert_theme(&mut tx, partnership, &theme).await?;
     audit::record(
         &mut tx,
         &ctx.actor()?,
@@ -682,7 +685,7 @@ async fn set_theme_archived(
     id: i64,
     archived: bool,
 ) -> AppResult<Response> {
-    let theme = store::find_theme(&state.db, id)
+    let theme = store::find_theme(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if theme.archived_at.is_some() != archived {

@@ -26,8 +26,9 @@ struct LandingPage {
 }
 
 pub async fn landing(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
+    let partnership = ctx.partnership()?;
     let calendar = super::calendar(&state.db).await?;
-    let incidents = store::list_incidents(&state.db).await?;
+    let incidents = store::list_incidents(&state.db, partnership).await?;
     let notifications = incidents.len();
     let attention = incidents
         .into_iter()
@@ -39,12 +40,12 @@ pub async fn landing(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl 
                 .collect::<Vec<_>>()
         })
         .collect();
-    let open_reviews = store::list_reviews(&state.db, None, None)
+    let open_reviews = store::list_reviews(&state.db, partnership, None, None)
         .await?
         .iter()
         .filter(|review| !review.status.is_finished())
         .count();
-    let untriaged = store::list_national_reviews(&state.db)
+    let untriaged = store::list_national_reviews(&state.db, partnership)
         .await?
         .iter()
         .map(|(_, _, untriaged)| untriaged)
@@ -77,8 +78,9 @@ pub async fn notifications(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> AppResult<impl IntoResponse> {
+    let partnership = ctx.partnership()?;
     let calendar = super::calendar(&state.db).await?;
-    let incidents = store::list_incidents(&state.db)
+    let incidents = store::list_incidents(&state.db, partnership)
         .await?
         .into_iter()
         .map(|incident| {
@@ -118,10 +120,11 @@ pub async fn create_notification(
     ctx: Ctx,
     Form(form): Form<IncidentForm>,
 ) -> AppResult<Response> {
+    let partnership = ctx.partnership()?;
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, today());
     if let Some(details) = &details
-        && store::reference_taken(&state.db, &details.reference).await?
+        && store::reference_taken(&state.db, partnership, &details.reference).await?
     {
         errors.add(
             "reference",
@@ -136,7 +139,7 @@ pub async fn create_notification(
         });
     };
     let mut tx = state.db.begin_write().await?;
-    let id = store::insert_incident(&mut tx, &details).await?;
+    let id = store::insert_incident(&mut tx, partnership, &details).await?;
     audit::record(
         &mut tx,
         &ctx.actor()?,
@@ -209,7 +212,7 @@ async fn notification_page_for(
 ) -> AppResult<NotificationPage> {
     let calendar = super::calendar(&state.db).await?;
     Ok(NotificationPage {
-        reviews: store::reviews_of_incident(&state.db, incident.id).await?,
+        reviews: store::reviews_of_incident(&state.db, ctx.partnership()?, incident.id).await?,
         clocks: clocks(&incident, &calendar, today()),
         dates: date_inputs(&incident, typed),
         can_manage: ctx.user()?.can(Permission::ManageLearning),
@@ -224,7 +227,7 @@ pub async fn notification_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let incident = store::find_incident(&state.db, id)
+    let incident = store::find_incident(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     render(&notification_page_for(&state, &ctx, incident, None, FormErrors::default()).await?)
@@ -236,7 +239,7 @@ pub async fn record_dates(
     Path(id): Path<i64>,
     axum::extract::RawForm(body): axum::extract::RawForm,
 ) -> AppResult<Response> {
-    let incident = store::find_incident(&state.db, id)
+    let incident = store::find_incident(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)

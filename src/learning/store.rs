@@ -29,40 +29,59 @@ fn incident_from_row(row: &AnyRow) -> Result<SeriousIncident> {
     })
 }
 
-/// Newest first.
-pub async fn list_incidents(db: &Db) -> Result<Vec<SeriousIncident>> {
-    let rows = sqlx::query("SELECT * FROM serious_incidents WHERE archived_at IS NULL ORDER BY became_aware_on DESC, id DESC").fetch_all(&db.pool).await?;
+/// The partnership's notifications, newest first.
+pub async fn list_incidents(db: &Db, partnership_id: i64) -> Result<Vec<SeriousIncident>> {
+    let rows = sqlx::query(
+        "SELECT * FROM serious_incidents WHERE partnership_id = $1 AND archived_at IS NULL \
+         ORDER BY became_aware_on DESC, id DESC",
+    )
+    .bind(partnership_id)
+    .fetch_all(&db.pool)
+    .await?;
     rows.iter().map(incident_from_row).collect()
 }
 
-pub async fn find_incident(db: &Db, id: i64) -> Result<Option<SeriousIncident>> {
-    let row = sqlx::query("SELECT * FROM serious_incidents WHERE id = $1")
+/// One of the partnership's notifications; None for another partnership's.
+pub async fn find_incident(
+    db: &Db,
+    partnership_id: i64,
+    id: i64,
+) -> Result<Option<SeriousIncident>> {
+    let row = sqlx::query("SELECT * FROM serious_incidents WHERE id = $1 AND partnership_id = $2")
         .bind(id)
+        .bind(partnership_id)
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(incident_from_row).transpose()
 }
 
-pub async fn reference_taken(db: &Db, reference: &str) -> Result<bool> {
+/// Whether the partnership already has a notification with this reference.
+pub async fn reference_taken(db: &Db, partnership_id: i64, reference: &str) -> Result<bool> {
     let count: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM serious_incidents WHERE upper(reference) = upper($1)",
+        "SELECT COUNT(*) FROM serious_incidents WHERE partnership_id = $1 AND upper(reference) = upper($2)",
     )
+    .bind(partnership_id)
     .bind(reference)
     .fetch_one(&db.pool)
     .await?;
     Ok(count > 0)
 }
 
-pub async fn insert_incident(tx: &mut Transaction, details: &IncidentDetails) -> Result<i64> {
+pub async fn insert_incident(
+    tx: &mut Transaction,
+    partnership_id: i64,
+    details: &IncidentDetails,
+) -> Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO serious_incidents (reference, subject, summary, became_aware_on, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+        "INSERT INTO serious_incidents (reference, subject, summary, became_aware_on, created_at, updated_at, partnership_id) \
+         VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id",
     )
     .bind(&details.reference)
     .bind(&details.subject)
     .bind(&details.summary)
     .bind(iso_date(details.became_aware_on))
     .bind(now_text())
+    .bind(partnership_id)
     .fetch_one(&mut **tx)
     .await
 }
@@ -136,55 +155,72 @@ fn review_from_row(row: &AnyRow) -> Result<LearningReview> {
     })
 }
 
-/// Reviews not archived, newest first, optionally of one type and one status.
+/// The partnership's reviews not archived, newest first, optionally of one type and one status.
 pub async fn list_reviews(
     db: &Db,
+    partnership_id: i64,
     review_type: Option<ReviewType>,
     status: Option<ReviewStatus>,
 ) -> Result<Vec<LearningReview>> {
     let rows = sqlx::query(
-        "SELECT * FROM learning_reviews WHERE archived_at IS NULL \
+        "SELECT * FROM learning_reviews WHERE partnership_id = $3 AND archived_at IS NULL \
          AND ($1 = '' OR review_type = $1) AND ($2 = '' OR status = $2) \
          ORDER BY started_on DESC, id DESC",
     )
     .bind(review_type.map_or("", ReviewType::code))
     .bind(status.map_or("", ReviewStatus::code))
+    .bind(partnership_id)
     .fetch_all(&db.pool)
     .await?;
     rows.iter().map(review_from_row).collect()
 }
 
-pub async fn find_review(db: &Db, id: i64) -> Result<Option<LearningReview>> {
-    let row = sqlx::query("SELECT * FROM learning_reviews WHERE id = $1")
+/// One of the partnership's reviews; None for another partnership's.
+pub async fn find_review(db: &Db, partnership_id: i64, id: i64) -> Result<Option<LearningReview>> {
+    let row = sqlx::query("SELECT * FROM learning_reviews WHERE id = $1 AND partnership_id = $2")
         .bind(id)
+        .bind(partnership_id)
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(review_from_row).transpose()
 }
 
-/// Reviews that came from one serious incident notification.
-pub async fn reviews_of_incident(db: &Db, incident_id: i64) -> Result<Vec<LearningReview>> {
+/// The partnership's reviews that came from one serious incident notification.
+pub async fn reviews_of_incident(
+    db: &Db,
+    partnership_id: i64,
+    incident_id: i64,
+) -> Result<Vec<LearningReview>> {
     let rows = sqlx::query(
-        "SELECT * FROM learning_reviews WHERE serious_incident_id = $1 AND archived_at IS NULL ORDER BY started_on, id",
+        "SELECT * FROM learning_reviews WHERE serious_incident_id = $1 AND partnership_id = $2 \
+         AND archived_at IS NULL ORDER BY started_on, id",
     )
     .bind(incident_id)
+    .bind(partnership_id)
     .fetch_all(&db.pool)
     .await?;
     rows.iter().map(review_from_row).collect()
 }
 
-pub async fn review_reference_taken(db: &Db, reference: &str, except: Option<i64>) -> Result<bool> {
+/// Whether another of the partnership's reviews has this reference.
+pub async fn review_reference_taken(
+    db: &Db,
+    partnership_id: i64,
+    reference: &str,
+    except: Option<i64>,
+) -> Result<bool> {
     let count: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM learning_reviews WHERE upper(reference) = upper($1) AND id <> $2",
+        "SELECT COUNT(*) FROM learning_reviews WHERE partnership_id = $3 AND upper(reference) = upper($1) AND id <> $2",
     )
     .bind(reference)
     .bind(except.unwrap_or(0))
+    .bind(partnership_id)
     .fetch_one(&db.pool)
     .await?;
     Ok(count > 0)
 }
 
-/// Organisation ids of the agencies involved in a review.
+/// Organisation ids of the agencies involved in a review (found through its partnership first).
 pub async fn review_agencies(db: &Db, review_id: i64) -> Result<Vec<i64>> {
     sqlx::query_scalar(
         "SELECT organisation_id FROM learning_review_agencies WHERE review_id = $1 ORDER BY organisation_id",
@@ -211,11 +247,17 @@ async fn set_review_agencies(tx: &mut Transaction, review_id: i64, agencies: &[i
     Ok(())
 }
 
-pub async fn insert_review(tx: &mut Transaction, details: &ReviewDetails) -> Result<i64> {
+/// Inserts a review for the partnership; its incident and agencies must be the partnership's.
+pub async fn insert_review(
+    tx: &mut Transaction,
+    partnership_id: i64,
+    details: &ReviewDetails,
+) -> Result<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO learning_reviews (reference, review_type, subject, serious_incident_id, chair_role, summary, \
-         started_on, completed_on, panel_response, decision, decision_rationale, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+         started_on, completed_on, panel_response, decision, decision_rationale, status, created_at, updated_at, \
+         partnership_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) RETURNING id",
     )
     .bind(&details.reference)
     .bind(details.review_type.code())
@@ -230,6 +272,7 @@ pub async fn insert_review(tx: &mut Transaction, details: &ReviewDetails) -> Res
     .bind(&details.decision_rationale)
     .bind(details.status.code())
     .bind(now_text())
+    .bind(partnership_id)
     .fetch_one(&mut **tx)
     .await?;
     set_review_agencies(tx, id, &details.agencies).await?;
@@ -272,9 +315,10 @@ pub async fn set_review_archived(tx: &mut Transaction, id: i64, archived: bool) 
     Ok(())
 }
 
-/// Serious incidents as (id, "reference (subject)") for a review's list of sources.
-pub async fn incident_choices(db: &Db) -> Result<Vec<(i64, String)>> {
-    Ok(list_incidents(db)
+/// The partnership's serious incidents as (id, "reference (subject)") for a review's list of
+/// sources.
+pub async fn incident_choices(db: &Db, partnership_id: i64) -> Result<Vec<(i64, String)>> {
+    Ok(list_incidents(db, partnership_id)
         .await?
         .into_iter()
         .map(|incident| {
@@ -295,11 +339,18 @@ fn theme_from_row(row: &AnyRow) -> Result<Theme> {
     })
 }
 
-/// Themes in name order; archived ones only when asked.
-pub async fn list_themes(db: &Db, include_archived: bool) -> Result<Vec<Theme>> {
-    let rows = sqlx::query("SELECT * FROM learning_themes ORDER BY lower(name), id")
-        .fetch_all(&db.pool)
-        .await?;
+/// The partnership's themes in name order; archived ones only when asked.
+pub async fn list_themes(
+    db: &Db,
+    partnership_id: i64,
+    include_archived: bool,
+) -> Result<Vec<Theme>> {
+    let rows = sqlx::query(
+        "SELECT * FROM learning_themes WHERE partnership_id = $1 ORDER BY lower(name), id",
+    )
+    .bind(partnership_id)
+    .fetch_all(&db.pool)
+    .await?;
     let themes = rows
         .iter()
         .map(theme_from_row)
@@ -310,30 +361,40 @@ pub async fn list_themes(db: &Db, include_archived: bool) -> Result<Vec<Theme>> 
         .collect())
 }
 
-pub async fn find_theme(db: &Db, id: i64) -> Result<Option<Theme>> {
-    let row = sqlx::query("SELECT * FROM learning_themes WHERE id = $1")
+/// One of the partnership's themes; None for another partnership's.
+pub async fn find_theme(db: &Db, partnership_id: i64, id: i64) -> Result<Option<Theme>> {
+    let row = sqlx::query("SELECT * FROM learning_themes WHERE id = $1 AND partnership_id = $2")
         .bind(id)
+        .bind(partnership_id)
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(theme_from_row).transpose()
 }
 
-pub async fn theme_name_taken(db: &Db, name: &str) -> Result<bool> {
-    let count: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM learning_themes WHERE upper(name) = upper($1)")
-            .bind(name)
-            .fetch_one(&db.pool)
-            .await?;
+/// Whether the partnership already has a theme of this name.
+pub async fn theme_name_taken(db: &Db, partnership_id: i64, name: &str) -> Result<bool> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM learning_themes WHERE partnership_id = $1 AND upper(name) = upper($2)",
+    )
+    .bind(partnership_id)
+    .bind(name)
+    .fetch_one(&db.pool)
+    .await?;
     Ok(count > 0)
 }
 
-pub async fn insert_theme(tx: &mut Transaction, theme: &ThemeForm) -> Result<i64> {
+pub async fn insert_theme(
+    tx: &mut Transaction,
+    partnership_id: i64,
+    theme: &ThemeForm,
+) -> Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO learning_themes (name, description, created_at) VALUES ($1, $2, $3) RETURNING id",
+        "INSERT INTO learning_themes (name, description, created_at, partnership_id) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(&theme.name)
     .bind(&theme.description)
     .bind(now_text())
+    .bind(partnership_id)
     .fetch_one(&mut **tx)
     .await
 }
@@ -383,12 +444,18 @@ pub async fn findings_of_review(db: &Db, review_id: i64) -> Result<Vec<Finding>>
     Ok(findings)
 }
 
-/// (finding id, review id, finding text, archived) of one finding.
-pub async fn find_finding(db: &Db, id: i64) -> Result<Option<(i64, i64, String, bool)>> {
+/// (finding id, review id, finding text, archived) of one finding of the partnership's reviews.
+pub async fn find_finding(
+    db: &Db,
+    partnership_id: i64,
+    id: i64,
+) -> Result<Option<(i64, i64, String, bool)>> {
     let row = sqlx::query(
-        "SELECT id, review_id, finding, archived_at FROM learning_findings WHERE id = $1",
+        "SELECT f.id, f.review_id, f.finding, f.archived_at FROM learning_findings f \
+         JOIN learning_reviews r ON r.id = f.review_id WHERE f.id = $1 AND r.partnership_id = $2",
     )
     .bind(id)
+    .bind(partnership_id)
     .fetch_optional(&db.pool)
     .await?;
     row.map(|row| {
@@ -435,15 +502,18 @@ pub async fn archive_finding(tx: &mut Transaction, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Every theme on every finding of every review, neither archived: what the chart counts.
-pub async fn theme_tags(db: &Db) -> Result<Vec<ThemeTag>> {
+/// Every theme on every finding of every one of the partnership's reviews, neither archived:
+/// what the chart counts.
+pub async fn theme_tags(db: &Db, partnership_id: i64) -> Result<Vec<ThemeTag>> {
     let rows = sqlx::query(
         "SELECT t.id AS theme_id, t.name AS theme_name, r.id AS review_id, r.reference, \
          COALESCE(r.completed_on, r.started_on) AS period_date, f.id AS finding_id \
          FROM learning_finding_themes ft JOIN learning_themes t ON t.id = ft.theme_id \
          JOIN learning_findings f ON f.id = ft.finding_id JOIN learning_reviews r ON r.id = f.review_id \
-         WHERE f.archived_at IS NULL AND r.archived_at IS NULL ORDER BY r.reference, f.id",
+         WHERE r.partnership_id = $1 AND t.partnership_id = $1 AND f.archived_at IS NULL AND r.archived_at IS NULL \
+         ORDER BY r.reference, f.id",
     )
+    .bind(partnership_id)
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -473,13 +543,18 @@ fn national_review_from_row(row: &AnyRow) -> Result<NationalReview> {
     })
 }
 
-/// National reviews with (recommendations, still to triage), newest first.
-pub async fn list_national_reviews(db: &Db) -> Result<Vec<(NationalReview, i64, i64)>> {
+/// The partnership's national reviews with (recommendations, still to triage), newest first.
+pub async fn list_national_reviews(
+    db: &Db,
+    partnership_id: i64,
+) -> Result<Vec<(NationalReview, i64, i64)>> {
     let rows = sqlx::query(
         "SELECT n.*, (SELECT COUNT(*) FROM national_review_recommendations r WHERE r.national_review_id = n.id) AS recommendations, \
          (SELECT COUNT(*) FROM national_review_recommendations r WHERE r.national_review_id = n.id AND r.triage_decision IS NULL) AS untriaged \
-         FROM national_reviews n WHERE n.archived_at IS NULL ORDER BY n.published_on DESC, n.id DESC",
+         FROM national_reviews n WHERE n.partnership_id = $1 AND n.archived_at IS NULL \
+         ORDER BY n.published_on DESC, n.id DESC",
     )
+    .bind(partnership_id)
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -493,9 +568,15 @@ pub async fn list_national_reviews(db: &Db) -> Result<Vec<(NationalReview, i64, 
         .collect()
 }
 
-pub async fn find_national_review(db: &Db, id: i64) -> Result<Option<NationalReview>> {
-    let row = sqlx::query("SELECT * FROM national_reviews WHERE id = $1")
+/// One of the partnership's national reviews; None for another partnership's.
+pub async fn find_national_review(
+    db: &Db,
+    partnership_id: i64,
+    id: i64,
+) -> Result<Option<NationalReview>> {
+    let row = sqlx::query("SELECT * FROM national_reviews WHERE id = $1 AND partnership_id = $2")
         .bind(id)
+        .bind(partnership_id)
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(national_review_from_row).transpose()
@@ -503,16 +584,19 @@ pub async fn find_national_review(db: &Db, id: i64) -> Result<Option<NationalRev
 
 pub async fn insert_national_review(
     tx: &mut Transaction,
+    partnership_id: i64,
     details: &NationalReviewDetails,
 ) -> Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO national_reviews (title, source, published_on, link, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO national_reviews (title, source, published_on, link, created_at, partnership_id) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(&details.title)
     .bind(&details.source)
     .bind(iso_date(details.published_on))
     .bind(&details.link)
     .bind(now_text())
+    .bind(partnership_id)
     .fetch_one(&mut **tx)
     .await
 }
@@ -540,9 +624,18 @@ pub async fn recommendations_of(db: &Db, national_review_id: i64) -> Result<Vec<
     rows.iter().map(recommendation_from_row).collect()
 }
 
-pub async fn find_recommendation(db: &Db, id: i64) -> Result<Option<Recommendation>> {
-    let row = sqlx::query("SELECT * FROM national_review_recommendations WHERE id = $1")
-        .bind(id)
+/// One recommendation of the partnership's national reviews; None for another partnership's.
+pub async fn find_recommendation(
+    db: &Db,
+    partnership_id: i64,
+    id: i64,
+) -> Result<Option<Recommendation>> {
+    let row = sqlx::query(
+        "SELECT r.* FROM national_review_recommendations r \
+         JOIN national_reviews n ON n.id = r.national_review_id WHERE r.id = $1 AND n.partnership_id = $2",
+    )
+    .bind(id)
+    .bind(partnership_id)
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(recommendation_from_row).transpose()

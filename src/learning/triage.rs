@@ -27,7 +27,7 @@ struct TriageListPage {
 
 pub async fn list(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
     render(&TriageListPage {
-        reviews: store::list_national_reviews(&state.db).await?,
+        reviews: store::list_national_reviews(&state.db, ctx.partnership()?).await?,
         can_manage: ctx.user()?.can(Permission::ManageLearning),
         chrome: ctx.chrome(&state).await?,
     })
@@ -76,7 +76,7 @@ pub async fn create(
         });
     };
     let mut tx = state.db.begin_write().await?;
-    let id = store::insert_national_review(&mut tx, &details).await?;
+    let id = store::insert_national_review(&mut tx, ctx.partnership()?, &details).await?;
     audit::record(
         &mut tx,
         &ctx.actor()?,
@@ -182,8 +182,9 @@ async fn triage_page(
     })
 }
 
-async fn find(state: &AppState, id: i64) -> AppResult<NationalReview> {
-    store::find_national_review(&state.db, id)
+/// One of the signed-in user's partnership's national reviews; another's is not found.
+async fn find(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<NationalReview> {
+    store::find_national_review(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -193,7 +194,7 @@ pub async fn page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let review = find(&state, id).await?;
+    let review = find(&state, &ctx, id).await?;
     render(
         &triage_page(
             &state,
@@ -220,7 +221,7 @@ pub async fn add_recommendation(
     Path(id): Path<i64>,
     Form(form): Form<RecommendationForm>,
 ) -> AppResult<Response> {
-    let review = find(&state, id).await?;
+    let review = find(&state, &ctx, id).await?;
     let mut errors = FormErrors::default();
     let text = errors.required_text(
         "recommendation",
@@ -272,11 +273,12 @@ pub async fn decide(
     Path((id, recommendation_id)): Path<(i64, i64)>,
     Form(form): Form<TriageForm>,
 ) -> AppResult<Response> {
-    let review = find(&state, id).await?;
-    let recommendation = store::find_recommendation(&state.db, recommendation_id)
-        .await?
-        .filter(|recommendation| recommendation.national_review_id == id)
-        .ok_or(AppError::NotFound)?;
+    let review = find(&state, &ctx, id).await?;
+    let recommendation =
+        store::find_recommendation(&state.db, ctx.partnership()?, recommendation_id)
+            .await?
+            .filter(|recommendation| recommendation.national_review_id == id)
+            .ok_or(AppError::NotFound)?;
     let mut checked = FormErrors::default();
     let decided = form.validate(&mut checked);
     let Some((decision, rationale)) = decided else {

@@ -1,6 +1,7 @@
 //! Advance warnings of the statutory clocks, sent to the business unit through the e-mail
 //! outbox: when a clock is due within 2 working days, and when it has been breached. Each is
 //! sent once per clock and kind; what was sent is recorded so running again never repeats it.
+//! Each partnership's warnings go to its own business unit, about its own notifications only.
 
 use time::Date;
 
@@ -10,22 +11,34 @@ use crate::kernel::Role;
 use crate::kernel::db::Db;
 use crate::kernel::text::long_date;
 
-/// Queues today's warnings and returns how many clock warnings were newly sent (each to every
-/// active business unit admin). Archived notifications are not warned about.
+/// Queues today's warnings for every partnership and returns how many clock warnings were newly
+/// sent (each to every active business unit admin of the incident's partnership). Archived
+/// notifications are not warned about.
 pub async fn queue_clock_warnings(db: &Db, today: Date) -> Result<usize, sqlx::Error> {
-    let recipients: Vec<String> =
-        crate::kernel::auth::list_users(db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED)
-            .await?
-            .into_iter()
-            .filter(|user| {
-                user.archived_at.is_none() && user.roles.contains(&Role::BusinessUnitAdmin)
-            })
-            .map(|user| user.email)
-            .collect();
     let calendar = super::calendar(db).await?;
     let mut sent = 0;
-    for incident in store::list_incidents(db).await? {
-        for (clock, code) in clocks(&incident, &calendar, today).iter().zip(CLOCK_CODES) {
+    for (partnership_id, _) in crate::partnership::partnerships(db).await? {
+        sent += queue_partnership_warnings(db, partnership_id, &calendar, today).await?;
+    }
+    Ok(sent)
+}
+
+/// One partnership's warnings, to its own business unit admins.
+async fn queue_partnership_warnings(
+    db: &Db,
+    partnership_id: i64,
+    calendar: &masa_workdays::Calendar,
+    today: Date,
+) -> Result<usize, sqlx::Error> {
+    let recipients: Vec<String> = crate::kernel::auth::list_users(db, partnership_id)
+        .await?
+        .into_iter()
+        .filter(|user| user.archived_at.is_none() && user.roles.contains(&Role::BusinessUnitAdmin))
+        .map(|user| user.email)
+        .collect();
+    let mut sent = 0;
+    for incident in store::list_incidents(db, partnership_id).await? {
+        for (clock, code) in clocks(&incident, calendar, today).iter().zip(CLOCK_CODES) {
             let Some((kind, due)) = warning_for(clock) else {
                 continue;
             };

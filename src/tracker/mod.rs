@@ -218,8 +218,9 @@ pub async fn source_of(
 ) -> Result<Option<(String, String)>, sqlx::Error> {
     match kind {
         SourceKind::LearningReview | SourceKind::NationalReview => {
-            let label = crate::learning::source_label(db, kind.code(), id).await?;
-            let page = crate::learning::source_page(db, kind.code(), id).await?;
+            let partnership = crate::kernel::PARTNERSHIP_NOT_YET_SCOPED;
+            let label = crate::learning::source_label(db, partnership, kind.code(), id).await?;
+            let page = crate::learning::source_page(db, partnership, kind.code(), id).await?;
             Ok(label.zip(page))
         }
         SourceKind::Risk => Ok(risks::source_label(db, id)

@@ -323,20 +323,20 @@ on_both_backends!(
             .await
             .assert_contains("RR-2026-02");
         assert_eq!(
-            masa::learning::source_label(&app.db, "learning_review", id.parse().unwrap())
+            masa::learning::source_label(&app.db, 1, "learning_review", id.parse().unwrap())
                 .await
                 .unwrap()
                 .as_deref(),
             Some("Rapid review RR-2026-02 (Sibling Group Q)")
         );
         assert_eq!(
-            masa::learning::source_label(&app.db, "learning_review", 99999)
+            masa::learning::source_label(&app.db, 1, "learning_review", 99999)
                 .await
                 .unwrap(),
             None
         );
         assert_eq!(
-            masa::learning::source_label(&app.db, "something_else", 1)
+            masa::learning::source_label(&app.db, 1, "something_else", 1)
                 .await
                 .unwrap(),
             None
@@ -818,7 +818,7 @@ on_both_backends!(national_reviews_are_triaged, |app| {
         .assert_contains(&format!(
             "/tracker/recommendations/new?source_kind=national_review&amp;source_id={recommendation}"
         ));
-    let label = masa::learning::source_label(&app.db, "national_review", recommendation)
+    let label = masa::learning::source_label(&app.db, 1, "national_review", recommendation)
         .await
         .unwrap()
         .unwrap();
@@ -906,5 +906,406 @@ on_both_backends!(clock_warnings_are_queued_once, |app| {
         app.count("SELECT COUNT(*) FROM learning_clock_warnings")
             .await,
         3
+    );
+});
+
+on_both_backends!(learning_is_kept_to_its_partnership, |app| {
+    use masa::kernel::Role;
+    masa::demo::load(&app.db).await.unwrap();
+    let warrington = app.second_partnership().await;
+    // Halton's records, by id.
+    let incident = app
+        .count("SELECT id FROM serious_incidents WHERE reference = 'SIN-2026-05'")
+        .await;
+    let review = app
+        .count("SELECT id FROM learning_reviews WHERE reference = 'RR-2024-01'")
+        .await;
+    let finding = app.count("SELECT MIN(id) FROM learning_findings").await;
+    let finding_review = app.count("SELECT review_id FROM learning_findings WHERE id = (SELECT MIN(id) FROM learning_findings)",
+    )
+    .await;
+    let theme = app
+        .count(
+            "SELECT id FROM learning_themes WHERE name = 'Professional challenge and escalation'",
+        )
+        .await;
+    let national = app.count("SELECT id FROM national_reviews WHERE title LIKE 'Safeguarding children with disabilities%'",
+    )
+    .await;
+    let recommendation = app.count("SELECT MIN(id) FROM national_review_recommendations WHERE national_review_id = \
+         (SELECT id FROM national_reviews WHERE title LIKE 'Safeguarding children with disabilities%')",
+    )
+    .await;
+    let police = app
+        .count("SELECT id FROM organisations WHERE name = 'Cheshire Constabulary'")
+        .await;
+
+    // Warrington's business unit sees none of Halton's learning in its lists.
+    let mut admin = app
+        .signed_in(warrington.email(Role::BusinessUnitAdmin))
+        .await;
+    admin
+        .get("/learning")
+        .await
+        .assert_lacks("SIN-2026-05")
+        .assert_contains("/learning/notifications");
+    admin
+        .get("/learning/notifications")
+        .await
+        .assert_lacks("SIN-2026-05")
+        .assert_lacks("SIN-2025-03")
+        .assert_lacks("Sibling Group Q");
+    admin
+        .get("/learning/reviews")
+        .await
+        .assert_lacks("RR-2024-01")
+        .assert_lacks("LC-2024-01");
+    admin
+        .get("/learning/themes?year=2024-25")
+        .await
+        .assert_contains("2024-25: 0 reviews with tagged findings")
+        .assert_lacks("Home conditions (neglect)")
+        .assert_lacks("Voice of the child");
+    admin
+        .get("/learning/triage")
+        .await
+        .assert_lacks("Safeguarding children with disabilities");
+    let new_review = admin.get("/learning/reviews/new").await;
+    new_review
+        .assert_lacks("SIN-2026-05")
+        .assert_lacks("Cheshire Constabulary")
+        .assert_contains("Warrington Borough Council");
+
+    // Halton's ids are answered as missing, for pages and for posts, and nothing changes.
+    let audit_before = app.count("SELECT COUNT(*) FROM audit_events").await;
+    let findings_before = app
+        .count("SELECT COUNT(*) FROM learning_findings WHERE archived_at IS NULL")
+        .await;
+    let recommendations_before = app
+        .count("SELECT COUNT(*) FROM national_review_recommendations")
+        .await;
+    for path in [
+        format!("/learning/notifications/{incident}"),
+        format!("/learning/reviews/{review}"),
+        format!("/learning/reviews/{review}/edit"),
+        format!("/learning/triage/{national}"),
+    ] {
+        assert_eq!(
+            admin.get(&path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let review_fields = [
+        ("reference", "RR-2024-01"),
+        ("review_type", "rapid_review"),
+        ("subject", "Child N"),
+        ("chair_role", "Designated Nurse"),
+        ("started_on_day", "1"),
+        ("started_on_month", "4"),
+        ("started_on_year", "2026"),
+        ("status", "in_progress"),
+    ];
+    let theme_text = theme.to_string();
+    for (path, fields) in [
+        (
+            format!("/learning/notifications/{incident}/dates"),
+            vec![
+                ("notified_on_day", "9"),
+                ("notified_on_month", "10"),
+                ("notified_on_year", "2026"),
+            ],
+        ),
+        (
+            format!("/learning/reviews/{review}/edit"),
+            review_fields.to_vec(),
+        ),
+        (format!("/learning/reviews/{review}/archive"), vec![]),
+        (format!("/learning/reviews/{review}/restore"), vec![]),
+        (
+            format!("/learning/reviews/{review}/findings"),
+            vec![("finding", "Forged."), ("themes", theme_text.as_str())],
+        ),
+        (
+            format!("/learning/reviews/{finding_review}/findings/{finding}/archive"),
+            vec![],
+        ),
+        (format!("/learning/themes/{theme}/archive"), vec![]),
+        (format!("/learning/themes/{theme}/restore"), vec![]),
+        (
+            format!("/learning/triage/{national}/recommendations"),
+            vec![("recommendation", "Forged.")],
+        ),
+        (
+            format!("/learning/triage/{national}/recommendations/{recommendation}"),
+            vec![("decision", "not_applicable"), ("rationale", "Forged.")],
+        ),
+    ] {
+        assert_eq!(
+            admin.post(&path, &fields).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events").await,
+        audit_before
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM learning_findings WHERE archived_at IS NULL")
+            .await,
+        findings_before
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM national_review_recommendations")
+            .await,
+        recommendations_before
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM serious_incidents WHERE reference = 'SIN-2026-05' AND notified_on = '2026-10-08'").await,
+        1,
+        "Halton's dates are untouched"
+    );
+
+    // A Halton notification or agency named in Warrington's review form is refused, unsaved.
+    let incident_text = incident.to_string();
+    let police_text = police.to_string();
+    let mut forged = review_fields.to_vec();
+    forged.push(("serious_incident_id", incident_text.as_str()));
+    forged.push(("agencies", police_text.as_str()));
+    let refused = admin.post("/learning/reviews/new", &forged).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused
+        .assert_contains("Select a serious incident notification from the list")
+        .assert_contains("Select agencies from the list");
+    let warrington_reviews = "SELECT COUNT(*) FROM learning_reviews WHERE partnership_id <> 1";
+    assert_eq!(app.count(warrington_reviews).await, 0);
+
+    // References and theme names are Warrington's own: Halton's are free to use here.
+    let created = admin
+        .post(
+            "/learning/notifications/new",
+            &[
+                ("reference", "SIN-2026-05"),
+                ("subject", "Child W"),
+                ("summary", "Warrington's own notification."),
+                ("became_aware_on_day", "2"),
+                ("became_aware_on_month", "11"),
+                ("became_aware_on_year", "2026"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let own_incident = id_from(created.location());
+    let own_agency = warrington.organisation_id.to_string();
+    let created = admin
+        .post(
+            "/learning/reviews/new",
+            &[
+                ("reference", "RR-2024-01"),
+                ("review_type", "learning_circle"),
+                ("subject", "Young Person W"),
+                ("agencies", &own_agency),
+                ("chair_role", "Learning and Improvement Officer"),
+                ("started_on_day", "10"),
+                ("started_on_month", "4"),
+                ("started_on_year", "2026"),
+                ("status", "in_progress"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let own_review = id_from(created.location());
+    let added = admin
+        .post(
+            "/learning/themes",
+            &[
+                ("name", "Professional challenge and escalation"),
+                ("description", ""),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let own_theme = app
+        .count("SELECT id FROM learning_themes WHERE partnership_id <> 1")
+        .await
+        .to_string();
+    // Halton's theme on Warrington's finding is refused; Warrington's own is taken.
+    let findings = format!("/learning/reviews/{own_review}/findings");
+    admin
+        .post(
+            &findings,
+            &[("finding", "Escalation was slow."), ("themes", &theme_text)],
+        )
+        .await
+        .assert_contains("Select themes from the list");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM learning_findings f JOIN learning_reviews r ON r.id = f.review_id WHERE r.partnership_id <> 1").await,
+        0
+    );
+    let tagged = admin
+        .post(
+            &findings,
+            &[("finding", "Escalation was slow."), ("themes", &own_theme)],
+        )
+        .await;
+    assert_eq!(tagged.status, StatusCode::SEE_OTHER, "{}", tagged.body);
+    let created = admin
+        .post(
+            "/learning/triage/new",
+            &[
+                ("title", "Warrington's neighbouring review"),
+                ("source", "Other partnership"),
+                ("published_on_day", "12"),
+                ("published_on_month", "6"),
+                ("published_on_year", "2025"),
+                ("link", "https://example.org/warrington"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let own_national = id_from(created.location());
+
+    // Warrington's chart counts only its own review.
+    admin
+        .get("/learning/themes?year=2026-27")
+        .await
+        .assert_contains("2026-27: 1 review with tagged findings")
+        .assert_contains("Bar chart of 1 item. Professional challenge and escalation: 1.");
+    admin
+        .get(&format!("/learning/reviews/{own_review}"))
+        .await
+        .assert_contains("Young Person W")
+        .assert_contains("Warrington Borough Council")
+        .assert_contains("Escalation was slow.");
+    admin
+        .get("/learning/reviews")
+        .await
+        .assert_contains("Young Person W");
+
+    // Halton's users see none of it, and Halton's chart is as before.
+    let mut halton = app.signed_in("admin@masa.example").await;
+    halton
+        .get("/learning/notifications")
+        .await
+        .assert_lacks("Child W");
+    halton
+        .get("/learning/reviews")
+        .await
+        .assert_lacks("Young Person W");
+    halton
+        .get("/learning/triage")
+        .await
+        .assert_lacks("Warrington's neighbouring review");
+    halton
+        .get("/learning/themes?year=2026-27")
+        .await
+        .assert_contains("2026-27: 0 reviews with tagged findings");
+    halton
+        .get("/learning/themes?year=2024-25")
+        .await
+        .assert_contains("2024-25: 6 reviews with tagged findings")
+        .assert_contains("Bar chart of 10 items. Professional challenge and escalation: 5;");
+    for path in [
+        format!("/learning/notifications/{own_incident}"),
+        format!("/learning/reviews/{own_review}"),
+        format!("/learning/reviews/{own_review}/edit"),
+        format!("/learning/triage/{own_national}"),
+    ] {
+        assert_eq!(
+            halton.get(&path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        halton
+            .post(&format!("/learning/themes/{own_theme}/archive"), &[])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // What the improvement tracker names: only the asking partnership's records.
+    let own_review: i64 = own_review.parse().unwrap();
+    let p = warrington.partnership_id;
+    assert!(
+        masa::learning::source_label(&app.db, p, "learning_review", own_review)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    for (partnership, kind, id) in [
+        (1, "learning_review", own_review),
+        (p, "learning_review", review),
+        (p, "national_review", recommendation),
+    ] {
+        assert_eq!(
+            masa::learning::source_label(&app.db, partnership, kind, id)
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            masa::learning::source_page(&app.db, partnership, kind, id)
+                .await
+                .unwrap(),
+            None
+        );
+    }
+});
+
+on_both_backends!(clock_warnings_go_to_each_partnership_alone, |app| {
+    use masa::kernel::Role;
+    use time::macros::date;
+    masa::demo::load(&app.db).await.unwrap();
+    let warrington = app.second_partnership().await;
+    let mut admin = app
+        .signed_in(warrington.email(Role::BusinessUnitAdmin))
+        .await;
+    admin.get("/learning/notifications/new").await;
+    // Aware Tuesday 17 November 2026, like Halton's SIN-2026-07: the Panel is due by the 24th.
+    let created = admin
+        .post(
+            "/learning/notifications/new",
+            &[
+                ("reference", "WAR-2026-01"),
+                ("subject", "Child W"),
+                ("summary", "Warrington's own notification."),
+                ("became_aware_on_day", "17"),
+                ("became_aware_on_month", "11"),
+                ("became_aware_on_year", "2026"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let sent = masa::learning::queue_clock_warnings(&app.db, date!(2026 - 11 - 23))
+        .await
+        .unwrap();
+    assert_eq!(sent, 3, "Halton's two and Warrington's one");
+    let mails: Vec<(String, String)> =
+        sqlx::query_as("SELECT to_address, subject FROM email_outbox ORDER BY id")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    let warrington_admin = warrington.email(Role::BusinessUnitAdmin);
+    let to_warrington: Vec<&String> = mails
+        .iter()
+        .filter(|(to, _)| to.ends_with("@warrington.example"))
+        .map(|(_, subject)| subject)
+        .collect();
+    assert_eq!(to_warrington.len(), 1, "{mails:?}");
+    assert!(
+        to_warrington[0].starts_with("Due soon: Notify the national Panel")
+            && to_warrington[0].ends_with("WAR-2026-01"),
+        "{mails:?}"
+    );
+    assert!(mails.iter().any(|(to, _)| to == warrington_admin));
+    assert!(
+        mails
+            .iter()
+            .filter(|(_, subject)| subject.contains("WAR-2026-01"))
+            .all(|(to, _)| to == warrington_admin),
+        "{mails:?}"
     );
 });
