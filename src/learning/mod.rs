@@ -100,8 +100,16 @@ pub fn routes() -> Routes {
 
 /// A human label for a learning source the improvement tracker names: `learning_review` (a
 /// review id) gives "Rapid review RR-2025-01 (Child N)"; `national_review` (a recommendation id)
-/// gives the review it came from. None for an unknown kind or id.
-pub async fn source_label(db: &Db, kind: &str, id: i64) -> Result<Option<String>, sqlx::Error> {
+/// gives the review it came from. None for an unknown kind or id, or another partnership's.
+pub async fn source_label(
+    db: &Db,
+    partnership_id: i64,
+    kind: &str,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    if !store::source_in_partnership(db, partnership_id, kind, id).await? {
+        return Ok(None);
+    }
     match kind {
         "learning_review" => Ok(store::find_review(db, id)
             .await?
@@ -128,8 +136,17 @@ pub async fn source_label(db: &Db, kind: &str, id: i64) -> Result<Option<String>
 }
 
 /// Where a learning source the improvement tracker names is shown: a review's page, or the
-/// page of the national review a triaged recommendation belongs to.
-pub async fn source_page(db: &Db, kind: &str, id: i64) -> Result<Option<String>, sqlx::Error> {
+/// page of the national review a triaged recommendation belongs to. None for an unknown kind or
+/// id, or another partnership's.
+pub async fn source_page(
+    db: &Db,
+    partnership_id: i64,
+    kind: &str,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    if !store::source_in_partnership(db, partnership_id, kind, id).await? {
+        return Ok(None);
+    }
     match kind {
         "learning_review" => Ok(store::find_review(db, id)
             .await?

@@ -608,3 +608,30 @@ pub async fn record_clock_warning(
     .await?;
     Ok(inserted.rows_affected() == 1)
 }
+
+/// Whether a source the improvement tracker names (a review, or a national review's
+/// recommendation) belongs to the partnership.
+pub async fn source_in_partnership(
+    db: &Db,
+    partnership_id: i64,
+    kind: &str,
+    id: i64,
+) -> Result<bool> {
+    let sql = match kind {
+        "learning_review" => {
+            "SELECT COUNT(*) FROM learning_reviews WHERE id = $1 AND partnership_id = $2"
+        }
+        "national_review" => {
+            "SELECT COUNT(*) FROM national_review_recommendations n \
+             JOIN national_reviews r ON r.id = n.national_review_id \
+             WHERE n.id = $1 AND r.partnership_id = $2"
+        }
+        _ => return Ok(false),
+    };
+    let count: i64 = sqlx::query_scalar(sql)
+        .bind(id)
+        .bind(partnership_id)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(count > 0)
+}

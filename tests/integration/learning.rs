@@ -323,20 +323,20 @@ on_both_backends!(
             .await
             .assert_contains("RR-2026-02");
         assert_eq!(
-            masa::learning::source_label(&app.db, "learning_review", id.parse().unwrap())
+            masa::learning::source_label(&app.db, 1, "learning_review", id.parse().unwrap())
                 .await
                 .unwrap()
                 .as_deref(),
             Some("Rapid review RR-2026-02 (Sibling Group Q)")
         );
         assert_eq!(
-            masa::learning::source_label(&app.db, "learning_review", 99999)
+            masa::learning::source_label(&app.db, 1, "learning_review", 99999)
                 .await
                 .unwrap(),
             None
         );
         assert_eq!(
-            masa::learning::source_label(&app.db, "something_else", 1)
+            masa::learning::source_label(&app.db, 1, "something_else", 1)
                 .await
                 .unwrap(),
             None
@@ -818,7 +818,7 @@ on_both_backends!(national_reviews_are_triaged, |app| {
         .assert_contains(&format!(
             "/tracker/recommendations/new?source_kind=national_review&amp;source_id={recommendation}"
         ));
-    let label = masa::learning::source_label(&app.db, "national_review", recommendation)
+    let label = masa::learning::source_label(&app.db, 1, "national_review", recommendation)
         .await
         .unwrap()
         .unwrap();

@@ -925,7 +925,7 @@ on_both_backends!(
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
-        let label = masa::learning::source_label(&app.db, "national_review", applies)
+        let label = masa::learning::source_label(&app.db, 1, "national_review", applies)
             .await
             .unwrap()
             .expect("a label");
