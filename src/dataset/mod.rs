@@ -113,11 +113,22 @@ pub fn routes() -> Routes {
         .post("/api/v1/data-drops", Access::Public, api::post_drop)
 }
 
-/// For other modules: live indicators as (id, "CODE: name"), in code order.
+/// For other modules: the partnership's live indicators as (id, "CODE: name"), in code order.
 pub async fn indicator_choices(
     db: &crate::kernel::db::Db,
+    partnership_id: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
     let mut indicators = store::list_indicators(db, &store::IndicatorFilter::default()).await?;
+    // Until the dataset's own queries take the partnership: an indicator is its owner's.
+    let mut kept = Vec::with_capacity(indicators.len());
+    for indicator in indicators {
+        if crate::partnership::organisation_partnership(db, indicator.owner_organisation_id).await?
+            == Some(partnership_id)
+        {
+            kept.push(indicator);
+        }
+    }
+    indicators = kept;
     indicators.sort_by(|a, b| a.code.cmp(&b.code));
     Ok(indicators
         .into_iter()
@@ -143,13 +154,21 @@ pub struct IndicatorTrend {
     pub suffix: &'static str,
 }
 
+/// Another partnership's indicator is None, as a missing one is.
 pub async fn indicator_trend(
     db: &crate::kernel::db::Db,
+    partnership_id: i64,
     id: i64,
 ) -> Result<Option<IndicatorTrend>, sqlx::Error> {
     let Some(indicator) = store::find_indicator(db, id).await? else {
         return Ok(None);
     };
+    // Until the dataset's own queries take the partnership: an indicator is its owner's.
+    if crate::partnership::organisation_partnership(db, indicator.owner_organisation_id).await?
+        != Some(partnership_id)
+    {
+        return Ok(None);
+    }
     let mut series = store::approved_series(db, store::SeriesScope::Indicator(id)).await?;
     let points = series
         .remove(&id)

@@ -34,7 +34,8 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoRes
         0
     };
     let tracker_attention = if user.can(Permission::ViewTracker) {
-        crate::tracker::attention_counts(&state, crate::kernel::text::today()).await?
+        crate::tracker::attention_counts(&state, user.partnership_id, crate::kernel::text::today())
+            .await?
     } else {
         (0, 0)
     };

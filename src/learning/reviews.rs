@@ -434,6 +434,7 @@ async fn review_page_for(
     Ok(ReviewPage {
         tracker_actions: crate::tracker::actions_from(
             state,
+            ctx.partnership()?,
             crate::tracker::model::SourceKind::LearningReview,
             review.id,
         )

@@ -329,7 +329,8 @@ pub async fn load(
                 .and_then(|position| ids.priorities.get(position - 1))
                 .copied(),
         };
-        let recommendation_id = store::insert_recommendation(tx, &details).await?;
+        let recommendation_id =
+            store::insert_recommendation(tx, actor.partnership_id, &details).await?;
         audit::record(
             tx,
             actor,

@@ -71,7 +71,7 @@ pub fn routes() -> Routes {
         .get("/tracker/evidence/{id}", VIEW, routes::evidence_file)
 }
 
-/// The names an action is shown with, gathered once from their modules.
+/// The names an action is shown with, gathered once from their modules: one partnership's.
 pub(crate) struct Names {
     organisations: HashMap<i64, String>,
     people: HashMap<i64, crate::partnership::PersonSummary>,
@@ -84,53 +84,38 @@ pub(crate) struct Names {
 }
 
 impl Names {
-    pub(crate) async fn load(db: &Db) -> Result<Names, sqlx::Error> {
+    pub(crate) async fn load(db: &Db, partnership_id: i64) -> Result<Names, sqlx::Error> {
         Ok(Names {
-            organisation_choices: crate::partnership::organisation_choices(
-                db,
-                crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
-            )
-            .await?,
-            current_priorities: crate::partnership::current_priorities(
-                db,
-                crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
-            )
-            .await?,
-            organisations: crate::partnership::organisation_names(
-                db,
-                crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
-            )
-            .await?,
-            people: crate::partnership::people_directory(
-                db,
-                crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
-            )
-            .await?,
-            priorities: crate::partnership::priority_titles(
-                db,
-                crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
-            )
-            .await?,
-            indicators: crate::dataset::indicator_choices(db)
+            organisation_choices: crate::partnership::organisation_choices(db, partnership_id)
+                .await?,
+            current_priorities: crate::partnership::current_priorities(db, partnership_id).await?,
+            organisations: crate::partnership::organisation_names(db, partnership_id).await?,
+            people: crate::partnership::people_directory(db, partnership_id).await?,
+            priorities: crate::partnership::priority_titles(db, partnership_id).await?,
+            indicators: crate::dataset::indicator_choices(db, partnership_id)
                 .await?
                 .into_iter()
                 .collect(),
         })
     }
 
-    /// The names, kept until the data changes: every tracker page needs them, and they come
-    /// from four modules' tables.
+    /// The partnership's names, kept until the data changes: every tracker page needs them,
+    /// and they come from four modules' tables.
     pub(crate) async fn cached(
         state: &crate::kernel::AppState,
+        partnership_id: i64,
     ) -> Result<std::sync::Arc<Names>, sqlx::Error> {
         let revision = crate::kernel::cache::revision(&state.db).await?;
         state
             .cache
             // The day is in the key because the business plan in force follows the date.
             .get_or_compute(
-                format!("tracker/names/{}", crate::kernel::text::today()),
+                format!(
+                    "tracker/names/{partnership_id}/{}",
+                    crate::kernel::text::today()
+                ),
                 revision,
-                Names::load(&state.db),
+                Names::load(&state.db, partnership_id),
             )
             .await
     }
@@ -187,14 +172,15 @@ impl SourceActions {
 
 pub async fn actions_from(
     state: &crate::kernel::AppState,
+    partnership_id: i64,
     kind: SourceKind,
     source_id: i64,
 ) -> Result<SourceActions, sqlx::Error> {
     let db = &state.db;
-    let names = Names::cached(state).await?;
+    let names = Names::cached(state, partnership_id).await?;
     let mut recommendations = Vec::new();
-    for recommendation in store::recommendations_from(db, kind, source_id).await? {
-        let actions = store::actions_of(db, recommendation.id)
+    for recommendation in store::recommendations_from(db, partnership_id, kind, source_id).await? {
+        let actions = store::actions_of(db, partnership_id, recommendation.id)
             .await?
             .into_iter()
             .map(|action| names.fill(action))
@@ -210,20 +196,21 @@ pub async fn actions_from(
 }
 
 /// The name of a source record in its own module, and where it is shown; None when the record
-/// does not exist (a forged or stale id) or the kind has no records of its own.
+/// does not exist in the partnership (a forged or stale id, or another partnership's) or the
+/// kind has no records of its own.
 pub async fn source_of(
     db: &Db,
+    partnership_id: i64,
     kind: SourceKind,
     id: i64,
 ) -> Result<Option<(String, String)>, sqlx::Error> {
     match kind {
         SourceKind::LearningReview | SourceKind::NationalReview => {
-            let partnership = crate::kernel::PARTNERSHIP_NOT_YET_SCOPED;
-            let label = crate::learning::source_label(db, partnership, kind.code(), id).await?;
-            let page = crate::learning::source_page(db, partnership, kind.code(), id).await?;
+            let label = crate::learning::source_label(db, partnership_id, kind.code(), id).await?;
+            let page = crate::learning::source_page(db, partnership_id, kind.code(), id).await?;
             Ok(label.zip(page))
         }
-        SourceKind::Risk => Ok(risks::source_label(db, id)
+        SourceKind::Risk => Ok(risks::source_label(db, partnership_id, id)
             .await?
             .map(|label| (label, format!("/tracker/risks/{id}")))),
         // Audits, scrutiny reports and meetings are named by whoever records the
@@ -234,17 +221,19 @@ pub async fn source_of(
     }
 }
 
-/// For the home page: open actions past their due date, and completed ones whose revisit has
-/// come; kept until the data or the day changes.
+/// For the home page: the partnership's open actions past their due date, and completed ones
+/// whose revisit has come; kept until the data or the day changes.
 pub async fn attention_counts(
     state: &crate::kernel::AppState,
+    partnership_id: i64,
     today: Date,
 ) -> Result<(usize, usize), sqlx::Error> {
     let revision = crate::kernel::cache::revision(&state.db).await?;
+    let key = format!("tracker/attention/{partnership_id}/{today}");
     let counts = state
         .cache
-        .get_or_compute(format!("tracker/attention/{today}"), revision, async {
-            let actions = store::list_actions(&state.db).await?;
+        .get_or_compute(key, revision, async {
+            let actions = store::list_actions(&state.db, partnership_id).await?;
             let count = |wanted: fn(&Standing) -> bool| {
                 actions
                     .iter()
@@ -270,15 +259,17 @@ pub struct DigestSent {
 }
 
 /// Queues one e-mail per owner listing their overdue actions and revisits due, in the
-/// transaction given (so the digest and its audit entry land together).
+/// transaction given (so the digest and its audit entry land together). Only the actor's
+/// partnership's actions and people: each partnership's digest is its own.
 pub async fn queue_digest(
     db: &Db,
     tx: &mut Transaction,
     actor: &Actor,
     today: Date,
 ) -> Result<DigestSent, sqlx::Error> {
-    let names = Names::load(db).await?;
-    let actions: Vec<TrackerAction> = store::list_actions(db)
+    let partnership_id = actor.partnership_id;
+    let names = Names::load(db, partnership_id).await?;
+    let actions: Vec<TrackerAction> = store::list_actions(db, partnership_id)
         .await?
         .into_iter()
         .map(|action| names.fill(action))
@@ -342,15 +333,30 @@ pub async fn queue_digest(
 }
 
 /// The weekly digest, for the housekeeping loop: on a Monday (or the first run after it) queues
-/// the owners' digest once for that week; the `tracker_digest_runs` row, written in the same
-/// transaction, stops a second instance or a later run sending it again. Returns whether it sent.
+/// every partnership's owners' digest once for that week, each with its own audit entry in its
+/// partnership's trail. The `tracker_digest_runs` row is one claim for the whole installation,
+/// written in the same transaction as every partnership's e-mails, so a second instance or a
+/// later run never sends any of them again. Returns the totals sent, or None when the week's
+/// digest had already gone.
 pub async fn queue_weekly_digest(db: &Db, today: Date) -> Result<Option<DigestSent>, sqlx::Error> {
     let monday = today - time::Duration::days(i64::from(today.weekday().number_days_from_monday()));
+    let partnerships = crate::partnership::partnerships(db).await?;
     let mut tx = db.begin_write().await?;
     if !store::claim_digest_week(&mut tx, monday).await? {
         return Ok(None);
     }
-    let sent = queue_digest(db, &mut tx, &Actor::system("weekly digest", 1), today).await?;
+    let mut total = DigestSent {
+        emails: 0,
+        actions: 0,
+        without_owner: 0,
+    };
+    for (partnership_id, _) in &partnerships {
+        let actor = Actor::system("weekly digest", *partnership_id);
+        let sent = queue_digest(db, &mut tx, &actor, today).await?;
+        total.emails += sent.emails;
+        total.actions += sent.actions;
+        total.without_owner += sent.without_owner;
+    }
     tx.commit().await?;
-    Ok(Some(sent))
+    Ok(Some(total))
 }

@@ -25,11 +25,12 @@ fn may_update(user: &CurrentUser, action: &TrackerAction) -> bool {
         && (user.is_admin() || user.organisation_id == Some(action.owner_organisation_id))
 }
 
-async fn named_action(state: &AppState, id: i64) -> AppResult<TrackerAction> {
-    let action = store::find_action(&state.db, id)
+/// One of the partnership's actions with its names; 404 for another partnership's.
+async fn named_action(state: &AppState, partnership_id: i64, id: i64) -> AppResult<TrackerAction> {
+    let action = store::find_action(&state.db, partnership_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(Names::cached(state).await?.fill(action))
+    Ok(Names::cached(state, partnership_id).await?.fill(action))
 }
 
 // ---- the tracker: every action, what needs attention first ----
@@ -135,9 +136,10 @@ pub async fn actions(
     Query(query): Query<ActionQuery>,
 ) -> AppResult<impl IntoResponse> {
     let user = ctx.user()?;
+    let partnership_id = ctx.partnership()?;
     let today = today();
-    let names = Names::cached(&state).await?;
-    let actions: Vec<TrackerAction> = store::list_actions(&state.db)
+    let names = Names::cached(&state, partnership_id).await?;
+    let actions: Vec<TrackerAction> = store::list_actions(&state.db, partnership_id)
         .await?
         .into_iter()
         .map(|action| names.fill(action))
@@ -253,12 +255,13 @@ pub async fn actions_xlsx(
     Query(query): Query<ActionQuery>,
 ) -> AppResult<Response> {
     let user = ctx.user()?;
+    let partnership_id = ctx.partnership()?;
     let today = today();
-    let names = Names::cached(&state).await?;
+    let names = Names::cached(&state, partnership_id).await?;
     let text = |value: &str| Cell::Text(crate::kernel::text::spreadsheet_safe(value));
     let optional_date =
         |date: Option<time::Date>| date.map_or(Cell::Empty, |d| Cell::Text(d.to_string()));
-    let rows = store::list_actions(&state.db)
+    let rows = store::list_actions(&state.db, partnership_id)
         .await?
         .into_iter()
         .map(|action| names.fill(action))
@@ -374,9 +377,10 @@ pub async fn recommendations(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> AppResult<impl IntoResponse> {
-    let names = Names::cached(&state).await?;
-    let actions = store::list_actions(&state.db).await?;
-    let recommendations = store::list_recommendations(&state.db)
+    let partnership_id = ctx.partnership()?;
+    let names = Names::cached(&state, partnership_id).await?;
+    let actions = store::list_actions(&state.db, partnership_id).await?;
+    let recommendations = store::list_recommendations(&state.db, partnership_id)
         .await?
         .into_iter()
         .map(|mut recommendation| {
@@ -418,14 +422,8 @@ pub struct SourceQuery {
     source_id: String,
 }
 
-async fn priority_choices(state: &AppState) -> AppResult<Vec<(i64, String)>> {
-    Ok(
-        crate::partnership::current_priorities(
-            &state.db,
-            crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
-        )
-        .await?,
-    )
+async fn priority_choices(state: &AppState, partnership_id: i64) -> AppResult<Vec<(i64, String)>> {
+    Ok(crate::partnership::current_priorities(&state.db, partnership_id).await?)
 }
 
 async fn recommendation_form_page(
@@ -446,7 +444,7 @@ async fn recommendation_form_page(
             .collect(),
         priorities: with_any(
             "No priority",
-            priority_choices(state)
+            priority_choices(state, ctx.partnership()?)
                 .await?
                 .into_iter()
                 .map(|(id, title)| (id.to_string(), title)),
@@ -454,9 +452,11 @@ async fn recommendation_form_page(
     })
 }
 
-/// A source given by kind and id must exist in its module; returns its name and page.
+/// A source given by kind and id must exist in its module, in the partnership; returns its name
+/// and page. Another partnership's record is answered as a missing one.
 async fn resolve_source(
     state: &AppState,
+    partnership_id: i64,
     kind: &str,
     id: &str,
 ) -> AppResult<Option<(String, String)>> {
@@ -465,7 +465,7 @@ async fn resolve_source(
     }
     let kind = SourceKind::from_code(kind).ok_or(AppError::NotFound)?;
     let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound)?;
-    let found = super::source_of(&state.db, kind, id).await?;
+    let found = super::source_of(&state.db, partnership_id, kind, id).await?;
     found.map(Some).ok_or(AppError::NotFound)
 }
 
@@ -474,7 +474,13 @@ pub async fn new_recommendation_page(
     ctx: Ctx,
     Query(query): Query<SourceQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let source = resolve_source(&state, &query.source_kind, &query.source_id).await?;
+    let source = resolve_source(
+        &state,
+        ctx.partnership()?,
+        &query.source_kind,
+        &query.source_id,
+    )
+    .await?;
     let form = RecommendationForm {
         source_kind: query.source_kind.clone(),
         source_id: if source.is_some() {
@@ -496,12 +502,13 @@ pub async fn create_recommendation(
     ctx: Ctx,
     Form(mut form): Form<RecommendationForm>,
 ) -> AppResult<Response> {
-    let source = resolve_source(&state, &form.source_kind, &form.source_id).await?;
+    let partnership_id = ctx.partnership()?;
+    let source = resolve_source(&state, partnership_id, &form.source_kind, &form.source_id).await?;
     // A recorded source is named by its module, never by what the form says.
     if let Some((label, _)) = &source {
         form.source_label = label.clone();
     }
-    let priorities: Vec<i64> = priority_choices(&state)
+    let priorities: Vec<i64> = priority_choices(&state, partnership_id)
         .await?
         .into_iter()
         .map(|(id, _)| id)
@@ -509,7 +516,7 @@ pub async fn create_recommendation(
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, &priorities, source.is_some());
     if let Some(details) = &details
-        && store::reference_taken(&state.db, &details.reference).await?
+        && store::reference_taken(&state.db, partnership_id, &details.reference).await?
     {
         errors.add(
             "reference",
@@ -522,7 +529,7 @@ pub async fn create_recommendation(
         );
     };
     let mut tx = state.db.begin_write().await?;
-    let id = match store::insert_recommendation(&mut tx, &details).await {
+    let id = match store::insert_recommendation(&mut tx, partnership_id, &details).await {
         Ok(id) => id,
         // Someone recorded the same reference a moment ago.
         Err(error) if crate::kernel::db::is_unique_violation(&error) => {
@@ -573,24 +580,19 @@ struct ActionFormChoices {
 }
 
 impl ActionFormChoices {
-    async fn load(state: &AppState) -> AppResult<ActionFormChoices> {
-        let organisations = crate::partnership::organisation_choices(
-            &state.db,
-            crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
-        )
-        .await?;
+    /// The partnership's organisations, people and indicators: nothing else may be chosen.
+    async fn load(state: &AppState, partnership_id: i64) -> AppResult<ActionFormChoices> {
+        let organisations =
+            crate::partnership::organisation_choices(&state.db, partnership_id).await?;
         let organisation_names: std::collections::HashMap<i64, String> =
             organisations.iter().cloned().collect();
         let mut people: Vec<(i64, crate::partnership::PersonSummary)> =
-            crate::partnership::people_directory(
-                &state.db,
-                crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
-            )
-            .await?
-            .into_iter()
-            .collect();
+            crate::partnership::people_directory(&state.db, partnership_id)
+                .await?
+                .into_iter()
+                .collect();
         people.sort_by(|a, b| a.1.name.cmp(&b.1.name));
-        let indicators = crate::dataset::indicator_choices(&state.db).await?;
+        let indicators = crate::dataset::indicator_choices(&state.db, partnership_id).await?;
         Ok(ActionFormChoices {
             organisation_ids: organisations.iter().map(|(id, _)| *id).collect(),
             person_ids: people
@@ -656,20 +658,26 @@ async fn recommendation_page_for(
     errors: FormErrors,
     form: ActionForm,
 ) -> AppResult<RecommendationPage> {
-    let mut recommendation = store::find_recommendation(&state.db, id)
+    let partnership_id = ctx.partnership()?;
+    let mut recommendation = store::find_recommendation(&state.db, partnership_id, id)
         .await?
         .filter(|r| r.archived_at.is_none())
         .ok_or(AppError::NotFound)?;
-    let names = Names::cached(state).await?;
+    let names = Names::cached(state, partnership_id).await?;
     recommendation.priority_title = names.priority(recommendation.priority_item_id);
     let source_page = match recommendation.source_id {
-        Some(source_id) => super::source_of(&state.db, recommendation.source_kind, source_id)
-            .await?
-            .map(|(_, page)| page),
+        Some(source_id) => super::source_of(
+            &state.db,
+            partnership_id,
+            recommendation.source_kind,
+            source_id,
+        )
+        .await?
+        .map(|(_, page)| page),
         None => None,
     };
     let today = today();
-    let actions: Vec<_> = store::actions_of(&state.db, id)
+    let actions: Vec<_> = store::actions_of(&state.db, partnership_id, id)
         .await?
         .into_iter()
         .map(|action| {
@@ -683,7 +691,7 @@ async fn recommendation_page_for(
         actions,
         can_manage: ctx.user()?.can(Permission::ManageTracker),
         chrome: ctx.chrome(state).await?,
-        choices: ActionFormChoices::load(state).await?,
+        choices: ActionFormChoices::load(state, partnership_id).await?,
         recommendation,
         source_page,
         errors,
@@ -714,11 +722,12 @@ pub async fn create_action(
     Path(id): Path<i64>,
     Form(form): Form<ActionForm>,
 ) -> AppResult<Response> {
-    let recommendation = store::find_recommendation(&state.db, id)
+    let partnership_id = ctx.partnership()?;
+    let recommendation = store::find_recommendation(&state.db, partnership_id, id)
         .await?
         .filter(|r| r.archived_at.is_none())
         .ok_or(AppError::NotFound)?;
-    let choices = ActionFormChoices::load(&state).await?;
+    let choices = ActionFormChoices::load(&state, partnership_id).await?;
     let mut errors = FormErrors::default();
     let Some(details) = form.validate(&mut errors, &choices.rules(), today(), true) else {
         return render_refused(&recommendation_page_for(&state, &ctx, id, errors, form).await?);
@@ -882,16 +891,20 @@ async fn action_page_for(
     errors: FormErrors,
     mut forms: ActionForms,
 ) -> AppResult<ActionPage> {
-    let action = named_action(state, id).await?;
+    let partnership_id = ctx.partnership()?;
+    let action = named_action(state, partnership_id, id).await?;
     if forms.progress.status.is_empty() {
         forms.progress.status = action.state.status.code().to_owned();
     }
     let user = ctx.user()?;
-    let recommendation = store::find_recommendation(&state.db, action.recommendation_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let recommendation =
+        store::find_recommendation(&state.db, partnership_id, action.recommendation_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
     let trend = match action.impact_indicator_id {
-        Some(indicator) => crate::dataset::indicator_trend(&state.db, indicator).await?,
+        Some(indicator) => {
+            crate::dataset::indicator_trend(&state.db, partnership_id, indicator).await?
+        }
         None => None,
     };
     // Impact shows in the quarters after the work was done; before completion, after it began.
@@ -1003,7 +1016,7 @@ async fn back_to_action(
 /// The action, if this person may work on it: 404 for no such action, 403 for another
 /// organisation's.
 async fn updatable_action(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<TrackerAction> {
-    let action = named_action(state, id).await?;
+    let action = named_action(state, ctx.partnership()?, id).await?;
     if !may_update(ctx.user()?, &action) {
         return Err(AppError::Forbidden);
     }
@@ -1332,11 +1345,13 @@ pub async fn add_evidence(
     Ok(Redirect::to(&format!("/tracker/actions/{id}#evidence")).into_response())
 }
 
+/// A file of evidence, reached only through an action of the partnership.
 pub async fn evidence_file(
     State(state): State<AppState>,
+    ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let evidence = store::find_evidence(&state.db, id)
+    let evidence = store::find_evidence(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let file_id = evidence.file_id.ok_or(AppError::NotFound)?;
@@ -1363,7 +1378,8 @@ pub async fn edit_action_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let action = named_action(&state, id).await?;
+    let partnership_id = ctx.partnership()?;
+    let action = named_action(&state, partnership_id, id).await?;
     let form = ActionForm::of(&ActionDetails {
         title: action.title.clone(),
         owner_organisation_id: action.owner_organisation_id,
@@ -1374,7 +1390,7 @@ pub async fn edit_action_page(
     });
     render(&ActionFormPage {
         chrome: ctx.chrome(&state).await?,
-        choices: ActionFormChoices::load(&state).await?,
+        choices: ActionFormChoices::load(&state, partnership_id).await?,
         action,
         errors: FormErrors::default(),
         form,
@@ -1387,8 +1403,9 @@ pub async fn update_action(
     Path(id): Path<i64>,
     Form(form): Form<ActionForm>,
 ) -> AppResult<Response> {
-    let action = named_action(&state, id).await?;
-    let choices = ActionFormChoices::load(&state).await?;
+    let partnership_id = ctx.partnership()?;
+    let action = named_action(&state, partnership_id, id).await?;
+    let choices = ActionFormChoices::load(&state, partnership_id).await?;
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, &choices.rules(), today(), false);
     // A past due date may stay as it was, but not be set anew.

@@ -34,18 +34,27 @@ fn recommendation_from_row(row: &AnyRow) -> Result<Recommendation> {
     })
 }
 
-pub async fn list_recommendations(db: &Db) -> Result<Vec<Recommendation>> {
+/// The partnership's live recommendations, newest first.
+pub async fn list_recommendations(db: &Db, partnership_id: i64) -> Result<Vec<Recommendation>> {
     let rows = sqlx::query(
-        "SELECT * FROM recommendations WHERE archived_at IS NULL ORDER BY created_at DESC, id DESC",
+        "SELECT * FROM recommendations WHERE partnership_id = $1 AND archived_at IS NULL \
+         ORDER BY created_at DESC, id DESC",
     )
+    .bind(partnership_id)
     .fetch_all(&db.pool)
     .await?;
     rows.iter().map(recommendation_from_row).collect()
 }
 
-pub async fn find_recommendation(db: &Db, id: i64) -> Result<Option<Recommendation>> {
-    let row = sqlx::query("SELECT * FROM recommendations WHERE id = $1")
+/// One of the partnership's recommendations; None for another partnership's.
+pub async fn find_recommendation(
+    db: &Db,
+    partnership_id: i64,
+    id: i64,
+) -> Result<Option<Recommendation>> {
+    let row = sqlx::query("SELECT * FROM recommendations WHERE id = $1 AND partnership_id = $2")
         .bind(id)
+        .bind(partnership_id)
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(recommendation_from_row).transpose()
@@ -53,12 +62,15 @@ pub async fn find_recommendation(db: &Db, id: i64) -> Result<Option<Recommendati
 
 pub async fn recommendations_from(
     db: &Db,
+    partnership_id: i64,
     kind: SourceKind,
     source_id: i64,
 ) -> Result<Vec<Recommendation>> {
     let rows = sqlx::query(
-        "SELECT * FROM recommendations WHERE source_kind = $1 AND source_id = $2 AND archived_at IS NULL ORDER BY id",
+        "SELECT * FROM recommendations WHERE partnership_id = $1 AND source_kind = $2 AND source_id = $3 \
+         AND archived_at IS NULL ORDER BY id",
     )
+    .bind(partnership_id)
     .bind(kind.code())
     .bind(source_id)
     .fetch_all(&db.pool)
@@ -66,10 +78,12 @@ pub async fn recommendations_from(
     rows.iter().map(recommendation_from_row).collect()
 }
 
-pub async fn reference_taken(db: &Db, reference: &str) -> Result<bool> {
+/// Whether the partnership already has a recommendation with this reference.
+pub async fn reference_taken(db: &Db, partnership_id: i64, reference: &str) -> Result<bool> {
     let count: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM recommendations WHERE upper(reference) = upper($1)",
+        "SELECT COUNT(*) FROM recommendations WHERE partnership_id = $1 AND upper(reference) = upper($2)",
     )
+    .bind(partnership_id)
     .bind(reference)
     .fetch_one(&db.pool)
     .await?;
@@ -78,11 +92,12 @@ pub async fn reference_taken(db: &Db, reference: &str) -> Result<bool> {
 
 pub async fn insert_recommendation(
     tx: &mut Transaction,
+    partnership_id: i64,
     details: &RecommendationDetails,
 ) -> Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO recommendations (reference, source_kind, source_id, source_label, recommendation, priority_item_id, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        "INSERT INTO recommendations (reference, source_kind, source_id, source_label, recommendation, priority_item_id, \
+         created_at, updated_at, partnership_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
     )
     .bind(&details.reference)
     .bind(details.source_kind.code())
@@ -91,6 +106,7 @@ pub async fn insert_recommendation(
     .bind(&details.recommendation)
     .bind(details.priority_item_id)
     .bind(now_text())
+    .bind(partnership_id)
     .fetch_one(&mut **tx)
     .await
 }
@@ -140,34 +156,45 @@ fn action_from_row(row: &AnyRow) -> Result<TrackerAction> {
     })
 }
 
-/// Every live action, soonest due first.
-pub async fn list_actions(db: &Db) -> Result<Vec<TrackerAction>> {
+/// Every live action of the partnership, soonest due first.
+pub async fn list_actions(db: &Db, partnership_id: i64) -> Result<Vec<TrackerAction>> {
     let sql = format!(
-        "{ACTION_SELECT} WHERE a.archived_at IS NULL AND r.archived_at IS NULL ORDER BY a.due_on, a.id"
+        "{ACTION_SELECT} WHERE r.partnership_id = $1 AND a.archived_at IS NULL AND r.archived_at IS NULL \
+         ORDER BY a.due_on, a.id"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(partnership_id)
         .fetch_all(&db.pool)
         .await?;
     rows.iter().map(action_from_row).collect()
 }
 
-pub async fn actions_of(db: &Db, recommendation_id: i64) -> Result<Vec<TrackerAction>> {
+pub async fn actions_of(
+    db: &Db,
+    partnership_id: i64,
+    recommendation_id: i64,
+) -> Result<Vec<TrackerAction>> {
     let sql = format!(
-        "{ACTION_SELECT} WHERE a.recommendation_id = $1 AND a.archived_at IS NULL ORDER BY a.due_on, a.id"
+        "{ACTION_SELECT} WHERE a.recommendation_id = $1 AND r.partnership_id = $2 AND a.archived_at IS NULL \
+         ORDER BY a.due_on, a.id"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(recommendation_id)
+        .bind(partnership_id)
         .fetch_all(&db.pool)
         .await?;
     rows.iter().map(action_from_row).collect()
 }
 
-pub async fn find_action(db: &Db, id: i64) -> Result<Option<TrackerAction>> {
+/// One of the partnership's live actions; None for another partnership's.
+pub async fn find_action(db: &Db, partnership_id: i64, id: i64) -> Result<Option<TrackerAction>> {
     let sql = format!(
-        "{ACTION_SELECT} WHERE a.id = $1 AND a.archived_at IS NULL AND r.archived_at IS NULL"
+        "{ACTION_SELECT} WHERE a.id = $1 AND r.partnership_id = $2 AND a.archived_at IS NULL \
+         AND r.archived_at IS NULL"
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
+        .bind(partnership_id)
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(action_from_row).transpose()
@@ -360,10 +387,16 @@ pub async fn evidence_of(db: &Db, action_id: i64) -> Result<Vec<Evidence>> {
     rows.iter().map(evidence_from_row).collect()
 }
 
-pub async fn find_evidence(db: &Db, id: i64) -> Result<Option<Evidence>> {
-    let sql = format!("{EVIDENCE_SELECT} WHERE e.id = $1");
+/// An item of evidence on one of the partnership's actions (found through the action and its
+/// recommendation); None for another partnership's.
+pub async fn find_evidence(db: &Db, partnership_id: i64, id: i64) -> Result<Option<Evidence>> {
+    let sql = format!(
+        "{EVIDENCE_SELECT} JOIN tracker_actions a ON a.id = e.action_id \
+         JOIN recommendations r ON r.id = a.recommendation_id WHERE e.id = $1 AND r.partnership_id = $2"
+    );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
+        .bind(partnership_id)
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(evidence_from_row).transpose()
@@ -391,7 +424,8 @@ pub async fn insert_evidence(
     .await
 }
 
-/// Records that this week's digest is being sent; false when it already was.
+/// Records that this week's digest is being sent; false when it already was. One claim covers
+/// the whole installation: the run that wins it sends every partnership's digest.
 pub async fn claim_digest_week(tx: &mut Transaction, week_starting: time::Date) -> Result<bool> {
     let done = sqlx::query(
         "INSERT INTO tracker_digest_runs (week_starting, sent_at) VALUES ($1, $2) ON CONFLICT (week_starting) DO NOTHING",

@@ -190,13 +190,13 @@ on_both_backends!(
             "/tracker/recommendations/new?source_kind=risk&amp;source_id={id}"
         ));
         assert_eq!(
-            masa::tracker::risks::source_label(&app.db, id)
+            masa::tracker::risks::source_label(&app.db, 1, id)
                 .await
                 .unwrap(),
             Some("Risk R-20: <script>alert('risk')</script>".to_owned())
         );
         assert_eq!(
-            masa::tracker::risks::source_label(&app.db, 999_999)
+            masa::tracker::risks::source_label(&app.db, 1, 999_999)
                 .await
                 .unwrap(),
             None

@@ -958,3 +958,759 @@ on_both_backends!(
         assert_eq!(stored, label, "the learning module names the source");
     }
 );
+
+/// How many rows each table of the tracker, the risk register and the policy tracker holds, and
+/// the audit trail's: a refused request changes none of them.
+async fn tracker_fingerprint(app: &TestApp) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for sql in [
+        "SELECT COUNT(*) FROM audit_events",
+        "SELECT COUNT(*) FROM recommendations",
+        "SELECT COUNT(*) FROM tracker_actions",
+        "SELECT COUNT(*) FROM action_updates",
+        "SELECT COUNT(*) FROM action_evidence",
+        "SELECT COUNT(*) FROM stored_files",
+        "SELECT COUNT(*) FROM risks",
+        "SELECT COUNT(*) FROM risk_scores",
+        "SELECT COUNT(*) FROM risk_controls WHERE retired_at IS NULL",
+        "SELECT COUNT(*) FROM policies",
+        "SELECT COUNT(*) FROM policy_versions",
+        "SELECT COUNT(*) FROM policy_documents",
+        "SELECT COUNT(*) FROM email_outbox",
+    ] {
+        counts.push(app.count(sql).await);
+    }
+    counts
+}
+
+async fn text_of(app: &TestApp, sql: &'static str, id: i64) -> String {
+    sqlx::query_scalar::<_, String>(sql)
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("text")
+}
+
+/// The rows of the first sheet of a downloaded workbook.
+async fn sheet_rows(browser: &Browser<'_>, app: &TestApp, path: &str) -> Vec<Vec<String>> {
+    let request = Request::builder()
+        .uri(path)
+        .header(
+            header::COOKIE,
+            format!(
+                "masa_session={}",
+                browser.cookie.clone().unwrap_or_default()
+            ),
+        )
+        .body(Body::empty())
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(app.router.clone(), request)
+        .await
+        .expect("router answers");
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    let bytes = axum::body::to_bytes(response.into_body(), 10 * 1024 * 1024)
+        .await
+        .expect("body")
+        .to_vec();
+    use calamine::Reader;
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("an xlsx");
+    let range = workbook
+        .worksheet_range_at(0)
+        .expect("a sheet")
+        .expect("the sheet reads");
+    range
+        .rows()
+        .map(|row| row.iter().map(|cell| cell.to_string()).collect())
+        .collect()
+}
+
+on_both_backends!(
+    another_partnership_sees_none_of_the_tracker_risks_or_policies,
+    |app| {
+        use masa::kernel::Role;
+        masa::demo::load(&app.db).await.unwrap();
+        let warrington = app.second_partnership().await;
+
+        // Halton's records, and a file behind evidence and behind a policy.
+        let halton_recommendation = id_of(
+            app,
+            "SELECT id FROM recommendations WHERE reference = $1",
+            "REC-2025-04",
+        )
+        .await;
+        let halton_action: i64 = sqlx::query_scalar(
+            "SELECT MIN(id) FROM tracker_actions WHERE status <> 'closed_with_evidence'",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        let halton_action_title = text_of(
+            app,
+            "SELECT title FROM tracker_actions WHERE id = $1",
+            halton_action,
+        )
+        .await;
+        let halton_risk = id_of(app, "SELECT id FROM risks WHERE reference = $1", "R-03").await;
+        let halton_control: i64 = sqlx::query_scalar(
+            "SELECT MIN(id) FROM risk_controls WHERE risk_id = $1 AND retired_at IS NULL",
+        )
+        .bind(halton_risk)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        let halton_policy: i64 = sqlx::query_scalar("SELECT MIN(id) FROM policies")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        let halton_policy_title = text_of(
+            app,
+            "SELECT title FROM policies WHERE id = $1",
+            halton_policy,
+        )
+        .await;
+        let halton_police = id_of(
+            app,
+            "SELECT id FROM organisations WHERE name = $1",
+            "Cheshire Constabulary",
+        )
+        .await;
+        let halton_person = id_of(
+            app,
+            "SELECT id FROM people WHERE email = $1",
+            "police.data@masa.example",
+        )
+        .await;
+        let halton_indicator =
+            id_of(app, "SELECT id FROM indicators WHERE code = $1", "SM-01").await;
+        let halton_review = id_of(
+            app,
+            "SELECT id FROM learning_reviews WHERE reference = $1",
+            "LC-2024-03",
+        )
+        .await;
+        let halton_group: i64 =
+            sqlx::query_scalar("SELECT MIN(id) FROM partnership_groups WHERE partnership_id = 1")
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
+        let (halton_priority, halton_priority_title) =
+            masa::partnership::current_priorities(&app.db, 1)
+                .await
+                .unwrap()
+                .first()
+                .cloned()
+                .expect("the demo has priorities");
+        let mut halton = app.signed_in("admin@masa.example").await;
+        let evidence = post_evidence(
+            &mut halton,
+            &halton_action.to_string(),
+            &[("description", "Audit report"), ("link", "")],
+            Some(("audit.pdf", b"%PDF-1.4 halton audit")),
+        )
+        .await;
+        assert_eq!(evidence.status, StatusCode::SEE_OTHER, "{}", evidence.body);
+        let halton_evidence: i64 = sqlx::query_scalar("SELECT MAX(id) FROM action_evidence")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        let document = post_policy_document(
+            &mut halton,
+            halton_policy,
+            ("Procedure.pdf", b"%PDF-1.4 halton procedure"),
+        )
+        .await;
+        assert_eq!(document.status, StatusCode::SEE_OTHER, "{}", document.body);
+        let halton_document: i64 = sqlx::query_scalar("SELECT MAX(id) FROM policy_documents")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+
+        // Warrington's own group and a named person, to own its records.
+        let (warrington_group, warrington_person) = {
+            let mut tx = app.db.begin_write().await.unwrap();
+            let group = masa::partnership::store::insert_group(
+                &mut tx,
+                warrington.partnership_id,
+                &masa::partnership::model::GroupDetails {
+                    name: "Warrington Policy Sub-Group".into(),
+                    kind: masa::partnership::model::GroupKind::SubGroup,
+                    parent_group_id: None,
+                    meets: "Quarterly".into(),
+                    terms_of_reference: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+            let person = masa::partnership::store::insert_person(
+                &mut tx,
+                warrington.partnership_id,
+                &masa::partnership::model::PersonDetails {
+                    organisation_id: warrington.organisation_id,
+                    name: "Wendy Warrington".into(),
+                    job_title: "Head of Service".into(),
+                    email: "wendy@warrington.example".into(),
+                },
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            (group, person)
+        };
+
+        // Lists, exports and the heat map hold none of Halton's records.
+        let mut admin = app
+            .signed_in(warrington.email(Role::BusinessUnitAdmin))
+            .await;
+        let mut lead = app.signed_in(warrington.email(Role::PartnerDataLead)).await;
+        for browser in [&mut admin, &mut lead] {
+            let tracker = browser.get("/tracker").await;
+            assert_eq!(tracker.status, StatusCode::OK);
+            tracker
+                .assert_lacks(&halton_action_title)
+                .assert_lacks("Cheshire Constabulary")
+                .assert_contains("No action shown here is overdue");
+            let recommendations = browser.get("/tracker/recommendations").await;
+            assert_eq!(recommendations.status, StatusCode::OK);
+            recommendations.assert_lacks("REC-2025-04");
+            let policies = browser.get("/tracker/policies").await;
+            assert_eq!(policies.status, StatusCode::OK);
+            policies.assert_lacks(&halton_policy_title);
+            browser
+                .get("/")
+                .await
+                .assert_lacks("Improvement tracker: 2 actions overdue");
+            assert_eq!(
+                sheet_rows(browser, app, "/tracker/actions.xlsx")
+                    .await
+                    .len(),
+                1,
+                "only the header"
+            );
+        }
+        admin
+            .get("/tracker/risks?status=all")
+            .await
+            .assert_lacks("Threshold application is not consistent")
+            .assert_lacks("R-03")
+            .assert_contains("No risks match.");
+        admin
+            .get("/tracker/risks/heat-map")
+            .await
+            .assert_contains("0 risks by likelihood and impact");
+        assert_eq!(
+            sheet_rows(&admin, app, "/tracker/risks/register.xlsx")
+                .await
+                .len(),
+            1,
+            "only the header"
+        );
+        admin
+            .get("/tracker/recommendations/new")
+            .await
+            .assert_lacks(&halton_priority_title);
+
+        // Halton's ids are not found, for reads, downloads and writes alike; nothing changes.
+        let before = tracker_fingerprint(app).await;
+        let mut reads = vec![
+            format!("/tracker/recommendations/{halton_recommendation}"),
+            format!("/tracker/actions/{halton_action}"),
+            format!("/tracker/actions/{halton_action}/edit"),
+            format!("/tracker/evidence/{halton_evidence}"),
+            format!(
+                "/tracker/recommendations/new?source_kind=learning_review&source_id={halton_review}"
+            ),
+            format!("/tracker/recommendations/new?source_kind=risk&source_id={halton_risk}"),
+            format!("/tracker/risks/{halton_risk}"),
+            format!("/tracker/risks/{halton_risk}/edit"),
+            format!("/tracker/risks/{halton_risk}/rescore"),
+            format!("/tracker/risks/{halton_risk}/close"),
+            format!("/tracker/risks/{halton_risk}/controls/new"),
+            format!("/tracker/policies/{halton_policy}"),
+            format!("/tracker/policies/{halton_policy}/edit"),
+            format!("/tracker/policies/{halton_policy}/approve"),
+            format!("/tracker/policies/documents/{halton_document}"),
+        ];
+        for path in &reads {
+            assert_eq!(
+                admin.get(path).await.status,
+                StatusCode::NOT_FOUND,
+                "admin GET {path}"
+            );
+        }
+        reads.retain(|path| !path.contains("/risks") && !path.contains("/new?"));
+        for path in &reads {
+            if path.ends_with("/edit") || path.ends_with("/approve") {
+                continue;
+            }
+            assert_eq!(
+                lead.get(path).await.status,
+                StatusCode::NOT_FOUND,
+                "data lead GET {path}"
+            );
+        }
+        admin.get("/tracker").await;
+        let own_organisation = warrington.organisation_id.to_string();
+        let mut action_fields = vec![
+            ("title".to_owned(), "Taken over".to_owned()),
+            ("owner_organisation_id".to_owned(), own_organisation.clone()),
+            ("impact_measure".to_owned(), "Anything".to_owned()),
+        ];
+        action_fields.extend(as_pairs(&date_fields("due_on", ("31", "3", "2099"))));
+        let rescore = [
+            ("inherent_likelihood", "1"),
+            ("inherent_impact", "1"),
+            ("residual_likelihood", "1"),
+            ("residual_impact", "1"),
+            ("rationale", "Taken over"),
+        ];
+        let risk_fields = new_risk_fields("R-03", "Taken over", &own_organisation);
+        let policy_edit = policy_fields("Taken over", &warrington_group.to_string());
+        let control = halton_control.to_string();
+        let writes: Vec<(String, Vec<(String, String)>)> = vec![
+            (
+                format!("/tracker/recommendations/{halton_recommendation}/actions"),
+                action_fields.clone(),
+            ),
+            (
+                format!("/tracker/actions/{halton_action}/edit"),
+                action_fields,
+            ),
+            (
+                format!("/tracker/actions/{halton_action}/progress"),
+                owned(&[("status", "on_track"), ("note", "Taken over")]),
+            ),
+            (
+                format!("/tracker/actions/{halton_action}/complete"),
+                owned(&[
+                    ("completion_note", "Taken over"),
+                    ("completed_on_day", "1"),
+                    ("completed_on_month", "1"),
+                    ("completed_on_year", "2026"),
+                    ("revisit_on_day", "1"),
+                    ("revisit_on_month", "1"),
+                    ("revisit_on_year", "2099"),
+                ]),
+            ),
+            (
+                format!("/tracker/actions/{halton_action}/revisit"),
+                owned(&[
+                    ("outcome", "not_yet_evident"),
+                    ("revisit_note", "Taken over"),
+                ]),
+            ),
+            (format!("/tracker/risks/{halton_risk}/edit"), risk_fields),
+            (
+                format!("/tracker/risks/{halton_risk}/rescore"),
+                owned(&rescore),
+            ),
+            (
+                format!("/tracker/risks/{halton_risk}/close"),
+                owned(&[("status", "closed"), ("rationale", "Taken over")]),
+            ),
+            (
+                format!("/tracker/risks/{halton_risk}/controls/new"),
+                owned(&[
+                    ("description", "Taken over"),
+                    ("owner", "Someone"),
+                    ("effectiveness", "effective"),
+                ]),
+            ),
+            (
+                format!("/tracker/risks/{halton_risk}/controls/{control}/retire"),
+                Vec::new(),
+            ),
+            (
+                format!("/tracker/policies/{halton_policy}/edit"),
+                policy_edit,
+            ),
+            (
+                format!("/tracker/policies/{halton_policy}/approve"),
+                owned(&[
+                    ("version", "9.0"),
+                    ("approved_on_day", "1"),
+                    ("approved_on_month", "1"),
+                    ("approved_on_year", "2026"),
+                    ("next_review_on_day", "1"),
+                    ("next_review_on_month", "1"),
+                    ("next_review_on_year", "2029"),
+                    ("document_url", ""),
+                    ("note", "Taken over"),
+                ]),
+            ),
+        ];
+        for (path, fields) in writes {
+            let response = post_owned(&mut admin, &path, fields).await;
+            assert_eq!(response.status, StatusCode::NOT_FOUND, "admin POST {path}");
+        }
+        let refused = post_evidence(
+            &mut admin,
+            &halton_action.to_string(),
+            &[("description", "Taken over"), ("link", "")],
+            Some(("x.pdf", b"%PDF-1.4 x")),
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND);
+        let refused =
+            post_policy_document(&mut admin, halton_policy, ("x.pdf", b"%PDF-1.4 x")).await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND);
+        lead.get("/tracker").await;
+        let refused = lead
+            .post(
+                &format!("/tracker/actions/{halton_action}/progress"),
+                &[("status", "on_track"), ("note", "Taken over")],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND);
+        assert_eq!(tracker_fingerprint(app).await, before, "nothing changed");
+        assert_eq!(
+            text_of(
+                app,
+                "SELECT title FROM tracker_actions WHERE id = $1",
+                halton_action
+            )
+            .await,
+            halton_action_title
+        );
+
+        // Forged Halton ids in Warrington's forms are refused by field, and nothing is saved.
+        admin.get("/tracker/recommendations/new").await;
+        let priority = halton_priority.to_string();
+        let refused = admin
+            .post(
+                "/tracker/recommendations/new",
+                &[
+                    ("reference", "REC-2025-04"),
+                    ("source_kind", "meeting"),
+                    ("source_label", "Warrington Executive"),
+                    ("recommendation", "Refresh the neglect toolkit."),
+                    ("priority_item_id", priority.as_str()),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused.assert_contains("Select priority from the list");
+        for (kind, id) in [("learning_review", halton_review), ("risk", halton_risk)] {
+            let id = id.to_string();
+            let refused = admin
+                .post(
+                    "/tracker/recommendations/new",
+                    &[
+                        ("reference", "REC-2025-04"),
+                        ("source_kind", kind),
+                        ("source_id", id.as_str()),
+                        ("recommendation", "Refresh the neglect toolkit."),
+                    ],
+                )
+                .await;
+            assert_eq!(refused.status, StatusCode::NOT_FOUND, "{kind} source");
+        }
+        assert_eq!(tracker_fingerprint(app).await, before, "nothing saved");
+        // The same reference as Halton's is Warrington's to use.
+        let created = admin
+            .post(
+                "/tracker/recommendations/new",
+                &[
+                    ("reference", "REC-2025-04"),
+                    ("source_kind", "meeting"),
+                    ("source_label", "Warrington Executive"),
+                    ("recommendation", "Refresh the Warrington neglect toolkit."),
+                ],
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+        let warrington_recommendation: i64 = created
+            .location()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let actions_path = format!("/tracker/recommendations/{warrington_recommendation}/actions");
+        admin
+            .get(&format!(
+                "/tracker/recommendations/{warrington_recommendation}"
+            ))
+            .await;
+        let actions_before = app.count("SELECT COUNT(*) FROM tracker_actions").await;
+        let forged_fields = [
+            (
+                "owner_organisation_id",
+                halton_police.to_string(),
+                "Select owning organisation from the list",
+            ),
+            (
+                "owner_person_id",
+                halton_person.to_string(),
+                "Select owner from the list",
+            ),
+            (
+                "impact_indicator_id",
+                halton_indicator.to_string(),
+                "Select indicator from the list",
+            ),
+        ];
+        for (field, value, message) in forged_fields {
+            let mut fields = vec![
+                ("title".to_owned(), "Refresh the toolkit".to_owned()),
+                ("owner_organisation_id".to_owned(), own_organisation.clone()),
+                ("impact_measure".to_owned(), "Audit of use".to_owned()),
+            ];
+            fields.extend(as_pairs(&date_fields("due_on", ("31", "3", "2099"))));
+            match fields.iter_mut().find(|(name, _)| name == field) {
+                Some(existing) => existing.1 = value,
+                None => fields.push((field.to_owned(), value)),
+            }
+            let refused = post_owned(&mut admin, &actions_path, fields).await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+            refused.assert_contains(message);
+        }
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM tracker_actions").await,
+            actions_before
+        );
+        let mut fields = vec![
+            (
+                "title".to_owned(),
+                "Refresh the Warrington toolkit".to_owned(),
+            ),
+            ("owner_organisation_id".to_owned(), own_organisation.clone()),
+            ("owner_person_id".to_owned(), warrington_person.to_string()),
+            ("impact_measure".to_owned(), "Audit of use".to_owned()),
+        ];
+        fields.extend(as_pairs(&date_fields("due_on", ("31", "3", "2099"))));
+        let added = post_owned(&mut admin, &actions_path, fields).await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+        let warrington_action: i64 = added
+            .location()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let evidence = post_evidence(
+            &mut admin,
+            &warrington_action.to_string(),
+            &[("description", "Toolkit draft"), ("link", "")],
+            Some(("toolkit.pdf", b"%PDF-1.4 warrington")),
+        )
+        .await;
+        assert_eq!(evidence.status, StatusCode::SEE_OTHER, "{}", evidence.body);
+        let warrington_evidence: i64 = sqlx::query_scalar("SELECT MAX(id) FROM action_evidence")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            admin
+                .get(&format!("/tracker/evidence/{warrington_evidence}"))
+                .await
+                .status,
+            StatusCode::OK
+        );
+
+        admin.get("/tracker/risks/new").await;
+        let risks_before = app.count("SELECT COUNT(*) FROM risks").await;
+        let refused = post_owned(
+            &mut admin,
+            "/tracker/risks/new",
+            new_risk_fields(
+                "R-03",
+                "Warrington threshold risk",
+                &halton_police.to_string(),
+            ),
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused.assert_contains("Select the organisation that owns the risk");
+        assert_eq!(app.count("SELECT COUNT(*) FROM risks").await, risks_before);
+        // Halton's reference R-03 is Warrington's to use too.
+        let created = post_owned(
+            &mut admin,
+            "/tracker/risks/new",
+            new_risk_fields("R-03", "Warrington threshold risk", &own_organisation),
+        )
+        .await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+        let warrington_risk: i64 = created
+            .location()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+
+        admin.get("/tracker/policies/new").await;
+        let policies_before = app.count("SELECT COUNT(*) FROM policies").await;
+        let refused = post_owned(
+            &mut admin,
+            "/tracker/policies/new",
+            policy_fields(&halton_policy_title, &halton_group.to_string()),
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused.assert_contains("Select the group that owns the policy");
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM policies").await,
+            policies_before
+        );
+        // Halton's title is Warrington's to use too.
+        let created = post_owned(
+            &mut admin,
+            "/tracker/policies/new",
+            policy_fields(&halton_policy_title, &warrington_group.to_string()),
+        )
+        .await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+        let warrington_policy: i64 = created
+            .location()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+
+        // What Warrington made stays Warrington's: Halton's users neither list nor reach it.
+        admin
+            .get("/tracker")
+            .await
+            .assert_contains("Refresh the Warrington toolkit");
+        halton
+            .get("/tracker")
+            .await
+            .assert_lacks("Refresh the Warrington toolkit");
+        halton
+            .get("/tracker/recommendations")
+            .await
+            .assert_lacks("Refresh the Warrington neglect toolkit");
+        halton
+            .get("/tracker/risks?status=all")
+            .await
+            .assert_lacks("Warrington threshold risk");
+        let mut chair = app.signed_in("chair@masa.example").await;
+        for path in [
+            format!("/tracker/recommendations/{warrington_recommendation}"),
+            format!("/tracker/actions/{warrington_action}"),
+            format!("/tracker/evidence/{warrington_evidence}"),
+            format!("/tracker/risks/{warrington_risk}"),
+            format!("/tracker/recommendations/new?source_kind=risk&source_id={warrington_risk}"),
+            format!("/tracker/policies/{warrington_policy}"),
+        ] {
+            assert_eq!(
+                halton.get(&path).await.status,
+                StatusCode::NOT_FOUND,
+                "Halton admin GET {path}"
+            );
+            assert_eq!(
+                chair.get(&path).await.status,
+                StatusCode::NOT_FOUND,
+                "Halton chair GET {path}"
+            );
+        }
+        assert_eq!(
+            sheet_rows(&halton, app, "/tracker/actions.xlsx")
+                .await
+                .iter()
+                .filter(|row| row.iter().any(|cell| cell.contains("Warrington")))
+                .count(),
+            0
+        );
+
+        // The digest: Warrington's goes to Warrington's owner only, about Warrington's action;
+        // the weekly run sends each partnership its own, audited in its own trail.
+        sqlx::query("UPDATE tracker_actions SET due_on = '2020-01-01' WHERE id = $1")
+            .bind(warrington_action)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        let outbox_before = app.count("SELECT COUNT(*) FROM email_outbox").await;
+        admin.get("/tracker").await;
+        let sent = admin.post("/tracker/digest", &[]).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM email_outbox").await,
+            outbox_before + 1
+        );
+        let weekly =
+            masa::tracker::queue_weekly_digest(&app.db, time::OffsetDateTime::now_utc().date())
+                .await
+                .unwrap()
+                .expect("the week's first run");
+        assert_eq!(weekly.emails, 3, "Halton's two owners and Warrington's one");
+        let to_wendy: Vec<String> = sqlx::query_scalar(
+            "SELECT body FROM email_outbox WHERE to_address = 'wendy@warrington.example'",
+        )
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(to_wendy.len(), 2);
+        for body in &to_wendy {
+            assert!(body.contains("Refresh the Warrington toolkit"), "{body}");
+            assert!(!body.contains("Neglect Practice Standards"), "{body}");
+        }
+        let to_halton: Vec<String> = sqlx::query_scalar(
+            "SELECT body FROM email_outbox WHERE to_address LIKE '%@masa.example'",
+        )
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(to_halton.len(), 2);
+        assert!(
+            to_halton.iter().all(|body| !body.contains("Warrington")),
+            "{to_halton:?}"
+        );
+        let digests = |partnership: i64| {
+            let db = app.db.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM audit_events WHERE entity_type = 'tracker_digest' AND partnership_id = $1",
+                )
+                .bind(partnership)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap()
+            }
+        };
+        assert_eq!(digests(1).await, 1);
+        assert_eq!(digests(warrington.partnership_id).await, 2);
+    }
+);
+
+fn owned(fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// The fields of a new risk, valid but for what the test changes.
+fn new_risk_fields(reference: &str, title: &str, organisation: &str) -> Vec<(String, String)> {
+    owned(&[
+        ("reference", reference),
+        ("title", title),
+        ("description", "Partners apply thresholds differently."),
+        ("cause", "Guidance not refreshed."),
+        ("effect", "Children wait longer for a joint response."),
+        ("owner_organisation_id", organisation),
+        ("owner_role", "Head of Service"),
+        ("theme", "Neglect"),
+        ("review_on_day", "31"),
+        ("review_on_month", "3"),
+        ("review_on_year", "2099"),
+        ("inherent_likelihood", "4"),
+        ("inherent_impact", "4"),
+        ("residual_likelihood", "3"),
+        ("residual_impact", "4"),
+        ("rationale", "Scored at the Executive."),
+    ])
+}
+
+/// The fields of a draft policy, valid but for what the test changes.
+fn policy_fields(title: &str, group: &str) -> Vec<(String, String)> {
+    owned(&[
+        ("title", title),
+        ("owner_group_id", group),
+        ("status", "draft"),
+        ("version", "0.1"),
+        ("document_url", ""),
+    ])
+}

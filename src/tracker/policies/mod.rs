@@ -214,7 +214,8 @@ pub async fn load_demo(
             },
         };
         let draft_version = versions.first().map_or("0.1", |version| version.0);
-        let id = store::insert_policy(tx, &details, draft_version, None, "").await?;
+        let id = store::insert_policy(tx, actor.partnership_id, &details, draft_version, None, "")
+            .await?;
         audit::record(
             tx,
             actor,

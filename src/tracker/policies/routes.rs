@@ -16,8 +16,9 @@ use crate::kernel::{
 
 type Tagged = (Policy, Option<(&'static str, String)>);
 
-async fn find(state: &AppState, id: i64) -> AppResult<Policy> {
-    store::find_policy(&state.db, id)
+/// One of the signed-in user's partnership's policies; 404 for another partnership's.
+async fn find(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Policy> {
+    store::find_policy(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -39,7 +40,7 @@ struct PoliciesPage {
 
 pub async fn policies(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
     let today = today();
-    let all: Vec<Tagged> = store::list_policies(&state.db)
+    let all: Vec<Tagged> = store::list_policies(&state.db, ctx.partnership()?)
         .await?
         .into_iter()
         .map(|policy| {
@@ -84,7 +85,7 @@ async fn policy_page_for(
     id: i64,
     file_error: Option<String>,
 ) -> AppResult<PolicyPage> {
-    let policy = find(state, id).await?;
+    let policy = find(state, ctx, id).await?;
     Ok(PolicyPage {
         review: policy.review(today()).tag(),
         versions: store::versions(&state.db, id).await?,
@@ -112,7 +113,7 @@ pub async fn upload_document(
     Path(id): Path<i64>,
     request: axum::extract::Request,
 ) -> AppResult<Response> {
-    let policy = find(&state, id).await?;
+    let policy = find(&state, &ctx, id).await?;
     let file = files::read_upload_form(request, "the document", "documents")
         .await?
         .file;
@@ -158,11 +159,13 @@ pub async fn upload_document(
     Ok(Redirect::to(&format!("/tracker/policies/{id}")).into_response())
 }
 
+/// A policy's uploaded document, reached only through a policy of the partnership.
 pub async fn document_file(
     State(state): State<AppState>,
+    ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let document = store::find_document(&state.db, id)
+    let document = store::find_document(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let (file, bytes) = files::fetch(&state.db, document.file_id)
@@ -196,7 +199,7 @@ async fn policy_form_page(
 ) -> AppResult<PolicyFormPage> {
     let mut groups = vec![(String::new(), "Choose a group".to_owned())];
     groups.extend(
-        group_choices(state, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED)
+        group_choices(state, ctx.partnership()?)
             .await?
             .into_iter()
             .map(|(id, name)| (id.to_string(), name)),
@@ -233,11 +236,13 @@ pub async fn create_policy(
     ctx: Ctx,
     Form(form): Form<PolicyForm>,
 ) -> AppResult<Response> {
-    let groups = group_choices(&state, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED).await?;
+    let partnership_id = ctx.partnership()?;
+    // Only the partnership's groups may own its policies: another's id is refused.
+    let groups = group_choices(&state, partnership_id).await?;
     let mut errors = FormErrors::default();
     let valid = form.validate_new(&mut errors, &groups, today());
     if let Some((details, _, _)) = &valid
-        && store::title_taken(&state.db, &details.title, None).await?
+        && store::title_taken(&state.db, partnership_id, &details.title, None).await?
     {
         errors.add("title", "A policy with this title is already tracked");
     }
@@ -246,8 +251,15 @@ pub async fn create_policy(
     };
     let recorded_by = ctx.user()?.display_name.clone();
     let mut tx = state.db.begin_write().await?;
-    let id =
-        store::insert_policy(&mut tx, &details, &version, approval.as_ref(), &recorded_by).await?;
+    let id = store::insert_policy(
+        &mut tx,
+        partnership_id,
+        &details,
+        &version,
+        approval.as_ref(),
+        &recorded_by,
+    )
+    .await?;
     audit::record(
         &mut tx,
         &ctx.actor()?,
@@ -275,7 +287,7 @@ pub async fn edit_policy_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let policy = find(&state, id).await?;
+    let policy = find(&state, &ctx, id).await?;
     let form = PolicyForm::from_policy(&policy);
     render(&policy_form_page(&state, &ctx, FormErrors::default(), form, Some(policy)).await?)
 }
@@ -286,12 +298,13 @@ pub async fn update_policy(
     Path(id): Path<i64>,
     Form(form): Form<PolicyForm>,
 ) -> AppResult<Response> {
-    let policy = find(&state, id).await?;
-    let groups = group_choices(&state, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED).await?;
+    let partnership_id = ctx.partnership()?;
+    let policy = find(&state, &ctx, id).await?;
+    let groups = group_choices(&state, partnership_id).await?;
     let mut errors = FormErrors::default();
     let details = form.validate_details(&mut errors, &groups, policy.approved_on.is_some());
     if let Some(details) = &details
-        && store::title_taken(&state.db, &details.title, Some(id)).await?
+        && store::title_taken(&state.db, partnership_id, &details.title, Some(id)).await?
     {
         errors.add("title", "A policy with this title is already tracked");
     }
@@ -333,7 +346,7 @@ pub async fn approve_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let policy = find(&state, id).await?;
+    let policy = find(&state, &ctx, id).await?;
     let form = ApprovalForm {
         document_url: policy.details.document_url.clone(),
         ..ApprovalForm::default()
@@ -352,7 +365,7 @@ pub async fn approve(
     Path(id): Path<i64>,
     Form(form): Form<ApprovalForm>,
 ) -> AppResult<Response> {
-    let policy = find(&state, id).await?;
+    let policy = find(&state, &ctx, id).await?;
     let mut used: Vec<String> = store::versions(&state.db, id)
         .await?
         .into_iter()

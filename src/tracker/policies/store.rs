@@ -43,10 +43,11 @@ fn policy_from_row(row: &AnyRow, groups: &HashMap<i64, String>) -> Result<Policy
     })
 }
 
-/// Every policy in title order.
-pub async fn list_policies(db: &Db) -> Result<Vec<Policy>> {
-    let groups = group_names(db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED).await?;
-    let rows = sqlx::query("SELECT * FROM policies ORDER BY title")
+/// Every policy of the partnership in title order.
+pub async fn list_policies(db: &Db, partnership_id: i64) -> Result<Vec<Policy>> {
+    let groups = group_names(db, partnership_id).await?;
+    let rows = sqlx::query("SELECT * FROM policies WHERE partnership_id = $1 ORDER BY title")
+        .bind(partnership_id)
         .fetch_all(&db.pool)
         .await?;
     rows.iter()
@@ -54,20 +55,29 @@ pub async fn list_policies(db: &Db) -> Result<Vec<Policy>> {
         .collect()
 }
 
-pub async fn find_policy(db: &Db, id: i64) -> Result<Option<Policy>> {
-    let row = sqlx::query("SELECT * FROM policies WHERE id = $1")
+/// One of the partnership's policies; None for another partnership's.
+pub async fn find_policy(db: &Db, partnership_id: i64, id: i64) -> Result<Option<Policy>> {
+    let row = sqlx::query("SELECT * FROM policies WHERE id = $1 AND partnership_id = $2")
         .bind(id)
+        .bind(partnership_id)
         .fetch_optional(&db.pool)
         .await?;
     let Some(row) = row else { return Ok(None) };
-    let groups = group_names(db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED).await?;
+    let groups = group_names(db, partnership_id).await?;
     policy_from_row(&row, &groups).map(Some)
 }
 
-pub async fn title_taken(db: &Db, title: &str, except: Option<i64>) -> Result<bool> {
+/// Whether another of the partnership's policies has this title (compared without case).
+pub async fn title_taken(
+    db: &Db,
+    partnership_id: i64,
+    title: &str,
+    except: Option<i64>,
+) -> Result<bool> {
     let count: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM policies WHERE upper(title) = upper($1) AND id <> $2",
+        "SELECT COUNT(*) FROM policies WHERE partnership_id = $1 AND upper(title) = upper($2) AND id <> $3",
     )
+    .bind(partnership_id)
     .bind(title)
     .bind(except.unwrap_or(0))
     .fetch_one(&db.pool)
@@ -77,14 +87,15 @@ pub async fn title_taken(db: &Db, title: &str, except: Option<i64>) -> Result<bo
 
 pub async fn insert_policy(
     tx: &mut Transaction,
+    partnership_id: i64,
     details: &PolicyDetails,
     version: &str,
     approval: Option<&Approval>,
     recorded_by: &str,
 ) -> Result<i64> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO policies (title, owner_group_id, version, status, document_url, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        "INSERT INTO policies (title, owner_group_id, version, status, document_url, created_at, updated_at, \
+         partnership_id) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
     )
     .bind(&details.title)
     .bind(details.owner_group_id)
@@ -92,6 +103,7 @@ pub async fn insert_policy(
     .bind(details.status.code())
     .bind(&details.document_url)
     .bind(now_text())
+    .bind(partnership_id)
     .fetch_one(&mut **tx)
     .await?;
     if let Some(approval) = approval {
@@ -214,10 +226,19 @@ pub async fn documents(db: &Db, policy_id: i64) -> Result<Vec<PolicyDocument>> {
     rows.iter().map(document_from_row).collect()
 }
 
-pub async fn find_document(db: &Db, id: i64) -> Result<Option<PolicyDocument>> {
-    let sql = format!("{DOCUMENT_SELECT} WHERE d.id = $1");
+/// An uploaded document of one of the partnership's policies (found through its policy); None
+/// for another partnership's.
+pub async fn find_document(
+    db: &Db,
+    partnership_id: i64,
+    id: i64,
+) -> Result<Option<PolicyDocument>> {
+    let sql = format!(
+        "{DOCUMENT_SELECT} JOIN policies p ON p.id = d.policy_id WHERE d.id = $1 AND p.partnership_id = $2"
+    );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
+        .bind(partnership_id)
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(document_from_row).transpose()

@@ -47,10 +47,15 @@ pub fn routes() -> Routes {
         )
 }
 
-/// For other modules (the tracker's actions): how to name a risk, e.g.
-/// "Risk R-03: Threshold application is not consistent across agencies"; None if there is none.
-pub async fn source_label(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
-    Ok(store::reference_and_title(db, id)
+/// For other modules (the tracker's actions): how to name one of the partnership's risks, e.g.
+/// "Risk R-03: Threshold application is not consistent across agencies"; None if the
+/// partnership has none with that id.
+pub async fn source_label(
+    db: &Db,
+    partnership_id: i64,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    Ok(store::reference_and_title(db, partnership_id, id)
         .await?
         .map(|(reference, title)| format!("Risk {reference}: {title}")))
 }
@@ -399,7 +404,14 @@ pub async fn load_demo(
         let (first, later) = scorings
             .split_first()
             .ok_or_else(|| DemoError::Data(format!("{} has no scores", demo.reference)))?;
-        let id = store::insert_risk(tx, &details, first, "Partnership Business Manager").await?;
+        let id = store::insert_risk(
+            tx,
+            actor.partnership_id,
+            &details,
+            first,
+            "Partnership Business Manager",
+        )
+        .await?;
         risk_ids.insert(demo.reference.to_owned(), id);
         audit::record(
             tx,

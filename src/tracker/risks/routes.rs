@@ -19,8 +19,9 @@ fn can_manage(ctx: &Ctx) -> AppResult<bool> {
     Ok(ctx.user()?.can(Permission::ManageRiskRegister))
 }
 
-async fn find(state: &AppState, id: i64) -> AppResult<Risk> {
-    store::find_risk(&state.db, id)
+/// One of the signed-in user's partnership's risks; 404 for another partnership's.
+async fn find(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Risk> {
+    store::find_risk(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -84,8 +85,9 @@ pub async fn register(
     ctx: Ctx,
     Query(query): Query<RegisterQuery>,
 ) -> AppResult<impl IntoResponse> {
+    let partnership_id = ctx.partnership()?;
     let today = today();
-    let mut risks = store::list_risks(&state.db).await?;
+    let mut risks = store::list_risks(&state.db, partnership_id).await?;
     register_order(&mut risks, today);
     let overdue: Vec<Risk> = risks
         .iter()
@@ -115,13 +117,10 @@ pub async fn register(
     }
     let mut owner_choices = vec![(String::new(), "All owners".to_owned())];
     owner_choices.extend(
-        crate::partnership::organisation_choices(
-            &state.db,
-            crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
-        )
-        .await?
-        .into_iter()
-        .map(|(id, name)| (id.to_string(), name)),
+        crate::partnership::organisation_choices(&state.db, partnership_id)
+            .await?
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name)),
     );
     render(&RegisterPage {
         risks_caption: format!(
@@ -167,7 +166,7 @@ pub async fn heat_map(
     Query(query): Query<HeatMapQuery>,
 ) -> AppResult<impl IntoResponse> {
     let basis = Basis::from_query(&query.basis);
-    let risks = store::list_risks(&state.db).await?;
+    let risks = store::list_risks(&state.db, ctx.partnership()?).await?;
     let counts = heat_map_counts(&risks, basis);
     let tone = |likelihood: u8, impact: u8| {
         Score::new(likelihood, impact)
@@ -211,11 +210,12 @@ pub async fn heat_map(
 
 // ------------------------------------------------------------------------------ export
 
-pub async fn register_xlsx(State(state): State<AppState>) -> AppResult<Response> {
+pub async fn register_xlsx(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let partnership_id = ctx.partnership()?;
     let today = today();
-    let mut risks = store::list_risks(&state.db).await?;
+    let mut risks = store::list_risks(&state.db, partnership_id).await?;
     register_order(&mut risks, today);
-    let controls = store::all_controls(&state.db).await?;
+    let controls = store::all_controls(&state.db, partnership_id).await?;
     let mut histories = Vec::with_capacity(risks.len());
     for risk in &risks {
         histories.push((
@@ -262,10 +262,11 @@ pub async fn risk_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let risk = find(&state, id).await?;
+    let risk = find(&state, &ctx, id).await?;
     render(&RiskPage {
         tracker_actions: crate::tracker::actions_from(
             &state,
+            ctx.partnership()?,
             crate::tracker::model::SourceKind::Risk,
             id,
         )
@@ -315,13 +316,10 @@ async fn risk_form_page(
 ) -> AppResult<RiskFormPage> {
     let mut organisations = vec![(String::new(), "Choose an organisation".to_owned())];
     organisations.extend(
-        crate::partnership::organisation_choices(
-            &state.db,
-            crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
-        )
-        .await?
-        .into_iter()
-        .map(|(id, name)| (id.to_string(), name)),
+        crate::partnership::organisation_choices(&state.db, ctx.partnership()?)
+            .await?
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name)),
     );
     Ok(RiskFormPage {
         chrome: ctx.chrome(state).await?,
@@ -355,15 +353,13 @@ pub async fn create_risk(
     ctx: Ctx,
     Form(form): Form<RiskForm>,
 ) -> AppResult<Response> {
-    let organisations = crate::partnership::organisation_choices(
-        &state.db,
-        crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
-    )
-    .await?;
+    let partnership_id = ctx.partnership()?;
+    // Only the partnership's organisations may own its risks: another's id is refused.
+    let organisations = crate::partnership::organisation_choices(&state.db, partnership_id).await?;
     let mut errors = FormErrors::default();
     let valid = form.validate_new(&mut errors, &organisations, today());
     if let Some((details, _)) = &valid
-        && store::reference_taken(&state.db, &details.reference, None).await?
+        && store::reference_taken(&state.db, partnership_id, &details.reference, None).await?
     {
         errors.add("reference", "A risk with this reference already exists");
     }
@@ -372,7 +368,14 @@ pub async fn create_risk(
     };
     let actor = ctx.actor()?;
     let mut tx = state.db.begin_write().await?;
-    let id = store::insert_risk(&mut tx, &details, &first, &ctx.user()?.display_name).await?;
+    let id = store::insert_risk(
+        &mut tx,
+        partnership_id,
+        &details,
+        &first,
+        &ctx.user()?.display_name,
+    )
+    .await?;
     audit::record(
         &mut tx,
         &actor,
@@ -400,7 +403,7 @@ pub async fn edit_risk_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let risk = find(&state, id).await?;
+    let risk = find(&state, &ctx, id).await?;
     let form = RiskForm::from_risk(&risk);
     render(&risk_form_page(&state, &ctx, FormErrors::default(), form, Some(risk)).await?)
 }
@@ -411,16 +414,13 @@ pub async fn update_risk(
     Path(id): Path<i64>,
     Form(form): Form<RiskForm>,
 ) -> AppResult<Response> {
-    let risk = find(&state, id).await?;
-    let organisations = crate::partnership::organisation_choices(
-        &state.db,
-        crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
-    )
-    .await?;
+    let partnership_id = ctx.partnership()?;
+    let risk = find(&state, &ctx, id).await?;
+    let organisations = crate::partnership::organisation_choices(&state.db, partnership_id).await?;
     let mut errors = FormErrors::default();
     let details = form.validate_details(&mut errors, &organisations);
     if let Some(details) = &details
-        && store::reference_taken(&state.db, &details.reference, Some(id)).await?
+        && store::reference_taken(&state.db, partnership_id, &details.reference, Some(id)).await?
     {
         errors.add("reference", "A risk with this reference already exists");
     }
@@ -483,7 +483,7 @@ pub async fn rescore_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let risk = find(&state, id).await?;
+    let risk = find(&state, &ctx, id).await?;
     let form = RescoreForm {
         scores: ScoreInputs::from_scores(risk.inherent, risk.residual),
         rationale: String::new(),
@@ -497,7 +497,7 @@ pub async fn rescore(
     Path(id): Path<i64>,
     Form(form): Form<RescoreForm>,
 ) -> AppResult<Response> {
-    let risk = find(&state, id).await?;
+    let risk = find(&state, &ctx, id).await?;
     let mut errors = FormErrors::default();
     if risk.status == RiskStatus::Closed {
         errors.add("rationale", "A closed risk is not re-scored");
@@ -554,7 +554,7 @@ pub async fn close_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let risk = find(&state, id).await?;
+    let risk = find(&state, &ctx, id).await?;
     render(&ClosePage {
         chrome: ctx.chrome(&state).await?,
         errors: FormErrors::default(),
@@ -569,7 +569,7 @@ pub async fn close(
     Path(id): Path<i64>,
     Form(form): Form<CloseForm>,
 ) -> AppResult<Response> {
-    let risk = find(&state, id).await?;
+    let risk = find(&state, &ctx, id).await?;
     let mut errors = FormErrors::default();
     let closure = form.validate(&mut errors, risk.status, today());
     let Some(closure) = closure else {
@@ -632,7 +632,7 @@ pub async fn new_control_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let risk = find(&state, id).await?;
+    let risk = find(&state, &ctx, id).await?;
     render(&ControlFormPage {
         chrome: ctx.chrome(&state).await?,
         errors: FormErrors::default(),
@@ -651,7 +651,7 @@ pub async fn add_control(
     Path(id): Path<i64>,
     Form(form): Form<ControlForm>,
 ) -> AppResult<Response> {
-    let risk = find(&state, id).await?;
+    let risk = find(&state, &ctx, id).await?;
     let mut errors = FormErrors::default();
     let Some(details) = form.validate(&mut errors) else {
         return render_refused(&ControlFormPage {
@@ -691,7 +691,7 @@ pub async fn retire_control(
     ctx: Ctx,
     Path((id, control_id)): Path<(i64, i64)>,
 ) -> AppResult<Response> {
-    let risk = find(&state, id).await?;
+    let risk = find(&state, &ctx, id).await?;
     let control = store::find_control(&state.db, id, control_id)
         .await?
         .filter(|control| control.retired_at.is_none())

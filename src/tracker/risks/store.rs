@@ -56,34 +56,40 @@ fn risk_from_row(row: &AnyRow, names: &HashMap<i64, String>) -> Result<Risk> {
     })
 }
 
-/// Every risk, in reference order (the register sorts them for display).
-pub async fn list_risks(db: &Db) -> Result<Vec<Risk>> {
-    let names =
-        crate::partnership::organisation_names(db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED)
-            .await?;
-    let rows = sqlx::query("SELECT * FROM risks ORDER BY reference")
+/// Every risk of the partnership, in reference order (the register sorts them for display).
+pub async fn list_risks(db: &Db, partnership_id: i64) -> Result<Vec<Risk>> {
+    let names = crate::partnership::organisation_names(db, partnership_id).await?;
+    let rows = sqlx::query("SELECT * FROM risks WHERE partnership_id = $1 ORDER BY reference")
+        .bind(partnership_id)
         .fetch_all(&db.pool)
         .await?;
     rows.iter().map(|row| risk_from_row(row, &names)).collect()
 }
 
-pub async fn find_risk(db: &Db, id: i64) -> Result<Option<Risk>> {
-    let row = sqlx::query("SELECT * FROM risks WHERE id = $1")
+/// One of the partnership's risks; None for another partnership's.
+pub async fn find_risk(db: &Db, partnership_id: i64, id: i64) -> Result<Option<Risk>> {
+    let row = sqlx::query("SELECT * FROM risks WHERE id = $1 AND partnership_id = $2")
         .bind(id)
+        .bind(partnership_id)
         .fetch_optional(&db.pool)
         .await?;
     let Some(row) = row else { return Ok(None) };
-    let names =
-        crate::partnership::organisation_names(db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED)
-            .await?;
+    let names = crate::partnership::organisation_names(db, partnership_id).await?;
     risk_from_row(&row, &names).map(Some)
 }
 
-/// Is the reference used by another risk? (References are compared without case.)
-pub async fn reference_taken(db: &Db, reference: &str, except: Option<i64>) -> Result<bool> {
+/// Is the reference used by another of the partnership's risks? (References are compared
+/// without case.)
+pub async fn reference_taken(
+    db: &Db,
+    partnership_id: i64,
+    reference: &str,
+    except: Option<i64>,
+) -> Result<bool> {
     let count: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM risks WHERE upper(reference) = upper($1) AND id <> $2",
+        "SELECT COUNT(*) FROM risks WHERE partnership_id = $1 AND upper(reference) = upper($2) AND id <> $3",
     )
+    .bind(partnership_id)
     .bind(reference)
     .bind(except.unwrap_or(0))
     .fetch_one(&db.pool)
@@ -93,6 +99,7 @@ pub async fn reference_taken(db: &Db, reference: &str, except: Option<i64>) -> R
 
 pub async fn insert_risk(
     tx: &mut Transaction,
+    partnership_id: i64,
     details: &RiskDetails,
     first: &Rescore,
     scored_by: &str,
@@ -100,8 +107,8 @@ pub async fn insert_risk(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO risks (reference, title, description, cause, effect, owner_organisation_id, owner_role, \
          theme, inherent_likelihood, inherent_impact, residual_likelihood, residual_impact, review_on, status, \
-         created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14, $14) RETURNING id",
+         created_at, updated_at, partnership_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14, $14, $15) RETURNING id",
     )
     .bind(&details.reference)
     .bind(&details.title)
@@ -117,6 +124,7 @@ pub async fn insert_risk(
     .bind(i64::from(first.residual.impact))
     .bind(iso_date(details.review_on))
     .bind(now_text())
+    .bind(partnership_id)
     .fetch_one(&mut **tx)
     .await?;
     insert_score(tx, id, first, scored_by).await?;
@@ -256,11 +264,15 @@ pub async fn controls(db: &Db, risk_id: i64) -> Result<Vec<Control>> {
     rows.iter().map(control_from_row).collect()
 }
 
-/// Controls in force on every risk, by risk (for the export).
-pub async fn all_controls(db: &Db) -> Result<HashMap<i64, Vec<Control>>> {
-    let rows = sqlx::query("SELECT * FROM risk_controls WHERE retired_at IS NULL ORDER BY id")
-        .fetch_all(&db.pool)
-        .await?;
+/// Controls in force on every risk of the partnership, by risk (for the export).
+pub async fn all_controls(db: &Db, partnership_id: i64) -> Result<HashMap<i64, Vec<Control>>> {
+    let rows = sqlx::query(
+        "SELECT c.* FROM risk_controls c JOIN risks r ON r.id = c.risk_id \
+         WHERE r.partnership_id = $1 AND c.retired_at IS NULL ORDER BY c.id",
+    )
+    .bind(partnership_id)
+    .fetch_all(&db.pool)
+    .await?;
     let mut by_risk: HashMap<i64, Vec<Control>> = HashMap::new();
     for row in &rows {
         let control = control_from_row(row)?;
@@ -306,12 +318,18 @@ pub async fn retire_control(tx: &mut Transaction, control_id: i64) -> Result<()>
     Ok(())
 }
 
-/// The reference and title of a risk, for other modules to name it.
-pub async fn reference_and_title(db: &Db, id: i64) -> Result<Option<(String, String)>> {
-    let row = sqlx::query("SELECT reference, title FROM risks WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?;
+/// The reference and title of one of the partnership's risks, for other modules to name it.
+pub async fn reference_and_title(
+    db: &Db,
+    partnership_id: i64,
+    id: i64,
+) -> Result<Option<(String, String)>> {
+    let row =
+        sqlx::query("SELECT reference, title FROM risks WHERE id = $1 AND partnership_id = $2")
+            .bind(id)
+            .bind(partnership_id)
+            .fetch_optional(&db.pool)
+            .await?;
     row.map(|row| Ok((row.try_get("reference")?, row.try_get("title")?)))
         .transpose()
 }
