@@ -113,11 +113,13 @@ pub fn routes() -> Routes {
         .post("/api/v1/data-drops", Access::Public, api::post_drop)
 }
 
-/// For other modules: live indicators as (id, "CODE: name"), in code order.
+/// For other modules: the partnership's live indicators as (id, "CODE: name"), in code order.
 pub async fn indicator_choices(
     db: &crate::kernel::db::Db,
+    partnership_id: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    let mut indicators = store::list_indicators(db, &store::IndicatorFilter::default()).await?;
+    let mut indicators =
+        store::list_indicators(db, partnership_id, &store::IndicatorFilter::default()).await?;
     indicators.sort_by(|a, b| a.code.cmp(&b.code));
     Ok(indicators
         .into_iter()
@@ -143,14 +145,17 @@ pub struct IndicatorTrend {
     pub suffix: &'static str,
 }
 
+/// Another partnership's indicator is None, as a missing one is.
 pub async fn indicator_trend(
     db: &crate::kernel::db::Db,
+    partnership_id: i64,
     id: i64,
 ) -> Result<Option<IndicatorTrend>, sqlx::Error> {
-    let Some(indicator) = store::find_indicator(db, id).await? else {
+    let Some(indicator) = store::find_indicator(db, partnership_id, id).await? else {
         return Ok(None);
     };
-    let mut series = store::approved_series(db, store::SeriesScope::Indicator(id)).await?;
+    let mut series =
+        store::approved_series(db, partnership_id, store::SeriesScope::Indicator(id)).await?;
     let points = series
         .remove(&id)
         .unwrap_or_default()

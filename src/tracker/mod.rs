@@ -111,10 +111,13 @@ impl Names {
                 crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
             )
             .await?,
-            indicators: crate::dataset::indicator_choices(db)
-                .await?
-                .into_iter()
-                .collect(),
+            indicators: crate::dataset::indicator_choices(
+                db,
+                crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
+            )
+            .await?
+            .into_iter()
+            .collect(),
         })
     }
 

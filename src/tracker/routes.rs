@@ -590,7 +590,9 @@ impl ActionFormChoices {
             .into_iter()
             .collect();
         people.sort_by(|a, b| a.1.name.cmp(&b.1.name));
-        let indicators = crate::dataset::indicator_choices(&state.db).await?;
+        let indicators =
+            crate::dataset::indicator_choices(&state.db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED)
+                .await?;
         Ok(ActionFormChoices {
             organisation_ids: organisations.iter().map(|(id, _)| *id).collect(),
             person_ids: people
@@ -891,7 +893,14 @@ async fn action_page_for(
         .await?
         .ok_or(AppError::NotFound)?;
     let trend = match action.impact_indicator_id {
-        Some(indicator) => crate::dataset::indicator_trend(&state.db, indicator).await?,
+        Some(indicator) => {
+            crate::dataset::indicator_trend(
+                &state.db,
+                crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
+                indicator,
+            )
+            .await?
+        }
         None => None,
     };
     // Impact shows in the quarters after the work was done; before completion, after it began.
