@@ -57,7 +57,8 @@ enum Command {
         /// Organisations in each partnership.
         #[arg(long, default_value_t = 12)]
         organisations: usize,
-        /// Indicators in each partnership, shared between its organisations.
+        /// Indicators in each partnership, shared between its organisations (each indicator
+        /// has one reporting organisation: 3600 gives 12 organisations 300 each).
         #[arg(long, default_value_t = 300)]
         indicators: usize,
         /// Quarters of history (40 = ten years).

@@ -1,6 +1,8 @@
 //! `masa generate`: synthetic partnerships, organisations, indicators and approved quarterly data
 //! drops at whatever scale a benchmark needs, up to a national service's (150 partnerships of
-//! 12 organisations, 300 indicators and 40 quarters: 21.6 million values), written with the bulk
+//! 12 organisations reporting 300 indicators each, over 40 quarters: `--partnerships 150
+//! --indicators 3600`, 21.6 million values; each indicator has one reporting organisation, so a
+//! partnership's values per quarter are its indicators), written with the bulk
 //! value writer (COPY on PostgreSQL). Memory stays bounded: each partnership is built quarter by
 //! quarter, its values written in batches and the partnership committed on its own. Values follow
 //! random walks from a seeded generator, so the same options give the same data.

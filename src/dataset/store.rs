@@ -924,9 +924,11 @@ pub enum SeriesScope {
 
 /// The partnership's approved values, by indicator, oldest period first: the published whole.
 /// Each scope starts from an index that leads with its own key, so the query reads only the
-/// partnership's rows however many partnerships share the tables: the partnership's drops by
-/// data_drops_partnership (partnership_id, …), then their values by data_values_one
-/// (data_drop_id, …); one indicator's values by data_values_indicator.
+/// partnership's rows however many partnerships share the tables: the partnership's approved
+/// drops in period order by data_drops_approved (partnership_id, status, period_start; 0009),
+/// then their values by data_values_one (data_drop_id, …); one indicator's values by
+/// data_values_indicator. Rows come in period order and are grouped by indicator here, so the
+/// database never sorts a whole partnership's values.
 pub async fn approved_series(
     db: &Db,
     partnership_id: i64,
@@ -939,7 +941,7 @@ pub async fn approved_series(
     };
     let sql = format!(
         "SELECT v.indicator_id, d.period_start, v.value FROM data_values v JOIN data_drops d ON d.id = v.data_drop_id \
-         WHERE d.partnership_id = $2 AND d.status = 'approved' AND {condition} ORDER BY v.indicator_id, d.period_start"
+         WHERE d.partnership_id = $2 AND d.status = 'approved' AND {condition} ORDER BY d.period_start"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
