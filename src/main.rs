@@ -50,9 +50,15 @@ enum Command {
     /// Add synthetic organisations, indicators and approved quarterly data to the configured
     /// database, for benchmarks; prints how long the values took to write.
     Generate {
+        /// Partnerships: 1 fills the first partnership (the demo's, with --with-demo); more
+        /// makes that many new ones after it (150 for a national service).
+        #[arg(long, default_value_t = 1)]
+        partnerships: usize,
+        /// Organisations in each partnership.
         #[arg(long, default_value_t = 12)]
         organisations: usize,
-        /// Indicators in all, shared between the organisations.
+        /// Indicators in each partnership, shared between its organisations (each indicator
+        /// has one reporting organisation: 3600 gives 12 organisations 300 each).
         #[arg(long, default_value_t = 300)]
         indicators: usize,
         /// Quarters of history (40 = ten years).
@@ -300,6 +306,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::Generate {
+            partnerships,
             organisations,
             indicators,
             quarters,
@@ -311,22 +318,37 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 masa::demo::load(&db).await?;
             }
             let options = masa::dataset::generate::GenerateOptions {
+                partnerships,
                 organisations,
                 indicators,
                 quarters,
                 seed,
             };
-            let generated = masa::dataset::generate::generate(&db, &options).await?;
-            let seconds = generated.value_time.as_secs_f64();
+            let generated =
+                masa::dataset::generate::generate_reporting(&db, &options, |so_far| {
+                    if partnerships > 1 {
+                        eprintln!(
+                            "Partnership {} of {partnerships} committed: {} values so far in {:.1} s ({:.0} values/s written)",
+                            so_far.partnerships,
+                            so_far.values,
+                            so_far.total_time.as_secs_f64(),
+                            so_far.write_rate()
+                        );
+                    }
+                })
+                .await?;
+            let seconds = generated.total_time.as_secs_f64();
             println!(
-                "Generated {} organisations, {} indicators, {} data drops and {} values in {:.2} s; the values took {:.2} s ({:.0} values/s).",
+                "Generated {} partnerships, {} organisations, {} indicators, {} data drops and {} values in {:.2} s ({:.0} values/s overall); the values took {:.2} s ({:.0} values/s).",
+                generated.partnerships,
                 generated.organisations,
                 generated.indicators,
                 generated.drops,
                 generated.values,
-                generated.total_time.as_secs_f64(),
                 seconds,
-                generated.values as f64 / seconds.max(f64::EPSILON)
+                generated.values as f64 / seconds.max(f64::EPSILON),
+                generated.value_time.as_secs_f64(),
+                generated.write_rate()
             );
         }
         Command::Backup { file } => {

@@ -27,7 +27,8 @@ fn database_error(failure: sqlx::Error) -> Response {
     )
 }
 
-/// The organisation the bearer token acts for.
+/// The organisation the bearer token acts for, and an actor in that organisation's partnership:
+/// everything the request then reads or writes is of that partnership only.
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<(i64, Actor), Response> {
     let token = headers
         .get(header::AUTHORIZATION)
@@ -111,12 +112,17 @@ struct DropResponse {
     outliers: Vec<String>,
 }
 
-async fn describe(state: &AppState, id: i64) -> Result<DropResponse, sqlx::Error> {
-    let data_drop = store::find_drop(&state.db, id)
+async fn describe(
+    state: &AppState,
+    partnership_id: i64,
+    id: i64,
+) -> Result<DropResponse, sqlx::Error> {
+    let data_drop = store::find_drop(&state.db, partnership_id, id)
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;
     let indicators = store::list_indicators(
         &state.db,
+        partnership_id,
         &IndicatorFilter {
             owner_organisation_id: Some(data_drop.organisation_id),
             ..IndicatorFilter::default()
@@ -125,6 +131,7 @@ async fn describe(state: &AppState, id: i64) -> Result<DropResponse, sqlx::Error
     .await?;
     let series = store::approved_series(
         &state.db,
+        partnership_id,
         store::SeriesScope::Owner(data_drop.organisation_id),
     )
     .await?;
@@ -156,19 +163,20 @@ async fn describe(state: &AppState, id: i64) -> Result<DropResponse, sqlx::Error
     })
 }
 
-/// GET /api/v1/data-drops/{id}: one of the organisation's own drops; any other is not found.
+/// GET /api/v1/data-drops/{id}: one of the organisation's own drops; any other (another
+/// organisation's, or another partnership's) is not found.
 pub async fn get_drop(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Response {
-    let (organisation_id, _) = match authenticate(&state, &headers).await {
+    let (organisation_id, actor) = match authenticate(&state, &headers).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    match store::find_drop(&state.db, id).await {
+    match store::find_drop(&state.db, actor.partnership_id, id).await {
         Ok(Some(data_drop)) if data_drop.organisation_id == organisation_id => {
-            match describe(&state, id).await {
+            match describe(&state, actor.partnership_id, id).await {
                 Ok(description) => Json(description).into_response(),
                 Err(failure) => database_error(failure),
             }
@@ -183,11 +191,11 @@ pub async fn get_drop(
 
 /// GET /api/v1/indicators: the organisation's indicators, with codes and units.
 pub async fn indicators(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let (organisation_id, _) = match authenticate(&state, &headers).await {
+    let (organisation_id, actor) = match authenticate(&state, &headers).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    match store::list_indicators(&state.db, &IndicatorFilter { owner_organisation_id: Some(organisation_id), ..IndicatorFilter::default() }).await {
+    match store::list_indicators(&state.db, actor.partnership_id, &IndicatorFilter { owner_organisation_id: Some(organisation_id), ..IndicatorFilter::default() }).await {
         Ok(indicators) => Json(json!({
             "indicators": indicators.iter().map(|i| json!({ "code": i.code, "name": i.name, "unit": i.unit.code(), "definition": i.definition })).collect::<Vec<_>>()
         }))
@@ -218,7 +226,7 @@ pub async fn post_drop(
         }
     };
     match save(&state, organisation_id, &actor, request).await {
-        Ok(Ok(id)) => match describe(&state, id).await {
+        Ok(Ok(id)) => match describe(&state, actor.partnership_id, id).await {
             Ok(description) => (StatusCode::CREATED, Json(description)).into_response(),
             Err(failure) => database_error(failure),
         },
@@ -247,6 +255,7 @@ async fn save(
     actor: &Actor,
     request: DropRequest,
 ) -> Result<Result<i64, Refusal>, sqlx::Error> {
+    let partnership_id = actor.partnership_id;
     let Some(period) = Quarter::parse(&request.period) else {
         return Ok(Err((
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -256,7 +265,7 @@ async fn save(
             )),
         )));
     };
-    if !store::find_period(&state.db, period)
+    if !store::find_period(&state.db, partnership_id, period)
         .await?
         .is_some_and(|p: CollectionPeriod| p.is_open())
     {
@@ -286,7 +295,8 @@ async fn save(
             value.note.clone(),
         ]);
     }
-    let indicators = store::upload_indicators(&state.db).await?;
+    // Only the partnership's catalogue: another partnership's code is not an indicator here.
+    let indicators = store::upload_indicators(&state.db, partnership_id).await?;
     let parsed = if request.values.is_empty() {
         Vec::new()
     } else {
@@ -352,10 +362,24 @@ async fn save(
     let mut tx = state.db.begin_write().await?;
     let id = match store::open_draft(&state.db, organisation_id, period).await? {
         Some(id) => id,
-        None => store::start_version(&mut tx, organisation_id, period, Channel::Api, None).await?,
+        None => {
+            store::start_version(
+                &mut tx,
+                partnership_id,
+                organisation_id,
+                period,
+                Channel::Api,
+                None,
+            )
+            .await?
+        }
     };
-    let series =
-        store::approved_series(&state.db, store::SeriesScope::Owner(organisation_id)).await?;
+    let series = store::approved_series(
+        &state.db,
+        partnership_id,
+        store::SeriesScope::Owner(organisation_id),
+    )
+    .await?;
     let mut values = store::drop_values(&state.db, id).await?;
     for parsed in &parsed {
         let history = store::values_before(&series, parsed.indicator_id, period);
@@ -387,11 +411,12 @@ async fn save(
     )
     .await?;
     if request.submit {
-        let data_drop = store::find_drop_in(&mut tx, id)
+        let data_drop = store::find_drop_in(&mut tx, partnership_id, id)
             .await?
             .ok_or(sqlx::Error::RowNotFound)?;
         let owned = store::list_indicators(
             &state.db,
+            partnership_id,
             &IndicatorFilter {
                 owner_organisation_id: Some(organisation_id),
                 ..IndicatorFilter::default()

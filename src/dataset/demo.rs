@@ -122,7 +122,7 @@ pub async fn load(
             decimals: indicator.decimals,
             source: indicator.source.clone(),
         };
-        let id = store::insert_indicator(tx, &details, first).await?;
+        let id = store::insert_indicator(tx, actor.partnership_id, &details, first).await?;
         indicator_ids.insert(details.code.clone(), id);
         audit::record(
             tx,
@@ -187,8 +187,8 @@ pub async fn load(
     // Thirteen quarters of approved history, each collected in its own closed period.
     let mut period = first;
     while period < collecting() {
-        store::insert_period(tx, period, due_on(period)).await?;
-        store::set_period_closed(tx, period, true).await?;
+        store::insert_period(tx, actor.partnership_id, period, due_on(period)).await?;
+        store::set_period_closed(tx, actor.partnership_id, period, true).await?;
         for owner in &owners {
             let values: Vec<DropValue> = loaded
                 .iter()
@@ -222,7 +222,7 @@ pub async fn load(
 
     // The quarter being collected: due six weeks after it ended.
     let now = collecting();
-    store::insert_period(tx, now, due_on(now)).await?;
+    store::insert_period(tx, actor.partnership_id, now, due_on(now)).await?;
     let by_name = |name: &str| lookup(organisations, name, "organisation");
     let next_values = |owner: i64, drift: f64| -> Vec<DropValue> {
         loaded
@@ -308,7 +308,15 @@ async fn add_drop(
     storyboard: &Storyboard,
     path: &[DropStatus],
 ) -> Result<(), DemoError> {
-    let id = store::start_version(tx, organisation_id, period, Channel::Upload, None).await?;
+    let id = store::start_version(
+        tx,
+        actor.partnership_id,
+        organisation_id,
+        period,
+        Channel::Upload,
+        None,
+    )
+    .await?;
     store::replace_values(tx, id, values).await?;
     store::set_storyboard(tx, id, storyboard).await?;
     for status in path {

@@ -1,26 +1,37 @@
-//! `masa generate`: synthetic organisations, indicators and approved quarterly data drops at
-//! whatever scale a benchmark needs, written with the bulk value writer (COPY on PostgreSQL).
-//! Values follow random walks from a seeded generator, so the same options give the same data.
+//! `masa generate`: synthetic partnerships, organisations, indicators and approved quarterly data
+//! drops at whatever scale a benchmark needs, up to a national service's (150 partnerships of
+//! 12 organisations reporting 300 indicators each, over 40 quarters: `--partnerships 150
+//! --indicators 3600`, 21.6 million values; each indicator has one reporting organisation, so a
+//! partnership's values per quarter are its indicators), written with the bulk
+//! value writer (COPY on PostgreSQL). Memory stays bounded: each partnership is built quarter by
+//! quarter, its values written in batches and the partnership committed on its own. Values follow
+//! random walks from a seeded generator, so the same options give the same data.
 
 use std::time::{Duration, Instant};
 
 use super::model::*;
 use super::store::{self, DropValue, IndicatorDetails};
-use crate::kernel::db::{Db, now_text};
+use crate::kernel::db::{Db, Transaction, now_text};
 use crate::partnership::model::{OrganisationDetails, OrganisationKind};
 
 #[derive(Debug, Clone)]
 pub struct GenerateOptions {
+    /// Partnerships to fill. One (the default) fills the installation's first partnership (the
+    /// demo's, with `--with-demo`), as the generator always did; more makes that many new
+    /// partnerships, after those already there.
+    pub partnerships: usize,
+    /// Organisations in each partnership.
     pub organisations: usize,
-    /// Indicators in all, shared round-robin between the organisations.
+    /// Indicators in each partnership, shared round-robin between its organisations.
     pub indicators: usize,
     /// Quarters of approved history, ending with the quarter before the one being collected.
     pub quarters: usize,
     pub seed: u64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Generated {
+    pub partnerships: usize,
     pub organisations: usize,
     pub indicators: usize,
     pub drops: usize,
@@ -29,6 +40,18 @@ pub struct Generated {
     pub value_time: Duration,
     pub total_time: Duration,
 }
+
+impl Generated {
+    /// Values written per second of writing them.
+    pub fn write_rate(&self) -> f64 {
+        self.values as f64 / self.value_time.as_secs_f64().max(f64::EPSILON)
+    }
+}
+
+/// Values kept in memory before they are written: a partnership's values go in batches of
+/// about this many (whole quarters), so memory stays bounded at any scale, while batches stay
+/// large enough for COPY on PostgreSQL (store::BULK_COPY_FROM).
+const VALUES_PER_BATCH: usize = 50_000;
 
 /// xorshift64*: small, fast and repeatable; statistical quality is beside the point here.
 struct Sequence(u64);
@@ -43,10 +66,69 @@ impl Sequence {
 }
 
 pub async fn generate(db: &Db, options: &GenerateOptions) -> Result<Generated, sqlx::Error> {
+    generate_reporting(db, options, |_| {}).await
+}
+
+/// `generate`, telling `progress` the running totals after each partnership is committed.
+/// Each partnership is written and committed in its own transaction, quarter by quarter.
+pub async fn generate_reporting(
+    db: &Db,
+    options: &GenerateOptions,
+    mut progress: impl FnMut(&Generated),
+) -> Result<Generated, sqlx::Error> {
     let started = Instant::now();
     let mut random = Sequence(options.seed.max(1));
-    let mut tx = db.begin_write().await?;
     let run = now_text().replace([':', '-'], "");
+    let mut totals = Generated::default();
+    let first_partnership = if options.partnerships <= 1 {
+        let existing = crate::partnership::partnerships(db).await?;
+        Some(existing.first().map(|(id, _)| *id).ok_or_else(|| {
+            sqlx::Error::Protocol("the database has no partnership: run masa migrate".into())
+        })?)
+    } else {
+        None
+    };
+    for number in 0..options.partnerships.max(1) {
+        let mut tx = db.begin_write().await?;
+        let partnership_id = match first_partnership {
+            Some(id) => id,
+            None => {
+                crate::partnership::create_partnership(
+                    &mut tx,
+                    &format!("Generated Partnership {run}-{number}"),
+                )
+                .await?
+            }
+        };
+        fill_partnership(
+            db,
+            &mut tx,
+            partnership_id,
+            options,
+            &run,
+            &mut random,
+            &mut totals,
+        )
+        .await?;
+        tx.commit().await?;
+        totals.partnerships += 1;
+        totals.total_time = started.elapsed();
+        progress(&totals);
+    }
+    totals.total_time = started.elapsed();
+    Ok(totals)
+}
+
+/// One partnership's organisations, indicators, closed periods and approved drops, in `tx`.
+async fn fill_partnership(
+    db: &Db,
+    tx: &mut Transaction,
+    partnership_id: i64,
+    options: &GenerateOptions,
+    run: &str,
+    random: &mut Sequence,
+    totals: &mut Generated,
+) -> Result<(), sqlx::Error> {
     let mut organisations = Vec::with_capacity(options.organisations);
     for number in 0..options.organisations.max(1) {
         let details = OrganisationDetails {
@@ -56,14 +138,8 @@ pub async fn generate(db: &Db, options: &GenerateOptions) -> Result<Generated, s
             active_from: time::macros::date!(2015 - 04 - 01),
             active_to: None,
         };
-        organisations.push(
-            crate::partnership::store::insert_organisation(
-                &mut tx,
-                crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
-                &details,
-            )
-            .await?,
-        );
+        organisations
+            .push(crate::partnership::add_organisation(tx, partnership_id, &details).await?);
     }
     let last = super::demo::collecting().previous();
     let mut first = last;
@@ -85,6 +161,7 @@ pub async fn generate(db: &Db, options: &GenerateOptions) -> Result<Generated, s
             (20.0 + 400.0 * random.next()).round()
         };
         let details = IndicatorDetails {
+            // The same codes in every partnership of a run: codes are unique per partnership.
             code: format!("G{run}-{number}")
                 .chars()
                 .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
@@ -109,23 +186,31 @@ pub async fn generate(db: &Db, options: &GenerateOptions) -> Result<Generated, s
             decimals: 0,
             source: "generated".into(),
         };
-        let id = store::insert_indicator(&mut tx, &details, first).await?;
+        let id = store::insert_indicator(tx, partnership_id, &details, first).await?;
         indicators.push((id, owner, unit, level));
     }
-    let mut value_time = Duration::ZERO;
     let mut values_written = 0;
-    let mut drops = 0;
+    let mut rows: Vec<(i64, DropValue)> =
+        Vec::with_capacity(VALUES_PER_BATCH.min(indicators.len() * options.quarters.max(1)));
     let mut quarter = first;
     loop {
-        if store::find_period_in(&mut tx, quarter).await?.is_none() {
-            store::insert_period(&mut tx, quarter, quarter.end() + time::Duration::days(45))
-                .await?;
-            store::set_period_closed(&mut tx, quarter, true).await?;
+        if store::find_period_in(tx, partnership_id, quarter)
+            .await?
+            .is_none()
+        {
+            store::insert_period(
+                tx,
+                partnership_id,
+                quarter,
+                quarter.end() + time::Duration::days(45),
+            )
+            .await?;
+            store::set_period_closed(tx, partnership_id, quarter, true).await?;
         }
-        let mut rows: Vec<(i64, DropValue)> = Vec::with_capacity(indicators.len());
         for organisation in &organisations {
-            let drop_id = store::insert_approved_drop(&mut tx, *organisation, quarter).await?;
-            drops += 1;
+            let drop_id =
+                store::insert_approved_drop(tx, partnership_id, *organisation, quarter).await?;
+            totals.drops += 1;
             for (id, _, unit, level) in indicators
                 .iter_mut()
                 .filter(|(_, owner, ..)| owner == organisation)
@@ -156,22 +241,26 @@ pub async fn generate(db: &Db, options: &GenerateOptions) -> Result<Generated, s
                 ));
             }
         }
-        let writing = Instant::now();
-        values_written += store::insert_values_bulk(
-            db,
-            &mut tx,
-            rows.iter().map(|(drop_id, value)| (*drop_id, value)),
-        )
-        .await?;
-        value_time += writing.elapsed();
-        if quarter == last {
+        let done = quarter == last;
+        if done || rows.len() >= VALUES_PER_BATCH {
+            let writing = Instant::now();
+            values_written += store::insert_values_bulk(
+                db,
+                tx,
+                rows.iter().map(|(drop_id, value)| (*drop_id, value)),
+            )
+            .await?;
+            totals.value_time += writing.elapsed();
+            rows.clear();
+        }
+        if done {
             break;
         }
         quarter = quarter.next();
     }
     crate::kernel::audit::record(
-        &mut tx,
-        &crate::kernel::audit::Actor::system("masa generate", 1),
+        tx,
+        &crate::kernel::audit::Actor::system("masa generate", partnership_id),
         crate::kernel::audit::AuditEntry {
             action: crate::kernel::audit::AuditAction::Create,
             entity_type: "dataset",
@@ -185,13 +274,8 @@ pub async fn generate(db: &Db, options: &GenerateOptions) -> Result<Generated, s
         },
     )
     .await?;
-    tx.commit().await?;
-    Ok(Generated {
-        organisations: organisations.len(),
-        indicators: indicators.len(),
-        drops,
-        values: values_written,
-        value_time,
-        total_time: started.elapsed(),
-    })
+    totals.organisations += organisations.len();
+    totals.indicators += indicators.len();
+    totals.values += values_written;
+    Ok(())
 }

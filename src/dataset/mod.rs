@@ -118,17 +118,8 @@ pub async fn indicator_choices(
     db: &crate::kernel::db::Db,
     partnership_id: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    let mut indicators = store::list_indicators(db, &store::IndicatorFilter::default()).await?;
-    // Until the dataset's own queries take the partnership: an indicator is its owner's.
-    let mut kept = Vec::with_capacity(indicators.len());
-    for indicator in indicators {
-        if crate::partnership::organisation_partnership(db, indicator.owner_organisation_id).await?
-            == Some(partnership_id)
-        {
-            kept.push(indicator);
-        }
-    }
-    indicators = kept;
+    let mut indicators =
+        store::list_indicators(db, partnership_id, &store::IndicatorFilter::default()).await?;
     indicators.sort_by(|a, b| a.code.cmp(&b.code));
     Ok(indicators
         .into_iter()
@@ -160,16 +151,11 @@ pub async fn indicator_trend(
     partnership_id: i64,
     id: i64,
 ) -> Result<Option<IndicatorTrend>, sqlx::Error> {
-    let Some(indicator) = store::find_indicator(db, id).await? else {
+    let Some(indicator) = store::find_indicator(db, partnership_id, id).await? else {
         return Ok(None);
     };
-    // Until the dataset's own queries take the partnership: an indicator is its owner's.
-    if crate::partnership::organisation_partnership(db, indicator.owner_organisation_id).await?
-        != Some(partnership_id)
-    {
-        return Ok(None);
-    }
-    let mut series = store::approved_series(db, store::SeriesScope::Indicator(id)).await?;
+    let mut series =
+        store::approved_series(db, partnership_id, store::SeriesScope::Indicator(id)).await?;
     let points = series
         .remove(&id)
         .unwrap_or_default()

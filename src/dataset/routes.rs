@@ -96,29 +96,39 @@ impl ScorecardQuery {
     }
 }
 
-/// The scorecard's rows for a filter, computed once per change to the data (see kernel::cache):
-/// every view of the scorecard between two changes is served from memory.
+/// A partnership's scorecard rows for a filter, computed once per change to the data (see
+/// kernel::cache): every view of the scorecard between two changes is served from memory. Kept
+/// by partnership, so one partnership never sees another's rows.
 async fn scorecard_rows(
     state: &AppState,
+    partnership_id: i64,
     filter: &ScorecardFilter,
 ) -> AppResult<Arc<Vec<ScorecardRow>>> {
     let revision = cache::revision(&state.db).await?;
     let key = format!(
-        "dataset/scorecard/{:?}/{:?}/{:?}/{:?}",
+        "dataset/{partnership_id}/scorecard/{:?}/{:?}/{:?}/{:?}",
         filter.priority, filter.organisation, filter.from, filter.to
     );
     state
         .cache
-        .get_or_compute(key, revision, compute_scorecard_rows(state, filter))
+        .get_or_compute(
+            key,
+            revision,
+            compute_scorecard_rows(state, partnership_id, filter),
+        )
         .await
 }
 
 async fn compute_scorecard_rows(
     state: &AppState,
+    partnership_id: i64,
     filter: &ScorecardFilter,
 ) -> AppResult<Vec<ScorecardRow>> {
+    // An organisation or priority of another partnership names none of this one's indicators,
+    // so such a filter shows an empty scorecard.
     let indicators = store::list_indicators(
         &state.db,
+        partnership_id,
         &IndicatorFilter {
             owner_organisation_id: filter.organisation,
             priority_item_id: filter.priority,
@@ -130,8 +140,8 @@ async fn compute_scorecard_rows(
         Some(organisation) => store::SeriesScope::Owner(organisation),
         None => store::SeriesScope::All,
     };
-    let series = store::approved_series(&state.db, scope).await?;
-    let comparators = store::comparators(&state.db, None).await?;
+    let series = store::approved_series(&state.db, partnership_id, scope).await?;
+    let comparators = store::comparators(&state.db, partnership_id, None).await?;
     Ok(indicators
         .into_iter()
         .map(|indicator| {
@@ -148,26 +158,26 @@ struct ScorecardChoices {
     periods: Vec<(String, String)>,
 }
 
-async fn scorecard_choices(state: &AppState) -> AppResult<Arc<ScorecardChoices>> {
+async fn scorecard_choices(
+    state: &AppState,
+    partnership_id: i64,
+) -> AppResult<Arc<ScorecardChoices>> {
     let revision = cache::revision(&state.db).await?;
+    let key = format!("dataset/{partnership_id}/scorecard-choices");
     state
         .cache
-        .get_or_compute("dataset/scorecard-choices".to_owned(), revision, async {
+        .get_or_compute(key, revision, async {
             let mut organisations = vec![(String::new(), "All organisations".to_owned())];
             organisations.extend(
-                store::expected_organisations(&state.db)
+                store::expected_organisations(&state.db, partnership_id)
                     .await?
                     .into_iter()
                     .map(|o| (o.organisation_id.to_string(), o.organisation_name)),
             );
             Ok(ScorecardChoices {
-                plan_items: partnership::current_priorities(
-                    &state.db,
-                    crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
-                )
-                .await?,
+                plan_items: partnership::current_priorities(&state.db, partnership_id).await?,
                 organisations,
-                periods: period_choices(state).await?,
+                periods: period_choices(state, partnership_id).await?,
             })
         })
         .await
@@ -241,9 +251,10 @@ pub async fn scorecard(
     ctx: Ctx,
     Query(query): Query<ScorecardQuery>,
 ) -> AppResult<impl IntoResponse> {
+    let partnership_id = ctx.partnership()?;
     let filter = query.filter();
-    let rows = scorecard_rows(&state, &filter).await?;
-    let choices = scorecard_choices(&state).await?;
+    let rows = scorecard_rows(&state, partnership_id, &filter).await?;
+    let choices = scorecard_choices(&state, partnership_id).await?;
     let plan_items = &choices.plan_items;
     let mut grouped: Vec<(String, Vec<&ScorecardRow>)> = plan_items
         .iter()
@@ -320,9 +331,9 @@ pub async fn scorecard(
     })
 }
 
-/// Quarters that have approved data, newest first, for the period filters.
-async fn period_choices(state: &AppState) -> AppResult<Vec<(String, String)>> {
-    let quarters = store::approved_quarters(&state.db).await?;
+/// Quarters that have approved data in the partnership, newest first, for the period filters.
+async fn period_choices(state: &AppState, partnership_id: i64) -> AppResult<Vec<(String, String)>> {
+    let quarters = store::approved_quarters(&state.db, partnership_id).await?;
     let mut choices = vec![(String::new(), "Any".to_owned())];
     choices.extend(
         quarters
@@ -439,18 +450,20 @@ fn sheet_error(error: impl std::fmt::Display) -> AppError {
 
 pub async fn scorecard_xlsx(
     State(state): State<AppState>,
+    ctx: Ctx,
     Query(query): Query<ScorecardQuery>,
 ) -> AppResult<Response> {
-    let rows = scorecard_rows(&state, &query.filter()).await?;
+    let rows = scorecard_rows(&state, ctx.partnership()?, &query.filter()).await?;
     let bytes = sheets::write_xlsx(&[scorecard_table(&rows)]).map_err(sheet_error)?;
     Ok(download(bytes, XLSX, "masa-scorecard.xlsx"))
 }
 
 pub async fn scorecard_csv(
     State(state): State<AppState>,
+    ctx: Ctx,
     Query(query): Query<ScorecardQuery>,
 ) -> AppResult<Response> {
-    let rows = scorecard_rows(&state, &query.filter()).await?;
+    let rows = scorecard_rows(&state, ctx.partnership()?, &query.filter()).await?;
     let bytes = sheets::write_csv(&scorecard_table(&rows)).map_err(sheet_error)?;
     Ok(download(bytes, CSV, "masa-scorecard.csv"))
 }
@@ -534,35 +547,43 @@ struct IndicatorView {
     priority: Option<String>,
 }
 
-async fn indicator_view(state: &AppState, id: i64) -> AppResult<Arc<IndicatorView>> {
+/// Kept by partnership and id: another partnership's indicator is not found, cached or not.
+async fn indicator_view(
+    state: &AppState,
+    partnership_id: i64,
+    id: i64,
+) -> AppResult<Arc<IndicatorView>> {
     let revision = cache::revision(&state.db).await?;
     state
         .cache
         .get_or_compute(
-            format!("dataset/indicator/{id}"),
+            format!("dataset/{partnership_id}/indicator/{id}"),
             revision,
-            compute_indicator_view(state, id),
+            compute_indicator_view(state, partnership_id, id),
         )
         .await
 }
 
-async fn compute_indicator_view(state: &AppState, id: i64) -> AppResult<IndicatorView> {
-    let indicator = store::find_indicator(&state.db, id)
+async fn compute_indicator_view(
+    state: &AppState,
+    partnership_id: i64,
+    id: i64,
+) -> AppResult<IndicatorView> {
+    let indicator = store::find_indicator(&state.db, partnership_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let series = store::approved_series(&state.db, store::SeriesScope::Indicator(id))
-        .await?
-        .remove(&id)
-        .unwrap_or_default();
-    let comparators = store::comparators(&state.db, Some(id)).await?;
+    let series =
+        store::approved_series(&state.db, partnership_id, store::SeriesScope::Indicator(id))
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
+    let comparators = store::comparators(&state.db, partnership_id, Some(id)).await?;
     let priority = match indicator.priority_item_id {
-        Some(item) => {
-            partnership::current_priorities(&state.db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED)
-                .await?
-                .into_iter()
-                .find(|(id, _)| *id == item)
-                .map(|(_, title)| title)
-        }
+        Some(item) => partnership::current_priorities(&state.db, partnership_id)
+            .await?
+            .into_iter()
+            .find(|(id, _)| *id == item)
+            .map(|(_, title)| title),
         None => None,
     };
     let row = ScorecardRow::build(indicator, &series, &comparators, None, None);
@@ -648,7 +669,7 @@ async fn indicator_page_for(
     errors: FormErrors,
     comparator_form: ComparatorForm,
 ) -> AppResult<IndicatorPage> {
-    let view = indicator_view(state, id).await?;
+    let view = indicator_view(state, ctx.partnership()?, id).await?;
     Ok(IndicatorPage {
         chrome: ctx.chrome(state).await?,
         chart: view.chart.clone(),
@@ -732,23 +753,27 @@ fn series_table(indicator: &Indicator, series: &[(Quarter, f64)]) -> SheetTable<
 
 async fn series_for_export(
     state: &AppState,
+    ctx: &Ctx,
     id: i64,
 ) -> AppResult<(Indicator, Vec<(Quarter, f64)>)> {
-    let indicator = store::find_indicator(&state.db, id)
+    let partnership_id = ctx.partnership()?;
+    let indicator = store::find_indicator(&state.db, partnership_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let series = store::approved_series(&state.db, store::SeriesScope::Indicator(id))
-        .await?
-        .remove(&id)
-        .unwrap_or_default();
+    let series =
+        store::approved_series(&state.db, partnership_id, store::SeriesScope::Indicator(id))
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
     Ok((indicator, series))
 }
 
 pub async fn series_xlsx(
     State(state): State<AppState>,
+    ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let (indicator, series) = series_for_export(&state, id).await?;
+    let (indicator, series) = series_for_export(&state, &ctx, id).await?;
     let bytes = sheets::write_xlsx(&[series_table(&indicator, &series)]).map_err(sheet_error)?;
     Ok(download(
         bytes,
@@ -757,8 +782,12 @@ pub async fn series_xlsx(
     ))
 }
 
-pub async fn series_csv(State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Response> {
-    let (indicator, series) = series_for_export(&state, id).await?;
+pub async fn series_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let (indicator, series) = series_for_export(&state, &ctx, id).await?;
     let bytes = sheets::write_csv(&series_table(&indicator, &series)).map_err(sheet_error)?;
     Ok(download(
         bytes,
@@ -773,7 +802,7 @@ pub async fn add_comparator(
     Path(id): Path<i64>,
     Form(form): Form<ComparatorForm>,
 ) -> AppResult<Response> {
-    let indicator = store::find_indicator(&state.db, id)
+    let indicator = store::find_indicator(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut errors = FormErrors::default();
@@ -848,6 +877,7 @@ pub async fn indicator_list(
     let include_archived = query.archived == "yes";
     let indicators = store::list_indicators(
         &state.db,
+        ctx.partnership()?,
         &IndicatorFilter {
             include_archived,
             ..IndicatorFilter::default()
@@ -1050,16 +1080,17 @@ async fn indicator_form_page(
     form: IndicatorForm,
     indicator: Option<Indicator>,
 ) -> AppResult<IndicatorFormPage> {
+    let partnership_id = ctx.partnership()?;
     let mut organisations = vec![(String::new(), "Select an organisation".to_owned())];
     organisations.extend(
-        partnership::organisation_choices(&state.db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED)
+        partnership::organisation_choices(&state.db, partnership_id)
             .await?
             .into_iter()
             .map(|(id, name)| (id.to_string(), name)),
     );
     let mut priorities = vec![(String::new(), "None – the wider dataset".to_owned())];
     priorities.extend(
-        partnership::current_priorities(&state.db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED)
+        partnership::current_priorities(&state.db, partnership_id)
             .await?
             .into_iter()
             .map(|(id, title)| (id.to_string(), title)),
@@ -1082,21 +1113,20 @@ async fn indicator_form_page(
     })
 }
 
+/// Checks the form against the partnership's own organisations and priorities, so an id of
+/// another partnership's is refused as one not in the list.
 async fn validate_indicator(
     state: &AppState,
+    partnership_id: i64,
     form: &IndicatorForm,
     editing: Option<i64>,
 ) -> AppResult<(FormErrors, Option<IndicatorDetails>)> {
-    let organisations =
-        partnership::organisation_choices(&state.db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED)
-            .await?;
-    let priorities =
-        partnership::current_priorities(&state.db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED)
-            .await?;
+    let organisations = partnership::organisation_choices(&state.db, partnership_id).await?;
+    let priorities = partnership::current_priorities(&state.db, partnership_id).await?;
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, &organisations, &priorities);
     if let Some(details) = &details
-        && store::indicator_code_taken(&state.db, &details.code, editing).await?
+        && store::indicator_code_taken(&state.db, partnership_id, &details.code, editing).await?
     {
         errors.add("code", "An indicator with this code already exists");
     }
@@ -1121,12 +1151,19 @@ pub async fn create_indicator(
     ctx: Ctx,
     Form(form): Form<IndicatorForm>,
 ) -> AppResult<Response> {
-    let (errors, details) = validate_indicator(&state, &form, None).await?;
+    let partnership_id = ctx.partnership()?;
+    let (errors, details) = validate_indicator(&state, partnership_id, &form, None).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&indicator_form_page(&state, &ctx, errors, form, None).await?);
     };
     let mut tx = state.db.begin_write().await?;
-    let id = store::insert_indicator(&mut tx, &details, Quarter::containing(today())).await?;
+    let id = store::insert_indicator(
+        &mut tx,
+        partnership_id,
+        &details,
+        Quarter::containing(today()),
+    )
+    .await?;
     record(
         &mut tx,
         &ctx,
@@ -1142,8 +1179,8 @@ pub async fn create_indicator(
     Ok(Redirect::to(&format!("/dataset/indicators/{id}")).into_response())
 }
 
-async fn live_indicator(state: &AppState, id: i64) -> AppResult<Indicator> {
-    let indicator = store::find_indicator(&state.db, id)
+async fn live_indicator(state: &AppState, partnership_id: i64, id: i64) -> AppResult<Indicator> {
+    let indicator = store::find_indicator(&state.db, partnership_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if indicator.archived_at.is_some() {
@@ -1159,7 +1196,7 @@ pub async fn edit_indicator_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let indicator = live_indicator(&state, id).await?;
+    let indicator = live_indicator(&state, ctx.partnership()?, id).await?;
     let form = IndicatorForm::of(&indicator);
     render(&indicator_form_page(&state, &ctx, FormErrors::default(), form, Some(indicator)).await?)
 }
@@ -1170,15 +1207,16 @@ pub async fn update_indicator(
     Path(id): Path<i64>,
     Form(form): Form<IndicatorForm>,
 ) -> AppResult<Response> {
-    let indicator = live_indicator(&state, id).await?;
-    let (errors, details) = validate_indicator(&state, &form, Some(id)).await?;
+    let partnership_id = ctx.partnership()?;
+    let indicator = live_indicator(&state, partnership_id, id).await?;
+    let (errors, details) = validate_indicator(&state, partnership_id, &form, Some(id)).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(
             &indicator_form_page(&state, &ctx, errors, form, Some(indicator)).await?,
         );
     };
     let mut tx = state.db.begin_write().await?;
-    store::update_indicator(&mut tx, id, &details).await?;
+    store::update_indicator(&mut tx, partnership_id, id, &details).await?;
     record(
         &mut tx,
         &ctx,
@@ -1203,12 +1241,13 @@ async fn set_indicator_archived(
     id: i64,
     archived: bool,
 ) -> AppResult<Response> {
-    let indicator = store::find_indicator(&state.db, id)
+    let partnership_id = ctx.partnership()?;
+    let indicator = store::find_indicator(&state.db, partnership_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if indicator.archived_at.is_some() != archived {
         let mut tx = state.db.begin_write().await?;
-        store::set_indicator_archived(&mut tx, id, archived).await?;
+        store::set_indicator_archived(&mut tx, partnership_id, id, archived).await?;
         let (action, verb) = if archived {
             (AuditAction::Archive, "Archived")
         } else {
@@ -1288,7 +1327,7 @@ pub async fn periods(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl 
     };
     render(&PeriodsPage {
         chrome: ctx.chrome(&state).await?,
-        periods: store::list_periods(&state.db).await?,
+        periods: store::list_periods(&state.db, ctx.partnership()?).await?,
         errors: FormErrors::default(),
         form,
         today: today(),
@@ -1300,14 +1339,21 @@ pub async fn open_period(
     ctx: Ctx,
     Form(form): Form<PeriodForm>,
 ) -> AppResult<Response> {
+    let partnership_id = ctx.partnership()?;
     let mut errors = FormErrors::default();
     let period = Quarter::parse(&form.period);
     match period {
         None => errors.add("period", "Enter the quarter, like 2026-27 Q2"),
-        Some(period) if store::find_period(&state.db, period).await?.is_some() => errors.add(
-            "period",
-            format!("{period} is already open or was collected"),
-        ),
+        Some(period)
+            if store::find_period(&state.db, partnership_id, period)
+                .await?
+                .is_some() =>
+        {
+            errors.add(
+                "period",
+                format!("{period} is already open or was collected"),
+            )
+        }
         Some(_) => {}
     }
     let due_on = errors.date("due_on", "Due date", &form.due_on(), true);
@@ -1323,7 +1369,7 @@ pub async fn open_period(
         );
     }
     let (Some(period), Some(due_on)) = (period.filter(|_| errors.is_empty()), due_on) else {
-        let periods = store::list_periods(&state.db).await?;
+        let periods = store::list_periods(&state.db, partnership_id).await?;
         return render_refused(&PeriodsPage {
             chrome: ctx.chrome(&state).await?,
             periods,
@@ -1333,7 +1379,7 @@ pub async fn open_period(
         });
     };
     let mut tx = state.db.begin_write().await?;
-    let id = store::insert_period(&mut tx, period, due_on).await?;
+    let id = store::insert_period(&mut tx, partnership_id, period, due_on).await?;
     record(
         &mut tx,
         &ctx,
@@ -1352,9 +1398,10 @@ pub async fn open_period(
     Ok(Redirect::to(&format!("/dataset/periods/{}", period.key())).into_response())
 }
 
-async fn known_period(state: &AppState, key: &str) -> AppResult<CollectionPeriod> {
+/// One of the partnership's collection periods, by its key (2026-07-01).
+async fn known_period(state: &AppState, ctx: &Ctx, key: &str) -> AppResult<CollectionPeriod> {
     let quarter = Quarter::parse(key).ok_or(AppError::NotFound)?;
-    store::find_period(&state.db, quarter)
+    store::find_period(&state.db, ctx.partnership()?, quarter)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -1369,9 +1416,15 @@ pub struct Completeness {
     pub tag: &'static str,
 }
 
-async fn completeness(state: &AppState, period: &CollectionPeriod) -> AppResult<Vec<Completeness>> {
+/// The partnership's organisations' positions for one of its periods.
+async fn completeness(
+    state: &AppState,
+    partnership_id: i64,
+    period: &CollectionPeriod,
+) -> AppResult<Vec<Completeness>> {
     let drops = store::list_drops(
         &state.db,
+        partnership_id,
         &DropFilter {
             period: Some(period.period),
             ..DropFilter::default()
@@ -1379,7 +1432,7 @@ async fn completeness(state: &AppState, period: &CollectionPeriod) -> AppResult<
     )
     .await?;
     let overdue = today() > period.due_on;
-    Ok(store::expected_organisations(&state.db)
+    Ok(store::expected_organisations(&state.db, partnership_id)
         .await?
         .into_iter()
         .map(|expected| {
@@ -1427,8 +1480,8 @@ pub async fn period_page(
     ctx: Ctx,
     Path(key): Path<String>,
 ) -> AppResult<impl IntoResponse> {
-    let period = known_period(&state, &key).await?;
-    let rows = completeness(&state, &period).await?;
+    let period = known_period(&state, &ctx, &key).await?;
+    let rows = completeness(&state, ctx.partnership()?, &period).await?;
     let submitted = rows
         .iter()
         .filter(|row| {
@@ -1472,10 +1525,10 @@ async fn set_period_closed(
     key: &str,
     closed: bool,
 ) -> AppResult<Response> {
-    let period = known_period(state, key).await?;
+    let period = known_period(state, ctx, key).await?;
     if period.is_open() == closed {
         let mut tx = state.db.begin_write().await?;
-        store::set_period_closed(&mut tx, period.period, closed).await?;
+        store::set_period_closed(&mut tx, ctx.partnership()?, period.period, closed).await?;
         let verb = if closed { "Closed" } else { "Reopened" };
         record(
             &mut tx,
@@ -1493,14 +1546,16 @@ async fn set_period_closed(
     Ok(Redirect::to(&format!("/dataset/periods/{}", period.period.key())).into_response())
 }
 
-/// Queues a reminder to the data leads of every organisation that has not submitted.
+/// Queues a reminder to the data leads of every organisation of the partnership that has not
+/// submitted; only the partnership's own people are written to.
 pub async fn send_reminders(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(key): Path<String>,
 ) -> AppResult<Response> {
-    let period = known_period(&state, &key).await?;
-    let outstanding: Vec<Completeness> = completeness(&state, &period)
+    let partnership_id = ctx.partnership()?;
+    let period = known_period(&state, &ctx, &key).await?;
+    let outstanding: Vec<Completeness> = completeness(&state, partnership_id, &period)
         .await?
         .into_iter()
         .filter(|row| {
@@ -1512,7 +1567,7 @@ pub async fn send_reminders(
             })
         })
         .collect();
-    let leads = auth::list_users(&state.db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED).await?;
+    let leads = auth::list_users(&state.db, partnership_id).await?;
     let mut tx = state.db.begin_write().await?;
     let mut queued = 0;
     for row in &outstanding {
@@ -1566,11 +1621,13 @@ struct OutboxPage {
     unsent: i64,
 }
 
+/// The e-mails to the partnership's own people only.
 pub async fn outbox_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
+    let partnership_id = ctx.partnership()?;
     render(&OutboxPage {
         chrome: ctx.chrome(&state).await?,
-        emails: outbox::recent(&state.db, 200).await?,
-        unsent: outbox::unsent_count(&state.db).await?,
+        emails: outbox::recent_to_partnership(&state.db, partnership_id, 200).await?,
+        unsent: outbox::unsent_count_to_partnership(&state.db, partnership_id).await?,
     })
 }
 
@@ -1597,7 +1654,7 @@ fn may_prepare(user: &CurrentUser, organisation_id: i64) -> bool {
 }
 
 async fn viewable_drop(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<DataDrop> {
-    let data_drop = store::find_drop(&state.db, id)
+    let data_drop = store::find_drop(&state.db, ctx.partnership()?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !may_view(ctx.user()?, &data_drop) {
@@ -1623,7 +1680,7 @@ async fn editable_drop(
             data_drop.status.label().to_lowercase()
         )));
     }
-    let period = store::find_period(&state.db, data_drop.period)
+    let period = store::find_period(&state.db, ctx.partnership()?, data_drop.period)
         .await?
         .filter(CollectionPeriod::is_open)
         .ok_or_else(|| {
@@ -1673,13 +1730,15 @@ struct DropsView {
 
 async fn drops_view(
     state: &AppState,
+    partnership_id: i64,
     scope: Option<Option<i64>>,
     status: Option<DropStatus>,
     own: Option<i64>,
     manager: bool,
 ) -> AppResult<Arc<DropsView>> {
     let revision = cache::revision(&state.db).await?;
-    let key = format!("dataset/drops/{scope:?}/{status:?}/{own:?}/{manager}");
+    // Kept by partnership: "every drop" is every drop of the viewer's partnership.
+    let key = format!("dataset/{partnership_id}/drops/{scope:?}/{status:?}/{own:?}/{manager}");
     state
         .cache
         .get_or_compute(key, revision, async {
@@ -1691,12 +1750,13 @@ async fn drops_view(
                         status,
                         ..DropFilter::default()
                     };
-                    store::list_drops_limited(&state.db, &filter, DROPS_SHOWN + 1).await?
+                    store::list_drops_limited(&state.db, partnership_id, &filter, DROPS_SHOWN + 1)
+                        .await?
                 }
                 None => Vec::new(),
             };
             let mut open_periods = Vec::new();
-            for period in store::list_periods(&state.db)
+            for period in store::list_periods(&state.db, partnership_id)
                 .await?
                 .into_iter()
                 .filter(CollectionPeriod::is_open)
@@ -1710,20 +1770,13 @@ async fn drops_view(
                 open_periods.push((period, draft));
             }
             let organisation_name = match own {
-                Some(id) => {
-                    partnership::organisation_name(
-                        &state.db,
-                        crate::kernel::PARTNERSHIP_NOT_YET_SCOPED,
-                        id,
-                    )
-                    .await?
-                }
+                Some(id) => partnership::organisation_name(&state.db, partnership_id, id).await?,
                 None => None,
             };
             let mut organisations = Vec::new();
             if manager {
                 organisations.extend(
-                    store::expected_organisations(&state.db)
+                    store::expected_organisations(&state.db, partnership_id)
                         .await?
                         .into_iter()
                         .map(|o| (o.organisation_id.to_string(), o.organisation_name)),
@@ -1754,7 +1807,7 @@ pub async fn drops(
     } else {
         own.map(Some)
     };
-    let view = drops_view(&state, scope, status, own, manager).await?;
+    let view = drops_view(&state, ctx.partnership()?, scope, status, own, manager).await?;
     let truncated = view.drops.len() > DROPS_SHOWN as usize;
     let drops: Vec<DataDrop> = view
         .drops
@@ -1791,8 +1844,20 @@ pub async fn start_drop(
     Form(form): Form<StartForm>,
 ) -> AppResult<Response> {
     let user = ctx.user()?;
+    let partnership_id = ctx.partnership()?;
     let organisation_id = if is_manager(user) {
-        form.organisation_id.parse::<i64>().ok()
+        // Only one of the partnership's own organisations: another's id is refused as a
+        // missing choice is.
+        match form.organisation_id.parse::<i64>().ok() {
+            Some(id)
+                if partnership::organisation_name(&state.db, partnership_id, id)
+                    .await?
+                    .is_some() =>
+            {
+                Some(id)
+            }
+            _ => None,
+        }
     } else {
         user.organisation_id
     };
@@ -1807,7 +1872,7 @@ pub async fn start_drop(
     let period = Quarter::parse(&form.period).ok_or_else(|| {
         AppError::BadRequest("Choose a period that is open for data drops.".into())
     })?;
-    let _open = store::find_period(&state.db, period)
+    let _open = store::find_period(&state.db, partnership_id, period)
         .await?
         .filter(CollectionPeriod::is_open)
         .ok_or_else(|| AppError::BadRequest(format!("{period} is not open for data drops.")))?;
@@ -1822,6 +1887,7 @@ pub async fn start_drop(
     let mut tx = state.db.begin_write().await?;
     let id = store::start_version(
         &mut tx,
+        partnership_id,
         organisation_id,
         period,
         Channel::WebForm,
@@ -1890,14 +1956,17 @@ struct DropPage {
     decision: String,
 }
 
-/// The organisation's indicators with this drop's values and their history.
+/// The organisation's indicators with this drop's values and their history. Only these
+/// indicators' fields are read from a form, so a forged indicator id is never saved.
 async fn value_lines(
     state: &AppState,
+    partnership_id: i64,
     data_drop: &DataDrop,
     typed: Option<&[TypedValue]>,
 ) -> AppResult<Vec<ValueLine>> {
     let indicators = store::list_indicators(
         &state.db,
+        partnership_id,
         &IndicatorFilter {
             owner_organisation_id: Some(data_drop.organisation_id),
             ..IndicatorFilter::default()
@@ -1907,6 +1976,7 @@ async fn value_lines(
     let saved = store::drop_values(&state.db, data_drop.id).await?;
     let series = store::approved_series(
         &state.db,
+        partnership_id,
         store::SeriesScope::Owner(data_drop.organisation_id),
     )
     .await?;
@@ -1969,7 +2039,8 @@ async fn drop_page(
     upload_errors: Vec<RowError>,
 ) -> AppResult<DropPage> {
     let user = ctx.user()?;
-    let period_open = store::find_period(&state.db, data_drop.period)
+    let partnership_id = ctx.partnership()?;
+    let period_open = store::find_period(&state.db, partnership_id, data_drop.period)
         .await?
         .is_some_and(|p| p.is_open());
     let editable = data_drop.status.is_editable()
@@ -1979,9 +2050,10 @@ async fn drop_page(
         Some((typed, storyboard, errors)) => (Some(typed), storyboard, errors),
         None => (None, data_drop.storyboard.clone(), FormErrors::default()),
     };
-    let lines = value_lines(state, &data_drop, typed).await?;
+    let lines = value_lines(state, partnership_id, &data_drop, typed).await?;
     let mut versions = store::list_drops(
         &state.db,
+        partnership_id,
         &DropFilter {
             organisation_id: Some(data_drop.organisation_id),
             period: Some(data_drop.period),
@@ -2136,7 +2208,7 @@ pub async fn save_values(
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
         .map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
     let (typed, storyboard, submit) = read_values_form(&pairs);
-    let lines = value_lines(&state, &data_drop, Some(&typed)).await?;
+    let lines = value_lines(&state, ctx.partnership()?, &data_drop, Some(&typed)).await?;
     let mut errors = FormErrors::default();
     for line in &lines {
         if let Some(found) = crate::kernel::personal_data::likely_identifier(&line.note) {
@@ -2289,7 +2361,7 @@ pub async fn upload_values(
             .await;
         }
     };
-    let indicators = store::upload_indicators(&state.db).await?;
+    let indicators = store::upload_indicators(&state.db, ctx.partnership()?).await?;
     let parsed = match read_upload(
         &rows,
         data_drop.period,
@@ -2360,7 +2432,7 @@ async fn template_table(
     id: i64,
 ) -> AppResult<(DataDrop, SheetTable<'static>)> {
     let data_drop = viewable_drop(state, ctx, id).await?;
-    let lines = value_lines(state, &data_drop, None).await?;
+    let lines = value_lines(state, ctx.partnership()?, &data_drop, None).await?;
     let rows = lines
         .iter()
         .map(|line| {
@@ -2526,10 +2598,9 @@ async fn own_organisation(state: &AppState, ctx: &Ctx) -> AppResult<(i64, String
             "API tokens belong to an organisation, and your account has none.".into(),
         )
     })?;
-    let name =
-        partnership::organisation_name(&state.db, crate::kernel::PARTNERSHIP_NOT_YET_SCOPED, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+    let name = partnership::organisation_name(&state.db, ctx.partnership()?, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok((id, name))
 }
 

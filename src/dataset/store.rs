@@ -57,35 +57,50 @@ pub struct IndicatorFilter {
     pub include_archived: bool,
 }
 
-pub async fn list_indicators(db: &Db, filter: &IndicatorFilter) -> Result<Vec<Indicator>> {
+/// A partnership's indicators, in code order.
+pub async fn list_indicators(
+    db: &Db,
+    partnership_id: i64,
+    filter: &IndicatorFilter,
+) -> Result<Vec<Indicator>> {
     let sql = format!(
-        "{INDICATOR_SELECT} WHERE ($1 = -1 OR i.owner_organisation_id = $1) AND ($2 = -1 OR i.priority_item_id = $2) \
-         AND ($3 = 1 OR i.archived_at IS NULL) ORDER BY i.code"
+        "{INDICATOR_SELECT} WHERE i.partnership_id = $4 AND ($1 = -1 OR i.owner_organisation_id = $1) \
+         AND ($2 = -1 OR i.priority_item_id = $2) AND ($3 = 1 OR i.archived_at IS NULL) ORDER BY i.code"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(filter.owner_organisation_id.unwrap_or(-1))
         .bind(filter.priority_item_id.unwrap_or(-1))
         .bind(i64::from(filter.include_archived))
+        .bind(partnership_id)
         .fetch_all(&db.pool)
         .await?;
     rows.iter().map(indicator_from_row).collect()
 }
 
-pub async fn find_indicator(db: &Db, id: i64) -> Result<Option<Indicator>> {
-    let sql = format!("{INDICATOR_SELECT} WHERE i.id = $1");
+/// One of the partnership's indicators; another partnership's is not found.
+pub async fn find_indicator(db: &Db, partnership_id: i64, id: i64) -> Result<Option<Indicator>> {
+    let sql = format!("{INDICATOR_SELECT} WHERE i.id = $1 AND i.partnership_id = $2");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
+        .bind(partnership_id)
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(indicator_from_row).transpose()
 }
 
-pub async fn indicator_code_taken(db: &Db, code: &str, except: Option<i64>) -> Result<bool> {
+/// Codes are unique within a partnership: two partnerships may both have "CP-RATE".
+pub async fn indicator_code_taken(
+    db: &Db,
+    partnership_id: i64,
+    code: &str,
+    except: Option<i64>,
+) -> Result<bool> {
     let count: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM indicators WHERE upper(code) = upper($1) AND id <> $2",
+        "SELECT COUNT(*) FROM indicators WHERE partnership_id = $3 AND upper(code) = upper($1) AND id <> $2",
     )
     .bind(code)
     .bind(except.unwrap_or(-1))
+    .bind(partnership_id)
     .fetch_one(&db.pool)
     .await?;
     Ok(count > 0)
@@ -137,13 +152,14 @@ impl IndicatorDetails {
 
 pub async fn insert_indicator(
     tx: &mut Transaction,
+    partnership_id: i64,
     details: &IndicatorDetails,
     active_from: Quarter,
 ) -> Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO indicators (code, name, definition, unit, polarity, frequency, owner_organisation_id, priority_item_id, \
-         target, suppression_threshold, decimals, source, active_from, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+         target, suppression_threshold, decimals, source, active_from, created_at, updated_at, partnership_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15) RETURNING id",
     )
     .bind(&details.code)
     .bind(&details.name)
@@ -159,6 +175,7 @@ pub async fn insert_indicator(
     .bind(&details.source)
     .bind(active_from.key())
     .bind(now_text())
+    .bind(partnership_id)
     // Not cached: sqlx's Any driver declares a NULL f64 as float4, which would fix the type of
     // `target` for every later use of a cached statement on PostgreSQL.
     .persistent(false)
@@ -168,13 +185,14 @@ pub async fn insert_indicator(
 
 pub async fn update_indicator(
     tx: &mut Transaction,
+    partnership_id: i64,
     id: i64,
     details: &IndicatorDetails,
 ) -> Result<()> {
     sqlx::query(
         "UPDATE indicators SET code = $1, name = $2, definition = $3, unit = $4, polarity = $5, frequency = $6, \
          owner_organisation_id = $7, priority_item_id = $8, target = $9, suppression_threshold = $10, decimals = $11, \
-         source = $12, updated_at = $13 WHERE id = $14",
+         source = $12, updated_at = $13 WHERE id = $14 AND partnership_id = $15",
     )
     .bind(&details.code)
     .bind(&details.name)
@@ -190,39 +208,49 @@ pub async fn update_indicator(
     .bind(&details.source)
     .bind(now_text())
     .bind(id)
+    .bind(partnership_id)
     .persistent(false) // see insert_indicator
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
-pub async fn set_indicator_archived(tx: &mut Transaction, id: i64, archived: bool) -> Result<()> {
+pub async fn set_indicator_archived(
+    tx: &mut Transaction,
+    partnership_id: i64,
+    id: i64,
+    archived: bool,
+) -> Result<()> {
     let sql = if archived {
-        "UPDATE indicators SET archived_at = $1, updated_at = $1 WHERE id = $2"
+        "UPDATE indicators SET archived_at = $1, updated_at = $1 WHERE id = $2 AND partnership_id = $3"
     } else {
-        "UPDATE indicators SET archived_at = NULL, updated_at = $1 WHERE id = $2"
+        "UPDATE indicators SET archived_at = NULL, updated_at = $1 WHERE id = $2 AND partnership_id = $3"
     };
     sqlx::query(sql)
         .bind(now_text())
         .bind(id)
+        .bind(partnership_id)
         .execute(&mut **tx)
         .await?;
     Ok(())
 }
 
-/// Live indicators as an upload checks them (all organisations', to name the right owner).
-pub async fn upload_indicators(db: &Db) -> Result<Vec<UploadIndicator>> {
-    Ok(list_indicators(db, &IndicatorFilter::default())
-        .await?
-        .into_iter()
-        .map(|indicator| UploadIndicator {
-            id: indicator.id,
-            code: indicator.code,
-            unit: indicator.unit,
-            owner_organisation_id: indicator.owner_organisation_id,
-            owner_name: indicator.owner_name,
-        })
-        .collect())
+/// The partnership's live indicators as an upload checks them (all its organisations', to name
+/// the right owner). Another partnership's codes are not in the catalogue.
+pub async fn upload_indicators(db: &Db, partnership_id: i64) -> Result<Vec<UploadIndicator>> {
+    Ok(
+        list_indicators(db, partnership_id, &IndicatorFilter::default())
+            .await?
+            .into_iter()
+            .map(|indicator| UploadIndicator {
+                id: indicator.id,
+                code: indicator.code,
+                unit: indicator.unit,
+                owner_organisation_id: indicator.owner_organisation_id,
+                owner_name: indicator.owner_name,
+            })
+            .collect(),
+    )
 }
 
 // ---- comparators ----
@@ -235,13 +263,19 @@ pub struct Comparator {
     pub value: f64,
 }
 
-/// Every comparator of these indicators, oldest first.
-pub async fn comparators(db: &Db, indicator_id: Option<i64>) -> Result<Vec<Comparator>> {
+/// Every comparator of the partnership's indicators (or of one of them), oldest first.
+pub async fn comparators(
+    db: &Db,
+    partnership_id: i64,
+    indicator_id: Option<i64>,
+) -> Result<Vec<Comparator>> {
     let rows = sqlx::query(
-        "SELECT indicator_id, period_start, name, value FROM indicator_comparators WHERE ($1 = -1 OR indicator_id = $1) \
-         ORDER BY period_start, name",
+        "SELECT c.indicator_id, c.period_start, c.name, c.value FROM indicator_comparators c \
+         JOIN indicators i ON i.id = c.indicator_id WHERE i.partnership_id = $2 AND ($1 = -1 OR c.indicator_id = $1) \
+         ORDER BY c.period_start, c.name",
     )
     .bind(indicator_id.unwrap_or(-1))
+    .bind(partnership_id)
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -305,17 +339,23 @@ fn period_from_row(row: &AnyRow) -> Result<CollectionPeriod> {
     })
 }
 
-/// Newest first.
-pub async fn list_periods(db: &Db) -> Result<Vec<CollectionPeriod>> {
-    let rows = sqlx::query("SELECT id, period_start, due_on, closed_at FROM collection_periods ORDER BY period_start DESC")
+/// The partnership's collection periods, newest first.
+pub async fn list_periods(db: &Db, partnership_id: i64) -> Result<Vec<CollectionPeriod>> {
+    let rows = sqlx::query("SELECT id, period_start, due_on, closed_at FROM collection_periods WHERE partnership_id = $1 ORDER BY period_start DESC")
+        .bind(partnership_id)
         .fetch_all(&db.pool)
         .await?;
     rows.iter().map(period_from_row).collect()
 }
 
-pub async fn find_period(db: &Db, period: Quarter) -> Result<Option<CollectionPeriod>> {
-    let row = sqlx::query("SELECT id, period_start, due_on, closed_at FROM collection_periods WHERE period_start = $1")
+pub async fn find_period(
+    db: &Db,
+    partnership_id: i64,
+    period: Quarter,
+) -> Result<Option<CollectionPeriod>> {
+    let row = sqlx::query("SELECT id, period_start, due_on, closed_at FROM collection_periods WHERE partnership_id = $2 AND period_start = $1")
         .bind(period.key())
+        .bind(partnership_id)
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(period_from_row).transpose()
@@ -323,28 +363,36 @@ pub async fn find_period(db: &Db, period: Quarter) -> Result<Option<CollectionPe
 
 pub async fn insert_period(
     tx: &mut Transaction,
+    partnership_id: i64,
     period: Quarter,
     due_on: time::Date,
 ) -> Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO collection_periods (period_start, due_on, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
+        "INSERT INTO collection_periods (period_start, due_on, created_at, updated_at, partnership_id) VALUES ($1, $2, $3, $3, $4) RETURNING id",
     )
     .bind(period.key())
     .bind(due_on.to_string())
     .bind(now_text())
+    .bind(partnership_id)
     .fetch_one(&mut **tx)
     .await
 }
 
-pub async fn set_period_closed(tx: &mut Transaction, period: Quarter, closed: bool) -> Result<()> {
+pub async fn set_period_closed(
+    tx: &mut Transaction,
+    partnership_id: i64,
+    period: Quarter,
+    closed: bool,
+) -> Result<()> {
     let sql = if closed {
-        "UPDATE collection_periods SET closed_at = $1, updated_at = $1 WHERE period_start = $2"
+        "UPDATE collection_periods SET closed_at = $1, updated_at = $1 WHERE period_start = $2 AND partnership_id = $3"
     } else {
-        "UPDATE collection_periods SET closed_at = NULL, updated_at = $1 WHERE period_start = $2"
+        "UPDATE collection_periods SET closed_at = NULL, updated_at = $1 WHERE period_start = $2 AND partnership_id = $3"
     };
     sqlx::query(sql)
         .bind(now_text())
         .bind(period.key())
+        .bind(partnership_id)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -403,31 +451,46 @@ pub struct DropFilter {
     pub status: Option<DropStatus>,
 }
 
-/// Newest period first, then the newest drops within it.
-pub async fn list_drops(db: &Db, filter: &DropFilter) -> Result<Vec<DataDrop>> {
-    list_drops_limited(db, filter, i64::MAX).await
+/// The partnership's drops, newest period first, then the newest drops within it.
+pub async fn list_drops(
+    db: &Db,
+    partnership_id: i64,
+    filter: &DropFilter,
+) -> Result<Vec<DataDrop>> {
+    list_drops_limited(db, partnership_id, filter, i64::MAX).await
 }
 
-/// At most `limit` drops, newest first, for lists that page.
-pub async fn list_drops_limited(db: &Db, filter: &DropFilter, limit: i64) -> Result<Vec<DataDrop>> {
+/// At most `limit` of the partnership's drops, newest first, for lists that page. The order is
+/// that of the index data_drops_partnership (partnership_id, period_start, id), so a page
+/// reads only its own rows however many partnerships share the table.
+pub async fn list_drops_limited(
+    db: &Db,
+    partnership_id: i64,
+    filter: &DropFilter,
+    limit: i64,
+) -> Result<Vec<DataDrop>> {
     let sql = format!(
-        "{DROP_SELECT} WHERE ($1 = -1 OR d.organisation_id = $1) AND ($2 = '' OR d.period_start = $2) \
-         AND ($3 = '' OR d.status = $3) ORDER BY d.period_start DESC, d.id DESC LIMIT $4"
+        "{DROP_SELECT} WHERE d.partnership_id = $5 AND ($1 = -1 OR d.organisation_id = $1) \
+         AND ($2 = '' OR d.period_start = $2) AND ($3 = '' OR d.status = $3) \
+         ORDER BY d.period_start DESC, d.id DESC LIMIT $4"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(filter.organisation_id.unwrap_or(-1))
         .bind(filter.period.map(Quarter::key).unwrap_or_default())
         .bind(filter.status.map(DropStatus::code).unwrap_or(""))
         .bind(limit)
+        .bind(partnership_id)
         .fetch_all(&db.pool)
         .await?;
     rows.iter().map(drop_from_row).collect()
 }
 
-pub async fn find_drop(db: &Db, id: i64) -> Result<Option<DataDrop>> {
-    let sql = format!("{DROP_SELECT} WHERE d.id = $1");
+/// One of the partnership's drops; another partnership's is not found.
+pub async fn find_drop(db: &Db, partnership_id: i64, id: i64) -> Result<Option<DataDrop>> {
+    let sql = format!("{DROP_SELECT} WHERE d.id = $1 AND d.partnership_id = $2");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
+        .bind(partnership_id)
         .fetch_optional(&db.pool)
         .await?;
     row.as_ref().map(drop_from_row).transpose()
@@ -437,6 +500,7 @@ pub async fn find_drop(db: &Db, id: i64) -> Result<Option<DataDrop>> {
 /// and storyboard so a resubmission only changes what changed. The old version is kept.
 pub async fn start_version(
     tx: &mut Transaction,
+    partnership_id: i64,
     organisation_id: i64,
     period: Quarter,
     channel: Channel,
@@ -456,8 +520,8 @@ pub async fn start_version(
     .await?;
     let now = now_text();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO data_drops (organisation_id, period_start, version, status, channel, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'draft', $4, $5, $6, $6) RETURNING id",
+        "INSERT INTO data_drops (organisation_id, period_start, version, status, channel, created_by, created_at, updated_at, \
+         partnership_id) VALUES ($1, $2, $3, 'draft', $4, $5, $6, $6, $7) RETURNING id",
     )
     .bind(organisation_id)
     .bind(period.key())
@@ -465,6 +529,7 @@ pub async fn start_version(
     .bind(channel.code())
     .bind(user_id)
     .bind(&now)
+    .bind(partnership_id)
     .fetch_one(&mut **tx)
     .await?;
     if let Some(previous) = latest {
@@ -857,9 +922,16 @@ pub enum SeriesScope {
     Owner(i64),
 }
 
-/// Approved values, by indicator, oldest period first: the published whole.
+/// The partnership's approved values, by indicator, oldest period first: the published whole.
+/// Each scope starts from an index that leads with its own key, so the query reads only the
+/// partnership's rows however many partnerships share the tables: the partnership's approved
+/// drops in period order by data_drops_approved (partnership_id, status, period_start; 0009),
+/// then their values by data_values_one (data_drop_id, …); one indicator's values by
+/// data_values_indicator. Rows come in period order and are grouped by indicator here, so the
+/// database never sorts a whole partnership's values.
 pub async fn approved_series(
     db: &Db,
+    partnership_id: i64,
     scope: SeriesScope,
 ) -> Result<HashMap<i64, Vec<(Quarter, f64)>>> {
     let (condition, id) = match scope {
@@ -869,10 +941,11 @@ pub async fn approved_series(
     };
     let sql = format!(
         "SELECT v.indicator_id, d.period_start, v.value FROM data_values v JOIN data_drops d ON d.id = v.data_drop_id \
-         WHERE d.status = 'approved' AND {condition} ORDER BY v.indicator_id, d.period_start"
+         WHERE d.partnership_id = $2 AND d.status = 'approved' AND {condition} ORDER BY d.period_start"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
+        .bind(partnership_id)
         .fetch_all(&db.pool)
         .await?;
     let mut series: HashMap<i64, Vec<(Quarter, f64)>> = HashMap::new();
@@ -904,9 +977,10 @@ pub fn values_before(
         .unwrap_or_default()
 }
 
-/// Quarters that have approved data, oldest first.
-pub async fn approved_quarters(db: &Db) -> Result<Vec<Quarter>> {
-    let rows: Vec<String> = sqlx::query_scalar("SELECT DISTINCT period_start FROM data_drops WHERE status = 'approved' ORDER BY period_start")
+/// Quarters that have approved data in the partnership, oldest first.
+pub async fn approved_quarters(db: &Db, partnership_id: i64) -> Result<Vec<Quarter>> {
+    let rows: Vec<String> = sqlx::query_scalar("SELECT DISTINCT period_start FROM data_drops WHERE partnership_id = $1 AND status = 'approved' ORDER BY period_start")
+        .bind(partnership_id)
         .fetch_all(&db.pool)
         .await?;
     rows.iter()
@@ -923,12 +997,14 @@ pub struct Expected {
     pub indicators: i64,
 }
 
-/// Organisations expected to submit: those that own a live indicator.
-pub async fn expected_organisations(db: &Db) -> Result<Vec<Expected>> {
+/// The partnership's organisations expected to submit: those that own a live indicator.
+pub async fn expected_organisations(db: &Db, partnership_id: i64) -> Result<Vec<Expected>> {
     let rows = sqlx::query(
         "SELECT o.id, o.name, COUNT(i.id) AS indicators FROM organisations o JOIN indicators i ON i.owner_organisation_id = o.id \
-         WHERE i.archived_at IS NULL AND o.archived_at IS NULL GROUP BY o.id, o.name ORDER BY lower(o.name)",
+         WHERE i.partnership_id = $1 AND o.partnership_id = $1 AND i.archived_at IS NULL AND o.archived_at IS NULL \
+         GROUP BY o.id, o.name ORDER BY lower(o.name)",
     )
+    .bind(partnership_id)
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -992,8 +1068,8 @@ pub async fn tokens_of(db: &Db, organisation_id: i64) -> Result<Vec<ApiToken>> {
         .collect()
 }
 
-/// The organisation a live token acts for; records its use.
-/// The organisation an API token speaks for, and that organisation's partnership.
+/// The organisation a live token acts for, and that organisation's partnership; records its use.
+/// The API then acts only within that partnership.
 pub async fn organisation_for_token(db: &Db, token_hash: &str) -> Result<Option<(i64, i64)>> {
     let organisation: Option<(i64, i64)> = sqlx::query_as(
         "SELECT t.organisation_id, o.partnership_id FROM api_tokens t \
@@ -1029,10 +1105,15 @@ pub async fn revoke_token(
 }
 
 /// The same as `find_drop`, inside a transaction (to see its own uncommitted changes).
-pub async fn find_drop_in(tx: &mut Transaction, id: i64) -> Result<Option<DataDrop>> {
-    let sql = format!("{DROP_SELECT} WHERE d.id = $1");
+pub async fn find_drop_in(
+    tx: &mut Transaction,
+    partnership_id: i64,
+    id: i64,
+) -> Result<Option<DataDrop>> {
+    let sql = format!("{DROP_SELECT} WHERE d.id = $1 AND d.partnership_id = $2");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
+        .bind(partnership_id)
         .fetch_optional(&mut **tx)
         .await?;
     row.as_ref().map(drop_from_row).transpose()
@@ -1041,10 +1122,12 @@ pub async fn find_drop_in(tx: &mut Transaction, id: i64) -> Result<Option<DataDr
 /// `find_period` inside a transaction.
 pub async fn find_period_in(
     tx: &mut Transaction,
+    partnership_id: i64,
     period: Quarter,
 ) -> Result<Option<CollectionPeriod>> {
-    let row = sqlx::query("SELECT id, period_start, due_on, closed_at FROM collection_periods WHERE period_start = $1")
+    let row = sqlx::query("SELECT id, period_start, due_on, closed_at FROM collection_periods WHERE partnership_id = $2 AND period_start = $1")
         .bind(period.key())
+        .bind(partnership_id)
         .fetch_optional(&mut **tx)
         .await?;
     row.as_ref().map(period_from_row).transpose()
@@ -1053,18 +1136,21 @@ pub async fn find_period_in(
 /// An approved drop with no values yet, for generated and imported history.
 pub async fn insert_approved_drop(
     tx: &mut Transaction,
+    partnership_id: i64,
     organisation_id: i64,
     period: Quarter,
 ) -> Result<i64> {
     let now = now_text();
     sqlx::query_scalar(
-        "INSERT INTO data_drops (organisation_id, period_start, version, status, channel, created_at, updated_at, submitted_at, decided_at) \
+        "INSERT INTO data_drops (organisation_id, period_start, version, status, channel, created_at, updated_at, submitted_at, decided_at, \
+         partnership_id) \
          VALUES ($1, $2, COALESCE((SELECT MAX(version) FROM data_drops WHERE organisation_id = $1 AND period_start = $2), 0) + 1, \
-         'approved', 'upload', $3, $3, $3, $3) RETURNING id",
+         'approved', 'upload', $3, $3, $3, $3, $4) RETURNING id",
     )
     .bind(organisation_id)
     .bind(period.key())
     .bind(now)
+    .bind(partnership_id)
     .fetch_one(&mut **tx)
     .await
 }

@@ -269,9 +269,11 @@ async fn restore_rows(
     }
     // The migrations make the first partnership so a new installation works at once; the
     // backup brings its own (with its name), so that placeholder gives way.
-    sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {SEEDED_BY_MIGRATION}")))
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM {SEEDED_BY_MIGRATION}"
+    )))
+    .execute(&mut *tx)
+    .await?;
     let mut restored = 0;
     for table in &backup.tables {
         if !existing.contains(&table.name) {

@@ -20,10 +20,6 @@ pub mod text;
 use std::sync::Arc;
 
 pub use error::{AppError, AppResult};
-
-/// Temporary, while the modules take up the partnership boundary: marks a call that still
-/// reads the first partnership. Removed once no call uses it.
-pub const PARTNERSHIP_NOT_YET_SCOPED: i64 = 1;
 pub use layout::{Chrome, Ctx, NavEntry, render, render_refused};
 pub use roles::{Permission, Role};
 pub use routing::{Access, Routes};

@@ -60,6 +60,48 @@ pub async fn recent(db: &Db, limit: i64) -> Result<Vec<Email>, sqlx::Error> {
         .collect()
 }
 
+/// The newest messages to one partnership's people (its accounts, by address), sent or not:
+/// what that partnership's business unit may see of the outbox.
+pub async fn recent_to_partnership(
+    db: &Db,
+    partnership_id: i64,
+    limit: i64,
+) -> Result<Vec<Email>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT e.* FROM email_outbox e WHERE EXISTS (SELECT 1 FROM users u \
+         WHERE lower(u.email) = lower(e.to_address) AND u.partnership_id = $1) ORDER BY e.id DESC LIMIT $2",
+    )
+    .bind(partnership_id)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Email {
+                id: row.try_get("id")?,
+                to_address: row.try_get("to_address")?,
+                subject: row.try_get("subject")?,
+                body: row.try_get("body")?,
+                created_at: row.try_get("created_at")?,
+                sent_at: row.try_get("sent_at")?,
+                attempts: row.try_get("attempts")?,
+                last_error: row.try_get("last_error")?,
+            })
+        })
+        .collect()
+}
+
+/// Messages to one partnership's people not yet sent.
+pub async fn unsent_count_to_partnership(db: &Db, partnership_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM email_outbox e WHERE e.sent_at IS NULL AND EXISTS (SELECT 1 FROM users u \
+         WHERE lower(u.email) = lower(e.to_address) AND u.partnership_id = $1)",
+    )
+    .bind(partnership_id)
+    .fetch_one(&db.pool)
+    .await
+}
+
 pub async fn unsent_count(db: &Db) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL")
         .fetch_one(&db.pool)

@@ -344,3 +344,13 @@ pub async fn group_choices(
         .map(|group| (group.id, group.name))
         .collect())
 }
+
+/// For the data generator: adds an organisation to a partnership inside the caller's
+/// transaction (the caller writes the audit entry for the whole run).
+pub async fn add_organisation(
+    tx: &mut crate::kernel::db::Transaction,
+    partnership_id: i64,
+    details: &model::OrganisationDetails,
+) -> Result<i64, sqlx::Error> {
+    store::insert_organisation(tx, partnership_id, details).await
+}

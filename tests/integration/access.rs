@@ -263,89 +263,92 @@ const HALTON_ONLY: [&str; 7] = [
     "@masa.example",
 ];
 
-on_both_backends!(a_second_partnership_sees_and_changes_nothing_of_the_first, |app| {
-    masa::demo::load(&app.db).await.unwrap();
-    let warrington = app.second_partnership().await;
-    let halton_trail_before: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE partnership_id = 1")
-            .fetch_one(&app.db.pool)
-            .await
-            .unwrap();
-    let specs: Vec<_> = masa::routes()
-        .specs()
-        .iter()
-        .filter(|spec| spec.access != Access::Public && spec.path != "/sign-out")
-        .cloned()
-        .collect();
-    // Every id in a path is a Halton record's (the demo was loaded first, so its records hold
-    // the low ids of every table), and Halton's organisation for the organisation routes.
-    let halton_council = organisation_id(app, "Halton Borough Council").await;
-    let halton_path = |path: &str| {
-        let id = if path.starts_with("/partnership/organisations/{id}") {
-            halton_council.to_string()
-        } else {
-            "1".to_owned()
-        };
-        path.replace("{id}", &id)
-            .replace("{membership_id}", "1")
-            .replace("{item_id}", "1")
-    };
-    for role in Role::ALL {
-        let mut browser = app.signed_in(warrington.email(role)).await;
-        for spec in &specs {
-            let path = halton_path(spec.path);
-            browser.get("/account").await;
-            let response = if spec.method == Method::GET {
-                browser.get(&path).await
+on_both_backends!(
+    a_second_partnership_sees_and_changes_nothing_of_the_first,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        let warrington = app.second_partnership().await;
+        let halton_trail_before: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE partnership_id = 1")
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
+        let specs: Vec<_> = masa::routes()
+            .specs()
+            .iter()
+            .filter(|spec| spec.access != Access::Public && spec.path != "/sign-out")
+            .cloned()
+            .collect();
+        // Every id in a path is a Halton record's (the demo was loaded first, so its records hold
+        // the low ids of every table), and Halton's organisation for the organisation routes.
+        let halton_council = organisation_id(app, "Halton Borough Council").await;
+        let halton_path = |path: &str| {
+            let id = if path.starts_with("/partnership/organisations/{id}") {
+                halton_council.to_string()
             } else {
-                browser.post(&path, &[]).await
+                "1".to_owned()
             };
-            if spec.path.contains('{') {
-                assert!(
-                    response.status == StatusCode::NOT_FOUND
-                        || response.status == StatusCode::FORBIDDEN,
-                    "{role:?} of another partnership must not reach {} {path}: {}",
-                    spec.method,
-                    response.status
-                );
-            }
-            for secret in HALTON_ONLY {
-                assert!(
-                    !response.body.contains(secret),
-                    "{role:?} of another partnership saw {secret:?} at {} {path}",
-                    spec.method
-                );
+            path.replace("{id}", &id)
+                .replace("{membership_id}", "1")
+                .replace("{item_id}", "1")
+        };
+        for role in Role::ALL {
+            let mut browser = app.signed_in(warrington.email(role)).await;
+            for spec in &specs {
+                let path = halton_path(spec.path);
+                browser.get("/account").await;
+                let response = if spec.method == Method::GET {
+                    browser.get(&path).await
+                } else {
+                    browser.post(&path, &[]).await
+                };
+                if spec.path.contains('{') {
+                    assert!(
+                        response.status == StatusCode::NOT_FOUND
+                            || response.status == StatusCode::FORBIDDEN,
+                        "{role:?} of another partnership must not reach {} {path}: {}",
+                        spec.method,
+                        response.status
+                    );
+                }
+                for secret in HALTON_ONLY {
+                    assert!(
+                        !response.body.contains(secret),
+                        "{role:?} of another partnership saw {secret:?} at {} {path}",
+                        spec.method
+                    );
+                }
             }
         }
-    }
-    let halton_trail_after: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE partnership_id = 1")
-            .fetch_one(&app.db.pool)
-            .await
-            .unwrap();
-    assert_eq!(
-        halton_trail_before, halton_trail_after,
-        "nothing of Halton's changed"
-    );
+        let halton_trail_after: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE partnership_id = 1")
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            halton_trail_before, halton_trail_after,
+            "nothing of Halton's changed"
+        );
 
-    // And the other way: Halton's business unit sees nothing of Warrington's.
-    let mut halton = app.signed_in("admin@masa.example").await;
-    for page in [
-        "/partnership/organisations",
-        "/users",
-        "/audit-trail",
-        "/dataset/indicators",
-    ] {
-        let response = halton.get(page).await;
-        response
-            .assert_lacks("Warrington Borough Council")
-            .assert_lacks("@warrington.example");
+        // And the other way: Halton's business unit sees nothing of Warrington's.
+        let mut halton = app.signed_in("admin@masa.example").await;
+        for page in [
+            "/partnership/organisations",
+            "/users",
+            "/audit-trail",
+            "/dataset/indicators",
+        ] {
+            let response = halton.get(page).await;
+            response
+                .assert_lacks("Warrington Borough Council")
+                .assert_lacks("@warrington.example");
+        }
+        let forged = halton
+            .get(&format!(
+                "/partnership/organisations/{}",
+                warrington.organisation_id
+            ))
+            .await;
+        assert_eq!(forged.status, StatusCode::NOT_FOUND);
     }
-    let forged = halton
-        .get(&format!(
-            "/partnership/organisations/{}",
-            warrington.organisation_id
-        ))
-        .await;
-    assert_eq!(forged.status, StatusCode::NOT_FOUND);
-});
+);

@@ -774,6 +774,7 @@ on_both_backends!(the_generator_writes_the_volume_asked_for, |app| {
     masa::demo::load(&app.db).await.unwrap();
     let before = app.count("SELECT COUNT(*) FROM data_values").await;
     let options = GenerateOptions {
+        partnerships: 1,
         organisations: 3,
         indicators: 9,
         quarters: 4,
@@ -807,6 +808,7 @@ on_both_backends!(a_large_scorecard_is_summarised_and_paged, |app| {
     use masa::dataset::generate::{GenerateOptions, generate};
     masa::demo::load(&app.db).await.unwrap();
     let options = GenerateOptions {
+        partnerships: 1,
         organisations: 2,
         indicators: 80,
         quarters: 4,
@@ -876,7 +878,7 @@ on_both_backends!(the_bulk_writer_stores_exactly_its_values_or_none, |app| {
         })
         .collect();
     let mut tx = app.db.begin_write().await.unwrap();
-    let drop_id = store::insert_approved_drop(&mut tx, police, quarter)
+    let drop_id = store::insert_approved_drop(&mut tx, 1, police, quarter)
         .await
         .unwrap();
     let written =
@@ -894,7 +896,7 @@ on_both_backends!(the_bulk_writer_stores_exactly_its_values_or_none, |app| {
     let mut bad = given.clone();
     bad[3].indicator_id = 999_999;
     let mut tx = app.db.begin_write().await.unwrap();
-    let drop_id = store::insert_approved_drop(&mut tx, police, quarter)
+    let drop_id = store::insert_approved_drop(&mut tx, 1, police, quarter)
         .await
         .unwrap();
     let refused =
@@ -911,7 +913,7 @@ on_both_backends!(the_bulk_writer_stores_exactly_its_values_or_none, |app| {
     );
     // A transaction that fails after its values were written saves none of them either.
     let mut tx = app.db.begin_write().await.unwrap();
-    let drop_id = store::insert_approved_drop(&mut tx, police, quarter)
+    let drop_id = store::insert_approved_drop(&mut tx, 1, police, quarter)
         .await
         .unwrap();
     store::insert_values_bulk_from(&app.db, &mut tx, given.iter().map(|v| (drop_id, v)), 0)
@@ -1093,3 +1095,488 @@ on_both_backends!(reminders_are_delivered_through_smtp, |app| {
         "{messages:?}"
     );
 });
+
+on_both_backends!(the_generator_builds_partnerships_of_their_own, |app| {
+    use masa::dataset::generate::{GenerateOptions, generate_reporting};
+    masa::demo::load(&app.db).await.unwrap();
+    let halton_values = app.count("SELECT COUNT(*) FROM data_values").await;
+    let options = GenerateOptions {
+        partnerships: 3,
+        organisations: 2,
+        indicators: 4,
+        quarters: 3,
+        seed: 11,
+    };
+    let mut committed = Vec::new();
+    let generated = generate_reporting(&app.db, &options, |so_far| {
+        committed.push((so_far.partnerships, so_far.values));
+    })
+    .await
+    .unwrap();
+    // Each partnership is committed on its own, and reported as it is.
+    assert_eq!(committed, vec![(1, 12), (2, 24), (3, 36)]);
+    assert_eq!(
+        (
+            generated.partnerships,
+            generated.organisations,
+            generated.indicators,
+            generated.drops,
+            generated.values
+        ),
+        (3, 6, 12, 18, 36)
+    );
+    assert!(generated.write_rate() > 0.0);
+    // The demo stays partnership 1; the generated ones come after it, each with its own
+    // organisations, indicators (the same codes: codes are unique per partnership), periods and
+    // drops, and every drop's values are of its own partnership's indicators.
+    assert_eq!(app.count("SELECT COUNT(*) FROM partnerships").await, 4);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM data_values v JOIN data_drops d ON d.id = v.data_drop_id WHERE d.partnership_id = 1")
+            .await,
+        halton_values
+    );
+    for table in ["indicators", "collection_periods", "data_drops"] {
+        let per_partnership: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT partnership_id, COUNT(*) FROM {table} WHERE partnership_id > 1 GROUP BY partnership_id ORDER BY partnership_id"
+        )))
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+        let expected = match table {
+            "indicators" => 4,
+            "collection_periods" => 3,
+            _ => 6,
+        };
+        assert_eq!(
+            per_partnership,
+            vec![(2, expected), (3, expected), (4, expected)],
+            "{table}"
+        );
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(DISTINCT code) FROM indicators WHERE partnership_id > 1")
+            .await,
+        4
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM data_values v JOIN data_drops d ON d.id = v.data_drop_id \
+             JOIN indicators i ON i.id = v.indicator_id WHERE i.partnership_id <> d.partnership_id"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM indicators i JOIN organisations o ON o.id = i.owner_organisation_id \
+             WHERE i.partnership_id <> o.partnership_id"
+        )
+        .await,
+        0
+    );
+    // Halton's scorecard shows none of them.
+    let mut admin = app.signed_in("admin@masa.example").await;
+    admin
+        .get("/dataset")
+        .await
+        .assert_contains("Return home interviews")
+        .assert_lacks("Generated indicator");
+});
+
+/// The parts of a form to add an indicator, owned by `owner`.
+fn indicator_form<'a>(code: &'a str, name: &'a str, owner: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("code", code),
+        ("name", name),
+        ("definition", "Children missing from home, per quarter."),
+        ("unit", "count"),
+        ("polarity", "lower_is_better"),
+        ("frequency", "quarterly"),
+        ("owner_organisation_id", owner),
+        ("priority_item_id", ""),
+        ("target", ""),
+        ("suppression_threshold", "5"),
+        ("decimals", "0"),
+        ("source", "Case management system"),
+    ]
+}
+
+on_both_backends!(
+    a_second_partnership_sees_and_changes_none_of_the_dataset_of_the_first,
+    |app| {
+        use masa::kernel::Role;
+        masa::demo::load(&app.db).await.unwrap();
+        let warrington = app.second_partnership().await;
+        let council = warrington.organisation_id.to_string();
+        let police = organisation(app, "Cheshire Constabulary").await;
+        let draft = police_draft(app).await;
+        let missing = id_of(app, "SELECT id FROM indicators WHERE code = $1", "MFH-01").await;
+        let ketamine = id_of(app, "SELECT id FROM indicators WHERE code = $1", "KET-01").await;
+        let priority: i64 = app
+            .count("SELECT MIN(id) FROM business_plan_priorities")
+            .await;
+        let submitted: i64 = app
+            .count("SELECT MIN(id) FROM data_drops WHERE status = 'submitted'")
+            .await;
+
+        // Halton's pages are seen first, so anything kept from them would show below.
+        let mut halton = app.signed_in("admin@masa.example").await;
+        halton
+            .get("/dataset")
+            .await
+            .assert_contains("Return home interviews");
+        halton
+            .get("/dataset/drops")
+            .await
+            .assert_contains("Cheshire Constabulary");
+        halton.get(&format!("/dataset/indicators/{missing}")).await;
+        halton.get("/dataset/periods/2026-07-01").await;
+        halton
+            .post("/dataset/periods/2026-07-01/reminders", &[])
+            .await;
+
+        let mut admin = app
+            .signed_in(warrington.email(Role::BusinessUnitAdmin))
+            .await;
+        // Lists: none of Halton's indicators, organisations, periods, drops or e-mails.
+        let scorecard = admin.get("/dataset").await;
+        assert_eq!(scorecard.status, StatusCode::OK);
+        scorecard
+            .assert_lacks("Return home interviews")
+            .assert_lacks("MFH-01")
+            .assert_lacks("Cheshire Constabulary");
+        admin
+            .get("/dataset/indicators?archived=yes")
+            .await
+            .assert_lacks("MFH-01")
+            .assert_lacks("Return home interviews");
+        let csv = admin.get("/dataset/scorecard.csv").await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(!csv.body.contains("MFH-01"), "{}", csv.body);
+        assert_eq!(
+            admin.get("/dataset/scorecard.xlsx").await.status,
+            StatusCode::OK
+        );
+        admin
+            .get(&format!("/dataset?organisation={police}"))
+            .await
+            .assert_lacks("Return home interviews");
+        admin
+            .get("/dataset/periods")
+            .await
+            .assert_lacks("href=\"/dataset/periods/2026-07-01\"")
+            .assert_lacks("href=\"/dataset/periods/2025-04-01\"");
+        admin
+            .get("/dataset/drops")
+            .await
+            .assert_lacks("Cheshire Constabulary")
+            .assert_lacks("Halton Borough Council");
+        admin
+            .get("/dataset/outbox")
+            .await
+            .assert_lacks("police.data@masa.example");
+        admin
+            .get("/dataset/indicators/new")
+            .await
+            .assert_lacks("Cheshire Constabulary");
+
+        // Halton's ids: not found, and nothing changes.
+        for path in [
+            format!("/dataset/indicators/{missing}"),
+            format!("/dataset/indicators/{missing}/edit"),
+            format!("/dataset/indicators/{ketamine}/series.csv"),
+            format!("/dataset/indicators/{ketamine}/series.xlsx"),
+            "/dataset/periods/2026-07-01".to_owned(),
+            format!("/dataset/drops/{draft}"),
+            format!("/dataset/drops/{draft}/template.csv"),
+            format!("/dataset/drops/{draft}/template.xlsx"),
+        ] {
+            assert_eq!(
+                admin.get(&path).await.status,
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
+        let audit_before = app.count("SELECT COUNT(*) FROM audit_events").await;
+        let values_before = values_of(app, draft).await;
+        let outbox_before = app.count("SELECT COUNT(*) FROM email_outbox").await;
+        let value_field = format!("value_{missing}");
+        let refused: Vec<(String, Vec<(&str, &str)>)> = vec![
+            (
+                format!("/dataset/indicators/{missing}/edit"),
+                indicator_form("MFH-01", "Taken over", &council),
+            ),
+            (format!("/dataset/indicators/{missing}/archive"), vec![]),
+            (format!("/dataset/indicators/{missing}/restore"), vec![]),
+            (
+                format!("/dataset/indicators/{missing}/comparators"),
+                vec![
+                    ("period", "2025-26 Q4"),
+                    ("name", "England"),
+                    ("value", "3"),
+                ],
+            ),
+            ("/dataset/periods/2026-07-01/close".to_owned(), vec![]),
+            ("/dataset/periods/2026-07-01/reopen".to_owned(), vec![]),
+            ("/dataset/periods/2026-07-01/reminders".to_owned(), vec![]),
+            (
+                format!("/dataset/drops/{draft}/values"),
+                vec![(value_field.as_str(), "99")],
+            ),
+            (
+                format!("/dataset/drops/{submitted}/decision"),
+                vec![("decision", "approve")],
+            ),
+        ];
+        for (path, fields) in &refused {
+            assert_eq!(
+                admin.post(path, fields).await.status,
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
+        let uploaded = upload(
+            &mut admin,
+            draft,
+            "drop.csv",
+            b"indicator_code,period,value\nMFH-01,2026-27 Q2,99\n",
+        )
+        .await;
+        assert_eq!(uploaded.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_events").await,
+            audit_before
+        );
+        assert_eq!(values_of(app, draft).await, values_before);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM email_outbox").await,
+            outbox_before
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM data_drops WHERE status = 'submitted'")
+                .await,
+            1
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM collection_periods WHERE closed_at IS NULL")
+                .await,
+            1
+        );
+
+        // Forged ids in forms: Halton's organisation or priority is refused as not in the list.
+        let police_id = police.to_string();
+        let forged_owner = admin
+            .post(
+                "/dataset/indicators/new",
+                &indicator_form("WAR-01", "Forged owner", &police_id),
+            )
+            .await;
+        assert_eq!(forged_owner.status, StatusCode::UNPROCESSABLE_ENTITY);
+        forged_owner.assert_contains("Select the organisation that reports it");
+        let priority_id = priority.to_string();
+        let mut with_priority = indicator_form("WAR-01", "Forged priority", &council);
+        with_priority.retain(|(name, _)| *name != "priority_item_id");
+        with_priority.push(("priority_item_id", &priority_id));
+        let forged_priority = admin.post("/dataset/indicators/new", &with_priority).await;
+        assert_eq!(forged_priority.status, StatusCode::UNPROCESSABLE_ENTITY);
+        forged_priority.assert_contains("Select a priority from the list");
+        let forged_drop = admin
+            .post(
+                "/dataset/drops/new",
+                &[("period", "2026-27 Q2"), ("organisation_id", &police_id)],
+            )
+            .await;
+        assert_eq!(forged_drop.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM indicators WHERE name LIKE 'Forged%'")
+                .await,
+            0
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_events").await,
+            audit_before
+        );
+
+        // Warrington's own catalogue may use Halton's codes, and its own period the same quarter.
+        let created = admin
+            .post(
+                "/dataset/indicators/new",
+                &indicator_form("MFH-01", "Warrington missing episodes", &council),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+        let own_indicator: i64 = created
+            .location()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let opened = admin
+            .post(
+                "/dataset/periods/new",
+                &[
+                    ("period", "2026-27 Q2"),
+                    ("due_on_day", "15"),
+                    ("due_on_month", "11"),
+                    ("due_on_year", "2026"),
+                ],
+            )
+            .await;
+        assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
+        let period = admin.get("/dataset/periods/2026-07-01").await;
+        period
+            .assert_contains("Warrington Borough Council")
+            .assert_lacks("Cheshire Constabulary");
+        // Its reminders go to its own data lead only, and its audit trail names it.
+        let last_email = app
+            .count("SELECT COALESCE(MAX(id), 0) FROM email_outbox")
+            .await;
+        admin
+            .post("/dataset/periods/2026-07-01/reminders", &[])
+            .await;
+        let reminded: Vec<String> =
+            sqlx::query_scalar("SELECT to_address FROM email_outbox WHERE id > $1 ORDER BY id")
+                .bind(last_email)
+                .fetch_all(&app.db.pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            reminded,
+            vec![warrington.email(Role::PartnerDataLead).to_owned()]
+        );
+        assert_eq!(
+        app.count(
+            "SELECT partnership_id FROM audit_events WHERE summary LIKE 'Queued%' ORDER BY id DESC LIMIT 1"
+        )
+        .await,
+        warrington.partnership_id
+    );
+        admin
+            .get("/dataset/outbox")
+            .await
+            .assert_contains(warrington.email(Role::PartnerDataLead))
+            .assert_lacks("police.data@masa.example");
+
+        // Its data lead's drop and API stay within Warrington.
+        let mut lead = app.signed_in(warrington.email(Role::PartnerDataLead)).await;
+        lead.get("/dataset/drops")
+            .await
+            .assert_lacks("Cheshire Constabulary");
+        let started = lead
+            .post("/dataset/drops/new", &[("period", "2026-27 Q2")])
+            .await;
+        assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+        let own_drop: i64 = started
+            .location()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(
+            lead.get(&format!("/dataset/drops/{own_drop}")).await.status,
+            StatusCode::OK
+        );
+        let template = lead
+            .get(&format!("/dataset/drops/{own_drop}/template.csv"))
+            .await;
+        assert!(template.body.contains("MFH-01") && !template.body.contains("KET-01"));
+        // A Halton code in Warrington's upload is not in its catalogue.
+        let foreign = upload(
+            &mut lead,
+            own_drop,
+            "drop.csv",
+            b"indicator_code,period,value\nKET-01,2026-27 Q2,3\n",
+        )
+        .await;
+        assert_eq!(foreign.status, StatusCode::UNPROCESSABLE_ENTITY);
+        foreign.assert_contains("is not an indicator in the catalogue");
+        let token = create_token(&mut lead).await;
+        let (status, body) = api(app, "GET", "/api/v1/indicators", &token, "").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["indicators"].as_array().unwrap().len(), 1, "{body}");
+        assert_eq!(body["indicators"][0]["name"], "Warrington missing episodes");
+        let (status, _) = api(
+            app,
+            "GET",
+            &format!("/api/v1/data-drops/{draft}"),
+            &token,
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, body) = api(
+            app,
+            "POST",
+            "/api/v1/data-drops",
+            &token,
+            r#"{"period": "2026-27 Q2", "values": [{"indicator_code": "KET-01", "value": 3}]}"#,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            body["problems"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("not an indicator in the catalogue"),
+            "{body}"
+        );
+        let (status, body) = api(
+            app,
+            "POST",
+            "/api/v1/data-drops",
+            &token,
+            r#"{"period": "2026-27 Q2", "values": [{"indicator_code": "MFH-01", "value": 12}]}"#,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["id"], own_drop);
+        assert_eq!(values_of(app, own_drop).await, vec![(own_indicator, 12.0)]);
+        assert_eq!(values_of(app, draft).await, values_before);
+
+        // What Warrington made stays out of Halton's sight, cached pages included.
+        halton
+            .get("/dataset/indicators")
+            .await
+            .assert_lacks("Warrington missing episodes");
+        halton
+            .get("/dataset")
+            .await
+            .assert_lacks("Warrington missing episodes");
+        halton
+            .get("/dataset/drops")
+            .await
+            .assert_lacks("Warrington Borough Council");
+        halton
+            .get("/dataset/periods/2026-07-01")
+            .await
+            .assert_lacks("Warrington Borough Council");
+        halton
+            .get("/dataset/outbox")
+            .await
+            .assert_lacks("warrington.example");
+        for path in [
+            format!("/dataset/indicators/{own_indicator}"),
+            format!("/dataset/indicators/{own_indicator}/series.csv"),
+            format!("/dataset/drops/{own_drop}"),
+        ] {
+            assert_eq!(
+                halton.get(&path).await.status,
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
+        let mut police_lead = app.signed_in("police.data@masa.example").await;
+        let police_token = create_token(&mut police_lead).await;
+        let (status, _) = api(
+            app,
+            "GET",
+            &format!("/api/v1/data-drops/{own_drop}"),
+            &police_token,
+            "",
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+);

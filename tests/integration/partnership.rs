@@ -897,7 +897,12 @@ on_both_backends!(each_partnership_keeps_its_own_structure, |app| {
             ],
         )
         .await;
-    assert_eq!(same_name.status, StatusCode::SEE_OTHER, "{}", same_name.body);
+    assert_eq!(
+        same_name.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        same_name.body
+    );
 
     // Another partnership's organisation, group or person named in a form: refused, nothing saved.
     let people_before = app.count("SELECT COUNT(*) FROM people").await;
@@ -914,7 +919,10 @@ on_both_backends!(each_partnership_keeps_its_own_structure, |app| {
         .await;
     assert_eq!(forged_person.status, StatusCode::UNPROCESSABLE_ENTITY);
     forged_person.assert_contains("Select the organisation this person works for");
-    assert_eq!(app.count("SELECT COUNT(*) FROM people").await, people_before);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM people").await,
+        people_before
+    );
 
     let groups_before = app.count("SELECT COUNT(*) FROM partnership_groups").await;
     let forged_parent = admin

@@ -146,7 +146,7 @@ impl TestApp {
             masa::partnership::create_partnership(&mut tx, "Warrington Safeguarding Partnership")
                 .await
                 .expect("partnership");
-        let organisation_id = masa::partnership::store::insert_organisation(
+        let organisation_id = masa::partnership::add_organisation(
             &mut tx,
             partnership_id,
             &OrganisationDetails {
