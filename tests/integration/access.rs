@@ -259,7 +259,7 @@ const HALTON_ONLY: [&str; 7] = [
     "Level 2 Early Help contacts with neglect",
     "LC-2024-01",
     "No Quality Assurance Officer in post",
-    "Professional challenge and escalation",
+    "Home conditions (neglect)",
     "@masa.example",
 ];
 
@@ -303,9 +303,13 @@ on_both_backends!(
                     browser.post(&path, &[]).await
                 };
                 if spec.path.contains('{') {
+                    // 400 is a file-upload route refusing a body that is not multipart, before
+                    // it looks anything up.
                     assert!(
                         response.status == StatusCode::NOT_FOUND
-                            || response.status == StatusCode::FORBIDDEN,
+                            || response.status == StatusCode::FORBIDDEN
+                            || (spec.method == Method::POST
+                                && response.status == StatusCode::BAD_REQUEST),
                         "{role:?} of another partnership must not reach {} {path}: {}",
                         spec.method,
                         response.status
