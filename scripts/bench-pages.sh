@@ -6,6 +6,10 @@
 #   DURATION=30s scripts/bench-pages.sh
 #   GENERATE="--organisations 12 --indicators 300 --quarters 40" scripts/bench-pages.sh
 #       the demo plus generated data (masa generate), served by masa serve
+#   GENERATE="--indicators 3600" GENERATE_MORE="--partnerships 149 --indicators 3600" \
+#     scripts/bench-pages.sh
+#       national scale: the demo partnership filled to 12 organisations × 300 indicators, and
+#       149 more partnerships of that size (21.6 million values); the pages are the demo's
 #   PAGES="/dataset /dataset/indicators/1" scripts/bench-pages.sh   # only these pages
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +23,10 @@ data_dir=$(mktemp -d)
 if [ -n "${GENERATE:-}" ]; then
   # shellcheck disable=SC2086
   MASA_DATA_DIR="$data_dir" MASA_LOG=warn ./target/release/masa generate --with-demo $GENERATE >&2
+  if [ -n "${GENERATE_MORE:-}" ]; then
+    # shellcheck disable=SC2086
+    MASA_DATA_DIR="$data_dir" MASA_LOG=warn ./target/release/masa generate $GENERATE_MORE >&2
+  fi
   MASA_DATA_DIR="$data_dir" MASA_BIND="127.0.0.1:$PORT" MASA_LOG=warn ./target/release/masa serve >"$data_dir/server.log" 2>&1 &
 else
   MASA_DATA_DIR="$data_dir" MASA_LOG=warn ./target/release/masa demo --bind "127.0.0.1:$PORT" >"$data_dir/server.log" 2>&1 &

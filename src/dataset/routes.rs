@@ -1592,6 +1592,7 @@ pub async fn send_reminders(
             );
             outbox::queue(
                 &mut tx,
+                partnership_id,
                 &user.email,
                 &format!("Data drop for {} {overdue}", period.period),
                 &body,
@@ -1626,8 +1627,8 @@ pub async fn outbox_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<i
     let partnership_id = ctx.partnership()?;
     render(&OutboxPage {
         chrome: ctx.chrome(&state).await?,
-        emails: outbox::recent_to_partnership(&state.db, partnership_id, 200).await?,
-        unsent: outbox::unsent_count_to_partnership(&state.db, partnership_id).await?,
+        emails: outbox::recent(&state.db, partnership_id, 200).await?,
+        unsent: outbox::unsent_count(&state.db, partnership_id).await?,
     })
 }
 

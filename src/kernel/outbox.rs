@@ -25,51 +25,28 @@ pub struct Email {
 
 pub async fn queue(
     tx: &mut Transaction,
+    partnership_id: i64,
     to_address: &str,
     subject: &str,
     body: &str,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("INSERT INTO email_outbox (to_address, subject, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-        .bind(to_address)
-        .bind(subject)
-        .bind(body)
-        .bind(now_text())
-        .fetch_one(&mut **tx)
-        .await
+    sqlx::query_scalar(
+        "INSERT INTO email_outbox (to_address, subject, body, created_at, partnership_id) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(to_address)
+    .bind(subject)
+    .bind(body)
+    .bind(now_text())
+    .bind(partnership_id)
+    .fetch_one(&mut **tx)
+    .await
 }
 
-/// The newest messages first, sent or not.
-pub async fn recent(db: &Db, limit: i64) -> Result<Vec<Email>, sqlx::Error> {
-    let rows = sqlx::query("SELECT * FROM email_outbox ORDER BY id DESC LIMIT $1")
-        .bind(limit)
-        .fetch_all(&db.pool)
-        .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Email {
-                id: row.try_get("id")?,
-                to_address: row.try_get("to_address")?,
-                subject: row.try_get("subject")?,
-                body: row.try_get("body")?,
-                created_at: row.try_get("created_at")?,
-                sent_at: row.try_get("sent_at")?,
-                attempts: row.try_get("attempts")?,
-                last_error: row.try_get("last_error")?,
-            })
-        })
-        .collect()
-}
-
-/// The newest messages to one partnership's people (its accounts, by address), sent or not:
-/// what that partnership's business unit may see of the outbox.
-pub async fn recent_to_partnership(
-    db: &Db,
-    partnership_id: i64,
-    limit: i64,
-) -> Result<Vec<Email>, sqlx::Error> {
+/// A partnership's newest messages first, sent or not.
+pub async fn recent(db: &Db, partnership_id: i64, limit: i64) -> Result<Vec<Email>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT e.* FROM email_outbox e WHERE EXISTS (SELECT 1 FROM users u \
-         WHERE lower(u.email) = lower(e.to_address) AND u.partnership_id = $1) ORDER BY e.id DESC LIMIT $2",
+        "SELECT * FROM email_outbox WHERE partnership_id = $1 ORDER BY id DESC LIMIT $2",
     )
     .bind(partnership_id)
     .bind(limit)
@@ -91,21 +68,14 @@ pub async fn recent_to_partnership(
         .collect()
 }
 
-/// Messages to one partnership's people not yet sent.
-pub async fn unsent_count_to_partnership(db: &Db, partnership_id: i64) -> Result<i64, sqlx::Error> {
+/// A partnership's messages not yet sent.
+pub async fn unsent_count(db: &Db, partnership_id: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT COUNT(*) FROM email_outbox e WHERE e.sent_at IS NULL AND EXISTS (SELECT 1 FROM users u \
-         WHERE lower(u.email) = lower(e.to_address) AND u.partnership_id = $1)",
+        "SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL AND partnership_id = $1",
     )
     .bind(partnership_id)
     .fetch_one(&db.pool)
     .await
-}
-
-pub async fn unsent_count(db: &Db) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL")
-        .fetch_one(&db.pool)
-        .await
 }
 
 /// Attempts before a message is left for the business unit to look at.

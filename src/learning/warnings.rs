@@ -75,7 +75,8 @@ async fn queue_partnership_warnings(
                 incident.id
             );
             for address in &recipients {
-                crate::kernel::outbox::queue(&mut tx, address, &subject, &body).await?;
+                crate::kernel::outbox::queue(&mut tx, partnership_id, address, &subject, &body)
+                    .await?;
             }
             tx.commit().await?;
             sent += 1;

@@ -301,8 +301,14 @@ pub async fn queue_digest(
             if owned.len() == 1 { "" } else { "s" },
             if owned.len() == 1 { "s" } else { "" }
         );
-        crate::kernel::outbox::queue(tx, email, &subject, &model::digest_body(name, owned, today))
-            .await?;
+        crate::kernel::outbox::queue(
+            tx,
+            partnership_id,
+            email,
+            &subject,
+            &model::digest_body(name, owned, today),
+        )
+        .await?;
     }
     let sent = DigestSent {
         emails: by_owner.len(),
