@@ -104,7 +104,7 @@ async fn scorecard_rows(
     partnership_id: i64,
     filter: &ScorecardFilter,
 ) -> AppResult<Arc<Vec<ScorecardRow>>> {
-    let revision = cache::revision(&state.db).await?;
+    let revision = cache::revision(&state.db, partnership_id).await?;
     let key = format!(
         "dataset/{partnership_id}/scorecard/{:?}/{:?}/{:?}/{:?}",
         filter.priority, filter.organisation, filter.from, filter.to
@@ -162,7 +162,7 @@ async fn scorecard_choices(
     state: &AppState,
     partnership_id: i64,
 ) -> AppResult<Arc<ScorecardChoices>> {
-    let revision = cache::revision(&state.db).await?;
+    let revision = cache::revision(&state.db, partnership_id).await?;
     let key = format!("dataset/{partnership_id}/scorecard-choices");
     state
         .cache
@@ -553,7 +553,7 @@ async fn indicator_view(
     partnership_id: i64,
     id: i64,
 ) -> AppResult<Arc<IndicatorView>> {
-    let revision = cache::revision(&state.db).await?;
+    let revision = cache::revision(&state.db, partnership_id).await?;
     state
         .cache
         .get_or_compute(
@@ -1737,7 +1737,7 @@ async fn drops_view(
     own: Option<i64>,
     manager: bool,
 ) -> AppResult<Arc<DropsView>> {
-    let revision = cache::revision(&state.db).await?;
+    let revision = cache::revision(&state.db, partnership_id).await?;
     // Kept by partnership: "every drop" is every drop of the viewer's partnership.
     let key = format!("dataset/{partnership_id}/drops/{scope:?}/{status:?}/{own:?}/{manager}");
     state

@@ -68,14 +68,17 @@ impl RevisionCache {
 /// How far back `revision` looks for entries committed out of order.
 const RECENT_ENTRIES: i64 = 1000;
 
-/// The database's revision, from the newest audit entries. The newest id alone is not enough
-/// on PostgreSQL, where a transaction that took an earlier id can commit after a later one; so
-/// the number of entries among the newest thousand ids counts too, and moves when it does.
-pub async fn revision(db: &Db) -> Result<i64, sqlx::Error> {
+/// A partnership's revision, from its newest audit entries: a change in one partnership leaves
+/// the others' cached pages standing. The newest id alone is not enough on PostgreSQL, where a
+/// transaction that took an earlier id can commit after a later one; so the number of the
+/// partnership's entries among the newest thousand ids counts too, and moves when it does.
+pub async fn revision(db: &Db, partnership_id: i64) -> Result<i64, sqlx::Error> {
     let (newest, recent): (Option<i64>, i64) = sqlx::query_as(
-        "SELECT MAX(id), COUNT(*) FROM audit_events WHERE id > (SELECT COALESCE(MAX(id), 0) - $1 FROM audit_events)",
+        "SELECT MAX(id), COUNT(*) FROM audit_events WHERE partnership_id = $2 AND id > \
+         (SELECT COALESCE(MAX(id), 0) - $1 FROM audit_events WHERE partnership_id = $2)",
     )
     .bind(RECENT_ENTRIES)
+    .bind(partnership_id)
     .fetch_one(&db.pool)
     .await?;
     Ok(newest
