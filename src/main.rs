@@ -124,6 +124,11 @@ fn init_logging(default_level: &str) {
     }
 }
 
+/// Rendering a page allocates many small strings (rows decoded, HTML escaped); mimalloc served
+/// them with less time in the allocator than the system's under 50 concurrent requests.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -158,6 +158,25 @@ struct ScorecardChoices {
     periods: Vec<(String, String)>,
 }
 
+/// The organisations expected to send a data drop (those owning active indicators), kept until
+/// the data changes: counting a national-size catalogue's indicators on every completeness
+/// view cost more than the rest of the page.
+async fn expected_organisations(
+    state: &AppState,
+    partnership_id: i64,
+) -> AppResult<Arc<Vec<store::Expected>>> {
+    let revision = cache::revision(&state.db, partnership_id).await?;
+    let key = format!("dataset/{partnership_id}/expected-organisations");
+    Ok(state
+        .cache
+        .get_or_compute(
+            key,
+            revision,
+            store::expected_organisations(&state.db, partnership_id),
+        )
+        .await?)
+}
+
 async fn scorecard_choices(
     state: &AppState,
     partnership_id: i64,
@@ -1432,9 +1451,10 @@ async fn completeness(
     )
     .await?;
     let overdue = today() > period.due_on;
-    Ok(store::expected_organisations(&state.db, partnership_id)
+    Ok(expected_organisations(state, partnership_id)
         .await?
-        .into_iter()
+        .iter()
+        .cloned()
         .map(|expected| {
             // Newest version first in list order.
             let latest = drops
