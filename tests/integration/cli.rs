@@ -99,3 +99,65 @@ fn operators_migrate_add_users_back_up_and_restore() {
         "{text}"
     );
 }
+
+#[test]
+fn operators_add_partnerships_and_their_first_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, text) = masa(dir.path(), &["partnership", "list"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("1\tOur partnership"), "{text}");
+
+    let (ok, text) = masa(
+        dir.path(),
+        &["partnership", "add", "--name", "Warrington Safeguarding Partnership"],
+    );
+    assert!(ok, "{text}");
+    assert!(text.contains("Added partnership 2"), "{text}");
+    let (ok, text) = masa(
+        dir.path(),
+        &["partnership", "add", "--name", "warrington safeguarding partnership"],
+    );
+    assert!(!ok && text.contains("already a partnership"), "{text}");
+    let (ok, text) = masa(dir.path(), &["partnership", "add", "--name", "  "]);
+    assert!(!ok && text.contains("needs a name"), "{text}");
+
+    let (ok, text) = masa(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--partnership",
+            "2",
+            "--email",
+            "bu@warrington.example",
+            "--name",
+            "Warrington Business Unit",
+            "--role",
+            "business_unit_admin",
+        ],
+    );
+    assert!(ok, "{text}");
+    let (ok, text) = masa(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--partnership",
+            "9",
+            "--email",
+            "nobody@example.org",
+            "--name",
+            "Nobody",
+            "--role",
+            "reviewer",
+        ],
+    );
+    assert!(!ok && text.contains("no partnership with id 9"), "{text}");
+
+    let (ok, text) = masa(dir.path(), &["partnership", "list"]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("2\tWarrington Safeguarding Partnership"),
+        "{text}"
+    );
+}
