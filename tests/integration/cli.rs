@@ -109,13 +109,23 @@ fn operators_add_partnerships_and_their_first_accounts() {
 
     let (ok, text) = masa(
         dir.path(),
-        &["partnership", "add", "--name", "Warrington Safeguarding Partnership"],
+        &[
+            "partnership",
+            "add",
+            "--name",
+            "Warrington Safeguarding Partnership",
+        ],
     );
     assert!(ok, "{text}");
     assert!(text.contains("Added partnership 2"), "{text}");
     let (ok, text) = masa(
         dir.path(),
-        &["partnership", "add", "--name", "warrington safeguarding partnership"],
+        &[
+            "partnership",
+            "add",
+            "--name",
+            "warrington safeguarding partnership",
+        ],
     );
     assert!(!ok && text.contains("already a partnership"), "{text}");
     let (ok, text) = masa(dir.path(), &["partnership", "add", "--name", "  "]);

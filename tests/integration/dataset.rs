@@ -1405,13 +1405,7 @@ on_both_backends!(
             )
             .await;
         assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
-        let own_indicator: i64 = created
-            .location()
-            .rsplit('/')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let own_indicator: i64 = created.location_id();
         let opened = admin
             .post(
                 "/dataset/periods/new",
@@ -1467,13 +1461,7 @@ on_both_backends!(
             .post("/dataset/drops/new", &[("period", "2026-27 Q2")])
             .await;
         assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
-        let own_drop: i64 = started
-            .location()
-            .rsplit('/')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let own_drop: i64 = started.location_id();
         assert_eq!(
             lead.get(&format!("/dataset/drops/{own_drop}")).await.status,
             StatusCode::OK

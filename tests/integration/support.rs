@@ -227,6 +227,15 @@ impl Response {
             .unwrap_or("")
     }
 
+    /// The id at the end of the redirect's address: the record a form just created.
+    pub fn location_id(&self) -> i64 {
+        self.location()
+            .rsplit('/')
+            .next()
+            .and_then(|id| id.parse().ok())
+            .unwrap_or_else(|| panic!("no record id in the redirect to {:?}", self.location()))
+    }
+
     pub fn assert_contains(&self, text: &str) -> &Response {
         assert!(
             self.body.contains(text),

@@ -1419,13 +1419,7 @@ on_both_backends!(
             )
             .await;
         assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
-        let warrington_recommendation: i64 = created
-            .location()
-            .rsplit('/')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let warrington_recommendation: i64 = created.location_id();
         let actions_path = format!("/tracker/recommendations/{warrington_recommendation}/actions");
         admin
             .get(&format!(
@@ -1481,13 +1475,7 @@ on_both_backends!(
         fields.extend(as_pairs(&date_fields("due_on", ("31", "3", "2099"))));
         let added = post_owned(&mut admin, &actions_path, fields).await;
         assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
-        let warrington_action: i64 = added
-            .location()
-            .rsplit('/')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let warrington_action: i64 = added.location_id();
         let evidence = post_evidence(
             &mut admin,
             &warrington_action.to_string(),
@@ -1531,13 +1519,7 @@ on_both_backends!(
         )
         .await;
         assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
-        let warrington_risk: i64 = created
-            .location()
-            .rsplit('/')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let warrington_risk: i64 = created.location_id();
 
         admin.get("/tracker/policies/new").await;
         let policies_before = app.count("SELECT COUNT(*) FROM policies").await;
@@ -1561,13 +1543,7 @@ on_both_backends!(
         )
         .await;
         assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
-        let warrington_policy: i64 = created
-            .location()
-            .rsplit('/')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let warrington_policy: i64 = created.location_id();
 
         // What Warrington made stays Warrington's: Halton's users neither list nor reach it.
         admin
