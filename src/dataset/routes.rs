@@ -111,10 +111,11 @@ async fn scorecard_rows(
     );
     state
         .cache
-        .get_or_compute(
+        .get_or_compute_weighed(
             key,
             revision,
             compute_scorecard_rows(state, partnership_id, filter),
+            Vec::len,
         )
         .await
 }
