@@ -384,19 +384,27 @@ pub async fn add_bank_holiday(
     };
     let mut tx = state.db.begin_write().await?;
     let id = store::insert_holiday(&mut tx, day, &name).await?;
-    audit::record(
-        &mut tx,
-        &ctx.actor()?,
-        AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "bank_holiday",
-            entity_id: Some(id),
-            summary: format!("Added bank holiday {name} on {}", long_date(day)),
-            before: None,
-            after: Some(serde_json::json!({ "day": day.to_string(), "name": name })),
-        },
-    )
-    .await?;
+    // Bank holidays are the installation's (England and Wales), so the change moves every
+    // partnership's clocks: each partnership's trail shows it, not only the adder's.
+    let actor = ctx.actor()?;
+    for (partnership_id, _) in crate::partnership::partnerships(&state.db).await? {
+        audit::record(
+            &mut tx,
+            &audit::Actor {
+                partnership_id,
+                ..actor.clone()
+            },
+            AuditEntry {
+                action: AuditAction::Create,
+                entity_type: "bank_holiday",
+                entity_id: Some(id),
+                summary: format!("Added bank holiday {name} on {}", long_date(day)),
+                before: None,
+                after: Some(serde_json::json!({ "day": day.to_string(), "name": name })),
+            },
+        )
+        .await?;
+    }
     tx.commit().await?;
     ctx.flash(
         &state,

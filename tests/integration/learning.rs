@@ -135,6 +135,7 @@ on_both_backends!(notifications_start_clocks_and_bad_input_is_refused, |app| {
         )
         .await;
     christmas.assert_contains("already a bank holiday");
+    let warrington = app.second_partnership().await;
     let added = admin
         .post(
             "/learning/bank-holidays",
@@ -151,6 +152,17 @@ on_both_backends!(notifications_start_clocks_and_bad_input_is_refused, |app| {
         .get(&format!("/learning/notifications/{id}"))
         .await
         .assert_contains("due 27 November 2026");
+    // The installation's calendar moved every partnership's clocks, so every trail shows it.
+    for partnership in [1, warrington.partnership_id] {
+        let entries: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE entity_type = 'bank_holiday' AND partnership_id = $1",
+        )
+        .bind(partnership)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(entries, 1, "partnership {partnership}'s trail");
+    }
     // A practitioner cannot see learning reviews.
     let mut practitioner = app.signed_in("practitioner@masa.example").await;
     assert_eq!(
