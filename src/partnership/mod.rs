@@ -317,18 +317,9 @@ pub async fn create_partnership(
     store::insert_partnership(tx, name).await
 }
 
-/// For the command line: every partnership, as (id, name).
+/// For the command line and the jobs run once per partnership: every partnership, as (id, name).
 pub async fn partnerships(db: &Db) -> Result<Vec<(i64, String)>, sqlx::Error> {
     store::list_partnerships(db).await
-}
-
-/// For other modules: the partnership an organisation belongs to (for the API tokens and the
-/// command line, which act without a signed-in user).
-pub async fn organisation_partnership(
-    db: &Db,
-    organisation_id: i64,
-) -> Result<Option<i64>, sqlx::Error> {
-    store::organisation_partnership(db, organisation_id).await
 }
 
 /// For other modules: groups as (id, name) in name order; archived ones too when asked, so old

@@ -804,11 +804,3 @@ pub async fn list_partnerships(db: &Db) -> Result<Vec<(i64, String)>> {
         .fetch_all(&db.pool)
         .await
 }
-
-/// The partnership an organisation belongs to.
-pub async fn organisation_partnership(db: &Db, organisation_id: i64) -> Result<Option<i64>> {
-    sqlx::query_scalar("SELECT partnership_id FROM organisations WHERE id = $1")
-        .bind(organisation_id)
-        .fetch_optional(&db.pool)
-        .await
-}

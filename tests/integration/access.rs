@@ -282,20 +282,10 @@ on_both_backends!(
         // Every id in a path is a Halton record's (the demo was loaded first, so its records hold
         // the low ids of every table), and Halton's organisation for the organisation routes.
         let halton_council = organisation_id(app, "Halton Borough Council").await;
-        let halton_path = |path: &str| {
-            let id = if path.starts_with("/partnership/organisations/{id}") {
-                halton_council.to_string()
-            } else {
-                "1".to_owned()
-            };
-            path.replace("{id}", &id)
-                .replace("{membership_id}", "1")
-                .replace("{item_id}", "1")
-        };
         for role in Role::ALL {
             let mut browser = app.signed_in(warrington.email(role)).await;
             for spec in &specs {
-                let path = halton_path(spec.path);
+                let path = concrete(spec.path, Some(halton_council), None);
                 browser.get("/account").await;
                 let response = if spec.method == Method::GET {
                     browser.get(&path).await
