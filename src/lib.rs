@@ -1,5 +1,6 @@
 //! MASA: the platform that runs a multi-agency Safeguarding Children Partnership.
 //! Feature-first: one folder per module over a small kernel (see README "Code layout").
+#![forbid(unsafe_code)]
 
 pub mod accounts;
 pub mod audit_trail;

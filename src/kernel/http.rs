@@ -190,5 +190,48 @@ pub fn with_layers(router: Router<AppState>, state: AppState) -> Router {
         )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(middleware::from_fn(drop_unsafe_request_id))
         .with_state(state)
+}
+
+/// A request id from a proxy is kept for correlation, but only a short plain one: it is written
+/// to the logs, the audit trail and its CSV export, so anything else is replaced by a fresh id.
+async fn drop_unsafe_request_id(mut request: Request, next: Next) -> Response {
+    let plain = request
+        .headers()
+        .get("x-request-id")
+        .map(|value| is_plain_request_id(value.as_bytes()));
+    if plain == Some(false) {
+        request.headers_mut().remove("x-request-id");
+    }
+    next.run(request).await
+}
+
+fn is_plain_request_id(id: &[u8]) -> bool {
+    (1..=64).contains(&id.len())
+        && id[0].is_ascii_alphanumeric()
+        && id
+            .iter()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_plain_request_id;
+
+    #[test]
+    fn only_short_plain_request_ids_are_kept() {
+        assert!(is_plain_request_id(b"3f2c9a1e-7b7d-4c1a-9e55-0d1f3b2a8c44"));
+        assert!(is_plain_request_id(b"lb.req_42"));
+        for hostile in [
+            &b""[..],
+            b"=HYPERLINK(\"http://x\")",
+            b"-1+1",
+            b"id with spaces",
+            b"line\nbreak",
+            &[b'a'; 65][..],
+        ] {
+            assert!(!is_plain_request_id(hostile), "{hostile:?}");
+        }
+    }
 }

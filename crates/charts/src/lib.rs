@@ -17,6 +17,7 @@
 //!
 //! All text is escaped with [`escape`]; numbers are written with
 //! [`format_value`].
+#![forbid(unsafe_code)]
 
 /// `write!` into a `String`, which cannot fail.
 macro_rules! w {

@@ -47,6 +47,7 @@
 //! [`rag`] and [`rag_against_comparator`] rate a single value Red, Amber or Green against a target
 //! or a comparator (such as England's rate) with an amber band expressed as a fraction of the
 //! target's magnitude.
+#![forbid(unsafe_code)]
 
 use std::fmt;
 

@@ -23,6 +23,7 @@
 //! A calendar only knows the bank holidays it was given. Beyond the last year it covers
 //! ([`Calendar::covered_until`]) only weekends are skipped, so deadlines may come out a day or
 //! two early; the application should warn when the clock runs past that year.
+#![forbid(unsafe_code)]
 
 use std::cmp::Ordering;
 
