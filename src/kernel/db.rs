@@ -346,7 +346,41 @@ mod tests {
         let made = sqlite_url_creating_file(&url).unwrap();
         assert!(made.ends_with("/deep/masa.db?mode=rwc"));
         assert!(dir.path().join("deep").is_dir());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |path: &std::path::Path| {
+                std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+            };
+            assert_eq!(mode(&dir.path().join("deep")), 0o700);
+            assert_eq!(mode(&dir.path().join("deep/masa.db")), 0o600);
+        }
+        // A read-only URL creates nothing.
+        let url = format!("sqlite://{}/other/masa.db?mode=ro", dir.path().display());
+        sqlite_url_creating_file(&url).unwrap();
+        assert!(!dir.path().join("other").exists());
         assert!(Backend::from_url("mysql://x").is_err());
+    }
+
+    #[test]
+    fn passwords_never_show_in_database_urls() {
+        assert_eq!(
+            redacted_url("postgres://masa:hunter2@db.internal:5432/masa"),
+            "postgres://masa:***@db.internal:5432/masa"
+        );
+        assert_eq!(
+            redacted_url("postgresql://db/masa?user=masa&password=hunter2&sslmode=require"),
+            "postgresql://db/masa?user=masa&password=***&sslmode=require"
+        );
+        assert_eq!(
+            redacted_url("postgres://postgres@127.0.0.1:1/x"),
+            "postgres://postgres@127.0.0.1:1/x"
+        );
+        assert_eq!(
+            redacted_url("sqlite://data/masa.db"),
+            "sqlite://data/masa.db"
+        );
+        assert!(!redacted_url("postgres://masa:hunter2@[::1/masa").contains("hunter2"));
     }
 
     #[test]
