@@ -417,3 +417,28 @@ async fn restore_rows(
     tx.commit().await?;
     Ok(restored)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backups_made_before_they_were_reproducible_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let older = dir.path().join("older.json");
+        std::fs::write(
+            &older,
+            r#"{"format":"masa-backup","version":1,"created_at":"2026-11-01T09:00:00Z","schema_version":12,"tables":[]}"#,
+        )
+        .unwrap();
+        let backup = read_file(&older).unwrap();
+        assert_eq!(backup.created_at.as_deref(), Some("2026-11-01T09:00:00Z"));
+        // A backup written now holds no time of its own.
+        let text = serde_json::to_string(&Backup {
+            created_at: None,
+            ..backup
+        })
+        .unwrap();
+        assert!(!text.contains("created_at"), "{text}");
+    }
+}

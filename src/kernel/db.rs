@@ -271,13 +271,24 @@ fn sqlite_url_creating_file(url: &str) -> Result<String, DbError> {
         // Made here, owner-only, rather than by SQLite (0644): its -wal and -shm files take
         // the database file's mode.
         match super::private_files::create_new(file) {
-            Err(error) if error.kind() != std::io::ErrorKind::AlreadyExists => {
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                // Made by an earlier MASA (0644), perhaps: said, not changed behind the operator.
+                if let Ok(metadata) = std::fs::metadata(file)
+                    && let Some(mode) = super::private_files::shared_mode(&metadata)
+                {
+                    tracing::warn!(
+                        "the database file {path} can be read by other users (mode {mode:04o}); \
+                         run `chmod 600 {path}*` to keep its records to MASA's own user"
+                    );
+                }
+            }
+            Err(error) => {
                 return Err(DbError::DataDir {
                     path: file.display().to_string(),
                     source: error,
                 });
             }
-            _ => {}
+            Ok(_) => {}
         }
     }
     Ok(format!("sqlite://{path}?{query}"))

@@ -363,6 +363,15 @@ fn the_database_secret_key_and_backups_are_the_owners_only() {
             assert_eq!(mode(&path), 0o600, "{name}");
         }
     }
+    // A database file an earlier MASA made world-readable is named at start.
+    let database = data_dir.join("masa.db");
+    std::fs::set_permissions(&database, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (ok, text) = masa(&data_dir, &["migrate"]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains(&format!("run `chmod 600 {}*`", database.display())),
+        "{text}"
+    );
 }
 
 #[cfg(unix)]
