@@ -366,7 +366,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::Backup { file } => {
-            let db = Db::connect(&config.database_url).await?;
+            let db = Db::connect_to_read(&config.database_url).await?;
             let rows = backup::write_file(&db, &file).await?;
             println!("Backed up {rows} rows to {}", file.display());
         }

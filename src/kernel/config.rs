@@ -347,7 +347,8 @@ pub fn secret_weakness(secret: &[u8]) -> Option<String> {
         ));
     }
     let repeated = (1..=secret.len() / 2).find(|&piece| {
-        secret.len() % piece == 0 && secret.chunks(piece).all(|chunk| chunk == &secret[..piece])
+        secret.len().is_multiple_of(piece)
+            && secret.chunks(piece).all(|chunk| chunk == &secret[..piece])
     });
     repeated.map(|piece| format!("the same {piece} characters repeated"))
 }

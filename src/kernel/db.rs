@@ -70,6 +70,15 @@ impl Db {
     /// connection is opened first and tried (reachable, a database, writable) within
     /// [`START_UP_CHECK`], so a wrong setting fails fast and says why.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
+        Db::connect_with(url, Access::ReadWrite).await
+    }
+
+    /// Connects for reading only (a backup): a read-only database is no fault here.
+    pub async fn connect_to_read(url: &str) -> Result<Db, DbError> {
+        Db::connect_with(url, Access::Read).await
+    }
+
+    async fn connect_with(url: &str, access: Access) -> Result<Db, DbError> {
         let shown_url = url;
         install_default_drivers();
         let backend = Backend::from_url(url)?;
@@ -77,7 +86,7 @@ impl Db {
             Backend::Sqlite => sqlite_url_creating_file(url)?,
             Backend::Postgres => url.to_owned(),
         };
-        check_first_connection(&url, backend)
+        check_first_connection(&url, backend, access)
             .await
             .map_err(|cause| DbError::Open {
                 url: redacted_url(shown_url),
@@ -148,9 +157,17 @@ impl Db {
     }
 }
 
+/// What the connecting command will do with the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    ReadWrite,
+}
+
 /// Opens one connection outside the pool (whose connects retry until its timeout, hiding the
-/// cause) and checks that it reaches a database it can write, within [`START_UP_CHECK`].
-async fn check_first_connection(url: &str, backend: Backend) -> Result<(), String> {
+/// cause) and checks that it reaches a database it can use (write to, unless only reading),
+/// within [`START_UP_CHECK`].
+async fn check_first_connection(url: &str, backend: Backend, access: Access) -> Result<(), String> {
     let attempt = async {
         let mut connection = AnyConnection::connect(url).await?;
         let read_only = match backend {
@@ -160,19 +177,29 @@ async fn check_first_connection(url: &str, backend: Backend) -> Result<(), Strin
                 connection
                     .execute("SELECT COUNT(*) FROM sqlite_master")
                     .await?;
-                let result = write_nothing(&mut connection).await;
-                if result.is_err() {
-                    let _ = connection.execute("ROLLBACK").await;
-                }
-                match result {
-                    Ok(()) => false,
-                    Err(sqlx::Error::Database(error))
-                        if error.message().contains("readonly")
-                            || error.message().contains("read-only") =>
-                    {
-                        true
+                if access == Access::Read {
+                    false
+                } else {
+                    let result = write_nothing(&mut connection).await;
+                    if result.is_err() {
+                        let _ = connection.execute("ROLLBACK").await;
                     }
-                    Err(error) => return Err(error),
+                    match result {
+                        Ok(()) => false,
+                        Err(sqlx::Error::Database(error))
+                            if error.message().contains("readonly")
+                                || error.message().contains("read-only") =>
+                        {
+                            true
+                        }
+                        // Another process is writing (a running service): writable, then.
+                        Err(sqlx::Error::Database(error))
+                            if error.message().contains("database is locked") =>
+                        {
+                            false
+                        }
+                        Err(error) => return Err(error),
+                    }
                 }
             }
             Backend::Postgres => {
@@ -188,8 +215,10 @@ async fn check_first_connection(url: &str, backend: Backend) -> Result<(), Strin
         Ok::<bool, sqlx::Error>(read_only)
     };
     match tokio::time::timeout(START_UP_CHECK, attempt).await {
-        Ok(Ok(false)) => Ok(()),
-        Ok(Ok(true)) => Err("it is read-only, and MASA needs to write to it".to_owned()),
+        Ok(Ok(true)) if access == Access::ReadWrite => {
+            Err("it is read-only, and MASA needs to write to it".to_owned())
+        }
+        Ok(Ok(_)) => Ok(()),
         Ok(Err(error)) => Err(error.to_string()),
         Err(_) => Err(format!(
             "no answer within {} s (is the server running and reachable?)",
@@ -201,6 +230,9 @@ async fn check_first_connection(url: &str, backend: Backend) -> Result<(), Strin
 /// Writes the database header's user version back unchanged and rolls back: fails on a
 /// read-only file (or `mode=ro`) where merely taking the write lock does not.
 async fn write_nothing(connection: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    // Well inside the check's 5 s (and sqlx's 1 s slow-statement warning): a writer holding
+    // the lock reads as "locked", not as silence.
+    connection.execute("PRAGMA busy_timeout = 500").await?;
     connection.execute("BEGIN IMMEDIATE").await?;
     let version: i64 = sqlx::query_scalar("PRAGMA user_version")
         .fetch_one(&mut *connection)

@@ -272,6 +272,14 @@ fn a_read_only_database_is_refused_at_once() {
     assert!(took < FAST, "took {took:?}: {text}");
     assert!(text.contains("read-only"), "{text}");
     assert!(text.contains("MASA_DATABASE_URL"), "{text}");
+    // Backing up only reads: a read-only database can be backed up.
+    let file = dir.path().join("backup.json");
+    let (ok, text) = masa_with(
+        dir.path(),
+        &[("MASA_DATABASE_URL", &url)],
+        &["backup", file.to_str().unwrap()],
+    );
+    assert!(ok, "{text}");
 }
 
 /// The database file made read-only (chmod 0444). Permission bits do not stop root, so as root
