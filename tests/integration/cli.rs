@@ -441,3 +441,41 @@ fn a_secret_of_low_variety_is_warned_about() {
         "a generated key passes: {text}"
     );
 }
+
+/// A PostgreSQL database that takes no writes (a standby, or set read-only) is refused at
+/// start, and can still be backed up.
+#[tokio::test]
+async fn a_read_only_postgresql_database_is_refused_at_once() {
+    use crate::support::TestApp;
+    let Some(app) = TestApp::postgres().await else {
+        return;
+    };
+    let name: String = sqlx::query_scalar("SELECT current_database()::text")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "ALTER DATABASE {name} SET default_transaction_read_only = on"
+    )))
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let admin_url = std::env::var("MASA_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| crate::support::DEFAULT_POSTGRES_ADMIN_URL.into());
+    let (base, _) = admin_url.rsplit_once('/').unwrap();
+    let url = format!("{base}/{name}");
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, text, took) = timed(dir.path(), &[("MASA_DATABASE_URL", &url)], &["migrate"]);
+    assert!(!ok, "{text}");
+    assert!(took < FAST, "took {took:?}: {text}");
+    assert!(text.contains("read-only"), "{text}");
+    assert!(text.contains("MASA_DATABASE_URL"), "{text}");
+    let file = dir.path().join("backup.json");
+    let (ok, text) = masa_with(
+        dir.path(),
+        &[("MASA_DATABASE_URL", &url)],
+        &["backup", file.to_str().unwrap()],
+    );
+    assert!(ok, "{text}");
+    app.finish().await;
+}
