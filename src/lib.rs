@@ -103,10 +103,9 @@ pub fn app(state: AppState) -> axum::Router {
 /// Serves until Ctrl+C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(
     state: AppState,
-    bind: &str,
+    listener: tokio::net::TcpListener,
     on_listening: impl FnOnce(std::net::SocketAddr),
 ) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(bind).await?;
     on_listening(listener.local_addr()?);
     let mailer = match kernel::outbox::Mailer::from_config(&state.config) {
         Some(Ok(mailer)) => Some(mailer),

@@ -153,18 +153,27 @@ async fn connect(config: &Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// Takes the address before anything else, so a port in use changes nothing: no database is
+/// created or migrated by a `serve` that cannot serve.
+async fn listen(address: &str, setting: &str) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|error| anyhow::anyhow!("cannot listen on {address} (setting {setting}): {error}"))
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve => {
+            let listener = listen(&config.bind, "bind / MASA_BIND").await?;
             let db = connect(&config).await?;
-            let bind = config.bind.clone();
-            masa::serve(masa::state(db, config), &bind, |address| {
+            masa::serve(masa::state(db, config), listener, |address| {
                 tracing::info!(%address, "MASA is listening");
             })
             .await?;
         }
         Command::Demo { bind } => {
+            let listener = listen(&bind, "--bind").await?;
             let path = config.data_dir.join("demo.db");
             for suffix in ["", "-wal", "-shm"] {
                 let file = PathBuf::from(format!("{}{suffix}", path.display()));
@@ -175,7 +184,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             config.database_url = format!("sqlite://{}", path.display());
             let db = connect(&config).await?;
             masa::demo::load(&db).await?;
-            masa::serve(masa::state(db, config), &bind, |address| {
+            masa::serve(masa::state(db, config), listener, |address| {
                 println!(
                     "\nMASA demo is running at http://localhost:{}/",
                     address.port()
@@ -357,7 +366,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::Backup { file } => {
-            let db = Db::connect(&config.database_url).await?;
+            let db = Db::connect_to_read(&config.database_url).await?;
             let rows = backup::write_file(&db, &file).await?;
             println!("Backed up {rows} rows to {}", file.display());
         }

@@ -15,7 +15,11 @@ pub const FORMAT_VERSION: i64 = 1;
 pub struct Backup {
     pub format: String,
     pub version: i64,
-    pub created_at: String,
+    /// When the backup was taken: written by earlier versions only. A backup holds nothing but
+    /// the data (the file's own time says when), so two backups of the same state are the same
+    /// bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
     /// The newest migration applied to the database backed up.
     pub schema_version: i64,
     pub tables: Vec<TableData>,
@@ -63,6 +67,58 @@ async fn table_names(db: &Db, conn: &mut sqlx::AnyConnection) -> Result<Vec<Stri
         }
     };
     sqlx::query_scalar(sql).fetch_all(&mut *conn).await
+}
+
+/// The columns of the table's primary key, in the key's order; every column if it has none.
+/// Rows are written in this order, so a backup of the same data is the same bytes.
+async fn key_columns(
+    db: &Db,
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    columns: &[(String, ColumnKind)],
+) -> Result<Vec<(String, ColumnKind)>, sqlx::Error> {
+    let sql = match db.backend {
+        Backend::Sqlite => "SELECT name FROM pragma_table_info($1) WHERE pk > 0 ORDER BY pk",
+        Backend::Postgres => {
+            "SELECT kcu.column_name::text FROM information_schema.table_constraints tc \
+             JOIN information_schema.key_column_usage kcu ON kcu.constraint_schema = tc.constraint_schema \
+             AND kcu.constraint_name = tc.constraint_name AND kcu.table_name = tc.table_name \
+             WHERE tc.table_schema = current_schema() AND tc.table_name = $1 \
+             AND tc.constraint_type = 'PRIMARY KEY' ORDER BY kcu.ordinal_position"
+        }
+    };
+    let names: Vec<String> = sqlx::query_scalar(sql)
+        .bind(table)
+        .fetch_all(&mut *conn)
+        .await?;
+    if names.is_empty() {
+        return Ok(columns.to_vec());
+    }
+    Ok(names
+        .into_iter()
+        .map(|name| {
+            let kind = columns
+                .iter()
+                .find(|(column, _)| *column == name)
+                .map_or(ColumnKind::Text, |(_, kind)| *kind);
+            (name, kind)
+        })
+        .collect())
+}
+
+/// `ORDER BY` for the key columns, the same on both backends: text by its bytes (SQLite's
+/// BINARY; PostgreSQL's "C" collation rather than the locale's), nulls first.
+fn order_by(db: &Db, key: &[(String, ColumnKind)]) -> String {
+    key.iter()
+        .map(|(column, kind)| match (db.backend, kind) {
+            (Backend::Sqlite, _) => format!("\"{column}\""),
+            (Backend::Postgres, ColumnKind::Text) => {
+                format!("\"{column}\" COLLATE \"C\" NULLS FIRST")
+            }
+            (Backend::Postgres, _) => format!("\"{column}\" NULLS FIRST"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Column names and whether each holds integers, real numbers or text.
@@ -150,18 +206,17 @@ pub async fn take(db: &Db) -> Result<Backup, BackupError> {
     let schema_version = schema_version(&mut tx).await?;
     let mut tables = Vec::new();
     for name in table_names(db, &mut tx).await? {
-        let columns: Vec<String> = column_kinds(db, &mut tx, &name)
-            .await?
-            .into_iter()
-            .map(|(column, _)| column)
-            .collect();
+        let kinds = column_kinds(db, &mut tx, &name).await?;
+        let key = key_columns(db, &mut tx, &name, &kinds).await?;
+        let columns: Vec<String> = kinds.into_iter().map(|(column, _)| column).collect();
         let sql = format!(
-            "SELECT {} FROM {name} ORDER BY 1",
+            "SELECT {} FROM {name} ORDER BY {}",
             columns
                 .iter()
                 .map(|c| format!("\"{c}\""))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            order_by(db, &key)
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&mut *tx)
@@ -184,7 +239,7 @@ pub async fn take(db: &Db) -> Result<Backup, BackupError> {
     Ok(Backup {
         format: FORMAT.to_owned(),
         version: FORMAT_VERSION,
-        created_at: super::db::now_text(),
+        created_at: None,
         schema_version,
         tables,
     })
@@ -193,13 +248,12 @@ pub async fn take(db: &Db) -> Result<Backup, BackupError> {
 pub async fn write_file(db: &Db, path: &std::path::Path) -> Result<usize, BackupError> {
     let backup = take(db).await?;
     let rows = backup.tables.iter().map(|table| table.rows.len()).sum();
-    // Write beside the target and rename, so a crash never leaves half a backup under its name.
-    let partial = path.with_extension("partial");
-    std::fs::write(
-        &partial,
-        serde_json::to_vec(&backup).map_err(|e| BackupError::NotABackup(e.to_string()))?,
+    // Owner-only (it holds personal data), written beside the target and renamed, so a crash
+    // never leaves half a backup under its name.
+    super::private_files::write_atomically(
+        path,
+        &serde_json::to_vec(&backup).map_err(|e| BackupError::NotABackup(e.to_string()))?,
     )?;
-    std::fs::rename(&partial, path)?;
     Ok(rows)
 }
 
@@ -362,4 +416,29 @@ async fn restore_rows(
     }
     tx.commit().await?;
     Ok(restored)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backups_made_before_they_were_reproducible_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let older = dir.path().join("older.json");
+        std::fs::write(
+            &older,
+            r#"{"format":"masa-backup","version":1,"created_at":"2026-11-01T09:00:00Z","schema_version":12,"tables":[]}"#,
+        )
+        .unwrap();
+        let backup = read_file(&older).unwrap();
+        assert_eq!(backup.created_at.as_deref(), Some("2026-11-01T09:00:00Z"));
+        // A backup written now holds no time of its own.
+        let text = serde_json::to_string(&Backup {
+            created_at: None,
+            ..backup
+        })
+        .unwrap();
+        assert!(!text.contains("created_at"), "{text}");
+    }
 }

@@ -2,7 +2,10 @@
 //! The one place settings are read and documented (see README "Configuration").
 
 use serde::Deserialize;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use super::private_files;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -114,7 +117,24 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "the secret key {path} can be read or changed by other users (mode {mode:04o}), and it \
+         protects every session and API token: run `chmod 600 {path}` (as the user MASA runs as), \
+         then start MASA again"
+    )]
+    SecretShared { path: PathBuf, mode: u32 },
+    #[error(
+        "the secret key {path} holds {length} characters, fewer than the {SECRET_MIN_LENGTH} \
+         needed. MASA will not replace it, because a new key ends every session and API token. \
+         Put a key of {SECRET_MIN_LENGTH} or more characters in it (for example with `openssl rand \
+         -hex 32 > {path}`), or delete it to have MASA make one (everyone signs in again and \
+         partners need new API tokens)"
+    )]
+    SecretTooShort { path: PathBuf, length: usize },
 }
+
+/// Fewest characters a secret key may have.
+pub const SECRET_MIN_LENGTH: usize = 32;
 
 impl Config {
     /// Reads the optional file, then the environment (`MASA_*`), then fills in defaults.
@@ -166,16 +186,30 @@ impl Config {
                 reason: "must be between 1 and 720".into(),
             });
         }
-        let secret_key = match env("MASA_SECRET_KEY").or(from_file.secret_key) {
-            Some(secret) if secret.len() >= 32 => secret.into_bytes(),
+        let (secret_key, secret_source) = match env("MASA_SECRET_KEY").or(from_file.secret_key) {
+            Some(secret) if secret.len() >= SECRET_MIN_LENGTH => (
+                secret.into_bytes(),
+                "MASA_SECRET_KEY / secret_key".to_owned(),
+            ),
             Some(_) => {
                 return Err(ConfigError::Invalid {
                     name: "MASA_SECRET_KEY",
-                    reason: "must be at least 32 characters".into(),
+                    reason: format!("must be at least {SECRET_MIN_LENGTH} characters"),
                 });
             }
-            None => kept_secret(&data_dir)?,
+            None => (
+                kept_secret(&data_dir)?,
+                data_dir.join("secret.key").display().to_string(),
+            ),
         };
+        if let Some(weakness) = secret_weakness(&secret_key) {
+            tracing::warn!(
+                secret = %secret_source,
+                "the secret key has low variety ({weakness}), so it may be guessed; replace it with \
+                 a random one, e.g. `openssl rand -hex 32` (everyone then signs in again and \
+                 partners need new API tokens)"
+            );
+        }
         let smtp_port = match env("MASA_SMTP_PORT") {
             Some(value) => value.parse().map_err(|_| ConfigError::Invalid {
                 name: "MASA_SMTP_PORT",
@@ -243,22 +277,80 @@ fn parse_bool(name: &'static str, value: &str) -> Result<bool, ConfigError> {
     }
 }
 
-/// A generated secret kept in the data directory, so sessions survive restarts.
+/// A generated secret kept in the data directory, so sessions survive restarts. A kept key is
+/// never replaced (that would end every session and API token): one too short, or open to
+/// other users, stops the start with what to do.
 fn kept_secret(data_dir: &Path) -> Result<Vec<u8>, ConfigError> {
     let path = data_dir.join("secret.key");
     let fail = |source| ConfigError::Secret {
         path: path.clone(),
         source,
     };
-    if let Ok(existing) = std::fs::read_to_string(&path)
-        && existing.trim().len() >= 32
-    {
-        return Ok(existing.trim().as_bytes().to_vec());
+    match std::fs::metadata(&path) {
+        Ok(metadata) => {
+            if let Some(mode) = private_files::shared_mode(&metadata) {
+                return Err(ConfigError::SecretShared { path, mode });
+            }
+            let kept = std::fs::read_to_string(&path).map_err(fail)?;
+            let kept = kept.trim();
+            if kept.len() < SECRET_MIN_LENGTH {
+                return Err(ConfigError::SecretTooShort {
+                    length: kept.len(),
+                    path,
+                });
+            }
+            Ok(kept.as_bytes().to_vec())
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            private_files::create_dir(data_dir).map_err(fail)?;
+            let secret = hex::encode(rand::random::<[u8; 32]>());
+            // A new file only: never over one another process has just made.
+            let mut file = private_files::create_new(&path).map_err(fail)?;
+            let written = file
+                .write_all(secret.as_bytes())
+                .and_then(|()| file.sync_all());
+            if let Err(error) = written {
+                let _ = std::fs::remove_file(&path);
+                return Err(fail(error));
+            }
+            Ok(secret.into_bytes())
+        }
+        Err(error) => Err(fail(error)),
     }
-    std::fs::create_dir_all(data_dir).map_err(fail)?;
-    let secret = hex::encode(rand::random::<[u8; 32]>());
-    std::fs::write(&path, &secret).map_err(fail)?;
-    Ok(secret.into_bytes())
+}
+
+/// Why a secret key of enough length may still be guessable, if it is: made of fewer than 8
+/// different characters, less than 2.5 bits of Shannon entropy per character (by the
+/// characters' own frequencies), or one short piece repeated. A random key (as MASA makes:
+/// 64 hexadecimal digits) passes all three; these catch keys typed by hand, not every weak key.
+pub fn secret_weakness(secret: &[u8]) -> Option<String> {
+    let mut counts = [0usize; 256];
+    for &byte in secret {
+        counts[usize::from(byte)] += 1;
+    }
+    let distinct = counts.iter().filter(|&&count| count > 0).count();
+    if distinct < 8 {
+        return Some(format!("only {distinct} different characters"));
+    }
+    let length = secret.len() as f64;
+    let entropy: f64 = counts
+        .iter()
+        .filter(|&&count| count > 0)
+        .map(|&count| {
+            let share = count as f64 / length;
+            -share * share.log2()
+        })
+        .sum();
+    if entropy < 2.5 {
+        return Some(format!(
+            "{entropy:.1} bits of entropy per character, fewer than 2.5"
+        ));
+    }
+    let repeated = (1..=secret.len() / 2).find(|&piece| {
+        secret.len().is_multiple_of(piece)
+            && secret.chunks(piece).all(|chunk| chunk == &secret[..piece])
+    });
+    repeated.map(|piece| format!("the same {piece} characters repeated"))
 }
 
 #[cfg(test)]
@@ -301,6 +393,89 @@ mod tests {
         })
         .unwrap_err();
         assert!(error.to_string().contains("at least 32"));
+    }
+
+    #[test]
+    fn secrets_of_low_variety_are_named() {
+        let weakness = |secret: &str| secret_weakness(secret.as_bytes());
+        assert_eq!(
+            weakness(&"a".repeat(32)).unwrap(),
+            "only 1 different characters"
+        );
+        assert!(weakness(&"ab".repeat(16)).unwrap().contains("only 2"));
+        assert!(weakness(&"password".repeat(4)).unwrap().contains("only 7"));
+        // Eight or more characters, but one dominates.
+        let lopsided = format!("{}abcdefgh", "x".repeat(56));
+        assert!(
+            weakness(&lopsided).unwrap().contains("bits of entropy"),
+            "{lopsided}"
+        );
+        assert!(
+            weakness(&"0123456789".repeat(4))
+                .unwrap()
+                .contains("the same 10 characters repeated")
+        );
+        // What MASA generates, and a long passphrase, pass.
+        for _ in 0..1000 {
+            let generated = hex::encode(rand::random::<[u8; 32]>());
+            assert_eq!(weakness(&generated), None, "{generated}");
+        }
+        assert_eq!(weakness("correct horse battery staple, twice over"), None);
+        assert_eq!(
+            weakness("test secret key that is at least thirty-two bytes"),
+            None
+        );
+    }
+
+    fn load_in(data_dir: &Path) -> Result<Config, ConfigError> {
+        let data_dir = data_dir.display().to_string();
+        Config::load_from(None, move |name| {
+            (name == "MASA_DATA_DIR").then(|| data_dir.clone())
+        })
+    }
+
+    #[test]
+    fn a_short_kept_secret_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret.key");
+        std::fs::write(&path, "too short\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let error = load_in(dir.path()).unwrap_err().to_string();
+        assert!(error.contains("holds 9 characters"), "{error}");
+        assert!(error.contains("will not replace it"), "{error}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "too short\n");
+        // An empty one too (it is not taken for a missing one).
+        std::fs::write(&path, "").unwrap();
+        assert!(load_in(dir.path()).is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_kept_secret_open_to_others_is_refused_and_made_ones_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().join("data");
+        let config = load_in(&data_dir).unwrap();
+        let path = data_dir.join("secret.key");
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&data_dir), 0o700);
+        for shared in [0o640, 0o604, 0o620] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(shared)).unwrap();
+            let error = load_in(&data_dir).unwrap_err().to_string();
+            assert!(
+                error.contains(&format!("chmod 600 {}", path.display())),
+                "{error}"
+            );
+            assert!(error.contains(&format!("mode {shared:04o}")), "{error}");
+        }
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(load_in(&data_dir).unwrap().secret_key, config.secret_key);
     }
 
     fn smtp(settings: &[(&str, &str)]) -> Result<Config, ConfigError> {

@@ -2,8 +2,10 @@
 //! Modules write portable SQL with `$1` placeholders (both backends accept them) and keep
 //! dates and times as ISO-8601 text, so one set of queries serves both.
 
+use std::time::Duration;
+
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 pub type Transaction = sqlx::Transaction<'static, sqlx::Any>;
 
@@ -26,11 +28,14 @@ pub struct Db {
 pub enum DbError {
     #[error("database URL must start with sqlite:// or postgres://, not {0:?}")]
     UnknownUrl(String),
-    #[error("cannot create the data directory {path}: {source}")]
+    #[error("cannot create the database file or its folder {path}: {source}")]
     DataDir {
         path: String,
         source: std::io::Error,
     },
+    /// The start-up check failed: the database is unreachable, not a database, or read-only.
+    #[error("cannot use the database {url} (setting database_url / MASA_DATABASE_URL): {cause}")]
+    Open { url: String, cause: String },
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
     #[error(transparent)]
@@ -52,19 +57,47 @@ impl Backend {
     }
 }
 
+/// How long the start-up check waits for the database: an unreachable server fails at once
+/// with its cause, instead of after the pool's 30 s with "pool timed out".
+pub const START_UP_CHECK: Duration = Duration::from_secs(5);
+
+/// How long a request waits for a free connection once running (sqlx's default, kept): under
+/// load requests queue for a connection rather than fail sooner.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+
 impl Db {
-    /// Connects, creating an embedded database file (and its folder) when missing.
+    /// Connects, creating an embedded database file (and its folder) when missing. One
+    /// connection is opened first and tried (reachable, a database, writable) within
+    /// [`START_UP_CHECK`], so a wrong setting fails fast and says why.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
+        Db::connect_with(url, Access::ReadWrite).await
+    }
+
+    /// Connects for reading only (a backup): a read-only database is no fault here.
+    pub async fn connect_to_read(url: &str) -> Result<Db, DbError> {
+        Db::connect_with(url, Access::Read).await
+    }
+
+    async fn connect_with(url: &str, access: Access) -> Result<Db, DbError> {
+        let shown_url = url;
         install_default_drivers();
         let backend = Backend::from_url(url)?;
         let url = match backend {
             Backend::Sqlite => sqlite_url_creating_file(url)?,
             Backend::Postgres => url.to_owned(),
         };
-        let options = AnyPoolOptions::new().max_connections(match backend {
-            Backend::Sqlite => 8,
-            Backend::Postgres => 16,
-        });
+        check_first_connection(&url, backend, access)
+            .await
+            .map_err(|cause| DbError::Open {
+                url: redacted_url(shown_url),
+                cause,
+            })?;
+        let options = AnyPoolOptions::new()
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            });
         let options = match backend {
             Backend::Sqlite => options.after_connect(|connection, _| {
                 Box::pin(async move {
@@ -124,20 +157,132 @@ impl Db {
     }
 }
 
+/// What the connecting command will do with the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    ReadWrite,
+}
+
+/// Opens one connection outside the pool (whose connects retry until its timeout, hiding the
+/// cause) and checks that it reaches a database it can use (write to, unless only reading),
+/// within [`START_UP_CHECK`].
+async fn check_first_connection(url: &str, backend: Backend, access: Access) -> Result<(), String> {
+    let attempt = async {
+        let mut connection = AnyConnection::connect(url).await?;
+        let read_only = match backend {
+            Backend::Sqlite => {
+                // Reading the schema reads the file's header ("file is not a database"); taking
+                // the write lock and letting it go finds a read-only file or `mode=ro`.
+                connection
+                    .execute("SELECT COUNT(*) FROM sqlite_master")
+                    .await?;
+                if access == Access::Read {
+                    false
+                } else {
+                    let result = write_nothing(&mut connection).await;
+                    if result.is_err() {
+                        let _ = connection.execute("ROLLBACK").await;
+                    }
+                    match result {
+                        Ok(()) => false,
+                        Err(sqlx::Error::Database(error))
+                            if error.message().contains("readonly")
+                                || error.message().contains("read-only") =>
+                        {
+                            true
+                        }
+                        // Another process is writing (a running service): writable, then.
+                        Err(sqlx::Error::Database(error))
+                            if error.message().contains("database is locked") =>
+                        {
+                            false
+                        }
+                        Err(error) => return Err(error),
+                    }
+                }
+            }
+            Backend::Postgres => {
+                // A standby, or a database set default_transaction_read_only.
+                let read_only: String =
+                    sqlx::query_scalar("SELECT current_setting('transaction_read_only')")
+                        .fetch_one(&mut connection)
+                        .await?;
+                read_only == "on"
+            }
+        };
+        connection.close().await?;
+        Ok::<bool, sqlx::Error>(read_only)
+    };
+    match tokio::time::timeout(START_UP_CHECK, attempt).await {
+        Ok(Ok(true)) if access == Access::ReadWrite => {
+            Err("it is read-only, and MASA needs to write to it".to_owned())
+        }
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(_) => Err(format!(
+            "no answer within {} s (is the server running and reachable?)",
+            START_UP_CHECK.as_secs()
+        )),
+    }
+}
+
+/// Writes the database header's user version back unchanged and rolls back: fails on a
+/// read-only file (or `mode=ro`) where merely taking the write lock does not.
+async fn write_nothing(connection: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    // Well inside the check's 5 s (and sqlx's 1 s slow-statement warning): a writer holding
+    // the lock reads as "locked", not as silence.
+    connection.execute("PRAGMA busy_timeout = 500").await?;
+    connection.execute("BEGIN IMMEDIATE").await?;
+    let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+        .fetch_one(&mut *connection)
+        .await?;
+    connection
+        .execute(sqlx::AssertSqlSafe(format!(
+            "PRAGMA user_version = {version}"
+        )))
+        .await?;
+    connection.execute("ROLLBACK").await?;
+    Ok(())
+}
+
+/// The URL fit for a message or a log: any password replaced by `***`.
+pub fn redacted_url(url: &str) -> String {
+    if matches!(Backend::from_url(url), Ok(Backend::Sqlite)) {
+        return url.to_owned();
+    }
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        // Not parseable: it may still hold a password after "user:", so say only its scheme.
+        return match url.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://…"),
+            None => "(not a URL)".to_owned(),
+        };
+    };
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("***"));
+    }
+    if parsed.query_pairs().any(|(name, _)| name == "password") {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(name, value)| {
+                let value = if name == "password" {
+                    "***".into()
+                } else {
+                    value.into_owned()
+                };
+                (name.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
+}
+
 fn sqlite_url_creating_file(url: &str) -> Result<String, DbError> {
     let path_part = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:");
     let (path, query) = path_part.split_once('?').unwrap_or((path_part, ""));
-    if path != ":memory:"
-        && let Some(parent) = std::path::Path::new(path).parent()
-        && !parent.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(parent).map_err(|source| DbError::DataDir {
-            path: parent.display().to_string(),
-            source,
-        })?;
-    }
     let query = if query.contains("mode=") {
         query.to_owned()
     } else if query.is_empty() {
@@ -145,6 +290,39 @@ fn sqlite_url_creating_file(url: &str) -> Result<String, DbError> {
     } else {
         format!("{query}&mode=rwc")
     };
+    if path != ":memory:" && query.contains("mode=rwc") {
+        let file = std::path::Path::new(path);
+        if let Some(parent) = file.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            super::private_files::create_dir(parent).map_err(|source| DbError::DataDir {
+                path: parent.display().to_string(),
+                source,
+            })?;
+        }
+        // Made here, owner-only, rather than by SQLite (0644): its -wal and -shm files take
+        // the database file's mode.
+        match super::private_files::create_new(file) {
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                // Made by an earlier MASA (0644), perhaps: said, not changed behind the operator.
+                if let Ok(metadata) = std::fs::metadata(file)
+                    && let Some(mode) = super::private_files::shared_mode(&metadata)
+                {
+                    tracing::warn!(
+                        "the database file {path} can be read by other users (mode {mode:04o}); \
+                         run `chmod 600 {path}*` to keep its records to MASA's own user"
+                    );
+                }
+            }
+            Err(error) => {
+                return Err(DbError::DataDir {
+                    path: file.display().to_string(),
+                    source: error,
+                });
+            }
+            Ok(_) => {}
+        }
+    }
     Ok(format!("sqlite://{path}?{query}"))
 }
 
@@ -211,7 +389,41 @@ mod tests {
         let made = sqlite_url_creating_file(&url).unwrap();
         assert!(made.ends_with("/deep/masa.db?mode=rwc"));
         assert!(dir.path().join("deep").is_dir());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |path: &std::path::Path| {
+                std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+            };
+            assert_eq!(mode(&dir.path().join("deep")), 0o700);
+            assert_eq!(mode(&dir.path().join("deep/masa.db")), 0o600);
+        }
+        // A read-only URL creates nothing.
+        let url = format!("sqlite://{}/other/masa.db?mode=ro", dir.path().display());
+        sqlite_url_creating_file(&url).unwrap();
+        assert!(!dir.path().join("other").exists());
         assert!(Backend::from_url("mysql://x").is_err());
+    }
+
+    #[test]
+    fn passwords_never_show_in_database_urls() {
+        assert_eq!(
+            redacted_url("postgres://masa:hunter2@db.internal:5432/masa"),
+            "postgres://masa:***@db.internal:5432/masa"
+        );
+        assert_eq!(
+            redacted_url("postgresql://db/masa?user=masa&password=hunter2&sslmode=require"),
+            "postgresql://db/masa?user=masa&password=***&sslmode=require"
+        );
+        assert_eq!(
+            redacted_url("postgres://postgres@127.0.0.1:1/x"),
+            "postgres://postgres@127.0.0.1:1/x"
+        );
+        assert_eq!(
+            redacted_url("sqlite://data/masa.db"),
+            "sqlite://data/masa.db"
+        );
+        assert!(!redacted_url("postgres://masa:hunter2@[::1/masa").contains("hunter2"));
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod http;
 pub mod layout;
 pub mod outbox;
 pub mod personal_data;
+pub mod private_files;
 pub mod roles;
 pub mod routing;
 pub mod text;
