@@ -29,6 +29,12 @@ pub enum AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+impl super::db::Retryable for AppError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, AppError::Database(error) if super::db::is_retryable(error))
+    }
+}
+
 pub fn not_found() -> AppError {
     AppError::NotFound
 }
