@@ -22,6 +22,16 @@ fn error(status: StatusCode, message: &str) -> Response {
 }
 
 fn database_error(failure: sqlx::Error) -> Response {
+    if crate::kernel::db::is_retryable(&failure) {
+        // Past its retries (kernel::db::retrying): busy, not broken.
+        tracing::warn!(error = %failure, "API write kept losing races with others");
+        let mut response = error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Others were changing the same data drop at the same moment; nothing was changed. Try again in a few seconds.",
+        );
+        response.headers_mut().insert(header::RETRY_AFTER, 2.into());
+        return response;
+    }
     tracing::error!(error = %failure, "API request failed");
     error(
         StatusCode::INTERNAL_SERVER_ERROR,

@@ -239,32 +239,54 @@ on_both_backends!(an_upload_racing_api_saves_keeps_their_values, |app| {
             uploaded[0],
             round + 1
         );
-        let uploads = (0..2).map(|_| async {
-            let (status, body) = call(
-                app,
-                upload_request(&upload_path, &cookie, &csrf, "drop.csv", file.as_bytes()),
-            )
-            .await;
-            assert!(
-                status == StatusCode::SEE_OTHER || status.is_server_error(),
-                "upload answered {status}: {body}"
-            );
-            status
+        // Two uploads, each starting while API saves are under way; each API writer saves its
+        // indicator three times in turn, so the last of its values must stand.
+        let uploads = (0..2).map(|turn| {
+            let (file, cookie, csrf, upload_path) = (&file, &cookie, &csrf, &upload_path);
+            async move {
+                tokio::time::sleep(std::time::Duration::from_millis(5 + 10 * turn)).await;
+                let (status, body) = call(
+                    app,
+                    upload_request(upload_path, cookie, csrf, "drop.csv", file.as_bytes()),
+                )
+                .await;
+                assert!(
+                    status == StatusCode::SEE_OTHER || status.is_server_error(),
+                    "upload answered {status}: {body}"
+                );
+                status
+            }
         });
-        let saves = by_api
-            .iter()
-            .enumerate()
-            .map(|(index, code)| api_save(app, &token, &period, code, value(index)));
-        let (uploads, answers) = join(join_all(uploads), join_all(saves)).await;
-        statuses.extend(uploads);
-        statuses.extend(answers.iter().map(|(status, _)| *status));
-        let saved = values_by_code(app, draft).await;
-        for (index, (status, id)) in answers.iter().enumerate() {
-            if *status == StatusCode::CREATED {
-                assert_eq!(*id, Some(draft), "the API saves into the open draft");
-                if saved.get(&by_api[index]) != Some(&value(index)) {
-                    lost.push((round, by_api[index].clone()));
+        let writers = by_api.iter().enumerate().map(|(index, code)| {
+            let (token, period) = (&token, &period);
+            async move {
+                let mut answers = Vec::new();
+                for turn in 0..3 {
+                    let value = value(index) + 30.0 * turn as f64;
+                    answers.push((api_save(app, token, period, code, value).await, value));
                 }
+                answers
+            }
+        });
+        let (uploads, writers) = join(join_all(uploads), join_all(writers)).await;
+        statuses.extend(uploads);
+        let saved = values_by_code(app, draft).await;
+        for (index, answers) in writers.iter().enumerate() {
+            for ((status, id), _) in answers {
+                statuses.push(*status);
+                if *status == StatusCode::CREATED {
+                    assert_eq!(*id, Some(draft), "the API saves into the open draft");
+                }
+            }
+            let acknowledged = answers
+                .iter()
+                .filter(|((status, _), _)| *status == StatusCode::CREATED)
+                .map(|(_, value)| *value)
+                .last();
+            if let Some(value) = acknowledged
+                && saved.get(&by_api[index]) != Some(&value)
+            {
+                lost.push((round, by_api[index].clone()));
             }
         }
     }
