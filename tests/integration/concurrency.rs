@@ -280,9 +280,9 @@ on_both_backends!(an_upload_racing_api_saves_keeps_their_values, |app| {
             }
             let acknowledged = answers
                 .iter()
-                .filter(|((status, _), _)| *status == StatusCode::CREATED)
-                .map(|(_, value)| *value)
-                .last();
+                .rev()
+                .find(|((status, _), _)| *status == StatusCode::CREATED)
+                .map(|(_, value)| *value);
             if let Some(value) = acknowledged
                 && saved.get(&by_api[index]) != Some(&value)
             {
@@ -725,5 +725,63 @@ on_both_backends!(
         };
         assert_eq!(keys(&by_api), keys(&by_form));
         assert!(keys(&by_form).contains(&"period".to_owned()));
+    }
+);
+
+on_both_backends!(
+    a_reference_taken_at_the_same_moment_is_refused_not_a_server_error,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        let council = organisation(app, "Halton Borough Council")
+            .await
+            .to_string();
+        let mut chair = app.signed_in("chair@masa.example").await;
+        chair.get("/tracker/risks/new").await;
+        let fields: Vec<(&str, String)> = vec![
+            ("reference", "R-77".into()),
+            ("title", "Strategy discussions delayed".into()),
+            (
+                "description",
+                "Partners report different thresholds.".into(),
+            ),
+            ("cause", "Guidance not refreshed since 2022.".into()),
+            (
+                "effect",
+                "Children wait longer for a joint response.".into(),
+            ),
+            ("owner_organisation_id", council),
+            ("owner_role", "Head of Service".into()),
+            ("theme", "Neglect".into()),
+            ("review_on_day", "31".into()),
+            ("review_on_month", "3".into()),
+            ("review_on_year", "2030".into()),
+            ("inherent_likelihood", "4".into()),
+            ("inherent_impact", "4".into()),
+            ("residual_likelihood", "3".into()),
+            ("residual_impact", "4".into()),
+            (
+                "rationale",
+                "Scored at the Quality and Impact Group.".into(),
+            ),
+        ];
+        let answers = join_all(
+            (0..4).map(|_| call(app, form_request("/tracker/risks/new", &chair, &fields))),
+        )
+        .await;
+        let statuses: Vec<StatusCode> = answers.iter().map(|(status, _)| *status).collect();
+        assert_no_server_error(&statuses, "the same risk added four times at once");
+        let made: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM risks WHERE reference = 'R-77'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(made, 1);
+        assert_eq!(
+            statuses
+                .iter()
+                .filter(|status| **status == StatusCode::SEE_OTHER)
+                .count(),
+            1,
+            "{statuses:?}"
+        );
     }
 );
