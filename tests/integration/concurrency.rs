@@ -785,3 +785,66 @@ on_both_backends!(
         );
     }
 );
+
+on_both_backends!(chairs_added_at_the_same_moment_make_one_chair, |app| {
+    masa::demo::load(&app.db).await.unwrap();
+    // A live group whose chair has stepped down.
+    let group: i64 =
+        sqlx::query_scalar("SELECT MIN(id) FROM partnership_groups WHERE archived_at IS NULL")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    sqlx::query(
+        "UPDATE group_memberships SET ended_on = '2026-11-01' WHERE group_id = $1 AND position = 'chair'",
+    )
+    .bind(group)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let people: Vec<i64> = sqlx::query_scalar(
+        "SELECT p.id FROM people p WHERE p.archived_at IS NULL AND p.partnership_id = \
+         (SELECT partnership_id FROM partnership_groups WHERE id = $1) AND NOT EXISTS \
+         (SELECT 1 FROM group_memberships m WHERE m.group_id = $1 AND m.person_id = p.id AND m.ended_on IS NULL) \
+         ORDER BY p.id LIMIT 4",
+    )
+    .bind(group)
+    .fetch_all(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(people.len() >= 2, "people to add");
+    let mut admin = app.signed_in("admin@masa.example").await;
+    admin
+        .get(&format!("/partnership/groups/{group}/members/new"))
+        .await;
+    let answers = join_all(people.iter().map(|person| {
+        let fields: Vec<(&str, String)> = vec![
+            ("person_id", person.to_string()),
+            ("position", "chair".into()),
+            ("started_on_day", "1".into()),
+            ("started_on_month", "12".into()),
+            ("started_on_year", "2026".into()),
+            ("term_ends_on_day", "31".into()),
+            ("term_ends_on_month", "12".into()),
+            ("term_ends_on_year", "2028".into()),
+        ];
+        call(
+            app,
+            form_request(
+                &format!("/partnership/groups/{group}/members/new"),
+                &admin,
+                &fields,
+            ),
+        )
+    }))
+    .await;
+    let statuses: Vec<StatusCode> = answers.iter().map(|(status, _)| *status).collect();
+    assert_no_server_error(&statuses, "chairs added at once");
+    let chairs: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM group_memberships WHERE group_id = $1 AND ended_on IS NULL AND position = 'chair'",
+    )
+    .bind(group)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(chairs, 1, "{statuses:?}");
+});
