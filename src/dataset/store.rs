@@ -291,7 +291,8 @@ pub async fn comparators(
         .collect()
 }
 
-/// Sets (or replaces) a comparator's value for a period.
+/// Sets (or replaces) a comparator's value for a period: one statement, so two people setting
+/// the same comparator at once both succeed and the later value stands.
 pub async fn set_comparator(
     tx: &mut Transaction,
     indicator_id: i64,
@@ -299,19 +300,16 @@ pub async fn set_comparator(
     name: &str,
     value: f64,
 ) -> Result<()> {
-    sqlx::query("DELETE FROM indicator_comparators WHERE indicator_id = $1 AND period_start = $2 AND name = $3")
-        .bind(indicator_id)
-        .bind(period.key())
-        .bind(name)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("INSERT INTO indicator_comparators (indicator_id, period_start, name, value) VALUES ($1, $2, $3, $4)")
-        .bind(indicator_id)
-        .bind(period.key())
-        .bind(name)
-        .bind(value)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO indicator_comparators (indicator_id, period_start, name, value) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (indicator_id, period_start, name) DO UPDATE SET value = excluded.value",
+    )
+    .bind(indicator_id)
+    .bind(period.key())
+    .bind(name)
+    .bind(value)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
