@@ -10,9 +10,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::model::*;
-use super::store::{self, CollectionPeriod, DropValue, IndicatorFilter};
+use super::store::{
+    self, CollectionPeriod, DraftChange, DraftError, DraftTarget, DropValue, IndicatorFilter,
+};
 use crate::kernel::AppState;
-use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
+use crate::kernel::audit::Actor;
 use crate::kernel::auth;
 
 fn error(status: StatusCode, message: &str) -> Response {
@@ -20,6 +22,16 @@ fn error(status: StatusCode, message: &str) -> Response {
 }
 
 fn database_error(failure: sqlx::Error) -> Response {
+    if crate::kernel::db::is_retryable(&failure) {
+        // Past its retries (kernel::db::retrying): busy, not broken.
+        tracing::warn!(error = %failure, "API write kept losing races with others");
+        let mut response = error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Others were changing the same data drop at the same moment; nothing was changed. Try again in a few seconds.",
+        );
+        response.headers_mut().insert(header::RETRY_AFTER, 2.into());
+        return response;
+    }
     tracing::error!(error = %failure, "API request failed");
     error(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -351,136 +363,96 @@ async fn save(
     if !problems.is_empty() {
         return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, problems)));
     }
-    if store::awaiting_decision(&state.db, organisation_id, period).await? {
-        return Ok(Err((
-            StatusCode::CONFLICT,
-            whole(format!(
-                "The data drop for {period} is waiting for the business unit's decision"
-            )),
-        )));
-    }
-    let mut tx = state.db.begin_write().await?;
-    let id = match store::open_draft(&state.db, organisation_id, period).await? {
-        Some(id) => id,
-        None => {
-            store::start_version(
-                &mut tx,
-                partnership_id,
-                organisation_id,
-                period,
-                Channel::Api,
-                None,
-            )
-            .await?
-        }
-    };
+    // The approved history that flags unusual values: other drops', not this draft's.
     let series = store::approved_series(
         &state.db,
         partnership_id,
         store::SeriesScope::Owner(organisation_id),
     )
     .await?;
-    let mut values = store::drop_values(&state.db, id).await?;
-    for parsed in &parsed {
-        let history = store::values_before(&series, parsed.indicator_id, period);
-        let outlier = is_far_outside_history(parsed.value, &history);
-        values.retain(|v| v.indicator_id != parsed.indicator_id);
-        values.push(DropValue {
-            indicator_id: parsed.indicator_id,
-            value: parsed.value,
-            note: parsed.note.clone(),
-            outlier_confirmed: outlier && request.confirm_outliers,
-        });
-    }
-    store::replace_values(&mut tx, id, &values).await?;
-    store::set_channel(&mut tx, id, Channel::Api).await?;
-    if let Some(storyboard) = &request.storyboard {
-        store::set_storyboard(&mut tx, id, storyboard).await?;
-    }
-    audit::record(
-        &mut tx,
-        actor,
-        AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "data_drop",
-            entity_id: Some(id),
-            summary: format!("Saved {} values through the API for {period}", parsed.len()),
-            before: None,
-            after: Some(audit::snapshot(&values)),
-        },
-    )
-    .await?;
-    if request.submit {
-        let data_drop = store::find_drop_in(&mut tx, partnership_id, id)
-            .await?
-            .ok_or(sqlx::Error::RowNotFound)?;
-        let owned = store::list_indicators(
-            &state.db,
-            partnership_id,
-            &IndicatorFilter {
-                owner_organisation_id: Some(organisation_id),
-                ..IndicatorFilter::default()
-            },
+    let is_outlier = |value: &DraftValue| {
+        is_far_outside_history(
+            value.value,
+            &store::values_before(&series, value.indicator_id, period),
         )
-        .await?;
-        let mut missing: Vec<ValueProblem> = owned
+    };
+    let change = DraftChange {
+        set: parsed
             .iter()
-            .filter(|indicator| !values.iter().any(|v| v.indicator_id == indicator.id))
-            .map(|indicator| ValueProblem {
-                index: None,
-                field: "values".into(),
-                message: format!(
-                    "{} has no value: every indicator is needed before submitting",
-                    indicator.code
-                ),
+            .map(|parsed| DropValue {
+                indicator_id: parsed.indicator_id,
+                value: parsed.value,
+                note: parsed.note.clone(),
+                outlier_confirmed: request.confirm_outliers
+                    && is_outlier(&DraftValue {
+                        indicator_id: parsed.indicator_id,
+                        value: parsed.value,
+                        outlier_confirmed: false,
+                    }),
             })
-            .collect();
-        for value in values.iter().filter(|v| !v.outlier_confirmed) {
-            let history = store::values_before(&series, value.indicator_id, period);
-            if is_far_outside_history(value.value, &history) {
-                let code = owned
+            .collect(),
+        cleared: Vec::new(),
+        storyboard: request.storyboard,
+        channel: Channel::Api,
+        submit: request.submit,
+    };
+    let target = DraftTarget::Open {
+        organisation_id,
+        period,
+    };
+    let refused = |status: StatusCode, message: String| Ok(Err((status, whole(message))));
+    match store::save_draft(&state.db, actor, target, &change, &is_outlier).await {
+        Ok(saved) => Ok(Ok(saved.data_drop.id)),
+        Err(DraftError::AwaitingDecision(period)) => refused(
+            StatusCode::CONFLICT,
+            format!("The data drop for {period} is waiting for the business unit's decision"),
+        ),
+        Err(DraftError::PeriodClosed(period)) => refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{period} is not open for data drops"),
+        ),
+        Err(DraftError::NotReady(problems)) => {
+            let code = |id: i64| {
+                indicators
                     .iter()
-                    .find(|i| i.id == value.indicator_id)
-                    .map(|i| i.code.clone())
-                    .unwrap_or_default();
-                missing.push(ValueProblem { index: None, field: "confirm_outliers".into(), message: format!("{code}'s value {} is far outside its usual range: check it and send confirm_outliers: true", value.value) });
-            }
+                    .find(|indicator| indicator.id == id)
+                    .map(|indicator| indicator.code.clone())
+                    .unwrap_or_default()
+            };
+            let problems = problems
+                .into_iter()
+                .map(|problem| match problem {
+                    NotReady::Missing(id) => ValueProblem {
+                        index: None,
+                        field: "values".into(),
+                        message: format!(
+                            "{} has no value: every indicator is needed before submitting",
+                            code(id)
+                        ),
+                    },
+                    NotReady::UnconfirmedOutlier {
+                        indicator_id,
+                        value,
+                    } => ValueProblem {
+                        index: None,
+                        field: "confirm_outliers".into(),
+                        message: format!(
+                            "{}'s value {value} is far outside its usual range: check it and send confirm_outliers: true",
+                            code(indicator_id)
+                        ),
+                    },
+                    NotReady::Storyboard => ValueProblem {
+                        index: None,
+                        field: "storyboard".into(),
+                        message: "answer all four storyboard questions before submitting".into(),
+                    },
+                })
+                .collect();
+            Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, problems)))
         }
-        if !data_drop.storyboard.is_complete() {
-            missing.push(ValueProblem {
-                index: None,
-                field: "storyboard".into(),
-                message: "answer all four storyboard questions before submitting".into(),
-            });
+        Err(refusal @ (DraftError::NotFound | DraftError::NotDraft { .. })) => {
+            refused(StatusCode::CONFLICT, refusal.to_string())
         }
-        if !missing.is_empty() {
-            // Nothing is kept: the whole request is refused.
-            tx.rollback().await?;
-            return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, missing)));
-        }
-        store::set_status(
-            &mut tx,
-            id,
-            DropStatus::Draft,
-            DropStatus::Submitted,
-            None,
-            "",
-        )
-        .await?;
-        audit::record(
-            &mut tx,
-            actor,
-            AuditEntry {
-                action: AuditAction::Update,
-                entity_type: "data_drop",
-                entity_id: Some(id),
-                summary: format!("Submitted the data drop for {period} through the API"),
-                before: Some(json!({ "status": "draft" })),
-                after: Some(json!({ "status": "submitted" })),
-            },
-        )
-        .await?;
+        Err(DraftError::Database(failure)) => Err(failure),
     }
-    tx.commit().await?;
-    Ok(Ok(id))
 }

@@ -482,6 +482,57 @@ impl Storyboard {
     }
 }
 
+// ---- submitting ----
+
+/// What keeps a draft from being submitted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NotReady {
+    /// One of the organisation's live indicators has no value.
+    Missing(i64),
+    /// A value far outside its history that nobody has confirmed.
+    UnconfirmedOutlier { indicator_id: i64, value: f64 },
+    /// A storyboard question is unanswered.
+    Storyboard,
+}
+
+/// A draft's value as the submit check sees it: indicator, value, and whether a person
+/// confirmed it after it was flagged as unusual.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DraftValue {
+    pub indicator_id: i64,
+    pub value: f64,
+    pub outlier_confirmed: bool,
+}
+
+/// Everything that keeps a draft from being submitted, the same whichever way it was filled:
+/// every live indicator (`indicators`, in order) answered, each value `is_outlier` flags
+/// confirmed, the four storyboard questions answered.
+pub fn submit_problems(
+    indicators: &[i64],
+    values: &[DraftValue],
+    storyboard: &Storyboard,
+    is_outlier: impl Fn(&DraftValue) -> bool,
+) -> Vec<NotReady> {
+    let mut problems: Vec<NotReady> = indicators
+        .iter()
+        .filter(|id| !values.iter().any(|value| value.indicator_id == **id))
+        .map(|id| NotReady::Missing(*id))
+        .collect();
+    problems.extend(
+        values
+            .iter()
+            .filter(|value| !value.outlier_confirmed && is_outlier(value))
+            .map(|value| NotReady::UnconfirmedOutlier {
+                indicator_id: value.indicator_id,
+                value: value.value,
+            }),
+    );
+    if !storyboard.is_complete() {
+        problems.push(NotReady::Storyboard);
+    }
+    problems
+}
+
 // ---- values: validation and the outlier check ----
 
 /// A value is "far outside its history" when it lies beyond the history's process limits
@@ -742,6 +793,38 @@ pub fn read_upload(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_draft_is_ready_when_every_indicator_is_answered_checked_and_storyboarded() {
+        let value = |indicator_id, value, outlier_confirmed| DraftValue {
+            indicator_id,
+            value,
+            outlier_confirmed,
+        };
+        let storyboard = Storyboard {
+            working_well: "a".into(),
+            worried_about: "b".into(),
+            doing_about_it: "c".into(),
+            previous_actions: "d".into(),
+        };
+        let far = |v: &DraftValue| v.value > 100.0;
+        let ready = [value(1, 5.0, false), value(2, 500.0, true)];
+        assert!(submit_problems(&[1, 2], &ready, &storyboard, far).is_empty());
+        let half = [value(2, 500.0, false)];
+        assert_eq!(
+            submit_problems(&[1, 2], &half, &Storyboard::default(), far),
+            vec![
+                NotReady::Missing(1),
+                NotReady::UnconfirmedOutlier {
+                    indicator_id: 2,
+                    value: 500.0
+                },
+                NotReady::Storyboard
+            ]
+        );
+        // A value of an indicator no longer live does not hold a drop back.
+        assert!(submit_problems(&[2], &ready, &storyboard, far).is_empty());
+    }
     use time::macros::date;
 
     #[test]

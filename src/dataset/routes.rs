@@ -1685,6 +1685,30 @@ async fn viewable_drop(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<DataDr
     Ok(data_drop)
 }
 
+/// A save into a draft that was refused, as the page says it. The draft is checked before a
+/// save too (`editable_drop`), so these come from a change made at the same moment.
+fn refused_draft(refusal: store::DraftError) -> AppError {
+    use store::DraftError;
+    match refusal {
+        DraftError::NotFound => AppError::NotFound,
+        DraftError::NotDraft { version, status } => AppError::BadRequest(format!(
+            "Version {version} is {} and cannot be changed. Start a new version to resubmit.",
+            status.label().to_lowercase()
+        )),
+        DraftError::AwaitingDecision(period) => AppError::BadRequest(format!(
+            "A data drop for {period} is waiting for the business unit's decision. It can be changed once it is approved or returned."
+        )),
+        DraftError::PeriodClosed(period) => AppError::BadRequest(format!(
+            "{period} is closed for data drops. Ask the business unit to reopen it."
+        )),
+        DraftError::NotReady(_) => AppError::BadRequest(
+            "Someone else changed this data drop at the same moment, and it is not ready to submit. Reload the page and check it."
+                .into(),
+        ),
+        DraftError::Database(failure) => AppError::Database(failure),
+    }
+}
+
 /// A draft the person may change, in a period still open.
 async fn editable_drop(
     state: &AppState,
@@ -1898,39 +1922,17 @@ pub async fn start_drop(
         .await?
         .filter(CollectionPeriod::is_open)
         .ok_or_else(|| AppError::BadRequest(format!("{period} is not open for data drops.")))?;
-    if let Some(draft) = store::open_draft(&state.db, organisation_id, period).await? {
-        return Ok(Redirect::to(&format!("/dataset/drops/{draft}")).into_response());
-    }
-    if store::awaiting_decision(&state.db, organisation_id, period).await? {
-        return Err(AppError::BadRequest(format!(
-            "A data drop for {period} is waiting for the business unit's decision. It can be changed once it is approved or returned."
-        )));
-    }
-    let mut tx = state.db.begin_write().await?;
-    let id = store::start_version(
-        &mut tx,
-        partnership_id,
+    // Insert or find: the draft already open (perhaps started by a request a moment ago), or
+    // a new one with its start recorded.
+    let (id, _started) = store::open_or_start_draft(
+        &state.db,
+        &ctx.actor()?,
         organisation_id,
         period,
         Channel::WebForm,
-        Some(user.id),
     )
-    .await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Create,
-        ("data_drop", id),
-        format!("Started a data drop for {period}"),
-        (
-            None,
-            Some(
-                serde_json::json!({ "organisation_id": organisation_id, "period": period.label() }),
-            ),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
+    .await
+    .map_err(refused_draft)?;
     Ok(Redirect::to(&format!("/dataset/drops/{id}")).into_response())
 }
 
@@ -2260,31 +2262,32 @@ pub async fn save_values(
             .await?,
         );
     }
-    let before = store::drop_values(&state.db, id).await?;
-    let mut tx = state.db.begin_write().await?;
-    store::replace_values(&mut tx, id, &values).await?;
-    store::set_storyboard(&mut tx, id, &storyboard).await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Update,
-        ("data_drop", id),
-        format!(
-            "Saved {} values and the storyboard of {}'s data drop for {}",
-            values.len(),
-            data_drop.organisation_name,
-            data_drop.period
-        ),
-        (
-            Some(snapshot(&(before, &data_drop.storyboard))),
-            Some(snapshot(&(&values, &storyboard))),
-        ),
+    // The form names every live indicator: an empty field clears its value.
+    let change = store::DraftChange {
+        set: values,
+        cleared: lines
+            .iter()
+            .filter(|line| line.value.is_empty())
+            .map(|line| line.indicator.id)
+            .collect(),
+        storyboard: Some(storyboard),
+        channel: Channel::WebForm,
+        submit,
+    };
+    let is_outlier = |value: &DraftValue| {
+        lines
+            .iter()
+            .any(|line| line.indicator.id == value.indicator_id && line.outlier)
+    };
+    store::save_draft(
+        &state.db,
+        &ctx.actor()?,
+        store::DraftTarget::Drop(id),
+        &change,
+        &is_outlier,
     )
-    .await?;
-    if submit {
-        submit_in(&mut tx, &ctx, &data_drop).await?;
-    }
-    tx.commit().await?;
+    .await
+    .map_err(refused_draft)?;
     let message = if submit {
         format!(
             "Data drop for {} submitted to the business unit",
@@ -2295,40 +2298,6 @@ pub async fn save_values(
     };
     ctx.flash(&state, &message).await?;
     Ok(Redirect::to(&format!("/dataset/drops/{id}")).into_response())
-}
-
-async fn submit_in(tx: &mut Transaction, ctx: &Ctx, data_drop: &DataDrop) -> AppResult<()> {
-    let status = next_status(data_drop.status, DropAction::Submit)
-        .map_err(|message| AppError::BadRequest(message.into()))?;
-    if !store::set_status(
-        tx,
-        data_drop.id,
-        data_drop.status,
-        status,
-        Some(ctx.user()?.id),
-        "",
-    )
-    .await?
-    {
-        return Err(AppError::BadRequest(
-            "Someone else changed this data drop at the same moment. Reload the page.".into(),
-        ));
-    }
-    record(
-        tx,
-        ctx,
-        AuditAction::Update,
-        ("data_drop", data_drop.id),
-        format!(
-            "Submitted {}'s data drop for {} (version {})",
-            data_drop.organisation_name, data_drop.period, data_drop.version
-        ),
-        (
-            Some(serde_json::json!({ "status": "draft" })),
-            Some(serde_json::json!({ "status": "submitted" })),
-        ),
-    )
-    .await
 }
 
 pub async fn upload_values(
@@ -2407,34 +2376,30 @@ pub async fn upload_values(
         return refuse(notes_with_identifiers).await;
     }
     // Values not in the file keep what the draft had.
-    let mut values = store::drop_values(&state.db, id).await?;
-    for parsed in &parsed {
-        values.retain(|v| v.indicator_id != parsed.indicator_id);
-        values.push(DropValue {
-            indicator_id: parsed.indicator_id,
-            value: parsed.value,
-            note: parsed.note.clone(),
-            outlier_confirmed: false,
-        });
-    }
-    let mut tx = state.db.begin_write().await?;
-    store::replace_values(&mut tx, id, &values).await?;
-    store::set_channel(&mut tx, id, Channel::Upload).await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Update,
-        ("data_drop", id),
-        format!(
-            "Uploaded {} values to {}'s data drop for {}",
-            parsed.len(),
-            data_drop.organisation_name,
-            data_drop.period
-        ),
-        (None, Some(snapshot(&values))),
+    let change = store::DraftChange {
+        set: parsed
+            .iter()
+            .map(|parsed| DropValue {
+                indicator_id: parsed.indicator_id,
+                value: parsed.value,
+                note: parsed.note.clone(),
+                outlier_confirmed: false,
+            })
+            .collect(),
+        cleared: Vec::new(),
+        storyboard: None,
+        channel: Channel::Upload,
+        submit: false,
+    };
+    store::save_draft(
+        &state.db,
+        &ctx.actor()?,
+        store::DraftTarget::Drop(id),
+        &change,
+        &|_| false,
     )
-    .await?;
-    tx.commit().await?;
+    .await
+    .map_err(refused_draft)?;
     ctx.flash(
         &state,
         &format!(

@@ -6,7 +6,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::model::*;
-use crate::kernel::db::{Db, Transaction, now_text};
+use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
+use crate::kernel::db::{Db, Transaction, for_update, now_text, retrying};
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
 
@@ -290,7 +291,8 @@ pub async fn comparators(
         .collect()
 }
 
-/// Sets (or replaces) a comparator's value for a period.
+/// Sets (or replaces) a comparator's value for a period: one statement, so two people setting
+/// the same comparator at once both succeed and the later value stands.
 pub async fn set_comparator(
     tx: &mut Transaction,
     indicator_id: i64,
@@ -298,19 +300,16 @@ pub async fn set_comparator(
     name: &str,
     value: f64,
 ) -> Result<()> {
-    sqlx::query("DELETE FROM indicator_comparators WHERE indicator_id = $1 AND period_start = $2 AND name = $3")
-        .bind(indicator_id)
-        .bind(period.key())
-        .bind(name)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("INSERT INTO indicator_comparators (indicator_id, period_start, name, value) VALUES ($1, $2, $3, $4)")
-        .bind(indicator_id)
-        .bind(period.key())
-        .bind(name)
-        .bind(value)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO indicator_comparators (indicator_id, period_start, name, value) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (indicator_id, period_start, name) DO UPDATE SET value = excluded.value",
+    )
+    .bind(indicator_id)
+    .bind(period.key())
+    .bind(name)
+    .bind(value)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -496,43 +495,46 @@ pub async fn find_drop(db: &Db, partnership_id: i64, id: i64) -> Result<Option<D
     row.as_ref().map(drop_from_row).transpose()
 }
 
-/// Starts a new version for an organisation and period, copying the latest version's values
-/// and storyboard so a resubmission only changes what changed. The old version is kept.
-pub async fn start_version(
+/// Starts a draft for an organisation and period, the next version, copying the latest
+/// version's values and storyboard so a resubmission only changes what changed (the old
+/// version is kept). "Insert or find": None when the organisation already has an open version
+/// (a draft, or one waiting for a decision) for the period. The unique index
+/// data_drops_one_open (0013) makes that so even when two requests start one at the same
+/// moment: the second's insert waits for the first's and then does nothing.
+pub async fn start_draft(
     tx: &mut Transaction,
     partnership_id: i64,
     organisation_id: i64,
     period: Quarter,
     channel: Channel,
     user_id: Option<i64>,
-) -> Result<i64> {
-    let latest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM data_drops WHERE organisation_id = $1 AND period_start = $2 AND version = (SELECT MAX(version) FROM data_drops WHERE organisation_id = $1 AND period_start = $2)")
-        .bind(organisation_id)
-        .bind(period.key())
-        .fetch_one(&mut **tx)
-        .await?;
-    let version: Option<i64> = sqlx::query_scalar(
-        "SELECT MAX(version) FROM data_drops WHERE organisation_id = $1 AND period_start = $2",
-    )
-    .bind(organisation_id)
-    .bind(period.key())
-    .fetch_one(&mut **tx)
-    .await?;
+) -> Result<Option<i64>> {
     let now = now_text();
-    let id: i64 = sqlx::query_scalar(
+    let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO data_drops (organisation_id, period_start, version, status, channel, created_by, created_at, updated_at, \
-         partnership_id) VALUES ($1, $2, $3, 'draft', $4, $5, $6, $6, $7) RETURNING id",
+         partnership_id) VALUES ($1, $2, \
+         COALESCE((SELECT MAX(version) FROM data_drops WHERE organisation_id = $1 AND period_start = $2), 0) + 1, \
+         'draft', $3, $4, $5, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(organisation_id)
     .bind(period.key())
-    .bind(version.unwrap_or(0) + 1)
     .bind(channel.code())
     .bind(user_id)
     .bind(&now)
     .bind(partnership_id)
-    .fetch_one(&mut **tx)
+    .fetch_optional(&mut **tx)
     .await?;
-    if let Some(previous) = latest {
+    let Some(id) = id else { return Ok(None) };
+    let previous: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM data_drops WHERE organisation_id = $1 AND period_start = $2 AND id <> $3 \
+         ORDER BY version DESC LIMIT 1",
+    )
+    .bind(organisation_id)
+    .bind(period.key())
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(previous) = previous {
         sqlx::query(
             "UPDATE data_drops SET working_well = (SELECT working_well FROM data_drops WHERE id = $1), \
              worried_about = (SELECT worried_about FROM data_drops WHERE id = $1), \
@@ -552,18 +554,374 @@ pub async fn start_version(
         .execute(&mut **tx)
         .await?;
     }
-    Ok(id)
+    Ok(Some(id))
 }
 
-/// Is a version for this organisation and period waiting for the business unit's decision?
-/// While it is, no other version may be started.
-pub async fn awaiting_decision(db: &Db, organisation_id: i64, period: Quarter) -> Result<bool> {
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM data_drops WHERE organisation_id = $1 AND period_start = $2 AND status = 'submitted'")
+/// `start_draft` where no version can be open (loading demo data and history): an open one
+/// is an error.
+pub async fn start_version(
+    tx: &mut Transaction,
+    partnership_id: i64,
+    organisation_id: i64,
+    period: Quarter,
+    channel: Channel,
+    user_id: Option<i64>,
+) -> Result<i64> {
+    start_draft(
+        tx,
+        partnership_id,
+        organisation_id,
+        period,
+        channel,
+        user_id,
+    )
+    .await?
+    .ok_or_else(|| {
+        sqlx::Error::Protocol(format!(
+            "organisation {organisation_id} already has an open data drop for {period}"
+        ))
+    })
+}
+
+/// The organisation's open version for a period (a draft, or one waiting for a decision),
+/// locked for the rest of the transaction.
+async fn open_drop_locked(
+    tx: &mut Transaction,
+    organisation_id: i64,
+    period: Quarter,
+) -> Result<Option<(i64, DropStatus)>> {
+    let sql = format!(
+        "SELECT id, status FROM data_drops WHERE organisation_id = $1 AND period_start = $2 \
+         AND status IN ('draft', 'submitted'){}",
+        for_update(tx)
+    );
+    let row: Option<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(organisation_id)
         .bind(period.key())
-        .fetch_one(&db.pool)
+        .fetch_optional(&mut **tx)
         .await?;
-    Ok(count > 0)
+    row.map(|(id, status)| {
+        DropStatus::from_code(&status)
+            .map(|status| (id, status))
+            .ok_or_else(|| decode_error("status", &status))
+    })
+    .transpose()
+}
+
+// ---- saving into a draft: read, check and write in one locked transaction ----
+
+/// Which draft a save goes into.
+#[derive(Debug, Clone, Copy)]
+pub enum DraftTarget {
+    /// A drop by id, from its page (the form and the upload): refused unless still a draft.
+    Drop(i64),
+    /// The organisation's draft for a period, started if it has none (the API).
+    Open {
+        organisation_id: i64,
+        period: Quarter,
+    },
+}
+
+/// A change to a draft, whichever way it came.
+#[derive(Debug, Clone)]
+pub struct DraftChange {
+    /// Values set, one per indicator; the draft's other values are kept.
+    pub set: Vec<DropValue>,
+    /// Indicators whose value is removed (a form field left empty).
+    pub cleared: Vec<i64>,
+    /// The storyboard, when the change sets it.
+    pub storyboard: Option<Storyboard>,
+    pub channel: Channel,
+    /// Send the draft to the business unit once saved.
+    pub submit: bool,
+}
+
+/// A draft after a save.
+#[derive(Debug, Clone)]
+pub struct SavedDraft {
+    pub data_drop: DataDrop,
+    pub values: Vec<DropValue>,
+    /// The save started the draft.
+    pub started: bool,
+}
+
+/// Why a save into a draft was refused (nothing of it is kept).
+#[derive(Debug, thiserror::Error)]
+pub enum DraftError {
+    #[error("no such data drop")]
+    NotFound,
+    #[error("version {version} is {} and cannot be changed", status.label().to_lowercase())]
+    NotDraft { version: i64, status: DropStatus },
+    #[error("the data drop for {0} is waiting for the business unit's decision")]
+    AwaitingDecision(Quarter),
+    #[error("{0} is not open for data drops")]
+    PeriodClosed(Quarter),
+    #[error("the data drop is not ready to submit")]
+    NotReady(Vec<NotReady>),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl crate::kernel::db::Retryable for DraftError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, DraftError::Database(error) if crate::kernel::db::is_retryable(error))
+    }
+}
+
+/// Saves a change into a draft: the form, the upload and the API all come here. The draft is
+/// found (or started) and locked, and everything the change depends on (its status, the
+/// period being open, the values it keeps, what submitting needs) is read inside the same
+/// transaction, so two saves at once each keep the other's values. Records the whole change
+/// in the audit trail: the draft's start, its values and storyboard before and after, and
+/// the submission. A save that loses a race with another is tried again (kernel::db::retrying).
+/// `is_outlier` judges a value against its approved history (for the submit check).
+pub async fn save_draft(
+    db: &Db,
+    actor: &Actor,
+    target: DraftTarget,
+    change: &DraftChange,
+    is_outlier: &(dyn Fn(&DraftValue) -> bool + Sync),
+) -> std::result::Result<SavedDraft, DraftError> {
+    retrying(|| save_draft_once(db, actor, target, change, is_outlier)).await
+}
+
+async fn save_draft_once(
+    db: &Db,
+    actor: &Actor,
+    target: DraftTarget,
+    change: &DraftChange,
+    is_outlier: &(dyn Fn(&DraftValue) -> bool + Sync),
+) -> std::result::Result<SavedDraft, DraftError> {
+    let partnership_id = actor.partnership_id;
+    let mut tx = db.begin_write().await?;
+    let (id, started) = match target {
+        DraftTarget::Drop(id) => {
+            let sql = format!(
+                "SELECT version, status FROM data_drops WHERE id = $1 AND partnership_id = $2{}",
+                for_update(&tx)
+            );
+            let (version, status): (i64, String) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .bind(partnership_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(DraftError::NotFound)?;
+            let status =
+                DropStatus::from_code(&status).ok_or_else(|| decode_error("status", &status))?;
+            if status != DropStatus::Draft {
+                return Err(DraftError::NotDraft { version, status });
+            }
+            (id, false)
+        }
+        DraftTarget::Open {
+            organisation_id,
+            period,
+        } => find_or_start_draft(&mut tx, actor, organisation_id, period, change.channel).await?,
+    };
+    let before = find_drop_in(&mut tx, partnership_id, id)
+        .await?
+        .ok_or(DraftError::NotFound)?;
+    let period = before.period;
+    if !find_period_in(&mut tx, partnership_id, period)
+        .await?
+        .is_some_and(|open| open.is_open())
+    {
+        return Err(DraftError::PeriodClosed(period));
+    }
+    let before_values = drop_values_in(&mut tx, id).await?;
+    let mut values: Vec<DropValue> = before_values
+        .iter()
+        .filter(|value| {
+            !change.cleared.contains(&value.indicator_id)
+                && !change
+                    .set
+                    .iter()
+                    .any(|set| set.indicator_id == value.indicator_id)
+        })
+        .cloned()
+        .chain(change.set.iter().cloned())
+        .collect();
+    values.sort_by_key(|value| value.indicator_id);
+    let storyboard = change.storyboard.as_ref().unwrap_or(&before.storyboard);
+    replace_values(&mut tx, id, &values).await?;
+    set_storyboard(&mut tx, id, storyboard).await?;
+    // The drop records how its values came in bulk: a form edit after an upload keeps "upload".
+    let channel = match change.channel {
+        Channel::WebForm => before.channel,
+        bulk => bulk,
+    };
+    set_channel(&mut tx, id, channel).await?;
+    let how = match change.channel {
+        Channel::WebForm => "in the form",
+        Channel::Upload => "from a spreadsheet",
+        Channel::Api => "through the API",
+    };
+    audit::record(
+        &mut tx,
+        actor,
+        AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "data_drop",
+            entity_id: Some(id),
+            summary: format!(
+                "Saved {} values {how} to {}'s data drop for {period}{}",
+                change.set.len(),
+                before.organisation_name,
+                if change.storyboard.is_some() {
+                    ", with the storyboard"
+                } else {
+                    ""
+                }
+            ),
+            before: Some(serde_json::json!({
+                "values": before_values,
+                "storyboard": before.storyboard,
+                "channel": before.channel.code(),
+            })),
+            after: Some(serde_json::json!({
+                "values": values,
+                "storyboard": storyboard,
+                "channel": channel.code(),
+            })),
+        },
+    )
+    .await?;
+    if change.submit {
+        let live: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM indicators WHERE partnership_id = $1 AND owner_organisation_id = $2 \
+             AND archived_at IS NULL ORDER BY code",
+        )
+        .bind(partnership_id)
+        .bind(before.organisation_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let checked: Vec<DraftValue> = values
+            .iter()
+            .map(|value| DraftValue {
+                indicator_id: value.indicator_id,
+                value: value.value,
+                outlier_confirmed: value.outlier_confirmed,
+            })
+            .collect();
+        let problems = submit_problems(&live, &checked, storyboard, is_outlier);
+        if !problems.is_empty() {
+            return Err(DraftError::NotReady(problems));
+        }
+        // The draft is locked, so it is still a draft.
+        set_status(
+            &mut tx,
+            id,
+            DropStatus::Draft,
+            DropStatus::Submitted,
+            actor.user_id,
+            "",
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                action: AuditAction::Update,
+                entity_type: "data_drop",
+                entity_id: Some(id),
+                summary: format!(
+                    "Submitted {}'s data drop for {period} (version {}) {how}",
+                    before.organisation_name, before.version
+                ),
+                before: Some(serde_json::json!({ "status": "draft" })),
+                after: Some(serde_json::json!({ "status": "submitted" })),
+            },
+        )
+        .await?;
+    }
+    let data_drop = find_drop_in(&mut tx, partnership_id, id)
+        .await?
+        .ok_or(DraftError::NotFound)?;
+    tx.commit().await?;
+    Ok(SavedDraft {
+        data_drop,
+        values,
+        started,
+    })
+}
+
+/// `find_or_start_draft` in a transaction of its own (starting a draft from its page).
+pub async fn open_or_start_draft(
+    db: &Db,
+    actor: &Actor,
+    organisation_id: i64,
+    period: Quarter,
+    channel: Channel,
+) -> std::result::Result<(i64, bool), DraftError> {
+    retrying(|| async {
+        let mut tx = db.begin_write().await?;
+        let found = find_or_start_draft(&mut tx, actor, organisation_id, period, channel).await?;
+        tx.commit().await?;
+        Ok(found)
+    })
+    .await
+}
+
+/// The organisation's draft for a period, locked, started (and its start recorded) if it has
+/// none; refused while a version waits for the business unit's decision. Whether it started.
+pub async fn find_or_start_draft(
+    tx: &mut Transaction,
+    actor: &Actor,
+    organisation_id: i64,
+    period: Quarter,
+    channel: Channel,
+) -> std::result::Result<(i64, bool), DraftError> {
+    // Twice at most: an insert that found another's open version finds it the second time.
+    for _ in 0..2 {
+        match open_drop_locked(tx, organisation_id, period).await? {
+            Some((id, DropStatus::Draft)) => return Ok((id, false)),
+            Some(_) => return Err(DraftError::AwaitingDecision(period)),
+            None => {}
+        }
+        if !find_period_in(tx, actor.partnership_id, period)
+            .await?
+            .is_some_and(|open| open.is_open())
+        {
+            return Err(DraftError::PeriodClosed(period));
+        }
+        let started = start_draft(
+            tx,
+            actor.partnership_id,
+            organisation_id,
+            period,
+            channel,
+            actor.user_id,
+        )
+        .await?;
+        if let Some(id) = started {
+            let version: i64 = sqlx::query_scalar("SELECT version FROM data_drops WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut **tx)
+                .await?;
+            audit::record(
+                tx,
+                actor,
+                AuditEntry {
+                    action: AuditAction::Create,
+                    entity_type: "data_drop",
+                    entity_id: Some(id),
+                    summary: format!("Started a data drop for {period}"),
+                    before: None,
+                    after: Some(serde_json::json!({
+                        "organisation_id": organisation_id,
+                        "period": period.label(),
+                        "version": version,
+                        "channel": channel.code(),
+                    })),
+                },
+            )
+            .await?;
+            return Ok((id, true));
+        }
+    }
+    // Another request's open version came and went between our insert and our look: rare,
+    // and a race like any other, so the whole save is tried again.
+    Err(DraftError::Database(sqlx::Error::RowNotFound))
 }
 
 /// The open draft for an organisation and period, if there is one.
@@ -588,16 +946,25 @@ pub async fn drop_values(db: &Db, drop_id: i64) -> Result<Vec<DropValue>> {
         .bind(drop_id)
         .fetch_all(&db.pool)
         .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(DropValue {
-                indicator_id: row.try_get("indicator_id")?,
-                value: row.try_get("value")?,
-                note: row.try_get("note")?,
-                outlier_confirmed: row.try_get::<i64, _>("outlier_confirmed")? != 0,
-            })
-        })
-        .collect()
+    rows.iter().map(drop_value_from_row).collect()
+}
+
+/// `drop_values` inside a transaction.
+pub async fn drop_values_in(tx: &mut Transaction, drop_id: i64) -> Result<Vec<DropValue>> {
+    let rows = sqlx::query("SELECT indicator_id, value, note, outlier_confirmed FROM data_values WHERE data_drop_id = $1 ORDER BY indicator_id")
+        .bind(drop_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter().map(drop_value_from_row).collect()
+}
+
+fn drop_value_from_row(row: &AnyRow) -> Result<DropValue> {
+    Ok(DropValue {
+        indicator_id: row.try_get("indicator_id")?,
+        value: row.try_get("value")?,
+        note: row.try_get("note")?,
+        outlier_confirmed: row.try_get::<i64, _>("outlier_confirmed")? != 0,
+    })
 }
 
 /// Replaces all of a draft's values, in the caller's transaction.

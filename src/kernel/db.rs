@@ -340,6 +340,74 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     }
 }
 
+/// Did the database refuse a write only because it lost a race with another, so that the
+/// same write, tried again from the start, may succeed? PostgreSQL reports a serialisation
+/// failure (40001) or a deadlock (40P01); SQLite a busy or locked database (codes 5 and 6 and
+/// their extended forms) when the busy timeout ran out.
+pub fn is_retryable(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(database_error) = error else {
+        return false;
+    };
+    match database_error.code().as_deref() {
+        Some("40001" | "40P01") => true,
+        Some(code) => code
+            .parse::<i64>()
+            .is_ok_and(|code| matches!(code & 0xff, 5 | 6)),
+        None => database_error.message().contains("database is locked"),
+    }
+}
+
+/// An error that may say a write lost a race (see `is_retryable`).
+pub trait Retryable {
+    fn is_retryable(&self) -> bool;
+}
+
+impl Retryable for sqlx::Error {
+    fn is_retryable(&self) -> bool {
+        is_retryable(self)
+    }
+}
+
+/// Most attempts `retrying` makes at one write.
+pub const WRITE_ATTEMPTS: u32 = 5;
+
+/// Runs a write, and runs it again (up to `WRITE_ATTEMPTS` in all, after a short random pause)
+/// while the database refuses it for losing a race, so a serialisation failure or deadlock is
+/// never answered as a server error. Each attempt must be a whole transaction that reads what
+/// it depends on inside itself: a retry then judges afresh.
+pub async fn retrying<T, E, F, Fut>(mut write: F) -> Result<T, E>
+where
+    E: Retryable,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut attempt = 1;
+    loop {
+        match write().await {
+            Err(error) if attempt < WRITE_ATTEMPTS && error.is_retryable() => {
+                tracing::warn!(attempt, "a write lost a race with another; trying it again");
+                // Random, growing pauses, so the writers that collided do not collide again.
+                let pause =
+                    5 * u64::from(attempt) + rand::random::<u64>() % (20 * u64::from(attempt));
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+/// The clause that locks the rows a SELECT reads until its transaction ends: `FOR UPDATE` on
+/// PostgreSQL. SQLite needs none: a write transaction (`Db::begin_write`, BEGIN IMMEDIATE)
+/// already holds the database's one write lock, so nothing changes under it.
+pub fn for_update(tx: &Transaction) -> &'static str {
+    if tx.backend_name().eq_ignore_ascii_case("postgresql") {
+        " FOR UPDATE"
+    } else {
+        ""
+    }
+}
+
 /// A stored ISO date column as a date; a value that is not one is a decode error naming it.
 pub fn date_column(row: &sqlx::any::AnyRow, column: &str) -> Result<time::Date, sqlx::Error> {
     optional_date_column(row, column)?
@@ -403,6 +471,45 @@ mod tests {
         sqlite_url_creating_file(&url).unwrap();
         assert!(!dir.path().join("other").exists());
         assert!(Backend::from_url("mysql://x").is_err());
+    }
+
+    #[derive(Debug, PartialEq)]
+    struct Lost(bool);
+
+    impl Retryable for Lost {
+        fn is_retryable(&self) -> bool {
+            self.0
+        }
+    }
+
+    #[tokio::test]
+    async fn writes_that_lose_a_race_are_tried_again_a_bounded_number_of_times() {
+        let mut calls = 0;
+        let outcome: Result<u32, Lost> = retrying(|| {
+            calls += 1;
+            let call = calls;
+            async move { if call < 3 { Err(Lost(true)) } else { Ok(call) } }
+        })
+        .await;
+        assert_eq!(outcome, Ok(3));
+
+        let mut calls = 0;
+        let outcome: Result<(), Lost> = retrying(|| {
+            calls += 1;
+            async { Err(Lost(true)) }
+        })
+        .await;
+        assert_eq!(outcome, Err(Lost(true)));
+        assert_eq!(calls, WRITE_ATTEMPTS);
+
+        // Any other refusal is final at once.
+        let mut calls = 0;
+        let outcome: Result<(), Lost> = retrying(|| {
+            calls += 1;
+            async { Err(Lost(false)) }
+        })
+        .await;
+        assert_eq!((outcome, calls), (Err(Lost(false)), 1));
     }
 
     #[test]

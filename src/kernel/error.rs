@@ -29,6 +29,12 @@ pub enum AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+impl super::db::Retryable for AppError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, AppError::Database(error) if super::db::is_retryable(error))
+    }
+}
+
 pub fn not_found() -> AppError {
     AppError::NotFound
 }
@@ -74,6 +80,33 @@ impl IntoResponse for AppError {
                 "The file or form is too large",
                 message.clone(),
             ),
+            // A write that lost a race with another, past its retries (kernel::db::retrying),
+            // or a record that another request made at the same moment (a name, a reference
+            // taken between the check and the insert): the service is working, so not a 500.
+            AppError::Database(error) if super::db::is_retryable(error) => {
+                tracing::warn!(error = %self, "a write kept losing races with others");
+                let mut response = (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    render_error_page(
+                        &Chrome::bare(),
+                        "The service is busy",
+                        "Others were changing the same records at the same moment. Nothing you entered was saved: try again in a few seconds.",
+                    ),
+                )
+                    .into_response();
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, 2.into());
+                return response;
+            }
+            AppError::Database(error) if super::db::is_unique_violation(error) => {
+                tracing::warn!(error = %self, "a record was made twice at the same moment");
+                (
+                    StatusCode::CONFLICT,
+                    "Someone else made the same change at the same moment",
+                    "A record with the same name or reference was saved a moment ago. Nothing you entered was saved: go back, reload the page and check.".to_owned(),
+                )
+            }
             AppError::Database(_) | AppError::Template(_) | AppError::Internal(_) => {
                 tracing::error!(error = %self, "request failed");
                 (

@@ -1097,21 +1097,24 @@ pub async fn create_membership(
     Form(form): Form<MembershipForm>,
 ) -> AppResult<Response> {
     let group = live_group(&state, &ctx, id).await?;
-    let current = store::current_memberships(&state.db, id).await?;
     let people: Vec<i64> =
         store::list_people(&state.db, ctx.partnership()?, &PersonFilter::default())
             .await?
             .into_iter()
             .map(|person| person.id)
             .collect();
+    // Judged against the memberships as they are inside the write, so two additions at once
+    // cannot make two chairs or add a person twice.
+    let mut tx = state.db.begin_write().await?;
+    let current = store::current_memberships_locked(&mut tx, id).await?;
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, |person| people.contains(&person), &current);
     let Some(details) = details.filter(|_| errors.is_empty()) else {
+        tx.rollback().await?;
         return render_refused(
             &membership_form_page(&state, &ctx, errors, form, (group, None)).await?,
         );
     };
-    let mut tx = state.db.begin_write().await?;
     let membership_id = store::insert_membership(&mut tx, id, &details).await?;
     record(
         &mut tx,
@@ -1183,11 +1186,23 @@ pub async fn update_membership(
     Path((id, membership_id)): Path<(i64, i64)>,
     Form(form): Form<MembershipForm>,
 ) -> AppResult<Response> {
-    let (group, membership) = current_membership(&state, &ctx, id, membership_id).await?;
-    let current = store::current_memberships(&state.db, id).await?;
+    let (group, _) = current_membership(&state, &ctx, id, membership_id).await?;
+    let mut tx = state.db.begin_write().await?;
+    let current = store::current_memberships_locked(&mut tx, id).await?;
+    // Ended by someone else a moment ago: not changed.
+    let Some(membership) = current
+        .iter()
+        .find(|current| current.id == membership_id)
+        .cloned()
+    else {
+        return Err(AppError::BadRequest(
+            "Someone else ended this membership a moment ago. Reload the group's page.".into(),
+        ));
+    };
     let mut errors = FormErrors::default();
     let details = form.validate_change(&mut errors, &membership, &current);
     let Some(details) = details.filter(|_| errors.is_empty()) else {
+        tx.rollback().await?;
         return render_refused(
             &membership_form_page(&state, &ctx, errors, form, (group, Some(membership))).await?,
         );
@@ -1198,7 +1213,6 @@ pub async fn update_membership(
         started_on: membership.started_on,
         term_ends_on: membership.term_ends_on,
     };
-    let mut tx = state.db.begin_write().await?;
     store::update_membership(&mut tx, membership_id, &details).await?;
     record(
         &mut tx,

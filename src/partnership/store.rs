@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 use time::Date;
 
 use super::model::*;
-use crate::kernel::db::{Db, Transaction, date_column, now_text, optional_date_column};
+use crate::kernel::db::{Db, Transaction, date_column, for_update, now_text, optional_date_column};
 use crate::kernel::text::iso_date;
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
@@ -497,6 +497,29 @@ pub async fn current_memberships(db: &Db, group_id: i64) -> Result<Vec<Membershi
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(group_id)
         .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(membership_from_row).collect()
+}
+
+/// `current_memberships` inside a change's transaction, with the group locked: two changes at
+/// once are each judged against the other's (one chair and one vice-chair, a person once).
+pub async fn current_memberships_locked(
+    tx: &mut Transaction,
+    group_id: i64,
+) -> Result<Vec<Membership>> {
+    let lock = format!(
+        "SELECT id FROM partnership_groups WHERE id = $1{}",
+        for_update(tx)
+    );
+    sqlx::query(sqlx::AssertSqlSafe(lock))
+        .bind(group_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let sql =
+        format!("{MEMBERSHIP_SELECT} WHERE m.group_id = $1 AND m.ended_on IS NULL ORDER BY m.id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(group_id)
+        .fetch_all(&mut **tx)
         .await?;
     rows.iter().map(membership_from_row).collect()
 }

@@ -9,6 +9,7 @@ mod audit_trail;
 mod backup;
 mod browser;
 mod cli;
+mod concurrency;
 mod dataset;
 mod kernel;
 mod learning;

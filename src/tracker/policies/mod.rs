@@ -229,6 +229,7 @@ pub async fn load_demo(
             },
         )
         .await?;
+        let mut judged: (String, Option<time::Date>) = (draft_version.to_owned(), None);
         for (version, approved_days_ago, review_in_days, note) in versions {
             let approval = model::Approval {
                 version: (*version).into(),
@@ -237,7 +238,15 @@ pub async fn load_demo(
                 document_url: document_url.clone(),
                 note: (*note).into(),
             };
-            store::approve_version(tx, id, &approval, "Partnership Business Manager").await?;
+            store::approve_version(
+                tx,
+                id,
+                &approval,
+                "Partnership Business Manager",
+                (&judged.0, judged.1),
+            )
+            .await?;
+            judged = (approval.version.clone(), Some(approval.approved_on));
             audit::record(
                 tx,
                 actor,

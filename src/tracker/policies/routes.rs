@@ -385,7 +385,20 @@ pub async fn approve(
     };
     let recorded_by = ctx.user()?.display_name.clone();
     let mut tx = state.db.begin_write().await?;
-    store::approve_version(&mut tx, id, &approval, &recorded_by).await?;
+    if !store::approve_version(
+        &mut tx,
+        id,
+        &approval,
+        &recorded_by,
+        (&policy.version, policy.approved_on),
+    )
+    .await?
+    {
+        return Err(AppError::BadRequest(
+            "Someone else recorded an approval of this policy at the same moment. Reload the page and check it."
+                .into(),
+        ));
+    }
     audit::record(
         &mut tx,
         &ctx.actor()?,

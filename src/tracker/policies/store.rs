@@ -107,7 +107,7 @@ pub async fn insert_policy(
     .fetch_one(&mut **tx)
     .await?;
     if let Some(approval) = approval {
-        approve_version(tx, id, approval, recorded_by).await?;
+        approve_version(tx, id, approval, recorded_by, (version, None)).await?;
     }
     Ok(id)
 }
@@ -129,15 +129,19 @@ pub async fn update_details(tx: &mut Transaction, id: i64, details: &PolicyDetai
 }
 
 /// A new approved version: it becomes the policy's current one and joins the version history.
+/// Records an approval, but only over the version it was judged against (`judged`: the
+/// policy's version and approval date then), so two approvals at once cannot both record the
+/// same new version. Returns false, changing nothing, when the policy had moved on.
 pub async fn approve_version(
     tx: &mut Transaction,
     policy_id: i64,
     approval: &Approval,
     recorded_by: &str,
-) -> Result<()> {
-    sqlx::query(
+    judged: (&str, Option<time::Date>),
+) -> Result<bool> {
+    let done = sqlx::query(
         "UPDATE policies SET version = $1, status = 'approved', approved_on = $2, next_review_on = $3, \
-         document_url = $4, updated_at = $5 WHERE id = $6",
+         document_url = $4, updated_at = $5 WHERE id = $6 AND version = $7 AND COALESCE(approved_on, '') = $8",
     )
     .bind(&approval.version)
     .bind(iso_date(approval.approved_on))
@@ -145,8 +149,13 @@ pub async fn approve_version(
     .bind(&approval.document_url)
     .bind(now_text())
     .bind(policy_id)
+    .bind(judged.0)
+    .bind(judged.1.map(iso_date).unwrap_or_default())
     .execute(&mut **tx)
     .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
     sqlx::query(
         "INSERT INTO policy_versions (policy_id, version, approved_on, next_review_on, document_url, note, \
          recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -161,7 +170,7 @@ pub async fn approve_version(
     .bind(now_text())
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// A policy's approved versions, newest first.

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::model::*;
 use super::store;
 use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
+use crate::kernel::db::retrying;
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Permission, render, render_refused,
@@ -507,29 +508,45 @@ pub async fn rescore(
         return render_refused(&rescore_page_for(&state, &ctx, risk, form, errors).await?);
     };
     let actor = ctx.actor()?;
-    let mut tx = state.db.begin_write().await?;
-    store::rescore(&mut tx, id, &rescore, &ctx.user()?.display_name).await?;
-    audit::record(
-        &mut tx,
-        &actor,
-        AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "risk",
-            entity_id: Some(id),
-            summary: format!(
-                "Re-scored risk {}: residual {} (was {})",
-                risk.details.reference,
-                rescore.residual.describe(),
-                risk.residual.describe()
-            ),
-            before: Some(
-                serde_json::json!({ "inherent": risk.inherent, "residual": risk.residual }),
-            ),
-            after: Some(snapshot(&rescore)),
-        },
-    )
+    let scored_by = &ctx.user()?.display_name;
+    // Judged against the risk as it is inside the transaction, not as the page read it.
+    let rescored = retrying(|| async {
+        let mut tx = state.db.begin_write().await?;
+        let now = store::standing_locked(&mut tx, actor.partnership_id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if now.status == RiskStatus::Closed {
+            return Ok(false);
+        }
+        store::rescore(&mut tx, id, &rescore, scored_by).await?;
+        audit::record(
+            &mut tx,
+            &actor,
+            AuditEntry {
+                action: AuditAction::Update,
+                entity_type: "risk",
+                entity_id: Some(id),
+                summary: format!(
+                    "Re-scored risk {}: residual {} (was {})",
+                    risk.details.reference,
+                    rescore.residual.describe(),
+                    now.residual.describe()
+                ),
+                before: Some(
+                    serde_json::json!({ "inherent": now.inherent, "residual": now.residual }),
+                ),
+                after: Some(snapshot(&rescore)),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<_, AppError>(true)
+    })
     .await?;
-    tx.commit().await?;
+    if !rescored {
+        errors.add("rationale", "A closed risk is not re-scored");
+        return render_refused(&rescore_page_for(&state, &ctx, risk, form, errors).await?);
+    }
     ctx.flash(
         &state,
         &format!("Risk {} re-scored", risk.details.reference),
@@ -581,6 +598,16 @@ pub async fn close(
         });
     };
     let mut tx = state.db.begin_write().await?;
+    // The closure was judged against the status the page read; it stands only over that one.
+    let now = store::standing_locked(&mut tx, ctx.partnership()?, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if now.status != risk.status {
+        return Err(AppError::BadRequest(
+            "Someone else changed this risk at the same moment. Reload the page and try again."
+                .into(),
+        ));
+    }
     store::close(&mut tx, id, &closure).await?;
     audit::record(
         &mut tx,

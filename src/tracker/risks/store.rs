@@ -7,7 +7,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::model::*;
-use crate::kernel::db::{Db, Transaction, date_column, now_text, optional_date_column};
+use crate::kernel::db::{Db, Transaction, date_column, for_update, now_text, optional_date_column};
 use crate::kernel::text::iso_date;
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
@@ -174,6 +174,41 @@ async fn insert_score(
     .bind(now_text())
     .fetch_one(&mut **tx)
     .await
+}
+
+/// What a change to a risk is judged against: its status and scores.
+#[derive(Debug, Clone, Copy)]
+pub struct Standing {
+    pub status: RiskStatus,
+    pub inherent: Score,
+    pub residual: Score,
+}
+
+/// The risk's standing, read and locked inside the change's transaction: two re-scores at once
+/// each record the score the other left, and a risk closed a moment ago is not re-scored.
+pub async fn standing_locked(
+    tx: &mut Transaction,
+    partnership_id: i64,
+    id: i64,
+) -> Result<Option<Standing>> {
+    let sql = format!(
+        "SELECT status, inherent_likelihood, inherent_impact, residual_likelihood, residual_impact \
+         FROM risks WHERE id = $1 AND partnership_id = $2{}",
+        for_update(tx)
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(partnership_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let status: String = row.try_get("status")?;
+    Ok(Some(Standing {
+        status: RiskStatus::from_code(&status)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown risk status {status:?}").into()))?,
+        inherent: score(&row, "inherent")?,
+        residual: score(&row, "residual")?,
+    }))
 }
 
 /// A re-score: the risk's current scores change and the scoring joins its history.
