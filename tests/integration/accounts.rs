@@ -12,10 +12,13 @@ on_both_backends!(sign_in_rotates_the_session_and_sign_out_ends_it, |app| {
     assert_eq!(home.location(), "/sign-in?return_to=/");
 
     browser.get("/sign-in?return_to=/partnership/groups").await;
-    let before = browser
-        .cookie
-        .clone()
-        .expect("a pre-sign-in session for the CSRF token");
+    assert!(
+        browser.cookie.is_none(),
+        "the sign-in form needs no session"
+    );
+    // A session cookie someone planted before sign-in (here: one that was never issued).
+    let before = "ab".repeat(32);
+    browser.cookie = Some(before.clone());
     let wrong = browser
         .post(
             "/sign-in",
@@ -43,7 +46,7 @@ on_both_backends!(sign_in_rotates_the_session_and_sign_out_ends_it, |app| {
     assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
     assert_eq!(signed_in.location(), "/partnership/groups");
     let after = browser.cookie.clone().unwrap();
-    assert_ne!(before, after, "the session is rotated at sign-in");
+    assert_ne!(before, after, "a new session begins at sign-in");
     browser
         .get("/")
         .await
