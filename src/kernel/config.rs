@@ -433,4 +433,27 @@ mod tests {
             Some("from the environment")
         );
     }
+
+    #[test]
+    fn session_and_sign_in_limits_are_checked() {
+        let config = smtp(&[
+            ("MASA_SESSION_IDLE_MINUTES", "15"),
+            ("MASA_SIGN_IN_ATTEMPTS_PER_IP", "20"),
+            ("MASA_TRUST_FORWARDED_FOR", "true"),
+        ])
+        .unwrap();
+        assert_eq!(config.session_idle_minutes, 15);
+        assert_eq!(config.sign_in_attempts_per_ip, 20);
+        assert!(config.trust_forwarded_for);
+        for (name, value) in [
+            ("MASA_SESSION_IDLE_MINUTES", "0"),
+            ("MASA_SESSION_IDLE_MINUTES", "481"),
+            ("MASA_SESSION_IDLE_MINUTES", "an hour"),
+            ("MASA_SIGN_IN_ATTEMPTS_PER_IP", "0"),
+            ("MASA_TRUST_FORWARDED_FOR", "maybe"),
+        ] {
+            let error = smtp(&[(name, value)]).unwrap_err();
+            assert!(error.to_string().contains(name), "{name}={value}: {error}");
+        }
+    }
 }

@@ -123,6 +123,26 @@ mod tests {
     }
 
     #[test]
+    fn the_proxy_appended_forwarded_address_is_the_last() {
+        let (parts, ()) = axum::http::Request::builder()
+            .header("x-forwarded-for", "10.9.9.9, 192.0.2.50")
+            .header("x-forwarded-for", "198.51.100.20")
+            .body(())
+            .unwrap()
+            .into_parts();
+        assert_eq!(
+            last_forwarded_for(&parts),
+            Some("198.51.100.20".parse().unwrap())
+        );
+        let (parts, ()) = axum::http::Request::builder()
+            .header("x-forwarded-for", "not an address")
+            .body(())
+            .unwrap()
+            .into_parts();
+        assert_eq!(last_forwarded_for(&parts), None);
+    }
+
+    #[test]
     fn finished_windows_are_swept() {
         let limiter = KeyedWindow::new(1, Duration::from_secs(1));
         let start = Instant::now();

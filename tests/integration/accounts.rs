@@ -447,10 +447,14 @@ on_both_backends!(
                 .all(|(status, _)| *status == StatusCode::UNPROCESSABLE_ENTITY),
             "every guess refused, none a server error"
         );
-        assert!(checked <= 5, "{checked} of 40 parallel guesses were checked");
+        assert!(
+            checked <= 5,
+            "{checked} of 40 parallel guesses were checked"
+        );
         assert_eq!(checked + locked, 40);
         assert_eq!(
-            app.count("SELECT MAX(attempts) FROM sign_in_attempts").await,
+            app.count("SELECT MAX(attempts) FROM sign_in_attempts")
+                .await,
             40,
             "every guess was counted"
         );
@@ -527,7 +531,10 @@ on_both_backends!(one_address_is_limited_across_accounts, |app| {
         "reviewer@masa.example",
     ] {
         let wrong = noisy
-            .post("/sign-in", &[("email", email), ("password", "not it at all")])
+            .post(
+                "/sign-in",
+                &[("email", email), ("password", "not it at all")],
+            )
             .await;
         assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
@@ -549,7 +556,10 @@ on_both_backends!(one_address_is_limited_across_accounts, |app| {
     let mut quiet = app.browser_on(router);
     quiet.client = Some(([203, 0, 113, 8], 50000).into());
     assert_eq!(
-        quiet.sign_in("admin@masa.example", DEMO_PASSWORD).await.status,
+        quiet
+            .sign_in("admin@masa.example", DEMO_PASSWORD)
+            .await
+            .status,
         StatusCode::SEE_OTHER
     );
 });
@@ -565,62 +575,79 @@ on_both_backends!(showing_the_sign_in_form_stores_nothing, |app| {
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
     let mut browser = app.browser();
     assert_eq!(
-        browser.sign_in("admin@masa.example", DEMO_PASSWORD).await.status,
+        browser
+            .sign_in("admin@masa.example", DEMO_PASSWORD)
+            .await
+            .status,
         StatusCode::SEE_OTHER
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 1);
 });
 
-on_both_backends!(the_sign_in_form_token_must_be_genuine_current_and_its_own, |app| {
-    masa::demo::load(&app.db).await.unwrap();
-    let fields = [("email", "admin@masa.example"), ("password", DEMO_PASSWORD)];
-    let with = |token: &str| {
-        let mut all = vec![("csrf_token", token.to_owned())];
-        all.extend(fields.iter().map(|(k, v)| (*k, (*v).to_owned())));
-        all
-    };
-    let post = async |browser: &mut crate::support::Browser<'_>, token: Option<&str>| {
-        let all = match token {
-            Some(token) => with(token),
-            None => fields.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+on_both_backends!(
+    the_sign_in_form_token_must_be_genuine_current_and_its_own,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        let fields = [("email", "admin@masa.example"), ("password", DEMO_PASSWORD)];
+        let with = |token: &str| {
+            let mut all = vec![("csrf_token", token.to_owned())];
+            all.extend(fields.iter().map(|(k, v)| (*k, (*v).to_owned())));
+            all
         };
-        let refs: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        browser.post_raw("/sign-in", &refs).await.status
-    };
-    let mut browser = app.browser();
-    browser.get("/sign-in").await;
-    let nonce = browser.sign_in_cookie.clone().unwrap();
-    let secret = app.state.config.secret_key.clone();
+        let post = async |browser: &mut crate::support::Browser<'_>, token: Option<&str>| {
+            let all = match token {
+                Some(token) => with(token),
+                None => fields.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+            };
+            let refs: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            browser.post_raw("/sign-in", &refs).await.status
+        };
+        let mut browser = app.browser();
+        browser.get("/sign-in").await;
+        let nonce = browser.sign_in_cookie.clone().unwrap();
+        let secret = app.state.config.secret_key.clone();
 
-    // Missing, forged, or signed under another key.
-    assert_eq!(post(&mut browser, None).await, StatusCode::FORBIDDEN);
-    assert_eq!(
-        post(&mut browser, Some("1999999999.00ff")).await,
-        StatusCode::FORBIDDEN
-    );
-    let now = time::OffsetDateTime::now_utc();
-    let other_key = masa::kernel::auth::sign_in_form_token(b"some other secret key", &nonce, now);
-    assert_eq!(post(&mut browser, Some(&other_key)).await, StatusCode::FORBIDDEN);
-    // Expired: made two hours ago.
-    let old = masa::kernel::auth::sign_in_form_token(&secret, &nonce, now - time::Duration::hours(2));
-    assert_eq!(post(&mut browser, Some(&old)).await, StatusCode::FORBIDDEN);
-    // Another browser's genuine token does not fit this browser's cookie (login CSRF).
-    let mut attacker = app.browser();
-    attacker.get("/sign-in").await;
-    let theirs = attacker.csrf.clone().unwrap();
-    assert_eq!(post(&mut browser, Some(&theirs)).await, StatusCode::FORBIDDEN);
-    // A genuine token with no cookie at all.
-    let mut cookieless = app.browser();
-    let own = browser.csrf.clone().unwrap();
-    assert_eq!(post(&mut cookieless, Some(&own)).await, StatusCode::FORBIDDEN);
-    assert_eq!(
-        app.count("SELECT COUNT(*) FROM sign_in_attempts").await,
-        0,
-        "no refused form reached the password check"
-    );
-    // Its own current token works.
-    assert_eq!(post(&mut browser, Some(&own)).await, StatusCode::SEE_OTHER);
-});
+        // Missing, forged, or signed under another key.
+        assert_eq!(post(&mut browser, None).await, StatusCode::FORBIDDEN);
+        assert_eq!(
+            post(&mut browser, Some("1999999999.00ff")).await,
+            StatusCode::FORBIDDEN
+        );
+        let now = time::OffsetDateTime::now_utc();
+        let other_key =
+            masa::kernel::auth::sign_in_form_token(b"some other secret key", &nonce, now);
+        assert_eq!(
+            post(&mut browser, Some(&other_key)).await,
+            StatusCode::FORBIDDEN
+        );
+        // Expired: made two hours ago.
+        let old =
+            masa::kernel::auth::sign_in_form_token(&secret, &nonce, now - time::Duration::hours(2));
+        assert_eq!(post(&mut browser, Some(&old)).await, StatusCode::FORBIDDEN);
+        // Another browser's genuine token does not fit this browser's cookie (login CSRF).
+        let mut attacker = app.browser();
+        attacker.get("/sign-in").await;
+        let theirs = attacker.csrf.clone().unwrap();
+        assert_eq!(
+            post(&mut browser, Some(&theirs)).await,
+            StatusCode::FORBIDDEN
+        );
+        // A genuine token with no cookie at all.
+        let mut cookieless = app.browser();
+        let own = browser.csrf.clone().unwrap();
+        assert_eq!(
+            post(&mut cookieless, Some(&own)).await,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM sign_in_attempts").await,
+            0,
+            "no refused form reached the password check"
+        );
+        // Its own current token works.
+        assert_eq!(post(&mut browser, Some(&own)).await, StatusCode::SEE_OTHER);
+    }
+);
 
 on_both_backends!(sessions_end_when_idle_and_at_their_lifetime, |app| {
     masa::demo::load(&app.db).await.unwrap();
@@ -634,7 +661,11 @@ on_both_backends!(sessions_end_when_idle_and_at_their_lifetime, |app| {
     let now = time::OffsetDateTime::now_utc();
     let mut browser = app.signed_in("admin@masa.example").await;
     // Used 30 s ago: not written again on this request (at most once a minute).
-    set("UPDATE sessions SET last_used_at = $1", now - time::Duration::seconds(30)).await;
+    set(
+        "UPDATE sessions SET last_used_at = $1",
+        now - time::Duration::seconds(30),
+    )
+    .await;
     let before: String = sqlx::query_scalar("SELECT last_used_at FROM sessions")
         .fetch_one(&app.db.pool)
         .await
@@ -646,7 +677,11 @@ on_both_backends!(sessions_end_when_idle_and_at_their_lifetime, |app| {
         .unwrap();
     assert_eq!(before, after);
     // Used 2 minutes ago: touched.
-    set("UPDATE sessions SET last_used_at = $1", now - time::Duration::minutes(2)).await;
+    set(
+        "UPDATE sessions SET last_used_at = $1",
+        now - time::Duration::minutes(2),
+    )
+    .await;
     assert_eq!(browser.get("/").await.status, StatusCode::OK);
     let touched: String = sqlx::query_scalar("SELECT last_used_at FROM sessions")
         .fetch_one(&app.db.pool)
@@ -655,7 +690,11 @@ on_both_backends!(sessions_end_when_idle_and_at_their_lifetime, |app| {
     assert!(touched > before, "{touched} after {before}");
 
     // Idle longer than the setting (60 minutes in the test config): ended.
-    set("UPDATE sessions SET last_used_at = $1", now - time::Duration::minutes(61)).await;
+    set(
+        "UPDATE sessions SET last_used_at = $1",
+        now - time::Duration::minutes(61),
+    )
+    .await;
     let idle = browser.get("/").await;
     assert_eq!(idle.status, StatusCode::SEE_OTHER);
     assert!(idle.location().starts_with("/sign-in"));
@@ -663,7 +702,11 @@ on_both_backends!(sessions_end_when_idle_and_at_their_lifetime, |app| {
 
     // In use a moment ago but past its absolute lifetime: ended too.
     let mut browser = app.signed_in("admin@masa.example").await;
-    set("UPDATE sessions SET expires_at = $1", now - time::Duration::seconds(1)).await;
+    set(
+        "UPDATE sessions SET expires_at = $1",
+        now - time::Duration::seconds(1),
+    )
+    .await;
     assert_eq!(browser.get("/").await.status, StatusCode::SEE_OTHER);
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
 
@@ -671,16 +714,29 @@ on_both_backends!(sessions_end_when_idle_and_at_their_lifetime, |app| {
     let router = app.router_with(|config| config.session_idle_minutes = 1);
     let mut short = app.browser_on(router);
     assert_eq!(
-        short.sign_in("admin@masa.example", DEMO_PASSWORD).await.status,
+        short
+            .sign_in("admin@masa.example", DEMO_PASSWORD)
+            .await
+            .status,
         StatusCode::SEE_OTHER
     );
-    set("UPDATE sessions SET last_used_at = $1", now - time::Duration::seconds(90)).await;
+    set(
+        "UPDATE sessions SET last_used_at = $1",
+        now - time::Duration::seconds(90),
+    )
+    .await;
     assert_eq!(short.get("/").await.status, StatusCode::SEE_OTHER);
     let mut lingering = app.signed_in("admin@masa.example").await;
-    set("UPDATE sessions SET last_used_at = $1", now - time::Duration::hours(2)).await;
+    set(
+        "UPDATE sessions SET last_used_at = $1",
+        now - time::Duration::hours(2),
+    )
+    .await;
     let limits = app.state.session_limits();
     assert_eq!(
-        masa::kernel::auth::purge_expired(&app.db, limits).await.unwrap(),
+        masa::kernel::auth::purge_expired(&app.db, limits)
+            .await
+            .unwrap(),
         1
     );
     assert_eq!(lingering.get("/").await.status, StatusCode::SEE_OTHER);
@@ -699,9 +755,14 @@ async fn api_status(app: &crate::support::TestApp, token: &str) -> StatusCode {
 
 async fn new_token(browser: &mut crate::support::Browser<'_>, label: &str) -> String {
     browser.get("/dataset/tokens").await;
-    let page = browser.post("/dataset/tokens/new", &[("label", label)]).await;
+    let page = browser
+        .post("/dataset/tokens/new", &[("label", label)])
+        .await;
     assert_eq!(page.status, StatusCode::OK);
-    let start = page.body.find("masa_").expect("the new token is shown once");
+    let start = page
+        .body
+        .find("masa_")
+        .expect("the new token is shown once");
     page.body[start..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
@@ -716,18 +777,26 @@ on_both_backends!(archiving_an_organisation_revokes_its_tokens, |app| {
     let icb_token = new_token(&mut icb, "ICB export").await;
     assert_eq!(api_status(app, &token).await, StatusCode::OK);
 
-    let organisation: i64 =
-        sqlx::query_scalar("SELECT organisation_id FROM users WHERE email = 'police.data@masa.example'")
-            .fetch_one(&app.db.pool)
-            .await
-            .unwrap();
+    let organisation: i64 = sqlx::query_scalar(
+        "SELECT organisation_id FROM users WHERE email = 'police.data@masa.example'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
     let mut admin = app.signed_in("admin@masa.example").await;
     let archived = admin
-        .post(&format!("/partnership/organisations/{organisation}/archive"), &[])
+        .post(
+            &format!("/partnership/organisations/{organisation}/archive"),
+            &[],
+        )
         .await;
     assert_eq!(archived.status, StatusCode::SEE_OTHER);
     assert_eq!(api_status(app, &token).await, StatusCode::UNAUTHORIZED);
-    assert_eq!(api_status(app, &icb_token).await, StatusCode::OK, "others' tokens go on");
+    assert_eq!(
+        api_status(app, &icb_token).await,
+        StatusCode::OK,
+        "others' tokens go on"
+    );
     assert_eq!(
         app.count(
             "SELECT COUNT(*) FROM audit_events WHERE entity_type = 'api_token' AND summary LIKE 'Revoked API token “Nightly export” as organisation%'"
@@ -737,158 +806,195 @@ on_both_backends!(archiving_an_organisation_revokes_its_tokens, |app| {
     );
     // Restoring the organisation does not bring its old tokens back.
     admin
-        .post(&format!("/partnership/organisations/{organisation}/restore"), &[])
+        .post(
+            &format!("/partnership/organisations/{organisation}/restore"),
+            &[],
+        )
         .await;
     assert_eq!(api_status(app, &token).await, StatusCode::UNAUTHORIZED);
 });
 
-on_both_backends!(archiving_a_data_lead_revokes_the_tokens_they_answer_for, |app| {
-    use masa::kernel::Role;
-    masa::demo::load(&app.db).await.unwrap();
-    let mut police = app.signed_in("police.data@masa.example").await;
-    let token = new_token(&mut police, "Nightly export").await;
-    let mut icb = app.signed_in("icb.data@masa.example").await;
-    let icb_token = new_token(&mut icb, "ICB export").await;
-    let police_org: i64 =
-        sqlx::query_scalar("SELECT organisation_id FROM users WHERE email = 'police.data@masa.example'")
-            .fetch_one(&app.db.pool)
-            .await
-            .unwrap();
-    let mut admin = app.signed_in("admin@masa.example").await;
-
-    // A second ICB data lead: archiving the first revokes only the tokens the first created.
-    let icb_org: i64 =
-        sqlx::query_scalar("SELECT organisation_id FROM users WHERE email = 'icb.data@masa.example'")
-            .fetch_one(&app.db.pool)
-            .await
-            .unwrap();
-    let mut tx = app.db.begin_write().await.unwrap();
-    let deputy = masa::kernel::auth::insert_user(
-        &mut tx,
-        &masa::kernel::auth::NewUser {
-            partnership_id: 1,
-            email: "icb.deputy@masa.example",
-            display_name: "ICB deputy",
-            password: DEMO_PASSWORD,
-            organisation_id: Some(icb_org),
-            roles: &[Role::PartnerDataLead],
-            must_change_password: false,
-        },
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    let mut deputy_browser = app.signed_in("icb.deputy@masa.example").await;
-    let deputy_token = new_token(&mut deputy_browser, "Deputy's export").await;
-    let icb_lead = user_id(app, "icb.data@masa.example").await;
-    assert_eq!(
-        admin.post(&format!("/users/{icb_lead}/archive"), &[]).await.status,
-        StatusCode::SEE_OTHER
-    );
-    assert_eq!(api_status(app, &icb_token).await, StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        api_status(app, &deputy_token).await,
-        StatusCode::OK,
-        "another data lead still answers for the organisation"
-    );
-
-    // The police's only data lead: every police token stops, one made by the business unit
-    // on their behalf too.
-    let mut tx = app.db.begin_write().await.unwrap();
-    let admin_id = user_id(app, "admin@masa.example").await;
-    let hash = masa::kernel::auth::token_hash(&app.state.config.secret_key, "masa_made_by_admin");
-    masa::kernel::api_tokens::insert_token(&mut tx, police_org, "Made by admin", &hash, admin_id)
+on_both_backends!(
+    archiving_a_data_lead_revokes_the_tokens_they_answer_for,
+    |app| {
+        use masa::kernel::Role;
+        masa::demo::load(&app.db).await.unwrap();
+        let mut police = app.signed_in("police.data@masa.example").await;
+        let token = new_token(&mut police, "Nightly export").await;
+        let mut icb = app.signed_in("icb.data@masa.example").await;
+        let icb_token = new_token(&mut icb, "ICB export").await;
+        let police_org: i64 = sqlx::query_scalar(
+            "SELECT organisation_id FROM users WHERE email = 'police.data@masa.example'",
+        )
+        .fetch_one(&app.db.pool)
         .await
         .unwrap();
-    tx.commit().await.unwrap();
-    assert_eq!(api_status(app, "masa_made_by_admin").await, StatusCode::OK);
-    let police_lead = user_id(app, "police.data@masa.example").await;
-    admin.post(&format!("/users/{police_lead}/archive"), &[]).await;
-    assert_eq!(api_status(app, &token).await, StatusCode::UNAUTHORIZED);
-    assert_eq!(api_status(app, "masa_made_by_admin").await, StatusCode::UNAUTHORIZED);
-    assert_eq!(api_status(app, &deputy_token).await, StatusCode::OK);
-    assert_eq!(
+        let mut admin = app.signed_in("admin@masa.example").await;
+
+        // A second ICB data lead: archiving the first revokes only the tokens the first created.
+        let icb_org: i64 = sqlx::query_scalar(
+            "SELECT organisation_id FROM users WHERE email = 'icb.data@masa.example'",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        let mut tx = app.db.begin_write().await.unwrap();
+        let deputy = masa::kernel::auth::insert_user(
+            &mut tx,
+            &masa::kernel::auth::NewUser {
+                partnership_id: 1,
+                email: "icb.deputy@masa.example",
+                display_name: "ICB deputy",
+                password: DEMO_PASSWORD,
+                organisation_id: Some(icb_org),
+                roles: &[Role::PartnerDataLead],
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let mut deputy_browser = app.signed_in("icb.deputy@masa.example").await;
+        let deputy_token = new_token(&mut deputy_browser, "Deputy's export").await;
+        let icb_lead = user_id(app, "icb.data@masa.example").await;
+        assert_eq!(
+            admin
+                .post(&format!("/users/{icb_lead}/archive"), &[])
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(api_status(app, &icb_token).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            api_status(app, &deputy_token).await,
+            StatusCode::OK,
+            "another data lead still answers for the organisation"
+        );
+
+        // The police's only data lead: every police token stops, one made by the business unit
+        // on their behalf too.
+        let mut tx = app.db.begin_write().await.unwrap();
+        let admin_id = user_id(app, "admin@masa.example").await;
+        let hash =
+            masa::kernel::auth::token_hash(&app.state.config.secret_key, "masa_made_by_admin");
+        masa::kernel::api_tokens::insert_token(
+            &mut tx,
+            police_org,
+            "Made by admin",
+            &hash,
+            admin_id,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(api_status(app, "masa_made_by_admin").await, StatusCode::OK);
+        let police_lead = user_id(app, "police.data@masa.example").await;
+        admin
+            .post(&format!("/users/{police_lead}/archive"), &[])
+            .await;
+        assert_eq!(api_status(app, &token).await, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            api_status(app, "masa_made_by_admin").await,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(api_status(app, &deputy_token).await, StatusCode::OK);
+        assert_eq!(
         app.count(
             "SELECT COUNT(*) FROM audit_events WHERE entity_type = 'api_token' AND summary LIKE '%as the account of % was archived'"
         )
         .await,
         3
     );
-    let _ = deputy;
-});
+        let _ = deputy;
+    }
+);
 
-on_both_backends!(the_business_unit_lists_and_revokes_any_token_of_its_partnership, |app| {
-    use masa::kernel::Role;
-    masa::demo::load(&app.db).await.unwrap();
-    let mut police = app.signed_in("police.data@masa.example").await;
-    let token = new_token(&mut police, "Nightly export").await;
-    assert_eq!(api_status(app, &token).await, StatusCode::OK);
-    let id: i64 = sqlx::query_scalar("SELECT id FROM api_tokens WHERE label = 'Nightly export'")
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
+on_both_backends!(
+    the_business_unit_lists_and_revokes_any_token_of_its_partnership,
+    |app| {
+        use masa::kernel::Role;
+        masa::demo::load(&app.db).await.unwrap();
+        let mut police = app.signed_in("police.data@masa.example").await;
+        let token = new_token(&mut police, "Nightly export").await;
+        assert_eq!(api_status(app, &token).await, StatusCode::OK);
+        let id: i64 =
+            sqlx::query_scalar("SELECT id FROM api_tokens WHERE label = 'Nightly export'")
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
 
-    let mut admin = app.signed_in("admin@masa.example").await;
-    let list = admin.get("/users/api-tokens").await;
-    assert_eq!(list.status, StatusCode::OK);
-    list.assert_contains("Cheshire Constabulary")
-        .assert_contains("Nightly export")
-        .assert_contains("Police Performance Analyst")
-        .assert_lacks("Never"); // it has been used, and says when
+        let mut admin = app.signed_in("admin@masa.example").await;
+        let list = admin.get("/users/api-tokens").await;
+        assert_eq!(list.status, StatusCode::OK);
+        list.assert_contains("Cheshire Constabulary")
+            .assert_contains("Nightly export")
+            .assert_contains("Police Performance Analyst")
+            .assert_lacks("Never"); // it has been used, and says when
 
-    // Not the business unit: a data lead of another organisation, a scrutineer.
-    for email in ["icb.data@masa.example", "scrutineer@masa.example"] {
-        let mut other = app.signed_in(email).await;
-        assert_eq!(other.get("/users/api-tokens").await.status, StatusCode::FORBIDDEN);
+        // Not the business unit: a data lead of another organisation, a scrutineer.
+        for email in ["icb.data@masa.example", "scrutineer@masa.example"] {
+            let mut other = app.signed_in(email).await;
+            assert_eq!(
+                other.get("/users/api-tokens").await.status,
+                StatusCode::FORBIDDEN
+            );
+            assert_eq!(
+                other
+                    .post(&format!("/users/api-tokens/{id}/revoke"), &[])
+                    .await
+                    .status,
+                StatusCode::FORBIDDEN
+            );
+        }
+        let mut icb = app.signed_in("icb.data@masa.example").await;
+        icb.get("/dataset/tokens").await;
         assert_eq!(
-            other
+            icb.post(&format!("/dataset/tokens/{id}/revoke"), &[])
+                .await
+                .status,
+            StatusCode::NOT_FOUND,
+            "another organisation's data lead cannot revoke it from their own page"
+        );
+        // Another partnership's business unit: not found, and not listed.
+        let second = app.second_partnership().await;
+        let mut other_admin = app.signed_in(second.email(Role::BusinessUnitAdmin)).await;
+        other_admin
+            .get("/users/api-tokens")
+            .await
+            .assert_lacks("Nightly export");
+        assert_eq!(
+            other_admin
                 .post(&format!("/users/api-tokens/{id}/revoke"), &[])
                 .await
                 .status,
-            StatusCode::FORBIDDEN
+            StatusCode::NOT_FOUND
         );
-    }
-    let mut icb = app.signed_in("icb.data@masa.example").await;
-    icb.get("/dataset/tokens").await;
-    assert_eq!(
-        icb.post(&format!("/dataset/tokens/{id}/revoke"), &[]).await.status,
-        StatusCode::NOT_FOUND,
-        "another organisation's data lead cannot revoke it from their own page"
-    );
-    // Another partnership's business unit: not found, and not listed.
-    let second = app.second_partnership().await;
-    let mut other_admin = app.signed_in(second.email(Role::BusinessUnitAdmin)).await;
-    other_admin
-        .get("/users/api-tokens")
-        .await
-        .assert_lacks("Nightly export");
-    assert_eq!(
-        other_admin
-            .post(&format!("/users/api-tokens/{id}/revoke"), &[])
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(api_status(app, &token).await, StatusCode::OK);
+        assert_eq!(api_status(app, &token).await, StatusCode::OK);
 
-    admin.get("/users/api-tokens").await;
-    let revoked = admin.post(&format!("/users/api-tokens/{id}/revoke"), &[]).await;
-    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
-    assert_eq!(api_status(app, &token).await, StatusCode::UNAUTHORIZED);
-    admin.get("/users/api-tokens").await.assert_contains("Revoked");
-    assert_eq!(
-        admin
+        admin.get("/users/api-tokens").await;
+        let revoked = admin
             .post(&format!("/users/api-tokens/{id}/revoke"), &[])
+            .await;
+        assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+        assert_eq!(api_status(app, &token).await, StatusCode::UNAUTHORIZED);
+        admin
+            .get("/users/api-tokens")
             .await
-            .status,
-        StatusCode::NOT_FOUND,
-        "a revoked token cannot be revoked twice"
-    );
-    assert_eq!(
+            .assert_contains("Revoked");
+        assert_eq!(
+            admin
+                .post(&format!("/users/api-tokens/{id}/revoke"), &[])
+                .await
+                .status,
+            StatusCode::NOT_FOUND,
+            "a revoked token cannot be revoked twice"
+        );
+        assert_eq!(
         app.count(
             "SELECT COUNT(*) FROM audit_events WHERE entity_type = 'api_token' AND summary LIKE '%by the business unit'"
         )
         .await,
         1
     );
-});
+    }
+);
