@@ -630,9 +630,24 @@ pub async fn update_user(
     }
     let mut tx = state.db.begin_write().await?;
     auth::update_user(&mut tx, id, &display_name, organisation_id, &roles).await?;
+    let actor = ctx.actor()?;
+    // No longer a data lead of that organisation: as if they had left it.
+    let was_lead = user.roles.contains(&Role::PartnerDataLead);
+    let still_lead =
+        roles.contains(&Role::PartnerDataLead) && organisation_id == user.organisation_id;
+    if was_lead && !still_lead {
+        let revoked = revoke_tokens_of_leaver(&mut tx, &user).await?;
+        api_tokens::record_revocations(
+            &mut tx,
+            &actor,
+            &revoked,
+            &format!("as {} is no longer a data lead there", user.email),
+        )
+        .await?;
+    }
     audit::record(
         &mut tx,
-        &ctx.actor()?,
+        &actor,
         AuditEntry {
             action: AuditAction::Update,
             entity_type: "user",

@@ -998,3 +998,54 @@ on_both_backends!(
     );
     }
 );
+
+on_both_backends!(a_data_lead_moved_off_the_role_stops_their_tokens, |app| {
+    masa::demo::load(&app.db).await.unwrap();
+    let mut police = app.signed_in("police.data@masa.example").await;
+    let token = new_token(&mut police, "Nightly export").await;
+    let mut icb = app.signed_in("icb.data@masa.example").await;
+    let icb_token = new_token(&mut icb, "ICB export").await;
+    let id = user_id(app, "police.data@masa.example").await;
+    let organisation: i64 = sqlx::query_scalar("SELECT organisation_id FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let organisation = organisation.to_string();
+    let mut admin = app.signed_in("admin@masa.example").await;
+    admin.get(&format!("/users/{id}/edit")).await;
+    // A name change keeps the role: the token goes on.
+    let renamed = admin
+        .post(
+            &format!("/users/{id}/edit"),
+            &[
+                ("display_name", "Police Analyst"),
+                ("organisation_id", &organisation),
+                ("roles", "partner_data_lead"),
+            ],
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER, "{}", renamed.body);
+    assert_eq!(api_status(app, &token).await, StatusCode::OK);
+    // No longer a data lead: their organisation has no other, so its tokens stop.
+    let moved = admin
+        .post(
+            &format!("/users/{id}/edit"),
+            &[
+                ("display_name", "Police Analyst"),
+                ("organisation_id", &organisation),
+                ("roles", "group_member"),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
+    assert_eq!(api_status(app, &token).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(api_status(app, &icb_token).await, StatusCode::OK);
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM audit_events WHERE entity_type = 'api_token' AND summary LIKE '%is no longer a data lead there'"
+        )
+        .await,
+        1
+    );
+});
