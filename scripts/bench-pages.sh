@@ -36,11 +36,11 @@ trap 'kill $server 2>/dev/null; rm -rf "$data_dir"' EXIT
 base="http://localhost:$PORT"
 for _ in $(seq 1 100); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 
-# Sign in as a browser would: the sign-in page's session and CSRF token, then the form.
+# Sign in as a browser would: the sign-in form's cookie and CSRF token, then the form.
 page=$(curl -s -D "$data_dir/headers" "$base/sign-in")
-pre_cookie=$(grep -i '^set-cookie: masa_session=' "$data_dir/headers" | sed 's/^[^=]*=\([^;]*\).*/\1/' | tr -d '\r')
+pre_cookie=$(grep -i '^set-cookie: masa_sign_in=' "$data_dir/headers" | sed 's/^[^=]*=\([^;]*\).*/\1/' | tr -d '\r')
 csrf=$(printf '%s' "$page" | grep -o 'name="csrf_token" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
-curl -s -o /dev/null -D "$data_dir/headers" -H "Cookie: masa_session=$pre_cookie" \
+curl -s -o /dev/null -D "$data_dir/headers" -H "Cookie: masa_sign_in=$pre_cookie" \
   --data-urlencode "csrf_token=$csrf" --data-urlencode "email=admin@masa.example" \
   --data-urlencode "password=orbit kettle marmalade" "$base/sign-in"
 cookie=$(grep -i '^set-cookie: masa_session=' "$data_dir/headers" | sed 's/^[^=]*=\([^;]*\).*/\1/' | tr -d '\r')

@@ -87,8 +87,13 @@ pub fn navigation() -> Vec<NavEntry> {
 }
 
 pub fn state(db: Db, config: Config) -> AppState {
+    let sign_in_limiter = kernel::throttle::KeyedWindow::new(
+        config.sign_in_attempts_per_ip,
+        std::time::Duration::from_secs(60 * kernel::auth::SIGN_IN_WINDOW_MINUTES as u64),
+    );
     AppState {
         db,
+        sign_in_limiter: Arc::new(sign_in_limiter),
         config: Arc::new(config),
         navigation: Arc::new(navigation()),
         cache: Arc::new(kernel::cache::RevisionCache::default()),
@@ -127,11 +132,12 @@ pub async fn serve(
         }
     });
     let db = state.db.clone();
+    let session_limits = state.session_limits();
     let housekeeping = tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(15 * 60));
         loop {
             every.tick().await;
-            if let Err(error) = kernel::auth::purge_expired(&db).await {
+            if let Err(error) = kernel::auth::purge_expired(&db, session_limits).await {
                 tracing::warn!(%error, "could not purge expired sessions");
             }
             let today = kernel::text::today();
@@ -143,9 +149,13 @@ pub async fn serve(
             }
         }
     });
-    let served = axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    // The peer address feeds the per-address sign-in limit (kernel::throttle::ClientIp).
+    let served = axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await;
     housekeeping.abort();
     delivery.abort();
     served

@@ -69,4 +69,19 @@ pub fn routes() -> Routes {
             Access::Requires(Permission::ManageUsers),
             routes::archive_user,
         )
+        .post(
+            "/users/{id}/unlock",
+            Access::Requires(Permission::ManageUsers),
+            routes::clear_sign_in_lock,
+        )
+        .get(
+            "/users/api-tokens",
+            Access::Requires(Permission::ManageUsers),
+            routes::api_token_list,
+        )
+        .post(
+            "/users/api-tokens/{id}/revoke",
+            Access::Requires(Permission::ManageUsers),
+            routes::revoke_api_token,
+        )
 }

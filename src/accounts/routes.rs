@@ -1,14 +1,18 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use crate::kernel::api_tokens;
 use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
 use crate::kernel::auth::{self, NewUser, SignInOutcome, UserRecord};
-use crate::kernel::http::{expired_session_cookie, session_cookie};
+use crate::kernel::http::{
+    SIGN_IN_COOKIE, cookie_value, expired_session_cookie, session_cookie, sign_in_cookie,
+};
 use crate::kernel::text::{FormErrors, safe_return_path};
+use crate::kernel::throttle::ClientIp;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, Role, render, render_refused};
 use crate::partnership;
 
@@ -45,9 +49,22 @@ pub struct SignInQuery {
     return_to: String,
 }
 
+/// The sign-in form's cookie value (kept if the browser has one) and the cookie to set, and
+/// the form's signed token: showing the form stores nothing.
+fn sign_in_form(state: &AppState, headers: &HeaderMap) -> (String, HeaderValue) {
+    let nonce = cookie_value(headers, SIGN_IN_COOKIE).unwrap_or_else(auth::new_token);
+    let token = auth::sign_in_form_token(
+        &state.config.secret_key,
+        &nonce,
+        time::OffsetDateTime::now_utc(),
+    );
+    (token, sign_in_cookie(state, &nonce))
+}
+
 pub async fn sign_in_page(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: HeaderMap,
     Query(query): Query<SignInQuery>,
 ) -> AppResult<Response> {
     let return_to = safe_return_path(&query.return_to);
@@ -58,31 +75,17 @@ pub async fn sign_in_page(
     {
         return Ok(Redirect::to(&return_to).into_response());
     }
-    // The sign-in form needs a session to carry its CSRF token.
-    let (chrome, cookie) = match &ctx.session {
-        Some(_) => (ctx.chrome(&state).await?, None),
-        None => {
-            let token = auth::start_session(&state.db, &state.config.secret_key, None, 1).await?;
-            let session = auth::load_session(&state.db, &state.config.secret_key, &token)
-                .await?
-                .ok_or_else(|| AppError::Internal("new session vanished".into()))?;
-            let chrome = Chrome {
-                csrf_token: session.csrf_token,
-                ..Chrome::bare()
-            };
-            (chrome, Some(session_cookie(&state, &token)))
-        }
-    };
+    let (csrf_token, cookie) = sign_in_form(&state, &headers);
     let page = render(&SignInPage {
-        chrome,
+        chrome: Chrome {
+            csrf_token,
+            ..Chrome::bare()
+        },
         errors: FormErrors::default(),
         email: String::new(),
         return_to,
     })?;
-    Ok(match cookie {
-        Some(cookie) => ([(header::SET_COOKIE, cookie)], page).into_response(),
-        None => page.into_response(),
-    })
+    Ok(([(header::SET_COOKIE, cookie)], page).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -96,28 +99,43 @@ pub struct SignInForm {
 pub async fn sign_in(
     State(state): State<AppState>,
     ctx: Ctx,
+    ClientIp(client): ClientIp,
+    headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> AppResult<Response> {
     let return_to = safe_return_path(&form.return_to);
     let mut errors = FormErrors::default();
-    if form.email.trim().is_empty() {
-        errors.add("email", "Enter your email address");
-    }
-    if form.password.is_empty() {
-        errors.add("password", "Enter your password");
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    if !state.sign_in_limiter.allow(client) {
+        tracing::warn!(%client, "sign-in attempts over the per-address limit");
+        status = StatusCode::TOO_MANY_REQUESTS;
+        errors.add(
+            "email",
+            format!(
+                "Too many attempts to sign in from your network. Try again in {} minutes",
+                auth::SIGN_IN_WINDOW_MINUTES
+            ),
+        );
+    } else {
+        if form.email.trim().is_empty() {
+            errors.add("email", "Enter your email address");
+        }
+        if form.password.is_empty() {
+            errors.add("password", "Enter your password");
+        }
     }
     if errors.is_empty() {
         match auth::attempt_sign_in(&state.db, &form.email, &form.password).await? {
             SignInOutcome::SignedIn(user) => {
-                // Rotate: the pre-sign-in session ends and a new one begins.
+                // Rotate: any earlier session of this browser ends and a new one begins.
                 if let Some(old) = &ctx.session {
                     auth::end_session(&state.db, &old.token_hash).await?;
                 }
                 let token = auth::start_session(
                     &state.db,
                     &state.config.secret_key,
-                    Some(user.id),
-                    state.config.session_hours,
+                    user.id,
+                    state.session_limits(),
                 )
                 .await?;
                 let mut tx = state.db.begin_write().await?;
@@ -152,21 +170,17 @@ pub async fn sign_in(
             }
         }
     }
-    let chrome = Chrome {
-        csrf_token: ctx
-            .session
-            .as_ref()
-            .map(|s| s.csrf_token.clone())
-            .unwrap_or_default(),
-        ..Chrome::bare()
-    };
-    let page = SignInPage {
-        chrome,
+    let (csrf_token, cookie) = sign_in_form(&state, &headers);
+    let page = render(&SignInPage {
+        chrome: Chrome {
+            csrf_token,
+            ..Chrome::bare()
+        },
         errors,
         email: form.email,
         return_to,
-    };
-    render_refused(&page)
+    })?;
+    Ok((status, [(header::SET_COOKIE, cookie)], page).into_response())
 }
 
 pub async fn sign_out(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
@@ -201,6 +215,7 @@ struct AccountPage {
     chrome: Chrome,
     user: UserRecord,
     organisation: String,
+    lock: Option<auth::SignInLock>,
 }
 
 pub async fn account_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
@@ -209,10 +224,12 @@ pub async fn account_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<
         .await?
         .ok_or(AppError::NotFound)?;
     let organisation = organisation_name(&state, &ctx, user.organisation_id).await?;
+    let lock = auth::sign_in_lock(&state.db, &user.email).await?;
     render(&AccountPage {
         chrome: ctx.chrome(&state).await?,
         user,
         organisation,
+        lock,
     })
 }
 
@@ -613,9 +630,24 @@ pub async fn update_user(
     }
     let mut tx = state.db.begin_write().await?;
     auth::update_user(&mut tx, id, &display_name, organisation_id, &roles).await?;
+    let actor = ctx.actor()?;
+    // No longer a data lead of that organisation: as if they had left it.
+    let was_lead = user.roles.contains(&Role::PartnerDataLead);
+    let still_lead =
+        roles.contains(&Role::PartnerDataLead) && organisation_id == user.organisation_id;
+    if was_lead && !still_lead {
+        let revoked = revoke_tokens_of_leaver(&mut tx, &user).await?;
+        api_tokens::record_revocations(
+            &mut tx,
+            &actor,
+            &revoked,
+            &format!("as {} is no longer a data lead there", user.email),
+        )
+        .await?;
+    }
     audit::record(
         &mut tx,
-        &ctx.actor()?,
+        &actor,
         AuditEntry {
             action: AuditAction::Update,
             entity_type: "user",
@@ -644,6 +676,7 @@ struct UserPage {
     chrome: Chrome,
     user: UserRecord,
     organisation: String,
+    lock: Option<auth::SignInLock>,
     errors: FormErrors,
 }
 
@@ -656,10 +689,12 @@ pub async fn user_page(
         .await?
         .ok_or(AppError::NotFound)?;
     let organisation = organisation_name(&state, &ctx, user.organisation_id).await?;
+    let lock = auth::sign_in_lock(&state.db, &user.email).await?;
     render(&UserPage {
         chrome: ctx.chrome(&state).await?,
         user,
         organisation,
+        lock,
         errors: FormErrors::default(),
     })
 }
@@ -685,10 +720,12 @@ pub async fn reset_password(
     }
     if !errors.is_empty() {
         let organisation = organisation_name(&state, &ctx, user.organisation_id).await?;
+        let lock = auth::sign_in_lock(&state.db, &user.email).await?;
         let page = UserPage {
             chrome: ctx.chrome(&state).await?,
             user,
             organisation,
+            lock,
             errors,
         };
         return render_refused(&page);
@@ -733,9 +770,10 @@ pub async fn archive_user(
     if user.archived_at.is_none() {
         let mut tx = state.db.begin_write().await?;
         auth::archive_user(&mut tx, user.id).await?;
+        let actor = ctx.actor()?;
         audit::record(
             &mut tx,
-            &ctx.actor()?,
+            &actor,
             AuditEntry {
                 action: AuditAction::Archive,
                 entity_type: "user",
@@ -744,6 +782,14 @@ pub async fn archive_user(
                 before: Some(audit::snapshot(&user)),
                 after: None,
             },
+        )
+        .await?;
+        let revoked = revoke_tokens_of_leaver(&mut tx, &user).await?;
+        api_tokens::record_revocations(
+            &mut tx,
+            &actor,
+            &revoked,
+            &format!("as the account of {} was archived", user.email),
         )
         .await?;
         tx.commit().await?;
@@ -757,4 +803,96 @@ pub async fn archive_user(
     )
     .await?;
     Ok(Redirect::to(&format!("/users/{id}")).into_response())
+}
+
+/// The tokens that stop when a person leaves: those they created, and every token of their
+/// organisation if no other live data lead is left there to answer for them.
+async fn revoke_tokens_of_leaver(
+    tx: &mut crate::kernel::db::Transaction,
+    user: &UserRecord,
+) -> AppResult<api_tokens::Revoked> {
+    let mut revoked = api_tokens::revoke_tokens_created_by(tx, user.id).await?;
+    if let Some(organisation_id) = user.organisation_id
+        && user.roles.contains(&Role::PartnerDataLead)
+        && auth::other_live_data_leads(tx, organisation_id, user.id).await? == 0
+    {
+        revoked.extend(api_tokens::revoke_tokens_of_organisation(tx, organisation_id).await?);
+    }
+    Ok(revoked)
+}
+
+// ---- sign-in locks ----
+
+/// Clears an account's sign-in lock: the business unit, having checked with the person.
+pub async fn clear_sign_in_lock(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let user = auth::find_user_by_id(&state.db, ctx.partnership()?, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut tx = state.db.begin_write().await?;
+    if auth::clear_sign_in_lock(&mut tx, &user.email).await? {
+        audit::record(
+            &mut tx,
+            &ctx.actor()?,
+            account_event(
+                AuditAction::Update,
+                Some(user.id),
+                format!("Cleared the sign-in lock of {}", user.email),
+            ),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    ctx.flash(&state, &format!("{} can sign in again", user.email))
+        .await?;
+    Ok(Redirect::to(&format!("/users/{id}")).into_response())
+}
+
+// ---- partner API tokens, for the business unit ----
+
+#[derive(Template)]
+#[template(path = "accounts/templates/api_tokens.html")]
+struct ApiTokensPage {
+    chrome: Chrome,
+    tokens: Vec<api_tokens::PartnershipToken>,
+}
+
+pub async fn api_token_list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> AppResult<impl IntoResponse> {
+    let tokens = api_tokens::tokens_of_partnership(&state.db, ctx.partnership()?).await?;
+    render(&ApiTokensPage {
+        chrome: ctx.chrome(&state).await?,
+        tokens,
+    })
+}
+
+pub async fn revoke_api_token(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let mut tx = state.db.begin_write().await?;
+    let token = api_tokens::find_live_token_of_partnership(&mut tx, ctx.partnership()?, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    api_tokens::revoke_token(&mut tx, token.organisation_id, token.id).await?;
+    api_tokens::record_revocations(
+        &mut tx,
+        &ctx.actor()?,
+        &[(token.id, token.label.clone())],
+        "by the business unit",
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.flash(
+        &state,
+        &format!("Token “{}” revoked: it no longer works", token.label),
+    )
+    .await?;
+    Ok(Redirect::to("/users/api-tokens").into_response())
 }

@@ -1387,89 +1387,11 @@ pub async fn expected_organisations(db: &Db, partnership_id: i64) -> Result<Vec<
 
 // ---- API tokens ----
 
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ApiToken {
-    pub id: i64,
-    pub organisation_id: i64,
-    pub label: String,
-    pub created_at: String,
-    pub last_used_at: Option<String>,
-    pub revoked_at: Option<String>,
-}
-
-pub async fn insert_token(
-    tx: &mut Transaction,
-    organisation_id: i64,
-    label: &str,
-    token_hash: &str,
-    user_id: i64,
-) -> Result<i64> {
-    sqlx::query_scalar(
-        "INSERT INTO api_tokens (organisation_id, label, token_hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(organisation_id)
-    .bind(label)
-    .bind(token_hash)
-    .bind(user_id)
-    .bind(now_text())
-    .fetch_one(&mut **tx)
-    .await
-}
-
-pub async fn tokens_of(db: &Db, organisation_id: i64) -> Result<Vec<ApiToken>> {
-    let rows = sqlx::query("SELECT id, organisation_id, label, created_at, last_used_at, revoked_at FROM api_tokens WHERE organisation_id = $1 ORDER BY id DESC")
-        .bind(organisation_id)
-        .fetch_all(&db.pool)
-        .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(ApiToken {
-                id: row.try_get("id")?,
-                organisation_id: row.try_get("organisation_id")?,
-                label: row.try_get("label")?,
-                created_at: row.try_get("created_at")?,
-                last_used_at: row.try_get("last_used_at")?,
-                revoked_at: row.try_get("revoked_at")?,
-            })
-        })
-        .collect()
-}
-
-/// The organisation a live token acts for, and that organisation's partnership; records its use.
-/// The API then acts only within that partnership.
-pub async fn organisation_for_token(db: &Db, token_hash: &str) -> Result<Option<(i64, i64)>> {
-    let organisation: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT t.organisation_id, o.partnership_id FROM api_tokens t \
-         JOIN organisations o ON o.id = t.organisation_id \
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
-    )
-    .bind(token_hash)
-    .fetch_optional(&db.pool)
-    .await?;
-    if organisation.is_some() {
-        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
-            .bind(now_text())
-            .bind(token_hash)
-            .execute(&db.pool)
-            .await?;
-    }
-    Ok(organisation)
-}
-
-pub async fn revoke_token(
-    tx: &mut Transaction,
-    organisation_id: i64,
-    token_id: i64,
-) -> Result<bool> {
-    let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND organisation_id = $3 AND revoked_at IS NULL")
-        .bind(now_text())
-        .bind(token_id)
-        .bind(organisation_id)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-    Ok(done == 1)
-}
+// The kernel owns the token table (tokens are credentials, revoked when an organisation or a
+// person leaves); the dataset's pages and API use it through these names.
+pub use crate::kernel::api_tokens::{
+    ApiToken, insert_token, organisation_for_token, revoke_token, tokens_of,
+};
 
 /// The same as `find_drop`, inside a transaction (to see its own uncommitted changes).
 pub async fn find_drop_in(

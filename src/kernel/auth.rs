@@ -1,5 +1,5 @@
 //! Accounts, passwords, sessions and sign-in throttling. The kernel owns the `users`,
-//! `sessions` and `sign_in_failures` tables; the accounts module builds pages on these functions.
+//! `sessions` and `sign_in_attempts` tables; the accounts module builds pages on these functions.
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
@@ -47,7 +47,7 @@ impl CurrentUser {
     }
 }
 
-/// A browser session: anonymous (for the sign-in form's CSRF token) or signed in.
+/// A signed-in browser session (the sign-in form needs none: see `sign_in_form_token`).
 #[derive(Debug, Clone)]
 pub struct Session {
     pub token_hash: String,
@@ -315,34 +315,85 @@ pub async fn archive_user(
     Ok(())
 }
 
+/// How many live accounts other than `except_user` are data leads of the organisation (read
+/// inside the archiving transaction, so the answer holds for its writes).
+pub async fn other_live_data_leads(
+    tx: &mut super::db::Transaction,
+    organisation_id: i64,
+    except_user: i64,
+) -> Result<usize, sqlx::Error> {
+    let roles: Vec<String> = sqlx::query_scalar(
+        "SELECT roles FROM users WHERE organisation_id = $1 AND id <> $2 AND archived_at IS NULL",
+    )
+    .bind(organisation_id)
+    .bind(except_user)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(roles
+        .iter()
+        .filter(|roles| Role::parse_list(roles).contains(&Role::PartnerDataLead))
+        .count())
+}
+
 pub enum SignInOutcome {
     SignedIn(UserRecord),
     WrongDetails,
     Locked { minutes: i64 },
 }
 
-/// Checks an e-mail and password, counting failures per address. After
-/// `SIGN_IN_ATTEMPTS_ALLOWED` failures in the window the address is locked for the window,
-/// whatever password is given, and the lock is the same for known and unknown addresses.
+/// What `reserve_attempt` found: whether this attempt may be checked.
+fn attempt_is_allowed(attempts_including_this_one: i64) -> bool {
+    attempts_including_this_one <= SIGN_IN_ATTEMPTS_ALLOWED
+}
+
+/// Reserves one attempt for the address, in one atomic statement, and returns how many have
+/// been made in the current window counting this one. A window begins at the first attempt
+/// after the last one ended. Parallel attempts each get their own number, so no more than
+/// `SIGN_IN_ATTEMPTS_ALLOWED` passwords are ever checked per window.
+async fn reserve_attempt(db: &Db, email: &str) -> Result<(i64, String), sqlx::Error> {
+    let now = time::OffsetDateTime::now_utc();
+    let window_start = timestamp_text(now - time::Duration::minutes(SIGN_IN_WINDOW_MINUTES));
+    let row = sqlx::query(
+        "INSERT INTO sign_in_attempts (email, attempts, window_started_at) VALUES ($1, 1, $2) \
+         ON CONFLICT (email) DO UPDATE SET \
+         attempts = CASE WHEN sign_in_attempts.window_started_at <= $3 THEN 1 \
+                    ELSE sign_in_attempts.attempts + 1 END, \
+         window_started_at = CASE WHEN sign_in_attempts.window_started_at <= $3 THEN $2 \
+                    ELSE sign_in_attempts.window_started_at END \
+         RETURNING attempts, window_started_at",
+    )
+    .bind(email)
+    .bind(timestamp_text(now))
+    .bind(window_start)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok((row.try_get("attempts")?, row.try_get("window_started_at")?))
+}
+
+/// Whole minutes (at least one) until a window that began at `window_started_at` ends.
+fn minutes_left(window_started_at: &str, now: time::OffsetDateTime) -> i64 {
+    let Some(started) = super::db::parse_timestamp(window_started_at) else {
+        return SIGN_IN_WINDOW_MINUTES;
+    };
+    let left = started + time::Duration::minutes(SIGN_IN_WINDOW_MINUTES) - now;
+    let seconds = left.whole_seconds().max(0);
+    ((seconds + 59) / 60).clamp(1, SIGN_IN_WINDOW_MINUTES)
+}
+
+/// Checks an e-mail and password. The attempt is counted before the (slow) password check;
+/// after `SIGN_IN_ATTEMPTS_ALLOWED` attempts in the window the address is locked until the
+/// window ends (or the business unit clears it), whatever password is given, and the lock is
+/// the same for known and unknown addresses. A correct password clears the count.
 pub async fn attempt_sign_in(
     db: &Db,
     email: &str,
     password: &str,
 ) -> Result<SignInOutcome, sqlx::Error> {
     let email = email.trim().to_lowercase();
-    let window_start = timestamp_text(
-        time::OffsetDateTime::now_utc() - time::Duration::minutes(SIGN_IN_WINDOW_MINUTES),
-    );
-    let recent_failures: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM sign_in_failures WHERE email = $1 AND failed_at > $2",
-    )
-    .bind(&email)
-    .bind(&window_start)
-    .fetch_one(&db.pool)
-    .await?;
-    if recent_failures >= SIGN_IN_ATTEMPTS_ALLOWED {
+    let (attempts, window_started_at) = reserve_attempt(db, &email).await?;
+    if !attempt_is_allowed(attempts) {
         return Ok(SignInOutcome::Locked {
-            minutes: SIGN_IN_WINDOW_MINUTES,
+            minutes: minutes_left(&window_started_at, time::OffsetDateTime::now_utc()),
         });
     }
     let row = sqlx::query(
@@ -367,7 +418,7 @@ pub async fn attempt_sign_in(
         .unwrap_or(false);
     match (user_id, matches) {
         (Some((partnership_id, user_id)), true) => {
-            sqlx::query("DELETE FROM sign_in_failures WHERE email = $1")
+            sqlx::query("DELETE FROM sign_in_attempts WHERE email = $1")
                 .bind(&email)
                 .execute(&db.pool)
                 .await?;
@@ -376,37 +427,129 @@ pub async fn attempt_sign_in(
                 None => Ok(SignInOutcome::WrongDetails),
             }
         }
-        _ => {
-            sqlx::query("INSERT INTO sign_in_failures (email, failed_at) VALUES ($1, $2)")
-                .bind(&email)
-                .bind(now_text())
-                .execute(&db.pool)
-                .await?;
-            Ok(SignInOutcome::WrongDetails)
-        }
+        // The reserved attempt stands as a failure.
+        _ => Ok(SignInOutcome::WrongDetails),
     }
+}
+
+/// An address that may not sign in until `until`, after `attempts` attempts.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignInLock {
+    pub attempts: i64,
+    pub until: String,
+}
+
+/// The lock on an address, if it is locked now.
+pub async fn sign_in_lock(db: &Db, email: &str) -> Result<Option<SignInLock>, sqlx::Error> {
+    let now = time::OffsetDateTime::now_utc();
+    let window_start = timestamp_text(now - time::Duration::minutes(SIGN_IN_WINDOW_MINUTES));
+    let row = sqlx::query(
+        "SELECT attempts, window_started_at FROM sign_in_attempts \
+         WHERE email = $1 AND window_started_at > $2 AND attempts >= $3",
+    )
+    .bind(email.trim().to_lowercase())
+    .bind(window_start)
+    .bind(SIGN_IN_ATTEMPTS_ALLOWED)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let started: String = row.try_get("window_started_at")?;
+    let until = super::db::parse_timestamp(&started)
+        .map(|at| timestamp_text(at + time::Duration::minutes(SIGN_IN_WINDOW_MINUTES)))
+        .unwrap_or(started);
+    Ok(Some(SignInLock {
+        attempts: row.try_get("attempts")?,
+        until,
+    }))
+}
+
+/// Ends an address's lock and its count of attempts (the business unit, for a person it knows).
+pub async fn clear_sign_in_lock(
+    tx: &mut super::db::Transaction,
+    email: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM sign_in_attempts WHERE email = $1")
+        .bind(email.trim().to_lowercase())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    Ok(done > 0)
+}
+
+// ---- the sign-in form's CSRF token ----
+
+/// Minutes a sign-in form may be left open before it must be reloaded.
+pub const SIGN_IN_FORM_MINUTES: i64 = 60;
+
+fn sign_in_form_mac(secret: &[u8], nonce: &str, expires: i64) -> Option<Hmac<Sha256>> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).ok()?;
+    mac.update(format!("sign-in form|{nonce}|{expires}").as_bytes());
+    Some(mac)
+}
+
+/// The sign-in form's CSRF token: needs no stored row. It binds the random `nonce` kept in the
+/// browser's sign-in cookie to an expiry, under the secret key, so a forged form (which cannot
+/// read or set that cookie) and an old one are both refused.
+pub fn sign_in_form_token(secret: &[u8], nonce: &str, now: time::OffsetDateTime) -> String {
+    let expires = (now + time::Duration::minutes(SIGN_IN_FORM_MINUTES)).unix_timestamp();
+    match sign_in_form_mac(secret, nonce, expires) {
+        Some(mac) => format!("{expires}.{}", hex::encode(mac.finalize().into_bytes())),
+        None => String::new(),
+    }
+}
+
+/// Whether `token` was made by `sign_in_form_token` for this nonce and has not expired.
+pub fn sign_in_form_token_is_valid(
+    secret: &[u8],
+    nonce: &str,
+    token: &str,
+    now: time::OffsetDateTime,
+) -> bool {
+    let Some((expires, signature)) = token.split_once('.') else {
+        return false;
+    };
+    let (Ok(expires), Ok(signature)) = (expires.parse::<i64>(), hex::decode(signature)) else {
+        return false;
+    };
+    if expires <= now.unix_timestamp() {
+        return false;
+    }
+    sign_in_form_mac(secret, nonce, expires).is_some_and(|mac| mac.verify_slice(&signature).is_ok())
 }
 
 // ---- sessions ----
 
-/// Starts a session and returns the cookie token (only its hash is stored).
+/// How long a session lasts: at most `absolute_hours` from sign-in, and no more than
+/// `idle_minutes` without use.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    pub absolute_hours: i64,
+    pub idle_minutes: i64,
+}
+
+/// The last-used time is written at most this often, not on every request.
+pub const SESSION_TOUCH_SECONDS: i64 = 60;
+
+/// Starts a signed-in session and returns the cookie token (only its hash is stored).
 pub async fn start_session(
     db: &Db,
     secret: &[u8],
-    user_id: Option<i64>,
-    hours: i64,
+    user_id: i64,
+    limits: SessionLimits,
 ) -> Result<String, sqlx::Error> {
     let token = new_token();
     let now = time::OffsetDateTime::now_utc();
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, last_used_at) \
+         VALUES ($1, $2, $3, $4, $5, $4)",
     )
     .bind(token_hash(secret, &token))
     .bind(user_id)
     .bind(new_token())
     .bind(timestamp_text(now))
-    .bind(timestamp_text(now + time::Duration::hours(hours)))
+    .bind(timestamp_text(
+        now + time::Duration::hours(limits.absolute_hours),
+    ))
     .execute(&db.pool)
     .await?;
     Ok(token)
@@ -420,75 +563,102 @@ pub async fn end_session(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// Whether a session last used at `last_used_at` is still alive at `now`.
+fn session_is_live(
+    expires_at: &str,
+    last_used_at: Option<&str>,
+    now: time::OffsetDateTime,
+    idle_minutes: i64,
+) -> bool {
+    let idle_since = timestamp_text(now - time::Duration::minutes(idle_minutes));
+    expires_at > timestamp_text(now).as_str()
+        && last_used_at.is_some_and(|used| used > idle_since.as_str())
+}
+
+/// Whether the last-used time is old enough to be written again.
+fn session_needs_touch(last_used_at: Option<&str>, now: time::OffsetDateTime) -> bool {
+    let stale = timestamp_text(now - time::Duration::seconds(SESSION_TOUCH_SECONDS));
+    last_used_at.is_none_or(|used| used <= stale.as_str())
+}
+
 pub async fn load_session(
     db: &Db,
     secret: &[u8],
     token: &str,
+    limits: SessionLimits,
 ) -> Result<Option<Session>, sqlx::Error> {
     let hash = token_hash(secret, token);
     let row = sqlx::query(
-        "SELECT s.csrf_token, s.user_id, s.expires_at, s.flash, u.email, u.display_name, \
+        "SELECT s.csrf_token, s.user_id, s.expires_at, s.last_used_at, s.flash, u.email, u.display_name, \
          u.organisation_id, u.roles, u.must_change_password, u.archived_at, u.partnership_id, \
          p.name AS partnership_name \
-         FROM sessions s LEFT JOIN users u ON u.id = s.user_id \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
          LEFT JOIN partnerships p ON p.id = u.partnership_id WHERE s.token_hash = $1",
     )
     .bind(&hash)
     .fetch_optional(&db.pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
+    let now = time::OffsetDateTime::now_utc();
     let expires_at: String = row.try_get("expires_at")?;
-    if expires_at <= now_text() {
+    let last_used_at: Option<String> = row.try_get("last_used_at")?;
+    let archived_at: Option<String> = row.try_get("archived_at")?;
+    if archived_at.is_some()
+        || !session_is_live(
+            &expires_at,
+            last_used_at.as_deref(),
+            now,
+            limits.idle_minutes,
+        )
+    {
         end_session(db, &hash).await?;
         return Ok(None);
     }
-    let user_id: Option<i64> = row.try_get("user_id")?;
-    let user = match user_id {
-        Some(id) => {
-            let archived_at: Option<String> = row.try_get("archived_at")?;
-            if archived_at.is_some() {
-                end_session(db, &hash).await?;
-                return Ok(None);
-            }
-            Some(CurrentUser {
-                id,
-                partnership_id: row.try_get("partnership_id")?,
-                partnership_name: row.try_get("partnership_name")?,
-                email: row.try_get("email")?,
-                display_name: row.try_get("display_name")?,
-                organisation_id: row.try_get("organisation_id")?,
-                roles: Role::parse_list(&row.try_get::<String, _>("roles")?),
-                must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
-            })
-        }
-        None => None,
+    if session_needs_touch(last_used_at.as_deref(), now) {
+        sqlx::query("UPDATE sessions SET last_used_at = $1 WHERE token_hash = $2")
+            .bind(timestamp_text(now))
+            .bind(&hash)
+            .execute(&db.pool)
+            .await?;
+    }
+    let user = CurrentUser {
+        id: row.try_get("user_id")?,
+        partnership_id: row.try_get("partnership_id")?,
+        partnership_name: row.try_get("partnership_name")?,
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        organisation_id: row.try_get("organisation_id")?,
+        roles: Role::parse_list(&row.try_get::<String, _>("roles")?),
+        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
     };
     Ok(Some(Session {
         token_hash: hash,
         csrf_token: row.try_get("csrf_token")?,
-        user,
+        user: Some(user),
         flash: row.try_get("flash")?,
     }))
 }
 
-/// Deletes expired sessions and sign-in failures older than the throttling window, so neither
-/// table grows without bound. Run periodically by `serve`.
-pub async fn purge_expired(db: &Db) -> Result<u64, sqlx::Error> {
-    let now = now_text();
-    let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-        .bind(&now)
-        .execute(&db.pool)
-        .await?
-        .rows_affected();
-    let window_start = timestamp_text(
-        time::OffsetDateTime::now_utc() - time::Duration::minutes(SIGN_IN_WINDOW_MINUTES),
-    );
-    let failures = sqlx::query("DELETE FROM sign_in_failures WHERE failed_at <= $1")
+/// Deletes sessions past their lifetime or idle too long, and attempt counts whose window has
+/// passed, so neither table grows without bound. Run periodically by `serve`.
+pub async fn purge_expired(db: &Db, limits: SessionLimits) -> Result<u64, sqlx::Error> {
+    let now = time::OffsetDateTime::now_utc();
+    let idle_since = timestamp_text(now - time::Duration::minutes(limits.idle_minutes));
+    let sessions = sqlx::query(
+        "DELETE FROM sessions WHERE expires_at <= $1 OR last_used_at IS NULL OR last_used_at <= $2",
+    )
+    .bind(timestamp_text(now))
+    .bind(idle_since)
+    .execute(&db.pool)
+    .await?
+    .rows_affected();
+    let window_start = timestamp_text(now - time::Duration::minutes(SIGN_IN_WINDOW_MINUTES));
+    let attempts = sqlx::query("DELETE FROM sign_in_attempts WHERE window_started_at <= $1")
         .bind(window_start)
         .execute(&db.pool)
         .await?
         .rows_affected();
-    Ok(sessions + failures)
+    Ok(sessions + attempts)
 }
 
 /// A one-time message shown on the next page (GOV.UK notification banner).
@@ -532,6 +702,99 @@ mod tests {
         assert!(verify_password("kettle orbit marmalade", &hash));
         assert!(!verify_password("kettle orbit marmalad", &hash));
         assert!(!verify_password("anything", "not a hash"));
+    }
+
+    #[test]
+    fn only_the_allowed_number_of_attempts_is_checked() {
+        assert!((1..=SIGN_IN_ATTEMPTS_ALLOWED).all(attempt_is_allowed));
+        assert!(!attempt_is_allowed(SIGN_IN_ATTEMPTS_ALLOWED + 1));
+        let now = time::macros::datetime!(2026-11-29 12:00 UTC);
+        assert_eq!(minutes_left("2026-11-29T11:50:30Z", now), 6);
+        assert_eq!(minutes_left("2026-11-29T12:00:00Z", now), 15);
+        assert_eq!(minutes_left("2026-11-29T11:00:00Z", now), 1);
+    }
+
+    #[test]
+    fn sign_in_form_tokens_are_bound_to_the_cookie_and_expire() {
+        let now = time::macros::datetime!(2026-11-29 12:00 UTC);
+        let token = sign_in_form_token(b"secret one", "nonce-a", now);
+        assert!(sign_in_form_token_is_valid(
+            b"secret one",
+            "nonce-a",
+            &token,
+            now
+        ));
+        let later = now + time::Duration::minutes(SIGN_IN_FORM_MINUTES - 1);
+        assert!(sign_in_form_token_is_valid(
+            b"secret one",
+            "nonce-a",
+            &token,
+            later
+        ));
+        let expired = now + time::Duration::minutes(SIGN_IN_FORM_MINUTES);
+        assert!(!sign_in_form_token_is_valid(
+            b"secret one",
+            "nonce-a",
+            &token,
+            expired
+        ));
+        assert!(!sign_in_form_token_is_valid(
+            b"secret one",
+            "nonce-b",
+            &token,
+            now
+        ));
+        assert!(!sign_in_form_token_is_valid(
+            b"secret two",
+            "nonce-a",
+            &token,
+            now
+        ));
+        // A later expiry written in by hand does not match the signature.
+        let (_, signature) = token.split_once('.').unwrap();
+        let stretched = format!("{}.{signature}", now.unix_timestamp() + 86_400);
+        assert!(!sign_in_form_token_is_valid(
+            b"secret one",
+            "nonce-a",
+            &stretched,
+            now
+        ));
+        for junk in ["", ".", "abc.def", "123", "99999999999.zz"] {
+            assert!(!sign_in_form_token_is_valid(
+                b"secret one",
+                "nonce-a",
+                junk,
+                now
+            ));
+        }
+    }
+
+    #[test]
+    fn sessions_end_when_idle_or_past_their_lifetime() {
+        let now = time::macros::datetime!(2026-11-29 12:00 UTC);
+        let expires = "2026-11-29T18:00:00Z";
+        assert!(session_is_live(
+            expires,
+            Some("2026-11-29T11:30:00Z"),
+            now,
+            60
+        ));
+        assert!(!session_is_live(
+            expires,
+            Some("2026-11-29T11:00:00Z"),
+            now,
+            60
+        ));
+        assert!(!session_is_live(
+            "2026-11-29T12:00:00Z",
+            Some("2026-11-29T11:59:00Z"),
+            now,
+            60
+        ));
+        assert!(!session_is_live(expires, None, now, 60));
+        assert!(!session_needs_touch(Some("2026-11-29T11:59:30Z"), now));
+        assert!(session_needs_touch(Some("2026-11-29T11:59:00Z"), now));
+        assert!(session_needs_touch(None, now));
     }
 
     #[test]

@@ -21,8 +21,18 @@ pub struct Config {
     /// Send cookies with the `Secure` flag. `MASA_COOKIE_SECURE`, default `true`
     /// (browsers treat http://localhost as secure, so this holds for the demo too).
     pub cookie_secure: bool,
-    /// Hours a signed-in session lasts without use. `MASA_SESSION_HOURS`, default 8.
+    /// Hours a signed-in session lasts at most from sign-in, however much it is used.
+    /// `MASA_SESSION_HOURS`, default 8.
     pub session_hours: i64,
+    /// Minutes without use after which a session ends. `MASA_SESSION_IDLE_MINUTES`, default 60
+    /// (at most the absolute lifetime).
+    pub session_idle_minutes: i64,
+    /// Sign-in attempts one client address may make in 15 minutes, counted in each instance's
+    /// memory. `MASA_SIGN_IN_ATTEMPTS_PER_IP`, default 50.
+    pub sign_in_attempts_per_ip: u32,
+    /// Take the client address from the last `X-Forwarded-For` entry (only behind a proxy that
+    /// sets it). `MASA_TRUST_FORWARDED_FOR`, default `false`.
+    pub trust_forwarded_for: bool,
     /// SMTP server for the e-mail outbox. `MASA_SMTP_HOST` (unset: messages wait in the outbox),
     /// `MASA_SMTP_PORT` (default 25), sender `MASA_MAIL_FROM` (default masa@localhost).
     pub smtp_host: Option<String>,
@@ -90,6 +100,9 @@ struct ConfigFile {
     data_dir: Option<PathBuf>,
     cookie_secure: Option<bool>,
     session_hours: Option<i64>,
+    session_idle_minutes: Option<i64>,
+    sign_in_attempts_per_ip: Option<u32>,
+    trust_forwarded_for: Option<bool>,
     smtp_host: Option<String>,
     smtp_port: Option<u16>,
     smtp_tls: Option<String>,
@@ -186,6 +199,36 @@ impl Config {
                 reason: "must be between 1 and 720".into(),
             });
         }
+        let session_idle_minutes = match env("MASA_SESSION_IDLE_MINUTES") {
+            Some(value) => value.parse().map_err(|_| ConfigError::Invalid {
+                name: "MASA_SESSION_IDLE_MINUTES",
+                reason: format!("{value:?} is not a whole number of minutes"),
+            })?,
+            None => from_file.session_idle_minutes.unwrap_or(60),
+        };
+        if !(1..=session_hours * 60).contains(&session_idle_minutes) {
+            return Err(ConfigError::Invalid {
+                name: "MASA_SESSION_IDLE_MINUTES",
+                reason: "must be at least 1 and no more than MASA_SESSION_HOURS in minutes".into(),
+            });
+        }
+        let sign_in_attempts_per_ip = match env("MASA_SIGN_IN_ATTEMPTS_PER_IP") {
+            Some(value) => value.parse().map_err(|_| ConfigError::Invalid {
+                name: "MASA_SIGN_IN_ATTEMPTS_PER_IP",
+                reason: format!("{value:?} is not a whole number"),
+            })?,
+            None => from_file.sign_in_attempts_per_ip.unwrap_or(50),
+        };
+        if sign_in_attempts_per_ip == 0 {
+            return Err(ConfigError::Invalid {
+                name: "MASA_SIGN_IN_ATTEMPTS_PER_IP",
+                reason: "must be at least 1".into(),
+            });
+        }
+        let trust_forwarded_for = match env("MASA_TRUST_FORWARDED_FOR") {
+            Some(value) => parse_bool("MASA_TRUST_FORWARDED_FOR", &value)?,
+            None => from_file.trust_forwarded_for.unwrap_or(false),
+        };
         let (secret_key, secret_source) = match env("MASA_SECRET_KEY").or(from_file.secret_key) {
             Some(secret) if secret.len() >= SECRET_MIN_LENGTH => (
                 secret.into_bytes(),
@@ -253,6 +296,9 @@ impl Config {
             data_dir,
             cookie_secure,
             session_hours,
+            session_idle_minutes,
+            sign_in_attempts_per_ip,
+            trust_forwarded_for,
             smtp_host: env("MASA_SMTP_HOST")
                 .or(from_file.smtp_host)
                 .filter(|host| !host.trim().is_empty()),
@@ -371,6 +417,9 @@ mod tests {
         .unwrap();
         assert_eq!(config.bind, "0.0.0.0:9000");
         assert_eq!(config.session_hours, 2);
+        assert_eq!(config.session_idle_minutes, 60);
+        assert_eq!(config.sign_in_attempts_per_ip, 50);
+        assert!(!config.trust_forwarded_for);
         assert!(config.database_url.ends_with("/masa.db"));
         assert!(config.cookie_secure);
         // The generated secret is kept and reused.
@@ -558,5 +607,28 @@ mod tests {
             config.smtp_credentials.map(|c| c.password).as_deref(),
             Some("from the environment")
         );
+    }
+
+    #[test]
+    fn session_and_sign_in_limits_are_checked() {
+        let config = smtp(&[
+            ("MASA_SESSION_IDLE_MINUTES", "15"),
+            ("MASA_SIGN_IN_ATTEMPTS_PER_IP", "20"),
+            ("MASA_TRUST_FORWARDED_FOR", "true"),
+        ])
+        .unwrap();
+        assert_eq!(config.session_idle_minutes, 15);
+        assert_eq!(config.sign_in_attempts_per_ip, 20);
+        assert!(config.trust_forwarded_for);
+        for (name, value) in [
+            ("MASA_SESSION_IDLE_MINUTES", "0"),
+            ("MASA_SESSION_IDLE_MINUTES", "481"),
+            ("MASA_SESSION_IDLE_MINUTES", "an hour"),
+            ("MASA_SIGN_IN_ATTEMPTS_PER_IP", "0"),
+            ("MASA_TRUST_FORWARDED_FOR", "maybe"),
+        ] {
+            let error = smtp(&[(name, value)]).unwrap_err();
+            assert!(error.to_string().contains(name), "{name}={value}: {error}");
+        }
     }
 }

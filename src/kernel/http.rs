@@ -18,6 +18,10 @@ use super::auth::{self, Session};
 use super::error::AppError;
 
 pub const SESSION_COOKIE: &str = "masa_session";
+/// The sign-in form's own cookie: a random value its signed CSRF token is bound to (a "signed
+/// double-submit cookie"), so showing the form stores nothing on the server.
+pub const SIGN_IN_COOKIE: &str = "masa_sign_in";
+pub const SIGN_IN_PATH: &str = "/sign-in";
 /// Largest ordinary form accepted.
 pub const FORM_LIMIT_BYTES: usize = 1024 * 1024;
 /// Largest request body of any kind: room for a 5 MB spreadsheet and its multipart wrapping.
@@ -40,19 +44,37 @@ pub fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
     .unwrap_or_else(|_| HeaderValue::from_static("masa_session=; Path=/"))
 }
 
+/// The sign-in form's cookie, lasting as long as the form's token.
+pub fn sign_in_cookie(state: &AppState, nonce: &str) -> HeaderValue {
+    let secure = if state.config.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
+    let max_age = auth::SIGN_IN_FORM_MINUTES * 60;
+    HeaderValue::from_str(&format!(
+        "{SIGN_IN_COOKIE}={nonce}; Path={SIGN_IN_PATH}; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("masa_sign_in=; Path=/sign-in"))
+}
+
 pub fn expired_session_cookie() -> HeaderValue {
     HeaderValue::from_static("masa_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
 }
 
 fn cookie_token(request: &Request) -> Option<String> {
-    request
-        .headers()
+    cookie_value(request.headers(), SESSION_COOKIE)
+}
+
+/// A cookie of ours: always 64 hex digits (see `auth::new_token`), anything else is ignored.
+pub fn cookie_value(headers: &header::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(cookie, _)| *cookie == name)
         .map(|(_, value)| value.to_owned())
         .filter(|value| value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
 }
@@ -65,7 +87,14 @@ async fn load_session(State(state): State<AppState>, mut request: Request, next:
     }
     let session = match cookie_token(&request) {
         Some(token) => {
-            match auth::load_session(&state.db, &state.config.secret_key, &token).await {
+            match auth::load_session(
+                &state.db,
+                &state.config.secret_key,
+                &token,
+                state.session_limits(),
+            )
+            .await
+            {
                 Ok(session) => session,
                 Err(error) => return AppError::Database(error).into_response(),
             }
@@ -78,8 +107,9 @@ async fn load_session(State(state): State<AppState>, mut request: Request, next:
 
 /// Every POST must carry the session's CSRF token: in the form field `csrf_token`, the
 /// `X-CSRF-Token` header, or (file uploads only) the `csrf_token` query parameter. Checked here,
-/// once, before any handler sees the request.
-async fn check_csrf(request: Request, next: Next) -> Response {
+/// once, before any handler sees the request. The sign-in form, which has no session, carries
+/// a token signed for its cookie instead (`auth::sign_in_form_token`).
+async fn check_csrf(State(state): State<AppState>, request: Request, next: Next) -> Response {
     // The JSON API authenticates by bearer token alone, never by cookie, so a forged
     // cross-site request carries no credentials there.
     if matches!(
@@ -89,14 +119,18 @@ async fn check_csrf(request: Request, next: Next) -> Response {
     {
         return next.run(request).await;
     }
+    let is_sign_in = request.uri().path() == SIGN_IN_PATH;
+    let sign_in_nonce = cookie_value(request.headers(), SIGN_IN_COOKIE);
     let expected = request
         .extensions()
         .get::<Option<Session>>()
         .cloned()
         .flatten()
         .map(|session| session.csrf_token);
-    let Some(expected) = expected else {
-        return AppError::CsrfRejected.into_response();
+    let expected = match (is_sign_in, expected, sign_in_nonce) {
+        (true, _, Some(nonce)) => Expected::SignInForm(nonce),
+        (false, Some(token), _) => Expected::Session(token),
+        _ => return AppError::CsrfRejected.into_response(),
     };
     let header_token = request
         .headers()
@@ -144,15 +178,29 @@ async fn check_csrf(request: Request, next: Next) -> Response {
     } else {
         (None, body)
     };
-    match given {
-        Some(given) if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) => {
-            next.run(Request::from_parts(parts, body)).await
-        }
-        _ => {
-            tracing::warn!(path = %parts.uri.path(), "CSRF token missing or wrong");
-            AppError::CsrfRejected.into_response()
-        }
+    let accepted = given.is_some_and(|given| match &expected {
+        Expected::Session(token) => bool::from(given.as_bytes().ct_eq(token.as_bytes())),
+        Expected::SignInForm(nonce) => auth::sign_in_form_token_is_valid(
+            &state.config.secret_key,
+            nonce,
+            &given,
+            time::OffsetDateTime::now_utc(),
+        ),
+    });
+    if accepted {
+        next.run(Request::from_parts(parts, body)).await
+    } else {
+        tracing::warn!(path = %parts.uri.path(), "CSRF token missing or wrong");
+        AppError::CsrfRejected.into_response()
     }
+}
+
+/// What a POST's CSRF token must match.
+enum Expected {
+    /// The session's token.
+    Session(String),
+    /// A token signed for this sign-in cookie value, not yet expired.
+    SignInForm(String),
 }
 
 /// Wraps the application router in the kernel's layers.
@@ -167,7 +215,7 @@ pub fn with_layers(router: Router<AppState>, state: AppState) -> Router {
         // The largest body any handler reads (a spreadsheet upload, a JSON data drop); ordinary
         // forms are held to FORM_LIMIT_BYTES by the CSRF check.
         .layer(axum::extract::DefaultBodyLimit::max(REQUEST_LIMIT_BYTES))
-        .layer(middleware::from_fn(check_csrf))
+        .layer(middleware::from_fn_with_state(state.clone(), check_csrf))
         .layer(middleware::from_fn_with_state(state.clone(), load_session))
         .layer(static_header("content-security-policy", CONTENT_SECURITY_POLICY))
         .layer(static_header("x-content-type-options", "nosniff"))

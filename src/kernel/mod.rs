@@ -1,5 +1,6 @@
 //! The kernel: plumbing every module uses and none of them owns. It never imports a module.
 
+pub mod api_tokens;
 pub mod assets;
 pub mod audit;
 pub mod auth;
@@ -17,6 +18,7 @@ pub mod private_files;
 pub mod roles;
 pub mod routing;
 pub mod text;
+pub mod throttle;
 
 use std::sync::Arc;
 
@@ -33,6 +35,17 @@ pub struct AppState {
     pub navigation: Arc<Vec<NavEntry>>,
     /// Results kept until the data changes (see kernel::cache).
     pub cache: Arc<cache::RevisionCache>,
+    /// Sign-in attempts per client address (see kernel::throttle).
+    pub sign_in_limiter: Arc<throttle::KeyedWindow>,
+}
+
+impl AppState {
+    pub fn session_limits(&self) -> auth::SessionLimits {
+        auth::SessionLimits {
+            absolute_hours: self.config.session_hours,
+            idle_minutes: self.config.session_idle_minutes,
+        }
+    }
 }
 
 /// Kernel routes: assets and the health check.

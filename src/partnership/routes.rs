@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::model::*;
 use super::store::{self, OrganisationFilter, PersonFilter, Table};
+use crate::kernel::api_tokens;
 use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::db::Transaction;
@@ -376,6 +377,16 @@ async fn set_organisation_archived(
         let mut tx = state.db.begin_write().await?;
         let (action, verb) = if archived {
             store::archive(&mut tx, Table::Organisations, id).await?;
+            // An organisation that has left sends no more data: its API tokens stop now (and
+            // stay revoked if it is restored; its data lead makes new ones).
+            let revoked = api_tokens::revoke_tokens_of_organisation(&mut tx, id).await?;
+            api_tokens::record_revocations(
+                &mut tx,
+                &ctx.actor()?,
+                &revoked,
+                &format!("as organisation {} was archived", organisation.name),
+            )
+            .await?;
             (AuditAction::Archive, "Archived")
         } else {
             store::restore(&mut tx, Table::Organisations, id).await?;

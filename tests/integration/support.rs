@@ -28,6 +28,11 @@ fn test_config(dir: &std::path::Path, database_url: String) -> Config {
         data_dir: dir.to_owned(),
         cookie_secure: true,
         session_hours: 8,
+        session_idle_minutes: 60,
+        // High enough that the suite's many sign-ins from one (unspecified) address pass; the
+        // per-address limit's own test builds an app with a low one.
+        sign_in_attempts_per_ip: 10_000,
+        trust_forwarded_for: false,
         smtp_host: None,
         smtp_port: 25,
         smtp_tls: masa::kernel::config::SmtpTls::None,
@@ -115,10 +120,26 @@ impl TestApp {
     }
 
     pub fn browser(&self) -> Browser<'_> {
+        self.browser_on(self.router.clone())
+    }
+
+    /// The same application and database with some settings changed (a fresh state, so
+    /// in-memory limits start empty); drive it with `browser_on`.
+    pub fn router_with(&self, change: impl FnOnce(&mut Config)) -> Router {
+        let mut config = (*self.state.config).clone();
+        change(&mut config);
+        masa::app(masa::state(self.db.clone(), config))
+    }
+
+    /// A browser on the given router (see `router_with`).
+    pub fn browser_on(&self, router: Router) -> Browser<'_> {
         Browser {
-            app: self,
+            _app: self,
+            router,
             cookie: None,
+            sign_in_cookie: None,
             csrf: None,
+            client: None,
         }
     }
 
@@ -258,9 +279,15 @@ impl Response {
 
 /// Keeps the session cookie and the page's CSRF token like a browser would.
 pub struct Browser<'a> {
-    app: &'a TestApp,
+    /// Tied to its app, as before the router became its own field.
+    _app: &'a TestApp,
+    router: Router,
     pub cookie: Option<String>,
+    /// The sign-in form's cookie, which its CSRF token is bound to.
+    pub sign_in_cookie: Option<String>,
     pub csrf: Option<String>,
+    /// The peer address the server sees (none: as when no connection info is given).
+    pub client: Option<std::net::SocketAddr>,
 }
 
 fn csrf_in(body: &str) -> Option<String> {
@@ -271,9 +298,13 @@ fn csrf_in(body: &str) -> Option<String> {
 }
 
 impl Browser<'_> {
-    pub async fn send(&mut self, request: Request<Body>) -> Response {
+    pub async fn send(&mut self, mut request: Request<Body>) -> Response {
+        if let Some(client) = self.client {
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(client));
+        }
         let response = self
-            .app
             .router
             .clone()
             .oneshot(request)
@@ -290,6 +321,9 @@ impl Browser<'_> {
                 } else {
                     Some(value.to_owned())
                 };
+            }
+            if let Some(value) = pair.strip_prefix("masa_sign_in=") {
+                self.sign_in_cookie = (!value.is_empty()).then(|| value.to_owned());
             }
         }
         let body = to_bytes(response.into_body(), 50 * 1024 * 1024)
@@ -308,8 +342,17 @@ impl Browser<'_> {
 
     fn request(&self, method: &str, path: &str) -> axum::http::request::Builder {
         let mut builder = Request::builder().method(method).uri(path);
+        let mut cookies = Vec::new();
         if let Some(cookie) = &self.cookie {
-            builder = builder.header(header::COOKIE, format!("masa_session={cookie}"));
+            cookies.push(format!("masa_session={cookie}"));
+        }
+        if let Some(cookie) = &self.sign_in_cookie
+            && path.starts_with("/sign-in")
+        {
+            cookies.push(format!("masa_sign_in={cookie}"));
+        }
+        if !cookies.is_empty() {
+            builder = builder.header(header::COOKIE, cookies.join("; "));
         }
         builder
     }
@@ -332,13 +375,25 @@ impl Browser<'_> {
 
     /// Posts exactly these fields (no CSRF token unless given).
     pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let request = self.form_request(path, fields);
+        self.send(request).await
+    }
+
+    /// The request `post_raw` would send (with this browser's cookies and address), to send
+    /// elsewhere: many at once, for example.
+    pub fn form_request(&self, path: &str, fields: &[(&str, &str)]) -> Request<Body> {
         let body = serde_urlencoded::to_string(fields).expect("form encodes");
-        let request = self
+        let mut request = self
             .request("POST", path)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(body))
             .expect("request");
-        self.send(request).await
+        if let Some(client) = self.client {
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(client));
+        }
+        request
     }
 
     pub async fn sign_in(&mut self, email: &str, password: &str) -> Response {

@@ -1,0 +1,219 @@
+//! Partner API tokens: credentials, so the kernel owns the `api_tokens` table (as it owns
+//! sessions). The dataset module issues and uses them; the partnership and accounts modules
+//! revoke them when an organisation or a person leaves; the business unit lists and revokes any
+//! of its partnership's. Only a keyed hash of a token is stored.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::audit::{self, Actor, AuditAction, AuditEntry};
+use super::db::{Db, Transaction, now_text};
+
+type Result<T> = std::result::Result<T, sqlx::Error>;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub label: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+/// A token as the business unit sees it: with its organisation and who created it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartnershipToken {
+    pub token: ApiToken,
+    pub organisation_name: String,
+    pub created_by: Option<String>,
+}
+
+/// How long a token's last use may be out of date: its use is written at most this often.
+const LAST_USE_SECONDS: i64 = 60;
+
+fn token_from_row(row: &sqlx::any::AnyRow) -> Result<ApiToken> {
+    Ok(ApiToken {
+        id: row.try_get("id")?,
+        organisation_id: row.try_get("organisation_id")?,
+        label: row.try_get("label")?,
+        created_at: row.try_get("created_at")?,
+        last_used_at: row.try_get("last_used_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    })
+}
+
+pub async fn insert_token(
+    tx: &mut Transaction,
+    organisation_id: i64,
+    label: &str,
+    token_hash: &str,
+    user_id: i64,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO api_tokens (organisation_id, label, token_hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(organisation_id)
+    .bind(label)
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(now_text())
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub async fn tokens_of(db: &Db, organisation_id: i64) -> Result<Vec<ApiToken>> {
+    let rows = sqlx::query("SELECT id, organisation_id, label, created_at, last_used_at, revoked_at FROM api_tokens WHERE organisation_id = $1 ORDER BY id DESC")
+        .bind(organisation_id)
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(token_from_row).collect()
+}
+
+/// Every token of the partnership's organisations, live ones first, newest first.
+pub async fn tokens_of_partnership(db: &Db, partnership_id: i64) -> Result<Vec<PartnershipToken>> {
+    let rows = sqlx::query(
+        "SELECT t.id, t.organisation_id, t.label, t.created_at, t.last_used_at, t.revoked_at, \
+         o.name AS organisation_name, u.display_name AS created_by \
+         FROM api_tokens t JOIN organisations o ON o.id = t.organisation_id \
+         LEFT JOIN users u ON u.id = t.created_by \
+         WHERE o.partnership_id = $1 \
+         ORDER BY CASE WHEN t.revoked_at IS NULL THEN 0 ELSE 1 END, t.id DESC",
+    )
+    .bind(partnership_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(PartnershipToken {
+                token: token_from_row(row)?,
+                organisation_name: row.try_get("organisation_name")?,
+                created_by: row.try_get("created_by")?,
+            })
+        })
+        .collect()
+}
+
+/// The organisation a live token acts for, and that organisation's partnership; records its use
+/// (at most once a minute). A token of an archived organisation acts for no one, even if its
+/// revocation were somehow missed.
+pub async fn organisation_for_token(db: &Db, token_hash: &str) -> Result<Option<(i64, i64)>> {
+    let row = sqlx::query(
+        "SELECT t.organisation_id, o.partnership_id, t.last_used_at FROM api_tokens t \
+         JOIN organisations o ON o.id = t.organisation_id \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND o.archived_at IS NULL",
+    )
+    .bind(token_hash)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let last_used_at: Option<String> = row.try_get("last_used_at")?;
+    let now = time::OffsetDateTime::now_utc();
+    let stale = super::db::timestamp_text(now - time::Duration::seconds(LAST_USE_SECONDS));
+    if last_used_at.is_none_or(|used| used <= stale) {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+            .bind(super::db::timestamp_text(now))
+            .bind(token_hash)
+            .execute(&db.pool)
+            .await?;
+    }
+    Ok(Some((
+        row.try_get("organisation_id")?,
+        row.try_get("partnership_id")?,
+    )))
+}
+
+/// Revokes one live token of the organisation (its own data lead, from its tokens page).
+pub async fn revoke_token(
+    tx: &mut Transaction,
+    organisation_id: i64,
+    token_id: i64,
+) -> Result<bool> {
+    let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND organisation_id = $3 AND revoked_at IS NULL")
+        .bind(now_text())
+        .bind(token_id)
+        .bind(organisation_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    Ok(done == 1)
+}
+
+/// A live token of the partnership, for the business unit to revoke; another partnership's is
+/// not found.
+pub async fn find_live_token_of_partnership(
+    tx: &mut Transaction,
+    partnership_id: i64,
+    token_id: i64,
+) -> Result<Option<ApiToken>> {
+    let row = sqlx::query(
+        "SELECT t.id, t.organisation_id, t.label, t.created_at, t.last_used_at, t.revoked_at \
+         FROM api_tokens t JOIN organisations o ON o.id = t.organisation_id \
+         WHERE t.id = $1 AND o.partnership_id = $2 AND t.revoked_at IS NULL",
+    )
+    .bind(token_id)
+    .bind(partnership_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.as_ref().map(token_from_row).transpose()
+}
+
+/// What `revoke_where` revoked: (id, label) of each token, for the audit trail.
+pub type Revoked = Vec<(i64, String)>;
+
+async fn revoke_where(tx: &mut Transaction, condition: &str, id: i64) -> Result<Revoked> {
+    let sql = format!(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND {condition} \
+         RETURNING id, label"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(now_text())
+        .bind(id)
+        .fetch_all(&mut **tx)
+        .await?;
+    let mut revoked = rows
+        .iter()
+        .map(|row| Ok((row.try_get("id")?, row.try_get("label")?)))
+        .collect::<Result<Revoked>>()?;
+    revoked.sort();
+    Ok(revoked)
+}
+
+/// Revokes every live token of an organisation (it is being archived).
+pub async fn revoke_tokens_of_organisation(
+    tx: &mut Transaction,
+    organisation_id: i64,
+) -> Result<Revoked> {
+    revoke_where(tx, "organisation_id = $2", organisation_id).await
+}
+
+/// Revokes every live token a person created (their account is being archived).
+pub async fn revoke_tokens_created_by(tx: &mut Transaction, user_id: i64) -> Result<Revoked> {
+    revoke_where(tx, "created_by = $2", user_id).await
+}
+
+/// One audit entry per revoked token, in the same transaction as the revocation; `reason`
+/// ends the sentence ("by the business unit", "as … was archived").
+pub async fn record_revocations(
+    tx: &mut Transaction,
+    actor: &Actor,
+    revoked: &[(i64, String)],
+    reason: &str,
+) -> Result<()> {
+    for (id, label) in revoked {
+        audit::record(
+            tx,
+            actor,
+            AuditEntry {
+                action: AuditAction::Archive,
+                entity_type: "api_token",
+                entity_id: Some(*id),
+                summary: format!("Revoked API token “{label}” {reason}"),
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
