@@ -175,3 +175,22 @@ pub async fn indicator_trend(
         suffix: indicator.unit.suffix(),
     }))
 }
+
+/// For the audit trail: the data drops this person may not see, by the same rule as the drop
+/// pages ([`model::may_see_drop`]). Empty for the business unit.
+pub async fn drops_hidden_from(
+    db: &crate::kernel::db::Db,
+    user: &crate::kernel::auth::CurrentUser,
+) -> Result<Vec<i64>, sqlx::Error> {
+    if Permission::ManageDataset.granted_to_any(&user.roles) {
+        return Ok(Vec::new());
+    }
+    Ok(store::drop_states(db, user.partnership_id)
+        .await?
+        .into_iter()
+        .filter(|(_, organisation, status)| {
+            !model::may_see_drop(&user.roles, user.organisation_id, *organisation, *status)
+        })
+        .map(|(id, ..)| id)
+        .collect())
+}

@@ -1655,18 +1655,15 @@ pub async fn outbox_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<i
 
 // ---- data drops ----
 
-/// May this person see this drop? The business unit sees all; the scrutineer all but drafts;
-/// a data lead only its own organisation's. Anything else is "not found", so ids cannot be probed.
+/// May this person see this drop? The rule is [`may_see_drop`]; anything it refuses is "not
+/// found", so ids cannot be probed.
 fn may_view(user: &CurrentUser, data_drop: &DataDrop) -> bool {
-    if is_manager(user) {
-        return true;
-    }
-    if user.has_role(Role::PartnerDataLead)
-        && user.organisation_id == Some(data_drop.organisation_id)
-    {
-        return true;
-    }
-    user.has_role(Role::IndependentScrutineer) && data_drop.status != DropStatus::Draft
+    may_see_drop(
+        &user.roles,
+        user.organisation_id,
+        data_drop.organisation_id,
+        data_drop.status,
+    )
 }
 
 /// May this person prepare drops for this organisation?
