@@ -140,8 +140,8 @@ pub struct IndicatorTrend {
     pub code: String,
     pub name: String,
     pub polarity: &'static str,
-    /// (quarter label, value), oldest first.
-    pub points: Vec<(String, f64)>,
+    /// (quarter label, the value as published), oldest first: small counts are "fewer than N".
+    pub points: Vec<(String, String)>,
     pub suffix: &'static str,
 }
 
@@ -156,11 +156,9 @@ pub async fn indicator_trend(
     };
     let mut series =
         store::approved_series(db, partnership_id, store::SeriesScope::Indicator(id)).await?;
-    let points = series
-        .remove(&id)
-        .unwrap_or_default()
+    let points = model::publish_series(&indicator, &series.remove(&id).unwrap_or_default())
         .into_iter()
-        .map(|(quarter, value)| (quarter.label(), value))
+        .map(|(quarter, value)| (quarter.label(), indicator.show_published(value)))
         .collect();
     Ok(Some(IndicatorTrend {
         id,

@@ -316,6 +316,64 @@ impl Indicator {
     pub fn is_suppressed(&self, value: f64) -> bool {
         self.unit == Unit::Count && value > 0.0 && value < self.suppression_threshold as f64
     }
+
+    /// A value as it may be published.
+    pub fn publish(&self, value: f64) -> Published {
+        if self.is_suppressed(value) {
+            Published::FewerThan(self.suppression_threshold)
+        } else {
+            Published::Value(value)
+        }
+    }
+
+    /// A published figure as people read it: "86%", or "fewer than 5".
+    pub fn show_published(&self, figure: Published) -> String {
+        match figure {
+            Published::Value(value) => self.show(value),
+            Published::FewerThan(threshold) => format!("fewer than {threshold}"),
+        }
+    }
+}
+
+// ---- publishing: small-number suppression ----
+
+/// A figure as it may be published: its value, or only that it is a small count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Published {
+    Value(f64),
+    /// A count under the indicator's suppression threshold: written "fewer than N", and left
+    /// out of every figure derived from the series.
+    FewerThan(i64),
+}
+
+impl Published {
+    /// The value, if it may be published.
+    pub fn value(self) -> Option<f64> {
+        match self {
+            Published::Value(value) => Some(value),
+            Published::FewerThan(_) => None,
+        }
+    }
+
+    pub fn is_suppressed(self) -> bool {
+        matches!(self, Published::FewerThan(_))
+    }
+}
+
+/// A series as it may be published: each small count replaced by "fewer than N". Every output
+/// of a series (indicator page, chart and its text, scorecard, their CSV and XLSX, other
+/// modules) is built from this alone, and every derived figure (mean, process limits, special
+/// causes, change from last quarter, RAG) from its published values only. So nothing published
+/// depends on a suppressed value, and none can be worked back from the rest (a mean over all
+/// points would give it away exactly). Zero is published: a true zero identifies no one.
+pub fn publish_series(
+    indicator: &Indicator,
+    series: &[(Quarter, f64)],
+) -> Vec<(Quarter, Published)> {
+    series
+        .iter()
+        .map(|(period, value)| (*period, indicator.publish(*value)))
+        .collect()
 }
 
 // ---- data drops ----
