@@ -648,6 +648,7 @@ fn draw_indicator(
         upper_limit: row.spc.as_ref().map(|spc| spc.upper_process_limit),
         lower_limit: row.spc.as_ref().map(|spc| spc.lower_process_limit),
         target: row.indicator.target,
+        limits_note: Some(row.suppression_note()).filter(|note| !note.is_empty()),
     };
     let mut comparator_names: Vec<String> = comparators.iter().map(|c| c.name.clone()).collect();
     comparator_names.sort();
@@ -676,10 +677,7 @@ fn draw_indicator(
             )
         })
         .collect();
-    let mut chart_text = masa_charts::text_alternative(&chart);
-    if row.spc.is_some() && row.suppressed() > 0 {
-        chart_text = format!("{chart_text} {}", row.suppression_note());
-    }
+    let chart_text = masa_charts::text_alternative(&chart);
     IndicatorView {
         chart: masa_charts::spc_chart_svg(&chart, &format!("indicator-{id}")),
         chart_text,

@@ -10,6 +10,7 @@ mod backup;
 mod browser;
 mod cli;
 mod dataset;
+mod disclosure;
 mod kernel;
 mod learning;
 mod partnership;
