@@ -288,6 +288,49 @@ pub fn when(text: &str) -> String {
 mod tests {
     use super::*;
 
+    fn someone(roles: &[crate::kernel::Role]) -> CurrentUser {
+        CurrentUser {
+            id: 1,
+            partnership_id: 1,
+            partnership_name: String::new(),
+            email: String::new(),
+            display_name: String::new(),
+            organisation_id: None,
+            roles: roles.to_vec(),
+            must_change_password: false,
+        }
+    }
+
+    #[test]
+    fn each_kind_of_entry_is_read_by_those_who_read_its_pages() {
+        use crate::kernel::Role;
+        let scrutineer = someone(&[Role::IndependentScrutineer]);
+        let admin = someone(&[Role::BusinessUnitAdmin]);
+        for kind in [
+            "data_drop",
+            "indicator",
+            "learning_review",
+            "risk",
+            "policy",
+            "organisation",
+        ] {
+            assert!(may_read_kind(&scrutineer, kind), "{kind}");
+        }
+        for kind in [
+            "user",
+            "api_token",
+            "collection_period",
+            "a_kind_not_yet_listed",
+        ] {
+            assert!(!may_read_kind(&scrutineer, kind), "{kind}");
+            assert!(may_read_kind(&admin, kind), "{kind}");
+        }
+        let mut kinds: Vec<&str> = RECORD_PAGES.iter().map(|(kind, _)| *kind).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(kinds.len(), RECORD_PAGES.len(), "each kind listed once");
+    }
+
     #[test]
     fn exported_cells_cannot_be_formulas() {
         assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");

@@ -732,7 +732,8 @@ pub async fn indicator_page(
 fn series_note(row: &ScorecardRow, index: usize) -> String {
     match row.points.get(index) {
         Some(point) if point.value.is_suppressed() => {
-            "Fewer than the threshold: left out of the mean and limits".to_owned()
+            let shown = row.published(point.value);
+            format!("{shown}: left out of the mean and limits")
         }
         _ => special_cause_note(row.spc_point(index)),
     }
