@@ -116,17 +116,23 @@ pub fn may_read_kind(user: &CurrentUser, entity_type: &str) -> bool {
 
 /// What this person may not see in the trail: whole kinds of record their pages hide from them,
 /// and the single data drops the drop pages hide (drafts of other organisations).
-async fn unseen_by(db: &Db, user: &CurrentUser) -> AppResult<Unseen> {
-    let entity_types = audit::entity_types(db, user.partnership_id)
-        .await?
-        .into_iter()
+async fn unseen_by(db: &Db, user: &CurrentUser, kinds: &[String]) -> AppResult<Unseen> {
+    let entity_types = kinds
+        .iter()
         .filter(|kind| !may_read_kind(user, kind))
+        .cloned()
         .collect();
     let drops = crate::dataset::drops_hidden_from(db, user).await?;
     Ok(Unseen {
         entity_types,
         records: vec![("data_drop".to_owned(), drops)],
     })
+}
+
+/// [`unseen_by`] over the kinds of record in the partnership's trail.
+async fn unseen_in_trail(db: &Db, user: &CurrentUser) -> AppResult<Unseen> {
+    let kinds = audit::entity_types(db, user.partnership_id).await?;
+    unseen_by(db, user, &kinds).await
 }
 
 #[derive(Template)]
@@ -160,8 +166,9 @@ async fn search(
     let page = query.page.parse::<i64>().unwrap_or(1).max(1);
     let user = ctx.user()?;
     let partnership_id = user.partnership_id;
+    let kinds = audit::entity_types(&state.db, partnership_id).await?;
     let filter = AuditFilter {
-        unseen: unseen_by(&state.db, user).await?,
+        unseen: unseen_by(&state.db, user, &kinds).await?,
         ..filter
     };
     let (events, total) = audit::search(
@@ -180,8 +187,7 @@ async fn search(
         total,
         page,
         pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
-        entity_types: audit::entity_types(&state.db, partnership_id)
-            .await?
+        entity_types: kinds
             .into_iter()
             .filter(|kind| !filter.unseen.entity_types.contains(kind))
             .collect(),
@@ -200,7 +206,7 @@ async fn export(
 ) -> AppResult<impl IntoResponse> {
     let user = ctx.user()?;
     let filter = AuditFilter {
-        unseen: unseen_by(&state.db, user).await?,
+        unseen: unseen_in_trail(&state.db, user).await?,
         ..query.filter()
     };
     let (events, _) =
@@ -267,7 +273,7 @@ async fn event_page(
 ) -> AppResult<impl IntoResponse> {
     let user = ctx.user()?;
     // An entry about a record the person may not see is "not found", as the record's own page is.
-    let unseen = unseen_by(&state.db, user).await?;
+    let unseen = unseen_in_trail(&state.db, user).await?;
     let event = audit::find(&state.db, user.partnership_id, id)
         .await?
         .filter(|event| !unseen.hides(&event.entity_type, event.entity_id))
