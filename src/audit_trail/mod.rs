@@ -7,7 +7,9 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
-use crate::kernel::audit::{self, AuditAction, AuditEvent, AuditFilter};
+use crate::kernel::audit::{self, AuditAction, AuditEvent, AuditFilter, Unseen};
+use crate::kernel::auth::CurrentUser;
+use crate::kernel::db::Db;
 use crate::kernel::text::{display_date, parse_iso_date, spreadsheet_safe, url_encode};
 use crate::kernel::{
     Access, AppError, AppResult, AppState, Chrome, Ctx, Permission, Routes, render,
@@ -46,6 +48,7 @@ impl AuditQuery {
             actor: Some(self.actor.trim().to_owned()).filter(|a| !a.is_empty()),
             from: parse_iso_date(self.from.trim()),
             to: parse_iso_date(self.to.trim()),
+            unseen: Unseen::default(),
         }
     }
 
@@ -65,6 +68,71 @@ impl AuditQuery {
         .collect::<Vec<_>>()
         .join("&")
     }
+}
+
+/// Who may read the entries about each kind of record: the permission of that record's own
+/// pages, so the trail shows no one what those pages hide. Data drops also follow their
+/// per-record rule (see [`unseen_by`]).
+pub const RECORD_PAGES: [(&str, Permission); 28] = [
+    ("partnership", Permission::ViewPartnership),
+    ("organisation", Permission::ViewPartnership),
+    ("person", Permission::ViewPartnership),
+    ("group", Permission::ViewPartnership),
+    ("group_membership", Permission::ViewPartnership),
+    ("business_plan", Permission::ViewPartnership),
+    ("business_plan_item", Permission::ViewPartnership),
+    ("user", Permission::ManageUsers),
+    ("indicator", Permission::ViewDataset),
+    ("dataset", Permission::ViewDataset),
+    ("collection_period", Permission::ManageDataset),
+    ("data_drop", Permission::ViewDataDrops),
+    ("api_token", Permission::SubmitDataDrop),
+    ("serious_incident", Permission::ViewLearning),
+    ("learning_review", Permission::ViewLearning),
+    ("learning_finding", Permission::ViewLearning),
+    ("learning_theme", Permission::ViewLearning),
+    ("national_review", Permission::ViewLearning),
+    ("national_review_recommendation", Permission::ViewLearning),
+    ("bank_holiday", Permission::ViewLearning),
+    ("recommendation", Permission::ViewTracker),
+    ("tracker_action", Permission::ViewTracker),
+    ("action_evidence", Permission::ViewTracker),
+    ("tracker_digest", Permission::ViewTracker),
+    ("risk", Permission::ViewRiskRegister),
+    ("risk_control", Permission::ViewRiskRegister),
+    ("policy", Permission::ViewPolicies),
+    ("policy_document", Permission::ViewPolicies),
+];
+
+/// May this person read entries about this kind of record? A kind not in [`RECORD_PAGES`] is
+/// the business unit's only, so a new module's entries stay private until it is listed.
+pub fn may_read_kind(user: &CurrentUser, entity_type: &str) -> bool {
+    let permission = RECORD_PAGES
+        .iter()
+        .find(|(kind, _)| *kind == entity_type)
+        .map_or(Permission::ManagePartnership, |(_, permission)| *permission);
+    user.can(permission)
+}
+
+/// What this person may not see in the trail: whole kinds of record their pages hide from them,
+/// and the single data drops the drop pages hide (drafts of other organisations).
+async fn unseen_by(db: &Db, user: &CurrentUser, kinds: &[String]) -> AppResult<Unseen> {
+    let entity_types = kinds
+        .iter()
+        .filter(|kind| !may_read_kind(user, kind))
+        .cloned()
+        .collect();
+    let drops = crate::dataset::drops_hidden_from(db, user).await?;
+    Ok(Unseen {
+        entity_types,
+        records: vec![("data_drop".to_owned(), drops)],
+    })
+}
+
+/// [`unseen_by`] over the kinds of record in the partnership's trail.
+async fn unseen_in_trail(db: &Db, user: &CurrentUser) -> AppResult<Unseen> {
+    let kinds = audit::entity_types(db, user.partnership_id).await?;
+    unseen_by(db, user, &kinds).await
 }
 
 #[derive(Template)]
@@ -96,7 +164,13 @@ async fn search(
         date_errors.push("To date must be a real date, like 2026-11-30");
     }
     let page = query.page.parse::<i64>().unwrap_or(1).max(1);
-    let partnership_id = ctx.user()?.partnership_id;
+    let user = ctx.user()?;
+    let partnership_id = user.partnership_id;
+    let kinds = audit::entity_types(&state.db, partnership_id).await?;
+    let filter = AuditFilter {
+        unseen: unseen_by(&state.db, user, &kinds).await?,
+        ..filter
+    };
     let (events, total) = audit::search(
         &state.db,
         partnership_id,
@@ -113,7 +187,10 @@ async fn search(
         total,
         page,
         pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
-        entity_types: audit::entity_types(&state.db, partnership_id).await?,
+        entity_types: kinds
+            .into_iter()
+            .filter(|kind| !filter.unseen.entity_types.contains(kind))
+            .collect(),
         actions: AuditAction::ALL
             .iter()
             .map(|action| (action.code(), action.label()))
@@ -127,9 +204,13 @@ async fn export(
     ctx: Ctx,
     Query(query): Query<AuditQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let partnership_id = ctx.user()?.partnership_id;
+    let user = ctx.user()?;
+    let filter = AuditFilter {
+        unseen: unseen_in_trail(&state.db, user).await?,
+        ..query.filter()
+    };
     let (events, _) =
-        audit::search(&state.db, partnership_id, &query.filter(), EXPORT_LIMIT, 0).await?;
+        audit::search(&state.db, user.partnership_id, &filter, EXPORT_LIMIT, 0).await?;
     let mut writer = csv::Writer::from_writer(Vec::new());
     let csv_error = |error: csv::Error| AppError::Internal(format!("could not write CSV: {error}"));
     writer
@@ -190,8 +271,12 @@ async fn event_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let event = audit::find(&state.db, ctx.user()?.partnership_id, id)
+    let user = ctx.user()?;
+    // An entry about a record the person may not see is "not found", as the record's own page is.
+    let unseen = unseen_in_trail(&state.db, user).await?;
+    let event = audit::find(&state.db, user.partnership_id, id)
         .await?
+        .filter(|event| !unseen.hides(&event.entity_type, event.entity_id))
         .ok_or(AppError::NotFound)?;
     let changes = event.changes();
     render(&EventPage {
@@ -208,6 +293,49 @@ pub fn when(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn someone(roles: &[crate::kernel::Role]) -> CurrentUser {
+        CurrentUser {
+            id: 1,
+            partnership_id: 1,
+            partnership_name: String::new(),
+            email: String::new(),
+            display_name: String::new(),
+            organisation_id: None,
+            roles: roles.to_vec(),
+            must_change_password: false,
+        }
+    }
+
+    #[test]
+    fn each_kind_of_entry_is_read_by_those_who_read_its_pages() {
+        use crate::kernel::Role;
+        let scrutineer = someone(&[Role::IndependentScrutineer]);
+        let admin = someone(&[Role::BusinessUnitAdmin]);
+        for kind in [
+            "data_drop",
+            "indicator",
+            "learning_review",
+            "risk",
+            "policy",
+            "organisation",
+        ] {
+            assert!(may_read_kind(&scrutineer, kind), "{kind}");
+        }
+        for kind in [
+            "user",
+            "api_token",
+            "collection_period",
+            "a_kind_not_yet_listed",
+        ] {
+            assert!(!may_read_kind(&scrutineer, kind), "{kind}");
+            assert!(may_read_kind(&admin, kind), "{kind}");
+        }
+        let mut kinds: Vec<&str> = RECORD_PAGES.iter().map(|(kind, _)| *kind).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(kinds.len(), RECORD_PAGES.len(), "each kind listed once");
+    }
 
     #[test]
     fn exported_cells_cannot_be_formulas() {

@@ -140,8 +140,8 @@ pub struct IndicatorTrend {
     pub code: String,
     pub name: String,
     pub polarity: &'static str,
-    /// (quarter label, value), oldest first.
-    pub points: Vec<(String, f64)>,
+    /// (quarter label, the value as published), oldest first: small counts are "fewer than N".
+    pub points: Vec<(String, String)>,
     pub suffix: &'static str,
 }
 
@@ -156,11 +156,9 @@ pub async fn indicator_trend(
     };
     let mut series =
         store::approved_series(db, partnership_id, store::SeriesScope::Indicator(id)).await?;
-    let points = series
-        .remove(&id)
-        .unwrap_or_default()
+    let points = model::publish_series(&indicator, &series.remove(&id).unwrap_or_default())
         .into_iter()
-        .map(|(quarter, value)| (quarter.label(), value))
+        .map(|(quarter, value)| (quarter.label(), indicator.show_published(value)))
         .collect();
     Ok(Some(IndicatorTrend {
         id,
@@ -174,4 +172,23 @@ pub async fn indicator_trend(
         points,
         suffix: indicator.unit.suffix(),
     }))
+}
+
+/// For the audit trail: the data drops this person may not see, by the same rule as the drop
+/// pages ([`model::may_see_drop`]). Empty for the business unit.
+pub async fn drops_hidden_from(
+    db: &crate::kernel::db::Db,
+    user: &crate::kernel::auth::CurrentUser,
+) -> Result<Vec<i64>, sqlx::Error> {
+    if Permission::ManageDataset.granted_to_any(&user.roles) {
+        return Ok(Vec::new());
+    }
+    Ok(store::drop_states(db, user.partnership_id)
+        .await?
+        .into_iter()
+        .filter(|(_, organisation, status)| {
+            !model::may_see_drop(&user.roles, user.organisation_id, *organisation, *status)
+        })
+        .map(|(id, ..)| id)
+        .collect())
 }

@@ -7,6 +7,8 @@ use time::{Date, Month};
 
 pub use masa_spc::Polarity;
 
+use crate::kernel::{Permission, Role};
+
 // ---- quarters ----
 
 /// A financial-year quarter: Q1 is April to June. Written "2025-26 Q1".
@@ -314,6 +316,64 @@ impl Indicator {
     pub fn is_suppressed(&self, value: f64) -> bool {
         self.unit == Unit::Count && value > 0.0 && value < self.suppression_threshold as f64
     }
+
+    /// A value as it may be published.
+    pub fn publish(&self, value: f64) -> Published {
+        if self.is_suppressed(value) {
+            Published::FewerThan(self.suppression_threshold)
+        } else {
+            Published::Value(value)
+        }
+    }
+
+    /// A published figure as people read it: "86%", or "fewer than 5".
+    pub fn show_published(&self, figure: Published) -> String {
+        match figure {
+            Published::Value(value) => self.show(value),
+            Published::FewerThan(threshold) => format!("fewer than {threshold}"),
+        }
+    }
+}
+
+// ---- publishing: small-number suppression ----
+
+/// A figure as it may be published: its value, or only that it is a small count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Published {
+    Value(f64),
+    /// A count under the indicator's suppression threshold: written "fewer than N", and left
+    /// out of every figure derived from the series.
+    FewerThan(i64),
+}
+
+impl Published {
+    /// The value, if it may be published.
+    pub fn value(self) -> Option<f64> {
+        match self {
+            Published::Value(value) => Some(value),
+            Published::FewerThan(_) => None,
+        }
+    }
+
+    pub fn is_suppressed(self) -> bool {
+        matches!(self, Published::FewerThan(_))
+    }
+}
+
+/// A series as it may be published: each small count replaced by "fewer than N". Every output
+/// of a series (indicator page, chart and its text, scorecard, their CSV and XLSX, other
+/// modules) is built from this alone, and every derived figure (mean, process limits, special
+/// causes, change from last quarter, RAG) from its published values only. So nothing published
+/// depends on a suppressed value, and none can be worked back from the rest (a mean over all
+/// points would give it away exactly). Zero is published: a true zero identifies no one.
+pub fn publish_series(
+    indicator: &Indicator,
+    series: &[(Quarter, f64)],
+) -> Vec<(Quarter, Published)> {
+    series
+        .iter()
+        .map(|(period, value)| (*period, indicator.publish(*value)))
+        .collect()
 }
 
 // ---- data drops ----
@@ -382,6 +442,25 @@ impl DropStatus {
     pub fn is_editable(self) -> bool {
         self == DropStatus::Draft
     }
+}
+
+/// May someone with these roles, working for `own_organisation`, see a drop of
+/// `drop_organisation` in `status`? The one rule for every page, export and the audit trail:
+/// the business unit sees all; a data lead its own organisation's drops, drafts included; the
+/// independent scrutineer every drop that has left draft. Anyone else sees none.
+pub fn may_see_drop(
+    roles: &[Role],
+    own_organisation: Option<i64>,
+    drop_organisation: i64,
+    status: DropStatus,
+) -> bool {
+    if Permission::ManageDataset.granted_to_any(roles) {
+        return true;
+    }
+    if roles.contains(&Role::PartnerDataLead) && own_organisation == Some(drop_organisation) {
+        return true;
+    }
+    roles.contains(&Role::IndependentScrutineer) && status != DropStatus::Draft
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -1097,5 +1176,26 @@ mod tests {
             ..indicator
         };
         assert!(!rate.is_suppressed(3.0));
+    }
+
+    #[test]
+    fn drafts_are_seen_only_by_their_organisation_and_the_business_unit() {
+        use DropStatus::*;
+        let admin = [Role::BusinessUnitAdmin];
+        let lead = [Role::PartnerDataLead];
+        let scrutineer = [Role::IndependentScrutineer];
+        for status in DropStatus::ALL {
+            assert!(may_see_drop(&admin, None, 7, status), "{status:?}");
+            assert!(may_see_drop(&lead, Some(7), 7, status), "{status:?}");
+            assert!(!may_see_drop(&lead, Some(8), 7, status), "{status:?}");
+            assert!(!may_see_drop(&lead, None, 7, status), "{status:?}");
+            assert!(!may_see_drop(&[Role::GroupMember], None, 7, status));
+            assert_eq!(may_see_drop(&scrutineer, None, 7, status), status != Draft);
+        }
+        // Two roles see what either sees.
+        let both = [Role::PartnerDataLead, Role::IndependentScrutineer];
+        assert!(may_see_drop(&both, Some(7), 7, Draft));
+        assert!(!may_see_drop(&both, Some(7), 8, Draft));
+        assert!(may_see_drop(&both, Some(7), 8, Submitted));
     }
 }

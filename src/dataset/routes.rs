@@ -399,12 +399,9 @@ fn scorecard_table(rows: &[ScorecardRow]) -> SheetTable<'static> {
             .iter()
             .map(|name| format!("{name} (comparator)")),
     );
-    let published = |row: &ScorecardRow, value: Option<f64>| match value {
-        Some(value) if row.indicator.is_suppressed(value) => Cell::Text(format!(
-            "fewer than {}",
-            row.indicator.suppression_threshold
-        )),
-        Some(value) => Cell::Number(value),
+    let published = |row: &ScorecardRow, value: Option<Published>| match value {
+        Some(Published::Value(value)) => Cell::Number(value),
+        Some(hidden) => Cell::Text(row.published(hidden)),
         None => Cell::Empty,
     };
     let number = |value: Option<f64>| {
@@ -606,7 +603,19 @@ async fn compute_indicator_view(
             .map(|(_, title)| title),
         None => None,
     };
-    let row = ScorecardRow::build(indicator, &series, &comparators, None, None);
+    Ok(draw_indicator(indicator, &series, &comparators, priority))
+}
+
+/// The indicator page's figures from its approved series: pure, so the suppression property
+/// test runs the page's own code.
+fn draw_indicator(
+    indicator: Indicator,
+    series: &[(Quarter, f64)],
+    comparators: &[store::Comparator],
+    priority: Option<String>,
+) -> IndicatorView {
+    let id = indicator.id;
+    let row = ScorecardRow::build(indicator, series, comparators, None, None);
     let tone = |point: Option<&masa_spc::SpcPoint>| {
         point.and_then(|p| p.special_cause).map(|cause| {
             let good = match row.indicator.polarity {
@@ -621,11 +630,6 @@ async fn compute_indicator_view(
             }
         })
     };
-    let spc_points = row
-        .spc
-        .as_ref()
-        .map(|spc| spc.points.as_slice())
-        .unwrap_or(&[]);
     let chart = masa_charts::SpcChart {
         title: format!("{} ({})", row.indicator.name, row.indicator.code),
         unit_suffix: row.indicator.unit.suffix().to_owned(),
@@ -636,14 +640,15 @@ async fn compute_indicator_view(
             .enumerate()
             .map(|(index, point)| masa_charts::ChartPoint {
                 label: point.period.label(),
-                value: (!row.indicator.is_suppressed(point.value)).then_some(point.value),
-                special_cause: tone(spc_points.get(index)),
+                value: point.value.value(),
+                special_cause: tone(row.spc_point(index)),
             })
             .collect(),
         mean: row.spc.as_ref().map(|spc| spc.mean),
         upper_limit: row.spc.as_ref().map(|spc| spc.upper_process_limit),
         lower_limit: row.spc.as_ref().map(|spc| spc.lower_process_limit),
         target: row.indicator.target,
+        limits_note: Some(row.suppression_note()).filter(|note| !note.is_empty()),
     };
     let mut comparator_names: Vec<String> = comparators.iter().map(|c| c.name.clone()).collect();
     comparator_names.sort();
@@ -667,19 +672,20 @@ async fn compute_indicator_view(
             (
                 point.period.label(),
                 row.published(point.value),
-                special_cause_note(spc_points.get(index)),
+                series_note(&row, index),
                 at_period,
             )
         })
         .collect();
-    Ok(IndicatorView {
+    let chart_text = masa_charts::text_alternative(&chart);
+    IndicatorView {
         chart: masa_charts::spc_chart_svg(&chart, &format!("indicator-{id}")),
-        chart_text: masa_charts::text_alternative(&chart),
+        chart_text,
         table,
         comparator_names,
         priority,
         row,
-    })
+    }
 }
 
 async fn indicator_page_for(
@@ -721,34 +727,44 @@ pub async fn indicator_page(
     )
 }
 
+/// A quarter's note in the series table and export: its special cause, or that it is left out
+/// of the mean and limits.
+fn series_note(row: &ScorecardRow, index: usize) -> String {
+    match row.points.get(index) {
+        Some(point) if point.value.is_suppressed() => {
+            let shown = row.published(point.value);
+            format!("{shown}: left out of the mean and limits")
+        }
+        _ => special_cause_note(row.spc_point(index)),
+    }
+}
+
+/// The series export, built from the published row so it shows what the page shows.
 fn series_table(indicator: &Indicator, series: &[(Quarter, f64)]) -> SheetTable<'static> {
-    let values: Vec<f64> = series.iter().map(|(_, value)| *value).collect();
-    let spc = masa_spc::analyse(&values, indicator.polarity, indicator.target, None);
-    let rows = series
+    let row = ScorecardRow::build(indicator.clone(), series, &[], None, None);
+    let limit = |figure: fn(&masa_spc::SpcAnalysis) -> f64| {
+        row.spc.as_ref().map_or(Cell::Empty, |s| {
+            Cell::Number((figure(s) * 100.0).round() / 100.0)
+        })
+    };
+    let rows = row
+        .points
         .iter()
         .enumerate()
-        .map(|(index, (period, value))| {
-            let shown = if indicator.is_suppressed(*value) {
-                Cell::Text(format!("fewer than {}", indicator.suppression_threshold))
-            } else {
-                Cell::Number(*value)
+        .map(|(index, point)| {
+            let shown = match point.value {
+                Published::Value(value) => Cell::Number(value),
+                hidden => Cell::Text(row.published(hidden)),
             };
-            let spc_point = spc.as_ref().and_then(|spc| spc.points.get(index));
             vec![
                 Cell::Text(indicator.code.clone()),
-                Cell::Text(period.label()),
+                Cell::Text(point.period.label()),
                 shown,
                 indicator.target.map_or(Cell::Empty, Cell::Number),
-                spc.as_ref().map_or(Cell::Empty, |s| {
-                    Cell::Number((s.mean * 100.0).round() / 100.0)
-                }),
-                spc.as_ref().map_or(Cell::Empty, |s| {
-                    Cell::Number((s.lower_process_limit * 100.0).round() / 100.0)
-                }),
-                spc.as_ref().map_or(Cell::Empty, |s| {
-                    Cell::Number((s.upper_process_limit * 100.0).round() / 100.0)
-                }),
-                Cell::Text(special_cause_note(spc_point)),
+                limit(|s| s.mean),
+                limit(|s| s.lower_process_limit),
+                limit(|s| s.upper_process_limit),
+                Cell::Text(series_note(&row, index)),
             ]
         })
         .collect();
@@ -1655,18 +1671,15 @@ pub async fn outbox_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<i
 
 // ---- data drops ----
 
-/// May this person see this drop? The business unit sees all; the scrutineer all but drafts;
-/// a data lead only its own organisation's. Anything else is "not found", so ids cannot be probed.
+/// May this person see this drop? The rule is [`may_see_drop`]; anything it refuses is "not
+/// found", so ids cannot be probed.
 fn may_view(user: &CurrentUser, data_drop: &DataDrop) -> bool {
-    if is_manager(user) {
-        return true;
-    }
-    if user.has_role(Role::PartnerDataLead)
-        && user.organisation_id == Some(data_drop.organisation_id)
-    {
-        return true;
-    }
-    user.has_role(Role::IndependentScrutineer) && data_drop.status != DropStatus::Draft
+    may_see_drop(
+        &user.roles,
+        user.organisation_id,
+        data_drop.organisation_id,
+        data_drop.status,
+    )
 }
 
 /// May this person prepare drops for this organisation?
@@ -2704,3 +2717,7 @@ pub fn rag_text(rag: &Option<masa_spc::Rag>) -> &'static str {
 pub fn rag_class(rag: &Option<masa_spc::Rag>) -> &'static str {
     rag_tag(*rag)
 }
+
+#[cfg(test)]
+#[path = "suppression_tests.rs"]
+mod suppression_tests;

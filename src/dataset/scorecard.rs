@@ -5,16 +5,18 @@ use std::sync::OnceLock;
 
 use masa_spc::{Assurance, Rag, SpcAnalysis, Variation};
 
-use super::model::{Indicator, Polarity, Quarter};
+use super::model::{Indicator, Polarity, Published, Quarter, publish_series};
 use super::store::Comparator;
 
 /// How far a value may miss its target or comparator and still be amber: 5%.
 pub const AMBER_BAND: f64 = 0.05;
 
+/// One quarter of a series as published: a small count is only "fewer than N" here, so nothing
+/// built from a row can reveal it.
 #[derive(Debug, Clone)]
 pub struct SeriesPoint {
     pub period: Quarter,
-    pub value: f64,
+    pub value: Published,
 }
 
 #[derive(Debug, Clone)]
@@ -23,6 +25,7 @@ pub struct ScorecardRow {
     pub points: Vec<SeriesPoint>,
     pub latest: Option<SeriesPoint>,
     pub previous: Option<SeriesPoint>,
+    /// Over the published values only: suppressed quarters are left out (see [`Self::spc_point`]).
     pub spc: Option<SpcAnalysis>,
     pub target_rag: Option<Rag>,
     /// Latest comparators (name, period, value, RAG of our latest value against it).
@@ -46,15 +49,13 @@ impl ScorecardRow {
         from: Option<Quarter>,
         to: Option<Quarter>,
     ) -> ScorecardRow {
-        let points: Vec<SeriesPoint> = series
-            .iter()
+        // The raw values go no further than this: the row holds only what may be published.
+        let points: Vec<SeriesPoint> = publish_series(&indicator, series)
+            .into_iter()
             .filter(|(period, _)| {
                 from.is_none_or(|from| *period >= from) && to.is_none_or(|to| *period <= to)
             })
-            .map(|(period, value)| SeriesPoint {
-                period: *period,
-                value: *value,
-            })
+            .map(|(period, value)| SeriesPoint { period, value })
             .collect();
         let latest = points.last().cloned();
         let previous = points
@@ -62,11 +63,16 @@ impl ScorecardRow {
             .checked_sub(2)
             .and_then(|index| points.get(index))
             .cloned();
-        let values: Vec<f64> = points.iter().map(|point| point.value).collect();
+        // SPC over the published values only. Suppressing the mean and limits whenever a point
+        // is hidden would blank most small-count charts; a mean that included the hidden point
+        // would give it back (mean × n − the rest). Leaving it out reveals nothing, and the page,
+        // chart text and exports say which quarters were left out.
+        let values: Vec<f64> = points.iter().filter_map(|p| p.value.value()).collect();
         let spc = masa_spc::analyse(&values, indicator.polarity, indicator.target, None);
-        let target_rag = match (&latest, indicator.target) {
+        let latest_value = latest.as_ref().and_then(|latest| latest.value.value());
+        let target_rag = match (latest_value, indicator.target) {
             (Some(latest), Some(target)) => {
-                masa_spc::rag(latest.value, target, indicator.polarity, AMBER_BAND)
+                masa_spc::rag(latest, target, indicator.polarity, AMBER_BAND)
             }
             _ => None,
         };
@@ -76,9 +82,9 @@ impl ScorecardRow {
             .iter()
             .filter(|c| c.indicator_id == indicator.id && to.is_none_or(|to| c.period <= to))
         {
-            let rag = latest.as_ref().and_then(|latest| {
+            let rag = latest_value.and_then(|latest| {
                 masa_spc::rag_against_comparator(
-                    latest.value,
+                    latest,
                     comparator.value,
                     indicator.polarity,
                     AMBER_BAND,
@@ -118,11 +124,47 @@ impl ScorecardRow {
     }
 
     /// The value as published: small counts shown as "fewer than N".
-    pub fn published(&self, value: f64) -> String {
-        if self.indicator.is_suppressed(value) {
-            format!("fewer than {}", self.indicator.suppression_threshold)
-        } else {
-            self.indicator.show(value)
+    pub fn published(&self, value: Published) -> String {
+        self.indicator.show_published(value)
+    }
+
+    /// The SPC point of the quarter at `index` of [`Self::points`]; None for a suppressed one,
+    /// which the analysis leaves out.
+    pub fn spc_point(&self, index: usize) -> Option<&masa_spc::SpcPoint> {
+        let point = self.points.get(index)?;
+        if point.value.is_suppressed() {
+            return None;
+        }
+        let shown_before = self.points[..index]
+            .iter()
+            .filter(|p| !p.value.is_suppressed())
+            .count();
+        self.spc.as_ref()?.points.get(shown_before)
+    }
+
+    /// How many quarters are shown as "fewer than N", and so left out of the mean and limits.
+    pub fn suppressed(&self) -> usize {
+        self.points
+            .iter()
+            .filter(|p| p.value.is_suppressed())
+            .count()
+    }
+
+    /// Says, when any quarter is suppressed, that the mean and limits leave it out; empty
+    /// otherwise.
+    pub fn suppression_note(&self) -> String {
+        match self.suppressed() {
+            0 => String::new(),
+            quarters => format!(
+                "The mean and process limits leave out the {} shown as fewer than {}, so that they cannot reveal {}.",
+                if quarters == 1 {
+                    "quarter".to_owned()
+                } else {
+                    format!("{quarters} quarters")
+                },
+                self.indicator.suppression_threshold,
+                if quarters == 1 { "it" } else { "them" }
+            ),
         }
     }
 
@@ -144,7 +186,7 @@ impl ScorecardRow {
         let values: Vec<Option<f64>> = self
             .points
             .iter()
-            .map(|point| (!self.indicator.is_suppressed(point.value)).then_some(point.value))
+            .map(|point| point.value.value())
             .collect();
         let label = match (&self.points.first(), &self.latest) {
             (Some(first), Some(latest)) => format!(
@@ -234,17 +276,33 @@ impl ScorecardRow {
         }
     }
 
-    /// Direction of the latest change, in words.
+    /// Direction of the latest change, in words, from the published figures only: between a
+    /// small count and a published value the direction follows from the threshold (a published
+    /// count is 0 or at least the threshold); between two small counts it is not said.
     pub fn change(&self) -> String {
-        match (&self.previous, &self.latest) {
-            (Some(previous), Some(latest)) if latest.value > previous.value => {
-                format!("Up from {}", self.published(previous.value))
-            }
-            (Some(previous), Some(latest)) if latest.value < previous.value => {
-                format!("Down from {}", self.published(previous.value))
-            }
-            (Some(_), Some(_)) => "No change".to_owned(),
-            _ => String::new(),
+        use std::cmp::Ordering;
+        let (Some(previous), Some(latest)) = (&self.previous, &self.latest) else {
+            return String::new();
+        };
+        let direction = match (previous.value, latest.value) {
+            (Published::Value(before), Published::Value(now)) => now.partial_cmp(&before),
+            (Published::FewerThan(_), Published::Value(now)) => Some(if now > 0.0 {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }),
+            (Published::Value(before), Published::FewerThan(_)) => Some(if before > 0.0 {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            }),
+            (Published::FewerThan(_), Published::FewerThan(_)) => None,
+        };
+        match direction {
+            Some(Ordering::Greater) => format!("Up from {}", self.published(previous.value)),
+            Some(Ordering::Less) => format!("Down from {}", self.published(previous.value)),
+            Some(Ordering::Equal) => "No change".to_owned(),
+            None => String::new(),
         }
     }
 }
@@ -379,7 +437,7 @@ mod tests {
             },
         ];
         let row = ScorecardRow::build(indicator(Some(85.0)), &series, &comparators, None, None);
-        assert_eq!(row.latest.as_ref().unwrap().value, 86.0);
+        assert_eq!(row.latest.as_ref().unwrap().value, Published::Value(86.0));
         assert_eq!(row.change(), "Up from 84%");
         assert_eq!(row.target_rag, Some(Rag::Green));
         assert_eq!(row.comparators.len(), 2);
@@ -423,7 +481,7 @@ mod tests {
             Some(Quarter::new(2023, 3).unwrap()),
         );
         assert_eq!(row.points.len(), 2);
-        assert_eq!(row.latest.unwrap().value, 45.0);
+        assert_eq!(row.latest.unwrap().value, Published::Value(45.0));
         assert_eq!(row.target_rag, None);
         let empty = ScorecardRow::build(indicator(Some(80.0)), &[], &[], None, None);
         assert!(empty.latest.is_none() && empty.spc.is_none());
@@ -458,5 +516,55 @@ mod tests {
         );
         // A steady rise is special cause, improving for a higher-is-better indicator.
         assert_eq!((summary.improving, summary.concerning), (2, 0));
+    }
+
+    fn small_counts(threshold: i64) -> Indicator {
+        Indicator {
+            unit: Unit::Count,
+            polarity: Polarity::LowerIsBetter,
+            suppression_threshold: threshold,
+            decimals: 0,
+            ..indicator(Some(10.0))
+        }
+    }
+
+    #[test]
+    fn suppressed_quarters_are_left_out_of_every_derived_figure() {
+        // LADO referrals: 12, 4, 9, 15, 11, 3. With a threshold of 5 the 4 and the 3 are hidden.
+        let series = quarters(&[12.0, 4.0, 9.0, 15.0, 11.0, 3.0]);
+        let row = ScorecardRow::build(small_counts(5), &series, &[], None, None);
+        assert_eq!(row.suppressed(), 2);
+        let spc = row.spc.as_ref().unwrap();
+        assert_eq!(
+            spc.points.len(),
+            4,
+            "only the published values are analysed"
+        );
+        assert!((spc.mean - 47.0 / 4.0).abs() < 1e-9, "{}", spc.mean);
+        assert!(row.spc_point(1).is_none() && row.spc_point(5).is_none());
+        assert_eq!(row.spc_point(2).map(|p| p.value), Some(9.0));
+        assert_eq!(
+            row.published(row.latest.as_ref().unwrap().value),
+            "fewer than 5"
+        );
+        assert_eq!(row.target_rag, None, "a hidden latest value is not rated");
+        assert_eq!(row.change(), "Down from 11");
+        assert!(
+            row.suppression_note()
+                .contains("leave out the 2 quarters shown as fewer than 5")
+        );
+        assert!(row.sparkline().contains("to fewer than 5 (2024-25 Q2)"));
+        // Between two small counts the direction would tell one from the other.
+        let both = ScorecardRow::build(small_counts(5), &quarters(&[3.0, 4.0]), &[], None, None);
+        assert_eq!(both.change(), "");
+        let from_small =
+            ScorecardRow::build(small_counts(5), &quarters(&[3.0, 0.0]), &[], None, None);
+        assert_eq!(from_small.change(), "Down from fewer than 5");
+        let unsuppressed = ScorecardRow::build(small_counts(0), &series, &[], None, None);
+        assert_eq!(
+            (unsuppressed.suppressed(), unsuppressed.suppression_note()),
+            (0, String::new())
+        );
+        assert_eq!(unsuppressed.spc.as_ref().unwrap().points.len(), 6);
     }
 }

@@ -484,6 +484,27 @@ pub async fn list_drops_limited(
     rows.iter().map(drop_from_row).collect()
 }
 
+/// Every drop of the partnership as (id, organisation, status): what the visibility rule needs,
+/// without the storyboards.
+pub async fn drop_states(db: &Db, partnership_id: i64) -> Result<Vec<(i64, i64, DropStatus)>> {
+    let rows = sqlx::query(
+        "SELECT id, organisation_id, status FROM data_drops WHERE partnership_id = $1 ORDER BY id",
+    )
+    .bind(partnership_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let status: String = row.try_get("status")?;
+            Ok((
+                row.try_get("id")?,
+                row.try_get("organisation_id")?,
+                DropStatus::from_code(&status).ok_or_else(|| decode_error("status", &status))?,
+            ))
+        })
+        .collect()
+}
+
 /// One of the partnership's drops; another partnership's is not found.
 pub async fn find_drop(db: &Db, partnership_id: i64, id: i64) -> Result<Option<DataDrop>> {
     let sql = format!("{DROP_SELECT} WHERE d.id = $1 AND d.partnership_id = $2");

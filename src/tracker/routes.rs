@@ -875,15 +875,6 @@ fn update_kind_label(kind: &str) -> &'static str {
     }
 }
 
-fn format_value(value: f64, suffix: &str) -> String {
-    let text = if value.fract() == 0.0 {
-        format!("{value:.0}")
-    } else {
-        format!("{value:.1}")
-    };
-    format!("{text}{suffix}")
-}
-
 async fn action_page_for(
     state: &AppState,
     ctx: &Ctx,
@@ -923,7 +914,7 @@ async fn action_page_for(
                 .take(8)
                 .map(|(quarter, value)| {
                     let after = quarter_end(quarter).is_some_and(|end| end >= since);
-                    (quarter.clone(), format_value(*value, trend.suffix), after)
+                    (quarter.clone(), value.clone(), after)
                 })
                 .collect()
         })

@@ -50,3 +50,237 @@ on_both_backends!(the_trail_filters_and_exports, |app| {
         StatusCode::FORBIDDEN
     );
 });
+
+/// A storyboard answer no other entry contains, to find the draft's values in the trail.
+const MARKER: &str = "Draft-only worry about the WA8 missing episodes";
+
+async fn count_of(app: &crate::support::TestApp, sql: &'static str, value: i64) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(value)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+/// A person holding two roles: the ICB's data lead and the independent scrutineer.
+async fn icb_lead_and_scrutineer(app: &crate::support::TestApp) -> &'static str {
+    use masa::kernel::Role;
+    use masa::kernel::auth::{NewUser, insert_user};
+    let icb: i64 = sqlx::query_scalar(
+        "SELECT id FROM organisations WHERE name = 'NHS Cheshire and Merseyside Integrated Care Board'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let mut tx = app.db.begin_write().await.unwrap();
+    insert_user(
+        &mut tx,
+        &NewUser {
+            partnership_id: 1,
+            email: "icb.scrutiny@masa.example",
+            display_name: "ICB lead and scrutineer",
+            password: masa::demo::DEMO_PASSWORD,
+            organisation_id: Some(icb),
+            roles: &[Role::PartnerDataLead, Role::IndependentScrutineer],
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    "icb.scrutiny@masa.example"
+}
+
+fn csv_rows(body: &str) -> Vec<csv::StringRecord> {
+    csv::Reader::from_reader(body.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// "N entries" from the search page's caption.
+fn entries(body: &str) -> i64 {
+    let caption = body
+        .split("govuk-table__caption--m\">")
+        .nth(1)
+        .expect("a caption");
+    caption
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a count")
+}
+
+on_both_backends!(the_trail_hides_what_the_drop_pages_hide, |app| {
+    masa::demo::load(&app.db).await.unwrap();
+    let police: i64 =
+        sqlx::query_scalar("SELECT id FROM organisations WHERE name = 'Cheshire Constabulary'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let draft: i64 = sqlx::query_scalar(
+        "SELECT id FROM data_drops WHERE organisation_id = $1 AND status = 'draft'",
+    )
+    .bind(police)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    let both = icb_lead_and_scrutineer(app).await;
+
+    // The police fill in their draft's storyboard: the trail records its values.
+    let mut lead = app.signed_in("police.data@masa.example").await;
+    let page = lead.get(&format!("/dataset/drops/{draft}")).await;
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for part in page.body.split("name=\"value_").skip(1) {
+        let id: String = part.chars().take_while(char::is_ascii_digit).collect();
+        let value = part
+            .split("value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .filter(|value| !value.is_empty())
+            .unwrap_or("12")
+            .to_owned();
+        fields.push((format!("value_{id}"), value));
+    }
+    for (name, answer) in [
+        ("working_well", "Return home interviews stay high."),
+        ("worried_about", MARKER),
+        ("doing_about_it", "Weekly meetings review every referral."),
+        (
+            "previous_actions",
+            "The task and finish group has reported.",
+        ),
+        ("confirm_outliers", "yes"),
+    ] {
+        fields.push((name.into(), answer.into()));
+    }
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let saved = lead
+        .post(&format!("/dataset/drops/{draft}/values"), &borrowed)
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let about_draft = format!("/audit-trail?entity_type=data_drop&entity_id={draft}");
+    let event: i64 = count_of(
+        app,
+        "SELECT MAX(id) FROM audit_events WHERE entity_type = 'data_drop' AND entity_id = $1",
+        draft,
+    )
+    .await;
+
+    // The business unit sees all of it.
+    let mut admin = app.signed_in("admin@masa.example").await;
+    admin.get(&about_draft).await.assert_contains("Saved");
+    admin
+        .get(&format!("/audit-trail/{event}"))
+        .await
+        .assert_contains("Saved 6 values");
+    admin
+        .get("/audit-trail/export.csv")
+        .await
+        .assert_contains(MARKER);
+    let admin_total = entries(&admin.get("/audit-trail").await.body);
+
+    // The scrutineer, and a data lead of another organisation who is also a scrutineer, see
+    // none of it: not in the search, not by its number, not in the export; and the counts
+    // leave it out.
+    let mut scrutineer = app.signed_in("scrutineer@masa.example").await;
+    let mut other = app.signed_in(both).await;
+    for browser in [&mut scrutineer, &mut other] {
+        let search = browser.get(&about_draft).await;
+        assert_eq!(search.status, StatusCode::OK);
+        search.assert_contains("0 entries").assert_lacks("Saved");
+        assert_eq!(
+            browser.get(&format!("/audit-trail/{event}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let export = browser.get("/audit-trail/export.csv").await;
+        export.assert_lacks(MARKER);
+        let rows = csv_rows(&export.body);
+        assert!(
+            !rows
+                .iter()
+                .any(|row| row.get(4) == Some("data_drop")
+                    && row.get(5) == Some(&*draft.to_string())),
+            "no entry about the draft"
+        );
+        assert!(
+            !rows.iter().any(|row| row.get(4) == Some("user")),
+            "account entries are the users pages' (business unit only)"
+        );
+        let all = browser.get("/audit-trail").await;
+        all.assert_lacks(MARKER);
+        let total = entries(&all.body);
+        assert!(total < admin_total, "{total} of {admin_total}");
+        assert_eq!(
+            total,
+            i64::try_from(rows.len()).unwrap(),
+            "the page's count is the export's rows"
+        );
+        assert!(
+            !all.body.contains("<option value=\"user\""),
+            "the record types offered are those shown"
+        );
+    }
+    // A data lead of another organisation cannot open the trail at all.
+    let mut icb = app.signed_in("icb.data@masa.example").await;
+    assert_eq!(
+        icb.get(&format!("/audit-trail/{event}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Once submitted, the drop pages show it to the scrutineer, and so does the trail.
+    fields.push(("submit".into(), "yes".into()));
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let submitted = lead
+        .post(&format!("/dataset/drops/{draft}/values"), &borrowed)
+        .await;
+    assert_eq!(
+        submitted.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        submitted.body
+    );
+    for browser in [&mut scrutineer, &mut other] {
+        assert_eq!(
+            browser.get(&format!("/dataset/drops/{draft}")).await.status,
+            StatusCode::OK
+        );
+        browser.get(&about_draft).await.assert_contains("Saved");
+        browser
+            .get(&format!("/audit-trail/{event}"))
+            .await
+            .assert_contains("Saved 6 values");
+        browser
+            .get("/audit-trail/export.csv")
+            .await
+            .assert_contains(MARKER);
+    }
+});
+
+on_both_backends!(
+    every_kind_of_record_in_the_trail_names_who_reads_it,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        let kinds: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT entity_type FROM audit_events ORDER BY entity_type",
+        )
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+        assert!(kinds.len() > 10, "{kinds:?}");
+        for kind in kinds {
+            assert!(
+                masa::audit_trail::RECORD_PAGES
+                    .iter()
+                    .any(|(listed, _)| *listed == kind),
+                "{kind} is not in audit_trail::RECORD_PAGES, so only the business unit reads it"
+            );
+        }
+    }
+);

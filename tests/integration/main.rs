@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod concurrency;
 mod dataset;
+mod disclosure;
 mod kernel;
 mod learning;
 mod partnership;

@@ -59,6 +59,7 @@ fn xmr(
         upper_limit: Some(upper),
         lower_limit: Some(lower.max(0.0)),
         target,
+        limits_note: None,
     }
 }
 

@@ -126,6 +126,9 @@ pub struct SpcChart {
     pub upper_limit: Option<f64>,
     pub lower_limit: Option<f64>,
     pub target: Option<f64>,
+    /// Said in the text alternative after the mean and limits, e.g. which points they leave
+    /// out (small counts that are not published).
+    pub limits_note: Option<String>,
 }
 
 impl SpcChart {

@@ -453,11 +453,15 @@ pub fn text_alternative(chart: &SpcChart) -> String {
         (None, Some(u)) => Some(format!("an upper process limit of {}", fmt(u))),
         (None, None) => None,
     };
+    let has_lines = mean.is_some() || limits.is_some();
     match (mean, limits) {
         (Some(m), Some(l)) => w!(s, " The mean is {}, with {l}.", fmt(m)),
         (Some(m), None) => w!(s, " The mean is {}.", fmt(m)),
         (None, Some(l)) => w!(s, " There are {l}."),
         (None, None) => {}
+    }
+    if let (Some(note), true) = (&chart.limits_note, has_lines) {
+        w!(s, " {note}");
     }
 
     if let Some(t) = chart.target.filter(|v| v.is_finite()) {

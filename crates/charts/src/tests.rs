@@ -270,6 +270,7 @@ fn return_home_interviews() -> SpcChart {
         upper_limit: Some(73.5),
         lower_limit: Some(47.4),
         target: Some(75.0),
+        limits_note: None,
     }
 }
 
@@ -301,6 +302,7 @@ fn missing_episodes() -> SpcChart {
         upper_limit: Some(82.9),
         lower_limit: Some(50.9),
         target: None,
+        limits_note: None,
     }
 }
 
@@ -314,6 +316,7 @@ fn empty_chart() -> SpcChart {
         upper_limit: None,
         lower_limit: None,
         target: None,
+        limits_note: None,
     }
 }
 
@@ -1227,4 +1230,23 @@ fn heat_map_with_no_risks_and_hostile_title() {
         heat_map_text_alternative(&one),
         "Heat map of likelihood by impact: 1 risk. likelihood 5, impact 5: 1."
     );
+}
+
+#[test]
+fn a_note_on_the_limits_follows_them_in_the_text() {
+    let note = "The mean and process limits leave out the quarter shown as fewer than 5.";
+    let chart = SpcChart {
+        limits_note: Some(note.into()),
+        ..return_home_interviews()
+    };
+    let text = text_alternative(&chart);
+    let mean_at = text.find("The mean is").expect("a mean");
+    assert!(text.find(note).is_some_and(|at| at > mean_at), "{text}");
+    assert!(spc_chart_svg(&chart, "noted").contains(note));
+    // No lines, nothing to note.
+    let bare = SpcChart {
+        limits_note: Some(note.into()),
+        ..empty_chart()
+    };
+    assert!(!text_alternative(&bare).contains(note));
 }
