@@ -74,6 +74,32 @@ pub fn verify_password(password: &str, stored_hash: &str) -> bool {
     }
 }
 
+/// Password hashing (argon2id, about 19 MiB and tens of milliseconds each) runs at most this many
+/// at once across the instance, so a burst of sign-ins from many addresses queues instead of
+/// taking the blocking pool's hundreds of threads and their memory.
+pub const PASSWORD_WORK_AT_ONCE: usize = 4;
+
+static PASSWORD_WORK: tokio::sync::Semaphore =
+    tokio::sync::Semaphore::const_new(PASSWORD_WORK_AT_ONCE);
+
+/// Runs one piece of password work off the async workers, waiting for a free slot first.
+pub async fn in_password_slot<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    let _slot = PASSWORD_WORK
+        .acquire()
+        .await
+        .map_err(|_| "password work is shut down".to_owned())?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| format!("password work failed: {error}"))
+}
+
+async fn hash_password_in_slot(password: &str) -> Result<String, String> {
+    let password = password.to_owned();
+    in_password_slot(move || hash_password(&password)).await?
+}
+
 /// A hash of nothing anyone knows, checked when the e-mail is unknown so that the time taken
 /// does not reveal which addresses have accounts.
 fn decoy_hash() -> &'static str {
@@ -198,7 +224,9 @@ pub async fn insert_user(
     tx: &mut super::db::Transaction,
     new_user: &NewUser<'_>,
 ) -> Result<i64, sqlx::Error> {
-    let hash = hash_password(new_user.password).map_err(sqlx::Error::Protocol)?;
+    let hash = hash_password_in_slot(new_user.password)
+        .await
+        .map_err(sqlx::Error::Protocol)?;
     let now = now_text();
     sqlx::query_scalar(
         "INSERT INTO users (email, display_name, password_hash, organisation_id, roles, \
@@ -258,7 +286,9 @@ pub async fn set_password(
     password: &str,
     must_change_password: bool,
 ) -> Result<(), sqlx::Error> {
-    let hash = hash_password(password).map_err(sqlx::Error::Protocol)?;
+    let hash = hash_password_in_slot(password)
+        .await
+        .map_err(sqlx::Error::Protocol)?;
     sqlx::query(
         "UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4",
     )
@@ -413,7 +443,7 @@ pub async fn attempt_sign_in(
         None => (None, decoy_hash().to_owned()),
     };
     let password = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored_hash))
+    let matches = in_password_slot(move || verify_password(&password, &stored_hash))
         .await
         .unwrap_or(false);
     match (user_id, matches) {
@@ -682,6 +712,29 @@ pub async fn clear_flash(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn password_work_waits_for_a_free_slot() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let burst = (0..24).map(|_| {
+            let (running, most) = (running.clone(), most.clone());
+            tokio::spawn(in_password_slot(move || {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                running.fetch_sub(1, Ordering::SeqCst);
+            }))
+        });
+        for task in burst.collect::<Vec<_>>() {
+            task.await.unwrap().unwrap();
+        }
+        let most = most.load(Ordering::SeqCst);
+        assert!(most <= PASSWORD_WORK_AT_ONCE, "{most} at once");
+        assert!(most > 1, "the slots are used in parallel");
+    }
 
     #[test]
     fn policy_prefers_length_and_refuses_common_passwords() {
