@@ -130,10 +130,11 @@ async fn export(
     let partnership_id = ctx.user()?.partnership_id;
     let (events, _) =
         audit::search(&state.db, partnership_id, &query.filter(), EXPORT_LIMIT, 0).await?;
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    // Every cell, headers included, through the one safe writer.
+    let mut writer = masa_sheets::SafeCsvWriter::new();
     let csv_error = |error: csv::Error| AppError::Internal(format!("could not write CSV: {error}"));
     writer
-        .write_record([
+        .write_row([
             "id",
             "occurred_at",
             "actor",
@@ -148,7 +149,7 @@ async fn export(
         .map_err(csv_error)?;
     for event in &events {
         writer
-            .write_record([
+            .write_row([
                 event.id.to_string(),
                 event.occurred_at.clone(),
                 spreadsheet_safe(&event.actor),
@@ -162,9 +163,7 @@ async fn export(
             ])
             .map_err(csv_error)?;
     }
-    let bytes = writer
-        .into_inner()
-        .map_err(|error| AppError::Internal(error.to_string()))?;
+    let bytes = writer.finish().map_err(csv_error)?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

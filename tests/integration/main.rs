@@ -15,3 +15,4 @@ mod learning;
 mod partnership;
 mod risks;
 mod tracker;
+mod uploads;
