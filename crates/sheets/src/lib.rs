@@ -16,7 +16,9 @@ mod read;
 mod write;
 
 pub use read::{Limits, SheetError, column_letters, read_rows, read_rows_with};
-pub use write::{Cell, SafeCsvWriter, SheetTable, spreadsheet_safe, write_csv, write_xlsx};
+#[cfg(feature = "xlsx-writer")]
+pub use write::write_xlsx;
+pub use write::{Cell, SafeCsvWriter, SheetTable, spreadsheet_safe, write_csv};
 
 /// Largest upload accepted.
 pub const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024;
@@ -36,5 +38,5 @@ pub const MAX_CELLS: usize = 200_000;
 #[cfg(any(test, feature = "hostile"))]
 pub mod hostile;
 
-#[cfg(test)]
+#[cfg(all(test, feature = "xlsx-writer"))]
 mod tests;

@@ -39,6 +39,7 @@ impl Cell {
     }
 }
 
+#[cfg(feature = "xlsx-writer")]
 pub fn write_xlsx(tables: &[SheetTable<'_>]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
