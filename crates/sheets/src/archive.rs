@@ -8,7 +8,9 @@ use std::io::{BufReader, Cursor, Read};
 use quick_xml::events::Event;
 
 use crate::read::{Limits, SheetError};
-use crate::{MAX_PART_BYTES, MAX_PARTS, MAX_SHARED_STRINGS_BYTES, MAX_UNZIPPED_BYTES};
+use crate::{
+    MAX_PART_BYTES, MAX_PARTS, MAX_SHARED_STRINGS_BYTES, MAX_TEXT_BYTES, MAX_UNZIPPED_BYTES,
+};
 
 const ZIP_MAGIC: &[u8; 4] = b"PK\x03\x04";
 
@@ -78,10 +80,14 @@ pub(crate) fn check(bytes: &[u8], limits: Limits) -> Result<(), SheetError> {
             return Err(SheetError::NestedArchive { part: name });
         }
         let rest = Cursor::new(head[..head_len].to_vec()).chain(limited);
+        let mut runs = LongestText::default();
         let inflated = match part {
-            Part::SharedStrings => count_shared_strings(rest, limits.max_cells)?,
-            _ => std::io::copy(&mut { rest }, &mut std::io::sink()).map_err(unreadable)?,
+            Part::SharedStrings => count_shared_strings(rest, limits.max_cells, &mut runs)?,
+            _ => std::io::copy(&mut { rest }, &mut runs).map_err(unreadable)?,
         };
+        if !matches!(part, Part::Other) && runs.longest > MAX_TEXT_BYTES {
+            return Err(SheetError::TextTooLong { part: name });
+        }
         if inflated > remaining {
             return Err(SheetError::ExpandsTooFar);
         }
@@ -110,10 +116,15 @@ fn read_head(reader: &mut impl Read, head: &mut [u8; 4]) -> std::io::Result<usiz
 
 /// Counts the shared strings (and checks the count the part declares, which calamine reserves
 /// room for), returning the part's inflated size.
-fn count_shared_strings(part: impl Read, max_strings: usize) -> Result<u64, SheetError> {
+fn count_shared_strings(
+    part: impl Read,
+    max_strings: usize,
+    runs: &mut LongestText,
+) -> Result<u64, SheetError> {
     let mut counted = CountingReader {
         inner: part,
         read: 0,
+        runs,
     };
     let mut xml = quick_xml::Reader::from_reader(BufReader::new(&mut counted));
     let mut strings = 0usize;
@@ -153,20 +164,60 @@ fn count_shared_strings(part: impl Read, max_strings: usize) -> Result<u64, Shee
         }
     }
     drop(xml);
+    if counted.runs.longest > MAX_TEXT_BYTES {
+        return Ok(counted.read);
+    }
     // Whatever the parser left unread still counts towards the size.
     std::io::copy(&mut counted, &mut std::io::sink()).map_err(unreadable)?;
     Ok(counted.read)
 }
 
-struct CountingReader<R> {
+struct CountingReader<'a, R> {
     inner: R,
     read: u64,
+    runs: &'a mut LongestText,
 }
 
-impl<R: Read> Read for CountingReader<R> {
+impl<R: Read> Read for CountingReader<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let read = self.inner.read(buf)?;
         self.read += read as u64;
+        self.runs.see(&buf[..read]);
+        if self.runs.longest > MAX_TEXT_BYTES {
+            // Stops the XML reader before it buffers a huge text whole; the caller refuses it.
+            return Err(std::io::Error::other("text too long"));
+        }
         Ok(read)
+    }
+}
+
+/// The longest run of XML between two `<`: no text node or tag is longer, so this bounds what
+/// one cell, one string or one element makes the XML reader hold at once.
+#[derive(Default)]
+struct LongestText {
+    current: u64,
+    longest: u64,
+}
+
+impl LongestText {
+    fn see(&mut self, bytes: &[u8]) {
+        for run in bytes.split_inclusive(|byte| *byte == b'<') {
+            self.current += run.len() as u64;
+            self.longest = self.longest.max(self.current);
+            if run.ends_with(b"<") {
+                self.current = 0;
+            }
+        }
+    }
+}
+
+impl std::io::Write for LongestText {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.see(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }

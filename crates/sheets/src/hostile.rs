@@ -191,6 +191,33 @@ pub fn all() -> Vec<Hostile> {
         refused_with: "holds another compressed archive inside it",
     });
     files.push(Hostile {
+        name: "one cell of 40 MB of text",
+        file_name: "huge-cell.xlsx",
+        bytes: workbook(
+            &format!(
+                r#"<sheetData><row r="1">{}</row></sheetData>"#,
+                inline("A1", &"x".repeat(40 * 1024 * 1024))
+            ),
+            &[],
+        ),
+        refused_with: "holds more than 256 KB of text in one place",
+    });
+    files.push(Hostile {
+        name: "one shared string of 10 MB",
+        file_name: "huge-shared-string.xlsx",
+        bytes: workbook(
+            one_cell,
+            &[(
+                "xl/sharedStrings.xml".into(),
+                sst(
+                    "1",
+                    &format!("<si><t>{}</t></si>", "x".repeat(10 * 1024 * 1024)),
+                ),
+            )],
+        ),
+        refused_with: "holds more than 256 KB of text in one place",
+    });
+    files.push(Hostile {
         name: "a zip bomb whose directory lies about its size",
         file_name: "lying-directory.xlsx",
         bytes: lying_directory(),

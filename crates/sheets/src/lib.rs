@@ -30,6 +30,9 @@ pub const MAX_PART_BYTES: u64 = 2 * 1024 * 1024;
 /// Largest the shared-strings part may expand to. calamine loads every shared string when it
 /// opens the file, so this part is bounded on its own, by size and by count.
 pub const MAX_SHARED_STRINGS_BYTES: u64 = 16 * 1024 * 1024;
+/// Longest run of XML text or one tag in any part: a cell holds at most 32,767 characters,
+/// which escaped as UTF-8 stays well under this.
+pub const MAX_TEXT_BYTES: u64 = 256 * 1024;
 /// Most parts an XLSX archive may hold.
 pub const MAX_PARTS: usize = 1000;
 /// Most cells across the sheet, whatever its shape, counting the blanks between cells.

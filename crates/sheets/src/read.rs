@@ -5,7 +5,7 @@ use std::io::Cursor;
 use calamine::{DataRef, Reader, Xlsx};
 
 use crate::grid::Grid;
-use crate::{MAX_CELLS, MAX_PARTS, MAX_UNZIPPED_BYTES, MAX_UPLOAD_BYTES};
+use crate::{MAX_CELLS, MAX_PARTS, MAX_TEXT_BYTES, MAX_UNZIPPED_BYTES, MAX_UPLOAD_BYTES};
 
 /// How big an uploaded sheet may be. Positions are checked as cells are read, so a far cell
 /// is refused before any room is made for the blanks before it.
@@ -50,6 +50,8 @@ pub enum SheetError {
         "The file's table of shared text holds more than {max_strings} entries, more than its cells could use, so it was not opened. Save it again from your spreadsheet program and upload that."
     )]
     TooManyStrings { max_strings: usize },
+    #[error("Part {part} of the file holds more than {} KB of text in one place, more than a spreadsheet cell can hold, so it was not opened. Save it again from your spreadsheet program and upload that.", MAX_TEXT_BYTES / 1024)]
+    TextTooLong { part: String },
     #[error(
         "The file has more than {MAX_PARTS} parts inside it, so it was not opened. Save the sheet again as a plain .xlsx workbook and upload that."
     )]

@@ -207,6 +207,13 @@ fn the_heaviest_acceptable_files_stay_in_bounded_memory() {
     });
     assert_eq!(rows.unwrap().len(), 2_000);
     assert!(peak < 64 * MB, "a 200,000-cell CSV held {peak} bytes");
+    // The longest text a cell can hold (32,767 characters), escaped at its longest, is read.
+    let longest = "&amp;".repeat(32_767);
+    let sheet = format!(
+        r#"<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>{longest}</t></is></c></row></sheetData>"#
+    );
+    let rows = read_rows(&hostile::workbook(&sheet, &[])).unwrap();
+    assert_eq!(rows[0][0], "&".repeat(32_767));
     // A styles part just under its cap: calamine reads it whole.
     let styles = format!(
         r#"<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs>{}</cellXfs></styleSheet>"#,
