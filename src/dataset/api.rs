@@ -228,14 +228,9 @@ pub async fn post_drop(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let request: DropRequest = match serde_json::from_slice(&body) {
+    let request = match parse_drop_request(&body) {
         Ok(request) => request,
-        Err(problem) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                &format!("The body is not a valid data drop: {problem}"),
-            );
-        }
+        Err((status, message)) => return error(status, &message),
     };
     match save(&state, organisation_id, &actor, request).await {
         Ok(Ok(id)) => match describe(&state, actor.partnership_id, id).await {
@@ -249,6 +244,22 @@ pub async fn post_drop(
             .into_response(),
         Err(failure) => database_error(failure),
     }
+}
+
+/// Reads a drop request's body, measured first (size, nesting, number of values) so a hostile
+/// body is refused before it is held as values.
+pub fn parse_drop_request(body: &[u8]) -> Result<DropRequest, (StatusCode, String)> {
+    use masa_sheets::json::{JsonError, JsonLimits, read_json};
+    read_json(body, &JsonLimits::DATA_DROP).map_err(|problem| {
+        let status = match problem {
+            JsonError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        (
+            status,
+            format!("The body is not a valid data drop: {problem}"),
+        )
+    })
 }
 
 type Refusal = (StatusCode, Vec<ValueProblem>);
@@ -454,5 +465,43 @@ async fn save(
             refused(StatusCode::CONFLICT, refusal.to_string())
         }
         Err(DraftError::Database(failure)) => Err(failure),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drop_requests_are_measured_before_they_are_read() {
+        let request = parse_drop_request(
+            br#"{"period":"2026-27 Q2","values":[{"indicator_code":"MFH-01","value":36}]}"#,
+        )
+        .map_err(|(_, message)| message)
+        .unwrap();
+        assert_eq!(request.values.len(), 1);
+        let refused = |body: &[u8]| parse_drop_request(body).err().unwrap();
+        let (status, message) = refused(br#"{"period":"2026-27 Q2","colour":"red"}"#);
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(message.contains("unknown field `colour`"), "{message}");
+        let big = format!(r#"{{"period":"{}"}}"#, "x".repeat(2 * 1024 * 1024));
+        assert_eq!(refused(big.as_bytes()).0, StatusCode::PAYLOAD_TOO_LARGE);
+        let nested = format!(
+            r#"{{"period":"2026-27 Q2","values":[{{"indicator_code":"MFH-01","value":{}1{}}}]}}"#,
+            "[".repeat(20),
+            "]".repeat(20)
+        );
+        let (status, message) = refused(nested.as_bytes());
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(message.contains("nests more than 8 levels"), "{message}");
+        let many = format!(
+            r#"{{"period":"2026-27 Q2","values":[{}]}}"#,
+            vec!["{}"; 60_000].join(",")
+        );
+        assert!(
+            refused(many.as_bytes())
+                .1
+                .contains("more than 50000 values")
+        );
     }
 }

@@ -13,6 +13,8 @@ use super::db::{Db, Transaction, now_text};
 /// Evidence files are letters, reports and spreadsheets; 5 MB covers them with room to spare.
 pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
 const MAX_NAME_CHARS: usize = 120;
+/// More parts than any of MASA's upload forms sends.
+const MAX_FORM_PARTS: usize = 100;
 
 /// A file that passed the checks and may be stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -260,7 +262,16 @@ pub async fn read_upload_form(
         .await
         .map_err(|_| super::AppError::BadRequest(format!("Send {form} as a file upload.")))?;
     let mut upload = UploadForm::default();
+    let mut parts = 0;
     while let Some(field) = multipart.next_field().await.map_err(|_| too_large())? {
+        // The body limit bounds the bytes; this bounds the parts, each of which costs its own
+        // allocations however small it is.
+        parts += 1;
+        if parts > MAX_FORM_PARTS {
+            return Err(super::AppError::BadRequest(format!(
+                "Send {form} from MASA's own page: this one has more than {MAX_FORM_PARTS} fields."
+            )));
+        }
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
             let file_name = field.file_name().unwrap_or_default().to_owned();

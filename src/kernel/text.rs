@@ -211,15 +211,9 @@ pub fn display_date(text: &str) -> String {
     }
 }
 
-/// A spreadsheet cell starting = + - @ (or a tab or return) would run as a formula when the
-/// export is opened: prefix it with an apostrophe. Negative numbers are left as numbers.
-pub fn spreadsheet_safe(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) && text.parse::<f64>().is_err() {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
+/// A spreadsheet cell starting = + - @ (or a tab or a return) would run as a formula when the
+/// export is opened: prefixed with an apostrophe. The one rule, kept with the writers.
+pub use masa_sheets::spreadsheet_safe;
 
 /// For templates: do two strings (or references to them, at any depth) hold the same text?
 pub fn same(a: impl AsRef<str>, b: impl AsRef<str>) -> bool {

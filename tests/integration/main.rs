@@ -17,3 +17,4 @@ mod learning;
 mod partnership;
 mod risks;
 mod tracker;
+mod uploads;
