@@ -109,6 +109,8 @@ try {
     ['/partnership/business-plans/1', 'business plan'],
     ['/users', 'users'],
     ['/users/new', 'create an account'],
+    ['/users/1', 'an account, with its sign-in lock'],
+    ['/users/api-tokens', 'API tokens of the partnership'],
     ['/account', 'your account'],
     ['/learning', 'serious incident notifications'],
     ['/learning/notifications/1', 'serious incident'],
@@ -119,6 +121,11 @@ try {
 
   await visit('/dataset', 'scorecard');
   await visit('/dataset/indicators', 'indicator catalogue');
+  // An indicator whose small counts are suppressed: the chart and table leave them out of the mean.
+  await page.getByRole('link', { name: /ketamine/i }).first().click();
+  await page.waitForURL(/\/dataset\/indicators\/\d+$/);
+  expect((await page.textContent('main')).includes('fewer than 5'), 'small counts are shown as fewer than 5');
+  await check('indicator with suppressed quarters');
   await visit('/dataset/periods', 'collection periods');
 
   async function signOutAndIn(email) {

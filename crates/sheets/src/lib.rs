@@ -9,6 +9,9 @@
 //! Writing goes through one writer that makes every text cell, headers included, safe from
 //! formula injection.
 
+// Only the tests' counting allocator needs `unsafe`.
+#![cfg_attr(not(test), forbid(unsafe_code))]
+
 mod archive;
 mod grid;
 pub mod json;

@@ -256,6 +256,15 @@ fn every_written_cell_is_safe_headers_included() {
         assert!(xlsx[1][0].starts_with('\''), "xlsx cell {:?}", xlsx[1][0]);
     }
     assert_eq!(spreadsheet_safe("-12.5"), "-12.5");
+    for hostile in [
+        "\n=1",
+        "\0=1",
+        "\u{FF1D}SUM(A1)",
+        "\u{FF0B}1",
+        "\u{FF20}SUM(A1)",
+    ] {
+        assert!(spreadsheet_safe(hostile).starts_with('\''), "{hostile:?}");
+    }
     assert_eq!(spreadsheet_safe("Missing episodes"), "Missing episodes");
     assert_eq!(
         spreadsheet_safe(&spreadsheet_safe("=1+1")),
@@ -324,4 +333,19 @@ fn json_is_measured_before_it_is_read() {
         read_json::<serde_json::Value>(deep.as_bytes(), &JsonLimits::DATA_DROP),
         Err(JsonError::TooDeep { max_depth: 8 })
     );
+}
+
+#[test]
+fn external_entities_are_never_resolved() {
+    // An XXE workbook: a sheet whose DOCTYPE names a file on the server as an entity.
+    let sheet = r#"<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE worksheet [<!ENTITY secret SYSTEM "file:///etc/passwd">]><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>before &secret; after</t></is></c></row></sheetData></worksheet>"#;
+    let bytes = hostile::workbook(
+        "",
+        &[("xl/worksheets/sheet1.xml".into(), sheet.as_bytes().to_vec())],
+    );
+    // Refused or read without the entity: either way nothing of the file comes back.
+    if let Ok(rows) = read_rows(&bytes) {
+        let text = rows.concat().join(" ");
+        assert!(!text.contains("root:"), "{text}");
+    }
 }

@@ -4,11 +4,16 @@
 
 use crate::read::format_number;
 
-/// A cell starting = + - @ (or a tab or a carriage return) would run as a formula when the
+/// A cell starting = + - @ (or a tab, a line break, a NUL or a full-width sign) would run as a formula when the
 /// export is opened: prefix it with an apostrophe. Negative numbers are left as numbers.
 /// Applying it twice changes nothing.
 pub fn spreadsheet_safe(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) && text.parse::<f64>().is_err() {
+    // OWASP's list, plus a line feed, a NUL and the full-width signs some spreadsheet programs
+    // also take as the start of a formula.
+    const FORMULA_STARTS: [char; 11] = [
+        '=', '+', '-', '@', '\t', '\r', '\n', '\0', '\u{FF1D}', '\u{FF0B}', '\u{FF20}',
+    ];
+    if text.starts_with(FORMULA_STARTS) && text.parse::<f64>().is_err() {
         format!("'{text}")
     } else {
         text.to_owned()
