@@ -1807,6 +1807,9 @@ async fn drops_view(
                     let filter = DropFilter {
                         organisation_id,
                         status,
+                        // Every organisation's drops but no organisation of one's own: the
+                        // scrutineer, who sees no drafts.
+                        without_drafts: organisation_id.is_none() && own.is_none() && !manager,
                         ..DropFilter::default()
                     };
                     store::list_drops_limited(&state.db, partnership_id, &filter, DROPS_SHOWN + 1)
@@ -2094,7 +2097,7 @@ async fn drop_page(
         &DropFilter {
             organisation_id: Some(data_drop.organisation_id),
             period: Some(data_drop.period),
-            status: None,
+            ..DropFilter::default()
         },
     )
     .await?;

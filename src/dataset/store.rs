@@ -448,6 +448,9 @@ pub struct DropFilter {
     pub organisation_id: Option<i64>,
     pub period: Option<Quarter>,
     pub status: Option<DropStatus>,
+    /// Leave drafts out, for a reader who sees every organisation's drops but no drafts (the
+    /// scrutineer), so a page of them is not cut short by drafts it may not show.
+    pub without_drafts: bool,
 }
 
 /// The partnership's drops, newest period first, then the newest drops within it.
@@ -471,6 +474,7 @@ pub async fn list_drops_limited(
     let sql = format!(
         "{DROP_SELECT} WHERE d.partnership_id = $5 AND ($1 = -1 OR d.organisation_id = $1) \
          AND ($2 = '' OR d.period_start = $2) AND ($3 = '' OR d.status = $3) \
+         AND ($6 = 0 OR d.status <> 'draft') \
          ORDER BY d.period_start DESC, d.id DESC LIMIT $4"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -479,6 +483,7 @@ pub async fn list_drops_limited(
         .bind(filter.status.map(DropStatus::code).unwrap_or(""))
         .bind(limit)
         .bind(partnership_id)
+        .bind(i64::from(filter.without_drafts))
         .fetch_all(&db.pool)
         .await?;
     rows.iter().map(drop_from_row).collect()

@@ -1568,3 +1568,33 @@ on_both_backends!(
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
 );
+
+on_both_backends!(
+    the_scrutineers_list_of_drops_is_not_cut_short_by_drafts,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        // Make the newest drops drafts: each organisation starts one for every open period.
+        police_draft(app).await;
+        let seen = app
+            .count("SELECT COUNT(*) FROM data_drops WHERE status <> 'draft'")
+            .await;
+        let drafts = app
+            .count("SELECT COUNT(*) FROM data_drops WHERE status = 'draft'")
+            .await;
+        assert!(drafts > 0, "the demo has drafts");
+        let mut scrutineer = app.signed_in("scrutineer@masa.example").await;
+        let page = scrutineer.get("/dataset/drops").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let listed = page.body.matches("'s data drop for ").count() as i64;
+        assert_eq!(
+            listed,
+            seen.min(50),
+            "a full page of what the scrutineer may see"
+        );
+        assert_eq!(
+            page.body.contains("The newest "),
+            seen > 50,
+            "said to be cut short only when it is"
+        );
+    }
+);
