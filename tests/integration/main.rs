@@ -12,6 +12,7 @@ mod cli;
 mod concurrency;
 mod dataset;
 mod disclosure;
+mod guards;
 mod kernel;
 mod learning;
 mod partnership;
