@@ -41,6 +41,37 @@ fn test_config(dir: &std::path::Path, database_url: String) -> Config {
     }
 }
 
+async fn drop_postgres_database(name: &str) {
+    let admin_url = std::env::var("MASA_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| DEFAULT_POSTGRES_ADMIN_URL.into());
+    if let Ok(admin) = Db::connect(&admin_url).await {
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&admin.pool)
+        .await;
+        admin.close().await;
+    }
+}
+
+/// A failed test's PostgreSQL database is dropped too: on its own thread and runtime, since a
+/// panicking test cannot await.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(name) = self.postgres_database.take() {
+            let _ = std::thread::spawn(move || {
+                if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    runtime.block_on(drop_postgres_database(&name));
+                }
+            })
+            .join();
+        }
+    }
+}
+
 impl TestApp {
     async fn boot(
         database_url: String,
@@ -97,20 +128,12 @@ impl TestApp {
         Some(TestApp::boot(url, tempfile::tempdir().expect("temp dir"), Some(name)).await)
     }
 
-    /// Drops the test's PostgreSQL database (SQLite's goes with its folder).
-    pub async fn finish(self) {
+    /// Drops the test's PostgreSQL database (SQLite's goes with its folder). A test that
+    /// panics before this still has its database dropped, by `Drop`.
+    pub async fn finish(mut self) {
         self.db.close().await;
-        if let Some(name) = self.postgres_database {
-            let admin_url = std::env::var("MASA_TEST_POSTGRES_URL")
-                .unwrap_or_else(|_| DEFAULT_POSTGRES_ADMIN_URL.into());
-            if let Ok(admin) = Db::connect(&admin_url).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .execute(&admin.pool)
-                .await;
-                admin.close().await;
-            }
+        if let Some(name) = self.postgres_database.take() {
+            drop_postgres_database(&name).await;
         }
     }
 
