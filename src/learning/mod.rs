@@ -4,6 +4,11 @@
 //! reviews, local CSPRs, learning circles, reflective reviews, thematic audits) with findings
 //! tagged by the business unit's themes; triage of national and other areas' reviews; and
 //! advance warnings of the clocks through the e-mail outbox.
+//!
+//! Reviews and triaged national recommendations raise improvement-tracker recommendations:
+//! `sources()` registers how to name them (merged into the source directory in `src/lib.rs`),
+//! and review pages show their actions with `tracker::actions_from`. Learning uses the tracker;
+//! the tracker never names learning.
 
 mod demo;
 pub mod model;

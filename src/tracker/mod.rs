@@ -2,6 +2,12 @@
 //! review, a national review, an audit, the scrutineer, a meeting, a risk), each turned into
 //! actions with an owning organisation and person, a due date, progress notes, evidence and an
 //! impact measure that is revisited after completion, so an unclosed loop is impossible to miss.
+//!
+//! The tracker names no module. A recommendation's source record (a learning review, a risk) is
+//! named through the source directory (`kernel::sources`, `AppState::sources`), in which each
+//! owning module registers a resolver for its kind from its `sources()` function, merged in
+//! `src/lib.rs`. Modules show their recommendations with `actions_from`: they use the tracker,
+//! never the reverse.
 
 pub mod demo;
 pub mod model;

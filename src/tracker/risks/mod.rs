@@ -1,6 +1,9 @@
 //! The risk register: the partnership's risks scored likelihood × impact before controls
 //! (inherent) and with them (residual), their controls, owners and review dates, every re-score
 //! kept, a heat map and an Excel export. Risks close or are tolerated, never deleted.
+//!
+//! A risk raises tracker recommendations like any other module's record: `sources()` registers
+//! how to name it in the source directory (merged in `src/lib.rs`); the tracker does not call in.
 
 mod export;
 pub mod model;
