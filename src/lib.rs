@@ -14,7 +14,9 @@ pub mod tracker;
 
 use std::sync::Arc;
 
-use kernel::{AppState, NavEntry, Permission, Routes, config::Config, db::Db};
+use kernel::{
+    AppState, NavEntry, Permission, Routes, config::Config, db::Db, sources::SourceDirectory,
+};
 
 /// Every route of the application, with the permission each requires.
 pub fn routes() -> Routes {
@@ -86,6 +88,14 @@ pub fn navigation() -> Vec<NavEntry> {
     ]
 }
 
+/// The records the improvement tracker can name as a recommendation's source, by kind: each
+/// module that owns such records registers its resolvers here, so the tracker imports none.
+pub fn sources() -> SourceDirectory {
+    SourceDirectory::new()
+        .merge(learning::sources())
+        .merge(tracker::risks::sources())
+}
+
 pub fn state(db: Db, config: Config) -> AppState {
     let sign_in_limiter = kernel::throttle::KeyedWindow::new(
         config.sign_in_attempts_per_ip,
@@ -96,6 +106,7 @@ pub fn state(db: Db, config: Config) -> AppState {
         sign_in_limiter: Arc::new(sign_in_limiter),
         config: Arc::new(config),
         navigation: Arc::new(navigation()),
+        sources: Arc::new(sources()),
         cache: Arc::new(kernel::cache::RevisionCache::default()),
     }
 }

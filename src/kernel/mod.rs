@@ -17,6 +17,7 @@ pub mod personal_data;
 pub mod private_files;
 pub mod roles;
 pub mod routing;
+pub mod sources;
 pub mod text;
 pub mod throttle;
 
@@ -33,6 +34,9 @@ pub struct AppState {
     pub config: Arc<config::Config>,
     /// Service navigation, registered by the modules in the order shown.
     pub navigation: Arc<Vec<NavEntry>>,
+    /// Who names a record the tracker points to, registered by the modules (see
+    /// kernel::sources).
+    pub sources: Arc<sources::SourceDirectory>,
     /// Results kept until the data changes (see kernel::cache).
     pub cache: Arc<cache::RevisionCache>,
     /// Sign-in attempts per client address (see kernel::throttle).

@@ -4,6 +4,11 @@
 //! reviews, local CSPRs, learning circles, reflective reviews, thematic audits) with findings
 //! tagged by the business unit's themes; triage of national and other areas' reviews; and
 //! advance warnings of the clocks through the e-mail outbox.
+//!
+//! Reviews and triaged national recommendations raise improvement-tracker recommendations:
+//! `sources()` registers how to name them (merged into the source directory in `src/lib.rs`),
+//! and review pages show their actions with `tracker::actions_from`. Learning uses the tracker;
+//! the tracker never names learning.
 
 mod demo;
 pub mod model;
@@ -16,7 +21,9 @@ mod warnings;
 pub use warnings::queue_clock_warnings;
 
 use crate::kernel::db::Db;
+use crate::kernel::sources::{Found, SourceDirectory, SourceRecord};
 use crate::kernel::{Access, Permission, Routes};
+use crate::tracker::model::SourceKind;
 
 const VIEW: Access = Access::Requires(Permission::ViewLearning);
 const MANAGE: Access = Access::Requires(Permission::ManageLearning);
@@ -98,61 +105,46 @@ pub fn routes() -> Routes {
         )
 }
 
-/// A human label for a learning source the improvement tracker names: `learning_review` (a
-/// review id) gives "Rapid review RR-2025-01 (Child N)"; `national_review` (a recommendation id)
-/// gives the review it came from. None for an unknown kind or id, or another partnership's.
-pub async fn source_label(
-    db: &Db,
-    partnership_id: i64,
-    kind: &str,
-    id: i64,
-) -> Result<Option<String>, sqlx::Error> {
-    match kind {
-        "learning_review" => Ok(store::find_review(db, partnership_id, id)
-            .await?
-            .map(|review| review.label())),
-        "national_review" => {
-            let Some(recommendation) = store::find_recommendation(db, partnership_id, id).await?
-            else {
-                return Ok(None);
-            };
-            Ok(
-                store::find_national_review(db, partnership_id, recommendation.national_review_id)
-                    .await?
-                    .map(|review| {
-                        format!(
-                            "{} ({}): recommendation \u{201c}{}\u{201d}",
-                            review.title,
-                            review.source,
-                            model::shortened(&recommendation.recommendation, 80)
-                        )
-                    }),
-            )
-        }
-        _ => Ok(None),
-    }
+/// The learning records the improvement tracker can name as a recommendation's source.
+pub fn sources() -> SourceDirectory {
+    SourceDirectory::new()
+        .register(SourceKind::LearningReview.code(), review_source)
+        .register(SourceKind::NationalReview.code(), national_review_source)
 }
 
-/// Where a learning source the improvement tracker names is shown: a review's page, or the
-/// page of the national review a triaged recommendation belongs to. None for an unknown kind or
-/// id, or another partnership's.
-pub async fn source_page(
-    db: &Db,
-    partnership_id: i64,
-    kind: &str,
-    id: i64,
-) -> Result<Option<String>, sqlx::Error> {
-    match kind {
-        "learning_review" => Ok(store::find_review(db, partnership_id, id)
+/// A review (by its id): "Rapid review RR-2025-01 (Child N)" and its page.
+fn review_source(db: &Db, partnership_id: i64, id: i64) -> Found<'_> {
+    Box::pin(async move {
+        Ok(store::find_review(db, partnership_id, id)
             .await?
-            .map(|review| format!("/learning/reviews/{}", review.id))),
-        "national_review" => Ok(store::find_recommendation(db, partnership_id, id)
-            .await?
-            .map(|recommendation| {
-                format!("/learning/triage/{}", recommendation.national_review_id)
-            })),
-        _ => Ok(None),
-    }
+            .map(|review| SourceRecord {
+                label: review.label(),
+                page: format!("/learning/reviews/{}", review.id),
+            }))
+    })
+}
+
+/// A triaged recommendation of a national review (by the recommendation's id): named by the
+/// review it came from, shown on that review's triage page.
+fn national_review_source(db: &Db, partnership_id: i64, id: i64) -> Found<'_> {
+    Box::pin(async move {
+        let Some(recommendation) = store::find_recommendation(db, partnership_id, id).await? else {
+            return Ok(None);
+        };
+        Ok(
+            store::find_national_review(db, partnership_id, recommendation.national_review_id)
+                .await?
+                .map(|review| SourceRecord {
+                    label: format!(
+                        "{} ({}): recommendation \u{201c}{}\u{201d}",
+                        review.title,
+                        review.source,
+                        model::shortened(&recommendation.recommendation, 80)
+                    ),
+                    page: format!("/learning/triage/{}", recommendation.national_review_id),
+                }),
+        )
+    })
 }
 
 /// The calendar the clocks use: the bundled England and Wales list and the days added here.

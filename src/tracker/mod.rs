@@ -2,6 +2,12 @@
 //! review, a national review, an audit, the scrutineer, a meeting, a risk), each turned into
 //! actions with an owning organisation and person, a due date, progress notes, evidence and an
 //! impact measure that is revisited after completion, so an unclosed loop is impossible to miss.
+//!
+//! The tracker names no module. A recommendation's source record (a learning review, a risk) is
+//! named through the source directory (`kernel::sources`, `AppState::sources`), in which each
+//! owning module registers a resolver for its kind from its `sources()` function, merged in
+//! `src/lib.rs`. Modules show their recommendations with `actions_from`: they use the tracker,
+//! never the reverse.
 
 pub mod demo;
 pub mod model;
@@ -16,6 +22,7 @@ use time::Date;
 
 use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
 use crate::kernel::db::{Db, Transaction};
+use crate::kernel::sources::{SourceDirectory, SourceRecord};
 use crate::kernel::{Access, Permission, Routes};
 use model::{SourceKind, Standing, TrackerAction};
 
@@ -195,30 +202,19 @@ pub async fn actions_from(
     })
 }
 
-/// The name of a source record in its own module, and where it is shown; None when the record
-/// does not exist in the partnership (a forged or stale id, or another partnership's) or the
-/// kind has no records of its own.
+/// The name of a source record in its own module, and where it is shown, from the directory
+/// the modules registered in (`AppState::sources`); None when the record does not exist in the
+/// partnership (a forged or stale id, or another partnership's) or no module registered the
+/// kind (audits, scrutiny reports and meetings are named by whoever records the recommendation
+/// until their modules exist).
 pub async fn source_of(
+    sources: &SourceDirectory,
     db: &Db,
     partnership_id: i64,
     kind: SourceKind,
     id: i64,
-) -> Result<Option<(String, String)>, sqlx::Error> {
-    match kind {
-        SourceKind::LearningReview | SourceKind::NationalReview => {
-            let label = crate::learning::source_label(db, partnership_id, kind.code(), id).await?;
-            let page = crate::learning::source_page(db, partnership_id, kind.code(), id).await?;
-            Ok(label.zip(page))
-        }
-        SourceKind::Risk => Ok(risks::source_label(db, partnership_id, id)
-            .await?
-            .map(|label| (label, format!("/tracker/risks/{id}")))),
-        // Audits, scrutiny reports and meetings are named by whoever records the
-        // recommendation until their modules exist.
-        SourceKind::Audit | SourceKind::Scrutiny | SourceKind::Meeting | SourceKind::Other => {
-            Ok(None)
-        }
-    }
+) -> Result<Option<SourceRecord>, sqlx::Error> {
+    sources.resolve(db, partnership_id, kind.code(), id).await
 }
 
 /// For the home page: the partnership's open actions past their due date, and completed ones

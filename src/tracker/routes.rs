@@ -465,8 +465,10 @@ async fn resolve_source(
     }
     let kind = SourceKind::from_code(kind).ok_or(AppError::NotFound)?;
     let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound)?;
-    let found = super::source_of(&state.db, partnership_id, kind, id).await?;
-    found.map(Some).ok_or(AppError::NotFound)
+    let found = super::source_of(&state.sources, &state.db, partnership_id, kind, id).await?;
+    found
+        .map(|source| Some((source.label, source.page)))
+        .ok_or(AppError::NotFound)
 }
 
 pub async fn new_recommendation_page(
@@ -667,13 +669,14 @@ async fn recommendation_page_for(
     recommendation.priority_title = names.priority(recommendation.priority_item_id);
     let source_page = match recommendation.source_id {
         Some(source_id) => super::source_of(
+            &state.sources,
             &state.db,
             partnership_id,
             recommendation.source_kind,
             source_id,
         )
         .await?
-        .map(|(_, page)| page),
+        .map(|source| source.page),
         None => None,
     };
     let today = today();

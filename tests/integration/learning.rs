@@ -335,22 +335,31 @@ on_both_backends!(
             .await
             .assert_contains("RR-2026-02");
         assert_eq!(
-            masa::learning::source_label(&app.db, 1, "learning_review", id.parse().unwrap())
+            app.state
+                .sources
+                .resolve(&app.db, 1, "learning_review", id.parse().unwrap())
                 .await
                 .unwrap()
+                .map(|source| source.label)
                 .as_deref(),
             Some("Rapid review RR-2026-02 (Sibling Group Q)")
         );
         assert_eq!(
-            masa::learning::source_label(&app.db, 1, "learning_review", 99999)
+            app.state
+                .sources
+                .resolve(&app.db, 1, "learning_review", 99999)
                 .await
-                .unwrap(),
+                .unwrap()
+                .map(|source| source.label),
             None
         );
         assert_eq!(
-            masa::learning::source_label(&app.db, 1, "something_else", 1)
+            app.state
+                .sources
+                .resolve(&app.db, 1, "something_else", 1)
                 .await
-                .unwrap(),
+                .unwrap()
+                .map(|source| source.label),
             None
         );
 
@@ -830,9 +839,13 @@ on_both_backends!(national_reviews_are_triaged, |app| {
         .assert_contains(&format!(
             "/tracker/recommendations/new?source_kind=national_review&amp;source_id={recommendation}"
         ));
-    let label = masa::learning::source_label(&app.db, 1, "national_review", recommendation)
+    let label = app
+        .state
+        .sources
+        .resolve(&app.db, 1, "national_review", recommendation)
         .await
         .unwrap()
+        .map(|source| source.label)
         .unwrap();
     assert!(
         label.starts_with(
@@ -1242,9 +1255,12 @@ on_both_backends!(learning_is_kept_to_its_partnership, |app| {
     let own_review: i64 = own_review.parse().unwrap();
     let p = warrington.partnership_id;
     assert!(
-        masa::learning::source_label(&app.db, p, "learning_review", own_review)
+        app.state
+            .sources
+            .resolve(&app.db, p, "learning_review", own_review)
             .await
             .unwrap()
+            .map(|source| source.label)
             .is_some()
     );
     for (partnership, kind, id) in [
@@ -1253,15 +1269,21 @@ on_both_backends!(learning_is_kept_to_its_partnership, |app| {
         (p, "national_review", recommendation),
     ] {
         assert_eq!(
-            masa::learning::source_label(&app.db, partnership, kind, id)
+            app.state
+                .sources
+                .resolve(&app.db, partnership, kind, id)
                 .await
-                .unwrap(),
+                .unwrap()
+                .map(|source| source.label),
             None
         );
         assert_eq!(
-            masa::learning::source_page(&app.db, partnership, kind, id)
+            app.state
+                .sources
+                .resolve(&app.db, partnership, kind, id)
                 .await
-                .unwrap(),
+                .unwrap()
+                .map(|source| source.page),
             None
         );
     }

@@ -190,15 +190,21 @@ on_both_backends!(
             "/tracker/recommendations/new?source_kind=risk&amp;source_id={id}"
         ));
         assert_eq!(
-            masa::tracker::risks::source_label(&app.db, 1, id)
+            app.state
+                .sources
+                .resolve(&app.db, 1, "risk", id)
                 .await
-                .unwrap(),
+                .unwrap()
+                .map(|source| source.label),
             Some("Risk R-20: <script>alert('risk')</script>".to_owned())
         );
         assert_eq!(
-            masa::tracker::risks::source_label(&app.db, 1, 999_999)
+            app.state
+                .sources
+                .resolve(&app.db, 1, "risk", 999_999)
                 .await
-                .unwrap(),
+                .unwrap()
+                .map(|source| source.label),
             None
         );
 

@@ -925,9 +925,13 @@ on_both_backends!(
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
-        let label = masa::learning::source_label(&app.db, 1, "national_review", applies)
+        let label = app
+            .state
+            .sources
+            .resolve(&app.db, 1, "national_review", applies)
             .await
             .unwrap()
+            .map(|source| source.label)
             .expect("a label");
         let mut admin = app.signed_in("admin@masa.example").await;
         let form = admin
@@ -1690,3 +1694,70 @@ fn policy_fields(title: &str, group: &str) -> Vec<(String, String)> {
         ("document_url", ""),
     ])
 }
+
+// The source directory the modules register in `masa::sources()`: every registered kind is one
+// the tracker knows, each names only its own partnership's records, and a kind no module
+// registered (named by hand) or an unknown one resolves to nothing.
+on_both_backends!(
+    the_source_directory_names_only_the_partnerships_own_records,
+    |app| {
+        use masa::tracker::model::SourceKind;
+        masa::demo::load(&app.db).await.unwrap();
+        let warrington = app.second_partnership().await;
+        let sources = &app.state.sources;
+        assert_eq!(
+            sources.kinds(),
+            ["learning_review", "national_review", "risk"]
+        );
+        assert!(
+            sources
+                .kinds()
+                .iter()
+                .all(|kind| SourceKind::from_code(kind).is_some())
+        );
+
+        let risk: i64 = sqlx::query_scalar(
+            "SELECT id FROM risks WHERE partnership_id = 1 AND reference = 'R-03'",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        let review: i64 =
+            sqlx::query_scalar("SELECT MIN(id) FROM learning_reviews WHERE partnership_id = 1")
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
+        let found = sources
+            .resolve(&app.db, 1, "risk", risk)
+            .await
+            .unwrap()
+            .expect("the demo's risk R-03");
+        assert_eq!(found.page, format!("/tracker/risks/{risk}"));
+        assert!(found.label.starts_with("Risk R-03: "), "{}", found.label);
+        let found = sources
+            .resolve(&app.db, 1, "learning_review", review)
+            .await
+            .unwrap()
+            .expect("the demo's first review");
+        assert_eq!(found.page, format!("/learning/reviews/{review}"));
+
+        for (partnership, kind, id) in [
+            (warrington.partnership_id, "risk", risk),
+            (warrington.partnership_id, "learning_review", review),
+            (1, "risk", review + risk + 1_000),
+            (1, "audit", risk),
+            (1, "meeting", review),
+            (1, "no_such_kind", risk),
+            (1, "Risk", risk),
+        ] {
+            assert_eq!(
+                sources
+                    .resolve(&app.db, partnership, kind, id)
+                    .await
+                    .unwrap(),
+                None,
+                "{kind} {id} in partnership {partnership}"
+            );
+        }
+    }
+);

@@ -1,6 +1,9 @@
 //! The risk register: the partnership's risks scored likelihood × impact before controls
 //! (inherent) and with them (residual), their controls, owners and review dates, every re-score
 //! kept, a heat map and an Excel export. Risks close or are tolerated, never deleted.
+//!
+//! A risk raises tracker recommendations like any other module's record: `sources()` registers
+//! how to name it in the source directory (merged in `src/lib.rs`); the tracker does not call in.
 
 mod export;
 pub mod model;
@@ -11,7 +14,9 @@ use std::collections::HashMap;
 
 use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry, snapshot};
 use crate::kernel::db::{Db, Transaction};
+use crate::kernel::sources::{Found, SourceDirectory, SourceRecord};
 use crate::kernel::{Access, Permission, Routes};
+use crate::tracker::model::SourceKind;
 
 const VIEW: Access = Access::Requires(Permission::ViewRiskRegister);
 const MANAGE: Access = Access::Requires(Permission::ManageRiskRegister);
@@ -47,17 +52,22 @@ pub fn routes() -> Routes {
         )
 }
 
-/// For other modules (the tracker's actions): how to name one of the partnership's risks, e.g.
-/// "Risk R-03: Threshold application is not consistent across agencies"; None if the
-/// partnership has none with that id.
-pub async fn source_label(
-    db: &Db,
-    partnership_id: i64,
-    id: i64,
-) -> Result<Option<String>, sqlx::Error> {
-    Ok(store::reference_and_title(db, partnership_id, id)
-        .await?
-        .map(|(reference, title)| format!("Risk {reference}: {title}")))
+/// The risks the improvement tracker can name as a recommendation's source.
+pub fn sources() -> SourceDirectory {
+    SourceDirectory::new().register(SourceKind::Risk.code(), risk_source)
+}
+
+/// One of the partnership's risks, e.g. "Risk R-03: Threshold application is not consistent
+/// across agencies", and its page.
+fn risk_source(db: &Db, partnership_id: i64, id: i64) -> Found<'_> {
+    Box::pin(async move {
+        Ok(store::reference_and_title(db, partnership_id, id)
+            .await?
+            .map(|(reference, title)| SourceRecord {
+                label: format!("Risk {reference}: {title}"),
+                page: format!("/tracker/risks/{id}"),
+            }))
+    })
 }
 
 /// One demo scoring: date, inherent (likelihood, impact), residual, rationale.
