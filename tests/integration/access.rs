@@ -347,9 +347,9 @@ on_both_backends!(
     }
 );
 
-/// The JSON API by route: every `Access::ApiToken` route refuses a request with no token, a
-/// wrong one or a revoked one (401), and a live token of another organisation or another
-/// partnership neither sees nor changes the police's draft (404 for its id, 422 for its codes).
+// The JSON API by route: every `Access::ApiToken` route refuses a request with no token, a
+// wrong one or a revoked one (401), and a live token of another organisation or another
+// partnership neither sees nor changes the police's draft (404 for its id, 422 for its codes).
 on_both_backends!(every_api_route_refuses_a_caller_it_is_not_for, |app| {
     use crate::dataset::{api, create_token, police_draft, values_of};
     masa::demo::load(&app.db).await.unwrap();
