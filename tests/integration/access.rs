@@ -450,6 +450,27 @@ on_both_backends!(every_api_route_refuses_a_caller_it_is_not_for, |app| {
         trail_before,
         "nothing was changed"
     );
+    // With no Authorization header at all, likewise.
+    for spec in &specs {
+        use tower::ServiceExt;
+        let path = spec.path.replace("{id}", &draft.to_string());
+        let request = axum::http::Request::builder()
+            .method(spec.method.clone())
+            .uri(&path)
+            .body(axum::body::Body::from(if spec.method == Method::POST {
+                body
+            } else {
+                ""
+            }))
+            .unwrap();
+        let response = app.router.clone().oneshot(request).await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "no header at {} {path}",
+            spec.method
+        );
+    }
     // The walk can fail: the police's own live token reaches its draft.
     let (status, answer) = api(app, "GET", &format!("/api/v1/data-drops/{draft}"), &own, "").await;
     assert_eq!(status, StatusCode::OK, "{answer}");
