@@ -1,10 +1,13 @@
 //! The JSON API for data drops, for partners whose systems send figures directly. Each request
 //! carries `Authorization: Bearer <token>`, a token the organisation's data lead created in MASA;
-//! it acts only for that organisation, and never by cookie (so it needs no CSRF token).
+//! it acts only for that organisation, and never by cookie (so it needs no CSRF token). The
+//! routes are registered as `Access::ApiToken`: the `ApiCaller` extractor is their check, and
+//! every refusal is an `ApiError`, turned into its JSON response in one place.
 
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -17,66 +20,126 @@ use crate::kernel::AppState;
 use crate::kernel::audit::Actor;
 use crate::kernel::auth;
 
-fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "error": message }))).into_response()
+/// Every way an API request is refused or fails. Clients see `{"error": ..}` (with `problems`
+/// for a drop that was not saved) and the status below.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("Send the organisation's API token as: Authorization: Bearer <token>")]
+    MissingToken,
+    #[error("The API token is not recognised or has been revoked.")]
+    UnknownToken,
+    /// Another organisation's or partnership's drop is not found either, so ids cannot be probed.
+    #[error("No data drop of your organisation has that id.")]
+    DropNotFound,
+    #[error("The body is not a valid data drop: {0}")]
+    Malformed(String),
+    #[error("The body is not a valid data drop: {0}")]
+    TooLarge(String),
+    /// The request's values or period were refused; nothing was saved.
+    #[error("The data drop was not saved.")]
+    Invalid(Vec<ValueProblem>),
+    /// The drop is not in a state to take the change (awaiting a decision, or changed meanwhile).
+    #[error("The data drop was not saved.")]
+    Conflict(Vec<ValueProblem>),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
 }
 
-fn database_error(failure: sqlx::Error) -> Response {
-    if crate::kernel::db::is_retryable(&failure) {
-        // Past its retries (kernel::db::retrying): busy, not broken.
-        tracing::warn!(error = %failure, "API write kept losing races with others");
-        let mut response = error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Others were changing the same data drop at the same moment; nothing was changed. Try again in a few seconds.",
-        );
-        response.headers_mut().insert(header::RETRY_AFTER, 2.into());
-        return response;
+type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    fn invalid(message: impl Into<String>) -> ApiError {
+        ApiError::Invalid(whole(message))
     }
-    tracing::error!(error = %failure, "API request failed");
-    error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "The service could not complete the request; nothing was changed.",
-    )
+
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::MissingToken | ApiError::UnknownToken => StatusCode::UNAUTHORIZED,
+            ApiError::DropNotFound => StatusCode::NOT_FOUND,
+            ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Database(failure) if crate::kernel::db::is_retryable(failure) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
 }
 
-/// The organisation the bearer token acts for, and an actor in that organisation's partnership:
-/// everything the request then reads or writes is of that partnership only.
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<(i64, Actor), Response> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|token| !token.is_empty());
-    let Some(token) = token else {
-        return Err(error(
-            StatusCode::UNAUTHORIZED,
-            "Send the organisation's API token as: Authorization: Bearer <token>",
-        ));
-    };
-    match store::organisation_for_token(
-        &state.db,
-        &auth::token_hash(&state.config.secret_key, token),
-    )
-    .await
-    {
-        Ok(Some((organisation_id, partnership_id))) => Ok((
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        match self {
+            ApiError::Invalid(problems) | ApiError::Conflict(problems) => (
+                status,
+                Json(json!({ "error": "The data drop was not saved.", "problems": problems })),
+            )
+                .into_response(),
+            ApiError::Database(failure) if status == StatusCode::SERVICE_UNAVAILABLE => {
+                // Past its retries (kernel::db::retrying): busy, not broken.
+                tracing::warn!(error = %failure, "API write kept losing races with others");
+                let mut response = (
+                    status,
+                    Json(json!({ "error": "Others were changing the same data drop at the same moment; nothing was changed. Try again in a few seconds." })),
+                )
+                    .into_response();
+                response.headers_mut().insert(header::RETRY_AFTER, 2.into());
+                response
+            }
+            ApiError::Database(failure) => {
+                tracing::error!(error = %failure, "API request failed");
+                (
+                    status,
+                    Json(json!({ "error": "The service could not complete the request; nothing was changed." })),
+                )
+                    .into_response()
+            }
+            refusal => (status, Json(json!({ "error": refusal.to_string() }))).into_response(),
+        }
+    }
+}
+
+/// Who an API request acts for: the organisation its bearer token belongs to, and an actor in
+/// that organisation's partnership. Everything the request then reads or writes is of that
+/// partnership only. Extracting it is the API's authentication.
+pub struct ApiCaller {
+    pub organisation_id: i64,
+    pub actor: Actor,
+}
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<ApiCaller> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|token| !token.is_empty())
+            .ok_or(ApiError::MissingToken)?;
+        let (organisation_id, partnership_id) = store::organisation_for_token(
+            &state.db,
+            &auth::token_hash(&state.config.secret_key, token),
+        )
+        .await?
+        .ok_or(ApiError::UnknownToken)?;
+        Ok(ApiCaller {
             organisation_id,
-            Actor {
+            actor: Actor {
                 partnership_id,
                 user_id: None,
                 label: format!("API token of organisation {organisation_id}"),
-                request_id: headers
+                request_id: parts
+                    .headers
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned),
             },
-        )),
-        Ok(None) => Err(error(
-            StatusCode::UNAUTHORIZED,
-            "The API token is not recognised or has been revoked.",
-        )),
-        Err(failure) => Err(database_error(failure)),
+        })
     }
 }
 
@@ -105,8 +168,8 @@ pub struct ValueRequest {
     note: String,
 }
 
-#[derive(Serialize)]
-struct ValueProblem {
+#[derive(Debug, Serialize)]
+pub struct ValueProblem {
     /// Position in the `values` array (from 0), or null for the request as a whole.
     index: Option<usize>,
     field: String,
@@ -114,7 +177,7 @@ struct ValueProblem {
 }
 
 #[derive(Serialize)]
-struct DropResponse {
+pub struct DropResponse {
     id: i64,
     organisation_id: i64,
     period: String,
@@ -124,14 +187,10 @@ struct DropResponse {
     outliers: Vec<String>,
 }
 
-async fn describe(
-    state: &AppState,
-    partnership_id: i64,
-    id: i64,
-) -> Result<DropResponse, sqlx::Error> {
+async fn describe(state: &AppState, partnership_id: i64, id: i64) -> ApiResult<DropResponse> {
     let data_drop = store::find_drop(&state.db, partnership_id, id)
         .await?
-        .ok_or(sqlx::Error::RowNotFound)?;
+        .ok_or(ApiError::DropNotFound)?;
     let indicators = store::list_indicators(
         &state.db,
         partnership_id,
@@ -179,41 +238,32 @@ async fn describe(
 /// organisation's, or another partnership's) is not found.
 pub async fn get_drop(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: ApiCaller,
     Path(id): Path<i64>,
-) -> Response {
-    let (organisation_id, actor) = match authenticate(&state, &headers).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    match store::find_drop(&state.db, actor.partnership_id, id).await {
-        Ok(Some(data_drop)) if data_drop.organisation_id == organisation_id => {
-            match describe(&state, actor.partnership_id, id).await {
-                Ok(description) => Json(description).into_response(),
-                Err(failure) => database_error(failure),
-            }
+) -> ApiResult<Json<DropResponse>> {
+    let partnership_id = caller.actor.partnership_id;
+    match store::find_drop(&state.db, partnership_id, id).await? {
+        Some(data_drop) if data_drop.organisation_id == caller.organisation_id => {
+            Ok(Json(describe(&state, partnership_id, id).await?))
         }
-        Ok(_) => error(
-            StatusCode::NOT_FOUND,
-            "No data drop of your organisation has that id.",
-        ),
-        Err(failure) => database_error(failure),
+        _ => Err(ApiError::DropNotFound),
     }
 }
 
 /// GET /api/v1/indicators: the organisation's indicators, with codes and units.
-pub async fn indicators(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let (organisation_id, actor) = match authenticate(&state, &headers).await {
-        Ok(found) => found,
-        Err(response) => return response,
+pub async fn indicators(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<Json<serde_json::Value>> {
+    let filter = IndicatorFilter {
+        owner_organisation_id: Some(caller.organisation_id),
+        ..IndicatorFilter::default()
     };
-    match store::list_indicators(&state.db, actor.partnership_id, &IndicatorFilter { owner_organisation_id: Some(organisation_id), ..IndicatorFilter::default() }).await {
-        Ok(indicators) => Json(json!({
-            "indicators": indicators.iter().map(|i| json!({ "code": i.code, "name": i.name, "unit": i.unit.code(), "definition": i.definition })).collect::<Vec<_>>()
-        }))
-        .into_response(),
-        Err(failure) => database_error(failure),
-    }
+    let indicators =
+        store::list_indicators(&state.db, caller.actor.partnership_id, &filter).await?;
+    Ok(Json(json!({
+        "indicators": indicators.iter().map(|i| json!({ "code": i.code, "name": i.name, "unit": i.unit.code(), "definition": i.definition })).collect::<Vec<_>>()
+    })))
 }
 
 /// POST /api/v1/data-drops: saves values (and optionally the storyboard) into the
@@ -221,48 +271,24 @@ pub async fn indicators(State(state): State<AppState>, headers: HeaderMap) -> Re
 /// Any problem rejects the whole request and saves nothing.
 pub async fn post_drop(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: ApiCaller,
     body: axum::body::Bytes,
-) -> Response {
-    let (organisation_id, actor) = match authenticate(&state, &headers).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let request = match parse_drop_request(&body) {
-        Ok(request) => request,
-        Err((status, message)) => return error(status, &message),
-    };
-    match save(&state, organisation_id, &actor, request).await {
-        Ok(Ok(id)) => match describe(&state, actor.partnership_id, id).await {
-            Ok(description) => (StatusCode::CREATED, Json(description)).into_response(),
-            Err(failure) => database_error(failure),
-        },
-        Ok(Err((status, problems))) => (
-            status,
-            Json(json!({ "error": "The data drop was not saved.", "problems": problems })),
-        )
-            .into_response(),
-        Err(failure) => database_error(failure),
-    }
+) -> ApiResult<(StatusCode, Json<DropResponse>)> {
+    let request = parse_drop_request(&body)?;
+    let id = save(&state, caller.organisation_id, &caller.actor, request).await?;
+    let description = describe(&state, caller.actor.partnership_id, id).await?;
+    Ok((StatusCode::CREATED, Json(description)))
 }
 
 /// Reads a drop request's body, measured first (size, nesting, number of values) so a hostile
 /// body is refused before it is held as values.
-pub fn parse_drop_request(body: &[u8]) -> Result<DropRequest, (StatusCode, String)> {
+pub fn parse_drop_request(body: &[u8]) -> ApiResult<DropRequest> {
     use masa_sheets::json::{JsonError, JsonLimits, read_json};
-    read_json(body, &JsonLimits::DATA_DROP).map_err(|problem| {
-        let status = match problem {
-            JsonError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            _ => StatusCode::BAD_REQUEST,
-        };
-        (
-            status,
-            format!("The body is not a valid data drop: {problem}"),
-        )
+    read_json(body, &JsonLimits::DATA_DROP).map_err(|problem| match problem {
+        JsonError::TooLarge { .. } => ApiError::TooLarge(problem.to_string()),
+        _ => ApiError::Malformed(problem.to_string()),
     })
 }
-
-type Refusal = (StatusCode, Vec<ValueProblem>);
 
 fn whole(message: impl Into<String>) -> Vec<ValueProblem> {
     vec![ValueProblem {
@@ -277,24 +303,20 @@ async fn save(
     organisation_id: i64,
     actor: &Actor,
     request: DropRequest,
-) -> Result<Result<i64, Refusal>, sqlx::Error> {
+) -> ApiResult<i64> {
     let partnership_id = actor.partnership_id;
     let Some(period) = Quarter::parse(&request.period) else {
-        return Ok(Err((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            whole(format!(
-                "period {:?} is not a quarter, like \"2026-27 Q2\"",
-                request.period
-            )),
+        return Err(ApiError::invalid(format!(
+            "period {:?} is not a quarter, like \"2026-27 Q2\"",
+            request.period
         )));
     };
     if !store::find_period(&state.db, partnership_id, period)
         .await?
         .is_some_and(|p: CollectionPeriod| p.is_open())
     {
-        return Ok(Err((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            whole(format!("{period} is not open for data drops")),
+        return Err(ApiError::invalid(format!(
+            "{period} is not open for data drops"
         )));
     }
     // The same checks as a spreadsheet upload: the values become its rows.
@@ -338,7 +360,7 @@ async fn save(
                         message: e.message,
                     })
                     .collect();
-                return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, problems)));
+                return Err(ApiError::Invalid(problems));
             }
         }
     };
@@ -372,7 +394,7 @@ async fn save(
         }
     }
     if !problems.is_empty() {
-        return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, problems)));
+        return Err(ApiError::Invalid(problems));
     }
     // The approved history that flags unusual values: other drops', not this draft's.
     let series = store::approved_series(
@@ -411,17 +433,14 @@ async fn save(
         organisation_id,
         period,
     };
-    let refused = |status: StatusCode, message: String| Ok(Err((status, whole(message))));
     match store::save_draft(&state.db, actor, target, &change, &is_outlier).await {
-        Ok(saved) => Ok(Ok(saved.data_drop.id)),
-        Err(DraftError::AwaitingDecision(period)) => refused(
-            StatusCode::CONFLICT,
-            format!("The data drop for {period} is waiting for the business unit's decision"),
-        ),
-        Err(DraftError::PeriodClosed(period)) => refused(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("{period} is not open for data drops"),
-        ),
+        Ok(saved) => Ok(saved.data_drop.id),
+        Err(DraftError::AwaitingDecision(period)) => Err(ApiError::Conflict(whole(format!(
+            "The data drop for {period} is waiting for the business unit's decision"
+        )))),
+        Err(DraftError::PeriodClosed(period)) => Err(ApiError::invalid(format!(
+            "{period} is not open for data drops"
+        ))),
         Err(DraftError::NotReady(problems)) => {
             let code = |id: i64| {
                 indicators
@@ -459,12 +478,12 @@ async fn save(
                     },
                 })
                 .collect();
-            Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, problems)))
+            Err(ApiError::Invalid(problems))
         }
         Err(refusal @ (DraftError::NotFound | DraftError::NotDraft { .. })) => {
-            refused(StatusCode::CONFLICT, refusal.to_string())
+            Err(ApiError::Conflict(whole(refusal.to_string())))
         }
-        Err(DraftError::Database(failure)) => Err(failure),
+        Err(DraftError::Database(failure)) => Err(failure.into()),
     }
 }
 
@@ -477,30 +496,39 @@ mod tests {
         let request = parse_drop_request(
             br#"{"period":"2026-27 Q2","values":[{"indicator_code":"MFH-01","value":36}]}"#,
         )
-        .map_err(|(_, message)| message)
+        .map_err(|refusal| refusal.to_string())
         .unwrap();
         assert_eq!(request.values.len(), 1);
         let refused = |body: &[u8]| parse_drop_request(body).err().unwrap();
-        let (status, message) = refused(br#"{"period":"2026-27 Q2","colour":"red"}"#);
-        assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert!(message.contains("unknown field `colour`"), "{message}");
+        let refusal = refused(br#"{"period":"2026-27 Q2","colour":"red"}"#);
+        assert_eq!(refusal.status(), StatusCode::BAD_REQUEST);
+        assert!(
+            refusal.to_string().contains("unknown field `colour`"),
+            "{refusal}"
+        );
         let big = format!(r#"{{"period":"{}"}}"#, "x".repeat(2 * 1024 * 1024));
-        assert_eq!(refused(big.as_bytes()).0, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(
+            refused(big.as_bytes()).status(),
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
         let nested = format!(
             r#"{{"period":"2026-27 Q2","values":[{{"indicator_code":"MFH-01","value":{}1{}}}]}}"#,
             "[".repeat(20),
             "]".repeat(20)
         );
-        let (status, message) = refused(nested.as_bytes());
-        assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert!(message.contains("nests more than 8 levels"), "{message}");
+        let refusal = refused(nested.as_bytes());
+        assert_eq!(refusal.status(), StatusCode::BAD_REQUEST);
+        assert!(
+            refusal.to_string().contains("nests more than 8 levels"),
+            "{refusal}"
+        );
         let many = format!(
             r#"{{"period":"2026-27 Q2","values":[{}]}}"#,
             vec!["{}"; 60_000].join(",")
         );
         assert!(
             refused(many.as_bytes())
-                .1
+                .to_string()
                 .contains("more than 50000 values")
         );
     }

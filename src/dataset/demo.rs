@@ -308,7 +308,8 @@ async fn add_drop(
     storyboard: &Storyboard,
     path: &[DropStatus],
 ) -> Result<(), DemoError> {
-    let id = store::start_version(
+    // No version can be open while history loads: an open one is the demo file's mistake.
+    let id = store::start_draft(
         tx,
         actor.partnership_id,
         organisation_id,
@@ -316,7 +317,12 @@ async fn add_drop(
         Channel::Upload,
         None,
     )
-    .await?;
+    .await?
+    .ok_or_else(|| {
+        DemoError::Reference(format!(
+            "organisation {organisation_id} already has an open data drop for {period}"
+        ))
+    })?;
     store::replace_values(tx, id, values).await?;
     store::set_storyboard(tx, id, storyboard).await?;
     for status in path {

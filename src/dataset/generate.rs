@@ -65,7 +65,16 @@ impl Sequence {
     }
 }
 
-pub async fn generate(db: &Db, options: &GenerateOptions) -> Result<Generated, sqlx::Error> {
+/// Why generating stopped: nothing to generate into, or the database.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    #[error("the database has no partnership: run masa migrate")]
+    NoPartnership,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+pub async fn generate(db: &Db, options: &GenerateOptions) -> Result<Generated, GenerateError> {
     generate_reporting(db, options, |_| {}).await
 }
 
@@ -75,16 +84,19 @@ pub async fn generate_reporting(
     db: &Db,
     options: &GenerateOptions,
     mut progress: impl FnMut(&Generated),
-) -> Result<Generated, sqlx::Error> {
+) -> Result<Generated, GenerateError> {
     let started = Instant::now();
     let mut random = Sequence(options.seed.max(1));
     let run = now_text().replace([':', '-'], "");
     let mut totals = Generated::default();
     let first_partnership = if options.partnerships <= 1 {
         let existing = crate::partnership::partnerships(db).await?;
-        Some(existing.first().map(|(id, _)| *id).ok_or_else(|| {
-            sqlx::Error::Protocol("the database has no partnership: run masa migrate".into())
-        })?)
+        Some(
+            existing
+                .first()
+                .map(|(id, _)| *id)
+                .ok_or(GenerateError::NoPartnership)?,
+        )
     } else {
         None
     };

@@ -108,9 +108,9 @@ pub fn routes() -> Routes {
         .get("/dataset/tokens", SUBMIT, routes::tokens)
         .post("/dataset/tokens/new", SUBMIT, routes::create_token)
         .post("/dataset/tokens/{id}/revoke", SUBMIT, routes::revoke_token)
-        .get("/api/v1/indicators", Access::Public, api::indicators)
-        .get("/api/v1/data-drops/{id}", Access::Public, api::get_drop)
-        .post("/api/v1/data-drops", Access::Public, api::post_drop)
+        .get("/api/v1/indicators", Access::ApiToken, api::indicators)
+        .get("/api/v1/data-drops/{id}", Access::ApiToken, api::get_drop)
+        .post("/api/v1/data-drops", Access::ApiToken, api::post_drop)
 }
 
 /// For other modules: the partnership's live indicators as (id, "CODE: name"), in code order.

@@ -583,32 +583,6 @@ pub async fn start_draft(
     Ok(Some(id))
 }
 
-/// `start_draft` where no version can be open (loading demo data and history): an open one
-/// is an error.
-pub async fn start_version(
-    tx: &mut Transaction,
-    partnership_id: i64,
-    organisation_id: i64,
-    period: Quarter,
-    channel: Channel,
-    user_id: Option<i64>,
-) -> Result<i64> {
-    start_draft(
-        tx,
-        partnership_id,
-        organisation_id,
-        period,
-        channel,
-        user_id,
-    )
-    .await?
-    .ok_or_else(|| {
-        sqlx::Error::Protocol(format!(
-            "organisation {organisation_id} already has an open data drop for {period}"
-        ))
-    })
-}
-
 /// The organisation's open version for a period (a draft, or one waiting for a decision),
 /// locked for the rest of the transaction.
 async fn open_drop_locked(

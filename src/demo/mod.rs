@@ -91,6 +91,8 @@ pub enum DemoError {
     Risks(#[from] crate::tracker::risks::DemoError),
     #[error(transparent)]
     Policies(#[from] crate::tracker::policies::DemoError),
+    #[error(transparent)]
+    Account(#[from] crate::kernel::auth::AccountError),
     #[error("demo login {0} names an organisation that the demo data does not have")]
     UnknownOrganisation(&'static str),
 }

@@ -219,14 +219,24 @@ impl UserRecord {
     }
 }
 
+/// Why an account's password could not be written: the hashing (not the database's failure)
+/// or the database.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("{0}")]
+    PasswordHashing(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
 /// Inserts a user inside the caller's transaction (so the audit entry lands with it).
 pub async fn insert_user(
     tx: &mut super::db::Transaction,
     new_user: &NewUser<'_>,
-) -> Result<i64, sqlx::Error> {
+) -> Result<i64, AccountError> {
     let hash = hash_password_in_slot(new_user.password)
         .await
-        .map_err(sqlx::Error::Protocol)?;
+        .map_err(AccountError::PasswordHashing)?;
     let now = now_text();
     sqlx::query_scalar(
         "INSERT INTO users (email, display_name, password_hash, organisation_id, roles, \
@@ -243,6 +253,7 @@ pub async fn insert_user(
     .bind(new_user.partnership_id)
     .fetch_one(&mut **tx)
     .await
+    .map_err(AccountError::from)
 }
 
 /// An account of the given partnership (another partnership's is not found).
@@ -285,10 +296,10 @@ pub async fn set_password(
     user_id: i64,
     password: &str,
     must_change_password: bool,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), AccountError> {
     let hash = hash_password_in_slot(password)
         .await
-        .map_err(sqlx::Error::Protocol)?;
+        .map_err(AccountError::PasswordHashing)?;
     sqlx::query(
         "UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4",
     )

@@ -35,6 +35,15 @@ impl super::db::Retryable for AppError {
     }
 }
 
+impl From<super::auth::AccountError> for AppError {
+    fn from(error: super::auth::AccountError) -> AppError {
+        match error {
+            super::auth::AccountError::Database(error) => AppError::Database(error),
+            super::auth::AccountError::PasswordHashing(message) => AppError::Internal(message),
+        }
+    }
+}
+
 pub fn not_found() -> AppError {
     AppError::NotFound
 }

@@ -20,6 +20,9 @@ pub enum Access {
     /// No sign-in needed (sign-in page, health check, assets).
     Public,
     Requires(Permission),
+    /// A partner system's bearer token, never a session or cookie: the handler extracts the
+    /// token's caller (e.g. `dataset`'s `ApiCaller`), which refuses a request without a live one.
+    ApiToken,
 }
 
 #[derive(Debug, Clone)]
@@ -78,7 +81,7 @@ impl Routes {
         method_router: MethodRouter<AppState>,
     ) -> Routes {
         let method_router = match access {
-            Access::Public => method_router,
+            Access::Public | Access::ApiToken => method_router,
             Access::Requires(permission) => {
                 method_router.layer(middleware::from_fn(move |request: Request, next: Next| {
                     require(permission, request, next)

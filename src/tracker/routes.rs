@@ -1017,6 +1017,36 @@ async fn updatable_action(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Tra
     Ok(action)
 }
 
+/// Why an action's change did not happen: refused by the rules (shown against the form's
+/// field), or a failure of the request.
+#[derive(Debug)]
+enum ChangeError {
+    Refused(Refusal),
+    Failed(AppError),
+}
+
+impl ChangeError {
+    /// The refusal to show on the form; a failure goes on as the request's error.
+    fn refusal(self) -> AppResult<Refusal> {
+        match self {
+            ChangeError::Refused(refusal) => Ok(refusal),
+            ChangeError::Failed(error) => Err(error),
+        }
+    }
+}
+
+impl From<Refusal> for ChangeError {
+    fn from(refusal: Refusal) -> ChangeError {
+        ChangeError::Refused(refusal)
+    }
+}
+
+impl<E: Into<AppError>> From<E> for ChangeError {
+    fn from(error: E) -> ChangeError {
+        ChangeError::Failed(error.into())
+    }
+}
+
 /// Applies a change through the rules, with its note, in one transaction with its audit entry.
 async fn change_action(
     state: &AppState,
@@ -1024,17 +1054,14 @@ async fn change_action(
     action: &TrackerAction,
     (kind, change): (&str, Change),
     note: &str,
-) -> AppResult<Result<ActionState, Refusal>> {
+) -> Result<ActionState, ChangeError> {
     // Only evidence added since the action was last reopened can close it.
     let evidence = usize::try_from(action.current_evidence).unwrap_or(0);
-    let next = match apply(&action.state, change, evidence, today()) {
-        Ok(next) => next,
-        Err(refusal) => return Ok(Err(refusal)),
-    };
+    let next = apply(&action.state, change, evidence, today())?;
     let actor = ctx.actor()?;
     let mut tx = state.db.begin_write().await?;
     if !store::set_state(&mut tx, action.id, &action.state, &next).await? {
-        return Ok(Err(Refusal {
+        return Err(ChangeError::Refused(Refusal {
             field: conflict_field(&change),
             message: "Someone else updated this action a moment ago: check the latest update and try again".into(),
         }));
@@ -1068,7 +1095,7 @@ async fn change_action(
     )
     .await?;
     tx.commit().await?;
-    Ok(Ok(next))
+    Ok(next)
 }
 
 /// The field a "changed meanwhile" refusal is shown against: one on the form that was sent.
@@ -1101,9 +1128,12 @@ pub async fn report_progress(
     let note = required_note(&mut errors, "note", "Progress note", &form.note);
     if let Some(status) = status.filter(|_| errors.is_empty()) {
         let change = ("progress", Change::Progress { status });
-        match change_action(&state, &ctx, &action, change, &note).await? {
+        match change_action(&state, &ctx, &action, change, &note).await {
             Ok(_) => return back_to_action(&state, &ctx, id, "Progress recorded").await,
-            Err(refusal) => errors.add(refusal.field, refusal.message),
+            Err(refused) => {
+                let refusal = refused.refusal()?;
+                errors.add(refusal.field, refusal.message);
+            }
         }
     }
     let forms = ActionForms {
@@ -1146,10 +1176,13 @@ pub async fn complete(
             ),
             &note,
         )
-        .await?
+        .await
         {
             Ok(next) => outcome = Some(next),
-            Err(refusal) => errors.add(refusal.field, refusal.message),
+            Err(refused) => {
+                let refusal = refused.refusal()?;
+                errors.add(refusal.field, refusal.message);
+            }
         }
     }
     match outcome {
@@ -1206,9 +1239,12 @@ pub async fn revisit(
             next_revisit_on,
             new_due_on,
         };
-        match change_action(&state, &ctx, &action, ("revisit", change), &note).await? {
+        match change_action(&state, &ctx, &action, ("revisit", change), &note).await {
             Ok(next) => done = Some(next),
-            Err(refusal) => errors.add(refusal.field, refusal.message),
+            Err(refused) => {
+                let refusal = refused.refusal()?;
+                errors.add(refusal.field, refusal.message);
+            }
         }
     }
     match done {

@@ -27,7 +27,7 @@ on_both_backends!(every_route_refuses_the_roles_it_should, |app| {
     let specs: Vec<_> = routes
         .specs()
         .iter()
-        .filter(|spec| spec.access != Access::Public)
+        .filter(|spec| matches!(spec.access, Access::Requires(_)))
         .cloned()
         .collect();
     assert!(
@@ -276,7 +276,7 @@ on_both_backends!(
         let specs: Vec<_> = masa::routes()
             .specs()
             .iter()
-            .filter(|spec| spec.access != Access::Public && spec.path != "/sign-out")
+            .filter(|spec| matches!(spec.access, Access::Requires(_)) && spec.path != "/sign-out")
             .cloned()
             .collect();
         // Every id in a path is a Halton record's (the demo was loaded first, so its records hold
@@ -346,3 +346,132 @@ on_both_backends!(
         assert_eq!(forged.status, StatusCode::NOT_FOUND);
     }
 );
+
+// The JSON API by route: every `Access::ApiToken` route refuses a request with no token, a
+// wrong one or a revoked one (401), and a live token of another organisation or another
+// partnership neither sees nor changes the police's draft (404 for its id, 422 for its codes).
+on_both_backends!(every_api_route_refuses_a_caller_it_is_not_for, |app| {
+    use crate::dataset::{api, create_token, police_draft, values_of};
+    masa::demo::load(&app.db).await.unwrap();
+    let specs: Vec<_> = masa::routes()
+        .specs()
+        .iter()
+        .filter(|spec| spec.access == Access::ApiToken)
+        .cloned()
+        .collect();
+    assert_eq!(specs.len(), 3, "the walk covers the whole API");
+    let draft = police_draft(app).await;
+    let mut police = app.signed_in("police.data@masa.example").await;
+    let revoked = create_token(&mut police).await;
+    let revoked_id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM api_tokens")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    police.get("/dataset/tokens").await;
+    assert_eq!(
+        police
+            .post(&format!("/dataset/tokens/{revoked_id}/revoke"), &[])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let own = create_token(&mut police).await;
+    let mut icb = app.signed_in("icb.data@masa.example").await;
+    let other_organisation = create_token(&mut icb).await;
+    let warrington = app.second_partnership().await;
+    let mut warrington_lead = app.signed_in(warrington.email(Role::PartnerDataLead)).await;
+    let other_partnership = create_token(&mut warrington_lead).await;
+
+    // A write to the police's own draft, which no one else's token may make.
+    let body = r#"{"period": "2026-27 Q2", "values": [{"indicator_code": "MFH-01", "value": 99}]}"#;
+    let values_before = values_of(app, draft).await;
+    let drops_before = app.count("SELECT COUNT(*) FROM data_drops").await;
+    let trail_before = app.count("SELECT COUNT(*) FROM audit_events").await;
+    for spec in &specs {
+        let path = spec.path.replace("{id}", &draft.to_string());
+        let method = spec.method.as_str();
+        let body = if spec.method == Method::POST {
+            body
+        } else {
+            ""
+        };
+        for (who, token) in [
+            ("no token", ""),
+            ("a wrong token", "masa_not_a_token"),
+            ("a revoked token", revoked.as_str()),
+        ] {
+            let (status, answer) = api(app, method, &path, token, body).await;
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{who} must be refused {method} {path}"
+            );
+            assert!(answer["error"].is_string(), "{who}: {answer}");
+        }
+        for (who, token) in [
+            ("another organisation's token", other_organisation.as_str()),
+            ("another partnership's token", other_partnership.as_str()),
+        ] {
+            let (status, answer) = api(app, method, &path, token, body).await;
+            let expected = if spec.path.contains('{') {
+                StatusCode::NOT_FOUND
+            } else if spec.method == Method::POST {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::OK
+            };
+            assert_eq!(status, expected, "{who} at {method} {path}: {answer}");
+            // The police's indicators and draft stay out of the answer.
+            assert!(
+                !answer.to_string().contains("MFH-01") || spec.method == Method::POST,
+                "{who} saw the police's indicator at {method} {path}: {answer}"
+            );
+            if who.contains("partnership") {
+                for secret in HALTON_ONLY {
+                    assert!(
+                        !answer.to_string().contains(secret),
+                        "{who} saw {secret:?} at {method} {path}"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(
+        values_of(app, draft).await,
+        values_before,
+        "the draft is unchanged"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM data_drops").await,
+        drops_before
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events").await,
+        trail_before,
+        "nothing was changed"
+    );
+    // With no Authorization header at all, likewise.
+    for spec in &specs {
+        use tower::ServiceExt;
+        let path = spec.path.replace("{id}", &draft.to_string());
+        let request = axum::http::Request::builder()
+            .method(spec.method.clone())
+            .uri(&path)
+            .body(axum::body::Body::from(if spec.method == Method::POST {
+                body
+            } else {
+                ""
+            }))
+            .unwrap();
+        let response = app.router.clone().oneshot(request).await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "no header at {} {path}",
+            spec.method
+        );
+    }
+    // The walk can fail: the police's own live token reaches its draft.
+    let (status, answer) = api(app, "GET", &format!("/api/v1/data-drops/{draft}"), &own, "").await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+});

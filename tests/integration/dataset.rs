@@ -20,7 +20,7 @@ async fn organisation(app: &TestApp, name: &str) -> i64 {
 }
 
 /// The draft the demo leaves for the police in the quarter being collected.
-async fn police_draft(app: &TestApp) -> i64 {
+pub(crate) async fn police_draft(app: &TestApp) -> i64 {
     let police = organisation(app, "Cheshire Constabulary").await;
     sqlx::query_scalar("SELECT id FROM data_drops WHERE organisation_id = $1 AND status = 'draft'")
         .bind(police)
@@ -29,7 +29,7 @@ async fn police_draft(app: &TestApp) -> i64 {
         .unwrap()
 }
 
-async fn values_of(app: &TestApp, drop_id: i64) -> Vec<(i64, f64)> {
+pub(crate) async fn values_of(app: &TestApp, drop_id: i64) -> Vec<(i64, f64)> {
     sqlx::query_as(
         "SELECT indicator_id, value FROM data_values WHERE data_drop_id = $1 ORDER BY indicator_id",
     )
@@ -497,7 +497,7 @@ on_both_backends!(drafts_are_private_to_their_organisation, |app| {
     );
 });
 
-async fn api(
+pub(crate) async fn api(
     app: &TestApp,
     method: &str,
     path: &str,
@@ -523,7 +523,7 @@ async fn api(
     )
 }
 
-async fn create_token(browser: &mut Browser<'_>) -> String {
+pub(crate) async fn create_token(browser: &mut Browser<'_>) -> String {
     browser.get("/dataset/tokens").await;
     let page = browser
         .post("/dataset/tokens/new", &[("label", "Nightly export")])

@@ -19,6 +19,7 @@ fn the_route_table_matches_its_snapshot() {
         .map(|spec| {
             let access = match spec.access {
                 masa::kernel::routing::Access::Public => "public".to_owned(),
+                masa::kernel::routing::Access::ApiToken => "api-token".to_owned(),
                 masa::kernel::routing::Access::Requires(permission) => format!("{permission:?}"),
             };
             format!("{} {} {access}", spec.method, spec.path)
