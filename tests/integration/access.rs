@@ -351,7 +351,7 @@ on_both_backends!(
 // wrong one or a revoked one (401), and a live token of another organisation or another
 // partnership neither sees nor changes the police's draft (404 for its id, 422 for its codes).
 on_both_backends!(every_api_route_refuses_a_caller_it_is_not_for, |app| {
-    use crate::dataset::{api, create_token, police_draft, values_of};
+    use crate::dataset::{api, police_draft, values_of};
     masa::demo::load(&app.db).await.unwrap();
     let specs: Vec<_> = masa::routes()
         .specs()
@@ -362,7 +362,7 @@ on_both_backends!(every_api_route_refuses_a_caller_it_is_not_for, |app| {
     assert_eq!(specs.len(), 3, "the walk covers the whole API");
     let draft = police_draft(app).await;
     let mut police = app.signed_in("police.data@masa.example").await;
-    let revoked = create_token(&mut police).await;
+    let revoked = police.new_api_token("Nightly export").await;
     let revoked_id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM api_tokens")
         .fetch_one(&app.db.pool)
         .await
@@ -375,12 +375,12 @@ on_both_backends!(every_api_route_refuses_a_caller_it_is_not_for, |app| {
             .status,
         StatusCode::SEE_OTHER
     );
-    let own = create_token(&mut police).await;
+    let own = police.new_api_token("Nightly export").await;
     let mut icb = app.signed_in("icb.data@masa.example").await;
-    let other_organisation = create_token(&mut icb).await;
+    let other_organisation = icb.new_api_token("Nightly export").await;
     let warrington = app.second_partnership().await;
     let mut warrington_lead = app.signed_in(warrington.email(Role::PartnerDataLead)).await;
-    let other_partnership = create_token(&mut warrington_lead).await;
+    let other_partnership = warrington_lead.new_api_token("Nightly export").await;
 
     // A write to the police's own draft, which no one else's token may make.
     let body = r#"{"period": "2026-27 Q2", "values": [{"indicator_code": "MFH-01", "value": 99}]}"#;

@@ -753,28 +753,12 @@ async fn api_status(app: &crate::support::TestApp, token: &str) -> StatusCode {
     app.router.clone().oneshot(request).await.unwrap().status()
 }
 
-async fn new_token(browser: &mut crate::support::Browser<'_>, label: &str) -> String {
-    browser.get("/dataset/tokens").await;
-    let page = browser
-        .post("/dataset/tokens/new", &[("label", label)])
-        .await;
-    assert_eq!(page.status, StatusCode::OK);
-    let start = page
-        .body
-        .find("masa_")
-        .expect("the new token is shown once");
-    page.body[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect()
-}
-
 on_both_backends!(archiving_an_organisation_revokes_its_tokens, |app| {
     masa::demo::load(&app.db).await.unwrap();
     let mut police = app.signed_in("police.data@masa.example").await;
-    let token = new_token(&mut police, "Nightly export").await;
+    let token = police.new_api_token("Nightly export").await;
     let mut icb = app.signed_in("icb.data@masa.example").await;
-    let icb_token = new_token(&mut icb, "ICB export").await;
+    let icb_token = icb.new_api_token("ICB export").await;
     assert_eq!(api_status(app, &token).await, StatusCode::OK);
 
     let organisation: i64 = sqlx::query_scalar(
@@ -820,9 +804,9 @@ on_both_backends!(
         use masa::kernel::Role;
         masa::demo::load(&app.db).await.unwrap();
         let mut police = app.signed_in("police.data@masa.example").await;
-        let token = new_token(&mut police, "Nightly export").await;
+        let token = police.new_api_token("Nightly export").await;
         let mut icb = app.signed_in("icb.data@masa.example").await;
-        let icb_token = new_token(&mut icb, "ICB export").await;
+        let icb_token = icb.new_api_token("ICB export").await;
         let police_org: i64 = sqlx::query_scalar(
             "SELECT organisation_id FROM users WHERE email = 'police.data@masa.example'",
         )
@@ -855,7 +839,7 @@ on_both_backends!(
         .unwrap();
         tx.commit().await.unwrap();
         let mut deputy_browser = app.signed_in("icb.deputy@masa.example").await;
-        let deputy_token = new_token(&mut deputy_browser, "Deputy's export").await;
+        let deputy_token = deputy_browser.new_api_token("Deputy's export").await;
         let icb_lead = user_id(app, "icb.data@masa.example").await;
         assert_eq!(
             admin
@@ -915,7 +899,7 @@ on_both_backends!(
         use masa::kernel::Role;
         masa::demo::load(&app.db).await.unwrap();
         let mut police = app.signed_in("police.data@masa.example").await;
-        let token = new_token(&mut police, "Nightly export").await;
+        let token = police.new_api_token("Nightly export").await;
         assert_eq!(api_status(app, &token).await, StatusCode::OK);
         let id: i64 =
             sqlx::query_scalar("SELECT id FROM api_tokens WHERE label = 'Nightly export'")
@@ -1002,9 +986,9 @@ on_both_backends!(
 on_both_backends!(a_data_lead_moved_off_the_role_stops_their_tokens, |app| {
     masa::demo::load(&app.db).await.unwrap();
     let mut police = app.signed_in("police.data@masa.example").await;
-    let token = new_token(&mut police, "Nightly export").await;
+    let token = police.new_api_token("Nightly export").await;
     let mut icb = app.signed_in("icb.data@masa.example").await;
-    let icb_token = new_token(&mut icb, "ICB export").await;
+    let icb_token = icb.new_api_token("ICB export").await;
     let id = user_id(app, "police.data@masa.example").await;
     let organisation: i64 = sqlx::query_scalar("SELECT organisation_id FROM users WHERE id = $1")
         .bind(id)

@@ -61,22 +61,6 @@ async fn api_save(
     (status, id.filter(|_| status == StatusCode::CREATED))
 }
 
-async fn create_token(browser: &mut Browser<'_>) -> String {
-    browser.get("/dataset/tokens").await;
-    let page = browser
-        .post("/dataset/tokens/new", &[("label", "Concurrency test")])
-        .await;
-    assert_eq!(page.status, StatusCode::OK);
-    let start = page
-        .body
-        .find("masa_")
-        .expect("the new token is shown once");
-    page.body[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect()
-}
-
 /// The organisation's indicator codes, by the API.
 async fn indicator_codes(app: &TestApp, token: &str) -> Vec<String> {
     let (status, text) = call(
@@ -145,7 +129,7 @@ on_both_backends!(
     |app| {
         masa::demo::load(&app.db).await.unwrap();
         let mut lead = app.signed_in("police.data@masa.example").await;
-        let token = create_token(&mut lead).await;
+        let token = lead.new_api_token("Concurrency test").await;
         let codes = indicator_codes(app, &token).await;
         let period = open_period(app).await;
         let mut statuses = Vec::new();
@@ -222,7 +206,7 @@ on_both_backends!(an_upload_racing_api_saves_keeps_their_values, |app| {
     .await
     .unwrap();
     let mut lead = app.signed_in("police.data@masa.example").await;
-    let token = create_token(&mut lead).await;
+    let token = lead.new_api_token("Concurrency test").await;
     lead.get(&format!("/dataset/drops/{draft}")).await;
     let cookie = lead.cookie.clone().expect("signed in");
     let csrf = lead.csrf.clone().expect("csrf token");
@@ -299,7 +283,7 @@ on_both_backends!(two_first_saves_make_one_draft_with_both_values, |app| {
     // The ICB's drop for the quarter is approved, so its next save starts a new version.
     let icb = organisation(app, "NHS Cheshire and Merseyside Integrated Care Board").await;
     let mut lead = app.signed_in("icb.data@masa.example").await;
-    let token = create_token(&mut lead).await;
+    let token = lead.new_api_token("Concurrency test").await;
     let codes = indicator_codes(app, &token).await;
     let period = open_period(app).await;
     let racing = &codes[..codes.len().min(4)];
@@ -574,7 +558,7 @@ on_both_backends!(
         .await
         .unwrap();
         let mut lead = app.signed_in("police.data@masa.example").await;
-        let token = create_token(&mut lead).await;
+        let token = lead.new_api_token("Concurrency test").await;
         let period = open_period(app).await;
         let (indicator, code): (i64, String) = sqlx::query_as(
         "SELECT id, code FROM indicators WHERE owner_organisation_id = $1 AND archived_at IS NULL ORDER BY code",
@@ -703,7 +687,7 @@ on_both_backends!(
         assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
         let by_form = audit_of(app, "data_drop", started.location_id()).await;
         let mut icb = app.signed_in("icb.data@masa.example").await;
-        let icb_token = create_token(&mut icb).await;
+        let icb_token = icb.new_api_token("Concurrency test").await;
         let icb_code = indicator_codes(app, &icb_token).await.remove(0);
         let (status, id) = api_save(app, &icb_token, &period, &icb_code, 1.0).await;
         assert_eq!(status, StatusCode::CREATED);

@@ -523,30 +523,14 @@ pub(crate) async fn api(
     )
 }
 
-pub(crate) async fn create_token(browser: &mut Browser<'_>) -> String {
-    browser.get("/dataset/tokens").await;
-    let page = browser
-        .post("/dataset/tokens/new", &[("label", "Nightly export")])
-        .await;
-    assert_eq!(page.status, StatusCode::OK);
-    let start = page
-        .body
-        .find("masa_")
-        .expect("the new token is shown once");
-    page.body[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect()
-}
-
 on_both_backends!(
     the_api_accepts_values_by_token_and_refuses_what_is_not_its_own,
     |app| {
         masa::demo::load(&app.db).await.unwrap();
         let mut police = app.signed_in("police.data@masa.example").await;
-        let police_token = create_token(&mut police).await;
+        let police_token = police.new_api_token("Nightly export").await;
         let mut icb = app.signed_in("icb.data@masa.example").await;
-        let icb_token = create_token(&mut icb).await;
+        let icb_token = icb.new_api_token("Nightly export").await;
         let draft = police_draft(app).await;
 
         let (status, _) = api(app, "GET", "/api/v1/indicators", "masa_not_a_token", "").await;
@@ -1480,7 +1464,7 @@ on_both_backends!(
         .await;
         assert_eq!(foreign.status, StatusCode::UNPROCESSABLE_ENTITY);
         foreign.assert_contains("is not an indicator in the catalogue");
-        let token = create_token(&mut lead).await;
+        let token = lead.new_api_token("Nightly export").await;
         let (status, body) = api(app, "GET", "/api/v1/indicators", &token, "").await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["indicators"].as_array().unwrap().len(), 1, "{body}");
@@ -1556,7 +1540,7 @@ on_both_backends!(
             );
         }
         let mut police_lead = app.signed_in("police.data@masa.example").await;
-        let police_token = create_token(&mut police_lead).await;
+        let police_token = police_lead.new_api_token("Nightly export").await;
         let (status, _) = api(
             app,
             "GET",

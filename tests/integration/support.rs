@@ -321,6 +321,22 @@ fn csrf_in(body: &str) -> Option<String> {
 }
 
 impl Browser<'_> {
+    /// Creates a partner API token on the data drop tokens page, as the signed-in data lead, and
+    /// returns it (shown once).
+    pub async fn new_api_token(&mut self, label: &str) -> String {
+        self.get("/dataset/tokens").await;
+        let page = self.post("/dataset/tokens/new", &[("label", label)]).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let start = page
+            .body
+            .find("masa_")
+            .expect("the new token is shown once");
+        page.body[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    }
+
     pub async fn send(&mut self, mut request: Request<Body>) -> Response {
         if let Some(client) = self.client {
             request
