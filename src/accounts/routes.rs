@@ -200,8 +200,16 @@ pub async fn sign_out(State(state): State<AppState>, ctx: Ctx) -> AppResult<Resp
         tx.commit().await?;
         auth::end_session(&state.db, &session.token_hash).await?;
     }
+    // A shared computer keeps nothing of the session: the browser drops its cache and storage.
+    let clear_site_data = header::HeaderName::from_static("clear-site-data");
     Ok((
-        [(header::SET_COOKIE, expired_session_cookie())],
+        [
+            (header::SET_COOKIE, expired_session_cookie()),
+            (
+                clear_site_data,
+                header::HeaderValue::from_static("\"cache\", \"storage\""),
+            ),
+        ],
         Redirect::to("/sign-in"),
     )
         .into_response())

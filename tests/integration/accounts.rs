@@ -59,6 +59,11 @@ on_both_backends!(sign_in_rotates_the_session_and_sign_out_ends_it, |app| {
 
     let signed_out = browser.post("/sign-out", &[]).await;
     assert_eq!(signed_out.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        signed_out.headers.get("clear-site-data").unwrap(),
+        "\"cache\", \"storage\"",
+        "the browser drops what it kept of the session"
+    );
     assert!(browser.cookie.is_none(), "the cookie is cleared");
     let mut replay = app.browser();
     replay.cookie = Some(after);

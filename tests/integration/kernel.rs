@@ -264,3 +264,76 @@ async fn the_cache_revision_moves_when_an_earlier_entry_commits_late() {
     );
     app.finish().await;
 }
+
+on_both_backends!(every_response_is_private_and_closed_to_other_sites, |app| {
+    let mut browser = app.browser();
+    let page = browser.get("/sign-in").await;
+    let header = |name: &str| {
+        page.headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(
+        header("cache-control"),
+        "no-store",
+        "nothing kept by caches"
+    );
+    assert_eq!(header("cross-origin-opener-policy"), "same-origin");
+    assert_eq!(header("x-frame-options"), "DENY");
+    let csp = header("content-security-policy");
+    for directive in ["object-src 'none'", "base-uri 'none'", "form-action 'self'"] {
+        assert!(csp.contains(directive), "CSP lacks {directive}: {csp}");
+    }
+    assert!(
+        page.headers.get("access-control-allow-origin").is_none(),
+        "no site is allowed to read MASA's answers"
+    );
+
+    // No listing of the embedded files, and no TRACE.
+    assert_eq!(browser.get("/assets/").await.status, StatusCode::NOT_FOUND);
+    let trace = browser
+        .send(
+            axum::http::Request::builder()
+                .method("TRACE")
+                .uri("/sign-in")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    // Refused before any handler (the CSRF check takes every method but GET, HEAD and OPTIONS).
+    assert!(
+        matches!(
+            trace.status,
+            StatusCode::FORBIDDEN | StatusCode::METHOD_NOT_ALLOWED
+        ),
+        "TRACE answered {}",
+        trace.status
+    );
+
+    // A request id from outside is kept only when plain: it reaches the logs and the audit trail.
+    for (given, kept) in [
+        ("lb-7f3a.42", true),
+        ("=HYPERLINK(\"http://x\")", false),
+        ("an id with spaces", false),
+    ] {
+        let response = browser
+            .send(
+                axum::http::Request::builder()
+                    .uri("/healthz")
+                    .header("x-request-id", given)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        let echoed = response
+            .headers
+            .get("x-request-id")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(echoed == given, kept, "{given:?} came back as {echoed:?}");
+        assert!(!echoed.is_empty(), "every response has a request id");
+    }
+});
