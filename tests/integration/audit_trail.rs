@@ -113,18 +113,7 @@ fn entries(body: &str) -> i64 {
 
 on_both_backends!(the_trail_hides_what_the_drop_pages_hide, |app| {
     masa::demo::load(&app.db).await.unwrap();
-    let police: i64 =
-        sqlx::query_scalar("SELECT id FROM organisations WHERE name = 'Cheshire Constabulary'")
-            .fetch_one(&app.db.pool)
-            .await
-            .unwrap();
-    let draft: i64 = sqlx::query_scalar(
-        "SELECT id FROM data_drops WHERE organisation_id = $1 AND status = 'draft'",
-    )
-    .bind(police)
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
+    let draft = crate::dataset::police_draft(app).await;
     let both = icb_lead_and_scrutineer(app).await;
 
     // The police fill in their draft's storyboard: the trail records its values.

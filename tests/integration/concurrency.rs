@@ -197,14 +197,7 @@ fn upload_request(
 
 on_both_backends!(an_upload_racing_api_saves_keeps_their_values, |app| {
     masa::demo::load(&app.db).await.unwrap();
-    let police = organisation(app, "Cheshire Constabulary").await;
-    let draft: i64 = sqlx::query_scalar(
-        "SELECT id FROM data_drops WHERE organisation_id = $1 AND status = 'draft'",
-    )
-    .bind(police)
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
+    let draft = crate::dataset::police_draft(app).await;
     let mut lead = app.signed_in("police.data@masa.example").await;
     let token = lead.new_api_token("Concurrency test").await;
     lead.get(&format!("/dataset/drops/{draft}")).await;
@@ -550,13 +543,7 @@ on_both_backends!(
     |app| {
         masa::demo::load(&app.db).await.unwrap();
         let police = organisation(app, "Cheshire Constabulary").await;
-        let draft: i64 = sqlx::query_scalar(
-            "SELECT id FROM data_drops WHERE organisation_id = $1 AND status = 'draft'",
-        )
-        .bind(police)
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
+        let draft = crate::dataset::police_draft(app).await;
         let mut lead = app.signed_in("police.data@masa.example").await;
         let token = lead.new_api_token("Concurrency test").await;
         let period = open_period(app).await;
