@@ -125,66 +125,60 @@ fn unique_entries(rows: Vec<(String, String, Option<String>)>) -> BTreeSet<Strin
         .collect()
 }
 
-async fn sqlite_schema(app: &TestApp) -> Schema {
-    let columns = sqlx::query(
-        "SELECT m.name AS table_name, c.name AS column_name FROM sqlite_master m, \
-         pragma_table_info(m.name) c WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
-    )
-    .fetch_all(&app.db.pool)
-    .await
-    .expect("SQLite columns")
-    .iter()
-    .map(|row| {
-        format!(
-            "{}.{}",
-            row.get::<String, _>("table_name"),
-            row.get::<String, _>("column_name")
-        )
-    })
-    .collect();
-    let unique = sqlx::query(
-        "SELECT m.name AS table_name, l.name AS index_name, i.name AS column_name \
-         FROM sqlite_master m, pragma_index_list(m.name) l, pragma_index_xinfo(l.name) i \
-         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND l.\"unique\" = 1 \
-         AND l.origin <> 'pk' AND i.key = 1",
-    )
-    .fetch_all(&app.db.pool)
-    .await
-    .expect("SQLite unique indexes")
-    .iter()
-    .map(|row| {
-        (
-            row.get::<String, _>("table_name"),
-            row.get::<String, _>("index_name"),
-            row.get::<Option<String>, _>("column_name"),
-        )
-    })
-    .collect();
+/// The schema from two queries: one row per column (`table_name`, `column_name`), and one row per
+/// key part of each unique index (`table_name`, `index_name`, `column_name` or none).
+async fn schema(app: &TestApp, columns_sql: &'static str, unique_sql: &'static str) -> Schema {
+    let columns = sqlx::query(columns_sql)
+        .fetch_all(&app.db.pool)
+        .await
+        .expect("columns")
+        .iter()
+        .map(|row| {
+            format!(
+                "{}.{}",
+                row.get::<String, _>("table_name"),
+                row.get::<String, _>("column_name")
+            )
+        })
+        .collect();
+    let unique = sqlx::query(unique_sql)
+        .fetch_all(&app.db.pool)
+        .await
+        .expect("unique indexes")
+        .iter()
+        .map(|row| {
+            (
+                row.get::<String, _>("table_name"),
+                row.get::<String, _>("index_name"),
+                row.get::<Option<String>, _>("column_name"),
+            )
+        })
+        .collect();
     Schema {
         columns,
         unique: unique_entries(unique),
     }
 }
 
+async fn sqlite_schema(app: &TestApp) -> Schema {
+    schema(
+        app,
+        "SELECT m.name AS table_name, c.name AS column_name FROM sqlite_master m, \
+         pragma_table_info(m.name) c WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+        "SELECT m.name AS table_name, l.name AS index_name, i.name AS column_name \
+         FROM sqlite_master m, pragma_index_list(m.name) l, pragma_index_xinfo(l.name) i \
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND l.\"unique\" = 1 \
+         AND l.origin <> 'pk' AND i.key = 1",
+    )
+    .await
+}
+
 async fn postgres_schema(app: &TestApp) -> Schema {
-    let columns = sqlx::query(
+    // One row per key part: a plain column's name, or none for an expression (attnum 0).
+    schema(
+        app,
         "SELECT table_name::text AS table_name, column_name::text AS column_name \
          FROM information_schema.columns WHERE table_schema = 'public'",
-    )
-    .fetch_all(&app.db.pool)
-    .await
-    .expect("PostgreSQL columns")
-    .iter()
-    .map(|row| {
-        format!(
-            "{}.{}",
-            row.get::<String, _>("table_name"),
-            row.get::<String, _>("column_name")
-        )
-    })
-    .collect();
-    // One row per key part: a plain column's name, or none for an expression (attnum 0).
-    let unique = sqlx::query(
         "SELECT t.relname::text AS table_name, i.relname::text AS index_name, \
          a.attname::text AS column_name \
          FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
@@ -194,22 +188,7 @@ async fn postgres_schema(app: &TestApp) -> Schema {
          WHERE n.nspname = 'public' AND x.indisunique AND NOT x.indisprimary \
          AND k.position <= x.indnkeyatts",
     )
-    .fetch_all(&app.db.pool)
     .await
-    .expect("PostgreSQL unique indexes")
-    .iter()
-    .map(|row| {
-        (
-            row.get::<String, _>("table_name"),
-            row.get::<String, _>("index_name"),
-            row.get::<Option<String>, _>("column_name"),
-        )
-    })
-    .collect();
-    Schema {
-        columns,
-        unique: unique_entries(unique),
-    }
 }
 
 #[tokio::test]
