@@ -10,6 +10,7 @@ use masa::kernel::auth::{self, NewUser};
 use masa::kernel::backup;
 use masa::kernel::config::Config;
 use masa::kernel::db::Db;
+use masa::kernel::ids::PartnershipId;
 
 #[derive(Parser)]
 #[command(
@@ -222,7 +223,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let id = masa::partnership::create_partnership(&mut tx, name).await?;
             audit::record(
                 &mut tx,
-                &Actor::system("masa partnership add", id),
+                &Actor::system("masa partnership add", PartnershipId::new(id)),
                 AuditEntry {
                     action: AuditAction::Create,
                     entity_type: "partnership",
@@ -305,7 +306,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
             )
             .await?;
-            audit::record(&mut tx, &Actor::system("masa user add", partnership), AuditEntry {
+            audit::record(&mut tx, &Actor::system("masa user add", PartnershipId::new(partnership)), AuditEntry {
                 action: AuditAction::Create,
                 entity_type: "user",
                 entity_id: Some(id),

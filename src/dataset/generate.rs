@@ -279,7 +279,10 @@ async fn fill_partnership(
     }
     crate::kernel::audit::record(
         tx,
-        &crate::kernel::audit::Actor::system("masa generate", partnership_id),
+        &crate::kernel::audit::Actor::system(
+            "masa generate",
+            crate::kernel::ids::PartnershipId::new(partnership_id),
+        ),
         crate::kernel::audit::AuditEntry {
             action: crate::kernel::audit::AuditAction::Create,
             entity_type: "dataset",

@@ -19,6 +19,7 @@ use super::store::{
 use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
 use crate::kernel::auth::{self, CurrentUser};
 use crate::kernel::db::Transaction;
+use crate::kernel::paging::page_links;
 use crate::kernel::text::{DateParts, FormErrors, display_date, long_date, today};
 use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Permission, Role, cache, outbox, render,
@@ -251,19 +252,6 @@ struct ScorecardPage<'a> {
     organisations: Vec<(String, String)>,
     periods: Vec<(String, String)>,
     can_manage: bool,
-}
-
-/// The first, last, current and neighbouring pages, with gaps between (GOV.UK pagination).
-fn page_links(page: usize, pages: usize) -> Vec<Option<usize>> {
-    let mut links = Vec::new();
-    for number in 1..=pages {
-        if number == 1 || number == pages || number.abs_diff(page) <= 1 {
-            links.push(Some(number));
-        } else if links.last() != Some(&None) {
-            links.push(None);
-        }
-    }
-    links
 }
 
 pub async fn scorecard(

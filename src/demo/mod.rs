@@ -4,6 +4,7 @@ use crate::kernel::Role;
 use crate::kernel::audit::Actor;
 use crate::kernel::auth::{self, NewUser};
 use crate::kernel::db::Db;
+use crate::kernel::ids::PartnershipId;
 use crate::partnership;
 
 /// Every demo account uses this password (it passes the password policy).
@@ -99,7 +100,7 @@ pub enum DemoError {
 
 /// Loads the whole demo into an empty, migrated database, in one transaction.
 pub async fn load(db: &Db) -> Result<(), DemoError> {
-    let actor = Actor::system("demo loader", DEMO_PARTNERSHIP);
+    let actor = Actor::system("demo loader", PartnershipId::new(DEMO_PARTNERSHIP));
     let mut tx = db.begin_write().await?;
     let loaded = partnership::demo::load(&mut tx, &actor).await?;
     let indicators =

@@ -74,6 +74,7 @@ impl AuditAction {
 #[derive(Debug, Clone)]
 pub struct Actor {
     /// Whose trail the change is in.
+    /// Typed by `partnership()`; the raw field goes once every module is converted.
     pub partnership_id: i64,
     pub user_id: Option<i64>,
     pub label: String,
@@ -81,6 +82,11 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// Whose trail the change is in, typed.
+    pub fn partnership(&self) -> super::ids::PartnershipId {
+        super::ids::PartnershipId::new(self.partnership_id)
+    }
+
     pub fn user(user: &CurrentUser, request_id: Option<String>) -> Actor {
         Actor {
             partnership_id: user.partnership_id,
@@ -90,9 +96,9 @@ impl Actor {
         }
     }
 
-    pub fn system(label: &str, partnership_id: i64) -> Actor {
+    pub fn system(label: &str, partnership_id: super::ids::PartnershipId) -> Actor {
         Actor {
-            partnership_id,
+            partnership_id: partnership_id.get(),
             user_id: None,
             label: label.to_owned(),
             request_id: None,

@@ -34,6 +34,20 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
+    /// The account's partnership, typed: what every store call of the request is scoped to.
+    pub fn partnership(&self) -> super::ids::PartnershipId {
+        super::ids::PartnershipId::new(self.partnership_id)
+    }
+
+    pub fn user_id(&self) -> super::ids::UserId {
+        super::ids::UserId::new(self.id)
+    }
+
+    /// The organisation the account acts for, if its role is one organisation's.
+    pub fn organisation(&self) -> Option<super::ids::OrganisationId> {
+        self.organisation_id.map(super::ids::OrganisationId::new)
+    }
+
     pub fn can(&self, permission: Permission) -> bool {
         permission.granted_to_any(&self.roles)
     }

@@ -429,6 +429,40 @@ pub fn optional_date_column(
     }
 }
 
+/// A stored ISO date column, for a derived row: `#[sqlx(try_from = "IsoDate")] due_on: Date`.
+#[derive(sqlx::Type)]
+#[sqlx(transparent)]
+pub struct IsoDate(String);
+
+/// A nullable stored ISO date column: `#[sqlx(try_from = "OptionalIsoDate")] closed_on: Option<Date>`.
+#[derive(sqlx::Type)]
+#[sqlx(transparent)]
+pub struct OptionalIsoDate(Option<String>);
+
+/// A date column that holds something else: the row is refused with the text it held.
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?} is not a date")]
+pub struct NotADate(String);
+
+impl TryFrom<IsoDate> for time::Date {
+    type Error = NotADate;
+
+    fn try_from(stored: IsoDate) -> Result<time::Date, NotADate> {
+        super::text::parse_iso_date(&stored.0).ok_or(NotADate(stored.0))
+    }
+}
+
+impl TryFrom<OptionalIsoDate> for Option<time::Date> {
+    type Error = NotADate;
+
+    fn try_from(stored: OptionalIsoDate) -> Result<Option<time::Date>, NotADate> {
+        stored
+            .0
+            .map(|text| time::Date::try_from(IsoDate(text)))
+            .transpose()
+    }
+}
+
 /// Current time as stored: RFC 3339 in UTC to the second, which sorts as text.
 pub fn now_text() -> String {
     timestamp_text(time::OffsetDateTime::now_utc())

@@ -44,6 +44,15 @@ impl From<super::auth::AccountError> for AppError {
     }
 }
 
+impl From<super::store::ChangeError> for AppError {
+    fn from(error: super::store::ChangeError) -> AppError {
+        match error {
+            super::store::ChangeError::Database(error) => AppError::Database(error),
+            super::store::ChangeError::Unrecorded => AppError::Internal(error.to_string()),
+        }
+    }
+}
+
 pub fn not_found() -> AppError {
     AppError::NotFound
 }

@@ -82,6 +82,19 @@ impl Ctx {
         Ok(self.user()?.partnership_id)
     }
 
+    /// The database as the signed-in person's partnership sees it: what store lookups take.
+    pub fn scope<'a>(&self, state: &'a AppState) -> AppResult<super::store::Scope<'a>> {
+        Ok(super::store::Scope::new(
+            &state.db,
+            self.user()?.partnership(),
+        ))
+    }
+
+    /// Begins a change by the signed-in person, in their partnership.
+    pub async fn change(&self, state: &AppState) -> AppResult<super::store::Change> {
+        Ok(super::store::Change::begin(&state.db, self.actor()?).await?)
+    }
+
     pub fn actor(&self) -> AppResult<Actor> {
         Ok(Actor::user(self.user()?, self.request_id.clone()))
     }

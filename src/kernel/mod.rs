@@ -10,14 +10,18 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod files;
+pub mod filters;
 pub mod http;
+pub mod ids;
 pub mod layout;
 pub mod outbox;
+pub mod paging;
 pub mod personal_data;
 pub mod private_files;
 pub mod roles;
 pub mod routing;
 pub mod sources;
+pub mod store;
 pub mod text;
 pub mod throttle;
 
@@ -27,6 +31,7 @@ pub use error::{AppError, AppResult};
 pub use layout::{Chrome, Ctx, NavEntry, render, render_refused};
 pub use roles::{Permission, Role};
 pub use routing::{Access, Routes};
+pub use store::{Change, Scope, Store};
 
 #[derive(Clone)]
 pub struct AppState {

@@ -22,6 +22,7 @@ use time::Date;
 
 use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
 use crate::kernel::db::{Db, Transaction};
+use crate::kernel::ids::PartnershipId;
 use crate::kernel::sources::{SourceDirectory, SourceRecord};
 use crate::kernel::{Access, Permission, Routes};
 use model::{SourceKind, Standing, TrackerAction};
@@ -353,7 +354,7 @@ pub async fn queue_weekly_digest(db: &Db, today: Date) -> Result<Option<DigestSe
         without_owner: 0,
     };
     for (partnership_id, _) in &partnerships {
-        let actor = Actor::system("weekly digest", *partnership_id);
+        let actor = Actor::system("weekly digest", PartnershipId::new(*partnership_id));
         let sent = queue_digest(db, &mut tx, &actor, today).await?;
         total.emails += sent.emails;
         total.actions += sent.actions;

@@ -96,7 +96,7 @@ on_both_backends!(a_backup_taken_under_write_load_is_consistent, |app| {
                 .unwrap();
             audit::record(
                 &mut tx,
-                &Actor::system("load test", 1),
+                &Actor::system("load test", masa::kernel::ids::PartnershipId::new(1)),
                 AuditEntry {
                     action: AuditAction::Create,
                     entity_type: "organisation",

@@ -79,7 +79,10 @@ async fn change_values(app: &TestApp, id: i64, change: impl Fn(f64) -> Option<f6
     }
     masa::kernel::audit::record(
         &mut tx,
-        &masa::kernel::audit::Actor::system("disclosure test", 1),
+        &masa::kernel::audit::Actor::system(
+            "disclosure test",
+            masa::kernel::ids::PartnershipId::new(1),
+        ),
         masa::kernel::audit::AuditEntry {
             action: masa::kernel::audit::AuditAction::Update,
             entity_type: "indicator",

@@ -234,7 +234,7 @@ async fn the_cache_revision_moves_when_an_earlier_entry_commits_late() {
         before: None,
         after: None,
     };
-    let actor = Actor::system("test", 1);
+    let actor = Actor::system("test", masa::kernel::ids::PartnershipId::new(1));
     let mut slow = app.db.begin_write().await.unwrap();
     audit::record(&mut slow, &actor, entry()).await.unwrap();
     let mut quick = app.db.begin_write().await.unwrap();
@@ -250,9 +250,13 @@ async fn the_cache_revision_moves_when_an_earlier_entry_commits_late() {
     let other = masa::partnership::create_partnership(&mut tx, "Elsewhere")
         .await
         .unwrap();
-    audit::record(&mut tx, &Actor::system("test", other), entry())
-        .await
-        .unwrap();
+    audit::record(
+        &mut tx,
+        &Actor::system("test", masa::kernel::ids::PartnershipId::new(other)),
+        entry(),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(
         masa::kernel::cache::revision(&app.db, 1).await.unwrap(),
@@ -336,4 +340,58 @@ on_both_backends!(every_response_is_private_and_closed_to_other_sites, |app| {
         assert_eq!(echoed == given, kept, "{given:?} came back as {echoed:?}");
         assert!(!echoed.is_empty(), "every response has a request id");
     }
+});
+
+on_both_backends!(a_change_commits_only_with_its_audit_entry, |app| {
+    use masa::kernel::audit::{Actor, AuditAction, AuditEntry};
+    use masa::kernel::ids::PartnershipId;
+    use masa::kernel::store::{Change, ChangeError, Scope, Store};
+    let count = |db: &masa::kernel::db::Db| {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM audit_events WHERE entity_type = 'change test'",
+            )
+            .fetch_one(&db.pool)
+            .await
+            .unwrap()
+        }
+    };
+    let partnership = PartnershipId::new(1);
+    let actor = Actor::system("test", partnership);
+
+    // A write path that forgot its entry is refused and rolled back.
+    let mut change = Change::begin(&app.db, actor.clone()).await.unwrap();
+    assert_eq!(change.partnership(), partnership);
+    sqlx::query("UPDATE partnerships SET name = 'Renamed without a trace' WHERE id = $1")
+        .bind(change.partnership())
+        .execute(change.conn())
+        .await
+        .unwrap();
+    assert!(matches!(
+        change.commit().await,
+        Err(ChangeError::Unrecorded)
+    ));
+    let name: String = sqlx::query_scalar("SELECT name FROM partnerships WHERE id = $1")
+        .bind(partnership)
+        .fetch_one(Scope::new(&app.db, partnership).conn())
+        .await
+        .unwrap();
+    assert_ne!(name, "Renamed without a trace");
+
+    // With its entry, the change and the entry commit together.
+    let mut change = Change::begin(&app.db, actor).await.unwrap();
+    change
+        .record(AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "change test",
+            entity_id: None,
+            summary: "recorded".into(),
+            before: None,
+            after: None,
+        })
+        .await
+        .unwrap();
+    change.commit().await.unwrap();
+    assert_eq!(count(&app.db).await, 1);
 });
