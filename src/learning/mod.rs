@@ -5,6 +5,11 @@
 //! tagged by the business unit's themes; triage of national and other areas' reviews; and
 //! advance warnings of the clocks through the e-mail outbox.
 //!
+//! Files: `model.rs` (types and the clock rules), `store.rs` (its queries:
+//! `store::find_review(scope, id)`, `store::insert_review(&mut change, &details)`, each write
+//! recording its audit entry), `routes/` (one file per sub-resource), `warnings.rs` (the clock
+//! warnings job), `demo.rs` (the demo reviews and triage).
+//!
 //! Reviews and triaged national recommendations raise improvement-tracker recommendations:
 //! `sources()` registers how to name them (merged into the source directory in `src/lib.rs`),
 //! and review pages show their actions with `tracker::actions_from`. Learning uses the tracker;

@@ -558,13 +558,6 @@ pub const DECISIONS: [(&str, &str); 7] = [
     ("single_agency_learning", "Single-agency learning"),
 ];
 
-pub fn decision_label(code: &str) -> &'static str {
-    DECISIONS
-        .iter()
-        .find(|(known, _)| *known == code)
-        .map_or("Not decided yet", |(_, label)| label)
-}
-
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct LearningReview {
     pub id: ReviewId,
@@ -597,6 +590,19 @@ impl LearningReview {
             self.reference,
             self.subject
         )
+    }
+
+    /// What was decided at the end of the review, in words.
+    pub fn decision_label(&self) -> &'static str {
+        DECISIONS
+            .iter()
+            .find(|(known, _)| *known == self.decision)
+            .map_or("Not decided yet", |(_, label)| label)
+    }
+
+    /// Only a rapid review has a response from the national Panel.
+    pub fn is_rapid_review(&self) -> bool {
+        self.review_type == ReviewType::RapidReview
     }
 
     /// "31 March 2025", or "Not yet" while open.
@@ -1192,6 +1198,13 @@ pub struct Recommendation {
     pub triage_rationale: String,
     pub triaged_by: Option<String>,
     pub triaged_at: Option<String>,
+}
+
+impl Recommendation {
+    /// Decided as applying here: the one decision that leads to the improvement tracker.
+    pub fn applies_here(&self) -> bool {
+        self.triage_decision == Some(TriageDecision::Applies)
+    }
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]

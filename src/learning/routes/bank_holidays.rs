@@ -31,6 +31,17 @@ pub struct HolidayForm {
     day_year: String,
 }
 
+impl HolidayForm {
+    /// The date as typed, in its three boxes.
+    pub fn day(&self) -> DateParts {
+        DateParts {
+            day: self.day_day.clone(),
+            month: self.day_month.clone(),
+            year: self.day_year.clone(),
+        }
+    }
+}
+
 async fn bank_holidays_page(
     state: &AppState,
     ctx: &Ctx,
@@ -78,12 +89,7 @@ pub async fn add_bank_holiday(
 ) -> AppResult<Response> {
     let mut errors = FormErrors::default();
     let name = errors.required_text("name", "Name", &form.name, 100);
-    let parts = DateParts {
-        day: form.day_day.clone(),
-        month: form.day_month.clone(),
-        year: form.day_year.clone(),
-    };
-    let day = errors.date("day", "Date", &parts, true);
+    let day = errors.date("day", "Date", &form.day(), true);
     if let Some(day) = day {
         if crate::learning::calendar(&state.db).await?.is_holiday(day) {
             errors.add(

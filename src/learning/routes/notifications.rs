@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::super::model::*;
 use super::super::store;
+use crate::kernel::filters;
 use crate::kernel::ids::IncidentId;
 use crate::kernel::text::{DateParts, FormErrors, today};
 use crate::kernel::{

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::super::model::*;
 use super::super::store;
 use super::{date_parts, form_pairs, value, values};
+use crate::kernel::filters;
 use crate::kernel::ids::{IncidentId, OrganisationId, ReviewId};
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{

@@ -1,6 +1,4 @@
-//! CSPR triage: national reviews and other areas' reviews logged with their recommendations,
-//! each given a local decision (applies / already covered / not applicable) with its rationale.
-//! Each handler: extract, authorise, act, render.
+//! CSPR triage: national and other areas' reviews, their recommendations and local decisions.
 
 use askama::Template;
 use axum::Form;
@@ -10,6 +8,7 @@ use serde::Deserialize;
 
 use super::super::model::*;
 use super::super::store;
+use crate::kernel::filters;
 use crate::kernel::ids::NationalReviewId;
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{
