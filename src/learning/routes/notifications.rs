@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::super::model::*;
 use super::super::store;
+use super::{date_parts, form_pairs};
 use crate::kernel::filters;
 use crate::kernel::ids::IncidentId;
 use crate::kernel::text::{DateParts, FormErrors, today};
@@ -180,20 +181,8 @@ pub async fn record_dates(
     let incident = store::find_incident(ctx.scope(&state)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-        .map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
-    let field = |name: String| {
-        pairs
-            .iter()
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| value.clone())
-            .unwrap_or_default()
-    };
-    let typed: [DateParts; 4] = DATE_FIELDS.map(|(name, _)| DateParts {
-        day: field(format!("{name}_day")),
-        month: field(format!("{name}_month")),
-        year: field(format!("{name}_year")),
-    });
+    let pairs = form_pairs(&body)?;
+    let typed: [DateParts; 4] = DATE_FIELDS.map(|(name, _)| date_parts(&pairs, name));
     let mut errors = FormErrors::default();
     let dates = check_review_dates(&typed, incident.became_aware_on, today(), &mut errors);
     if !errors.is_empty() {
