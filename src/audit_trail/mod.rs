@@ -1,5 +1,7 @@
-//! The audit trail pages: search, one event's before and after, and CSV export. The trail itself
-//! is written by the kernel (kernel::audit) in the same transaction as each change.
+//! The audit trail pages: search, one event's before and after, and CSV export (all in this
+//! file). The trail itself is written by the kernel (kernel::audit) in the same transaction as
+//! each change; these pages read it through the signed-in person's `Scope`:
+//! `audit::search(scope.db(), scope.partnership().get(), …)`.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -9,11 +11,16 @@ use serde::Deserialize;
 
 use crate::kernel::audit::{self, AuditAction, AuditEvent, AuditFilter, Unseen};
 use crate::kernel::auth::CurrentUser;
-use crate::kernel::db::Db;
-use crate::kernel::text::{display_date, parse_iso_date, url_encode};
+use crate::kernel::filters;
+use crate::kernel::text::{parse_iso_date, url_encode};
 use crate::kernel::{
-    Access, AppError, AppResult, AppState, Chrome, Ctx, Permission, Routes, render,
+    Access, AppError, AppResult, AppState, Chrome, Ctx, Permission, Routes, Scope, render,
 };
+
+crate::typed_id!(
+    /// An entry of the audit trail.
+    AuditEventId
+);
 
 const PAGE_SIZE: i64 = 50;
 /// Export is bounded so one request cannot hold the database for long.
@@ -116,12 +123,13 @@ pub fn may_read_kind(user: &CurrentUser, entity_type: &str) -> bool {
 
 /// What this person may not see in the trail: whole kinds of record their pages hide from them,
 /// and the single data drops the drop pages hide (drafts of other organisations).
-async fn unseen_by(db: &Db, user: &CurrentUser, kinds: &[String]) -> AppResult<Unseen> {
+async fn unseen_by(scope: Scope<'_>, user: &CurrentUser, kinds: &[String]) -> AppResult<Unseen> {
     let entity_types = kinds
         .iter()
         .filter(|kind| !may_read_kind(user, kind))
         .cloned()
         .collect();
+    let db = scope.db();
     let drops = crate::dataset::drops_hidden_from(db, user).await?;
     Ok(Unseen {
         entity_types,
@@ -130,9 +138,9 @@ async fn unseen_by(db: &Db, user: &CurrentUser, kinds: &[String]) -> AppResult<U
 }
 
 /// [`unseen_by`] over the kinds of record in the partnership's trail.
-async fn unseen_in_trail(db: &Db, user: &CurrentUser) -> AppResult<Unseen> {
-    let kinds = audit::entity_types(db, user.partnership_id).await?;
-    unseen_by(db, user, &kinds).await
+async fn unseen_in_trail(scope: Scope<'_>, user: &CurrentUser) -> AppResult<Unseen> {
+    let kinds = audit::entity_types(scope.db(), scope.partnership().get()).await?;
+    unseen_by(scope, user, &kinds).await
 }
 
 #[derive(Template)]
@@ -165,15 +173,15 @@ async fn search(
     }
     let page = query.page.parse::<i64>().unwrap_or(1).max(1);
     let user = ctx.user()?;
-    let partnership_id = user.partnership_id;
-    let kinds = audit::entity_types(&state.db, partnership_id).await?;
+    let scope = ctx.scope(&state)?;
+    let kinds = audit::entity_types(scope.db(), scope.partnership().get()).await?;
     let filter = AuditFilter {
-        unseen: unseen_by(&state.db, user, &kinds).await?,
+        unseen: unseen_by(scope, user, &kinds).await?,
         ..filter
     };
     let (events, total) = audit::search(
-        &state.db,
-        partnership_id,
+        scope.db(),
+        scope.partnership().get(),
         &filter,
         PAGE_SIZE,
         (page - 1) * PAGE_SIZE,
@@ -205,12 +213,19 @@ async fn export(
     Query(query): Query<AuditQuery>,
 ) -> AppResult<impl IntoResponse> {
     let user = ctx.user()?;
+    let scope = ctx.scope(&state)?;
     let filter = AuditFilter {
-        unseen: unseen_in_trail(&state.db, user).await?,
+        unseen: unseen_in_trail(scope, user).await?,
         ..query.filter()
     };
-    let (events, _) =
-        audit::search(&state.db, user.partnership_id, &filter, EXPORT_LIMIT, 0).await?;
+    let (events, _) = audit::search(
+        scope.db(),
+        scope.partnership().get(),
+        &filter,
+        EXPORT_LIMIT,
+        0,
+    )
+    .await?;
     // Every cell, headers included, through the one safe writer.
     let mut writer = masa_sheets::SafeCsvWriter::new();
     let csv_error = |error: csv::Error| AppError::Internal(format!("could not write CSV: {error}"));
@@ -268,12 +283,13 @@ struct EventPage {
 async fn event_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<AuditEventId>,
 ) -> AppResult<impl IntoResponse> {
     let user = ctx.user()?;
+    let scope = ctx.scope(&state)?;
     // An entry about a record the person may not see is "not found", as the record's own page is.
-    let unseen = unseen_in_trail(&state.db, user).await?;
-    let event = audit::find(&state.db, user.partnership_id, id)
+    let unseen = unseen_in_trail(scope, user).await?;
+    let event = audit::find(scope.db(), scope.partnership().get(), id.get())
         .await?
         .filter(|event| !unseen.hides(&event.entity_type, event.entity_id))
         .ok_or(AppError::NotFound)?;
@@ -283,10 +299,6 @@ async fn event_page(
         event,
         changes,
     })
-}
-
-pub fn when(text: &str) -> String {
-    display_date(text)
 }
 
 #[cfg(test)]

@@ -85,6 +85,8 @@ pub enum DemoError {
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
+    Change(#[from] crate::kernel::store::ChangeError),
+    #[error(transparent)]
     Dataset(#[from] crate::dataset::demo::DemoError),
     #[error(transparent)]
     Tracker(#[from] crate::tracker::demo::DemoError),
@@ -101,16 +103,17 @@ pub enum DemoError {
 /// Loads the whole demo into an empty, migrated database, in one transaction.
 pub async fn load(db: &Db) -> Result<(), DemoError> {
     let actor = Actor::system("demo loader", PartnershipId::new(DEMO_PARTNERSHIP));
-    let mut tx = db.begin_write().await?;
-    let loaded = partnership::demo::load(&mut tx, &actor).await?;
+    let mut change = crate::kernel::Change::begin(db, actor.clone()).await?;
+    let tx = change.transaction();
+    let loaded = partnership::demo::load(tx, &actor).await?;
     let indicators =
-        crate::dataset::demo::load(&mut tx, &actor, &loaded.organisations, &loaded.priorities)
-            .await?;
-    let reviews = crate::learning::load_demo(&mut tx, &actor, &loaded.organisations).await?;
-    let risks = crate::tracker::risks::load_demo(&mut tx, &actor, &loaded.organisations).await?;
-    crate::tracker::policies::load_demo(&mut tx, &actor, &loaded.group_ids).await?;
+        crate::dataset::demo::load(tx, &actor, &loaded.organisations, &loaded.priorities).await?;
+    let reviews = crate::learning::load_demo(&mut change, &loaded.organisations).await?;
+    let tx = change.transaction();
+    let risks = crate::tracker::risks::load_demo(tx, &actor, &loaded.organisations).await?;
+    crate::tracker::policies::load_demo(tx, &actor, &loaded.group_ids).await?;
     crate::tracker::demo::load(
-        &mut tx,
+        tx,
         &actor,
         &crate::tracker::demo::DemoIds {
             organisations: &loaded.organisations,
@@ -134,7 +137,7 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
             None => None,
         };
         auth::insert_user(
-            &mut tx,
+            tx,
             &NewUser {
                 partnership_id: DEMO_PARTNERSHIP,
                 email: login.email,
@@ -147,6 +150,6 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
         )
         .await?;
     }
-    tx.commit().await?;
+    change.commit().await?;
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! The home page: where each signed-in person starts, with what needs their attention.
+//! The home page (this file): where each signed-in person starts, with what needs their
+//! attention, read through other modules' public functions.
 
 use askama::Template;
 use axum::extract::State;

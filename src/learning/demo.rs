@@ -3,7 +3,8 @@
 //! thematic audit for Sibling Group P and the local reflective review for Sibling Group Q), with
 //! findings tagged so that professional challenge and escalation and home conditions (neglect)
 //! are the most frequent themes, as the report's chart shows; a rapid review under way for the
-//! 2026 notification; and two national reviews with their triage.
+//! 2026 notification; and two national reviews with their triage. Loaded through the store
+//! writes the pages use, so each record has its audit entry as if entered by hand.
 
 use std::collections::HashMap;
 
@@ -15,8 +16,8 @@ use super::model::{
     TriageDecision,
 };
 use super::store;
-use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry, snapshot};
-use crate::kernel::db::Transaction;
+use crate::kernel::Change;
+use crate::kernel::ids::{IncidentId, OrganisationId, ReviewId};
 
 pub const THEMES: [(&str, &str); 10] = [
     (
@@ -273,13 +274,13 @@ fn reviews() -> Vec<DemoReview> {
     ]
 }
 
-/// Loads the themes, reviews and triage into the actor's partnership. `organisations` are the demo organisations by name.
+/// Loads the themes, reviews and triage into the change's partnership, through the store writes
+/// the pages use. `organisations` are the demo organisations by name.
 pub async fn load(
-    tx: &mut Transaction,
-    actor: &Actor,
-    organisations: &HashMap<String, i64>,
-    incidents: &HashMap<&'static str, i64>,
-) -> Result<HashMap<String, i64>, sqlx::Error> {
+    change: &mut Change,
+    organisations: &HashMap<String, OrganisationId>,
+    incidents: &HashMap<&'static str, IncidentId>,
+) -> Result<HashMap<String, ReviewId>, sqlx::Error> {
     let mut review_ids = HashMap::new();
     let mut theme_ids = Vec::new();
     for (name, description) in THEMES {
@@ -287,21 +288,7 @@ pub async fn load(
             name: name.into(),
             description: description.into(),
         };
-        let id = store::insert_theme(tx, actor.partnership_id, &theme).await?;
-        audit::record(
-            tx,
-            actor,
-            AuditEntry {
-                action: AuditAction::Create,
-                entity_type: "learning_theme",
-                entity_id: Some(id),
-                summary: format!("Added the theme {name}"),
-                before: None,
-                after: Some(snapshot(&theme)),
-            },
-        )
-        .await?;
-        theme_ids.push(id);
+        theme_ids.push(store::insert_theme(change, &theme).await?);
     }
     for review in reviews() {
         let details = ReviewDetails {
@@ -329,21 +316,11 @@ pub async fn load(
                 .filter_map(|name| organisations.get(*name).copied())
                 .collect(),
         };
-        let id = store::insert_review(tx, actor.partnership_id, &details).await?;
+        let id = store::insert_review(change, &details).await?;
         review_ids.insert(details.reference.clone(), id);
-        audit::record(
-            tx,
-            actor,
-            AuditEntry {
-                action: AuditAction::Create,
-                entity_type: "learning_review",
-                entity_id: Some(id),
-                summary: format!("Recorded {} ({})", details.reference, details.subject),
-                before: None,
-                after: Some(snapshot(&details)),
-            },
-        )
-        .await?;
+        let Some(saved) = store::find_review(&mut *change, id).await? else {
+            continue;
+        };
         for (finding, themes) in review.findings {
             let finding = FindingDetails {
                 finding: (*finding).into(),
@@ -352,7 +329,7 @@ pub async fn load(
                     .filter_map(|index| theme_ids.get(*index).copied())
                     .collect(),
             };
-            store::insert_finding(tx, id, &finding).await?;
+            store::insert_finding(change, &saved, &finding).await?;
         }
     }
     let national = [
@@ -383,26 +360,20 @@ pub async fn load(
         ),
     ];
     for (details, recommendations) in national {
-        let id = store::insert_national_review(tx, actor.partnership_id, &details).await?;
-        audit::record(
-            tx,
-            actor,
-            AuditEntry {
-                action: AuditAction::Create,
-                entity_type: "national_review",
-                entity_id: Some(id),
-                summary: format!("Logged the review {} for triage", details.title),
-                before: None,
-                after: Some(snapshot(&details)),
-            },
-        )
-        .await?;
+        let id = store::insert_national_review(change, &details).await?;
+        let Some(review) = store::find_national_review(&mut *change, id).await? else {
+            continue;
+        };
         for (text, triage) in recommendations {
-            let recommendation_id = store::insert_recommendation(tx, id, text).await?;
-            if let Some((decision, rationale)) = triage {
+            let recommendation_id = store::insert_recommendation(change, &review, text).await?;
+            if let Some((decision, rationale)) = triage
+                && let Some(recommendation) =
+                    store::find_recommendation(&mut *change, recommendation_id).await?
+            {
                 store::set_triage(
-                    tx,
-                    recommendation_id,
+                    change,
+                    &review,
+                    &recommendation,
                     decision,
                     rationale,
                     "Learning Review Lead",

@@ -5,6 +5,11 @@
 //! tagged by the business unit's themes; triage of national and other areas' reviews; and
 //! advance warnings of the clocks through the e-mail outbox.
 //!
+//! Files: `model.rs` (types and the clock rules), `store.rs` (its queries:
+//! `store::find_review(scope, id)`, `store::insert_review(&mut change, &details)`, each write
+//! recording its audit entry), `routes/` (one file per sub-resource), `warnings.rs` (the clock
+//! warnings job), `demo.rs` (the demo reviews and triage).
+//!
 //! Reviews and triaged national recommendations raise improvement-tracker recommendations:
 //! `sources()` registers how to name them (merged into the source directory in `src/lib.rs`),
 //! and review pages show their actions with `tracker::actions_from`. Learning uses the tracker;
@@ -12,98 +17,20 @@
 
 mod demo;
 pub mod model;
-mod reviews;
 mod routes;
 pub mod store;
-mod triage;
 mod warnings;
 
+pub use routes::routes;
 pub use warnings::queue_clock_warnings;
 
+use std::collections::HashMap;
+
 use crate::kernel::db::Db;
+use crate::kernel::ids::{OrganisationId, PartnershipId, ReviewId};
 use crate::kernel::sources::{Found, SourceDirectory, SourceRecord};
-use crate::kernel::{Access, Permission, Routes};
+use crate::kernel::{Change, Scope};
 use crate::tracker::model::SourceKind;
-
-const VIEW: Access = Access::Requires(Permission::ViewLearning);
-const MANAGE: Access = Access::Requires(Permission::ManageLearning);
-const THEMES: Access = Access::Requires(Permission::ManageThemes);
-
-pub fn routes() -> Routes {
-    Routes::new()
-        .get("/learning", VIEW, routes::landing)
-        .get("/learning/notifications", VIEW, routes::notifications)
-        .get(
-            "/learning/notifications/new",
-            MANAGE,
-            routes::new_notification_page,
-        )
-        .post(
-            "/learning/notifications/new",
-            MANAGE,
-            routes::create_notification,
-        )
-        .get(
-            "/learning/notifications/{id}",
-            VIEW,
-            routes::notification_page,
-        )
-        .post(
-            "/learning/notifications/{id}/dates",
-            MANAGE,
-            routes::record_dates,
-        )
-        .get("/learning/bank-holidays", VIEW, routes::bank_holidays)
-        .post(
-            "/learning/bank-holidays",
-            Access::Requires(Permission::ManageCalendar),
-            routes::add_bank_holiday,
-        )
-        .get("/learning/reviews", VIEW, reviews::list)
-        .get("/learning/reviews/new", MANAGE, reviews::new_page)
-        .post("/learning/reviews/new", MANAGE, reviews::create)
-        .get("/learning/reviews/{id}", VIEW, reviews::page)
-        .get("/learning/reviews/{id}/edit", MANAGE, reviews::edit_page)
-        .post("/learning/reviews/{id}/edit", MANAGE, reviews::update)
-        .post("/learning/reviews/{id}/archive", MANAGE, reviews::archive)
-        .post("/learning/reviews/{id}/restore", MANAGE, reviews::restore)
-        .post(
-            "/learning/reviews/{id}/findings",
-            MANAGE,
-            reviews::add_finding,
-        )
-        .post(
-            "/learning/reviews/{id}/findings/{item_id}/archive",
-            MANAGE,
-            reviews::archive_finding,
-        )
-        .get("/learning/themes", VIEW, reviews::themes)
-        .post("/learning/themes", THEMES, reviews::add_theme)
-        .post(
-            "/learning/themes/{id}/archive",
-            THEMES,
-            reviews::archive_theme,
-        )
-        .post(
-            "/learning/themes/{id}/restore",
-            THEMES,
-            reviews::restore_theme,
-        )
-        .get("/learning/triage", VIEW, triage::list)
-        .get("/learning/triage/new", MANAGE, triage::new_page)
-        .post("/learning/triage/new", MANAGE, triage::create)
-        .get("/learning/triage/{id}", VIEW, triage::page)
-        .post(
-            "/learning/triage/{id}/recommendations",
-            MANAGE,
-            triage::add_recommendation,
-        )
-        .post(
-            "/learning/triage/{id}/recommendations/{item_id}",
-            MANAGE,
-            triage::decide,
-        )
-}
 
 /// The learning records the improvement tracker can name as a recommendation's source.
 pub fn sources() -> SourceDirectory {
@@ -113,9 +40,10 @@ pub fn sources() -> SourceDirectory {
 }
 
 /// A review (by its id): "Rapid review RR-2025-01 (Child N)" and its page.
-fn review_source(db: &Db, partnership_id: i64, id: i64) -> Found<'_> {
+fn review_source(db: &Db, partnership: i64, id: i64) -> Found<'_> {
     Box::pin(async move {
-        Ok(store::find_review(db, partnership_id, id)
+        let scope = Scope::new(db, PartnershipId::new(partnership));
+        Ok(store::find_review(scope, ReviewId::new(id))
             .await?
             .map(|review| SourceRecord {
                 label: review.label(),
@@ -126,13 +54,15 @@ fn review_source(db: &Db, partnership_id: i64, id: i64) -> Found<'_> {
 
 /// A triaged recommendation of a national review (by the recommendation's id): named by the
 /// review it came from, shown on that review's triage page.
-fn national_review_source(db: &Db, partnership_id: i64, id: i64) -> Found<'_> {
+fn national_review_source(db: &Db, partnership: i64, id: i64) -> Found<'_> {
     Box::pin(async move {
-        let Some(recommendation) = store::find_recommendation(db, partnership_id, id).await? else {
+        let scope = Scope::new(db, PartnershipId::new(partnership));
+        let id = model::NationalRecommendationId::new(id);
+        let Some(recommendation) = store::find_recommendation(scope, id).await? else {
             return Ok(None);
         };
         Ok(
-            store::find_national_review(db, partnership_id, recommendation.national_review_id)
+            store::find_national_review(scope, recommendation.national_review_id)
                 .await?
                 .map(|review| SourceRecord {
                     label: format!(
@@ -157,19 +87,19 @@ pub async fn calendar(db: &Db) -> Result<masa_workdays::Calendar, sqlx::Error> {
             .holidays()
             .iter()
             .copied()
-            .chain(added.into_iter().map(|(_, day, _)| day)),
+            .chain(added.into_iter().map(|holiday| holiday.day)),
     ))
 }
 
 /// Demo notifications (one reviewed, one rapid review past its deadline, one just notified),
-/// then the learning reviews, themes and triage of the 2024-25 yearly report, all in the actor's
-/// partnership.
+/// then the learning reviews, themes and triage of the 2024-25 yearly report, all in the
+/// change's partnership, through the store writes the pages use. `organisations` are the demo
+/// organisations by name; the reviews come back by reference.
 pub async fn load_demo(
-    tx: &mut crate::kernel::db::Transaction,
-    actor: &crate::kernel::audit::Actor,
-    organisations: &std::collections::HashMap<String, i64>,
-) -> Result<std::collections::HashMap<String, i64>, sqlx::Error> {
-    let mut incidents = std::collections::HashMap::new();
+    change: &mut Change,
+    organisations: &HashMap<String, i64>,
+) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let mut incidents = HashMap::new();
     use time::macros::date;
     let cases = [
         (
@@ -206,7 +136,7 @@ pub async fn load_demo(
             summary: summary.into(),
             became_aware_on: aware,
         };
-        let id = store::insert_incident(tx, actor.partnership_id, &details).await?;
+        let id = store::insert_incident(change, &details).await?;
         incidents.insert(reference, id);
         let dates = model::ReviewDates {
             notified_on: notified,
@@ -214,20 +144,19 @@ pub async fn load_demo(
             local_review_decided_on: decided,
             local_review_published_on: published,
         };
-        store::set_review_dates(tx, id, &dates).await?;
-        crate::kernel::audit::record(
-            tx,
-            actor,
-            crate::kernel::audit::AuditEntry {
-                action: crate::kernel::audit::AuditAction::Create,
-                entity_type: "serious_incident",
-                entity_id: Some(id),
-                summary: format!("Recorded serious incident {reference} ({subject})"),
-                before: None,
-                after: Some(crate::kernel::audit::snapshot(&(details, dates))),
-            },
-        )
-        .await?;
+        if dates != model::ReviewDates::default()
+            && let Some(incident) = store::find_incident(&mut *change, id).await?
+        {
+            store::set_review_dates(change, &incident, &dates).await?;
+        }
     }
-    demo::load(tx, actor, organisations, &incidents).await
+    let organisations = organisations
+        .iter()
+        .map(|(name, id)| (name.clone(), OrganisationId::new(*id)))
+        .collect();
+    let reviews = demo::load(change, &organisations, &incidents).await?;
+    Ok(reviews
+        .into_iter()
+        .map(|(reference, id)| (reference, id.get()))
+        .collect())
 }

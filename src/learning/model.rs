@@ -5,21 +5,66 @@ use masa_workdays::{Calendar, add_months, clocks};
 use serde::Serialize;
 use time::Date;
 
+use crate::kernel::db::{IsoDate, OptionalIsoDate};
+use crate::kernel::ids::{IncidentId, NationalReviewId, OrganisationId, ReviewId};
 use crate::kernel::text::{DateParts, FormErrors};
 
-#[derive(Debug, Clone, Serialize)]
+crate::typed_id!(
+    /// A finding of a learning review.
+    FindingId
+);
+crate::typed_id!(
+    /// A theme findings are tagged with.
+    ThemeId
+);
+crate::typed_id!(
+    /// A recommendation of a national review, given a local triage decision.
+    NationalRecommendationId
+);
+crate::typed_id!(
+    /// A bank holiday the business unit added.
+    BankHolidayId
+);
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct SeriousIncident {
-    pub id: i64,
+    pub id: IncidentId,
     pub reference: String,
     /// A pseudonym, never a name: "Child N", "Sibling Group Q".
     pub subject: String,
     pub summary: String,
+    #[sqlx(try_from = "IsoDate")]
     pub became_aware_on: Date,
+    #[sqlx(try_from = "OptionalIsoDate")]
     pub notified_on: Option<Date>,
+    #[sqlx(try_from = "OptionalIsoDate")]
     pub rapid_review_completed_on: Option<Date>,
+    #[sqlx(try_from = "OptionalIsoDate")]
     pub local_review_decided_on: Option<Date>,
+    #[sqlx(try_from = "OptionalIsoDate")]
     pub local_review_published_on: Option<Date>,
     pub archived_at: Option<String>,
+}
+
+impl SeriousIncident {
+    /// The dates recorded so far, as the dates form saves them.
+    pub fn dates(&self) -> ReviewDates {
+        ReviewDates {
+            notified_on: self.notified_on,
+            rapid_review_completed_on: self.rapid_review_completed_on,
+            local_review_decided_on: self.local_review_decided_on,
+            local_review_published_on: self.local_review_published_on,
+        }
+    }
+}
+
+/// A bank holiday the business unit added to the bundled England and Wales list.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BankHoliday {
+    pub id: BankHolidayId,
+    #[sqlx(try_from = "IsoDate")]
+    pub day: Date,
+    pub name: String,
 }
 
 /// Where one statutory clock stands.
@@ -424,6 +469,20 @@ impl ReviewType {
     }
 }
 
+/// A review type as stored; an unknown code refuses the row.
+impl TryFrom<String> for ReviewType {
+    type Error = UnknownCode;
+
+    fn try_from(code: String) -> Result<ReviewType, UnknownCode> {
+        ReviewType::from_code(&code).ok_or(UnknownCode(code))
+    }
+}
+
+/// A stored code that names no known value: the row is refused with the code it held.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown code {0:?}")]
+pub struct UnknownCode(String);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum ReviewStatus {
     Planned,
@@ -479,6 +538,15 @@ impl ReviewStatus {
     }
 }
 
+/// A review status as stored; an unknown code refuses the row.
+impl TryFrom<String> for ReviewStatus {
+    type Error = UnknownCode;
+
+    fn try_from(code: String) -> Result<ReviewStatus, UnknownCode> {
+        ReviewStatus::from_code(&code).ok_or(UnknownCode(code))
+    }
+}
+
 /// What was decided at the end of a review (a rapid review decides whether a local CSPR follows).
 pub const DECISIONS: [(&str, &str); 7] = [
     ("", "Not decided yet"),
@@ -490,28 +558,25 @@ pub const DECISIONS: [(&str, &str); 7] = [
     ("single_agency_learning", "Single-agency learning"),
 ];
 
-pub fn decision_label(code: &str) -> &'static str {
-    DECISIONS
-        .iter()
-        .find(|(known, _)| *known == code)
-        .map_or("Not decided yet", |(_, label)| label)
-}
-
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct LearningReview {
-    pub id: i64,
+    pub id: ReviewId,
     pub reference: String,
+    #[sqlx(try_from = "String")]
     pub review_type: ReviewType,
     /// A pseudonym, never a name.
     pub subject: String,
-    pub serious_incident_id: Option<i64>,
+    pub serious_incident_id: Option<IncidentId>,
     pub chair_role: String,
     pub summary: String,
+    #[sqlx(try_from = "IsoDate")]
     pub started_on: Date,
+    #[sqlx(try_from = "OptionalIsoDate")]
     pub completed_on: Option<Date>,
     pub panel_response: String,
     pub decision: String,
     pub decision_rationale: String,
+    #[sqlx(try_from = "String")]
     pub status: ReviewStatus,
     pub archived_at: Option<String>,
 }
@@ -525,6 +590,19 @@ impl LearningReview {
             self.reference,
             self.subject
         )
+    }
+
+    /// What was decided at the end of the review, in words.
+    pub fn decision_label(&self) -> &'static str {
+        DECISIONS
+            .iter()
+            .find(|(known, _)| *known == self.decision)
+            .map_or("Not decided yet", |(_, label)| label)
+    }
+
+    /// Only a rapid review has a response from the national Panel.
+    pub fn is_rapid_review(&self) -> bool {
+        self.review_type == ReviewType::RapidReview
     }
 
     /// "31 March 2025", or "Not yet" while open.
@@ -546,7 +624,7 @@ pub struct ReviewDetails {
     pub reference: String,
     pub review_type: ReviewType,
     pub subject: String,
-    pub serious_incident_id: Option<i64>,
+    pub serious_incident_id: Option<IncidentId>,
     pub chair_role: String,
     pub summary: String,
     pub started_on: Date,
@@ -555,8 +633,7 @@ pub struct ReviewDetails {
     pub decision: String,
     pub decision_rationale: String,
     pub status: ReviewStatus,
-    /// Organisation ids.
-    pub agencies: Vec<i64>,
+    pub agencies: Vec<OrganisationId>,
 }
 
 /// The review form as typed: text kept as entered so a refused form shows it again.
@@ -588,7 +665,7 @@ pub fn check_free_text(errors: &mut FormErrors, field: &str, label: &str, text: 
 }
 
 impl ReviewForm {
-    pub fn from_review(review: &LearningReview, agencies: &[i64]) -> ReviewForm {
+    pub fn from_review(review: &LearningReview, agencies: &[OrganisationId]) -> ReviewForm {
         ReviewForm {
             reference: review.reference.clone(),
             review_type: review.review_type.code().to_owned(),
@@ -614,8 +691,8 @@ impl ReviewForm {
     pub fn validate(
         &self,
         errors: &mut FormErrors,
-        incidents: &[i64],
-        organisations: &[i64],
+        incidents: &[IncidentId],
+        organisations: &[OrganisationId],
         today: Date,
     ) -> Option<ReviewDetails> {
         let reference = errors.required_text("reference", "Reference", &self.reference, 30);
@@ -632,7 +709,7 @@ impl ReviewForm {
         };
         let serious_incident_id = match self.serious_incident_id.trim() {
             "" => None,
-            text => match text.parse::<i64>() {
+            text => match text.parse::<IncidentId>() {
                 Ok(id) if incidents.contains(&id) => Some(id),
                 _ => {
                     errors.add(
@@ -725,7 +802,7 @@ impl ReviewForm {
         }
         let mut agencies = Vec::new();
         for text in &self.agencies {
-            match text.trim().parse::<i64>() {
+            match text.trim().parse::<OrganisationId>() {
                 Ok(id) if organisations.contains(&id) => {
                     if !agencies.contains(&id) {
                         agencies.push(id);
@@ -756,9 +833,9 @@ impl ReviewForm {
 }
 
 /// A theme the business unit keeps, which findings are tagged with.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Theme {
-    pub id: i64,
+    pub id: ThemeId,
     pub name: String,
     pub description: String,
     pub archived_at: Option<String>,
@@ -784,31 +861,31 @@ impl ThemeForm {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
-    pub id: i64,
-    pub review_id: i64,
+    pub id: FindingId,
+    pub review_id: ReviewId,
     pub finding: String,
     /// (theme id, theme name)
-    pub themes: Vec<(i64, String)>,
+    pub themes: Vec<(ThemeId, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FindingDetails {
     pub finding: String,
-    pub themes: Vec<i64>,
+    pub themes: Vec<ThemeId>,
 }
 
 /// Checks a finding and its themes, which must be among the themes offered.
 pub fn check_finding(
     finding: &str,
     themes: &[String],
-    known_themes: &[i64],
+    known_themes: &[ThemeId],
     errors: &mut FormErrors,
 ) -> Option<FindingDetails> {
     let finding = errors.required_text("finding", "Finding", finding, 4000);
     check_free_text(errors, "finding", "The finding", &finding);
     let mut chosen = Vec::new();
     for text in themes {
-        match text.trim().parse::<i64>() {
+        match text.trim().parse::<ThemeId>() {
             Ok(id) if known_themes.contains(&id) => {
                 if !chosen.contains(&id) {
                     chosen.push(id);
@@ -876,20 +953,21 @@ impl FinancialYear {
 }
 
 /// One theme on one finding of one review: the rows the themes chart is counted from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ThemeTag {
-    pub theme_id: i64,
+    pub theme_id: ThemeId,
     pub theme_name: String,
-    pub review_id: i64,
+    pub review_id: ReviewId,
     pub review_reference: String,
+    #[sqlx(try_from = "IsoDate")]
     pub review_period_date: Date,
-    pub finding_id: i64,
+    pub finding_id: FindingId,
 }
 
 /// A theme's place in a year's learning: how many reviews showed it, over how many findings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ThemeCount {
-    pub theme_id: i64,
+    pub theme_id: ThemeId,
     pub name: String,
     /// References of the reviews in which the theme was found, in order.
     pub reviews: Vec<String>,
@@ -900,7 +978,7 @@ pub struct ThemeCount {
 /// per review however many of its findings carry it, as in the yearly report's chart.
 pub fn themes_across_reviews(tags: &[ThemeTag], year: FinancialYear) -> Vec<ThemeCount> {
     let mut counts: Vec<ThemeCount> = Vec::new();
-    let mut seen: Vec<(i64, i64)> = Vec::new();
+    let mut seen: Vec<(ThemeId, FindingId)> = Vec::new();
     for tag in tags
         .iter()
         .filter(|tag| year.contains(tag.review_period_date))
@@ -963,11 +1041,12 @@ pub fn default_year(tags: &[ThemeTag], today: Date) -> FinancialYear {
 }
 
 /// A national review, or another area's, logged for local triage.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct NationalReview {
-    pub id: i64,
+    pub id: NationalReviewId,
     pub title: String,
     pub source: String,
+    #[sqlx(try_from = "IsoDate")]
     pub published_on: Date,
     pub link: String,
     pub archived_at: Option<String>,
@@ -1098,15 +1177,34 @@ impl TriageDecision {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A stored triage decision: none yet, or a code (one not known reads as none, as undecided).
+#[derive(sqlx::Type)]
+#[sqlx(transparent)]
+pub struct StoredDecision(Option<String>);
+
+impl From<StoredDecision> for Option<TriageDecision> {
+    fn from(stored: StoredDecision) -> Option<TriageDecision> {
+        stored.0.as_deref().and_then(TriageDecision::from_code)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Recommendation {
-    pub id: i64,
-    pub national_review_id: i64,
+    pub id: NationalRecommendationId,
+    pub national_review_id: NationalReviewId,
     pub recommendation: String,
+    #[sqlx(try_from = "StoredDecision")]
     pub triage_decision: Option<TriageDecision>,
     pub triage_rationale: String,
     pub triaged_by: Option<String>,
     pub triaged_at: Option<String>,
+}
+
+impl Recommendation {
+    /// Decided as applying here: the one decision that leads to the improvement tracker.
+    pub fn applies_here(&self) -> bool {
+        self.triage_decision == Some(TriageDecision::Applies)
+    }
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -1138,7 +1236,7 @@ mod tests {
 
     fn incident(aware: Date) -> SeriousIncident {
         SeriousIncident {
-            id: 1,
+            id: IncidentId::new(1),
             reference: "SIN-01".into(),
             subject: "Child N".into(),
             summary: String::new(),
@@ -1306,13 +1404,18 @@ mod tests {
     #[test]
     fn a_review_needs_a_pseudonym_known_ids_and_consistent_dates() {
         let today = date!(2026 - 11 - 23);
+        let incidents = [IncidentId::new(7)];
+        let organisations = [OrganisationId::new(3), OrganisationId::new(4)];
         let mut errors = FormErrors::default();
         let details = review_form()
-            .validate(&mut errors, &[7], &[3, 4], today)
+            .validate(&mut errors, &incidents, &organisations, today)
             .unwrap();
         assert!(errors.is_empty());
-        assert_eq!(details.agencies, vec![3, 4]);
-        assert_eq!(details.serious_incident_id, Some(7));
+        assert_eq!(
+            details.agencies,
+            vec![OrganisationId::new(3), OrganisationId::new(4)]
+        );
+        assert_eq!(details.serious_incident_id, Some(IncidentId::new(7)));
 
         let mut form = review_form();
         form.subject = "Jayden Smith".into();
@@ -1322,7 +1425,10 @@ mod tests {
         form.status = "completed".into();
         form.decision = "local_cspr".into();
         let mut errors = FormErrors::default();
-        assert!(form.validate(&mut errors, &[7], &[3, 4], today).is_none());
+        assert!(
+            form.validate(&mut errors, &incidents, &organisations, today)
+                .is_none()
+        );
         assert!(errors.get("subject").unwrap().contains("never a name"));
         assert!(errors.get("serious_incident_id").is_some());
         assert!(errors.get("agencies").is_some());
@@ -1345,7 +1451,7 @@ mod tests {
         form.panel_response = "Agreed".into();
         form.completed_on = DateParts::from_date(Some(date!(2026 - 10 - 01)));
         let mut errors = FormErrors::default();
-        form.validate(&mut errors, &[7], &[3, 4], today);
+        form.validate(&mut errors, &incidents, &organisations, today);
         assert!(
             errors
                 .get("panel_response")
@@ -1383,12 +1489,12 @@ mod tests {
     #[test]
     fn a_theme_counts_once_per_review_within_the_year() {
         let tag = |theme_id: i64, review_id: i64, finding_id: i64, on: Date| ThemeTag {
-            theme_id,
+            theme_id: ThemeId::new(theme_id),
             theme_name: format!("Theme {theme_id}"),
-            review_id,
+            review_id: ReviewId::new(review_id),
             review_reference: format!("R{review_id}"),
             review_period_date: on,
-            finding_id,
+            finding_id: FindingId::new(finding_id),
         };
         let in_year = date!(2024 - 06 - 01);
         let tags = [

@@ -1,78 +1,61 @@
-//! The learning module's queries. Only this file touches its tables.
+//! The learning module's queries. Only this file touches its tables. Reads take `impl Store`
+//! and keep to its partnership; writes take `&mut Change` and record their audit entry:
+//! `store::find_review(scope, id)`, `store::insert_review(&mut change, &details)`.
 
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use time::Date;
 
 use super::model::{
-    Finding, FindingDetails, IncidentDetails, LearningReview, NationalReview,
-    NationalReviewDetails, Recommendation, ReviewDates, ReviewDetails, ReviewStatus, ReviewType,
-    SeriousIncident, Theme, ThemeForm, ThemeTag, TriageDecision,
+    BankHoliday, BankHolidayId, Finding, FindingDetails, FindingId, IncidentDetails,
+    LearningReview, NationalRecommendationId, NationalReview, NationalReviewDetails,
+    Recommendation, ReviewDates, ReviewDetails, ReviewStatus, ReviewType, SeriousIncident, Theme,
+    ThemeForm, ThemeId, ThemeTag, TriageDecision,
 };
-use crate::kernel::db::{Db, Transaction, date_column, now_text, optional_date_column};
-use crate::kernel::text::iso_date;
+use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
+use crate::kernel::db::{Db, Transaction, now_text};
+use crate::kernel::ids::{IncidentId, NationalReviewId, OrganisationId, PartnershipId, ReviewId};
+use crate::kernel::text::{iso_date, long_date};
+use crate::kernel::{Change, Store};
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
 
-fn incident_from_row(row: &AnyRow) -> Result<SeriousIncident> {
-    Ok(SeriousIncident {
-        id: row.try_get("id")?,
-        reference: row.try_get("reference")?,
-        subject: row.try_get("subject")?,
-        summary: row.try_get("summary")?,
-        became_aware_on: date_column(row, "became_aware_on")?,
-        notified_on: optional_date_column(row, "notified_on")?,
-        rapid_review_completed_on: optional_date_column(row, "rapid_review_completed_on")?,
-        local_review_decided_on: optional_date_column(row, "local_review_decided_on")?,
-        local_review_published_on: optional_date_column(row, "local_review_published_on")?,
-        archived_at: row.try_get("archived_at")?,
-    })
-}
-
 /// The partnership's notifications, newest first.
-pub async fn list_incidents(db: &Db, partnership_id: i64) -> Result<Vec<SeriousIncident>> {
-    let rows = sqlx::query(
+pub async fn list_incidents(mut store: impl Store) -> Result<Vec<SeriousIncident>> {
+    sqlx::query_as(
         "SELECT * FROM serious_incidents WHERE partnership_id = $1 AND archived_at IS NULL \
          ORDER BY became_aware_on DESC, id DESC",
     )
-    .bind(partnership_id)
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter().map(incident_from_row).collect()
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await
 }
 
 /// One of the partnership's notifications; None for another partnership's.
 pub async fn find_incident(
-    db: &Db,
-    partnership_id: i64,
-    id: i64,
+    mut store: impl Store,
+    id: IncidentId,
 ) -> Result<Option<SeriousIncident>> {
-    let row = sqlx::query("SELECT * FROM serious_incidents WHERE id = $1 AND partnership_id = $2")
+    sqlx::query_as("SELECT * FROM serious_incidents WHERE id = $1 AND partnership_id = $2")
         .bind(id)
-        .bind(partnership_id)
-        .fetch_optional(&db.pool)
-        .await?;
-    row.as_ref().map(incident_from_row).transpose()
+        .bind(store.partnership())
+        .fetch_optional(store.conn())
+        .await
 }
 
 /// Whether the partnership already has a notification with this reference.
-pub async fn reference_taken(db: &Db, partnership_id: i64, reference: &str) -> Result<bool> {
+pub async fn reference_taken(mut store: impl Store, reference: &str) -> Result<bool> {
     let count: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM serious_incidents WHERE partnership_id = $1 AND upper(reference) = upper($2)",
     )
-    .bind(partnership_id)
+    .bind(store.partnership())
     .bind(reference)
-    .fetch_one(&db.pool)
+    .fetch_one(store.conn())
     .await?;
     Ok(count > 0)
 }
 
-pub async fn insert_incident(
-    tx: &mut Transaction,
-    partnership_id: i64,
-    details: &IncidentDetails,
-) -> Result<i64> {
-    sqlx::query_scalar(
+/// Records a notification in the change's partnership.
+pub async fn insert_incident(change: &mut Change, details: &IncidentDetails) -> Result<IncidentId> {
+    let id: IncidentId = sqlx::query_scalar(
         "INSERT INTO serious_incidents (reference, subject, summary, became_aware_on, created_at, updated_at, partnership_id) \
          VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id",
     )
@@ -81,179 +64,202 @@ pub async fn insert_incident(
     .bind(&details.summary)
     .bind(iso_date(details.became_aware_on))
     .bind(now_text())
-    .bind(partnership_id)
-    .fetch_one(&mut **tx)
-    .await
+    .bind(change.partnership())
+    .fetch_one(change.conn())
+    .await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "serious_incident",
+            entity_id: Some(id.get()),
+            summary: format!(
+                "Recorded serious incident {} ({})",
+                details.reference, details.subject
+            ),
+            before: None,
+            after: Some(snapshot(details)),
+        })
+        .await?;
+    Ok(id)
 }
 
-pub async fn set_review_dates(tx: &mut Transaction, id: i64, dates: &ReviewDates) -> Result<()> {
+/// Records the dates that stop (or start) a notification's clocks.
+pub async fn set_review_dates(
+    change: &mut Change,
+    incident: &SeriousIncident,
+    dates: &ReviewDates,
+) -> Result<()> {
     sqlx::query(
         "UPDATE serious_incidents SET notified_on = $1, rapid_review_completed_on = $2, local_review_decided_on = $3, \
-         local_review_published_on = $4, updated_at = $5 WHERE id = $6",
+         local_review_published_on = $4, updated_at = $5 WHERE id = $6 AND partnership_id = $7",
     )
     .bind(dates.notified_on.map(iso_date))
     .bind(dates.rapid_review_completed_on.map(iso_date))
     .bind(dates.local_review_decided_on.map(iso_date))
     .bind(dates.local_review_published_on.map(iso_date))
     .bind(now_text())
-    .bind(id)
-    .execute(&mut **tx)
+    .bind(incident.id)
+    .bind(change.partnership())
+    .execute(change.conn())
     .await?;
-    Ok(())
-}
-
-/// Bank holidays the business unit added, as (id, day, name), in date order.
-pub async fn added_holidays(db: &Db) -> Result<Vec<(i64, Date, String)>> {
-    let rows = sqlx::query("SELECT id, day, name FROM bank_holidays ORDER BY day")
-        .fetch_all(&db.pool)
-        .await?;
-    rows.iter()
-        .map(|row| {
-            Ok((
-                row.try_get("id")?,
-                date_column(row, "day")?,
-                row.try_get("name")?,
-            ))
+    change
+        .record(AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "serious_incident",
+            entity_id: Some(incident.id.get()),
+            summary: format!("Recorded review dates for {}", incident.reference),
+            before: Some(snapshot(&incident.dates())),
+            after: Some(snapshot(dates)),
         })
-        .collect()
+        .await
 }
 
-pub async fn insert_holiday(tx: &mut Transaction, day: Date, name: &str) -> Result<i64> {
-    sqlx::query_scalar(
+/// Bank holidays the business unit added, in date order. They are the installation's (England
+/// and Wales), shared by every partnership, so this reads no partnership's scope.
+pub async fn added_holidays(db: &Db) -> Result<Vec<BankHoliday>> {
+    sqlx::query_as("SELECT id, day, name FROM bank_holidays ORDER BY day")
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// Adds a bank holiday. It moves every partnership's clocks, so each partnership in
+/// `partnerships` gets the entry in its own trail, not only the adder's.
+pub async fn insert_holiday(
+    change: &mut Change,
+    day: Date,
+    name: &str,
+    partnerships: &[PartnershipId],
+) -> Result<BankHolidayId> {
+    let id: BankHolidayId = sqlx::query_scalar(
         "INSERT INTO bank_holidays (day, name, created_at) VALUES ($1, $2, $3) RETURNING id",
     )
     .bind(iso_date(day))
     .bind(name)
     .bind(now_text())
-    .fetch_one(&mut **tx)
-    .await
+    .fetch_one(change.conn())
+    .await?;
+    let entry = || AuditEntry {
+        action: AuditAction::Create,
+        entity_type: "bank_holiday",
+        entity_id: Some(id.get()),
+        summary: format!("Added bank holiday {name} on {}", long_date(day)),
+        before: None,
+        after: Some(serde_json::json!({ "day": day.to_string(), "name": name })),
+    };
+    for &partnership in partnerships {
+        if partnership == change.partnership() {
+            change.record(entry()).await?;
+        } else {
+            // Another partnership's trail: the same actor, recorded in that partnership.
+            let actor = audit::Actor {
+                partnership_id: partnership.get(),
+                ..change.actor().clone()
+            };
+            audit::record(change.transaction(), &actor, entry()).await?;
+        }
+    }
+    Ok(id)
 }
 
 // ---- Learning reviews, findings and themes ----
 
-fn review_from_row(row: &AnyRow) -> Result<LearningReview> {
-    let kind: String = row.try_get("review_type")?;
-    let status: String = row.try_get("status")?;
-    Ok(LearningReview {
-        id: row.try_get("id")?,
-        reference: row.try_get("reference")?,
-        review_type: ReviewType::from_code(&kind)
-            .ok_or_else(|| sqlx::Error::Decode(format!("unknown review type {kind:?}").into()))?,
-        subject: row.try_get("subject")?,
-        serious_incident_id: row.try_get("serious_incident_id")?,
-        chair_role: row.try_get("chair_role")?,
-        summary: row.try_get("summary")?,
-        started_on: date_column(row, "started_on")?,
-        completed_on: optional_date_column(row, "completed_on")?,
-        panel_response: row.try_get("panel_response")?,
-        decision: row.try_get("decision")?,
-        decision_rationale: row.try_get("decision_rationale")?,
-        status: ReviewStatus::from_code(&status).ok_or_else(|| {
-            sqlx::Error::Decode(format!("unknown review status {status:?}").into())
-        })?,
-        archived_at: row.try_get("archived_at")?,
-    })
-}
-
 /// The partnership's reviews not archived, newest first, optionally of one type and one status.
 pub async fn list_reviews(
-    db: &Db,
-    partnership_id: i64,
+    mut store: impl Store,
     review_type: Option<ReviewType>,
     status: Option<ReviewStatus>,
 ) -> Result<Vec<LearningReview>> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "SELECT * FROM learning_reviews WHERE partnership_id = $3 AND archived_at IS NULL \
          AND ($1 = '' OR review_type = $1) AND ($2 = '' OR status = $2) \
          ORDER BY started_on DESC, id DESC",
     )
     .bind(review_type.map_or("", ReviewType::code))
     .bind(status.map_or("", ReviewStatus::code))
-    .bind(partnership_id)
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter().map(review_from_row).collect()
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await
 }
 
 /// One of the partnership's reviews; None for another partnership's.
-pub async fn find_review(db: &Db, partnership_id: i64, id: i64) -> Result<Option<LearningReview>> {
-    let row = sqlx::query("SELECT * FROM learning_reviews WHERE id = $1 AND partnership_id = $2")
+pub async fn find_review(mut store: impl Store, id: ReviewId) -> Result<Option<LearningReview>> {
+    sqlx::query_as("SELECT * FROM learning_reviews WHERE id = $1 AND partnership_id = $2")
         .bind(id)
-        .bind(partnership_id)
-        .fetch_optional(&db.pool)
-        .await?;
-    row.as_ref().map(review_from_row).transpose()
+        .bind(store.partnership())
+        .fetch_optional(store.conn())
+        .await
 }
 
 /// The partnership's reviews that came from one serious incident notification.
 pub async fn reviews_of_incident(
-    db: &Db,
-    partnership_id: i64,
-    incident_id: i64,
+    mut store: impl Store,
+    incident: IncidentId,
 ) -> Result<Vec<LearningReview>> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "SELECT * FROM learning_reviews WHERE serious_incident_id = $1 AND partnership_id = $2 \
          AND archived_at IS NULL ORDER BY started_on, id",
     )
-    .bind(incident_id)
-    .bind(partnership_id)
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter().map(review_from_row).collect()
+    .bind(incident)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await
 }
 
 /// Whether another of the partnership's reviews has this reference.
 pub async fn review_reference_taken(
-    db: &Db,
-    partnership_id: i64,
+    mut store: impl Store,
     reference: &str,
-    except: Option<i64>,
+    except: Option<ReviewId>,
 ) -> Result<bool> {
     let count: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM learning_reviews WHERE partnership_id = $3 AND upper(reference) = upper($1) AND id <> $2",
     )
     .bind(reference)
-    .bind(except.unwrap_or(0))
-    .bind(partnership_id)
-    .fetch_one(&db.pool)
+    .bind(except.map_or(0, ReviewId::get))
+    .bind(store.partnership())
+    .fetch_one(store.conn())
     .await?;
     Ok(count > 0)
 }
 
-/// Organisation ids of the agencies involved in a review (found through its partnership first).
-pub async fn review_agencies(db: &Db, review_id: i64) -> Result<Vec<i64>> {
+/// The agencies involved in a review (found through its partnership first).
+pub async fn review_agencies(
+    mut store: impl Store,
+    review: ReviewId,
+) -> Result<Vec<OrganisationId>> {
     sqlx::query_scalar(
         "SELECT organisation_id FROM learning_review_agencies WHERE review_id = $1 ORDER BY organisation_id",
     )
-    .bind(review_id)
-    .fetch_all(&db.pool)
+    .bind(review)
+    .fetch_all(store.conn())
     .await
 }
 
-async fn set_review_agencies(tx: &mut Transaction, review_id: i64, agencies: &[i64]) -> Result<()> {
+async fn set_review_agencies(
+    change: &mut Change,
+    review: ReviewId,
+    agencies: &[OrganisationId],
+) -> Result<()> {
     sqlx::query("DELETE FROM learning_review_agencies WHERE review_id = $1")
-        .bind(review_id)
-        .execute(&mut **tx)
+        .bind(review)
+        .execute(change.conn())
         .await?;
-    for organisation_id in agencies {
+    for organisation in agencies {
         sqlx::query(
             "INSERT INTO learning_review_agencies (review_id, organisation_id) VALUES ($1, $2)",
         )
-        .bind(review_id)
-        .bind(organisation_id)
-        .execute(&mut **tx)
+        .bind(review)
+        .bind(organisation)
+        .execute(change.conn())
         .await?;
     }
     Ok(())
 }
 
-/// Inserts a review for the partnership; its incident and agencies must be the partnership's.
-pub async fn insert_review(
-    tx: &mut Transaction,
-    partnership_id: i64,
-    details: &ReviewDetails,
-) -> Result<i64> {
-    let id: i64 = sqlx::query_scalar(
+/// Records a review in the change's partnership; its incident and agencies must be the
+/// partnership's (the form offers only those).
+pub async fn insert_review(change: &mut Change, details: &ReviewDetails) -> Result<ReviewId> {
+    let id: ReviewId = sqlx::query_scalar(
         "INSERT INTO learning_reviews (reference, review_type, subject, serious_incident_id, chair_role, summary, \
          started_on, completed_on, panel_response, decision, decision_rationale, status, created_at, updated_at, \
          partnership_id) \
@@ -272,18 +278,39 @@ pub async fn insert_review(
     .bind(&details.decision_rationale)
     .bind(details.status.code())
     .bind(now_text())
-    .bind(partnership_id)
-    .fetch_one(&mut **tx)
+    .bind(change.partnership())
+    .fetch_one(change.conn())
     .await?;
-    set_review_agencies(tx, id, &details.agencies).await?;
+    set_review_agencies(change, id, &details.agencies).await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "learning_review",
+            entity_id: Some(id.get()),
+            summary: format!(
+                "Recorded {} {} ({})",
+                details.review_type.label().to_lowercase(),
+                details.reference,
+                details.subject
+            ),
+            before: None,
+            after: Some(snapshot(details)),
+        })
+        .await?;
     Ok(id)
 }
 
-pub async fn update_review(tx: &mut Transaction, id: i64, details: &ReviewDetails) -> Result<()> {
+/// Saves an edited review; the entry keeps the review and its agencies as they were.
+pub async fn update_review(
+    change: &mut Change,
+    review: &LearningReview,
+    details: &ReviewDetails,
+) -> Result<()> {
+    let agencies = review_agencies(&mut *change, review.id).await?;
     sqlx::query(
         "UPDATE learning_reviews SET reference = $1, review_type = $2, subject = $3, serious_incident_id = $4, \
          chair_role = $5, summary = $6, started_on = $7, completed_on = $8, panel_response = $9, decision = $10, \
-         decision_rationale = $11, status = $12, updated_at = $13 WHERE id = $14",
+         decision_rationale = $11, status = $12, updated_at = $13 WHERE id = $14 AND partnership_id = $15",
     )
     .bind(&details.reference)
     .bind(details.review_type.code())
@@ -298,27 +325,64 @@ pub async fn update_review(tx: &mut Transaction, id: i64, details: &ReviewDetail
     .bind(&details.decision_rationale)
     .bind(details.status.code())
     .bind(now_text())
-    .bind(id)
-    .execute(&mut **tx)
+    .bind(review.id)
+    .bind(change.partnership())
+    .execute(change.conn())
     .await?;
-    set_review_agencies(tx, id, &details.agencies).await
+    set_review_agencies(change, review.id, &details.agencies).await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "learning_review",
+            entity_id: Some(review.id.get()),
+            summary: format!("Updated {} ({})", details.reference, details.subject),
+            before: Some(serde_json::json!({ "review": snapshot(review), "agencies": agencies })),
+            after: Some(snapshot(details)),
+        })
+        .await
 }
 
-/// Archives (`Some(now)`) or restores (`None`) a review.
-pub async fn set_review_archived(tx: &mut Transaction, id: i64, archived: bool) -> Result<()> {
-    sqlx::query("UPDATE learning_reviews SET archived_at = $1, updated_at = $2 WHERE id = $3")
-        .bind(archived.then(now_text))
-        .bind(now_text())
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+/// Archives or restores a review.
+pub async fn set_review_archived(
+    change: &mut Change,
+    review: &LearningReview,
+    archived: bool,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE learning_reviews SET archived_at = $1, updated_at = $2 WHERE id = $3 AND partnership_id = $4",
+    )
+    .bind(archived.then(now_text))
+    .bind(now_text())
+    .bind(review.id)
+    .bind(change.partnership())
+    .execute(change.conn())
+    .await?;
+    let (action, verb) = archive_words(archived);
+    change
+        .record(AuditEntry {
+            action,
+            entity_type: "learning_review",
+            entity_id: Some(review.id.get()),
+            summary: format!("{verb} {} ({})", review.reference, review.subject),
+            before: Some(serde_json::json!({ "archived_at": review.archived_at })),
+            after: Some(serde_json::json!({ "archived": archived })),
+        })
+        .await
+}
+
+/// The audit action of archiving or restoring, and its verb for the entry's summary.
+pub fn archive_words(archived: bool) -> (AuditAction, &'static str) {
+    if archived {
+        (AuditAction::Archive, "Archived")
+    } else {
+        (AuditAction::Restore, "Restored")
+    }
 }
 
 /// The partnership's serious incidents as (id, "reference (subject)") for a review's list of
 /// sources.
-pub async fn incident_choices(db: &Db, partnership_id: i64) -> Result<Vec<(i64, String)>> {
-    Ok(list_incidents(db, partnership_id)
+pub async fn incident_choices(store: impl Store) -> Result<Vec<(IncidentId, String)>> {
+    Ok(list_incidents(store)
         .await?
         .into_iter()
         .map(|incident| {
@@ -330,31 +394,14 @@ pub async fn incident_choices(db: &Db, partnership_id: i64) -> Result<Vec<(i64, 
         .collect())
 }
 
-fn theme_from_row(row: &AnyRow) -> Result<Theme> {
-    Ok(Theme {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        description: row.try_get("description")?,
-        archived_at: row.try_get("archived_at")?,
-    })
-}
-
 /// The partnership's themes in name order; archived ones only when asked.
-pub async fn list_themes(
-    db: &Db,
-    partnership_id: i64,
-    include_archived: bool,
-) -> Result<Vec<Theme>> {
-    let rows = sqlx::query(
+pub async fn list_themes(mut store: impl Store, include_archived: bool) -> Result<Vec<Theme>> {
+    let themes: Vec<Theme> = sqlx::query_as(
         "SELECT * FROM learning_themes WHERE partnership_id = $1 ORDER BY lower(name), id",
     )
-    .bind(partnership_id)
-    .fetch_all(&db.pool)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
     .await?;
-    let themes = rows
-        .iter()
-        .map(theme_from_row)
-        .collect::<Result<Vec<_>>>()?;
     Ok(themes
         .into_iter()
         .filter(|theme| include_archived || theme.archived_at.is_none())
@@ -362,232 +409,259 @@ pub async fn list_themes(
 }
 
 /// One of the partnership's themes; None for another partnership's.
-pub async fn find_theme(db: &Db, partnership_id: i64, id: i64) -> Result<Option<Theme>> {
-    let row = sqlx::query("SELECT * FROM learning_themes WHERE id = $1 AND partnership_id = $2")
+pub async fn find_theme(mut store: impl Store, id: ThemeId) -> Result<Option<Theme>> {
+    sqlx::query_as("SELECT * FROM learning_themes WHERE id = $1 AND partnership_id = $2")
         .bind(id)
-        .bind(partnership_id)
-        .fetch_optional(&db.pool)
-        .await?;
-    row.as_ref().map(theme_from_row).transpose()
+        .bind(store.partnership())
+        .fetch_optional(store.conn())
+        .await
 }
 
 /// Whether the partnership already has a theme of this name.
-pub async fn theme_name_taken(db: &Db, partnership_id: i64, name: &str) -> Result<bool> {
+pub async fn theme_name_taken(mut store: impl Store, name: &str) -> Result<bool> {
     let count: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM learning_themes WHERE partnership_id = $1 AND upper(name) = upper($2)",
     )
-    .bind(partnership_id)
+    .bind(store.partnership())
     .bind(name)
-    .fetch_one(&db.pool)
+    .fetch_one(store.conn())
     .await?;
     Ok(count > 0)
 }
 
-pub async fn insert_theme(
-    tx: &mut Transaction,
-    partnership_id: i64,
-    theme: &ThemeForm,
-) -> Result<i64> {
-    sqlx::query_scalar(
+/// Adds a theme to the change's partnership's list.
+pub async fn insert_theme(change: &mut Change, theme: &ThemeForm) -> Result<ThemeId> {
+    let id: ThemeId = sqlx::query_scalar(
         "INSERT INTO learning_themes (name, description, created_at, partnership_id) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(&theme.name)
     .bind(&theme.description)
     .bind(now_text())
-    .bind(partnership_id)
-    .fetch_one(&mut **tx)
-    .await
+    .bind(change.partnership())
+    .fetch_one(change.conn())
+    .await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "learning_theme",
+            entity_id: Some(id.get()),
+            summary: format!("Added the theme {}", theme.name),
+            before: None,
+            after: Some(snapshot(theme)),
+        })
+        .await?;
+    Ok(id)
 }
 
-pub async fn set_theme_archived(tx: &mut Transaction, id: i64, archived: bool) -> Result<()> {
-    sqlx::query("UPDATE learning_themes SET archived_at = $1 WHERE id = $2")
-        .bind(archived.then(now_text))
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+/// Archives or restores a theme.
+pub async fn set_theme_archived(change: &mut Change, theme: &Theme, archived: bool) -> Result<()> {
+    sqlx::query(
+        "UPDATE learning_themes SET archived_at = $1 WHERE id = $2 AND partnership_id = $3",
+    )
+    .bind(archived.then(now_text))
+    .bind(theme.id)
+    .bind(change.partnership())
+    .execute(change.conn())
+    .await?;
+    let (action, verb) = archive_words(archived);
+    change
+        .record(AuditEntry {
+            action,
+            entity_type: "learning_theme",
+            entity_id: Some(theme.id.get()),
+            summary: format!("{verb} the theme {}", theme.name),
+            before: Some(serde_json::json!({ "archived_at": theme.archived_at })),
+            after: Some(serde_json::json!({ "archived": archived })),
+        })
+        .await
+}
+
+#[derive(sqlx::FromRow)]
+struct FindingRow {
+    id: FindingId,
+    review_id: ReviewId,
+    finding: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct FindingThemeRow {
+    finding_id: FindingId,
+    theme_id: ThemeId,
+    name: String,
 }
 
 /// A review's findings (not archived), oldest first, each with its themes.
-pub async fn findings_of_review(db: &Db, review_id: i64) -> Result<Vec<Finding>> {
-    let rows = sqlx::query(
+pub async fn findings_of_review(mut store: impl Store, review: ReviewId) -> Result<Vec<Finding>> {
+    let rows: Vec<FindingRow> = sqlx::query_as(
         "SELECT id, review_id, finding FROM learning_findings WHERE review_id = $1 AND archived_at IS NULL ORDER BY id",
     )
-    .bind(review_id)
-    .fetch_all(&db.pool)
+    .bind(review)
+    .fetch_all(store.conn())
     .await?;
-    let tags = sqlx::query(
+    let tags: Vec<FindingThemeRow> = sqlx::query_as(
         "SELECT ft.finding_id, t.id AS theme_id, t.name FROM learning_finding_themes ft \
          JOIN learning_themes t ON t.id = ft.theme_id JOIN learning_findings f ON f.id = ft.finding_id \
          WHERE f.review_id = $1 ORDER BY lower(t.name)",
     )
-    .bind(review_id)
-    .fetch_all(&db.pool)
+    .bind(review)
+    .fetch_all(store.conn())
     .await?;
-    let mut findings = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let id: i64 = row.try_get("id")?;
-        let mut themes = Vec::new();
-        for tag in &tags {
-            let finding_id: i64 = tag.try_get("finding_id")?;
-            if finding_id == id {
-                themes.push((tag.try_get("theme_id")?, tag.try_get("name")?));
-            }
-        }
-        findings.push(Finding {
-            id,
-            review_id: row.try_get("review_id")?,
-            finding: row.try_get("finding")?,
-            themes,
-        });
-    }
-    Ok(findings)
+    Ok(rows
+        .into_iter()
+        .map(|row| Finding {
+            themes: tags
+                .iter()
+                .filter(|tag| tag.finding_id == row.id)
+                .map(|tag| (tag.theme_id, tag.name.clone()))
+                .collect(),
+            id: row.id,
+            review_id: row.review_id,
+            finding: row.finding,
+        })
+        .collect())
 }
 
-/// (finding id, review id, finding text, archived) of one finding of the partnership's reviews.
-pub async fn find_finding(
-    db: &Db,
-    partnership_id: i64,
-    id: i64,
-) -> Result<Option<(i64, i64, String, bool)>> {
-    let row = sqlx::query(
+/// One finding of the partnership's reviews, archived or not.
+#[derive(sqlx::FromRow)]
+pub struct FoundFinding {
+    pub id: FindingId,
+    pub review_id: ReviewId,
+    pub finding: String,
+    pub archived_at: Option<String>,
+}
+
+/// One finding of the partnership's reviews; None for another partnership's.
+pub async fn find_finding(mut store: impl Store, id: FindingId) -> Result<Option<FoundFinding>> {
+    sqlx::query_as(
         "SELECT f.id, f.review_id, f.finding, f.archived_at FROM learning_findings f \
          JOIN learning_reviews r ON r.id = f.review_id WHERE f.id = $1 AND r.partnership_id = $2",
     )
     .bind(id)
-    .bind(partnership_id)
-    .fetch_optional(&db.pool)
-    .await?;
-    row.map(|row| {
-        let archived_at: Option<String> = row.try_get("archived_at")?;
-        Ok((
-            row.try_get("id")?,
-            row.try_get("review_id")?,
-            row.try_get("finding")?,
-            archived_at.is_some(),
-        ))
-    })
-    .transpose()
+    .bind(store.partnership())
+    .fetch_optional(store.conn())
+    .await
 }
 
+/// Adds a finding, with its themes, to a review of the change's partnership.
 pub async fn insert_finding(
-    tx: &mut Transaction,
-    review_id: i64,
+    change: &mut Change,
+    review: &LearningReview,
     details: &FindingDetails,
-) -> Result<i64> {
-    let id: i64 = sqlx::query_scalar(
+) -> Result<FindingId> {
+    let id: FindingId = sqlx::query_scalar(
         "INSERT INTO learning_findings (review_id, finding, created_at) VALUES ($1, $2, $3) RETURNING id",
     )
-    .bind(review_id)
+    .bind(review.id)
     .bind(&details.finding)
     .bind(now_text())
-    .fetch_one(&mut **tx)
+    .fetch_one(change.conn())
     .await?;
-    for theme_id in &details.themes {
+    for theme in &details.themes {
         sqlx::query("INSERT INTO learning_finding_themes (finding_id, theme_id) VALUES ($1, $2)")
             .bind(id)
-            .bind(theme_id)
-            .execute(&mut **tx)
+            .bind(theme)
+            .execute(change.conn())
             .await?;
     }
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "learning_finding",
+            entity_id: Some(id.get()),
+            summary: format!("Added a finding to {}", review.reference),
+            before: None,
+            after: Some(snapshot(details)),
+        })
+        .await?;
     Ok(id)
 }
 
-pub async fn archive_finding(tx: &mut Transaction, id: i64) -> Result<()> {
+/// Archives a finding of a review (found through the review's partnership first).
+pub async fn archive_finding(
+    change: &mut Change,
+    review: &LearningReview,
+    finding: &FoundFinding,
+) -> Result<()> {
     sqlx::query("UPDATE learning_findings SET archived_at = $1 WHERE id = $2")
         .bind(now_text())
-        .bind(id)
-        .execute(&mut **tx)
+        .bind(finding.id)
+        .execute(change.conn())
         .await?;
-    Ok(())
+    change
+        .record(AuditEntry {
+            action: AuditAction::Archive,
+            entity_type: "learning_finding",
+            entity_id: Some(finding.id.get()),
+            summary: format!("Archived a finding of {}", review.reference),
+            before: Some(serde_json::json!({ "finding": finding.finding })),
+            after: None,
+        })
+        .await
 }
 
 /// Every theme on every finding of every one of the partnership's reviews, neither archived:
 /// what the chart counts.
-pub async fn theme_tags(db: &Db, partnership_id: i64) -> Result<Vec<ThemeTag>> {
-    let rows = sqlx::query(
-        "SELECT t.id AS theme_id, t.name AS theme_name, r.id AS review_id, r.reference, \
-         COALESCE(r.completed_on, r.started_on) AS period_date, f.id AS finding_id \
+pub async fn theme_tags(mut store: impl Store) -> Result<Vec<ThemeTag>> {
+    sqlx::query_as(
+        "SELECT t.id AS theme_id, t.name AS theme_name, r.id AS review_id, r.reference AS review_reference, \
+         COALESCE(r.completed_on, r.started_on) AS review_period_date, f.id AS finding_id \
          FROM learning_finding_themes ft JOIN learning_themes t ON t.id = ft.theme_id \
          JOIN learning_findings f ON f.id = ft.finding_id JOIN learning_reviews r ON r.id = f.review_id \
          WHERE r.partnership_id = $1 AND t.partnership_id = $1 AND f.archived_at IS NULL AND r.archived_at IS NULL \
          ORDER BY r.reference, f.id",
     )
-    .bind(partnership_id)
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(ThemeTag {
-                theme_id: row.try_get("theme_id")?,
-                theme_name: row.try_get("theme_name")?,
-                review_id: row.try_get("review_id")?,
-                review_reference: row.try_get("reference")?,
-                review_period_date: date_column(row, "period_date")?,
-                finding_id: row.try_get("finding_id")?,
-            })
-        })
-        .collect()
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await
 }
 
 // ---- Triage of national and other areas' reviews ----
 
-fn national_review_from_row(row: &AnyRow) -> Result<NationalReview> {
-    Ok(NationalReview {
-        id: row.try_get("id")?,
-        title: row.try_get("title")?,
-        source: row.try_get("source")?,
-        published_on: date_column(row, "published_on")?,
-        link: row.try_get("link")?,
-        archived_at: row.try_get("archived_at")?,
-    })
+#[derive(sqlx::FromRow)]
+struct NationalReviewRow {
+    #[sqlx(flatten)]
+    review: NationalReview,
+    recommendations: i64,
+    untriaged: i64,
 }
 
 /// The partnership's national reviews with (recommendations, still to triage), newest first.
 pub async fn list_national_reviews(
-    db: &Db,
-    partnership_id: i64,
+    mut store: impl Store,
 ) -> Result<Vec<(NationalReview, i64, i64)>> {
-    let rows = sqlx::query(
+    let rows: Vec<NationalReviewRow> = sqlx::query_as(
         "SELECT n.*, (SELECT COUNT(*) FROM national_review_recommendations r WHERE r.national_review_id = n.id) AS recommendations, \
          (SELECT COUNT(*) FROM national_review_recommendations r WHERE r.national_review_id = n.id AND r.triage_decision IS NULL) AS untriaged \
          FROM national_reviews n WHERE n.partnership_id = $1 AND n.archived_at IS NULL \
          ORDER BY n.published_on DESC, n.id DESC",
     )
-    .bind(partnership_id)
-    .fetch_all(&db.pool)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok((
-                national_review_from_row(row)?,
-                row.try_get("recommendations")?,
-                row.try_get("untriaged")?,
-            ))
-        })
-        .collect()
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.review, row.recommendations, row.untriaged))
+        .collect())
 }
 
 /// One of the partnership's national reviews; None for another partnership's.
 pub async fn find_national_review(
-    db: &Db,
-    partnership_id: i64,
-    id: i64,
+    mut store: impl Store,
+    id: NationalReviewId,
 ) -> Result<Option<NationalReview>> {
-    let row = sqlx::query("SELECT * FROM national_reviews WHERE id = $1 AND partnership_id = $2")
+    sqlx::query_as("SELECT * FROM national_reviews WHERE id = $1 AND partnership_id = $2")
         .bind(id)
-        .bind(partnership_id)
-        .fetch_optional(&db.pool)
-        .await?;
-    row.as_ref().map(national_review_from_row).transpose()
+        .bind(store.partnership())
+        .fetch_optional(store.conn())
+        .await
 }
 
+/// Logs a national or other area's review for triage in the change's partnership.
 pub async fn insert_national_review(
-    tx: &mut Transaction,
-    partnership_id: i64,
+    change: &mut Change,
     details: &NationalReviewDetails,
-) -> Result<i64> {
-    sqlx::query_scalar(
+) -> Result<NationalReviewId> {
+    let id: NationalReviewId = sqlx::query_scalar(
         "INSERT INTO national_reviews (title, source, published_on, link, created_at, partnership_id) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
@@ -596,70 +670,83 @@ pub async fn insert_national_review(
     .bind(iso_date(details.published_on))
     .bind(&details.link)
     .bind(now_text())
-    .bind(partnership_id)
-    .fetch_one(&mut **tx)
-    .await
+    .bind(change.partnership())
+    .fetch_one(change.conn())
+    .await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "national_review",
+            entity_id: Some(id.get()),
+            summary: format!("Logged the review {} for triage", details.title),
+            before: None,
+            after: Some(snapshot(details)),
+        })
+        .await?;
+    Ok(id)
 }
 
-fn recommendation_from_row(row: &AnyRow) -> Result<Recommendation> {
-    let decision: Option<String> = row.try_get("triage_decision")?;
-    Ok(Recommendation {
-        id: row.try_get("id")?,
-        national_review_id: row.try_get("national_review_id")?,
-        recommendation: row.try_get("recommendation")?,
-        triage_decision: decision.as_deref().and_then(TriageDecision::from_code),
-        triage_rationale: row.try_get("triage_rationale")?,
-        triaged_by: row.try_get("triaged_by")?,
-        triaged_at: row.try_get("triaged_at")?,
-    })
-}
-
-pub async fn recommendations_of(db: &Db, national_review_id: i64) -> Result<Vec<Recommendation>> {
-    let rows = sqlx::query(
+/// A national review's recommendations, in the order they were added.
+pub async fn recommendations_of(
+    mut store: impl Store,
+    national_review: NationalReviewId,
+) -> Result<Vec<Recommendation>> {
+    sqlx::query_as(
         "SELECT * FROM national_review_recommendations WHERE national_review_id = $1 ORDER BY id",
     )
-    .bind(national_review_id)
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter().map(recommendation_from_row).collect()
+    .bind(national_review)
+    .fetch_all(store.conn())
+    .await
 }
 
 /// One recommendation of the partnership's national reviews; None for another partnership's.
 pub async fn find_recommendation(
-    db: &Db,
-    partnership_id: i64,
-    id: i64,
+    mut store: impl Store,
+    id: NationalRecommendationId,
 ) -> Result<Option<Recommendation>> {
-    let row = sqlx::query(
+    sqlx::query_as(
         "SELECT r.* FROM national_review_recommendations r \
          JOIN national_reviews n ON n.id = r.national_review_id WHERE r.id = $1 AND n.partnership_id = $2",
     )
     .bind(id)
-    .bind(partnership_id)
-        .fetch_optional(&db.pool)
-        .await?;
-    row.as_ref().map(recommendation_from_row).transpose()
-}
-
-pub async fn insert_recommendation(
-    tx: &mut Transaction,
-    national_review_id: i64,
-    recommendation: &str,
-) -> Result<i64> {
-    sqlx::query_scalar(
-        "INSERT INTO national_review_recommendations (national_review_id, recommendation, triage_rationale, created_at) \
-         VALUES ($1, $2, '', $3) RETURNING id",
-    )
-    .bind(national_review_id)
-    .bind(recommendation)
-    .bind(now_text())
-    .fetch_one(&mut **tx)
+    .bind(store.partnership())
+    .fetch_optional(store.conn())
     .await
 }
 
+/// Adds a recommendation, still to triage, to a national review of the change's partnership.
+pub async fn insert_recommendation(
+    change: &mut Change,
+    review: &NationalReview,
+    recommendation: &str,
+) -> Result<NationalRecommendationId> {
+    let id: NationalRecommendationId = sqlx::query_scalar(
+        "INSERT INTO national_review_recommendations (national_review_id, recommendation, triage_rationale, created_at) \
+         VALUES ($1, $2, '', $3) RETURNING id",
+    )
+    .bind(review.id)
+    .bind(recommendation)
+    .bind(now_text())
+    .fetch_one(change.conn())
+    .await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "national_review_recommendation",
+            entity_id: Some(id.get()),
+            summary: format!("Added a recommendation of {} for triage", review.title),
+            before: None,
+            after: Some(serde_json::json!({ "recommendation": recommendation })),
+        })
+        .await?;
+    Ok(id)
+}
+
+/// Records the local decision on a recommendation of one of the partnership's national reviews.
 pub async fn set_triage(
-    tx: &mut Transaction,
-    id: i64,
+    change: &mut Change,
+    review: &NationalReview,
+    recommendation: &Recommendation,
     decision: TriageDecision,
     rationale: &str,
     by: &str,
@@ -671,19 +758,33 @@ pub async fn set_triage(
     .bind(rationale)
     .bind(by)
     .bind(now_text())
-    .bind(id)
-    .execute(&mut **tx)
+    .bind(recommendation.id)
+    .execute(change.conn())
     .await?;
-    Ok(())
+    change
+        .record(AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "national_review_recommendation",
+            entity_id: Some(recommendation.id.get()),
+            summary: format!(
+                "Triaged a recommendation of {}: {}",
+                review.title,
+                decision.label().to_lowercase()
+            ),
+            before: Some(snapshot(recommendation)),
+            after: Some(serde_json::json!({ "decision": decision.code(), "rationale": rationale })),
+        })
+        .await
 }
 
 // ---- Advance warnings of the statutory clocks ----
 
 /// Records that a warning was sent; false when it already had been (so it is not sent twice,
-/// even by two instances at once).
+/// even by two instances at once). A delivery log, not a change to a record, so it writes on
+/// the warning's own transaction (with its e-mails) and carries no audit entry.
 pub async fn record_clock_warning(
     tx: &mut Transaction,
-    incident_id: i64,
+    incident: IncidentId,
     clock: &str,
     kind: &str,
     due_on: Date,
@@ -692,7 +793,7 @@ pub async fn record_clock_warning(
         "INSERT INTO learning_clock_warnings (serious_incident_id, clock, kind, due_on, sent_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (serious_incident_id, clock, kind) DO NOTHING",
     )
-    .bind(incident_id)
+    .bind(incident)
     .bind(clock)
     .bind(kind)
     .bind(iso_date(due_on))

@@ -7,9 +7,10 @@ use time::Date;
 
 use super::model::{CLOCK_CODES, WarningKind, clocks, warning_for};
 use super::store;
-use crate::kernel::Role;
 use crate::kernel::db::Db;
+use crate::kernel::ids::PartnershipId;
 use crate::kernel::text::long_date;
+use crate::kernel::{Role, Scope};
 
 /// Queues today's warnings for every partnership and returns how many clock warnings were newly
 /// sent (each to every active business unit admin of the incident's partnership). Archived
@@ -18,31 +19,35 @@ pub async fn queue_clock_warnings(db: &Db, today: Date) -> Result<usize, sqlx::E
     let calendar = super::calendar(db).await?;
     let mut sent = 0;
     for (partnership_id, _) in crate::partnership::partnerships(db).await? {
-        sent += queue_partnership_warnings(db, partnership_id, &calendar, today).await?;
+        let scope = Scope::new(db, PartnershipId::new(partnership_id));
+        sent += queue_partnership_warnings(scope, &calendar, today).await?;
     }
     Ok(sent)
 }
 
 /// One partnership's warnings, to its own business unit admins.
 async fn queue_partnership_warnings(
-    db: &Db,
-    partnership_id: i64,
+    scope: Scope<'_>,
     calendar: &masa_workdays::Calendar,
     today: Date,
 ) -> Result<usize, sqlx::Error> {
-    let recipients: Vec<String> = crate::kernel::auth::list_users(db, partnership_id)
-        .await?
-        .into_iter()
-        .filter(|user| user.archived_at.is_none() && user.roles.contains(&Role::BusinessUnitAdmin))
-        .map(|user| user.email)
-        .collect();
+    let recipients: Vec<String> =
+        crate::kernel::auth::list_users(scope.db(), scope.partnership().get())
+            .await?
+            .into_iter()
+            .filter(|user| {
+                user.archived_at.is_none() && user.roles.contains(&Role::BusinessUnitAdmin)
+            })
+            .map(|user| user.email)
+            .collect();
     let mut sent = 0;
-    for incident in store::list_incidents(db, partnership_id).await? {
+    for incident in store::list_incidents(scope).await? {
         for (clock, code) in clocks(&incident, calendar, today).iter().zip(CLOCK_CODES) {
             let Some((kind, due)) = warning_for(clock) else {
                 continue;
             };
-            let mut tx = db.begin_write().await?;
+            // A delivery, not a change to a record: its own transaction, no audit entry.
+            let mut tx = scope.db().begin_write().await?;
             if !store::record_clock_warning(&mut tx, incident.id, code, kind.code(), due).await? {
                 tx.rollback().await?;
                 continue;
@@ -75,8 +80,14 @@ async fn queue_partnership_warnings(
                 incident.id
             );
             for address in &recipients {
-                crate::kernel::outbox::queue(&mut tx, partnership_id, address, &subject, &body)
-                    .await?;
+                crate::kernel::outbox::queue(
+                    &mut tx,
+                    scope.partnership().get(),
+                    address,
+                    &subject,
+                    &body,
+                )
+                .await?;
             }
             tx.commit().await?;
             sent += 1;

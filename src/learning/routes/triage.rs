@@ -1,6 +1,4 @@
-//! CSPR triage: national reviews and other areas' reviews logged with their recommendations,
-//! each given a local decision (applies / already covered / not applicable) with its rationale.
-//! Each handler: extract, authorise, act, render.
+//! CSPR triage: national and other areas' reviews, their recommendations and local decisions.
 
 use askama::Template;
 use axum::Form;
@@ -8,9 +6,10 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::model::*;
-use super::store;
-use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
+use super::super::model::*;
+use super::super::store;
+use crate::kernel::filters;
+use crate::kernel::ids::NationalReviewId;
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Permission, render, render_refused,
@@ -27,7 +26,7 @@ struct TriageListPage {
 
 pub async fn list(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
     render(&TriageListPage {
-        reviews: store::list_national_reviews(&state.db, ctx.partnership()?).await?,
+        reviews: store::list_national_reviews(ctx.scope(&state)?).await?,
         can_manage: ctx.user()?.can(Permission::ManageLearning),
         chrome: ctx.chrome(&state).await?,
     })
@@ -75,22 +74,9 @@ pub async fn create(
             sources: sources(),
         });
     };
-    let mut tx = state.db.begin_write().await?;
-    let id = store::insert_national_review(&mut tx, ctx.partnership()?, &details).await?;
-    audit::record(
-        &mut tx,
-        &ctx.actor()?,
-        AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "national_review",
-            entity_id: Some(id),
-            summary: format!("Logged the review {} for triage", details.title),
-            before: None,
-            after: Some(snapshot(&details)),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    let id = store::insert_national_review(&mut change, &details).await?;
+    change.commit().await?;
     ctx.flash(&state, "Review logged: add its recommendations")
         .await?;
     Ok(Redirect::to(&format!("/learning/triage/{id}")).into_response())
@@ -104,7 +90,7 @@ struct TriagePage {
     recommendations: Vec<Recommendation>,
     decisions: Vec<(String, String)>,
     /// The recommendation a refused form belongs to, if any.
-    refused: Option<i64>,
+    refused: Option<NationalRecommendationId>,
     triage_form: TriageForm,
     new_recommendation: String,
     errors: FormErrors,
@@ -164,13 +150,13 @@ async fn triage_page(
     state: &AppState,
     ctx: &Ctx,
     review: NationalReview,
-    refused: Option<i64>,
+    refused: Option<NationalRecommendationId>,
     triage_form: TriageForm,
     new_recommendation: String,
     errors: FormErrors,
 ) -> AppResult<TriagePage> {
     Ok(TriagePage {
-        recommendations: store::recommendations_of(&state.db, review.id).await?,
+        recommendations: store::recommendations_of(ctx.scope(state)?, review.id).await?,
         can_manage: ctx.user()?.can(Permission::ManageLearning),
         chrome: ctx.chrome(state).await?,
         decisions: decisions(),
@@ -183,8 +169,8 @@ async fn triage_page(
 }
 
 /// One of the signed-in user's partnership's national reviews; another's is not found.
-async fn find(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<NationalReview> {
-    store::find_national_review(&state.db, ctx.partnership()?, id)
+async fn find(state: &AppState, ctx: &Ctx, id: NationalReviewId) -> AppResult<NationalReview> {
+    store::find_national_review(ctx.scope(state)?, id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -192,7 +178,7 @@ async fn find(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<NationalReview>
 pub async fn page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<NationalReviewId>,
 ) -> AppResult<impl IntoResponse> {
     let review = find(&state, &ctx, id).await?;
     render(
@@ -218,7 +204,7 @@ pub struct RecommendationForm {
 pub async fn add_recommendation(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<NationalReviewId>,
     Form(form): Form<RecommendationForm>,
 ) -> AppResult<Response> {
     let review = find(&state, &ctx, id).await?;
@@ -244,22 +230,9 @@ pub async fn add_recommendation(
             .await?,
         );
     }
-    let mut tx = state.db.begin_write().await?;
-    let recommendation_id = store::insert_recommendation(&mut tx, id, &text).await?;
-    audit::record(
-        &mut tx,
-        &ctx.actor()?,
-        AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "national_review_recommendation",
-            entity_id: Some(recommendation_id),
-            summary: format!("Added a recommendation of {} for triage", review.title),
-            before: None,
-            after: Some(serde_json::json!({ "recommendation": text })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    let recommendation_id = store::insert_recommendation(&mut change, &review, &text).await?;
+    change.commit().await?;
     ctx.flash(&state, "Recommendation added").await?;
     Ok(Redirect::to(&format!(
         "/learning/triage/{id}#recommendation-{recommendation_id}"
@@ -270,15 +243,14 @@ pub async fn add_recommendation(
 pub async fn decide(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((id, recommendation_id)): Path<(i64, i64)>,
+    Path((id, recommendation_id)): Path<(NationalReviewId, NationalRecommendationId)>,
     Form(form): Form<TriageForm>,
 ) -> AppResult<Response> {
     let review = find(&state, &ctx, id).await?;
-    let recommendation =
-        store::find_recommendation(&state.db, ctx.partnership()?, recommendation_id)
-            .await?
-            .filter(|recommendation| recommendation.national_review_id == id)
-            .ok_or(AppError::NotFound)?;
+    let recommendation = store::find_recommendation(ctx.scope(&state)?, recommendation_id)
+        .await?
+        .filter(|recommendation| recommendation.national_review_id == id)
+        .ok_or(AppError::NotFound)?;
     let mut checked = FormErrors::default();
     let decided = form.validate(&mut checked);
     let Some((decision, rationale)) = decided else {
@@ -303,28 +275,18 @@ pub async fn decide(
             .await?,
         );
     };
-    let actor = ctx.actor()?;
     let by = ctx.user()?.display_name.clone();
-    let mut tx = state.db.begin_write().await?;
-    store::set_triage(&mut tx, recommendation_id, decision, &rationale, &by).await?;
-    audit::record(
-        &mut tx,
-        &actor,
-        AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "national_review_recommendation",
-            entity_id: Some(recommendation_id),
-            summary: format!(
-                "Triaged a recommendation of {}: {}",
-                review.title,
-                decision.label().to_lowercase()
-            ),
-            before: Some(snapshot(&recommendation)),
-            after: Some(serde_json::json!({ "decision": decision.code(), "rationale": rationale })),
-        },
+    let mut change = ctx.change(&state).await?;
+    store::set_triage(
+        &mut change,
+        &review,
+        &recommendation,
+        decision,
+        &rationale,
+        &by,
     )
     .await?;
-    tx.commit().await?;
+    change.commit().await?;
     ctx.flash(
         &state,
         &format!("Recommendation triaged: {}", decision.label()),
