@@ -42,7 +42,7 @@ macro_rules! typed_id {
         impl std::str::FromStr for $name {
             type Err = std::num::ParseIntError;
 
-            fn from_str(text: &str) -> Result<Self, Self::Err> {
+            fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
                 text.parse().map(Self)
             }
         }
