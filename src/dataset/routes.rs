@@ -1592,13 +1592,13 @@ pub async fn send_reminders(
             })
         })
         .collect();
-    let leads = auth::list_users(&state.db, partnership_id).await?;
+    let leads = auth::list_users(ctx.scope(&state)?).await?;
     let mut tx = state.db.begin_write().await?;
     let mut queued = 0;
     for row in &outstanding {
         let recipients = leads.iter().filter(|user| {
             user.archived_at.is_none()
-                && user.organisation_id == Some(row.organisation_id)
+                && user.organisation_id.map(|id| id.get()) == Some(row.organisation_id)
                 && user.roles.contains(&Role::PartnerDataLead)
         });
         for user in recipients {

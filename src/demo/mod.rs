@@ -4,14 +4,15 @@ use crate::kernel::Role;
 use crate::kernel::audit::Actor;
 use crate::kernel::auth::{self, NewUser};
 use crate::kernel::db::Db;
-use crate::kernel::ids::PartnershipId;
+use crate::kernel::ids::{OrganisationId, PartnershipId};
+use crate::kernel::store::{Change, ChangeError};
 use crate::partnership;
 
 /// Every demo account uses this password (it passes the password policy).
 pub const DEMO_PASSWORD: &str = "orbit kettle marmalade";
 
 /// The demo is Halton's partnership, the first (and, in a fresh database, the only) one.
-pub const DEMO_PARTNERSHIP: i64 = 1;
+pub const DEMO_PARTNERSHIP: PartnershipId = PartnershipId::new(1);
 
 pub struct DemoLogin {
     pub email: &'static str,
@@ -94,23 +95,28 @@ pub enum DemoError {
     Policies(#[from] crate::tracker::policies::DemoError),
     #[error(transparent)]
     Account(#[from] crate::kernel::auth::AccountError),
+    #[error(transparent)]
+    Change(#[from] ChangeError),
     #[error("demo login {0} names an organisation that the demo data does not have")]
     UnknownOrganisation(&'static str),
 }
 
-/// Loads the whole demo into an empty, migrated database, in one transaction.
+/// Loads the whole demo into an empty, migrated database, in one change. The accounts are
+/// created by the store function the pages use, so the trail records them too.
 pub async fn load(db: &Db) -> Result<(), DemoError> {
-    let actor = Actor::system("demo loader", PartnershipId::new(DEMO_PARTNERSHIP));
-    let mut tx = db.begin_write().await?;
-    let loaded = partnership::demo::load(&mut tx, &actor).await?;
+    let actor = Actor::system("demo loader", DEMO_PARTNERSHIP);
+    let mut change = Change::begin(db, actor.clone()).await?;
+    // The other modules' loaders still take the transaction and actor (their owners move them
+    // to the change).
+    let tx = change.transaction();
+    let loaded = partnership::demo::load(tx, &actor).await?;
     let indicators =
-        crate::dataset::demo::load(&mut tx, &actor, &loaded.organisations, &loaded.priorities)
-            .await?;
-    let reviews = crate::learning::load_demo(&mut tx, &actor, &loaded.organisations).await?;
-    let risks = crate::tracker::risks::load_demo(&mut tx, &actor, &loaded.organisations).await?;
-    crate::tracker::policies::load_demo(&mut tx, &actor, &loaded.group_ids).await?;
+        crate::dataset::demo::load(tx, &actor, &loaded.organisations, &loaded.priorities).await?;
+    let reviews = crate::learning::load_demo(tx, &actor, &loaded.organisations).await?;
+    let risks = crate::tracker::risks::load_demo(tx, &actor, &loaded.organisations).await?;
+    crate::tracker::policies::load_demo(tx, &actor, &loaded.group_ids).await?;
     crate::tracker::demo::load(
-        &mut tx,
+        tx,
         &actor,
         &crate::tracker::demo::DemoIds {
             organisations: &loaded.organisations,
@@ -125,28 +131,28 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
     .await?;
     for login in &DEMO_LOGINS {
         let organisation_id = match login.organisation {
-            Some(name) => Some(
+            Some(name) => Some(OrganisationId::new(
                 *loaded
                     .organisations
                     .get(name)
                     .ok_or(DemoError::UnknownOrganisation(login.email))?,
-            ),
+            )),
             None => None,
         };
         auth::insert_user(
-            &mut tx,
+            &mut change,
             &NewUser {
-                partnership_id: DEMO_PARTNERSHIP,
                 email: login.email,
                 display_name: login.name,
                 password: DEMO_PASSWORD,
-                organisation_id,
+                organisation: organisation_id,
                 roles: &[login.role],
                 must_change_password: false,
             },
+            " for the demo",
         )
         .await?;
     }
-    tx.commit().await?;
+    change.commit().await?;
     Ok(())
 }

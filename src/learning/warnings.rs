@@ -30,12 +30,15 @@ async fn queue_partnership_warnings(
     calendar: &masa_workdays::Calendar,
     today: Date,
 ) -> Result<usize, sqlx::Error> {
-    let recipients: Vec<String> = crate::kernel::auth::list_users(db, partnership_id)
-        .await?
-        .into_iter()
-        .filter(|user| user.archived_at.is_none() && user.roles.contains(&Role::BusinessUnitAdmin))
-        .map(|user| user.email)
-        .collect();
+    let recipients: Vec<String> = crate::kernel::auth::list_users(crate::kernel::Scope::new(
+        db,
+        crate::kernel::ids::PartnershipId::new(partnership_id),
+    ))
+    .await?
+    .into_iter()
+    .filter(|user| user.archived_at.is_none() && user.roles.contains(&Role::BusinessUnitAdmin))
+    .map(|user| user.email)
+    .collect();
     let mut sent = 0;
     for incident in store::list_incidents(db, partnership_id).await? {
         for (clock, code) in clocks(&incident, calendar, today).iter().zip(CLOCK_CODES) {

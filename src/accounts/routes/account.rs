@@ -8,13 +8,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::*;
-use crate::kernel::audit::{self, AuditAction};
 use crate::kernel::auth::{self, SignInOutcome, UserRecord};
 use crate::kernel::http::expired_session_cookie;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
-
-// ---- own account ----
 
 #[derive(Template)]
 #[template(path = "accounts/templates/account.html")]
@@ -26,11 +23,11 @@ struct AccountPage {
 }
 
 pub async fn account_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
-    let current = ctx.user()?;
-    let user = auth::find_user_by_id(&state.db, current.partnership_id, current.id)
+    let scope = ctx.scope(&state)?;
+    let user = auth::find_user_by_id(scope, ctx.user()?.user_id())
         .await?
         .ok_or(AppError::NotFound)?;
-    let organisation = organisation_name(&state, &ctx, user.organisation_id).await?;
+    let organisation = organisation_name(scope, user.organisation_id).await?;
     let lock = auth::sign_in_lock(&state.db, &user.email).await?;
     render(&AccountPage {
         chrome: ctx.chrome(&state).await?,
@@ -110,19 +107,9 @@ pub async fn change_password(
         };
         return render_refused(&page);
     }
-    let mut tx = state.db.begin_write().await?;
-    auth::set_password(&mut tx, user.id, &form.new_password, false).await?;
-    audit::record(
-        &mut tx,
-        &ctx.actor()?,
-        account_event(
-            AuditAction::PasswordChange,
-            Some(user.id),
-            format!("{} changed their password", user.email),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    auth::change_own_password(&mut change, user.user_id(), &user.email, &form.new_password).await?;
+    change.commit().await?;
     // Changing the password ended every session, this one included: sign in again.
     Ok((
         [(header::SET_COOKIE, expired_session_cookie())],

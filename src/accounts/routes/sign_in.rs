@@ -7,17 +7,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::*;
-use crate::kernel::audit::{self, Actor, AuditAction};
+use crate::kernel::audit::Actor;
 use crate::kernel::auth::{self, SignInOutcome};
 use crate::kernel::http::{
     SIGN_IN_COOKIE, cookie_value, expired_session_cookie, session_cookie, sign_in_cookie,
 };
 use crate::kernel::text::{FormErrors, safe_return_path};
 use crate::kernel::throttle::ClientIp;
-use crate::kernel::{AppResult, AppState, Chrome, Ctx, render};
-
-// ---- sign in and out ----
+use crate::kernel::{AppResult, AppState, Change, Chrome, Ctx, render};
 
 #[derive(Template)]
 #[template(path = "accounts/templates/sign_in.html")]
@@ -123,19 +120,10 @@ pub async fn sign_in(
                     state.session_limits(),
                 )
                 .await?;
-                let mut tx = state.db.begin_write().await?;
                 let actor = Actor::user(&user.current_user(), ctx.request_id.clone());
-                audit::record(
-                    &mut tx,
-                    &actor,
-                    account_event(
-                        AuditAction::SignIn,
-                        Some(user.id),
-                        format!("{} signed in", user.email),
-                    ),
-                )
-                .await?;
-                tx.commit().await?;
+                let mut change = Change::begin(&state.db, actor).await?;
+                auth::record_sign_in(&mut change, &user).await?;
+                change.commit().await?;
                 let target = if user.must_change_password {
                     "/account/password".to_owned()
                 } else {
@@ -169,20 +157,10 @@ pub async fn sign_in(
 }
 
 pub async fn sign_out(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let actor = ctx.actor()?;
+    let mut change = ctx.change(&state).await?;
     if let Some(session) = &ctx.session {
-        let mut tx = state.db.begin_write().await?;
-        audit::record(
-            &mut tx,
-            &actor,
-            account_event(
-                AuditAction::SignOut,
-                actor.user_id,
-                format!("{} signed out", actor.label),
-            ),
-        )
-        .await?;
-        tx.commit().await?;
+        auth::record_sign_out(&mut change).await?;
+        change.commit().await?;
         auth::end_session(&state.db, &session.token_hash).await?;
     }
     // A shared computer keeps nothing of the session: the browser drops its cache and storage.

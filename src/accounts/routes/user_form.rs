@@ -4,10 +4,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::*;
 use crate::kernel::api_tokens;
-use crate::kernel::audit::{self, AuditAction, AuditEntry};
 use crate::kernel::auth::{self, NewUser, UserRecord};
+use crate::kernel::ids::{OrganisationId, UserId};
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, Role, render, render_refused};
 use crate::partnership;
@@ -45,7 +44,7 @@ async fn organisation_choices(state: &AppState, ctx: &Ctx) -> AppResult<Vec<(Str
         "None (works across the partnership)".to_owned(),
     )];
     choices.extend(
-        partnership::organisation_choices(&state.db, ctx.partnership()?)
+        partnership::organisation_choices(&state.db, ctx.user()?.partnership().get())
             .await?
             .into_iter()
             .map(|(id, name)| (id.to_string(), name)),
@@ -120,13 +119,14 @@ async fn check_organisation_and_roles(
     form: &UserForm,
     roles: &[Role],
     errors: &mut FormErrors,
-) -> AppResult<Option<i64>> {
+) -> AppResult<Option<OrganisationId>> {
+    let partnership = ctx.user()?.partnership();
     let organisation_id = if form.organisation_id.is_empty() {
         None
     } else {
-        match form.organisation_id.parse::<i64>() {
+        match form.organisation_id.parse::<OrganisationId>() {
             Ok(id)
-                if partnership::organisation_name(&state.db, ctx.partnership()?, id)
+                if partnership::organisation_name(&state.db, partnership.get(), id.get())
                     .await?
                     .is_some() =>
             {
@@ -162,7 +162,7 @@ pub async fn create_user(
     let mut errors = FormErrors::default();
     let display_name = errors.required_text("display_name", "Name", &form.display_name, 120);
     let email = errors.email("email", "Email address", &form.email);
-    if errors.get("email").is_none() && auth::email_in_use(&state.db, &email).await? {
+    if errors.get("email").is_none() && auth::email_in_use(ctx.scope(&state)?, &email).await? {
         errors.add("email", "An account with this email address already exists");
     }
     let organisation_id =
@@ -173,34 +173,17 @@ pub async fn create_user(
     if !errors.is_empty() {
         return render_refused(&user_form_page(&state, &ctx, errors, form, &roles, None).await?);
     }
-    let mut tx = state.db.begin_write().await?;
+    let mut change = ctx.change(&state).await?;
     let new_user = NewUser {
-        partnership_id: ctx.user()?.partnership_id,
         email: &email,
         display_name: &display_name,
         password: &form.temporary_password,
-        organisation_id,
+        organisation: organisation_id,
         roles: &roles,
         must_change_password: true,
     };
-    let id = auth::insert_user(&mut tx, &new_user).await?;
-    audit::record(
-        &mut tx,
-        &ctx.actor()?,
-        AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "user",
-            entity_id: Some(id),
-            summary: format!("Created account for {email}"),
-            before: None,
-            after: Some(serde_json::json!({
-                "email": email, "display_name": display_name, "organisation_id": organisation_id,
-                "roles": Role::format_list(&roles),
-            })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let id = auth::insert_user(&mut change, &new_user, "").await?;
+    change.commit().await?;
     ctx.flash(
         &state,
         &format!(
@@ -214,7 +197,7 @@ pub async fn create_user(
 pub async fn edit_user_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<UserId>,
 ) -> AppResult<impl IntoResponse> {
     let user = live_user(&state, &ctx, id).await?;
     let form = UserForm {
@@ -240,8 +223,9 @@ pub async fn edit_user_page(
     )
 }
 
-async fn live_user(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<UserRecord> {
-    let user = auth::find_user_by_id(&state.db, ctx.partnership()?, id)
+/// An account of the partnership that is not archived: the only kind that can be edited.
+async fn live_user(state: &AppState, ctx: &Ctx, id: UserId) -> AppResult<UserRecord> {
+    let user = auth::find_user_by_id(ctx.scope(state)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if user.archived_at.is_some() {
@@ -254,7 +238,7 @@ async fn live_user(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<UserRecord
 pub async fn update_user(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<UserId>,
     axum::extract::RawForm(body): axum::extract::RawForm,
 ) -> AppResult<Response> {
     let user = live_user(&state, &ctx, id).await?;
@@ -264,7 +248,7 @@ pub async fn update_user(
     let display_name = errors.required_text("display_name", "Name", &form.display_name, 120);
     let organisation_id =
         check_organisation_and_roles(&state, &ctx, &form, &roles, &mut errors).await?;
-    if user.id == ctx.user()?.id && !roles.contains(&Role::BusinessUnitAdmin) {
+    if user.id == ctx.user()?.user_id() && !roles.contains(&Role::BusinessUnitAdmin) {
         errors.add(
             "roles",
             "You cannot remove your own business unit admin role: ask another admin",
@@ -275,43 +259,21 @@ pub async fn update_user(
             &user_form_page(&state, &ctx, errors, form, &roles, Some(user)).await?,
         );
     }
-    let mut tx = state.db.begin_write().await?;
-    auth::update_user(&mut tx, id, &display_name, organisation_id, &roles).await?;
-    let actor = ctx.actor()?;
+    let mut change = ctx.change(&state).await?;
+    auth::update_user(&mut change, &user, &display_name, organisation_id, &roles).await?;
     // No longer a data lead of that organisation: as if they had left it.
     let was_lead = user.roles.contains(&Role::PartnerDataLead);
     let still_lead =
         roles.contains(&Role::PartnerDataLead) && organisation_id == user.organisation_id;
     if was_lead && !still_lead {
-        let revoked = revoke_tokens_of_leaver(&mut tx, &user).await?;
-        api_tokens::record_revocations(
-            &mut tx,
-            &actor,
-            &revoked,
+        api_tokens::revoke_tokens_of_leaver(
+            &mut change,
+            &user,
             &format!("as {} is no longer a data lead there", user.email),
         )
         .await?;
     }
-    audit::record(
-        &mut tx,
-        &actor,
-        AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "user",
-            entity_id: Some(id),
-            summary: format!("Updated the account of {}", user.email),
-            before: Some(serde_json::json!({
-                "display_name": user.display_name, "organisation_id": user.organisation_id,
-                "roles": Role::format_list(&user.roles),
-            })),
-            after: Some(serde_json::json!({
-                "display_name": display_name, "organisation_id": organisation_id,
-                "roles": Role::format_list(&roles),
-            })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    change.commit().await?;
     ctx.flash(&state, &format!("The account of {} is updated", user.email))
         .await?;
     Ok(Redirect::to(&format!("/users/{id}")).into_response())

@@ -8,13 +8,11 @@ use serde::Deserialize;
 
 use super::*;
 use crate::kernel::api_tokens;
-use crate::kernel::audit::{self, AuditAction, AuditEntry};
 use crate::kernel::auth::{self, UserRecord};
+use crate::kernel::ids::UserId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
 use crate::partnership;
-
-// ---- user administration ----
 
 #[derive(Template)]
 #[template(path = "accounts/templates/user_list.html")]
@@ -24,14 +22,15 @@ struct UserListPage {
 }
 
 pub async fn user_list(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
-    let names = partnership::organisation_names(&state.db, ctx.partnership()?).await?;
-    let users = auth::list_users(&state.db, ctx.partnership()?)
+    let scope = ctx.scope(&state)?;
+    let names = partnership::organisation_names(scope.db(), scope.partnership().get()).await?;
+    let users = auth::list_users(scope)
         .await?
         .into_iter()
         .map(|user| {
             let organisation = user
                 .organisation_id
-                .and_then(|id| names.get(&id).cloned())
+                .and_then(|id| names.get(&id.get()).cloned())
                 .unwrap_or_default();
             (user, organisation)
         })
@@ -55,12 +54,13 @@ struct UserPage {
 pub async fn user_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<UserId>,
 ) -> AppResult<impl IntoResponse> {
-    let user = auth::find_user_by_id(&state.db, ctx.partnership()?, id)
+    let scope = ctx.scope(&state)?;
+    let user = auth::find_user_by_id(scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let organisation = organisation_name(&state, &ctx, user.organisation_id).await?;
+    let organisation = organisation_name(scope, user.organisation_id).await?;
     let lock = auth::sign_in_lock(&state.db, &user.email).await?;
     render(&UserPage {
         chrome: ctx.chrome(&state).await?,
@@ -80,10 +80,11 @@ pub struct ResetForm {
 pub async fn reset_password(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<UserId>,
     Form(form): Form<ResetForm>,
 ) -> AppResult<Response> {
-    let user = auth::find_user_by_id(&state.db, ctx.partnership()?, id)
+    let scope = ctx.scope(&state)?;
+    let user = auth::find_user_by_id(scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut errors = FormErrors::default();
@@ -91,7 +92,7 @@ pub async fn reset_password(
         errors.add("temporary_password", message);
     }
     if !errors.is_empty() {
-        let organisation = organisation_name(&state, &ctx, user.organisation_id).await?;
+        let organisation = organisation_name(scope, user.organisation_id).await?;
         let lock = auth::sign_in_lock(&state.db, &user.email).await?;
         let page = UserPage {
             chrome: ctx.chrome(&state).await?,
@@ -102,19 +103,9 @@ pub async fn reset_password(
         };
         return render_refused(&page);
     }
-    let mut tx = state.db.begin_write().await?;
-    auth::set_password(&mut tx, user.id, &form.temporary_password, true).await?;
-    audit::record(
-        &mut tx,
-        &ctx.actor()?,
-        account_event(
-            AuditAction::PasswordReset,
-            Some(user.id),
-            format!("Reset the password of {}", user.email),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    auth::reset_password(&mut change, &user, &form.temporary_password).await?;
+    change.commit().await?;
     ctx.flash(
         &state,
         &format!(
@@ -129,42 +120,27 @@ pub async fn reset_password(
 pub async fn archive_user(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<UserId>,
 ) -> AppResult<Response> {
-    let user = auth::find_user_by_id(&state.db, ctx.partnership()?, id)
+    let scope = ctx.scope(&state)?;
+    let user = auth::find_user_by_id(scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if user.id == ctx.user()?.id {
+    if user.id == ctx.user()?.user_id() {
         return Err(AppError::BadRequest(
             "You cannot archive your own account.".into(),
         ));
     }
     if user.archived_at.is_none() {
-        let mut tx = state.db.begin_write().await?;
-        auth::archive_user(&mut tx, user.id).await?;
-        let actor = ctx.actor()?;
-        audit::record(
-            &mut tx,
-            &actor,
-            AuditEntry {
-                action: AuditAction::Archive,
-                entity_type: "user",
-                entity_id: Some(user.id),
-                summary: format!("Archived the account of {}", user.email),
-                before: Some(audit::snapshot(&user)),
-                after: None,
-            },
-        )
-        .await?;
-        let revoked = revoke_tokens_of_leaver(&mut tx, &user).await?;
-        api_tokens::record_revocations(
-            &mut tx,
-            &actor,
-            &revoked,
+        let mut change = ctx.change(&state).await?;
+        auth::archive_user(&mut change, &user).await?;
+        api_tokens::revoke_tokens_of_leaver(
+            &mut change,
+            &user,
             &format!("as the account of {} was archived", user.email),
         )
         .await?;
-        tx.commit().await?;
+        change.commit().await?;
     }
     ctx.flash(
         &state,
