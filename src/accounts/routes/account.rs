@@ -7,8 +7,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::*;
+use super::organisation_name;
 use crate::kernel::auth::{self, SignInOutcome, UserRecord};
+use crate::kernel::filters;
 use crate::kernel::http::expired_session_cookie;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};

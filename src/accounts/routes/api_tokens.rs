@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::kernel::api_tokens;
+use crate::kernel::filters;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render};
 
 #[derive(Template)]

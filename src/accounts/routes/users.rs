@@ -6,9 +6,10 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::*;
+use super::organisation_name;
 use crate::kernel::api_tokens;
 use crate::kernel::auth::{self, UserRecord};
+use crate::kernel::filters;
 use crate::kernel::ids::UserId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
