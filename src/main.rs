@@ -10,7 +10,8 @@ use masa::kernel::auth::{self, NewUser};
 use masa::kernel::backup;
 use masa::kernel::config::Config;
 use masa::kernel::db::Db;
-use masa::kernel::ids::PartnershipId;
+use masa::kernel::ids::{OrganisationId, PartnershipId};
+use masa::kernel::store::{Change, Scope};
 
 #[derive(Parser)]
 #[command(
@@ -101,10 +102,10 @@ enum UserCommand {
         roles: Vec<String>,
         /// The id of the organisation the person acts for.
         #[arg(long)]
-        organisation: Option<i64>,
+        organisation: Option<OrganisationId>,
         /// The id of the partnership the account belongs to (see `partnership list`).
-        #[arg(long, default_value_t = 1)]
-        partnership: i64,
+        #[arg(long, default_value = "1")]
+        partnership: PartnershipId,
     },
 }
 
@@ -273,18 +274,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let db = connect(&config).await?;
-            if auth::email_in_use(&db, &email).await? {
+            let scope = Scope::new(&db, partnership);
+            if auth::email_in_use(scope, &email).await? {
                 anyhow::bail!("an account with the email address {email} already exists");
             }
             if !masa::partnership::partnerships(&db)
                 .await?
                 .iter()
-                .any(|(id, _)| *id == partnership)
+                .any(|(id, _)| *id == partnership.get())
             {
                 anyhow::bail!("there is no partnership with id {partnership}");
             }
             if let Some(id) = organisation
-                && masa::partnership::organisation_name(&db, partnership, id)
+                && masa::partnership::organisation_name(&db, partnership.get(), id.get())
                     .await?
                     .is_none()
             {
@@ -292,30 +294,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             // Four random words' worth of entropy, shown once.
             let password = format!("masa-{}", hex::encode(rand::random::<[u8; 9]>()));
-            let mut tx = db.begin_write().await?;
+            let mut change =
+                Change::begin(&db, Actor::system("masa user add", partnership)).await?;
             let id = auth::insert_user(
-                &mut tx,
+                &mut change,
                 &NewUser {
-                    partnership_id: partnership,
                     email: &email,
                     display_name: &name,
                     password: &password,
-                    organisation_id: organisation,
+                    organisation,
                     roles: &roles,
                     must_change_password: true,
                 },
+                " from the command line",
             )
             .await?;
-            audit::record(&mut tx, &Actor::system("masa user add", PartnershipId::new(partnership)), AuditEntry {
-                action: AuditAction::Create,
-                entity_type: "user",
-                entity_id: Some(id),
-                summary: format!("Created account for {email} from the command line"),
-                before: None,
-                after: Some(serde_json::json!({ "email": email, "display_name": name, "roles": Role::format_list(&roles), "organisation_id": organisation })),
-            })
-            .await?;
-            tx.commit().await?;
+            change.commit().await?;
             println!(
                 "Created account {id} for {email}.\nTemporary password (must be changed at first sign-in): {password}"
             );

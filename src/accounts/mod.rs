@@ -1,5 +1,11 @@
 //! Accounts: signing in and out, one's own account and password, and (for the business unit)
-//! creating accounts and resetting passwords. Built on the kernel's auth functions.
+//! creating accounts, resetting passwords, clearing sign-in locks and revoking partner API
+//! tokens. Built on the kernel's account and token stores (`kernel::auth`, `kernel::api_tokens`).
+//!
+//! Handlers, in `routes/`: `sign_in.rs`, `account.rs` (own account, password), `users.rs` (list,
+//! one account, reset, archive), `user_form.rs` (create, edit), `locks.rs`, `api_tokens.rs`.
+//! Store idiom: `auth::find_user_by_id(ctx.scope(&state)?, id)` to read;
+//! `auth::reset_password(&mut change, &user, …)` to write, its audit entry recorded inside.
 
 mod routes;
 

@@ -105,7 +105,11 @@ async fn scorecard_rows(
     partnership_id: i64,
     filter: &ScorecardFilter,
 ) -> AppResult<Arc<Vec<ScorecardRow>>> {
-    let revision = cache::revision(&state.db, partnership_id).await?;
+    let revision = cache::revision(crate::kernel::Scope::new(
+        &state.db,
+        crate::kernel::ids::PartnershipId::new(partnership_id),
+    ))
+    .await?;
     let key = format!(
         "dataset/{partnership_id}/scorecard/{:?}/{:?}/{:?}/{:?}",
         filter.priority, filter.organisation, filter.from, filter.to
@@ -167,7 +171,11 @@ async fn expected_organisations(
     state: &AppState,
     partnership_id: i64,
 ) -> AppResult<Arc<Vec<store::Expected>>> {
-    let revision = cache::revision(&state.db, partnership_id).await?;
+    let revision = cache::revision(crate::kernel::Scope::new(
+        &state.db,
+        crate::kernel::ids::PartnershipId::new(partnership_id),
+    ))
+    .await?;
     let key = format!("dataset/{partnership_id}/expected-organisations");
     Ok(state
         .cache
@@ -183,7 +191,11 @@ async fn scorecard_choices(
     state: &AppState,
     partnership_id: i64,
 ) -> AppResult<Arc<ScorecardChoices>> {
-    let revision = cache::revision(&state.db, partnership_id).await?;
+    let revision = cache::revision(crate::kernel::Scope::new(
+        &state.db,
+        crate::kernel::ids::PartnershipId::new(partnership_id),
+    ))
+    .await?;
     let key = format!("dataset/{partnership_id}/scorecard-choices");
     state
         .cache
@@ -558,7 +570,11 @@ async fn indicator_view(
     partnership_id: i64,
     id: i64,
 ) -> AppResult<Arc<IndicatorView>> {
-    let revision = cache::revision(&state.db, partnership_id).await?;
+    let revision = cache::revision(crate::kernel::Scope::new(
+        &state.db,
+        crate::kernel::ids::PartnershipId::new(partnership_id),
+    ))
+    .await?;
     state
         .cache
         .get_or_compute(
@@ -1592,13 +1608,13 @@ pub async fn send_reminders(
             })
         })
         .collect();
-    let leads = auth::list_users(&state.db, partnership_id).await?;
+    let leads = auth::list_users(ctx.scope(&state)?).await?;
     let mut tx = state.db.begin_write().await?;
     let mut queued = 0;
     for row in &outstanding {
         let recipients = leads.iter().filter(|user| {
             user.archived_at.is_none()
-                && user.organisation_id == Some(row.organisation_id)
+                && user.organisation_id.map(|id| id.get()) == Some(row.organisation_id)
                 && user.roles.contains(&Role::PartnerDataLead)
         });
         for user in recipients {
@@ -1649,11 +1665,11 @@ struct OutboxPage {
 
 /// The e-mails to the partnership's own people only.
 pub async fn outbox_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
-    let partnership_id = ctx.partnership()?;
+    let scope = ctx.scope(&state)?;
     render(&OutboxPage {
         chrome: ctx.chrome(&state).await?,
-        emails: outbox::recent(&state.db, partnership_id, 200).await?,
-        unsent: outbox::unsent_count(&state.db, partnership_id).await?,
+        emails: outbox::recent(scope, 200).await?,
+        unsent: outbox::unsent_count(scope).await?,
     })
 }
 
@@ -1783,7 +1799,11 @@ async fn drops_view(
     own: Option<i64>,
     manager: bool,
 ) -> AppResult<Arc<DropsView>> {
-    let revision = cache::revision(&state.db, partnership_id).await?;
+    let revision = cache::revision(crate::kernel::Scope::new(
+        &state.db,
+        crate::kernel::ids::PartnershipId::new(partnership_id),
+    ))
+    .await?;
     // Kept by partnership: "every drop" is every drop of the viewer's partnership.
     let key = format!("dataset/{partnership_id}/drops/{scope:?}/{status:?}/{own:?}/{manager}");
     state

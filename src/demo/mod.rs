@@ -4,14 +4,15 @@ use crate::kernel::Role;
 use crate::kernel::audit::Actor;
 use crate::kernel::auth::{self, NewUser};
 use crate::kernel::db::Db;
-use crate::kernel::ids::PartnershipId;
+use crate::kernel::ids::{OrganisationId, PartnershipId};
+use crate::kernel::store::{Change, ChangeError};
 use crate::partnership;
 
 /// Every demo account uses this password (it passes the password policy).
 pub const DEMO_PASSWORD: &str = "orbit kettle marmalade";
 
 /// The demo is Halton's partnership, the first (and, in a fresh database, the only) one.
-pub const DEMO_PARTNERSHIP: i64 = 1;
+pub const DEMO_PARTNERSHIP: PartnershipId = PartnershipId::new(1);
 
 pub struct DemoLogin {
     pub email: &'static str,
@@ -85,8 +86,6 @@ pub enum DemoError {
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
-    Change(#[from] crate::kernel::store::ChangeError),
-    #[error(transparent)]
     Dataset(#[from] crate::dataset::demo::DemoError),
     #[error(transparent)]
     Tracker(#[from] crate::tracker::demo::DemoError),
@@ -96,14 +95,17 @@ pub enum DemoError {
     Policies(#[from] crate::tracker::policies::DemoError),
     #[error(transparent)]
     Account(#[from] crate::kernel::auth::AccountError),
+    #[error(transparent)]
+    Change(#[from] ChangeError),
     #[error("demo login {0} names an organisation that the demo data does not have")]
     UnknownOrganisation(&'static str),
 }
 
-/// Loads the whole demo into an empty, migrated database, in one transaction.
+/// Loads the whole demo into an empty, migrated database, in one change. The accounts are
+/// created by the store function the pages use, so the trail records them too.
 pub async fn load(db: &Db) -> Result<(), DemoError> {
-    let actor = Actor::system("demo loader", PartnershipId::new(DEMO_PARTNERSHIP));
-    let mut change = crate::kernel::Change::begin(db, actor.clone()).await?;
+    let actor = Actor::system("demo loader", DEMO_PARTNERSHIP);
+    let mut change = Change::begin(db, actor.clone()).await?;
     let tx = change.transaction();
     let loaded = partnership::demo::load(tx, &actor).await?;
     let indicators =
@@ -128,25 +130,25 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
     .await?;
     for login in &DEMO_LOGINS {
         let organisation_id = match login.organisation {
-            Some(name) => Some(
+            Some(name) => Some(OrganisationId::new(
                 *loaded
                     .organisations
                     .get(name)
                     .ok_or(DemoError::UnknownOrganisation(login.email))?,
-            ),
+            )),
             None => None,
         };
         auth::insert_user(
-            tx,
+            &mut change,
             &NewUser {
-                partnership_id: DEMO_PARTNERSHIP,
                 email: login.email,
                 display_name: login.name,
                 password: DEMO_PASSWORD,
-                organisation_id,
+                organisation: organisation_id,
                 roles: &[login.role],
                 must_change_password: false,
             },
+            " for the demo",
         )
         .await?;
     }

@@ -1,5 +1,10 @@
 //! Accounts, passwords, sessions and sign-in throttling. The kernel owns the `users`,
-//! `sessions` and `sign_in_attempts` tables; the accounts module builds pages on these functions.
+//! `sessions` and `sign_in_attempts` tables; the accounts module builds pages on these functions,
+//! and the CLI and the demo loader create accounts through the same ones.
+//!
+//! Accounts belong to a partnership: reads take a [`Store`] (`find_user_by_id(scope, id)`), writes
+//! a [`Change`] and record their own audit entry. Sessions, sign-in attempts and locks are found
+//! by a token or an e-mail address before any partnership is known, so they take the [`Db`].
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
@@ -8,8 +13,11 @@ use serde::Serialize;
 use sha2::Sha256;
 use sqlx::Row;
 
+use super::audit::{AuditAction, AuditEntry, snapshot};
 use super::db::{Db, now_text, timestamp_text};
+use super::ids::{OrganisationId, PartnershipId, UserId};
 use super::roles::{Permission, Role};
+use super::store::{Change, Store};
 
 pub const MIN_PASSWORD_LENGTH: usize = 12;
 pub const MAX_PASSWORD_LENGTH: usize = 256;
@@ -176,24 +184,24 @@ pub fn token_hash(secret: &[u8], token: &str) -> String {
 
 // ---- users ----
 
+/// A new account; its partnership is the change's.
 pub struct NewUser<'a> {
-    pub partnership_id: i64,
     pub email: &'a str,
     pub display_name: &'a str,
     pub password: &'a str,
-    pub organisation_id: Option<i64>,
+    pub organisation: Option<OrganisationId>,
     pub roles: &'a [Role],
     pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct UserRecord {
-    pub id: i64,
-    pub partnership_id: i64,
+    pub id: UserId,
+    pub partnership_id: PartnershipId,
     pub partnership_name: String,
     pub email: String,
     pub display_name: String,
-    pub organisation_id: Option<i64>,
+    pub organisation_id: Option<OrganisationId>,
     pub roles: Vec<Role>,
     pub must_change_password: bool,
     pub created_at: String,
@@ -203,30 +211,47 @@ pub struct UserRecord {
 const USER_COLUMNS: &str = "id, partnership_id, \
     (SELECT name FROM partnerships p WHERE p.id = users.partnership_id) AS partnership_name, email, display_name, organisation_id, roles, must_change_password, created_at, archived_at";
 
-fn user_from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, sqlx::Error> {
-    Ok(UserRecord {
-        id: row.try_get("id")?,
-        partnership_id: row.try_get("partnership_id")?,
-        partnership_name: row.try_get("partnership_name")?,
-        email: row.try_get("email")?,
-        display_name: row.try_get("display_name")?,
-        organisation_id: row.try_get("organisation_id")?,
-        roles: Role::parse_list(&row.try_get::<String, _>("roles")?),
-        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
-        created_at: row.try_get("created_at")?,
-        archived_at: row.try_get("archived_at")?,
-    })
+/// A `users` row as stored: roles as their codes and the flag as a number, converted once.
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: UserId,
+    partnership_id: PartnershipId,
+    partnership_name: String,
+    email: String,
+    display_name: String,
+    organisation_id: Option<OrganisationId>,
+    roles: String,
+    must_change_password: i64,
+    created_at: String,
+    archived_at: Option<String>,
+}
+
+impl From<UserRow> for UserRecord {
+    fn from(row: UserRow) -> UserRecord {
+        UserRecord {
+            id: row.id,
+            partnership_id: row.partnership_id,
+            partnership_name: row.partnership_name,
+            email: row.email,
+            display_name: row.display_name,
+            organisation_id: row.organisation_id,
+            roles: Role::parse_list(&row.roles),
+            must_change_password: row.must_change_password != 0,
+            created_at: row.created_at,
+            archived_at: row.archived_at,
+        }
+    }
 }
 
 impl UserRecord {
     pub fn current_user(&self) -> CurrentUser {
         CurrentUser {
-            id: self.id,
-            partnership_id: self.partnership_id,
+            id: self.id.get(),
+            partnership_id: self.partnership_id.get(),
             partnership_name: self.partnership_name.clone(),
             email: self.email.clone(),
             display_name: self.display_name.clone(),
-            organisation_id: self.organisation_id,
+            organisation_id: self.organisation_id.map(OrganisationId::get),
             roles: self.roles.clone(),
             must_change_password: self.must_change_password,
         }
@@ -243,16 +268,31 @@ pub enum AccountError {
     Database(#[from] sqlx::Error),
 }
 
-/// Inserts a user inside the caller's transaction (so the audit entry lands with it).
+/// An audit entry about an account that records no values (passwords never enter the trail).
+fn account_event(action: AuditAction, user: UserId, summary: String) -> AuditEntry<'static> {
+    AuditEntry {
+        action,
+        entity_type: "user",
+        entity_id: Some(user.get()),
+        summary,
+        before: None,
+        after: None,
+    }
+}
+
+/// Creates an account in the change's partnership, with its entry ("Created account for …",
+/// then `how`: empty from the pages, " from the command line" from the CLI).
 pub async fn insert_user(
-    tx: &mut super::db::Transaction,
+    change: &mut Change,
     new_user: &NewUser<'_>,
-) -> Result<i64, AccountError> {
+    how: &str,
+) -> Result<UserId, AccountError> {
     let hash = hash_password_in_slot(new_user.password)
         .await
         .map_err(AccountError::PasswordHashing)?;
     let now = now_text();
-    sqlx::query_scalar(
+    let partnership = change.partnership();
+    let id: UserId = sqlx::query_scalar(
         "INSERT INTO users (email, display_name, password_hash, organisation_id, roles, \
          must_change_password, created_at, updated_at, partnership_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
@@ -260,134 +300,246 @@ pub async fn insert_user(
     .bind(new_user.email.trim())
     .bind(new_user.display_name.trim())
     .bind(hash)
-    .bind(new_user.organisation_id)
+    .bind(new_user.organisation)
     .bind(Role::format_list(new_user.roles))
     .bind(i64::from(new_user.must_change_password))
     .bind(now)
-    .bind(new_user.partnership_id)
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(AccountError::from)
+    .bind(partnership)
+    .fetch_one(change.conn())
+    .await?;
+    let email = new_user.email;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "user",
+            entity_id: Some(id.get()),
+            summary: format!("Created account for {email}{how}"),
+            before: None,
+            after: Some(serde_json::json!({
+                "email": email, "display_name": new_user.display_name,
+                "organisation_id": new_user.organisation,
+                "roles": Role::format_list(new_user.roles),
+            })),
+        })
+        .await?;
+    Ok(id)
 }
 
-/// An account of the given partnership (another partnership's is not found).
+/// An account of the store's partnership (another partnership's is not found).
 pub async fn find_user_by_id(
-    db: &Db,
-    partnership_id: i64,
-    id: i64,
+    mut store: impl Store,
+    id: UserId,
 ) -> Result<Option<UserRecord>, sqlx::Error> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND partnership_id = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
-        .bind(partnership_id)
-        .fetch_optional(&db.pool)
+        .bind(store.partnership())
+        .fetch_optional(store.conn())
         .await?;
-    row.as_ref().map(user_from_row).transpose()
+    Ok(row.map(UserRecord::from))
 }
 
-pub async fn list_users(db: &Db, partnership_id: i64) -> Result<Vec<UserRecord>, sqlx::Error> {
+pub async fn list_users(mut store: impl Store) -> Result<Vec<UserRecord>, sqlx::Error> {
     let sql = format!(
         "SELECT {USER_COLUMNS} FROM users WHERE partnership_id = $1 ORDER BY lower(display_name), id"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(partnership_id)
-        .fetch_all(&db.pool)
+    let rows: Vec<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(store.partnership())
+        .fetch_all(store.conn())
         .await?;
-    rows.iter().map(user_from_row).collect()
+    Ok(rows.into_iter().map(UserRecord::from).collect())
 }
 
-pub async fn email_in_use(db: &Db, email: &str) -> Result<bool, sqlx::Error> {
+/// Whether any account, in any partnership, signs in with this address: an address is one
+/// person's across the installation.
+pub async fn email_in_use(mut store: impl Store, email: &str) -> Result<bool, sqlx::Error> {
     let count: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE lower(email) = lower($1)")
             .bind(email.trim())
-            .fetch_one(&db.pool)
+            .fetch_one(store.conn())
             .await?;
     Ok(count > 0)
 }
 
-pub async fn set_password(
-    tx: &mut super::db::Transaction,
-    user_id: i64,
+/// Writes a password (and ends every session of that account).
+async fn set_password(
+    change: &mut Change,
+    user: UserId,
     password: &str,
     must_change_password: bool,
 ) -> Result<(), AccountError> {
     let hash = hash_password_in_slot(password)
         .await
         .map_err(AccountError::PasswordHashing)?;
+    let partnership = change.partnership();
     sqlx::query(
-        "UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4",
+        "UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3 \
+         WHERE id = $4 AND partnership_id = $5",
     )
     .bind(hash)
     .bind(i64::from(must_change_password))
     .bind(now_text())
-    .bind(user_id)
-    .execute(&mut **tx)
+    .bind(user)
+    .bind(partnership)
+    .execute(change.conn())
     .await?;
     // A new password ends every other session of that account.
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut **tx)
+        .bind(user)
+        .execute(change.conn())
         .await?;
     Ok(())
 }
 
+/// The person's own new password (checked by the caller against their current one).
+pub async fn change_own_password(
+    change: &mut Change,
+    user: UserId,
+    email: &str,
+    password: &str,
+) -> Result<(), AccountError> {
+    set_password(change, user, password, false).await?;
+    change
+        .record(account_event(
+            AuditAction::PasswordChange,
+            user,
+            format!("{email} changed their password"),
+        ))
+        .await?;
+    Ok(())
+}
+
+/// A temporary password set by the business unit, to be changed at the next sign-in.
+pub async fn reset_password(
+    change: &mut Change,
+    user: &UserRecord,
+    temporary_password: &str,
+) -> Result<(), AccountError> {
+    set_password(change, user.id, temporary_password, true).await?;
+    change
+        .record(account_event(
+            AuditAction::PasswordReset,
+            user.id,
+            format!("Reset the password of {}", user.email),
+        ))
+        .await?;
+    Ok(())
+}
+
+/// Changes an account's name, organisation and roles, recording them before and after.
 pub async fn update_user(
-    tx: &mut super::db::Transaction,
-    user_id: i64,
+    change: &mut Change,
+    user: &UserRecord,
     display_name: &str,
-    organisation_id: Option<i64>,
+    organisation: Option<OrganisationId>,
     roles: &[Role],
 ) -> Result<(), sqlx::Error> {
+    let partnership = change.partnership();
     sqlx::query(
-        "UPDATE users SET display_name = $1, organisation_id = $2, roles = $3, updated_at = $4 WHERE id = $5",
+        "UPDATE users SET display_name = $1, organisation_id = $2, roles = $3, updated_at = $4 \
+         WHERE id = $5 AND partnership_id = $6",
     )
     .bind(display_name)
-    .bind(organisation_id)
+    .bind(organisation)
     .bind(Role::format_list(roles))
     .bind(now_text())
-    .bind(user_id)
-    .execute(&mut **tx)
+    .bind(user.id)
+    .bind(partnership)
+    .execute(change.conn())
     .await?;
-    Ok(())
+    change
+        .record(AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "user",
+            entity_id: Some(user.id.get()),
+            summary: format!("Updated the account of {}", user.email),
+            before: Some(serde_json::json!({
+                "display_name": user.display_name, "organisation_id": user.organisation_id,
+                "roles": Role::format_list(&user.roles),
+            })),
+            after: Some(serde_json::json!({
+                "display_name": display_name, "organisation_id": organisation,
+                "roles": Role::format_list(roles),
+            })),
+        })
+        .await
 }
 
-pub async fn archive_user(
-    tx: &mut super::db::Transaction,
-    user_id: i64,
-) -> Result<(), sqlx::Error> {
+/// Archives a live account and ends its sessions (its tokens are the caller's to revoke:
+/// `api_tokens::revoke_tokens_of_leaver`).
+pub async fn archive_user(change: &mut Change, user: &UserRecord) -> Result<(), sqlx::Error> {
     let now = now_text();
+    let partnership = change.partnership();
     sqlx::query(
-        "UPDATE users SET archived_at = $1, updated_at = $1 WHERE id = $2 AND archived_at IS NULL",
+        "UPDATE users SET archived_at = $1, updated_at = $1 \
+         WHERE id = $2 AND partnership_id = $3 AND archived_at IS NULL",
     )
     .bind(now)
-    .bind(user_id)
-    .execute(&mut **tx)
+    .bind(user.id)
+    .bind(partnership)
+    .execute(change.conn())
     .await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut **tx)
+        .bind(user.id)
+        .execute(change.conn())
         .await?;
-    Ok(())
+    change
+        .record(AuditEntry {
+            action: AuditAction::Archive,
+            entity_type: "user",
+            entity_id: Some(user.id.get()),
+            summary: format!("Archived the account of {}", user.email),
+            before: Some(snapshot(user)),
+            after: None,
+        })
+        .await
 }
 
 /// How many live accounts other than `except_user` are data leads of the organisation (read
-/// inside the archiving transaction, so the answer holds for its writes).
+/// inside the archiving change, so the answer holds for its writes).
 pub async fn other_live_data_leads(
-    tx: &mut super::db::Transaction,
-    organisation_id: i64,
-    except_user: i64,
+    mut store: impl Store,
+    organisation: OrganisationId,
+    except_user: UserId,
 ) -> Result<usize, sqlx::Error> {
     let roles: Vec<String> = sqlx::query_scalar(
-        "SELECT roles FROM users WHERE organisation_id = $1 AND id <> $2 AND archived_at IS NULL",
+        "SELECT roles FROM users WHERE organisation_id = $1 AND id <> $2 AND partnership_id = $3 \
+         AND archived_at IS NULL",
     )
-    .bind(organisation_id)
+    .bind(organisation)
     .bind(except_user)
-    .fetch_all(&mut **tx)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
     .await?;
     Ok(roles
         .iter()
         .filter(|roles| Role::parse_list(roles).contains(&Role::PartnerDataLead))
         .count())
+}
+
+/// The entry of a sign-in, in a change made by the person who just signed in.
+pub async fn record_sign_in(change: &mut Change, user: &UserRecord) -> Result<(), sqlx::Error> {
+    change
+        .record(account_event(
+            AuditAction::SignIn,
+            user.id,
+            format!("{} signed in", user.email),
+        ))
+        .await
+}
+
+/// The entry of a sign-out, in a change made by the person signing out.
+pub async fn record_sign_out(change: &mut Change) -> Result<(), sqlx::Error> {
+    let actor = change.actor();
+    let entry = AuditEntry {
+        action: AuditAction::SignOut,
+        entity_type: "user",
+        entity_id: actor.user_id,
+        summary: format!("{} signed out", actor.label),
+        before: None,
+        after: None,
+    };
+    change.record(entry).await
 }
 
 pub enum SignInOutcome {
@@ -460,8 +612,8 @@ pub async fn attempt_sign_in(
     let (user_id, stored_hash) = match &row {
         Some(row) => (
             Some((
-                row.try_get::<i64, _>("partnership_id")?,
-                row.try_get::<i64, _>("id")?,
+                row.try_get::<PartnershipId, _>("partnership_id")?,
+                row.try_get::<UserId, _>("id")?,
             )),
             row.try_get::<String, _>("password_hash")?,
         ),
@@ -477,7 +629,7 @@ pub async fn attempt_sign_in(
                 .bind(&email)
                 .execute(&db.pool)
                 .await?;
-            match find_user_by_id(db, partnership_id, user_id).await? {
+            match find_user_by_id(super::store::Scope::new(db, partnership_id), user_id).await? {
                 Some(user) => Ok(SignInOutcome::SignedIn(user)),
                 None => Ok(SignInOutcome::WrongDetails),
             }
@@ -518,16 +670,26 @@ pub async fn sign_in_lock(db: &Db, email: &str) -> Result<Option<SignInLock>, sq
     }))
 }
 
-/// Ends an address's lock and its count of attempts (the business unit, for a person it knows).
+/// Ends an account's sign-in lock and its count of attempts (the business unit, for a person
+/// it knows); records it, and says so, only if there was one.
 pub async fn clear_sign_in_lock(
-    tx: &mut super::db::Transaction,
-    email: &str,
+    change: &mut Change,
+    user: &UserRecord,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("DELETE FROM sign_in_attempts WHERE email = $1")
-        .bind(email.trim().to_lowercase())
-        .execute(&mut **tx)
+        .bind(user.email.trim().to_lowercase())
+        .execute(change.conn())
         .await?
         .rows_affected();
+    if done > 0 {
+        change
+            .record(account_event(
+                AuditAction::Update,
+                user.id,
+                format!("Cleared the sign-in lock of {}", user.email),
+            ))
+            .await?;
+    }
     Ok(done > 0)
 }
 
@@ -589,7 +751,7 @@ pub const SESSION_TOUCH_SECONDS: i64 = 60;
 pub async fn start_session(
     db: &Db,
     secret: &[u8],
-    user_id: i64,
+    user_id: UserId,
     limits: SessionLimits,
 ) -> Result<String, sqlx::Error> {
     let token = new_token();

@@ -2,12 +2,13 @@
 //! MASA writes an audit entry in its own transaction, so a partnership's newest audit entries
 //! give a revision number for its data: a cached value is used only while it is unchanged.
 //! Works across several app instances too, since the revision is read from the database.
+//! The revision is a partnership's: `cache::revision(scope)`.
 
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use super::db::Db;
+use super::store::Store;
 
 /// How much is kept, in weight units: an ordinary entry weighs 1, a large one says what it
 /// weighs (a scorecard, one unit a row: a few kilobytes). 40,000 holds eleven national-size
@@ -140,14 +141,14 @@ const RECENT_ENTRIES: i64 = 1000;
 /// the others' cached pages standing. The newest id alone is not enough on PostgreSQL, where a
 /// transaction that took an earlier id can commit after a later one; so the number of the
 /// partnership's entries among the newest thousand ids counts too, and moves when it does.
-pub async fn revision(db: &Db, partnership_id: i64) -> Result<i64, sqlx::Error> {
+pub async fn revision(mut store: impl Store) -> Result<i64, sqlx::Error> {
     let (newest, recent): (Option<i64>, i64) = sqlx::query_as(
         "SELECT MAX(id), COUNT(*) FROM audit_events WHERE partnership_id = $2 AND id > \
          (SELECT COALESCE(MAX(id), 0) - $1 FROM audit_events WHERE partnership_id = $2)",
     )
     .bind(RECENT_ENTRIES)
-    .bind(partnership_id)
-    .fetch_one(&db.pool)
+    .bind(store.partnership())
+    .fetch_one(store.conn())
     .await?;
     Ok(newest
         .unwrap_or(0)

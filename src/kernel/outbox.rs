@@ -2,6 +2,10 @@
 //! them, so a reminder is never lost nor sent for a change that rolled back. `deliver_pending`
 //! sends what is waiting through an SMTP server (run every minute by `masa serve` when one is
 //! configured); a message that fails is retried, up to MAX_ATTEMPTS, with the error kept.
+//!
+//! A partnership's messages are read through a [`Store`] (`outbox::recent(scope, 200)`).
+//! `queue` still takes its callers' transaction, and `deliver_pending` (a job across every
+//! partnership) the pool, until the modules that queue mail write through a `Change`.
 
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
@@ -10,10 +14,16 @@ use sqlx::Row;
 
 use super::config::{Config, SmtpCredentials, SmtpTls};
 use super::db::{Db, Transaction, now_text};
+use super::store::Store;
 
-#[derive(Debug, Clone, serde::Serialize)]
+crate::typed_id!(
+    /// A message in the outbox.
+    EmailId
+);
+
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct Email {
-    pub id: i64,
+    pub id: EmailId,
     pub to_address: String,
     pub subject: String,
     pub body: String,
@@ -44,37 +54,24 @@ pub async fn queue(
 }
 
 /// A partnership's newest messages first, sent or not.
-pub async fn recent(db: &Db, partnership_id: i64, limit: i64) -> Result<Vec<Email>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT * FROM email_outbox WHERE partnership_id = $1 ORDER BY id DESC LIMIT $2",
+pub async fn recent(mut store: impl Store, limit: i64) -> Result<Vec<Email>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, to_address, subject, body, created_at, sent_at, attempts, last_error \
+         FROM email_outbox WHERE partnership_id = $1 ORDER BY id DESC LIMIT $2",
     )
-    .bind(partnership_id)
+    .bind(store.partnership())
     .bind(limit)
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Email {
-                id: row.try_get("id")?,
-                to_address: row.try_get("to_address")?,
-                subject: row.try_get("subject")?,
-                body: row.try_get("body")?,
-                created_at: row.try_get("created_at")?,
-                sent_at: row.try_get("sent_at")?,
-                attempts: row.try_get("attempts")?,
-                last_error: row.try_get("last_error")?,
-            })
-        })
-        .collect()
+    .fetch_all(store.conn())
+    .await
 }
 
 /// A partnership's messages not yet sent.
-pub async fn unsent_count(db: &Db, partnership_id: i64) -> Result<i64, sqlx::Error> {
+pub async fn unsent_count(mut store: impl Store) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL AND partnership_id = $1",
     )
-    .bind(partnership_id)
-    .fetch_one(&db.pool)
+    .bind(store.partnership())
+    .fetch_one(store.conn())
     .await
 }
 
@@ -155,7 +152,7 @@ pub async fn deliver_pending(
         .await?;
     let mut delivery = Delivery::default();
     for row in &rows {
-        let id: i64 = row.try_get("id")?;
+        let id: EmailId = row.try_get("id")?;
         let to: String = row.try_get("to_address")?;
         let subject: String = row.try_get("subject")?;
         let body: String = row.try_get("body")?;
@@ -186,7 +183,7 @@ pub async fn deliver_pending(
                 delivery.sent += 1;
             }
             Err(error) => {
-                tracing::warn!(email = id, %error, "could not send e-mail");
+                tracing::warn!(email = id.get(), %error, "could not send e-mail");
                 sqlx::query("UPDATE email_outbox SET attempts = attempts + 1, last_error = $1 WHERE id = $2")
                     .bind(error)
                     .bind(id)

@@ -32,7 +32,7 @@ async fn queue_partnership_warnings(
     today: Date,
 ) -> Result<usize, sqlx::Error> {
     let recipients: Vec<String> =
-        crate::kernel::auth::list_users(scope.db(), scope.partnership().get())
+        crate::kernel::auth::list_users(scope)
             .await?
             .into_iter()
             .filter(|user| {

@@ -113,7 +113,11 @@ impl Names {
         state: &crate::kernel::AppState,
         partnership_id: i64,
     ) -> Result<std::sync::Arc<Names>, sqlx::Error> {
-        let revision = crate::kernel::cache::revision(&state.db, partnership_id).await?;
+        let revision = crate::kernel::cache::revision(crate::kernel::Scope::new(
+            &state.db,
+            crate::kernel::ids::PartnershipId::new(partnership_id),
+        ))
+        .await?;
         state
             .cache
             // The day is in the key because the business plan in force follows the date.
@@ -225,7 +229,11 @@ pub async fn attention_counts(
     partnership_id: i64,
     today: Date,
 ) -> Result<(usize, usize), sqlx::Error> {
-    let revision = crate::kernel::cache::revision(&state.db, partnership_id).await?;
+    let revision = crate::kernel::cache::revision(crate::kernel::Scope::new(
+        &state.db,
+        crate::kernel::ids::PartnershipId::new(partnership_id),
+    ))
+    .await?;
     let key = format!("tracker/attention/{partnership_id}/{today}");
     let counts = state
         .cache

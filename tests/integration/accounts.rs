@@ -827,22 +827,27 @@ on_both_backends!(
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
-        let mut tx = app.db.begin_write().await.unwrap();
-        let deputy = masa::kernel::auth::insert_user(
-            &mut tx,
-            &masa::kernel::auth::NewUser {
-                partnership_id: 1,
-                email: "icb.deputy@masa.example",
-                display_name: "ICB deputy",
-                password: DEMO_PASSWORD,
-                organisation_id: Some(icb_org),
-                roles: &[Role::PartnerDataLead],
-                must_change_password: false,
-            },
+        let mut change = masa::kernel::Change::begin(
+            &app.db,
+            masa::kernel::audit::Actor::system("tests", masa::demo::DEMO_PARTNERSHIP),
         )
         .await
         .unwrap();
-        tx.commit().await.unwrap();
+        let deputy = masa::kernel::auth::insert_user(
+            &mut change,
+            &masa::kernel::auth::NewUser {
+                email: "icb.deputy@masa.example",
+                display_name: "ICB deputy",
+                password: DEMO_PASSWORD,
+                organisation: Some(masa::kernel::ids::OrganisationId::new(icb_org)),
+                roles: &[Role::PartnerDataLead],
+                must_change_password: false,
+            },
+            "",
+        )
+        .await
+        .unwrap();
+        change.commit().await.unwrap();
         let mut deputy_browser = app.signed_in("icb.deputy@masa.example").await;
         let deputy_token = deputy_browser.new_api_token("Deputy's export").await;
         let icb_lead = user_id(app, "icb.data@masa.example").await;

@@ -72,22 +72,27 @@ async fn icb_lead_and_scrutineer(app: &crate::support::TestApp) -> &'static str 
     .fetch_one(&app.db.pool)
     .await
     .unwrap();
-    let mut tx = app.db.begin_write().await.unwrap();
-    insert_user(
-        &mut tx,
-        &NewUser {
-            partnership_id: 1,
-            email: "icb.scrutiny@masa.example",
-            display_name: "ICB lead and scrutineer",
-            password: masa::demo::DEMO_PASSWORD,
-            organisation_id: Some(icb),
-            roles: &[Role::PartnerDataLead, Role::IndependentScrutineer],
-            must_change_password: false,
-        },
+    let mut change = masa::kernel::Change::begin(
+        &app.db,
+        masa::kernel::audit::Actor::system("tests", masa::demo::DEMO_PARTNERSHIP),
     )
     .await
     .unwrap();
-    tx.commit().await.unwrap();
+    insert_user(
+        &mut change,
+        &NewUser {
+            email: "icb.scrutiny@masa.example",
+            display_name: "ICB lead and scrutineer",
+            password: masa::demo::DEMO_PASSWORD,
+            organisation: Some(masa::kernel::ids::OrganisationId::new(icb)),
+            roles: &[Role::PartnerDataLead, Role::IndependentScrutineer],
+            must_change_password: false,
+        },
+        "",
+    )
+    .await
+    .unwrap();
+    change.commit().await.unwrap();
     "icb.scrutiny@masa.example"
 }
 

@@ -240,9 +240,19 @@ async fn the_cache_revision_moves_when_an_earlier_entry_commits_late() {
     let mut quick = app.db.begin_write().await.unwrap();
     audit::record(&mut quick, &actor, entry()).await.unwrap();
     quick.commit().await.unwrap();
-    let before = masa::kernel::cache::revision(&app.db, 1).await.unwrap();
+    let before = masa::kernel::cache::revision(masa::kernel::Scope::new(
+        &app.db,
+        masa::kernel::ids::PartnershipId::new(1),
+    ))
+    .await
+    .unwrap();
     slow.commit().await.unwrap();
-    let after = masa::kernel::cache::revision(&app.db, 1).await.unwrap();
+    let after = masa::kernel::cache::revision(masa::kernel::Scope::new(
+        &app.db,
+        masa::kernel::ids::PartnershipId::new(1),
+    ))
+    .await
+    .unwrap();
     assert_ne!(before, after, "the late commit must change the revision");
 
     // A change in another partnership leaves this one's revision (and cached pages) alone.
@@ -259,11 +269,21 @@ async fn the_cache_revision_moves_when_an_earlier_entry_commits_late() {
     .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(
-        masa::kernel::cache::revision(&app.db, 1).await.unwrap(),
+        masa::kernel::cache::revision(masa::kernel::Scope::new(
+            &app.db,
+            masa::kernel::ids::PartnershipId::new(1)
+        ))
+        .await
+        .unwrap(),
         after
     );
     assert_ne!(
-        masa::kernel::cache::revision(&app.db, other).await.unwrap(),
+        masa::kernel::cache::revision(masa::kernel::Scope::new(
+            &app.db,
+            masa::kernel::ids::PartnershipId::new(other)
+        ))
+        .await
+        .unwrap(),
         after
     );
     app.finish().await;

@@ -868,15 +868,17 @@ on_both_backends!(national_reviews_are_triaged, |app| {
 on_both_backends!(clock_warnings_are_queued_once, |app| {
     use time::macros::date;
     masa::demo::load(&app.db).await.unwrap();
-    let admins = masa::kernel::auth::list_users(&app.db, 1)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|user| {
-            user.archived_at.is_none()
-                && user.roles.contains(&masa::kernel::Role::BusinessUnitAdmin)
-        })
-        .count() as i64;
+    let admins = masa::kernel::auth::list_users(masa::kernel::Scope::new(
+        &app.db,
+        masa::demo::DEMO_PARTNERSHIP,
+    ))
+    .await
+    .unwrap()
+    .into_iter()
+    .filter(|user| {
+        user.archived_at.is_none() && user.roles.contains(&masa::kernel::Role::BusinessUnitAdmin)
+    })
+    .count() as i64;
     assert!(admins >= 1);
     let outbox = || app.count("SELECT COUNT(*) FROM email_outbox");
     let before = outbox().await;

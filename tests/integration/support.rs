@@ -203,27 +203,38 @@ impl TestApp {
         )
         .await
         .expect("organisation");
+        tx.commit().await.expect("commit");
+        let mut change = masa::kernel::Change::begin(
+            &self.db,
+            masa::kernel::audit::Actor::system(
+                "tests",
+                masa::kernel::ids::PartnershipId::new(partnership_id),
+            ),
+        )
+        .await
+        .expect("begin");
         let mut emails = Vec::new();
         for role in Role::ALL {
             let email = format!("{}@warrington.example", role.code());
             let scoped = matches!(role, Role::PartnerDataLead | Role::AuditRespondent);
             insert_user(
-                &mut tx,
+                &mut change,
                 &NewUser {
-                    partnership_id,
                     email: &email,
                     display_name: &format!("Warrington {}", role.label()),
                     password: masa::demo::DEMO_PASSWORD,
-                    organisation_id: scoped.then_some(organisation_id),
+                    organisation: scoped
+                        .then_some(masa::kernel::ids::OrganisationId::new(organisation_id)),
                     roles: &[role],
                     must_change_password: false,
                 },
+                "",
             )
             .await
             .expect("user");
             emails.push((role, email));
         }
-        tx.commit().await.expect("commit");
+        change.commit().await.expect("commit");
         SecondPartnership {
             partnership_id,
             organisation_id,
