@@ -247,9 +247,12 @@ async fn organisation_name(
     organisation_id: Option<i64>,
 ) -> AppResult<String> {
     Ok(match organisation_id {
-        Some(id) => partnership::organisation_name(&state.db, ctx.partnership()?, id)
-            .await?
-            .unwrap_or_default(),
+        Some(id) => partnership::organisation_name(
+            ctx.scope(state)?,
+            crate::kernel::ids::OrganisationId::new(id),
+        )
+        .await?
+        .unwrap_or_default(),
         None => "None (works across the partnership)".to_owned(),
     })
 }
@@ -355,7 +358,12 @@ struct UserListPage {
 }
 
 pub async fn user_list(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
-    let names = partnership::organisation_names(&state.db, ctx.partnership()?).await?;
+    let names: std::collections::HashMap<i64, String> =
+        partnership::organisation_names(ctx.scope(&state)?)
+            .await?
+            .into_iter()
+            .map(|(id, name)| (id.get(), name))
+            .collect();
     let users = auth::list_users(&state.db, ctx.partnership()?)
         .await?
         .into_iter()
@@ -406,7 +414,7 @@ async fn organisation_choices(state: &AppState, ctx: &Ctx) -> AppResult<Vec<(Str
         "None (works across the partnership)".to_owned(),
     )];
     choices.extend(
-        partnership::organisation_choices(&state.db, ctx.partnership()?)
+        partnership::organisation_choices(ctx.scope(state)?)
             .await?
             .into_iter()
             .map(|(id, name)| (id.to_string(), name)),
@@ -487,9 +495,12 @@ async fn check_organisation_and_roles(
     } else {
         match form.organisation_id.parse::<i64>() {
             Ok(id)
-                if partnership::organisation_name(&state.db, ctx.partnership()?, id)
-                    .await?
-                    .is_some() =>
+                if partnership::organisation_name(
+                    ctx.scope(state)?,
+                    crate::kernel::ids::OrganisationId::new(id),
+                )
+                .await?
+                .is_some() =>
             {
                 Some(id)
             }

@@ -152,7 +152,14 @@ async fn choices(state: &AppState, ctx: &Ctx) -> AppResult<Choices> {
     let partnership = ctx.partnership()?;
     Ok(Choices {
         incidents: store::incident_choices(&state.db, partnership).await?,
-        organisations: crate::partnership::organisation_choices(&state.db, partnership).await?,
+        organisations: crate::partnership::organisation_choices(crate::kernel::Scope::new(
+            &state.db,
+            crate::kernel::ids::PartnershipId::new(partnership),
+        ))
+        .await?
+        .into_iter()
+        .map(|(id, name)| (id.get(), name))
+        .collect(),
     })
 }
 
@@ -411,7 +418,15 @@ async fn review_page_for(
             .map(|incident| (id, format!("{} ({})", incident.reference, incident.subject))),
         None => None,
     };
-    let names = crate::partnership::organisation_names(&state.db, partnership).await?;
+    let names: std::collections::HashMap<i64, String> =
+        crate::partnership::organisation_names(crate::kernel::Scope::new(
+            &state.db,
+            crate::kernel::ids::PartnershipId::new(partnership),
+        ))
+        .await?
+        .into_iter()
+        .map(|(id, name)| (id.get(), name))
+        .collect();
     let agencies = store::review_agencies(&state.db, review.id)
         .await?
         .into_iter()

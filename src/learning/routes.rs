@@ -387,7 +387,8 @@ pub async fn add_bank_holiday(
     // Bank holidays are the installation's (England and Wales), so the change moves every
     // partnership's clocks: each partnership's trail shows it, not only the adder's.
     let actor = ctx.actor()?;
-    for (partnership_id, _) in crate::partnership::partnerships(&state.db).await? {
+    for (partnership, _) in crate::partnership::partnerships(&state.db).await? {
+        let partnership_id = partnership.get();
         audit::record(
             &mut tx,
             &audit::Actor {

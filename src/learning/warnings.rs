@@ -17,7 +17,8 @@ use crate::kernel::text::long_date;
 pub async fn queue_clock_warnings(db: &Db, today: Date) -> Result<usize, sqlx::Error> {
     let calendar = super::calendar(db).await?;
     let mut sent = 0;
-    for (partnership_id, _) in crate::partnership::partnerships(db).await? {
+    for (partnership, _) in crate::partnership::partnerships(db).await? {
+        let partnership_id = partnership.get();
         sent += queue_partnership_warnings(db, partnership_id, &calendar, today).await?;
     }
     Ok(sent)

@@ -1,6 +1,11 @@
 //! Partnership: organisations (statutory partners, relevant agencies, schools, voluntary and
 //! other), people, groups with terms of reference, chairs and members, chair rotations, and
 //! business plans with their priorities and cross-cutting themes.
+//!
+//! Files: `model.rs` (the records and their rules), `store.rs` (the queries), `routes/` (the
+//! pages, one file per sub-resource), `demo.rs`. Store idiom: reads take `impl Store`, writes
+//! take `&mut Change` and record their audit entry: `store::find_group(scope, id)`,
+//! `store::create_group(&mut change, &details)`.
 
 pub mod demo;
 pub mod model;
@@ -9,17 +14,18 @@ pub mod store;
 
 use std::collections::HashMap;
 
-use crate::kernel::db::Db;
+use crate::kernel::Store;
+use crate::kernel::db::{Db, Transaction};
+use crate::kernel::ids::{GroupId, OrganisationId, PartnershipId, PersonId, PlanItemId};
 
 pub use routes::routes;
 
 /// For other modules: an organisation's name, if it exists and is not archived.
 pub async fn organisation_name(
-    db: &Db,
-    partnership_id: i64,
-    id: i64,
+    store: impl Store,
+    id: OrganisationId,
 ) -> Result<Option<String>, sqlx::Error> {
-    Ok(store::find_organisation(db, partnership_id, id)
+    Ok(store::find_organisation(store, id)
         .await?
         .filter(|o| o.archived_at.is_none())
         .map(|o| o.name))
@@ -27,24 +33,22 @@ pub async fn organisation_name(
 
 /// For other modules: organisations not archived, as (id, name) in name order.
 pub async fn organisation_choices(
-    db: &Db,
-    partnership_id: i64,
-) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    store::organisation_choices(db, partnership_id).await
+    store: impl Store,
+) -> Result<Vec<(OrganisationId, String)>, sqlx::Error> {
+    store::organisation_choices(store).await
 }
 
 /// For other modules: the names of all organisations not archived, by id.
 pub async fn organisation_names(
-    db: &Db,
-    partnership_id: i64,
-) -> Result<HashMap<i64, String>, sqlx::Error> {
-    store::organisation_names(db, partnership_id).await
+    store: impl Store,
+) -> Result<HashMap<OrganisationId, String>, sqlx::Error> {
+    store::organisation_names(store).await
 }
 
 /// For the home page: chair and vice-chair terms that have ended or end within 90 days.
-pub async fn rotations_due_count(db: &Db, partnership_id: i64) -> Result<usize, sqlx::Error> {
+pub async fn rotations_due_count(store: impl Store) -> Result<usize, sqlx::Error> {
     let today = crate::kernel::text::today();
-    Ok(store::chair_rotations(db, partnership_id)
+    Ok(store::chair_rotations(store)
         .await?
         .iter()
         .filter_map(|membership| membership.term_ends_on)
@@ -55,11 +59,10 @@ pub async fn rotations_due_count(db: &Db, partnership_id: i64) -> Result<usize, 
 /// For other modules: the priorities of the business plan in force today (or, if none is, the
 /// newest plan), as (id, title) in their order.
 pub async fn current_priorities(
-    db: &Db,
-    partnership_id: i64,
-) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    mut store: impl Store,
+) -> Result<Vec<(PlanItemId, String)>, sqlx::Error> {
     let today = crate::kernel::text::today();
-    let plans = store::list_plans(db, partnership_id, false).await?;
+    let plans = store::list_plans(&mut store, false).await?;
     let plan = plans
         .iter()
         .find(|plan| plan.starts_on <= today && today <= plan.ends_on)
@@ -67,7 +70,7 @@ pub async fn current_priorities(
     let Some(plan) = plan else {
         return Ok(Vec::new());
     };
-    Ok(store::plan_items(db, plan.id)
+    Ok(store::plan_items(store, plan.id)
         .await?
         .into_iter()
         .filter(|item| item.kind == model::PlanItemKind::Priority)
@@ -81,43 +84,39 @@ pub struct PersonSummary {
     pub name: String,
     pub job_title: String,
     pub email: String,
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
 }
 
 /// For other modules: people not archived, by id.
 pub async fn people_directory(
-    db: &Db,
-    partnership_id: i64,
-) -> Result<HashMap<i64, PersonSummary>, sqlx::Error> {
-    Ok(
-        store::list_people(db, partnership_id, &store::PersonFilter::default())
-            .await?
-            .into_iter()
-            .filter(|person| person.archived_at.is_none())
-            .map(|person| {
-                (
-                    person.id,
-                    PersonSummary {
-                        name: person.name,
-                        job_title: person.job_title,
-                        email: person.email,
-                        organisation_id: person.organisation_id,
-                    },
-                )
-            })
-            .collect(),
-    )
+    store: impl Store,
+) -> Result<HashMap<PersonId, PersonSummary>, sqlx::Error> {
+    Ok(store::list_people(store, &store::PersonFilter::default())
+        .await?
+        .into_iter()
+        .filter(|person| person.archived_at.is_none())
+        .map(|person| {
+            (
+                person.id,
+                PersonSummary {
+                    name: person.name,
+                    job_title: person.job_title,
+                    email: person.email,
+                    organisation_id: person.organisation_id,
+                },
+            )
+        })
+        .collect())
 }
 
 /// For other modules: the title of every priority of every business plan, by id, so records
 /// tagged in an earlier plan keep their priority's name.
 pub async fn priority_titles(
-    db: &Db,
-    partnership_id: i64,
-) -> Result<HashMap<i64, String>, sqlx::Error> {
+    mut store: impl Store,
+) -> Result<HashMap<PlanItemId, String>, sqlx::Error> {
     let mut titles = HashMap::new();
-    for plan in store::list_plans(db, partnership_id, true).await? {
-        for item in store::plan_items(db, plan.id).await? {
+    for plan in store::list_plans(&mut store, true).await? {
+        for item in store::plan_items(&mut store, plan.id).await? {
             if item.kind == model::PlanItemKind::Priority {
                 titles.insert(item.id, item.title);
             }
@@ -126,27 +125,27 @@ pub async fn priority_titles(
     Ok(titles)
 }
 
-/// For the command line and the data generator: adds a partnership to the installation.
+/// For the command line and the data generator: adds a partnership to the installation. There
+/// is no partnership yet to make a change in: the caller records the entry in its transaction.
 pub async fn create_partnership(
-    tx: &mut crate::kernel::db::Transaction,
+    tx: &mut Transaction,
     name: &str,
-) -> Result<i64, sqlx::Error> {
+) -> Result<PartnershipId, sqlx::Error> {
     store::insert_partnership(tx, name).await
 }
 
 /// For the command line and the jobs run once per partnership: every partnership, as (id, name).
-pub async fn partnerships(db: &Db) -> Result<Vec<(i64, String)>, sqlx::Error> {
+pub async fn partnerships(db: &Db) -> Result<Vec<(PartnershipId, String)>, sqlx::Error> {
     store::list_partnerships(db).await
 }
 
 /// For other modules: groups as (id, name) in name order; archived ones too when asked, so old
 /// records keep their group's name.
 pub async fn group_choices(
-    db: &Db,
-    partnership_id: i64,
+    store: impl Store,
     include_archived: bool,
-) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    Ok(store::list_groups(db, partnership_id, include_archived)
+) -> Result<Vec<(GroupId, String)>, sqlx::Error> {
+    Ok(store::list_groups(store, include_archived)
         .await?
         .into_iter()
         .map(|group| (group.id, group.name))
@@ -156,9 +155,9 @@ pub async fn group_choices(
 /// For the data generator: adds an organisation to a partnership inside the caller's
 /// transaction (the caller writes the audit entry for the whole run).
 pub async fn add_organisation(
-    tx: &mut crate::kernel::db::Transaction,
-    partnership_id: i64,
+    tx: &mut Transaction,
+    partnership: PartnershipId,
     details: &model::OrganisationDetails,
-) -> Result<i64, sqlx::Error> {
-    store::insert_organisation(tx, partnership_id, details).await
+) -> Result<OrganisationId, sqlx::Error> {
+    store::insert_organisation(tx, partnership, details).await
 }

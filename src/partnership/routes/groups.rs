@@ -5,14 +5,12 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{can_manage, record, restore};
-use crate::kernel::audit::{AuditAction, snapshot};
+use super::{can_manage, restore};
+use crate::kernel::ids::GroupId;
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
 use crate::partnership::model::*;
-use crate::partnership::store::{self, Table};
-
-// ---- groups ----
+use crate::partnership::store::{self, Record};
 
 #[derive(Template)]
 #[template(path = "partnership/templates/group_list.html")]
@@ -26,7 +24,7 @@ struct GroupListPage {
 /// Orders groups as a tree (each group followed by those reporting to it), with depths.
 fn reporting_order(groups: Vec<Group>) -> Vec<(Group, usize)> {
     fn visit(
-        parent: Option<i64>,
+        parent: Option<GroupId>,
         depth: usize,
         groups: &[Group],
         placed: &mut Vec<bool>,
@@ -55,7 +53,7 @@ fn reporting_order(groups: Vec<Group>) -> Vec<(Group, usize)> {
 }
 
 pub async fn group_list(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
-    let groups = reporting_order(store::list_groups(&state.db, ctx.partnership()?, false).await?);
+    let groups = reporting_order(store::list_groups(ctx.scope(&state)?, false).await?);
     render(&GroupListPage {
         can_manage: can_manage(ctx.user()?),
         chrome: ctx.chrome(&state).await?,
@@ -93,7 +91,7 @@ async fn group_form_page(
     )];
     let editing = group.as_ref().map(|group| group.id);
     parents.extend(
-        store::list_groups(&state.db, ctx.partnership()?, false)
+        store::list_groups(ctx.scope(state)?, false)
             .await?
             .into_iter()
             .filter(|candidate| Some(candidate.id) != editing)
@@ -113,13 +111,13 @@ async fn validate_group(
     state: &AppState,
     ctx: &Ctx,
     form: &GroupForm,
-    editing: Option<i64>,
+    editing: Option<GroupId>,
 ) -> AppResult<(FormErrors, Option<GroupDetails>)> {
-    let parents = store::group_parents(&state.db, ctx.partnership()?).await?;
+    let parents = store::group_parents(ctx.scope(state)?).await?;
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, editing, &parents);
     if let Some(details) = &details
-        && store::group_name_taken(&state.db, ctx.partnership()?, &details.name, editing).await?
+        && store::group_name_taken(ctx.scope(state)?, &details.name, editing).await?
     {
         errors.add("name", "A group with this name already exists");
     }
@@ -151,19 +149,9 @@ pub async fn create_group(
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&group_form_page(&state, &ctx, errors, form, None).await?);
     };
-    let mut tx = state.db.begin_write().await?;
-    let id = store::insert_group(&mut tx, ctx.partnership()?, &details).await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Create,
-        ("group", id),
-        format!("Created group {}", details.name),
-        None,
-        Some(snapshot(&details)),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    let id = store::create_group(&mut change, &details).await?;
+    change.commit().await?;
     ctx.flash(&state, &format!("{} created", details.name))
         .await?;
     Ok(Redirect::to(&format!("/partnership/groups/{id}")).into_response())
@@ -182,12 +170,12 @@ struct GroupPage {
 pub async fn group_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<GroupId>,
 ) -> AppResult<impl IntoResponse> {
-    let group = store::find_group(&state.db, ctx.partnership()?, id)
+    let group = store::find_group(ctx.scope(&state)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let members = store::current_memberships(&state.db, id)
+    let members = store::current_memberships(ctx.scope(&state)?, id)
         .await?
         .into_iter()
         .map(|membership| {
@@ -200,7 +188,7 @@ pub async fn group_page(
             (membership, status)
         })
         .collect();
-    let reporting_groups = store::list_groups(&state.db, ctx.partnership()?, false)
+    let reporting_groups = store::list_groups(ctx.scope(&state)?, false)
         .await?
         .into_iter()
         .filter(|g| g.parent_group_id == Some(id))
@@ -214,8 +202,8 @@ pub async fn group_page(
     })
 }
 
-pub(super) async fn live_group(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Group> {
-    let group = store::find_group(&state.db, ctx.partnership()?, id)
+pub(super) async fn live_group(state: &AppState, ctx: &Ctx, id: GroupId) -> AppResult<Group> {
+    let group = store::find_group(ctx.scope(state)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if group.archived_at.is_some() {
@@ -227,7 +215,7 @@ pub(super) async fn live_group(state: &AppState, ctx: &Ctx, id: i64) -> AppResul
 pub async fn edit_group_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<GroupId>,
 ) -> AppResult<impl IntoResponse> {
     let group = live_group(&state, &ctx, id).await?;
     let form = GroupForm::from_group(&group);
@@ -237,7 +225,7 @@ pub async fn edit_group_page(
 pub async fn update_group(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<GroupId>,
     Form(form): Form<GroupForm>,
 ) -> AppResult<Response> {
     let group = live_group(&state, &ctx, id).await?;
@@ -245,26 +233,9 @@ pub async fn update_group(
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&group_form_page(&state, &ctx, errors, form, Some(group)).await?);
     };
-    let before = GroupDetails {
-        name: group.name.clone(),
-        kind: group.kind,
-        parent_group_id: group.parent_group_id,
-        meets: group.meets.clone(),
-        terms_of_reference: group.terms_of_reference.clone(),
-    };
-    let mut tx = state.db.begin_write().await?;
-    store::update_group(&mut tx, id, &details).await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Update,
-        ("group", id),
-        format!("Updated group {}", details.name),
-        Some(snapshot(&before)),
-        Some(snapshot(&details)),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    store::update_group(&mut change, &group, &details).await?;
+    change.commit().await?;
     ctx.flash(&state, &format!("{} updated", details.name))
         .await?;
     Ok(Redirect::to(&format!("/partnership/groups/{id}")).into_response())
@@ -273,25 +244,15 @@ pub async fn update_group(
 pub async fn archive_group(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<GroupId>,
 ) -> AppResult<Response> {
-    let group = store::find_group(&state.db, ctx.partnership()?, id)
+    let group = store::find_group(ctx.scope(&state)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if group.archived_at.is_none() {
-        let mut tx = state.db.begin_write().await?;
-        store::archive(&mut tx, Table::Groups, id).await?;
-        record(
-            &mut tx,
-            &ctx,
-            AuditAction::Archive,
-            ("group", id),
-            format!("Archived group {}", group.name),
-            Some(snapshot(&group)),
-            None,
-        )
-        .await?;
-        tx.commit().await?;
+        let mut change = ctx.change(&state).await?;
+        store::archive_group(&mut change, &group).await?;
+        change.commit().await?;
         ctx.flash(&state, &format!("{} archived", group.name))
             .await?;
     }
@@ -301,7 +262,7 @@ pub async fn archive_group(
 pub async fn restore_group(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<GroupId>,
 ) -> AppResult<Response> {
-    restore(&state, &ctx, Table::Groups, ("group", id), "groups").await
+    restore(&state, &ctx, Record::Group(id), "groups").await
 }

@@ -6,8 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::groups::live_group;
-use super::record;
-use crate::kernel::audit::{AuditAction, snapshot};
+use crate::kernel::ids::{GroupId, PersonId};
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
 use crate::partnership::model::*;
@@ -21,7 +20,7 @@ struct RotationsPage {
 }
 
 pub async fn rotations(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
-    let rotations = store::chair_rotations(&state.db, ctx.partnership()?)
+    let rotations = store::chair_rotations(ctx.scope(&state)?)
         .await?
         .into_iter()
         .filter_map(|membership| {
@@ -58,7 +57,7 @@ async fn membership_form_page(
     let mut people = vec![(String::new(), "Select a person".to_owned())];
     if membership.is_none() {
         people.extend(
-            store::list_people(&state.db, ctx.partnership()?, &PersonFilter::default())
+            store::list_people(ctx.scope(state)?, &PersonFilter::default())
                 .await?
                 .into_iter()
                 .map(|person| {
@@ -89,7 +88,7 @@ async fn membership_form_page(
 pub async fn new_membership_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<GroupId>,
 ) -> AppResult<impl IntoResponse> {
     let group = live_group(&state, &ctx, id).await?;
     render(
@@ -107,44 +106,29 @@ pub async fn new_membership_page(
 pub async fn create_membership(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<GroupId>,
     Form(form): Form<MembershipForm>,
 ) -> AppResult<Response> {
     let group = live_group(&state, &ctx, id).await?;
-    let people: Vec<i64> =
-        store::list_people(&state.db, ctx.partnership()?, &PersonFilter::default())
-            .await?
-            .into_iter()
-            .map(|person| person.id)
-            .collect();
+    let people: Vec<PersonId> = store::list_people(ctx.scope(&state)?, &PersonFilter::default())
+        .await?
+        .into_iter()
+        .map(|person| person.id)
+        .collect();
     // Judged against the memberships as they are inside the write, so two additions at once
     // cannot make two chairs or add a person twice.
-    let mut tx = state.db.begin_write().await?;
-    let current = store::current_memberships_locked(&mut tx, id).await?;
+    let mut change = ctx.change(&state).await?;
+    let current = store::current_memberships(&mut change, id).await?;
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, |person| people.contains(&person), &current);
     let Some(details) = details.filter(|_| errors.is_empty()) else {
-        tx.rollback().await?;
+        drop(change);
         return render_refused(
             &membership_form_page(&state, &ctx, errors, form, (group, None)).await?,
         );
     };
-    let membership_id = store::insert_membership(&mut tx, id, &details).await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Create,
-        ("group_membership", membership_id),
-        format!(
-            "Added a {} to {}",
-            details.position.label().to_lowercase(),
-            group.name
-        ),
-        None,
-        Some(snapshot(&details)),
-    )
-    .await?;
-    tx.commit().await?;
+    store::create_membership(&mut change, &group, &details).await?;
+    change.commit().await?;
     ctx.flash(
         &state,
         &format!("{} added to {}", details.position.label(), group.name),
@@ -158,11 +142,11 @@ pub async fn create_membership(
 async fn current_membership(
     state: &AppState,
     ctx: &Ctx,
-    group_id: i64,
-    membership_id: i64,
+    group_id: GroupId,
+    membership_id: MembershipId,
 ) -> AppResult<(Group, Membership)> {
     let group = live_group(state, ctx, group_id).await?;
-    let membership = store::find_membership(&state.db, ctx.partnership()?, membership_id)
+    let membership = store::find_membership(ctx.scope(state)?, membership_id)
         .await?
         .filter(|membership| membership.group_id == group_id)
         .ok_or(AppError::NotFound)?;
@@ -178,7 +162,7 @@ async fn current_membership(
 pub async fn edit_membership_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((id, membership_id)): Path<(i64, i64)>,
+    Path((id, membership_id)): Path<(GroupId, MembershipId)>,
 ) -> AppResult<impl IntoResponse> {
     let (group, membership) = current_membership(&state, &ctx, id, membership_id).await?;
     let form = MembershipForm::from_membership(&membership);
@@ -197,12 +181,12 @@ pub async fn edit_membership_page(
 pub async fn update_membership(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((id, membership_id)): Path<(i64, i64)>,
+    Path((id, membership_id)): Path<(GroupId, MembershipId)>,
     Form(form): Form<MembershipForm>,
 ) -> AppResult<Response> {
     let (group, _) = current_membership(&state, &ctx, id, membership_id).await?;
-    let mut tx = state.db.begin_write().await?;
-    let current = store::current_memberships_locked(&mut tx, id).await?;
+    let mut change = ctx.change(&state).await?;
+    let current = store::current_memberships(&mut change, id).await?;
     // Ended by someone else a moment ago: not changed.
     let Some(membership) = current
         .iter()
@@ -216,32 +200,13 @@ pub async fn update_membership(
     let mut errors = FormErrors::default();
     let details = form.validate_change(&mut errors, &membership, &current);
     let Some(details) = details.filter(|_| errors.is_empty()) else {
-        tx.rollback().await?;
+        drop(change);
         return render_refused(
             &membership_form_page(&state, &ctx, errors, form, (group, Some(membership))).await?,
         );
     };
-    let before = MembershipDetails {
-        person_id: membership.person_id,
-        position: membership.position,
-        started_on: membership.started_on,
-        term_ends_on: membership.term_ends_on,
-    };
-    store::update_membership(&mut tx, membership_id, &details).await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Update,
-        ("group_membership", membership_id),
-        format!(
-            "Changed {}'s membership of {}",
-            membership.person_name, group.name
-        ),
-        Some(snapshot(&before)),
-        Some(snapshot(&details)),
-    )
-    .await?;
-    tx.commit().await?;
+    store::update_membership(&mut change, (&group, &membership), &details).await?;
+    change.commit().await?;
     ctx.flash(
         &state,
         &format!(
@@ -256,9 +221,9 @@ pub async fn update_membership(
 pub async fn end_membership(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((id, membership_id)): Path<(i64, i64)>,
+    Path((id, membership_id)): Path<(GroupId, MembershipId)>,
 ) -> AppResult<Response> {
-    let membership = store::find_membership(&state.db, ctx.partnership()?, membership_id)
+    let membership = store::find_membership(ctx.scope(&state)?, membership_id)
         .await?
         .ok_or(AppError::NotFound)?;
     // A membership id from another group in the URL is refused, not acted on.
@@ -266,22 +231,9 @@ pub async fn end_membership(
         return Err(AppError::NotFound);
     }
     if membership.ended_on.is_none() {
-        let mut tx = state.db.begin_write().await?;
-        store::end_membership(&mut tx, membership_id, today()).await?;
-        record(
-            &mut tx,
-            &ctx,
-            AuditAction::Update,
-            ("group_membership", membership_id),
-            format!(
-                "Ended {}'s membership of {}",
-                membership.person_name, membership.group_name
-            ),
-            Some(snapshot(&membership)),
-            Some(serde_json::json!({ "ended_on": today().to_string() })),
-        )
-        .await?;
-        tx.commit().await?;
+        let mut change = ctx.change(&state).await?;
+        store::end_membership(&mut change, &membership).await?;
+        change.commit().await?;
         ctx.flash(
             &state,
             &format!(

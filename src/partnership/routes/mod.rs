@@ -11,10 +11,8 @@ mod plans;
 
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::store::{self, Table};
-use crate::kernel::audit::{self, AuditAction, AuditEntry};
+use super::store::{self, Record};
 use crate::kernel::auth::CurrentUser;
-use crate::kernel::db::Transaction;
 use crate::kernel::text::{display_date, long_date};
 use crate::kernel::{Access, AppError, AppResult, AppState, Ctx, Permission, Routes};
 
@@ -202,31 +200,6 @@ pub fn routes() -> Routes {
         )
 }
 
-pub(super) async fn record(
-    tx: &mut Transaction,
-    ctx: &Ctx,
-    action: AuditAction,
-    (entity_type, entity_id): (&str, i64),
-    summary: String,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-) -> AppResult<()> {
-    audit::record(
-        tx,
-        &ctx.actor()?,
-        AuditEntry {
-            action,
-            entity_type,
-            entity_id: Some(entity_id),
-            summary,
-            before,
-            after,
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 pub(super) fn can_manage(user: &CurrentUser) -> bool {
     user.can(Permission::ManagePartnership)
 }
@@ -236,30 +209,19 @@ pub(super) fn can_manage(user: &CurrentUser) -> bool {
 pub(super) async fn restore(
     state: &AppState,
     ctx: &Ctx,
-    table: Table,
-    (entity_type, id): (&str, i64),
+    record: Record,
     pages: &str,
 ) -> AppResult<Response> {
-    let (name, archived_at) = store::archive_state(&state.db, ctx.partnership()?, table, id)
+    let (name, archived_at) = store::archive_state(ctx.scope(state)?, record)
         .await?
         .ok_or(AppError::NotFound)?;
     if archived_at.is_some() {
-        let mut tx = state.db.begin_write().await?;
-        store::restore(&mut tx, table, id).await?;
-        record(
-            &mut tx,
-            ctx,
-            AuditAction::Restore,
-            (entity_type, id),
-            format!("Restored {} {name}", entity_type.replace('_', " ")),
-            Some(serde_json::json!({ "archived_at": archived_at })),
-            Some(serde_json::json!({ "archived_at": null })),
-        )
-        .await?;
-        tx.commit().await?;
+        let mut change = ctx.change(state).await?;
+        store::restore(&mut change, record, &name, archived_at).await?;
+        change.commit().await?;
         ctx.flash(state, &format!("{name} restored")).await?;
     }
-    Ok(Redirect::to(&format!("/partnership/{pages}/{id}")).into_response())
+    Ok(Redirect::to(&format!("/partnership/{pages}/{}", record.id())).into_response())
 }
 
 /// Used by templates.

@@ -6,18 +6,15 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{can_manage, record};
-use crate::kernel::api_tokens;
-use crate::kernel::audit::{AuditAction, snapshot};
+use super::can_manage;
 use crate::kernel::auth::CurrentUser;
+use crate::kernel::ids::OrganisationId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Permission, render, render_refused,
 };
 use crate::partnership::model::*;
-use crate::partnership::store::{self, OrganisationFilter, PersonFilter, Table};
-
-// ---- organisations ----
+use crate::partnership::store::{self, OrganisationFilter, PersonFilter};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -48,7 +45,7 @@ pub async fn organisation_list(
         search: query.q.chars().take(100).collect(),
         include_archived: query.archived == "yes",
     };
-    let organisations = store::list_organisations(&state.db, ctx.partnership()?, &filter).await?;
+    let organisations = store::list_organisations(ctx.scope(&state)?, &filter).await?;
     render(&OrganisationListPage {
         chrome: ctx.chrome(&state).await?,
         organisations,
@@ -105,8 +102,7 @@ pub async fn create_organisation(
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors);
     if let Some(details) = &details
-        && store::organisation_name_taken(&state.db, ctx.partnership()?, &details.name, None)
-            .await?
+        && store::organisation_name_taken(ctx.scope(&state)?, &details.name, None).await?
     {
         errors.add("name", "An organisation with this name already exists");
     }
@@ -119,19 +115,9 @@ pub async fn create_organisation(
             full_edit: true,
         });
     };
-    let mut tx = state.db.begin_write().await?;
-    let id = store::insert_organisation(&mut tx, ctx.partnership()?, &details).await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Create,
-        ("organisation", id),
-        format!("Created organisation {}", details.name),
-        None,
-        Some(snapshot(&details)),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    let id = store::create_organisation(&mut change, &details).await?;
+    change.commit().await?;
     ctx.flash(&state, &format!("{} added", details.name))
         .await?;
     Ok(Redirect::to(&format!("/partnership/organisations/{id}")).into_response())
@@ -149,23 +135,22 @@ struct OrganisationPage {
 
 /// May this person edit this organisation? The business unit edits any; a partner data lead
 /// edits only their own.
-fn may_edit_organisation(user: &CurrentUser, organisation_id: i64) -> bool {
+fn may_edit_organisation(user: &CurrentUser, organisation_id: OrganisationId) -> bool {
     can_manage(user)
         || (user.can(Permission::EditOwnOrganisation)
-            && user.organisation_id == Some(organisation_id))
+            && user.organisation() == Some(organisation_id))
 }
 
 pub async fn organisation_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<OrganisationId>,
 ) -> AppResult<impl IntoResponse> {
-    let organisation = store::find_organisation(&state.db, ctx.partnership()?, id)
+    let organisation = store::find_organisation(ctx.scope(&state)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let people = store::list_people(
-        &state.db,
-        ctx.partnership()?,
+        ctx.scope(&state)?,
         &PersonFilter {
             organisation_id: Some(id),
             ..PersonFilter::default()
@@ -182,13 +167,17 @@ pub async fn organisation_page(
     })
 }
 
-async fn editable_organisation(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Organisation> {
+async fn editable_organisation(
+    state: &AppState,
+    ctx: &Ctx,
+    id: OrganisationId,
+) -> AppResult<Organisation> {
     let user = ctx.user()?;
     // Refuse before revealing whether the record exists.
     if !may_edit_organisation(user, id) {
         return Err(AppError::Forbidden);
     }
-    let organisation = store::find_organisation(&state.db, ctx.partnership()?, id)
+    let organisation = store::find_organisation(ctx.scope(state)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if organisation.archived_at.is_some() {
@@ -202,7 +191,7 @@ async fn editable_organisation(state: &AppState, ctx: &Ctx, id: i64) -> AppResul
 pub async fn edit_organisation_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<OrganisationId>,
 ) -> AppResult<impl IntoResponse> {
     let organisation = editable_organisation(&state, &ctx, id).await?;
     render(&OrganisationFormPage {
@@ -217,7 +206,7 @@ pub async fn edit_organisation_page(
 pub async fn update_organisation(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<OrganisationId>,
     Form(mut form): Form<OrganisationForm>,
 ) -> AppResult<Response> {
     let organisation = editable_organisation(&state, &ctx, id).await?;
@@ -234,8 +223,7 @@ pub async fn update_organisation(
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors);
     if let Some(details) = &details
-        && store::organisation_name_taken(&state.db, ctx.partnership()?, &details.name, Some(id))
-            .await?
+        && store::organisation_name_taken(ctx.scope(&state)?, &details.name, Some(id)).await?
     {
         errors.add("name", "An organisation with this name already exists");
     }
@@ -248,26 +236,9 @@ pub async fn update_organisation(
             full_edit,
         });
     };
-    let mut tx = state.db.begin_write().await?;
-    store::update_organisation(&mut tx, id, &details).await?;
-    let before = OrganisationDetails {
-        name: organisation.name.clone(),
-        kind: organisation.kind,
-        sector: organisation.sector.clone(),
-        active_from: organisation.active_from,
-        active_to: organisation.active_to,
-    };
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Update,
-        ("organisation", id),
-        format!("Updated organisation {}", details.name),
-        Some(snapshot(&before)),
-        Some(snapshot(&details)),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    store::update_organisation(&mut change, &organisation, &details).await?;
+    change.commit().await?;
     ctx.flash(&state, &format!("{} updated", details.name))
         .await?;
     Ok(Redirect::to(&format!("/partnership/organisations/{id}")).into_response())
@@ -276,42 +247,22 @@ pub async fn update_organisation(
 async fn set_organisation_archived(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: OrganisationId,
     archived: bool,
 ) -> AppResult<Response> {
-    let organisation = store::find_organisation(&state.db, ctx.partnership()?, id)
+    let organisation = store::find_organisation(ctx.scope(state)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if organisation.archived_at.is_some() != archived {
-        let mut tx = state.db.begin_write().await?;
-        let (action, verb) = if archived {
-            store::archive(&mut tx, Table::Organisations, id).await?;
-            // An organisation that has left sends no more data: its API tokens stop now (and
-            // stay revoked if it is restored; its data lead makes new ones).
-            let revoked = api_tokens::revoke_tokens_of_organisation(&mut tx, id).await?;
-            api_tokens::record_revocations(
-                &mut tx,
-                &ctx.actor()?,
-                &revoked,
-                &format!("as organisation {} was archived", organisation.name),
-            )
-            .await?;
-            (AuditAction::Archive, "Archived")
+        let mut change = ctx.change(state).await?;
+        let verb = if archived {
+            store::archive_organisation(&mut change, &organisation).await?;
+            "Archived"
         } else {
-            store::restore(&mut tx, Table::Organisations, id).await?;
-            (AuditAction::Restore, "Restored")
+            store::restore_organisation(&mut change, &organisation).await?;
+            "Restored"
         };
-        record(
-            &mut tx,
-            ctx,
-            action,
-            ("organisation", id),
-            format!("{verb} organisation {}", organisation.name),
-            Some(snapshot(&organisation)),
-            None,
-        )
-        .await?;
-        tx.commit().await?;
+        change.commit().await?;
         ctx.flash(
             state,
             &format!("{} {}", organisation.name, verb.to_lowercase()),
@@ -324,7 +275,7 @@ async fn set_organisation_archived(
 pub async fn archive_organisation(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<OrganisationId>,
 ) -> AppResult<Response> {
     set_organisation_archived(&state, &ctx, id, true).await
 }
@@ -332,7 +283,7 @@ pub async fn archive_organisation(
 pub async fn restore_organisation(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<OrganisationId>,
 ) -> AppResult<Response> {
     set_organisation_archived(&state, &ctx, id, false).await
 }

@@ -7,9 +7,7 @@ use axum::response::IntoResponse;
 use crate::kernel::text::today;
 use crate::kernel::{AppResult, AppState, Chrome, Ctx, render};
 use crate::partnership::model::*;
-use crate::partnership::store::{self};
-
-// ---- overview ----
+use crate::partnership::store;
 
 #[derive(Template)]
 #[template(path = "partnership/templates/overview.html")]
@@ -21,8 +19,8 @@ struct OverviewPage {
 }
 
 pub async fn overview(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
-    let counts = store::counts(&state.db, ctx.partnership()?).await?;
-    let rotations_due = store::chair_rotations(&state.db, ctx.partnership()?)
+    let counts = store::counts(ctx.scope(&state)?).await?;
+    let rotations_due = store::chair_rotations(ctx.scope(&state)?)
         .await?
         .into_iter()
         .filter_map(|membership| {
@@ -30,13 +28,13 @@ pub async fn overview(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl
             (status != RotationStatus::Later).then_some((membership, status))
         })
         .collect();
-    let plan = match store::list_plans(&state.db, ctx.partnership()?, false)
+    let plan = match store::list_plans(ctx.scope(&state)?, false)
         .await?
         .into_iter()
         .find(|plan| plan.starts_on <= today() && today() <= plan.ends_on)
     {
         Some(plan) => {
-            let items = store::plan_items(&state.db, plan.id).await?;
+            let items = store::plan_items(ctx.scope(&state)?, plan.id).await?;
             Some((plan, items))
         }
         None => None,

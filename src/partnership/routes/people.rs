@@ -6,14 +6,12 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{can_manage, record, restore};
-use crate::kernel::audit::{AuditAction, snapshot};
-use crate::kernel::text::{FormErrors, today};
+use super::{can_manage, restore};
+use crate::kernel::ids::PersonId;
+use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
 use crate::partnership::model::*;
-use crate::partnership::store::{self, PersonFilter, Table};
-
-// ---- people ----
+use crate::partnership::store::{self, PersonFilter, Record};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -42,7 +40,7 @@ async fn organisation_options(
 ) -> AppResult<Vec<(String, String)>> {
     let mut options = vec![(String::new(), first.to_owned())];
     options.extend(
-        store::organisation_choices(&state.db, ctx.partnership()?)
+        store::organisation_choices(ctx.scope(state)?)
             .await?
             .into_iter()
             .map(|(id, name)| (id.to_string(), name)),
@@ -60,7 +58,7 @@ pub async fn person_list(
         search: query.q.chars().take(100).collect(),
         include_archived: query.archived == "yes",
     };
-    let people = store::list_people(&state.db, ctx.partnership()?, &filter).await?;
+    let people = store::list_people(ctx.scope(&state)?, &filter).await?;
     render(&PersonListPage {
         chrome: ctx.chrome(&state).await?,
         people,
@@ -107,13 +105,13 @@ async fn validate_person(
     state: &AppState,
     ctx: &Ctx,
     form: &PersonForm,
-    except: Option<i64>,
+    except: Option<PersonId>,
 ) -> AppResult<(FormErrors, Option<PersonDetails>)> {
-    let names = store::organisation_names(&state.db, ctx.partnership()?).await?;
+    let names = store::organisation_names(ctx.scope(state)?).await?;
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, |id| names.contains_key(&id));
     if let Some(details) = &details
-        && store::person_email_taken(&state.db, ctx.partnership()?, &details.email, except).await?
+        && store::person_email_taken(ctx.scope(state)?, &details.email, except).await?
     {
         errors.add(
             "email",
@@ -138,19 +136,9 @@ pub async fn create_person(
             organisations: organisation_options(&state, &ctx, "Select an organisation").await?,
         });
     };
-    let mut tx = state.db.begin_write().await?;
-    let id = store::insert_person(&mut tx, ctx.partnership()?, &details).await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Create,
-        ("person", id),
-        format!("Added {}", details.name),
-        None,
-        Some(snapshot(&details)),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    let id = store::create_person(&mut change, &details).await?;
+    change.commit().await?;
     ctx.flash(&state, &format!("{} added", details.name))
         .await?;
     Ok(Redirect::to(&format!("/partnership/people/{id}")).into_response())
@@ -168,12 +156,12 @@ struct PersonPage {
 pub async fn person_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<PersonId>,
 ) -> AppResult<impl IntoResponse> {
-    let person = store::find_person(&state.db, ctx.partnership()?, id)
+    let person = store::find_person(ctx.scope(&state)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let memberships = store::memberships_of_person(&state.db, id).await?;
+    let memberships = store::memberships_of_person(ctx.scope(&state)?, id).await?;
     render(&PersonPage {
         can_manage: can_manage(ctx.user()?),
         chrome: ctx.chrome(&state).await?,
@@ -182,8 +170,8 @@ pub async fn person_page(
     })
 }
 
-async fn live_person(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Person> {
-    let person = store::find_person(&state.db, ctx.partnership()?, id)
+async fn live_person(state: &AppState, ctx: &Ctx, id: PersonId) -> AppResult<Person> {
+    let person = store::find_person(ctx.scope(state)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if person.archived_at.is_some() {
@@ -195,7 +183,7 @@ async fn live_person(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Person> 
 pub async fn edit_person_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<PersonId>,
 ) -> AppResult<impl IntoResponse> {
     let person = live_person(&state, &ctx, id).await?;
     render(&PersonFormPage {
@@ -210,7 +198,7 @@ pub async fn edit_person_page(
 pub async fn update_person(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<PersonId>,
     Form(form): Form<PersonForm>,
 ) -> AppResult<Response> {
     let person = live_person(&state, &ctx, id).await?;
@@ -224,25 +212,9 @@ pub async fn update_person(
             organisations: organisation_options(&state, &ctx, "Select an organisation").await?,
         });
     };
-    let before = PersonDetails {
-        organisation_id: person.organisation_id,
-        name: person.name.clone(),
-        job_title: person.job_title.clone(),
-        email: person.email.clone(),
-    };
-    let mut tx = state.db.begin_write().await?;
-    store::update_person(&mut tx, id, &details).await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Update,
-        ("person", id),
-        format!("Updated {}", details.name),
-        Some(snapshot(&before)),
-        Some(snapshot(&details)),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    store::update_person(&mut change, &person, &details).await?;
+    change.commit().await?;
     ctx.flash(&state, &format!("{} updated", details.name))
         .await?;
     Ok(Redirect::to(&format!("/partnership/people/{id}")).into_response())
@@ -251,33 +223,16 @@ pub async fn update_person(
 pub async fn archive_person(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<PersonId>,
 ) -> AppResult<Response> {
-    let person = store::find_person(&state.db, ctx.partnership()?, id)
+    let person = store::find_person(ctx.scope(&state)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if person.archived_at.is_none() {
-        let mut tx = state.db.begin_write().await?;
-        store::archive(&mut tx, Table::People, id).await?;
+        let mut change = ctx.change(&state).await?;
         // Leaving the partnership ends their group memberships too.
-        for membership in store::memberships_of_person(&state.db, id)
-            .await?
-            .into_iter()
-            .filter(|m| m.ended_on.is_none())
-        {
-            store::end_membership(&mut tx, membership.id, today()).await?;
-        }
-        record(
-            &mut tx,
-            &ctx,
-            AuditAction::Archive,
-            ("person", id),
-            format!("Archived {} and ended their group memberships", person.name),
-            Some(snapshot(&person)),
-            None,
-        )
-        .await?;
-        tx.commit().await?;
+        store::archive_person(&mut change, &person).await?;
+        change.commit().await?;
         ctx.flash(&state, &format!("{} archived", person.name))
             .await?;
     }
@@ -287,7 +242,7 @@ pub async fn archive_person(
 pub async fn restore_person(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<PersonId>,
 ) -> AppResult<Response> {
-    restore(&state, &ctx, Table::People, ("person", id), "people").await
+    restore(&state, &ctx, Record::Person(id), "people").await
 }

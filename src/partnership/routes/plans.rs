@@ -6,14 +6,12 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{can_manage, record, restore};
-use crate::kernel::audit::{AuditAction, snapshot};
+use super::{can_manage, restore};
+use crate::kernel::ids::{PlanId, PlanItemId};
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
 use crate::partnership::model::*;
-use crate::partnership::store::{self, Table};
-
-// ---- business plans ----
+use crate::partnership::store::{self, Record};
 
 #[derive(Template)]
 #[template(path = "partnership/templates/plan_list.html")]
@@ -24,7 +22,7 @@ struct PlanListPage {
 }
 
 pub async fn plan_list(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
-    let plans = store::list_plans(&state.db, ctx.partnership()?, false).await?;
+    let plans = store::list_plans(ctx.scope(&state)?, false).await?;
     render(&PlanListPage {
         can_manage: can_manage(ctx.user()?),
         chrome: ctx.chrome(&state).await?,
@@ -45,12 +43,12 @@ async fn validate_plan(
     state: &AppState,
     ctx: &Ctx,
     form: &BusinessPlanForm,
-    editing: Option<i64>,
+    editing: Option<PlanId>,
 ) -> AppResult<(FormErrors, Option<BusinessPlanDetails>)> {
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors);
     if let Some(details) = &details
-        && store::plan_name_taken(&state.db, ctx.partnership()?, &details.name, editing).await?
+        && store::plan_name_taken(ctx.scope(state)?, &details.name, editing).await?
     {
         errors.add("name", "A business plan with this name already exists");
     }
@@ -83,19 +81,9 @@ pub async fn create_plan(
             plan: None,
         });
     };
-    let mut tx = state.db.begin_write().await?;
-    let id = store::insert_plan(&mut tx, ctx.partnership()?, &details).await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Create,
-        ("business_plan", id),
-        format!("Created {}", details.name),
-        None,
-        Some(snapshot(&details)),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    let id = store::create_plan(&mut change, &details).await?;
+    change.commit().await?;
     ctx.flash(
         &state,
         &format!(
@@ -120,12 +108,12 @@ struct PlanPage {
 pub async fn plan_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<PlanId>,
 ) -> AppResult<impl IntoResponse> {
-    let plan = store::find_plan(&state.db, ctx.partnership()?, id)
+    let plan = store::find_plan(ctx.scope(&state)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (priorities, themes) = store::plan_items(&state.db, id)
+    let (priorities, themes) = store::plan_items(ctx.scope(&state)?, id)
         .await?
         .into_iter()
         .partition(|item| item.kind == PlanItemKind::Priority);
@@ -138,8 +126,8 @@ pub async fn plan_page(
     })
 }
 
-async fn live_plan(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<BusinessPlan> {
-    let plan = store::find_plan(&state.db, ctx.partnership()?, id)
+async fn live_plan(state: &AppState, ctx: &Ctx, id: PlanId) -> AppResult<BusinessPlan> {
+    let plan = store::find_plan(ctx.scope(state)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if plan.archived_at.is_some() {
@@ -153,7 +141,7 @@ async fn live_plan(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<BusinessPl
 pub async fn edit_plan_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<PlanId>,
 ) -> AppResult<impl IntoResponse> {
     let plan = live_plan(&state, &ctx, id).await?;
     render(&PlanFormPage {
@@ -167,7 +155,7 @@ pub async fn edit_plan_page(
 pub async fn update_plan(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<PlanId>,
     Form(form): Form<BusinessPlanForm>,
 ) -> AppResult<Response> {
     let plan = live_plan(&state, &ctx, id).await?;
@@ -180,24 +168,9 @@ pub async fn update_plan(
             plan: Some(plan),
         });
     };
-    let before = BusinessPlanDetails {
-        name: plan.name.clone(),
-        starts_on: plan.starts_on,
-        ends_on: plan.ends_on,
-    };
-    let mut tx = state.db.begin_write().await?;
-    store::update_plan(&mut tx, id, &details).await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Update,
-        ("business_plan", id),
-        format!("Updated {}", details.name),
-        Some(snapshot(&before)),
-        Some(snapshot(&details)),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    store::update_plan(&mut change, &plan, &details).await?;
+    change.commit().await?;
     ctx.flash(&state, &format!("{} updated", details.name))
         .await?;
     Ok(Redirect::to(&format!("/partnership/business-plans/{id}")).into_response())
@@ -206,25 +179,15 @@ pub async fn update_plan(
 pub async fn archive_plan(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<PlanId>,
 ) -> AppResult<Response> {
-    let plan = store::find_plan(&state.db, ctx.partnership()?, id)
+    let plan = store::find_plan(ctx.scope(&state)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if plan.archived_at.is_none() {
-        let mut tx = state.db.begin_write().await?;
-        store::archive(&mut tx, Table::BusinessPlans, id).await?;
-        record(
-            &mut tx,
-            &ctx,
-            AuditAction::Archive,
-            ("business_plan", id),
-            format!("Archived {}", plan.name),
-            Some(snapshot(&plan)),
-            None,
-        )
-        .await?;
-        tx.commit().await?;
+        let mut change = ctx.change(&state).await?;
+        store::archive_plan(&mut change, &plan).await?;
+        change.commit().await?;
         ctx.flash(&state, &format!("{} archived", plan.name))
             .await?;
     }
@@ -234,16 +197,9 @@ pub async fn archive_plan(
 pub async fn restore_plan(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<PlanId>,
 ) -> AppResult<Response> {
-    restore(
-        &state,
-        &ctx,
-        Table::BusinessPlans,
-        ("business_plan", id),
-        "business-plans",
-    )
-    .await
+    restore(&state, &ctx, Record::Plan(id), "business-plans").await
 }
 
 #[derive(Template)]
@@ -265,7 +221,7 @@ pub struct ItemQuery {
 pub async fn new_item_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<PlanId>,
     Query(query): Query<ItemQuery>,
 ) -> AppResult<impl IntoResponse> {
     let plan = live_plan(&state, &ctx, id).await?;
@@ -285,7 +241,7 @@ pub async fn new_item_page(
 pub async fn create_item(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<PlanId>,
     Form(form): Form<PlanItemForm>,
 ) -> AppResult<Response> {
     let plan = live_plan(&state, &ctx, id).await?;
@@ -299,24 +255,9 @@ pub async fn create_item(
             item: None,
         });
     };
-    let mut tx = state.db.begin_write().await?;
-    let item_id = store::insert_item(&mut tx, id, &details).await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Create,
-        ("business_plan_item", item_id),
-        format!(
-            "Added {} to {}: {}",
-            details.kind.label().to_lowercase(),
-            plan.name,
-            details.title
-        ),
-        None,
-        Some(snapshot(&details)),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    store::create_item(&mut change, &plan, &details).await?;
+    change.commit().await?;
     ctx.flash(&state, &format!("{} added", details.kind.label()))
         .await?;
     Ok(Redirect::to(&format!("/partnership/business-plans/{id}")).into_response())
@@ -326,11 +267,11 @@ pub async fn create_item(
 async fn plan_item(
     state: &AppState,
     ctx: &Ctx,
-    plan_id: i64,
-    item_id: i64,
+    plan_id: PlanId,
+    item_id: PlanItemId,
 ) -> AppResult<(BusinessPlan, PlanItem)> {
     let plan = live_plan(state, ctx, plan_id).await?;
-    let item = store::find_item(&state.db, ctx.partnership()?, item_id)
+    let item = store::find_item(ctx.scope(state)?, item_id)
         .await?
         .filter(|item| item.business_plan_id == plan_id && item.archived_at.is_none())
         .ok_or(AppError::NotFound)?;
@@ -340,7 +281,7 @@ async fn plan_item(
 pub async fn edit_item_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((id, item_id)): Path<(i64, i64)>,
+    Path((id, item_id)): Path<(PlanId, PlanItemId)>,
 ) -> AppResult<impl IntoResponse> {
     let (plan, item) = plan_item(&state, &ctx, id, item_id).await?;
     render(&ItemFormPage {
@@ -355,7 +296,7 @@ pub async fn edit_item_page(
 pub async fn update_item(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((id, item_id)): Path<(i64, i64)>,
+    Path((id, item_id)): Path<(PlanId, PlanItemId)>,
     Form(form): Form<PlanItemForm>,
 ) -> AppResult<Response> {
     let (plan, item) = plan_item(&state, &ctx, id, item_id).await?;
@@ -369,28 +310,9 @@ pub async fn update_item(
             item: Some(item),
         });
     };
-    let before = PlanItemDetails {
-        kind: item.kind,
-        title: item.title.clone(),
-        description: item.description.clone(),
-    };
-    let mut tx = state.db.begin_write().await?;
-    store::update_item(&mut tx, item_id, &details).await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Update,
-        ("business_plan_item", item_id),
-        format!(
-            "Updated {}: {}",
-            details.kind.label().to_lowercase(),
-            details.title
-        ),
-        Some(snapshot(&before)),
-        Some(snapshot(&details)),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    store::update_item(&mut change, &item, &details).await?;
+    change.commit().await?;
     ctx.flash(&state, &format!("{} updated", details.kind.label()))
         .await?;
     Ok(Redirect::to(&format!("/partnership/business-plans/{id}")).into_response())
@@ -399,26 +321,12 @@ pub async fn update_item(
 pub async fn archive_item(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((id, item_id)): Path<(i64, i64)>,
+    Path((id, item_id)): Path<(PlanId, PlanItemId)>,
 ) -> AppResult<Response> {
     let (_, item) = plan_item(&state, &ctx, id, item_id).await?;
-    let mut tx = state.db.begin_write().await?;
-    store::archive(&mut tx, Table::PlanItems, item_id).await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Archive,
-        ("business_plan_item", item_id),
-        format!(
-            "Archived {}: {}",
-            item.kind.label().to_lowercase(),
-            item.title
-        ),
-        Some(snapshot(&item)),
-        None,
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    store::archive_item(&mut change, &item).await?;
+    change.commit().await?;
     ctx.flash(&state, &format!("{} archived", item.kind.label()))
         .await?;
     Ok(Redirect::to(&format!("/partnership/business-plans/{id}")).into_response())
