@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::groups::live_group;
+use crate::kernel::filters;
 use crate::kernel::ids::{GroupId, PersonId};
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};

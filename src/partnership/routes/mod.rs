@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::store::{self, Record};
 use crate::kernel::auth::CurrentUser;
-use crate::kernel::text::{display_date, long_date};
 use crate::kernel::{Access, AppError, AppResult, AppState, Ctx, Permission, Routes};
 
 const VIEW: Access = Access::Requires(Permission::ViewPartnership);
@@ -222,17 +221,4 @@ pub(super) async fn restore(
         ctx.flash(state, &format!("{name} restored")).await?;
     }
     Ok(Redirect::to(&format!("/partnership/{pages}/{}", record.id())).into_response())
-}
-
-/// Used by templates.
-pub fn show_date(date: &time::Date) -> String {
-    long_date(*date)
-}
-
-pub fn show_optional_date(date: &Option<time::Date>) -> String {
-    date.map(long_date).unwrap_or_default()
-}
-
-pub fn show_timestamp(text: &str) -> String {
-    display_date(text)
 }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::can_manage;
 use crate::kernel::auth::CurrentUser;
+use crate::kernel::filters;
 use crate::kernel::ids::OrganisationId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{
@@ -69,9 +70,11 @@ struct OrganisationFormPage {
     organisation: Option<Organisation>,
     /// Only the business unit sets an organisation's type and active period.
     full_edit: bool,
+    kinds: Vec<(String, String)>,
 }
 
-pub fn kind_options() -> Vec<(String, String)> {
+/// The choices of the organisation type list.
+fn kind_options() -> Vec<(String, String)> {
     let mut options = vec![(String::new(), "Select a type".to_owned())];
     options.extend(
         OrganisationKind::ALL
@@ -86,6 +89,7 @@ pub async fn new_organisation_page(
     ctx: Ctx,
 ) -> AppResult<impl IntoResponse> {
     render(&OrganisationFormPage {
+        kinds: kind_options(),
         chrome: ctx.chrome(&state).await?,
         errors: FormErrors::default(),
         form: OrganisationForm::default(),
@@ -108,6 +112,7 @@ pub async fn create_organisation(
     }
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&OrganisationFormPage {
+            kinds: kind_options(),
             chrome: ctx.chrome(&state).await?,
             errors,
             form,
@@ -195,6 +200,7 @@ pub async fn edit_organisation_page(
 ) -> AppResult<impl IntoResponse> {
     let organisation = editable_organisation(&state, &ctx, id).await?;
     render(&OrganisationFormPage {
+        kinds: kind_options(),
         chrome: ctx.chrome(&state).await?,
         errors: FormErrors::default(),
         form: OrganisationForm::from_organisation(&organisation),
@@ -229,6 +235,7 @@ pub async fn update_organisation(
     }
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&OrganisationFormPage {
+            kinds: kind_options(),
             chrome: ctx.chrome(&state).await?,
             errors,
             form,

@@ -4,6 +4,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::IntoResponse;
 
+use crate::kernel::filters;
 use crate::kernel::text::today;
 use crate::kernel::{AppResult, AppState, Chrome, Ctx, render};
 use crate::partnership::model::*;

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{can_manage, restore};
+use crate::kernel::filters;
 use crate::kernel::ids::PersonId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
