@@ -224,11 +224,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let id = masa::partnership::create_partnership(&mut tx, name).await?;
             audit::record(
                 &mut tx,
-                &Actor::system("masa partnership add", PartnershipId::new(id)),
+                &Actor::system("masa partnership add", id),
                 AuditEntry {
                     action: AuditAction::Create,
                     entity_type: "partnership",
-                    entity_id: Some(id),
+                    entity_id: Some(id.get()),
                     summary: format!("Added the partnership {name} from the command line"),
                     before: None,
                     after: Some(serde_json::json!({ "name": name })),
@@ -281,14 +281,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if !masa::partnership::partnerships(&db)
                 .await?
                 .iter()
-                .any(|(id, _)| *id == partnership.get())
+                .any(|(id, _)| *id == partnership)
             {
                 anyhow::bail!("there is no partnership with id {partnership}");
             }
             if let Some(id) = organisation
-                && masa::partnership::organisation_name(&db, partnership.get(), id.get())
-                    .await?
-                    .is_none()
+                && masa::partnership::organisation_name(
+                    masa::kernel::Scope::new(&db, partnership),
+                    id,
+                )
+                .await?
+                .is_none()
             {
                 anyhow::bail!("there is no organisation with id {id} in partnership {partnership}");
             }

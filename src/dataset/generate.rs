@@ -94,7 +94,7 @@ pub async fn generate_reporting(
         Some(
             existing
                 .first()
-                .map(|(id, _)| *id)
+                .map(|(id, _)| id.get())
                 .ok_or(GenerateError::NoPartnership)?,
         )
     } else {
@@ -104,13 +104,12 @@ pub async fn generate_reporting(
         let mut tx = db.begin_write().await?;
         let partnership_id = match first_partnership {
             Some(id) => id,
-            None => {
-                crate::partnership::create_partnership(
-                    &mut tx,
-                    &format!("Generated Partnership {run}-{number}"),
-                )
-                .await?
-            }
+            None => crate::partnership::create_partnership(
+                &mut tx,
+                &format!("Generated Partnership {run}-{number}"),
+            )
+            .await?
+            .get(),
         };
         fill_partnership(
             db,
@@ -157,8 +156,15 @@ async fn fill_partnership(
             active_from: time::macros::date!(2015 - 04 - 01),
             active_to: None,
         };
-        organisations
-            .push(crate::partnership::add_organisation(tx, partnership_id, &details).await?);
+        organisations.push(
+            crate::partnership::add_organisation(
+                tx,
+                crate::kernel::ids::PartnershipId::new(partnership_id),
+                &details,
+            )
+            .await?
+            .get(),
+        );
     }
     let last = super::demo::collecting().previous();
     let mut first = last;

@@ -208,7 +208,14 @@ async fn scorecard_choices(
                     .map(|o| (o.organisation_id.to_string(), o.organisation_name)),
             );
             Ok(ScorecardChoices {
-                plan_items: partnership::current_priorities(&state.db, partnership_id).await?,
+                plan_items: partnership::current_priorities(crate::kernel::Scope::new(
+                    &state.db,
+                    crate::kernel::ids::PartnershipId::new(partnership_id),
+                ))
+                .await?
+                .into_iter()
+                .map(|(id, name)| (id.get(), name))
+                .collect(),
                 organisations,
                 periods: period_choices(state, partnership_id).await?,
             })
@@ -600,11 +607,14 @@ async fn compute_indicator_view(
             .unwrap_or_default();
     let comparators = store::comparators(&state.db, partnership_id, Some(id)).await?;
     let priority = match indicator.priority_item_id {
-        Some(item) => partnership::current_priorities(&state.db, partnership_id)
-            .await?
-            .into_iter()
-            .find(|(id, _)| *id == item)
-            .map(|(_, title)| title),
+        Some(item) => partnership::current_priorities(crate::kernel::Scope::new(
+            &state.db,
+            crate::kernel::ids::PartnershipId::new(partnership_id),
+        ))
+        .await?
+        .into_iter()
+        .find(|(id, _)| id.get() == item)
+        .map(|(_, title)| title),
         None => None,
     };
     Ok(draw_indicator(indicator, &series, &comparators, priority))
@@ -1123,17 +1133,23 @@ async fn indicator_form_page(
     let partnership_id = ctx.partnership()?;
     let mut organisations = vec![(String::new(), "Select an organisation".to_owned())];
     organisations.extend(
-        partnership::organisation_choices(&state.db, partnership_id)
-            .await?
-            .into_iter()
-            .map(|(id, name)| (id.to_string(), name)),
+        partnership::organisation_choices(crate::kernel::Scope::new(
+            &state.db,
+            crate::kernel::ids::PartnershipId::new(partnership_id),
+        ))
+        .await?
+        .into_iter()
+        .map(|(id, name)| (id.to_string(), name)),
     );
     let mut priorities = vec![(String::new(), "None – the wider dataset".to_owned())];
     priorities.extend(
-        partnership::current_priorities(&state.db, partnership_id)
-            .await?
-            .into_iter()
-            .map(|(id, title)| (id.to_string(), title)),
+        partnership::current_priorities(crate::kernel::Scope::new(
+            &state.db,
+            crate::kernel::ids::PartnershipId::new(partnership_id),
+        ))
+        .await?
+        .into_iter()
+        .map(|(id, title)| (id.to_string(), title)),
     );
     let polarities = [
         Polarity::HigherIsBetter,
@@ -1161,8 +1177,24 @@ async fn validate_indicator(
     form: &IndicatorForm,
     editing: Option<i64>,
 ) -> AppResult<(FormErrors, Option<IndicatorDetails>)> {
-    let organisations = partnership::organisation_choices(&state.db, partnership_id).await?;
-    let priorities = partnership::current_priorities(&state.db, partnership_id).await?;
+    let organisations: Vec<(i64, String)> =
+        partnership::organisation_choices(crate::kernel::Scope::new(
+            &state.db,
+            crate::kernel::ids::PartnershipId::new(partnership_id),
+        ))
+        .await?
+        .into_iter()
+        .map(|(id, name)| (id.get(), name))
+        .collect();
+    let priorities: Vec<(i64, String)> =
+        partnership::current_priorities(crate::kernel::Scope::new(
+            &state.db,
+            crate::kernel::ids::PartnershipId::new(partnership_id),
+        ))
+        .await?
+        .into_iter()
+        .map(|(id, name)| (id.get(), name))
+        .collect();
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, &organisations, &priorities);
     if let Some(details) = &details
@@ -1840,7 +1872,16 @@ async fn drops_view(
                 open_periods.push((period, draft));
             }
             let organisation_name = match own {
-                Some(id) => partnership::organisation_name(&state.db, partnership_id, id).await?,
+                Some(id) => {
+                    partnership::organisation_name(
+                        crate::kernel::Scope::new(
+                            &state.db,
+                            crate::kernel::ids::PartnershipId::new(partnership_id),
+                        ),
+                        crate::kernel::ids::OrganisationId::new(id),
+                    )
+                    .await?
+                }
                 None => None,
             };
             let mut organisations = Vec::new();
@@ -1920,9 +1961,15 @@ pub async fn start_drop(
         // missing choice is.
         match form.organisation_id.parse::<i64>().ok() {
             Some(id)
-                if partnership::organisation_name(&state.db, partnership_id, id)
-                    .await?
-                    .is_some() =>
+                if partnership::organisation_name(
+                    crate::kernel::Scope::new(
+                        &state.db,
+                        crate::kernel::ids::PartnershipId::new(partnership_id),
+                    ),
+                    crate::kernel::ids::OrganisationId::new(id),
+                )
+                .await?
+                .is_some() =>
             {
                 Some(id)
             }
@@ -2609,9 +2656,12 @@ async fn own_organisation(state: &AppState, ctx: &Ctx) -> AppResult<(i64, String
             "API tokens belong to an organisation, and your account has none.".into(),
         )
     })?;
-    let name = partnership::organisation_name(&state.db, ctx.partnership()?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let name = partnership::organisation_name(
+        ctx.scope(state)?,
+        crate::kernel::ids::OrganisationId::new(id),
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
     Ok((id, name))
 }
 

@@ -30,7 +30,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoRes
     let user = ctx.user()?;
     let can_view_partnership = user.can(Permission::ViewPartnership);
     let rotations_due = if can_view_partnership {
-        partnership::rotations_due_count(&state.db, user.partnership_id).await?
+        partnership::rotations_due_count(ctx.scope(&state)?).await?
     } else {
         0
     };

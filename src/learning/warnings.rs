@@ -8,7 +8,6 @@ use time::Date;
 use super::model::{CLOCK_CODES, WarningKind, clocks, warning_for};
 use super::store;
 use crate::kernel::db::Db;
-use crate::kernel::ids::PartnershipId;
 use crate::kernel::text::long_date;
 use crate::kernel::{Role, Scope};
 
@@ -18,8 +17,8 @@ use crate::kernel::{Role, Scope};
 pub async fn queue_clock_warnings(db: &Db, today: Date) -> Result<usize, sqlx::Error> {
     let calendar = super::calendar(db).await?;
     let mut sent = 0;
-    for (partnership_id, _) in crate::partnership::partnerships(db).await? {
-        let scope = Scope::new(db, PartnershipId::new(partnership_id));
+    for (partnership, _) in crate::partnership::partnerships(db).await? {
+        let scope = Scope::new(db, partnership);
         sent += queue_partnership_warnings(scope, &calendar, today).await?;
     }
     Ok(sent)
@@ -31,15 +30,12 @@ async fn queue_partnership_warnings(
     calendar: &masa_workdays::Calendar,
     today: Date,
 ) -> Result<usize, sqlx::Error> {
-    let recipients: Vec<String> =
-        crate::kernel::auth::list_users(scope)
-            .await?
-            .into_iter()
-            .filter(|user| {
-                user.archived_at.is_none() && user.roles.contains(&Role::BusinessUnitAdmin)
-            })
-            .map(|user| user.email)
-            .collect();
+    let recipients: Vec<String> = crate::kernel::auth::list_users(scope)
+        .await?
+        .into_iter()
+        .filter(|user| user.archived_at.is_none() && user.roles.contains(&Role::BusinessUnitAdmin))
+        .map(|user| user.email)
+        .collect();
     let mut sent = 0;
     for incident in store::list_incidents(scope).await? {
         for (clock, code) in clocks(&incident, calendar, today).iter().zip(CLOCK_CODES) {

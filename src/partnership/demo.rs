@@ -11,6 +11,7 @@ use super::model::*;
 use super::store;
 use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry, snapshot};
 use crate::kernel::db::Transaction;
+use crate::kernel::ids::{GroupId, OrganisationId, PersonId};
 use crate::kernel::text::parse_iso_date;
 
 #[derive(Deserialize)]
@@ -104,9 +105,9 @@ pub struct Loaded {
 pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoError> {
     let file: DemoFile = toml::from_str(include_str!("demo.toml"))?;
     let mut loaded = Loaded::default();
-    store::rename_partnership(
+    store::set_partnership_name(
         tx,
-        actor.partnership_id,
+        actor.partnership(),
         "Halton Safeguarding Children Partnership",
     )
     .await?;
@@ -120,37 +121,41 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
             active_from: date(&organisation.active_from, &organisation.name)?,
             active_to: None,
         };
-        let id = store::insert_organisation(tx, actor.partnership_id, &details).await?;
+        let id = store::insert_organisation(tx, actor.partnership(), &details).await?;
         created(
             tx,
             actor,
             "organisation",
-            id,
+            id.get(),
             format!("Created organisation {}", details.name),
             &details,
         )
         .await?;
-        loaded.organisations.insert(details.name, id);
+        loaded.organisations.insert(details.name, id.get());
     }
     let mut people = HashMap::new();
     for person in &file.people {
         let details = PersonDetails {
-            organisation_id: lookup(&loaded.organisations, &person.organisation, "organisation")?,
+            organisation_id: OrganisationId::new(lookup(
+                &loaded.organisations,
+                &person.organisation,
+                "organisation",
+            )?),
             name: person.name.clone(),
             job_title: person.job_title.clone(),
             email: person.email.clone(),
         };
-        let id = store::insert_person(tx, actor.partnership_id, &details).await?;
+        let id = store::insert_person(tx, actor.partnership(), &details).await?;
         created(
             tx,
             actor,
             "person",
-            id,
+            id.get(),
             format!("Added {}", details.name),
             &details,
         )
         .await?;
-        people.insert(details.name, id);
+        people.insert(details.name, id.get());
     }
     loaded.people = people.len();
     loaded.people_ids = people.clone();
@@ -165,22 +170,22 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
             parent_group_id: if group.parent.is_empty() {
                 None
             } else {
-                Some(lookup(&groups, &group.parent, "group")?)
+                Some(GroupId::new(lookup(&groups, &group.parent, "group")?))
             },
             meets: group.meets.clone(),
             terms_of_reference: group.terms_of_reference.clone(),
         };
-        let id = store::insert_group(tx, actor.partnership_id, &details).await?;
+        let id = store::insert_group(tx, actor.partnership(), &details).await?;
         created(
             tx,
             actor,
             "group",
-            id,
+            id.get(),
             format!("Created group {}", details.name),
             &details,
         )
         .await?;
-        groups.insert(details.name, id);
+        groups.insert(details.name, id.get());
         // Chairs rotate yearly: each term began a year before it ends.
         let mut positions = vec![(
             group.chair.as_str(),
@@ -211,7 +216,7 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
                 .and_then(|d| d.next_day())
                 .unwrap_or(plan_start);
             let membership = MembershipDetails {
-                person_id: lookup(&people, person, "person")?,
+                person_id: PersonId::new(lookup(&people, person, "person")?),
                 position,
                 started_on,
                 term_ends_on,
@@ -221,7 +226,7 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
                 tx,
                 actor,
                 "group_membership",
-                membership_id,
+                membership_id.get(),
                 format!(
                     "Added a {} to {}",
                     position.label().to_lowercase(),
@@ -239,12 +244,12 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
         starts_on: plan_start,
         ends_on: date(&file.business_plan.ends_on, "business plan end")?,
     };
-    let plan_id = store::insert_plan(tx, actor.partnership_id, &plan).await?;
+    let plan_id = store::insert_plan(tx, actor.partnership(), &plan).await?;
     created(
         tx,
         actor,
         "business_plan",
-        plan_id,
+        plan_id.get(),
         format!("Created {}", plan.name),
         &plan,
     )
@@ -268,13 +273,13 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
         };
         let item_id = store::insert_item(tx, plan_id, &details).await?;
         if kind == PlanItemKind::Priority {
-            loaded.priorities.push(item_id);
+            loaded.priorities.push(item_id.get());
         }
         created(
             tx,
             actor,
             "business_plan_item",
-            item_id,
+            item_id.get(),
             format!("Added {}: {}", kind.label().to_lowercase(), details.title),
             &details,
         )

@@ -1,11 +1,44 @@
 //! The partnership's structure as data: organisations, people, groups with their chairs and
 //! members, and business plans with priorities and cross-cutting themes. Pure rules here;
-//! SQL in store.rs; pages in routes.rs.
+//! SQL in store.rs; pages in routes/.
 
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use crate::kernel::db::{IsoDate, OptionalIsoDate};
+use crate::kernel::ids::{GroupId, OrganisationId, PersonId, PlanId, PlanItemId};
 use crate::kernel::text::{DateParts, FormErrors};
+
+crate::typed_id!(
+    /// A person's membership of a group: never leaves this module.
+    MembershipId
+);
+
+/// A code stored in a column that names no known value: the row is refused with the code.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown {what} {code:?}")]
+pub struct UnknownCode {
+    what: &'static str,
+    code: String,
+}
+
+/// Code-stored enums decode from their column through `from_code`.
+macro_rules! decode_code {
+    ($kind:ty, $what:literal) => {
+        impl TryFrom<String> for $kind {
+            type Error = UnknownCode;
+
+            fn try_from(code: String) -> Result<Self, UnknownCode> {
+                <$kind>::from_code(&code).ok_or(UnknownCode { what: $what, code })
+            }
+        }
+    };
+}
+
+decode_code!(OrganisationKind, "organisation kind");
+decode_code!(GroupKind, "group kind");
+decode_code!(Position, "position");
+decode_code!(PlanItemKind, "plan item kind");
 
 pub const NAME_MAX: usize = 150;
 pub const TEXT_MAX: usize = 5000;
@@ -65,13 +98,16 @@ impl OrganisationKind {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Organisation {
-    pub id: i64,
+    pub id: OrganisationId,
     pub name: String,
+    #[sqlx(try_from = "String")]
     pub kind: OrganisationKind,
     pub sector: String,
+    #[sqlx(try_from = "IsoDate")]
     pub active_from: Date,
+    #[sqlx(try_from = "OptionalIsoDate")]
     pub active_to: Option<Date>,
     pub archived_at: Option<String>,
 }
@@ -176,10 +212,10 @@ impl OrganisationForm {
 
 // ---- people ----
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Person {
-    pub id: i64,
-    pub organisation_id: i64,
+    pub id: PersonId,
+    pub organisation_id: OrganisationId,
     pub organisation_name: String,
     pub name: String,
     pub job_title: String,
@@ -189,7 +225,7 @@ pub struct Person {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PersonDetails {
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub name: String,
     pub job_title: String,
     pub email: String,
@@ -218,11 +254,11 @@ impl PersonForm {
     pub fn validate(
         &self,
         errors: &mut FormErrors,
-        organisation_exists: impl Fn(i64) -> bool,
+        organisation_exists: impl Fn(OrganisationId) -> bool,
     ) -> Option<PersonDetails> {
         let organisation_id = self
             .organisation_id
-            .parse::<i64>()
+            .parse::<OrganisationId>()
             .ok()
             .filter(|id| organisation_exists(*id));
         if organisation_id.is_none() {
@@ -296,12 +332,13 @@ impl GroupKind {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Group {
-    pub id: i64,
+    pub id: GroupId,
     pub name: String,
+    #[sqlx(try_from = "String")]
     pub kind: GroupKind,
-    pub parent_group_id: Option<i64>,
+    pub parent_group_id: Option<GroupId>,
     pub parent_name: Option<String>,
     pub meets: String,
     pub terms_of_reference: String,
@@ -312,7 +349,7 @@ pub struct Group {
 pub struct GroupDetails {
     pub name: String,
     pub kind: GroupKind,
-    pub parent_group_id: Option<i64>,
+    pub parent_group_id: Option<GroupId>,
     pub meets: String,
     pub terms_of_reference: String,
 }
@@ -346,8 +383,8 @@ impl GroupForm {
     pub fn validate(
         &self,
         errors: &mut FormErrors,
-        editing: Option<i64>,
-        parents: &[(i64, Option<i64>)],
+        editing: Option<GroupId>,
+        parents: &[(GroupId, Option<GroupId>)],
     ) -> Option<GroupDetails> {
         let name = errors.required_text("name", "Name", &self.name, NAME_MAX);
         let kind = GroupKind::from_code(&self.kind);
@@ -357,7 +394,7 @@ impl GroupForm {
         let parent_group_id = if self.parent_group_id.is_empty() {
             None
         } else {
-            match self.parent_group_id.parse::<i64>() {
+            match self.parent_group_id.parse::<GroupId>() {
                 Ok(id) if parents.iter().any(|(group, _)| *group == id) => {
                     if let Some(this) = editing
                         && reports_to(id, this, parents)
@@ -397,7 +434,11 @@ impl GroupForm {
 
 /// Does `group` report (directly or through others) to `ancestor`, or is it `ancestor`?
 /// Stops on a cycle already in the data rather than looping.
-pub fn reports_to(group: i64, ancestor: i64, parents: &[(i64, Option<i64>)]) -> bool {
+pub fn reports_to(
+    group: GroupId,
+    ancestor: GroupId,
+    parents: &[(GroupId, Option<GroupId>)],
+) -> bool {
     let mut current = Some(group);
     for _ in 0..=parents.len() {
         match current {
@@ -448,23 +489,27 @@ impl Position {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Membership {
-    pub id: i64,
-    pub group_id: i64,
+    pub id: MembershipId,
+    pub group_id: GroupId,
     pub group_name: String,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub person_name: String,
     pub organisation_name: String,
+    #[sqlx(try_from = "String")]
     pub position: Position,
+    #[sqlx(try_from = "IsoDate")]
     pub started_on: Date,
+    #[sqlx(try_from = "OptionalIsoDate")]
     pub term_ends_on: Option<Date>,
+    #[sqlx(try_from = "OptionalIsoDate")]
     pub ended_on: Option<Date>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MembershipDetails {
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub position: Position,
     pub started_on: Date,
     pub term_ends_on: Option<Date>,
@@ -520,12 +565,12 @@ impl MembershipForm {
     pub fn validate(
         &self,
         errors: &mut FormErrors,
-        person_exists: impl Fn(i64) -> bool,
+        person_exists: impl Fn(PersonId) -> bool,
         current: &[Membership],
     ) -> Option<MembershipDetails> {
         let person_id = self
             .person_id
-            .parse::<i64>()
+            .parse::<PersonId>()
             .ok()
             .filter(|id| person_exists(*id));
         match person_id {
@@ -693,11 +738,13 @@ impl PlanItemKind {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct BusinessPlan {
-    pub id: i64,
+    pub id: PlanId,
     pub name: String,
+    #[sqlx(try_from = "IsoDate")]
     pub starts_on: Date,
+    #[sqlx(try_from = "IsoDate")]
     pub ends_on: Date,
     pub archived_at: Option<String>,
 }
@@ -772,10 +819,11 @@ impl BusinessPlanForm {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct PlanItem {
-    pub id: i64,
-    pub business_plan_id: i64,
+    pub id: PlanItemId,
+    pub business_plan_id: PlanId,
+    #[sqlx(try_from = "String")]
     pub kind: PlanItemKind,
     pub position: i64,
     pub title: String,
@@ -877,9 +925,10 @@ mod tests {
     #[test]
     fn groups_cannot_report_in_a_circle() {
         // 1 Executive <- 2 SLG <- 3 QIG
-        let parents = [(1, None), (2, Some(1)), (3, Some(2))];
-        assert!(reports_to(3, 1, &parents));
-        assert!(!reports_to(1, 3, &parents));
+        let g = GroupId::new;
+        let parents = [(g(1), None), (g(2), Some(g(1))), (g(3), Some(g(2)))];
+        assert!(reports_to(g(3), g(1), &parents));
+        assert!(!reports_to(g(1), g(3), &parents));
         let form = GroupForm {
             name: "HSCP Executive".into(),
             kind: "executive".into(),
@@ -888,7 +937,7 @@ mod tests {
             terms_of_reference: "Leads the partnership.".into(),
         };
         let mut errors = FormErrors::default();
-        assert!(form.validate(&mut errors, Some(1), &parents).is_none());
+        assert!(form.validate(&mut errors, Some(g(1)), &parents).is_none());
         assert!(
             errors
                 .get("parent_group_id")
@@ -896,15 +945,19 @@ mod tests {
                 .contains("cannot report")
         );
         // A cycle already in the data does not hang the check.
-        assert!(!reports_to(5, 9, &[(5, Some(6)), (6, Some(5))]));
+        assert!(!reports_to(
+            g(5),
+            g(9),
+            &[(g(5), Some(g(6))), (g(6), Some(g(5)))]
+        ));
     }
 
     fn membership(person_id: i64, position: Position) -> Membership {
         Membership {
-            id: person_id,
-            group_id: 1,
+            id: MembershipId::new(person_id),
+            group_id: GroupId::new(1),
             group_name: "QIG".into(),
-            person_id,
+            person_id: PersonId::new(person_id),
             person_name: "Business Manager".into(),
             organisation_name: "Council".into(),
             position,
@@ -972,7 +1025,7 @@ mod tests {
         assert_eq!(
             details,
             MembershipDetails {
-                person_id: 7,
+                person_id: PersonId::new(7),
                 position: Position::Chair,
                 started_on: date!(2025 - 04 - 01),
                 term_ends_on: Some(date!(2028 - 03 - 31)),
@@ -1028,7 +1081,7 @@ mod tests {
     #[test]
     fn organisations_are_active_within_their_period() {
         let organisation = Organisation {
-            id: 1,
+            id: OrganisationId::new(1),
             name: "Riverside College".into(),
             kind: OrganisationKind::School,
             sector: "Education — further education".into(),

@@ -22,7 +22,6 @@ use time::Date;
 
 use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
 use crate::kernel::db::{Db, Transaction};
-use crate::kernel::ids::PartnershipId;
 use crate::kernel::sources::{SourceDirectory, SourceRecord};
 use crate::kernel::{Access, Permission, Routes};
 use model::{SourceKind, Standing, TrackerAction};
@@ -94,12 +93,48 @@ pub(crate) struct Names {
 impl Names {
     pub(crate) async fn load(db: &Db, partnership_id: i64) -> Result<Names, sqlx::Error> {
         Ok(Names {
-            organisation_choices: crate::partnership::organisation_choices(db, partnership_id)
-                .await?,
-            current_priorities: crate::partnership::current_priorities(db, partnership_id).await?,
-            organisations: crate::partnership::organisation_names(db, partnership_id).await?,
-            people: crate::partnership::people_directory(db, partnership_id).await?,
-            priorities: crate::partnership::priority_titles(db, partnership_id).await?,
+            organisation_choices: crate::partnership::organisation_choices(
+                crate::kernel::Scope::new(
+                    db,
+                    crate::kernel::ids::PartnershipId::new(partnership_id),
+                ),
+            )
+            .await?
+            .into_iter()
+            .map(|(id, name)| (id.get(), name))
+            .collect(),
+            current_priorities: crate::partnership::current_priorities(crate::kernel::Scope::new(
+                db,
+                crate::kernel::ids::PartnershipId::new(partnership_id),
+            ))
+            .await?
+            .into_iter()
+            .map(|(id, name)| (id.get(), name))
+            .collect(),
+            organisations: crate::partnership::organisation_names(crate::kernel::Scope::new(
+                db,
+                crate::kernel::ids::PartnershipId::new(partnership_id),
+            ))
+            .await?
+            .into_iter()
+            .map(|(id, name)| (id.get(), name))
+            .collect(),
+            people: crate::partnership::people_directory(crate::kernel::Scope::new(
+                db,
+                crate::kernel::ids::PartnershipId::new(partnership_id),
+            ))
+            .await?
+            .into_iter()
+            .map(|(id, name)| (id.get(), name))
+            .collect(),
+            priorities: crate::partnership::priority_titles(crate::kernel::Scope::new(
+                db,
+                crate::kernel::ids::PartnershipId::new(partnership_id),
+            ))
+            .await?
+            .into_iter()
+            .map(|(id, name)| (id.get(), name))
+            .collect(),
             indicators: crate::dataset::indicator_choices(db, partnership_id)
                 .await?
                 .into_iter()
@@ -362,7 +397,7 @@ pub async fn queue_weekly_digest(db: &Db, today: Date) -> Result<Option<DigestSe
         without_owner: 0,
     };
     for (partnership_id, _) in &partnerships {
-        let actor = Actor::system("weekly digest", PartnershipId::new(*partnership_id));
+        let actor = Actor::system("weekly digest", *partnership_id);
         let sent = queue_digest(db, &mut tx, &actor, today).await?;
         total.emails += sent.emails;
         total.actions += sent.actions;

@@ -423,7 +423,16 @@ pub struct SourceQuery {
 }
 
 async fn priority_choices(state: &AppState, partnership_id: i64) -> AppResult<Vec<(i64, String)>> {
-    Ok(crate::partnership::current_priorities(&state.db, partnership_id).await?)
+    Ok(
+        crate::partnership::current_priorities(crate::kernel::Scope::new(
+            &state.db,
+            crate::kernel::ids::PartnershipId::new(partnership_id),
+        ))
+        .await?
+        .into_iter()
+        .map(|(id, name)| (id.get(), name))
+        .collect(),
+    )
 }
 
 async fn recommendation_form_page(
@@ -584,22 +593,32 @@ struct ActionFormChoices {
 impl ActionFormChoices {
     /// The partnership's organisations, people and indicators: nothing else may be chosen.
     async fn load(state: &AppState, partnership_id: i64) -> AppResult<ActionFormChoices> {
-        let organisations =
-            crate::partnership::organisation_choices(&state.db, partnership_id).await?;
+        let organisations = crate::partnership::organisation_choices(crate::kernel::Scope::new(
+            &state.db,
+            crate::kernel::ids::PartnershipId::new(partnership_id),
+        ))
+        .await?
+        .into_iter()
+        .map(|(id, name)| (id.get(), name))
+        .collect::<Vec<_>>();
         let organisation_names: std::collections::HashMap<i64, String> =
             organisations.iter().cloned().collect();
         let mut people: Vec<(i64, crate::partnership::PersonSummary)> =
-            crate::partnership::people_directory(&state.db, partnership_id)
-                .await?
-                .into_iter()
-                .collect();
+            crate::partnership::people_directory(crate::kernel::Scope::new(
+                &state.db,
+                crate::kernel::ids::PartnershipId::new(partnership_id),
+            ))
+            .await?
+            .into_iter()
+            .map(|(id, person)| (id.get(), person))
+            .collect();
         people.sort_by(|a, b| a.1.name.cmp(&b.1.name));
         let indicators = crate::dataset::indicator_choices(&state.db, partnership_id).await?;
         Ok(ActionFormChoices {
             organisation_ids: organisations.iter().map(|(id, _)| *id).collect(),
             person_ids: people
                 .iter()
-                .map(|(id, person)| (*id, person.organisation_id))
+                .map(|(id, person)| (*id, person.organisation_id.get()))
                 .collect(),
             indicator_ids: indicators.iter().map(|(id, _)| *id).collect(),
             organisations: with_any(
@@ -612,7 +631,7 @@ impl ActionFormChoices {
                 "No named owner yet",
                 people.into_iter().map(|(id, person)| {
                     let organisation = organisation_names
-                        .get(&person.organisation_id)
+                        .get(&person.organisation_id.get())
                         .cloned()
                         .unwrap_or_default();
                     (

@@ -157,10 +157,13 @@ on_both_backends!(a_partner_edits_only_its_own_organisation, |app| {
         .await;
     assert_eq!(forged_post.status, StatusCode::FORBIDDEN);
     assert_eq!(
-        masa::partnership::organisation_name(&app.db, 1, icb)
-            .await
-            .unwrap()
-            .unwrap(),
+        masa::partnership::organisation_name(
+            masa::kernel::Scope::new(&app.db, masa::kernel::ids::PartnershipId::new(1)),
+            masa::kernel::ids::OrganisationId::new(icb),
+        )
+        .await
+        .unwrap()
+        .unwrap(),
         "NHS Cheshire and Merseyside Integrated Care Board"
     );
     // An id that does not exist is refused the same way, so ids cannot be probed.

@@ -77,7 +77,6 @@ on_both_backends!(backup_and_restore_round_trip_exactly, |app| {
 on_both_backends!(a_backup_taken_under_write_load_is_consistent, |app| {
     use masa::kernel::audit::{self, Actor, AuditAction, AuditEntry};
     use masa::partnership::model::{OrganisationDetails, OrganisationKind};
-    use masa::partnership::store;
     // A writer adds organisations, each with its audit entry in the same transaction, while
     // backups are taken: every backup must hold each organisation together with its entry.
     let db = app.db.clone();
@@ -91,16 +90,20 @@ on_both_backends!(a_backup_taken_under_write_load_is_consistent, |app| {
                 active_from: time::macros::date!(2024 - 09 - 01),
                 active_to: None,
             };
-            let id = store::insert_organisation(&mut tx, 1, &details)
-                .await
-                .unwrap();
+            let id = masa::partnership::add_organisation(
+                &mut tx,
+                masa::kernel::ids::PartnershipId::new(1),
+                &details,
+            )
+            .await
+            .unwrap();
             audit::record(
                 &mut tx,
                 &Actor::system("load test", masa::kernel::ids::PartnershipId::new(1)),
                 AuditEntry {
                     action: AuditAction::Create,
                     entity_type: "organisation",
-                    entity_id: Some(id),
+                    entity_id: Some(id.get()),
                     summary: details.name.clone(),
                     before: None,
                     after: None,

@@ -259,7 +259,8 @@ async fn the_cache_revision_moves_when_an_earlier_entry_commits_late() {
     let mut tx = app.db.begin_write().await.unwrap();
     let other = masa::partnership::create_partnership(&mut tx, "Elsewhere")
         .await
-        .unwrap();
+        .unwrap()
+        .get();
     audit::record(
         &mut tx,
         &Actor::system("test", masa::kernel::ids::PartnershipId::new(other)),

@@ -189,10 +189,11 @@ impl TestApp {
         let partnership_id =
             masa::partnership::create_partnership(&mut tx, "Warrington Safeguarding Partnership")
                 .await
-                .expect("partnership");
+                .expect("partnership")
+                .get();
         let organisation_id = masa::partnership::add_organisation(
             &mut tx,
-            partnership_id,
+            masa::kernel::ids::PartnershipId::new(partnership_id),
             &OrganisationDetails {
                 name: "Warrington Borough Council".into(),
                 kind: OrganisationKind::StatutoryPartner,
@@ -202,7 +203,8 @@ impl TestApp {
             },
         )
         .await
-        .expect("organisation");
+        .expect("organisation")
+        .get();
         tx.commit().await.expect("commit");
         let mut change = masa::kernel::Change::begin(
             &self.db,

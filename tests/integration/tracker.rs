@@ -1098,13 +1098,15 @@ on_both_backends!(
                 .fetch_one(&app.db.pool)
                 .await
                 .unwrap();
-        let (halton_priority, halton_priority_title) =
-            masa::partnership::current_priorities(&app.db, 1)
-                .await
-                .unwrap()
-                .first()
-                .cloned()
-                .expect("the demo has priorities");
+        let (halton_priority, halton_priority_title) = masa::partnership::current_priorities(
+            masa::kernel::Scope::new(&app.db, masa::kernel::ids::PartnershipId::new(1)),
+        )
+        .await
+        .unwrap()
+        .first()
+        .cloned()
+        .map(|(id, title)| (id.get(), title))
+        .expect("the demo has priorities");
         let mut halton = app.signed_in("admin@masa.example").await;
         let evidence = post_evidence(
             &mut halton,
@@ -1132,10 +1134,17 @@ on_both_backends!(
 
         // Warrington's own group and a named person, to own its records.
         let (warrington_group, warrington_person) = {
-            let mut tx = app.db.begin_write().await.unwrap();
-            let group = masa::partnership::store::insert_group(
-                &mut tx,
-                warrington.partnership_id,
+            let mut change = masa::kernel::Change::begin(
+                &app.db,
+                masa::kernel::audit::Actor::system(
+                    "test",
+                    masa::kernel::ids::PartnershipId::new(warrington.partnership_id),
+                ),
+            )
+            .await
+            .unwrap();
+            let group = masa::partnership::store::create_group(
+                &mut change,
                 &masa::partnership::model::GroupDetails {
                     name: "Warrington Policy Sub-Group".into(),
                     kind: masa::partnership::model::GroupKind::SubGroup,
@@ -1146,11 +1155,12 @@ on_both_backends!(
             )
             .await
             .unwrap();
-            let person = masa::partnership::store::insert_person(
-                &mut tx,
-                warrington.partnership_id,
+            let person = masa::partnership::store::create_person(
+                &mut change,
                 &masa::partnership::model::PersonDetails {
-                    organisation_id: warrington.organisation_id,
+                    organisation_id: masa::kernel::ids::OrganisationId::new(
+                        warrington.organisation_id,
+                    ),
                     name: "Wendy Warrington".into(),
                     job_title: "Head of Service".into(),
                     email: "wendy@warrington.example".into(),
@@ -1158,8 +1168,8 @@ on_both_backends!(
             )
             .await
             .unwrap();
-            tx.commit().await.unwrap();
-            (group, person)
+            change.commit().await.unwrap();
+            (group.get(), person.get())
         };
 
         // Lists, exports and the heat map hold none of Halton's records.

@@ -24,7 +24,7 @@ async fn organisation_name(
     organisation: Option<OrganisationId>,
 ) -> AppResult<String> {
     Ok(match organisation {
-        Some(id) => partnership::organisation_name(scope.db(), scope.partnership().get(), id.get())
+        Some(id) => partnership::organisation_name(scope, id)
             .await?
             .unwrap_or_default(),
         None => "None (works across the partnership)".to_owned(),

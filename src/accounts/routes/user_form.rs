@@ -8,7 +8,9 @@ use crate::kernel::api_tokens;
 use crate::kernel::auth::{self, NewUser, UserRecord};
 use crate::kernel::ids::{OrganisationId, UserId};
 use crate::kernel::text::FormErrors;
-use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, Role, render, render_refused};
+use crate::kernel::{
+    AppError, AppResult, AppState, Chrome, Ctx, Role, Scope, render, render_refused,
+};
 use crate::partnership;
 
 #[derive(Template)]
@@ -44,7 +46,7 @@ async fn organisation_choices(state: &AppState, ctx: &Ctx) -> AppResult<Vec<(Str
         "None (works across the partnership)".to_owned(),
     )];
     choices.extend(
-        partnership::organisation_choices(&state.db, ctx.user()?.partnership().get())
+        partnership::organisation_choices(ctx.scope(&state)?)
             .await?
             .into_iter()
             .map(|(id, name)| (id.to_string(), name)),
@@ -126,7 +128,7 @@ async fn check_organisation_and_roles(
     } else {
         match form.organisation_id.parse::<OrganisationId>() {
             Ok(id)
-                if partnership::organisation_name(&state.db, partnership.get(), id.get())
+                if partnership::organisation_name(Scope::new(&state.db, partnership), id)
                     .await?
                     .is_some() =>
             {

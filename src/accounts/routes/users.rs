@@ -24,14 +24,14 @@ struct UserListPage {
 
 pub async fn user_list(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
     let scope = ctx.scope(&state)?;
-    let names = partnership::organisation_names(scope.db(), scope.partnership().get()).await?;
+    let names = partnership::organisation_names(scope).await?;
     let users = auth::list_users(scope)
         .await?
         .into_iter()
         .map(|user| {
             let organisation = user
                 .organisation_id
-                .and_then(|id| names.get(&id.get()).cloned())
+                .and_then(|id| names.get(&id).cloned())
                 .unwrap_or_default();
             (user, organisation)
         })

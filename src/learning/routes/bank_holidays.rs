@@ -117,7 +117,7 @@ pub async fn add_bank_holiday(
     let partnerships: Vec<PartnershipId> = crate::partnership::partnerships(&state.db)
         .await?
         .into_iter()
-        .map(|(id, _)| PartnershipId::new(id))
+        .map(|(id, _)| id)
         .collect();
     let mut change = ctx.change(&state).await?;
     store::insert_holiday(&mut change, day, &name, &partnerships).await?;

@@ -119,14 +119,9 @@ struct Choices {
 /// The partnership's own incidents and organisations: the only ones a review may name.
 async fn choices(state: &AppState, ctx: &Ctx) -> AppResult<Choices> {
     let scope = ctx.scope(state)?;
-    let partnership = scope.partnership().get();
     Ok(Choices {
         incidents: store::incident_choices(scope).await?,
-        organisations: crate::partnership::organisation_choices(&state.db, partnership)
-            .await?
-            .into_iter()
-            .map(|(id, name)| (OrganisationId::new(id), name))
-            .collect(),
+        organisations: crate::partnership::organisation_choices(scope).await?,
     })
 }
 
@@ -342,13 +337,13 @@ pub(super) async fn review_page_for(
             .map(|incident| (id, format!("{} ({})", incident.reference, incident.subject))),
         None => None,
     };
-    let names = crate::partnership::organisation_names(&state.db, partnership).await?;
+    let names = crate::partnership::organisation_names(scope).await?;
     let agencies = store::review_agencies(scope, review.id)
         .await?
         .into_iter()
         .map(|id| {
             names
-                .get(&id.get())
+                .get(&id)
                 .cloned()
                 .unwrap_or_else(|| format!("Organisation {id} (archived)"))
         })

@@ -25,7 +25,17 @@ async fn find(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Policy> {
 
 /// Groups not archived, as (id, name), for the owner choice.
 async fn group_choices(state: &AppState, partnership_id: i64) -> AppResult<Vec<(i64, String)>> {
-    Ok(crate::partnership::group_choices(&state.db, partnership_id, false).await?)
+    Ok(crate::partnership::group_choices(
+        crate::kernel::Scope::new(
+            &state.db,
+            crate::kernel::ids::PartnershipId::new(partnership_id),
+        ),
+        false,
+    )
+    .await?
+    .into_iter()
+    .map(|(id, name)| (id.get(), name))
+    .collect())
 }
 
 #[derive(Template)]

@@ -14,10 +14,14 @@ type Result<T> = std::result::Result<T, sqlx::Error>;
 
 /// Groups (archived too, so old policies keep their owner's name) by id.
 async fn group_names(db: &Db, partnership_id: i64) -> Result<HashMap<i64, String>> {
-    Ok(crate::partnership::group_choices(db, partnership_id, true)
-        .await?
-        .into_iter()
-        .collect())
+    Ok(crate::partnership::group_choices(
+        crate::kernel::Scope::new(db, crate::kernel::ids::PartnershipId::new(partnership_id)),
+        true,
+    )
+    .await?
+    .into_iter()
+    .map(|(id, name)| (id.get(), name))
+    .collect())
 }
 
 fn policy_from_row(row: &AnyRow, groups: &HashMap<i64, String>) -> Result<Policy> {

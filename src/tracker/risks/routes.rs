@@ -118,10 +118,13 @@ pub async fn register(
     }
     let mut owner_choices = vec![(String::new(), "All owners".to_owned())];
     owner_choices.extend(
-        crate::partnership::organisation_choices(&state.db, partnership_id)
-            .await?
-            .into_iter()
-            .map(|(id, name)| (id.to_string(), name)),
+        crate::partnership::organisation_choices(crate::kernel::Scope::new(
+            &state.db,
+            crate::kernel::ids::PartnershipId::new(partnership_id),
+        ))
+        .await?
+        .into_iter()
+        .map(|(id, name)| (id.to_string(), name)),
     );
     render(&RegisterPage {
         risks_caption: format!(
@@ -317,7 +320,7 @@ async fn risk_form_page(
 ) -> AppResult<RiskFormPage> {
     let mut organisations = vec![(String::new(), "Choose an organisation".to_owned())];
     organisations.extend(
-        crate::partnership::organisation_choices(&state.db, ctx.partnership()?)
+        crate::partnership::organisation_choices(ctx.scope(state)?)
             .await?
             .into_iter()
             .map(|(id, name)| (id.to_string(), name)),
@@ -356,7 +359,15 @@ pub async fn create_risk(
 ) -> AppResult<Response> {
     let partnership_id = ctx.partnership()?;
     // Only the partnership's organisations may own its risks: another's id is refused.
-    let organisations = crate::partnership::organisation_choices(&state.db, partnership_id).await?;
+    let organisations: Vec<(i64, String)> =
+        crate::partnership::organisation_choices(crate::kernel::Scope::new(
+            &state.db,
+            crate::kernel::ids::PartnershipId::new(partnership_id),
+        ))
+        .await?
+        .into_iter()
+        .map(|(id, name)| (id.get(), name))
+        .collect();
     let mut errors = FormErrors::default();
     let valid = form.validate_new(&mut errors, &organisations, today());
     if let Some((details, _)) = &valid
@@ -417,7 +428,15 @@ pub async fn update_risk(
 ) -> AppResult<Response> {
     let partnership_id = ctx.partnership()?;
     let risk = find(&state, &ctx, id).await?;
-    let organisations = crate::partnership::organisation_choices(&state.db, partnership_id).await?;
+    let organisations: Vec<(i64, String)> =
+        crate::partnership::organisation_choices(crate::kernel::Scope::new(
+            &state.db,
+            crate::kernel::ids::PartnershipId::new(partnership_id),
+        ))
+        .await?
+        .into_iter()
+        .map(|(id, name)| (id.get(), name))
+        .collect();
     let mut errors = FormErrors::default();
     let details = form.validate_details(&mut errors, &organisations);
     if let Some(details) = &details

@@ -58,7 +58,13 @@ fn risk_from_row(row: &AnyRow, names: &HashMap<i64, String>) -> Result<Risk> {
 
 /// Every risk of the partnership, in reference order (the register sorts them for display).
 pub async fn list_risks(db: &Db, partnership_id: i64) -> Result<Vec<Risk>> {
-    let names = crate::partnership::organisation_names(db, partnership_id).await?;
+    let names: HashMap<i64, String> = crate::partnership::organisation_names(
+        crate::kernel::Scope::new(db, crate::kernel::ids::PartnershipId::new(partnership_id)),
+    )
+    .await?
+    .into_iter()
+    .map(|(id, name)| (id.get(), name))
+    .collect();
     let rows = sqlx::query("SELECT * FROM risks WHERE partnership_id = $1 ORDER BY reference")
         .bind(partnership_id)
         .fetch_all(&db.pool)
@@ -74,7 +80,13 @@ pub async fn find_risk(db: &Db, partnership_id: i64, id: i64) -> Result<Option<R
         .fetch_optional(&db.pool)
         .await?;
     let Some(row) = row else { return Ok(None) };
-    let names = crate::partnership::organisation_names(db, partnership_id).await?;
+    let names: HashMap<i64, String> = crate::partnership::organisation_names(
+        crate::kernel::Scope::new(db, crate::kernel::ids::PartnershipId::new(partnership_id)),
+    )
+    .await?
+    .into_iter()
+    .map(|(id, name)| (id.get(), name))
+    .collect();
     risk_from_row(&row, &names).map(Some)
 }
 
