@@ -10,6 +10,7 @@
 use serde::Serialize;
 use time::Date;
 
+use crate::kernel::filters::count_of;
 use crate::kernel::text::{DateParts, FormErrors, long_date};
 
 /// Where a recommendation came from.
@@ -155,10 +156,12 @@ impl Standing {
             Standing::NotStarted => "Not started".into(),
             Standing::OnTrack => "On track".into(),
             Standing::AtRisk => "At risk".into(),
-            Standing::Overdue { days } => format!("Overdue by {}", plural_days(*days)),
+            Standing::Overdue { days } => format!("Overdue by {}", count_of(*days, "day", "days")),
             Standing::AwaitingRevisit => "Complete, awaiting revisit".into(),
             Standing::RevisitDue { days: 0 } => "Revisit due today".into(),
-            Standing::RevisitDue { days } => format!("Revisit overdue by {}", plural_days(*days)),
+            Standing::RevisitDue { days } => {
+                format!("Revisit overdue by {}", count_of(*days, "day", "days"))
+            }
             Standing::Closed => "Closed with evidence".into(),
         }
     }
@@ -180,11 +183,13 @@ impl Standing {
     }
 }
 
-fn plural_days(days: i64) -> String {
-    if days == 1 {
-        "1 day".into()
-    } else {
-        format!("{days} days")
+/// "Progress", "Completed", "Revisited": an update's kind as the action's history shows it.
+pub fn update_kind_label(kind: &str) -> &'static str {
+    match kind {
+        "progress" => "Progress",
+        "complete" => "Completed",
+        "revisit" => "Revisited",
+        _ => "Update",
     }
 }
 

@@ -304,6 +304,20 @@ pub struct ActionUpdate {
     pub written_at: String,
 }
 
+impl ActionUpdate {
+    pub fn kind_label(&self) -> &'static str {
+        update_kind_label(&self.kind)
+    }
+
+    pub fn status_before_label(&self) -> &'static str {
+        ActionStatus::from_code(&self.status_before).map_or("", ActionStatus::label)
+    }
+
+    pub fn status_after_label(&self) -> &'static str {
+        ActionStatus::from_code(&self.status_after).map_or("", ActionStatus::label)
+    }
+}
+
 pub async fn insert_update(
     tx: &mut Transaction,
     action_id: i64,
