@@ -25,6 +25,7 @@ use std::collections::HashMap;
 
 use time::Date;
 
+use crate::kernel::Scope;
 use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
 use crate::kernel::db::{Db, Transaction};
 use crate::kernel::ids::PartnershipId;
@@ -142,11 +143,11 @@ pub async fn actions_from(
     kind: SourceKind,
     source_id: i64,
 ) -> Result<SourceActions, sqlx::Error> {
-    let db = &state.db;
+    let scope = Scope::new(&state.db, PartnershipId::new(partnership_id));
     let names = Names::cached(state, partnership_id).await?;
     let mut recommendations = Vec::new();
-    for recommendation in store::recommendations_from(db, partnership_id, kind, source_id).await? {
-        let actions = store::actions_of(db, partnership_id, recommendation.id)
+    for recommendation in store::recommendations_from(scope, kind, source_id).await? {
+        let actions = store::actions_of(scope, recommendation.id)
             .await?
             .into_iter()
             .map(|action| names.fill(action))
@@ -188,7 +189,9 @@ pub async fn attention_counts(
     let counts = state
         .cache
         .get_or_compute(key, revision, async {
-            let actions = store::list_actions(&state.db, partnership_id).await?;
+            let actions =
+                store::list_actions(Scope::new(&state.db, PartnershipId::new(partnership_id)))
+                    .await?;
             let count = |wanted: fn(&Standing) -> bool| {
                 actions
                     .iter()
@@ -224,7 +227,7 @@ pub async fn queue_digest(
 ) -> Result<DigestSent, sqlx::Error> {
     let partnership_id = actor.partnership_id;
     let names = Names::load(db, partnership_id).await?;
-    let actions: Vec<TrackerAction> = store::list_actions(db, partnership_id)
+    let actions: Vec<TrackerAction> = store::list_actions(Scope::new(db, actor.partnership()))
         .await?
         .into_iter()
         .map(|action| names.fill(action))

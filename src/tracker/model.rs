@@ -11,7 +11,13 @@ use serde::Serialize;
 use time::Date;
 
 use crate::kernel::filters::count_of;
+use crate::kernel::ids::{ActionId, RecommendationId};
 use crate::kernel::text::{DateParts, FormErrors, long_date};
+
+crate::typed_id!(
+    /// An item of evidence on an action.
+    EvidenceId
+);
 
 /// Where a recommendation came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -24,6 +30,15 @@ pub enum SourceKind {
     Meeting,
     Risk,
     Other,
+}
+
+/// As stored: its code.
+impl TryFrom<String> for SourceKind {
+    type Error = String;
+
+    fn try_from(code: String) -> Result<SourceKind, String> {
+        SourceKind::from_code(&code).ok_or_else(|| format!("unknown source kind {code:?}"))
+    }
 }
 
 impl SourceKind {
@@ -421,15 +436,18 @@ pub fn apply(
 }
 
 /// A recommendation as recorded.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Recommendation {
-    pub id: i64,
+    pub id: RecommendationId,
     pub reference: String,
+    #[sqlx(try_from = "String")]
     pub source_kind: SourceKind,
     pub source_id: Option<i64>,
     pub source_label: String,
     pub recommendation: String,
     pub priority_item_id: Option<i64>,
+    /// Filled in from the business plan, not stored here.
+    #[sqlx(skip)]
     pub priority_title: Option<String>,
     pub created_at: String,
     pub archived_at: Option<String>,
@@ -438,8 +456,8 @@ pub struct Recommendation {
 /// An action with the names it is shown with.
 #[derive(Debug, Clone, Serialize)]
 pub struct TrackerAction {
-    pub id: i64,
-    pub recommendation_id: i64,
+    pub id: ActionId,
+    pub recommendation_id: RecommendationId,
     pub recommendation_reference: String,
     pub source_kind: SourceKind,
     pub source_label: String,

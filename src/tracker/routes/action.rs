@@ -122,7 +122,7 @@ struct ActionPage {
 async fn action_page_for(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: ActionId,
     errors: FormErrors,
     mut forms: ActionForms,
 ) -> AppResult<ActionPage> {
@@ -132,10 +132,9 @@ async fn action_page_for(
         forms.progress.status = action.state.status.code().to_owned();
     }
     let user = ctx.user()?;
-    let recommendation =
-        store::find_recommendation(&state.db, partnership_id, action.recommendation_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+    let recommendation = store::find_recommendation(ctx.scope(state)?, action.recommendation_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let trend = match action.impact_indicator_id {
         Some(indicator) => {
             crate::dataset::indicator_trend(&state.db, partnership_id, indicator).await?
@@ -174,8 +173,8 @@ async fn action_page_for(
         trend,
         trend_rows,
         trend_since,
-        updates: store::updates_of(&state.db, id).await?,
-        evidence: store::evidence_of(&state.db, id).await?,
+        updates: store::updates_of(ctx.scope(state)?, id).await?,
+        evidence: store::evidence_of(ctx.scope(state)?, id).await?,
         can_update: may_update(user, &action),
         can_manage: user.can(Permission::ManageTracker),
         chrome: ctx.chrome(state).await?,
@@ -212,7 +211,7 @@ fn quarter_end(label: &str) -> Option<String> {
 pub async fn action_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<ActionId>,
 ) -> AppResult<impl IntoResponse> {
     render(
         &action_page_for(
@@ -230,7 +229,7 @@ pub async fn action_page(
 pub(super) async fn show_refused(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: ActionId,
     errors: FormErrors,
     forms: ActionForms,
 ) -> AppResult<Response> {

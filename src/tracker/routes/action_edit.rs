@@ -25,7 +25,7 @@ struct ActionFormPage {
 pub async fn edit_action_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<ActionId>,
 ) -> AppResult<impl IntoResponse> {
     let partnership_id = ctx.partnership()?;
     let action = named_action(&state, partnership_id, id).await?;
@@ -49,7 +49,7 @@ pub async fn edit_action_page(
 pub async fn update_action(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<ActionId>,
     Form(form): Form<ActionForm>,
 ) -> AppResult<Response> {
     let partnership_id = ctx.partnership()?;
@@ -108,7 +108,7 @@ pub async fn update_action(
         AuditEntry {
             action: AuditAction::Update,
             entity_type: "tracker_action",
-            entity_id: Some(id),
+            entity_id: Some(id.get()),
             summary: format!("Edited action \"{}\"", details.title),
             before: Some(snapshot(&before)),
             after: Some(snapshot(&details)),

@@ -12,12 +12,13 @@ use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
 use crate::kernel::files;
 use crate::kernel::text::{FormErrors, long_date, today};
 use crate::kernel::{AppError, AppResult, AppState, Ctx};
+use crate::tracker::model::EvidenceId;
 use crate::tracker::model::*;
 use crate::tracker::store::{self};
 
 /// The action, if this person may work on it: 404 for no such action, 403 for another
 /// organisation's.
-async fn updatable_action(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<TrackerAction> {
+async fn updatable_action(state: &AppState, ctx: &Ctx, id: ActionId) -> AppResult<TrackerAction> {
     let action = named_action(state, ctx.partnership()?, id).await?;
     if !may_update(ctx.user()?, &action) {
         return Err(AppError::Forbidden);
@@ -89,7 +90,7 @@ async fn change_action(
         AuditEntry {
             action: AuditAction::Update,
             entity_type: "tracker_action",
-            entity_id: Some(action.id),
+            entity_id: Some(action.id.get()),
             summary: format!(
                 "{} action \"{}\": {} → {}",
                 update_kind_label(kind),
@@ -124,7 +125,7 @@ fn required_note(errors: &mut FormErrors, field: &str, label: &str, note: &str) 
 pub async fn report_progress(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<ActionId>,
     Form(form): Form<ProgressForm>,
 ) -> AppResult<Response> {
     let action = updatable_action(&state, &ctx, id).await?;
@@ -154,7 +155,7 @@ pub async fn report_progress(
 pub async fn complete(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<ActionId>,
     Form(form): Form<CompleteForm>,
 ) -> AppResult<Response> {
     let action = updatable_action(&state, &ctx, id).await?;
@@ -218,7 +219,7 @@ pub async fn complete(
 pub async fn revisit(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<ActionId>,
     Form(form): Form<RevisitForm>,
 ) -> AppResult<Response> {
     let action = updatable_action(&state, &ctx, id).await?;
@@ -286,7 +287,7 @@ pub async fn revisit(
 pub async fn add_evidence(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<ActionId>,
     request: axum::extract::Request,
 ) -> AppResult<Response> {
     // Authorise before reading the upload, so a refusal never depends on the body.
@@ -362,7 +363,7 @@ pub async fn add_evidence(
         AuditEntry {
             action: AuditAction::Create,
             entity_type: "action_evidence",
-            entity_id: Some(evidence_id),
+            entity_id: Some(evidence_id.get()),
             summary: format!(
                 "Added evidence to action \"{}\": {description}",
                 action.title
@@ -387,9 +388,9 @@ pub async fn add_evidence(
 pub async fn evidence_file(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<EvidenceId>,
 ) -> AppResult<Response> {
-    let evidence = store::find_evidence(&state.db, ctx.partnership()?, id)
+    let evidence = store::find_evidence(ctx.scope(&state)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let file_id = evidence.file_id.ok_or(AppError::NotFound)?;

@@ -103,7 +103,7 @@ pub async fn actions(
     let partnership_id = ctx.partnership()?;
     let today = today();
     let names = Names::cached(&state, partnership_id).await?;
-    let actions: Vec<TrackerAction> = store::list_actions(&state.db, partnership_id)
+    let actions: Vec<TrackerAction> = store::list_actions(ctx.scope(&state)?)
         .await?
         .into_iter()
         .map(|action| names.fill(action))
@@ -228,7 +228,7 @@ pub async fn actions_xlsx(
     let text = |value: &str| Cell::Text(crate::kernel::text::spreadsheet_safe(value));
     let optional_date =
         |date: Option<time::Date>| date.map_or(Cell::Empty, |d| Cell::Text(d.to_string()));
-    let rows = store::list_actions(&state.db, partnership_id)
+    let rows = store::list_actions(ctx.scope(&state)?)
         .await?
         .into_iter()
         .map(|action| names.fill(action))

@@ -13,8 +13,10 @@ use super::Names;
 use super::model::*;
 use super::store::{self};
 use super::{MANAGE, UPDATE, VIEW};
+use crate::kernel::Scope;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::filters::count_of;
+use crate::kernel::ids::{ActionId, PartnershipId, RecommendationId};
 
 use crate::kernel::{AppError, AppResult, AppState, Ctx, Permission, Routes};
 
@@ -96,11 +98,14 @@ pub(super) fn may_update(user: &CurrentUser, action: &TrackerAction) -> bool {
 pub(super) async fn named_action(
     state: &AppState,
     partnership_id: i64,
-    id: i64,
+    id: ActionId,
 ) -> AppResult<TrackerAction> {
-    let action = store::find_action(&state.db, partnership_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let action = store::find_action(
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        id,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
     Ok(Names::cached(state, partnership_id).await?.fill(action))
 }
 
@@ -185,7 +190,7 @@ impl ActionFormChoices {
 pub(super) async fn back_to_action(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: ActionId,
     message: &str,
 ) -> AppResult<Response> {
     ctx.flash(state, message).await?;

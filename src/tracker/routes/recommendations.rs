@@ -32,8 +32,8 @@ pub async fn recommendations(
 ) -> AppResult<impl IntoResponse> {
     let partnership_id = ctx.partnership()?;
     let names = Names::cached(&state, partnership_id).await?;
-    let actions = store::list_actions(&state.db, partnership_id).await?;
-    let recommendations = store::list_recommendations(&state.db, partnership_id)
+    let actions = store::list_actions(ctx.scope(&state)?).await?;
+    let recommendations = store::list_recommendations(ctx.scope(&state)?)
         .await?
         .into_iter()
         .map(|mut recommendation| {
@@ -172,7 +172,7 @@ pub async fn create_recommendation(
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, &priorities, source.is_some());
     if let Some(details) = &details
-        && store::reference_taken(&state.db, partnership_id, &details.reference).await?
+        && store::reference_taken(ctx.scope(&state)?, &details.reference).await?
     {
         errors.add(
             "reference",
@@ -206,7 +206,7 @@ pub async fn create_recommendation(
         AuditEntry {
             action: AuditAction::Create,
             entity_type: "recommendation",
-            entity_id: Some(id),
+            entity_id: Some(id.get()),
             summary: format!(
                 "Recorded recommendation {} from {}",
                 details.reference, details.source_label
@@ -242,12 +242,12 @@ struct RecommendationPage {
 async fn recommendation_page_for(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: RecommendationId,
     errors: FormErrors,
     form: ActionForm,
 ) -> AppResult<RecommendationPage> {
     let partnership_id = ctx.partnership()?;
-    let mut recommendation = store::find_recommendation(&state.db, partnership_id, id)
+    let mut recommendation = store::find_recommendation(ctx.scope(state)?, id)
         .await?
         .filter(|r| r.archived_at.is_none())
         .ok_or(AppError::NotFound)?;
@@ -266,7 +266,7 @@ async fn recommendation_page_for(
         None => None,
     };
     let today = today();
-    let actions: Vec<_> = store::actions_of(&state.db, partnership_id, id)
+    let actions: Vec<_> = store::actions_of(ctx.scope(state)?, id)
         .await?
         .into_iter()
         .map(|action| {
@@ -291,7 +291,7 @@ async fn recommendation_page_for(
 pub async fn recommendation_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<RecommendationId>,
 ) -> AppResult<impl IntoResponse> {
     render(
         &recommendation_page_for(
@@ -308,11 +308,11 @@ pub async fn recommendation_page(
 pub async fn create_action(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<RecommendationId>,
     Form(form): Form<ActionForm>,
 ) -> AppResult<Response> {
     let partnership_id = ctx.partnership()?;
-    let recommendation = store::find_recommendation(&state.db, partnership_id, id)
+    let recommendation = store::find_recommendation(ctx.scope(&state)?, id)
         .await?
         .filter(|r| r.archived_at.is_none())
         .ok_or(AppError::NotFound)?;
@@ -329,7 +329,7 @@ pub async fn create_action(
         AuditEntry {
             action: AuditAction::Create,
             entity_type: "tracker_action",
-            entity_id: Some(action_id),
+            entity_id: Some(action_id.get()),
             summary: format!(
                 "Added an action to {}: {}",
                 recommendation.reference, details.title
