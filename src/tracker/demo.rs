@@ -11,6 +11,7 @@ use super::model::*;
 use super::store;
 use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry, snapshot};
 use crate::kernel::db::Transaction;
+use crate::kernel::ids::ActionId;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -273,7 +274,7 @@ fn recommendations() -> Vec<DemoRecommendation> {
 async fn record_change(
     tx: &mut Transaction,
     actor: &Actor,
-    id: i64,
+    id: ActionId,
     (before, change): (&ActionState, Change),
     (evidence, on, kind, note): (usize, Date, &str, &str),
 ) -> Result<ActionState, DemoError> {
@@ -295,7 +296,7 @@ async fn record_change(
         AuditEntry {
             action: AuditAction::Update,
             entity_type: "tracker_action",
-            entity_id: Some(id),
+            entity_id: Some(id.get()),
             summary: format!("Demo: {kind} → {}", after.status.label()),
             before: Some(snapshot(before)),
             after: Some(snapshot(&after)),
@@ -337,7 +338,7 @@ pub async fn load(
             AuditEntry {
                 action: AuditAction::Create,
                 entity_type: "recommendation",
-                entity_id: Some(recommendation_id),
+                entity_id: Some(recommendation_id.get()),
                 summary: format!("Recorded recommendation {}", details.reference),
                 before: None,
                 after: Some(snapshot(&details)),
@@ -366,7 +367,7 @@ pub async fn load(
                 AuditEntry {
                     action: AuditAction::Create,
                     entity_type: "tracker_action",
-                    entity_id: Some(id),
+                    entity_id: Some(id.get()),
                     summary: format!("Added action {}", details.title),
                     before: None,
                     after: Some(snapshot(&details)),

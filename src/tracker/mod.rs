@@ -8,6 +8,11 @@
 //! owning module registers a resolver for its kind from its `sources()` function, merged in
 //! `src/lib.rs`. Modules show their recommendations with `actions_from`: they use the tracker,
 //! never the reverse.
+//!
+//! Files: `model.rs` (the rules), `store.rs` (the queries), `demo.rs`, and the pages in
+//! `routes/`: `actions.rs` (the tracker list), `recommendations.rs`, `action.rs` (one action),
+//! `action_progress.rs` (progress, completion, revisits, evidence), `action_edit.rs`; the risk
+//! register in `risks/` and the policy tracker in `policies/`.
 
 pub mod demo;
 pub mod model;
@@ -20,63 +25,18 @@ use std::collections::HashMap;
 
 use time::Date;
 
+use crate::kernel::Scope;
 use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
 use crate::kernel::db::{Db, Transaction};
+use crate::kernel::ids::PartnershipId;
 use crate::kernel::sources::{SourceDirectory, SourceRecord};
-use crate::kernel::{Access, Permission, Routes};
+use crate::kernel::{Access, Permission};
 use model::{SourceKind, Standing, TrackerAction};
+pub use routes::routes;
 
 const VIEW: Access = Access::Requires(Permission::ViewTracker);
 const MANAGE: Access = Access::Requires(Permission::ManageTracker);
 const UPDATE: Access = Access::Requires(Permission::UpdateActions);
-
-pub fn routes() -> Routes {
-    Routes::new()
-        .get("/tracker", VIEW, routes::actions)
-        .get("/tracker/actions.xlsx", VIEW, routes::actions_xlsx)
-        .post("/tracker/digest", MANAGE, routes::send_digest)
-        .get("/tracker/recommendations", VIEW, routes::recommendations)
-        .get(
-            "/tracker/recommendations/new",
-            MANAGE,
-            routes::new_recommendation_page,
-        )
-        .post(
-            "/tracker/recommendations/new",
-            MANAGE,
-            routes::create_recommendation,
-        )
-        .get(
-            "/tracker/recommendations/{id}",
-            VIEW,
-            routes::recommendation_page,
-        )
-        .post(
-            "/tracker/recommendations/{id}/actions",
-            MANAGE,
-            routes::create_action,
-        )
-        .get("/tracker/actions/{id}", VIEW, routes::action_page)
-        .get(
-            "/tracker/actions/{id}/edit",
-            MANAGE,
-            routes::edit_action_page,
-        )
-        .post("/tracker/actions/{id}/edit", MANAGE, routes::update_action)
-        .post(
-            "/tracker/actions/{id}/progress",
-            UPDATE,
-            routes::report_progress,
-        )
-        .post("/tracker/actions/{id}/complete", UPDATE, routes::complete)
-        .post("/tracker/actions/{id}/revisit", UPDATE, routes::revisit)
-        .post(
-            "/tracker/actions/{id}/evidence",
-            UPDATE,
-            routes::add_evidence,
-        )
-        .get("/tracker/evidence/{id}", VIEW, routes::evidence_file)
-}
 
 /// The names an action is shown with, gathered once from their modules: one partnership's.
 pub(crate) struct Names {
@@ -200,7 +160,7 @@ impl Names {
 }
 
 /// For other modules: the recommendations recorded from one of their records, each with its
-/// actions, to show on that record's page (template `tracker/templates/source_actions.html`).
+/// actions, to show on that record's page (template `tracker/templates/_source_actions.html`).
 #[derive(Debug, Clone, Default)]
 pub struct SourceActions {
     pub kind: &'static str,
@@ -223,11 +183,11 @@ pub async fn actions_from(
     kind: SourceKind,
     source_id: i64,
 ) -> Result<SourceActions, sqlx::Error> {
-    let db = &state.db;
+    let scope = Scope::new(&state.db, PartnershipId::new(partnership_id));
     let names = Names::cached(state, partnership_id).await?;
     let mut recommendations = Vec::new();
-    for recommendation in store::recommendations_from(db, partnership_id, kind, source_id).await? {
-        let actions = store::actions_of(db, partnership_id, recommendation.id)
+    for recommendation in store::recommendations_from(scope, kind, source_id).await? {
+        let actions = store::actions_of(scope, recommendation.id)
             .await?
             .into_iter()
             .map(|action| names.fill(action))
@@ -273,7 +233,9 @@ pub async fn attention_counts(
     let counts = state
         .cache
         .get_or_compute(key, revision, async {
-            let actions = store::list_actions(&state.db, partnership_id).await?;
+            let actions =
+                store::list_actions(Scope::new(&state.db, PartnershipId::new(partnership_id)))
+                    .await?;
             let count = |wanted: fn(&Standing) -> bool| {
                 actions
                     .iter()
@@ -309,7 +271,7 @@ pub async fn queue_digest(
 ) -> Result<DigestSent, sqlx::Error> {
     let partnership_id = actor.partnership_id;
     let names = Names::load(db, partnership_id).await?;
-    let actions: Vec<TrackerAction> = store::list_actions(db, partnership_id)
+    let actions: Vec<TrackerAction> = store::list_actions(Scope::new(db, actor.partnership()))
         .await?
         .into_iter()
         .map(|action| names.fill(action))

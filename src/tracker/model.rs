@@ -10,7 +10,14 @@
 use serde::Serialize;
 use time::Date;
 
+use crate::kernel::filters::count_of;
+use crate::kernel::ids::{ActionId, RecommendationId};
 use crate::kernel::text::{DateParts, FormErrors, long_date};
+
+crate::typed_id!(
+    /// An item of evidence on an action.
+    EvidenceId
+);
 
 /// Where a recommendation came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -23,6 +30,15 @@ pub enum SourceKind {
     Meeting,
     Risk,
     Other,
+}
+
+/// As stored: its code.
+impl TryFrom<String> for SourceKind {
+    type Error = String;
+
+    fn try_from(code: String) -> Result<SourceKind, String> {
+        SourceKind::from_code(&code).ok_or_else(|| format!("unknown source kind {code:?}"))
+    }
 }
 
 impl SourceKind {
@@ -155,10 +171,12 @@ impl Standing {
             Standing::NotStarted => "Not started".into(),
             Standing::OnTrack => "On track".into(),
             Standing::AtRisk => "At risk".into(),
-            Standing::Overdue { days } => format!("Overdue by {}", plural_days(*days)),
+            Standing::Overdue { days } => format!("Overdue by {}", count_of(*days, "day", "days")),
             Standing::AwaitingRevisit => "Complete, awaiting revisit".into(),
             Standing::RevisitDue { days: 0 } => "Revisit due today".into(),
-            Standing::RevisitDue { days } => format!("Revisit overdue by {}", plural_days(*days)),
+            Standing::RevisitDue { days } => {
+                format!("Revisit overdue by {}", count_of(*days, "day", "days"))
+            }
             Standing::Closed => "Closed with evidence".into(),
         }
     }
@@ -180,11 +198,13 @@ impl Standing {
     }
 }
 
-fn plural_days(days: i64) -> String {
-    if days == 1 {
-        "1 day".into()
-    } else {
-        format!("{days} days")
+/// "Progress", "Completed", "Revisited": an update's kind as the action's history shows it.
+pub fn update_kind_label(kind: &str) -> &'static str {
+    match kind {
+        "progress" => "Progress",
+        "complete" => "Completed",
+        "revisit" => "Revisited",
+        _ => "Update",
     }
 }
 
@@ -416,15 +436,18 @@ pub fn apply(
 }
 
 /// A recommendation as recorded.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Recommendation {
-    pub id: i64,
+    pub id: RecommendationId,
     pub reference: String,
+    #[sqlx(try_from = "String")]
     pub source_kind: SourceKind,
     pub source_id: Option<i64>,
     pub source_label: String,
     pub recommendation: String,
     pub priority_item_id: Option<i64>,
+    /// Filled in from the business plan, not stored here.
+    #[sqlx(skip)]
     pub priority_title: Option<String>,
     pub created_at: String,
     pub archived_at: Option<String>,
@@ -433,8 +456,8 @@ pub struct Recommendation {
 /// An action with the names it is shown with.
 #[derive(Debug, Clone, Serialize)]
 pub struct TrackerAction {
-    pub id: i64,
-    pub recommendation_id: i64,
+    pub id: ActionId,
+    pub recommendation_id: RecommendationId,
     pub recommendation_reference: String,
     pub source_kind: SourceKind,
     pub source_label: String,

@@ -5,7 +5,9 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::model::*;
-use crate::kernel::db::{Db, Transaction, date_column, now_text, optional_date_column};
+use crate::kernel::Store;
+use crate::kernel::db::{Transaction, date_column, now_text, optional_date_column};
+use crate::kernel::ids::{ActionId, RecommendationId};
 use crate::kernel::text::iso_date;
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
@@ -19,73 +21,53 @@ fn source_kind_column(row: &AnyRow) -> Result<SourceKind> {
     SourceKind::from_code(&code).ok_or_else(|| decode_error("source kind", &code))
 }
 
-fn recommendation_from_row(row: &AnyRow) -> Result<Recommendation> {
-    Ok(Recommendation {
-        id: row.try_get("id")?,
-        reference: row.try_get("reference")?,
-        source_kind: source_kind_column(row)?,
-        source_id: row.try_get("source_id")?,
-        source_label: row.try_get("source_label")?,
-        recommendation: row.try_get("recommendation")?,
-        priority_item_id: row.try_get("priority_item_id")?,
-        priority_title: None,
-        created_at: row.try_get("created_at")?,
-        archived_at: row.try_get("archived_at")?,
-    })
-}
-
 /// The partnership's live recommendations, newest first.
-pub async fn list_recommendations(db: &Db, partnership_id: i64) -> Result<Vec<Recommendation>> {
-    let rows = sqlx::query(
+pub async fn list_recommendations(mut store: impl Store) -> Result<Vec<Recommendation>> {
+    sqlx::query_as(
         "SELECT * FROM recommendations WHERE partnership_id = $1 AND archived_at IS NULL \
          ORDER BY created_at DESC, id DESC",
     )
-    .bind(partnership_id)
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter().map(recommendation_from_row).collect()
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await
 }
 
 /// One of the partnership's recommendations; None for another partnership's.
 pub async fn find_recommendation(
-    db: &Db,
-    partnership_id: i64,
-    id: i64,
+    mut store: impl Store,
+    id: RecommendationId,
 ) -> Result<Option<Recommendation>> {
-    let row = sqlx::query("SELECT * FROM recommendations WHERE id = $1 AND partnership_id = $2")
+    sqlx::query_as("SELECT * FROM recommendations WHERE id = $1 AND partnership_id = $2")
         .bind(id)
-        .bind(partnership_id)
-        .fetch_optional(&db.pool)
-        .await?;
-    row.as_ref().map(recommendation_from_row).transpose()
+        .bind(store.partnership())
+        .fetch_optional(store.conn())
+        .await
 }
 
 pub async fn recommendations_from(
-    db: &Db,
-    partnership_id: i64,
+    mut store: impl Store,
     kind: SourceKind,
     source_id: i64,
 ) -> Result<Vec<Recommendation>> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "SELECT * FROM recommendations WHERE partnership_id = $1 AND source_kind = $2 AND source_id = $3 \
          AND archived_at IS NULL ORDER BY id",
     )
-    .bind(partnership_id)
+    .bind(store.partnership())
     .bind(kind.code())
     .bind(source_id)
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter().map(recommendation_from_row).collect()
+    .fetch_all(store.conn())
+    .await
 }
 
 /// Whether the partnership already has a recommendation with this reference.
-pub async fn reference_taken(db: &Db, partnership_id: i64, reference: &str) -> Result<bool> {
+pub async fn reference_taken(mut store: impl Store, reference: &str) -> Result<bool> {
     let count: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM recommendations WHERE partnership_id = $1 AND upper(reference) = upper($2)",
     )
-    .bind(partnership_id)
+    .bind(store.partnership())
     .bind(reference)
-    .fetch_one(&db.pool)
+    .fetch_one(store.conn())
     .await?;
     Ok(count > 0)
 }
@@ -94,7 +76,7 @@ pub async fn insert_recommendation(
     tx: &mut Transaction,
     partnership_id: i64,
     details: &RecommendationDetails,
-) -> Result<i64> {
+) -> Result<RecommendationId> {
     sqlx::query_scalar(
         "INSERT INTO recommendations (reference, source_kind, source_id, source_label, recommendation, priority_item_id, \
          created_at, updated_at, partnership_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
@@ -157,22 +139,21 @@ fn action_from_row(row: &AnyRow) -> Result<TrackerAction> {
 }
 
 /// Every live action of the partnership, soonest due first.
-pub async fn list_actions(db: &Db, partnership_id: i64) -> Result<Vec<TrackerAction>> {
+pub async fn list_actions(mut store: impl Store) -> Result<Vec<TrackerAction>> {
     let sql = format!(
         "{ACTION_SELECT} WHERE r.partnership_id = $1 AND a.archived_at IS NULL AND r.archived_at IS NULL \
          ORDER BY a.due_on, a.id"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(partnership_id)
-        .fetch_all(&db.pool)
+        .bind(store.partnership())
+        .fetch_all(store.conn())
         .await?;
     rows.iter().map(action_from_row).collect()
 }
 
 pub async fn actions_of(
-    db: &Db,
-    partnership_id: i64,
-    recommendation_id: i64,
+    mut store: impl Store,
+    recommendation_id: RecommendationId,
 ) -> Result<Vec<TrackerAction>> {
     let sql = format!(
         "{ACTION_SELECT} WHERE a.recommendation_id = $1 AND r.partnership_id = $2 AND a.archived_at IS NULL \
@@ -180,31 +161,31 @@ pub async fn actions_of(
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(recommendation_id)
-        .bind(partnership_id)
-        .fetch_all(&db.pool)
+        .bind(store.partnership())
+        .fetch_all(store.conn())
         .await?;
     rows.iter().map(action_from_row).collect()
 }
 
 /// One of the partnership's live actions; None for another partnership's.
-pub async fn find_action(db: &Db, partnership_id: i64, id: i64) -> Result<Option<TrackerAction>> {
+pub async fn find_action(mut store: impl Store, id: ActionId) -> Result<Option<TrackerAction>> {
     let sql = format!(
         "{ACTION_SELECT} WHERE a.id = $1 AND r.partnership_id = $2 AND a.archived_at IS NULL \
          AND r.archived_at IS NULL"
     );
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
-        .bind(partnership_id)
-        .fetch_optional(&db.pool)
+        .bind(store.partnership())
+        .fetch_optional(store.conn())
         .await?;
     row.as_ref().map(action_from_row).transpose()
 }
 
 pub async fn insert_action(
     tx: &mut Transaction,
-    recommendation_id: i64,
+    recommendation_id: RecommendationId,
     details: &ActionDetails,
-) -> Result<i64> {
+) -> Result<ActionId> {
     sqlx::query_scalar(
         "INSERT INTO tracker_actions (recommendation_id, title, owner_organisation_id, owner_person_id, due_on, status, \
          impact_indicator_id, impact_measure, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
@@ -226,7 +207,7 @@ pub async fn insert_action(
 /// (reopened with a new due date, completed), so an edit never silently undoes that.
 pub async fn update_action(
     tx: &mut Transaction,
-    id: i64,
+    id: ActionId,
     details: &ActionDetails,
     before: &ActionState,
 ) -> Result<bool> {
@@ -253,7 +234,7 @@ pub async fn update_action(
 /// updating at once cannot both win. Returns false when the action had moved on.
 pub async fn set_state(
     tx: &mut Transaction,
-    id: i64,
+    id: ActionId,
     before: &ActionState,
     after: &ActionState,
 ) -> Result<bool> {
@@ -294,7 +275,7 @@ pub async fn set_state(
 
 // ---- progress notes and evidence ----
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct ActionUpdate {
     pub kind: String,
     pub status_before: String,
@@ -304,9 +285,23 @@ pub struct ActionUpdate {
     pub written_at: String,
 }
 
+impl ActionUpdate {
+    pub fn kind_label(&self) -> &'static str {
+        update_kind_label(&self.kind)
+    }
+
+    pub fn status_before_label(&self) -> &'static str {
+        ActionStatus::from_code(&self.status_before).map_or("", ActionStatus::label)
+    }
+
+    pub fn status_after_label(&self) -> &'static str {
+        ActionStatus::from_code(&self.status_after).map_or("", ActionStatus::label)
+    }
+}
+
 pub async fn insert_update(
     tx: &mut Transaction,
-    action_id: i64,
+    action_id: ActionId,
     kind: &str,
     (before, after): (ActionStatus, ActionStatus),
     note: &str,
@@ -329,29 +324,17 @@ pub async fn insert_update(
 }
 
 /// Oldest first.
-pub async fn updates_of(db: &Db, action_id: i64) -> Result<Vec<ActionUpdate>> {
-    let rows = sqlx::query("SELECT * FROM action_updates WHERE action_id = $1 ORDER BY id")
+pub async fn updates_of(mut store: impl Store, action_id: ActionId) -> Result<Vec<ActionUpdate>> {
+    sqlx::query_as("SELECT * FROM action_updates WHERE action_id = $1 ORDER BY id")
         .bind(action_id)
-        .fetch_all(&db.pool)
-        .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(ActionUpdate {
-                kind: row.try_get("kind")?,
-                status_before: row.try_get("status_before")?,
-                status_after: row.try_get("status_after")?,
-                note: row.try_get("note")?,
-                written_by: row.try_get("written_by")?,
-                written_at: row.try_get("written_at")?,
-            })
-        })
-        .collect()
+        .fetch_all(store.conn())
+        .await
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct Evidence {
-    pub id: i64,
-    pub action_id: i64,
+    pub id: EvidenceId,
+    pub action_id: ActionId,
     pub description: String,
     pub link: Option<String>,
     pub file_id: Option<i64>,
@@ -364,52 +347,36 @@ pub struct Evidence {
 const EVIDENCE_SELECT: &str = "SELECT e.*, f.file_name, f.size_bytes FROM action_evidence e \
      LEFT JOIN stored_files f ON f.id = e.file_id";
 
-fn evidence_from_row(row: &AnyRow) -> Result<Evidence> {
-    Ok(Evidence {
-        id: row.try_get("id")?,
-        action_id: row.try_get("action_id")?,
-        description: row.try_get("description")?,
-        link: row.try_get("link")?,
-        file_id: row.try_get("file_id")?,
-        file_name: row.try_get("file_name")?,
-        size_bytes: row.try_get("size_bytes")?,
-        added_by: row.try_get("added_by")?,
-        added_at: row.try_get("added_at")?,
-    })
-}
-
-pub async fn evidence_of(db: &Db, action_id: i64) -> Result<Vec<Evidence>> {
+pub async fn evidence_of(mut store: impl Store, action_id: ActionId) -> Result<Vec<Evidence>> {
     let sql = format!("{EVIDENCE_SELECT} WHERE e.action_id = $1 ORDER BY e.id");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(action_id)
-        .fetch_all(&db.pool)
-        .await?;
-    rows.iter().map(evidence_from_row).collect()
+        .fetch_all(store.conn())
+        .await
 }
 
 /// An item of evidence on one of the partnership's actions (found through the action and its
 /// recommendation); None for another partnership's.
-pub async fn find_evidence(db: &Db, partnership_id: i64, id: i64) -> Result<Option<Evidence>> {
+pub async fn find_evidence(mut store: impl Store, id: EvidenceId) -> Result<Option<Evidence>> {
     let sql = format!(
         "{EVIDENCE_SELECT} JOIN tracker_actions a ON a.id = e.action_id \
          JOIN recommendations r ON r.id = a.recommendation_id WHERE e.id = $1 AND r.partnership_id = $2"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
-        .bind(partnership_id)
-        .fetch_optional(&db.pool)
-        .await?;
-    row.as_ref().map(evidence_from_row).transpose()
+        .bind(store.partnership())
+        .fetch_optional(store.conn())
+        .await
 }
 
 pub async fn insert_evidence(
     tx: &mut Transaction,
-    action_id: i64,
+    action_id: ActionId,
     description: &str,
     link: Option<&str>,
     file_id: Option<i64>,
     added_by: &str,
-) -> Result<i64> {
+) -> Result<EvidenceId> {
     sqlx::query_scalar(
         "INSERT INTO action_evidence (action_id, description, link, file_id, added_by, added_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

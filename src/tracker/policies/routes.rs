@@ -8,11 +8,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::model::*;
 use super::store;
 use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
-use crate::kernel::files;
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Permission, render, render_refused,
 };
+use crate::kernel::{files, filters};
 
 type Tagged = (Policy, Option<(&'static str, String)>);
 
@@ -182,11 +182,6 @@ pub async fn document_file(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(files::download(&file, bytes))
-}
-
-/// A stored file's size, as the policy page shows it.
-pub fn file_size(bytes: &i64) -> String {
-    files::size_label(*bytes)
 }
 
 #[derive(Template)]

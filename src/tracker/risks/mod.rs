@@ -4,8 +4,12 @@
 //!
 //! A risk raises tracker recommendations like any other module's record: `sources()` registers
 //! how to name it in the source directory (merged in `src/lib.rs`); the tracker does not call in.
+//!
+//! Files: `model.rs`, `store.rs`, `export.rs` (the workbook, through `masa_sheets`), and the pages
+//! in `routes/`: `register.rs` (list, heat map, export), `risk.rs`, `rescore.rs` (re-score and
+//! close), `controls.rs`.
 
-mod export;
+pub(crate) mod export;
 pub mod model;
 mod routes;
 pub mod store;
@@ -15,42 +19,12 @@ use std::collections::HashMap;
 use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry, snapshot};
 use crate::kernel::db::{Db, Transaction};
 use crate::kernel::sources::{Found, SourceDirectory, SourceRecord};
-use crate::kernel::{Access, Permission, Routes};
+use crate::kernel::{Access, Permission};
 use crate::tracker::model::SourceKind;
+pub use routes::routes;
 
 const VIEW: Access = Access::Requires(Permission::ViewRiskRegister);
 const MANAGE: Access = Access::Requires(Permission::ManageRiskRegister);
-
-pub fn routes() -> Routes {
-    Routes::new()
-        .get("/tracker/risks", VIEW, routes::register)
-        .get("/tracker/risks/heat-map", VIEW, routes::heat_map)
-        .get("/tracker/risks/register.xlsx", VIEW, routes::register_xlsx)
-        .get("/tracker/risks/new", MANAGE, routes::new_risk_page)
-        .post("/tracker/risks/new", MANAGE, routes::create_risk)
-        .get("/tracker/risks/{id}", VIEW, routes::risk_page)
-        .get("/tracker/risks/{id}/edit", MANAGE, routes::edit_risk_page)
-        .post("/tracker/risks/{id}/edit", MANAGE, routes::update_risk)
-        .get("/tracker/risks/{id}/rescore", MANAGE, routes::rescore_page)
-        .post("/tracker/risks/{id}/rescore", MANAGE, routes::rescore)
-        .get("/tracker/risks/{id}/close", MANAGE, routes::close_page)
-        .post("/tracker/risks/{id}/close", MANAGE, routes::close)
-        .get(
-            "/tracker/risks/{id}/controls/new",
-            MANAGE,
-            routes::new_control_page,
-        )
-        .post(
-            "/tracker/risks/{id}/controls/new",
-            MANAGE,
-            routes::add_control,
-        )
-        .post(
-            "/tracker/risks/{id}/controls/{item_id}/retire",
-            MANAGE,
-            routes::retire_control,
-        )
-}
 
 /// The risks the improvement tracker can name as a recommendation's source.
 pub fn sources() -> SourceDirectory {

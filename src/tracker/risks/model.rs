@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use crate::kernel::filters::count_of;
 use crate::kernel::personal_data::likely_identifier;
 use crate::kernel::text::{DateParts, FormErrors};
 
@@ -242,6 +243,11 @@ impl Risk {
         crate::kernel::text::long_date(self.details.review_on)
     }
 
+    /// "Closed on" or "Tolerated on": the key of the row giving when.
+    pub fn closure_key(&self) -> String {
+        format!("{} on", self.status.label())
+    }
+
     pub fn closed_date(&self) -> String {
         self.closed_on
             .map(crate::kernel::text::long_date)
@@ -350,22 +356,18 @@ impl ReviewState {
         match self {
             ReviewState::Overdue { days } => Some((
                 "govuk-tag--red",
-                format!("Review overdue by {days} day{}", plural(days)),
+                format!("Review overdue by {}", count_of(days, "day", "days")),
             )),
             ReviewState::DueSoon { days: 0 } => {
                 Some(("govuk-tag--yellow", "Review due today".into()))
             }
             ReviewState::DueSoon { days } => Some((
                 "govuk-tag--yellow",
-                format!("Review due in {days} day{}", plural(days)),
+                format!("Review due in {}", count_of(days, "day", "days")),
             )),
             ReviewState::Later | ReviewState::NotReviewed => None,
         }
     }
-}
-
-fn plural(n: i64) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// Which score the heat map counts.

@@ -1,0 +1,120 @@
+//! Editing an action's owner, dates and impact measure.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+
+use super::*;
+use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
+use crate::kernel::text::{FormErrors, today};
+use crate::kernel::{AppResult, AppState, Chrome, Ctx, render, render_refused};
+use crate::tracker::model::*;
+use crate::tracker::store::{self};
+
+#[derive(Template)]
+#[template(path = "tracker/templates/action_form.html")]
+struct ActionFormPage {
+    chrome: Chrome,
+    action: TrackerAction,
+    errors: FormErrors,
+    form: ActionForm,
+    choices: ActionFormChoices,
+}
+
+pub async fn edit_action_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<ActionId>,
+) -> AppResult<impl IntoResponse> {
+    let partnership_id = ctx.partnership()?;
+    let action = named_action(&state, partnership_id, id).await?;
+    let form = ActionForm::of(&ActionDetails {
+        title: action.title.clone(),
+        owner_organisation_id: action.owner_organisation_id,
+        owner_person_id: action.owner_person_id,
+        due_on: action.state.due_on,
+        impact_indicator_id: action.impact_indicator_id,
+        impact_measure: action.impact_measure.clone(),
+    });
+    render(&ActionFormPage {
+        chrome: ctx.chrome(&state).await?,
+        choices: ActionFormChoices::load(&state, partnership_id).await?,
+        action,
+        errors: FormErrors::default(),
+        form,
+    })
+}
+
+pub async fn update_action(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<ActionId>,
+    Form(form): Form<ActionForm>,
+) -> AppResult<Response> {
+    let partnership_id = ctx.partnership()?;
+    let action = named_action(&state, partnership_id, id).await?;
+    let choices = ActionFormChoices::load(&state, partnership_id).await?;
+    let mut errors = FormErrors::default();
+    let details = form.validate(&mut errors, &choices.rules(), today(), false);
+    // A past due date may stay as it was, but not be set anew.
+    if let Some(details) = &details
+        && details.due_on < today()
+        && details.due_on != action.state.due_on
+    {
+        errors.add("due_on", "Due date must be today or in the future");
+    }
+    if action.state.status == ActionStatus::ClosedWithEvidence {
+        errors.add(
+            "title",
+            "This action is closed with evidence and can no longer change",
+        );
+    }
+    let Some(details) = details.filter(|_| errors.is_empty()) else {
+        return render_refused(&ActionFormPage {
+            chrome: ctx.chrome(&state).await?,
+            action,
+            errors,
+            form,
+            choices,
+        });
+    };
+    let before = ActionDetails {
+        title: action.title.clone(),
+        owner_organisation_id: action.owner_organisation_id,
+        owner_person_id: action.owner_person_id,
+        due_on: action.state.due_on,
+        impact_indicator_id: action.impact_indicator_id,
+        impact_measure: action.impact_measure.clone(),
+    };
+    let mut tx = state.db.begin_write().await?;
+    if !store::update_action(&mut tx, id, &details, &action.state).await? {
+        drop(tx);
+        errors.add(
+            "title",
+            "Someone else updated this action while you were editing it: check it and edit again",
+        );
+        return render_refused(&ActionFormPage {
+            chrome: ctx.chrome(&state).await?,
+            action,
+            errors,
+            form,
+            choices,
+        });
+    }
+    audit::record(
+        &mut tx,
+        &ctx.actor()?,
+        AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "tracker_action",
+            entity_id: Some(id.get()),
+            summary: format!("Edited action \"{}\"", details.title),
+            before: Some(snapshot(&before)),
+            after: Some(snapshot(&details)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    back_to_action(&state, &ctx, id, "Action saved").await
+}
