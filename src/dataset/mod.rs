@@ -8,110 +8,11 @@ pub mod generate;
 pub mod model;
 mod routes;
 pub mod scorecard;
-pub mod sheets;
 pub mod store;
 
-use crate::kernel::{Access, Permission, Routes};
+use crate::kernel::Permission;
 
-const VIEW: Access = Access::Requires(Permission::ViewDataset);
-const MANAGE: Access = Access::Requires(Permission::ManageDataset);
-const DROPS: Access = Access::Requires(Permission::ViewDataDrops);
-const SUBMIT: Access = Access::Requires(Permission::SubmitDataDrop);
-
-pub fn routes() -> Routes {
-    Routes::new()
-        .get("/dataset", VIEW, routes::scorecard)
-        .get("/dataset/scorecard.xlsx", VIEW, routes::scorecard_xlsx)
-        .get("/dataset/scorecard.csv", VIEW, routes::scorecard_csv)
-        // the catalogue
-        .get("/dataset/indicators", VIEW, routes::indicator_list)
-        .get(
-            "/dataset/indicators/new",
-            MANAGE,
-            routes::new_indicator_page,
-        )
-        .post("/dataset/indicators/new", MANAGE, routes::create_indicator)
-        .get("/dataset/indicators/{id}", VIEW, routes::indicator_page)
-        .get(
-            "/dataset/indicators/{id}/series.xlsx",
-            VIEW,
-            routes::series_xlsx,
-        )
-        .get(
-            "/dataset/indicators/{id}/series.csv",
-            VIEW,
-            routes::series_csv,
-        )
-        .get(
-            "/dataset/indicators/{id}/edit",
-            MANAGE,
-            routes::edit_indicator_page,
-        )
-        .post(
-            "/dataset/indicators/{id}/edit",
-            MANAGE,
-            routes::update_indicator,
-        )
-        .post(
-            "/dataset/indicators/{id}/archive",
-            MANAGE,
-            routes::archive_indicator,
-        )
-        .post(
-            "/dataset/indicators/{id}/restore",
-            MANAGE,
-            routes::restore_indicator,
-        )
-        .post(
-            "/dataset/indicators/{id}/comparators",
-            MANAGE,
-            routes::add_comparator,
-        )
-        // collection periods, completeness and reminders
-        .get("/dataset/periods", MANAGE, routes::periods)
-        .post("/dataset/periods/new", MANAGE, routes::open_period)
-        .get("/dataset/periods/{period}", MANAGE, routes::period_page)
-        .post(
-            "/dataset/periods/{period}/close",
-            MANAGE,
-            routes::close_period,
-        )
-        .post(
-            "/dataset/periods/{period}/reopen",
-            MANAGE,
-            routes::reopen_period,
-        )
-        .post(
-            "/dataset/periods/{period}/reminders",
-            MANAGE,
-            routes::send_reminders,
-        )
-        .get("/dataset/outbox", MANAGE, routes::outbox_page)
-        // data drops
-        .get("/dataset/drops", DROPS, routes::drops)
-        .post("/dataset/drops/new", SUBMIT, routes::start_drop)
-        .get("/dataset/drops/{id}", DROPS, routes::drop_view)
-        .post("/dataset/drops/{id}/values", SUBMIT, routes::save_values)
-        .post("/dataset/drops/{id}/upload", SUBMIT, routes::upload_values)
-        .get(
-            "/dataset/drops/{id}/template.xlsx",
-            DROPS,
-            routes::template_xlsx,
-        )
-        .get(
-            "/dataset/drops/{id}/template.csv",
-            DROPS,
-            routes::template_csv,
-        )
-        .post("/dataset/drops/{id}/decision", MANAGE, routes::decide)
-        // API tokens and the API
-        .get("/dataset/tokens", SUBMIT, routes::tokens)
-        .post("/dataset/tokens/new", SUBMIT, routes::create_token)
-        .post("/dataset/tokens/{id}/revoke", SUBMIT, routes::revoke_token)
-        .get("/api/v1/indicators", Access::ApiToken, api::indicators)
-        .get("/api/v1/data-drops/{id}", Access::ApiToken, api::get_drop)
-        .post("/api/v1/data-drops", Access::ApiToken, api::post_drop)
-}
+pub use routes::routes;
 
 /// For other modules: the partnership's live indicators as (id, "CODE: name"), in code order.
 pub async fn indicator_choices(

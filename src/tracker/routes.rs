@@ -10,7 +10,6 @@ use serde::Deserialize;
 use super::model::*;
 use super::store::{self, ActionUpdate, Evidence};
 use super::{Names, SourceKind};
-use crate::dataset::sheets::{Cell, SheetTable, write_xlsx};
 use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::files;
@@ -18,6 +17,7 @@ use crate::kernel::text::{DateParts, FormErrors, display_date, long_date, today}
 use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Permission, render, render_refused,
 };
+use masa_sheets::{Cell, SheetTable, write_xlsx};
 
 /// Only the owning organisation and the business unit may work on an action.
 fn may_update(user: &CurrentUser, action: &TrackerAction) -> bool {
