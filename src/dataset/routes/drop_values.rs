@@ -38,6 +38,11 @@ impl ValueLine {
     pub fn field(&self) -> String {
         format!("value_{}", self.indicator.id)
     }
+
+    /// The value as typed, read as a number (None if it is not one).
+    pub fn parsed_value(&self) -> Option<f64> {
+        parse_number(&self.value)
+    }
 }
 
 /// The organisation's indicators with this drop's values and their history. Only these

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::dataset::model::*;
 use crate::dataset::store::{self, CollectionPeriod, DataDrop, DropFilter};
 use crate::kernel::auth::CurrentUser;
+use crate::kernel::filters;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, Permission, Role, cache, render};
 use crate::partnership;

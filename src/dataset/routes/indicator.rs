@@ -11,6 +11,7 @@ use crate::dataset::model::*;
 use crate::dataset::scorecard::ScorecardRow;
 use crate::dataset::store::{self};
 use crate::kernel::audit::AuditAction;
+use crate::kernel::filters;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, cache, render, render_refused};
 use crate::partnership;

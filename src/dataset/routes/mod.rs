@@ -5,11 +5,9 @@
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use crate::dataset::scorecard::{rag_label, rag_tag};
 use crate::kernel::audit::{self, AuditAction, AuditEntry};
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::db::Transaction;
-use crate::kernel::text::{display_date, long_date};
 use crate::kernel::{AppError, AppResult, Ctx, Permission};
 
 mod catalogue;
@@ -188,27 +186,6 @@ const CSV: &str = "text/csv; charset=utf-8";
 
 fn sheet_error(error: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("could not write the spreadsheet: {error}"))
-}
-
-/// Used by templates.
-pub fn show_date(date: &time::Date) -> String {
-    long_date(*date)
-}
-
-pub fn show_timestamp(text: &str) -> String {
-    display_date(text)
-}
-
-pub fn show_optional_timestamp(text: &Option<String>) -> String {
-    text.as_deref().map(display_date).unwrap_or_default()
-}
-
-pub fn rag_text(rag: &Option<masa_spc::Rag>) -> &'static str {
-    rag_label(*rag)
-}
-
-pub fn rag_class(rag: &Option<masa_spc::Rag>) -> &'static str {
-    rag_tag(*rag)
 }
 
 #[cfg(test)]

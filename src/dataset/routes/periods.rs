@@ -10,6 +10,7 @@ use crate::dataset::model::*;
 use crate::dataset::store::{self, CollectionPeriod, DataDrop, DropFilter};
 use crate::kernel::audit::AuditAction;
 use crate::kernel::auth::{self};
+use crate::kernel::filters;
 use crate::kernel::text::{DateParts, FormErrors, long_date, today};
 use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Role, outbox, render, render_refused,

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::dataset::model::*;
 use crate::dataset::scorecard::{ScorecardRow, Summary, rag_label};
 use crate::dataset::store::{self, IndicatorFilter};
+use crate::kernel::filters;
 use crate::kernel::paging::{page_count, page_links};
 use crate::kernel::{AppResult, AppState, Chrome, Ctx, cache, render};
 use crate::partnership;

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::dataset::store::{self};
 use crate::kernel::audit::AuditAction;
 use crate::kernel::auth::{self};
+use crate::kernel::filters;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
 use crate::partnership;
