@@ -17,8 +17,10 @@ use super::store::{
     self, CollectionPeriod, DraftChange, DraftError, DraftTarget, DropValue, IndicatorFilter,
 };
 use crate::kernel::AppState;
+use crate::kernel::Scope;
 use crate::kernel::audit::Actor;
 use crate::kernel::auth;
+use crate::kernel::ids::PartnershipId;
 
 /// Every way an API request is refused or fails. Clients see `{"error": ..}` (with `problems`
 /// for a drop that was not saved) and the status below.
@@ -192,8 +194,7 @@ async fn describe(state: &AppState, partnership_id: i64, id: i64) -> ApiResult<D
         .await?
         .ok_or(ApiError::DropNotFound)?;
     let indicators = store::list_indicators(
-        &state.db,
-        partnership_id,
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
         &IndicatorFilter {
             owner_organisation_id: Some(data_drop.organisation_id),
             ..IndicatorFilter::default()
@@ -260,7 +261,7 @@ pub async fn indicators(
         ..IndicatorFilter::default()
     };
     let indicators =
-        store::list_indicators(&state.db, caller.actor.partnership_id, &filter).await?;
+        store::list_indicators(Scope::new(&state.db, caller.actor.partnership()), &filter).await?;
     Ok(Json(json!({
         "indicators": indicators.iter().map(|i| json!({ "code": i.code, "name": i.name, "unit": i.unit.code(), "definition": i.definition })).collect::<Vec<_>>()
     })))
@@ -341,7 +342,8 @@ async fn save(
         ]);
     }
     // Only the partnership's catalogue: another partnership's code is not an indicator here.
-    let indicators = store::upload_indicators(&state.db, partnership_id).await?;
+    let indicators =
+        store::upload_indicators(Scope::new(&state.db, PartnershipId::new(partnership_id))).await?;
     let parsed = if request.values.is_empty() {
         Vec::new()
     } else {

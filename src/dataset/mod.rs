@@ -10,7 +10,8 @@ mod routes;
 pub mod scorecard;
 pub mod store;
 
-use crate::kernel::Permission;
+use crate::kernel::ids::PartnershipId;
+use crate::kernel::{Permission, Scope};
 
 pub use routes::routes;
 
@@ -19,8 +20,11 @@ pub async fn indicator_choices(
     db: &crate::kernel::db::Db,
     partnership_id: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    let mut indicators =
-        store::list_indicators(db, partnership_id, &store::IndicatorFilter::default()).await?;
+    let mut indicators = store::list_indicators(
+        Scope::new(db, PartnershipId::new(partnership_id)),
+        &store::IndicatorFilter::default(),
+    )
+    .await?;
     indicators.sort_by(|a, b| a.code.cmp(&b.code));
     Ok(indicators
         .into_iter()
@@ -52,7 +56,9 @@ pub async fn indicator_trend(
     partnership_id: i64,
     id: i64,
 ) -> Result<Option<IndicatorTrend>, sqlx::Error> {
-    let Some(indicator) = store::find_indicator(db, partnership_id, id).await? else {
+    let Some(indicator) =
+        store::find_indicator(Scope::new(db, PartnershipId::new(partnership_id)), id).await?
+    else {
         return Ok(None);
     };
     let mut series =

@@ -8,6 +8,7 @@ use sqlx::any::AnyRow;
 use super::model::*;
 use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
 use crate::kernel::db::{Db, Transaction, for_update, now_text, retrying};
+use crate::kernel::{Change, Store};
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
 
@@ -60,8 +61,7 @@ pub struct IndicatorFilter {
 
 /// A partnership's indicators, in code order.
 pub async fn list_indicators(
-    db: &Db,
-    partnership_id: i64,
+    mut store: impl Store,
     filter: &IndicatorFilter,
 ) -> Result<Vec<Indicator>> {
     let sql = format!(
@@ -72,27 +72,26 @@ pub async fn list_indicators(
         .bind(filter.owner_organisation_id.unwrap_or(-1))
         .bind(filter.priority_item_id.unwrap_or(-1))
         .bind(i64::from(filter.include_archived))
-        .bind(partnership_id)
-        .fetch_all(&db.pool)
+        .bind(store.partnership())
+        .fetch_all(store.conn())
         .await?;
     rows.iter().map(indicator_from_row).collect()
 }
 
 /// One of the partnership's indicators; another partnership's is not found.
-pub async fn find_indicator(db: &Db, partnership_id: i64, id: i64) -> Result<Option<Indicator>> {
+pub async fn find_indicator(mut store: impl Store, id: i64) -> Result<Option<Indicator>> {
     let sql = format!("{INDICATOR_SELECT} WHERE i.id = $1 AND i.partnership_id = $2");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
-        .bind(partnership_id)
-        .fetch_optional(&db.pool)
+        .bind(store.partnership())
+        .fetch_optional(store.conn())
         .await?;
     row.as_ref().map(indicator_from_row).transpose()
 }
 
 /// Codes are unique within a partnership: two partnerships may both have "CP-RATE".
 pub async fn indicator_code_taken(
-    db: &Db,
-    partnership_id: i64,
+    mut store: impl Store,
     code: &str,
     except: Option<i64>,
 ) -> Result<bool> {
@@ -101,8 +100,8 @@ pub async fn indicator_code_taken(
     )
     .bind(code)
     .bind(except.unwrap_or(-1))
-    .bind(partnership_id)
-    .fetch_one(&db.pool)
+    .bind(store.partnership())
+    .fetch_one(store.conn())
     .await?;
     Ok(count > 0)
 }
@@ -184,12 +183,13 @@ pub async fn insert_indicator(
     .await
 }
 
+/// Saves an indicator's new details, with the entry recording them against its old ones.
 pub async fn update_indicator(
-    tx: &mut Transaction,
-    partnership_id: i64,
-    id: i64,
+    change: &mut Change,
+    indicator: &Indicator,
     details: &IndicatorDetails,
 ) -> Result<()> {
+    let partnership = change.partnership();
     sqlx::query(
         "UPDATE indicators SET code = $1, name = $2, definition = $3, unit = $4, polarity = $5, frequency = $6, \
          owner_organisation_id = $7, priority_item_id = $8, target = $9, suppression_threshold = $10, decimals = $11, \
@@ -208,20 +208,30 @@ pub async fn update_indicator(
     .bind(details.decimals)
     .bind(&details.source)
     .bind(now_text())
-    .bind(id)
-    .bind(partnership_id)
+    .bind(indicator.id)
+    .bind(partnership)
     .persistent(false) // see insert_indicator
-    .execute(&mut **tx)
+    .execute(change.conn())
     .await?;
-    Ok(())
+    change
+        .record(AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "indicator",
+            entity_id: Some(indicator.id),
+            summary: format!("Updated indicator {}", details.code),
+            before: Some(audit::snapshot(&IndicatorDetails::of(indicator))),
+            after: Some(audit::snapshot(details)),
+        })
+        .await
 }
 
+/// Archives or restores an indicator, with the entry recording it.
 pub async fn set_indicator_archived(
-    tx: &mut Transaction,
-    partnership_id: i64,
-    id: i64,
+    change: &mut Change,
+    indicator: &Indicator,
     archived: bool,
 ) -> Result<()> {
+    let partnership = change.partnership();
     let sql = if archived {
         "UPDATE indicators SET archived_at = $1, updated_at = $1 WHERE id = $2 AND partnership_id = $3"
     } else {
@@ -229,29 +239,41 @@ pub async fn set_indicator_archived(
     };
     sqlx::query(sql)
         .bind(now_text())
-        .bind(id)
-        .bind(partnership_id)
-        .execute(&mut **tx)
+        .bind(indicator.id)
+        .bind(partnership)
+        .execute(change.conn())
         .await?;
-    Ok(())
+    let (action, verb) = if archived {
+        (AuditAction::Archive, "Archived")
+    } else {
+        (AuditAction::Restore, "Restored")
+    };
+    change
+        .record(AuditEntry {
+            action,
+            entity_type: "indicator",
+            entity_id: Some(indicator.id),
+            summary: format!("{verb} indicator {}", indicator.code),
+            before: Some(audit::snapshot(indicator)),
+            after: None,
+        })
+        .await
 }
 
 /// The partnership's live indicators as an upload checks them (all its organisations', to name
 /// the right owner). Another partnership's codes are not in the catalogue.
-pub async fn upload_indicators(db: &Db, partnership_id: i64) -> Result<Vec<UploadIndicator>> {
-    Ok(
-        list_indicators(db, partnership_id, &IndicatorFilter::default())
-            .await?
-            .into_iter()
-            .map(|indicator| UploadIndicator {
-                id: indicator.id,
-                code: indicator.code,
-                unit: indicator.unit,
-                owner_organisation_id: indicator.owner_organisation_id,
-                owner_name: indicator.owner_name,
-            })
-            .collect(),
-    )
+pub async fn upload_indicators(store: impl Store) -> Result<Vec<UploadIndicator>> {
+    Ok(list_indicators(store, &IndicatorFilter::default())
+        .await?
+        .into_iter()
+        .map(|indicator| UploadIndicator {
+            id: indicator.id,
+            code: indicator.code,
+            unit: indicator.unit,
+            owner_organisation_id: indicator.owner_organisation_id,
+            owner_name: indicator.owner_name,
+        })
+        .collect())
 }
 
 // ---- comparators ----
@@ -266,8 +288,7 @@ pub struct Comparator {
 
 /// Every comparator of the partnership's indicators (or of one of them), oldest first.
 pub async fn comparators(
-    db: &Db,
-    partnership_id: i64,
+    mut store: impl Store,
     indicator_id: Option<i64>,
 ) -> Result<Vec<Comparator>> {
     let rows = sqlx::query(
@@ -276,8 +297,8 @@ pub async fn comparators(
          ORDER BY c.period_start, c.name",
     )
     .bind(indicator_id.unwrap_or(-1))
-    .bind(partnership_id)
-    .fetch_all(&db.pool)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
     .await?;
     rows.iter()
         .map(|row| {

@@ -11,6 +11,7 @@ use crate::dataset::store::{self, IndicatorDetails, IndicatorFilter};
 use crate::kernel::audit::{AuditAction, snapshot};
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
+use crate::kernel::{Scope, Store};
 use crate::partnership;
 
 use super::{is_manager, record};
@@ -37,8 +38,7 @@ pub async fn indicator_list(
 ) -> AppResult<impl IntoResponse> {
     let include_archived = query.archived == "yes";
     let indicators = store::list_indicators(
-        &state.db,
-        ctx.partnership()?,
+        ctx.scope(&state)?,
         &IndicatorFilter {
             include_archived,
             ..IndicatorFilter::default()
@@ -278,16 +278,17 @@ async fn indicator_form_page(
 /// another partnership's is refused as one not in the list.
 async fn validate_indicator(
     state: &AppState,
-    partnership_id: i64,
+    scope: Scope<'_>,
     form: &IndicatorForm,
     editing: Option<i64>,
 ) -> AppResult<(FormErrors, Option<IndicatorDetails>)> {
-    let organisations = partnership::organisation_choices(&state.db, partnership_id).await?;
-    let priorities = partnership::current_priorities(&state.db, partnership_id).await?;
+    let organisations =
+        partnership::organisation_choices(&state.db, scope.partnership().get()).await?;
+    let priorities = partnership::current_priorities(&state.db, scope.partnership().get()).await?;
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, &organisations, &priorities);
     if let Some(details) = &details
-        && store::indicator_code_taken(&state.db, partnership_id, &details.code, editing).await?
+        && store::indicator_code_taken(scope, &details.code, editing).await?
     {
         errors.add("code", "An indicator with this code already exists");
     }
@@ -313,7 +314,7 @@ pub async fn create_indicator(
     Form(form): Form<IndicatorForm>,
 ) -> AppResult<Response> {
     let partnership_id = ctx.partnership()?;
-    let (errors, details) = validate_indicator(&state, partnership_id, &form, None).await?;
+    let (errors, details) = validate_indicator(&state, ctx.scope(&state)?, &form, None).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&indicator_form_page(&state, &ctx, errors, form, None).await?);
     };
@@ -340,8 +341,8 @@ pub async fn create_indicator(
     Ok(Redirect::to(&format!("/dataset/indicators/{id}")).into_response())
 }
 
-async fn live_indicator(state: &AppState, partnership_id: i64, id: i64) -> AppResult<Indicator> {
-    let indicator = store::find_indicator(&state.db, partnership_id, id)
+async fn live_indicator(store: impl Store, id: i64) -> AppResult<Indicator> {
+    let indicator = store::find_indicator(store, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if indicator.archived_at.is_some() {
@@ -357,7 +358,7 @@ pub async fn edit_indicator_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> AppResult<impl IntoResponse> {
-    let indicator = live_indicator(&state, ctx.partnership()?, id).await?;
+    let indicator = live_indicator(ctx.scope(&state)?, id).await?;
     let form = IndicatorForm::of(&indicator);
     render(&indicator_form_page(&state, &ctx, FormErrors::default(), form, Some(indicator)).await?)
 }
@@ -368,29 +369,17 @@ pub async fn update_indicator(
     Path(id): Path<i64>,
     Form(form): Form<IndicatorForm>,
 ) -> AppResult<Response> {
-    let partnership_id = ctx.partnership()?;
-    let indicator = live_indicator(&state, partnership_id, id).await?;
-    let (errors, details) = validate_indicator(&state, partnership_id, &form, Some(id)).await?;
+    let scope = ctx.scope(&state)?;
+    let indicator = live_indicator(scope, id).await?;
+    let (errors, details) = validate_indicator(&state, scope, &form, Some(id)).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(
             &indicator_form_page(&state, &ctx, errors, form, Some(indicator)).await?,
         );
     };
-    let mut tx = state.db.begin_write().await?;
-    store::update_indicator(&mut tx, partnership_id, id, &details).await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Update,
-        ("indicator", id),
-        format!("Updated indicator {}", details.code),
-        (
-            Some(snapshot(&IndicatorDetails::of(&indicator))),
-            Some(snapshot(&details)),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    store::update_indicator(&mut change, &indicator, &details).await?;
+    change.commit().await?;
     ctx.flash(&state, &format!("{} updated", details.code))
         .await?;
     Ok(Redirect::to(&format!("/dataset/indicators/{id}")).into_response())
@@ -402,28 +391,14 @@ async fn set_indicator_archived(
     id: i64,
     archived: bool,
 ) -> AppResult<Response> {
-    let partnership_id = ctx.partnership()?;
-    let indicator = store::find_indicator(&state.db, partnership_id, id)
+    let indicator = store::find_indicator(ctx.scope(state)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if indicator.archived_at.is_some() != archived {
-        let mut tx = state.db.begin_write().await?;
-        store::set_indicator_archived(&mut tx, partnership_id, id, archived).await?;
-        let (action, verb) = if archived {
-            (AuditAction::Archive, "Archived")
-        } else {
-            (AuditAction::Restore, "Restored")
-        };
-        record(
-            &mut tx,
-            ctx,
-            action,
-            ("indicator", id),
-            format!("{verb} indicator {}", indicator.code),
-            (Some(snapshot(&indicator)), None),
-        )
-        .await?;
-        tx.commit().await?;
+        let mut change = ctx.change(state).await?;
+        store::set_indicator_archived(&mut change, &indicator, archived).await?;
+        change.commit().await?;
+        let verb = if archived { "Archived" } else { "Restored" };
         ctx.flash(
             state,
             &format!("{} {}", indicator.code, verb.to_lowercase()),

@@ -5,6 +5,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::dataset::model::*;
 use crate::dataset::store::{self, DataDrop, DropValue, IndicatorFilter};
+use crate::kernel::Scope;
+use crate::kernel::ids::PartnershipId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Ctx, render_refused};
 use masa_sheets::{self as sheets, Cell, SheetTable};
@@ -54,8 +56,7 @@ pub(super) async fn value_lines(
     typed: Option<&[TypedValue]>,
 ) -> AppResult<Vec<ValueLine>> {
     let indicators = store::list_indicators(
-        &state.db,
-        partnership_id,
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
         &IndicatorFilter {
             owner_organisation_id: Some(data_drop.organisation_id),
             ..IndicatorFilter::default()
@@ -342,7 +343,7 @@ pub async fn upload_values(
             .await;
         }
     };
-    let indicators = store::upload_indicators(&state.db, ctx.partnership()?).await?;
+    let indicators = store::upload_indicators(ctx.scope(&state)?).await?;
     let parsed = match read_upload(
         &rows,
         data_drop.period,

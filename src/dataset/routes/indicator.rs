@@ -10,8 +10,10 @@ use std::sync::Arc;
 use crate::dataset::model::*;
 use crate::dataset::scorecard::ScorecardRow;
 use crate::dataset::store::{self};
+use crate::kernel::Scope;
 use crate::kernel::audit::AuditAction;
 use crate::kernel::filters;
+use crate::kernel::ids::PartnershipId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, cache, render, render_refused};
 use crate::partnership;
@@ -118,15 +120,22 @@ async fn compute_indicator_view(
     partnership_id: i64,
     id: i64,
 ) -> AppResult<IndicatorView> {
-    let indicator = store::find_indicator(&state.db, partnership_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let indicator = store::find_indicator(
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        id,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
     let series =
         store::approved_series(&state.db, partnership_id, store::SeriesScope::Indicator(id))
             .await?
             .remove(&id)
             .unwrap_or_default();
-    let comparators = store::comparators(&state.db, partnership_id, Some(id)).await?;
+    let comparators = store::comparators(
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        Some(id),
+    )
+    .await?;
     let priority = match indicator.priority_item_id {
         Some(item) => partnership::current_priorities(&state.db, partnership_id)
             .await?
@@ -328,9 +337,12 @@ async fn series_for_export(
     id: i64,
 ) -> AppResult<(Indicator, Vec<(Quarter, f64)>)> {
     let partnership_id = ctx.partnership()?;
-    let indicator = store::find_indicator(&state.db, partnership_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let indicator = store::find_indicator(
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        id,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
     let series =
         store::approved_series(&state.db, partnership_id, store::SeriesScope::Indicator(id))
             .await?
@@ -373,7 +385,7 @@ pub async fn add_comparator(
     Path(id): Path<i64>,
     Form(form): Form<ComparatorForm>,
 ) -> AppResult<Response> {
-    let indicator = store::find_indicator(&state.db, ctx.partnership()?, id)
+    let indicator = store::find_indicator(ctx.scope(&state)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut errors = FormErrors::default();

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use crate::dataset::model::*;
 use crate::dataset::scorecard::{ScorecardRow, Summary, rag_label};
 use crate::dataset::store::{self, IndicatorFilter};
+use crate::kernel::Scope;
 use crate::kernel::filters;
+use crate::kernel::ids::PartnershipId;
 use crate::kernel::paging::{page_count, page_links};
 use crate::kernel::{AppResult, AppState, Chrome, Ctx, cache, render};
 use crate::partnership;
@@ -88,8 +90,7 @@ async fn compute_scorecard_rows(
     // An organisation or priority of another partnership names none of this one's indicators,
     // so such a filter shows an empty scorecard.
     let indicators = store::list_indicators(
-        &state.db,
-        partnership_id,
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
         &IndicatorFilter {
             owner_organisation_id: filter.organisation,
             priority_item_id: filter.priority,
@@ -102,7 +103,11 @@ async fn compute_scorecard_rows(
         None => store::SeriesScope::All,
     };
     let series = store::approved_series(&state.db, partnership_id, scope).await?;
-    let comparators = store::comparators(&state.db, partnership_id, None).await?;
+    let comparators = store::comparators(
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        None,
+    )
+    .await?;
     Ok(indicators
         .into_iter()
         .map(|indicator| {
