@@ -312,9 +312,12 @@ async fn save(
             request.period
         )));
     };
-    if !store::find_period(&state.db, partnership_id, period)
-        .await?
-        .is_some_and(|p: CollectionPeriod| p.is_open())
+    if !store::find_period(
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        period,
+    )
+    .await?
+    .is_some_and(|p: CollectionPeriod| p.is_open())
     {
         return Err(ApiError::invalid(format!(
             "{period} is not open for data drops"

@@ -360,23 +360,23 @@ fn period_from_row(row: &AnyRow) -> Result<CollectionPeriod> {
 }
 
 /// The partnership's collection periods, newest first.
-pub async fn list_periods(db: &Db, partnership_id: i64) -> Result<Vec<CollectionPeriod>> {
+pub async fn list_periods(mut store: impl Store) -> Result<Vec<CollectionPeriod>> {
     let rows = sqlx::query("SELECT id, period_start, due_on, closed_at FROM collection_periods WHERE partnership_id = $1 ORDER BY period_start DESC")
-        .bind(partnership_id)
-        .fetch_all(&db.pool)
+        .bind(store.partnership())
+        .fetch_all(store.conn())
         .await?;
     rows.iter().map(period_from_row).collect()
 }
 
+/// One of the partnership's collection periods, by its quarter.
 pub async fn find_period(
-    db: &Db,
-    partnership_id: i64,
+    mut store: impl Store,
     period: Quarter,
 ) -> Result<Option<CollectionPeriod>> {
     let row = sqlx::query("SELECT id, period_start, due_on, closed_at FROM collection_periods WHERE partnership_id = $2 AND period_start = $1")
         .bind(period.key())
-        .bind(partnership_id)
-        .fetch_optional(&db.pool)
+        .bind(store.partnership())
+        .fetch_optional(store.conn())
         .await?;
     row.as_ref().map(period_from_row).transpose()
 }

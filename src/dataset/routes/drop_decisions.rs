@@ -7,7 +7,9 @@ use serde::Deserialize;
 
 use crate::dataset::model::*;
 use crate::dataset::store::{self, CollectionPeriod};
+use crate::kernel::Scope;
 use crate::kernel::audit::AuditAction;
+use crate::kernel::ids::PartnershipId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Ctx, render_refused};
 use crate::partnership;
@@ -58,10 +60,13 @@ pub async fn start_drop(
     let period = Quarter::parse(&form.period).ok_or_else(|| {
         AppError::BadRequest("Choose a period that is open for data drops.".into())
     })?;
-    let _open = store::find_period(&state.db, partnership_id, period)
-        .await?
-        .filter(CollectionPeriod::is_open)
-        .ok_or_else(|| AppError::BadRequest(format!("{period} is not open for data drops.")))?;
+    let _open = store::find_period(
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        period,
+    )
+    .await?
+    .filter(CollectionPeriod::is_open)
+    .ok_or_else(|| AppError::BadRequest(format!("{period} is not open for data drops.")))?;
     // Insert or find: the draft already open (perhaps started by a request a moment ago), or
     // a new one with its start recorded.
     let (id, _started) = store::open_or_start_draft(

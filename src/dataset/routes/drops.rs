@@ -8,8 +8,10 @@ use std::sync::Arc;
 
 use crate::dataset::model::*;
 use crate::dataset::store::{self, CollectionPeriod, DataDrop, DropFilter};
+use crate::kernel::Scope;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::filters;
+use crate::kernel::ids::PartnershipId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, Permission, Role, cache, render};
 use crate::partnership;
@@ -85,7 +87,7 @@ pub(super) async fn editable_drop(
             data_drop.status.label().to_lowercase()
         )));
     }
-    let period = store::find_period(&state.db, ctx.partnership()?, data_drop.period)
+    let period = store::find_period(ctx.scope(state)?, data_drop.period)
         .await?
         .filter(CollectionPeriod::is_open)
         .ok_or_else(|| {
@@ -164,10 +166,11 @@ async fn drops_view(
                 None => Vec::new(),
             };
             let mut open_periods = Vec::new();
-            for period in store::list_periods(&state.db, partnership_id)
-                .await?
-                .into_iter()
-                .filter(CollectionPeriod::is_open)
+            for period in
+                store::list_periods(Scope::new(&state.db, PartnershipId::new(partnership_id)))
+                    .await?
+                    .into_iter()
+                    .filter(CollectionPeriod::is_open)
             {
                 let draft = match own {
                     Some(organisation_id) => {
@@ -264,9 +267,12 @@ pub(super) async fn drop_page(
 ) -> AppResult<DropPage> {
     let user = ctx.user()?;
     let partnership_id = ctx.partnership()?;
-    let period_open = store::find_period(&state.db, partnership_id, data_drop.period)
-        .await?
-        .is_some_and(|p| p.is_open());
+    let period_open = store::find_period(
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        data_drop.period,
+    )
+    .await?
+    .is_some_and(|p| p.is_open());
     let editable = data_drop.status.is_editable()
         && may_prepare(user, data_drop.organisation_id)
         && period_open;

@@ -8,9 +8,11 @@ use serde::Deserialize;
 
 use crate::dataset::model::*;
 use crate::dataset::store::{self, CollectionPeriod, DataDrop, DropFilter};
+use crate::kernel::Scope;
 use crate::kernel::audit::AuditAction;
 use crate::kernel::auth::{self};
 use crate::kernel::filters;
+use crate::kernel::ids::PartnershipId;
 use crate::kernel::text::{DateParts, FormErrors, long_date, today};
 use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Role, outbox, render, render_refused,
@@ -56,7 +58,7 @@ pub async fn periods(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl 
     };
     render(&PeriodsPage {
         chrome: ctx.chrome(&state).await?,
-        periods: store::list_periods(&state.db, ctx.partnership()?).await?,
+        periods: store::list_periods(ctx.scope(&state)?).await?,
         errors: FormErrors::default(),
         form,
         today: today(),
@@ -74,9 +76,12 @@ pub async fn open_period(
     match period {
         None => errors.add("period", "Enter the quarter, like 2026-27 Q2"),
         Some(period)
-            if store::find_period(&state.db, partnership_id, period)
-                .await?
-                .is_some() =>
+            if store::find_period(
+                Scope::new(&state.db, PartnershipId::new(partnership_id)),
+                period,
+            )
+            .await?
+            .is_some() =>
         {
             errors.add(
                 "period",
@@ -98,7 +103,8 @@ pub async fn open_period(
         );
     }
     let (Some(period), Some(due_on)) = (period.filter(|_| errors.is_empty()), due_on) else {
-        let periods = store::list_periods(&state.db, partnership_id).await?;
+        let periods =
+            store::list_periods(Scope::new(&state.db, PartnershipId::new(partnership_id))).await?;
         return render_refused(&PeriodsPage {
             chrome: ctx.chrome(&state).await?,
             periods,
@@ -130,7 +136,7 @@ pub async fn open_period(
 /// One of the partnership's collection periods, by its key (2026-07-01).
 async fn known_period(state: &AppState, ctx: &Ctx, key: &str) -> AppResult<CollectionPeriod> {
     let quarter = Quarter::parse(key).ok_or(AppError::NotFound)?;
-    store::find_period(&state.db, ctx.partnership()?, quarter)
+    store::find_period(ctx.scope(state)?, quarter)
         .await?
         .ok_or(AppError::NotFound)
 }
