@@ -1,6 +1,11 @@
 //! Dataset: the indicator catalogue, quarterly data drops from each partner (web form,
 //! spreadsheet upload, JSON API) with their storyboards, validation, approval, completeness
 //! and reminders, and the scorecard with statistical process control and exports.
+//!
+//! Files: `routes/` (the pages, one file per sub-resource), `api.rs` (the JSON API), `store.rs`
+//! (the queries), `model.rs` (the domain types and checks), `scorecard.rs` (SPC rows),
+//! `demo.rs` and `generate.rs` (demo and generated data). Store reads take the partnership's
+//! scope: `store::find_indicator(ctx.scope(&state)?, id)`; writes take `&mut Change`.
 
 mod api;
 pub mod demo;

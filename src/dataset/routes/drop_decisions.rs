@@ -1,4 +1,5 @@
-//! A drop's versions and decisions: starting a new version, what a submission needs, approving or returning.
+//! A drop's versions and decisions: starting a new version, what a submission needs, and
+//! approving or returning it.
 
 use axum::Form;
 use axum::extract::{Path, State};

@@ -1,6 +1,7 @@
-//! Dataset pages: the scorecard and indicator pages, the catalogue, collection periods and
-//! completeness, data drops (web form, spreadsheet upload, storyboard, submit, approve or
-//! return), API tokens, and the exports. Each handler: extract, authorise, act, render.
+//! Dataset pages, one file per sub-resource: `scorecard`, `indicator` (one indicator),
+//! `catalogue`, `periods`, `drops` (list and page), `drop_values` (form and upload),
+//! `drop_decisions` (versions, submit checks, approve or return) and `tokens`. This file holds
+//! the route registry and what the files share. Each handler: extract, authorise, act, render.
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};

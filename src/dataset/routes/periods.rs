@@ -1,4 +1,5 @@
-//! Collection periods: opening, closing and reopening them, completeness, reminders and the outbox.
+//! Collection periods: opening, closing and reopening them, completeness, reminders and the
+//! outbox.
 
 use askama::Template;
 use axum::Form;
