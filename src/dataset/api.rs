@@ -202,8 +202,7 @@ async fn describe(state: &AppState, partnership_id: i64, id: i64) -> ApiResult<D
     )
     .await?;
     let series = store::approved_series(
-        &state.db,
-        partnership_id,
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
         store::SeriesScope::Owner(data_drop.organisation_id),
     )
     .await?;
@@ -403,8 +402,7 @@ async fn save(
     }
     // The approved history that flags unusual values: other drops', not this draft's.
     let series = store::approved_series(
-        &state.db,
-        partnership_id,
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
         store::SeriesScope::Owner(organisation_id),
     )
     .await?;

@@ -66,8 +66,11 @@ pub async fn indicator_trend(
     else {
         return Ok(None);
     };
-    let mut series =
-        store::approved_series(db, partnership_id, store::SeriesScope::Indicator(id)).await?;
+    let mut series = store::approved_series(
+        Scope::new(db, PartnershipId::new(partnership_id)),
+        store::SeriesScope::Indicator(id),
+    )
+    .await?;
     let points = model::publish_series(&indicator, &series.remove(&id).unwrap_or_default())
         .into_iter()
         .map(|(quarter, value)| (quarter.label(), indicator.show_published(value)))
@@ -95,7 +98,7 @@ pub async fn drops_hidden_from(
     if Permission::ManageDataset.granted_to_any(&user.roles) {
         return Ok(Vec::new());
     }
-    Ok(store::drop_states(db, user.partnership_id)
+    Ok(store::drop_states(Scope::new(db, user.partnership()))
         .await?
         .into_iter()
         .filter(|(_, organisation, status)| {

@@ -512,12 +512,12 @@ pub async fn list_drops_limited(
 
 /// Every drop of the partnership as (id, organisation, status): what the visibility rule needs,
 /// without the storyboards.
-pub async fn drop_states(db: &Db, partnership_id: i64) -> Result<Vec<(i64, i64, DropStatus)>> {
+pub async fn drop_states(mut store: impl Store) -> Result<Vec<(i64, i64, DropStatus)>> {
     let rows = sqlx::query(
         "SELECT id, organisation_id, status FROM data_drops WHERE partnership_id = $1 ORDER BY id",
     )
-    .bind(partnership_id)
-    .fetch_all(&db.pool)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
     .await?;
     rows.iter()
         .map(|row| {
@@ -1318,8 +1318,7 @@ pub enum SeriesScope {
 /// data_values_indicator. Rows come in period order and are grouped by indicator here, so the
 /// database never sorts a whole partnership's values.
 pub async fn approved_series(
-    db: &Db,
-    partnership_id: i64,
+    mut store: impl Store,
     scope: SeriesScope,
 ) -> Result<HashMap<i64, Vec<(Quarter, f64)>>> {
     let (condition, id) = match scope {
@@ -1333,8 +1332,8 @@ pub async fn approved_series(
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
-        .bind(partnership_id)
-        .fetch_all(&db.pool)
+        .bind(store.partnership())
+        .fetch_all(store.conn())
         .await?;
     let mut series: HashMap<i64, Vec<(Quarter, f64)>> = HashMap::new();
     for row in &rows {
@@ -1366,10 +1365,10 @@ pub fn values_before(
 }
 
 /// Quarters that have approved data in the partnership, oldest first.
-pub async fn approved_quarters(db: &Db, partnership_id: i64) -> Result<Vec<Quarter>> {
+pub async fn approved_quarters(mut store: impl Store) -> Result<Vec<Quarter>> {
     let rows: Vec<String> = sqlx::query_scalar("SELECT DISTINCT period_start FROM data_drops WHERE partnership_id = $1 AND status = 'approved' ORDER BY period_start")
-        .bind(partnership_id)
-        .fetch_all(&db.pool)
+        .bind(store.partnership())
+        .fetch_all(store.conn())
         .await?;
     rows.iter()
         .map(|text| Quarter::parse(text).ok_or_else(|| decode_error("quarter", text)))
@@ -1386,14 +1385,14 @@ pub struct Expected {
 }
 
 /// The partnership's organisations expected to submit: those that own a live indicator.
-pub async fn expected_organisations(db: &Db, partnership_id: i64) -> Result<Vec<Expected>> {
+pub async fn expected_organisations(mut store: impl Store) -> Result<Vec<Expected>> {
     let rows = sqlx::query(
         "SELECT o.id, o.name, COUNT(i.id) AS indicators FROM organisations o JOIN indicators i ON i.owner_organisation_id = o.id \
          WHERE i.partnership_id = $1 AND o.partnership_id = $1 AND i.archived_at IS NULL AND o.archived_at IS NULL \
          GROUP BY o.id, o.name ORDER BY lower(o.name)",
     )
-    .bind(partnership_id)
-    .fetch_all(&db.pool)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
     .await?;
     rows.iter()
         .map(|row| {

@@ -65,8 +65,7 @@ pub(super) async fn value_lines(
     .await?;
     let saved = store::drop_values(&state.db, data_drop.id).await?;
     let series = store::approved_series(
-        &state.db,
-        partnership_id,
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
         store::SeriesScope::Owner(data_drop.organisation_id),
     )
     .await?;

@@ -187,10 +187,13 @@ async fn drops_view(
             let mut organisations = Vec::new();
             if manager {
                 organisations.extend(
-                    store::expected_organisations(&state.db, partnership_id)
-                        .await?
-                        .into_iter()
-                        .map(|o| (o.organisation_id.to_string(), o.organisation_name)),
+                    store::expected_organisations(Scope::new(
+                        &state.db,
+                        PartnershipId::new(partnership_id),
+                    ))
+                    .await?
+                    .into_iter()
+                    .map(|o| (o.organisation_id.to_string(), o.organisation_name)),
                 );
             }
             Ok::<_, AppError>(DropsView {

@@ -126,11 +126,13 @@ async fn compute_indicator_view(
     )
     .await?
     .ok_or(AppError::NotFound)?;
-    let series =
-        store::approved_series(&state.db, partnership_id, store::SeriesScope::Indicator(id))
-            .await?
-            .remove(&id)
-            .unwrap_or_default();
+    let series = store::approved_series(
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        store::SeriesScope::Indicator(id),
+    )
+    .await?
+    .remove(&id)
+    .unwrap_or_default();
     let comparators = store::comparators(
         Scope::new(&state.db, PartnershipId::new(partnership_id)),
         Some(id),
@@ -343,11 +345,13 @@ async fn series_for_export(
     )
     .await?
     .ok_or(AppError::NotFound)?;
-    let series =
-        store::approved_series(&state.db, partnership_id, store::SeriesScope::Indicator(id))
-            .await?
-            .remove(&id)
-            .unwrap_or_default();
+    let series = store::approved_series(
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        store::SeriesScope::Indicator(id),
+    )
+    .await?
+    .remove(&id)
+    .unwrap_or_default();
     Ok((indicator, series))
 }
 

@@ -102,7 +102,11 @@ async fn compute_scorecard_rows(
         Some(organisation) => store::SeriesScope::Owner(organisation),
         None => store::SeriesScope::All,
     };
-    let series = store::approved_series(&state.db, partnership_id, scope).await?;
+    let series = store::approved_series(
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        scope,
+    )
+    .await?;
     let comparators = store::comparators(
         Scope::new(&state.db, PartnershipId::new(partnership_id)),
         None,
@@ -138,7 +142,10 @@ pub(super) async fn expected_organisations(
         .get_or_compute(
             key,
             revision,
-            store::expected_organisations(&state.db, partnership_id),
+            store::expected_organisations(Scope::new(
+                &state.db,
+                PartnershipId::new(partnership_id),
+            )),
         )
         .await?)
 }
@@ -154,10 +161,13 @@ async fn scorecard_choices(
         .get_or_compute(key, revision, async {
             let mut organisations = vec![(String::new(), "All organisations".to_owned())];
             organisations.extend(
-                store::expected_organisations(&state.db, partnership_id)
-                    .await?
-                    .into_iter()
-                    .map(|o| (o.organisation_id.to_string(), o.organisation_name)),
+                store::expected_organisations(Scope::new(
+                    &state.db,
+                    PartnershipId::new(partnership_id),
+                ))
+                .await?
+                .into_iter()
+                .map(|o| (o.organisation_id.to_string(), o.organisation_name)),
             );
             Ok(ScorecardChoices {
                 plan_items: partnership::current_priorities(&state.db, partnership_id).await?,
@@ -305,7 +315,8 @@ pub async fn scorecard(
 
 /// Quarters that have approved data in the partnership, newest first, for the period filters.
 async fn period_choices(state: &AppState, partnership_id: i64) -> AppResult<Vec<(String, String)>> {
-    let quarters = store::approved_quarters(&state.db, partnership_id).await?;
+    let quarters =
+        store::approved_quarters(Scope::new(&state.db, PartnershipId::new(partnership_id))).await?;
     let mut choices = vec![(String::new(), "Any".to_owned())];
     choices.extend(
         quarters
