@@ -190,9 +190,12 @@ pub struct DropResponse {
 }
 
 async fn describe(state: &AppState, partnership_id: i64, id: i64) -> ApiResult<DropResponse> {
-    let data_drop = store::find_drop(&state.db, partnership_id, id)
-        .await?
-        .ok_or(ApiError::DropNotFound)?;
+    let data_drop = store::find_drop(
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        id,
+    )
+    .await?
+    .ok_or(ApiError::DropNotFound)?;
     let indicators = store::list_indicators(
         Scope::new(&state.db, PartnershipId::new(partnership_id)),
         &IndicatorFilter {
@@ -242,7 +245,12 @@ pub async fn get_drop(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<DropResponse>> {
     let partnership_id = caller.actor.partnership_id;
-    match store::find_drop(&state.db, partnership_id, id).await? {
+    match store::find_drop(
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        id,
+    )
+    .await?
+    {
         Some(data_drop) if data_drop.organisation_id == caller.organisation_id => {
             Ok(Json(describe(&state, partnership_id, id).await?))
         }

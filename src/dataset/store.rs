@@ -475,20 +475,15 @@ pub struct DropFilter {
 }
 
 /// The partnership's drops, newest period first, then the newest drops within it.
-pub async fn list_drops(
-    db: &Db,
-    partnership_id: i64,
-    filter: &DropFilter,
-) -> Result<Vec<DataDrop>> {
-    list_drops_limited(db, partnership_id, filter, i64::MAX).await
+pub async fn list_drops(store: impl Store, filter: &DropFilter) -> Result<Vec<DataDrop>> {
+    list_drops_limited(store, filter, i64::MAX).await
 }
 
 /// At most `limit` of the partnership's drops, newest first, for lists that page. The order is
 /// that of the index data_drops_partnership (partnership_id, period_start, id), so a page
 /// reads only its own rows however many partnerships share the table.
 pub async fn list_drops_limited(
-    db: &Db,
-    partnership_id: i64,
+    mut store: impl Store,
     filter: &DropFilter,
     limit: i64,
 ) -> Result<Vec<DataDrop>> {
@@ -503,9 +498,9 @@ pub async fn list_drops_limited(
         .bind(filter.period.map(Quarter::key).unwrap_or_default())
         .bind(filter.status.map(DropStatus::code).unwrap_or(""))
         .bind(limit)
-        .bind(partnership_id)
+        .bind(store.partnership())
         .bind(i64::from(filter.without_drafts))
-        .fetch_all(&db.pool)
+        .fetch_all(store.conn())
         .await?;
     rows.iter().map(drop_from_row).collect()
 }
@@ -532,12 +527,12 @@ pub async fn drop_states(mut store: impl Store) -> Result<Vec<(i64, i64, DropSta
 }
 
 /// One of the partnership's drops; another partnership's is not found.
-pub async fn find_drop(db: &Db, partnership_id: i64, id: i64) -> Result<Option<DataDrop>> {
+pub async fn find_drop(mut store: impl Store, id: i64) -> Result<Option<DataDrop>> {
     let sql = format!("{DROP_SELECT} WHERE d.id = $1 AND d.partnership_id = $2");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
-        .bind(partnership_id)
-        .fetch_optional(&db.pool)
+        .bind(store.partnership())
+        .fetch_optional(store.conn())
         .await?;
     row.as_ref().map(drop_from_row).transpose()
 }

@@ -37,7 +37,7 @@ pub(super) fn may_prepare(user: &CurrentUser, organisation_id: i64) -> bool {
 }
 
 pub(super) async fn viewable_drop(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<DataDrop> {
-    let data_drop = store::find_drop(&state.db, ctx.partnership()?, id)
+    let data_drop = store::find_drop(ctx.scope(state)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !may_view(ctx.user()?, &data_drop) {
@@ -160,8 +160,12 @@ async fn drops_view(
                         without_drafts: organisation_id.is_none() && own.is_none() && !manager,
                         ..DropFilter::default()
                     };
-                    store::list_drops_limited(&state.db, partnership_id, &filter, DROPS_SHOWN + 1)
-                        .await?
+                    store::list_drops_limited(
+                        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+                        &filter,
+                        DROPS_SHOWN + 1,
+                    )
+                    .await?
                 }
                 None => Vec::new(),
             };
@@ -285,8 +289,7 @@ pub(super) async fn drop_page(
     };
     let lines = value_lines(state, partnership_id, &data_drop, typed).await?;
     let mut versions = store::list_drops(
-        &state.db,
-        partnership_id,
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
         &DropFilter {
             organisation_id: Some(data_drop.organisation_id),
             period: Some(data_drop.period),

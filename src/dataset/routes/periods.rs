@@ -159,8 +159,7 @@ async fn completeness(
     period: &CollectionPeriod,
 ) -> AppResult<Vec<Completeness>> {
     let drops = store::list_drops(
-        &state.db,
-        partnership_id,
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
         &DropFilter {
             period: Some(period.period),
             ..DropFilter::default()
