@@ -17,8 +17,10 @@ use super::store::{
     self, CollectionPeriod, DraftChange, DraftError, DraftTarget, DropValue, IndicatorFilter,
 };
 use crate::kernel::AppState;
+use crate::kernel::Scope;
 use crate::kernel::audit::Actor;
 use crate::kernel::auth;
+use crate::kernel::ids::PartnershipId;
 
 /// Every way an API request is refused or fails. Clients see `{"error": ..}` (with `problems`
 /// for a drop that was not saved) and the status below.
@@ -188,12 +190,14 @@ pub struct DropResponse {
 }
 
 async fn describe(state: &AppState, partnership_id: i64, id: i64) -> ApiResult<DropResponse> {
-    let data_drop = store::find_drop(&state.db, partnership_id, id)
-        .await?
-        .ok_or(ApiError::DropNotFound)?;
+    let data_drop = store::find_drop(
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        id,
+    )
+    .await?
+    .ok_or(ApiError::DropNotFound)?;
     let indicators = store::list_indicators(
-        &state.db,
-        partnership_id,
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
         &IndicatorFilter {
             owner_organisation_id: Some(data_drop.organisation_id),
             ..IndicatorFilter::default()
@@ -201,8 +205,7 @@ async fn describe(state: &AppState, partnership_id: i64, id: i64) -> ApiResult<D
     )
     .await?;
     let series = store::approved_series(
-        &state.db,
-        partnership_id,
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
         store::SeriesScope::Owner(data_drop.organisation_id),
     )
     .await?;
@@ -242,7 +245,12 @@ pub async fn get_drop(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<DropResponse>> {
     let partnership_id = caller.actor.partnership_id;
-    match store::find_drop(&state.db, partnership_id, id).await? {
+    match store::find_drop(
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        id,
+    )
+    .await?
+    {
         Some(data_drop) if data_drop.organisation_id == caller.organisation_id => {
             Ok(Json(describe(&state, partnership_id, id).await?))
         }
@@ -260,7 +268,7 @@ pub async fn indicators(
         ..IndicatorFilter::default()
     };
     let indicators =
-        store::list_indicators(&state.db, caller.actor.partnership_id, &filter).await?;
+        store::list_indicators(Scope::new(&state.db, caller.actor.partnership()), &filter).await?;
     Ok(Json(json!({
         "indicators": indicators.iter().map(|i| json!({ "code": i.code, "name": i.name, "unit": i.unit.code(), "definition": i.definition })).collect::<Vec<_>>()
     })))
@@ -311,9 +319,12 @@ async fn save(
             request.period
         )));
     };
-    if !store::find_period(&state.db, partnership_id, period)
-        .await?
-        .is_some_and(|p: CollectionPeriod| p.is_open())
+    if !store::find_period(
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        period,
+    )
+    .await?
+    .is_some_and(|p: CollectionPeriod| p.is_open())
     {
         return Err(ApiError::invalid(format!(
             "{period} is not open for data drops"
@@ -341,7 +352,8 @@ async fn save(
         ]);
     }
     // Only the partnership's catalogue: another partnership's code is not an indicator here.
-    let indicators = store::upload_indicators(&state.db, partnership_id).await?;
+    let indicators =
+        store::upload_indicators(Scope::new(&state.db, PartnershipId::new(partnership_id))).await?;
     let parsed = if request.values.is_empty() {
         Vec::new()
     } else {
@@ -398,8 +410,7 @@ async fn save(
     }
     // The approved history that flags unusual values: other drops', not this draft's.
     let series = store::approved_series(
-        &state.db,
-        partnership_id,
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
         store::SeriesScope::Owner(organisation_id),
     )
     .await?;

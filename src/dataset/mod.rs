@@ -1,6 +1,11 @@
 //! Dataset: the indicator catalogue, quarterly data drops from each partner (web form,
 //! spreadsheet upload, JSON API) with their storyboards, validation, approval, completeness
 //! and reminders, and the scorecard with statistical process control and exports.
+//!
+//! Files: `routes/` (the pages, one file per sub-resource), `api.rs` (the JSON API), `store.rs`
+//! (the queries), `model.rs` (the domain types and checks), `scorecard.rs` (SPC rows),
+//! `demo.rs` and `generate.rs` (demo and generated data). Store reads take the partnership's
+//! scope: `store::find_indicator(ctx.scope(&state)?, id)`; writes take `&mut Change`.
 
 mod api;
 pub mod demo;
@@ -8,118 +13,23 @@ pub mod generate;
 pub mod model;
 mod routes;
 pub mod scorecard;
-pub mod sheets;
 pub mod store;
 
-use crate::kernel::{Access, Permission, Routes};
+use crate::kernel::ids::PartnershipId;
+use crate::kernel::{Permission, Scope};
 
-const VIEW: Access = Access::Requires(Permission::ViewDataset);
-const MANAGE: Access = Access::Requires(Permission::ManageDataset);
-const DROPS: Access = Access::Requires(Permission::ViewDataDrops);
-const SUBMIT: Access = Access::Requires(Permission::SubmitDataDrop);
-
-pub fn routes() -> Routes {
-    Routes::new()
-        .get("/dataset", VIEW, routes::scorecard)
-        .get("/dataset/scorecard.xlsx", VIEW, routes::scorecard_xlsx)
-        .get("/dataset/scorecard.csv", VIEW, routes::scorecard_csv)
-        // the catalogue
-        .get("/dataset/indicators", VIEW, routes::indicator_list)
-        .get(
-            "/dataset/indicators/new",
-            MANAGE,
-            routes::new_indicator_page,
-        )
-        .post("/dataset/indicators/new", MANAGE, routes::create_indicator)
-        .get("/dataset/indicators/{id}", VIEW, routes::indicator_page)
-        .get(
-            "/dataset/indicators/{id}/series.xlsx",
-            VIEW,
-            routes::series_xlsx,
-        )
-        .get(
-            "/dataset/indicators/{id}/series.csv",
-            VIEW,
-            routes::series_csv,
-        )
-        .get(
-            "/dataset/indicators/{id}/edit",
-            MANAGE,
-            routes::edit_indicator_page,
-        )
-        .post(
-            "/dataset/indicators/{id}/edit",
-            MANAGE,
-            routes::update_indicator,
-        )
-        .post(
-            "/dataset/indicators/{id}/archive",
-            MANAGE,
-            routes::archive_indicator,
-        )
-        .post(
-            "/dataset/indicators/{id}/restore",
-            MANAGE,
-            routes::restore_indicator,
-        )
-        .post(
-            "/dataset/indicators/{id}/comparators",
-            MANAGE,
-            routes::add_comparator,
-        )
-        // collection periods, completeness and reminders
-        .get("/dataset/periods", MANAGE, routes::periods)
-        .post("/dataset/periods/new", MANAGE, routes::open_period)
-        .get("/dataset/periods/{period}", MANAGE, routes::period_page)
-        .post(
-            "/dataset/periods/{period}/close",
-            MANAGE,
-            routes::close_period,
-        )
-        .post(
-            "/dataset/periods/{period}/reopen",
-            MANAGE,
-            routes::reopen_period,
-        )
-        .post(
-            "/dataset/periods/{period}/reminders",
-            MANAGE,
-            routes::send_reminders,
-        )
-        .get("/dataset/outbox", MANAGE, routes::outbox_page)
-        // data drops
-        .get("/dataset/drops", DROPS, routes::drops)
-        .post("/dataset/drops/new", SUBMIT, routes::start_drop)
-        .get("/dataset/drops/{id}", DROPS, routes::drop_view)
-        .post("/dataset/drops/{id}/values", SUBMIT, routes::save_values)
-        .post("/dataset/drops/{id}/upload", SUBMIT, routes::upload_values)
-        .get(
-            "/dataset/drops/{id}/template.xlsx",
-            DROPS,
-            routes::template_xlsx,
-        )
-        .get(
-            "/dataset/drops/{id}/template.csv",
-            DROPS,
-            routes::template_csv,
-        )
-        .post("/dataset/drops/{id}/decision", MANAGE, routes::decide)
-        // API tokens and the API
-        .get("/dataset/tokens", SUBMIT, routes::tokens)
-        .post("/dataset/tokens/new", SUBMIT, routes::create_token)
-        .post("/dataset/tokens/{id}/revoke", SUBMIT, routes::revoke_token)
-        .get("/api/v1/indicators", Access::ApiToken, api::indicators)
-        .get("/api/v1/data-drops/{id}", Access::ApiToken, api::get_drop)
-        .post("/api/v1/data-drops", Access::ApiToken, api::post_drop)
-}
+pub use routes::routes;
 
 /// For other modules: the partnership's live indicators as (id, "CODE: name"), in code order.
 pub async fn indicator_choices(
     db: &crate::kernel::db::Db,
     partnership_id: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    let mut indicators =
-        store::list_indicators(db, partnership_id, &store::IndicatorFilter::default()).await?;
+    let mut indicators = store::list_indicators(
+        Scope::new(db, PartnershipId::new(partnership_id)),
+        &store::IndicatorFilter::default(),
+    )
+    .await?;
     indicators.sort_by(|a, b| a.code.cmp(&b.code));
     Ok(indicators
         .into_iter()
@@ -151,11 +61,16 @@ pub async fn indicator_trend(
     partnership_id: i64,
     id: i64,
 ) -> Result<Option<IndicatorTrend>, sqlx::Error> {
-    let Some(indicator) = store::find_indicator(db, partnership_id, id).await? else {
+    let Some(indicator) =
+        store::find_indicator(Scope::new(db, PartnershipId::new(partnership_id)), id).await?
+    else {
         return Ok(None);
     };
-    let mut series =
-        store::approved_series(db, partnership_id, store::SeriesScope::Indicator(id)).await?;
+    let mut series = store::approved_series(
+        Scope::new(db, PartnershipId::new(partnership_id)),
+        store::SeriesScope::Indicator(id),
+    )
+    .await?;
     let points = model::publish_series(&indicator, &series.remove(&id).unwrap_or_default())
         .into_iter()
         .map(|(quarter, value)| (quarter.label(), indicator.show_published(value)))
@@ -183,7 +98,7 @@ pub async fn drops_hidden_from(
     if Permission::ManageDataset.granted_to_any(&user.roles) {
         return Ok(Vec::new());
     }
-    Ok(store::drop_states(db, user.partnership_id)
+    Ok(store::drop_states(Scope::new(db, user.partnership()))
         .await?
         .into_iter()
         .filter(|(_, organisation, status)| {

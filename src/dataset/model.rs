@@ -303,6 +303,11 @@ fn serialize_polarity<S: serde::Serializer>(
 }
 
 impl Indicator {
+    /// Which direction is better, in words.
+    pub fn polarity_label(&self) -> &'static str {
+        polarity_label(self.polarity)
+    }
+
     /// A value as people read it: "86%", "72.0 per 10,000", "36".
     pub fn show(&self, value: f64) -> String {
         masa_charts::format_value(

@@ -350,15 +350,6 @@ pub fn rag_label(rag: Option<Rag>) -> &'static str {
     }
 }
 
-pub fn rag_tag(rag: Option<Rag>) -> &'static str {
-    match rag {
-        Some(Rag::Green) => "govuk-tag--green",
-        Some(Rag::Amber) => "govuk-tag--yellow",
-        Some(Rag::Red) => "govuk-tag--red",
-        None => "govuk-tag--grey",
-    }
-}
-
 pub fn variation_label(variation: Option<Variation>, polarity: Polarity) -> &'static str {
     use masa_spc::Side::{High, Low};
     match (variation, polarity) {

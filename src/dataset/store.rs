@@ -8,6 +8,7 @@ use sqlx::any::AnyRow;
 use super::model::*;
 use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
 use crate::kernel::db::{Db, Transaction, for_update, now_text, retrying};
+use crate::kernel::{Change, Store};
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
 
@@ -60,8 +61,7 @@ pub struct IndicatorFilter {
 
 /// A partnership's indicators, in code order.
 pub async fn list_indicators(
-    db: &Db,
-    partnership_id: i64,
+    mut store: impl Store,
     filter: &IndicatorFilter,
 ) -> Result<Vec<Indicator>> {
     let sql = format!(
@@ -72,27 +72,26 @@ pub async fn list_indicators(
         .bind(filter.owner_organisation_id.unwrap_or(-1))
         .bind(filter.priority_item_id.unwrap_or(-1))
         .bind(i64::from(filter.include_archived))
-        .bind(partnership_id)
-        .fetch_all(&db.pool)
+        .bind(store.partnership())
+        .fetch_all(store.conn())
         .await?;
     rows.iter().map(indicator_from_row).collect()
 }
 
 /// One of the partnership's indicators; another partnership's is not found.
-pub async fn find_indicator(db: &Db, partnership_id: i64, id: i64) -> Result<Option<Indicator>> {
+pub async fn find_indicator(mut store: impl Store, id: i64) -> Result<Option<Indicator>> {
     let sql = format!("{INDICATOR_SELECT} WHERE i.id = $1 AND i.partnership_id = $2");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
-        .bind(partnership_id)
-        .fetch_optional(&db.pool)
+        .bind(store.partnership())
+        .fetch_optional(store.conn())
         .await?;
     row.as_ref().map(indicator_from_row).transpose()
 }
 
 /// Codes are unique within a partnership: two partnerships may both have "CP-RATE".
 pub async fn indicator_code_taken(
-    db: &Db,
-    partnership_id: i64,
+    mut store: impl Store,
     code: &str,
     except: Option<i64>,
 ) -> Result<bool> {
@@ -101,8 +100,8 @@ pub async fn indicator_code_taken(
     )
     .bind(code)
     .bind(except.unwrap_or(-1))
-    .bind(partnership_id)
-    .fetch_one(&db.pool)
+    .bind(store.partnership())
+    .fetch_one(store.conn())
     .await?;
     Ok(count > 0)
 }
@@ -184,12 +183,13 @@ pub async fn insert_indicator(
     .await
 }
 
+/// Saves an indicator's new details, with the entry recording them against its old ones.
 pub async fn update_indicator(
-    tx: &mut Transaction,
-    partnership_id: i64,
-    id: i64,
+    change: &mut Change,
+    indicator: &Indicator,
     details: &IndicatorDetails,
 ) -> Result<()> {
+    let partnership = change.partnership();
     sqlx::query(
         "UPDATE indicators SET code = $1, name = $2, definition = $3, unit = $4, polarity = $5, frequency = $6, \
          owner_organisation_id = $7, priority_item_id = $8, target = $9, suppression_threshold = $10, decimals = $11, \
@@ -208,20 +208,30 @@ pub async fn update_indicator(
     .bind(details.decimals)
     .bind(&details.source)
     .bind(now_text())
-    .bind(id)
-    .bind(partnership_id)
+    .bind(indicator.id)
+    .bind(partnership)
     .persistent(false) // see insert_indicator
-    .execute(&mut **tx)
+    .execute(change.conn())
     .await?;
-    Ok(())
+    change
+        .record(AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "indicator",
+            entity_id: Some(indicator.id),
+            summary: format!("Updated indicator {}", details.code),
+            before: Some(audit::snapshot(&IndicatorDetails::of(indicator))),
+            after: Some(audit::snapshot(details)),
+        })
+        .await
 }
 
+/// Archives or restores an indicator, with the entry recording it.
 pub async fn set_indicator_archived(
-    tx: &mut Transaction,
-    partnership_id: i64,
-    id: i64,
+    change: &mut Change,
+    indicator: &Indicator,
     archived: bool,
 ) -> Result<()> {
+    let partnership = change.partnership();
     let sql = if archived {
         "UPDATE indicators SET archived_at = $1, updated_at = $1 WHERE id = $2 AND partnership_id = $3"
     } else {
@@ -229,29 +239,41 @@ pub async fn set_indicator_archived(
     };
     sqlx::query(sql)
         .bind(now_text())
-        .bind(id)
-        .bind(partnership_id)
-        .execute(&mut **tx)
+        .bind(indicator.id)
+        .bind(partnership)
+        .execute(change.conn())
         .await?;
-    Ok(())
+    let (action, verb) = if archived {
+        (AuditAction::Archive, "Archived")
+    } else {
+        (AuditAction::Restore, "Restored")
+    };
+    change
+        .record(AuditEntry {
+            action,
+            entity_type: "indicator",
+            entity_id: Some(indicator.id),
+            summary: format!("{verb} indicator {}", indicator.code),
+            before: Some(audit::snapshot(indicator)),
+            after: None,
+        })
+        .await
 }
 
 /// The partnership's live indicators as an upload checks them (all its organisations', to name
 /// the right owner). Another partnership's codes are not in the catalogue.
-pub async fn upload_indicators(db: &Db, partnership_id: i64) -> Result<Vec<UploadIndicator>> {
-    Ok(
-        list_indicators(db, partnership_id, &IndicatorFilter::default())
-            .await?
-            .into_iter()
-            .map(|indicator| UploadIndicator {
-                id: indicator.id,
-                code: indicator.code,
-                unit: indicator.unit,
-                owner_organisation_id: indicator.owner_organisation_id,
-                owner_name: indicator.owner_name,
-            })
-            .collect(),
-    )
+pub async fn upload_indicators(store: impl Store) -> Result<Vec<UploadIndicator>> {
+    Ok(list_indicators(store, &IndicatorFilter::default())
+        .await?
+        .into_iter()
+        .map(|indicator| UploadIndicator {
+            id: indicator.id,
+            code: indicator.code,
+            unit: indicator.unit,
+            owner_organisation_id: indicator.owner_organisation_id,
+            owner_name: indicator.owner_name,
+        })
+        .collect())
 }
 
 // ---- comparators ----
@@ -266,8 +288,7 @@ pub struct Comparator {
 
 /// Every comparator of the partnership's indicators (or of one of them), oldest first.
 pub async fn comparators(
-    db: &Db,
-    partnership_id: i64,
+    mut store: impl Store,
     indicator_id: Option<i64>,
 ) -> Result<Vec<Comparator>> {
     let rows = sqlx::query(
@@ -276,8 +297,8 @@ pub async fn comparators(
          ORDER BY c.period_start, c.name",
     )
     .bind(indicator_id.unwrap_or(-1))
-    .bind(partnership_id)
-    .fetch_all(&db.pool)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
     .await?;
     rows.iter()
         .map(|row| {
@@ -339,23 +360,23 @@ fn period_from_row(row: &AnyRow) -> Result<CollectionPeriod> {
 }
 
 /// The partnership's collection periods, newest first.
-pub async fn list_periods(db: &Db, partnership_id: i64) -> Result<Vec<CollectionPeriod>> {
+pub async fn list_periods(mut store: impl Store) -> Result<Vec<CollectionPeriod>> {
     let rows = sqlx::query("SELECT id, period_start, due_on, closed_at FROM collection_periods WHERE partnership_id = $1 ORDER BY period_start DESC")
-        .bind(partnership_id)
-        .fetch_all(&db.pool)
+        .bind(store.partnership())
+        .fetch_all(store.conn())
         .await?;
     rows.iter().map(period_from_row).collect()
 }
 
+/// One of the partnership's collection periods, by its quarter.
 pub async fn find_period(
-    db: &Db,
-    partnership_id: i64,
+    mut store: impl Store,
     period: Quarter,
 ) -> Result<Option<CollectionPeriod>> {
     let row = sqlx::query("SELECT id, period_start, due_on, closed_at FROM collection_periods WHERE partnership_id = $2 AND period_start = $1")
         .bind(period.key())
-        .bind(partnership_id)
-        .fetch_optional(&db.pool)
+        .bind(store.partnership())
+        .fetch_optional(store.conn())
         .await?;
     row.as_ref().map(period_from_row).transpose()
 }
@@ -454,20 +475,15 @@ pub struct DropFilter {
 }
 
 /// The partnership's drops, newest period first, then the newest drops within it.
-pub async fn list_drops(
-    db: &Db,
-    partnership_id: i64,
-    filter: &DropFilter,
-) -> Result<Vec<DataDrop>> {
-    list_drops_limited(db, partnership_id, filter, i64::MAX).await
+pub async fn list_drops(store: impl Store, filter: &DropFilter) -> Result<Vec<DataDrop>> {
+    list_drops_limited(store, filter, i64::MAX).await
 }
 
 /// At most `limit` of the partnership's drops, newest first, for lists that page. The order is
 /// that of the index data_drops_partnership (partnership_id, period_start, id), so a page
 /// reads only its own rows however many partnerships share the table.
 pub async fn list_drops_limited(
-    db: &Db,
-    partnership_id: i64,
+    mut store: impl Store,
     filter: &DropFilter,
     limit: i64,
 ) -> Result<Vec<DataDrop>> {
@@ -482,21 +498,21 @@ pub async fn list_drops_limited(
         .bind(filter.period.map(Quarter::key).unwrap_or_default())
         .bind(filter.status.map(DropStatus::code).unwrap_or(""))
         .bind(limit)
-        .bind(partnership_id)
+        .bind(store.partnership())
         .bind(i64::from(filter.without_drafts))
-        .fetch_all(&db.pool)
+        .fetch_all(store.conn())
         .await?;
     rows.iter().map(drop_from_row).collect()
 }
 
 /// Every drop of the partnership as (id, organisation, status): what the visibility rule needs,
 /// without the storyboards.
-pub async fn drop_states(db: &Db, partnership_id: i64) -> Result<Vec<(i64, i64, DropStatus)>> {
+pub async fn drop_states(mut store: impl Store) -> Result<Vec<(i64, i64, DropStatus)>> {
     let rows = sqlx::query(
         "SELECT id, organisation_id, status FROM data_drops WHERE partnership_id = $1 ORDER BY id",
     )
-    .bind(partnership_id)
-    .fetch_all(&db.pool)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
     .await?;
     rows.iter()
         .map(|row| {
@@ -511,12 +527,12 @@ pub async fn drop_states(db: &Db, partnership_id: i64) -> Result<Vec<(i64, i64, 
 }
 
 /// One of the partnership's drops; another partnership's is not found.
-pub async fn find_drop(db: &Db, partnership_id: i64, id: i64) -> Result<Option<DataDrop>> {
+pub async fn find_drop(mut store: impl Store, id: i64) -> Result<Option<DataDrop>> {
     let sql = format!("{DROP_SELECT} WHERE d.id = $1 AND d.partnership_id = $2");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
-        .bind(partnership_id)
-        .fetch_optional(&db.pool)
+        .bind(store.partnership())
+        .fetch_optional(store.conn())
         .await?;
     row.as_ref().map(drop_from_row).transpose()
 }
@@ -1297,8 +1313,7 @@ pub enum SeriesScope {
 /// data_values_indicator. Rows come in period order and are grouped by indicator here, so the
 /// database never sorts a whole partnership's values.
 pub async fn approved_series(
-    db: &Db,
-    partnership_id: i64,
+    mut store: impl Store,
     scope: SeriesScope,
 ) -> Result<HashMap<i64, Vec<(Quarter, f64)>>> {
     let (condition, id) = match scope {
@@ -1312,8 +1327,8 @@ pub async fn approved_series(
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
-        .bind(partnership_id)
-        .fetch_all(&db.pool)
+        .bind(store.partnership())
+        .fetch_all(store.conn())
         .await?;
     let mut series: HashMap<i64, Vec<(Quarter, f64)>> = HashMap::new();
     for row in &rows {
@@ -1345,10 +1360,10 @@ pub fn values_before(
 }
 
 /// Quarters that have approved data in the partnership, oldest first.
-pub async fn approved_quarters(db: &Db, partnership_id: i64) -> Result<Vec<Quarter>> {
+pub async fn approved_quarters(mut store: impl Store) -> Result<Vec<Quarter>> {
     let rows: Vec<String> = sqlx::query_scalar("SELECT DISTINCT period_start FROM data_drops WHERE partnership_id = $1 AND status = 'approved' ORDER BY period_start")
-        .bind(partnership_id)
-        .fetch_all(&db.pool)
+        .bind(store.partnership())
+        .fetch_all(store.conn())
         .await?;
     rows.iter()
         .map(|text| Quarter::parse(text).ok_or_else(|| decode_error("quarter", text)))
@@ -1365,14 +1380,14 @@ pub struct Expected {
 }
 
 /// The partnership's organisations expected to submit: those that own a live indicator.
-pub async fn expected_organisations(db: &Db, partnership_id: i64) -> Result<Vec<Expected>> {
+pub async fn expected_organisations(mut store: impl Store) -> Result<Vec<Expected>> {
     let rows = sqlx::query(
         "SELECT o.id, o.name, COUNT(i.id) AS indicators FROM organisations o JOIN indicators i ON i.owner_organisation_id = o.id \
          WHERE i.partnership_id = $1 AND o.partnership_id = $1 AND i.archived_at IS NULL AND o.archived_at IS NULL \
          GROUP BY o.id, o.name ORDER BY lower(o.name)",
     )
-    .bind(partnership_id)
-    .fetch_all(&db.pool)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
     .await?;
     rows.iter()
         .map(|row| {

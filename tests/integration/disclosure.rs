@@ -47,7 +47,7 @@ async fn published(app: &TestApp, browser: &mut Browser<'_>, id: i64) -> Vec<(St
         "/dataset/scorecard.xlsx".to_owned(),
     ] {
         let bytes = download(app, browser, &path).await;
-        let cells = masa::dataset::sheets::read_rows(&bytes).expect("the workbook reads back");
+        let cells = masa_sheets::read_rows(&bytes).expect("the workbook reads back");
         outputs.push((path, format!("{cells:?}")));
     }
     outputs

@@ -46,7 +46,7 @@ async fn organisation_choices(state: &AppState, ctx: &Ctx) -> AppResult<Vec<(Str
         "None (works across the partnership)".to_owned(),
     )];
     choices.extend(
-        partnership::organisation_choices(ctx.scope(&state)?)
+        partnership::organisation_choices(ctx.scope(state)?)
             .await?
             .into_iter()
             .map(|(id, name)| (id.to_string(), name)),

@@ -76,7 +76,7 @@ async fn risk_form_page(
 ) -> AppResult<RiskFormPage> {
     let mut organisations = vec![(String::new(), "Choose an organisation".to_owned())];
     organisations.extend(
-        crate::partnership::organisation_choices(ctx.scope(&state)?)
+        crate::partnership::organisation_choices(ctx.scope(state)?)
             .await?
             .into_iter()
             .map(|(id, name)| (id.to_string(), name)),

@@ -4,9 +4,12 @@
 
 use proptest::prelude::*;
 
-use super::*;
+use super::indicator::{draw_indicator, series_table};
+use super::scorecard::scorecard_table;
+use crate::dataset::model::*;
 use crate::dataset::scorecard::ScorecardRow;
 use crate::dataset::store::Comparator;
+use masa_sheets::{self as sheets, SheetTable};
 
 fn indicator(threshold: i64, target: Option<f64>, polarity: Polarity) -> Indicator {
     Indicator {

@@ -1,0 +1,369 @@
+//! Collection periods: opening, closing and reopening them, completeness, reminders and the
+//! outbox.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::dataset::model::*;
+use crate::dataset::store::{self, CollectionPeriod, DataDrop, DropFilter};
+use crate::kernel::Scope;
+use crate::kernel::audit::AuditAction;
+use crate::kernel::auth::{self};
+use crate::kernel::filters;
+use crate::kernel::ids::PartnershipId;
+use crate::kernel::text::{DateParts, FormErrors, long_date, today};
+use crate::kernel::{
+    AppError, AppResult, AppState, Chrome, Ctx, Role, outbox, render, render_refused,
+};
+
+use super::record;
+use super::scorecard::expected_organisations;
+
+#[derive(Template)]
+#[template(path = "dataset/templates/periods.html")]
+struct PeriodsPage {
+    chrome: Chrome,
+    periods: Vec<CollectionPeriod>,
+    errors: FormErrors,
+    form: PeriodForm,
+    today: time::Date,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct PeriodForm {
+    period: String,
+    due_on_day: String,
+    due_on_month: String,
+    due_on_year: String,
+}
+
+impl PeriodForm {
+    fn due_on(&self) -> DateParts {
+        DateParts {
+            day: self.due_on_day.clone(),
+            month: self.due_on_month.clone(),
+            year: self.due_on_year.clone(),
+        }
+    }
+}
+
+pub async fn periods(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
+    let suggested = Quarter::containing(today()).previous();
+    let form = PeriodForm {
+        period: suggested.label(),
+        ..PeriodForm::default()
+    };
+    render(&PeriodsPage {
+        chrome: ctx.chrome(&state).await?,
+        periods: store::list_periods(ctx.scope(&state)?).await?,
+        errors: FormErrors::default(),
+        form,
+        today: today(),
+    })
+}
+
+pub async fn open_period(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<PeriodForm>,
+) -> AppResult<Response> {
+    let partnership_id = ctx.partnership()?;
+    let mut errors = FormErrors::default();
+    let period = Quarter::parse(&form.period);
+    match period {
+        None => errors.add("period", "Enter the quarter, like 2026-27 Q2"),
+        Some(period)
+            if store::find_period(
+                Scope::new(&state.db, PartnershipId::new(partnership_id)),
+                period,
+            )
+            .await?
+            .is_some() =>
+        {
+            errors.add(
+                "period",
+                format!("{period} is already open or was collected"),
+            )
+        }
+        Some(_) => {}
+    }
+    let due_on = errors.date("due_on", "Due date", &form.due_on(), true);
+    if let (Some(period), Some(due_on)) = (period, due_on)
+        && due_on <= period.end()
+    {
+        errors.add(
+            "due_on",
+            format!(
+                "Due date must be after the quarter ends ({})",
+                long_date(period.end())
+            ),
+        );
+    }
+    let (Some(period), Some(due_on)) = (period.filter(|_| errors.is_empty()), due_on) else {
+        let periods =
+            store::list_periods(Scope::new(&state.db, PartnershipId::new(partnership_id))).await?;
+        return render_refused(&PeriodsPage {
+            chrome: ctx.chrome(&state).await?,
+            periods,
+            errors,
+            form,
+            today: today(),
+        });
+    };
+    let mut tx = state.db.begin_write().await?;
+    let id = store::insert_period(&mut tx, partnership_id, period, due_on).await?;
+    record(
+        &mut tx,
+        &ctx,
+        AuditAction::Create,
+        ("collection_period", id),
+        format!("Opened {period} for data drops, due {}", long_date(due_on)),
+        (
+            None,
+            Some(serde_json::json!({ "period": period.label(), "due_on": due_on.to_string() })),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.flash(&state, &format!("{period} is open for data drops"))
+        .await?;
+    Ok(Redirect::to(&format!("/dataset/periods/{}", period.key())).into_response())
+}
+
+/// One of the partnership's collection periods, by its key (2026-07-01).
+async fn known_period(state: &AppState, ctx: &Ctx, key: &str) -> AppResult<CollectionPeriod> {
+    let quarter = Quarter::parse(key).ok_or(AppError::NotFound)?;
+    store::find_period(ctx.scope(state)?, quarter)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// One organisation's position for a period.
+pub struct Completeness {
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub indicators: i64,
+    pub latest: Option<DataDrop>,
+    pub state: &'static str,
+    pub tag: &'static str,
+}
+
+/// The partnership's organisations' positions for one of its periods.
+async fn completeness(
+    state: &AppState,
+    partnership_id: i64,
+    period: &CollectionPeriod,
+) -> AppResult<Vec<Completeness>> {
+    let drops = store::list_drops(
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        &DropFilter {
+            period: Some(period.period),
+            ..DropFilter::default()
+        },
+    )
+    .await?;
+    let overdue = today() > period.due_on;
+    Ok(expected_organisations(state, partnership_id)
+        .await?
+        .iter()
+        .cloned()
+        .map(|expected| {
+            // Newest version first in list order.
+            let latest = drops
+                .iter()
+                .find(|d| d.organisation_id == expected.organisation_id)
+                .cloned();
+            let (state, tag) = match latest.as_ref().map(|d| d.status) {
+                Some(DropStatus::Approved) => ("Approved", "govuk-tag--green"),
+                Some(DropStatus::Submitted) => ("Submitted – awaiting decision", "govuk-tag--blue"),
+                Some(DropStatus::Returned) if overdue => ("Returned – overdue", "govuk-tag--red"),
+                Some(DropStatus::Returned) => ("Returned for changes", "govuk-tag--orange"),
+                Some(DropStatus::Draft) if overdue => ("Draft – overdue", "govuk-tag--red"),
+                Some(DropStatus::Draft) => ("Draft in progress", "govuk-tag--grey"),
+                Some(DropStatus::Superseded) => ("Approved", "govuk-tag--green"),
+                None if overdue => ("Not started – overdue", "govuk-tag--red"),
+                None => ("Not started", "govuk-tag--grey"),
+            };
+            Completeness {
+                organisation_id: expected.organisation_id,
+                organisation_name: expected.organisation_name,
+                indicators: expected.indicators,
+                latest,
+                state,
+                tag,
+            }
+        })
+        .collect())
+}
+
+#[derive(Template)]
+#[template(path = "dataset/templates/period.html")]
+struct PeriodPage {
+    chrome: Chrome,
+    period: CollectionPeriod,
+    rows: Vec<Completeness>,
+    submitted: usize,
+    outstanding: usize,
+    overdue: bool,
+}
+
+pub async fn period_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(key): Path<String>,
+) -> AppResult<impl IntoResponse> {
+    let period = known_period(&state, &ctx, &key).await?;
+    let rows = completeness(&state, ctx.partnership()?, &period).await?;
+    let submitted = rows
+        .iter()
+        .filter(|row| {
+            row.latest.as_ref().is_some_and(|d| {
+                matches!(
+                    d.status,
+                    DropStatus::Submitted | DropStatus::Approved | DropStatus::Superseded
+                )
+            })
+        })
+        .count();
+    render(&PeriodPage {
+        chrome: ctx.chrome(&state).await?,
+        overdue: today() > period.due_on,
+        outstanding: rows.len() - submitted,
+        submitted,
+        period,
+        rows,
+    })
+}
+
+pub async fn close_period(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(key): Path<String>,
+) -> AppResult<Response> {
+    set_period_closed(&state, &ctx, &key, true).await
+}
+
+pub async fn reopen_period(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(key): Path<String>,
+) -> AppResult<Response> {
+    set_period_closed(&state, &ctx, &key, false).await
+}
+
+async fn set_period_closed(
+    state: &AppState,
+    ctx: &Ctx,
+    key: &str,
+    closed: bool,
+) -> AppResult<Response> {
+    let period = known_period(state, ctx, key).await?;
+    if period.is_open() == closed {
+        let mut tx = state.db.begin_write().await?;
+        store::set_period_closed(&mut tx, ctx.partnership()?, period.period, closed).await?;
+        let verb = if closed { "Closed" } else { "Reopened" };
+        record(
+            &mut tx,
+            ctx,
+            AuditAction::Update,
+            ("collection_period", period.id),
+            format!("{verb} {} for data drops", period.period),
+            (None, Some(serde_json::json!({ "closed": closed }))),
+        )
+        .await?;
+        tx.commit().await?;
+        ctx.flash(state, &format!("{verb} {}", period.period))
+            .await?;
+    }
+    Ok(Redirect::to(&format!("/dataset/periods/{}", period.period.key())).into_response())
+}
+
+/// Queues a reminder to the data leads of every organisation of the partnership that has not
+/// submitted; only the partnership's own people are written to.
+pub async fn send_reminders(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(key): Path<String>,
+) -> AppResult<Response> {
+    let partnership_id = ctx.partnership()?;
+    let period = known_period(&state, &ctx, &key).await?;
+    let outstanding: Vec<Completeness> = completeness(&state, partnership_id, &period)
+        .await?
+        .into_iter()
+        .filter(|row| {
+            !row.latest.as_ref().is_some_and(|d| {
+                matches!(
+                    d.status,
+                    DropStatus::Submitted | DropStatus::Approved | DropStatus::Superseded
+                )
+            })
+        })
+        .collect();
+    let leads = auth::list_users(ctx.scope(&state)?).await?;
+    let mut tx = state.db.begin_write().await?;
+    let mut queued = 0;
+    for row in &outstanding {
+        let recipients = leads.iter().filter(|user| {
+            user.archived_at.is_none()
+                && user.organisation_id.map(|id| id.get()) == Some(row.organisation_id)
+                && user.roles.contains(&Role::PartnerDataLead)
+        });
+        for user in recipients {
+            let overdue = if today() > period.due_on {
+                "is now overdue"
+            } else {
+                "is due soon"
+            };
+            let body = format!(
+                "Dear {},\n\n{}'s data drop and storyboard for {} {overdue}: it was due on {}.\nCurrent position: {}.\n\nSign in to MASA and open Data drops to enter the figures, upload the spreadsheet template, or send them through the API.\n\nPartnership business unit",
+                user.display_name,
+                row.organisation_name,
+                period.period,
+                long_date(period.due_on),
+                row.state
+            );
+            outbox::queue(
+                &mut tx,
+                partnership_id,
+                &user.email,
+                &format!("Data drop for {} {overdue}", period.period),
+                &body,
+            )
+            .await?;
+            queued += 1;
+        }
+    }
+    record(&mut tx, &ctx, AuditAction::Create, ("collection_period", period.id), format!("Queued {queued} reminders for {}", period.period), (None, Some(serde_json::json!({ "organisations": outstanding.iter().map(|r| r.organisation_name.clone()).collect::<Vec<_>>() })))).await?;
+    tx.commit().await?;
+    ctx.flash(
+        &state,
+        &format!(
+            "{queued} reminder e-mails queued for {} organisations",
+            outstanding.len()
+        ),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/dataset/periods/{}", period.period.key())).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "dataset/templates/outbox.html")]
+struct OutboxPage {
+    chrome: Chrome,
+    emails: Vec<outbox::Email>,
+    unsent: i64,
+}
+
+/// The e-mails to the partnership's own people only.
+pub async fn outbox_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
+    let scope = ctx.scope(&state)?;
+    render(&OutboxPage {
+        chrome: ctx.chrome(&state).await?,
+        emails: outbox::recent(scope, 200).await?,
+        unsent: outbox::unsent_count(scope).await?,
+    })
+}
