@@ -9,8 +9,6 @@ use time::{Date, Duration};
 
 use super::model::*;
 use super::store;
-use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry, snapshot};
-use crate::kernel::db::Transaction;
 use crate::kernel::ids::ActionId;
 
 #[derive(Debug, thiserror::Error)]
@@ -271,44 +269,31 @@ fn recommendations() -> Vec<DemoRecommendation> {
     ]
 }
 
+/// One step of an action's story, through the store function the action's page uses.
 async fn record_change(
-    tx: &mut Transaction,
-    actor: &Actor,
-    id: ActionId,
-    (before, change): (&ActionState, Change),
+    change: &mut crate::kernel::Change,
+    (id, title): (ActionId, &str),
+    (before, step): (&ActionState, Change),
     (evidence, on, kind, note): (usize, Date, &str, &str),
 ) -> Result<ActionState, DemoError> {
-    let after = apply(before, change, evidence, on)
-        .map_err(|refusal| DemoError::Refused(refusal.message))?;
-    store::set_state(tx, id, before, &after).await?;
-    store::insert_update(
-        tx,
+    let after =
+        apply(before, step, evidence, on).map_err(|refusal| DemoError::Refused(refusal.message))?;
+    let update = store::StateChange {
         id,
+        title,
         kind,
-        (before.status, after.status),
         note,
-        &actor.label,
-    )
-    .await?;
-    audit::record(
-        tx,
-        actor,
-        AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "tracker_action",
-            entity_id: Some(id.get()),
-            summary: format!("Demo: {kind} → {}", after.status.label()),
-            before: Some(snapshot(before)),
-            after: Some(snapshot(&after)),
-        },
-    )
-    .await?;
+        before,
+        after: &after,
+    };
+    if !store::set_state(change, update).await? {
+        return Err(DemoError::Refused(format!("action {title} had moved on")));
+    }
     Ok(after)
 }
 
 pub async fn load(
-    tx: &mut Transaction,
-    actor: &Actor,
+    change: &mut crate::kernel::Change,
     ids: &DemoIds<'_>,
     today: Date,
 ) -> Result<(), DemoError> {
@@ -330,21 +315,7 @@ pub async fn load(
                 .and_then(|position| ids.priorities.get(position - 1))
                 .copied(),
         };
-        let recommendation_id =
-            store::insert_recommendation(tx, actor.partnership_id, &details).await?;
-        audit::record(
-            tx,
-            actor,
-            AuditEntry {
-                action: AuditAction::Create,
-                entity_type: "recommendation",
-                entity_id: Some(recommendation_id.get()),
-                summary: format!("Recorded recommendation {}", details.reference),
-                before: None,
-                after: Some(snapshot(&details)),
-            },
-        )
-        .await?;
+        let recommendation_id = store::insert_recommendation(change, &details).await?;
         for action in demo.actions {
             let details = ActionDetails {
                 title: action.title.to_owned(),
@@ -360,28 +331,15 @@ pub async fn load(
                     .transpose()?,
                 impact_measure: action.measure.to_owned(),
             };
-            let id = store::insert_action(tx, recommendation_id, &details).await?;
-            audit::record(
-                tx,
-                actor,
-                AuditEntry {
-                    action: AuditAction::Create,
-                    entity_type: "tracker_action",
-                    entity_id: Some(id.get()),
-                    summary: format!("Added action {}", details.title),
-                    before: None,
-                    after: Some(snapshot(&details)),
-                },
-            )
-            .await?;
+            let id =
+                store::insert_action(change, (recommendation_id, demo.reference), &details).await?;
             let state = ActionState::new(details.due_on);
             match action.story {
                 Story::Untouched => {}
                 Story::Progress(status, note) => {
                     record_change(
-                        tx,
-                        actor,
-                        id,
+                        change,
+                        (id, action.title),
                         (&state, Change::Progress { status }),
                         (0, today, "progress", note),
                     )
@@ -394,9 +352,8 @@ pub async fn load(
                 } => {
                     let completed_on = today - Duration::days(days_ago);
                     record_change(
-                        tx,
-                        actor,
-                        id,
+                        change,
+                        (id, action.title),
                         (
                             &state,
                             Change::Complete {
@@ -412,9 +369,8 @@ pub async fn load(
                     let completed_on = today - Duration::days(190);
                     let revisit_on = today - Duration::days(30);
                     let complete = record_change(
-                        tx,
-                        actor,
-                        id,
+                        change,
+                        (id, action.title),
                         (
                             &state,
                             Change::Complete {
@@ -430,12 +386,19 @@ pub async fn load(
                         ),
                     )
                     .await?;
-                    store::insert_evidence(tx, id, evidence, Some(link), None, &actor.label)
-                        .await?;
+                    store::insert_evidence(
+                        change,
+                        (id, action.title),
+                        store::NewEvidence {
+                            description: evidence,
+                            link: Some(link),
+                            file: None,
+                        },
+                    )
+                    .await?;
                     record_change(
-                        tx,
-                        actor,
-                        id,
+                        change,
+                        (id, action.title),
                         (
                             &complete,
                             Change::Revisit {

@@ -6,7 +6,6 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
 use super::*;
-use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{AppResult, AppState, Chrome, Ctx, render, render_refused};
 use crate::tracker::model::*;
@@ -79,17 +78,9 @@ pub async fn update_action(
             choices,
         });
     };
-    let before = ActionDetails {
-        title: action.title.clone(),
-        owner_organisation_id: action.owner_organisation_id,
-        owner_person_id: action.owner_person_id,
-        due_on: action.state.due_on,
-        impact_indicator_id: action.impact_indicator_id,
-        impact_measure: action.impact_measure.clone(),
-    };
-    let mut tx = state.db.begin_write().await?;
-    if !store::update_action(&mut tx, id, &details, &action.state).await? {
-        drop(tx);
+    let mut change = ctx.change(&state).await?;
+    if !store::update_action(&mut change, &action, &details).await? {
+        drop(change);
         errors.add(
             "title",
             "Someone else updated this action while you were editing it: check it and edit again",
@@ -102,19 +93,6 @@ pub async fn update_action(
             choices,
         });
     }
-    audit::record(
-        &mut tx,
-        &ctx.actor()?,
-        AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "tracker_action",
-            entity_id: Some(id.get()),
-            summary: format!("Edited action \"{}\"", details.title),
-            before: Some(snapshot(&before)),
-            after: Some(snapshot(&details)),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    change.commit().await?;
     back_to_action(&state, &ctx, id, "Action saved").await
 }

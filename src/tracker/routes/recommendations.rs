@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::*;
-use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
 use crate::kernel::filters;
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{
@@ -193,12 +192,12 @@ pub async fn create_recommendation(
             &recommendation_form_page(&state, &ctx, errors, form, source).await?,
         );
     };
-    let mut tx = state.db.begin_write().await?;
-    let id = match store::insert_recommendation(&mut tx, partnership_id, &details).await {
+    let mut change = ctx.change(&state).await?;
+    let id = match store::insert_recommendation(&mut change, &details).await {
         Ok(id) => id,
         // Someone recorded the same reference a moment ago.
         Err(error) if crate::kernel::db::is_unique_violation(&error) => {
-            drop(tx);
+            drop(change);
             errors.add(
                 "reference",
                 "A recommendation with this reference already exists",
@@ -209,23 +208,7 @@ pub async fn create_recommendation(
         }
         Err(error) => return Err(error.into()),
     };
-    audit::record(
-        &mut tx,
-        &ctx.actor()?,
-        AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "recommendation",
-            entity_id: Some(id.get()),
-            summary: format!(
-                "Recorded recommendation {} from {}",
-                details.reference, details.source_label
-            ),
-            before: None,
-            after: Some(snapshot(&details)),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    change.commit().await?;
     ctx.flash(
         &state,
         &format!("{} recorded. Now add its actions.", details.reference),
@@ -330,25 +313,10 @@ pub async fn create_action(
     let Some(details) = form.validate(&mut errors, &choices.rules(), today(), true) else {
         return render_refused(&recommendation_page_for(&state, &ctx, id, errors, form).await?);
     };
-    let mut tx = state.db.begin_write().await?;
-    let action_id = store::insert_action(&mut tx, id, &details).await?;
-    audit::record(
-        &mut tx,
-        &ctx.actor()?,
-        AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "tracker_action",
-            entity_id: Some(action_id.get()),
-            summary: format!(
-                "Added an action to {}: {}",
-                recommendation.reference, details.title
-            ),
-            before: None,
-            after: Some(snapshot(&details)),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    let action_id =
+        store::insert_action(&mut change, (id, &recommendation.reference), &details).await?;
+    change.commit().await?;
     ctx.flash(&state, "Action added").await?;
     Ok(Redirect::to(&format!("/tracker/actions/{action_id}")).into_response())
 }
