@@ -9,7 +9,7 @@ use time::{Date, Duration};
 
 use super::model::*;
 use super::store;
-use crate::kernel::ids::ActionId;
+use crate::kernel::ids::{ActionId, IndicatorId, OrganisationId, PersonId, PlanItemId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -21,7 +21,8 @@ pub enum DemoError {
     Refused(String),
 }
 
-/// The names the demo refers to, resolved by the modules that loaded them.
+/// The names the demo refers to, resolved by the modules that loaded them (on plain ids until
+/// those modules' demos are typed: typed here as they are used).
 pub struct DemoIds<'a> {
     pub organisations: &'a HashMap<String, i64>,
     pub people: &'a HashMap<String, i64>,
@@ -313,21 +314,25 @@ pub async fn load(
             priority_item_id: demo
                 .priority
                 .and_then(|position| ids.priorities.get(position - 1))
-                .copied(),
+                .copied()
+                .map(PlanItemId::new),
         };
         let recommendation_id = store::insert_recommendation(change, &details).await?;
         for action in demo.actions {
             let details = ActionDetails {
                 title: action.title.to_owned(),
-                owner_organisation_id: lookup(ids.organisations, action.organisation)?,
+                owner_organisation_id: OrganisationId::new(lookup(
+                    ids.organisations,
+                    action.organisation,
+                )?),
                 owner_person_id: action
                     .person
-                    .map(|name| lookup(ids.people, name))
+                    .map(|name| lookup(ids.people, name).map(PersonId::new))
                     .transpose()?,
                 due_on: today + Duration::days(action.due_in),
                 impact_indicator_id: action
                     .indicator
-                    .map(|code| lookup(ids.indicators, code))
+                    .map(|code| lookup(ids.indicators, code).map(IndicatorId::new))
                     .transpose()?,
                 impact_measure: action.measure.to_owned(),
             };

@@ -1,27 +1,17 @@
 //! The improvement tracker's queries. Only this file touches its tables; names of
 //! organisations, people, indicators and priorities come from their modules (see mod.rs).
 
-use sqlx::Row;
-use sqlx::any::AnyRow;
-
 use super::model::*;
 use crate::kernel::audit::{AuditAction, AuditEntry, snapshot};
-use crate::kernel::db::{Transaction, date_column, now_text, optional_date_column};
+use crate::kernel::db::{IsoDate, OptionalIsoDate, Transaction, now_text};
 // Explicit, so it wins over the model's `Change` (an action's change of state) from the glob.
-use crate::kernel::ids::{ActionId, RecommendationId};
+use crate::kernel::ids::{
+    ActionId, IndicatorId, OrganisationId, PersonId, PlanItemId, RecommendationId,
+};
 use crate::kernel::text::iso_date;
 use crate::kernel::{Change, Store};
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
-
-fn decode_error(what: &str, value: &str) -> sqlx::Error {
-    sqlx::Error::Decode(format!("unknown {what} {value:?}").into())
-}
-
-fn source_kind_column(row: &AnyRow) -> Result<SourceKind> {
-    let code: String = row.try_get("source_kind")?;
-    SourceKind::from_code(&code).ok_or_else(|| decode_error("source kind", &code))
-}
 
 /// The partnership's live recommendations, newest first.
 pub async fn list_recommendations(mut store: impl Store) -> Result<Vec<Recommendation>> {
@@ -121,38 +111,70 @@ const ACTION_SELECT: &str = "SELECT a.*, r.reference AS recommendation_reference
      (SELECT COUNT(*) FROM action_evidence e WHERE e.action_id = a.id AND e.id > a.evidence_floor) AS current_evidence \
      FROM tracker_actions a JOIN recommendations r ON r.id = a.recommendation_id";
 
-fn action_from_row(row: &AnyRow) -> Result<TrackerAction> {
-    let status: String = row.try_get("status")?;
-    Ok(TrackerAction {
-        id: row.try_get("id")?,
-        recommendation_id: row.try_get("recommendation_id")?,
-        recommendation_reference: row.try_get("recommendation_reference")?,
-        source_kind: source_kind_column(row)?,
-        source_label: row.try_get("source_label")?,
-        priority_item_id: row.try_get("priority_item_id")?,
-        priority_title: None,
-        title: row.try_get("title")?,
-        owner_organisation_id: row.try_get("owner_organisation_id")?,
-        owner_organisation_name: String::new(),
-        owner_person_id: row.try_get("owner_person_id")?,
-        owner_person_name: None,
-        owner_person_email: None,
-        impact_indicator_id: row.try_get("impact_indicator_id")?,
-        impact_indicator_name: None,
-        impact_measure: row.try_get("impact_measure")?,
-        state: ActionState {
-            status: ActionStatus::from_code(&status)
-                .ok_or_else(|| decode_error("action status", &status))?,
-            due_on: date_column(row, "due_on")?,
-            completed_on: optional_date_column(row, "completed_on")?,
-            revisit_on: optional_date_column(row, "revisit_on")?,
-            revisited_on: optional_date_column(row, "revisited_on")?,
-            closed_on: optional_date_column(row, "closed_on")?,
-        },
-        evidence_count: row.try_get("evidence_count")?,
-        current_evidence: row.try_get("current_evidence")?,
-        created_at: row.try_get("created_at")?,
-    })
+/// An action's row as the SELECT above reads it, before the names are filled in.
+#[derive(sqlx::FromRow)]
+struct ActionRow {
+    id: ActionId,
+    recommendation_id: RecommendationId,
+    recommendation_reference: String,
+    #[sqlx(try_from = "String")]
+    source_kind: SourceKind,
+    source_label: String,
+    priority_item_id: Option<PlanItemId>,
+    title: String,
+    owner_organisation_id: OrganisationId,
+    owner_person_id: Option<PersonId>,
+    impact_indicator_id: Option<IndicatorId>,
+    impact_measure: String,
+    #[sqlx(try_from = "String")]
+    status: ActionStatus,
+    #[sqlx(try_from = "IsoDate")]
+    due_on: time::Date,
+    #[sqlx(try_from = "OptionalIsoDate")]
+    completed_on: Option<time::Date>,
+    #[sqlx(try_from = "OptionalIsoDate")]
+    revisit_on: Option<time::Date>,
+    #[sqlx(try_from = "OptionalIsoDate")]
+    revisited_on: Option<time::Date>,
+    #[sqlx(try_from = "OptionalIsoDate")]
+    closed_on: Option<time::Date>,
+    evidence_count: i64,
+    current_evidence: i64,
+    created_at: String,
+}
+
+impl From<ActionRow> for TrackerAction {
+    fn from(row: ActionRow) -> TrackerAction {
+        TrackerAction {
+            id: row.id,
+            recommendation_id: row.recommendation_id,
+            recommendation_reference: row.recommendation_reference,
+            source_kind: row.source_kind,
+            source_label: row.source_label,
+            priority_item_id: row.priority_item_id,
+            priority_title: None,
+            title: row.title,
+            owner_organisation_id: row.owner_organisation_id,
+            owner_organisation_name: String::new(),
+            owner_person_id: row.owner_person_id,
+            owner_person_name: None,
+            owner_person_email: None,
+            impact_indicator_id: row.impact_indicator_id,
+            impact_indicator_name: None,
+            impact_measure: row.impact_measure,
+            state: ActionState {
+                status: row.status,
+                due_on: row.due_on,
+                completed_on: row.completed_on,
+                revisit_on: row.revisit_on,
+                revisited_on: row.revisited_on,
+                closed_on: row.closed_on,
+            },
+            evidence_count: row.evidence_count,
+            current_evidence: row.current_evidence,
+            created_at: row.created_at,
+        }
+    }
 }
 
 /// Every live action of the partnership, soonest due first.
@@ -161,11 +183,11 @@ pub async fn list_actions(mut store: impl Store) -> Result<Vec<TrackerAction>> {
         "{ACTION_SELECT} WHERE r.partnership_id = $1 AND a.archived_at IS NULL AND r.archived_at IS NULL \
          ORDER BY a.due_on, a.id"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows: Vec<ActionRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(store.partnership())
         .fetch_all(store.conn())
         .await?;
-    rows.iter().map(action_from_row).collect()
+    Ok(rows.into_iter().map(TrackerAction::from).collect())
 }
 
 pub async fn actions_of(
@@ -176,12 +198,12 @@ pub async fn actions_of(
         "{ACTION_SELECT} WHERE a.recommendation_id = $1 AND r.partnership_id = $2 AND a.archived_at IS NULL \
          ORDER BY a.due_on, a.id"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows: Vec<ActionRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(recommendation_id)
         .bind(store.partnership())
         .fetch_all(store.conn())
         .await?;
-    rows.iter().map(action_from_row).collect()
+    Ok(rows.into_iter().map(TrackerAction::from).collect())
 }
 
 /// One of the partnership's live actions; None for another partnership's.
@@ -190,12 +212,12 @@ pub async fn find_action(mut store: impl Store, id: ActionId) -> Result<Option<T
         "{ACTION_SELECT} WHERE a.id = $1 AND r.partnership_id = $2 AND a.archived_at IS NULL \
          AND r.archived_at IS NULL"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row: Option<ActionRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .bind(store.partnership())
         .fetch_optional(store.conn())
         .await?;
-    row.as_ref().map(action_from_row).transpose()
+    Ok(row.map(TrackerAction::from))
 }
 
 /// Adds an action to a recommendation (known by its id and reference), with its audit entry.

@@ -26,8 +26,8 @@ pub async fn edit_action_page(
     ctx: Ctx,
     Path(id): Path<ActionId>,
 ) -> AppResult<impl IntoResponse> {
-    let partnership_id = ctx.partnership()?;
-    let action = named_action(&state, partnership_id, id).await?;
+    let scope = ctx.scope(&state)?;
+    let action = named_action(&state, scope, id).await?;
     let form = ActionForm::of(&ActionDetails {
         title: action.title.clone(),
         owner_organisation_id: action.owner_organisation_id,
@@ -38,7 +38,7 @@ pub async fn edit_action_page(
     });
     render(&ActionFormPage {
         chrome: ctx.chrome(&state).await?,
-        choices: ActionFormChoices::load(&state, partnership_id).await?,
+        choices: ActionFormChoices::load(scope).await?,
         action,
         errors: FormErrors::default(),
         form,
@@ -51,9 +51,9 @@ pub async fn update_action(
     Path(id): Path<ActionId>,
     Form(form): Form<ActionForm>,
 ) -> AppResult<Response> {
-    let partnership_id = ctx.partnership()?;
-    let action = named_action(&state, partnership_id, id).await?;
-    let choices = ActionFormChoices::load(&state, partnership_id).await?;
+    let scope = ctx.scope(&state)?;
+    let action = named_action(&state, scope, id).await?;
+    let choices = ActionFormChoices::load(scope).await?;
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, &choices.rules(), today(), false);
     // A past due date may stay as it was, but not be set anew.

@@ -18,7 +18,7 @@ use crate::tracker::store::{self};
 /// The action, if this person may work on it: 404 for no such action, 403 for another
 /// organisation's.
 async fn updatable_action(state: &AppState, ctx: &Ctx, id: ActionId) -> AppResult<TrackerAction> {
-    let action = named_action(state, ctx.partnership()?, id).await?;
+    let action = named_action(state, ctx.scope(state)?, id).await?;
     if !may_update(ctx.user()?, &action) {
         return Err(AppError::Forbidden);
     }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::*;
 use crate::kernel::filters;
+use crate::kernel::ids::{PartnershipId, PlanItemId};
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Permission, render, render_refused,
@@ -29,8 +30,7 @@ pub async fn recommendations(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> AppResult<impl IntoResponse> {
-    let partnership_id = ctx.partnership()?;
-    let names = Names::cached(&state, partnership_id).await?;
+    let names = Names::cached(&state, ctx.user()?.partnership()).await?;
     let actions = store::list_actions(ctx.scope(&state)?).await?;
     let recommendations = store::list_recommendations(ctx.scope(&state)?)
         .await?
@@ -74,17 +74,8 @@ pub struct SourceQuery {
     source_id: String,
 }
 
-async fn priority_choices(state: &AppState, partnership_id: i64) -> AppResult<Vec<(i64, String)>> {
-    Ok(
-        crate::partnership::current_priorities(crate::kernel::Scope::new(
-            &state.db,
-            crate::kernel::ids::PartnershipId::new(partnership_id),
-        ))
-        .await?
-        .into_iter()
-        .map(|(id, name)| (id.get(), name))
-        .collect(),
-    )
+async fn priority_choices(scope: Scope<'_>) -> AppResult<Vec<(PlanItemId, String)>> {
+    Ok(crate::partnership::current_priorities(scope).await?)
 }
 
 async fn recommendation_form_page(
@@ -105,7 +96,7 @@ async fn recommendation_form_page(
             .collect(),
         priorities: with_any(
             "No priority",
-            priority_choices(state, ctx.partnership()?)
+            priority_choices(ctx.scope(state)?)
                 .await?
                 .into_iter()
                 .map(|(id, title)| (id.to_string(), title)),
@@ -117,7 +108,7 @@ async fn recommendation_form_page(
 /// and page. Another partnership's record is answered as a missing one.
 async fn resolve_source(
     state: &AppState,
-    partnership_id: i64,
+    partnership: PartnershipId,
     kind: &str,
     id: &str,
 ) -> AppResult<Option<(String, String)>> {
@@ -126,8 +117,7 @@ async fn resolve_source(
     }
     let kind = SourceKind::from_code(kind).ok_or(AppError::NotFound)?;
     let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound)?;
-    let found =
-        crate::tracker::source_of(&state.sources, &state.db, partnership_id, kind, id).await?;
+    let found = crate::tracker::source_of(&state.sources, &state.db, partnership, kind, id).await?;
     found
         .map(|source| Some((source.label, source.page)))
         .ok_or(AppError::NotFound)
@@ -140,7 +130,7 @@ pub async fn new_recommendation_page(
 ) -> AppResult<impl IntoResponse> {
     let source = resolve_source(
         &state,
-        ctx.partnership()?,
+        ctx.user()?.partnership(),
         &query.source_kind,
         &query.source_id,
     )
@@ -166,13 +156,19 @@ pub async fn create_recommendation(
     ctx: Ctx,
     Form(mut form): Form<RecommendationForm>,
 ) -> AppResult<Response> {
-    let partnership_id = ctx.partnership()?;
-    let source = resolve_source(&state, partnership_id, &form.source_kind, &form.source_id).await?;
+    let scope = ctx.scope(&state)?;
+    let source = resolve_source(
+        &state,
+        scope.partnership(),
+        &form.source_kind,
+        &form.source_id,
+    )
+    .await?;
     // A recorded source is named by its module, never by what the form says.
     if let Some((label, _)) = &source {
         form.source_label = label.clone();
     }
-    let priorities: Vec<i64> = priority_choices(&state, partnership_id)
+    let priorities: Vec<PlanItemId> = priority_choices(scope)
         .await?
         .into_iter()
         .map(|(id, _)| id)
@@ -238,18 +234,18 @@ async fn recommendation_page_for(
     errors: FormErrors,
     form: ActionForm,
 ) -> AppResult<RecommendationPage> {
-    let partnership_id = ctx.partnership()?;
-    let mut recommendation = store::find_recommendation(ctx.scope(state)?, id)
+    let scope = ctx.scope(state)?;
+    let mut recommendation = store::find_recommendation(scope, id)
         .await?
         .filter(|r| r.archived_at.is_none())
         .ok_or(AppError::NotFound)?;
-    let names = Names::cached(state, partnership_id).await?;
+    let names = Names::cached(state, scope.partnership()).await?;
     recommendation.priority_title = names.priority(recommendation.priority_item_id);
     let source_page = match recommendation.source_id {
         Some(source_id) => crate::tracker::source_of(
             &state.sources,
             &state.db,
-            partnership_id,
+            scope.partnership(),
             recommendation.source_kind,
             source_id,
         )
@@ -272,7 +268,7 @@ async fn recommendation_page_for(
         actions,
         can_manage: ctx.user()?.can(Permission::ManageTracker),
         chrome: ctx.chrome(state).await?,
-        choices: ActionFormChoices::load(state, partnership_id).await?,
+        choices: ActionFormChoices::load(scope).await?,
         recommendation,
         source_page,
         errors,
@@ -303,12 +299,12 @@ pub async fn create_action(
     Path(id): Path<RecommendationId>,
     Form(form): Form<ActionForm>,
 ) -> AppResult<Response> {
-    let partnership_id = ctx.partnership()?;
-    let recommendation = store::find_recommendation(ctx.scope(&state)?, id)
+    let scope = ctx.scope(&state)?;
+    let recommendation = store::find_recommendation(scope, id)
         .await?
         .filter(|r| r.archived_at.is_none())
         .ok_or(AppError::NotFound)?;
-    let choices = ActionFormChoices::load(&state, partnership_id).await?;
+    let choices = ActionFormChoices::load(scope).await?;
     let mut errors = FormErrors::default();
     let Some(details) = form.validate(&mut errors, &choices.rules(), today(), true) else {
         return render_refused(&recommendation_page_for(&state, &ctx, id, errors, form).await?);
