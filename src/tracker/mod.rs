@@ -13,6 +13,9 @@
 //! `routes/`: `actions.rs` (the tracker list), `recommendations.rs`, `action.rs` (one action),
 //! `action_progress.rs` (progress, completion, revisits, evidence), `action_edit.rs`; the risk
 //! register in `risks/` and the policy tracker in `policies/`.
+//!
+//! Store idiom: reads take `impl Store` (`store::find_action(scope, id)`); writes take
+//! `&mut Change` and record their own audit entry (`store::set_state(&mut change, update)`).
 
 pub mod demo;
 pub mod model;
