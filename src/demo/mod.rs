@@ -115,8 +115,7 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
     let risks = crate::tracker::risks::load_demo(tx, &actor, &loaded.organisations).await?;
     crate::tracker::policies::load_demo(tx, &actor, &loaded.group_ids).await?;
     crate::tracker::demo::load(
-        tx,
-        &actor,
+        &mut change,
         &crate::tracker::demo::DemoIds {
             organisations: &loaded.organisations,
             people: &loaded.people_ids,

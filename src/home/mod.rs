@@ -35,7 +35,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoRes
         0
     };
     let tracker_attention = if user.can(Permission::ViewTracker) {
-        crate::tracker::attention_counts(&state, user.partnership_id, crate::kernel::text::today())
+        crate::tracker::attention_counts(&state, user.partnership(), crate::kernel::text::today())
             .await?
     } else {
         (0, 0)

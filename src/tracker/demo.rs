@@ -9,9 +9,7 @@ use time::{Date, Duration};
 
 use super::model::*;
 use super::store;
-use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry, snapshot};
-use crate::kernel::db::Transaction;
-use crate::kernel::ids::ActionId;
+use crate::kernel::ids::{ActionId, IndicatorId, OrganisationId, PersonId, PlanItemId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -23,7 +21,8 @@ pub enum DemoError {
     Refused(String),
 }
 
-/// The names the demo refers to, resolved by the modules that loaded them.
+/// The names the demo refers to, resolved by the modules that loaded them (on plain ids until
+/// those modules' demos are typed: typed here as they are used).
 pub struct DemoIds<'a> {
     pub organisations: &'a HashMap<String, i64>,
     pub people: &'a HashMap<String, i64>,
@@ -271,44 +270,31 @@ fn recommendations() -> Vec<DemoRecommendation> {
     ]
 }
 
+/// One step of an action's story, through the store function the action's page uses.
 async fn record_change(
-    tx: &mut Transaction,
-    actor: &Actor,
-    id: ActionId,
-    (before, change): (&ActionState, Change),
+    change: &mut crate::kernel::Change,
+    (id, title): (ActionId, &str),
+    (before, step): (&ActionState, Change),
     (evidence, on, kind, note): (usize, Date, &str, &str),
 ) -> Result<ActionState, DemoError> {
-    let after = apply(before, change, evidence, on)
-        .map_err(|refusal| DemoError::Refused(refusal.message))?;
-    store::set_state(tx, id, before, &after).await?;
-    store::insert_update(
-        tx,
+    let after =
+        apply(before, step, evidence, on).map_err(|refusal| DemoError::Refused(refusal.message))?;
+    let update = store::StateChange {
         id,
+        title,
         kind,
-        (before.status, after.status),
         note,
-        &actor.label,
-    )
-    .await?;
-    audit::record(
-        tx,
-        actor,
-        AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "tracker_action",
-            entity_id: Some(id.get()),
-            summary: format!("Demo: {kind} → {}", after.status.label()),
-            before: Some(snapshot(before)),
-            after: Some(snapshot(&after)),
-        },
-    )
-    .await?;
+        before,
+        after: &after,
+    };
+    if !store::set_state(change, update).await? {
+        return Err(DemoError::Refused(format!("action {title} had moved on")));
+    }
     Ok(after)
 }
 
 pub async fn load(
-    tx: &mut Transaction,
-    actor: &Actor,
+    change: &mut crate::kernel::Change,
     ids: &DemoIds<'_>,
     today: Date,
 ) -> Result<(), DemoError> {
@@ -328,60 +314,37 @@ pub async fn load(
             priority_item_id: demo
                 .priority
                 .and_then(|position| ids.priorities.get(position - 1))
-                .copied(),
+                .copied()
+                .map(PlanItemId::new),
         };
-        let recommendation_id =
-            store::insert_recommendation(tx, actor.partnership_id, &details).await?;
-        audit::record(
-            tx,
-            actor,
-            AuditEntry {
-                action: AuditAction::Create,
-                entity_type: "recommendation",
-                entity_id: Some(recommendation_id.get()),
-                summary: format!("Recorded recommendation {}", details.reference),
-                before: None,
-                after: Some(snapshot(&details)),
-            },
-        )
-        .await?;
+        let recommendation_id = store::insert_recommendation(change, &details).await?;
         for action in demo.actions {
             let details = ActionDetails {
                 title: action.title.to_owned(),
-                owner_organisation_id: lookup(ids.organisations, action.organisation)?,
+                owner_organisation_id: OrganisationId::new(lookup(
+                    ids.organisations,
+                    action.organisation,
+                )?),
                 owner_person_id: action
                     .person
-                    .map(|name| lookup(ids.people, name))
+                    .map(|name| lookup(ids.people, name).map(PersonId::new))
                     .transpose()?,
                 due_on: today + Duration::days(action.due_in),
                 impact_indicator_id: action
                     .indicator
-                    .map(|code| lookup(ids.indicators, code))
+                    .map(|code| lookup(ids.indicators, code).map(IndicatorId::new))
                     .transpose()?,
                 impact_measure: action.measure.to_owned(),
             };
-            let id = store::insert_action(tx, recommendation_id, &details).await?;
-            audit::record(
-                tx,
-                actor,
-                AuditEntry {
-                    action: AuditAction::Create,
-                    entity_type: "tracker_action",
-                    entity_id: Some(id.get()),
-                    summary: format!("Added action {}", details.title),
-                    before: None,
-                    after: Some(snapshot(&details)),
-                },
-            )
-            .await?;
+            let id =
+                store::insert_action(change, (recommendation_id, demo.reference), &details).await?;
             let state = ActionState::new(details.due_on);
             match action.story {
                 Story::Untouched => {}
                 Story::Progress(status, note) => {
                     record_change(
-                        tx,
-                        actor,
-                        id,
+                        change,
+                        (id, action.title),
                         (&state, Change::Progress { status }),
                         (0, today, "progress", note),
                     )
@@ -394,9 +357,8 @@ pub async fn load(
                 } => {
                     let completed_on = today - Duration::days(days_ago);
                     record_change(
-                        tx,
-                        actor,
-                        id,
+                        change,
+                        (id, action.title),
                         (
                             &state,
                             Change::Complete {
@@ -412,9 +374,8 @@ pub async fn load(
                     let completed_on = today - Duration::days(190);
                     let revisit_on = today - Duration::days(30);
                     let complete = record_change(
-                        tx,
-                        actor,
-                        id,
+                        change,
+                        (id, action.title),
                         (
                             &state,
                             Change::Complete {
@@ -430,12 +391,19 @@ pub async fn load(
                         ),
                     )
                     .await?;
-                    store::insert_evidence(tx, id, evidence, Some(link), None, &actor.label)
-                        .await?;
+                    store::insert_evidence(
+                        change,
+                        (id, action.title),
+                        store::NewEvidence {
+                            description: evidence,
+                            link: Some(link),
+                            file: None,
+                        },
+                    )
+                    .await?;
                     record_change(
-                        tx,
-                        actor,
-                        id,
+                        change,
+                        (id, action.title),
                         (
                             &complete,
                             Change::Revisit {

@@ -13,6 +13,9 @@
 //! `routes/`: `actions.rs` (the tracker list), `recommendations.rs`, `action.rs` (one action),
 //! `action_progress.rs` (progress, completion, revisits, evidence), `action_edit.rs`; the risk
 //! register in `risks/` and the policy tracker in `policies/`.
+//!
+//! Store idiom: reads take `impl Store` (`store::find_action(scope, id)`); writes take
+//! `&mut Change` and record their own audit entry (`store::set_state(&mut change, update)`).
 
 pub mod demo;
 pub mod model;
@@ -28,7 +31,7 @@ use time::Date;
 use crate::kernel::Scope;
 use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
 use crate::kernel::db::{Db, Transaction};
-use crate::kernel::ids::PartnershipId;
+use crate::kernel::ids::{IndicatorId, OrganisationId, PartnershipId, PersonId, PlanItemId};
 use crate::kernel::sources::{SourceDirectory, SourceRecord};
 use crate::kernel::{Access, Permission};
 use model::{SourceKind, Standing, TrackerAction};
@@ -40,64 +43,29 @@ const UPDATE: Access = Access::Requires(Permission::UpdateActions);
 
 /// The names an action is shown with, gathered once from their modules: one partnership's.
 pub(crate) struct Names {
-    organisations: HashMap<i64, String>,
-    people: HashMap<i64, crate::partnership::PersonSummary>,
-    priorities: HashMap<i64, String>,
-    indicators: HashMap<i64, String>,
+    organisations: HashMap<OrganisationId, String>,
+    people: HashMap<PersonId, crate::partnership::PersonSummary>,
+    priorities: HashMap<PlanItemId, String>,
+    indicators: HashMap<IndicatorId, String>,
     /// The filter choices of the tracker page, in their order: organisations by name, and
     /// the priorities of the business plan in force.
-    organisation_choices: Vec<(i64, String)>,
-    current_priorities: Vec<(i64, String)>,
+    organisation_choices: Vec<(OrganisationId, String)>,
+    current_priorities: Vec<(PlanItemId, String)>,
 }
 
 impl Names {
-    pub(crate) async fn load(db: &Db, partnership_id: i64) -> Result<Names, sqlx::Error> {
+    pub(crate) async fn load(scope: Scope<'_>) -> Result<Names, sqlx::Error> {
         Ok(Names {
-            organisation_choices: crate::partnership::organisation_choices(
-                crate::kernel::Scope::new(
-                    db,
-                    crate::kernel::ids::PartnershipId::new(partnership_id),
-                ),
-            )
-            .await?
-            .into_iter()
-            .map(|(id, name)| (id.get(), name))
-            .collect(),
-            current_priorities: crate::partnership::current_priorities(crate::kernel::Scope::new(
-                db,
-                crate::kernel::ids::PartnershipId::new(partnership_id),
-            ))
-            .await?
-            .into_iter()
-            .map(|(id, name)| (id.get(), name))
-            .collect(),
-            organisations: crate::partnership::organisation_names(crate::kernel::Scope::new(
-                db,
-                crate::kernel::ids::PartnershipId::new(partnership_id),
-            ))
-            .await?
-            .into_iter()
-            .map(|(id, name)| (id.get(), name))
-            .collect(),
-            people: crate::partnership::people_directory(crate::kernel::Scope::new(
-                db,
-                crate::kernel::ids::PartnershipId::new(partnership_id),
-            ))
-            .await?
-            .into_iter()
-            .map(|(id, name)| (id.get(), name))
-            .collect(),
-            priorities: crate::partnership::priority_titles(crate::kernel::Scope::new(
-                db,
-                crate::kernel::ids::PartnershipId::new(partnership_id),
-            ))
-            .await?
-            .into_iter()
-            .map(|(id, name)| (id.get(), name))
-            .collect(),
-            indicators: crate::dataset::indicator_choices(db, partnership_id)
+            organisation_choices: crate::partnership::organisation_choices(scope).await?,
+            current_priorities: crate::partnership::current_priorities(scope).await?,
+            organisations: crate::partnership::organisation_names(scope).await?,
+            people: crate::partnership::people_directory(scope).await?,
+            priorities: crate::partnership::priority_titles(scope).await?,
+            // The dataset's choices are still on plain ids: typed at this one boundary.
+            indicators: crate::dataset::indicator_choices(scope.db(), scope.partnership().get())
                 .await?
                 .into_iter()
+                .map(|(id, name)| (IndicatorId::new(id), name))
                 .collect(),
         })
     }
@@ -106,23 +74,20 @@ impl Names {
     /// and they come from four modules' tables.
     pub(crate) async fn cached(
         state: &crate::kernel::AppState,
-        partnership_id: i64,
+        partnership: PartnershipId,
     ) -> Result<std::sync::Arc<Names>, sqlx::Error> {
-        let revision = crate::kernel::cache::revision(crate::kernel::Scope::new(
-            &state.db,
-            crate::kernel::ids::PartnershipId::new(partnership_id),
-        ))
-        .await?;
+        let scope = Scope::new(&state.db, partnership);
+        let revision = crate::kernel::cache::revision(scope).await?;
         state
             .cache
             // The day is in the key because the business plan in force follows the date.
             .get_or_compute(
                 format!(
-                    "tracker/names/{partnership_id}/{}",
+                    "tracker/names/{partnership}/{}",
                     crate::kernel::text::today()
                 ),
                 revision,
-                Names::load(&state.db, partnership_id),
+                Names::load(scope),
             )
             .await
     }
@@ -146,15 +111,15 @@ impl Names {
         action
     }
 
-    pub(crate) fn organisation_choices(&self) -> &[(i64, String)] {
+    pub(crate) fn organisation_choices(&self) -> &[(OrganisationId, String)] {
         &self.organisation_choices
     }
 
-    pub(crate) fn current_priorities(&self) -> &[(i64, String)] {
+    pub(crate) fn current_priorities(&self) -> &[(PlanItemId, String)] {
         &self.current_priorities
     }
 
-    pub(crate) fn priority(&self, id: Option<i64>) -> Option<String> {
+    pub(crate) fn priority(&self, id: Option<PlanItemId>) -> Option<String> {
         id.and_then(|id| self.priorities.get(&id).cloned())
     }
 }
@@ -179,12 +144,12 @@ impl SourceActions {
 
 pub async fn actions_from(
     state: &crate::kernel::AppState,
-    partnership_id: i64,
+    partnership: PartnershipId,
     kind: SourceKind,
     source_id: i64,
 ) -> Result<SourceActions, sqlx::Error> {
-    let scope = Scope::new(&state.db, PartnershipId::new(partnership_id));
-    let names = Names::cached(state, partnership_id).await?;
+    let scope = Scope::new(&state.db, partnership);
+    let names = Names::cached(state, scope.partnership()).await?;
     let mut recommendations = Vec::new();
     for recommendation in store::recommendations_from(scope, kind, source_id).await? {
         let actions = store::actions_of(scope, recommendation.id)
@@ -210,32 +175,30 @@ pub async fn actions_from(
 pub async fn source_of(
     sources: &SourceDirectory,
     db: &Db,
-    partnership_id: i64,
+    partnership: PartnershipId,
     kind: SourceKind,
     id: i64,
 ) -> Result<Option<SourceRecord>, sqlx::Error> {
-    sources.resolve(db, partnership_id, kind.code(), id).await
+    // The directory is the kernel's, still on plain ids.
+    sources
+        .resolve(db, partnership.get(), kind.code(), id)
+        .await
 }
 
 /// For the home page: the partnership's open actions past their due date, and completed ones
 /// whose revisit has come; kept until the data or the day changes.
 pub async fn attention_counts(
     state: &crate::kernel::AppState,
-    partnership_id: i64,
+    partnership: PartnershipId,
     today: Date,
 ) -> Result<(usize, usize), sqlx::Error> {
-    let revision = crate::kernel::cache::revision(crate::kernel::Scope::new(
-        &state.db,
-        crate::kernel::ids::PartnershipId::new(partnership_id),
-    ))
-    .await?;
-    let key = format!("tracker/attention/{partnership_id}/{today}");
+    let scope = Scope::new(&state.db, partnership);
+    let revision = crate::kernel::cache::revision(scope).await?;
+    let key = format!("tracker/attention/{partnership}/{today}");
     let counts = state
         .cache
         .get_or_compute(key, revision, async {
-            let actions =
-                store::list_actions(Scope::new(&state.db, PartnershipId::new(partnership_id)))
-                    .await?;
+            let actions = store::list_actions(scope).await?;
             let count = |wanted: fn(&Standing) -> bool| {
                 actions
                     .iter()
@@ -269,8 +232,7 @@ pub async fn queue_digest(
     actor: &Actor,
     today: Date,
 ) -> Result<DigestSent, sqlx::Error> {
-    let partnership_id = actor.partnership_id;
-    let names = Names::load(db, partnership_id).await?;
+    let names = Names::load(Scope::new(db, actor.partnership())).await?;
     let actions: Vec<TrackerAction> = store::list_actions(Scope::new(db, actor.partnership()))
         .await?
         .into_iter()
@@ -305,7 +267,7 @@ pub async fn queue_digest(
         );
         crate::kernel::outbox::queue(
             tx,
-            partnership_id,
+            actor.partnership().get(),
             email,
             &subject,
             &model::digest_body(name, owned, today),

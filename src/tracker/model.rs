@@ -11,7 +11,9 @@ use serde::Serialize;
 use time::Date;
 
 use crate::kernel::filters::count_of;
-use crate::kernel::ids::{ActionId, RecommendationId};
+use crate::kernel::ids::{
+    ActionId, IndicatorId, OrganisationId, PersonId, PlanItemId, RecommendationId,
+};
 use crate::kernel::text::{DateParts, FormErrors, long_date};
 
 crate::typed_id!(
@@ -98,6 +100,14 @@ pub enum ActionStatus {
     AtRisk,
     Complete,
     ClosedWithEvidence,
+}
+
+impl TryFrom<String> for ActionStatus {
+    type Error = String;
+
+    fn try_from(code: String) -> Result<ActionStatus, String> {
+        ActionStatus::from_code(&code).ok_or_else(|| format!("unknown action status {code:?}"))
+    }
 }
 
 impl ActionStatus {
@@ -445,7 +455,7 @@ pub struct Recommendation {
     pub source_id: Option<i64>,
     pub source_label: String,
     pub recommendation: String,
-    pub priority_item_id: Option<i64>,
+    pub priority_item_id: Option<PlanItemId>,
     /// Filled in from the business plan, not stored here.
     #[sqlx(skip)]
     pub priority_title: Option<String>,
@@ -461,15 +471,15 @@ pub struct TrackerAction {
     pub recommendation_reference: String,
     pub source_kind: SourceKind,
     pub source_label: String,
-    pub priority_item_id: Option<i64>,
+    pub priority_item_id: Option<PlanItemId>,
     pub priority_title: Option<String>,
     pub title: String,
-    pub owner_organisation_id: i64,
+    pub owner_organisation_id: OrganisationId,
     pub owner_organisation_name: String,
-    pub owner_person_id: Option<i64>,
+    pub owner_person_id: Option<PersonId>,
     pub owner_person_name: Option<String>,
     pub owner_person_email: Option<String>,
-    pub impact_indicator_id: Option<i64>,
+    pub impact_indicator_id: Option<IndicatorId>,
     pub impact_indicator_name: Option<String>,
     pub impact_measure: String,
     pub state: ActionState,
@@ -541,22 +551,22 @@ pub struct RecommendationDetails {
     pub source_id: Option<i64>,
     pub source_label: String,
     pub recommendation: String,
-    pub priority_item_id: Option<i64>,
+    pub priority_item_id: Option<PlanItemId>,
 }
 
 /// Reads an optional id from a select; `known` are the ids offered.
-pub fn optional_choice(
+pub fn optional_choice<Id: std::str::FromStr + PartialEq>(
     errors: &mut FormErrors,
     field: &str,
     label: &str,
     value: &str,
-    known: &[i64],
-) -> Option<i64> {
+    known: &[Id],
+) -> Option<Id> {
     let value = value.trim();
     if value.is_empty() {
         return None;
     }
-    match value.parse::<i64>() {
+    match value.parse::<Id>() {
         Ok(id) if known.contains(&id) => Some(id),
         _ => {
             errors.add(
@@ -574,7 +584,7 @@ impl RecommendationForm {
     pub fn validate(
         &self,
         errors: &mut FormErrors,
-        priorities: &[i64],
+        priorities: &[PlanItemId],
         named_by_record: bool,
     ) -> Option<RecommendationDetails> {
         let reference = check_reference(errors, &self.reference);
@@ -643,19 +653,19 @@ pub struct ActionForm {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ActionDetails {
     pub title: String,
-    pub owner_organisation_id: i64,
-    pub owner_person_id: Option<i64>,
+    pub owner_organisation_id: OrganisationId,
+    pub owner_person_id: Option<PersonId>,
     pub due_on: Date,
-    pub impact_indicator_id: Option<i64>,
+    pub impact_indicator_id: Option<IndicatorId>,
     pub impact_measure: String,
 }
 
 /// The choices an action form offers, so a forged id is refused by name.
 pub struct ActionChoices<'a> {
-    pub organisations: &'a [i64],
+    pub organisations: &'a [OrganisationId],
     /// (person id, their organisation id).
-    pub people: &'a [(i64, i64)],
-    pub indicators: &'a [i64],
+    pub people: &'a [(PersonId, OrganisationId)],
+    pub indicators: &'a [IndicatorId],
 }
 
 impl ActionForm {
@@ -714,7 +724,7 @@ impl ActionForm {
                 organisation_ids,
             ),
         };
-        let people: Vec<i64> = choices.people.iter().map(|(id, _)| *id).collect();
+        let people: Vec<PersonId> = choices.people.iter().map(|(id, _)| *id).collect();
         let owner_person_id = optional_choice(
             errors,
             "owner_person_id",
@@ -1142,9 +1152,12 @@ mod tests {
     #[test]
     fn an_action_needs_an_owner_and_a_measure_of_impact() {
         let choices = ActionChoices {
-            organisations: &[1, 2],
-            people: &[(10, 1), (20, 2)],
-            indicators: &[7],
+            organisations: &[OrganisationId::new(1), OrganisationId::new(2)],
+            people: &[
+                (PersonId::new(10), OrganisationId::new(1)),
+                (PersonId::new(20), OrganisationId::new(2)),
+            ],
+            indicators: &[IndicatorId::new(7)],
         };
         let mut errors = FormErrors::default();
         let form = ActionForm {
@@ -1177,8 +1190,8 @@ mod tests {
             ..form
         };
         let details = form.validate(&mut errors, &choices, TODAY, true).unwrap();
-        assert_eq!(details.owner_person_id, Some(10));
-        assert_eq!(details.impact_indicator_id, Some(7));
+        assert_eq!(details.owner_person_id, Some(PersonId::new(10)));
+        assert_eq!(details.impact_indicator_id, Some(IndicatorId::new(7)));
         let mut errors = FormErrors::default();
         let forged = ActionForm {
             owner_organisation_id: "99".into(),

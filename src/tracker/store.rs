@@ -1,25 +1,17 @@
 //! The improvement tracker's queries. Only this file touches its tables; names of
 //! organisations, people, indicators and priorities come from their modules (see mod.rs).
 
-use sqlx::Row;
-use sqlx::any::AnyRow;
-
 use super::model::*;
-use crate::kernel::Store;
-use crate::kernel::db::{Transaction, date_column, now_text, optional_date_column};
-use crate::kernel::ids::{ActionId, RecommendationId};
+use crate::kernel::audit::{AuditAction, AuditEntry, snapshot};
+use crate::kernel::db::{IsoDate, OptionalIsoDate, Transaction, now_text};
+// Explicit, so it wins over the model's `Change` (an action's change of state) from the glob.
+use crate::kernel::ids::{
+    ActionId, IndicatorId, OrganisationId, PersonId, PlanItemId, RecommendationId,
+};
 use crate::kernel::text::iso_date;
+use crate::kernel::{Change, Store};
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
-
-fn decode_error(what: &str, value: &str) -> sqlx::Error {
-    sqlx::Error::Decode(format!("unknown {what} {value:?}").into())
-}
-
-fn source_kind_column(row: &AnyRow) -> Result<SourceKind> {
-    let code: String = row.try_get("source_kind")?;
-    SourceKind::from_code(&code).ok_or_else(|| decode_error("source kind", &code))
-}
 
 /// The partnership's live recommendations, newest first.
 pub async fn list_recommendations(mut store: impl Store) -> Result<Vec<Recommendation>> {
@@ -72,12 +64,13 @@ pub async fn reference_taken(mut store: impl Store, reference: &str) -> Result<b
     Ok(count > 0)
 }
 
+/// Records a recommendation with its audit entry. A reference recorded by someone else a
+/// moment ago fails as a unique violation, before any entry is written.
 pub async fn insert_recommendation(
-    tx: &mut Transaction,
-    partnership_id: i64,
+    change: &mut Change,
     details: &RecommendationDetails,
 ) -> Result<RecommendationId> {
-    sqlx::query_scalar(
+    let id: RecommendationId = sqlx::query_scalar(
         "INSERT INTO recommendations (reference, source_kind, source_id, source_label, recommendation, priority_item_id, \
          created_at, updated_at, partnership_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
     )
@@ -88,9 +81,23 @@ pub async fn insert_recommendation(
     .bind(&details.recommendation)
     .bind(details.priority_item_id)
     .bind(now_text())
-    .bind(partnership_id)
-    .fetch_one(&mut **tx)
-    .await
+    .bind(change.partnership())
+    .fetch_one(change.conn())
+    .await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "recommendation",
+            entity_id: Some(id.get()),
+            summary: format!(
+                "Recorded recommendation {} from {}",
+                details.reference, details.source_label
+            ),
+            before: None,
+            after: Some(snapshot(details)),
+        })
+        .await?;
+    Ok(id)
 }
 
 // ---- actions ----
@@ -104,38 +111,70 @@ const ACTION_SELECT: &str = "SELECT a.*, r.reference AS recommendation_reference
      (SELECT COUNT(*) FROM action_evidence e WHERE e.action_id = a.id AND e.id > a.evidence_floor) AS current_evidence \
      FROM tracker_actions a JOIN recommendations r ON r.id = a.recommendation_id";
 
-fn action_from_row(row: &AnyRow) -> Result<TrackerAction> {
-    let status: String = row.try_get("status")?;
-    Ok(TrackerAction {
-        id: row.try_get("id")?,
-        recommendation_id: row.try_get("recommendation_id")?,
-        recommendation_reference: row.try_get("recommendation_reference")?,
-        source_kind: source_kind_column(row)?,
-        source_label: row.try_get("source_label")?,
-        priority_item_id: row.try_get("priority_item_id")?,
-        priority_title: None,
-        title: row.try_get("title")?,
-        owner_organisation_id: row.try_get("owner_organisation_id")?,
-        owner_organisation_name: String::new(),
-        owner_person_id: row.try_get("owner_person_id")?,
-        owner_person_name: None,
-        owner_person_email: None,
-        impact_indicator_id: row.try_get("impact_indicator_id")?,
-        impact_indicator_name: None,
-        impact_measure: row.try_get("impact_measure")?,
-        state: ActionState {
-            status: ActionStatus::from_code(&status)
-                .ok_or_else(|| decode_error("action status", &status))?,
-            due_on: date_column(row, "due_on")?,
-            completed_on: optional_date_column(row, "completed_on")?,
-            revisit_on: optional_date_column(row, "revisit_on")?,
-            revisited_on: optional_date_column(row, "revisited_on")?,
-            closed_on: optional_date_column(row, "closed_on")?,
-        },
-        evidence_count: row.try_get("evidence_count")?,
-        current_evidence: row.try_get("current_evidence")?,
-        created_at: row.try_get("created_at")?,
-    })
+/// An action's row as the SELECT above reads it, before the names are filled in.
+#[derive(sqlx::FromRow)]
+struct ActionRow {
+    id: ActionId,
+    recommendation_id: RecommendationId,
+    recommendation_reference: String,
+    #[sqlx(try_from = "String")]
+    source_kind: SourceKind,
+    source_label: String,
+    priority_item_id: Option<PlanItemId>,
+    title: String,
+    owner_organisation_id: OrganisationId,
+    owner_person_id: Option<PersonId>,
+    impact_indicator_id: Option<IndicatorId>,
+    impact_measure: String,
+    #[sqlx(try_from = "String")]
+    status: ActionStatus,
+    #[sqlx(try_from = "IsoDate")]
+    due_on: time::Date,
+    #[sqlx(try_from = "OptionalIsoDate")]
+    completed_on: Option<time::Date>,
+    #[sqlx(try_from = "OptionalIsoDate")]
+    revisit_on: Option<time::Date>,
+    #[sqlx(try_from = "OptionalIsoDate")]
+    revisited_on: Option<time::Date>,
+    #[sqlx(try_from = "OptionalIsoDate")]
+    closed_on: Option<time::Date>,
+    evidence_count: i64,
+    current_evidence: i64,
+    created_at: String,
+}
+
+impl From<ActionRow> for TrackerAction {
+    fn from(row: ActionRow) -> TrackerAction {
+        TrackerAction {
+            id: row.id,
+            recommendation_id: row.recommendation_id,
+            recommendation_reference: row.recommendation_reference,
+            source_kind: row.source_kind,
+            source_label: row.source_label,
+            priority_item_id: row.priority_item_id,
+            priority_title: None,
+            title: row.title,
+            owner_organisation_id: row.owner_organisation_id,
+            owner_organisation_name: String::new(),
+            owner_person_id: row.owner_person_id,
+            owner_person_name: None,
+            owner_person_email: None,
+            impact_indicator_id: row.impact_indicator_id,
+            impact_indicator_name: None,
+            impact_measure: row.impact_measure,
+            state: ActionState {
+                status: row.status,
+                due_on: row.due_on,
+                completed_on: row.completed_on,
+                revisit_on: row.revisit_on,
+                revisited_on: row.revisited_on,
+                closed_on: row.closed_on,
+            },
+            evidence_count: row.evidence_count,
+            current_evidence: row.current_evidence,
+            created_at: row.created_at,
+        }
+    }
 }
 
 /// Every live action of the partnership, soonest due first.
@@ -144,11 +183,11 @@ pub async fn list_actions(mut store: impl Store) -> Result<Vec<TrackerAction>> {
         "{ACTION_SELECT} WHERE r.partnership_id = $1 AND a.archived_at IS NULL AND r.archived_at IS NULL \
          ORDER BY a.due_on, a.id"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows: Vec<ActionRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(store.partnership())
         .fetch_all(store.conn())
         .await?;
-    rows.iter().map(action_from_row).collect()
+    Ok(rows.into_iter().map(TrackerAction::from).collect())
 }
 
 pub async fn actions_of(
@@ -159,12 +198,12 @@ pub async fn actions_of(
         "{ACTION_SELECT} WHERE a.recommendation_id = $1 AND r.partnership_id = $2 AND a.archived_at IS NULL \
          ORDER BY a.due_on, a.id"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows: Vec<ActionRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(recommendation_id)
         .bind(store.partnership())
         .fetch_all(store.conn())
         .await?;
-    rows.iter().map(action_from_row).collect()
+    Ok(rows.into_iter().map(TrackerAction::from).collect())
 }
 
 /// One of the partnership's live actions; None for another partnership's.
@@ -173,20 +212,21 @@ pub async fn find_action(mut store: impl Store, id: ActionId) -> Result<Option<T
         "{ACTION_SELECT} WHERE a.id = $1 AND r.partnership_id = $2 AND a.archived_at IS NULL \
          AND r.archived_at IS NULL"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row: Option<ActionRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .bind(store.partnership())
         .fetch_optional(store.conn())
         .await?;
-    row.as_ref().map(action_from_row).transpose()
+    Ok(row.map(TrackerAction::from))
 }
 
+/// Adds an action to a recommendation (known by its id and reference), with its audit entry.
 pub async fn insert_action(
-    tx: &mut Transaction,
-    recommendation_id: RecommendationId,
+    change: &mut Change,
+    (recommendation_id, reference): (RecommendationId, &str),
     details: &ActionDetails,
 ) -> Result<ActionId> {
-    sqlx::query_scalar(
+    let id: ActionId = sqlx::query_scalar(
         "INSERT INTO tracker_actions (recommendation_id, title, owner_organisation_id, owner_person_id, due_on, status, \
          impact_indicator_id, impact_measure, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
     )
@@ -199,17 +239,28 @@ pub async fn insert_action(
     .bind(details.impact_indicator_id)
     .bind(&details.impact_measure)
     .bind(now_text())
-    .fetch_one(&mut **tx)
-    .await
+    .fetch_one(change.conn())
+    .await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "tracker_action",
+            entity_id: Some(id.get()),
+            summary: format!("Added an action to {reference}: {}", details.title),
+            before: None,
+            after: Some(snapshot(details)),
+        })
+        .await?;
+    Ok(id)
 }
 
-/// Saves an edit over the state it was made against; false when the action moved on meanwhile
-/// (reopened with a new due date, completed), so an edit never silently undoes that.
+/// Saves an edit over the state it was made against, with its audit entry; false (and nothing
+/// written) when the action moved on meanwhile (reopened with a new due date, completed), so an
+/// edit never silently undoes that.
 pub async fn update_action(
-    tx: &mut Transaction,
-    id: ActionId,
+    change: &mut Change,
+    action: &TrackerAction,
     details: &ActionDetails,
-    before: &ActionState,
 ) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE tracker_actions SET title = $1, owner_organisation_id = $2, owner_person_id = $3, due_on = $4, \
@@ -222,22 +273,58 @@ pub async fn update_action(
     .bind(details.impact_indicator_id)
     .bind(&details.impact_measure)
     .bind(now_text())
-    .bind(id)
-    .bind(before.status.code())
-    .bind(iso_date(before.due_on))
-    .execute(&mut **tx)
+    .bind(action.id)
+    .bind(action.state.status.code())
+    .bind(iso_date(action.state.due_on))
+    .execute(change.conn())
     .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    let before = ActionDetails {
+        title: action.title.clone(),
+        owner_organisation_id: action.owner_organisation_id,
+        owner_person_id: action.owner_person_id,
+        due_on: action.state.due_on,
+        impact_indicator_id: action.impact_indicator_id,
+        impact_measure: action.impact_measure.clone(),
+    };
+    change
+        .record(AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "tracker_action",
+            entity_id: Some(action.id.get()),
+            summary: format!("Edited action \"{}\"", details.title),
+            before: Some(snapshot(&before)),
+            after: Some(snapshot(details)),
+        })
+        .await?;
+    Ok(true)
 }
 
-/// Writes a new state, but only over the one the change was judged against: two people
-/// updating at once cannot both win. Returns false when the action had moved on.
-pub async fn set_state(
-    tx: &mut Transaction,
-    id: ActionId,
-    before: &ActionState,
-    after: &ActionState,
-) -> Result<bool> {
+/// One change of an action's state as it is written: which action (id and title), the kind of
+/// update with its note, and the states before and after.
+pub struct StateChange<'a> {
+    pub id: ActionId,
+    pub title: &'a str,
+    pub kind: &'a str,
+    pub note: &'a str,
+    pub before: &'a ActionState,
+    pub after: &'a ActionState,
+}
+
+/// Writes a new state with its progress note and audit entry, but only over the one the change
+/// was judged against: two people updating at once cannot both win. Returns false (and writes
+/// nothing) when the action had moved on.
+pub async fn set_state(change: &mut Change, update: StateChange<'_>) -> Result<bool> {
+    let StateChange {
+        id,
+        title,
+        kind,
+        note,
+        before,
+        after,
+    } = update;
     let done = sqlx::query(
         "UPDATE tracker_actions SET status = $1, due_on = $2, completed_on = $3, revisit_on = $4, revisited_on = $5, \
          closed_on = $6, updated_at = $7 WHERE id = $8 AND status = $9 AND due_on = $10 \
@@ -255,7 +342,7 @@ pub async fn set_state(
     .bind(iso_date(before.due_on))
     .bind(before.completed_on.map(iso_date).unwrap_or_default())
     .bind(before.revisit_on.map(iso_date).unwrap_or_default())
-    .execute(&mut **tx)
+    .execute(change.conn())
     .await?;
     if done.rows_affected() != 1 {
         return Ok(false);
@@ -267,9 +354,38 @@ pub async fn set_state(
              (SELECT COALESCE(MAX(e.id), 0) FROM action_evidence e WHERE e.action_id = $1) WHERE id = $1",
         )
         .bind(id)
-        .execute(&mut **tx)
+        .execute(change.conn())
         .await?;
     }
+    let written_by = change.actor().label.clone();
+    sqlx::query(
+        "INSERT INTO action_updates (action_id, kind, status_before, status_after, note, written_by, written_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(kind)
+    .bind(before.status.code())
+    .bind(after.status.code())
+    .bind(note)
+    .bind(written_by)
+    .bind(now_text())
+    .execute(change.conn())
+    .await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "tracker_action",
+            entity_id: Some(id.get()),
+            summary: format!(
+                "{} action \"{title}\": {} → {}",
+                update_kind_label(kind),
+                before.status.label(),
+                after.status.label()
+            ),
+            before: Some(snapshot(before)),
+            after: Some(serde_json::json!({ "state": snapshot(after), "note": note })),
+        })
+        .await?;
     Ok(true)
 }
 
@@ -297,30 +413,6 @@ impl ActionUpdate {
     pub fn status_after_label(&self) -> &'static str {
         ActionStatus::from_code(&self.status_after).map_or("", ActionStatus::label)
     }
-}
-
-pub async fn insert_update(
-    tx: &mut Transaction,
-    action_id: ActionId,
-    kind: &str,
-    (before, after): (ActionStatus, ActionStatus),
-    note: &str,
-    written_by: &str,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO action_updates (action_id, kind, status_before, status_after, note, written_by, written_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(action_id)
-    .bind(kind)
-    .bind(before.code())
-    .bind(after.code())
-    .bind(note)
-    .bind(written_by)
-    .bind(now_text())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// Oldest first.
@@ -369,15 +461,28 @@ pub async fn find_evidence(mut store: impl Store, id: EvidenceId) -> Result<Opti
         .await
 }
 
+/// What an item of evidence is: a description with a link, a stored file (its id and name),
+/// or both.
+pub struct NewEvidence<'a> {
+    pub description: &'a str,
+    pub link: Option<&'a str>,
+    pub file: Option<(i64, &'a str)>,
+}
+
+/// Adds evidence to an action (known by its id and title), with its audit entry.
 pub async fn insert_evidence(
-    tx: &mut Transaction,
-    action_id: ActionId,
-    description: &str,
-    link: Option<&str>,
-    file_id: Option<i64>,
-    added_by: &str,
+    change: &mut Change,
+    (action_id, title): (ActionId, &str),
+    evidence: NewEvidence<'_>,
 ) -> Result<EvidenceId> {
-    sqlx::query_scalar(
+    let NewEvidence {
+        description,
+        link,
+        file,
+    } = evidence;
+    let file_id = file.map(|(id, _)| id);
+    let added_by = change.actor().label.clone();
+    let id: EvidenceId = sqlx::query_scalar(
         "INSERT INTO action_evidence (action_id, description, link, file_id, added_by, added_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
@@ -387,8 +492,25 @@ pub async fn insert_evidence(
     .bind(file_id)
     .bind(added_by)
     .bind(now_text())
-    .fetch_one(&mut **tx)
-    .await
+    .fetch_one(change.conn())
+    .await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "action_evidence",
+            entity_id: Some(id.get()),
+            summary: format!("Added evidence to action \"{title}\": {description}"),
+            before: None,
+            after: Some(serde_json::json!({
+                "action_id": action_id,
+                "description": description,
+                "link": link,
+                "file": file.map(|(_, name)| name),
+                "file_id": file_id,
+            })),
+        })
+        .await?;
+    Ok(id)
 }
 
 /// Records that this week's digest is being sent; false when it already was. One claim covers

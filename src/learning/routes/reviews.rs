@@ -330,7 +330,6 @@ pub(super) async fn review_page_for(
     errors: FormErrors,
 ) -> AppResult<ReviewPage> {
     let scope = ctx.scope(state)?;
-    let partnership = scope.partnership().get();
     let incident = match review.serious_incident_id {
         Some(id) => store::find_incident(scope, id)
             .await?
@@ -360,7 +359,7 @@ pub(super) async fn review_page_for(
     Ok(ReviewPage {
         tracker_actions: crate::tracker::actions_from(
             state,
-            partnership,
+            scope.partnership(),
             crate::tracker::model::SourceKind::LearningReview,
             review.id.get(),
         )

@@ -126,8 +126,8 @@ async fn action_page_for(
     errors: FormErrors,
     mut forms: ActionForms,
 ) -> AppResult<ActionPage> {
-    let partnership_id = ctx.partnership()?;
-    let action = named_action(state, partnership_id, id).await?;
+    let scope = ctx.scope(state)?;
+    let action = named_action(state, scope, id).await?;
     if forms.progress.status.is_empty() {
         forms.progress.status = action.state.status.code().to_owned();
     }
@@ -137,7 +137,9 @@ async fn action_page_for(
         .ok_or(AppError::NotFound)?;
     let trend = match action.impact_indicator_id {
         Some(indicator) => {
-            crate::dataset::indicator_trend(&state.db, partnership_id, indicator).await?
+            // The dataset still takes plain ids: untyped at this one boundary.
+            crate::dataset::indicator_trend(&state.db, scope.partnership().get(), indicator.get())
+                .await?
         }
         None => None,
     };

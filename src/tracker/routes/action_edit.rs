@@ -6,7 +6,6 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
 use super::*;
-use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{AppResult, AppState, Chrome, Ctx, render, render_refused};
 use crate::tracker::model::*;
@@ -27,8 +26,8 @@ pub async fn edit_action_page(
     ctx: Ctx,
     Path(id): Path<ActionId>,
 ) -> AppResult<impl IntoResponse> {
-    let partnership_id = ctx.partnership()?;
-    let action = named_action(&state, partnership_id, id).await?;
+    let scope = ctx.scope(&state)?;
+    let action = named_action(&state, scope, id).await?;
     let form = ActionForm::of(&ActionDetails {
         title: action.title.clone(),
         owner_organisation_id: action.owner_organisation_id,
@@ -39,7 +38,7 @@ pub async fn edit_action_page(
     });
     render(&ActionFormPage {
         chrome: ctx.chrome(&state).await?,
-        choices: ActionFormChoices::load(&state, partnership_id).await?,
+        choices: ActionFormChoices::load(scope).await?,
         action,
         errors: FormErrors::default(),
         form,
@@ -52,9 +51,9 @@ pub async fn update_action(
     Path(id): Path<ActionId>,
     Form(form): Form<ActionForm>,
 ) -> AppResult<Response> {
-    let partnership_id = ctx.partnership()?;
-    let action = named_action(&state, partnership_id, id).await?;
-    let choices = ActionFormChoices::load(&state, partnership_id).await?;
+    let scope = ctx.scope(&state)?;
+    let action = named_action(&state, scope, id).await?;
+    let choices = ActionFormChoices::load(scope).await?;
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, &choices.rules(), today(), false);
     // A past due date may stay as it was, but not be set anew.
@@ -79,17 +78,9 @@ pub async fn update_action(
             choices,
         });
     };
-    let before = ActionDetails {
-        title: action.title.clone(),
-        owner_organisation_id: action.owner_organisation_id,
-        owner_person_id: action.owner_person_id,
-        due_on: action.state.due_on,
-        impact_indicator_id: action.impact_indicator_id,
-        impact_measure: action.impact_measure.clone(),
-    };
-    let mut tx = state.db.begin_write().await?;
-    if !store::update_action(&mut tx, id, &details, &action.state).await? {
-        drop(tx);
+    let mut change = ctx.change(&state).await?;
+    if !store::update_action(&mut change, &action, &details).await? {
+        drop(change);
         errors.add(
             "title",
             "Someone else updated this action while you were editing it: check it and edit again",
@@ -102,19 +93,6 @@ pub async fn update_action(
             choices,
         });
     }
-    audit::record(
-        &mut tx,
-        &ctx.actor()?,
-        AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "tracker_action",
-            entity_id: Some(id.get()),
-            summary: format!("Edited action \"{}\"", details.title),
-            before: Some(snapshot(&before)),
-            after: Some(snapshot(&details)),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    change.commit().await?;
     back_to_action(&state, &ctx, id, "Action saved").await
 }

@@ -8,7 +8,6 @@ use super::action::{
     ActionForms, CompleteForm, EvidenceForm, ProgressForm, RevisitForm, show_refused,
 };
 use super::*;
-use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
 use crate::kernel::files;
 use crate::kernel::text::{FormErrors, long_date, today};
 use crate::kernel::{AppError, AppResult, AppState, Ctx};
@@ -19,7 +18,7 @@ use crate::tracker::store::{self};
 /// The action, if this person may work on it: 404 for no such action, 403 for another
 /// organisation's.
 async fn updatable_action(state: &AppState, ctx: &Ctx, id: ActionId) -> AppResult<TrackerAction> {
-    let action = named_action(state, ctx.partnership()?, id).await?;
+    let action = named_action(state, ctx.scope(state)?, id).await?;
     if !may_update(ctx.user()?, &action) {
         return Err(AppError::Forbidden);
     }
@@ -67,43 +66,22 @@ async fn change_action(
     // Only evidence added since the action was last reopened can close it.
     let evidence = usize::try_from(action.current_evidence).unwrap_or(0);
     let next = apply(&action.state, change, evidence, today())?;
-    let actor = ctx.actor()?;
-    let mut tx = state.db.begin_write().await?;
-    if !store::set_state(&mut tx, action.id, &action.state, &next).await? {
+    let mut write = ctx.change(state).await?;
+    let update = store::StateChange {
+        id: action.id,
+        title: &action.title,
+        kind,
+        note,
+        before: &action.state,
+        after: &next,
+    };
+    if !store::set_state(&mut write, update).await? {
         return Err(ChangeError::Refused(Refusal {
             field: conflict_field(&change),
             message: "Someone else updated this action a moment ago: check the latest update and try again".into(),
         }));
     }
-    store::insert_update(
-        &mut tx,
-        action.id,
-        kind,
-        (action.state.status, next.status),
-        note,
-        &actor.label,
-    )
-    .await?;
-    audit::record(
-        &mut tx,
-        &actor,
-        AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "tracker_action",
-            entity_id: Some(action.id.get()),
-            summary: format!(
-                "{} action \"{}\": {} → {}",
-                update_kind_label(kind),
-                action.title,
-                action.state.status.label(),
-                next.status.label()
-            ),
-            before: Some(snapshot(&action.state)),
-            after: Some(serde_json::json!({ "state": snapshot(&next), "note": note })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    write.commit().await?;
     Ok(next)
 }
 
@@ -342,44 +320,26 @@ pub async fn add_evidence(
         )
         .await;
     }
-    let actor = ctx.actor()?;
-    let mut tx = state.db.begin_write().await?;
-    let file_id = match &upload {
-        Some(upload) => Some(files::store(&mut tx, upload, &actor.label).await?),
+    let mut change = ctx.change(&state).await?;
+    let file = match &upload {
+        Some(upload) => {
+            let uploaded_by = change.actor().label.clone();
+            let file_id = files::store(change.transaction(), upload, &uploaded_by).await?;
+            Some((file_id, upload.file_name.as_str()))
+        }
         None => None,
     };
-    let evidence_id = store::insert_evidence(
-        &mut tx,
-        id,
-        &description,
-        link.as_deref(),
-        file_id,
-        &actor.label,
-    )
-    .await?;
-    audit::record(
-        &mut tx,
-        &actor,
-        AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "action_evidence",
-            entity_id: Some(evidence_id.get()),
-            summary: format!(
-                "Added evidence to action \"{}\": {description}",
-                action.title
-            ),
-            before: None,
-            after: Some(serde_json::json!({
-                "action_id": id,
-                "description": description,
-                "link": link,
-                "file": upload.as_ref().map(|u| &u.file_name),
-                "file_id": file_id,
-            })),
+    store::insert_evidence(
+        &mut change,
+        (id, &action.title),
+        store::NewEvidence {
+            description: &description,
+            link: link.as_deref(),
+            file,
         },
     )
     .await?;
-    tx.commit().await?;
+    change.commit().await?;
     ctx.flash(&state, "Evidence added").await?;
     Ok(Redirect::to(&format!("/tracker/actions/{id}#evidence")).into_response())
 }

@@ -44,7 +44,7 @@ impl ActionQuery {
             "mine" => action.owner_person_email.as_deref().is_some_and(|email| {
                 crate::kernel::text::same(email.to_lowercase(), user.email.to_lowercase())
             }),
-            "organisation" => user.organisation_id == Some(action.owner_organisation_id),
+            "organisation" => user.organisation() == Some(action.owner_organisation_id),
             _ => true,
         };
         status_matches
@@ -100,9 +100,8 @@ pub async fn actions(
     Query(query): Query<ActionQuery>,
 ) -> AppResult<impl IntoResponse> {
     let user = ctx.user()?;
-    let partnership_id = ctx.partnership()?;
     let today = today();
-    let names = Names::cached(&state, partnership_id).await?;
+    let names = Names::cached(&state, user.partnership()).await?;
     let actions: Vec<TrackerAction> = store::list_actions(ctx.scope(&state)?)
         .await?
         .into_iter()
@@ -222,9 +221,8 @@ pub async fn actions_xlsx(
     Query(query): Query<ActionQuery>,
 ) -> AppResult<Response> {
     let user = ctx.user()?;
-    let partnership_id = ctx.partnership()?;
     let today = today();
-    let names = Names::cached(&state, partnership_id).await?;
+    let names = Names::cached(&state, user.partnership()).await?;
     let text = |value: &str| Cell::Text(crate::kernel::text::spreadsheet_safe(value));
     let optional_date =
         |date: Option<time::Date>| date.map_or(Cell::Empty, |d| Cell::Text(d.to_string()));

@@ -16,7 +16,7 @@ use super::{MANAGE, UPDATE, VIEW};
 use crate::kernel::Scope;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::filters::count_of;
-use crate::kernel::ids::{ActionId, PartnershipId, RecommendationId};
+use crate::kernel::ids::{ActionId, IndicatorId, OrganisationId, PersonId, RecommendationId};
 
 use crate::kernel::{AppError, AppResult, AppState, Ctx, Permission, Routes};
 
@@ -91,22 +91,21 @@ pub fn routes() -> Routes {
 /// Only the owning organisation and the business unit may work on an action.
 pub(super) fn may_update(user: &CurrentUser, action: &TrackerAction) -> bool {
     user.can(Permission::UpdateActions)
-        && (user.is_admin() || user.organisation_id == Some(action.owner_organisation_id))
+        && (user.is_admin() || user.organisation() == Some(action.owner_organisation_id))
 }
 
 /// One of the partnership's actions with its names; 404 for another partnership's.
 pub(super) async fn named_action(
     state: &AppState,
-    partnership_id: i64,
+    scope: Scope<'_>,
     id: ActionId,
 ) -> AppResult<TrackerAction> {
-    let action = store::find_action(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        id,
-    )
-    .await?
-    .ok_or(AppError::NotFound)?;
-    Ok(Names::cached(state, partnership_id).await?.fill(action))
+    let action = store::find_action(scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Names::cached(state, scope.partnership())
+        .await?
+        .fill(action))
 }
 
 pub(super) fn with_any(
@@ -123,41 +122,35 @@ pub(super) struct ActionFormChoices {
     organisations: Vec<(String, String)>,
     people: Vec<(String, String)>,
     indicators: Vec<(String, String)>,
-    organisation_ids: Vec<i64>,
-    person_ids: Vec<(i64, i64)>,
-    indicator_ids: Vec<i64>,
+    organisation_ids: Vec<OrganisationId>,
+    person_ids: Vec<(PersonId, OrganisationId)>,
+    indicator_ids: Vec<IndicatorId>,
 }
 
 impl ActionFormChoices {
     /// The partnership's organisations, people and indicators: nothing else may be chosen.
-    async fn load(state: &AppState, partnership_id: i64) -> AppResult<ActionFormChoices> {
-        let organisations: Vec<(i64, String)> =
-            crate::partnership::organisation_choices(crate::kernel::Scope::new(
-                &state.db,
-                crate::kernel::ids::PartnershipId::new(partnership_id),
-            ))
-            .await?
-            .into_iter()
-            .map(|(id, name)| (id.get(), name))
-            .collect();
-        let organisation_names: std::collections::HashMap<i64, String> =
+    async fn load(scope: Scope<'_>) -> AppResult<ActionFormChoices> {
+        let organisations = crate::partnership::organisation_choices(scope).await?;
+        let organisation_names: std::collections::HashMap<OrganisationId, String> =
             organisations.iter().cloned().collect();
-        let mut people: Vec<(i64, crate::partnership::PersonSummary)> =
-            crate::partnership::people_directory(crate::kernel::Scope::new(
-                &state.db,
-                crate::kernel::ids::PartnershipId::new(partnership_id),
-            ))
-            .await?
-            .into_iter()
-            .map(|(id, person)| (id.get(), person))
-            .collect();
+        let mut people: Vec<(PersonId, crate::partnership::PersonSummary)> =
+            crate::partnership::people_directory(scope)
+                .await?
+                .into_iter()
+                .collect();
         people.sort_by(|a, b| a.1.name.cmp(&b.1.name));
-        let indicators = crate::dataset::indicator_choices(&state.db, partnership_id).await?;
+        // The dataset's choices are still on plain ids: typed at this one boundary.
+        let indicators: Vec<(IndicatorId, String)> =
+            crate::dataset::indicator_choices(scope.db(), scope.partnership().get())
+                .await?
+                .into_iter()
+                .map(|(id, name)| (IndicatorId::new(id), name))
+                .collect();
         Ok(ActionFormChoices {
             organisation_ids: organisations.iter().map(|(id, _)| *id).collect(),
             person_ids: people
                 .iter()
-                .map(|(id, person)| (*id, person.organisation_id.get()))
+                .map(|(id, person)| (*id, person.organisation_id))
                 .collect(),
             indicator_ids: indicators.iter().map(|(id, _)| *id).collect(),
             organisations: with_any(
@@ -170,7 +163,7 @@ impl ActionFormChoices {
                 "No named owner yet",
                 people.into_iter().map(|(id, person)| {
                     let organisation = organisation_names
-                        .get(&person.organisation_id.get())
+                        .get(&person.organisation_id)
                         .cloned()
                         .unwrap_or_default();
                     (

@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::*;
-use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
 use crate::kernel::filters;
+use crate::kernel::ids::{PartnershipId, PlanItemId};
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Permission, render, render_refused,
@@ -30,8 +30,7 @@ pub async fn recommendations(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> AppResult<impl IntoResponse> {
-    let partnership_id = ctx.partnership()?;
-    let names = Names::cached(&state, partnership_id).await?;
+    let names = Names::cached(&state, ctx.user()?.partnership()).await?;
     let actions = store::list_actions(ctx.scope(&state)?).await?;
     let recommendations = store::list_recommendations(ctx.scope(&state)?)
         .await?
@@ -75,17 +74,8 @@ pub struct SourceQuery {
     source_id: String,
 }
 
-async fn priority_choices(state: &AppState, partnership_id: i64) -> AppResult<Vec<(i64, String)>> {
-    Ok(
-        crate::partnership::current_priorities(crate::kernel::Scope::new(
-            &state.db,
-            crate::kernel::ids::PartnershipId::new(partnership_id),
-        ))
-        .await?
-        .into_iter()
-        .map(|(id, name)| (id.get(), name))
-        .collect(),
-    )
+async fn priority_choices(scope: Scope<'_>) -> AppResult<Vec<(PlanItemId, String)>> {
+    Ok(crate::partnership::current_priorities(scope).await?)
 }
 
 async fn recommendation_form_page(
@@ -106,7 +96,7 @@ async fn recommendation_form_page(
             .collect(),
         priorities: with_any(
             "No priority",
-            priority_choices(state, ctx.partnership()?)
+            priority_choices(ctx.scope(state)?)
                 .await?
                 .into_iter()
                 .map(|(id, title)| (id.to_string(), title)),
@@ -118,7 +108,7 @@ async fn recommendation_form_page(
 /// and page. Another partnership's record is answered as a missing one.
 async fn resolve_source(
     state: &AppState,
-    partnership_id: i64,
+    partnership: PartnershipId,
     kind: &str,
     id: &str,
 ) -> AppResult<Option<(String, String)>> {
@@ -127,8 +117,7 @@ async fn resolve_source(
     }
     let kind = SourceKind::from_code(kind).ok_or(AppError::NotFound)?;
     let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound)?;
-    let found =
-        crate::tracker::source_of(&state.sources, &state.db, partnership_id, kind, id).await?;
+    let found = crate::tracker::source_of(&state.sources, &state.db, partnership, kind, id).await?;
     found
         .map(|source| Some((source.label, source.page)))
         .ok_or(AppError::NotFound)
@@ -141,7 +130,7 @@ pub async fn new_recommendation_page(
 ) -> AppResult<impl IntoResponse> {
     let source = resolve_source(
         &state,
-        ctx.partnership()?,
+        ctx.user()?.partnership(),
         &query.source_kind,
         &query.source_id,
     )
@@ -167,13 +156,19 @@ pub async fn create_recommendation(
     ctx: Ctx,
     Form(mut form): Form<RecommendationForm>,
 ) -> AppResult<Response> {
-    let partnership_id = ctx.partnership()?;
-    let source = resolve_source(&state, partnership_id, &form.source_kind, &form.source_id).await?;
+    let scope = ctx.scope(&state)?;
+    let source = resolve_source(
+        &state,
+        scope.partnership(),
+        &form.source_kind,
+        &form.source_id,
+    )
+    .await?;
     // A recorded source is named by its module, never by what the form says.
     if let Some((label, _)) = &source {
         form.source_label = label.clone();
     }
-    let priorities: Vec<i64> = priority_choices(&state, partnership_id)
+    let priorities: Vec<PlanItemId> = priority_choices(scope)
         .await?
         .into_iter()
         .map(|(id, _)| id)
@@ -193,12 +188,12 @@ pub async fn create_recommendation(
             &recommendation_form_page(&state, &ctx, errors, form, source).await?,
         );
     };
-    let mut tx = state.db.begin_write().await?;
-    let id = match store::insert_recommendation(&mut tx, partnership_id, &details).await {
+    let mut change = ctx.change(&state).await?;
+    let id = match store::insert_recommendation(&mut change, &details).await {
         Ok(id) => id,
         // Someone recorded the same reference a moment ago.
         Err(error) if crate::kernel::db::is_unique_violation(&error) => {
-            drop(tx);
+            drop(change);
             errors.add(
                 "reference",
                 "A recommendation with this reference already exists",
@@ -209,23 +204,7 @@ pub async fn create_recommendation(
         }
         Err(error) => return Err(error.into()),
     };
-    audit::record(
-        &mut tx,
-        &ctx.actor()?,
-        AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "recommendation",
-            entity_id: Some(id.get()),
-            summary: format!(
-                "Recorded recommendation {} from {}",
-                details.reference, details.source_label
-            ),
-            before: None,
-            after: Some(snapshot(&details)),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    change.commit().await?;
     ctx.flash(
         &state,
         &format!("{} recorded. Now add its actions.", details.reference),
@@ -255,18 +234,18 @@ async fn recommendation_page_for(
     errors: FormErrors,
     form: ActionForm,
 ) -> AppResult<RecommendationPage> {
-    let partnership_id = ctx.partnership()?;
-    let mut recommendation = store::find_recommendation(ctx.scope(state)?, id)
+    let scope = ctx.scope(state)?;
+    let mut recommendation = store::find_recommendation(scope, id)
         .await?
         .filter(|r| r.archived_at.is_none())
         .ok_or(AppError::NotFound)?;
-    let names = Names::cached(state, partnership_id).await?;
+    let names = Names::cached(state, scope.partnership()).await?;
     recommendation.priority_title = names.priority(recommendation.priority_item_id);
     let source_page = match recommendation.source_id {
         Some(source_id) => crate::tracker::source_of(
             &state.sources,
             &state.db,
-            partnership_id,
+            scope.partnership(),
             recommendation.source_kind,
             source_id,
         )
@@ -289,7 +268,7 @@ async fn recommendation_page_for(
         actions,
         can_manage: ctx.user()?.can(Permission::ManageTracker),
         chrome: ctx.chrome(state).await?,
-        choices: ActionFormChoices::load(state, partnership_id).await?,
+        choices: ActionFormChoices::load(scope).await?,
         recommendation,
         source_page,
         errors,
@@ -320,35 +299,20 @@ pub async fn create_action(
     Path(id): Path<RecommendationId>,
     Form(form): Form<ActionForm>,
 ) -> AppResult<Response> {
-    let partnership_id = ctx.partnership()?;
-    let recommendation = store::find_recommendation(ctx.scope(&state)?, id)
+    let scope = ctx.scope(&state)?;
+    let recommendation = store::find_recommendation(scope, id)
         .await?
         .filter(|r| r.archived_at.is_none())
         .ok_or(AppError::NotFound)?;
-    let choices = ActionFormChoices::load(&state, partnership_id).await?;
+    let choices = ActionFormChoices::load(scope).await?;
     let mut errors = FormErrors::default();
     let Some(details) = form.validate(&mut errors, &choices.rules(), today(), true) else {
         return render_refused(&recommendation_page_for(&state, &ctx, id, errors, form).await?);
     };
-    let mut tx = state.db.begin_write().await?;
-    let action_id = store::insert_action(&mut tx, id, &details).await?;
-    audit::record(
-        &mut tx,
-        &ctx.actor()?,
-        AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "tracker_action",
-            entity_id: Some(action_id.get()),
-            summary: format!(
-                "Added an action to {}: {}",
-                recommendation.reference, details.title
-            ),
-            before: None,
-            after: Some(snapshot(&details)),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    let action_id =
+        store::insert_action(&mut change, (id, &recommendation.reference), &details).await?;
+    change.commit().await?;
     ctx.flash(&state, "Action added").await?;
     Ok(Redirect::to(&format!("/tracker/actions/{action_id}")).into_response())
 }

@@ -37,7 +37,7 @@ pub async fn risk_page(
     render(&RiskPage {
         tracker_actions: crate::tracker::actions_from(
             &state,
-            ctx.partnership()?,
+            ctx.user()?.partnership(),
             crate::tracker::model::SourceKind::Risk,
             id,
         )
