@@ -1,7 +1,11 @@
 //! The policy tracker: the partnership's policies, procedures and practice guidance, each with
 //! its owning group, version, approval and next review date, and a link to the published
 //! document; every approved version is kept. Reviews due within 90 days, and overdue ones, come
-//! first. (Uploading the document itself will come with the kernel's file store.)
+//! first; each version's document can be uploaded to the kernel's file store.
+//!
+//! Files: `model.rs`, `store.rs`, `routes.rs` (the pages). Reads take a store, writes a change
+//! that records their entry: `store::find_policy(scope, id)`,
+//! `store::approve_version(&mut change, &policy, …)`.
 
 pub mod model;
 mod routes;

@@ -7,7 +7,8 @@
 //!
 //! Files: `model.rs`, `store.rs`, `export.rs` (the workbook, through `masa_sheets`), and the pages
 //! in `routes/`: `register.rs` (list, heat map, export), `risk.rs`, `rescore.rs` (re-score and
-//! close), `controls.rs`.
+//! close), `controls.rs`. Reads take a store, writes a change that records their entry:
+//! `store::find_risk(scope, id)`, `store::rescore(&mut change, id, …)`.
 
 pub(crate) mod export;
 pub mod model;
