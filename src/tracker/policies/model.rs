@@ -190,16 +190,6 @@ pub struct VersionRecord {
     pub recorded_by: String,
 }
 
-impl VersionRecord {
-    pub fn approved_date(&self) -> String {
-        long_date(self.approval.approved_on)
-    }
-
-    pub fn review_date(&self) -> String {
-        long_date(self.approval.next_review_on)
-    }
-}
-
 /// The published document's address: https only, with a host, no spaces, at most 500
 /// characters. Empty is allowed (not yet published).
 pub fn check_document_url(text: &str) -> Result<String, &'static str> {

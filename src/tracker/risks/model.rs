@@ -280,19 +280,9 @@ impl Risk {
         review_state(self.status, self.details.review_on, today)
     }
 
-    pub fn review_date(&self) -> String {
-        crate::kernel::text::long_date(self.details.review_on)
-    }
-
     /// "Closed on" or "Tolerated on": the key of the row giving when.
     pub fn closure_key(&self) -> String {
         format!("{} on", self.status.label())
-    }
-
-    pub fn closed_date(&self) -> String {
-        self.closed_on
-            .map(crate::kernel::text::long_date)
-            .unwrap_or_default()
     }
 
     /// "Risk R-03: No QA officer in post", how other modules name it.
@@ -329,12 +319,6 @@ pub struct ScoreRecord {
     pub id: ScoreId,
     pub scored_by: String,
     pub rescore: Rescore,
-}
-
-impl ScoreRecord {
-    pub fn date(&self) -> String {
-        crate::kernel::text::long_date(self.rescore.scored_on)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::*;
+use crate::kernel::filters;
 use crate::kernel::ids::OrganisationId;
 use crate::kernel::text::today;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render};

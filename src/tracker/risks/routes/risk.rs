@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::*;
+use crate::kernel::filters;
 use crate::kernel::ids::{OrganisationId, RiskId};
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{AppResult, AppState, Chrome, Ctx, render, render_refused};
