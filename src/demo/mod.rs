@@ -111,9 +111,8 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
     let indicators =
         crate::dataset::demo::load(tx, &actor, &loaded.organisations, &loaded.priorities).await?;
     let reviews = crate::learning::load_demo(&mut change, &loaded.organisations).await?;
-    let tx = change.transaction();
-    let risks = crate::tracker::risks::load_demo(tx, &actor, &loaded.organisations).await?;
-    crate::tracker::policies::load_demo(tx, &actor, &loaded.group_ids).await?;
+    let risks = crate::tracker::risks::load_demo(&mut change, &loaded.organisations).await?;
+    crate::tracker::policies::load_demo(&mut change, &loaded.group_ids).await?;
     crate::tracker::demo::load(
         &mut change,
         &crate::tracker::demo::DemoIds {

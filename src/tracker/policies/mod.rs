@@ -1,7 +1,11 @@
 //! The policy tracker: the partnership's policies, procedures and practice guidance, each with
 //! its owning group, version, approval and next review date, and a link to the published
 //! document; every approved version is kept. Reviews due within 90 days, and overdue ones, come
-//! first. (Uploading the document itself will come with the kernel's file store.)
+//! first; each version's document can be uploaded to the kernel's file store.
+//!
+//! Files: `model.rs`, `store.rs`, `routes.rs` (the pages). Reads take a store, writes a change
+//! that records their entry: `store::find_policy(scope, id)`,
+//! `store::approve_version(&mut change, &policy, …)`.
 
 pub mod model;
 mod routes;
@@ -9,9 +13,8 @@ pub mod store;
 
 use std::collections::HashMap;
 
-use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry, snapshot};
-use crate::kernel::db::Transaction;
-use crate::kernel::{Access, Permission, Routes};
+use crate::kernel::ids::GroupId;
+use crate::kernel::{Access, Change, Permission, Routes};
 
 const VIEW: Access = Access::Requires(Permission::ViewPolicies);
 const MANAGE: Access = Access::Requires(Permission::ManagePolicies);
@@ -186,16 +189,18 @@ fn slug(title: &str) -> String {
 }
 
 /// Demo policies from the yearly report: some due for review within 90 days of today, one
-/// overdue (and under review), one draft; `groups` maps group names to ids.
+/// overdue (and under review), one draft; `groups` maps group names to ids. Written by the
+/// store functions the pages use, so the demo's trail reads as theirs does.
 pub async fn load_demo(
-    tx: &mut Transaction,
-    actor: &Actor,
+    change: &mut Change,
     groups: &HashMap<String, i64>,
 ) -> Result<(), DemoError> {
     let today = crate::kernel::text::today();
     for (title, group, status, versions) in demo_policies() {
-        let owner_group_id = *groups
+        let owner_group_id = groups
             .get(group)
+            .copied()
+            .map(GroupId::new)
             .ok_or_else(|| DemoError::Data(format!("no group {group}")))?;
         let document_url = format!("https://hscp.example/policies/{}.pdf", slug(title));
         let first_status = if versions.is_empty() {
@@ -214,22 +219,8 @@ pub async fn load_demo(
             },
         };
         let draft_version = versions.first().map_or("0.1", |version| version.0);
-        let id = store::insert_policy(tx, actor.partnership_id, &details, draft_version, None, "")
-            .await?;
-        audit::record(
-            tx,
-            actor,
-            AuditEntry {
-                action: AuditAction::Create,
-                entity_type: "policy",
-                entity_id: Some(id),
-                summary: format!("Added policy {title}"),
-                before: None,
-                after: Some(snapshot(&details)),
-            },
-        )
-        .await?;
-        let mut judged: (String, Option<time::Date>) = (draft_version.to_owned(), None);
+        let id = store::insert_policy(change, &details, draft_version, None, "").await?;
+        let missing = || DemoError::Data(format!("policy {title} vanished"));
         for (version, approved_days_ago, review_in_days, note) in versions {
             let approval = model::Approval {
                 version: (*version).into(),
@@ -238,45 +229,18 @@ pub async fn load_demo(
                 document_url: document_url.clone(),
                 note: (*note).into(),
             };
-            store::approve_version(
-                tx,
-                id,
-                &approval,
-                "Partnership Business Manager",
-                (&judged.0, judged.1),
-            )
-            .await?;
-            judged = (approval.version.clone(), Some(approval.approved_on));
-            audit::record(
-                tx,
-                actor,
-                AuditEntry {
-                    action: AuditAction::Update,
-                    entity_type: "policy",
-                    entity_id: Some(id),
-                    summary: format!("Approved version {version} of {title}"),
-                    before: None,
-                    after: Some(snapshot(&approval)),
-                },
-            )
-            .await?;
+            let policy = store::find_policy(&mut *change, id)
+                .await?
+                .ok_or_else(missing)?;
+            store::approve_version(change, &policy, &approval, "Partnership Business Manager")
+                .await?;
         }
         if status != first_status {
+            let policy = store::find_policy(&mut *change, id)
+                .await?
+                .ok_or_else(missing)?;
             let details = model::PolicyDetails { status, ..details };
-            store::update_details(tx, id, &details).await?;
-            audit::record(
-                tx,
-                actor,
-                AuditEntry {
-                    action: AuditAction::Update,
-                    entity_type: "policy",
-                    entity_id: Some(id),
-                    summary: format!("Updated policy {title}"),
-                    before: None,
-                    after: Some(snapshot(&details)),
-                },
-            )
-            .await?;
+            store::update_details(change, &policy, &details).await?;
         }
     }
     Ok(())

@@ -4,8 +4,32 @@
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use crate::kernel::ids::{GroupId, PolicyId};
 use crate::kernel::personal_data::likely_identifier;
 use crate::kernel::text::{DateParts, FormErrors, long_date};
+
+crate::typed_id!(
+    /// An approved version in a policy's history: never leaves this module.
+    VersionId
+);
+
+crate::typed_id!(
+    /// An uploaded copy of a policy's document: never leaves this module.
+    DocumentId
+);
+
+/// A code stored in a column that names no known value: the row is refused with the code.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown policy status {0:?}")]
+pub struct UnknownStatus(String);
+
+impl TryFrom<String> for PolicyStatus {
+    type Error = UnknownStatus;
+
+    fn try_from(code: String) -> Result<Self, UnknownStatus> {
+        PolicyStatus::from_code(&code).ok_or(UnknownStatus(code))
+    }
+}
 
 /// A review falls due within this many days: the tracker lists it up front.
 pub const REVIEW_WINDOW_DAYS: i64 = 90;
@@ -116,7 +140,7 @@ impl PolicyReview {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PolicyDetails {
     pub title: String,
-    pub owner_group_id: i64,
+    pub owner_group_id: GroupId,
     pub status: PolicyStatus,
     pub document_url: String,
 }
@@ -133,7 +157,7 @@ pub struct Approval {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Policy {
-    pub id: i64,
+    pub id: PolicyId,
     pub details: PolicyDetails,
     pub owner_group: String,
     pub version: String,
@@ -161,19 +185,9 @@ impl Policy {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct VersionRecord {
-    pub id: i64,
+    pub id: VersionId,
     pub approval: Approval,
     pub recorded_by: String,
-}
-
-impl VersionRecord {
-    pub fn approved_date(&self) -> String {
-        long_date(self.approval.approved_on)
-    }
-
-    pub fn review_date(&self) -> String {
-        long_date(self.approval.next_review_on)
-    }
 }
 
 /// The published document's address: https only, with a host, no spaces, at most 500
@@ -318,7 +332,7 @@ impl PolicyForm {
     pub fn validate_details(
         &self,
         errors: &mut FormErrors,
-        groups: &[(i64, String)],
+        groups: &[(GroupId, String)],
         approved_before: bool,
     ) -> Option<PolicyDetails> {
         let title = errors.required_text("title", "Title", &self.title, 200);
@@ -331,7 +345,7 @@ impl PolicyForm {
         let owner_group_id = self
             .owner_group_id
             .trim()
-            .parse::<i64>()
+            .parse::<GroupId>()
             .ok()
             .filter(|id| groups.iter().any(|(known, _)| known == id));
         if owner_group_id.is_none() {
@@ -359,7 +373,7 @@ impl PolicyForm {
     pub fn validate_new(
         &self,
         errors: &mut FormErrors,
-        groups: &[(i64, String)],
+        groups: &[(GroupId, String)],
         today: Date,
     ) -> Option<(PolicyDetails, String, Option<Approval>)> {
         let approving = self.status == PolicyStatus::Approved.code();
@@ -552,10 +566,10 @@ mod tests {
 
     fn policy(status: PolicyStatus, version: &str, approved_on: Option<Date>) -> Policy {
         Policy {
-            id: 1,
+            id: PolicyId::new(1),
             details: PolicyDetails {
                 title: "Escalation policy".into(),
-                owner_group_id: 3,
+                owner_group_id: GroupId::new(3),
                 status,
                 document_url: String::new(),
             },
@@ -641,7 +655,10 @@ mod tests {
     #[test]
     fn a_policy_is_approved_only_with_its_dates() {
         let today = date!(2026 - 11 - 23);
-        let groups = vec![(3, "HSCP Strategic Leadership Group".to_owned())];
+        let groups = vec![(
+            GroupId::new(3),
+            "HSCP Strategic Leadership Group".to_owned(),
+        )];
         let mut form = PolicyForm {
             title: "Safe Sleep Guidance".into(),
             owner_group_id: "3".into(),

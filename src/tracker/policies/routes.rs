@@ -7,35 +7,25 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::model::*;
 use super::store;
-use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
+use crate::kernel::ids::{GroupId, PolicyId};
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{
-    AppError, AppResult, AppState, Chrome, Ctx, Permission, render, render_refused,
+    AppError, AppResult, AppState, Chrome, Ctx, Permission, Store, render, render_refused,
 };
 use crate::kernel::{files, filters};
 
 type Tagged = (Policy, Option<(&'static str, String)>);
 
 /// One of the signed-in user's partnership's policies; 404 for another partnership's.
-async fn find(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Policy> {
-    store::find_policy(&state.db, ctx.partnership()?, id)
+async fn find(store: impl Store, id: PolicyId) -> AppResult<Policy> {
+    store::find_policy(store, id)
         .await?
         .ok_or(AppError::NotFound)
 }
 
 /// Groups not archived, as (id, name), for the owner choice.
-async fn group_choices(state: &AppState, partnership_id: i64) -> AppResult<Vec<(i64, String)>> {
-    Ok(crate::partnership::group_choices(
-        crate::kernel::Scope::new(
-            &state.db,
-            crate::kernel::ids::PartnershipId::new(partnership_id),
-        ),
-        false,
-    )
-    .await?
-    .into_iter()
-    .map(|(id, name)| (id.get(), name))
-    .collect())
+async fn group_choices(store: impl Store) -> AppResult<Vec<(GroupId, String)>> {
+    Ok(crate::partnership::group_choices(store, false).await?)
 }
 
 #[derive(Template)]
@@ -50,7 +40,7 @@ struct PoliciesPage {
 
 pub async fn policies(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
     let today = today();
-    let all: Vec<Tagged> = store::list_policies(&state.db, ctx.partnership()?)
+    let all: Vec<Tagged> = store::list_policies(ctx.scope(&state)?)
         .await?
         .into_iter()
         .map(|policy| {
@@ -92,14 +82,15 @@ struct PolicyPage {
 async fn policy_page_for(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: PolicyId,
     file_error: Option<String>,
 ) -> AppResult<PolicyPage> {
-    let policy = find(state, ctx, id).await?;
+    let scope = ctx.scope(state)?;
+    let policy = find(scope, id).await?;
     Ok(PolicyPage {
         review: policy.review(today()).tag(),
-        versions: store::versions(&state.db, id).await?,
-        documents: store::documents(&state.db, id).await?,
+        versions: store::versions(scope, id).await?,
+        documents: store::documents(scope, id).await?,
         can_manage: ctx.user()?.can(Permission::ManagePolicies),
         chrome: ctx.chrome(state).await?,
         policy,
@@ -111,7 +102,7 @@ async fn policy_page_for(
 pub async fn policy_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<PolicyId>,
 ) -> AppResult<impl IntoResponse> {
     render(&policy_page_for(&state, &ctx, id, None).await?)
 }
@@ -120,10 +111,10 @@ pub async fn policy_page(
 pub async fn upload_document(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<PolicyId>,
     request: axum::extract::Request,
 ) -> AppResult<Response> {
-    let policy = find(&state, &ctx, id).await?;
+    let policy = find(ctx.scope(&state)?, id).await?;
     let file = files::read_upload_form(request, "the document", "documents")
         .await?
         .file;
@@ -137,33 +128,10 @@ pub async fn upload_document(
             return render_refused(&policy_page_for(&state, &ctx, id, Some(message)).await?);
         }
     };
-    let actor = ctx.actor()?;
-    let mut tx = state.db.begin_write().await?;
-    let file_id = files::store(&mut tx, &upload, &actor.label).await?;
-    let document_id =
-        store::insert_document(&mut tx, id, &policy.version, file_id, &actor.label).await?;
-    audit::record(
-        &mut tx,
-        &actor,
-        AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "policy_document",
-            entity_id: Some(document_id),
-            summary: format!(
-                "Uploaded {} for {} version {}",
-                upload.file_name, policy.details.title, policy.version
-            ),
-            before: None,
-            after: Some(serde_json::json!({
-                "policy_id": id,
-                "version": policy.version,
-                "file": upload.file_name,
-                "file_id": file_id,
-            })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    let uploaded_by = change.actor().label.clone();
+    store::insert_document(&mut change, &policy, &upload, &uploaded_by).await?;
+    change.commit().await?;
     ctx.flash(&state, &format!("{} uploaded", upload.file_name))
         .await?;
     Ok(Redirect::to(&format!("/tracker/policies/{id}")).into_response())
@@ -173,9 +141,9 @@ pub async fn upload_document(
 pub async fn document_file(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<DocumentId>,
 ) -> AppResult<Response> {
-    let document = store::find_document(&state.db, ctx.partnership()?, id)
+    let document = store::find_document(ctx.scope(&state)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let (file, bytes) = files::fetch(&state.db, document.file_id)
@@ -204,7 +172,7 @@ async fn policy_form_page(
 ) -> AppResult<PolicyFormPage> {
     let mut groups = vec![(String::new(), "Choose a group".to_owned())];
     groups.extend(
-        group_choices(state, ctx.partnership()?)
+        group_choices(ctx.scope(state)?)
             .await?
             .into_iter()
             .map(|(id, name)| (id.to_string(), name)),
@@ -241,13 +209,13 @@ pub async fn create_policy(
     ctx: Ctx,
     Form(form): Form<PolicyForm>,
 ) -> AppResult<Response> {
-    let partnership_id = ctx.partnership()?;
+    let scope = ctx.scope(&state)?;
     // Only the partnership's groups may own its policies: another's id is refused.
-    let groups = group_choices(&state, partnership_id).await?;
+    let groups = group_choices(scope).await?;
     let mut errors = FormErrors::default();
     let valid = form.validate_new(&mut errors, &groups, today());
     if let Some((details, _, _)) = &valid
-        && store::title_taken(&state.db, partnership_id, &details.title, None).await?
+        && store::title_taken(scope, &details.title, None).await?
     {
         errors.add("title", "A policy with this title is already tracked");
     }
@@ -255,30 +223,16 @@ pub async fn create_policy(
         return render_refused(&policy_form_page(&state, &ctx, errors, form, None).await?);
     };
     let recorded_by = ctx.user()?.display_name.clone();
-    let mut tx = state.db.begin_write().await?;
+    let mut change = ctx.change(&state).await?;
     let id = store::insert_policy(
-        &mut tx,
-        partnership_id,
+        &mut change,
         &details,
         &version,
         approval.as_ref(),
         &recorded_by,
     )
     .await?;
-    audit::record(
-        &mut tx,
-        &ctx.actor()?,
-        AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "policy",
-            entity_id: Some(id),
-            summary: format!("Added policy {} (version {version})", details.title),
-            before: None,
-            after: Some(snapshot(&(&details, &version, &approval))),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    change.commit().await?;
     ctx.flash(
         &state,
         &format!("{} added to the policy tracker", details.title),
@@ -290,9 +244,9 @@ pub async fn create_policy(
 pub async fn edit_policy_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<PolicyId>,
 ) -> AppResult<impl IntoResponse> {
-    let policy = find(&state, &ctx, id).await?;
+    let policy = find(ctx.scope(&state)?, id).await?;
     let form = PolicyForm::from_policy(&policy);
     render(&policy_form_page(&state, &ctx, FormErrors::default(), form, Some(policy)).await?)
 }
@@ -300,38 +254,25 @@ pub async fn edit_policy_page(
 pub async fn update_policy(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<PolicyId>,
     Form(form): Form<PolicyForm>,
 ) -> AppResult<Response> {
-    let partnership_id = ctx.partnership()?;
-    let policy = find(&state, &ctx, id).await?;
-    let groups = group_choices(&state, partnership_id).await?;
+    let scope = ctx.scope(&state)?;
+    let policy = find(scope, id).await?;
+    let groups = group_choices(scope).await?;
     let mut errors = FormErrors::default();
     let details = form.validate_details(&mut errors, &groups, policy.approved_on.is_some());
     if let Some(details) = &details
-        && store::title_taken(&state.db, partnership_id, &details.title, Some(id)).await?
+        && store::title_taken(scope, &details.title, Some(id)).await?
     {
         errors.add("title", "A policy with this title is already tracked");
     }
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&policy_form_page(&state, &ctx, errors, form, Some(policy)).await?);
     };
-    let mut tx = state.db.begin_write().await?;
-    store::update_details(&mut tx, id, &details).await?;
-    audit::record(
-        &mut tx,
-        &ctx.actor()?,
-        AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "policy",
-            entity_id: Some(id),
-            summary: format!("Updated policy {}", details.title),
-            before: Some(snapshot(&policy.details)),
-            after: Some(snapshot(&details)),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    store::update_details(&mut change, &policy, &details).await?;
+    change.commit().await?;
     ctx.flash(&state, &format!("{} updated", details.title))
         .await?;
     Ok(Redirect::to(&format!("/tracker/policies/{id}")).into_response())
@@ -349,9 +290,9 @@ struct ApprovePage {
 pub async fn approve_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<PolicyId>,
 ) -> AppResult<impl IntoResponse> {
-    let policy = find(&state, &ctx, id).await?;
+    let policy = find(ctx.scope(&state)?, id).await?;
     let form = ApprovalForm {
         document_url: policy.details.document_url.clone(),
         ..ApprovalForm::default()
@@ -367,11 +308,12 @@ pub async fn approve_page(
 pub async fn approve(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<PolicyId>,
     Form(form): Form<ApprovalForm>,
 ) -> AppResult<Response> {
-    let policy = find(&state, &ctx, id).await?;
-    let mut used: Vec<String> = store::versions(&state.db, id)
+    let scope = ctx.scope(&state)?;
+    let policy = find(scope, id).await?;
+    let mut used: Vec<String> = store::versions(scope, id)
         .await?
         .into_iter()
         .map(|record| record.approval.version)
@@ -389,44 +331,14 @@ pub async fn approve(
         });
     };
     let recorded_by = ctx.user()?.display_name.clone();
-    let mut tx = state.db.begin_write().await?;
-    if !store::approve_version(
-        &mut tx,
-        id,
-        &approval,
-        &recorded_by,
-        (&policy.version, policy.approved_on),
-    )
-    .await?
-    {
+    let mut change = ctx.change(&state).await?;
+    if !store::approve_version(&mut change, &policy, &approval, &recorded_by).await? {
         return Err(AppError::BadRequest(
             "Someone else recorded an approval of this policy at the same moment. Reload the page and check it."
                 .into(),
         ));
     }
-    audit::record(
-        &mut tx,
-        &ctx.actor()?,
-        AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "policy",
-            entity_id: Some(id),
-            summary: format!(
-                "Approved version {} of {}",
-                approval.version, policy.details.title
-            ),
-            before: Some(serde_json::json!({
-                "version": policy.version,
-                "status": policy.details.status,
-                "approved_on": policy.approved_on.map(crate::kernel::text::iso_date),
-                "next_review_on": policy.next_review_on.map(crate::kernel::text::iso_date),
-                "document_url": policy.details.document_url,
-            })),
-            after: Some(snapshot(&approval)),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    change.commit().await?;
     ctx.flash(
         &state,
         &format!(

@@ -1,103 +1,119 @@
-//! The policy tracker's queries. Only this file touches `policies` and `policy_versions`. Group
-//! names come from the partnership module's public functions.
+//! The policy tracker's queries. Only this file touches `policies`, `policy_versions` and
+//! `policy_documents`. Group names come from the partnership module's public functions.
+//! Reads take `impl Store` scoped by `store.partnership()`; writes take `&mut Change` and record
+//! their own audit entry.
 
 use std::collections::HashMap;
 
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use time::Date;
 
 use super::model::*;
-use crate::kernel::db::{Db, Transaction, date_column, now_text, optional_date_column};
+use crate::kernel::audit::{AuditAction, AuditEntry, snapshot};
+use crate::kernel::db::{IsoDate, OptionalIsoDate, now_text};
+use crate::kernel::ids::{GroupId, PolicyId};
 use crate::kernel::text::iso_date;
+use crate::kernel::{Change, Store};
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
 
 /// Groups (archived too, so old policies keep their owner's name) by id.
-async fn group_names(db: &Db, partnership_id: i64) -> Result<HashMap<i64, String>> {
-    Ok(crate::partnership::group_choices(
-        crate::kernel::Scope::new(db, crate::kernel::ids::PartnershipId::new(partnership_id)),
-        true,
-    )
-    .await?
-    .into_iter()
-    .map(|(id, name)| (id.get(), name))
-    .collect())
+async fn group_names(store: impl Store) -> Result<HashMap<GroupId, String>> {
+    Ok(crate::partnership::group_choices(store, true)
+        .await?
+        .into_iter()
+        .collect())
 }
 
-fn policy_from_row(row: &AnyRow, groups: &HashMap<i64, String>) -> Result<Policy> {
-    let status: String = row.try_get("status")?;
-    let owner_group_id: i64 = row.try_get("owner_group_id")?;
-    Ok(Policy {
-        id: row.try_get("id")?,
-        details: PolicyDetails {
-            title: row.try_get("title")?,
-            owner_group_id,
-            status: PolicyStatus::from_code(&status).ok_or_else(|| {
-                sqlx::Error::Decode(format!("unknown policy status {status:?}").into())
-            })?,
-            document_url: row.try_get("document_url")?,
-        },
-        owner_group: groups
-            .get(&owner_group_id)
-            .cloned()
-            .unwrap_or_else(|| "Unknown group".to_owned()),
-        version: row.try_get("version")?,
-        approved_on: optional_date_column(row, "approved_on")?,
-        next_review_on: optional_date_column(row, "next_review_on")?,
-    })
+/// A `policies` row as stored; the owner's name is added on the way to a [`Policy`].
+#[derive(sqlx::FromRow)]
+struct PolicyRow {
+    id: PolicyId,
+    title: String,
+    owner_group_id: GroupId,
+    #[sqlx(try_from = "String")]
+    status: PolicyStatus,
+    document_url: String,
+    version: String,
+    #[sqlx(try_from = "OptionalIsoDate")]
+    approved_on: Option<Date>,
+    #[sqlx(try_from = "OptionalIsoDate")]
+    next_review_on: Option<Date>,
+}
+
+impl PolicyRow {
+    fn into_policy(self, groups: &HashMap<GroupId, String>) -> Policy {
+        Policy {
+            id: self.id,
+            owner_group: groups
+                .get(&self.owner_group_id)
+                .cloned()
+                .unwrap_or_else(|| "Unknown group".to_owned()),
+            details: PolicyDetails {
+                title: self.title,
+                owner_group_id: self.owner_group_id,
+                status: self.status,
+                document_url: self.document_url,
+            },
+            version: self.version,
+            approved_on: self.approved_on,
+            next_review_on: self.next_review_on,
+        }
+    }
 }
 
 /// Every policy of the partnership in title order.
-pub async fn list_policies(db: &Db, partnership_id: i64) -> Result<Vec<Policy>> {
-    let groups = group_names(db, partnership_id).await?;
-    let rows = sqlx::query("SELECT * FROM policies WHERE partnership_id = $1 ORDER BY title")
-        .bind(partnership_id)
-        .fetch_all(&db.pool)
-        .await?;
-    rows.iter()
-        .map(|row| policy_from_row(row, &groups))
-        .collect()
+pub async fn list_policies(mut store: impl Store) -> Result<Vec<Policy>> {
+    let groups = group_names(&mut store).await?;
+    let rows: Vec<PolicyRow> =
+        sqlx::query_as("SELECT * FROM policies WHERE partnership_id = $1 ORDER BY title")
+            .bind(store.partnership())
+            .fetch_all(store.conn())
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| row.into_policy(&groups))
+        .collect())
 }
 
 /// One of the partnership's policies; None for another partnership's.
-pub async fn find_policy(db: &Db, partnership_id: i64, id: i64) -> Result<Option<Policy>> {
-    let row = sqlx::query("SELECT * FROM policies WHERE id = $1 AND partnership_id = $2")
-        .bind(id)
-        .bind(partnership_id)
-        .fetch_optional(&db.pool)
-        .await?;
+pub async fn find_policy(mut store: impl Store, id: PolicyId) -> Result<Option<Policy>> {
+    let row: Option<PolicyRow> =
+        sqlx::query_as("SELECT * FROM policies WHERE id = $1 AND partnership_id = $2")
+            .bind(id)
+            .bind(store.partnership())
+            .fetch_optional(store.conn())
+            .await?;
     let Some(row) = row else { return Ok(None) };
-    let groups = group_names(db, partnership_id).await?;
-    policy_from_row(&row, &groups).map(Some)
+    let groups = group_names(&mut store).await?;
+    Ok(Some(row.into_policy(&groups)))
 }
 
 /// Whether another of the partnership's policies has this title (compared without case).
 pub async fn title_taken(
-    db: &Db,
-    partnership_id: i64,
+    mut store: impl Store,
     title: &str,
-    except: Option<i64>,
+    except: Option<PolicyId>,
 ) -> Result<bool> {
     let count: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM policies WHERE partnership_id = $1 AND upper(title) = upper($2) AND id <> $3",
     )
-    .bind(partnership_id)
+    .bind(store.partnership())
     .bind(title)
-    .bind(except.unwrap_or(0))
-    .fetch_one(&db.pool)
+    .bind(except.unwrap_or(PolicyId::new(0)))
+    .fetch_one(store.conn())
     .await?;
     Ok(count > 0)
 }
 
+/// Tracks a new policy at `version`, approved already if `approval` says so.
 pub async fn insert_policy(
-    tx: &mut Transaction,
-    partnership_id: i64,
+    change: &mut Change,
     details: &PolicyDetails,
     version: &str,
     approval: Option<&Approval>,
     recorded_by: &str,
-) -> Result<i64> {
-    let id: i64 = sqlx::query_scalar(
+) -> Result<PolicyId> {
+    let id: PolicyId = sqlx::query_scalar(
         "INSERT INTO policies (title, owner_group_id, version, status, document_url, created_at, updated_at, \
          partnership_id) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
     )
@@ -107,55 +123,83 @@ pub async fn insert_policy(
     .bind(details.status.code())
     .bind(&details.document_url)
     .bind(now_text())
-    .bind(partnership_id)
-    .fetch_one(&mut **tx)
+    .bind(change.partnership())
+    .fetch_one(change.conn())
     .await?;
     if let Some(approval) = approval {
-        approve_version(tx, id, approval, recorded_by, (version, None)).await?;
+        record_version(change, id, approval, recorded_by, (version, None)).await?;
     }
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "policy",
+            entity_id: Some(id.get()),
+            summary: format!("Added policy {} (version {version})", details.title),
+            before: None,
+            after: Some(snapshot(&(details, version, approval))),
+        })
+        .await?;
     Ok(id)
 }
 
-pub async fn update_details(tx: &mut Transaction, id: i64, details: &PolicyDetails) -> Result<()> {
+/// Changes a policy's details; `policy` is the policy as it was.
+pub async fn update_details(
+    change: &mut Change,
+    policy: &Policy,
+    details: &PolicyDetails,
+) -> Result<()> {
     sqlx::query(
         "UPDATE policies SET title = $1, owner_group_id = $2, status = $3, document_url = $4, updated_at = $5 \
-         WHERE id = $6",
+         WHERE id = $6 AND partnership_id = $7",
     )
     .bind(&details.title)
     .bind(details.owner_group_id)
     .bind(details.status.code())
     .bind(&details.document_url)
     .bind(now_text())
-    .bind(id)
-    .execute(&mut **tx)
+    .bind(policy.id)
+    .bind(change.partnership())
+    .execute(change.conn())
     .await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "policy",
+            entity_id: Some(policy.id.get()),
+            summary: format!("Updated policy {}", details.title),
+            before: Some(snapshot(&policy.details)),
+            after: Some(snapshot(details)),
+        })
+        .await?;
     Ok(())
 }
 
-/// A new approved version: it becomes the policy's current one and joins the version history.
-/// Records an approval, but only over the version it was judged against (`judged`: the
-/// policy's version and approval date then), so two approvals at once cannot both record the
-/// same new version. Returns false, changing nothing, when the policy had moved on.
-pub async fn approve_version(
-    tx: &mut Transaction,
-    policy_id: i64,
+/// A new approved version: it becomes the policy's current one and joins the version history,
+/// but only over the version it was judged against (`judged`: the policy's version and
+/// approval date then), so two approvals at once cannot both record the same new version.
+/// Returns false, changing nothing, when the policy had moved on. Part of a recorded write.
+async fn record_version(
+    change: &mut Change,
+    policy: PolicyId,
     approval: &Approval,
     recorded_by: &str,
-    judged: (&str, Option<time::Date>),
+    judged: (&str, Option<Date>),
 ) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE policies SET version = $1, status = 'approved', approved_on = $2, next_review_on = $3, \
-         document_url = $4, updated_at = $5 WHERE id = $6 AND version = $7 AND COALESCE(approved_on, '') = $8",
+         document_url = $4, updated_at = $5 WHERE id = $6 AND partnership_id = $7 AND version = $8 \
+         AND COALESCE(approved_on, '') = $9",
     )
     .bind(&approval.version)
     .bind(iso_date(approval.approved_on))
     .bind(iso_date(approval.next_review_on))
     .bind(&approval.document_url)
     .bind(now_text())
-    .bind(policy_id)
+    .bind(policy)
+    .bind(change.partnership())
     .bind(judged.0)
     .bind(judged.1.map(iso_date).unwrap_or_default())
-    .execute(&mut **tx)
+    .execute(change.conn())
     .await?;
     if done.rows_affected() != 1 {
         return Ok(false);
@@ -164,7 +208,7 @@ pub async fn approve_version(
         "INSERT INTO policy_versions (policy_id, version, approved_on, next_review_on, document_url, note, \
          recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
-    .bind(policy_id)
+    .bind(policy)
     .bind(&approval.version)
     .bind(iso_date(approval.approved_on))
     .bind(iso_date(approval.next_review_on))
@@ -172,41 +216,90 @@ pub async fn approve_version(
     .bind(&approval.note)
     .bind(recorded_by)
     .bind(now_text())
-    .execute(&mut **tx)
+    .execute(change.conn())
     .await?;
     Ok(true)
 }
 
-/// A policy's approved versions, newest first.
-pub async fn versions(db: &Db, policy_id: i64) -> Result<Vec<VersionRecord>> {
-    let rows = sqlx::query(
-        "SELECT * FROM policy_versions WHERE policy_id = $1 ORDER BY approved_on DESC, id DESC",
-    )
-    .bind(policy_id)
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(VersionRecord {
-                id: row.try_get("id")?,
-                recorded_by: row.try_get("recorded_by")?,
-                approval: Approval {
-                    version: row.try_get("version")?,
-                    approved_on: date_column(row, "approved_on")?,
-                    next_review_on: date_column(row, "next_review_on")?,
-                    document_url: row.try_get("document_url")?,
-                    note: row.try_get("note")?,
-                },
-            })
+/// Approves a new version of `policy` (as the page read it), recording it only over the
+/// version it was judged against: false, changing nothing, when the policy had moved on.
+pub async fn approve_version(
+    change: &mut Change,
+    policy: &Policy,
+    approval: &Approval,
+    recorded_by: &str,
+) -> Result<bool> {
+    let judged = (policy.version.as_str(), policy.approved_on);
+    if !record_version(change, policy.id, approval, recorded_by, judged).await? {
+        return Ok(false);
+    }
+    change
+        .record(AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "policy",
+            entity_id: Some(policy.id.get()),
+            summary: format!(
+                "Approved version {} of {}",
+                approval.version, policy.details.title
+            ),
+            before: Some(serde_json::json!({
+                "version": policy.version,
+                "status": policy.details.status,
+                "approved_on": policy.approved_on.map(iso_date),
+                "next_review_on": policy.next_review_on.map(iso_date),
+                "document_url": policy.details.document_url,
+            })),
+            after: Some(snapshot(approval)),
         })
-        .collect()
+        .await?;
+    Ok(true)
+}
+
+#[derive(sqlx::FromRow)]
+struct VersionRow {
+    id: VersionId,
+    recorded_by: String,
+    version: String,
+    #[sqlx(try_from = "IsoDate")]
+    approved_on: Date,
+    #[sqlx(try_from = "IsoDate")]
+    next_review_on: Date,
+    document_url: String,
+    note: String,
+}
+
+/// A policy's approved versions, newest first. The caller found the policy in its partnership.
+pub async fn versions(mut store: impl Store, policy: PolicyId) -> Result<Vec<VersionRecord>> {
+    let rows: Vec<VersionRow> = sqlx::query_as(
+        "SELECT v.* FROM policy_versions v JOIN policies p ON p.id = v.policy_id \
+         WHERE v.policy_id = $1 AND p.partnership_id = $2 ORDER BY v.approved_on DESC, v.id DESC",
+    )
+    .bind(policy)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| VersionRecord {
+            id: row.id,
+            recorded_by: row.recorded_by,
+            approval: Approval {
+                version: row.version,
+                approved_on: row.approved_on,
+                next_review_on: row.next_review_on,
+                document_url: row.document_url,
+                note: row.note,
+            },
+        })
+        .collect())
 }
 
 /// An uploaded copy of a policy's document.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct PolicyDocument {
-    pub id: i64,
+    pub id: DocumentId,
     pub version: String,
+    /// The kernel file store's id (the kernel keeps it a number).
     pub file_id: i64,
     pub file_name: String,
     pub size_bytes: i64,
@@ -215,64 +308,71 @@ pub struct PolicyDocument {
 }
 
 const DOCUMENT_SELECT: &str = "SELECT d.id, d.policy_id, d.version, d.file_id, f.file_name, f.size_bytes, d.uploaded_by, d.uploaded_at \
-     FROM policy_documents d JOIN stored_files f ON f.id = d.file_id";
+     FROM policy_documents d JOIN stored_files f ON f.id = d.file_id JOIN policies p ON p.id = d.policy_id";
 
-fn document_from_row(row: &AnyRow) -> Result<PolicyDocument> {
-    Ok(PolicyDocument {
-        id: row.try_get("id")?,
-        version: row.try_get("version")?,
-        file_id: row.try_get("file_id")?,
-        file_name: row.try_get("file_name")?,
-        size_bytes: row.try_get("size_bytes")?,
-        uploaded_by: row.try_get("uploaded_by")?,
-        uploaded_at: row.try_get("uploaded_at")?,
-    })
-}
-
-/// Newest first.
-pub async fn documents(db: &Db, policy_id: i64) -> Result<Vec<PolicyDocument>> {
-    let sql = format!("{DOCUMENT_SELECT} WHERE d.policy_id = $1 ORDER BY d.id DESC");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(policy_id)
-        .fetch_all(&db.pool)
-        .await?;
-    rows.iter().map(document_from_row).collect()
+/// A policy's uploaded documents, newest first.
+pub async fn documents(mut store: impl Store, policy: PolicyId) -> Result<Vec<PolicyDocument>> {
+    let sql = format!(
+        "{DOCUMENT_SELECT} WHERE d.policy_id = $1 AND p.partnership_id = $2 ORDER BY d.id DESC"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(policy)
+        .bind(store.partnership())
+        .fetch_all(store.conn())
+        .await
 }
 
 /// An uploaded document of one of the partnership's policies (found through its policy); None
 /// for another partnership's.
 pub async fn find_document(
-    db: &Db,
-    partnership_id: i64,
-    id: i64,
+    mut store: impl Store,
+    id: DocumentId,
 ) -> Result<Option<PolicyDocument>> {
-    let sql = format!(
-        "{DOCUMENT_SELECT} JOIN policies p ON p.id = d.policy_id WHERE d.id = $1 AND p.partnership_id = $2"
-    );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let sql = format!("{DOCUMENT_SELECT} WHERE d.id = $1 AND p.partnership_id = $2");
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
-        .bind(partnership_id)
-        .fetch_optional(&db.pool)
-        .await?;
-    row.as_ref().map(document_from_row).transpose()
+        .bind(store.partnership())
+        .fetch_optional(store.conn())
+        .await
 }
 
+/// Files an upload (already checked) in the kernel's file store as the document of `policy`'s
+/// current version.
 pub async fn insert_document(
-    tx: &mut Transaction,
-    policy_id: i64,
-    version: &str,
-    file_id: i64,
+    change: &mut Change,
+    policy: &Policy,
+    upload: &crate::kernel::files::Upload,
     uploaded_by: &str,
-) -> Result<i64> {
-    sqlx::query_scalar(
+) -> Result<DocumentId> {
+    let file_id = crate::kernel::files::store(change.transaction(), upload, uploaded_by).await?;
+    let id: DocumentId = sqlx::query_scalar(
         "INSERT INTO policy_documents (policy_id, version, file_id, uploaded_by, uploaded_at) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
-    .bind(policy_id)
-    .bind(version)
+    .bind(policy.id)
+    .bind(&policy.version)
     .bind(file_id)
     .bind(uploaded_by)
     .bind(now_text())
-    .fetch_one(&mut **tx)
-    .await
+    .fetch_one(change.conn())
+    .await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "policy_document",
+            entity_id: Some(id.get()),
+            summary: format!(
+                "Uploaded {} for {} version {}",
+                upload.file_name, policy.details.title, policy.version
+            ),
+            before: None,
+            after: Some(serde_json::json!({
+                "policy_id": policy.id,
+                "version": policy.version,
+                "file": upload.file_name,
+                "file_id": file_id,
+            })),
+        })
+        .await?;
+    Ok(id)
 }

@@ -8,6 +8,7 @@ use masa_sheets::{Cell, SheetTable, write_xlsx};
 use time::Date;
 
 use super::model::{Control, Risk, ScoreRecord};
+use crate::kernel::ids::RiskId;
 use crate::kernel::text::iso_date;
 
 pub const REGISTER_COLUMNS: [&str; 20] = [
@@ -105,7 +106,7 @@ fn register_row(risk: &Risk, controls: Option<&Vec<Control>>, today: Date) -> Ve
 
 pub fn register_workbook(
     risks: &[Risk],
-    controls: &HashMap<i64, Vec<Control>>,
+    controls: &HashMap<RiskId, Vec<Control>>,
     histories: &[(String, Vec<ScoreRecord>)],
     today: Date,
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {

@@ -7,7 +7,8 @@
 //!
 //! Files: `model.rs`, `store.rs`, `export.rs` (the workbook, through `masa_sheets`), and the pages
 //! in `routes/`: `register.rs` (list, heat map, export), `risk.rs`, `rescore.rs` (re-score and
-//! close), `controls.rs`.
+//! close), `controls.rs`. Reads take a store, writes a change that records their entry:
+//! `store::find_risk(scope, id)`, `store::rescore(&mut change, id, …)`.
 
 pub(crate) mod export;
 pub mod model;
@@ -16,10 +17,10 @@ pub mod store;
 
 use std::collections::HashMap;
 
-use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry, snapshot};
-use crate::kernel::db::{Db, Transaction};
+use crate::kernel::db::Db;
+use crate::kernel::ids::{OrganisationId, PartnershipId, RiskId};
 use crate::kernel::sources::{Found, SourceDirectory, SourceRecord};
-use crate::kernel::{Access, Permission};
+use crate::kernel::{Access, Change, Permission, Scope};
 use crate::tracker::model::SourceKind;
 pub use routes::routes;
 
@@ -33,9 +34,10 @@ pub fn sources() -> SourceDirectory {
 
 /// One of the partnership's risks, e.g. "Risk R-03: Threshold application is not consistent
 /// across agencies", and its page.
-fn risk_source(db: &Db, partnership_id: i64, id: i64) -> Found<'_> {
+fn risk_source(db: &Db, partnership: i64, id: i64) -> Found<'_> {
     Box::pin(async move {
-        Ok(store::reference_and_title(db, partnership_id, id)
+        let scope = Scope::new(db, PartnershipId::new(partnership));
+        Ok(store::reference_and_title(scope, RiskId::new(id))
             .await?
             .map(|(reference, title)| SourceRecord {
                 label: format!("Risk {reference}: {title}"),
@@ -344,10 +346,10 @@ fn demo_risks() -> Vec<DemoRisk> {
 }
 
 /// Demo risks from the partnership's yearly report, each with its history of scores, controls,
-/// and a few review dates near today (one overdue). `organisations` maps names to ids.
+/// and a few review dates near today (one overdue). `organisations` maps names to ids. Written
+/// by the store functions the pages use, so the demo's trail reads as theirs does.
 pub async fn load_demo(
-    tx: &mut Transaction,
-    actor: &Actor,
+    change: &mut Change,
     organisations: &HashMap<String, i64>,
 ) -> Result<HashMap<String, i64>, DemoError> {
     let mut risk_ids = HashMap::new();
@@ -357,8 +359,10 @@ pub async fn load_demo(
             .ok_or_else(|| DemoError::Data(format!("{text:?} is not a date")))
     };
     for demo in demo_risks() {
-        let owner_organisation_id = *organisations
+        let owner_organisation_id = organisations
             .get(demo.organisation)
+            .copied()
+            .map(OrganisationId::new)
             .ok_or_else(|| DemoError::Data(format!("no organisation {}", demo.organisation)))?;
         let details = model::RiskDetails {
             reference: demo.reference.into(),
@@ -388,47 +392,26 @@ pub async fn load_demo(
         let (first, later) = scorings
             .split_first()
             .ok_or_else(|| DemoError::Data(format!("{} has no scores", demo.reference)))?;
-        let id = store::insert_risk(
-            tx,
-            actor.partnership_id,
-            &details,
-            first,
-            "Partnership Business Manager",
-        )
-        .await?;
-        risk_ids.insert(demo.reference.to_owned(), id);
-        audit::record(
-            tx,
-            actor,
-            AuditEntry {
-                action: AuditAction::Create,
-                entity_type: "risk",
-                entity_id: Some(id),
-                summary: format!("Added risk {}: {}", details.reference, details.title),
-                before: None,
-                after: Some(snapshot(&(&details, first))),
-            },
-        )
-        .await?;
+        let id =
+            store::insert_risk(change, &details, first, "Partnership Business Manager").await?;
+        risk_ids.insert(demo.reference.to_owned(), id.get());
+        let mut standing = store::Standing {
+            status: model::RiskStatus::Open,
+            inherent: first.inherent,
+            residual: first.residual,
+        };
         for rescore in later {
-            store::rescore(tx, id, rescore, "Partnership Business Manager").await?;
-            audit::record(
-                tx,
-                actor,
-                AuditEntry {
-                    action: AuditAction::Update,
-                    entity_type: "risk",
-                    entity_id: Some(id),
-                    summary: format!(
-                        "Re-scored risk {}: residual {}",
-                        details.reference,
-                        rescore.residual.describe()
-                    ),
-                    before: None,
-                    after: Some(snapshot(rescore)),
-                },
+            store::rescore(
+                change,
+                id,
+                &details.reference,
+                &standing,
+                rescore,
+                "Partnership Business Manager",
             )
             .await?;
+            standing.inherent = rescore.inherent;
+            standing.residual = rescore.residual;
         }
         for (description, owner, effectiveness) in demo.controls {
             let control = model::ControlDetails {
@@ -436,20 +419,7 @@ pub async fn load_demo(
                 owner: (*owner).into(),
                 effectiveness: *effectiveness,
             };
-            let control_id = store::insert_control(tx, id, &control).await?;
-            audit::record(
-                tx,
-                actor,
-                AuditEntry {
-                    action: AuditAction::Create,
-                    entity_type: "risk_control",
-                    entity_id: Some(control_id),
-                    summary: format!("Added a control to risk {}", details.reference),
-                    before: None,
-                    after: Some(serde_json::json!({ "risk_id": id, "control": control })),
-                },
-            )
-            .await?;
+            store::insert_control(change, id, &details.reference, &control).await?;
         }
         if let Some((status, day, rationale)) = demo.closure {
             let closure = model::Closure {
@@ -457,20 +427,7 @@ pub async fn load_demo(
                 closed_on: parse(day)?,
                 rationale: rationale.into(),
             };
-            store::close(tx, id, &closure).await?;
-            audit::record(
-                tx,
-                actor,
-                AuditEntry {
-                    action: AuditAction::Update,
-                    entity_type: "risk",
-                    entity_id: Some(id),
-                    summary: format!("{} risk {}", status.label(), details.reference),
-                    before: None,
-                    after: Some(snapshot(&closure)),
-                },
-            )
-            .await?;
+            store::close(change, id, &details.reference, standing.status, &closure).await?;
         }
     }
     Ok(risk_ids)

@@ -11,12 +11,53 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::kernel::filters::count_of;
+use crate::kernel::ids::{OrganisationId, RiskId};
 use crate::kernel::personal_data::likely_identifier;
 use crate::kernel::text::{DateParts, FormErrors};
 
 pub const LIKELIHOOD_LABELS: [&str; 5] =
     ["Rare", "Unlikely", "Possible", "Likely", "Almost certain"];
 pub const IMPACT_LABELS: [&str; 5] = ["Negligible", "Minor", "Moderate", "Major", "Critical"];
+
+crate::typed_id!(
+    /// A control on a risk: never leaves this module.
+    ControlId
+);
+
+crate::typed_id!(
+    /// One scoring in a risk's history: never leaves this module.
+    ScoreId
+);
+
+/// A code stored in a column that names no known value: the row is refused with the code.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown {what} {code:?}")]
+pub struct UnknownCode {
+    what: &'static str,
+    code: String,
+}
+
+impl TryFrom<String> for RiskStatus {
+    type Error = UnknownCode;
+
+    fn try_from(code: String) -> Result<Self, UnknownCode> {
+        RiskStatus::from_code(&code).ok_or(UnknownCode {
+            what: "risk status",
+            code,
+        })
+    }
+}
+
+impl TryFrom<String> for Effectiveness {
+    type Error = UnknownCode;
+
+    fn try_from(code: String) -> Result<Self, UnknownCode> {
+        Effectiveness::from_code(&code).ok_or(UnknownCode {
+            what: "effectiveness",
+            code,
+        })
+    }
+}
 
 /// A review falls due within this many days: shown as "due soon".
 pub const REVIEW_SOON_DAYS: i64 = 30;
@@ -224,7 +265,7 @@ impl Effectiveness {
 /// A risk as the register shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Risk {
-    pub id: i64,
+    pub id: RiskId,
     pub details: RiskDetails,
     pub owner_organisation: String,
     pub inherent: Score,
@@ -239,19 +280,9 @@ impl Risk {
         review_state(self.status, self.details.review_on, today)
     }
 
-    pub fn review_date(&self) -> String {
-        crate::kernel::text::long_date(self.details.review_on)
-    }
-
     /// "Closed on" or "Tolerated on": the key of the row giving when.
     pub fn closure_key(&self) -> String {
         format!("{} on", self.status.label())
-    }
-
-    pub fn closed_date(&self) -> String {
-        self.closed_on
-            .map(crate::kernel::text::long_date)
-            .unwrap_or_default()
     }
 
     /// "Risk R-03: No QA officer in post", how other modules name it.
@@ -268,7 +299,7 @@ pub struct RiskDetails {
     pub description: String,
     pub cause: String,
     pub effect: String,
-    pub owner_organisation_id: i64,
+    pub owner_organisation_id: OrganisationId,
     pub owner_role: String,
     pub theme: String,
     pub review_on: Date,
@@ -285,15 +316,9 @@ pub struct Rescore {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ScoreRecord {
-    pub id: i64,
+    pub id: ScoreId,
     pub scored_by: String,
     pub rescore: Rescore,
-}
-
-impl ScoreRecord {
-    pub fn date(&self) -> String {
-        crate::kernel::text::long_date(self.rescore.scored_on)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -305,8 +330,8 @@ pub struct ControlDetails {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Control {
-    pub id: i64,
-    pub risk_id: i64,
+    pub id: ControlId,
+    pub risk_id: RiskId,
     pub details: ControlDetails,
     pub retired_at: Option<String>,
 }
@@ -590,7 +615,7 @@ impl RiskForm {
     pub fn validate_details(
         &self,
         errors: &mut FormErrors,
-        organisations: &[(i64, String)],
+        organisations: &[(OrganisationId, String)],
     ) -> Option<RiskDetails> {
         let reference = errors.required_text("reference", "Reference", &self.reference, 20);
         if !reference.is_empty()
@@ -611,7 +636,7 @@ impl RiskForm {
         let owner_organisation_id = self
             .owner_organisation_id
             .trim()
-            .parse::<i64>()
+            .parse::<OrganisationId>()
             .ok()
             .filter(|id| organisations.iter().any(|(known, _)| known == id));
         if owner_organisation_id.is_none() {
@@ -654,7 +679,7 @@ impl RiskForm {
     pub fn validate_new(
         &self,
         errors: &mut FormErrors,
-        organisations: &[(i64, String)],
+        organisations: &[(OrganisationId, String)],
         today: Date,
     ) -> Option<(RiskDetails, Rescore)> {
         let details = self.validate_details(errors, organisations);
@@ -912,14 +937,14 @@ mod tests {
         review_on: Date,
     ) -> Risk {
         Risk {
-            id: 0,
+            id: RiskId::new(0),
             details: RiskDetails {
                 reference: reference.into(),
                 title: "A risk".into(),
                 description: String::new(),
                 cause: String::new(),
                 effect: String::new(),
-                owner_organisation_id: 1,
+                owner_organisation_id: OrganisationId::new(1),
                 owner_role: "Business Manager".into(),
                 theme: String::new(),
                 review_on,
@@ -992,7 +1017,7 @@ mod tests {
 
     #[test]
     fn a_new_risk_needs_valid_scores_and_clean_text() {
-        let organisations = vec![(7, "Halton Borough Council".to_owned())];
+        let organisations = vec![(OrganisationId::new(7), "Halton Borough Council".to_owned())];
         let form = RiskForm {
             reference: "r-09".into(),
             title: "Threshold application inconsistent".into(),

@@ -1,122 +1,141 @@
 //! The risk register's queries. Only this file touches `risks`, `risk_scores` and
 //! `risk_controls`. Owners' names come from the partnership module's public functions.
+//! Reads take `impl Store` scoped by `store.partnership()`; writes take `&mut Change` and record
+//! their own audit entry.
 
 use std::collections::HashMap;
 
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use time::Date;
 
 use super::model::*;
-use crate::kernel::db::{Db, Transaction, date_column, for_update, now_text, optional_date_column};
+use crate::kernel::audit::{AuditAction, AuditEntry, snapshot};
+use crate::kernel::db::{IsoDate, OptionalIsoDate, now_text};
+use crate::kernel::ids::{OrganisationId, RiskId};
 use crate::kernel::text::iso_date;
+use crate::kernel::{Change, Store};
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
 
-fn level(row: &AnyRow, column: &str) -> Result<u8> {
-    let value: i64 = row.try_get(column)?;
-    u8::try_from(value)
-        .ok()
-        .filter(|level| (1..=5).contains(level))
-        .ok_or_else(|| sqlx::Error::Decode(format!("{column} holds {value}, not 1 to 5").into()))
+/// A stored likelihood and impact as a score on the 5 × 5 grid.
+fn score(likelihood: i64, impact: i64, which: &str) -> Result<Score> {
+    let level = |value: i64| {
+        u8::try_from(value)
+            .ok()
+            .filter(|level| (1..=5).contains(level))
+    };
+    level(likelihood)
+        .zip(level(impact))
+        .and_then(|(likelihood, impact)| Score::new(likelihood, impact))
+        .ok_or_else(|| {
+            sqlx::Error::Decode(
+                format!("{which} score {likelihood} × {impact} is off the grid").into(),
+            )
+        })
 }
 
-fn score(row: &AnyRow, prefix: &str) -> Result<Score> {
-    let likelihood = level(row, &format!("{prefix}_likelihood"))?;
-    let impact = level(row, &format!("{prefix}_impact"))?;
-    Score::new(likelihood, impact)
-        .ok_or_else(|| sqlx::Error::Decode(format!("{prefix} score is off the grid").into()))
+/// A `risks` row as stored; the scores are checked once on the way to a [`Risk`].
+#[derive(sqlx::FromRow)]
+struct RiskRow {
+    id: RiskId,
+    reference: String,
+    title: String,
+    description: String,
+    cause: String,
+    effect: String,
+    owner_organisation_id: OrganisationId,
+    owner_role: String,
+    theme: String,
+    #[sqlx(try_from = "IsoDate")]
+    review_on: Date,
+    inherent_likelihood: i64,
+    inherent_impact: i64,
+    residual_likelihood: i64,
+    residual_impact: i64,
+    #[sqlx(try_from = "String")]
+    status: RiskStatus,
+    #[sqlx(try_from = "OptionalIsoDate")]
+    closed_on: Option<Date>,
+    closure_rationale: String,
 }
 
-fn risk_from_row(row: &AnyRow, names: &HashMap<i64, String>) -> Result<Risk> {
-    let status: String = row.try_get("status")?;
-    let owner_organisation_id: i64 = row.try_get("owner_organisation_id")?;
-    Ok(Risk {
-        id: row.try_get("id")?,
-        details: RiskDetails {
-            reference: row.try_get("reference")?,
-            title: row.try_get("title")?,
-            description: row.try_get("description")?,
-            cause: row.try_get("cause")?,
-            effect: row.try_get("effect")?,
-            owner_organisation_id,
-            owner_role: row.try_get("owner_role")?,
-            theme: row.try_get("theme")?,
-            review_on: date_column(row, "review_on")?,
-        },
-        owner_organisation: names
-            .get(&owner_organisation_id)
-            .cloned()
-            .unwrap_or_else(|| "An archived organisation".to_owned()),
-        inherent: score(row, "inherent")?,
-        residual: score(row, "residual")?,
-        status: RiskStatus::from_code(&status)
-            .ok_or_else(|| sqlx::Error::Decode(format!("unknown risk status {status:?}").into()))?,
-        closed_on: optional_date_column(row, "closed_on")?,
-        closure_rationale: row.try_get("closure_rationale")?,
-    })
+impl RiskRow {
+    fn into_risk(self, names: &HashMap<OrganisationId, String>) -> Result<Risk> {
+        Ok(Risk {
+            id: self.id,
+            owner_organisation: names
+                .get(&self.owner_organisation_id)
+                .cloned()
+                .unwrap_or_else(|| "An archived organisation".to_owned()),
+            inherent: score(self.inherent_likelihood, self.inherent_impact, "inherent")?,
+            residual: score(self.residual_likelihood, self.residual_impact, "residual")?,
+            details: RiskDetails {
+                reference: self.reference,
+                title: self.title,
+                description: self.description,
+                cause: self.cause,
+                effect: self.effect,
+                owner_organisation_id: self.owner_organisation_id,
+                owner_role: self.owner_role,
+                theme: self.theme,
+                review_on: self.review_on,
+            },
+            status: self.status,
+            closed_on: self.closed_on,
+            closure_rationale: self.closure_rationale,
+        })
+    }
 }
 
 /// Every risk of the partnership, in reference order (the register sorts them for display).
-pub async fn list_risks(db: &Db, partnership_id: i64) -> Result<Vec<Risk>> {
-    let names: HashMap<i64, String> = crate::partnership::organisation_names(
-        crate::kernel::Scope::new(db, crate::kernel::ids::PartnershipId::new(partnership_id)),
-    )
-    .await?
-    .into_iter()
-    .map(|(id, name)| (id.get(), name))
-    .collect();
-    let rows = sqlx::query("SELECT * FROM risks WHERE partnership_id = $1 ORDER BY reference")
-        .bind(partnership_id)
-        .fetch_all(&db.pool)
-        .await?;
-    rows.iter().map(|row| risk_from_row(row, &names)).collect()
+pub async fn list_risks(mut store: impl Store) -> Result<Vec<Risk>> {
+    let names = crate::partnership::organisation_names(&mut store).await?;
+    let rows: Vec<RiskRow> =
+        sqlx::query_as("SELECT * FROM risks WHERE partnership_id = $1 ORDER BY reference")
+            .bind(store.partnership())
+            .fetch_all(store.conn())
+            .await?;
+    rows.into_iter().map(|row| row.into_risk(&names)).collect()
 }
 
 /// One of the partnership's risks; None for another partnership's.
-pub async fn find_risk(db: &Db, partnership_id: i64, id: i64) -> Result<Option<Risk>> {
-    let row = sqlx::query("SELECT * FROM risks WHERE id = $1 AND partnership_id = $2")
-        .bind(id)
-        .bind(partnership_id)
-        .fetch_optional(&db.pool)
-        .await?;
+pub async fn find_risk(mut store: impl Store, id: RiskId) -> Result<Option<Risk>> {
+    let row: Option<RiskRow> =
+        sqlx::query_as("SELECT * FROM risks WHERE id = $1 AND partnership_id = $2")
+            .bind(id)
+            .bind(store.partnership())
+            .fetch_optional(store.conn())
+            .await?;
     let Some(row) = row else { return Ok(None) };
-    let names: HashMap<i64, String> = crate::partnership::organisation_names(
-        crate::kernel::Scope::new(db, crate::kernel::ids::PartnershipId::new(partnership_id)),
-    )
-    .await?
-    .into_iter()
-    .map(|(id, name)| (id.get(), name))
-    .collect();
-    risk_from_row(&row, &names).map(Some)
+    let names = crate::partnership::organisation_names(&mut store).await?;
+    row.into_risk(&names).map(Some)
 }
 
 /// Is the reference used by another of the partnership's risks? (References are compared
 /// without case.)
 pub async fn reference_taken(
-    db: &Db,
-    partnership_id: i64,
+    mut store: impl Store,
     reference: &str,
-    except: Option<i64>,
+    except: Option<RiskId>,
 ) -> Result<bool> {
     let count: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM risks WHERE partnership_id = $1 AND upper(reference) = upper($2) AND id <> $3",
     )
-    .bind(partnership_id)
+    .bind(store.partnership())
     .bind(reference)
-    .bind(except.unwrap_or(0))
-    .fetch_one(&db.pool)
+    .bind(except.unwrap_or(RiskId::new(0)))
+    .fetch_one(store.conn())
     .await?;
     Ok(count > 0)
 }
 
+/// Records a new risk with its first scores.
 pub async fn insert_risk(
-    tx: &mut Transaction,
-    partnership_id: i64,
+    change: &mut Change,
     details: &RiskDetails,
     first: &Rescore,
     scored_by: &str,
-) -> Result<i64> {
-    let id: i64 = sqlx::query_scalar(
+) -> Result<RiskId> {
+    let id: RiskId = sqlx::query_scalar(
         "INSERT INTO risks (reference, title, description, cause, effect, owner_organisation_id, owner_role, \
          theme, inherent_likelihood, inherent_impact, residual_likelihood, residual_impact, review_on, status, \
          created_at, updated_at, partnership_id) \
@@ -136,17 +155,29 @@ pub async fn insert_risk(
     .bind(i64::from(first.residual.impact))
     .bind(iso_date(details.review_on))
     .bind(now_text())
-    .bind(partnership_id)
-    .fetch_one(&mut **tx)
+    .bind(change.partnership())
+    .fetch_one(change.conn())
     .await?;
-    insert_score(tx, id, first, scored_by).await?;
+    insert_score(change, id, first, scored_by).await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "risk",
+            entity_id: Some(id.get()),
+            summary: format!("Added risk {}: {}", details.reference, details.title),
+            before: None,
+            after: Some(snapshot(&(details, first))),
+        })
+        .await?;
     Ok(id)
 }
 
-pub async fn update_details(tx: &mut Transaction, id: i64, details: &RiskDetails) -> Result<()> {
+/// Changes a risk's details; `risk` is the risk as it was.
+pub async fn update_details(change: &mut Change, risk: &Risk, details: &RiskDetails) -> Result<()> {
     sqlx::query(
         "UPDATE risks SET reference = $1, title = $2, description = $3, cause = $4, effect = $5, \
-         owner_organisation_id = $6, owner_role = $7, theme = $8, review_on = $9, updated_at = $10 WHERE id = $11",
+         owner_organisation_id = $6, owner_role = $7, theme = $8, review_on = $9, updated_at = $10 \
+         WHERE id = $11 AND partnership_id = $12",
     )
     .bind(&details.reference)
     .bind(&details.title)
@@ -158,24 +189,36 @@ pub async fn update_details(tx: &mut Transaction, id: i64, details: &RiskDetails
     .bind(&details.theme)
     .bind(iso_date(details.review_on))
     .bind(now_text())
-    .bind(id)
-    .execute(&mut **tx)
+    .bind(risk.id)
+    .bind(change.partnership())
+    .execute(change.conn())
     .await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "risk",
+            entity_id: Some(risk.id.get()),
+            summary: format!("Updated risk {}: {}", details.reference, details.title),
+            before: Some(snapshot(&risk.details)),
+            after: Some(snapshot(details)),
+        })
+        .await?;
     Ok(())
 }
 
+/// One scoring joins the risk's history (part of a recorded write, so no entry of its own).
 async fn insert_score(
-    tx: &mut Transaction,
-    risk_id: i64,
+    change: &mut Change,
+    risk: RiskId,
     rescore: &Rescore,
     scored_by: &str,
-) -> Result<i64> {
+) -> Result<ScoreId> {
     sqlx::query_scalar(
         "INSERT INTO risk_scores (risk_id, scored_on, scored_by, inherent_likelihood, inherent_impact, \
          residual_likelihood, residual_impact, rationale, recorded_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
-    .bind(risk_id)
+    .bind(risk)
     .bind(iso_date(rescore.scored_on))
     .bind(scored_by)
     .bind(i64::from(rescore.inherent.likelihood))
@@ -184,7 +227,7 @@ async fn insert_score(
     .bind(i64::from(rescore.residual.impact))
     .bind(&rescore.rationale)
     .bind(now_text())
-    .fetch_one(&mut **tx)
+    .fetch_one(change.conn())
     .await
 }
 
@@ -196,187 +239,293 @@ pub struct Standing {
     pub residual: Score,
 }
 
-/// The risk's standing, read and locked inside the change's transaction: two re-scores at once
-/// each record the score the other left, and a risk closed a moment ago is not re-scored.
-pub async fn standing_locked(
-    tx: &mut Transaction,
-    partnership_id: i64,
-    id: i64,
-) -> Result<Option<Standing>> {
+#[derive(sqlx::FromRow)]
+struct StandingRow {
+    #[sqlx(try_from = "String")]
+    status: RiskStatus,
+    inherent_likelihood: i64,
+    inherent_impact: i64,
+    residual_likelihood: i64,
+    residual_impact: i64,
+}
+
+/// The risk's standing; inside a change, read and locked: two re-scores at once each record
+/// the score the other left, and a risk closed a moment ago is not re-scored.
+pub async fn standing(mut store: impl Store, id: RiskId) -> Result<Option<Standing>> {
     let sql = format!(
         "SELECT status, inherent_likelihood, inherent_impact, residual_likelihood, residual_impact \
          FROM risks WHERE id = $1 AND partnership_id = $2{}",
-        for_update(tx)
+        store.for_update()
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row: Option<StandingRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
-        .bind(partnership_id)
-        .fetch_optional(&mut **tx)
+        .bind(store.partnership())
+        .fetch_optional(store.conn())
         .await?;
-    let Some(row) = row else { return Ok(None) };
-    let status: String = row.try_get("status")?;
-    Ok(Some(Standing {
-        status: RiskStatus::from_code(&status)
-            .ok_or_else(|| sqlx::Error::Decode(format!("unknown risk status {status:?}").into()))?,
-        inherent: score(&row, "inherent")?,
-        residual: score(&row, "residual")?,
-    }))
+    row.map(|row| {
+        Ok(Standing {
+            status: row.status,
+            inherent: score(row.inherent_likelihood, row.inherent_impact, "inherent")?,
+            residual: score(row.residual_likelihood, row.residual_impact, "residual")?,
+        })
+    })
+    .transpose()
 }
 
-/// A re-score: the risk's current scores change and the scoring joins its history.
+/// A re-score: the risk's current scores change and the scoring joins its history. `was` is
+/// the standing read inside the same change.
 pub async fn rescore(
-    tx: &mut Transaction,
-    risk_id: i64,
+    change: &mut Change,
+    risk: RiskId,
+    reference: &str,
+    was: &Standing,
     rescore: &Rescore,
     scored_by: &str,
 ) -> Result<()> {
     sqlx::query(
         "UPDATE risks SET inherent_likelihood = $1, inherent_impact = $2, residual_likelihood = $3, \
-         residual_impact = $4, updated_at = $5 WHERE id = $6",
+         residual_impact = $4, updated_at = $5 WHERE id = $6 AND partnership_id = $7",
     )
     .bind(i64::from(rescore.inherent.likelihood))
     .bind(i64::from(rescore.inherent.impact))
     .bind(i64::from(rescore.residual.likelihood))
     .bind(i64::from(rescore.residual.impact))
     .bind(now_text())
-    .bind(risk_id)
-    .execute(&mut **tx)
+    .bind(risk)
+    .bind(change.partnership())
+    .execute(change.conn())
     .await?;
-    insert_score(tx, risk_id, rescore, scored_by).await?;
+    insert_score(change, risk, rescore, scored_by).await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "risk",
+            entity_id: Some(risk.get()),
+            summary: format!(
+                "Re-scored risk {}: residual {} (was {})",
+                reference,
+                rescore.residual.describe(),
+                was.residual.describe()
+            ),
+            before: Some(serde_json::json!({ "inherent": was.inherent, "residual": was.residual })),
+            after: Some(snapshot(rescore)),
+        })
+        .await?;
     Ok(())
 }
 
-/// A risk's scorings, newest first.
-pub async fn score_history(db: &Db, risk_id: i64) -> Result<Vec<ScoreRecord>> {
-    let rows = sqlx::query(
-        "SELECT * FROM risk_scores WHERE risk_id = $1 ORDER BY scored_on DESC, id DESC",
+#[derive(sqlx::FromRow)]
+struct ScoreRow {
+    id: ScoreId,
+    scored_by: String,
+    #[sqlx(try_from = "IsoDate")]
+    scored_on: Date,
+    inherent_likelihood: i64,
+    inherent_impact: i64,
+    residual_likelihood: i64,
+    residual_impact: i64,
+    rationale: String,
+}
+
+/// A risk's scorings, newest first. The caller found the risk in its partnership.
+pub async fn score_history(mut store: impl Store, risk: RiskId) -> Result<Vec<ScoreRecord>> {
+    let rows: Vec<ScoreRow> = sqlx::query_as(
+        "SELECT s.* FROM risk_scores s JOIN risks r ON r.id = s.risk_id \
+         WHERE s.risk_id = $1 AND r.partnership_id = $2 ORDER BY s.scored_on DESC, s.id DESC",
     )
-    .bind(risk_id)
-    .fetch_all(&db.pool)
+    .bind(risk)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
     .await?;
-    rows.iter()
+    rows.into_iter()
         .map(|row| {
             Ok(ScoreRecord {
-                id: row.try_get("id")?,
-                scored_by: row.try_get("scored_by")?,
+                id: row.id,
+                scored_by: row.scored_by,
                 rescore: Rescore {
-                    scored_on: date_column(row, "scored_on")?,
-                    inherent: score(row, "inherent")?,
-                    residual: score(row, "residual")?,
-                    rationale: row.try_get("rationale")?,
+                    scored_on: row.scored_on,
+                    inherent: score(row.inherent_likelihood, row.inherent_impact, "inherent")?,
+                    residual: score(row.residual_likelihood, row.residual_impact, "residual")?,
+                    rationale: row.rationale,
                 },
             })
         })
         .collect()
 }
 
-pub async fn close(tx: &mut Transaction, risk_id: i64, closure: &Closure) -> Result<()> {
+/// Closes or tolerates a risk; `was` is the status it had.
+pub async fn close(
+    change: &mut Change,
+    risk: RiskId,
+    reference: &str,
+    was: RiskStatus,
+    closure: &Closure,
+) -> Result<()> {
     sqlx::query(
-        "UPDATE risks SET status = $1, closed_on = $2, closure_rationale = $3, updated_at = $4 WHERE id = $5",
+        "UPDATE risks SET status = $1, closed_on = $2, closure_rationale = $3, updated_at = $4 \
+         WHERE id = $5 AND partnership_id = $6",
     )
     .bind(closure.status.code())
     .bind(iso_date(closure.closed_on))
     .bind(&closure.rationale)
     .bind(now_text())
-    .bind(risk_id)
-    .execute(&mut **tx)
+    .bind(risk)
+    .bind(change.partnership())
+    .execute(change.conn())
     .await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "risk",
+            entity_id: Some(risk.get()),
+            summary: format!(
+                "{} risk {}",
+                match closure.status {
+                    RiskStatus::Tolerated => "Tolerated",
+                    _ => "Closed",
+                },
+                reference
+            ),
+            before: Some(serde_json::json!({ "status": was })),
+            after: Some(snapshot(closure)),
+        })
+        .await?;
     Ok(())
 }
 
-fn control_from_row(row: &AnyRow) -> Result<Control> {
-    let effectiveness: String = row.try_get("effectiveness")?;
-    Ok(Control {
-        id: row.try_get("id")?,
-        risk_id: row.try_get("risk_id")?,
-        details: ControlDetails {
-            description: row.try_get("description")?,
-            owner: row.try_get("owner")?,
-            effectiveness: Effectiveness::from_code(&effectiveness).ok_or_else(|| {
-                sqlx::Error::Decode(format!("unknown effectiveness {effectiveness:?}").into())
-            })?,
-        },
-        retired_at: row.try_get("retired_at")?,
-    })
+#[derive(sqlx::FromRow)]
+struct ControlRow {
+    id: ControlId,
+    risk_id: RiskId,
+    description: String,
+    owner: String,
+    #[sqlx(try_from = "String")]
+    effectiveness: Effectiveness,
+    retired_at: Option<String>,
 }
 
-/// Controls in force on one risk, oldest first.
-pub async fn controls(db: &Db, risk_id: i64) -> Result<Vec<Control>> {
-    let rows = sqlx::query(
-        "SELECT * FROM risk_controls WHERE risk_id = $1 AND retired_at IS NULL ORDER BY id",
+impl From<ControlRow> for Control {
+    fn from(row: ControlRow) -> Control {
+        Control {
+            id: row.id,
+            risk_id: row.risk_id,
+            details: ControlDetails {
+                description: row.description,
+                owner: row.owner,
+                effectiveness: row.effectiveness,
+            },
+            retired_at: row.retired_at,
+        }
+    }
+}
+
+/// Controls in force on one risk, oldest first. The caller found the risk in its partnership.
+pub async fn controls(mut store: impl Store, risk: RiskId) -> Result<Vec<Control>> {
+    let rows: Vec<ControlRow> = sqlx::query_as(
+        "SELECT c.* FROM risk_controls c JOIN risks r ON r.id = c.risk_id \
+         WHERE c.risk_id = $1 AND r.partnership_id = $2 AND c.retired_at IS NULL ORDER BY c.id",
     )
-    .bind(risk_id)
-    .fetch_all(&db.pool)
+    .bind(risk)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
     .await?;
-    rows.iter().map(control_from_row).collect()
+    Ok(rows.into_iter().map(Control::from).collect())
 }
 
 /// Controls in force on every risk of the partnership, by risk (for the export).
-pub async fn all_controls(db: &Db, partnership_id: i64) -> Result<HashMap<i64, Vec<Control>>> {
-    let rows = sqlx::query(
+pub async fn all_controls(mut store: impl Store) -> Result<HashMap<RiskId, Vec<Control>>> {
+    let rows: Vec<ControlRow> = sqlx::query_as(
         "SELECT c.* FROM risk_controls c JOIN risks r ON r.id = c.risk_id \
          WHERE r.partnership_id = $1 AND c.retired_at IS NULL ORDER BY c.id",
     )
-    .bind(partnership_id)
-    .fetch_all(&db.pool)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
     .await?;
-    let mut by_risk: HashMap<i64, Vec<Control>> = HashMap::new();
-    for row in &rows {
-        let control = control_from_row(row)?;
+    let mut by_risk: HashMap<RiskId, Vec<Control>> = HashMap::new();
+    for row in rows {
+        let control = Control::from(row);
         by_risk.entry(control.risk_id).or_default().push(control);
     }
     Ok(by_risk)
 }
 
-pub async fn find_control(db: &Db, risk_id: i64, control_id: i64) -> Result<Option<Control>> {
-    let row = sqlx::query("SELECT * FROM risk_controls WHERE id = $1 AND risk_id = $2")
-        .bind(control_id)
-        .bind(risk_id)
-        .fetch_optional(&db.pool)
-        .await?;
-    row.as_ref().map(control_from_row).transpose()
+/// One control of one of the partnership's risks.
+pub async fn find_control(
+    mut store: impl Store,
+    risk: RiskId,
+    id: ControlId,
+) -> Result<Option<Control>> {
+    let row: Option<ControlRow> = sqlx::query_as(
+        "SELECT c.* FROM risk_controls c JOIN risks r ON r.id = c.risk_id \
+         WHERE c.id = $1 AND c.risk_id = $2 AND r.partnership_id = $3",
+    )
+    .bind(id)
+    .bind(risk)
+    .bind(store.partnership())
+    .fetch_optional(store.conn())
+    .await?;
+    Ok(row.map(Control::from))
 }
 
+/// Adds a control to a risk the caller found in its partnership; `reference` names the risk.
 pub async fn insert_control(
-    tx: &mut Transaction,
-    risk_id: i64,
+    change: &mut Change,
+    risk: RiskId,
+    reference: &str,
     details: &ControlDetails,
-) -> Result<i64> {
-    sqlx::query_scalar(
+) -> Result<ControlId> {
+    let id: ControlId = sqlx::query_scalar(
         "INSERT INTO risk_controls (risk_id, description, owner, effectiveness, created_at) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
-    .bind(risk_id)
+    .bind(risk)
     .bind(&details.description)
     .bind(&details.owner)
     .bind(details.effectiveness.code())
     .bind(now_text())
-    .fetch_one(&mut **tx)
-    .await
+    .fetch_one(change.conn())
+    .await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "risk_control",
+            entity_id: Some(id.get()),
+            summary: format!("Added a control to risk {reference}"),
+            before: None,
+            after: Some(serde_json::json!({ "risk_id": risk, "control": details })),
+        })
+        .await?;
+    Ok(id)
 }
 
 /// A control no longer in force stays on record with the time it was retired.
-pub async fn retire_control(tx: &mut Transaction, control_id: i64) -> Result<()> {
+pub async fn retire_control(change: &mut Change, reference: &str, control: &Control) -> Result<()> {
     sqlx::query("UPDATE risk_controls SET retired_at = $1 WHERE id = $2 AND retired_at IS NULL")
         .bind(now_text())
-        .bind(control_id)
-        .execute(&mut **tx)
+        .bind(control.id)
+        .execute(change.conn())
+        .await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Archive,
+            entity_type: "risk_control",
+            entity_id: Some(control.id.get()),
+            summary: format!("Retired a control of risk {reference}"),
+            before: Some(snapshot(&control.details)),
+            after: None,
+        })
         .await?;
     Ok(())
 }
 
 /// The reference and title of one of the partnership's risks, for other modules to name it.
 pub async fn reference_and_title(
-    db: &Db,
-    partnership_id: i64,
-    id: i64,
+    mut store: impl Store,
+    id: RiskId,
 ) -> Result<Option<(String, String)>> {
-    let row =
-        sqlx::query("SELECT reference, title FROM risks WHERE id = $1 AND partnership_id = $2")
-            .bind(id)
-            .bind(partnership_id)
-            .fetch_optional(&db.pool)
-            .await?;
-    row.map(|row| Ok((row.try_get("reference")?, row.try_get("title")?)))
-        .transpose()
+    sqlx::query_as("SELECT reference, title FROM risks WHERE id = $1 AND partnership_id = $2")
+        .bind(id)
+        .bind(store.partnership())
+        .fetch_optional(store.conn())
+        .await
 }

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::*;
-use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
+use crate::kernel::ids::RiskId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
 use crate::tracker::risks::model::*;
@@ -27,9 +27,9 @@ struct ControlFormPage {
 pub async fn new_control_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<RiskId>,
 ) -> AppResult<impl IntoResponse> {
-    let risk = find(&state, &ctx, id).await?;
+    let risk = find(ctx.scope(&state)?, id).await?;
     render(&ControlFormPage {
         chrome: ctx.chrome(&state).await?,
         errors: FormErrors::default(),
@@ -45,10 +45,10 @@ pub async fn new_control_page(
 pub async fn add_control(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<RiskId>,
     Form(form): Form<ControlForm>,
 ) -> AppResult<Response> {
-    let risk = find(&state, &ctx, id).await?;
+    let risk = find(ctx.scope(&state)?, id).await?;
     let mut errors = FormErrors::default();
     let Some(details) = form.validate(&mut errors) else {
         return render_refused(&ControlFormPage {
@@ -59,22 +59,9 @@ pub async fn add_control(
             effectiveness: Effectiveness::choices(),
         });
     };
-    let mut tx = state.db.begin_write().await?;
-    let control_id = store::insert_control(&mut tx, id, &details).await?;
-    audit::record(
-        &mut tx,
-        &ctx.actor()?,
-        AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "risk_control",
-            entity_id: Some(control_id),
-            summary: format!("Added a control to risk {}", risk.details.reference),
-            before: None,
-            after: Some(serde_json::json!({ "risk_id": id, "control": details })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    store::insert_control(&mut change, id, &risk.details.reference, &details).await?;
+    change.commit().await?;
     ctx.flash(
         &state,
         &format!("Control added to risk {}", risk.details.reference),
@@ -86,29 +73,17 @@ pub async fn add_control(
 pub async fn retire_control(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path((id, control_id)): Path<(i64, i64)>,
+    Path((id, control_id)): Path<(RiskId, ControlId)>,
 ) -> AppResult<Response> {
-    let risk = find(&state, &ctx, id).await?;
-    let control = store::find_control(&state.db, id, control_id)
+    let scope = ctx.scope(&state)?;
+    let risk = find(scope, id).await?;
+    let control = store::find_control(scope, id, control_id)
         .await?
         .filter(|control| control.retired_at.is_none())
         .ok_or(AppError::NotFound)?;
-    let mut tx = state.db.begin_write().await?;
-    store::retire_control(&mut tx, control_id).await?;
-    audit::record(
-        &mut tx,
-        &ctx.actor()?,
-        AuditEntry {
-            action: AuditAction::Archive,
-            entity_type: "risk_control",
-            entity_id: Some(control_id),
-            summary: format!("Retired a control of risk {}", risk.details.reference),
-            before: Some(snapshot(&control.details)),
-            after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    store::retire_control(&mut change, &risk.details.reference, &control).await?;
+    change.commit().await?;
     ctx.flash(&state, "Control retired: it stays in the audit trail")
         .await?;
     Ok(Redirect::to(&format!("/tracker/risks/{id}")).into_response())

@@ -9,7 +9,8 @@ mod risk;
 use super::model::*;
 use super::store;
 use super::{MANAGE, VIEW};
-use crate::kernel::{AppError, AppResult, AppState, Ctx, Permission, Routes};
+use crate::kernel::ids::RiskId;
+use crate::kernel::{AppError, AppResult, Ctx, Permission, Routes, Store};
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -51,10 +52,8 @@ pub(super) fn can_manage(ctx: &Ctx) -> AppResult<bool> {
 }
 
 /// One of the signed-in user's partnership's risks; 404 for another partnership's.
-pub(super) async fn find(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Risk> {
-    store::find_risk(&state.db, ctx.partnership()?, id)
-        .await?
-        .ok_or(AppError::NotFound)
+pub(super) async fn find(store: impl Store, id: RiskId) -> AppResult<Risk> {
+    store::find_risk(store, id).await?.ok_or(AppError::NotFound)
 }
 
 pub fn level_choices(labels: &[&str; 5]) -> Vec<(String, String)> {

@@ -7,6 +7,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::*;
+use crate::kernel::filters;
+use crate::kernel::ids::OrganisationId;
 use crate::kernel::text::today;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render};
 use crate::tracker::risks::model::*;
@@ -71,16 +73,16 @@ pub async fn register(
     ctx: Ctx,
     Query(query): Query<RegisterQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let partnership_id = ctx.partnership()?;
+    let scope = ctx.scope(&state)?;
     let today = today();
-    let mut risks = store::list_risks(&state.db, partnership_id).await?;
+    let mut risks = store::list_risks(scope).await?;
     register_order(&mut risks, today);
     let overdue: Vec<Risk> = risks
         .iter()
         .filter(|risk| risk.review(today).is_overdue())
         .cloned()
         .collect();
-    let owner = query.owner.parse::<i64>().ok();
+    let owner = query.owner.parse::<OrganisationId>().ok();
     risks.retain(|risk| {
         let status_matches = match query.status.as_str() {
             "all" => true,
@@ -103,13 +105,10 @@ pub async fn register(
     }
     let mut owner_choices = vec![(String::new(), "All owners".to_owned())];
     owner_choices.extend(
-        crate::partnership::organisation_choices(crate::kernel::Scope::new(
-            &state.db,
-            crate::kernel::ids::PartnershipId::new(partnership_id),
-        ))
-        .await?
-        .into_iter()
-        .map(|(id, name)| (id.to_string(), name)),
+        crate::partnership::organisation_choices(scope)
+            .await?
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name)),
     );
     render(&RegisterPage {
         risks_caption: format!(
@@ -155,7 +154,7 @@ pub async fn heat_map(
     Query(query): Query<HeatMapQuery>,
 ) -> AppResult<impl IntoResponse> {
     let basis = Basis::from_query(&query.basis);
-    let risks = store::list_risks(&state.db, ctx.partnership()?).await?;
+    let risks = store::list_risks(ctx.scope(&state)?).await?;
     let counts = heat_map_counts(&risks, basis);
     let tone = |likelihood: u8, impact: u8| {
         Score::new(likelihood, impact)
@@ -200,16 +199,16 @@ pub async fn heat_map(
 // ------------------------------------------------------------------------------ export
 
 pub async fn register_xlsx(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let partnership_id = ctx.partnership()?;
+    let scope = ctx.scope(&state)?;
     let today = today();
-    let mut risks = store::list_risks(&state.db, partnership_id).await?;
+    let mut risks = store::list_risks(scope).await?;
     register_order(&mut risks, today);
-    let controls = store::all_controls(&state.db, partnership_id).await?;
+    let controls = store::all_controls(scope).await?;
     let mut histories = Vec::with_capacity(risks.len());
     for risk in &risks {
         histories.push((
             risk.details.reference.clone(),
-            store::score_history(&state.db, risk.id).await?,
+            store::score_history(scope, risk.id).await?,
         ));
     }
     let bytes =

@@ -6,8 +6,8 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::*;
-use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
 use crate::kernel::db::retrying;
+use crate::kernel::ids::RiskId;
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
 use crate::tracker::risks::model::*;
@@ -46,9 +46,9 @@ async fn rescore_page_for(
 pub async fn rescore_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<RiskId>,
 ) -> AppResult<impl IntoResponse> {
-    let risk = find(&state, &ctx, id).await?;
+    let risk = find(ctx.scope(&state)?, id).await?;
     let form = RescoreForm {
         scores: ScoreInputs::from_scores(risk.inherent, risk.residual),
         rationale: String::new(),
@@ -59,10 +59,10 @@ pub async fn rescore_page(
 pub async fn rescore(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<RiskId>,
     Form(form): Form<RescoreForm>,
 ) -> AppResult<Response> {
-    let risk = find(&state, &ctx, id).await?;
+    let risk = find(ctx.scope(&state)?, id).await?;
     let mut errors = FormErrors::default();
     if risk.status == RiskStatus::Closed {
         errors.add("rationale", "A closed risk is not re-scored");
@@ -71,39 +71,26 @@ pub async fn rescore(
     let Some(rescore) = rescore.filter(|_| errors.is_empty()) else {
         return render_refused(&rescore_page_for(&state, &ctx, risk, form, errors).await?);
     };
-    let actor = ctx.actor()?;
     let scored_by = &ctx.user()?.display_name;
-    // Judged against the risk as it is inside the transaction, not as the page read it.
+    // Judged against the risk as it is inside the change, not as the page read it.
     let rescored = retrying(|| async {
-        let mut tx = state.db.begin_write().await?;
-        let now = store::standing_locked(&mut tx, actor.partnership_id, id)
+        let mut change = ctx.change(&state).await?;
+        let now = store::standing(&mut change, id)
             .await?
             .ok_or(AppError::NotFound)?;
         if now.status == RiskStatus::Closed {
             return Ok(false);
         }
-        store::rescore(&mut tx, id, &rescore, scored_by).await?;
-        audit::record(
-            &mut tx,
-            &actor,
-            AuditEntry {
-                action: AuditAction::Update,
-                entity_type: "risk",
-                entity_id: Some(id),
-                summary: format!(
-                    "Re-scored risk {}: residual {} (was {})",
-                    risk.details.reference,
-                    rescore.residual.describe(),
-                    now.residual.describe()
-                ),
-                before: Some(
-                    serde_json::json!({ "inherent": now.inherent, "residual": now.residual }),
-                ),
-                after: Some(snapshot(&rescore)),
-            },
+        store::rescore(
+            &mut change,
+            id,
+            &risk.details.reference,
+            &now,
+            &rescore,
+            scored_by,
         )
         .await?;
-        tx.commit().await?;
+        change.commit().await?;
         Ok::<_, AppError>(true)
     })
     .await?;
@@ -133,9 +120,9 @@ struct ClosePage {
 pub async fn close_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<RiskId>,
 ) -> AppResult<impl IntoResponse> {
-    let risk = find(&state, &ctx, id).await?;
+    let risk = find(ctx.scope(&state)?, id).await?;
     render(&ClosePage {
         chrome: ctx.chrome(&state).await?,
         errors: FormErrors::default(),
@@ -147,10 +134,10 @@ pub async fn close_page(
 pub async fn close(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<RiskId>,
     Form(form): Form<CloseForm>,
 ) -> AppResult<Response> {
-    let risk = find(&state, &ctx, id).await?;
+    let risk = find(ctx.scope(&state)?, id).await?;
     let mut errors = FormErrors::default();
     let closure = form.validate(&mut errors, risk.status, today());
     let Some(closure) = closure else {
@@ -161,9 +148,9 @@ pub async fn close(
             risk,
         });
     };
-    let mut tx = state.db.begin_write().await?;
+    let mut change = ctx.change(&state).await?;
     // The closure was judged against the status the page read; it stands only over that one.
-    let now = store::standing_locked(&mut tx, ctx.partnership()?, id)
+    let now = store::standing(&mut change, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if now.status != risk.status {
@@ -172,28 +159,15 @@ pub async fn close(
                 .into(),
         ));
     }
-    store::close(&mut tx, id, &closure).await?;
-    audit::record(
-        &mut tx,
-        &ctx.actor()?,
-        AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "risk",
-            entity_id: Some(id),
-            summary: format!(
-                "{} risk {}",
-                match closure.status {
-                    RiskStatus::Tolerated => "Tolerated",
-                    _ => "Closed",
-                },
-                risk.details.reference
-            ),
-            before: Some(serde_json::json!({ "status": risk.status })),
-            after: Some(snapshot(&closure)),
-        },
+    store::close(
+        &mut change,
+        id,
+        &risk.details.reference,
+        risk.status,
+        &closure,
     )
     .await?;
-    tx.commit().await?;
+    change.commit().await?;
     ctx.flash(
         &state,
         &format!(

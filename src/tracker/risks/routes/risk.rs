@@ -6,7 +6,8 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::*;
-use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
+use crate::kernel::filters;
+use crate::kernel::ids::{OrganisationId, RiskId};
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{AppResult, AppState, Chrome, Ctx, render, render_refused};
 use crate::tracker::risks::model::*;
@@ -31,21 +32,22 @@ struct RiskPage {
 pub async fn risk_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<RiskId>,
 ) -> AppResult<impl IntoResponse> {
-    let risk = find(&state, &ctx, id).await?;
+    let scope = ctx.scope(&state)?;
+    let risk = find(scope, id).await?;
     render(&RiskPage {
         tracker_actions: crate::tracker::actions_from(
             &state,
-            ctx.user()?.partnership(),
+            scope.partnership(),
             crate::tracker::model::SourceKind::Risk,
-            id,
+            id.get(),
         )
         .await?,
         can_record: ctx.user()?.can(Permission::ManageTracker),
         review: risk.review(today()),
-        controls: store::controls(&state.db, id).await?,
-        history: store::score_history(&state.db, id).await?,
+        controls: store::controls(scope, id).await?,
+        history: store::score_history(scope, id).await?,
         can_manage: can_manage(&ctx)?,
         chrome: ctx.chrome(&state).await?,
         risk,
@@ -113,51 +115,23 @@ pub async fn create_risk(
     ctx: Ctx,
     Form(form): Form<RiskForm>,
 ) -> AppResult<Response> {
-    let partnership_id = ctx.partnership()?;
+    let scope = ctx.scope(&state)?;
     // Only the partnership's organisations may own its risks: another's id is refused.
-    let organisations: Vec<(i64, String)> =
-        crate::partnership::organisation_choices(crate::kernel::Scope::new(
-            &state.db,
-            crate::kernel::ids::PartnershipId::new(partnership_id),
-        ))
-        .await?
-        .into_iter()
-        .map(|(id, name)| (id.get(), name))
-        .collect();
+    let organisations: Vec<(OrganisationId, String)> =
+        crate::partnership::organisation_choices(scope).await?;
     let mut errors = FormErrors::default();
     let valid = form.validate_new(&mut errors, &organisations, today());
     if let Some((details, _)) = &valid
-        && store::reference_taken(&state.db, partnership_id, &details.reference, None).await?
+        && store::reference_taken(scope, &details.reference, None).await?
     {
         errors.add("reference", "A risk with this reference already exists");
     }
     let Some((details, first)) = valid.filter(|_| errors.is_empty()) else {
         return render_refused(&risk_form_page(&state, &ctx, errors, form, None).await?);
     };
-    let actor = ctx.actor()?;
-    let mut tx = state.db.begin_write().await?;
-    let id = store::insert_risk(
-        &mut tx,
-        partnership_id,
-        &details,
-        &first,
-        &ctx.user()?.display_name,
-    )
-    .await?;
-    audit::record(
-        &mut tx,
-        &actor,
-        AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "risk",
-            entity_id: Some(id),
-            summary: format!("Added risk {}: {}", details.reference, details.title),
-            before: None,
-            after: Some(snapshot(&(&details, &first))),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    let id = store::insert_risk(&mut change, &details, &first, &ctx.user()?.display_name).await?;
+    change.commit().await?;
     ctx.flash(
         &state,
         &format!("Risk {} added to the register", details.reference),
@@ -169,9 +143,9 @@ pub async fn create_risk(
 pub async fn edit_risk_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<RiskId>,
 ) -> AppResult<impl IntoResponse> {
-    let risk = find(&state, &ctx, id).await?;
+    let risk = find(ctx.scope(&state)?, id).await?;
     let form = RiskForm::from_risk(&risk);
     render(&risk_form_page(&state, &ctx, FormErrors::default(), form, Some(risk)).await?)
 }
@@ -179,46 +153,26 @@ pub async fn edit_risk_page(
 pub async fn update_risk(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<RiskId>,
     Form(form): Form<RiskForm>,
 ) -> AppResult<Response> {
-    let partnership_id = ctx.partnership()?;
-    let risk = find(&state, &ctx, id).await?;
-    let organisations: Vec<(i64, String)> =
-        crate::partnership::organisation_choices(crate::kernel::Scope::new(
-            &state.db,
-            crate::kernel::ids::PartnershipId::new(partnership_id),
-        ))
-        .await?
-        .into_iter()
-        .map(|(id, name)| (id.get(), name))
-        .collect();
+    let scope = ctx.scope(&state)?;
+    let risk = find(scope, id).await?;
+    let organisations: Vec<(OrganisationId, String)> =
+        crate::partnership::organisation_choices(scope).await?;
     let mut errors = FormErrors::default();
     let details = form.validate_details(&mut errors, &organisations);
     if let Some(details) = &details
-        && store::reference_taken(&state.db, partnership_id, &details.reference, Some(id)).await?
+        && store::reference_taken(scope, &details.reference, Some(id)).await?
     {
         errors.add("reference", "A risk with this reference already exists");
     }
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&risk_form_page(&state, &ctx, errors, form, Some(risk)).await?);
     };
-    let mut tx = state.db.begin_write().await?;
-    store::update_details(&mut tx, id, &details).await?;
-    audit::record(
-        &mut tx,
-        &ctx.actor()?,
-        AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "risk",
-            entity_id: Some(id),
-            summary: format!("Updated risk {}: {}", details.reference, details.title),
-            before: Some(snapshot(&risk.details)),
-            after: Some(snapshot(&details)),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    store::update_details(&mut change, &risk, &details).await?;
+    change.commit().await?;
     ctx.flash(&state, &format!("Risk {} updated", details.reference))
         .await?;
     Ok(Redirect::to(&format!("/tracker/risks/{id}")).into_response())
