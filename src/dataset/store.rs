@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 
 use super::model::*;
 use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
-use crate::kernel::db::{Db, Transaction, for_update, now_text, retrying};
+use crate::kernel::db::{Db, Transaction, now_text, retrying};
 use crate::kernel::{Change, Store};
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
@@ -150,13 +150,14 @@ impl IndicatorDetails {
     }
 }
 
+/// Adds an indicator to the catalogue, with the entry recording it.
 pub async fn insert_indicator(
-    tx: &mut Transaction,
-    partnership_id: i64,
+    change: &mut Change,
     details: &IndicatorDetails,
     active_from: Quarter,
 ) -> Result<i64> {
-    sqlx::query_scalar(
+    let partnership = change.partnership();
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO indicators (code, name, definition, unit, polarity, frequency, owner_organisation_id, priority_item_id, \
          target, suppression_threshold, decimals, source, active_from, created_at, updated_at, partnership_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15) RETURNING id",
@@ -175,12 +176,23 @@ pub async fn insert_indicator(
     .bind(&details.source)
     .bind(active_from.key())
     .bind(now_text())
-    .bind(partnership_id)
+    .bind(partnership)
     // Not cached: sqlx's Any driver declares a NULL f64 as float4, which would fix the type of
     // `target` for every later use of a cached statement on PostgreSQL.
     .persistent(false)
-    .fetch_one(&mut **tx)
-    .await
+    .fetch_one(change.conn())
+    .await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "indicator",
+            entity_id: Some(id),
+            summary: format!("Added indicator {} {}", details.code, details.name),
+            before: None,
+            after: Some(audit::snapshot(details)),
+        })
+        .await?;
+    Ok(id)
 }
 
 /// Saves an indicator's new details, with the entry recording them against its old ones.
@@ -313,10 +325,11 @@ pub async fn comparators(
 }
 
 /// Sets (or replaces) a comparator's value for a period: one statement, so two people setting
-/// the same comparator at once both succeed and the later value stands.
+/// the same comparator at once both succeed and the later value stands. Recorded against the
+/// indicator (`code` names it in the entry).
 pub async fn set_comparator(
-    tx: &mut Transaction,
-    indicator_id: i64,
+    change: &mut Change,
+    (indicator_id, code): (i64, &str),
     period: Quarter,
     name: &str,
     value: f64,
@@ -329,9 +342,20 @@ pub async fn set_comparator(
     .bind(period.key())
     .bind(name)
     .bind(value)
-    .execute(&mut **tx)
+    .execute(change.conn())
     .await?;
-    Ok(())
+    change
+        .record(AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "indicator",
+            entity_id: Some(indicator_id),
+            summary: format!("Set the {name} comparator of {code} for {period}"),
+            before: None,
+            after: Some(
+                serde_json::json!({ "period": period.label(), "name": name, "value": value }),
+            ),
+        })
+        .await
 }
 
 // ---- collection periods ----
@@ -381,29 +405,48 @@ pub async fn find_period(
     row.as_ref().map(period_from_row).transpose()
 }
 
+/// Opens a quarter for data drops, with the entry recording it.
 pub async fn insert_period(
-    tx: &mut Transaction,
-    partnership_id: i64,
+    change: &mut Change,
     period: Quarter,
     due_on: time::Date,
 ) -> Result<i64> {
-    sqlx::query_scalar(
+    let partnership = change.partnership();
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO collection_periods (period_start, due_on, created_at, updated_at, partnership_id) VALUES ($1, $2, $3, $3, $4) RETURNING id",
     )
     .bind(period.key())
     .bind(due_on.to_string())
     .bind(now_text())
-    .bind(partnership_id)
-    .fetch_one(&mut **tx)
-    .await
+    .bind(partnership)
+    .fetch_one(change.conn())
+    .await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "collection_period",
+            entity_id: Some(id),
+            summary: format!(
+                "Opened {period} for data drops, due {}",
+                crate::kernel::text::long_date(due_on)
+            ),
+            before: None,
+            after: Some(
+                serde_json::json!({ "period": period.label(), "due_on": due_on.to_string() }),
+            ),
+        })
+        .await?;
+    Ok(id)
 }
 
+/// Closes or reopens a period (`id` is its record, `period` its quarter), with the entry
+/// recording it.
 pub async fn set_period_closed(
-    tx: &mut Transaction,
-    partnership_id: i64,
-    period: Quarter,
+    change: &mut Change,
+    (id, period): (i64, Quarter),
     closed: bool,
 ) -> Result<()> {
+    let partnership = change.partnership();
     let sql = if closed {
         "UPDATE collection_periods SET closed_at = $1, updated_at = $1 WHERE period_start = $2 AND partnership_id = $3"
     } else {
@@ -412,10 +455,39 @@ pub async fn set_period_closed(
     sqlx::query(sql)
         .bind(now_text())
         .bind(period.key())
-        .bind(partnership_id)
-        .execute(&mut **tx)
+        .bind(partnership)
+        .execute(change.conn())
         .await?;
-    Ok(())
+    let verb = if closed { "Closed" } else { "Reopened" };
+    change
+        .record(AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "collection_period",
+            entity_id: Some(id),
+            summary: format!("{verb} {period} for data drops"),
+            before: None,
+            after: Some(serde_json::json!({ "closed": closed })),
+        })
+        .await
+}
+
+/// Records the reminders just queued (in `change`) to the data leads of `organisations`.
+pub async fn reminders_queued(
+    change: &mut Change,
+    period: &CollectionPeriod,
+    queued: usize,
+    organisations: &[String],
+) -> Result<()> {
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "collection_period",
+            entity_id: Some(period.id),
+            summary: format!("Queued {queued} reminders for {}", period.period),
+            before: None,
+            after: Some(serde_json::json!({ "organisations": organisations })),
+        })
+        .await
 }
 
 // ---- data drops ----
@@ -600,21 +672,22 @@ pub async fn start_draft(
 }
 
 /// The organisation's open version for a period (a draft, or one waiting for a decision),
-/// locked for the rest of the transaction.
+/// locked for the rest of the change.
 async fn open_drop_locked(
-    tx: &mut Transaction,
+    mut store: impl Store,
     organisation_id: i64,
     period: Quarter,
 ) -> Result<Option<(i64, DropStatus)>> {
     let sql = format!(
         "SELECT id, status FROM data_drops WHERE organisation_id = $1 AND period_start = $2 \
-         AND status IN ('draft', 'submitted'){}",
-        for_update(tx)
+         AND status IN ('draft', 'submitted') AND partnership_id = $3{}",
+        store.for_update()
     );
     let row: Option<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(organisation_id)
         .bind(period.key())
-        .fetch_optional(&mut **tx)
+        .bind(store.partnership())
+        .fetch_optional(store.conn())
         .await?;
     row.map(|(id, status)| {
         DropStatus::from_code(&status)
@@ -678,6 +751,18 @@ pub enum DraftError {
     Database(#[from] sqlx::Error),
 }
 
+impl From<crate::kernel::store::ChangeError> for DraftError {
+    fn from(error: crate::kernel::store::ChangeError) -> DraftError {
+        match error {
+            crate::kernel::store::ChangeError::Database(error) => DraftError::Database(error),
+            // Every save records its entry, so this is a bug, reported as a failed save.
+            crate::kernel::store::ChangeError::Unrecorded => {
+                DraftError::Database(sqlx::Error::Protocol(error.to_string()))
+            }
+        }
+    }
+}
+
 impl crate::kernel::db::Retryable for DraftError {
     fn is_retryable(&self) -> bool {
         matches!(self, DraftError::Database(error) if crate::kernel::db::is_retryable(error))
@@ -705,21 +790,21 @@ async fn save_draft_once(
     db: &Db,
     actor: &Actor,
     target: DraftTarget,
-    change: &DraftChange,
+    edit: &DraftChange,
     is_outlier: &(dyn Fn(&DraftValue) -> bool + Sync),
 ) -> std::result::Result<SavedDraft, DraftError> {
-    let partnership_id = actor.partnership_id;
-    let mut tx = db.begin_write().await?;
+    let mut change = Change::begin(db, actor.clone()).await?;
+    let partnership = change.partnership();
     let (id, started) = match target {
         DraftTarget::Drop(id) => {
             let sql = format!(
                 "SELECT version, status FROM data_drops WHERE id = $1 AND partnership_id = $2{}",
-                for_update(&tx)
+                change.for_update()
             );
             let (version, status): (i64, String) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(id)
-                .bind(partnership_id)
-                .fetch_optional(&mut *tx)
+                .bind(partnership)
+                .fetch_optional(change.conn())
                 .await?
                 .ok_or(DraftError::NotFound)?;
             let status =
@@ -732,58 +817,56 @@ async fn save_draft_once(
         DraftTarget::Open {
             organisation_id,
             period,
-        } => find_or_start_draft(&mut tx, actor, organisation_id, period, change.channel).await?,
+        } => find_or_start_draft(&mut change, organisation_id, period, edit.channel).await?,
     };
-    let before = find_drop_in(&mut tx, partnership_id, id)
+    let before = find_drop(&mut change, id)
         .await?
         .ok_or(DraftError::NotFound)?;
     let period = before.period;
-    if !find_period_in(&mut tx, partnership_id, period)
+    if !find_period(&mut change, period)
         .await?
         .is_some_and(|open| open.is_open())
     {
         return Err(DraftError::PeriodClosed(period));
     }
-    let before_values = drop_values_in(&mut tx, id).await?;
+    let before_values = drop_values(&mut change, id).await?;
     let mut values: Vec<DropValue> = before_values
         .iter()
         .filter(|value| {
-            !change.cleared.contains(&value.indicator_id)
-                && !change
+            !edit.cleared.contains(&value.indicator_id)
+                && !edit
                     .set
                     .iter()
                     .any(|set| set.indicator_id == value.indicator_id)
         })
         .cloned()
-        .chain(change.set.iter().cloned())
+        .chain(edit.set.iter().cloned())
         .collect();
     values.sort_by_key(|value| value.indicator_id);
-    let storyboard = change.storyboard.as_ref().unwrap_or(&before.storyboard);
-    replace_values(&mut tx, id, &values).await?;
-    set_storyboard(&mut tx, id, storyboard).await?;
+    let storyboard = edit.storyboard.as_ref().unwrap_or(&before.storyboard);
+    replace_values(change.transaction(), id, &values).await?;
+    set_storyboard(change.transaction(), id, storyboard).await?;
     // The drop records how its values came in bulk: a form edit after an upload keeps "upload".
-    let channel = match change.channel {
+    let channel = match edit.channel {
         Channel::WebForm => before.channel,
         bulk => bulk,
     };
-    set_channel(&mut tx, id, channel).await?;
-    let how = match change.channel {
+    set_channel(change.transaction(), id, channel).await?;
+    let how = match edit.channel {
         Channel::WebForm => "in the form",
         Channel::Upload => "from a spreadsheet",
         Channel::Api => "through the API",
     };
-    audit::record(
-        &mut tx,
-        actor,
-        AuditEntry {
+    change
+        .record(AuditEntry {
             action: AuditAction::Update,
             entity_type: "data_drop",
             entity_id: Some(id),
             summary: format!(
                 "Saved {} values {how} to {}'s data drop for {period}{}",
-                change.set.len(),
+                edit.set.len(),
                 before.organisation_name,
-                if change.storyboard.is_some() {
+                if edit.storyboard.is_some() {
                     ", with the storyboard"
                 } else {
                     ""
@@ -799,17 +882,16 @@ async fn save_draft_once(
                 "storyboard": storyboard,
                 "channel": channel.code(),
             })),
-        },
-    )
-    .await?;
-    if change.submit {
+        })
+        .await?;
+    if edit.submit {
         let live: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM indicators WHERE partnership_id = $1 AND owner_organisation_id = $2 \
              AND archived_at IS NULL ORDER BY code",
         )
-        .bind(partnership_id)
+        .bind(partnership)
         .bind(before.organisation_id)
-        .fetch_all(&mut *tx)
+        .fetch_all(change.conn())
         .await?;
         let checked: Vec<DraftValue> = values
             .iter()
@@ -825,7 +907,7 @@ async fn save_draft_once(
         }
         // The draft is locked, so it is still a draft.
         set_status(
-            &mut tx,
+            change.transaction(),
             id,
             DropStatus::Draft,
             DropStatus::Submitted,
@@ -833,10 +915,8 @@ async fn save_draft_once(
             "",
         )
         .await?;
-        audit::record(
-            &mut tx,
-            actor,
-            AuditEntry {
+        change
+            .record(AuditEntry {
                 action: AuditAction::Update,
                 entity_type: "data_drop",
                 entity_id: Some(id),
@@ -846,14 +926,13 @@ async fn save_draft_once(
                 ),
                 before: Some(serde_json::json!({ "status": "draft" })),
                 after: Some(serde_json::json!({ "status": "submitted" })),
-            },
-        )
-        .await?;
+            })
+            .await?;
     }
-    let data_drop = find_drop_in(&mut tx, partnership_id, id)
+    let data_drop = find_drop(&mut change, id)
         .await?
         .ok_or(DraftError::NotFound)?;
-    tx.commit().await?;
+    change.commit().await?;
     Ok(SavedDraft {
         data_drop,
         values,
@@ -870,9 +949,12 @@ pub async fn open_or_start_draft(
     channel: Channel,
 ) -> std::result::Result<(i64, bool), DraftError> {
     retrying(|| async {
-        let mut tx = db.begin_write().await?;
-        let found = find_or_start_draft(&mut tx, actor, organisation_id, period, channel).await?;
-        tx.commit().await?;
+        let mut change = Change::begin(db, actor.clone()).await?;
+        let found = find_or_start_draft(&mut change, organisation_id, period, channel).await?;
+        // A draft found (not started) records nothing, so there is nothing to commit.
+        if found.1 {
+            change.commit().await?;
+        }
         Ok(found)
     })
     .await
@@ -881,43 +963,42 @@ pub async fn open_or_start_draft(
 /// The organisation's draft for a period, locked, started (and its start recorded) if it has
 /// none; refused while a version waits for the business unit's decision. Whether it started.
 pub async fn find_or_start_draft(
-    tx: &mut Transaction,
-    actor: &Actor,
+    change: &mut Change,
     organisation_id: i64,
     period: Quarter,
     channel: Channel,
 ) -> std::result::Result<(i64, bool), DraftError> {
     // Twice at most: an insert that found another's open version finds it the second time.
     for _ in 0..2 {
-        match open_drop_locked(tx, organisation_id, period).await? {
+        match open_drop_locked(&mut *change, organisation_id, period).await? {
             Some((id, DropStatus::Draft)) => return Ok((id, false)),
             Some(_) => return Err(DraftError::AwaitingDecision(period)),
             None => {}
         }
-        if !find_period_in(tx, actor.partnership_id, period)
+        if !find_period(&mut *change, period)
             .await?
             .is_some_and(|open| open.is_open())
         {
             return Err(DraftError::PeriodClosed(period));
         }
+        let user_id = change.actor().user_id;
+        let partnership_id = change.partnership().get();
         let started = start_draft(
-            tx,
-            actor.partnership_id,
+            change.transaction(),
+            partnership_id,
             organisation_id,
             period,
             channel,
-            actor.user_id,
+            user_id,
         )
         .await?;
         if let Some(id) = started {
             let version: i64 = sqlx::query_scalar("SELECT version FROM data_drops WHERE id = $1")
                 .bind(id)
-                .fetch_one(&mut **tx)
+                .fetch_one(change.conn())
                 .await?;
-            audit::record(
-                tx,
-                actor,
-                AuditEntry {
+            change
+                .record(AuditEntry {
                     action: AuditAction::Create,
                     entity_type: "data_drop",
                     entity_id: Some(id),
@@ -929,9 +1010,8 @@ pub async fn find_or_start_draft(
                         "version": version,
                         "channel": channel.code(),
                     })),
-                },
-            )
-            .await?;
+                })
+                .await?;
             return Ok((id, true));
         }
     }
@@ -957,20 +1037,17 @@ pub struct DropValue {
     pub outlier_confirmed: bool,
 }
 
-pub async fn drop_values(db: &Db, drop_id: i64) -> Result<Vec<DropValue>> {
-    let rows = sqlx::query("SELECT indicator_id, value, note, outlier_confirmed FROM data_values WHERE data_drop_id = $1 ORDER BY indicator_id")
-        .bind(drop_id)
-        .fetch_all(&db.pool)
-        .await?;
-    rows.iter().map(drop_value_from_row).collect()
-}
-
-/// `drop_values` inside a transaction.
-pub async fn drop_values_in(tx: &mut Transaction, drop_id: i64) -> Result<Vec<DropValue>> {
-    let rows = sqlx::query("SELECT indicator_id, value, note, outlier_confirmed FROM data_values WHERE data_drop_id = $1 ORDER BY indicator_id")
-        .bind(drop_id)
-        .fetch_all(&mut **tx)
-        .await?;
+/// A drop's values (one of the partnership's drops), by indicator.
+pub async fn drop_values(mut store: impl Store, drop_id: i64) -> Result<Vec<DropValue>> {
+    let rows = sqlx::query(
+        "SELECT v.indicator_id, v.value, v.note, v.outlier_confirmed FROM data_values v \
+         JOIN data_drops d ON d.id = v.data_drop_id WHERE v.data_drop_id = $1 AND d.partnership_id = $2 \
+         ORDER BY v.indicator_id",
+    )
+    .bind(drop_id)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await?;
     rows.iter().map(drop_value_from_row).collect()
 }
 
@@ -1274,6 +1351,111 @@ pub async fn set_status(
     Ok(query.execute(&mut **tx).await?.rows_affected() == 1)
 }
 
+/// The business unit's decision on a submitted drop (`status`: approved or returned), with the
+/// entry recording it; an approval supersedes the version approved before. False, and nothing
+/// changed, when someone else decided on the drop first.
+pub async fn decide(
+    change: &mut Change,
+    data_drop: &DataDrop,
+    status: DropStatus,
+    comment: &str,
+) -> Result<bool> {
+    let user_id = change.actor().user_id;
+    if !set_status(
+        change.transaction(),
+        data_drop.id,
+        data_drop.status,
+        status,
+        user_id,
+        comment,
+    )
+    .await?
+    {
+        return Ok(false);
+    }
+    if status == DropStatus::Approved {
+        supersede_approved(
+            change.transaction(),
+            data_drop.organisation_id,
+            data_drop.period,
+            data_drop.id,
+        )
+        .await?;
+    }
+    let verb = if status == DropStatus::Approved {
+        "Approved"
+    } else {
+        "Returned"
+    };
+    change
+        .record(AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "data_drop",
+            entity_id: Some(data_drop.id),
+            summary: format!(
+                "{verb} {}'s data drop for {} (version {})",
+                data_drop.organisation_name, data_drop.period, data_drop.version
+            ),
+            before: Some(serde_json::json!({ "status": data_drop.status.code() })),
+            after: Some(serde_json::json!({ "status": status.code(), "comment": comment })),
+        })
+        .await?;
+    Ok(true)
+}
+
+/// Creates an API token for an organisation (only `hash` is kept), made by `created_by`, with
+/// the entry recording it; `organisation_name` names the organisation in the entry.
+pub async fn create_token(
+    change: &mut Change,
+    (organisation_id, organisation_name): (i64, &str),
+    label: &str,
+    hash: &str,
+    created_by: crate::kernel::ids::UserId,
+) -> Result<i64> {
+    let id = insert_token(
+        change.transaction(),
+        organisation_id,
+        label,
+        hash,
+        created_by.get(),
+    )
+    .await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "api_token",
+            entity_id: Some(id),
+            summary: format!("Created API token “{label}” for {organisation_name}"),
+            before: None,
+            after: Some(serde_json::json!({ "label": label })),
+        })
+        .await?;
+    Ok(id)
+}
+
+/// Revokes one of an organisation's API tokens, with the entry recording it; false (nothing
+/// recorded) when the organisation has no such live token.
+pub async fn revoke_organisation_token(
+    change: &mut Change,
+    organisation_id: i64,
+    id: i64,
+) -> Result<bool> {
+    if !revoke_token(change.transaction(), organisation_id, id).await? {
+        return Ok(false);
+    }
+    change
+        .record(AuditEntry {
+            action: AuditAction::Archive,
+            entity_type: "api_token",
+            entity_id: Some(id),
+            summary: "Revoked an API token".to_owned(),
+            before: None,
+            after: None,
+        })
+        .await?;
+    Ok(true)
+}
+
 /// When a new version is approved, the previously approved one is superseded.
 pub async fn supersede_approved(
     tx: &mut Transaction,
@@ -1407,35 +1589,6 @@ pub async fn expected_organisations(mut store: impl Store) -> Result<Vec<Expecte
 pub use crate::kernel::api_tokens::{
     ApiToken, insert_token, organisation_for_token, revoke_token, tokens_of,
 };
-
-/// The same as `find_drop`, inside a transaction (to see its own uncommitted changes).
-pub async fn find_drop_in(
-    tx: &mut Transaction,
-    partnership_id: i64,
-    id: i64,
-) -> Result<Option<DataDrop>> {
-    let sql = format!("{DROP_SELECT} WHERE d.id = $1 AND d.partnership_id = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .bind(partnership_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    row.as_ref().map(drop_from_row).transpose()
-}
-
-/// `find_period` inside a transaction.
-pub async fn find_period_in(
-    tx: &mut Transaction,
-    partnership_id: i64,
-    period: Quarter,
-) -> Result<Option<CollectionPeriod>> {
-    let row = sqlx::query("SELECT id, period_start, due_on, closed_at FROM collection_periods WHERE partnership_id = $2 AND period_start = $1")
-        .bind(period.key())
-        .bind(partnership_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    row.as_ref().map(period_from_row).transpose()
-}
 
 /// An approved drop with no values yet, for generated and imported history.
 pub async fn insert_approved_drop(

@@ -9,7 +9,6 @@ use serde::Deserialize;
 use crate::dataset::model::*;
 use crate::dataset::store::{self, CollectionPeriod};
 use crate::kernel::Scope;
-use crate::kernel::audit::AuditAction;
 use crate::kernel::ids::PartnershipId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Ctx, render_refused};
@@ -17,7 +16,7 @@ use crate::partnership;
 
 use super::drop_values::ValueLine;
 use super::drops::{drop_page, may_prepare, refused_draft, viewable_drop};
-use super::{is_manager, record};
+use super::is_manager;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -151,45 +150,18 @@ pub async fn decide(
     }
     let status = next_status(data_drop.status, DropAction::Decide(decision))
         .map_err(|message| AppError::BadRequest(message.into()))?;
-    let mut tx = state.db.begin_write().await?;
-    if !store::set_status(
-        &mut tx,
-        id,
-        data_drop.status,
-        status,
-        Some(ctx.user()?.id),
-        &comment,
-    )
-    .await?
-    {
+    let mut change = ctx.change(&state).await?;
+    if !store::decide(&mut change, &data_drop, status, &comment).await? {
         return Err(AppError::BadRequest(
             "Someone else decided on this data drop at the same moment. Reload the page.".into(),
         ));
     }
-    if status == DropStatus::Approved {
-        store::supersede_approved(&mut tx, data_drop.organisation_id, data_drop.period, id).await?;
-    }
+    change.commit().await?;
     let verb = if status == DropStatus::Approved {
         "Approved"
     } else {
         "Returned"
     };
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Update,
-        ("data_drop", id),
-        format!(
-            "{verb} {}'s data drop for {} (version {})",
-            data_drop.organisation_name, data_drop.period, data_drop.version
-        ),
-        (
-            Some(serde_json::json!({ "status": data_drop.status.code() })),
-            Some(serde_json::json!({ "status": status.code(), "comment": comment })),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
     ctx.flash(
         &state,
         &format!(

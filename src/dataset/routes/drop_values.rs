@@ -63,7 +63,11 @@ pub(super) async fn value_lines(
         },
     )
     .await?;
-    let saved = store::drop_values(&state.db, data_drop.id).await?;
+    let saved = store::drop_values(
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        data_drop.id,
+    )
+    .await?;
     let series = store::approved_series(
         Scope::new(&state.db, PartnershipId::new(partnership_id)),
         store::SeriesScope::Owner(data_drop.organisation_id),

@@ -11,7 +11,7 @@ use crate::dataset::model::*;
 use crate::dataset::scorecard::ScorecardRow;
 use crate::dataset::store::{self};
 use crate::kernel::Scope;
-use crate::kernel::audit::AuditAction;
+
 use crate::kernel::filters;
 use crate::kernel::ids::PartnershipId;
 use crate::kernel::text::FormErrors;
@@ -19,7 +19,7 @@ use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, cache, render, r
 use crate::partnership;
 use masa_sheets::{self as sheets, Cell, SheetTable};
 
-use super::{CSV, XLSX, download, is_manager, record, sheet_error};
+use super::{CSV, XLSX, download, is_manager, sheet_error};
 
 #[derive(Template)]
 #[template(path = "dataset/templates/indicator.html")]
@@ -423,24 +423,9 @@ pub async fn add_comparator(
     if !errors.is_empty() {
         return render_refused(&indicator_page_for(&state, &ctx, id, errors, form).await?);
     }
-    let mut tx = state.db.begin_write().await?;
-    store::set_comparator(&mut tx, id, period, &name, value).await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Update,
-        ("indicator", id),
-        format!(
-            "Set the {name} comparator of {} for {period}",
-            indicator.code
-        ),
-        (
-            None,
-            Some(serde_json::json!({ "period": period.label(), "name": name, "value": value })),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    store::set_comparator(&mut change, (id, &indicator.code), period, &name, value).await?;
+    change.commit().await?;
     ctx.flash(&state, &format!("{name} comparator for {period} saved"))
         .await?;
     Ok(Redirect::to(&format!("/dataset/indicators/{id}")).into_response())

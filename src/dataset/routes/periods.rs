@@ -10,7 +10,6 @@ use serde::Deserialize;
 use crate::dataset::model::*;
 use crate::dataset::store::{self, CollectionPeriod, DataDrop, DropFilter};
 use crate::kernel::Scope;
-use crate::kernel::audit::AuditAction;
 use crate::kernel::auth::{self};
 use crate::kernel::filters;
 use crate::kernel::ids::PartnershipId;
@@ -19,7 +18,6 @@ use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Role, outbox, render, render_refused,
 };
 
-use super::record;
 use super::scorecard::expected_organisations;
 
 #[derive(Template)]
@@ -114,21 +112,9 @@ pub async fn open_period(
             today: today(),
         });
     };
-    let mut tx = state.db.begin_write().await?;
-    let id = store::insert_period(&mut tx, partnership_id, period, due_on).await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Create,
-        ("collection_period", id),
-        format!("Opened {period} for data drops, due {}", long_date(due_on)),
-        (
-            None,
-            Some(serde_json::json!({ "period": period.label(), "due_on": due_on.to_string() })),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    store::insert_period(&mut change, period, due_on).await?;
+    change.commit().await?;
     ctx.flash(&state, &format!("{period} is open for data drops"))
         .await?;
     Ok(Redirect::to(&format!("/dataset/periods/{}", period.key())).into_response())
@@ -263,19 +249,10 @@ async fn set_period_closed(
 ) -> AppResult<Response> {
     let period = known_period(state, ctx, key).await?;
     if period.is_open() == closed {
-        let mut tx = state.db.begin_write().await?;
-        store::set_period_closed(&mut tx, ctx.partnership()?, period.period, closed).await?;
+        let mut change = ctx.change(state).await?;
+        store::set_period_closed(&mut change, (period.id, period.period), closed).await?;
+        change.commit().await?;
         let verb = if closed { "Closed" } else { "Reopened" };
-        record(
-            &mut tx,
-            ctx,
-            AuditAction::Update,
-            ("collection_period", period.id),
-            format!("{verb} {} for data drops", period.period),
-            (None, Some(serde_json::json!({ "closed": closed }))),
-        )
-        .await?;
-        tx.commit().await?;
         ctx.flash(state, &format!("{verb} {}", period.period))
             .await?;
     }
@@ -304,7 +281,7 @@ pub async fn send_reminders(
         })
         .collect();
     let leads = auth::list_users(ctx.scope(&state)?).await?;
-    let mut tx = state.db.begin_write().await?;
+    let mut change = ctx.change(&state).await?;
     let mut queued = 0;
     for row in &outstanding {
         let recipients = leads.iter().filter(|user| {
@@ -327,7 +304,7 @@ pub async fn send_reminders(
                 row.state
             );
             outbox::queue(
-                &mut tx,
+                change.transaction(),
                 partnership_id,
                 &user.email,
                 &format!("Data drop for {} {overdue}", period.period),
@@ -337,8 +314,12 @@ pub async fn send_reminders(
             queued += 1;
         }
     }
-    record(&mut tx, &ctx, AuditAction::Create, ("collection_period", period.id), format!("Queued {queued} reminders for {}", period.period), (None, Some(serde_json::json!({ "organisations": outstanding.iter().map(|r| r.organisation_name.clone()).collect::<Vec<_>>() })))).await?;
-    tx.commit().await?;
+    let organisations: Vec<String> = outstanding
+        .iter()
+        .map(|row| row.organisation_name.clone())
+        .collect();
+    store::reminders_queued(&mut change, &period, queued, &organisations).await?;
+    change.commit().await?;
     ctx.flash(
         &state,
         &format!(
