@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 
 use super::model::*;
 use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
-use crate::kernel::db::{Db, Transaction, now_text, retrying};
+use crate::kernel::db::{Db, IsoDate, Transaction, now_text, retrying};
 use crate::kernel::{Change, Store};
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
@@ -27,31 +27,6 @@ const INDICATOR_SELECT: &str = "SELECT i.id, i.code, i.name, i.definition, i.uni
      i.owner_organisation_id, o.name AS owner_name, i.priority_item_id, i.target, i.suppression_threshold, \
      i.decimals, i.source, i.archived_at FROM indicators i JOIN organisations o ON o.id = i.owner_organisation_id";
 
-fn indicator_from_row(row: &AnyRow) -> Result<Indicator> {
-    let unit: String = row.try_get("unit")?;
-    let polarity: String = row.try_get("polarity")?;
-    let frequency: String = row.try_get("frequency")?;
-    Ok(Indicator {
-        id: row.try_get("id")?,
-        code: row.try_get("code")?,
-        name: row.try_get("name")?,
-        definition: row.try_get("definition")?,
-        unit: Unit::from_code(&unit).ok_or_else(|| decode_error("unit", &unit))?,
-        polarity: polarity_from_code(&polarity)
-            .ok_or_else(|| decode_error("polarity", &polarity))?,
-        frequency: Frequency::from_code(&frequency)
-            .ok_or_else(|| decode_error("frequency", &frequency))?,
-        owner_organisation_id: row.try_get("owner_organisation_id")?,
-        owner_name: row.try_get("owner_name")?,
-        priority_item_id: row.try_get("priority_item_id")?,
-        target: row.try_get("target")?,
-        suppression_threshold: row.try_get("suppression_threshold")?,
-        decimals: row.try_get("decimals")?,
-        source: row.try_get("source")?,
-        archived_at: row.try_get("archived_at")?,
-    })
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct IndicatorFilter {
     pub owner_organisation_id: Option<i64>,
@@ -68,25 +43,25 @@ pub async fn list_indicators(
         "{INDICATOR_SELECT} WHERE i.partnership_id = $4 AND ($1 = -1 OR i.owner_organisation_id = $1) \
          AND ($2 = -1 OR i.priority_item_id = $2) AND ($3 = 1 OR i.archived_at IS NULL) ORDER BY i.code"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = sqlx::query_as::<_, Indicator>(sqlx::AssertSqlSafe(sql))
         .bind(filter.owner_organisation_id.unwrap_or(-1))
         .bind(filter.priority_item_id.unwrap_or(-1))
         .bind(i64::from(filter.include_archived))
         .bind(store.partnership())
         .fetch_all(store.conn())
         .await?;
-    rows.iter().map(indicator_from_row).collect()
+    Ok(rows)
 }
 
 /// One of the partnership's indicators; another partnership's is not found.
 pub async fn find_indicator(mut store: impl Store, id: i64) -> Result<Option<Indicator>> {
     let sql = format!("{INDICATOR_SELECT} WHERE i.id = $1 AND i.partnership_id = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = sqlx::query_as::<_, Indicator>(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .bind(store.partnership())
         .fetch_optional(store.conn())
         .await?;
-    row.as_ref().map(indicator_from_row).transpose()
+    Ok(row)
 }
 
 /// Codes are unique within a partnership: two partnerships may both have "CP-RATE".
@@ -360,10 +335,12 @@ pub async fn set_comparator(
 
 // ---- collection periods ----
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct CollectionPeriod {
     pub id: i64,
+    #[sqlx(rename = "period_start", try_from = "String")]
     pub period: Quarter,
+    #[sqlx(try_from = "IsoDate")]
     pub due_on: time::Date,
     pub closed_at: Option<String>,
 }
@@ -374,22 +351,12 @@ impl CollectionPeriod {
     }
 }
 
-fn period_from_row(row: &AnyRow) -> Result<CollectionPeriod> {
-    Ok(CollectionPeriod {
-        id: row.try_get("id")?,
-        period: quarter_column(row, "period_start")?,
-        due_on: crate::kernel::db::date_column(row, "due_on")?,
-        closed_at: row.try_get("closed_at")?,
-    })
-}
-
 /// The partnership's collection periods, newest first.
 pub async fn list_periods(mut store: impl Store) -> Result<Vec<CollectionPeriod>> {
-    let rows = sqlx::query("SELECT id, period_start, due_on, closed_at FROM collection_periods WHERE partnership_id = $1 ORDER BY period_start DESC")
+    sqlx::query_as("SELECT id, period_start, due_on, closed_at FROM collection_periods WHERE partnership_id = $1 ORDER BY period_start DESC")
         .bind(store.partnership())
         .fetch_all(store.conn())
-        .await?;
-    rows.iter().map(period_from_row).collect()
+        .await
 }
 
 /// One of the partnership's collection periods, by its quarter.
@@ -397,12 +364,11 @@ pub async fn find_period(
     mut store: impl Store,
     period: Quarter,
 ) -> Result<Option<CollectionPeriod>> {
-    let row = sqlx::query("SELECT id, period_start, due_on, closed_at FROM collection_periods WHERE partnership_id = $2 AND period_start = $1")
+    sqlx::query_as("SELECT id, period_start, due_on, closed_at FROM collection_periods WHERE partnership_id = $2 AND period_start = $1")
         .bind(period.key())
         .bind(store.partnership())
         .fetch_optional(store.conn())
-        .await?;
-    row.as_ref().map(period_from_row).transpose()
+        .await
 }
 
 /// Opens a quarter for data drops, with the entry recording it.
@@ -492,15 +458,19 @@ pub async fn reminders_queued(
 
 // ---- data drops ----
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct DataDrop {
     pub id: i64,
     pub organisation_id: i64,
     pub organisation_name: String,
+    #[sqlx(rename = "period_start", try_from = "String")]
     pub period: Quarter,
     pub version: i64,
+    #[sqlx(try_from = "String")]
     pub status: DropStatus,
+    #[sqlx(try_from = "String")]
     pub channel: Channel,
+    #[sqlx(flatten)]
     pub storyboard: Storyboard,
     pub created_at: String,
     pub submitted_at: Option<String>,
@@ -511,30 +481,6 @@ pub struct DataDrop {
 const DROP_SELECT: &str = "SELECT d.id, d.organisation_id, o.name AS organisation_name, d.period_start, d.version, d.status, \
      d.channel, d.working_well, d.worried_about, d.doing_about_it, d.previous_actions, d.created_at, d.submitted_at, \
      d.decided_at, d.decision_comment FROM data_drops d JOIN organisations o ON o.id = d.organisation_id";
-
-fn drop_from_row(row: &AnyRow) -> Result<DataDrop> {
-    let status: String = row.try_get("status")?;
-    let channel: String = row.try_get("channel")?;
-    Ok(DataDrop {
-        id: row.try_get("id")?,
-        organisation_id: row.try_get("organisation_id")?,
-        organisation_name: row.try_get("organisation_name")?,
-        period: quarter_column(row, "period_start")?,
-        version: row.try_get("version")?,
-        status: DropStatus::from_code(&status).ok_or_else(|| decode_error("status", &status))?,
-        channel: Channel::from_code(&channel).ok_or_else(|| decode_error("channel", &channel))?,
-        storyboard: Storyboard {
-            working_well: row.try_get("working_well")?,
-            worried_about: row.try_get("worried_about")?,
-            doing_about_it: row.try_get("doing_about_it")?,
-            previous_actions: row.try_get("previous_actions")?,
-        },
-        created_at: row.try_get("created_at")?,
-        submitted_at: row.try_get("submitted_at")?,
-        decided_at: row.try_get("decided_at")?,
-        decision_comment: row.try_get("decision_comment")?,
-    })
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct DropFilter {
@@ -565,7 +511,7 @@ pub async fn list_drops_limited(
          AND ($6 = 0 OR d.status <> 'draft') \
          ORDER BY d.period_start DESC, d.id DESC LIMIT $4"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(filter.organisation_id.unwrap_or(-1))
         .bind(filter.period.map(Quarter::key).unwrap_or_default())
         .bind(filter.status.map(DropStatus::code).unwrap_or(""))
@@ -573,8 +519,7 @@ pub async fn list_drops_limited(
         .bind(store.partnership())
         .bind(i64::from(filter.without_drafts))
         .fetch_all(store.conn())
-        .await?;
-    rows.iter().map(drop_from_row).collect()
+        .await
 }
 
 /// Every drop of the partnership as (id, organisation, status): what the visibility rule needs,
@@ -601,12 +546,11 @@ pub async fn drop_states(mut store: impl Store) -> Result<Vec<(i64, i64, DropSta
 /// One of the partnership's drops; another partnership's is not found.
 pub async fn find_drop(mut store: impl Store, id: i64) -> Result<Option<DataDrop>> {
     let sql = format!("{DROP_SELECT} WHERE d.id = $1 AND d.partnership_id = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .bind(store.partnership())
         .fetch_optional(store.conn())
-        .await?;
-    row.as_ref().map(drop_from_row).transpose()
+        .await
 }
 
 /// Starts a draft for an organisation and period, the next version, copying the latest
