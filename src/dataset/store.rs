@@ -8,6 +8,7 @@ use sqlx::any::AnyRow;
 use super::model::*;
 use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
 use crate::kernel::db::{Db, IsoDate, Transaction, now_text, retrying};
+use crate::kernel::ids::PeriodId;
 use crate::kernel::{Change, Store};
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
@@ -337,7 +338,7 @@ pub async fn set_comparator(
 
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct CollectionPeriod {
-    pub id: i64,
+    pub id: PeriodId,
     #[sqlx(rename = "period_start", try_from = "String")]
     pub period: Quarter,
     #[sqlx(try_from = "IsoDate")]
@@ -376,9 +377,9 @@ pub async fn insert_period(
     change: &mut Change,
     period: Quarter,
     due_on: time::Date,
-) -> Result<i64> {
+) -> Result<PeriodId> {
     let partnership = change.partnership();
-    let id: i64 = sqlx::query_scalar(
+    let id: PeriodId = sqlx::query_scalar(
         "INSERT INTO collection_periods (period_start, due_on, created_at, updated_at, partnership_id) VALUES ($1, $2, $3, $3, $4) RETURNING id",
     )
     .bind(period.key())
@@ -391,7 +392,7 @@ pub async fn insert_period(
         .record(AuditEntry {
             action: AuditAction::Create,
             entity_type: "collection_period",
-            entity_id: Some(id),
+            entity_id: Some(id.get()),
             summary: format!(
                 "Opened {period} for data drops, due {}",
                 crate::kernel::text::long_date(due_on)
@@ -409,7 +410,7 @@ pub async fn insert_period(
 /// recording it.
 pub async fn set_period_closed(
     change: &mut Change,
-    (id, period): (i64, Quarter),
+    (id, period): (PeriodId, Quarter),
     closed: bool,
 ) -> Result<()> {
     let partnership = change.partnership();
@@ -429,7 +430,7 @@ pub async fn set_period_closed(
         .record(AuditEntry {
             action: AuditAction::Update,
             entity_type: "collection_period",
-            entity_id: Some(id),
+            entity_id: Some(id.get()),
             summary: format!("{verb} {period} for data drops"),
             before: None,
             after: Some(serde_json::json!({ "closed": closed })),
@@ -448,7 +449,7 @@ pub async fn reminders_queued(
         .record(AuditEntry {
             action: AuditAction::Create,
             entity_type: "collection_period",
-            entity_id: Some(period.id),
+            entity_id: Some(period.id.get()),
             summary: format!("Queued {queued} reminders for {}", period.period),
             before: None,
             after: Some(serde_json::json!({ "organisations": organisations })),
