@@ -241,26 +241,20 @@ async fn indicator_form_page(
     form: IndicatorForm,
     indicator: Option<Indicator>,
 ) -> AppResult<IndicatorFormPage> {
-    let partnership_id = ctx.partnership()?;
+    let scope = ctx.scope(state)?;
     let mut organisations = vec![(String::new(), "Select an organisation".to_owned())];
     organisations.extend(
-        partnership::organisation_choices(crate::kernel::Scope::new(
-            &state.db,
-            crate::kernel::ids::PartnershipId::new(partnership_id),
-        ))
-        .await?
-        .into_iter()
-        .map(|(id, name)| (id.to_string(), name)),
+        partnership::organisation_choices(scope)
+            .await?
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name)),
     );
     let mut priorities = vec![(String::new(), "None – the wider dataset".to_owned())];
     priorities.extend(
-        partnership::current_priorities(crate::kernel::Scope::new(
-            &state.db,
-            crate::kernel::ids::PartnershipId::new(partnership_id),
-        ))
-        .await?
-        .into_iter()
-        .map(|(id, title)| (id.to_string(), title)),
+        partnership::current_priorities(scope)
+            .await?
+            .into_iter()
+            .map(|(id, title)| (id.to_string(), title)),
     );
     let polarities = [
         Polarity::HigherIsBetter,

@@ -8,8 +8,6 @@ use serde::Deserialize;
 
 use crate::dataset::model::*;
 use crate::dataset::store::{self, CollectionPeriod};
-use crate::kernel::Scope;
-use crate::kernel::ids::PartnershipId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Ctx, render_refused};
 use crate::partnership;
@@ -32,17 +30,14 @@ pub async fn start_drop(
     Form(form): Form<StartForm>,
 ) -> AppResult<Response> {
     let user = ctx.user()?;
-    let partnership_id = ctx.partnership()?;
+    let scope = ctx.scope(&state)?;
     let organisation_id = if is_manager(user) {
         // Only one of the partnership's own organisations: another's id is refused as a
         // missing choice is.
         match form.organisation_id.parse::<i64>().ok() {
             Some(id)
                 if partnership::organisation_name(
-                    crate::kernel::Scope::new(
-                        &state.db,
-                        crate::kernel::ids::PartnershipId::new(partnership_id),
-                    ),
+                    scope,
                     crate::kernel::ids::OrganisationId::new(id),
                 )
                 .await?
@@ -66,13 +61,10 @@ pub async fn start_drop(
     let period = Quarter::parse(&form.period).ok_or_else(|| {
         AppError::BadRequest("Choose a period that is open for data drops.".into())
     })?;
-    let _open = store::find_period(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        period,
-    )
-    .await?
-    .filter(CollectionPeriod::is_open)
-    .ok_or_else(|| AppError::BadRequest(format!("{period} is not open for data drops.")))?;
+    let _open = store::find_period(scope, period)
+        .await?
+        .filter(CollectionPeriod::is_open)
+        .ok_or_else(|| AppError::BadRequest(format!("{period} is not open for data drops.")))?;
     // Insert or find: the draft already open (perhaps started by a request a moment ago), or
     // a new one with its start recorded.
     let (id, _started) = store::open_or_start_draft(

@@ -69,24 +69,15 @@ pub async fn open_period(
     ctx: Ctx,
     Form(form): Form<PeriodForm>,
 ) -> AppResult<Response> {
-    let partnership_id = ctx.partnership()?;
+    let scope = ctx.scope(&state)?;
     let mut errors = FormErrors::default();
     let period = Quarter::parse(&form.period);
     match period {
         None => errors.add("period", "Enter the quarter, like 2026-27 Q2"),
-        Some(period)
-            if store::find_period(
-                Scope::new(&state.db, PartnershipId::new(partnership_id)),
-                period,
-            )
-            .await?
-            .is_some() =>
-        {
-            errors.add(
-                "period",
-                format!("{period} is already open or was collected"),
-            )
-        }
+        Some(period) if store::find_period(scope, period).await?.is_some() => errors.add(
+            "period",
+            format!("{period} is already open or was collected"),
+        ),
         Some(_) => {}
     }
     let due_on = errors.date("due_on", "Due date", &form.due_on(), true);
@@ -102,8 +93,7 @@ pub async fn open_period(
         );
     }
     let (Some(period), Some(due_on)) = (period.filter(|_| errors.is_empty()), due_on) else {
-        let periods =
-            store::list_periods(Scope::new(&state.db, PartnershipId::new(partnership_id))).await?;
+        let periods = store::list_periods(scope).await?;
         return render_refused(&PeriodsPage {
             chrome: ctx.chrome(&state).await?,
             periods,
