@@ -13,7 +13,6 @@ use crate::dataset::store::{self};
 use crate::kernel::Scope;
 
 use crate::kernel::filters;
-use crate::kernel::ids::PartnershipId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, cache, render, render_refused};
 use crate::partnership;
@@ -101,56 +100,35 @@ pub(super) struct IndicatorView {
 /// Kept by partnership and id: another partnership's indicator is not found, cached or not.
 async fn indicator_view(
     state: &AppState,
-    partnership_id: i64,
+    scope: Scope<'_>,
     id: i64,
 ) -> AppResult<Arc<IndicatorView>> {
-    let revision = cache::revision(crate::kernel::Scope::new(
-        &state.db,
-        crate::kernel::ids::PartnershipId::new(partnership_id),
-    ))
-    .await?;
+    let revision = cache::revision(scope).await?;
     state
         .cache
         .get_or_compute(
-            format!("dataset/{partnership_id}/indicator/{id}"),
+            format!("dataset/{}/indicator/{id}", scope.partnership()),
             revision,
-            compute_indicator_view(state, partnership_id, id),
+            compute_indicator_view(scope, id),
         )
         .await
 }
 
-async fn compute_indicator_view(
-    state: &AppState,
-    partnership_id: i64,
-    id: i64,
-) -> AppResult<IndicatorView> {
-    let indicator = store::find_indicator(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        id,
-    )
-    .await?
-    .ok_or(AppError::NotFound)?;
-    let series = store::approved_series(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        store::SeriesScope::Indicator(id),
-    )
-    .await?
-    .remove(&id)
-    .unwrap_or_default();
-    let comparators = store::comparators(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        Some(id),
-    )
-    .await?;
-    let priority = match indicator.priority_item_id {
-        Some(item) => partnership::current_priorities(crate::kernel::Scope::new(
-            &state.db,
-            crate::kernel::ids::PartnershipId::new(partnership_id),
-        ))
+async fn compute_indicator_view(scope: Scope<'_>, id: i64) -> AppResult<IndicatorView> {
+    let indicator = store::find_indicator(scope, id)
         .await?
-        .into_iter()
-        .find(|(id, _)| id.get() == item)
-        .map(|(_, title)| title),
+        .ok_or(AppError::NotFound)?;
+    let series = store::approved_series(scope, store::SeriesScope::Indicator(id))
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
+    let comparators = store::comparators(scope, Some(id)).await?;
+    let priority = match indicator.priority_item_id {
+        Some(item) => partnership::current_priorities(scope)
+            .await?
+            .into_iter()
+            .find(|(id, _)| id.get() == item)
+            .map(|(_, title)| title),
         None => None,
     };
     Ok(draw_indicator(indicator, &series, &comparators, priority))
@@ -245,7 +223,7 @@ async fn indicator_page_for(
     errors: FormErrors,
     comparator_form: ComparatorForm,
 ) -> AppResult<IndicatorPage> {
-    let view = indicator_view(state, ctx.partnership()?, id).await?;
+    let view = indicator_view(state, ctx.scope(state)?, id).await?;
     Ok(IndicatorPage {
         chrome: ctx.chrome(state).await?,
         chart: view.chart.clone(),
@@ -345,20 +323,14 @@ async fn series_for_export(
     ctx: &Ctx,
     id: i64,
 ) -> AppResult<(Indicator, Vec<(Quarter, f64)>)> {
-    let partnership_id = ctx.partnership()?;
-    let indicator = store::find_indicator(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        id,
-    )
-    .await?
-    .ok_or(AppError::NotFound)?;
-    let series = store::approved_series(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        store::SeriesScope::Indicator(id),
-    )
-    .await?
-    .remove(&id)
-    .unwrap_or_default();
+    let scope = ctx.scope(state)?;
+    let indicator = store::find_indicator(scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let series = store::approved_series(scope, store::SeriesScope::Indicator(id))
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
     Ok((indicator, series))
 }
 
