@@ -95,10 +95,13 @@ impl Names {
             .into_iter()
             .map(|(id, name)| (id.get(), name))
             .collect(),
-            indicators: crate::dataset::indicator_choices(db, partnership_id)
-                .await?
-                .into_iter()
-                .collect(),
+            indicators: crate::dataset::indicator_choices(crate::kernel::Scope::new(
+                db,
+                crate::kernel::ids::PartnershipId::new(partnership_id),
+            ))
+            .await?
+            .into_iter()
+            .collect(),
         })
     }
 

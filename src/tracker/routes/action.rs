@@ -136,9 +136,7 @@ async fn action_page_for(
         .await?
         .ok_or(AppError::NotFound)?;
     let trend = match action.impact_indicator_id {
-        Some(indicator) => {
-            crate::dataset::indicator_trend(&state.db, partnership_id, indicator).await?
-        }
+        Some(indicator) => crate::dataset::indicator_trend(ctx.scope(state)?, indicator).await?,
         None => None,
     };
     // Impact shows in the quarters after the work was done; before completion, after it began.

@@ -152,7 +152,11 @@ impl ActionFormChoices {
             .map(|(id, person)| (id.get(), person))
             .collect();
         people.sort_by(|a, b| a.1.name.cmp(&b.1.name));
-        let indicators = crate::dataset::indicator_choices(&state.db, partnership_id).await?;
+        let indicators = crate::dataset::indicator_choices(crate::kernel::Scope::new(
+            &state.db,
+            crate::kernel::ids::PartnershipId::new(partnership_id),
+        ))
+        .await?;
         Ok(ActionFormChoices {
             organisation_ids: organisations.iter().map(|(id, _)| *id).collect(),
             person_ids: people
