@@ -12,7 +12,6 @@ use crate::dataset::store::{self, CollectionPeriod, DataDrop, DropFilter};
 use crate::kernel::Scope;
 use crate::kernel::auth::{self};
 use crate::kernel::filters;
-use crate::kernel::ids::PartnershipId;
 use crate::kernel::text::{DateParts, FormErrors, long_date, today};
 use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Role, outbox, render, render_refused,
@@ -131,11 +130,11 @@ pub struct Completeness {
 /// The partnership's organisations' positions for one of its periods.
 async fn completeness(
     state: &AppState,
-    partnership_id: i64,
+    scope: Scope<'_>,
     period: &CollectionPeriod,
 ) -> AppResult<Vec<Completeness>> {
     let drops = store::list_drops(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        scope,
         &DropFilter {
             period: Some(period.period),
             ..DropFilter::default()
@@ -143,7 +142,7 @@ async fn completeness(
     )
     .await?;
     let overdue = today() > period.due_on;
-    Ok(expected_organisations(state, partnership_id)
+    Ok(expected_organisations(state, scope)
         .await?
         .iter()
         .cloned()
@@ -193,7 +192,7 @@ pub async fn period_page(
     Path(key): Path<String>,
 ) -> AppResult<impl IntoResponse> {
     let period = known_period(&state, &ctx, &key).await?;
-    let rows = completeness(&state, ctx.partnership()?, &period).await?;
+    let rows = completeness(&state, ctx.scope(&state)?, &period).await?;
     let submitted = rows
         .iter()
         .filter(|row| {
@@ -256,9 +255,9 @@ pub async fn send_reminders(
     ctx: Ctx,
     Path(key): Path<String>,
 ) -> AppResult<Response> {
-    let partnership_id = ctx.partnership()?;
+    let scope = ctx.scope(&state)?;
     let period = known_period(&state, &ctx, &key).await?;
-    let outstanding: Vec<Completeness> = completeness(&state, partnership_id, &period)
+    let outstanding: Vec<Completeness> = completeness(&state, scope, &period)
         .await?
         .into_iter()
         .filter(|row| {
@@ -295,7 +294,7 @@ pub async fn send_reminders(
             );
             outbox::queue(
                 change.transaction(),
-                partnership_id,
+                scope.partnership().get(),
                 &user.email,
                 &format!("Data drop for {} {overdue}", period.period),
                 &body,
