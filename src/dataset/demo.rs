@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::model::*;
 use super::store::{self, DropValue, IndicatorDetails};
+use crate::kernel::Change;
 use crate::kernel::audit::{AuditAction, AuditEntry};
-use crate::kernel::{Change, Store};
 
 #[derive(Deserialize)]
 struct DemoFile {
@@ -288,23 +288,15 @@ async fn add_drop(
     storyboard: &Storyboard,
     path: &[DropStatus],
 ) -> Result<(), DemoError> {
-    let partnership_id = change.partnership().get();
-    let tx = change.transaction();
     // No version can be open while history loads: an open one is the demo file's mistake.
-    let id = store::start_draft(
-        tx,
-        partnership_id,
-        organisation_id,
-        period,
-        Channel::Upload,
-        None,
-    )
-    .await?
-    .ok_or_else(|| {
-        DemoError::Reference(format!(
-            "organisation {organisation_id} already has an open data drop for {period}"
-        ))
-    })?;
+    let id = store::start_draft(change, organisation_id, period, Channel::Upload)
+        .await?
+        .ok_or_else(|| {
+            DemoError::Reference(format!(
+                "organisation {organisation_id} already has an open data drop for {period}"
+            ))
+        })?;
+    let tx = change.transaction();
     store::replace_values(tx, id, values).await?;
     store::set_storyboard(tx, id, storyboard).await?;
     for status in path {

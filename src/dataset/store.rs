@@ -561,14 +561,14 @@ pub async fn find_drop(mut store: impl Store, id: i64) -> Result<Option<DataDrop
 /// data_drops_one_open (0013) makes that so even when two requests start one at the same
 /// moment: the second's insert waits for the first's and then does nothing.
 pub async fn start_draft(
-    tx: &mut Transaction,
-    partnership_id: i64,
+    change: &mut Change,
     organisation_id: i64,
     period: Quarter,
     channel: Channel,
-    user_id: Option<i64>,
 ) -> Result<Option<i64>> {
     let now = now_text();
+    let partnership = change.partnership();
+    let user_id = change.actor().user_id;
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO data_drops (organisation_id, period_start, version, status, channel, created_by, created_at, updated_at, \
          partnership_id) VALUES ($1, $2, \
@@ -580,8 +580,8 @@ pub async fn start_draft(
     .bind(channel.code())
     .bind(user_id)
     .bind(&now)
-    .bind(partnership_id)
-    .fetch_optional(&mut **tx)
+    .bind(partnership)
+    .fetch_optional(change.conn())
     .await?;
     let Some(id) = id else { return Ok(None) };
     let previous: Option<i64> = sqlx::query_scalar(
@@ -591,7 +591,7 @@ pub async fn start_draft(
     .bind(organisation_id)
     .bind(period.key())
     .bind(id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(change.conn())
     .await?;
     if let Some(previous) = previous {
         sqlx::query(
@@ -602,7 +602,7 @@ pub async fn start_draft(
         )
         .bind(previous)
         .bind(id)
-        .execute(&mut **tx)
+        .execute(change.conn())
         .await?;
         sqlx::query(
             "INSERT INTO data_values (data_drop_id, indicator_id, value, note, outlier_confirmed) \
@@ -610,7 +610,7 @@ pub async fn start_draft(
         )
         .bind(id)
         .bind(previous)
-        .execute(&mut **tx)
+        .execute(change.conn())
         .await?;
     }
     Ok(Some(id))
@@ -926,17 +926,7 @@ pub async fn find_or_start_draft(
         {
             return Err(DraftError::PeriodClosed(period));
         }
-        let user_id = change.actor().user_id;
-        let partnership_id = change.partnership().get();
-        let started = start_draft(
-            change.transaction(),
-            partnership_id,
-            organisation_id,
-            period,
-            channel,
-            user_id,
-        )
-        .await?;
+        let started = start_draft(change, organisation_id, period, channel).await?;
         if let Some(id) = started {
             let version: i64 = sqlx::query_scalar("SELECT version FROM data_drops WHERE id = $1")
                 .bind(id)
