@@ -209,7 +209,11 @@ async fn describe(state: &AppState, partnership_id: i64, id: i64) -> ApiResult<D
         store::SeriesScope::Owner(data_drop.organisation_id),
     )
     .await?;
-    let values = store::drop_values(&state.db, id).await?;
+    let values = store::drop_values(
+        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        id,
+    )
+    .await?;
     let mut outliers = Vec::new();
     let values = values
         .iter()

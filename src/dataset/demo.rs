@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::model::*;
 use super::store::{self, DropValue, IndicatorDetails};
-use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
-use crate::kernel::db::Transaction;
+use crate::kernel::Change;
+use crate::kernel::audit::{AuditAction, AuditEntry};
 
 #[derive(Deserialize)]
 struct DemoFile {
@@ -84,8 +84,7 @@ fn lookup(map: &HashMap<String, i64>, name: &str, what: &str) -> Result<i64, Dem
 
 /// `organisations`: demo organisation ids by name; `priorities`: the plan's priority ids in order.
 pub async fn load(
-    tx: &mut Transaction,
-    actor: &Actor,
+    change: &mut Change,
     organisations: &HashMap<String, i64>,
     priorities: &[i64],
 ) -> Result<HashMap<String, i64>, DemoError> {
@@ -122,26 +121,13 @@ pub async fn load(
             decimals: indicator.decimals,
             source: indicator.source.clone(),
         };
-        let id = store::insert_indicator(tx, actor.partnership_id, &details, first).await?;
+        let id = store::insert_indicator(change, &details, first).await?;
         indicator_ids.insert(details.code.clone(), id);
-        audit::record(
-            tx,
-            actor,
-            AuditEntry {
-                action: AuditAction::Create,
-                entity_type: "indicator",
-                entity_id: Some(id),
-                summary: format!("Added indicator {} {}", details.code, details.name),
-                before: None,
-                after: Some(audit::snapshot(&details)),
-            },
-        )
-        .await?;
         // The latest published comparators are England's and the region's for 2024-25.
         for comparator in &indicator.comparators {
             store::set_comparator(
-                tx,
-                id,
+                change,
+                (id, &details.code),
                 Quarter {
                     year: 2024,
                     number: 4,
@@ -187,8 +173,8 @@ pub async fn load(
     // Thirteen quarters of approved history, each collected in its own closed period.
     let mut period = first;
     while period < collecting() {
-        store::insert_period(tx, actor.partnership_id, period, due_on(period)).await?;
-        store::set_period_closed(tx, actor.partnership_id, period, true).await?;
+        let id = store::insert_period(change, period, due_on(period)).await?;
+        store::set_period_closed(change, (id, period), true).await?;
         for owner in &owners {
             let values: Vec<DropValue> = loaded
                 .iter()
@@ -207,8 +193,7 @@ pub async fn load(
                 .cloned()
                 .unwrap_or_default();
             add_drop(
-                tx,
-                actor,
+                change,
                 *owner,
                 period,
                 &values,
@@ -222,7 +207,7 @@ pub async fn load(
 
     // The quarter being collected: due six weeks after it ended.
     let now = collecting();
-    store::insert_period(tx, actor.partnership_id, now, due_on(now)).await?;
+    store::insert_period(change, now, due_on(now)).await?;
     let by_name = |name: &str| lookup(organisations, name, "organisation");
     let next_values = |owner: i64, drift: f64| -> Vec<DropValue> {
         loaded
@@ -255,8 +240,7 @@ pub async fn load(
             .unwrap_or_default()
     };
     add_drop(
-        tx,
-        actor,
+        change,
         icb,
         now,
         &next_values(icb, 0.01),
@@ -265,8 +249,7 @@ pub async fn load(
     )
     .await?;
     add_drop(
-        tx,
-        actor,
+        change,
         council,
         now,
         &next_values(council, -0.02),
@@ -276,8 +259,7 @@ pub async fn load(
     .await?;
     // The police's first version was returned with a question; the second is in draft.
     add_drop(
-        tx,
-        actor,
+        change,
         police,
         now,
         &next_values(police, 0.03),
@@ -286,8 +268,7 @@ pub async fn load(
     )
     .await?;
     add_drop(
-        tx,
-        actor,
+        change,
         police,
         now,
         &next_values(police, 0.0),
@@ -300,8 +281,7 @@ pub async fn load(
 
 /// Adds one version of a drop and moves it to its final status.
 async fn add_drop(
-    tx: &mut Transaction,
-    actor: &Actor,
+    change: &mut Change,
     organisation_id: i64,
     period: Quarter,
     values: &[DropValue],
@@ -309,20 +289,14 @@ async fn add_drop(
     path: &[DropStatus],
 ) -> Result<(), DemoError> {
     // No version can be open while history loads: an open one is the demo file's mistake.
-    let id = store::start_draft(
-        tx,
-        actor.partnership_id,
-        organisation_id,
-        period,
-        Channel::Upload,
-        None,
-    )
-    .await?
-    .ok_or_else(|| {
-        DemoError::Reference(format!(
-            "organisation {organisation_id} already has an open data drop for {period}"
-        ))
-    })?;
+    let id = store::start_draft(change, organisation_id, period, Channel::Upload)
+        .await?
+        .ok_or_else(|| {
+            DemoError::Reference(format!(
+                "organisation {organisation_id} already has an open data drop for {period}"
+            ))
+        })?;
+    let tx = change.transaction();
     store::replace_values(tx, id, values).await?;
     store::set_storyboard(tx, id, storyboard).await?;
     for status in path {
@@ -346,10 +320,8 @@ async fn add_drop(
         }
     }
     let final_status = path.last().copied().unwrap_or(DropStatus::Draft);
-    audit::record(
-        tx,
-        actor,
-        AuditEntry {
+    change
+        .record(AuditEntry {
             action: AuditAction::Create,
             entity_type: "data_drop",
             entity_id: Some(id),
@@ -359,8 +331,7 @@ async fn add_drop(
             ),
             before: None,
             after: None,
-        },
-    )
-    .await?;
+        })
+        .await?;
     Ok(())
 }

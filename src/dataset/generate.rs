@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 
 use super::model::*;
 use super::store::{self, DropValue, IndicatorDetails};
-use crate::kernel::db::{Db, Transaction, now_text};
+use crate::kernel::audit::Actor;
+use crate::kernel::db::{Db, now_text};
+use crate::kernel::ids::PartnershipId;
+use crate::kernel::store::{Change, ChangeError};
 use crate::partnership::model::{OrganisationDetails, OrganisationKind};
 
 #[derive(Debug, Clone)]
@@ -72,6 +75,8 @@ pub enum GenerateError {
     NoPartnership,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Change(#[from] ChangeError),
 }
 
 pub async fn generate(db: &Db, options: &GenerateOptions) -> Result<Generated, GenerateError> {
@@ -101,19 +106,30 @@ pub async fn generate_reporting(
         None
     };
     for number in 0..options.partnerships.max(1) {
-        let mut tx = db.begin_write().await?;
         let partnership_id = match first_partnership {
             Some(id) => id,
-            None => crate::partnership::create_partnership(
-                &mut tx,
-                &format!("Generated Partnership {run}-{number}"),
-            )
-            .await?
-            .get(),
+            None => {
+                // A change is made in a partnership, so a new one is created (and committed)
+                // before the change that fills it begins.
+                let mut tx = db.begin_write().await?;
+                let id = crate::partnership::create_partnership(
+                    &mut tx,
+                    &format!("Generated Partnership {run}-{number}"),
+                )
+                .await?
+                .get();
+                tx.commit().await?;
+                id
+            }
         };
+        let mut change = Change::begin(
+            db,
+            Actor::system("masa generate", PartnershipId::new(partnership_id)),
+        )
+        .await?;
         fill_partnership(
             db,
-            &mut tx,
+            &mut change,
             partnership_id,
             options,
             &run,
@@ -121,7 +137,7 @@ pub async fn generate_reporting(
             &mut totals,
         )
         .await?;
-        tx.commit().await?;
+        change.commit().await?;
         totals.partnerships += 1;
         totals.total_time = started.elapsed();
         progress(&totals);
@@ -137,10 +153,10 @@ pub async fn generate_reporting(
     Ok(totals)
 }
 
-/// One partnership's organisations, indicators, closed periods and approved drops, in `tx`.
+/// One partnership's organisations, indicators, closed periods and approved drops, in `change`.
 async fn fill_partnership(
     db: &Db,
-    tx: &mut Transaction,
+    change: &mut Change,
     partnership_id: i64,
     options: &GenerateOptions,
     run: &str,
@@ -158,7 +174,7 @@ async fn fill_partnership(
         };
         organisations.push(
             crate::partnership::add_organisation(
-                tx,
+                change.transaction(),
                 crate::kernel::ids::PartnershipId::new(partnership_id),
                 &details,
             )
@@ -211,7 +227,7 @@ async fn fill_partnership(
             decimals: 0,
             source: "generated".into(),
         };
-        let id = store::insert_indicator(tx, partnership_id, &details, first).await?;
+        let id = store::insert_indicator(change, &details, first).await?;
         indicators.push((id, owner, unit, level));
     }
     let mut values_written = 0;
@@ -219,22 +235,20 @@ async fn fill_partnership(
         Vec::with_capacity(VALUES_PER_BATCH.min(indicators.len() * options.quarters.max(1)));
     let mut quarter = first;
     loop {
-        if store::find_period_in(tx, partnership_id, quarter)
-            .await?
-            .is_none()
-        {
-            store::insert_period(
-                tx,
-                partnership_id,
-                quarter,
-                quarter.end() + time::Duration::days(45),
-            )
-            .await?;
-            store::set_period_closed(tx, partnership_id, quarter, true).await?;
+        if store::find_period(&mut *change, quarter).await?.is_none() {
+            let id =
+                store::insert_period(change, quarter, quarter.end() + time::Duration::days(45))
+                    .await?;
+            store::set_period_closed(change, (id, quarter), true).await?;
         }
         for organisation in &organisations {
-            let drop_id =
-                store::insert_approved_drop(tx, partnership_id, *organisation, quarter).await?;
+            let drop_id = store::insert_approved_drop(
+                change.transaction(),
+                partnership_id,
+                *organisation,
+                quarter,
+            )
+            .await?;
             totals.drops += 1;
             for (id, _, unit, level) in indicators
                 .iter_mut()
@@ -271,7 +285,7 @@ async fn fill_partnership(
             let writing = Instant::now();
             values_written += store::insert_values_bulk(
                 db,
-                tx,
+                change.transaction(),
                 rows.iter().map(|(drop_id, value)| (*drop_id, value)),
             )
             .await?;
@@ -283,13 +297,8 @@ async fn fill_partnership(
         }
         quarter = quarter.next();
     }
-    crate::kernel::audit::record(
-        tx,
-        &crate::kernel::audit::Actor::system(
-            "masa generate",
-            crate::kernel::ids::PartnershipId::new(partnership_id),
-        ),
-        crate::kernel::audit::AuditEntry {
+    change
+        .record(crate::kernel::audit::AuditEntry {
             action: crate::kernel::audit::AuditAction::Create,
             entity_type: "dataset",
             entity_id: None,
@@ -299,9 +308,8 @@ async fn fill_partnership(
             ),
             before: None,
             after: None,
-        },
-    )
-    .await?;
+        })
+        .await?;
     totals.organisations += organisations.len();
     totals.indicators += indicators.len();
     totals.values += values_written;

@@ -15,21 +15,15 @@ mod routes;
 pub mod scorecard;
 pub mod store;
 
-use crate::kernel::ids::PartnershipId;
 use crate::kernel::{Permission, Scope};
 
 pub use routes::routes;
 
 /// For other modules: the partnership's live indicators as (id, "CODE: name"), in code order.
 pub async fn indicator_choices(
-    db: &crate::kernel::db::Db,
-    partnership_id: i64,
+    store: impl crate::kernel::Store,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    let mut indicators = store::list_indicators(
-        Scope::new(db, PartnershipId::new(partnership_id)),
-        &store::IndicatorFilter::default(),
-    )
-    .await?;
+    let mut indicators = store::list_indicators(store, &store::IndicatorFilter::default()).await?;
     indicators.sort_by(|a, b| a.code.cmp(&b.code));
     Ok(indicators
         .into_iter()
@@ -57,20 +51,13 @@ pub struct IndicatorTrend {
 
 /// Another partnership's indicator is None, as a missing one is.
 pub async fn indicator_trend(
-    db: &crate::kernel::db::Db,
-    partnership_id: i64,
+    mut store: impl crate::kernel::Store,
     id: i64,
 ) -> Result<Option<IndicatorTrend>, sqlx::Error> {
-    let Some(indicator) =
-        store::find_indicator(Scope::new(db, PartnershipId::new(partnership_id)), id).await?
-    else {
+    let Some(indicator) = store::find_indicator(&mut store, id).await? else {
         return Ok(None);
     };
-    let mut series = store::approved_series(
-        Scope::new(db, PartnershipId::new(partnership_id)),
-        store::SeriesScope::Indicator(id),
-    )
-    .await?;
+    let mut series = store::approved_series(&mut store, store::SeriesScope::Indicator(id)).await?;
     let points = model::publish_series(&indicator, &series.remove(&id).unwrap_or_default())
         .into_iter()
         .map(|(quarter, value)| (quarter.label(), indicator.show_published(value)))

@@ -229,6 +229,71 @@ pub fn polarity_label(polarity: Polarity) -> &'static str {
     }
 }
 
+/// A code stored in a column (a quarter, unit, polarity, frequency, status or channel) that
+/// names no known value: decoding the row fails with it.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown {what} {code:?}")]
+pub struct UnknownCode {
+    what: &'static str,
+    code: String,
+}
+
+/// Decodes a stored code into `T` by `from_code`, for `#[sqlx(try_from = "String")]`.
+fn from_code<T>(
+    what: &'static str,
+    code: String,
+    from_code: impl Fn(&str) -> Option<T>,
+) -> Result<T, UnknownCode> {
+    from_code(&code).ok_or(UnknownCode { what, code })
+}
+
+impl TryFrom<String> for Quarter {
+    type Error = UnknownCode;
+    fn try_from(code: String) -> Result<Quarter, UnknownCode> {
+        from_code("quarter", code, Quarter::parse)
+    }
+}
+
+impl TryFrom<String> for Unit {
+    type Error = UnknownCode;
+    fn try_from(code: String) -> Result<Unit, UnknownCode> {
+        from_code("unit", code, Unit::from_code)
+    }
+}
+
+impl TryFrom<String> for Frequency {
+    type Error = UnknownCode;
+    fn try_from(code: String) -> Result<Frequency, UnknownCode> {
+        from_code("frequency", code, Frequency::from_code)
+    }
+}
+
+impl TryFrom<String> for DropStatus {
+    type Error = UnknownCode;
+    fn try_from(code: String) -> Result<DropStatus, UnknownCode> {
+        from_code("status", code, DropStatus::from_code)
+    }
+}
+
+impl TryFrom<String> for Channel {
+    type Error = UnknownCode;
+    fn try_from(code: String) -> Result<Channel, UnknownCode> {
+        from_code("channel", code, Channel::from_code)
+    }
+}
+
+/// A stored polarity code: `Polarity` is masa_spc's, so it is decoded through this.
+#[derive(sqlx::Type)]
+#[sqlx(transparent)]
+pub struct PolarityCode(String);
+
+impl TryFrom<PolarityCode> for Polarity {
+    type Error = UnknownCode;
+    fn try_from(code: PolarityCode) -> Result<Polarity, UnknownCode> {
+        from_code("polarity", code.0, polarity_from_code)
+    }
+}
+
 pub fn polarity_from_code(code: &str) -> Option<Polarity> {
     [
         Polarity::HigherIsBetter,
@@ -275,15 +340,18 @@ impl Frequency {
 
 // ---- the catalogue ----
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Indicator {
     pub id: i64,
     pub code: String,
     pub name: String,
     pub definition: String,
+    #[sqlx(try_from = "String")]
     pub unit: Unit,
     #[serde(serialize_with = "serialize_polarity")]
+    #[sqlx(try_from = "PolarityCode")]
     pub polarity: Polarity,
+    #[sqlx(try_from = "String")]
     pub frequency: Frequency,
     pub owner_organisation_id: i64,
     pub owner_name: String,
@@ -532,7 +600,7 @@ pub enum DropAction {
 }
 
 /// The storyboard's four questions, asked of every organisation every quarter.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Storyboard {
     pub working_well: String,
     pub worried_about: String,

@@ -7,7 +7,8 @@ use sqlx::any::AnyRow;
 
 use super::model::*;
 use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
-use crate::kernel::db::{Db, Transaction, for_update, now_text, retrying};
+use crate::kernel::db::{Db, IsoDate, Transaction, now_text, retrying};
+use crate::kernel::ids::PeriodId;
 use crate::kernel::{Change, Store};
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
@@ -27,31 +28,6 @@ const INDICATOR_SELECT: &str = "SELECT i.id, i.code, i.name, i.definition, i.uni
      i.owner_organisation_id, o.name AS owner_name, i.priority_item_id, i.target, i.suppression_threshold, \
      i.decimals, i.source, i.archived_at FROM indicators i JOIN organisations o ON o.id = i.owner_organisation_id";
 
-fn indicator_from_row(row: &AnyRow) -> Result<Indicator> {
-    let unit: String = row.try_get("unit")?;
-    let polarity: String = row.try_get("polarity")?;
-    let frequency: String = row.try_get("frequency")?;
-    Ok(Indicator {
-        id: row.try_get("id")?,
-        code: row.try_get("code")?,
-        name: row.try_get("name")?,
-        definition: row.try_get("definition")?,
-        unit: Unit::from_code(&unit).ok_or_else(|| decode_error("unit", &unit))?,
-        polarity: polarity_from_code(&polarity)
-            .ok_or_else(|| decode_error("polarity", &polarity))?,
-        frequency: Frequency::from_code(&frequency)
-            .ok_or_else(|| decode_error("frequency", &frequency))?,
-        owner_organisation_id: row.try_get("owner_organisation_id")?,
-        owner_name: row.try_get("owner_name")?,
-        priority_item_id: row.try_get("priority_item_id")?,
-        target: row.try_get("target")?,
-        suppression_threshold: row.try_get("suppression_threshold")?,
-        decimals: row.try_get("decimals")?,
-        source: row.try_get("source")?,
-        archived_at: row.try_get("archived_at")?,
-    })
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct IndicatorFilter {
     pub owner_organisation_id: Option<i64>,
@@ -68,25 +44,25 @@ pub async fn list_indicators(
         "{INDICATOR_SELECT} WHERE i.partnership_id = $4 AND ($1 = -1 OR i.owner_organisation_id = $1) \
          AND ($2 = -1 OR i.priority_item_id = $2) AND ($3 = 1 OR i.archived_at IS NULL) ORDER BY i.code"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows = sqlx::query_as::<_, Indicator>(sqlx::AssertSqlSafe(sql))
         .bind(filter.owner_organisation_id.unwrap_or(-1))
         .bind(filter.priority_item_id.unwrap_or(-1))
         .bind(i64::from(filter.include_archived))
         .bind(store.partnership())
         .fetch_all(store.conn())
         .await?;
-    rows.iter().map(indicator_from_row).collect()
+    Ok(rows)
 }
 
 /// One of the partnership's indicators; another partnership's is not found.
 pub async fn find_indicator(mut store: impl Store, id: i64) -> Result<Option<Indicator>> {
     let sql = format!("{INDICATOR_SELECT} WHERE i.id = $1 AND i.partnership_id = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = sqlx::query_as::<_, Indicator>(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .bind(store.partnership())
         .fetch_optional(store.conn())
         .await?;
-    row.as_ref().map(indicator_from_row).transpose()
+    Ok(row)
 }
 
 /// Codes are unique within a partnership: two partnerships may both have "CP-RATE".
@@ -150,13 +126,14 @@ impl IndicatorDetails {
     }
 }
 
+/// Adds an indicator to the catalogue, with the entry recording it.
 pub async fn insert_indicator(
-    tx: &mut Transaction,
-    partnership_id: i64,
+    change: &mut Change,
     details: &IndicatorDetails,
     active_from: Quarter,
 ) -> Result<i64> {
-    sqlx::query_scalar(
+    let partnership = change.partnership();
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO indicators (code, name, definition, unit, polarity, frequency, owner_organisation_id, priority_item_id, \
          target, suppression_threshold, decimals, source, active_from, created_at, updated_at, partnership_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15) RETURNING id",
@@ -175,12 +152,23 @@ pub async fn insert_indicator(
     .bind(&details.source)
     .bind(active_from.key())
     .bind(now_text())
-    .bind(partnership_id)
+    .bind(partnership)
     // Not cached: sqlx's Any driver declares a NULL f64 as float4, which would fix the type of
     // `target` for every later use of a cached statement on PostgreSQL.
     .persistent(false)
-    .fetch_one(&mut **tx)
-    .await
+    .fetch_one(change.conn())
+    .await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "indicator",
+            entity_id: Some(id),
+            summary: format!("Added indicator {} {}", details.code, details.name),
+            before: None,
+            after: Some(audit::snapshot(details)),
+        })
+        .await?;
+    Ok(id)
 }
 
 /// Saves an indicator's new details, with the entry recording them against its old ones.
@@ -313,10 +301,11 @@ pub async fn comparators(
 }
 
 /// Sets (or replaces) a comparator's value for a period: one statement, so two people setting
-/// the same comparator at once both succeed and the later value stands.
+/// the same comparator at once both succeed and the later value stands. Recorded against the
+/// indicator (`code` names it in the entry).
 pub async fn set_comparator(
-    tx: &mut Transaction,
-    indicator_id: i64,
+    change: &mut Change,
+    (indicator_id, code): (i64, &str),
     period: Quarter,
     name: &str,
     value: f64,
@@ -329,17 +318,30 @@ pub async fn set_comparator(
     .bind(period.key())
     .bind(name)
     .bind(value)
-    .execute(&mut **tx)
+    .execute(change.conn())
     .await?;
-    Ok(())
+    change
+        .record(AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "indicator",
+            entity_id: Some(indicator_id),
+            summary: format!("Set the {name} comparator of {code} for {period}"),
+            before: None,
+            after: Some(
+                serde_json::json!({ "period": period.label(), "name": name, "value": value }),
+            ),
+        })
+        .await
 }
 
 // ---- collection periods ----
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct CollectionPeriod {
-    pub id: i64,
+    pub id: PeriodId,
+    #[sqlx(rename = "period_start", try_from = "String")]
     pub period: Quarter,
+    #[sqlx(try_from = "IsoDate")]
     pub due_on: time::Date,
     pub closed_at: Option<String>,
 }
@@ -350,22 +352,12 @@ impl CollectionPeriod {
     }
 }
 
-fn period_from_row(row: &AnyRow) -> Result<CollectionPeriod> {
-    Ok(CollectionPeriod {
-        id: row.try_get("id")?,
-        period: quarter_column(row, "period_start")?,
-        due_on: crate::kernel::db::date_column(row, "due_on")?,
-        closed_at: row.try_get("closed_at")?,
-    })
-}
-
 /// The partnership's collection periods, newest first.
 pub async fn list_periods(mut store: impl Store) -> Result<Vec<CollectionPeriod>> {
-    let rows = sqlx::query("SELECT id, period_start, due_on, closed_at FROM collection_periods WHERE partnership_id = $1 ORDER BY period_start DESC")
+    sqlx::query_as("SELECT id, period_start, due_on, closed_at FROM collection_periods WHERE partnership_id = $1 ORDER BY period_start DESC")
         .bind(store.partnership())
         .fetch_all(store.conn())
-        .await?;
-    rows.iter().map(period_from_row).collect()
+        .await
 }
 
 /// One of the partnership's collection periods, by its quarter.
@@ -373,37 +365,55 @@ pub async fn find_period(
     mut store: impl Store,
     period: Quarter,
 ) -> Result<Option<CollectionPeriod>> {
-    let row = sqlx::query("SELECT id, period_start, due_on, closed_at FROM collection_periods WHERE partnership_id = $2 AND period_start = $1")
+    sqlx::query_as("SELECT id, period_start, due_on, closed_at FROM collection_periods WHERE partnership_id = $2 AND period_start = $1")
         .bind(period.key())
         .bind(store.partnership())
         .fetch_optional(store.conn())
-        .await?;
-    row.as_ref().map(period_from_row).transpose()
+        .await
 }
 
+/// Opens a quarter for data drops, with the entry recording it.
 pub async fn insert_period(
-    tx: &mut Transaction,
-    partnership_id: i64,
+    change: &mut Change,
     period: Quarter,
     due_on: time::Date,
-) -> Result<i64> {
-    sqlx::query_scalar(
+) -> Result<PeriodId> {
+    let partnership = change.partnership();
+    let id: PeriodId = sqlx::query_scalar(
         "INSERT INTO collection_periods (period_start, due_on, created_at, updated_at, partnership_id) VALUES ($1, $2, $3, $3, $4) RETURNING id",
     )
     .bind(period.key())
     .bind(due_on.to_string())
     .bind(now_text())
-    .bind(partnership_id)
-    .fetch_one(&mut **tx)
-    .await
+    .bind(partnership)
+    .fetch_one(change.conn())
+    .await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "collection_period",
+            entity_id: Some(id.get()),
+            summary: format!(
+                "Opened {period} for data drops, due {}",
+                crate::kernel::text::long_date(due_on)
+            ),
+            before: None,
+            after: Some(
+                serde_json::json!({ "period": period.label(), "due_on": due_on.to_string() }),
+            ),
+        })
+        .await?;
+    Ok(id)
 }
 
+/// Closes or reopens a period (`id` is its record, `period` its quarter), with the entry
+/// recording it.
 pub async fn set_period_closed(
-    tx: &mut Transaction,
-    partnership_id: i64,
-    period: Quarter,
+    change: &mut Change,
+    (id, period): (PeriodId, Quarter),
     closed: bool,
 ) -> Result<()> {
+    let partnership = change.partnership();
     let sql = if closed {
         "UPDATE collection_periods SET closed_at = $1, updated_at = $1 WHERE period_start = $2 AND partnership_id = $3"
     } else {
@@ -412,23 +422,56 @@ pub async fn set_period_closed(
     sqlx::query(sql)
         .bind(now_text())
         .bind(period.key())
-        .bind(partnership_id)
-        .execute(&mut **tx)
+        .bind(partnership)
+        .execute(change.conn())
         .await?;
-    Ok(())
+    let verb = if closed { "Closed" } else { "Reopened" };
+    change
+        .record(AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "collection_period",
+            entity_id: Some(id.get()),
+            summary: format!("{verb} {period} for data drops"),
+            before: None,
+            after: Some(serde_json::json!({ "closed": closed })),
+        })
+        .await
+}
+
+/// Records the reminders just queued (in `change`) to the data leads of `organisations`.
+pub async fn reminders_queued(
+    change: &mut Change,
+    period: &CollectionPeriod,
+    queued: usize,
+    organisations: &[String],
+) -> Result<()> {
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "collection_period",
+            entity_id: Some(period.id.get()),
+            summary: format!("Queued {queued} reminders for {}", period.period),
+            before: None,
+            after: Some(serde_json::json!({ "organisations": organisations })),
+        })
+        .await
 }
 
 // ---- data drops ----
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct DataDrop {
     pub id: i64,
     pub organisation_id: i64,
     pub organisation_name: String,
+    #[sqlx(rename = "period_start", try_from = "String")]
     pub period: Quarter,
     pub version: i64,
+    #[sqlx(try_from = "String")]
     pub status: DropStatus,
+    #[sqlx(try_from = "String")]
     pub channel: Channel,
+    #[sqlx(flatten)]
     pub storyboard: Storyboard,
     pub created_at: String,
     pub submitted_at: Option<String>,
@@ -439,30 +482,6 @@ pub struct DataDrop {
 const DROP_SELECT: &str = "SELECT d.id, d.organisation_id, o.name AS organisation_name, d.period_start, d.version, d.status, \
      d.channel, d.working_well, d.worried_about, d.doing_about_it, d.previous_actions, d.created_at, d.submitted_at, \
      d.decided_at, d.decision_comment FROM data_drops d JOIN organisations o ON o.id = d.organisation_id";
-
-fn drop_from_row(row: &AnyRow) -> Result<DataDrop> {
-    let status: String = row.try_get("status")?;
-    let channel: String = row.try_get("channel")?;
-    Ok(DataDrop {
-        id: row.try_get("id")?,
-        organisation_id: row.try_get("organisation_id")?,
-        organisation_name: row.try_get("organisation_name")?,
-        period: quarter_column(row, "period_start")?,
-        version: row.try_get("version")?,
-        status: DropStatus::from_code(&status).ok_or_else(|| decode_error("status", &status))?,
-        channel: Channel::from_code(&channel).ok_or_else(|| decode_error("channel", &channel))?,
-        storyboard: Storyboard {
-            working_well: row.try_get("working_well")?,
-            worried_about: row.try_get("worried_about")?,
-            doing_about_it: row.try_get("doing_about_it")?,
-            previous_actions: row.try_get("previous_actions")?,
-        },
-        created_at: row.try_get("created_at")?,
-        submitted_at: row.try_get("submitted_at")?,
-        decided_at: row.try_get("decided_at")?,
-        decision_comment: row.try_get("decision_comment")?,
-    })
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct DropFilter {
@@ -493,7 +512,7 @@ pub async fn list_drops_limited(
          AND ($6 = 0 OR d.status <> 'draft') \
          ORDER BY d.period_start DESC, d.id DESC LIMIT $4"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(filter.organisation_id.unwrap_or(-1))
         .bind(filter.period.map(Quarter::key).unwrap_or_default())
         .bind(filter.status.map(DropStatus::code).unwrap_or(""))
@@ -501,8 +520,7 @@ pub async fn list_drops_limited(
         .bind(store.partnership())
         .bind(i64::from(filter.without_drafts))
         .fetch_all(store.conn())
-        .await?;
-    rows.iter().map(drop_from_row).collect()
+        .await
 }
 
 /// Every drop of the partnership as (id, organisation, status): what the visibility rule needs,
@@ -529,12 +547,11 @@ pub async fn drop_states(mut store: impl Store) -> Result<Vec<(i64, i64, DropSta
 /// One of the partnership's drops; another partnership's is not found.
 pub async fn find_drop(mut store: impl Store, id: i64) -> Result<Option<DataDrop>> {
     let sql = format!("{DROP_SELECT} WHERE d.id = $1 AND d.partnership_id = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .bind(store.partnership())
         .fetch_optional(store.conn())
-        .await?;
-    row.as_ref().map(drop_from_row).transpose()
+        .await
 }
 
 /// Starts a draft for an organisation and period, the next version, copying the latest
@@ -544,14 +561,14 @@ pub async fn find_drop(mut store: impl Store, id: i64) -> Result<Option<DataDrop
 /// data_drops_one_open (0013) makes that so even when two requests start one at the same
 /// moment: the second's insert waits for the first's and then does nothing.
 pub async fn start_draft(
-    tx: &mut Transaction,
-    partnership_id: i64,
+    change: &mut Change,
     organisation_id: i64,
     period: Quarter,
     channel: Channel,
-    user_id: Option<i64>,
 ) -> Result<Option<i64>> {
     let now = now_text();
+    let partnership = change.partnership();
+    let user_id = change.actor().user_id;
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO data_drops (organisation_id, period_start, version, status, channel, created_by, created_at, updated_at, \
          partnership_id) VALUES ($1, $2, \
@@ -563,8 +580,8 @@ pub async fn start_draft(
     .bind(channel.code())
     .bind(user_id)
     .bind(&now)
-    .bind(partnership_id)
-    .fetch_optional(&mut **tx)
+    .bind(partnership)
+    .fetch_optional(change.conn())
     .await?;
     let Some(id) = id else { return Ok(None) };
     let previous: Option<i64> = sqlx::query_scalar(
@@ -574,7 +591,7 @@ pub async fn start_draft(
     .bind(organisation_id)
     .bind(period.key())
     .bind(id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(change.conn())
     .await?;
     if let Some(previous) = previous {
         sqlx::query(
@@ -585,7 +602,7 @@ pub async fn start_draft(
         )
         .bind(previous)
         .bind(id)
-        .execute(&mut **tx)
+        .execute(change.conn())
         .await?;
         sqlx::query(
             "INSERT INTO data_values (data_drop_id, indicator_id, value, note, outlier_confirmed) \
@@ -593,28 +610,29 @@ pub async fn start_draft(
         )
         .bind(id)
         .bind(previous)
-        .execute(&mut **tx)
+        .execute(change.conn())
         .await?;
     }
     Ok(Some(id))
 }
 
 /// The organisation's open version for a period (a draft, or one waiting for a decision),
-/// locked for the rest of the transaction.
+/// locked for the rest of the change.
 async fn open_drop_locked(
-    tx: &mut Transaction,
+    mut store: impl Store,
     organisation_id: i64,
     period: Quarter,
 ) -> Result<Option<(i64, DropStatus)>> {
     let sql = format!(
         "SELECT id, status FROM data_drops WHERE organisation_id = $1 AND period_start = $2 \
-         AND status IN ('draft', 'submitted'){}",
-        for_update(tx)
+         AND status IN ('draft', 'submitted') AND partnership_id = $3{}",
+        store.for_update()
     );
     let row: Option<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(organisation_id)
         .bind(period.key())
-        .fetch_optional(&mut **tx)
+        .bind(store.partnership())
+        .fetch_optional(store.conn())
         .await?;
     row.map(|(id, status)| {
         DropStatus::from_code(&status)
@@ -678,6 +696,18 @@ pub enum DraftError {
     Database(#[from] sqlx::Error),
 }
 
+impl From<crate::kernel::store::ChangeError> for DraftError {
+    fn from(error: crate::kernel::store::ChangeError) -> DraftError {
+        match error {
+            crate::kernel::store::ChangeError::Database(error) => DraftError::Database(error),
+            // Every save records its entry, so this is a bug, reported as a failed save.
+            crate::kernel::store::ChangeError::Unrecorded => {
+                DraftError::Database(sqlx::Error::Protocol(error.to_string()))
+            }
+        }
+    }
+}
+
 impl crate::kernel::db::Retryable for DraftError {
     fn is_retryable(&self) -> bool {
         matches!(self, DraftError::Database(error) if crate::kernel::db::is_retryable(error))
@@ -705,21 +735,21 @@ async fn save_draft_once(
     db: &Db,
     actor: &Actor,
     target: DraftTarget,
-    change: &DraftChange,
+    edit: &DraftChange,
     is_outlier: &(dyn Fn(&DraftValue) -> bool + Sync),
 ) -> std::result::Result<SavedDraft, DraftError> {
-    let partnership_id = actor.partnership_id;
-    let mut tx = db.begin_write().await?;
+    let mut change = Change::begin(db, actor.clone()).await?;
+    let partnership = change.partnership();
     let (id, started) = match target {
         DraftTarget::Drop(id) => {
             let sql = format!(
                 "SELECT version, status FROM data_drops WHERE id = $1 AND partnership_id = $2{}",
-                for_update(&tx)
+                change.for_update()
             );
             let (version, status): (i64, String) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(id)
-                .bind(partnership_id)
-                .fetch_optional(&mut *tx)
+                .bind(partnership)
+                .fetch_optional(change.conn())
                 .await?
                 .ok_or(DraftError::NotFound)?;
             let status =
@@ -732,58 +762,56 @@ async fn save_draft_once(
         DraftTarget::Open {
             organisation_id,
             period,
-        } => find_or_start_draft(&mut tx, actor, organisation_id, period, change.channel).await?,
+        } => find_or_start_draft(&mut change, organisation_id, period, edit.channel).await?,
     };
-    let before = find_drop_in(&mut tx, partnership_id, id)
+    let before = find_drop(&mut change, id)
         .await?
         .ok_or(DraftError::NotFound)?;
     let period = before.period;
-    if !find_period_in(&mut tx, partnership_id, period)
+    if !find_period(&mut change, period)
         .await?
         .is_some_and(|open| open.is_open())
     {
         return Err(DraftError::PeriodClosed(period));
     }
-    let before_values = drop_values_in(&mut tx, id).await?;
+    let before_values = drop_values(&mut change, id).await?;
     let mut values: Vec<DropValue> = before_values
         .iter()
         .filter(|value| {
-            !change.cleared.contains(&value.indicator_id)
-                && !change
+            !edit.cleared.contains(&value.indicator_id)
+                && !edit
                     .set
                     .iter()
                     .any(|set| set.indicator_id == value.indicator_id)
         })
         .cloned()
-        .chain(change.set.iter().cloned())
+        .chain(edit.set.iter().cloned())
         .collect();
     values.sort_by_key(|value| value.indicator_id);
-    let storyboard = change.storyboard.as_ref().unwrap_or(&before.storyboard);
-    replace_values(&mut tx, id, &values).await?;
-    set_storyboard(&mut tx, id, storyboard).await?;
+    let storyboard = edit.storyboard.as_ref().unwrap_or(&before.storyboard);
+    replace_values(change.transaction(), id, &values).await?;
+    set_storyboard(change.transaction(), id, storyboard).await?;
     // The drop records how its values came in bulk: a form edit after an upload keeps "upload".
-    let channel = match change.channel {
+    let channel = match edit.channel {
         Channel::WebForm => before.channel,
         bulk => bulk,
     };
-    set_channel(&mut tx, id, channel).await?;
-    let how = match change.channel {
+    set_channel(change.transaction(), id, channel).await?;
+    let how = match edit.channel {
         Channel::WebForm => "in the form",
         Channel::Upload => "from a spreadsheet",
         Channel::Api => "through the API",
     };
-    audit::record(
-        &mut tx,
-        actor,
-        AuditEntry {
+    change
+        .record(AuditEntry {
             action: AuditAction::Update,
             entity_type: "data_drop",
             entity_id: Some(id),
             summary: format!(
                 "Saved {} values {how} to {}'s data drop for {period}{}",
-                change.set.len(),
+                edit.set.len(),
                 before.organisation_name,
-                if change.storyboard.is_some() {
+                if edit.storyboard.is_some() {
                     ", with the storyboard"
                 } else {
                     ""
@@ -799,17 +827,16 @@ async fn save_draft_once(
                 "storyboard": storyboard,
                 "channel": channel.code(),
             })),
-        },
-    )
-    .await?;
-    if change.submit {
+        })
+        .await?;
+    if edit.submit {
         let live: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM indicators WHERE partnership_id = $1 AND owner_organisation_id = $2 \
              AND archived_at IS NULL ORDER BY code",
         )
-        .bind(partnership_id)
+        .bind(partnership)
         .bind(before.organisation_id)
-        .fetch_all(&mut *tx)
+        .fetch_all(change.conn())
         .await?;
         let checked: Vec<DraftValue> = values
             .iter()
@@ -825,7 +852,7 @@ async fn save_draft_once(
         }
         // The draft is locked, so it is still a draft.
         set_status(
-            &mut tx,
+            change.transaction(),
             id,
             DropStatus::Draft,
             DropStatus::Submitted,
@@ -833,10 +860,8 @@ async fn save_draft_once(
             "",
         )
         .await?;
-        audit::record(
-            &mut tx,
-            actor,
-            AuditEntry {
+        change
+            .record(AuditEntry {
                 action: AuditAction::Update,
                 entity_type: "data_drop",
                 entity_id: Some(id),
@@ -846,14 +871,13 @@ async fn save_draft_once(
                 ),
                 before: Some(serde_json::json!({ "status": "draft" })),
                 after: Some(serde_json::json!({ "status": "submitted" })),
-            },
-        )
-        .await?;
+            })
+            .await?;
     }
-    let data_drop = find_drop_in(&mut tx, partnership_id, id)
+    let data_drop = find_drop(&mut change, id)
         .await?
         .ok_or(DraftError::NotFound)?;
-    tx.commit().await?;
+    change.commit().await?;
     Ok(SavedDraft {
         data_drop,
         values,
@@ -870,9 +894,12 @@ pub async fn open_or_start_draft(
     channel: Channel,
 ) -> std::result::Result<(i64, bool), DraftError> {
     retrying(|| async {
-        let mut tx = db.begin_write().await?;
-        let found = find_or_start_draft(&mut tx, actor, organisation_id, period, channel).await?;
-        tx.commit().await?;
+        let mut change = Change::begin(db, actor.clone()).await?;
+        let found = find_or_start_draft(&mut change, organisation_id, period, channel).await?;
+        // A draft found (not started) records nothing, so there is nothing to commit.
+        if found.1 {
+            change.commit().await?;
+        }
         Ok(found)
     })
     .await
@@ -881,43 +908,32 @@ pub async fn open_or_start_draft(
 /// The organisation's draft for a period, locked, started (and its start recorded) if it has
 /// none; refused while a version waits for the business unit's decision. Whether it started.
 pub async fn find_or_start_draft(
-    tx: &mut Transaction,
-    actor: &Actor,
+    change: &mut Change,
     organisation_id: i64,
     period: Quarter,
     channel: Channel,
 ) -> std::result::Result<(i64, bool), DraftError> {
     // Twice at most: an insert that found another's open version finds it the second time.
     for _ in 0..2 {
-        match open_drop_locked(tx, organisation_id, period).await? {
+        match open_drop_locked(&mut *change, organisation_id, period).await? {
             Some((id, DropStatus::Draft)) => return Ok((id, false)),
             Some(_) => return Err(DraftError::AwaitingDecision(period)),
             None => {}
         }
-        if !find_period_in(tx, actor.partnership_id, period)
+        if !find_period(&mut *change, period)
             .await?
             .is_some_and(|open| open.is_open())
         {
             return Err(DraftError::PeriodClosed(period));
         }
-        let started = start_draft(
-            tx,
-            actor.partnership_id,
-            organisation_id,
-            period,
-            channel,
-            actor.user_id,
-        )
-        .await?;
+        let started = start_draft(change, organisation_id, period, channel).await?;
         if let Some(id) = started {
             let version: i64 = sqlx::query_scalar("SELECT version FROM data_drops WHERE id = $1")
                 .bind(id)
-                .fetch_one(&mut **tx)
+                .fetch_one(change.conn())
                 .await?;
-            audit::record(
-                tx,
-                actor,
-                AuditEntry {
+            change
+                .record(AuditEntry {
                     action: AuditAction::Create,
                     entity_type: "data_drop",
                     entity_id: Some(id),
@@ -929,9 +945,8 @@ pub async fn find_or_start_draft(
                         "version": version,
                         "channel": channel.code(),
                     })),
-                },
-            )
-            .await?;
+                })
+                .await?;
             return Ok((id, true));
         }
     }
@@ -957,20 +972,17 @@ pub struct DropValue {
     pub outlier_confirmed: bool,
 }
 
-pub async fn drop_values(db: &Db, drop_id: i64) -> Result<Vec<DropValue>> {
-    let rows = sqlx::query("SELECT indicator_id, value, note, outlier_confirmed FROM data_values WHERE data_drop_id = $1 ORDER BY indicator_id")
-        .bind(drop_id)
-        .fetch_all(&db.pool)
-        .await?;
-    rows.iter().map(drop_value_from_row).collect()
-}
-
-/// `drop_values` inside a transaction.
-pub async fn drop_values_in(tx: &mut Transaction, drop_id: i64) -> Result<Vec<DropValue>> {
-    let rows = sqlx::query("SELECT indicator_id, value, note, outlier_confirmed FROM data_values WHERE data_drop_id = $1 ORDER BY indicator_id")
-        .bind(drop_id)
-        .fetch_all(&mut **tx)
-        .await?;
+/// A drop's values (one of the partnership's drops), by indicator.
+pub async fn drop_values(mut store: impl Store, drop_id: i64) -> Result<Vec<DropValue>> {
+    let rows = sqlx::query(
+        "SELECT v.indicator_id, v.value, v.note, v.outlier_confirmed FROM data_values v \
+         JOIN data_drops d ON d.id = v.data_drop_id WHERE v.data_drop_id = $1 AND d.partnership_id = $2 \
+         ORDER BY v.indicator_id",
+    )
+    .bind(drop_id)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await?;
     rows.iter().map(drop_value_from_row).collect()
 }
 
@@ -1274,6 +1286,111 @@ pub async fn set_status(
     Ok(query.execute(&mut **tx).await?.rows_affected() == 1)
 }
 
+/// The business unit's decision on a submitted drop (`status`: approved or returned), with the
+/// entry recording it; an approval supersedes the version approved before. False, and nothing
+/// changed, when someone else decided on the drop first.
+pub async fn decide(
+    change: &mut Change,
+    data_drop: &DataDrop,
+    status: DropStatus,
+    comment: &str,
+) -> Result<bool> {
+    let user_id = change.actor().user_id;
+    if !set_status(
+        change.transaction(),
+        data_drop.id,
+        data_drop.status,
+        status,
+        user_id,
+        comment,
+    )
+    .await?
+    {
+        return Ok(false);
+    }
+    if status == DropStatus::Approved {
+        supersede_approved(
+            change.transaction(),
+            data_drop.organisation_id,
+            data_drop.period,
+            data_drop.id,
+        )
+        .await?;
+    }
+    let verb = if status == DropStatus::Approved {
+        "Approved"
+    } else {
+        "Returned"
+    };
+    change
+        .record(AuditEntry {
+            action: AuditAction::Update,
+            entity_type: "data_drop",
+            entity_id: Some(data_drop.id),
+            summary: format!(
+                "{verb} {}'s data drop for {} (version {})",
+                data_drop.organisation_name, data_drop.period, data_drop.version
+            ),
+            before: Some(serde_json::json!({ "status": data_drop.status.code() })),
+            after: Some(serde_json::json!({ "status": status.code(), "comment": comment })),
+        })
+        .await?;
+    Ok(true)
+}
+
+/// Creates an API token for an organisation (only `hash` is kept), made by `created_by`, with
+/// the entry recording it; `organisation_name` names the organisation in the entry.
+pub async fn create_token(
+    change: &mut Change,
+    (organisation_id, organisation_name): (i64, &str),
+    label: &str,
+    hash: &str,
+    created_by: crate::kernel::ids::UserId,
+) -> Result<i64> {
+    let id = insert_token(
+        change.transaction(),
+        organisation_id,
+        label,
+        hash,
+        created_by.get(),
+    )
+    .await?;
+    change
+        .record(AuditEntry {
+            action: AuditAction::Create,
+            entity_type: "api_token",
+            entity_id: Some(id),
+            summary: format!("Created API token “{label}” for {organisation_name}"),
+            before: None,
+            after: Some(serde_json::json!({ "label": label })),
+        })
+        .await?;
+    Ok(id)
+}
+
+/// Revokes one of an organisation's API tokens, with the entry recording it; false (nothing
+/// recorded) when the organisation has no such live token.
+pub async fn revoke_organisation_token(
+    change: &mut Change,
+    organisation_id: i64,
+    id: i64,
+) -> Result<bool> {
+    if !revoke_token(change.transaction(), organisation_id, id).await? {
+        return Ok(false);
+    }
+    change
+        .record(AuditEntry {
+            action: AuditAction::Archive,
+            entity_type: "api_token",
+            entity_id: Some(id),
+            summary: "Revoked an API token".to_owned(),
+            before: None,
+            after: None,
+        })
+        .await?;
+    Ok(true)
+}
+
 /// When a new version is approved, the previously approved one is superseded.
 pub async fn supersede_approved(
     tx: &mut Transaction,
@@ -1407,35 +1524,6 @@ pub async fn expected_organisations(mut store: impl Store) -> Result<Vec<Expecte
 pub use crate::kernel::api_tokens::{
     ApiToken, insert_token, organisation_for_token, revoke_token, tokens_of,
 };
-
-/// The same as `find_drop`, inside a transaction (to see its own uncommitted changes).
-pub async fn find_drop_in(
-    tx: &mut Transaction,
-    partnership_id: i64,
-    id: i64,
-) -> Result<Option<DataDrop>> {
-    let sql = format!("{DROP_SELECT} WHERE d.id = $1 AND d.partnership_id = $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .bind(partnership_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    row.as_ref().map(drop_from_row).transpose()
-}
-
-/// `find_period` inside a transaction.
-pub async fn find_period_in(
-    tx: &mut Transaction,
-    partnership_id: i64,
-    period: Quarter,
-) -> Result<Option<CollectionPeriod>> {
-    let row = sqlx::query("SELECT id, period_start, due_on, closed_at FROM collection_periods WHERE partnership_id = $2 AND period_start = $1")
-        .bind(period.key())
-        .bind(partnership_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    row.as_ref().map(period_from_row).transpose()
-}
 
 /// An approved drop with no values yet, for generated and imported history.
 pub async fn insert_approved_drop(

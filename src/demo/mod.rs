@@ -109,7 +109,7 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
     let tx = change.transaction();
     let loaded = partnership::demo::load(tx, &actor).await?;
     let indicators =
-        crate::dataset::demo::load(tx, &actor, &loaded.organisations, &loaded.priorities).await?;
+        crate::dataset::demo::load(&mut change, &loaded.organisations, &loaded.priorities).await?;
     let reviews = crate::learning::load_demo(&mut change, &loaded.organisations).await?;
     let risks = crate::tracker::risks::load_demo(&mut change, &loaded.organisations).await?;
     crate::tracker::policies::load_demo(&mut change, &loaded.group_ids).await?;

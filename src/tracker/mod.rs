@@ -62,7 +62,7 @@ impl Names {
             people: crate::partnership::people_directory(scope).await?,
             priorities: crate::partnership::priority_titles(scope).await?,
             // The dataset's choices are still on plain ids: typed at this one boundary.
-            indicators: crate::dataset::indicator_choices(scope.db(), scope.partnership().get())
+            indicators: crate::dataset::indicator_choices(scope)
                 .await?
                 .into_iter()
                 .map(|(id, name)| (IndicatorId::new(id), name))

@@ -871,7 +871,15 @@ on_both_backends!(the_bulk_writer_stores_exactly_its_values_or_none, |app| {
             .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(written, given.len() as u64);
-    assert_eq!(store::drop_values(&app.db, drop_id).await.unwrap(), given);
+    assert_eq!(
+        store::drop_values(
+            masa::kernel::Scope::new(&app.db, masa::kernel::ids::PartnershipId::new(1)),
+            drop_id
+        )
+        .await
+        .unwrap(),
+        given
+    );
 
     // One bad value (an indicator that does not exist) fails the batch, and the transaction
     // then saves nothing: neither the drop nor any value.

@@ -8,13 +8,13 @@ use serde::Deserialize;
 
 use crate::dataset::model::*;
 use crate::dataset::store::{self, IndicatorDetails, IndicatorFilter};
-use crate::kernel::audit::{AuditAction, snapshot};
+
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
 use crate::kernel::{Scope, Store};
 use crate::partnership;
 
-use super::{is_manager, record};
+use super::is_manager;
 
 #[derive(Template)]
 #[template(path = "dataset/templates/indicator_list.html")]
@@ -241,26 +241,20 @@ async fn indicator_form_page(
     form: IndicatorForm,
     indicator: Option<Indicator>,
 ) -> AppResult<IndicatorFormPage> {
-    let partnership_id = ctx.partnership()?;
+    let scope = ctx.scope(state)?;
     let mut organisations = vec![(String::new(), "Select an organisation".to_owned())];
     organisations.extend(
-        partnership::organisation_choices(crate::kernel::Scope::new(
-            &state.db,
-            crate::kernel::ids::PartnershipId::new(partnership_id),
-        ))
-        .await?
-        .into_iter()
-        .map(|(id, name)| (id.to_string(), name)),
+        partnership::organisation_choices(scope)
+            .await?
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name)),
     );
     let mut priorities = vec![(String::new(), "None – the wider dataset".to_owned())];
     priorities.extend(
-        partnership::current_priorities(crate::kernel::Scope::new(
-            &state.db,
-            crate::kernel::ids::PartnershipId::new(partnership_id),
-        ))
-        .await?
-        .into_iter()
-        .map(|(id, title)| (id.to_string(), title)),
+        partnership::current_priorities(scope)
+            .await?
+            .into_iter()
+            .map(|(id, title)| (id.to_string(), title)),
     );
     let polarities = [
         Polarity::HigherIsBetter,
@@ -325,29 +319,13 @@ pub async fn create_indicator(
     ctx: Ctx,
     Form(form): Form<IndicatorForm>,
 ) -> AppResult<Response> {
-    let partnership_id = ctx.partnership()?;
     let (errors, details) = validate_indicator(ctx.scope(&state)?, &form, None).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&indicator_form_page(&state, &ctx, errors, form, None).await?);
     };
-    let mut tx = state.db.begin_write().await?;
-    let id = store::insert_indicator(
-        &mut tx,
-        partnership_id,
-        &details,
-        Quarter::containing(today()),
-    )
-    .await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Create,
-        ("indicator", id),
-        format!("Added indicator {} {}", details.code, details.name),
-        (None, Some(snapshot(&details))),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    let id = store::insert_indicator(&mut change, &details, Quarter::containing(today())).await?;
+    change.commit().await?;
     ctx.flash(&state, &format!("{} added to the catalogue", details.code))
         .await?;
     Ok(Redirect::to(&format!("/dataset/indicators/{id}")).into_response())

@@ -8,16 +8,13 @@ use serde::Deserialize;
 
 use crate::dataset::model::*;
 use crate::dataset::store::{self, CollectionPeriod};
-use crate::kernel::Scope;
-use crate::kernel::audit::AuditAction;
-use crate::kernel::ids::PartnershipId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Ctx, render_refused};
 use crate::partnership;
 
 use super::drop_values::ValueLine;
 use super::drops::{drop_page, may_prepare, refused_draft, viewable_drop};
-use super::{is_manager, record};
+use super::is_manager;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -33,17 +30,14 @@ pub async fn start_drop(
     Form(form): Form<StartForm>,
 ) -> AppResult<Response> {
     let user = ctx.user()?;
-    let partnership_id = ctx.partnership()?;
+    let scope = ctx.scope(&state)?;
     let organisation_id = if is_manager(user) {
         // Only one of the partnership's own organisations: another's id is refused as a
         // missing choice is.
         match form.organisation_id.parse::<i64>().ok() {
             Some(id)
                 if partnership::organisation_name(
-                    crate::kernel::Scope::new(
-                        &state.db,
-                        crate::kernel::ids::PartnershipId::new(partnership_id),
-                    ),
+                    scope,
                     crate::kernel::ids::OrganisationId::new(id),
                 )
                 .await?
@@ -67,13 +61,10 @@ pub async fn start_drop(
     let period = Quarter::parse(&form.period).ok_or_else(|| {
         AppError::BadRequest("Choose a period that is open for data drops.".into())
     })?;
-    let _open = store::find_period(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        period,
-    )
-    .await?
-    .filter(CollectionPeriod::is_open)
-    .ok_or_else(|| AppError::BadRequest(format!("{period} is not open for data drops.")))?;
+    let _open = store::find_period(scope, period)
+        .await?
+        .filter(CollectionPeriod::is_open)
+        .ok_or_else(|| AppError::BadRequest(format!("{period} is not open for data drops.")))?;
     // Insert or find: the draft already open (perhaps started by a request a moment ago), or
     // a new one with its start recorded.
     let (id, _started) = store::open_or_start_draft(
@@ -151,45 +142,18 @@ pub async fn decide(
     }
     let status = next_status(data_drop.status, DropAction::Decide(decision))
         .map_err(|message| AppError::BadRequest(message.into()))?;
-    let mut tx = state.db.begin_write().await?;
-    if !store::set_status(
-        &mut tx,
-        id,
-        data_drop.status,
-        status,
-        Some(ctx.user()?.id),
-        &comment,
-    )
-    .await?
-    {
+    let mut change = ctx.change(&state).await?;
+    if !store::decide(&mut change, &data_drop, status, &comment).await? {
         return Err(AppError::BadRequest(
             "Someone else decided on this data drop at the same moment. Reload the page.".into(),
         ));
     }
-    if status == DropStatus::Approved {
-        store::supersede_approved(&mut tx, data_drop.organisation_id, data_drop.period, id).await?;
-    }
+    change.commit().await?;
     let verb = if status == DropStatus::Approved {
         "Approved"
     } else {
         "Returned"
     };
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Update,
-        ("data_drop", id),
-        format!(
-            "{verb} {}'s data drop for {} (version {})",
-            data_drop.organisation_name, data_drop.period, data_drop.version
-        ),
-        (
-            Some(serde_json::json!({ "status": data_drop.status.code() })),
-            Some(serde_json::json!({ "status": status.code(), "comment": comment })),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
     ctx.flash(
         &state,
         &format!(

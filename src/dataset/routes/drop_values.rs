@@ -6,7 +6,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use crate::dataset::model::*;
 use crate::dataset::store::{self, DataDrop, DropValue, IndicatorFilter};
 use crate::kernel::Scope;
-use crate::kernel::ids::PartnershipId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Ctx, render_refused};
 use masa_sheets::{self as sheets, Cell, SheetTable};
@@ -50,25 +49,21 @@ impl ValueLine {
 /// The organisation's indicators with this drop's values and their history. Only these
 /// indicators' fields are read from a form, so a forged indicator id is never saved.
 pub(super) async fn value_lines(
-    state: &AppState,
-    partnership_id: i64,
+    scope: Scope<'_>,
     data_drop: &DataDrop,
     typed: Option<&[TypedValue]>,
 ) -> AppResult<Vec<ValueLine>> {
     let indicators = store::list_indicators(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        scope,
         &IndicatorFilter {
             owner_organisation_id: Some(data_drop.organisation_id),
             ..IndicatorFilter::default()
         },
     )
     .await?;
-    let saved = store::drop_values(&state.db, data_drop.id).await?;
-    let series = store::approved_series(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        store::SeriesScope::Owner(data_drop.organisation_id),
-    )
-    .await?;
+    let saved = store::drop_values(scope, data_drop.id).await?;
+    let series =
+        store::approved_series(scope, store::SeriesScope::Owner(data_drop.organisation_id)).await?;
     Ok(indicators
         .into_iter()
         .map(|indicator| {
@@ -222,7 +217,7 @@ pub async fn save_values(
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
         .map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
     let (typed, storyboard, submit) = read_values_form(&pairs);
-    let lines = value_lines(&state, ctx.partnership()?, &data_drop, Some(&typed)).await?;
+    let lines = value_lines(ctx.scope(&state)?, &data_drop, Some(&typed)).await?;
     let mut errors = FormErrors::default();
     for line in &lines {
         if let Some(found) = crate::kernel::personal_data::likely_identifier(&line.note) {
@@ -409,7 +404,7 @@ async fn template_table(
     id: i64,
 ) -> AppResult<(DataDrop, SheetTable<'static>)> {
     let data_drop = viewable_drop(state, ctx, id).await?;
-    let lines = value_lines(state, ctx.partnership()?, &data_drop, None).await?;
+    let lines = value_lines(ctx.scope(state)?, &data_drop, None).await?;
     let rows = lines
         .iter()
         .map(|line| {

@@ -286,13 +286,10 @@ pub(super) async fn drop_page(
     upload_errors: Vec<RowError>,
 ) -> AppResult<DropPage> {
     let user = ctx.user()?;
-    let partnership_id = ctx.partnership()?;
-    let period_open = store::find_period(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        data_drop.period,
-    )
-    .await?
-    .is_some_and(|p| p.is_open());
+    let scope = ctx.scope(state)?;
+    let period_open = store::find_period(scope, data_drop.period)
+        .await?
+        .is_some_and(|p| p.is_open());
     let editable = data_drop.status.is_editable()
         && may_prepare(user, data_drop.organisation_id)
         && period_open;
@@ -300,9 +297,9 @@ pub(super) async fn drop_page(
         Some((typed, storyboard, errors)) => (Some(typed), storyboard, errors),
         None => (None, data_drop.storyboard.clone(), FormErrors::default()),
     };
-    let lines = value_lines(state, partnership_id, &data_drop, typed).await?;
+    let lines = value_lines(scope, &data_drop, typed).await?;
     let mut versions = store::list_drops(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        scope,
         &DropFilter {
             organisation_id: Some(data_drop.organisation_id),
             period: Some(data_drop.period),

@@ -11,15 +11,14 @@ use crate::dataset::model::*;
 use crate::dataset::scorecard::ScorecardRow;
 use crate::dataset::store::{self};
 use crate::kernel::Scope;
-use crate::kernel::audit::AuditAction;
+
 use crate::kernel::filters;
-use crate::kernel::ids::PartnershipId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, cache, render, render_refused};
 use crate::partnership;
 use masa_sheets::{self as sheets, Cell, SheetTable};
 
-use super::{CSV, XLSX, download, is_manager, record, sheet_error};
+use super::{CSV, XLSX, download, is_manager, sheet_error};
 
 #[derive(Template)]
 #[template(path = "dataset/templates/indicator.html")]
@@ -101,56 +100,35 @@ pub(super) struct IndicatorView {
 /// Kept by partnership and id: another partnership's indicator is not found, cached or not.
 async fn indicator_view(
     state: &AppState,
-    partnership_id: i64,
+    scope: Scope<'_>,
     id: i64,
 ) -> AppResult<Arc<IndicatorView>> {
-    let revision = cache::revision(crate::kernel::Scope::new(
-        &state.db,
-        crate::kernel::ids::PartnershipId::new(partnership_id),
-    ))
-    .await?;
+    let revision = cache::revision(scope).await?;
     state
         .cache
         .get_or_compute(
-            format!("dataset/{partnership_id}/indicator/{id}"),
+            format!("dataset/{}/indicator/{id}", scope.partnership()),
             revision,
-            compute_indicator_view(state, partnership_id, id),
+            compute_indicator_view(scope, id),
         )
         .await
 }
 
-async fn compute_indicator_view(
-    state: &AppState,
-    partnership_id: i64,
-    id: i64,
-) -> AppResult<IndicatorView> {
-    let indicator = store::find_indicator(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        id,
-    )
-    .await?
-    .ok_or(AppError::NotFound)?;
-    let series = store::approved_series(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        store::SeriesScope::Indicator(id),
-    )
-    .await?
-    .remove(&id)
-    .unwrap_or_default();
-    let comparators = store::comparators(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        Some(id),
-    )
-    .await?;
-    let priority = match indicator.priority_item_id {
-        Some(item) => partnership::current_priorities(crate::kernel::Scope::new(
-            &state.db,
-            crate::kernel::ids::PartnershipId::new(partnership_id),
-        ))
+async fn compute_indicator_view(scope: Scope<'_>, id: i64) -> AppResult<IndicatorView> {
+    let indicator = store::find_indicator(scope, id)
         .await?
-        .into_iter()
-        .find(|(id, _)| id.get() == item)
-        .map(|(_, title)| title),
+        .ok_or(AppError::NotFound)?;
+    let series = store::approved_series(scope, store::SeriesScope::Indicator(id))
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
+    let comparators = store::comparators(scope, Some(id)).await?;
+    let priority = match indicator.priority_item_id {
+        Some(item) => partnership::current_priorities(scope)
+            .await?
+            .into_iter()
+            .find(|(id, _)| id.get() == item)
+            .map(|(_, title)| title),
         None => None,
     };
     Ok(draw_indicator(indicator, &series, &comparators, priority))
@@ -245,7 +223,7 @@ async fn indicator_page_for(
     errors: FormErrors,
     comparator_form: ComparatorForm,
 ) -> AppResult<IndicatorPage> {
-    let view = indicator_view(state, ctx.partnership()?, id).await?;
+    let view = indicator_view(state, ctx.scope(state)?, id).await?;
     Ok(IndicatorPage {
         chrome: ctx.chrome(state).await?,
         chart: view.chart.clone(),
@@ -345,20 +323,14 @@ async fn series_for_export(
     ctx: &Ctx,
     id: i64,
 ) -> AppResult<(Indicator, Vec<(Quarter, f64)>)> {
-    let partnership_id = ctx.partnership()?;
-    let indicator = store::find_indicator(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        id,
-    )
-    .await?
-    .ok_or(AppError::NotFound)?;
-    let series = store::approved_series(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        store::SeriesScope::Indicator(id),
-    )
-    .await?
-    .remove(&id)
-    .unwrap_or_default();
+    let scope = ctx.scope(state)?;
+    let indicator = store::find_indicator(scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let series = store::approved_series(scope, store::SeriesScope::Indicator(id))
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
     Ok((indicator, series))
 }
 
@@ -423,24 +395,9 @@ pub async fn add_comparator(
     if !errors.is_empty() {
         return render_refused(&indicator_page_for(&state, &ctx, id, errors, form).await?);
     }
-    let mut tx = state.db.begin_write().await?;
-    store::set_comparator(&mut tx, id, period, &name, value).await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Update,
-        ("indicator", id),
-        format!(
-            "Set the {name} comparator of {} for {period}",
-            indicator.code
-        ),
-        (
-            None,
-            Some(serde_json::json!({ "period": period.label(), "name": name, "value": value })),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    store::set_comparator(&mut change, (id, &indicator.code), period, &name, value).await?;
+    change.commit().await?;
     ctx.flash(&state, &format!("{name} comparator for {period} saved"))
         .await?;
     Ok(Redirect::to(&format!("/dataset/indicators/{id}")).into_response())

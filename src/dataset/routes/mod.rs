@@ -6,10 +6,8 @@
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use crate::kernel::audit::{self, AuditAction, AuditEntry};
 use crate::kernel::auth::CurrentUser;
-use crate::kernel::db::Transaction;
-use crate::kernel::{AppError, AppResult, Ctx, Permission};
+use crate::kernel::{AppError, Permission};
 
 mod catalogue;
 mod drop_decisions;
@@ -137,31 +135,6 @@ pub fn routes() -> Routes {
         .get("/api/v1/indicators", Access::ApiToken, api::indicators)
         .get("/api/v1/data-drops/{id}", Access::ApiToken, api::get_drop)
         .post("/api/v1/data-drops", Access::ApiToken, api::post_drop)
-}
-
-async fn record(
-    tx: &mut Transaction,
-    ctx: &Ctx,
-    action: AuditAction,
-    (entity_type, entity_id): (&str, i64),
-    summary: String,
-    values: (Option<serde_json::Value>, Option<serde_json::Value>),
-) -> AppResult<()> {
-    let (before, after) = values;
-    audit::record(
-        tx,
-        &ctx.actor()?,
-        AuditEntry {
-            action,
-            entity_type,
-            entity_id: Some(entity_id),
-            summary,
-            before,
-            after,
-        },
-    )
-    .await?;
-    Ok(())
 }
 
 fn is_manager(user: &CurrentUser) -> bool {

@@ -10,16 +10,13 @@ use serde::Deserialize;
 use crate::dataset::model::*;
 use crate::dataset::store::{self, CollectionPeriod, DataDrop, DropFilter};
 use crate::kernel::Scope;
-use crate::kernel::audit::AuditAction;
 use crate::kernel::auth::{self};
 use crate::kernel::filters;
-use crate::kernel::ids::PartnershipId;
 use crate::kernel::text::{DateParts, FormErrors, long_date, today};
 use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Role, outbox, render, render_refused,
 };
 
-use super::record;
 use super::scorecard::expected_organisations;
 
 #[derive(Template)]
@@ -71,24 +68,15 @@ pub async fn open_period(
     ctx: Ctx,
     Form(form): Form<PeriodForm>,
 ) -> AppResult<Response> {
-    let partnership_id = ctx.partnership()?;
+    let scope = ctx.scope(&state)?;
     let mut errors = FormErrors::default();
     let period = Quarter::parse(&form.period);
     match period {
         None => errors.add("period", "Enter the quarter, like 2026-27 Q2"),
-        Some(period)
-            if store::find_period(
-                Scope::new(&state.db, PartnershipId::new(partnership_id)),
-                period,
-            )
-            .await?
-            .is_some() =>
-        {
-            errors.add(
-                "period",
-                format!("{period} is already open or was collected"),
-            )
-        }
+        Some(period) if store::find_period(scope, period).await?.is_some() => errors.add(
+            "period",
+            format!("{period} is already open or was collected"),
+        ),
         Some(_) => {}
     }
     let due_on = errors.date("due_on", "Due date", &form.due_on(), true);
@@ -104,8 +92,7 @@ pub async fn open_period(
         );
     }
     let (Some(period), Some(due_on)) = (period.filter(|_| errors.is_empty()), due_on) else {
-        let periods =
-            store::list_periods(Scope::new(&state.db, PartnershipId::new(partnership_id))).await?;
+        let periods = store::list_periods(scope).await?;
         return render_refused(&PeriodsPage {
             chrome: ctx.chrome(&state).await?,
             periods,
@@ -114,21 +101,9 @@ pub async fn open_period(
             today: today(),
         });
     };
-    let mut tx = state.db.begin_write().await?;
-    let id = store::insert_period(&mut tx, partnership_id, period, due_on).await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Create,
-        ("collection_period", id),
-        format!("Opened {period} for data drops, due {}", long_date(due_on)),
-        (
-            None,
-            Some(serde_json::json!({ "period": period.label(), "due_on": due_on.to_string() })),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    store::insert_period(&mut change, period, due_on).await?;
+    change.commit().await?;
     ctx.flash(&state, &format!("{period} is open for data drops"))
         .await?;
     Ok(Redirect::to(&format!("/dataset/periods/{}", period.key())).into_response())
@@ -155,11 +130,11 @@ pub struct Completeness {
 /// The partnership's organisations' positions for one of its periods.
 async fn completeness(
     state: &AppState,
-    partnership_id: i64,
+    scope: Scope<'_>,
     period: &CollectionPeriod,
 ) -> AppResult<Vec<Completeness>> {
     let drops = store::list_drops(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        scope,
         &DropFilter {
             period: Some(period.period),
             ..DropFilter::default()
@@ -167,7 +142,7 @@ async fn completeness(
     )
     .await?;
     let overdue = today() > period.due_on;
-    Ok(expected_organisations(state, partnership_id)
+    Ok(expected_organisations(state, scope)
         .await?
         .iter()
         .cloned()
@@ -217,7 +192,7 @@ pub async fn period_page(
     Path(key): Path<String>,
 ) -> AppResult<impl IntoResponse> {
     let period = known_period(&state, &ctx, &key).await?;
-    let rows = completeness(&state, ctx.partnership()?, &period).await?;
+    let rows = completeness(&state, ctx.scope(&state)?, &period).await?;
     let submitted = rows
         .iter()
         .filter(|row| {
@@ -263,19 +238,10 @@ async fn set_period_closed(
 ) -> AppResult<Response> {
     let period = known_period(state, ctx, key).await?;
     if period.is_open() == closed {
-        let mut tx = state.db.begin_write().await?;
-        store::set_period_closed(&mut tx, ctx.partnership()?, period.period, closed).await?;
+        let mut change = ctx.change(state).await?;
+        store::set_period_closed(&mut change, (period.id, period.period), closed).await?;
+        change.commit().await?;
         let verb = if closed { "Closed" } else { "Reopened" };
-        record(
-            &mut tx,
-            ctx,
-            AuditAction::Update,
-            ("collection_period", period.id),
-            format!("{verb} {} for data drops", period.period),
-            (None, Some(serde_json::json!({ "closed": closed }))),
-        )
-        .await?;
-        tx.commit().await?;
         ctx.flash(state, &format!("{verb} {}", period.period))
             .await?;
     }
@@ -289,9 +255,9 @@ pub async fn send_reminders(
     ctx: Ctx,
     Path(key): Path<String>,
 ) -> AppResult<Response> {
-    let partnership_id = ctx.partnership()?;
+    let scope = ctx.scope(&state)?;
     let period = known_period(&state, &ctx, &key).await?;
-    let outstanding: Vec<Completeness> = completeness(&state, partnership_id, &period)
+    let outstanding: Vec<Completeness> = completeness(&state, scope, &period)
         .await?
         .into_iter()
         .filter(|row| {
@@ -304,7 +270,7 @@ pub async fn send_reminders(
         })
         .collect();
     let leads = auth::list_users(ctx.scope(&state)?).await?;
-    let mut tx = state.db.begin_write().await?;
+    let mut change = ctx.change(&state).await?;
     let mut queued = 0;
     for row in &outstanding {
         let recipients = leads.iter().filter(|user| {
@@ -327,8 +293,8 @@ pub async fn send_reminders(
                 row.state
             );
             outbox::queue(
-                &mut tx,
-                partnership_id,
+                change.transaction(),
+                scope.partnership().get(),
                 &user.email,
                 &format!("Data drop for {} {overdue}", period.period),
                 &body,
@@ -337,8 +303,12 @@ pub async fn send_reminders(
             queued += 1;
         }
     }
-    record(&mut tx, &ctx, AuditAction::Create, ("collection_period", period.id), format!("Queued {queued} reminders for {}", period.period), (None, Some(serde_json::json!({ "organisations": outstanding.iter().map(|r| r.organisation_name.clone()).collect::<Vec<_>>() })))).await?;
-    tx.commit().await?;
+    let organisations: Vec<String> = outstanding
+        .iter()
+        .map(|row| row.organisation_name.clone())
+        .collect();
+    store::reminders_queued(&mut change, &period, queued, &organisations).await?;
+    change.commit().await?;
     ctx.flash(
         &state,
         &format!(

@@ -11,7 +11,6 @@ use crate::dataset::scorecard::{ScorecardRow, Summary, rag_label};
 use crate::dataset::store::{self, IndicatorFilter};
 use crate::kernel::Scope;
 use crate::kernel::filters;
-use crate::kernel::ids::PartnershipId;
 use crate::kernel::paging::{page_count, page_links};
 use crate::kernel::{AppResult, AppState, Chrome, Ctx, cache, render};
 use crate::partnership;
@@ -63,38 +62,37 @@ impl ScorecardQuery {
 /// by partnership, so one partnership never sees another's rows.
 async fn scorecard_rows(
     state: &AppState,
-    partnership_id: i64,
+    scope: Scope<'_>,
     filter: &ScorecardFilter,
 ) -> AppResult<Arc<Vec<ScorecardRow>>> {
-    let revision = cache::revision(crate::kernel::Scope::new(
-        &state.db,
-        crate::kernel::ids::PartnershipId::new(partnership_id),
-    ))
-    .await?;
+    let revision = cache::revision(scope).await?;
     let key = format!(
-        "dataset/{partnership_id}/scorecard/{:?}/{:?}/{:?}/{:?}",
-        filter.priority, filter.organisation, filter.from, filter.to
+        "dataset/{}/scorecard/{:?}/{:?}/{:?}/{:?}",
+        scope.partnership(),
+        filter.priority,
+        filter.organisation,
+        filter.from,
+        filter.to
     );
     state
         .cache
         .get_or_compute_weighed(
             key,
             revision,
-            compute_scorecard_rows(state, partnership_id, filter),
+            compute_scorecard_rows(scope, filter),
             Vec::len,
         )
         .await
 }
 
 async fn compute_scorecard_rows(
-    state: &AppState,
-    partnership_id: i64,
+    scope: Scope<'_>,
     filter: &ScorecardFilter,
 ) -> AppResult<Vec<ScorecardRow>> {
     // An organisation or priority of another partnership names none of this one's indicators,
     // so such a filter shows an empty scorecard.
     let indicators = store::list_indicators(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        scope,
         &IndicatorFilter {
             owner_organisation_id: filter.organisation,
             priority_item_id: filter.priority,
@@ -102,20 +100,12 @@ async fn compute_scorecard_rows(
         },
     )
     .await?;
-    let scope = match filter.organisation {
+    let series_scope = match filter.organisation {
         Some(organisation) => store::SeriesScope::Owner(organisation),
         None => store::SeriesScope::All,
     };
-    let series = store::approved_series(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        scope,
-    )
-    .await?;
-    let comparators = store::comparators(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        None,
-    )
-    .await?;
+    let series = store::approved_series(scope, series_scope).await?;
+    let comparators = store::comparators(scope, None).await?;
     Ok(indicators
         .into_iter()
         .map(|indicator| {
@@ -137,61 +127,37 @@ struct ScorecardChoices {
 /// view cost more than the rest of the page.
 pub(super) async fn expected_organisations(
     state: &AppState,
-    partnership_id: i64,
+    scope: Scope<'_>,
 ) -> AppResult<Arc<Vec<store::Expected>>> {
-    let revision = cache::revision(crate::kernel::Scope::new(
-        &state.db,
-        crate::kernel::ids::PartnershipId::new(partnership_id),
-    ))
-    .await?;
-    let key = format!("dataset/{partnership_id}/expected-organisations");
+    let revision = cache::revision(scope).await?;
+    let key = format!("dataset/{}/expected-organisations", scope.partnership());
     Ok(state
         .cache
-        .get_or_compute(
-            key,
-            revision,
-            store::expected_organisations(Scope::new(
-                &state.db,
-                PartnershipId::new(partnership_id),
-            )),
-        )
+        .get_or_compute(key, revision, store::expected_organisations(scope))
         .await?)
 }
 
-async fn scorecard_choices(
-    state: &AppState,
-    partnership_id: i64,
-) -> AppResult<Arc<ScorecardChoices>> {
-    let revision = cache::revision(crate::kernel::Scope::new(
-        &state.db,
-        crate::kernel::ids::PartnershipId::new(partnership_id),
-    ))
-    .await?;
-    let key = format!("dataset/{partnership_id}/scorecard-choices");
+async fn scorecard_choices(state: &AppState, scope: Scope<'_>) -> AppResult<Arc<ScorecardChoices>> {
+    let revision = cache::revision(scope).await?;
+    let key = format!("dataset/{}/scorecard-choices", scope.partnership());
     state
         .cache
         .get_or_compute(key, revision, async {
             let mut organisations = vec![(String::new(), "All organisations".to_owned())];
             organisations.extend(
-                store::expected_organisations(Scope::new(
-                    &state.db,
-                    PartnershipId::new(partnership_id),
-                ))
-                .await?
-                .into_iter()
-                .map(|o| (o.organisation_id.to_string(), o.organisation_name)),
+                store::expected_organisations(scope)
+                    .await?
+                    .into_iter()
+                    .map(|o| (o.organisation_id.to_string(), o.organisation_name)),
             );
             Ok(ScorecardChoices {
-                plan_items: partnership::current_priorities(crate::kernel::Scope::new(
-                    &state.db,
-                    crate::kernel::ids::PartnershipId::new(partnership_id),
-                ))
-                .await?
-                .into_iter()
-                .map(|(id, name)| (id.get(), name))
-                .collect(),
+                plan_items: partnership::current_priorities(scope)
+                    .await?
+                    .into_iter()
+                    .map(|(id, name)| (id.get(), name))
+                    .collect(),
                 organisations,
-                periods: period_choices(state, partnership_id).await?,
+                periods: period_choices(scope).await?,
             })
         })
         .await
@@ -252,10 +218,10 @@ pub async fn scorecard(
     ctx: Ctx,
     Query(query): Query<ScorecardQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let partnership_id = ctx.partnership()?;
+    let scope = ctx.scope(&state)?;
     let filter = query.filter();
-    let rows = scorecard_rows(&state, partnership_id, &filter).await?;
-    let choices = scorecard_choices(&state, partnership_id).await?;
+    let rows = scorecard_rows(&state, scope, &filter).await?;
+    let choices = scorecard_choices(&state, scope).await?;
     let plan_items = &choices.plan_items;
     let mut grouped: Vec<(String, Vec<&ScorecardRow>)> = plan_items
         .iter()
@@ -333,9 +299,8 @@ pub async fn scorecard(
 }
 
 /// Quarters that have approved data in the partnership, newest first, for the period filters.
-async fn period_choices(state: &AppState, partnership_id: i64) -> AppResult<Vec<(String, String)>> {
-    let quarters =
-        store::approved_quarters(Scope::new(&state.db, PartnershipId::new(partnership_id))).await?;
+async fn period_choices(scope: Scope<'_>) -> AppResult<Vec<(String, String)>> {
+    let quarters = store::approved_quarters(scope).await?;
     let mut choices = vec![(String::new(), "Any".to_owned())];
     choices.extend(
         quarters
@@ -431,7 +396,7 @@ pub async fn scorecard_xlsx(
     ctx: Ctx,
     Query(query): Query<ScorecardQuery>,
 ) -> AppResult<Response> {
-    let rows = scorecard_rows(&state, ctx.partnership()?, &query.filter()).await?;
+    let rows = scorecard_rows(&state, ctx.scope(&state)?, &query.filter()).await?;
     let bytes = sheets::write_xlsx(&[scorecard_table(&rows)]).map_err(sheet_error)?;
     Ok(download(bytes, XLSX, "masa-scorecard.xlsx"))
 }
@@ -441,7 +406,7 @@ pub async fn scorecard_csv(
     ctx: Ctx,
     Query(query): Query<ScorecardQuery>,
 ) -> AppResult<Response> {
-    let rows = scorecard_rows(&state, ctx.partnership()?, &query.filter()).await?;
+    let rows = scorecard_rows(&state, ctx.scope(&state)?, &query.filter()).await?;
     let bytes = sheets::write_csv(&scorecard_table(&rows)).map_err(sheet_error)?;
     Ok(download(bytes, CSV, "masa-scorecard.csv"))
 }

@@ -7,14 +7,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::dataset::store::{self};
-use crate::kernel::audit::AuditAction;
 use crate::kernel::auth::{self};
 use crate::kernel::filters;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
 use crate::partnership;
-
-use super::record;
 
 #[derive(Template)]
 #[template(path = "dataset/templates/tokens.html")]
@@ -78,25 +75,16 @@ pub async fn create_token(
         });
     }
     let token = format!("masa_{}", auth::new_token());
-    let mut tx = state.db.begin_write().await?;
-    let id = store::insert_token(
-        &mut tx,
-        organisation_id,
+    let mut change = ctx.change(&state).await?;
+    store::create_token(
+        &mut change,
+        (organisation_id, &organisation_name),
         &label,
         &auth::token_hash(&state.config.secret_key, &token),
-        ctx.user()?.id,
+        ctx.user()?.user_id(),
     )
     .await?;
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Create,
-        ("api_token", id),
-        format!("Created API token “{label}” for {organisation_name}"),
-        (None, Some(serde_json::json!({ "label": label }))),
-    )
-    .await?;
-    tx.commit().await?;
+    change.commit().await?;
     let tokens = store::tokens_of(&state.db, organisation_id).await?;
     // Shown once: only its hash is kept.
     Ok(render(&TokensPage {
@@ -115,20 +103,11 @@ pub async fn revoke_token(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let (organisation_id, _) = own_organisation(&state, &ctx).await?;
-    let mut tx = state.db.begin_write().await?;
-    if !store::revoke_token(&mut tx, organisation_id, id).await? {
+    let mut change = ctx.change(&state).await?;
+    if !store::revoke_organisation_token(&mut change, organisation_id, id).await? {
         return Err(AppError::NotFound);
     }
-    record(
-        &mut tx,
-        &ctx,
-        AuditAction::Archive,
-        ("api_token", id),
-        "Revoked an API token".to_owned(),
-        (None, None),
-    )
-    .await?;
-    tx.commit().await?;
+    change.commit().await?;
     ctx.flash(&state, "Token revoked: it no longer works")
         .await?;
     Ok(Redirect::to("/dataset/tokens").into_response())
