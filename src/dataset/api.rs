@@ -20,7 +20,6 @@ use crate::kernel::AppState;
 use crate::kernel::Scope;
 use crate::kernel::audit::Actor;
 use crate::kernel::auth;
-use crate::kernel::ids::PartnershipId;
 
 /// Every way an API request is refused or fails. Clients see `{"error": ..}` (with `problems`
 /// for a drop that was not saved) and the status below.
@@ -189,31 +188,21 @@ pub struct DropResponse {
     outliers: Vec<String>,
 }
 
-async fn describe(state: &AppState, partnership_id: i64, id: i64) -> ApiResult<DropResponse> {
-    let data_drop = store::find_drop(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        id,
-    )
-    .await?
-    .ok_or(ApiError::DropNotFound)?;
+async fn describe(scope: Scope<'_>, id: i64) -> ApiResult<DropResponse> {
+    let data_drop = store::find_drop(scope, id)
+        .await?
+        .ok_or(ApiError::DropNotFound)?;
     let indicators = store::list_indicators(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+        scope,
         &IndicatorFilter {
             owner_organisation_id: Some(data_drop.organisation_id),
             ..IndicatorFilter::default()
         },
     )
     .await?;
-    let series = store::approved_series(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        store::SeriesScope::Owner(data_drop.organisation_id),
-    )
-    .await?;
-    let values = store::drop_values(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        id,
-    )
-    .await?;
+    let series =
+        store::approved_series(scope, store::SeriesScope::Owner(data_drop.organisation_id)).await?;
+    let values = store::drop_values(scope, id).await?;
     let mut outliers = Vec::new();
     let values = values
         .iter()
@@ -248,15 +237,10 @@ pub async fn get_drop(
     caller: ApiCaller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<DropResponse>> {
-    let partnership_id = caller.actor.partnership_id;
-    match store::find_drop(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        id,
-    )
-    .await?
-    {
+    let scope = Scope::new(&state.db, caller.actor.partnership());
+    match store::find_drop(scope, id).await? {
         Some(data_drop) if data_drop.organisation_id == caller.organisation_id => {
-            Ok(Json(describe(&state, partnership_id, id).await?))
+            Ok(Json(describe(scope, id).await?))
         }
         _ => Err(ApiError::DropNotFound),
     }
@@ -288,7 +272,7 @@ pub async fn post_drop(
 ) -> ApiResult<(StatusCode, Json<DropResponse>)> {
     let request = parse_drop_request(&body)?;
     let id = save(&state, caller.organisation_id, &caller.actor, request).await?;
-    let description = describe(&state, caller.actor.partnership_id, id).await?;
+    let description = describe(Scope::new(&state.db, caller.actor.partnership()), id).await?;
     Ok((StatusCode::CREATED, Json(description)))
 }
 
@@ -316,19 +300,16 @@ async fn save(
     actor: &Actor,
     request: DropRequest,
 ) -> ApiResult<i64> {
-    let partnership_id = actor.partnership_id;
+    let scope = Scope::new(&state.db, actor.partnership());
     let Some(period) = Quarter::parse(&request.period) else {
         return Err(ApiError::invalid(format!(
             "period {:?} is not a quarter, like \"2026-27 Q2\"",
             request.period
         )));
     };
-    if !store::find_period(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        period,
-    )
-    .await?
-    .is_some_and(|p: CollectionPeriod| p.is_open())
+    if !store::find_period(scope, period)
+        .await?
+        .is_some_and(|p: CollectionPeriod| p.is_open())
     {
         return Err(ApiError::invalid(format!(
             "{period} is not open for data drops"
@@ -356,8 +337,7 @@ async fn save(
         ]);
     }
     // Only the partnership's catalogue: another partnership's code is not an indicator here.
-    let indicators =
-        store::upload_indicators(Scope::new(&state.db, PartnershipId::new(partnership_id))).await?;
+    let indicators = store::upload_indicators(scope).await?;
     let parsed = if request.values.is_empty() {
         Vec::new()
     } else {
@@ -413,11 +393,7 @@ async fn save(
         return Err(ApiError::Invalid(problems));
     }
     // The approved history that flags unusual values: other drops', not this draft's.
-    let series = store::approved_series(
-        Scope::new(&state.db, PartnershipId::new(partnership_id)),
-        store::SeriesScope::Owner(organisation_id),
-    )
-    .await?;
+    let series = store::approved_series(scope, store::SeriesScope::Owner(organisation_id)).await?;
     let is_outlier = |value: &DraftValue| {
         is_far_outside_history(
             value.value,

@@ -13,7 +13,6 @@ use super::model::*;
 use super::store::{self, DropValue, IndicatorDetails};
 use crate::kernel::audit::Actor;
 use crate::kernel::db::{Db, now_text};
-use crate::kernel::ids::PartnershipId;
 use crate::kernel::store::{Change, ChangeError};
 use crate::partnership::model::{OrganisationDetails, OrganisationKind};
 
@@ -99,14 +98,14 @@ pub async fn generate_reporting(
         Some(
             existing
                 .first()
-                .map(|(id, _)| id.get())
+                .map(|(id, _)| *id)
                 .ok_or(GenerateError::NoPartnership)?,
         )
     } else {
         None
     };
     for number in 0..options.partnerships.max(1) {
-        let partnership_id = match first_partnership {
+        let partnership = match first_partnership {
             Some(id) => id,
             None => {
                 // A change is made in a partnership, so a new one is created (and committed)
@@ -116,27 +115,13 @@ pub async fn generate_reporting(
                     &mut tx,
                     &format!("Generated Partnership {run}-{number}"),
                 )
-                .await?
-                .get();
+                .await?;
                 tx.commit().await?;
                 id
             }
         };
-        let mut change = Change::begin(
-            db,
-            Actor::system("masa generate", PartnershipId::new(partnership_id)),
-        )
-        .await?;
-        fill_partnership(
-            db,
-            &mut change,
-            partnership_id,
-            options,
-            &run,
-            &mut random,
-            &mut totals,
-        )
-        .await?;
+        let mut change = Change::begin(db, Actor::system("masa generate", partnership)).await?;
+        fill_partnership(db, &mut change, options, &run, &mut random, &mut totals).await?;
         change.commit().await?;
         totals.partnerships += 1;
         totals.total_time = started.elapsed();
@@ -157,12 +142,12 @@ pub async fn generate_reporting(
 async fn fill_partnership(
     db: &Db,
     change: &mut Change,
-    partnership_id: i64,
     options: &GenerateOptions,
     run: &str,
     random: &mut Sequence,
     totals: &mut Generated,
 ) -> Result<(), sqlx::Error> {
+    let partnership = change.actor().partnership();
     let mut organisations = Vec::with_capacity(options.organisations);
     for number in 0..options.organisations.max(1) {
         let details = OrganisationDetails {
@@ -173,13 +158,9 @@ async fn fill_partnership(
             active_to: None,
         };
         organisations.push(
-            crate::partnership::add_organisation(
-                change.transaction(),
-                crate::kernel::ids::PartnershipId::new(partnership_id),
-                &details,
-            )
-            .await?
-            .get(),
+            crate::partnership::add_organisation(change.transaction(), partnership, &details)
+                .await?
+                .get(),
         );
     }
     let last = super::demo::collecting().previous();
@@ -242,13 +223,7 @@ async fn fill_partnership(
             store::set_period_closed(change, (id, quarter), true).await?;
         }
         for organisation in &organisations {
-            let drop_id = store::insert_approved_drop(
-                change.transaction(),
-                partnership_id,
-                *organisation,
-                quarter,
-            )
-            .await?;
+            let drop_id = store::insert_approved_drop(change, *organisation, quarter).await?;
             totals.drops += 1;
             for (id, _, unit, level) in indicators
                 .iter_mut()

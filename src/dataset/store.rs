@@ -1527,8 +1527,7 @@ pub use crate::kernel::api_tokens::{
 
 /// An approved drop with no values yet, for generated and imported history.
 pub async fn insert_approved_drop(
-    tx: &mut Transaction,
-    partnership_id: i64,
+    change: &mut Change,
     organisation_id: i64,
     period: Quarter,
 ) -> Result<i64> {
@@ -1542,7 +1541,7 @@ pub async fn insert_approved_drop(
     .bind(organisation_id)
     .bind(period.key())
     .bind(now)
-    .bind(partnership_id)
-    .fetch_one(&mut **tx)
+    .bind(change.partnership())
+    .fetch_one(change.conn())
     .await
 }

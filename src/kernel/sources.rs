@@ -8,7 +8,7 @@
 //! pub fn sources() -> SourceDirectory {
 //!     SourceDirectory::new().register(SourceKind::Audit.code(), audit_source)
 //! }
-//! fn audit_source(db: &Db, partnership_id: i64, id: i64) -> Found<'_> {
+//! fn audit_source(scope: Scope<'_>, id: i64) -> Found<'_> {
 //!     Box::pin(async move { /* look the audit up in the partnership */ })
 //! }
 //! ```
@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::kernel::db::Db;
+use crate::kernel::store::Scope;
 
 /// A record a source kind and id point to: its name and the page that shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,8 +31,8 @@ pub struct SourceRecord {
 pub type Found<'a> =
     Pin<Box<dyn Future<Output = Result<Option<SourceRecord>, sqlx::Error>> + Send + 'a>>;
 
-/// Looks up one kind's record by id within a partnership.
-pub type Resolver = for<'a> fn(&'a Db, i64, i64) -> Found<'a>;
+/// Looks up one kind's record by id within the scope's partnership.
+pub type Resolver = for<'a> fn(Scope<'a>, i64) -> Found<'a>;
 
 /// Source kind code (as the tracker stores it) → the resolver of the module that owns it.
 #[derive(Clone, Default)]
@@ -76,13 +76,12 @@ impl SourceDirectory {
     /// (named by hand, such as a meeting) or an id the partnership does not have.
     pub async fn resolve(
         &self,
-        db: &Db,
-        partnership_id: i64,
+        scope: Scope<'_>,
         kind: &str,
         id: i64,
     ) -> Result<Option<SourceRecord>, sqlx::Error> {
         match self.resolvers.get(kind) {
-            Some(resolver) => resolver(db, partnership_id, id).await,
+            Some(resolver) => resolver(scope, id).await,
             None => Ok(None),
         }
     }
@@ -93,16 +92,18 @@ mod tests {
     use super::*;
 
     /// Knows record 7 of partnership 1 only.
-    fn seven(_db: &Db, partnership_id: i64, id: i64) -> Found<'_> {
+    fn seven(scope: Scope<'_>, id: i64) -> Found<'_> {
         Box::pin(async move {
-            Ok((partnership_id == 1 && id == 7).then(|| SourceRecord {
-                label: "Review 7".into(),
-                page: "/reviews/7".into(),
-            }))
+            Ok(
+                (scope.partnership().get() == 1 && id == 7).then(|| SourceRecord {
+                    label: "Review 7".into(),
+                    page: "/reviews/7".into(),
+                }),
+            )
         })
     }
 
-    fn nothing(_db: &Db, _partnership_id: i64, _id: i64) -> Found<'_> {
+    fn nothing(_scope: Scope<'_>, _id: i64) -> Found<'_> {
         Box::pin(async { Ok(None) })
     }
 

@@ -136,6 +136,11 @@ impl Change {
         Ok(())
     }
 
+    /// Abandons the change: nothing it wrote is kept. (Dropping it does the same, later.)
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+
     /// Saves the change with its audit entries; refused (and rolled back) if it has none.
     pub async fn commit(self) -> Result<(), ChangeError> {
         if self.recorded == 0 {

@@ -27,7 +27,7 @@ pub use warnings::queue_clock_warnings;
 use std::collections::HashMap;
 
 use crate::kernel::db::Db;
-use crate::kernel::ids::{OrganisationId, PartnershipId, ReviewId};
+use crate::kernel::ids::{OrganisationId, ReviewId};
 use crate::kernel::sources::{Found, SourceDirectory, SourceRecord};
 use crate::kernel::{Change, Scope};
 use crate::tracker::model::SourceKind;
@@ -40,9 +40,8 @@ pub fn sources() -> SourceDirectory {
 }
 
 /// A review (by its id): "Rapid review RR-2025-01 (Child N)" and its page.
-fn review_source(db: &Db, partnership: i64, id: i64) -> Found<'_> {
+fn review_source(scope: Scope<'_>, id: i64) -> Found<'_> {
     Box::pin(async move {
-        let scope = Scope::new(db, PartnershipId::new(partnership));
         Ok(store::find_review(scope, ReviewId::new(id))
             .await?
             .map(|review| SourceRecord {
@@ -54,9 +53,8 @@ fn review_source(db: &Db, partnership: i64, id: i64) -> Found<'_> {
 
 /// A triaged recommendation of a national review (by the recommendation's id): named by the
 /// review it came from, shown on that review's triage page.
-fn national_review_source(db: &Db, partnership: i64, id: i64) -> Found<'_> {
+fn national_review_source(scope: Scope<'_>, id: i64) -> Found<'_> {
     Box::pin(async move {
-        let scope = Scope::new(db, PartnershipId::new(partnership));
         let id = model::NationalRecommendationId::new(id);
         let Some(recommendation) = store::find_recommendation(scope, id).await? else {
             return Ok(None);

@@ -181,7 +181,7 @@ pub async fn source_of(
 ) -> Result<Option<SourceRecord>, sqlx::Error> {
     // The directory is the kernel's, still on plain ids.
     sources
-        .resolve(db, partnership.get(), kind.code(), id)
+        .resolve(Scope::new(db, partnership), kind.code(), id)
         .await
 }
 

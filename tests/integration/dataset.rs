@@ -861,15 +861,35 @@ on_both_backends!(the_bulk_writer_stores_exactly_its_values_or_none, |app| {
             outlier_confirmed: index % 2 == 1,
         })
         .collect();
-    let mut tx = app.db.begin_write().await.unwrap();
-    let drop_id = store::insert_approved_drop(&mut tx, 1, police, quarter)
+    let mut change = masa::kernel::Change::begin(
+        &app.db,
+        masa::kernel::audit::Actor::system("test", masa::kernel::ids::PartnershipId::new(1)),
+    )
+    .await
+    .unwrap();
+    let drop_id = store::insert_approved_drop(&mut change, police, quarter)
         .await
         .unwrap();
-    let written =
-        store::insert_values_bulk_from(&app.db, &mut tx, given.iter().map(|v| (drop_id, v)), 0)
-            .await
-            .unwrap();
-    tx.commit().await.unwrap();
+    let written = store::insert_values_bulk_from(
+        &app.db,
+        change.transaction(),
+        given.iter().map(|v| (drop_id, v)),
+        0,
+    )
+    .await
+    .unwrap();
+    change
+        .record(masa::kernel::audit::AuditEntry {
+            action: masa::kernel::audit::AuditAction::Create,
+            entity_type: "data_drop",
+            entity_id: Some(drop_id),
+            summary: "bulk test".into(),
+            before: None,
+            after: None,
+        })
+        .await
+        .unwrap();
+    change.commit().await.unwrap();
     assert_eq!(written, given.len() as u64);
     assert_eq!(
         store::drop_values(
@@ -887,14 +907,24 @@ on_both_backends!(the_bulk_writer_stores_exactly_its_values_or_none, |app| {
     let drops_before = app.count("SELECT COUNT(*) FROM data_drops").await;
     let mut bad = given.clone();
     bad[3].indicator_id = 999_999;
-    let mut tx = app.db.begin_write().await.unwrap();
-    let drop_id = store::insert_approved_drop(&mut tx, 1, police, quarter)
+    let mut change = masa::kernel::Change::begin(
+        &app.db,
+        masa::kernel::audit::Actor::system("test", masa::kernel::ids::PartnershipId::new(1)),
+    )
+    .await
+    .unwrap();
+    let drop_id = store::insert_approved_drop(&mut change, police, quarter)
         .await
         .unwrap();
-    let refused =
-        store::insert_values_bulk_from(&app.db, &mut tx, bad.iter().map(|v| (drop_id, v)), 0).await;
+    let refused = store::insert_values_bulk_from(
+        &app.db,
+        change.transaction(),
+        bad.iter().map(|v| (drop_id, v)),
+        0,
+    )
+    .await;
     assert!(refused.is_err());
-    drop(tx);
+    drop(change);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM data_values").await,
         values_before
@@ -904,14 +934,24 @@ on_both_backends!(the_bulk_writer_stores_exactly_its_values_or_none, |app| {
         drops_before
     );
     // A transaction that fails after its values were written saves none of them either.
-    let mut tx = app.db.begin_write().await.unwrap();
-    let drop_id = store::insert_approved_drop(&mut tx, 1, police, quarter)
+    let mut change = masa::kernel::Change::begin(
+        &app.db,
+        masa::kernel::audit::Actor::system("test", masa::kernel::ids::PartnershipId::new(1)),
+    )
+    .await
+    .unwrap();
+    let drop_id = store::insert_approved_drop(&mut change, police, quarter)
         .await
         .unwrap();
-    store::insert_values_bulk_from(&app.db, &mut tx, given.iter().map(|v| (drop_id, v)), 0)
-        .await
-        .unwrap();
-    tx.rollback().await.unwrap();
+    store::insert_values_bulk_from(
+        &app.db,
+        change.transaction(),
+        given.iter().map(|v| (drop_id, v)),
+        0,
+    )
+    .await
+    .unwrap();
+    change.rollback().await.unwrap();
     assert_eq!(
         app.count("SELECT COUNT(*) FROM data_values").await,
         values_before

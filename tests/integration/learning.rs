@@ -337,7 +337,11 @@ on_both_backends!(
         assert_eq!(
             app.state
                 .sources
-                .resolve(&app.db, 1, "learning_review", id.parse().unwrap())
+                .resolve(
+                    masa::kernel::Scope::new(&app.db, masa::kernel::ids::PartnershipId::new(1)),
+                    "learning_review",
+                    id.parse().unwrap()
+                )
                 .await
                 .unwrap()
                 .map(|source| source.label)
@@ -347,7 +351,11 @@ on_both_backends!(
         assert_eq!(
             app.state
                 .sources
-                .resolve(&app.db, 1, "learning_review", 99999)
+                .resolve(
+                    masa::kernel::Scope::new(&app.db, masa::kernel::ids::PartnershipId::new(1)),
+                    "learning_review",
+                    99999
+                )
                 .await
                 .unwrap()
                 .map(|source| source.label),
@@ -356,7 +364,11 @@ on_both_backends!(
         assert_eq!(
             app.state
                 .sources
-                .resolve(&app.db, 1, "something_else", 1)
+                .resolve(
+                    masa::kernel::Scope::new(&app.db, masa::kernel::ids::PartnershipId::new(1)),
+                    "something_else",
+                    1
+                )
                 .await
                 .unwrap()
                 .map(|source| source.label),
@@ -842,7 +854,11 @@ on_both_backends!(national_reviews_are_triaged, |app| {
     let label = app
         .state
         .sources
-        .resolve(&app.db, 1, "national_review", recommendation)
+        .resolve(
+            masa::kernel::Scope::new(&app.db, masa::kernel::ids::PartnershipId::new(1)),
+            "national_review",
+            recommendation,
+        )
         .await
         .unwrap()
         .map(|source| source.label)
@@ -1265,7 +1281,11 @@ on_both_backends!(learning_is_kept_to_its_partnership, |app| {
     assert!(
         app.state
             .sources
-            .resolve(&app.db, p, "learning_review", own_review)
+            .resolve(
+                masa::kernel::Scope::new(&app.db, masa::kernel::ids::PartnershipId::new(p)),
+                "learning_review",
+                own_review
+            )
             .await
             .unwrap()
             .map(|source| source.label)
@@ -1279,7 +1299,14 @@ on_both_backends!(learning_is_kept_to_its_partnership, |app| {
         assert_eq!(
             app.state
                 .sources
-                .resolve(&app.db, partnership, kind, id)
+                .resolve(
+                    masa::kernel::Scope::new(
+                        &app.db,
+                        masa::kernel::ids::PartnershipId::new(partnership)
+                    ),
+                    kind,
+                    id
+                )
                 .await
                 .unwrap()
                 .map(|source| source.label),
@@ -1288,7 +1315,14 @@ on_both_backends!(learning_is_kept_to_its_partnership, |app| {
         assert_eq!(
             app.state
                 .sources
-                .resolve(&app.db, partnership, kind, id)
+                .resolve(
+                    masa::kernel::Scope::new(
+                        &app.db,
+                        masa::kernel::ids::PartnershipId::new(partnership)
+                    ),
+                    kind,
+                    id
+                )
                 .await
                 .unwrap()
                 .map(|source| source.page),

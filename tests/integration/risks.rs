@@ -192,7 +192,11 @@ on_both_backends!(
         assert_eq!(
             app.state
                 .sources
-                .resolve(&app.db, 1, "risk", id)
+                .resolve(
+                    masa::kernel::Scope::new(&app.db, masa::kernel::ids::PartnershipId::new(1)),
+                    "risk",
+                    id
+                )
                 .await
                 .unwrap()
                 .map(|source| source.label),
@@ -201,7 +205,11 @@ on_both_backends!(
         assert_eq!(
             app.state
                 .sources
-                .resolve(&app.db, 1, "risk", 999_999)
+                .resolve(
+                    masa::kernel::Scope::new(&app.db, masa::kernel::ids::PartnershipId::new(1)),
+                    "risk",
+                    999_999
+                )
                 .await
                 .unwrap()
                 .map(|source| source.label),

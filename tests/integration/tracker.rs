@@ -928,7 +928,11 @@ on_both_backends!(
         let label = app
             .state
             .sources
-            .resolve(&app.db, 1, "national_review", applies)
+            .resolve(
+                masa::kernel::Scope::new(&app.db, masa::kernel::ids::PartnershipId::new(1)),
+                "national_review",
+                applies,
+            )
             .await
             .unwrap()
             .map(|source| source.label)
@@ -1738,14 +1742,22 @@ on_both_backends!(
                 .await
                 .unwrap();
         let found = sources
-            .resolve(&app.db, 1, "risk", risk)
+            .resolve(
+                masa::kernel::Scope::new(&app.db, masa::kernel::ids::PartnershipId::new(1)),
+                "risk",
+                risk,
+            )
             .await
             .unwrap()
             .expect("the demo's risk R-03");
         assert_eq!(found.page, format!("/tracker/risks/{risk}"));
         assert!(found.label.starts_with("Risk R-03: "), "{}", found.label);
         let found = sources
-            .resolve(&app.db, 1, "learning_review", review)
+            .resolve(
+                masa::kernel::Scope::new(&app.db, masa::kernel::ids::PartnershipId::new(1)),
+                "learning_review",
+                review,
+            )
             .await
             .unwrap()
             .expect("the demo's first review");
@@ -1762,7 +1774,14 @@ on_both_backends!(
         ] {
             assert_eq!(
                 sources
-                    .resolve(&app.db, partnership, kind, id)
+                    .resolve(
+                        masa::kernel::Scope::new(
+                            &app.db,
+                            masa::kernel::ids::PartnershipId::new(partnership)
+                        ),
+                        kind,
+                        id
+                    )
                     .await
                     .unwrap(),
                 None,

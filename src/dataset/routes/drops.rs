@@ -137,19 +137,15 @@ struct DropsView {
 
 async fn drops_view(
     state: &AppState,
-    partnership_id: i64,
+    partnership: PartnershipId,
     scope: Option<Option<i64>>,
     status: Option<DropStatus>,
     own: Option<i64>,
     manager: bool,
 ) -> AppResult<Arc<DropsView>> {
-    let revision = cache::revision(crate::kernel::Scope::new(
-        &state.db,
-        crate::kernel::ids::PartnershipId::new(partnership_id),
-    ))
-    .await?;
+    let revision = cache::revision(crate::kernel::Scope::new(&state.db, partnership)).await?;
     // Kept by partnership: "every drop" is every drop of the viewer's partnership.
-    let key = format!("dataset/{partnership_id}/drops/{scope:?}/{status:?}/{own:?}/{manager}");
+    let key = format!("dataset/{partnership}/drops/{scope:?}/{status:?}/{own:?}/{manager}");
     state
         .cache
         .get_or_compute(key, revision, async {
@@ -165,7 +161,7 @@ async fn drops_view(
                         ..DropFilter::default()
                     };
                     store::list_drops_limited(
-                        Scope::new(&state.db, PartnershipId::new(partnership_id)),
+                        Scope::new(&state.db, partnership),
                         &filter,
                         DROPS_SHOWN + 1,
                     )
@@ -174,11 +170,10 @@ async fn drops_view(
                 None => Vec::new(),
             };
             let mut open_periods = Vec::new();
-            for period in
-                store::list_periods(Scope::new(&state.db, PartnershipId::new(partnership_id)))
-                    .await?
-                    .into_iter()
-                    .filter(CollectionPeriod::is_open)
+            for period in store::list_periods(Scope::new(&state.db, partnership))
+                .await?
+                .into_iter()
+                .filter(CollectionPeriod::is_open)
             {
                 let draft = match own {
                     Some(organisation_id) => {
@@ -191,10 +186,7 @@ async fn drops_view(
             let organisation_name = match own {
                 Some(id) => {
                     partnership::organisation_name(
-                        crate::kernel::Scope::new(
-                            &state.db,
-                            crate::kernel::ids::PartnershipId::new(partnership_id),
-                        ),
+                        crate::kernel::Scope::new(&state.db, partnership),
                         crate::kernel::ids::OrganisationId::new(id),
                     )
                     .await?
@@ -204,13 +196,10 @@ async fn drops_view(
             let mut organisations = Vec::new();
             if manager {
                 organisations.extend(
-                    store::expected_organisations(Scope::new(
-                        &state.db,
-                        PartnershipId::new(partnership_id),
-                    ))
-                    .await?
-                    .into_iter()
-                    .map(|o| (o.organisation_id.to_string(), o.organisation_name)),
+                    store::expected_organisations(Scope::new(&state.db, partnership))
+                        .await?
+                        .into_iter()
+                        .map(|o| (o.organisation_id.to_string(), o.organisation_name)),
                 );
             }
             Ok::<_, AppError>(DropsView {
@@ -238,7 +227,15 @@ pub async fn drops(
     } else {
         own.map(Some)
     };
-    let view = drops_view(&state, ctx.partnership()?, scope, status, own, manager).await?;
+    let view = drops_view(
+        &state,
+        ctx.user()?.partnership(),
+        scope,
+        status,
+        own,
+        manager,
+    )
+    .await?;
     let truncated = view.drops.len() > DROPS_SHOWN as usize;
     let drops: Vec<DataDrop> = view
         .drops

@@ -17,8 +17,7 @@ pub mod store;
 
 use std::collections::HashMap;
 
-use crate::kernel::db::Db;
-use crate::kernel::ids::{OrganisationId, PartnershipId, RiskId};
+use crate::kernel::ids::{OrganisationId, RiskId};
 use crate::kernel::sources::{Found, SourceDirectory, SourceRecord};
 use crate::kernel::{Access, Change, Permission, Scope};
 use crate::tracker::model::SourceKind;
@@ -34,9 +33,8 @@ pub fn sources() -> SourceDirectory {
 
 /// One of the partnership's risks, e.g. "Risk R-03: Threshold application is not consistent
 /// across agencies", and its page.
-fn risk_source(db: &Db, partnership: i64, id: i64) -> Found<'_> {
+fn risk_source(scope: Scope<'_>, id: i64) -> Found<'_> {
     Box::pin(async move {
-        let scope = Scope::new(db, PartnershipId::new(partnership));
         Ok(store::reference_and_title(scope, RiskId::new(id))
             .await?
             .map(|(reference, title)| SourceRecord {
