@@ -1,7 +1,7 @@
 //! The audit trail pages: search, one event's before and after, and CSV export (all in this
 //! file). The trail itself is written by the kernel (kernel::audit) in the same transaction as
 //! each change; these pages read it through the signed-in person's `Scope`:
-//! `audit::search(scope.db(), scope.partnership().get(), …)`.
+//! `audit::search(scope.db(), scope.partnership(), …)`.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -139,7 +139,7 @@ async fn unseen_by(scope: Scope<'_>, user: &CurrentUser, kinds: &[String]) -> Ap
 
 /// [`unseen_by`] over the kinds of record in the partnership's trail.
 async fn unseen_in_trail(scope: Scope<'_>, user: &CurrentUser) -> AppResult<Unseen> {
-    let kinds = audit::entity_types(scope.db(), scope.partnership().get()).await?;
+    let kinds = audit::entity_types(scope.db(), scope.partnership()).await?;
     unseen_by(scope, user, &kinds).await
 }
 
@@ -174,14 +174,14 @@ async fn search(
     let page = query.page.parse::<i64>().unwrap_or(1).max(1);
     let user = ctx.user()?;
     let scope = ctx.scope(&state)?;
-    let kinds = audit::entity_types(scope.db(), scope.partnership().get()).await?;
+    let kinds = audit::entity_types(scope.db(), scope.partnership()).await?;
     let filter = AuditFilter {
         unseen: unseen_by(scope, user, &kinds).await?,
         ..filter
     };
     let (events, total) = audit::search(
         scope.db(),
-        scope.partnership().get(),
+        scope.partnership(),
         &filter,
         PAGE_SIZE,
         (page - 1) * PAGE_SIZE,
@@ -218,14 +218,8 @@ async fn export(
         unseen: unseen_in_trail(scope, user).await?,
         ..query.filter()
     };
-    let (events, _) = audit::search(
-        scope.db(),
-        scope.partnership().get(),
-        &filter,
-        EXPORT_LIMIT,
-        0,
-    )
-    .await?;
+    let (events, _) =
+        audit::search(scope.db(), scope.partnership(), &filter, EXPORT_LIMIT, 0).await?;
     // Every cell, headers included, through the one safe writer.
     let mut writer = masa_sheets::SafeCsvWriter::new();
     let csv_error = |error: csv::Error| AppError::Internal(format!("could not write CSV: {error}"));
@@ -289,7 +283,7 @@ async fn event_page(
     let scope = ctx.scope(&state)?;
     // An entry about a record the person may not see is "not found", as the record's own page is.
     let unseen = unseen_in_trail(scope, user).await?;
-    let event = audit::find(scope.db(), scope.partnership().get(), id.get())
+    let event = audit::find(scope.db(), scope.partnership(), id.get())
         .await?
         .filter(|event| !unseen.hides(&event.entity_type, event.entity_id))
         .ok_or(AppError::NotFound)?;
@@ -307,8 +301,8 @@ mod tests {
 
     fn someone(roles: &[crate::kernel::Role]) -> CurrentUser {
         CurrentUser {
-            id: 1,
-            partnership_id: 1,
+            id: crate::kernel::ids::UserId::new(1),
+            partnership_id: crate::kernel::ids::PartnershipId::new(1),
             partnership_name: String::new(),
             email: String::new(),
             display_name: String::new(),

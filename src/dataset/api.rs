@@ -131,7 +131,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         Ok(ApiCaller {
             organisation_id,
             actor: Actor {
-                partnership_id,
+                partnership_id: crate::kernel::ids::PartnershipId::new(partnership_id),
                 user_id: None,
                 label: format!("API token of organisation {organisation_id}"),
                 request_id: parts

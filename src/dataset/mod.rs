@@ -89,7 +89,12 @@ pub async fn drops_hidden_from(
         .await?
         .into_iter()
         .filter(|(_, organisation, status)| {
-            !model::may_see_drop(&user.roles, user.organisation_id, *organisation, *status)
+            !model::may_see_drop(
+                &user.roles,
+                user.organisation_id.map(|id| id.get()),
+                *organisation,
+                *status,
+            )
         })
         .map(|(id, ..)| id)
         .collect())

@@ -568,7 +568,7 @@ pub async fn start_draft(
 ) -> Result<Option<i64>> {
     let now = now_text();
     let partnership = change.partnership();
-    let user_id = change.actor().user_id;
+    let user_id = change.actor().user_id.map(|id| id.get());
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO data_drops (organisation_id, period_start, version, status, channel, created_by, created_at, updated_at, \
          partnership_id) VALUES ($1, $2, \
@@ -856,7 +856,7 @@ async fn save_draft_once(
             id,
             DropStatus::Draft,
             DropStatus::Submitted,
-            actor.user_id,
+            actor.user_id.map(|id| id.get()),
             "",
         )
         .await?;
@@ -1295,7 +1295,7 @@ pub async fn decide(
     status: DropStatus,
     comment: &str,
 ) -> Result<bool> {
-    let user_id = change.actor().user_id;
+    let user_id = change.actor().user_id.map(|id| id.get());
     if !set_status(
         change.transaction(),
         data_drop.id,

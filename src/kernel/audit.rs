@@ -74,9 +74,8 @@ impl AuditAction {
 #[derive(Debug, Clone)]
 pub struct Actor {
     /// Whose trail the change is in.
-    /// Typed by `partnership()`; the raw field goes once every module is converted.
-    pub partnership_id: i64,
-    pub user_id: Option<i64>,
+    pub partnership_id: super::ids::PartnershipId,
+    pub user_id: Option<super::ids::UserId>,
     pub label: String,
     pub request_id: Option<String>,
 }
@@ -84,7 +83,7 @@ pub struct Actor {
 impl Actor {
     /// Whose trail the change is in, typed.
     pub fn partnership(&self) -> super::ids::PartnershipId {
-        super::ids::PartnershipId::new(self.partnership_id)
+        self.partnership_id
     }
 
     pub fn user(user: &CurrentUser, request_id: Option<String>) -> Actor {
@@ -98,7 +97,7 @@ impl Actor {
 
     pub fn system(label: &str, partnership_id: super::ids::PartnershipId) -> Actor {
         Actor {
-            partnership_id: partnership_id.get(),
+            partnership_id,
             user_id: None,
             label: label.to_owned(),
             request_id: None,
@@ -254,7 +253,7 @@ fn event_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEvent, sqlx::Error> {
 /// Newest first. `limit` bounds the page; export passes a large bound.
 pub async fn search(
     db: &Db,
-    partnership_id: i64,
+    partnership_id: super::ids::PartnershipId,
     filter: &AuditFilter,
     limit: i64,
     offset: i64,
@@ -271,7 +270,7 @@ pub async fn search(
         values.push(value);
         conditions.push(condition.replace('?', &format!("${}", values.len())));
     };
-    add("partnership_id = ?", Value::Integer(partnership_id));
+    add("partnership_id = ?", Value::Integer(partnership_id.get()));
     if let Some(entity_type) = &filter.entity_type {
         add("entity_type = ?", Value::Text(entity_type.clone()));
     }
@@ -346,7 +345,7 @@ pub async fn search(
 
 pub async fn find(
     db: &Db,
-    partnership_id: i64,
+    partnership_id: super::ids::PartnershipId,
     id: i64,
 ) -> Result<Option<AuditEvent>, sqlx::Error> {
     let row = sqlx::query("SELECT * FROM audit_events WHERE id = $1 AND partnership_id = $2")
@@ -357,7 +356,10 @@ pub async fn find(
     row.as_ref().map(event_from_row).transpose()
 }
 
-pub async fn entity_types(db: &Db, partnership_id: i64) -> Result<Vec<String>, sqlx::Error> {
+pub async fn entity_types(
+    db: &Db,
+    partnership_id: super::ids::PartnershipId,
+) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT DISTINCT entity_type FROM audit_events WHERE partnership_id = $1 ORDER BY entity_type",
     )

@@ -28,15 +28,15 @@ pub const SIGN_IN_WINDOW_MINUTES: i64 = 15;
 /// A signed-in person, as every handler sees them.
 #[derive(Debug, Clone, Serialize)]
 pub struct CurrentUser {
-    pub id: i64,
+    pub id: super::ids::UserId,
     /// The Safeguarding Children Partnership the account belongs to: everything it reads or
     /// writes is that partnership's.
-    pub partnership_id: i64,
+    pub partnership_id: super::ids::PartnershipId,
     /// Shown in the header, so someone working for two partnerships knows which one this is.
     pub partnership_name: String,
     pub email: String,
     pub display_name: String,
-    pub organisation_id: Option<i64>,
+    pub organisation_id: Option<super::ids::OrganisationId>,
     pub roles: Vec<Role>,
     pub must_change_password: bool,
 }
@@ -44,16 +44,16 @@ pub struct CurrentUser {
 impl CurrentUser {
     /// The account's partnership, typed: what every store call of the request is scoped to.
     pub fn partnership(&self) -> super::ids::PartnershipId {
-        super::ids::PartnershipId::new(self.partnership_id)
+        self.partnership_id
     }
 
     pub fn user_id(&self) -> super::ids::UserId {
-        super::ids::UserId::new(self.id)
+        self.id
     }
 
     /// The organisation the account acts for, if its role is one organisation's.
     pub fn organisation(&self) -> Option<super::ids::OrganisationId> {
-        self.organisation_id.map(super::ids::OrganisationId::new)
+        self.organisation_id
     }
 
     pub fn can(&self, permission: Permission) -> bool {
@@ -246,12 +246,12 @@ impl From<UserRow> for UserRecord {
 impl UserRecord {
     pub fn current_user(&self) -> CurrentUser {
         CurrentUser {
-            id: self.id.get(),
-            partnership_id: self.partnership_id.get(),
+            id: self.id,
+            partnership_id: self.partnership_id,
             partnership_name: self.partnership_name.clone(),
             email: self.email.clone(),
             display_name: self.display_name.clone(),
-            organisation_id: self.organisation_id.map(OrganisationId::get),
+            organisation_id: self.organisation_id,
             roles: self.roles.clone(),
             must_change_password: self.must_change_password,
         }
@@ -534,7 +534,7 @@ pub async fn record_sign_out(change: &mut Change) -> Result<(), sqlx::Error> {
     let entry = AuditEntry {
         action: AuditAction::SignOut,
         entity_type: "user",
-        entity_id: actor.user_id,
+        entity_id: actor.user_id.map(|id| id.get()),
         summary: format!("{} signed out", actor.label),
         before: None,
         after: None,

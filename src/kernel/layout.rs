@@ -77,11 +77,6 @@ impl Ctx {
             })
     }
 
-    /// The signed-in person's partnership: every query a page makes is kept to it.
-    pub fn partnership(&self) -> AppResult<i64> {
-        Ok(self.user()?.partnership_id)
-    }
-
     /// The database as the signed-in person's partnership sees it: what store lookups take.
     pub fn scope<'a>(&self, state: &'a AppState) -> AppResult<super::store::Scope<'a>> {
         Ok(super::store::Scope::new(

@@ -35,7 +35,7 @@ pub struct Email {
 
 pub async fn queue(
     tx: &mut Transaction,
-    partnership_id: i64,
+    partnership_id: super::ids::PartnershipId,
     to_address: &str,
     subject: &str,
     body: &str,

@@ -152,7 +152,7 @@ pub async fn insert_holiday(
         } else {
             // Another partnership's trail: the same actor, recorded in that partnership.
             let actor = audit::Actor {
-                partnership_id: partnership.get(),
+                partnership_id: partnership,
                 ..change.actor().clone()
             };
             audit::record(change.transaction(), &actor, entry()).await?;

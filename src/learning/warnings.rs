@@ -78,7 +78,7 @@ async fn queue_partnership_warnings(
             for address in &recipients {
                 crate::kernel::outbox::queue(
                     &mut tx,
-                    scope.partnership().get(),
+                    scope.partnership(),
                     address,
                     &subject,
                     &body,

@@ -267,7 +267,7 @@ pub async fn queue_digest(
         );
         crate::kernel::outbox::queue(
             tx,
-            actor.partnership().get(),
+            actor.partnership(),
             email,
             &subject,
             &model::digest_body(name, owned, today),

@@ -48,7 +48,7 @@ pub async fn start_drop(
             _ => None,
         }
     } else {
-        user.organisation_id
+        user.organisation_id.map(|id| id.get())
     };
     let Some(organisation_id) = organisation_id else {
         return Err(AppError::BadRequest(

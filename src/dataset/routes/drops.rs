@@ -24,7 +24,7 @@ use super::is_manager;
 fn may_view(user: &CurrentUser, data_drop: &DataDrop) -> bool {
     may_see_drop(
         &user.roles,
-        user.organisation_id,
+        user.organisation_id.map(|id| id.get()),
         data_drop.organisation_id,
         data_drop.status,
     )
@@ -33,7 +33,8 @@ fn may_view(user: &CurrentUser, data_drop: &DataDrop) -> bool {
 /// May this person prepare drops for this organisation?
 pub(super) fn may_prepare(user: &CurrentUser, organisation_id: i64) -> bool {
     is_manager(user)
-        || (user.can(Permission::SubmitDataDrop) && user.organisation_id == Some(organisation_id))
+        || (user.can(Permission::SubmitDataDrop)
+            && user.organisation_id.map(|id| id.get()) == Some(organisation_id))
 }
 
 pub(super) async fn viewable_drop(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<DataDrop> {
@@ -219,7 +220,11 @@ pub async fn drops(
 ) -> AppResult<impl IntoResponse> {
     let user = ctx.user()?;
     let manager = is_manager(user);
-    let own = if manager { None } else { user.organisation_id };
+    let own = if manager {
+        None
+    } else {
+        user.organisation_id.map(|id| id.get())
+    };
     let status = DropStatus::from_code(&query.status);
     // The newest drops first; older ones are found by status.
     let scope = if manager || user.has_role(Role::IndependentScrutineer) {

@@ -294,7 +294,7 @@ pub async fn send_reminders(
             );
             outbox::queue(
                 change.transaction(),
-                scope.partnership().get(),
+                scope.partnership(),
                 &user.email,
                 &format!("Data drop for {} {overdue}", period.period),
                 &body,

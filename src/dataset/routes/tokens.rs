@@ -29,13 +29,10 @@ async fn own_organisation(state: &AppState, ctx: &Ctx) -> AppResult<(i64, String
             "API tokens belong to an organisation, and your account has none.".into(),
         )
     })?;
-    let name = partnership::organisation_name(
-        ctx.scope(state)?,
-        crate::kernel::ids::OrganisationId::new(id),
-    )
-    .await?
-    .ok_or(AppError::NotFound)?;
-    Ok((id, name))
+    let name = partnership::organisation_name(ctx.scope(state)?, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((id.get(), name))
 }
 
 pub async fn tokens(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
