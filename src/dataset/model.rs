@@ -2,6 +2,7 @@
 //! drops and their workflow, value validation and the outlier check, and reading an uploaded
 //! sheet into values, naming every bad row and field. No SQL, no HTTP.
 
+use crate::kernel::db::UnknownCode;
 use serde::{Deserialize, Serialize};
 use time::{Date, Month};
 
@@ -229,58 +230,11 @@ pub fn polarity_label(polarity: Polarity) -> &'static str {
     }
 }
 
-/// A code stored in a column (a quarter, unit, polarity, frequency, status or channel) that
-/// names no known value: decoding the row fails with it.
-#[derive(Debug, thiserror::Error)]
-#[error("unknown {what} {code:?}")]
-pub struct UnknownCode {
-    what: &'static str,
-    code: String,
-}
-
-/// Decodes a stored code into `T` by `from_code`, for `#[sqlx(try_from = "String")]`.
-fn from_code<T>(
-    what: &'static str,
-    code: String,
-    from_code: impl Fn(&str) -> Option<T>,
-) -> Result<T, UnknownCode> {
-    from_code(&code).ok_or(UnknownCode { what, code })
-}
-
-impl TryFrom<String> for Quarter {
-    type Error = UnknownCode;
-    fn try_from(code: String) -> Result<Quarter, UnknownCode> {
-        from_code("quarter", code, Quarter::parse)
-    }
-}
-
-impl TryFrom<String> for Unit {
-    type Error = UnknownCode;
-    fn try_from(code: String) -> Result<Unit, UnknownCode> {
-        from_code("unit", code, Unit::from_code)
-    }
-}
-
-impl TryFrom<String> for Frequency {
-    type Error = UnknownCode;
-    fn try_from(code: String) -> Result<Frequency, UnknownCode> {
-        from_code("frequency", code, Frequency::from_code)
-    }
-}
-
-impl TryFrom<String> for DropStatus {
-    type Error = UnknownCode;
-    fn try_from(code: String) -> Result<DropStatus, UnknownCode> {
-        from_code("status", code, DropStatus::from_code)
-    }
-}
-
-impl TryFrom<String> for Channel {
-    type Error = UnknownCode;
-    fn try_from(code: String) -> Result<Channel, UnknownCode> {
-        from_code("channel", code, Channel::from_code)
-    }
-}
+crate::stored_code!(Quarter, "quarter", Quarter::parse);
+crate::stored_code!(Unit, "unit");
+crate::stored_code!(Frequency, "frequency");
+crate::stored_code!(DropStatus, "status");
+crate::stored_code!(Channel, "channel");
 
 /// A stored polarity code: `Polarity` is masa_spc's, so it is decoded through this.
 #[derive(sqlx::Type)]
@@ -289,8 +243,11 @@ pub struct PolarityCode(String);
 
 impl TryFrom<PolarityCode> for Polarity {
     type Error = UnknownCode;
-    fn try_from(code: PolarityCode) -> Result<Polarity, UnknownCode> {
-        from_code("polarity", code.0, polarity_from_code)
+    fn try_from(PolarityCode(code): PolarityCode) -> Result<Polarity, UnknownCode> {
+        polarity_from_code(&code).ok_or(UnknownCode {
+            what: "polarity",
+            code,
+        })
     }
 }
 

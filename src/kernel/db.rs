@@ -463,6 +463,33 @@ impl TryFrom<OptionalIsoDate> for Option<time::Date> {
     }
 }
 
+/// A code stored in a column (a status, a kind, a quarter) that names no known value: decoding
+/// the row fails with it.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown {what} {code:?}")]
+pub struct UnknownCode {
+    pub what: &'static str,
+    pub code: String,
+}
+
+/// Lets a code-stored enum decode from its column in a derived row
+/// (`#[sqlx(try_from = "String")]`) through its `from_code` (or the parser given).
+#[macro_export]
+macro_rules! stored_code {
+    ($kind:ty, $what:literal) => {
+        $crate::stored_code!($kind, $what, <$kind>::from_code);
+    };
+    ($kind:ty, $what:literal, $parse:expr) => {
+        impl TryFrom<String> for $kind {
+            type Error = $crate::kernel::db::UnknownCode;
+
+            fn try_from(code: String) -> ::std::result::Result<Self, Self::Error> {
+                ($parse)(&code).ok_or($crate::kernel::db::UnknownCode { what: $what, code })
+            }
+        }
+    };
+}
+
 /// Current time as stored: RFC 3339 in UTC to the second, which sorts as text.
 pub fn now_text() -> String {
     timestamp_text(time::OffsetDateTime::now_utc())

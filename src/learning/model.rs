@@ -469,19 +469,8 @@ impl ReviewType {
     }
 }
 
-/// A review type as stored; an unknown code refuses the row.
-impl TryFrom<String> for ReviewType {
-    type Error = UnknownCode;
-
-    fn try_from(code: String) -> Result<ReviewType, UnknownCode> {
-        ReviewType::from_code(&code).ok_or(UnknownCode(code))
-    }
-}
-
-/// A stored code that names no known value: the row is refused with the code it held.
-#[derive(Debug, thiserror::Error)]
-#[error("unknown code {0:?}")]
-pub struct UnknownCode(String);
+// A review type as stored; an unknown code refuses the row.
+crate::stored_code!(ReviewType, "review type");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum ReviewStatus {
@@ -538,14 +527,8 @@ impl ReviewStatus {
     }
 }
 
-/// A review status as stored; an unknown code refuses the row.
-impl TryFrom<String> for ReviewStatus {
-    type Error = UnknownCode;
-
-    fn try_from(code: String) -> Result<ReviewStatus, UnknownCode> {
-        ReviewStatus::from_code(&code).ok_or(UnknownCode(code))
-    }
-}
+// A review status as stored; an unknown code refuses the row.
+crate::stored_code!(ReviewStatus, "review status");
 
 /// What was decided at the end of a review (a rapid review decides whether a local CSPR follows).
 pub const DECISIONS: [(&str, &str); 7] = [

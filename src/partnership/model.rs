@@ -14,31 +14,10 @@ crate::typed_id!(
     MembershipId
 );
 
-/// A code stored in a column that names no known value: the row is refused with the code.
-#[derive(Debug, thiserror::Error)]
-#[error("unknown {what} {code:?}")]
-pub struct UnknownCode {
-    what: &'static str,
-    code: String,
-}
-
-/// Code-stored enums decode from their column through `from_code`.
-macro_rules! decode_code {
-    ($kind:ty, $what:literal) => {
-        impl TryFrom<String> for $kind {
-            type Error = UnknownCode;
-
-            fn try_from(code: String) -> Result<Self, UnknownCode> {
-                <$kind>::from_code(&code).ok_or(UnknownCode { what: $what, code })
-            }
-        }
-    };
-}
-
-decode_code!(OrganisationKind, "organisation kind");
-decode_code!(GroupKind, "group kind");
-decode_code!(Position, "position");
-decode_code!(PlanItemKind, "plan item kind");
+crate::stored_code!(OrganisationKind, "organisation kind");
+crate::stored_code!(GroupKind, "group kind");
+crate::stored_code!(Position, "position");
+crate::stored_code!(PlanItemKind, "plan item kind");
 
 pub const NAME_MAX: usize = 150;
 pub const TEXT_MAX: usize = 5000;

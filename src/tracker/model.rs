@@ -34,14 +34,7 @@ pub enum SourceKind {
     Other,
 }
 
-/// As stored: its code.
-impl TryFrom<String> for SourceKind {
-    type Error = String;
-
-    fn try_from(code: String) -> Result<SourceKind, String> {
-        SourceKind::from_code(&code).ok_or_else(|| format!("unknown source kind {code:?}"))
-    }
-}
+crate::stored_code!(SourceKind, "source kind");
 
 impl SourceKind {
     pub const ALL: [SourceKind; 7] = [
@@ -102,13 +95,7 @@ pub enum ActionStatus {
     ClosedWithEvidence,
 }
 
-impl TryFrom<String> for ActionStatus {
-    type Error = String;
-
-    fn try_from(code: String) -> Result<ActionStatus, String> {
-        ActionStatus::from_code(&code).ok_or_else(|| format!("unknown action status {code:?}"))
-    }
-}
+crate::stored_code!(ActionStatus, "action status");
 
 impl ActionStatus {
     pub const ALL: [ActionStatus; 5] = [

@@ -18,18 +18,7 @@ crate::typed_id!(
     DocumentId
 );
 
-/// A code stored in a column that names no known value: the row is refused with the code.
-#[derive(Debug, thiserror::Error)]
-#[error("unknown policy status {0:?}")]
-pub struct UnknownStatus(String);
-
-impl TryFrom<String> for PolicyStatus {
-    type Error = UnknownStatus;
-
-    fn try_from(code: String) -> Result<Self, UnknownStatus> {
-        PolicyStatus::from_code(&code).ok_or(UnknownStatus(code))
-    }
-}
+crate::stored_code!(PolicyStatus, "policy status");
 
 /// A review falls due within this many days: the tracker lists it up front.
 pub const REVIEW_WINDOW_DAYS: i64 = 90;

@@ -29,35 +29,8 @@ crate::typed_id!(
     ScoreId
 );
 
-/// A code stored in a column that names no known value: the row is refused with the code.
-#[derive(Debug, thiserror::Error)]
-#[error("unknown {what} {code:?}")]
-pub struct UnknownCode {
-    what: &'static str,
-    code: String,
-}
-
-impl TryFrom<String> for RiskStatus {
-    type Error = UnknownCode;
-
-    fn try_from(code: String) -> Result<Self, UnknownCode> {
-        RiskStatus::from_code(&code).ok_or(UnknownCode {
-            what: "risk status",
-            code,
-        })
-    }
-}
-
-impl TryFrom<String> for Effectiveness {
-    type Error = UnknownCode;
-
-    fn try_from(code: String) -> Result<Self, UnknownCode> {
-        Effectiveness::from_code(&code).ok_or(UnknownCode {
-            what: "effectiveness",
-            code,
-        })
-    }
-}
+crate::stored_code!(RiskStatus, "risk status");
+crate::stored_code!(Effectiveness, "effectiveness");
 
 /// A review falls due within this many days: shown as "due soon".
 pub const REVIEW_SOON_DAYS: i64 = 30;
