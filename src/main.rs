@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use masa::kernel::Role;
-use masa::kernel::audit::{self, Actor, AuditAction, AuditEntry};
+use masa::kernel::audit::Actor;
 use masa::kernel::auth::{self, NewUser};
 use masa::kernel::backup;
 use masa::kernel::config::Config;
@@ -220,22 +220,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             {
                 anyhow::bail!("there is already a partnership called {name:?}");
             }
-            let mut tx = db.begin_write().await?;
-            let id = masa::partnership::create_partnership(&mut tx, name).await?;
-            audit::record(
-                &mut tx,
-                &Actor::system("masa partnership add", id),
-                AuditEntry {
-                    action: AuditAction::Create,
-                    entity_type: "partnership",
-                    entity_id: Some(id.get()),
-                    summary: format!("Added the partnership {name} from the command line"),
-                    before: None,
-                    after: Some(serde_json::json!({ "name": name })),
-                },
-            )
-            .await?;
-            tx.commit().await?;
+            let id =
+                masa::partnership::create_partnership(&db, name, "masa partnership add").await?;
             println!(
                 "Added partnership {id}: {name}.\nAdd its first account with: masa user add --partnership {id} --role business_unit_admin --email ... --name ..."
             );

@@ -110,14 +110,12 @@ pub async fn generate_reporting(
             None => {
                 // A change is made in a partnership, so a new one is created (and committed)
                 // before the change that fills it begins.
-                let mut tx = db.begin_write().await?;
-                let id = crate::partnership::create_partnership(
-                    &mut tx,
+                crate::partnership::create_partnership(
+                    db,
                     &format!("Generated Partnership {run}-{number}"),
+                    "masa generate",
                 )
-                .await?;
-                tx.commit().await?;
-                id
+                .await?
             }
         };
         let mut change = Change::begin(db, Actor::system("masa generate", partnership)).await?;
@@ -147,7 +145,6 @@ async fn fill_partnership(
     random: &mut Sequence,
     totals: &mut Generated,
 ) -> Result<(), sqlx::Error> {
-    let partnership = change.actor().partnership();
     let mut organisations = Vec::with_capacity(options.organisations);
     for number in 0..options.organisations.max(1) {
         let details = OrganisationDetails {
@@ -158,7 +155,7 @@ async fn fill_partnership(
             active_to: None,
         };
         organisations.push(
-            crate::partnership::add_organisation(change.transaction(), partnership, &details)
+            crate::partnership::add_organisation(change, &details)
                 .await?
                 .get(),
         );

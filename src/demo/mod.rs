@@ -106,8 +106,7 @@ pub enum DemoError {
 pub async fn load(db: &Db) -> Result<(), DemoError> {
     let actor = Actor::system("demo loader", DEMO_PARTNERSHIP);
     let mut change = Change::begin(db, actor.clone()).await?;
-    let tx = change.transaction();
-    let loaded = partnership::demo::load(tx, &actor).await?;
+    let loaded = partnership::demo::load(&mut change).await?;
     let indicators =
         crate::dataset::demo::load(&mut change, &loaded.organisations, &loaded.priorities).await?;
     let reviews = crate::learning::load_demo(&mut change, &loaded.organisations).await?;

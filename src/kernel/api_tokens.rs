@@ -11,7 +11,7 @@
 use serde::Serialize;
 use sqlx::Row;
 
-use super::audit::{self, Actor, AuditAction, AuditEntry};
+use super::audit::{AuditAction, AuditEntry};
 use super::auth::{self, UserRecord};
 use super::db::{Db, Transaction, now_text};
 use super::ids::OrganisationId;
@@ -198,14 +198,12 @@ async fn record_revoked(
 }
 
 fn revocation_entry(id: i64, label: &str, reason: &str) -> AuditEntry<'static> {
-    AuditEntry {
-        action: AuditAction::Archive,
-        entity_type: "api_token",
-        entity_id: Some(id),
-        summary: format!("Revoked API token “{label}” {reason}"),
-        before: None,
-        after: None,
-    }
+    AuditEntry::new(
+        AuditAction::Archive,
+        "api_token",
+        id,
+        format!("Revoked API token “{label}” {reason}"),
+    )
 }
 
 /// What `revoke_where` revoked: (id, label) of each token, for the audit trail.
@@ -233,24 +231,13 @@ async fn revoke_where<'c>(
     Ok(revoked)
 }
 
-/// Revokes every live token of an organisation (it is being archived).
+/// Revokes every live token of an organisation (it is being archived) and records each;
+/// `reason` ends each entry's sentence ("as … was archived").
 pub async fn revoke_tokens_of_organisation(
-    tx: &mut Transaction,
-    organisation_id: i64,
-) -> StoreResult<Revoked> {
-    revoke_where(&mut **tx, "organisation_id = $2", organisation_id).await
-}
-
-/// One audit entry per revoked token, in the same transaction as the revocation; `reason`
-/// ends the sentence ("by the business unit", "as … was archived").
-pub async fn record_revocations(
-    tx: &mut Transaction,
-    actor: &Actor,
-    revoked: &[(i64, String)],
+    change: &mut Change,
+    organisation: OrganisationId,
     reason: &str,
 ) -> StoreResult<()> {
-    for (id, label) in revoked {
-        audit::record(tx, actor, revocation_entry(*id, label, reason)).await?;
-    }
-    Ok(())
+    let revoked = revoke_where(change.conn(), "organisation_id = $2", organisation.get()).await?;
+    record_revoked(change, &revoked, reason).await
 }

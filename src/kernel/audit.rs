@@ -114,7 +114,90 @@ pub struct AuditEntry<'a> {
     pub after: Option<serde_json::Value>,
 }
 
-pub async fn record(
+impl<'a> AuditEntry<'a> {
+    /// An entry about one record, with no values yet; add them with [`before`](Self::before)
+    /// and [`after`](Self::after).
+    pub fn new(
+        action: AuditAction,
+        entity_type: &'a str,
+        entity_id: impl Into<i64>,
+        summary: impl Into<String>,
+    ) -> Self {
+        AuditEntry {
+            action,
+            entity_type,
+            entity_id: Some(entity_id.into()),
+            summary: summary.into(),
+            before: None,
+            after: None,
+        }
+    }
+
+    /// An entry about no one record (a run of a job, a digest sent).
+    pub fn about_none(
+        action: AuditAction,
+        entity_type: &'a str,
+        summary: impl Into<String>,
+    ) -> Self {
+        AuditEntry {
+            action,
+            entity_type,
+            entity_id: None,
+            summary: summary.into(),
+            before: None,
+            after: None,
+        }
+    }
+
+    /// A record added, with what it was added as.
+    pub fn created(
+        entity_type: &'a str,
+        entity_id: impl Into<i64>,
+        summary: impl Into<String>,
+        after: &impl Serialize,
+    ) -> Self {
+        Self::new(AuditAction::Create, entity_type, entity_id, summary).after(after)
+    }
+
+    /// A record changed, with what it was and what it became.
+    pub fn updated(
+        entity_type: &'a str,
+        entity_id: impl Into<i64>,
+        summary: impl Into<String>,
+        before: &impl Serialize,
+        after: &impl Serialize,
+    ) -> Self {
+        Self::new(AuditAction::Update, entity_type, entity_id, summary)
+            .before(before)
+            .after(after)
+    }
+
+    /// A record archived, with what it was.
+    pub fn archived(
+        entity_type: &'a str,
+        entity_id: impl Into<i64>,
+        summary: impl Into<String>,
+        before: &impl Serialize,
+    ) -> Self {
+        Self::new(AuditAction::Archive, entity_type, entity_id, summary).before(before)
+    }
+
+    /// The record's values before the change.
+    pub fn before(mut self, values: &impl Serialize) -> Self {
+        self.before = Some(snapshot(values));
+        self
+    }
+
+    /// The record's values after the change.
+    pub fn after(mut self, values: &impl Serialize) -> Self {
+        self.after = Some(snapshot(values));
+        self
+    }
+}
+
+/// Writes one entry. Only a [`Change`](super::store::Change) calls this, so a write and its
+/// entry always share a transaction.
+pub(super) async fn record(
     tx: &mut Transaction,
     actor: &Actor,
     entry: AuditEntry<'_>,

@@ -14,6 +14,7 @@ pub mod filters;
 pub mod http;
 pub mod ids;
 pub mod layout;
+pub mod lookup;
 pub mod outbox;
 pub mod paging;
 pub mod personal_data;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 
 pub use error::{AppError, AppResult};
 pub use layout::{Chrome, Ctx, NavEntry, render, render_refused};
+pub use lookup::{Loaded, Lookup};
 pub use roles::{Permission, Role};
 pub use routing::{Access, Routes};
 pub use store::{Change, Scope, Store};

@@ -120,6 +120,17 @@ impl Change {
         })
     }
 
+    /// Continues a transaction already begun (by `db.begin_write()`) as a change by `actor`:
+    /// for the one write that comes before its partnership exists, the partnership's creation.
+    pub fn continuing(db: &Db, tx: Transaction, actor: Actor) -> Change {
+        Change {
+            tx,
+            actor,
+            backend: db.backend,
+            recorded: 0,
+        }
+    }
+
     pub fn actor(&self) -> &Actor {
         &self.actor
     }
@@ -132,6 +143,23 @@ impl Change {
     /// Writes an audit entry in this change's transaction, by this change's actor.
     pub async fn record(&mut self, entry: AuditEntry<'_>) -> Result<(), sqlx::Error> {
         audit::record(&mut self.tx, &self.actor, entry).await?;
+        self.recorded += 1;
+        Ok(())
+    }
+
+    /// Writes the same entry in another partnership's trail too, by the same actor: for a
+    /// change that reaches every partnership (a bank holiday moves all their clocks) or is made
+    /// for several at once (a job's run).
+    pub async fn record_in(
+        &mut self,
+        partnership: PartnershipId,
+        entry: AuditEntry<'_>,
+    ) -> Result<(), sqlx::Error> {
+        let actor = Actor {
+            partnership_id: partnership,
+            ..self.actor.clone()
+        };
+        audit::record(&mut self.tx, &actor, entry).await?;
         self.recorded += 1;
         Ok(())
     }

@@ -10,7 +10,7 @@ use super::model::{
     Recommendation, ReviewDates, ReviewDetails, ReviewStatus, ReviewType, SeriousIncident, Theme,
     ThemeForm, ThemeId, ThemeTag, TriageDecision,
 };
-use crate::kernel::audit::{self, AuditAction, AuditEntry, snapshot};
+use crate::kernel::audit::{AuditAction, AuditEntry, snapshot};
 use crate::kernel::db::{Db, Transaction, now_text};
 use crate::kernel::ids::{IncidentId, NationalReviewId, OrganisationId, PartnershipId, ReviewId};
 use crate::kernel::text::{iso_date, long_date};
@@ -138,24 +138,19 @@ pub async fn insert_holiday(
     .bind(now_text())
     .fetch_one(change.conn())
     .await?;
-    let entry = || AuditEntry {
-        action: AuditAction::Create,
-        entity_type: "bank_holiday",
-        entity_id: Some(id.get()),
-        summary: format!("Added bank holiday {name} on {}", long_date(day)),
-        before: None,
-        after: Some(serde_json::json!({ "day": day.to_string(), "name": name })),
+    let entry = || {
+        AuditEntry::created(
+            "bank_holiday",
+            id,
+            format!("Added bank holiday {name} on {}", long_date(day)),
+            &serde_json::json!({ "day": day.to_string(), "name": name }),
+        )
     };
     for &partnership in partnerships {
         if partnership == change.partnership() {
             change.record(entry()).await?;
         } else {
-            // Another partnership's trail: the same actor, recorded in that partnership.
-            let actor = audit::Actor {
-                partnership_id: partnership,
-                ..change.actor().clone()
-            };
-            audit::record(change.transaction(), &actor, entry()).await?;
+            change.record_in(partnership, entry()).await?;
         }
     }
     Ok(id)

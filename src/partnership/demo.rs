@@ -9,8 +9,7 @@ use time::Date;
 
 use super::model::*;
 use super::store;
-use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry, snapshot};
-use crate::kernel::db::Transaction;
+use crate::kernel::Change;
 use crate::kernel::ids::{GroupId, OrganisationId, PersonId};
 use crate::kernel::text::parse_iso_date;
 
@@ -102,15 +101,12 @@ pub struct Loaded {
     pub priorities: Vec<i64>,
 }
 
-pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoError> {
+/// Loads the demo partnership's structure in `change`, through the store functions the pages
+/// use, so the trail reads as if the business unit had entered it.
+pub async fn load(change: &mut Change) -> Result<Loaded, DemoError> {
     let file: DemoFile = toml::from_str(include_str!("demo.toml"))?;
     let mut loaded = Loaded::default();
-    store::set_partnership_name(
-        tx,
-        actor.partnership(),
-        "Halton Safeguarding Children Partnership",
-    )
-    .await?;
+    store::rename_partnership(change, "Halton Safeguarding Children Partnership").await?;
     for organisation in &file.organisations {
         let details = OrganisationDetails {
             name: organisation.name.clone(),
@@ -121,16 +117,7 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
             active_from: date(&organisation.active_from, &organisation.name)?,
             active_to: None,
         };
-        let id = store::insert_organisation(tx, actor.partnership(), &details).await?;
-        created(
-            tx,
-            actor,
-            "organisation",
-            id.get(),
-            format!("Created organisation {}", details.name),
-            &details,
-        )
-        .await?;
+        let id = store::create_organisation(change, &details).await?;
         loaded.organisations.insert(details.name, id.get());
     }
     let mut people = HashMap::new();
@@ -145,16 +132,7 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
             job_title: person.job_title.clone(),
             email: person.email.clone(),
         };
-        let id = store::insert_person(tx, actor.partnership(), &details).await?;
-        created(
-            tx,
-            actor,
-            "person",
-            id.get(),
-            format!("Added {}", details.name),
-            &details,
-        )
-        .await?;
+        let id = store::create_person(change, &details).await?;
         people.insert(details.name, id.get());
     }
     loaded.people = people.len();
@@ -175,16 +153,10 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
             meets: group.meets.clone(),
             terms_of_reference: group.terms_of_reference.clone(),
         };
-        let id = store::insert_group(tx, actor.partnership(), &details).await?;
-        created(
-            tx,
-            actor,
-            "group",
-            id.get(),
-            format!("Created group {}", details.name),
-            &details,
-        )
-        .await?;
+        let id = store::create_group(change, &details).await?;
+        let created_group = store::find_group(&mut *change, id)
+            .await?
+            .ok_or_else(|| DemoError::Reference(format!("group {:?} vanished", group.name)))?;
         groups.insert(details.name, id.get());
         // Chairs rotate yearly: each term began a year before it ends.
         let mut positions = vec![(
@@ -221,20 +193,7 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
                 started_on,
                 term_ends_on,
             };
-            let membership_id = store::insert_membership(tx, id, &membership).await?;
-            created(
-                tx,
-                actor,
-                "group_membership",
-                membership_id.get(),
-                format!(
-                    "Added a {} to {}",
-                    position.label().to_lowercase(),
-                    group.name
-                ),
-                &membership,
-            )
-            .await?;
+            store::create_membership(change, &created_group, &membership).await?;
         }
     }
     loaded.groups = groups.len();
@@ -244,16 +203,10 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
         starts_on: plan_start,
         ends_on: date(&file.business_plan.ends_on, "business plan end")?,
     };
-    let plan_id = store::insert_plan(tx, actor.partnership(), &plan).await?;
-    created(
-        tx,
-        actor,
-        "business_plan",
-        plan_id.get(),
-        format!("Created {}", plan.name),
-        &plan,
-    )
-    .await?;
+    let plan_id = store::create_plan(change, &plan).await?;
+    let created_plan = store::find_plan(&mut *change, plan_id)
+        .await?
+        .ok_or_else(|| DemoError::Reference("the business plan vanished".into()))?;
     let items = file
         .business_plan
         .priorities
@@ -271,42 +224,10 @@ pub async fn load(tx: &mut Transaction, actor: &Actor) -> Result<Loaded, DemoErr
             title: item.title.clone(),
             description: item.description.clone(),
         };
-        let item_id = store::insert_item(tx, plan_id, &details).await?;
+        let item_id = store::create_item(change, &created_plan, &details).await?;
         if kind == PlanItemKind::Priority {
             loaded.priorities.push(item_id.get());
         }
-        created(
-            tx,
-            actor,
-            "business_plan_item",
-            item_id.get(),
-            format!("Added {}: {}", kind.label().to_lowercase(), details.title),
-            &details,
-        )
-        .await?;
     }
     Ok(loaded)
-}
-
-async fn created<T: serde::Serialize>(
-    tx: &mut Transaction,
-    actor: &Actor,
-    entity_type: &str,
-    id: i64,
-    summary: String,
-    after: &T,
-) -> Result<(), sqlx::Error> {
-    audit::record(
-        tx,
-        actor,
-        AuditEntry {
-            action: AuditAction::Create,
-            entity_type,
-            entity_id: Some(id),
-            summary,
-            before: None,
-            after: Some(snapshot(after)),
-        },
-    )
-    .await
 }

@@ -14,9 +14,9 @@ pub mod store;
 
 use std::collections::HashMap;
 
-use crate::kernel::Store;
-use crate::kernel::db::{Db, Transaction};
+use crate::kernel::db::Db;
 use crate::kernel::ids::{GroupId, OrganisationId, PartnershipId, PersonId, PlanItemId};
+use crate::kernel::{Change, Store};
 
 pub use routes::routes;
 
@@ -125,14 +125,7 @@ pub async fn priority_titles(
     Ok(titles)
 }
 
-/// For the command line and the data generator: adds a partnership to the installation. There
-/// is no partnership yet to make a change in: the caller records the entry in its transaction.
-pub async fn create_partnership(
-    tx: &mut Transaction,
-    name: &str,
-) -> Result<PartnershipId, sqlx::Error> {
-    store::insert_partnership(tx, name).await
-}
+pub use store::create_partnership;
 
 /// For the command line and the jobs run once per partnership: every partnership, as (id, name).
 pub async fn partnerships(db: &Db) -> Result<Vec<(PartnershipId, String)>, sqlx::Error> {
@@ -152,12 +145,10 @@ pub async fn group_choices(
         .collect())
 }
 
-/// For the data generator: adds an organisation to a partnership inside the caller's
-/// transaction (the caller writes the audit entry for the whole run).
+/// For the data generator: adds an organisation to the change's partnership, as the page does.
 pub async fn add_organisation(
-    tx: &mut Transaction,
-    partnership: PartnershipId,
+    change: &mut Change,
     details: &model::OrganisationDetails,
 ) -> Result<OrganisationId, sqlx::Error> {
-    store::insert_organisation(tx, partnership, details).await
+    store::create_organisation(change, details).await
 }

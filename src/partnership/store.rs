@@ -4,14 +4,14 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
 use time::Date;
 
 use super::model::*;
 use crate::kernel::api_tokens;
-use crate::kernel::audit::{AuditAction, AuditEntry, snapshot};
+use crate::kernel::audit::{Actor, AuditAction, AuditEntry};
 use crate::kernel::db::{Db, Transaction, now_text};
 use crate::kernel::ids::{GroupId, OrganisationId, PartnershipId, PersonId, PlanId, PlanItemId};
+use crate::kernel::store::ChangeError;
 use crate::kernel::text::iso_date;
 use crate::kernel::{Change, Store};
 
@@ -24,61 +24,6 @@ fn like_pattern(search: &str) -> String {
     } else {
         format!("%{}%", search.trim().to_lowercase())
     }
-}
-
-/// Records an entry about one of this module's records in the change.
-async fn record(
-    change: &mut Change,
-    action: AuditAction,
-    (entity_type, entity_id): (&str, i64),
-    summary: String,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-) -> Result<()> {
-    change
-        .record(AuditEntry {
-            action,
-            entity_type,
-            entity_id: Some(entity_id),
-            summary,
-            before,
-            after,
-        })
-        .await
-}
-
-/// A record created: its entry holds what was entered.
-async fn created(
-    change: &mut Change,
-    entity: (&str, i64),
-    summary: String,
-    details: &impl Serialize,
-) -> Result<()> {
-    let after = Some(snapshot(details));
-    record(change, AuditAction::Create, entity, summary, None, after).await
-}
-
-/// A record changed: its entry holds what it was and what it became.
-async fn updated(
-    change: &mut Change,
-    entity: (&str, i64),
-    summary: String,
-    before: &impl Serialize,
-    after: &impl Serialize,
-) -> Result<()> {
-    let (before, after) = (Some(snapshot(before)), Some(snapshot(after)));
-    record(change, AuditAction::Update, entity, summary, before, after).await
-}
-
-/// A record archived: its entry holds the record as it was.
-async fn archived(
-    change: &mut Change,
-    entity: (&str, i64),
-    summary: String,
-    before: &impl Serialize,
-) -> Result<()> {
-    let before = Some(snapshot(before));
-    record(change, AuditAction::Archive, entity, summary, before, None).await
 }
 
 // ---- organisations ----
@@ -191,7 +136,9 @@ pub async fn create_organisation(
     let partnership = change.partnership();
     let id = insert_organisation(change.transaction(), partnership, details).await?;
     let summary = format!("Created organisation {}", details.name);
-    created(change, ("organisation", id.get()), summary, details).await?;
+    change
+        .record(AuditEntry::created("organisation", id, summary, details))
+        .await?;
     Ok(id)
 }
 
@@ -222,14 +169,15 @@ pub async fn update_organisation(
         active_to: organisation.active_to,
     };
     let summary = format!("Updated organisation {}", details.name);
-    updated(
-        change,
-        ("organisation", organisation.id.get()),
-        summary,
-        &before,
-        details,
-    )
-    .await
+    change
+        .record(AuditEntry::updated(
+            "organisation",
+            organisation.id,
+            summary,
+            &before,
+            details,
+        ))
+        .await
 }
 
 /// Archives an organisation. One that has left sends no more data: its API tokens stop now
@@ -237,32 +185,33 @@ pub async fn update_organisation(
 pub async fn archive_organisation(change: &mut Change, organisation: &Organisation) -> Result<()> {
     let id = organisation.id;
     set_archived(change, Record::Organisation(id), true).await?;
-    let revoked = api_tokens::revoke_tokens_of_organisation(change.transaction(), id.get()).await?;
-    let actor = change.actor().clone();
-    api_tokens::record_revocations(
-        change.transaction(),
-        &actor,
-        &revoked,
+    api_tokens::revoke_tokens_of_organisation(
+        change,
+        id,
         &format!("as organisation {} was archived", organisation.name),
     )
     .await?;
     let summary = format!("Archived organisation {}", organisation.name);
-    archived(change, ("organisation", id.get()), summary, organisation).await
+    change
+        .record(AuditEntry::archived(
+            "organisation",
+            id,
+            summary,
+            organisation,
+        ))
+        .await
 }
 
 /// Restores an organisation; its entry holds the organisation as it was.
 pub async fn restore_organisation(change: &mut Change, organisation: &Organisation) -> Result<()> {
     let id = organisation.id;
     set_archived(change, Record::Organisation(id), false).await?;
-    record(
-        change,
-        AuditAction::Restore,
-        ("organisation", id.get()),
-        format!("Restored organisation {}", organisation.name),
-        Some(snapshot(organisation)),
-        None,
-    )
-    .await
+    let summary = format!("Restored organisation {}", organisation.name);
+    change
+        .record(
+            AuditEntry::new(AuditAction::Restore, "organisation", id, summary).before(organisation),
+        )
+        .await
 }
 
 // ---- archiving and restoring, whatever the table ----
@@ -374,15 +323,14 @@ pub async fn restore(
 ) -> Result<()> {
     set_archived(change, record, false).await?;
     let entity_type = record.entity_type();
-    self::record(
-        change,
-        AuditAction::Restore,
-        (entity_type, record.id()),
-        format!("Restored {} {name}", entity_type.replace('_', " ")),
-        Some(serde_json::json!({ "archived_at": archived_at })),
-        Some(serde_json::json!({ "archived_at": null })),
-    )
-    .await
+    let summary = format!("Restored {} {name}", entity_type.replace('_', " "));
+    change
+        .record(
+            AuditEntry::new(AuditAction::Restore, entity_type, record.id(), summary)
+                .before(&serde_json::json!({ "archived_at": archived_at }))
+                .after(&serde_json::json!({ "archived_at": null })),
+        )
+        .await
 }
 
 // ---- people ----
@@ -461,7 +409,9 @@ pub async fn create_person(change: &mut Change, details: &PersonDetails) -> Resu
     let partnership = change.partnership();
     let id = insert_person(change.transaction(), partnership, details).await?;
     let summary = format!("Added {}", details.name);
-    created(change, ("person", id.get()), summary, details).await?;
+    change
+        .record(AuditEntry::created("person", id, summary, details))
+        .await?;
     Ok(id)
 }
 
@@ -490,14 +440,11 @@ pub async fn update_person(
         email: person.email.clone(),
     };
     let summary = format!("Updated {}", details.name);
-    updated(
-        change,
-        ("person", person.id.get()),
-        summary,
-        &before,
-        details,
-    )
-    .await
+    change
+        .record(AuditEntry::updated(
+            "person", person.id, summary, &before, details,
+        ))
+        .await
 }
 
 /// Archives a person: leaving the partnership ends their group memberships too.
@@ -512,7 +459,9 @@ pub async fn archive_person(change: &mut Change, person: &Person) -> Result<()> 
         set_membership_ended(change, membership.id, today).await?;
     }
     let summary = format!("Archived {} and ended their group memberships", person.name);
-    archived(change, ("person", person.id.get()), summary, person).await
+    change
+        .record(AuditEntry::archived("person", person.id, summary, person))
+        .await
 }
 
 // ---- groups ----
@@ -594,7 +543,9 @@ pub async fn create_group(change: &mut Change, details: &GroupDetails) -> Result
     let partnership = change.partnership();
     let id = insert_group(change.transaction(), partnership, details).await?;
     let summary = format!("Created group {}", details.name);
-    created(change, ("group", id.get()), summary, details).await?;
+    change
+        .record(AuditEntry::created("group", id, summary, details))
+        .await?;
     Ok(id)
 }
 
@@ -625,13 +576,19 @@ pub async fn update_group(
         terms_of_reference: group.terms_of_reference.clone(),
     };
     let summary = format!("Updated group {}", details.name);
-    updated(change, ("group", group.id.get()), summary, &before, details).await
+    change
+        .record(AuditEntry::updated(
+            "group", group.id, summary, &before, details,
+        ))
+        .await
 }
 
 pub async fn archive_group(change: &mut Change, group: &Group) -> Result<()> {
     set_archived(change, Record::Group(group.id), true).await?;
     let summary = format!("Archived group {}", group.name);
-    archived(change, ("group", group.id.get()), summary, group).await
+    change
+        .record(AuditEntry::archived("group", group.id, summary, group))
+        .await
 }
 
 // ---- memberships ----
@@ -739,7 +696,14 @@ pub async fn create_membership(
         details.position.label().to_lowercase(),
         group.name
     );
-    created(change, ("group_membership", id.get()), summary, details).await?;
+    change
+        .record(AuditEntry::created(
+            "group_membership",
+            id,
+            summary,
+            details,
+        ))
+        .await?;
     Ok(id)
 }
 
@@ -770,14 +734,15 @@ pub async fn update_membership(
         "Changed {}'s membership of {}",
         membership.person_name, group.name
     );
-    updated(
-        change,
-        ("group_membership", membership.id.get()),
-        summary,
-        &before,
-        details,
-    )
-    .await
+    change
+        .record(AuditEntry::updated(
+            "group_membership",
+            membership.id,
+            summary,
+            &before,
+            details,
+        ))
+        .await
 }
 
 async fn set_membership_ended(change: &mut Change, id: MembershipId, ended_on: Date) -> Result<()> {
@@ -796,18 +761,20 @@ async fn set_membership_ended(change: &mut Change, id: MembershipId, ended_on: D
 pub async fn end_membership(change: &mut Change, membership: &Membership) -> Result<()> {
     let today = crate::kernel::text::today();
     set_membership_ended(change, membership.id, today).await?;
-    record(
-        change,
-        AuditAction::Update,
-        ("group_membership", membership.id.get()),
-        format!(
-            "Ended {}'s membership of {}",
-            membership.person_name, membership.group_name
-        ),
-        Some(snapshot(membership)),
-        Some(serde_json::json!({ "ended_on": today.to_string() })),
-    )
-    .await
+    let summary = format!(
+        "Ended {}'s membership of {}",
+        membership.person_name, membership.group_name
+    );
+    let after = serde_json::json!({ "ended_on": today.to_string() });
+    change
+        .record(AuditEntry::updated(
+            "group_membership",
+            membership.id,
+            summary,
+            membership,
+            &after,
+        ))
+        .await
 }
 
 // ---- business plans ----
@@ -877,7 +844,9 @@ pub async fn create_plan(change: &mut Change, details: &BusinessPlanDetails) -> 
     let partnership = change.partnership();
     let id = insert_plan(change.transaction(), partnership, details).await?;
     let summary = format!("Created {}", details.name);
-    created(change, ("business_plan", id.get()), summary, details).await?;
+    change
+        .record(AuditEntry::created("business_plan", id, summary, details))
+        .await?;
     Ok(id)
 }
 
@@ -904,20 +873,28 @@ pub async fn update_plan(
         ends_on: plan.ends_on,
     };
     let summary = format!("Updated {}", details.name);
-    updated(
-        change,
-        ("business_plan", plan.id.get()),
-        summary,
-        &before,
-        details,
-    )
-    .await
+    change
+        .record(AuditEntry::updated(
+            "business_plan",
+            plan.id,
+            summary,
+            &before,
+            details,
+        ))
+        .await
 }
 
 pub async fn archive_plan(change: &mut Change, plan: &BusinessPlan) -> Result<()> {
     set_archived(change, Record::Plan(plan.id), true).await?;
     let summary = format!("Archived {}", plan.name);
-    archived(change, ("business_plan", plan.id.get()), summary, plan).await
+    change
+        .record(AuditEntry::archived(
+            "business_plan",
+            plan.id,
+            summary,
+            plan,
+        ))
+        .await
 }
 
 const ITEM_SELECT: &str = "SELECT i.id, i.business_plan_id, i.kind, i.position, i.title, i.description, i.archived_at \
@@ -986,7 +963,14 @@ pub async fn create_item(
         plan.name,
         details.title
     );
-    created(change, ("business_plan_item", id.get()), summary, details).await?;
+    change
+        .record(AuditEntry::created(
+            "business_plan_item",
+            id,
+            summary,
+            details,
+        ))
+        .await?;
     Ok(id)
 }
 
@@ -1017,14 +1001,15 @@ pub async fn update_item(
         details.kind.label().to_lowercase(),
         details.title
     );
-    updated(
-        change,
-        ("business_plan_item", item.id.get()),
-        summary,
-        &before,
-        details,
-    )
-    .await
+    change
+        .record(AuditEntry::updated(
+            "business_plan_item",
+            item.id,
+            summary,
+            &before,
+            details,
+        ))
+        .await
 }
 
 pub async fn archive_item(change: &mut Change, item: &PlanItem) -> Result<()> {
@@ -1034,7 +1019,14 @@ pub async fn archive_item(change: &mut Change, item: &PlanItem) -> Result<()> {
         item.kind.label().to_lowercase(),
         item.title
     );
-    archived(change, ("business_plan_item", item.id.get()), summary, item).await
+    change
+        .record(AuditEntry::archived(
+            "business_plan_item",
+            item.id,
+            summary,
+            item,
+        ))
+        .await
 }
 
 /// Counts for the partnership overview.
@@ -1061,32 +1053,55 @@ pub async fn counts(mut store: impl Store) -> Result<Counts> {
 
 // ---- partnerships ----
 
-/// Adds a partnership to the installation (from the command line); its business unit then
-/// builds it up through the pages. There is no partnership yet to make a change in, so this
-/// runs in the caller's transaction.
-pub async fn insert_partnership(tx: &mut Transaction, name: &str) -> Result<PartnershipId> {
-    sqlx::query_scalar(
+/// Adds a partnership to the installation (from the command line or the data generator); its
+/// business unit then builds it up through the pages. The partnership is the first row of the
+/// change that records it, so the change is begun on its transaction once the id is known.
+pub async fn create_partnership(
+    db: &Db,
+    name: &str,
+    by: &str,
+) -> std::result::Result<PartnershipId, ChangeError> {
+    let mut tx = db.begin_write().await?;
+    let id: PartnershipId = sqlx::query_scalar(
         "INSERT INTO partnerships (name, created_at, updated_at) VALUES ($1, $2, $2) RETURNING id",
     )
     .bind(name)
     .bind(now_text())
-    .fetch_one(&mut **tx)
-    .await
+    .fetch_one(&mut *tx)
+    .await?;
+    let mut change = Change::continuing(db, tx, Actor::system(by, id));
+    let summary = format!("Added the partnership {name}");
+    let after = serde_json::json!({ "name": name });
+    change
+        .record(AuditEntry::created("partnership", id, summary, &after))
+        .await?;
+    change.commit().await?;
+    Ok(id)
 }
 
-/// Renames a partnership, without an entry: for the demo, which records its own.
-pub(super) async fn set_partnership_name(
-    tx: &mut Transaction,
-    partnership: PartnershipId,
-    name: &str,
-) -> Result<()> {
+/// Renames the change's partnership.
+pub async fn rename_partnership(change: &mut Change, name: &str) -> Result<()> {
+    let partnership = change.partnership();
+    let before: String = sqlx::query_scalar("SELECT name FROM partnerships WHERE id = $1")
+        .bind(partnership)
+        .fetch_one(change.conn())
+        .await?;
     sqlx::query("UPDATE partnerships SET name = $1, updated_at = $2 WHERE id = $3")
         .bind(name)
         .bind(now_text())
         .bind(partnership)
-        .execute(&mut **tx)
+        .execute(change.conn())
         .await?;
-    Ok(())
+    let summary = format!("Renamed the partnership {name}");
+    change
+        .record(AuditEntry::updated(
+            "partnership",
+            partnership,
+            summary,
+            &serde_json::json!({ "name": before }),
+            &serde_json::json!({ "name": name }),
+        ))
+        .await
 }
 
 /// Every partnership, as (id, name), oldest first.

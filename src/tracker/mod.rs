@@ -28,12 +28,13 @@ use std::collections::HashMap;
 
 use time::Date;
 
-use crate::kernel::Scope;
-use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
-use crate::kernel::db::{Db, Transaction};
+use crate::kernel::audit::{Actor, AuditAction, AuditEntry};
+use crate::kernel::db::Db;
 use crate::kernel::ids::{IndicatorId, OrganisationId, PartnershipId, PersonId, PlanItemId};
 use crate::kernel::sources::{SourceDirectory, SourceRecord};
+use crate::kernel::store::ChangeError;
 use crate::kernel::{Access, Permission};
+use crate::kernel::{Change, Scope};
 use model::{SourceKind, Standing, TrackerAction};
 pub use routes::routes;
 
@@ -223,17 +224,17 @@ pub struct DigestSent {
     pub without_owner: usize,
 }
 
-/// Queues one e-mail per owner listing their overdue actions and revisits due, in the
-/// transaction given (so the digest and its audit entry land together). Only the actor's
-/// partnership's actions and people: each partnership's digest is its own.
+/// Queues one e-mail per owner listing their overdue actions and revisits due, in `change`
+/// (so the digest and its audit entry land together). Only `partnership`'s actions and people:
+/// each partnership's digest is its own, with its entry in its own trail.
 pub async fn queue_digest(
     db: &Db,
-    tx: &mut Transaction,
-    actor: &Actor,
+    change: &mut Change,
+    partnership: PartnershipId,
     today: Date,
 ) -> Result<DigestSent, sqlx::Error> {
-    let names = Names::load(Scope::new(db, actor.partnership())).await?;
-    let actions: Vec<TrackerAction> = store::list_actions(Scope::new(db, actor.partnership()))
+    let names = Names::load(Scope::new(db, partnership)).await?;
+    let actions: Vec<TrackerAction> = store::list_actions(Scope::new(db, partnership))
         .await?
         .into_iter()
         .map(|action| names.fill(action))
@@ -266,8 +267,8 @@ pub async fn queue_digest(
             if owned.len() == 1 { "s" } else { "" }
         );
         crate::kernel::outbox::queue(
-            tx,
-            actor.partnership(),
+            change.transaction(),
+            partnership,
             email,
             &subject,
             &model::digest_body(name, owned, today),
@@ -279,26 +280,21 @@ pub async fn queue_digest(
         actions: actions.len() - without_owner,
         without_owner,
     };
-    audit::record(
-        tx,
-        actor,
-        AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "tracker_digest",
-            entity_id: None,
-            summary: format!(
-                "Queued the improvement tracker digest: {} e-mails about {} actions",
-                sent.emails, sent.actions
-            ),
-            before: None,
-            after: Some(serde_json::json!({
-                "emails": sent.emails,
-                "actions": sent.actions,
-                "without_owner": sent.without_owner,
-            })),
-        },
-    )
-    .await?;
+    let summary = format!(
+        "Queued the improvement tracker digest: {} e-mails about {} actions",
+        sent.emails, sent.actions
+    );
+    let after = serde_json::json!({
+        "emails": sent.emails,
+        "actions": sent.actions,
+        "without_owner": sent.without_owner,
+    });
+    change
+        .record_in(
+            partnership,
+            AuditEntry::about_none(AuditAction::Create, "tracker_digest", summary).after(&after),
+        )
+        .await?;
     Ok(sent)
 }
 
@@ -308,11 +304,15 @@ pub async fn queue_digest(
 /// written in the same transaction as every partnership's e-mails, so a second instance or a
 /// later run never sends any of them again. Returns the totals sent, or None when the week's
 /// digest had already gone.
-pub async fn queue_weekly_digest(db: &Db, today: Date) -> Result<Option<DigestSent>, sqlx::Error> {
+pub async fn queue_weekly_digest(db: &Db, today: Date) -> Result<Option<DigestSent>, ChangeError> {
     let monday = today - time::Duration::days(i64::from(today.weekday().number_days_from_monday()));
     let partnerships = crate::partnership::partnerships(db).await?;
-    let mut tx = db.begin_write().await?;
-    if !store::claim_digest_week(&mut tx, monday).await? {
+    let Some((first, _)) = partnerships.first() else {
+        return Ok(None);
+    };
+    // One change for the installation, with an entry in each partnership's trail.
+    let mut change = Change::begin(db, Actor::system("weekly digest", *first)).await?;
+    if !store::claim_digest_week(change.transaction(), monday).await? {
         return Ok(None);
     }
     let mut total = DigestSent {
@@ -320,13 +320,12 @@ pub async fn queue_weekly_digest(db: &Db, today: Date) -> Result<Option<DigestSe
         actions: 0,
         without_owner: 0,
     };
-    for (partnership_id, _) in &partnerships {
-        let actor = Actor::system("weekly digest", *partnership_id);
-        let sent = queue_digest(db, &mut tx, &actor, today).await?;
+    for (partnership, _) in &partnerships {
+        let sent = queue_digest(db, &mut change, *partnership, today).await?;
         total.emails += sent.emails;
         total.actions += sent.actions;
         total.without_owner += sent.without_owner;
     }
-    tx.commit().await?;
+    change.commit().await?;
     Ok(Some(total))
 }

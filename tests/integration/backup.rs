@@ -75,14 +75,20 @@ on_both_backends!(backup_and_restore_round_trip_exactly, |app| {
 });
 
 on_both_backends!(a_backup_taken_under_write_load_is_consistent, |app| {
-    use masa::kernel::audit::{self, Actor, AuditAction, AuditEntry};
+    use masa::kernel::Change;
+    use masa::kernel::audit::Actor;
     use masa::partnership::model::{OrganisationDetails, OrganisationKind};
     // A writer adds organisations, each with its audit entry in the same transaction, while
     // backups are taken: every backup must hold each organisation together with its entry.
     let db = app.db.clone();
     let writer = tokio::spawn(async move {
         for n in 0..150 {
-            let mut tx = db.begin_write().await.unwrap();
+            let mut change = Change::begin(
+                &db,
+                Actor::system("load test", masa::kernel::ids::PartnershipId::new(1)),
+            )
+            .await
+            .unwrap();
             let details = OrganisationDetails {
                 name: format!("Load Test Nursery {n}"),
                 kind: OrganisationKind::School,
@@ -90,28 +96,10 @@ on_both_backends!(a_backup_taken_under_write_load_is_consistent, |app| {
                 active_from: time::macros::date!(2024 - 09 - 01),
                 active_to: None,
             };
-            let id = masa::partnership::add_organisation(
-                &mut tx,
-                masa::kernel::ids::PartnershipId::new(1),
-                &details,
-            )
-            .await
-            .unwrap();
-            audit::record(
-                &mut tx,
-                &Actor::system("load test", masa::kernel::ids::PartnershipId::new(1)),
-                AuditEntry {
-                    action: AuditAction::Create,
-                    entity_type: "organisation",
-                    entity_id: Some(id.get()),
-                    summary: details.name.clone(),
-                    before: None,
-                    after: None,
-                },
-            )
-            .await
-            .unwrap();
-            tx.commit().await.unwrap();
+            masa::partnership::add_organisation(&mut change, &details)
+                .await
+                .unwrap();
+            change.commit().await.unwrap();
         }
     });
     let mut seen = Vec::new();

@@ -64,37 +64,38 @@ async fn change_values(app: &TestApp, id: i64, change: impl Fn(f64) -> Option<f6
     .fetch_all(&app.db.pool)
     .await
     .unwrap();
-    let mut tx = app.db.begin_write().await.unwrap();
+    let mut change_values = masa::kernel::Change::begin(
+        &app.db,
+        masa::kernel::audit::Actor::system(
+            "disclosure test",
+            masa::kernel::ids::PartnershipId::new(1),
+        ),
+    )
+    .await
+    .unwrap();
+    let tx = change_values.transaction();
     let mut changed = 0;
     for (value_id, value) in rows {
         if let Some(new) = change(value) {
             sqlx::query("UPDATE data_values SET value = $1 WHERE id = $2")
                 .bind(new)
                 .bind(value_id)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await
                 .unwrap();
             changed += 1;
         }
     }
-    masa::kernel::audit::record(
-        &mut tx,
-        &masa::kernel::audit::Actor::system(
-            "disclosure test",
-            masa::kernel::ids::PartnershipId::new(1),
-        ),
-        masa::kernel::audit::AuditEntry {
-            action: masa::kernel::audit::AuditAction::Update,
-            entity_type: "indicator",
-            entity_id: Some(id),
-            summary: "Changed values for the test".into(),
-            before: None,
-            after: None,
-        },
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    change_values
+        .record(masa::kernel::audit::AuditEntry::new(
+            masa::kernel::audit::AuditAction::Update,
+            "indicator",
+            id,
+            "Changed values for the test",
+        ))
+        .await
+        .unwrap();
+    change_values.commit().await.unwrap();
     changed
 }
 

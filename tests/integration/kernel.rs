@@ -222,23 +222,17 @@ on_both_backends!(
 /// later id; the cache revision must still move when it does. (SQLite serialises writers.)
 #[tokio::test]
 async fn the_cache_revision_moves_when_an_earlier_entry_commits_late() {
-    use masa::kernel::audit::{self, Actor, AuditAction, AuditEntry};
+    use masa::kernel::Change;
+    use masa::kernel::audit::{Actor, AuditAction, AuditEntry};
     let Some(app) = crate::support::TestApp::postgres().await else {
         return;
     };
-    let entry = || AuditEntry {
-        action: AuditAction::Update,
-        entity_type: "test",
-        entity_id: None,
-        summary: "x".into(),
-        before: None,
-        after: None,
-    };
+    let entry = || AuditEntry::about_none(AuditAction::Update, "test", "x");
     let actor = Actor::system("test", masa::kernel::ids::PartnershipId::new(1));
-    let mut slow = app.db.begin_write().await.unwrap();
-    audit::record(&mut slow, &actor, entry()).await.unwrap();
-    let mut quick = app.db.begin_write().await.unwrap();
-    audit::record(&mut quick, &actor, entry()).await.unwrap();
+    let mut slow = Change::begin(&app.db, actor.clone()).await.unwrap();
+    slow.record(entry()).await.unwrap();
+    let mut quick = Change::begin(&app.db, actor.clone()).await.unwrap();
+    quick.record(entry()).await.unwrap();
     quick.commit().await.unwrap();
     let before = masa::kernel::cache::revision(masa::kernel::Scope::new(
         &app.db,
@@ -256,19 +250,10 @@ async fn the_cache_revision_moves_when_an_earlier_entry_commits_late() {
     assert_ne!(before, after, "the late commit must change the revision");
 
     // A change in another partnership leaves this one's revision (and cached pages) alone.
-    let mut tx = app.db.begin_write().await.unwrap();
-    let other = masa::partnership::create_partnership(&mut tx, "Elsewhere")
+    let other = masa::partnership::create_partnership(&app.db, "Elsewhere", "test")
         .await
         .unwrap()
         .get();
-    audit::record(
-        &mut tx,
-        &Actor::system("test", masa::kernel::ids::PartnershipId::new(other)),
-        entry(),
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
     assert_eq!(
         masa::kernel::cache::revision(masa::kernel::Scope::new(
             &app.db,

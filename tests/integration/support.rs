@@ -185,15 +185,25 @@ impl TestApp {
         use masa::kernel::Role;
         use masa::kernel::auth::{NewUser, insert_user};
         use masa::partnership::model::{OrganisationDetails, OrganisationKind};
-        let mut tx = self.db.begin_write().await.expect("begin");
-        let partnership_id =
-            masa::partnership::create_partnership(&mut tx, "Warrington Safeguarding Partnership")
-                .await
-                .expect("partnership")
-                .get();
+        let partnership_id = masa::partnership::create_partnership(
+            &self.db,
+            "Warrington Safeguarding Partnership",
+            "tests",
+        )
+        .await
+        .expect("partnership")
+        .get();
+        let mut change = masa::kernel::Change::begin(
+            &self.db,
+            masa::kernel::audit::Actor::system(
+                "tests",
+                masa::kernel::ids::PartnershipId::new(partnership_id),
+            ),
+        )
+        .await
+        .expect("begin");
         let organisation_id = masa::partnership::add_organisation(
-            &mut tx,
-            masa::kernel::ids::PartnershipId::new(partnership_id),
+            &mut change,
             &OrganisationDetails {
                 name: "Warrington Borough Council".into(),
                 kind: OrganisationKind::StatutoryPartner,
@@ -205,16 +215,6 @@ impl TestApp {
         .await
         .expect("organisation")
         .get();
-        tx.commit().await.expect("commit");
-        let mut change = masa::kernel::Change::begin(
-            &self.db,
-            masa::kernel::audit::Actor::system(
-                "tests",
-                masa::kernel::ids::PartnershipId::new(partnership_id),
-            ),
-        )
-        .await
-        .expect("begin");
         let mut emails = Vec::new();
         for role in Role::ALL {
             let email = format!("{}@warrington.example", role.code());

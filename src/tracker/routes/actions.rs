@@ -295,10 +295,10 @@ pub async fn actions_xlsx(
 }
 
 pub async fn send_digest(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let actor = ctx.actor()?;
-    let mut tx = state.db.begin_write().await?;
-    let sent = crate::tracker::queue_digest(&state.db, &mut tx, &actor, today()).await?;
-    tx.commit().await?;
+    let mut change = ctx.change(&state).await?;
+    let partnership = change.actor().partnership();
+    let sent = crate::tracker::queue_digest(&state.db, &mut change, partnership, today()).await?;
+    change.commit().await?;
     let mut message = format!(
         "{} e-mail{} queued to owners about {} action{}.",
         sent.emails,

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::*;
 use crate::kernel::ids::RiskId;
 use crate::kernel::text::FormErrors;
-use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
+use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, Loaded, render, render_refused};
 use crate::tracker::risks::model::*;
 use crate::tracker::risks::store;
 
@@ -27,9 +27,8 @@ struct ControlFormPage {
 pub async fn new_control_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<RiskId>,
+    Loaded(risk): Loaded<Risk>,
 ) -> AppResult<impl IntoResponse> {
-    let risk = find(ctx.scope(&state)?, id).await?;
     render(&ControlFormPage {
         chrome: ctx.chrome(&state).await?,
         errors: FormErrors::default(),
@@ -45,10 +44,10 @@ pub async fn new_control_page(
 pub async fn add_control(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<RiskId>,
+    Loaded(risk): Loaded<Risk>,
     Form(form): Form<ControlForm>,
 ) -> AppResult<Response> {
-    let risk = find(ctx.scope(&state)?, id).await?;
+    let id = risk.id;
     let mut errors = FormErrors::default();
     let Some(details) = form.validate(&mut errors) else {
         return render_refused(&ControlFormPage {

@@ -10,7 +10,7 @@ use super::model::*;
 use super::store;
 use super::{MANAGE, VIEW};
 use crate::kernel::ids::RiskId;
-use crate::kernel::{AppError, AppResult, Ctx, Permission, Routes, Store};
+use crate::kernel::{AppError, AppResult, AppState, Ctx, Lookup, Permission, Routes, Store};
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -49,6 +49,16 @@ pub fn routes() -> Routes {
 
 pub(super) fn can_manage(ctx: &Ctx) -> AppResult<bool> {
     Ok(ctx.user()?.can(Permission::ManageRiskRegister))
+}
+
+/// A route's `{id}` is one of the signed-in user's partnership's risks; another partnership's
+/// is not found.
+impl Lookup for Risk {
+    type Id = RiskId;
+
+    async fn look_up(state: &AppState, ctx: &Ctx, id: RiskId) -> AppResult<Option<Risk>> {
+        Ok(store::find_risk(ctx.scope(state)?, id).await?)
+    }
 }
 
 /// One of the signed-in user's partnership's risks; 404 for another partnership's.

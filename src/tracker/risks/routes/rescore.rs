@@ -2,14 +2,13 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::*;
 use crate::kernel::db::retrying;
-use crate::kernel::ids::RiskId;
 use crate::kernel::text::{FormErrors, today};
-use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
+use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, Loaded, render, render_refused};
 use crate::tracker::risks::model::*;
 use crate::tracker::risks::store;
 
@@ -46,9 +45,8 @@ async fn rescore_page_for(
 pub async fn rescore_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<RiskId>,
+    Loaded(risk): Loaded<Risk>,
 ) -> AppResult<impl IntoResponse> {
-    let risk = find(ctx.scope(&state)?, id).await?;
     let form = RescoreForm {
         scores: ScoreInputs::from_scores(risk.inherent, risk.residual),
         rationale: String::new(),
@@ -59,10 +57,10 @@ pub async fn rescore_page(
 pub async fn rescore(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<RiskId>,
+    Loaded(risk): Loaded<Risk>,
     Form(form): Form<RescoreForm>,
 ) -> AppResult<Response> {
-    let risk = find(ctx.scope(&state)?, id).await?;
+    let id = risk.id;
     let mut errors = FormErrors::default();
     if risk.status == RiskStatus::Closed {
         errors.add("rationale", "A closed risk is not re-scored");
@@ -120,9 +118,8 @@ struct ClosePage {
 pub async fn close_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<RiskId>,
+    Loaded(risk): Loaded<Risk>,
 ) -> AppResult<impl IntoResponse> {
-    let risk = find(ctx.scope(&state)?, id).await?;
     render(&ClosePage {
         chrome: ctx.chrome(&state).await?,
         errors: FormErrors::default(),
@@ -134,10 +131,10 @@ pub async fn close_page(
 pub async fn close(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<RiskId>,
+    Loaded(risk): Loaded<Risk>,
     Form(form): Form<CloseForm>,
 ) -> AppResult<Response> {
-    let risk = find(ctx.scope(&state)?, id).await?;
+    let id = risk.id;
     let mut errors = FormErrors::default();
     let closure = form.validate(&mut errors, risk.status, today());
     let Some(closure) = closure else {

@@ -2,14 +2,14 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::*;
 use crate::kernel::filters;
-use crate::kernel::ids::{OrganisationId, RiskId};
+use crate::kernel::ids::OrganisationId;
 use crate::kernel::text::{FormErrors, today};
-use crate::kernel::{AppResult, AppState, Chrome, Ctx, render, render_refused};
+use crate::kernel::{AppResult, AppState, Chrome, Ctx, Loaded, render, render_refused};
 use crate::tracker::risks::model::*;
 use crate::tracker::risks::store;
 
@@ -32,10 +32,10 @@ struct RiskPage {
 pub async fn risk_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<RiskId>,
+    Loaded(risk): Loaded<Risk>,
 ) -> AppResult<impl IntoResponse> {
     let scope = ctx.scope(&state)?;
-    let risk = find(scope, id).await?;
+    let id = risk.id;
     render(&RiskPage {
         tracker_actions: crate::tracker::actions_from(
             &state,
@@ -143,9 +143,8 @@ pub async fn create_risk(
 pub async fn edit_risk_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<RiskId>,
+    Loaded(risk): Loaded<Risk>,
 ) -> AppResult<impl IntoResponse> {
-    let risk = find(ctx.scope(&state)?, id).await?;
     let form = RiskForm::from_risk(&risk);
     render(&risk_form_page(&state, &ctx, FormErrors::default(), form, Some(risk)).await?)
 }
@@ -153,11 +152,11 @@ pub async fn edit_risk_page(
 pub async fn update_risk(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<RiskId>,
+    Loaded(risk): Loaded<Risk>,
     Form(form): Form<RiskForm>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state)?;
-    let risk = find(scope, id).await?;
+    let id = risk.id;
     let organisations: Vec<(OrganisationId, String)> =
         crate::partnership::organisation_choices(scope).await?;
     let mut errors = FormErrors::default();
