@@ -1,7 +1,10 @@
 //! The audit trail pages: search, one event's before and after, and CSV export (all in this
 //! file). The trail itself is written by the kernel (kernel::audit) in the same transaction as
 //! each change; these pages read it through the signed-in person's `Scope`:
-//! `audit::search(scope.db(), scope.partnership(), …)`.
+//! `audit::page(scope.db(), scope.partnership(), …)`. What every view recounts (the kinds of
+//! record in the trail, a filter's count) is kept by the trail's revision.
+
+use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -11,11 +14,11 @@ use serde::Deserialize;
 
 use crate::kernel::audit::{self, AuditAction, AuditEvent, AuditFilter, Unseen};
 use crate::kernel::auth::CurrentUser;
-use crate::kernel::filters;
 use crate::kernel::text::{parse_iso_date, url_encode};
 use crate::kernel::{
     Access, AppError, AppResult, AppState, Chrome, Ctx, Permission, Routes, Scope, render,
 };
+use crate::kernel::{cache, filters};
 
 crate::typed_id!(
     /// An entry of the audit trail.
@@ -138,9 +141,50 @@ async fn unseen_by(scope: Scope<'_>, user: &CurrentUser, kinds: &[String]) -> Ap
 }
 
 /// [`unseen_by`] over the kinds of record in the partnership's trail.
-async fn unseen_in_trail(scope: Scope<'_>, user: &CurrentUser) -> AppResult<Unseen> {
-    let kinds = audit::entity_types(scope.db(), scope.partnership()).await?;
+async fn unseen_in_trail(
+    state: &AppState,
+    scope: Scope<'_>,
+    user: &CurrentUser,
+) -> AppResult<Unseen> {
+    let kinds = kinds_in_trail(state, scope, cache::revision(scope).await?).await?;
     unseen_by(scope, user, &kinds).await
+}
+
+/// The kinds of record in the partnership's trail, kept until the trail grows: reading them
+/// scans every entry, which at region scale cost more than the rest of the page.
+async fn kinds_in_trail(
+    state: &AppState,
+    scope: Scope<'_>,
+    revision: i64,
+) -> AppResult<Arc<Vec<String>>> {
+    let key = format!("audit-trail/kinds/{}", scope.partnership());
+    Ok(state
+        .cache
+        .get_or_compute(
+            key,
+            revision,
+            audit::entity_types(scope.db(), scope.partnership()),
+        )
+        .await?)
+}
+
+/// How many entries a filter finds, kept until the trail grows: counting reads every entry
+/// the filter finds, while the page itself reads fifty.
+async fn count_in_trail(
+    state: &AppState,
+    scope: Scope<'_>,
+    revision: i64,
+    filter: &AuditFilter,
+) -> AppResult<i64> {
+    let key = format!("audit-trail/count/{}/{filter:?}", scope.partnership());
+    Ok(*state
+        .cache
+        .get_or_compute(
+            key,
+            revision,
+            audit::count(scope.db(), scope.partnership(), filter),
+        )
+        .await?)
 }
 
 #[derive(Template)]
@@ -174,12 +218,14 @@ async fn search(
     let page = query.page.parse::<i64>().unwrap_or(1).max(1);
     let user = ctx.user()?;
     let scope = ctx.scope(&state)?;
-    let kinds = audit::entity_types(scope.db(), scope.partnership()).await?;
+    let revision = cache::revision(scope).await?;
+    let kinds = kinds_in_trail(&state, scope, revision).await?;
     let filter = AuditFilter {
         unseen: unseen_by(scope, user, &kinds).await?,
         ..filter
     };
-    let (events, total) = audit::search(
+    let total = count_in_trail(&state, scope, revision, &filter).await?;
+    let events = audit::page(
         scope.db(),
         scope.partnership(),
         &filter,
@@ -196,7 +242,8 @@ async fn search(
         page,
         pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
         entity_types: kinds
-            .into_iter()
+            .iter()
+            .cloned()
             .filter(|kind| !filter.unseen.entity_types.contains(kind))
             .collect(),
         actions: AuditAction::ALL
@@ -215,11 +262,10 @@ async fn export(
     let user = ctx.user()?;
     let scope = ctx.scope(&state)?;
     let filter = AuditFilter {
-        unseen: unseen_in_trail(scope, user).await?,
+        unseen: unseen_in_trail(&state, scope, user).await?,
         ..query.filter()
     };
-    let (events, _) =
-        audit::search(scope.db(), scope.partnership(), &filter, EXPORT_LIMIT, 0).await?;
+    let events = audit::page(scope.db(), scope.partnership(), &filter, EXPORT_LIMIT, 0).await?;
     // Every cell, headers included, through the one safe writer.
     let mut writer = masa_sheets::SafeCsvWriter::new();
     let csv_error = |error: csv::Error| AppError::Internal(format!("could not write CSV: {error}"));
@@ -282,7 +328,7 @@ async fn event_page(
     let user = ctx.user()?;
     let scope = ctx.scope(&state)?;
     // An entry about a record the person may not see is "not found", as the record's own page is.
-    let unseen = unseen_in_trail(scope, user).await?;
+    let unseen = unseen_in_trail(&state, scope, user).await?;
     let event = audit::find(scope.db(), scope.partnership(), id.get())
         .await?
         .filter(|event| !unseen.hides(&event.entity_type, event.entity_id))

@@ -333,97 +333,129 @@ fn event_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEvent, sqlx::Error> {
     })
 }
 
-/// Newest first. `limit` bounds the page; export passes a large bound.
-pub async fn search(
+/// A filter as SQL: the condition and the values it binds, in order.
+struct Conditions {
+    sql: String,
+    values: Vec<Bound>,
+}
+
+enum Bound {
+    Text(String),
+    Integer(i64),
+}
+
+impl Conditions {
+    fn of(partnership_id: super::ids::PartnershipId, filter: &AuditFilter) -> Conditions {
+        // Only the filters in use go into the SQL, so an unfiltered page reads the newest rows
+        // by the primary key instead of testing every row.
+        let mut conditions = Vec::new();
+        let mut values = Vec::new();
+        let mut add = |condition: &str, value: Bound| {
+            values.push(value);
+            conditions.push(condition.replace('?', &format!("${}", values.len())));
+        };
+        add("partnership_id = ?", Bound::Integer(partnership_id.get()));
+        if let Some(entity_type) = &filter.entity_type {
+            add("entity_type = ?", Bound::Text(entity_type.clone()));
+        }
+        if let Some(entity_id) = filter.entity_id {
+            add("entity_id = ?", Bound::Integer(entity_id));
+        }
+        if let Some(action) = &filter.action {
+            add("action = ?", Bound::Text(action.clone()));
+        }
+        if let Some(actor) = &filter.actor {
+            add(
+                "lower(actor) LIKE ?",
+                Bound::Text(format!("%{}%", actor.to_lowercase())),
+            );
+        }
+        if let Some(from) = filter.from {
+            add("occurred_at >= ?", Bound::Text(format!("{from}T00:00:00Z")));
+        }
+        if let Some(to) = filter.to {
+            add("occurred_at <= ?", Bound::Text(format!("{to}T23:59:59Z")));
+        }
+        for entity_type in &filter.unseen.entity_types {
+            add("entity_type <> ?", Bound::Text(entity_type.clone()));
+        }
+        for (entity_type, ids) in filter
+            .unseen
+            .records
+            .iter()
+            .filter(|(_, ids)| !ids.is_empty())
+        {
+            // The ids are integers from the database, written out rather than bound so a long
+            // list needs no placeholders; a NULL entity_id is not one of them.
+            let ids = ids
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            add(
+                &format!("(entity_type <> ? OR entity_id IS NULL OR entity_id NOT IN ({ids}))"),
+                Bound::Text(entity_type.clone()),
+            );
+        }
+        Conditions {
+            sql: conditions.join(" AND "),
+            values,
+        }
+    }
+
+    fn bind<'q, O>(
+        &self,
+        mut query: sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments> {
+        for value in &self.values {
+            query = match value {
+                Bound::Text(text) => query.bind(text.clone()),
+                Bound::Integer(number) => query.bind(*number),
+            };
+        }
+        query
+    }
+}
+
+/// How many entries the filter finds (for the pages' pagination).
+pub async fn count(
+    db: &Db,
+    partnership_id: super::ids::PartnershipId,
+    filter: &AuditFilter,
+) -> Result<i64, sqlx::Error> {
+    let conditions = Conditions::of(partnership_id, filter);
+    let sql = format!("SELECT COUNT(*) FROM audit_events WHERE {}", conditions.sql);
+    conditions
+        .bind(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)))
+        .fetch_one(&db.pool)
+        .await
+}
+
+/// The entries the filter finds, newest first. `limit` bounds the page; export passes a large
+/// bound.
+pub async fn page(
     db: &Db,
     partnership_id: super::ids::PartnershipId,
     filter: &AuditFilter,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<AuditEvent>, i64), sqlx::Error> {
-    // Only the filters in use go into the SQL, so an unfiltered page reads the newest rows by
-    // the primary key instead of testing every row.
-    enum Value {
-        Text(String),
-        Integer(i64),
-    }
-    let mut conditions = Vec::new();
-    let mut values = Vec::new();
-    let mut add = |condition: &str, value: Value| {
-        values.push(value);
-        conditions.push(condition.replace('?', &format!("${}", values.len())));
-    };
-    add("partnership_id = ?", Value::Integer(partnership_id.get()));
-    if let Some(entity_type) = &filter.entity_type {
-        add("entity_type = ?", Value::Text(entity_type.clone()));
-    }
-    if let Some(entity_id) = filter.entity_id {
-        add("entity_id = ?", Value::Integer(entity_id));
-    }
-    if let Some(action) = &filter.action {
-        add("action = ?", Value::Text(action.clone()));
-    }
-    if let Some(actor) = &filter.actor {
-        add(
-            "lower(actor) LIKE ?",
-            Value::Text(format!("%{}%", actor.to_lowercase())),
-        );
-    }
-    if let Some(from) = filter.from {
-        add("occurred_at >= ?", Value::Text(format!("{from}T00:00:00Z")));
-    }
-    if let Some(to) = filter.to {
-        add("occurred_at <= ?", Value::Text(format!("{to}T23:59:59Z")));
-    }
-    for entity_type in &filter.unseen.entity_types {
-        add("entity_type <> ?", Value::Text(entity_type.clone()));
-    }
-    for (entity_type, ids) in filter
-        .unseen
-        .records
-        .iter()
-        .filter(|(_, ids)| !ids.is_empty())
-    {
-        // The ids are integers from the database, written out rather than bound so a long list
-        // needs no placeholders; a NULL entity_id is not one of them.
-        let ids = ids
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
-        add(
-            &format!("(entity_type <> ? OR entity_id IS NULL OR entity_id NOT IN ({ids}))"),
-            Value::Text(entity_type.clone()),
-        );
-    }
-    let condition = conditions.join(" AND ");
-    let count_sql = format!("SELECT COUNT(*) FROM audit_events WHERE {condition}");
-    let mut count = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql));
-    for value in &values {
-        count = match value {
-            Value::Text(text) => count.bind(text.clone()),
-            Value::Integer(number) => count.bind(*number),
-        };
-    }
-    let total: i64 = count.fetch_one(&db.pool).await?;
-    let page_sql = format!(
-        "SELECT * FROM audit_events WHERE {condition} ORDER BY id DESC LIMIT ${} OFFSET ${}",
-        values.len() + 1,
-        values.len() + 2
+) -> Result<Vec<AuditEvent>, sqlx::Error> {
+    let conditions = Conditions::of(partnership_id, filter);
+    let sql = format!(
+        "SELECT * FROM audit_events WHERE {} ORDER BY id DESC LIMIT ${} OFFSET ${}",
+        conditions.sql,
+        conditions.values.len() + 1,
+        conditions.values.len() + 2
     );
-    let mut page = sqlx::query(sqlx::AssertSqlSafe(page_sql));
-    for value in &values {
+    let mut page = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for value in &conditions.values {
         page = match value {
-            Value::Text(text) => page.bind(text.clone()),
-            Value::Integer(number) => page.bind(*number),
+            Bound::Text(text) => page.bind(text.clone()),
+            Bound::Integer(number) => page.bind(*number),
         };
     }
     let rows = page.bind(limit).bind(offset).fetch_all(&db.pool).await?;
-    let events = rows
-        .iter()
-        .map(event_from_row)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((events, total))
+    rows.iter().map(event_from_row).collect()
 }
 
 pub async fn find(

@@ -24,10 +24,15 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
+crate::typed_id!(
+    /// A file kept in the database (a policy's document, an action's evidence).
+    StoredFileId
+);
+
 /// A stored file's description, without its content.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StoredFile {
-    pub id: i64,
+    pub id: StoredFileId,
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -160,7 +165,7 @@ pub async fn store(
     tx: &mut Transaction,
     upload: &Upload,
     uploaded_by: &str,
-) -> Result<i64, sqlx::Error> {
+) -> Result<StoredFileId, sqlx::Error> {
     let sha256 = hex::encode(Sha256::digest(&upload.bytes));
     sqlx::query_scalar(
         "INSERT INTO stored_files (file_name, content_type, size_bytes, sha256, content_base64, uploaded_by, uploaded_at) \
@@ -178,7 +183,10 @@ pub async fn store(
 }
 
 /// A stored file and its content, checked against the hash taken when it was stored.
-pub async fn fetch(db: &Db, id: i64) -> Result<Option<(StoredFile, Vec<u8>)>, sqlx::Error> {
+pub async fn fetch(
+    db: &Db,
+    id: StoredFileId,
+) -> Result<Option<(StoredFile, Vec<u8>)>, sqlx::Error> {
     let Some(row) = sqlx::query("SELECT * FROM stored_files WHERE id = $1")
         .bind(id)
         .fetch_optional(&db.pool)

@@ -429,7 +429,7 @@ pub struct Evidence {
     pub action_id: ActionId,
     pub description: String,
     pub link: Option<String>,
-    pub file_id: Option<i64>,
+    pub file_id: Option<crate::kernel::files::StoredFileId>,
     pub file_name: Option<String>,
     pub size_bytes: Option<i64>,
     pub added_by: String,
@@ -466,7 +466,7 @@ pub async fn find_evidence(mut store: impl Store, id: EvidenceId) -> Result<Opti
 pub struct NewEvidence<'a> {
     pub description: &'a str,
     pub link: Option<&'a str>,
-    pub file: Option<(i64, &'a str)>,
+    pub file: Option<(crate::kernel::files::StoredFileId, &'a str)>,
 }
 
 /// Adds evidence to an action (known by its id and title), with its audit entry.

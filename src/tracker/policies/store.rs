@@ -300,7 +300,7 @@ pub struct PolicyDocument {
     pub id: DocumentId,
     pub version: String,
     /// The kernel file store's id (the kernel keeps it a number).
-    pub file_id: i64,
+    pub file_id: crate::kernel::files::StoredFileId,
     pub file_name: String,
     pub size_bytes: i64,
     pub uploaded_by: String,

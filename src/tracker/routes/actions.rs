@@ -41,9 +41,10 @@ impl ActionQuery {
             code => action.state.status.code() == code,
         };
         let view_matches = match self.view.as_str() {
-            "mine" => action.owner_person_email.as_deref().is_some_and(|email| {
-                crate::kernel::text::same(email.to_lowercase(), user.email.to_lowercase())
-            }),
+            "mine" => action
+                .owner_person_email
+                .as_deref()
+                .is_some_and(|email| email.eq_ignore_ascii_case(&user.email)),
             "organisation" => user.organisation() == Some(action.owner_organisation_id),
             _ => true,
         };
