@@ -243,8 +243,8 @@ async fn search(
         pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
         entity_types: kinds
             .iter()
-            .cloned()
             .filter(|kind| !filter.unseen.entity_types.contains(kind))
+            .cloned()
             .collect(),
         actions: AuditAction::ALL
             .iter()
