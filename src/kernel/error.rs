@@ -65,6 +65,59 @@ pub fn bad_request(message: impl Into<String>) -> AppError {
     AppError::BadRequest(message.into())
 }
 
+/// What an error response says. The error-page layer (`kernel::http`) dresses it as a GOV.UK
+/// page with the signed-in person's header, or as JSON under `/api/`; a response is only ever
+/// described here, so every error reads the same wherever it arose.
+#[derive(Debug, Clone)]
+pub struct ErrorDescription {
+    pub heading: &'static str,
+    pub detail: String,
+}
+
+impl ErrorDescription {
+    /// For an error response the service did not describe itself (an unknown URL, a malformed
+    /// id, a method a route does not take, a body over the limit): by its status alone.
+    pub fn of_status(status: StatusCode) -> ErrorDescription {
+        let (heading, detail) = match status {
+            StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => (
+                "Page not found",
+                "If you typed the web address, check it is correct. If you followed a link, the record may have been archived or may not be yours to see.",
+            ),
+            StatusCode::FORBIDDEN => (
+                "You do not have permission to see or change this",
+                "Your role does not allow this. Ask the partnership business unit if you think you need access.",
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => (
+                "The file or form is too large",
+                "Nothing was saved. Choose a smaller file, or split the upload into parts.",
+            ),
+            status if status.is_client_error() => (
+                "There is a problem",
+                "The service could not read what was sent. Nothing was saved: go back, reload the page and try again.",
+            ),
+            _ => (
+                "Sorry, there is a problem with the service",
+                "Try again later. Nothing you entered has been half-saved: the change was either made in full or not at all.",
+            ),
+        };
+        ErrorDescription {
+            heading,
+            detail: detail.to_owned(),
+        }
+    }
+}
+
+/// An error page with the description attached for the error-page layer; until that layer
+/// dresses it, it is a page without the signed-in header.
+fn described(status: StatusCode, heading: &'static str, detail: String) -> Response {
+    let body = render_error_page(&Chrome::bare(), heading, &detail);
+    let mut response = (status, body).into_response();
+    response
+        .extensions_mut()
+        .insert(ErrorDescription { heading, detail });
+    response
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, heading, detail) = match &self {
@@ -103,15 +156,11 @@ impl IntoResponse for AppError {
             // taken between the check and the insert): the service is working, so not a 500.
             AppError::Database(error) if super::db::is_retryable(error) => {
                 tracing::warn!(error = %self, "a write kept losing races with others");
-                let mut response = (
+                let mut response = described(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    render_error_page(
-                        &Chrome::bare(),
-                        "The service is busy",
-                        "Others were changing the same records at the same moment. Nothing you entered was saved: try again in a few seconds.",
-                    ),
-                )
-                    .into_response();
+                    "The service is busy",
+                    "Others were changing the same records at the same moment. Nothing you entered was saved: try again in a few seconds.".to_owned(),
+                );
                 response
                     .headers_mut()
                     .insert(axum::http::header::RETRY_AFTER, 2.into());
@@ -134,7 +183,6 @@ impl IntoResponse for AppError {
                 )
             }
         };
-        let body = render_error_page(&Chrome::bare(), heading, &detail);
-        (status, body).into_response()
+        described(status, heading, detail)
     }
 }

@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
@@ -15,7 +15,8 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use super::AppState;
 use super::auth::{self, Session};
-use super::error::AppError;
+use super::error::{AppError, ErrorDescription};
+use super::layout::{Chrome, render_error_page};
 
 pub const SESSION_COOKIE: &str = "masa_session";
 /// The sign-in form's own cookie: a random value its signed CSRF token is bound to (a "signed
@@ -216,6 +217,7 @@ pub fn with_layers(router: Router<AppState>, state: AppState) -> Router {
         // forms are held to FORM_LIMIT_BYTES by the CSRF check.
         .layer(axum::extract::DefaultBodyLimit::max(REQUEST_LIMIT_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), check_csrf))
+        .layer(middleware::from_fn_with_state(state.clone(), error_pages))
         .layer(middleware::from_fn_with_state(state.clone(), load_session))
         .layer(static_header("content-security-policy", CONTENT_SECURITY_POLICY))
         .layer(static_header("x-content-type-options", "nosniff"))
@@ -240,6 +242,72 @@ pub fn with_layers(router: Router<AppState>, state: AppState) -> Router {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(middleware::from_fn(drop_unsafe_request_id))
         .with_state(state)
+}
+
+/// Every error answers in the form its caller reads: a GOV.UK page with the signed-in header
+/// (an unknown URL, a malformed id, a refusal, a failure alike), or JSON under `/api/`. Errors
+/// the service described (`AppError`) keep their words; the rest (the router's and the
+/// extractors' plain-text rejections) are described by their status. A page that is already
+/// a page (a form shown again with its errors, 422) and an API refusal already in JSON pass
+/// through untouched.
+async fn error_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let session = request
+        .extensions()
+        .get::<Option<Session>>()
+        .cloned()
+        .flatten();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let for_api = path == "/api" || path.starts_with("/api/");
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let described = response.extensions().get::<ErrorDescription>().cloned();
+    if described.is_none()
+        && ((for_api && content_type.starts_with("application/json"))
+            || (!for_api && content_type.starts_with("text/html")))
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let description = match described {
+        Some(description) => description,
+        None => {
+            // The router's and extractors' rejections are a line of plain text.
+            let text = to_bytes(body, 16 * 1024).await.unwrap_or_default();
+            if parts.status == StatusCode::BAD_REQUEST && text.starts_with(b"Invalid URL") {
+                // A malformed id in the path: a page that does not exist.
+                parts.status = StatusCode::NOT_FOUND;
+            }
+            ErrorDescription::of_status(parts.status)
+        }
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = if for_api {
+        parts.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        Body::from(
+            serde_json::json!({ "error": description.heading, "detail": description.detail })
+                .to_string(),
+        )
+    } else {
+        parts.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        let chrome = Chrome::for_session(&state, session.as_ref(), &path);
+        Body::from(render_error_page(&chrome, description.heading, &description.detail).0)
+    };
+    Response::from_parts(parts, body)
 }
 
 /// A request id from a proxy is kept for correlation, but only a short plain one: it is written

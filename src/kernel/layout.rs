@@ -38,9 +38,54 @@ pub struct Chrome {
 }
 
 impl Chrome {
-    /// For error pages and pages before sign-in.
+    /// For pages before sign-in.
     pub fn bare() -> Chrome {
         Chrome::default()
+    }
+
+    /// The signed-in header and navigation for `path`, without the one-time notification (an
+    /// error page leaves it for the next real page).
+    pub fn for_session(state: &AppState, session: Option<&Session>, path: &str) -> Chrome {
+        let Some(session) = session else {
+            return Chrome::bare();
+        };
+        // The current entry is the longest that the path sits under, so /dataset/drops marks
+        // "Data drops" and not "Dataset" too.
+        let current = state
+            .navigation
+            .iter()
+            .map(|entry| entry.href)
+            .filter(|href| {
+                if *href == "/" {
+                    path == "/"
+                } else {
+                    path == *href || path.starts_with(&format!("{href}/"))
+                }
+            })
+            .max_by_key(|href| href.len());
+        let nav = match &session.user {
+            Some(user) => state
+                .navigation
+                .iter()
+                .filter(|entry| user.can(entry.permission))
+                .map(|entry| NavItem {
+                    label: entry.label,
+                    href: entry.href,
+                    current: current == Some(entry.href),
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        Chrome {
+            user_name: session.user.as_ref().map(|user| user.display_name.clone()),
+            partnership_name: session
+                .user
+                .as_ref()
+                .map(|user| user.partnership_name.clone()),
+            nav,
+            csrf_token: session.csrf_token.clone(),
+            flash: None,
+        }
     }
 }
 
@@ -96,49 +141,17 @@ impl Ctx {
 
     /// The frame for a page; shows and clears any one-time notification.
     pub async fn chrome(&self, state: &AppState) -> AppResult<Chrome> {
-        let Some(session) = &self.session else {
-            return Ok(Chrome::bare());
-        };
-        if session.flash.is_some() {
+        if let Some(session) = &self.session
+            && session.flash.is_some()
+        {
             auth::clear_flash(&state.db, &session.token_hash).await?;
         }
-        // The current entry is the longest that the path sits under, so /dataset/drops marks
-        // "Data drops" and not "Dataset" too.
-        let current = state
-            .navigation
-            .iter()
-            .map(|entry| entry.href)
-            .filter(|href| {
-                if *href == "/" {
-                    self.path == "/"
-                } else {
-                    self.path == *href || self.path.starts_with(&format!("{href}/"))
-                }
-            })
-            .max_by_key(|href| href.len());
-        let nav = match &session.user {
-            Some(user) => state
-                .navigation
-                .iter()
-                .filter(|entry| user.can(entry.permission))
-                .map(|entry| NavItem {
-                    label: entry.label,
-                    href: entry.href,
-                    current: current == Some(entry.href),
-                })
-                .collect(),
-            None => Vec::new(),
-        };
-        Ok(Chrome {
-            user_name: session.user.as_ref().map(|user| user.display_name.clone()),
-            partnership_name: session
-                .user
-                .as_ref()
-                .map(|user| user.partnership_name.clone()),
-            nav,
-            csrf_token: session.csrf_token.clone(),
-            flash: session.flash.clone(),
-        })
+        let mut chrome = Chrome::for_session(state, self.session.as_ref(), &self.path);
+        chrome.flash = self
+            .session
+            .as_ref()
+            .and_then(|session| session.flash.clone());
+        Ok(chrome)
     }
 
     /// Leaves a one-time notification for the next page.

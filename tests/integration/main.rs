@@ -12,6 +12,7 @@ mod cli;
 mod concurrency;
 mod dataset;
 mod disclosure;
+mod errors;
 mod guards;
 mod kernel;
 mod learning;

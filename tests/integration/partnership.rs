@@ -225,7 +225,7 @@ on_both_backends!(
         );
         assert_eq!(
             admin.get("/partnership/organisations/abc").await.status,
-            StatusCode::BAD_REQUEST
+            StatusCode::NOT_FOUND
         );
     }
 );
