@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use kernel::{
     AppState, NavEntry, Permission, Routes, config::Config, db::Db, sources::SourceDirectory,
+    work::WorkRegistry,
 };
 
 /// Every route of the application, with the permission each requires.
@@ -39,53 +40,74 @@ pub fn navigation() -> Vec<NavEntry> {
             label: "Home",
             href: "/",
             permission: Permission::SignedIn,
+            summary: "",
         },
         NavEntry {
             label: "Partnership",
             href: "/partnership",
             permission: Permission::ViewPartnership,
+            summary: "Organisations, people, groups and their chairs, and the business plan's priorities and cross-cutting themes.",
         },
         NavEntry {
             label: "Dataset",
             href: "/dataset",
             permission: Permission::ViewDataset,
+            summary: "The multi-agency scorecard: each indicator's series, its run chart and its rating, and the indicator catalogue.",
         },
         NavEntry {
             label: "Data drops",
             href: "/dataset/drops",
             permission: Permission::ViewDataDrops,
+            summary: "Each organisation's quarterly figures and storyboard: prepare, submit, approve or return them.",
         },
         NavEntry {
             label: "Learning",
             href: "/learning",
             permission: Permission::ViewLearning,
+            summary: "Serious incident notifications and their statutory clocks, learning reviews, findings and themes.",
         },
         NavEntry {
             label: "Improvement tracker",
             href: "/tracker",
             permission: Permission::ViewTracker,
+            summary: "Recommendations and the actions that answer them: owners, due dates, evidence and revisits.",
         },
         NavEntry {
             label: "Risks",
             href: "/tracker/risks",
             permission: Permission::ViewRiskRegister,
+            summary: "The partnership's risk register: scores, controls, the heat map and reviews.",
         },
         NavEntry {
             label: "Policies",
             href: "/tracker/policies",
             permission: Permission::ViewPolicies,
+            summary: "Multi-agency policies and procedures: versions, approvals and review dates.",
         },
         NavEntry {
             label: "Audit trail",
             href: "/audit-trail",
             permission: Permission::ViewAuditTrail,
+            summary: "Every change to the partnership's records: who made it, when, and what it was before and after.",
         },
         NavEntry {
             label: "Users",
             href: "/users",
             permission: Permission::ManageUsers,
+            summary: "Create accounts, give roles, reset passwords and unlock accounts.",
         },
     ]
+}
+
+/// What each module asks of a person, for their home page (kernel::work): a module whose
+/// pages ask something of people registers its source here.
+pub fn work() -> WorkRegistry {
+    WorkRegistry::new()
+        .with(learning::work::waiting)
+        .with(dataset::work::waiting)
+        .with(tracker::work::waiting)
+        .with(partnership::work::waiting)
+        .with(audit_trail::work::waiting)
 }
 
 /// The records the improvement tracker can name as a recommendation's source, by kind: each
@@ -107,6 +129,7 @@ pub fn state(db: Db, config: Config) -> AppState {
         config: Arc::new(config),
         navigation: Arc::new(navigation()),
         sources: Arc::new(sources()),
+        work: Arc::new(work()),
         cache: Arc::new(kernel::cache::RevisionCache::default()),
     }
 }

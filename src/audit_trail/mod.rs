@@ -4,6 +4,8 @@
 //! `audit::page(scope.db(), scope.partnership(), …)`. What every view recounts (the kinds of
 //! record in the trail, a filter's count) is kept by the trail's revision.
 
+pub mod work;
+
 use std::sync::Arc;
 
 use askama::Template;

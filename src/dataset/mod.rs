@@ -14,6 +14,7 @@ pub mod model;
 mod routes;
 pub mod scorecard;
 pub mod store;
+pub mod work;
 
 use crate::kernel::{Permission, Scope};
 

@@ -1,12 +1,17 @@
-//! The home page (this file): where each signed-in person starts, with what needs their
-//! attention, read through other modules' public functions.
+//! The home page (this file): where each signed-in person starts. It shows what is waiting for
+//! them, gathered from every module's registered source (kernel::work, registered in
+//! `src/lib.rs`), most urgent first; then a card for each area they may use.
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::IntoResponse;
 
-use crate::kernel::{Access, AppResult, AppState, Chrome, Ctx, Permission, Routes, render};
-use crate::partnership;
+use crate::kernel::auth::CurrentUser;
+use crate::kernel::text::today;
+use crate::kernel::work::WorkItem;
+use crate::kernel::{
+    Access, AppResult, AppState, Chrome, Ctx, NavEntry, Permission, Role, Routes, render,
+};
 
 pub fn routes() -> Routes {
     Routes::new().get("/", Access::Requires(Permission::SignedIn), home)
@@ -14,40 +19,48 @@ pub fn routes() -> Routes {
 
 #[derive(Template)]
 #[template(path = "home/templates/home.html")]
-struct HomePage {
+struct HomePage<'a> {
     chrome: Chrome,
     name: String,
     roles: Vec<&'static str>,
-    can_view_partnership: bool,
-    can_view_audit_trail: bool,
-    can_manage_users: bool,
-    rotations_due: usize,
-    /// Improvement tracker actions overdue, and completed ones due a revisit.
-    tracker_attention: (usize, usize),
+    waiting: Vec<WorkItem>,
+    /// When nothing is waiting: what this person will do here, and who to ask.
+    nothing_waiting: &'static str,
+    cards: Vec<&'a NavEntry>,
 }
 
 async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
     let user = ctx.user()?;
-    let can_view_partnership = user.can(Permission::ViewPartnership);
-    let rotations_due = if can_view_partnership {
-        partnership::rotations_due_count(ctx.scope(&state)?).await?
-    } else {
-        0
-    };
-    let tracker_attention = if user.can(Permission::ViewTracker) {
-        crate::tracker::attention_counts(&state, user.partnership(), crate::kernel::text::today())
-            .await?
-    } else {
-        (0, 0)
-    };
+    let waiting = state.work.waiting_for(&state, user, today()).await?;
+    let cards = state
+        .navigation
+        .iter()
+        .filter(|entry| !entry.summary.is_empty() && user.can(entry.permission))
+        .collect();
     render(&HomePage {
-        tracker_attention,
         name: user.display_name.clone(),
         roles: user.roles.iter().map(|role| role.label()).collect(),
-        can_view_partnership,
-        can_view_audit_trail: user.can(Permission::ViewAuditTrail),
-        can_manage_users: user.can(Permission::ManageUsers),
-        rotations_due,
+        waiting,
+        nothing_waiting: nothing_waiting(user),
+        cards,
         chrome: ctx.chrome(&state).await?,
     })
+}
+
+/// The empty state, by the person's main role: what they will be asked to do here.
+fn nothing_waiting(user: &CurrentUser) -> &'static str {
+    let has = |role| user.roles.contains(&role);
+    if has(Role::BusinessUnitAdmin) {
+        "Nothing is overdue or due soon. Clocks, data drops, reviews and actions that need the business unit will appear here."
+    } else if has(Role::PartnerDataLead) {
+        "Nothing is waiting for your organisation. Data drops to prepare, returned drops and your organisation's improvement actions will appear here."
+    } else if has(Role::GroupChair) {
+        "Nothing is waiting for you. Your group's overdue actions and the end of your term as chair will appear here."
+    } else if has(Role::IndependentScrutineer) {
+        "Nothing has changed since your last visit. Changes others make to the partnership's records will be counted here."
+    } else if has(Role::AuditRespondent) {
+        "Nothing is waiting for you yet. When the partnership runs a section 11 or section 175 audit, your organisation's return will appear here. Ask the partnership business unit if you expected one."
+    } else {
+        "Nothing is waiting for you. Here you can read the partnership's multi-agency policies and procedures. Ask the partnership business unit if you need more access."
+    }
 }

@@ -471,6 +471,43 @@ pub async fn find(
     row.as_ref().map(event_from_row).transpose()
 }
 
+/// This person's sign-in before the current visit (their second newest), as its entry's id
+/// and time, if they have signed in before: what "since your last visit" counts from.
+pub async fn previous_sign_in(
+    db: &Db,
+    partnership_id: super::ids::PartnershipId,
+    user: super::ids::UserId,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, occurred_at FROM audit_events WHERE partnership_id = $1 \
+         AND actor_user_id = $2 AND action = 'sign_in' ORDER BY id DESC LIMIT 1 OFFSET 1",
+    )
+    .bind(partnership_id)
+    .bind(user)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Changes to the partnership's records made by others after the entry `since` (sign-ins and
+/// sign-outs are visits, not changes). Entry ids, not times: several entries share a second.
+pub async fn changes_since(
+    db: &Db,
+    partnership_id: super::ids::PartnershipId,
+    since: i64,
+    not_by: super::ids::UserId,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE partnership_id = $1 AND id > $2 \
+         AND (actor_user_id IS NULL OR actor_user_id <> $3) \
+         AND action NOT IN ('sign_in', 'sign_out')",
+    )
+    .bind(partnership_id)
+    .bind(since)
+    .bind(not_by)
+    .fetch_one(&db.pool)
+    .await
+}
+
 pub async fn entity_types(
     db: &Db,
     partnership_id: super::ids::PartnershipId,

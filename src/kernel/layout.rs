@@ -18,6 +18,8 @@ pub struct NavEntry {
     pub label: &'static str,
     pub href: &'static str,
     pub permission: Permission,
+    /// What the area holds, for its card on the home page (none: no card).
+    pub summary: &'static str,
 }
 
 #[derive(Debug, Clone)]

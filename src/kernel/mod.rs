@@ -25,6 +25,7 @@ pub mod sources;
 pub mod store;
 pub mod text;
 pub mod throttle;
+pub mod work;
 
 use std::sync::Arc;
 
@@ -44,6 +45,8 @@ pub struct AppState {
     /// Who names a record the tracker points to, registered by the modules (see
     /// kernel::sources).
     pub sources: Arc<sources::SourceDirectory>,
+    /// What each module asks of a person, for their home page (see kernel::work).
+    pub work: Arc<work::WorkRegistry>,
     /// Results kept until the data changes (see kernel::cache).
     pub cache: Arc<cache::RevisionCache>,
     /// Sign-in attempts per client address (see kernel::throttle).

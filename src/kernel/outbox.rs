@@ -75,6 +75,18 @@ pub async fn unsent_count(mut store: impl Store) -> Result<i64, sqlx::Error> {
     .await
 }
 
+/// A partnership's messages that failed every attempt: left for the business unit to look at.
+pub async fn stuck_count(mut store: impl Store) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM email_outbox WHERE sent_at IS NULL AND attempts >= $2 \
+         AND partnership_id = $1",
+    )
+    .bind(store.partnership())
+    .bind(MAX_ATTEMPTS)
+    .fetch_one(store.conn())
+    .await
+}
+
 /// Attempts before a message is left for the business unit to look at.
 pub const MAX_ATTEMPTS: i64 = 5;
 

@@ -20,6 +20,7 @@ pub mod model;
 mod routes;
 pub mod store;
 mod warnings;
+pub mod work;
 
 pub use routes::routes;
 pub use warnings::queue_clock_warnings;

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod model;
 mod routes;
 pub mod store;
+pub mod work;
 
 use std::collections::HashMap;
 

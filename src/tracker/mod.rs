@@ -23,6 +23,7 @@ pub mod policies;
 pub mod risks;
 mod routes;
 pub mod store;
+pub mod work;
 
 use std::collections::HashMap;
 

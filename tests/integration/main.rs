@@ -14,6 +14,7 @@ mod dataset;
 mod disclosure;
 mod errors;
 mod guards;
+mod home;
 mod kernel;
 mod learning;
 mod partnership;

@@ -539,7 +539,14 @@ on_both_backends!(
         overview
             .assert_contains("in relation to neglect")
             .assert_contains("Term ended");
-        chair.get("/").await.assert_contains("See rotations due");
+        // Rotation warnings go to the business unit and the group's own chair only; this chair
+        // chairs none of the groups whose terms are ending.
+        chair.get("/").await.assert_lacks("/partnership/rotations");
+        let mut admin = app.signed_in("admin@masa.example").await;
+        admin
+            .get("/")
+            .await
+            .assert_contains("href=\"/partnership/rotations\"");
     }
 );
 
