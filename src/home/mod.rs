@@ -14,7 +14,9 @@ use crate::kernel::{
 };
 
 pub fn routes() -> Routes {
-    Routes::new().get("/", Access::Requires(Permission::SignedIn), home)
+    Routes::new()
+        .get("/", Access::Requires(Permission::SignedIn), home)
+        .get("/admin", Access::Requires(Permission::UseAdmin), admin)
 }
 
 #[derive(Template)]
@@ -63,4 +65,25 @@ fn nothing_waiting(user: &CurrentUser) -> &'static str {
     } else {
         "Nothing is waiting for you. Here you can read the partnership's multi-agency policies and procedures. Ask the partnership business unit if you need more access."
     }
+}
+
+#[derive(Template)]
+#[template(path = "home/templates/admin.html")]
+struct AdminPage<'a> {
+    chrome: Chrome,
+    cards: Vec<&'a NavEntry>,
+}
+
+/// The Admin entry's page: the administrative areas this person may use, as cards.
+async fn admin(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
+    let user = ctx.user()?;
+    let cards: Vec<&NavEntry> = state
+        .navigation
+        .iter()
+        .filter(|entry| entry.parent == Some("/admin") && user.can(entry.permission))
+        .collect();
+    render(&AdminPage {
+        cards,
+        chrome: ctx.chrome(&state).await?,
+    })
 }

@@ -20,6 +20,10 @@ pub struct NavEntry {
     pub permission: Permission,
     /// What the area holds, for its card on the home page (none: no card).
     pub summary: &'static str,
+    /// The header entry this area sits under (its `href`): it is then reached from that
+    /// entry's section navigation, and shows in the header only to someone who may not use
+    /// the entry above it.
+    pub parent: Option<&'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -35,6 +39,8 @@ pub struct Chrome {
     /// The signed-in person's partnership, named in the header.
     pub partnership_name: Option<String>,
     pub nav: Vec<NavItem>,
+    /// The current header entry's areas (itself first), when it has any the person may use.
+    pub section_nav: Vec<NavItem>,
     pub csrf_token: String,
     pub flash: Option<String>,
 }
@@ -51,32 +57,9 @@ impl Chrome {
         let Some(session) = session else {
             return Chrome::bare();
         };
-        // The current entry is the longest that the path sits under, so /dataset/drops marks
-        // "Data drops" and not "Dataset" too.
-        let current = state
-            .navigation
-            .iter()
-            .map(|entry| entry.href)
-            .filter(|href| {
-                if *href == "/" {
-                    path == "/"
-                } else {
-                    path == *href || path.starts_with(&format!("{href}/"))
-                }
-            })
-            .max_by_key(|href| href.len());
-        let nav = match &session.user {
-            Some(user) => state
-                .navigation
-                .iter()
-                .filter(|entry| user.can(entry.permission))
-                .map(|entry| NavItem {
-                    label: entry.label,
-                    href: entry.href,
-                    current: current == Some(entry.href),
-                })
-                .collect(),
-            None => Vec::new(),
+        let (nav, section_nav) = match &session.user {
+            Some(user) => navigation_for(&state.navigation, user, path),
+            None => (Vec::new(), Vec::new()),
         };
         Chrome {
             user_name: session.user.as_ref().map(|user| user.display_name.clone()),
@@ -85,10 +68,74 @@ impl Chrome {
                 .as_ref()
                 .map(|user| user.partnership_name.clone()),
             nav,
+            section_nav,
             csrf_token: session.csrf_token.clone(),
             flash: None,
         }
     }
+}
+
+/// The header's entries for this person, and the section navigation of the one `path` is in.
+/// The current entry is the longest that the path sits under (so /dataset/drops marks "Data
+/// drops", not "Dataset" too); an area under another marks the one above it in the header.
+pub fn navigation_for(
+    entries: &[NavEntry],
+    user: &super::auth::CurrentUser,
+    path: &str,
+) -> (Vec<NavItem>, Vec<NavItem>) {
+    let under = |entry: &NavEntry| {
+        if entry.href == "/" {
+            path == "/"
+        } else {
+            path == entry.href || path.starts_with(&format!("{}/", entry.href))
+        }
+    };
+    let children = |parent: &'static str| {
+        entries
+            .iter()
+            .filter(move |entry| entry.parent == Some(parent) && user.can(entry.permission))
+    };
+    let usable = |entry: &NavEntry| user.can(entry.permission);
+    let in_header = |entry: &NavEntry| {
+        usable(entry)
+            && entry.parent.is_none_or(|parent| {
+                !entries
+                    .iter()
+                    .any(|above| above.href == parent && usable(above))
+            })
+    };
+    let current = entries
+        .iter()
+        .filter(|entry| usable(entry) && under(entry))
+        .max_by_key(|entry| entry.href.len());
+    let current_top = current.map(|entry| match entry.parent {
+        Some(parent) if !in_header(entry) => parent,
+        _ => entry.href,
+    });
+    let nav = entries
+        .iter()
+        .filter(|entry| in_header(entry))
+        .map(|entry| NavItem {
+            label: entry.label,
+            href: entry.href,
+            current: current_top == Some(entry.href),
+        })
+        .collect();
+    let section_nav =
+        match current_top.and_then(|top| entries.iter().find(|entry| entry.href == top)) {
+            Some(top) if children(top.href).next().is_some() => std::iter::once(top)
+                // An entry that is only a heading for others (Admin) is not a section page.
+                .filter(|top| !top.summary.is_empty())
+                .chain(children(top.href))
+                .map(|entry| NavItem {
+                    label: entry.label,
+                    href: entry.href,
+                    current: current.is_some_and(|current| current.href == entry.href),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+    (nav, section_nav)
 }
 
 /// What a handler knows about the request: the session (if any) and the request id.
@@ -194,4 +241,105 @@ pub fn render_error_page(chrome: &Chrome, heading: &str, detail: &str) -> Html<S
             "<!DOCTYPE html><html lang=\"en\"><title>{heading}</title><h1>{heading}</h1></html>"
         )
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::auth::CurrentUser;
+    use crate::kernel::ids::{PartnershipId, UserId};
+    use crate::kernel::roles::Role;
+
+    fn entry(
+        label: &'static str,
+        href: &'static str,
+        permission: Permission,
+        parent: Option<&'static str>,
+    ) -> NavEntry {
+        NavEntry {
+            label,
+            href,
+            permission,
+            summary: if href == "/admin" { "" } else { "An area." },
+            parent,
+        }
+    }
+
+    fn entries() -> Vec<NavEntry> {
+        vec![
+            entry("Home", "/", Permission::SignedIn, None),
+            entry(
+                "Improvement tracker",
+                "/tracker",
+                Permission::ViewTracker,
+                None,
+            ),
+            entry(
+                "Policies",
+                "/tracker/policies",
+                Permission::ViewPolicies,
+                Some("/tracker"),
+            ),
+            entry("Admin", "/admin", Permission::UseAdmin, None),
+            entry(
+                "Audit trail",
+                "/audit-trail",
+                Permission::ViewAuditTrail,
+                Some("/admin"),
+            ),
+            entry("Users", "/users", Permission::ManageUsers, Some("/admin")),
+        ]
+    }
+
+    fn user(role: Role) -> CurrentUser {
+        CurrentUser {
+            id: UserId::new(1),
+            partnership_id: PartnershipId::new(1),
+            partnership_name: "Halton".into(),
+            email: "a@example.org".into(),
+            display_name: "A".into(),
+            organisation_id: None,
+            roles: vec![role],
+            must_change_password: false,
+        }
+    }
+
+    fn labels(items: &[NavItem]) -> Vec<&'static str> {
+        items.iter().map(|item| item.label).collect()
+    }
+
+    #[test]
+    fn areas_under_another_are_reached_from_its_section() {
+        let entries = entries();
+        let (nav, section) = navigation_for(
+            &entries,
+            &user(Role::BusinessUnitAdmin),
+            "/tracker/policies/3",
+        );
+        assert_eq!(labels(&nav), ["Home", "Improvement tracker", "Admin"]);
+        assert!(nav[1].current, "the tracker is marked for its policies");
+        assert_eq!(labels(&section), ["Improvement tracker", "Policies"]);
+        assert!(section[1].current && !section[0].current);
+
+        let (nav, section) = navigation_for(&entries, &user(Role::BusinessUnitAdmin), "/users/4");
+        assert!(nav[2].current);
+        assert_eq!(
+            labels(&section),
+            ["Audit trail", "Users"],
+            "Admin is a heading only"
+        );
+    }
+
+    #[test]
+    fn an_area_shows_in_the_header_when_the_one_above_it_is_not_theirs() {
+        let entries = entries();
+        let (nav, section) =
+            navigation_for(&entries, &user(Role::Practitioner), "/tracker/policies");
+        assert_eq!(labels(&nav), ["Home", "Policies"]);
+        assert!(nav[1].current);
+        assert!(section.is_empty());
+        let (nav, _) = navigation_for(&entries, &user(Role::IndependentScrutineer), "/");
+        assert_eq!(labels(&nav), ["Home", "Improvement tracker", "Admin"]);
+        assert!(nav[0].current);
+    }
 }

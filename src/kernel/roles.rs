@@ -90,6 +90,8 @@ pub enum Permission {
     ManagePartnership,
     /// Edit an organisation's own details; scoped to the user's organisation unless admin.
     EditOwnOrganisation,
+    /// Reach the Admin area: whoever may use one of its pages (the audit trail, users).
+    UseAdmin,
     /// Read the audit trail.
     ViewAuditTrail,
     /// Create accounts and reset passwords.
@@ -138,6 +140,10 @@ impl Permission {
             Permission::ManagePartnership | Permission::ManageUsers => role == BusinessUnitAdmin,
             Permission::EditOwnOrganisation => matches!(role, BusinessUnitAdmin | PartnerDataLead),
             Permission::ViewAuditTrail => matches!(role, BusinessUnitAdmin | IndependentScrutineer),
+            Permission::UseAdmin => {
+                Permission::ViewAuditTrail.granted_to(role)
+                    || Permission::ManageUsers.granted_to(role)
+            }
             Permission::ViewDataset => !matches!(role, Practitioner),
             Permission::ViewDataDrops => matches!(
                 role,

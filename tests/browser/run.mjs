@@ -20,13 +20,17 @@ const browser = await chromium.launch({
 });
 const failures = [];
 let checked = 0;
+const expectedNotFound = new Set(['/no-such-page', '/dataset/drops/abc']);
 try {
   const context = await browser.newContext();
   const page = await context.newPage();
   // Any CSP refusal or script error on a page is a failure: the pages must work under the policy.
   page.on('console', (message) => {
     // A form shown again with its errors answers 422 on purpose; Chromium logs that as an error.
-    if (message.type() === 'error' && !/status of 422/.test(message.text())) failures.push(`console error on ${page.url()}: ${message.text()}`);
+    // The error pages visited on purpose answer 404 too.
+    const expected = /status of 422/.test(message.text())
+      || (/status of 404/.test(message.text()) && expectedNotFound.has(new URL(page.url()).pathname));
+    if (message.type() === 'error' && !expected) failures.push(`console error on ${page.url()}: ${message.text()}`);
   });
   page.on('pageerror', (error) => failures.push(`script error on ${page.url()}: ${error.message}`));
 
@@ -309,6 +313,37 @@ try {
   expect(await page.getByRole('link', { name: 'procedure.pdf' }).isVisible(), 'the policy lists its uploaded document');
   await check('policy with its document');
   // --- end improvement tracker
+
+  // --- the header, the Admin area and the error pages (issue 11)
+  await visit('/admin', 'admin');
+  expect(await page.getByRole('link', { name: 'Audit trail' }).first().isVisible(), 'Admin leads to the audit trail');
+  await visit('/tracker/risks', 'risk register, under the tracker');
+  expect(await page.locator('.masa-section-nav [aria-current="page"]').textContent() === 'Risks', 'the tracker section marks Risks');
+  for (const width of [1024, 1280]) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.goto(base + '/');
+    const rows = await page.$$eval('.govuk-service-navigation__item', (items) =>
+      [...new Set(items.map((item) => Math.round(item.getBoundingClientRect().top)))]);
+    expect(rows.length === 1, `the header navigation is one row at ${width} px (rows at ${rows.join(', ')})`);
+  }
+  await page.setViewportSize({ width: 375, height: 800 });
+  for (const path of ['/', '/admin']) {
+    await page.goto(base + path);
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(sideways <= 0, `${path} scrolls sideways by ${sideways} px at 375 px`);
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+  for (const [path, status, heading] of [
+    ['/no-such-page', 404, 'Page not found'],
+    ['/dataset/drops/abc', 404, 'Page not found'],
+  ]) {
+    const response = await page.goto(base + path);
+    expect(response && response.status() === status, `${path} answers ${status}, not ${response && response.status()}`);
+    expect((await page.textContent('h1')).includes(heading), `${path} is a GOV.UK "${heading}" page`);
+    expect(await page.getByRole('button', { name: 'Sign out' }).isVisible(), `${path} keeps the signed-in header`);
+    await check(`error page ${path}`);
+  }
+  // --- end header, Admin and error pages
 
   // Sign out through the navigation's button.
   await page.getByRole('button', { name: 'Sign out' }).click();
