@@ -401,3 +401,42 @@ on_both_backends!(a_change_commits_only_with_its_audit_entry, |app| {
     change.commit().await.unwrap();
     assert_eq!(count(&app.db).await, 1);
 });
+
+/// Every free text the demo holds, in every table (storyboards, incident summaries, review
+/// findings, recommendations, actions, risks, policies), passes the personal-data check: the
+/// demo must not be refused when its own records are edited and saved.
+#[tokio::test]
+async fn the_demo_records_pass_the_personal_data_check() {
+    let app = crate::support::TestApp::sqlite().await;
+    masa::demo::load(&app.db).await.unwrap();
+    let backup = masa::kernel::backup::take(&app.db).await.unwrap();
+    let mut checked = 0;
+    let mut flagged = Vec::new();
+    for table in &backup.tables {
+        // Accounts, sessions, the trail and the outbox hold addresses and times by design.
+        if [
+            "users",
+            "sessions",
+            "audit_events",
+            "email_outbox",
+            "stored_files",
+        ]
+        .contains(&table.name.as_str())
+        {
+            continue;
+        }
+        for row in &table.rows {
+            for value in row {
+                if let serde_json::Value::String(text) = value {
+                    checked += 1;
+                    if let Some(found) = masa::kernel::personal_data::likely_identifier(text) {
+                        flagged.push(format!("{}: {found} in {text:?}", table.name));
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 1000, "only {checked} texts");
+    assert!(flagged.is_empty(), "{flagged:#?}");
+    app.finish().await;
+}
