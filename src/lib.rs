@@ -188,6 +188,9 @@ pub async fn serve(
         let mut every = tokio::time::interval(std::time::Duration::from_secs(15 * 60));
         loop {
             every.tick().await;
+            if let Err(error) = kernel::kept_forms::purge(&db).await {
+                tracing::warn!(%error, "could not forget old kept forms");
+            }
             if let Err(error) = kernel::auth::purge_expired(&db, session_limits).await {
                 tracing::warn!(%error, "could not purge expired sessions");
             }

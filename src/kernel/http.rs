@@ -131,6 +131,14 @@ async fn check_csrf(State(state): State<AppState>, request: Request, next: Next)
     let expected = match (is_sign_in, expected, sign_in_nonce) {
         (true, _, Some(nonce)) => Expected::SignInForm(nonce),
         (false, Some(token), _) => Expected::Session(token),
+        // The session ended while the form was being typed: keep it for after sign-in.
+        (false, None, _)
+            if cookie_token(&request).is_some()
+                && is_form(&request)
+                && request.uri().path() != "/sign-out" =>
+        {
+            return keep_for_sign_in(&state, request).await;
+        }
         _ => return AppError::CsrfRejected.into_response(),
     };
     let header_token = request
@@ -193,6 +201,32 @@ async fn check_csrf(State(state): State<AppState>, request: Request, next: Next)
     } else {
         tracing::warn!(path = %parts.uri.path(), "CSRF token missing or wrong");
         AppError::CsrfRejected.into_response()
+    }
+}
+
+/// Is the request an ordinary form (not a file upload, not JSON)?
+fn is_form(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"))
+}
+
+/// Keeps a form whose session has ended (kernel::kept_forms) and sends its person to sign in.
+async fn keep_for_sign_in(state: &AppState, request: Request) -> Response {
+    let path = request.uri().path().to_owned();
+    let Ok(bytes) = to_bytes(request.into_body(), FORM_LIMIT_BYTES).await else {
+        return AppError::PayloadTooLarge(format!(
+            "Forms can be at most {} KB.",
+            FORM_LIMIT_BYTES / 1024
+        ))
+        .into_response();
+    };
+    let fields = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).unwrap_or_default();
+    match super::kept_forms::keep(&state.db, &state.config.secret_key, &path, fields).await {
+        Ok(token) => super::kept_forms::to_sign_in(&token),
+        Err(error) => AppError::Database(error).into_response(),
     }
 }
 

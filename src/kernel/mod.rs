@@ -13,6 +13,7 @@ pub mod files;
 pub mod filters;
 pub mod http;
 pub mod ids;
+pub mod kept_forms;
 pub mod layout;
 pub mod lookup;
 pub mod outbox;
@@ -67,6 +68,11 @@ pub fn routes() -> Routes {
     Routes::new()
         .get("/assets/{*path}", Access::Public, assets::serve)
         .get("/healthz", Access::Public, healthz)
+        .get(
+            "/kept-form",
+            Access::Requires(Permission::SignedIn),
+            kept_forms::kept_form_page,
+        )
 }
 
 async fn healthz(

@@ -1630,3 +1630,86 @@ on_both_backends!(
         );
     }
 );
+
+on_both_backends!(
+    a_storyboard_typed_across_a_session_expiry_is_not_lost,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        let draft = police_draft(app).await;
+        let mut lead = app.signed_in("police.data@masa.example").await;
+        let page = lead.get(&format!("/dataset/drops/{draft}")).await;
+        let mut fields = value_fields(&page.body);
+        let storyboard = "Return home interviews stayed high all quarter, typed slowly.";
+        fields.push(("working_well".into(), storyboard.into()));
+
+        // The session ends while the storyboard is being typed.
+        sqlx::query("UPDATE sessions SET expires_at = '2000-01-01T00:00:00Z'")
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        let kept = post_fields(
+            &mut lead,
+            &format!("/dataset/drops/{draft}/values"),
+            &fields,
+        )
+        .await;
+        assert_eq!(kept.status, StatusCode::SEE_OTHER, "{}", kept.body);
+        assert_eq!(kept.location(), "/sign-in?return_to=%2Fkept-form");
+        assert!(
+            lead.kept_form_cookie.is_some(),
+            "the browser holds the kept form's token"
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM data_drops WHERE working_well LIKE '%typed slowly%'")
+                .await,
+            0,
+            "nothing is saved without a session"
+        );
+
+        // Signing in again leads to what was typed, ready to send with a fresh token.
+        let sign_in_page = lead.get(kept.location()).await;
+        sign_in_page.assert_contains("name=\"return_to\" value=\"/kept-form\"");
+        let signed_in = lead
+            .post(
+                "/sign-in",
+                &[
+                    ("email", "police.data@masa.example"),
+                    ("password", masa::demo::DEMO_PASSWORD),
+                    ("return_to", "/kept-form"),
+                ],
+            )
+            .await;
+        assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+        assert_eq!(signed_in.location(), "/kept-form");
+        let page = lead.get("/kept-form").await;
+        assert_eq!(page.status, StatusCode::OK);
+        page.assert_contains("Send what you typed")
+            .assert_contains(storyboard)
+            .assert_contains(&format!("action=\"/dataset/drops/{draft}/values\""));
+        let sent = post_fields(
+            &mut lead,
+            &format!("/dataset/drops/{draft}/values"),
+            &fields,
+        )
+        .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+        let saved = lead.get(&format!("/dataset/drops/{draft}")).await;
+        saved.assert_contains(storyboard);
+
+        // A form from another site carries no session cookie (SameSite=Lax): refused, not kept.
+        let mut stranger = app.browser();
+        let refused = stranger
+            .post_raw(
+                &format!("/dataset/drops/{draft}/values"),
+                &[("working_well", "planted")],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert!(stranger.kept_form_cookie.is_none());
+
+        // The kept form is shown once.
+        let again = lead.get("/kept-form").await;
+        assert_eq!(again.status, StatusCode::SEE_OTHER);
+        assert_eq!(again.location(), "/");
+    }
+);

@@ -59,6 +59,10 @@ const WITHOUT_PARTNERSHIP_ID: &[(&str, &str)] = &[
     ),
     ("sessions", "its user"),
     (
+        "kept_forms",
+        "a browser's cookie, until its person signs in again",
+    ),
+    (
         "sign_in_attempts",
         "an e-mail address, before anyone is known",
     ),

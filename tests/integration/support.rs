@@ -161,6 +161,7 @@ impl TestApp {
             router,
             cookie: None,
             sign_in_cookie: None,
+            kept_form_cookie: None,
             csrf: None,
             client: None,
         }
@@ -321,6 +322,8 @@ pub struct Browser<'a> {
     pub cookie: Option<String>,
     /// The sign-in form's cookie, which its CSRF token is bound to.
     pub sign_in_cookie: Option<String>,
+    /// A form kept when its session ended (kernel::kept_forms).
+    pub kept_form_cookie: Option<String>,
     pub csrf: Option<String>,
     /// The peer address the server sees (none: as when no connection info is given).
     pub client: Option<std::net::SocketAddr>,
@@ -377,6 +380,9 @@ impl Browser<'_> {
             if let Some(value) = pair.strip_prefix("masa_sign_in=") {
                 self.sign_in_cookie = (!value.is_empty()).then(|| value.to_owned());
             }
+            if let Some(value) = pair.strip_prefix("masa_kept_form=") {
+                self.kept_form_cookie = (!value.is_empty()).then(|| value.to_owned());
+            }
         }
         let body = to_bytes(response.into_body(), 50 * 1024 * 1024)
             .await
@@ -402,6 +408,9 @@ impl Browser<'_> {
             && path.starts_with("/sign-in")
         {
             cookies.push(format!("masa_sign_in={cookie}"));
+        }
+        if let Some(cookie) = &self.kept_form_cookie {
+            cookies.push(format!("masa_kept_form={cookie}"));
         }
         if !cookies.is_empty() {
             builder = builder.header(header::COOKIE, cookies.join("; "));
