@@ -9,7 +9,7 @@ pub mod work;
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -18,7 +18,8 @@ use crate::kernel::audit::{self, AuditAction, AuditEvent, AuditFilter, Unseen};
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::text::{parse_iso_date, url_encode};
 use crate::kernel::{
-    Access, AppError, AppResult, AppState, Chrome, Ctx, Permission, Routes, Scope, render,
+    Access, AppError, AppResult, AppState, Chrome, Ctx, Loaded, Lookup, Permission, Routes, Scope,
+    render,
 };
 use crate::kernel::{cache, filters};
 
@@ -322,19 +323,25 @@ struct EventPage {
     changes: Vec<(String, String, String)>,
 }
 
+/// A route's `{id}` is an entry of the partnership's trail that the reader may see: an entry
+/// about a record the person may not see is "not found", as the record's own page is.
+impl Lookup for AuditEvent {
+    type Id = AuditEventId;
+
+    async fn look_up(state: &AppState, ctx: &Ctx, id: AuditEventId) -> AppResult<Option<Self>> {
+        let scope = ctx.scope(state)?;
+        let unseen = unseen_in_trail(state, scope, ctx.user()?).await?;
+        Ok(audit::find(scope.db(), scope.partnership(), id.get())
+            .await?
+            .filter(|event| !unseen.hides(&event.entity_type, event.entity_id)))
+    }
+}
+
 async fn event_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<AuditEventId>,
+    Loaded(event): Loaded<AuditEvent>,
 ) -> AppResult<impl IntoResponse> {
-    let user = ctx.user()?;
-    let scope = ctx.scope(&state)?;
-    // An entry about a record the person may not see is "not found", as the record's own page is.
-    let unseen = unseen_in_trail(&state, scope, user).await?;
-    let event = audit::find(scope.db(), scope.partnership(), id.get())
-        .await?
-        .filter(|event| !unseen.hides(&event.entity_type, event.entity_id))
-        .ok_or(AppError::NotFound)?;
     let changes = event.changes();
     render(&EventPage {
         chrome: ctx.chrome(&state).await?,

@@ -13,7 +13,7 @@ use serde::Serialize;
 use sha2::Sha256;
 use sqlx::Row;
 
-use super::audit::{AuditAction, AuditEntry, snapshot};
+use super::audit::{AuditAction, AuditEntry};
 use super::db::{Db, now_text, timestamp_text};
 use super::ids::{OrganisationId, PartnershipId, UserId};
 use super::roles::{Permission, Role};
@@ -270,14 +270,7 @@ pub enum AccountError {
 
 /// An audit entry about an account that records no values (passwords never enter the trail).
 fn account_event(action: AuditAction, user: UserId, summary: String) -> AuditEntry<'static> {
-    AuditEntry {
-        action,
-        entity_type: "user",
-        entity_id: Some(user.get()),
-        summary,
-        before: None,
-        after: None,
-    }
+    AuditEntry::new(action, "user", user, summary)
 }
 
 /// Creates an account in the change's partnership, with its entry ("Created account for …",
@@ -309,18 +302,16 @@ pub async fn insert_user(
     .await?;
     let email = new_user.email;
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "user",
-            entity_id: Some(id.get()),
-            summary: format!("Created account for {email}{how}"),
-            before: None,
-            after: Some(serde_json::json!({
+        .record(AuditEntry::created(
+            "user",
+            id,
+            format!("Created account for {email}{how}"),
+            &serde_json::json!({
                 "email": email, "display_name": new_user.display_name,
                 "organisation_id": new_user.organisation,
                 "roles": Role::format_list(new_user.roles),
-            })),
-        })
+            }),
+        ))
         .await?;
     Ok(id)
 }
@@ -448,20 +439,19 @@ pub async fn update_user(
     .execute(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "user",
-            entity_id: Some(user.id.get()),
-            summary: format!("Updated the account of {}", user.email),
-            before: Some(serde_json::json!({
+        .record(AuditEntry::updated(
+            "user",
+            user.id,
+            format!("Updated the account of {}", user.email),
+            &serde_json::json!({
                 "display_name": user.display_name, "organisation_id": user.organisation_id,
                 "roles": Role::format_list(&user.roles),
-            })),
-            after: Some(serde_json::json!({
+            }),
+            &serde_json::json!({
                 "display_name": display_name, "organisation_id": organisation,
                 "roles": Role::format_list(roles),
-            })),
-        })
+            }),
+        ))
         .await
 }
 
@@ -484,14 +474,12 @@ pub async fn archive_user(change: &mut Change, user: &UserRecord) -> Result<(), 
         .execute(change.conn())
         .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Archive,
-            entity_type: "user",
-            entity_id: Some(user.id.get()),
-            summary: format!("Archived the account of {}", user.email),
-            before: Some(snapshot(user)),
-            after: None,
-        })
+        .record(AuditEntry::archived(
+            "user",
+            user.id,
+            format!("Archived the account of {}", user.email),
+            user,
+        ))
         .await
 }
 
@@ -531,13 +519,10 @@ pub async fn record_sign_in(change: &mut Change, user: &UserRecord) -> Result<()
 /// The entry of a sign-out, in a change made by the person signing out.
 pub async fn record_sign_out(change: &mut Change) -> Result<(), sqlx::Error> {
     let actor = change.actor();
-    let entry = AuditEntry {
-        action: AuditAction::SignOut,
-        entity_type: "user",
-        entity_id: actor.user_id.map(|id| id.get()),
-        summary: format!("{} signed out", actor.label),
-        before: None,
-        after: None,
+    let summary = format!("{} signed out", actor.label);
+    let entry = match actor.user_id {
+        Some(user) => account_event(AuditAction::SignOut, user, summary),
+        None => AuditEntry::about_none(AuditAction::SignOut, "user", summary),
     };
     change.record(entry).await
 }

@@ -68,17 +68,15 @@ pub async fn insert_incident(change: &mut Change, details: &IncidentDetails) -> 
     .fetch_one(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "serious_incident",
-            entity_id: Some(id.get()),
-            summary: format!(
+        .record(AuditEntry::created(
+            "serious_incident",
+            id,
+            format!(
                 "Recorded serious incident {} ({})",
                 details.reference, details.subject
             ),
-            before: None,
-            after: Some(snapshot(details)),
-        })
+            details,
+        ))
         .await?;
     Ok(id)
 }
@@ -103,14 +101,13 @@ pub async fn set_review_dates(
     .execute(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "serious_incident",
-            entity_id: Some(incident.id.get()),
-            summary: format!("Recorded review dates for {}", incident.reference),
-            before: Some(snapshot(&incident.dates())),
-            after: Some(snapshot(dates)),
-        })
+        .record(AuditEntry::updated(
+            "serious_incident",
+            incident.id,
+            format!("Recorded review dates for {}", incident.reference),
+            &incident.dates(),
+            dates,
+        ))
         .await
 }
 
@@ -278,19 +275,17 @@ pub async fn insert_review(change: &mut Change, details: &ReviewDetails) -> Resu
     .await?;
     set_review_agencies(change, id, &details.agencies).await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "learning_review",
-            entity_id: Some(id.get()),
-            summary: format!(
+        .record(AuditEntry::created(
+            "learning_review",
+            id,
+            format!(
                 "Recorded {} {} ({})",
                 details.review_type.label().to_lowercase(),
                 details.reference,
                 details.subject
             ),
-            before: None,
-            after: Some(snapshot(details)),
-        })
+            details,
+        ))
         .await?;
     Ok(id)
 }
@@ -326,14 +321,13 @@ pub async fn update_review(
     .await?;
     set_review_agencies(change, review.id, &details.agencies).await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "learning_review",
-            entity_id: Some(review.id.get()),
-            summary: format!("Updated {} ({})", details.reference, details.subject),
-            before: Some(serde_json::json!({ "review": snapshot(review), "agencies": agencies })),
-            after: Some(snapshot(details)),
-        })
+        .record(AuditEntry::updated(
+            "learning_review",
+            review.id,
+            format!("Updated {} ({})", details.reference, details.subject),
+            &serde_json::json!({ "review": snapshot(review), "agencies": agencies }),
+            details,
+        ))
         .await
 }
 
@@ -354,14 +348,16 @@ pub async fn set_review_archived(
     .await?;
     let (action, verb) = archive_words(archived);
     change
-        .record(AuditEntry {
-            action,
-            entity_type: "learning_review",
-            entity_id: Some(review.id.get()),
-            summary: format!("{verb} {} ({})", review.reference, review.subject),
-            before: Some(serde_json::json!({ "archived_at": review.archived_at })),
-            after: Some(serde_json::json!({ "archived": archived })),
-        })
+        .record(
+            AuditEntry::new(
+                action,
+                "learning_review",
+                review.id,
+                format!("{verb} {} ({})", review.reference, review.subject),
+            )
+            .before(&serde_json::json!({ "archived_at": review.archived_at }))
+            .after(&serde_json::json!({ "archived": archived })),
+        )
         .await
 }
 
@@ -436,14 +432,12 @@ pub async fn insert_theme(change: &mut Change, theme: &ThemeForm) -> Result<Them
     .fetch_one(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "learning_theme",
-            entity_id: Some(id.get()),
-            summary: format!("Added the theme {}", theme.name),
-            before: None,
-            after: Some(snapshot(theme)),
-        })
+        .record(AuditEntry::created(
+            "learning_theme",
+            id,
+            format!("Added the theme {}", theme.name),
+            theme,
+        ))
         .await?;
     Ok(id)
 }
@@ -460,14 +454,16 @@ pub async fn set_theme_archived(change: &mut Change, theme: &Theme, archived: bo
     .await?;
     let (action, verb) = archive_words(archived);
     change
-        .record(AuditEntry {
-            action,
-            entity_type: "learning_theme",
-            entity_id: Some(theme.id.get()),
-            summary: format!("{verb} the theme {}", theme.name),
-            before: Some(serde_json::json!({ "archived_at": theme.archived_at })),
-            after: Some(serde_json::json!({ "archived": archived })),
-        })
+        .record(
+            AuditEntry::new(
+                action,
+                "learning_theme",
+                theme.id,
+                format!("{verb} the theme {}", theme.name),
+            )
+            .before(&serde_json::json!({ "archived_at": theme.archived_at }))
+            .after(&serde_json::json!({ "archived": archived })),
+        )
         .await
 }
 
@@ -559,14 +555,12 @@ pub async fn insert_finding(
             .await?;
     }
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "learning_finding",
-            entity_id: Some(id.get()),
-            summary: format!("Added a finding to {}", review.reference),
-            before: None,
-            after: Some(snapshot(details)),
-        })
+        .record(AuditEntry::created(
+            "learning_finding",
+            id,
+            format!("Added a finding to {}", review.reference),
+            details,
+        ))
         .await?;
     Ok(id)
 }
@@ -583,14 +577,12 @@ pub async fn archive_finding(
         .execute(change.conn())
         .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Archive,
-            entity_type: "learning_finding",
-            entity_id: Some(finding.id.get()),
-            summary: format!("Archived a finding of {}", review.reference),
-            before: Some(serde_json::json!({ "finding": finding.finding })),
-            after: None,
-        })
+        .record(AuditEntry::archived(
+            "learning_finding",
+            finding.id,
+            format!("Archived a finding of {}", review.reference),
+            &serde_json::json!({ "finding": finding.finding }),
+        ))
         .await
 }
 
@@ -669,14 +661,12 @@ pub async fn insert_national_review(
     .fetch_one(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "national_review",
-            entity_id: Some(id.get()),
-            summary: format!("Logged the review {} for triage", details.title),
-            before: None,
-            after: Some(snapshot(details)),
-        })
+        .record(AuditEntry::created(
+            "national_review",
+            id,
+            format!("Logged the review {} for triage", details.title),
+            details,
+        ))
         .await?;
     Ok(id)
 }
@@ -725,14 +715,12 @@ pub async fn insert_recommendation(
     .fetch_one(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "national_review_recommendation",
-            entity_id: Some(id.get()),
-            summary: format!("Added a recommendation of {} for triage", review.title),
-            before: None,
-            after: Some(serde_json::json!({ "recommendation": recommendation })),
-        })
+        .record(AuditEntry::created(
+            "national_review_recommendation",
+            id,
+            format!("Added a recommendation of {} for triage", review.title),
+            &serde_json::json!({ "recommendation": recommendation }),
+        ))
         .await?;
     Ok(id)
 }
@@ -757,18 +745,17 @@ pub async fn set_triage(
     .execute(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "national_review_recommendation",
-            entity_id: Some(recommendation.id.get()),
-            summary: format!(
+        .record(AuditEntry::updated(
+            "national_review_recommendation",
+            recommendation.id,
+            format!(
                 "Triaged a recommendation of {}: {}",
                 review.title,
                 decision.label().to_lowercase()
             ),
-            before: Some(snapshot(recommendation)),
-            after: Some(serde_json::json!({ "decision": decision.code(), "rationale": rationale })),
-        })
+            recommendation,
+            &serde_json::json!({ "decision": decision.code(), "rationale": rationale }),
+        ))
         .await
 }
 

@@ -2,7 +2,7 @@
 //! organisations, people, indicators and priorities come from their modules (see mod.rs).
 
 use super::model::*;
-use crate::kernel::audit::{AuditAction, AuditEntry, snapshot};
+use crate::kernel::audit::{AuditEntry, snapshot};
 use crate::kernel::db::{IsoDate, OptionalIsoDate, Transaction, now_text};
 // Explicit, so it wins over the model's `Change` (an action's change of state) from the glob.
 use crate::kernel::ids::{
@@ -85,17 +85,15 @@ pub async fn insert_recommendation(
     .fetch_one(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "recommendation",
-            entity_id: Some(id.get()),
-            summary: format!(
+        .record(AuditEntry::created(
+            "recommendation",
+            id,
+            format!(
                 "Recorded recommendation {} from {}",
                 details.reference, details.source_label
             ),
-            before: None,
-            after: Some(snapshot(details)),
-        })
+            details,
+        ))
         .await?;
     Ok(id)
 }
@@ -242,14 +240,12 @@ pub async fn insert_action(
     .fetch_one(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "tracker_action",
-            entity_id: Some(id.get()),
-            summary: format!("Added an action to {reference}: {}", details.title),
-            before: None,
-            after: Some(snapshot(details)),
-        })
+        .record(AuditEntry::created(
+            "tracker_action",
+            id,
+            format!("Added an action to {reference}: {}", details.title),
+            details,
+        ))
         .await?;
     Ok(id)
 }
@@ -290,14 +286,13 @@ pub async fn update_action(
         impact_measure: action.impact_measure.clone(),
     };
     change
-        .record(AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "tracker_action",
-            entity_id: Some(action.id.get()),
-            summary: format!("Edited action \"{}\"", details.title),
-            before: Some(snapshot(&before)),
-            after: Some(snapshot(details)),
-        })
+        .record(AuditEntry::updated(
+            "tracker_action",
+            action.id,
+            format!("Edited action \"{}\"", details.title),
+            &before,
+            details,
+        ))
         .await?;
     Ok(true)
 }
@@ -372,19 +367,18 @@ pub async fn set_state(change: &mut Change, update: StateChange<'_>) -> Result<b
     .execute(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "tracker_action",
-            entity_id: Some(id.get()),
-            summary: format!(
+        .record(AuditEntry::updated(
+            "tracker_action",
+            id,
+            format!(
                 "{} action \"{title}\": {} → {}",
                 update_kind_label(kind),
                 before.status.label(),
                 after.status.label()
             ),
-            before: Some(snapshot(before)),
-            after: Some(serde_json::json!({ "state": snapshot(after), "note": note })),
-        })
+            before,
+            &serde_json::json!({ "state": snapshot(after), "note": note }),
+        ))
         .await?;
     Ok(true)
 }
@@ -495,20 +489,18 @@ pub async fn insert_evidence(
     .fetch_one(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "action_evidence",
-            entity_id: Some(id.get()),
-            summary: format!("Added evidence to action \"{title}\": {description}"),
-            before: None,
-            after: Some(serde_json::json!({
+        .record(AuditEntry::created(
+            "action_evidence",
+            id,
+            format!("Added evidence to action \"{title}\": {description}"),
+            &serde_json::json!({
                 "action_id": action_id,
                 "description": description,
                 "link": link,
                 "file": file.map(|(_, name)| name),
                 "file_id": file_id,
-            })),
-        })
+            }),
+        ))
         .await?;
     Ok(id)
 }

@@ -1,21 +1,18 @@
 //! Clearing an account's sign-in lock.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::kernel::auth;
-use crate::kernel::ids::UserId;
-use crate::kernel::{AppError, AppResult, AppState, Ctx};
+use crate::kernel::auth::{self, UserRecord};
+use crate::kernel::{AppResult, AppState, Ctx, Loaded};
 
 /// Clears an account's sign-in lock: the business unit, having checked with the person.
 pub async fn clear_sign_in_lock(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<UserId>,
+    Loaded(user): Loaded<UserRecord>,
 ) -> AppResult<Response> {
-    let user = auth::find_user_by_id(ctx.scope(&state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let id = user.id;
     let mut change = ctx.change(&state).await?;
     // Nothing to clear records nothing, and so saves nothing.
     if auth::clear_sign_in_lock(&mut change, &user).await? {

@@ -14,9 +14,20 @@ pub use sign_in::*;
 pub use user_form::*;
 pub use users::*;
 
-use crate::kernel::ids::OrganisationId;
-use crate::kernel::{AppResult, Scope};
+use crate::kernel::auth::{self, UserRecord};
+use crate::kernel::ids::{OrganisationId, UserId};
+use crate::kernel::{AppResult, AppState, Ctx, Lookup, Scope};
 use crate::partnership;
+
+/// A route's `{id}` is one of the signed-in user's partnership's accounts; another
+/// partnership's is not found.
+impl Lookup for UserRecord {
+    type Id = UserId;
+
+    async fn look_up(state: &AppState, ctx: &Ctx, id: UserId) -> AppResult<Option<Self>> {
+        Ok(auth::find_user_by_id(ctx.scope(state)?, id).await?)
+    }
+}
 
 /// The name of the organisation an account acts for, as its pages show it.
 async fn organisation_name(

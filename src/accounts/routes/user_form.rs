@@ -1,15 +1,15 @@
 //! Creating and editing accounts: the account form, its checks and its two writes.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::kernel::api_tokens;
 use crate::kernel::auth::{self, NewUser, UserRecord};
-use crate::kernel::ids::{OrganisationId, UserId};
+use crate::kernel::ids::OrganisationId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{
-    AppError, AppResult, AppState, Chrome, Ctx, Role, Scope, render, render_refused,
+    AppError, AppResult, AppState, Chrome, Ctx, Loaded, Role, Scope, render, render_refused,
 };
 use crate::partnership;
 
@@ -199,9 +199,9 @@ pub async fn create_user(
 pub async fn edit_user_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<UserId>,
+    Loaded(user): Loaded<UserRecord>,
 ) -> AppResult<impl IntoResponse> {
-    let user = live_user(&state, &ctx, id).await?;
+    let user = live_user(user)?;
     let form = UserForm {
         display_name: user.display_name.clone(),
         email: user.email.clone(),
@@ -225,11 +225,8 @@ pub async fn edit_user_page(
     )
 }
 
-/// An account of the partnership that is not archived: the only kind that can be edited.
-async fn live_user(state: &AppState, ctx: &Ctx, id: UserId) -> AppResult<UserRecord> {
-    let user = auth::find_user_by_id(ctx.scope(state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+/// The account, if not archived: the only kind that can be edited.
+fn live_user(user: UserRecord) -> AppResult<UserRecord> {
     if user.archived_at.is_some() {
         return Err(AppError::BadRequest("This account is archived.".into()));
     }
@@ -240,10 +237,11 @@ async fn live_user(state: &AppState, ctx: &Ctx, id: UserId) -> AppResult<UserRec
 pub async fn update_user(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<UserId>,
+    Loaded(user): Loaded<UserRecord>,
     axum::extract::RawForm(body): axum::extract::RawForm,
 ) -> AppResult<Response> {
-    let user = live_user(&state, &ctx, id).await?;
+    let user = live_user(user)?;
+    let id = user.id;
     let (mut form, roles) = read_user_form(&body)?;
     form.email = user.email.clone();
     let mut errors = FormErrors::default();

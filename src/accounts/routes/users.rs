@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -10,9 +10,8 @@ use super::organisation_name;
 use crate::kernel::api_tokens;
 use crate::kernel::auth::{self, UserRecord};
 use crate::kernel::filters;
-use crate::kernel::ids::UserId;
 use crate::kernel::text::FormErrors;
-use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
+use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, Loaded, render, render_refused};
 use crate::partnership;
 
 #[derive(Template)]
@@ -55,12 +54,9 @@ struct UserPage {
 pub async fn user_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<UserId>,
+    Loaded(user): Loaded<UserRecord>,
 ) -> AppResult<impl IntoResponse> {
     let scope = ctx.scope(&state)?;
-    let user = auth::find_user_by_id(scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let organisation = organisation_name(scope, user.organisation_id).await?;
     let lock = auth::sign_in_lock(&state.db, &user.email).await?;
     render(&UserPage {
@@ -81,13 +77,11 @@ pub struct ResetForm {
 pub async fn reset_password(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<UserId>,
+    Loaded(user): Loaded<UserRecord>,
     Form(form): Form<ResetForm>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state)?;
-    let user = auth::find_user_by_id(scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let id = user.id;
     let mut errors = FormErrors::default();
     if let Err(message) = auth::check_password_policy(&form.temporary_password, &user.email) {
         errors.add("temporary_password", message);
@@ -121,12 +115,9 @@ pub async fn reset_password(
 pub async fn archive_user(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<UserId>,
+    Loaded(user): Loaded<UserRecord>,
 ) -> AppResult<Response> {
-    let scope = ctx.scope(&state)?;
-    let user = auth::find_user_by_id(scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let id = user.id;
     if user.id == ctx.user()?.user_id() {
         return Err(AppError::BadRequest(
             "You cannot archive your own account.".into(),

@@ -5,20 +5,20 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::super::model::*;
 use super::super::store;
-use super::reviews::{find, refuse_if_archived, review_page_for};
+use super::reviews::{refuse_if_archived, review_page_for};
 use super::{form_pairs, value, values};
 use crate::kernel::ids::ReviewId;
 use crate::kernel::text::FormErrors;
-use crate::kernel::{AppError, AppResult, AppState, Ctx, render_refused};
+use crate::kernel::{AppError, AppResult, AppState, Ctx, Loaded, Lookup, render_refused};
 
 pub async fn add_finding(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<ReviewId>,
+    Loaded(review): Loaded<LearningReview>,
     axum::extract::RawForm(body): axum::extract::RawForm,
 ) -> AppResult<Response> {
-    let review = find(&state, &ctx, id).await?;
     refuse_if_archived(&review)?;
+    let id = review.id;
     let pairs = form_pairs(&body)?;
     let finding = value(&pairs, "finding");
     let chosen = values(&pairs, "themes");
@@ -46,7 +46,10 @@ pub async fn archive_finding(
     ctx: Ctx,
     Path((id, finding_id)): Path<(ReviewId, FindingId)>,
 ) -> AppResult<Response> {
-    let review = find(&state, &ctx, id).await?;
+    // Two ids: the review is looked up as `Loaded` would, the finding must be one of it.
+    let review = LearningReview::look_up(&state, &ctx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let finding = store::find_finding(ctx.scope(&state)?, finding_id)
         .await?
         .filter(|finding| finding.review_id == id)

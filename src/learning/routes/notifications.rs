@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::super::model::*;
@@ -12,7 +12,7 @@ use crate::kernel::filters;
 use crate::kernel::ids::IncidentId;
 use crate::kernel::text::{DateParts, FormErrors, today};
 use crate::kernel::{
-    AppError, AppResult, AppState, Chrome, Ctx, Permission, render, render_refused,
+    AppResult, AppState, Chrome, Ctx, Loaded, Lookup, Permission, render, render_refused,
 };
 
 #[derive(Template)]
@@ -161,26 +161,31 @@ async fn notification_page_for(
     })
 }
 
+/// A route's `{id}` is one of the signed-in user's partnership's serious incidents; another's
+/// is not found.
+impl Lookup for SeriousIncident {
+    type Id = IncidentId;
+
+    async fn look_up(state: &AppState, ctx: &Ctx, id: IncidentId) -> AppResult<Option<Self>> {
+        Ok(store::find_incident(ctx.scope(state)?, id).await?)
+    }
+}
+
 pub async fn notification_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<IncidentId>,
+    Loaded(incident): Loaded<SeriousIncident>,
 ) -> AppResult<impl IntoResponse> {
-    let incident = store::find_incident(ctx.scope(&state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     render(&notification_page_for(&state, &ctx, incident, None, FormErrors::default()).await?)
 }
 
 pub async fn record_dates(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<IncidentId>,
+    Loaded(incident): Loaded<SeriousIncident>,
     axum::extract::RawForm(body): axum::extract::RawForm,
 ) -> AppResult<Response> {
-    let incident = store::find_incident(ctx.scope(&state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let id = incident.id;
     let pairs = form_pairs(&body)?;
     let typed: [DateParts; 4] = DATE_FIELDS.map(|(name, _)| date_parts(&pairs, name));
     let mut errors = FormErrors::default();

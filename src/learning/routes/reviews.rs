@@ -1,7 +1,7 @@
 //! Learning reviews: the list, the form, a review's page, archiving and restoring.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -12,7 +12,7 @@ use crate::kernel::filters;
 use crate::kernel::ids::{IncidentId, OrganisationId, ReviewId};
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{
-    AppError, AppResult, AppState, Chrome, Ctx, Permission, render, render_refused,
+    AppError, AppResult, AppState, Chrome, Ctx, Loaded, Lookup, Permission, render, render_refused,
 };
 
 fn review_form(pairs: &[(String, String)]) -> ReviewForm {
@@ -214,11 +214,14 @@ pub async fn create(
     Ok(Redirect::to(&format!("/learning/reviews/{id}")).into_response())
 }
 
-/// One of the signed-in user's partnership's reviews; another's is not found.
-pub(super) async fn find(state: &AppState, ctx: &Ctx, id: ReviewId) -> AppResult<LearningReview> {
-    store::find_review(ctx.scope(state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)
+/// A route's `{id}` is one of the signed-in user's partnership's reviews; another's is not
+/// found.
+impl Lookup for LearningReview {
+    type Id = ReviewId;
+
+    async fn look_up(state: &AppState, ctx: &Ctx, id: ReviewId) -> AppResult<Option<Self>> {
+        Ok(store::find_review(ctx.scope(state)?, id).await?)
+    }
 }
 
 pub(super) fn refuse_if_archived(review: &LearningReview) -> AppResult<()> {
@@ -233,10 +236,10 @@ pub(super) fn refuse_if_archived(review: &LearningReview) -> AppResult<()> {
 pub async fn edit_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<ReviewId>,
+    Loaded(review): Loaded<LearningReview>,
 ) -> AppResult<impl IntoResponse> {
-    let review = find(&state, &ctx, id).await?;
     refuse_if_archived(&review)?;
+    let id = review.id;
     let agencies = store::review_agencies(ctx.scope(&state)?, id).await?;
     let form = ReviewForm::from_review(&review, &agencies);
     let choices = choices(&state, &ctx).await?;
@@ -246,11 +249,11 @@ pub async fn edit_page(
 pub async fn update(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<ReviewId>,
+    Loaded(review): Loaded<LearningReview>,
     axum::extract::RawForm(body): axum::extract::RawForm,
 ) -> AppResult<Response> {
-    let review = find(&state, &ctx, id).await?;
     refuse_if_archived(&review)?;
+    let id = review.id;
     let form = review_form(&form_pairs(&body)?);
     let choices = choices(&state, &ctx).await?;
     let (details, errors) = check_review(&state, &ctx, &form, &choices, Some(id)).await?;
@@ -268,10 +271,10 @@ pub async fn update(
 async fn set_archived(
     state: &AppState,
     ctx: &Ctx,
-    id: ReviewId,
+    review: LearningReview,
     archived: bool,
 ) -> AppResult<Response> {
-    let review = find(state, ctx, id).await?;
+    let id = review.id;
     if review.archived_at.is_some() != archived {
         let (_, verb) = store::archive_words(archived);
         let mut change = ctx.change(state).await?;
@@ -289,17 +292,17 @@ async fn set_archived(
 pub async fn archive(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<ReviewId>,
+    Loaded(review): Loaded<LearningReview>,
 ) -> AppResult<Response> {
-    set_archived(&state, &ctx, id, true).await
+    set_archived(&state, &ctx, review, true).await
 }
 
 pub async fn restore(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<ReviewId>,
+    Loaded(review): Loaded<LearningReview>,
 ) -> AppResult<Response> {
-    set_archived(&state, &ctx, id, false).await
+    set_archived(&state, &ctx, review, false).await
 }
 
 #[derive(Template)]
@@ -380,9 +383,8 @@ pub(super) async fn review_page_for(
 pub async fn page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<ReviewId>,
+    Loaded(review): Loaded<LearningReview>,
 ) -> AppResult<impl IntoResponse> {
-    let review = find(&state, &ctx, id).await?;
     render(
         &review_page_for(
             &state,

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -11,7 +11,7 @@ use super::super::store;
 use crate::kernel::ids::ReviewId;
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{
-    AppError, AppResult, AppState, Chrome, Ctx, Permission, render, render_refused,
+    AppResult, AppState, Chrome, Ctx, Loaded, Lookup, Permission, render, render_refused,
 };
 
 #[derive(Template)]
@@ -130,15 +130,22 @@ pub async fn add_theme(
     Ok(Redirect::to("/learning/themes#theme-list").into_response())
 }
 
+/// A route's `{id}` is one of the signed-in user's partnership's themes; another's is not
+/// found.
+impl Lookup for Theme {
+    type Id = ThemeId;
+
+    async fn look_up(state: &AppState, ctx: &Ctx, id: ThemeId) -> AppResult<Option<Self>> {
+        Ok(store::find_theme(ctx.scope(state)?, id).await?)
+    }
+}
+
 async fn set_theme_archived(
     state: &AppState,
     ctx: &Ctx,
-    id: ThemeId,
+    theme: Theme,
     archived: bool,
 ) -> AppResult<Response> {
-    let theme = store::find_theme(ctx.scope(state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     if theme.archived_at.is_some() != archived {
         let (_, verb) = store::archive_words(archived);
         let mut change = ctx.change(state).await?;
@@ -153,15 +160,15 @@ async fn set_theme_archived(
 pub async fn archive_theme(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<ThemeId>,
+    Loaded(theme): Loaded<Theme>,
 ) -> AppResult<Response> {
-    set_theme_archived(&state, &ctx, id, true).await
+    set_theme_archived(&state, &ctx, theme, true).await
 }
 
 pub async fn restore_theme(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<ThemeId>,
+    Loaded(theme): Loaded<Theme>,
 ) -> AppResult<Response> {
-    set_theme_archived(&state, &ctx, id, false).await
+    set_theme_archived(&state, &ctx, theme, false).await
 }

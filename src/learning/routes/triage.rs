@@ -12,7 +12,7 @@ use crate::kernel::filters;
 use crate::kernel::ids::NationalReviewId;
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{
-    AppError, AppResult, AppState, Chrome, Ctx, Permission, render, render_refused,
+    AppError, AppResult, AppState, Chrome, Ctx, Loaded, Lookup, Permission, render, render_refused,
 };
 
 #[derive(Template)]
@@ -168,19 +168,21 @@ async fn triage_page(
     })
 }
 
-/// One of the signed-in user's partnership's national reviews; another's is not found.
-async fn find(state: &AppState, ctx: &Ctx, id: NationalReviewId) -> AppResult<NationalReview> {
-    store::find_national_review(ctx.scope(state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)
+/// A route's `{id}` is one of the signed-in user's partnership's national reviews; another's
+/// is not found.
+impl Lookup for NationalReview {
+    type Id = NationalReviewId;
+
+    async fn look_up(state: &AppState, ctx: &Ctx, id: NationalReviewId) -> AppResult<Option<Self>> {
+        Ok(store::find_national_review(ctx.scope(state)?, id).await?)
+    }
 }
 
 pub async fn page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<NationalReviewId>,
+    Loaded(review): Loaded<NationalReview>,
 ) -> AppResult<impl IntoResponse> {
-    let review = find(&state, &ctx, id).await?;
     render(
         &triage_page(
             &state,
@@ -204,10 +206,10 @@ pub struct RecommendationForm {
 pub async fn add_recommendation(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<NationalReviewId>,
+    Loaded(review): Loaded<NationalReview>,
     Form(form): Form<RecommendationForm>,
 ) -> AppResult<Response> {
-    let review = find(&state, &ctx, id).await?;
+    let id = review.id;
     let mut errors = FormErrors::default();
     let text = errors.required_text(
         "recommendation",
@@ -246,7 +248,9 @@ pub async fn decide(
     Path((id, recommendation_id)): Path<(NationalReviewId, NationalRecommendationId)>,
     Form(form): Form<TriageForm>,
 ) -> AppResult<Response> {
-    let review = find(&state, &ctx, id).await?;
+    let review = NationalReview::look_up(&state, &ctx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let recommendation = store::find_recommendation(ctx.scope(&state)?, recommendation_id)
         .await?
         .filter(|recommendation| recommendation.national_review_id == id)

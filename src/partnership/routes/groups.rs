@@ -9,7 +9,9 @@ use super::{can_manage, restore};
 use crate::kernel::filters;
 use crate::kernel::ids::GroupId;
 use crate::kernel::text::{FormErrors, today};
-use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
+use crate::kernel::{
+    AppError, AppResult, AppState, Chrome, Ctx, Loaded, Lookup, render, render_refused,
+};
 use crate::partnership::model::*;
 use crate::partnership::store::{self, Record};
 
@@ -168,14 +170,22 @@ struct GroupPage {
     can_manage: bool,
 }
 
+/// A route's `{id}` is one of the signed-in user's partnership's groups; another's is not
+/// found.
+impl Lookup for Group {
+    type Id = GroupId;
+
+    async fn look_up(state: &AppState, ctx: &Ctx, id: GroupId) -> AppResult<Option<Self>> {
+        Ok(store::find_group(ctx.scope(state)?, id).await?)
+    }
+}
+
 pub async fn group_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<GroupId>,
+    Loaded(group): Loaded<Group>,
 ) -> AppResult<impl IntoResponse> {
-    let group = store::find_group(ctx.scope(&state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let id = group.id;
     let members = store::current_memberships(ctx.scope(&state)?, id)
         .await?
         .into_iter()
@@ -203,10 +213,8 @@ pub async fn group_page(
     })
 }
 
-pub(super) async fn live_group(state: &AppState, ctx: &Ctx, id: GroupId) -> AppResult<Group> {
-    let group = store::find_group(ctx.scope(state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+/// The group, if not archived: an archived group is refused, not changed.
+pub(super) fn live_group(group: Group) -> AppResult<Group> {
     if group.archived_at.is_some() {
         return Err(AppError::BadRequest("This group is archived.".into()));
     }
@@ -216,9 +224,9 @@ pub(super) async fn live_group(state: &AppState, ctx: &Ctx, id: GroupId) -> AppR
 pub async fn edit_group_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<GroupId>,
+    Loaded(group): Loaded<Group>,
 ) -> AppResult<impl IntoResponse> {
-    let group = live_group(&state, &ctx, id).await?;
+    let group = live_group(group)?;
     let form = GroupForm::from_group(&group);
     render(&group_form_page(&state, &ctx, FormErrors::default(), form, Some(group)).await?)
 }
@@ -226,10 +234,11 @@ pub async fn edit_group_page(
 pub async fn update_group(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<GroupId>,
+    Loaded(group): Loaded<Group>,
     Form(form): Form<GroupForm>,
 ) -> AppResult<Response> {
-    let group = live_group(&state, &ctx, id).await?;
+    let group = live_group(group)?;
+    let id = group.id;
     let (errors, details) = validate_group(&state, &ctx, &form, Some(id)).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&group_form_page(&state, &ctx, errors, form, Some(group)).await?);
@@ -245,11 +254,9 @@ pub async fn update_group(
 pub async fn archive_group(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<GroupId>,
+    Loaded(group): Loaded<Group>,
 ) -> AppResult<Response> {
-    let group = store::find_group(ctx.scope(&state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let id = group.id;
     if group.archived_at.is_none() {
         let mut change = ctx.change(&state).await?;
         store::archive_group(&mut change, &group).await?;

@@ -9,7 +9,9 @@ use super::groups::live_group;
 use crate::kernel::filters;
 use crate::kernel::ids::{GroupId, PersonId};
 use crate::kernel::text::{FormErrors, today};
-use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
+use crate::kernel::{
+    AppError, AppResult, AppState, Chrome, Ctx, Loaded, Lookup, render, render_refused,
+};
 use crate::partnership::model::*;
 use crate::partnership::store::{self, PersonFilter};
 
@@ -89,9 +91,9 @@ async fn membership_form_page(
 pub async fn new_membership_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<GroupId>,
+    Loaded(group): Loaded<Group>,
 ) -> AppResult<impl IntoResponse> {
-    let group = live_group(&state, &ctx, id).await?;
+    let group = live_group(group)?;
     render(
         &membership_form_page(
             &state,
@@ -107,10 +109,11 @@ pub async fn new_membership_page(
 pub async fn create_membership(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<GroupId>,
+    Loaded(group): Loaded<Group>,
     Form(form): Form<MembershipForm>,
 ) -> AppResult<Response> {
-    let group = live_group(&state, &ctx, id).await?;
+    let group = live_group(group)?;
+    let id = group.id;
     let people: Vec<PersonId> = store::list_people(ctx.scope(&state)?, &PersonFilter::default())
         .await?
         .into_iter()
@@ -146,7 +149,10 @@ async fn current_membership(
     group_id: GroupId,
     membership_id: MembershipId,
 ) -> AppResult<(Group, Membership)> {
-    let group = live_group(state, ctx, group_id).await?;
+    let group = Group::look_up(state, ctx, group_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let group = live_group(group)?;
     let membership = store::find_membership(ctx.scope(state)?, membership_id)
         .await?
         .filter(|membership| membership.group_id == group_id)

@@ -12,7 +12,7 @@ use crate::kernel::filters;
 use crate::kernel::ids::OrganisationId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{
-    AppError, AppResult, AppState, Chrome, Ctx, Permission, render, render_refused,
+    AppError, AppResult, AppState, Chrome, Ctx, Loaded, Lookup, Permission, render, render_refused,
 };
 use crate::partnership::model::*;
 use crate::partnership::store::{self, OrganisationFilter, PersonFilter};
@@ -146,14 +146,22 @@ fn may_edit_organisation(user: &CurrentUser, organisation_id: OrganisationId) ->
             && user.organisation() == Some(organisation_id))
 }
 
+/// A route's `{id}` is one of the signed-in user's partnership's organisations; another's is
+/// not found.
+impl Lookup for Organisation {
+    type Id = OrganisationId;
+
+    async fn look_up(state: &AppState, ctx: &Ctx, id: OrganisationId) -> AppResult<Option<Self>> {
+        Ok(store::find_organisation(ctx.scope(state)?, id).await?)
+    }
+}
+
 pub async fn organisation_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<OrganisationId>,
+    Loaded(organisation): Loaded<Organisation>,
 ) -> AppResult<impl IntoResponse> {
-    let organisation = store::find_organisation(ctx.scope(&state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let id = organisation.id;
     let people = store::list_people(
         ctx.scope(&state)?,
         &PersonFilter {
@@ -172,6 +180,8 @@ pub async fn organisation_page(
     })
 }
 
+/// The organisation, if this person may edit it. The edit routes keep `Path`: the refusal
+/// (403) comes before the lookup, so it does not reveal whether the record exists.
 async fn editable_organisation(
     state: &AppState,
     ctx: &Ctx,
@@ -182,7 +192,7 @@ async fn editable_organisation(
     if !may_edit_organisation(user, id) {
         return Err(AppError::Forbidden);
     }
-    let organisation = store::find_organisation(ctx.scope(state)?, id)
+    let organisation = Organisation::look_up(state, ctx, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if organisation.archived_at.is_some() {
@@ -254,12 +264,10 @@ pub async fn update_organisation(
 async fn set_organisation_archived(
     state: &AppState,
     ctx: &Ctx,
-    id: OrganisationId,
+    organisation: Organisation,
     archived: bool,
 ) -> AppResult<Response> {
-    let organisation = store::find_organisation(ctx.scope(state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let id = organisation.id;
     if organisation.archived_at.is_some() != archived {
         let mut change = ctx.change(state).await?;
         let verb = if archived {
@@ -282,15 +290,15 @@ async fn set_organisation_archived(
 pub async fn archive_organisation(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<OrganisationId>,
+    Loaded(organisation): Loaded<Organisation>,
 ) -> AppResult<Response> {
-    set_organisation_archived(&state, &ctx, id, true).await
+    set_organisation_archived(&state, &ctx, organisation, true).await
 }
 
 pub async fn restore_organisation(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<OrganisationId>,
+    Loaded(organisation): Loaded<Organisation>,
 ) -> AppResult<Response> {
-    set_organisation_archived(&state, &ctx, id, false).await
+    set_organisation_archived(&state, &ctx, organisation, false).await
 }

@@ -10,7 +10,9 @@ use super::{can_manage, restore};
 use crate::kernel::filters;
 use crate::kernel::ids::PersonId;
 use crate::kernel::text::FormErrors;
-use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
+use crate::kernel::{
+    AppError, AppResult, AppState, Chrome, Ctx, Loaded, Lookup, render, render_refused,
+};
 use crate::partnership::model::*;
 use crate::partnership::store::{self, PersonFilter, Record};
 
@@ -154,15 +156,22 @@ struct PersonPage {
     can_manage: bool,
 }
 
+/// A route's `{id}` is one of the signed-in user's partnership's people; another's is not
+/// found.
+impl Lookup for Person {
+    type Id = PersonId;
+
+    async fn look_up(state: &AppState, ctx: &Ctx, id: PersonId) -> AppResult<Option<Self>> {
+        Ok(store::find_person(ctx.scope(state)?, id).await?)
+    }
+}
+
 pub async fn person_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<PersonId>,
+    Loaded(person): Loaded<Person>,
 ) -> AppResult<impl IntoResponse> {
-    let person = store::find_person(ctx.scope(&state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let memberships = store::memberships_of_person(ctx.scope(&state)?, id).await?;
+    let memberships = store::memberships_of_person(ctx.scope(&state)?, person.id).await?;
     render(&PersonPage {
         can_manage: can_manage(ctx.user()?),
         chrome: ctx.chrome(&state).await?,
@@ -171,10 +180,8 @@ pub async fn person_page(
     })
 }
 
-async fn live_person(state: &AppState, ctx: &Ctx, id: PersonId) -> AppResult<Person> {
-    let person = store::find_person(ctx.scope(state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+/// The person, if not archived: an archived person is refused, not edited.
+fn live_person(person: Person) -> AppResult<Person> {
     if person.archived_at.is_some() {
         return Err(AppError::BadRequest("This person is archived.".into()));
     }
@@ -184,9 +191,9 @@ async fn live_person(state: &AppState, ctx: &Ctx, id: PersonId) -> AppResult<Per
 pub async fn edit_person_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<PersonId>,
+    Loaded(person): Loaded<Person>,
 ) -> AppResult<impl IntoResponse> {
-    let person = live_person(&state, &ctx, id).await?;
+    let person = live_person(person)?;
     render(&PersonFormPage {
         chrome: ctx.chrome(&state).await?,
         errors: FormErrors::default(),
@@ -199,10 +206,11 @@ pub async fn edit_person_page(
 pub async fn update_person(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<PersonId>,
+    Loaded(person): Loaded<Person>,
     Form(form): Form<PersonForm>,
 ) -> AppResult<Response> {
-    let person = live_person(&state, &ctx, id).await?;
+    let person = live_person(person)?;
+    let id = person.id;
     let (errors, details) = validate_person(&state, &ctx, &form, Some(id)).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&PersonFormPage {
@@ -224,11 +232,9 @@ pub async fn update_person(
 pub async fn archive_person(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<PersonId>,
+    Loaded(person): Loaded<Person>,
 ) -> AppResult<Response> {
-    let person = store::find_person(ctx.scope(&state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let id = person.id;
     if person.archived_at.is_none() {
         let mut change = ctx.change(&state).await?;
         // Leaving the partnership ends their group memberships too.

@@ -10,7 +10,9 @@ use super::{can_manage, restore};
 use crate::kernel::filters;
 use crate::kernel::ids::{PlanId, PlanItemId};
 use crate::kernel::text::FormErrors;
-use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
+use crate::kernel::{
+    AppError, AppResult, AppState, Chrome, Ctx, Loaded, Lookup, render, render_refused,
+};
 use crate::partnership::model::*;
 use crate::partnership::store::{self, Record};
 
@@ -106,15 +108,22 @@ struct PlanPage {
     can_manage: bool,
 }
 
+/// A route's `{id}` is one of the signed-in user's partnership's business plans; another's is
+/// not found.
+impl Lookup for BusinessPlan {
+    type Id = PlanId;
+
+    async fn look_up(state: &AppState, ctx: &Ctx, id: PlanId) -> AppResult<Option<Self>> {
+        Ok(store::find_plan(ctx.scope(state)?, id).await?)
+    }
+}
+
 pub async fn plan_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<PlanId>,
+    Loaded(plan): Loaded<BusinessPlan>,
 ) -> AppResult<impl IntoResponse> {
-    let plan = store::find_plan(ctx.scope(&state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let (priorities, themes) = store::plan_items(ctx.scope(&state)?, id)
+    let (priorities, themes) = store::plan_items(ctx.scope(&state)?, plan.id)
         .await?
         .into_iter()
         .partition(|item| item.kind == PlanItemKind::Priority);
@@ -127,10 +136,8 @@ pub async fn plan_page(
     })
 }
 
-async fn live_plan(state: &AppState, ctx: &Ctx, id: PlanId) -> AppResult<BusinessPlan> {
-    let plan = store::find_plan(ctx.scope(state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+/// The plan, if not archived: an archived plan is refused, not changed.
+fn live_plan(plan: BusinessPlan) -> AppResult<BusinessPlan> {
     if plan.archived_at.is_some() {
         return Err(AppError::BadRequest(
             "This business plan is archived.".into(),
@@ -142,9 +149,9 @@ async fn live_plan(state: &AppState, ctx: &Ctx, id: PlanId) -> AppResult<Busines
 pub async fn edit_plan_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<PlanId>,
+    Loaded(plan): Loaded<BusinessPlan>,
 ) -> AppResult<impl IntoResponse> {
-    let plan = live_plan(&state, &ctx, id).await?;
+    let plan = live_plan(plan)?;
     render(&PlanFormPage {
         chrome: ctx.chrome(&state).await?,
         errors: FormErrors::default(),
@@ -156,10 +163,11 @@ pub async fn edit_plan_page(
 pub async fn update_plan(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<PlanId>,
+    Loaded(plan): Loaded<BusinessPlan>,
     Form(form): Form<BusinessPlanForm>,
 ) -> AppResult<Response> {
-    let plan = live_plan(&state, &ctx, id).await?;
+    let plan = live_plan(plan)?;
+    let id = plan.id;
     let (errors, details) = validate_plan(&state, &ctx, &form, Some(id)).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&PlanFormPage {
@@ -180,11 +188,8 @@ pub async fn update_plan(
 pub async fn archive_plan(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<PlanId>,
+    Loaded(plan): Loaded<BusinessPlan>,
 ) -> AppResult<Response> {
-    let plan = store::find_plan(ctx.scope(&state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     if plan.archived_at.is_none() {
         let mut change = ctx.change(&state).await?;
         store::archive_plan(&mut change, &plan).await?;
@@ -222,10 +227,10 @@ pub struct ItemQuery {
 pub async fn new_item_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<PlanId>,
+    Loaded(plan): Loaded<BusinessPlan>,
     Query(query): Query<ItemQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let plan = live_plan(&state, &ctx, id).await?;
+    let plan = live_plan(plan)?;
     let form = PlanItemForm {
         kind: query.kind,
         ..PlanItemForm::default()
@@ -242,10 +247,11 @@ pub async fn new_item_page(
 pub async fn create_item(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<PlanId>,
+    Loaded(plan): Loaded<BusinessPlan>,
     Form(form): Form<PlanItemForm>,
 ) -> AppResult<Response> {
-    let plan = live_plan(&state, &ctx, id).await?;
+    let plan = live_plan(plan)?;
+    let id = plan.id;
     let mut errors = FormErrors::default();
     let Some(details) = form.validate(&mut errors) else {
         return render_refused(&ItemFormPage {
@@ -271,7 +277,10 @@ async fn plan_item(
     plan_id: PlanId,
     item_id: PlanItemId,
 ) -> AppResult<(BusinessPlan, PlanItem)> {
-    let plan = live_plan(state, ctx, plan_id).await?;
+    let plan = BusinessPlan::look_up(state, ctx, plan_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let plan = live_plan(plan)?;
     let item = store::find_item(ctx.scope(state)?, item_id)
         .await?
         .filter(|item| item.business_plan_id == plan_id && item.archived_at.is_none())

@@ -10,17 +10,21 @@ use super::store;
 use crate::kernel::ids::{GroupId, PolicyId};
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{
-    AppError, AppResult, AppState, Chrome, Ctx, Permission, Store, render, render_refused,
+    AppError, AppResult, AppState, Chrome, Ctx, Loaded, Lookup, Permission, Store, render,
+    render_refused,
 };
 use crate::kernel::{files, filters};
 
 type Tagged = (Policy, Option<(&'static str, String)>);
 
-/// One of the signed-in user's partnership's policies; 404 for another partnership's.
-async fn find(store: impl Store, id: PolicyId) -> AppResult<Policy> {
-    store::find_policy(store, id)
-        .await?
-        .ok_or(AppError::NotFound)
+/// A route's `{id}` is one of the signed-in user's partnership's policies; another
+/// partnership's is not found.
+impl Lookup for Policy {
+    type Id = PolicyId;
+
+    async fn look_up(state: &AppState, ctx: &Ctx, id: PolicyId) -> AppResult<Option<Policy>> {
+        Ok(store::find_policy(ctx.scope(state)?, id).await?)
+    }
 }
 
 /// Groups not archived, as (id, name), for the owner choice.
@@ -82,11 +86,11 @@ struct PolicyPage {
 async fn policy_page_for(
     state: &AppState,
     ctx: &Ctx,
-    id: PolicyId,
+    policy: Policy,
     file_error: Option<String>,
 ) -> AppResult<PolicyPage> {
     let scope = ctx.scope(state)?;
-    let policy = find(scope, id).await?;
+    let id = policy.id;
     Ok(PolicyPage {
         review: policy.review(today()).tag(),
         versions: store::versions(scope, id).await?,
@@ -102,19 +106,19 @@ async fn policy_page_for(
 pub async fn policy_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<PolicyId>,
+    Loaded(policy): Loaded<Policy>,
 ) -> AppResult<impl IntoResponse> {
-    render(&policy_page_for(&state, &ctx, id, None).await?)
+    render(&policy_page_for(&state, &ctx, policy, None).await?)
 }
 
 /// Uploads the document of the policy's current version; earlier uploads are kept.
 pub async fn upload_document(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<PolicyId>,
+    Loaded(policy): Loaded<Policy>,
     request: axum::extract::Request,
 ) -> AppResult<Response> {
-    let policy = find(ctx.scope(&state)?, id).await?;
+    let id = policy.id;
     let file = files::read_upload_form(request, "the document", "documents")
         .await?
         .file;
@@ -125,7 +129,7 @@ pub async fn upload_document(
     let upload = match checked {
         Ok(upload) => upload,
         Err(message) => {
-            return render_refused(&policy_page_for(&state, &ctx, id, Some(message)).await?);
+            return render_refused(&policy_page_for(&state, &ctx, policy, Some(message)).await?);
         }
     };
     let mut change = ctx.change(&state).await?;
@@ -244,9 +248,8 @@ pub async fn create_policy(
 pub async fn edit_policy_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<PolicyId>,
+    Loaded(policy): Loaded<Policy>,
 ) -> AppResult<impl IntoResponse> {
-    let policy = find(ctx.scope(&state)?, id).await?;
     let form = PolicyForm::from_policy(&policy);
     render(&policy_form_page(&state, &ctx, FormErrors::default(), form, Some(policy)).await?)
 }
@@ -254,11 +257,11 @@ pub async fn edit_policy_page(
 pub async fn update_policy(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<PolicyId>,
+    Loaded(policy): Loaded<Policy>,
     Form(form): Form<PolicyForm>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state)?;
-    let policy = find(scope, id).await?;
+    let id = policy.id;
     let groups = group_choices(scope).await?;
     let mut errors = FormErrors::default();
     let details = form.validate_details(&mut errors, &groups, policy.approved_on.is_some());
@@ -290,9 +293,8 @@ struct ApprovePage {
 pub async fn approve_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<PolicyId>,
+    Loaded(policy): Loaded<Policy>,
 ) -> AppResult<impl IntoResponse> {
-    let policy = find(ctx.scope(&state)?, id).await?;
     let form = ApprovalForm {
         document_url: policy.details.document_url.clone(),
         ..ApprovalForm::default()
@@ -308,11 +310,11 @@ pub async fn approve_page(
 pub async fn approve(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<PolicyId>,
+    Loaded(policy): Loaded<Policy>,
     Form(form): Form<ApprovalForm>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state)?;
-    let policy = find(scope, id).await?;
+    let id = policy.id;
     let mut used: Vec<String> = store::versions(scope, id)
         .await?
         .into_iter()

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use time::Date;
 
 use super::model::*;
-use crate::kernel::audit::{AuditAction, AuditEntry, snapshot};
+use crate::kernel::audit::AuditEntry;
 use crate::kernel::db::{IsoDate, OptionalIsoDate, now_text};
 use crate::kernel::ids::{GroupId, PolicyId};
 use crate::kernel::text::iso_date;
@@ -130,14 +130,12 @@ pub async fn insert_policy(
         record_version(change, id, approval, recorded_by, (version, None)).await?;
     }
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "policy",
-            entity_id: Some(id.get()),
-            summary: format!("Added policy {} (version {version})", details.title),
-            before: None,
-            after: Some(snapshot(&(details, version, approval))),
-        })
+        .record(AuditEntry::created(
+            "policy",
+            id,
+            format!("Added policy {} (version {version})", details.title),
+            &(details, version, approval),
+        ))
         .await?;
     Ok(id)
 }
@@ -162,14 +160,13 @@ pub async fn update_details(
     .execute(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "policy",
-            entity_id: Some(policy.id.get()),
-            summary: format!("Updated policy {}", details.title),
-            before: Some(snapshot(&policy.details)),
-            after: Some(snapshot(details)),
-        })
+        .record(AuditEntry::updated(
+            "policy",
+            policy.id,
+            format!("Updated policy {}", details.title),
+            &policy.details,
+            details,
+        ))
         .await?;
     Ok(())
 }
@@ -234,23 +231,22 @@ pub async fn approve_version(
         return Ok(false);
     }
     change
-        .record(AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "policy",
-            entity_id: Some(policy.id.get()),
-            summary: format!(
+        .record(AuditEntry::updated(
+            "policy",
+            policy.id,
+            format!(
                 "Approved version {} of {}",
                 approval.version, policy.details.title
             ),
-            before: Some(serde_json::json!({
+            &serde_json::json!({
                 "version": policy.version,
                 "status": policy.details.status,
                 "approved_on": policy.approved_on.map(iso_date),
                 "next_review_on": policy.next_review_on.map(iso_date),
                 "document_url": policy.details.document_url,
-            })),
-            after: Some(snapshot(approval)),
-        })
+            }),
+            approval,
+        ))
         .await?;
     Ok(true)
 }
@@ -357,22 +353,20 @@ pub async fn insert_document(
     .fetch_one(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "policy_document",
-            entity_id: Some(id.get()),
-            summary: format!(
+        .record(AuditEntry::created(
+            "policy_document",
+            id,
+            format!(
                 "Uploaded {} for {} version {}",
                 upload.file_name, policy.details.title, policy.version
             ),
-            before: None,
-            after: Some(serde_json::json!({
+            &serde_json::json!({
                 "policy_id": policy.id,
                 "version": policy.version,
                 "file": upload.file_name,
                 "file_id": file_id,
-            })),
-        })
+            }),
+        ))
         .await?;
     Ok(id)
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use time::Date;
 
 use super::model::*;
-use crate::kernel::audit::{AuditAction, AuditEntry, snapshot};
+use crate::kernel::audit::AuditEntry;
 use crate::kernel::db::{IsoDate, OptionalIsoDate, now_text};
 use crate::kernel::ids::{OrganisationId, RiskId};
 use crate::kernel::text::iso_date;
@@ -160,14 +160,12 @@ pub async fn insert_risk(
     .await?;
     insert_score(change, id, first, scored_by).await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "risk",
-            entity_id: Some(id.get()),
-            summary: format!("Added risk {}: {}", details.reference, details.title),
-            before: None,
-            after: Some(snapshot(&(details, first))),
-        })
+        .record(AuditEntry::created(
+            "risk",
+            id,
+            format!("Added risk {}: {}", details.reference, details.title),
+            &(details, first),
+        ))
         .await?;
     Ok(id)
 }
@@ -194,14 +192,13 @@ pub async fn update_details(change: &mut Change, risk: &Risk, details: &RiskDeta
     .execute(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "risk",
-            entity_id: Some(risk.id.get()),
-            summary: format!("Updated risk {}: {}", details.reference, details.title),
-            before: Some(snapshot(&risk.details)),
-            after: Some(snapshot(details)),
-        })
+        .record(AuditEntry::updated(
+            "risk",
+            risk.id,
+            format!("Updated risk {}: {}", details.reference, details.title),
+            &risk.details,
+            details,
+        ))
         .await?;
     Ok(())
 }
@@ -297,19 +294,18 @@ pub async fn rescore(
     .await?;
     insert_score(change, risk, rescore, scored_by).await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "risk",
-            entity_id: Some(risk.get()),
-            summary: format!(
+        .record(AuditEntry::updated(
+            "risk",
+            risk,
+            format!(
                 "Re-scored risk {}: residual {} (was {})",
                 reference,
                 rescore.residual.describe(),
                 was.residual.describe()
             ),
-            before: Some(serde_json::json!({ "inherent": was.inherent, "residual": was.residual })),
-            after: Some(snapshot(rescore)),
-        })
+            &serde_json::json!({ "inherent": was.inherent, "residual": was.residual }),
+            rescore,
+        ))
         .await?;
     Ok(())
 }
@@ -374,11 +370,10 @@ pub async fn close(
     .execute(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "risk",
-            entity_id: Some(risk.get()),
-            summary: format!(
+        .record(AuditEntry::updated(
+            "risk",
+            risk,
+            format!(
                 "{} risk {}",
                 match closure.status {
                     RiskStatus::Tolerated => "Tolerated",
@@ -386,9 +381,9 @@ pub async fn close(
                 },
                 reference
             ),
-            before: Some(serde_json::json!({ "status": was })),
-            after: Some(snapshot(closure)),
-        })
+            &serde_json::json!({ "status": was }),
+            closure,
+        ))
         .await?;
     Ok(())
 }
@@ -486,14 +481,12 @@ pub async fn insert_control(
     .fetch_one(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "risk_control",
-            entity_id: Some(id.get()),
-            summary: format!("Added a control to risk {reference}"),
-            before: None,
-            after: Some(serde_json::json!({ "risk_id": risk, "control": details })),
-        })
+        .record(AuditEntry::created(
+            "risk_control",
+            id,
+            format!("Added a control to risk {reference}"),
+            &serde_json::json!({ "risk_id": risk, "control": details }),
+        ))
         .await?;
     Ok(id)
 }
@@ -506,14 +499,12 @@ pub async fn retire_control(change: &mut Change, reference: &str, control: &Cont
         .execute(change.conn())
         .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Archive,
-            entity_type: "risk_control",
-            entity_id: Some(control.id.get()),
-            summary: format!("Retired a control of risk {reference}"),
-            before: Some(snapshot(&control.details)),
-            after: None,
-        })
+        .record(AuditEntry::archived(
+            "risk_control",
+            control.id,
+            format!("Retired a control of risk {reference}"),
+            &control.details,
+        ))
         .await?;
     Ok(())
 }

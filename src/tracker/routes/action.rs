@@ -1,14 +1,14 @@
 //! One action's page, with the forms for its progress, completion, revisit and evidence.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::*;
 use crate::kernel::text::{DateParts, FormErrors, today};
 use crate::kernel::{
-    AppError, AppResult, AppState, Chrome, Ctx, Permission, render, render_refused,
+    AppError, AppResult, AppState, Chrome, Ctx, Loaded, Lookup, Permission, render, render_refused,
 };
 use crate::kernel::{files, filters};
 use crate::tracker::model::*;
@@ -97,6 +97,40 @@ pub(super) struct ActionForms {
     pub(super) evidence: EvidenceForm,
 }
 
+impl ActionForms {
+    /// The forms with the progress form as typed.
+    pub(super) fn progress(progress: ProgressForm) -> Self {
+        ActionForms {
+            progress,
+            ..ActionForms::default()
+        }
+    }
+
+    /// The forms with the completion form as typed.
+    pub(super) fn complete(complete: CompleteForm) -> Self {
+        ActionForms {
+            complete,
+            ..ActionForms::default()
+        }
+    }
+
+    /// The forms with the revisit form as typed.
+    pub(super) fn revisit(revisit: RevisitForm) -> Self {
+        ActionForms {
+            revisit,
+            ..ActionForms::default()
+        }
+    }
+
+    /// The forms with the evidence form as typed.
+    pub(super) fn evidence(evidence: EvidenceForm) -> Self {
+        ActionForms {
+            evidence,
+            ..ActionForms::default()
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "tracker/templates/action.html")]
 struct ActionPage {
@@ -122,12 +156,12 @@ struct ActionPage {
 async fn action_page_for(
     state: &AppState,
     ctx: &Ctx,
-    id: ActionId,
+    action: TrackerAction,
     errors: FormErrors,
     mut forms: ActionForms,
 ) -> AppResult<ActionPage> {
     let scope = ctx.scope(state)?;
-    let action = named_action(state, scope, id).await?;
+    let id = action.id;
     if forms.progress.status.is_empty() {
         forms.progress.status = action.state.status.code().to_owned();
     }
@@ -212,13 +246,13 @@ fn quarter_end(label: &str) -> Option<String> {
 pub async fn action_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<ActionId>,
+    Loaded(action): Loaded<TrackerAction>,
 ) -> AppResult<impl IntoResponse> {
     render(
         &action_page_for(
             &state,
             &ctx,
-            id,
+            action,
             FormErrors::default(),
             ActionForms::default(),
         )
@@ -226,7 +260,8 @@ pub async fn action_page(
     )
 }
 
-/// Shows the action's page again with a refused form's errors and what was typed (422).
+/// Shows the action's page again with a refused form's errors and what was typed (422). The
+/// action is read again, so a change refused because someone else's came first shows theirs.
 pub(super) async fn show_refused(
     state: &AppState,
     ctx: &Ctx,
@@ -234,7 +269,10 @@ pub(super) async fn show_refused(
     errors: FormErrors,
     forms: ActionForms,
 ) -> AppResult<Response> {
-    render_refused(&action_page_for(state, ctx, id, errors, forms).await?)
+    let action = TrackerAction::look_up(state, ctx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    render_refused(&action_page_for(state, ctx, action, errors, forms).await?)
 }
 
 #[cfg(test)]

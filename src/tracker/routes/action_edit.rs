@@ -2,12 +2,12 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
 use super::*;
 use crate::kernel::text::{FormErrors, today};
-use crate::kernel::{AppResult, AppState, Chrome, Ctx, render, render_refused};
+use crate::kernel::{AppResult, AppState, Chrome, Ctx, Loaded, render, render_refused};
 use crate::tracker::model::*;
 use crate::tracker::store::{self};
 
@@ -24,10 +24,9 @@ struct ActionFormPage {
 pub async fn edit_action_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<ActionId>,
+    Loaded(action): Loaded<TrackerAction>,
 ) -> AppResult<impl IntoResponse> {
     let scope = ctx.scope(&state)?;
-    let action = named_action(&state, scope, id).await?;
     let form = ActionForm::of(&ActionDetails {
         title: action.title.clone(),
         owner_organisation_id: action.owner_organisation_id,
@@ -48,11 +47,10 @@ pub async fn edit_action_page(
 pub async fn update_action(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<ActionId>,
+    Loaded(action): Loaded<TrackerAction>,
     Form(form): Form<ActionForm>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state)?;
-    let action = named_action(&state, scope, id).await?;
     let choices = ActionFormChoices::load(scope).await?;
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, &choices.rules(), today(), false);
@@ -94,5 +92,5 @@ pub async fn update_action(
         });
     }
     change.commit().await?;
-    back_to_action(&state, &ctx, id, "Action saved").await
+    back_to_action(&state, &ctx, action.id, "Action saved").await
 }

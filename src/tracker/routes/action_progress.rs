@@ -10,19 +10,18 @@ use super::action::{
 use super::*;
 use crate::kernel::files;
 use crate::kernel::text::{FormErrors, long_date, today};
-use crate::kernel::{AppError, AppResult, AppState, Ctx};
+use crate::kernel::{AppError, AppResult, AppState, Ctx, Loaded};
 use crate::tracker::model::EvidenceId;
 use crate::tracker::model::*;
 use crate::tracker::store::{self};
 
-/// The action, if this person may work on it: 404 for no such action, 403 for another
-/// organisation's.
-async fn updatable_action(state: &AppState, ctx: &Ctx, id: ActionId) -> AppResult<TrackerAction> {
-    let action = named_action(state, ctx.scope(state)?, id).await?;
-    if !may_update(ctx.user()?, &action) {
+/// Whether this person may work on the action: 403 for another organisation's (one not in
+/// the partnership is already not found).
+fn check_may_update(ctx: &Ctx, action: &TrackerAction) -> AppResult<()> {
+    if !may_update(ctx.user()?, action) {
         return Err(AppError::Forbidden);
     }
-    Ok(action)
+    Ok(())
 }
 
 /// Why an action's change did not happen: refused by the rules (shown against the form's
@@ -34,10 +33,14 @@ enum ChangeError {
 }
 
 impl ChangeError {
-    /// The refusal to show on the form; a failure goes on as the request's error.
-    fn refusal(self) -> AppResult<Refusal> {
+    /// The form's errors with the refusal shown against its field; a failure goes on as the
+    /// request's error.
+    fn onto(self, mut errors: FormErrors) -> AppResult<FormErrors> {
         match self {
-            ChangeError::Refused(refusal) => Ok(refusal),
+            ChangeError::Refused(refusal) => {
+                errors.add(refusal.field, refusal.message);
+                Ok(errors)
+            }
             ChangeError::Failed(error) => Err(error),
         }
     }
@@ -103,40 +106,36 @@ fn required_note(errors: &mut FormErrors, field: &str, label: &str, note: &str) 
 pub async fn report_progress(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<ActionId>,
+    Loaded(action): Loaded<TrackerAction>,
     Form(form): Form<ProgressForm>,
 ) -> AppResult<Response> {
-    let action = updatable_action(&state, &ctx, id).await?;
+    check_may_update(&ctx, &action)?;
+    let id = action.id;
     let mut errors = FormErrors::default();
     let status = ActionStatus::from_code(&form.status);
     if status.is_none() {
         errors.add("status", "Select the action's status");
     }
     let note = required_note(&mut errors, "note", "Progress note", &form.note);
-    if let Some(status) = status.filter(|_| errors.is_empty()) {
-        let change = ("progress", Change::Progress { status });
-        match change_action(&state, &ctx, &action, change, &note).await {
-            Ok(_) => return back_to_action(&state, &ctx, id, "Progress recorded").await,
-            Err(refused) => {
-                let refusal = refused.refusal()?;
-                errors.add(refusal.field, refusal.message);
-            }
-        }
-    }
-    let forms = ActionForms {
-        progress: form,
-        ..ActionForms::default()
+    let refused = |errors| show_refused(&state, &ctx, id, errors, ActionForms::progress(form));
+    let Some(status) = status.filter(|_| errors.is_empty()) else {
+        return refused(errors).await;
     };
-    show_refused(&state, &ctx, id, errors, forms).await
+    let change = ("progress", Change::Progress { status });
+    if let Err(refusal) = change_action(&state, &ctx, &action, change, &note).await {
+        return refused(refusal.onto(errors)?).await;
+    }
+    back_to_action(&state, &ctx, id, "Progress recorded").await
 }
 
 pub async fn complete(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<ActionId>,
+    Loaded(action): Loaded<TrackerAction>,
     Form(form): Form<CompleteForm>,
 ) -> AppResult<Response> {
-    let action = updatable_action(&state, &ctx, id).await?;
+    check_may_update(&ctx, &action)?;
+    let id = action.id;
     let mut errors = FormErrors::default();
     let note = required_note(
         &mut errors,
@@ -146,61 +145,33 @@ pub async fn complete(
     );
     let completed_on = errors.date("completed_on", "Date completed", &form.completed_on(), true);
     let revisit_on = errors.date("revisit_on", "Revisit date", &form.revisit_on(), true);
-    let mut outcome = None;
-    if let (Some(completed_on), Some(revisit_on), true) =
+    let refused = |errors| show_refused(&state, &ctx, id, errors, ActionForms::complete(form));
+    let (Some(completed_on), Some(revisit_on), true) =
         (completed_on, revisit_on, errors.is_empty())
-    {
-        match change_action(
-            &state,
-            &ctx,
-            &action,
-            (
-                "complete",
-                Change::Complete {
-                    completed_on,
-                    revisit_on,
-                },
-            ),
-            &note,
-        )
-        .await
-        {
-            Ok(next) => outcome = Some(next),
-            Err(refused) => {
-                let refusal = refused.refusal()?;
-                errors.add(refusal.field, refusal.message);
-            }
-        }
-    }
-    match outcome {
-        Some(next) => {
-            let revisit = next.revisit_on.map(long_date).unwrap_or_default();
-            let message = format!("Action complete. It comes back for its revisit on {revisit}.");
-            back_to_action(&state, &ctx, id, &message).await
-        }
-        None => {
-            show_refused(
-                &state,
-                &ctx,
-                id,
-                errors,
-                ActionForms {
-                    complete: form,
-                    ..ActionForms::default()
-                },
-            )
-            .await
-        }
-    }
+    else {
+        return refused(errors).await;
+    };
+    let change = Change::Complete {
+        completed_on,
+        revisit_on,
+    };
+    let next = match change_action(&state, &ctx, &action, ("complete", change), &note).await {
+        Ok(next) => next,
+        Err(refusal) => return refused(refusal.onto(errors)?).await,
+    };
+    let revisit = next.revisit_on.map(long_date).unwrap_or_default();
+    let message = format!("Action complete. It comes back for its revisit on {revisit}.");
+    back_to_action(&state, &ctx, id, &message).await
 }
 
 pub async fn revisit(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<ActionId>,
+    Loaded(action): Loaded<TrackerAction>,
     Form(form): Form<RevisitForm>,
 ) -> AppResult<Response> {
-    let action = updatable_action(&state, &ctx, id).await?;
+    check_may_update(&ctx, &action)?;
+    let id = action.id;
     let mut errors = FormErrors::default();
     let outcome = RevisitOutcome::from_code(&form.outcome);
     if outcome.is_none() {
@@ -219,57 +190,39 @@ pub async fn revisit(
         false,
     );
     let new_due_on = errors.date("new_due_on", "New due date", &form.new_due_on(), false);
-    let mut done = None;
-    if let (Some(outcome), true) = (outcome, errors.is_empty()) {
-        let change = Change::Revisit {
-            outcome,
-            next_revisit_on,
-            new_due_on,
-        };
-        match change_action(&state, &ctx, &action, ("revisit", change), &note).await {
-            Ok(next) => done = Some(next),
-            Err(refused) => {
-                let refusal = refused.refusal()?;
-                errors.add(refusal.field, refusal.message);
-            }
-        }
-    }
-    match done {
-        Some(next) => {
-            let message = match next.status {
-                ActionStatus::ClosedWithEvidence => "Action closed with evidence".to_owned(),
-                ActionStatus::Complete => format!(
-                    "Revisit recorded. It comes back on {}.",
-                    next.revisit_on.map(long_date).unwrap_or_default()
-                ),
-                _ => format!("Action reopened, now due {}", long_date(next.due_on)),
-            };
-            back_to_action(&state, &ctx, id, &message).await
-        }
-        None => {
-            show_refused(
-                &state,
-                &ctx,
-                id,
-                errors,
-                ActionForms {
-                    revisit: form,
-                    ..ActionForms::default()
-                },
-            )
-            .await
-        }
-    }
+    let refused = |errors| show_refused(&state, &ctx, id, errors, ActionForms::revisit(form));
+    let (Some(outcome), true) = (outcome, errors.is_empty()) else {
+        return refused(errors).await;
+    };
+    let change = Change::Revisit {
+        outcome,
+        next_revisit_on,
+        new_due_on,
+    };
+    let next = match change_action(&state, &ctx, &action, ("revisit", change), &note).await {
+        Ok(next) => next,
+        Err(refusal) => return refused(refusal.onto(errors)?).await,
+    };
+    let message = match next.status {
+        ActionStatus::ClosedWithEvidence => "Action closed with evidence".to_owned(),
+        ActionStatus::Complete => format!(
+            "Revisit recorded. It comes back on {}.",
+            next.revisit_on.map(long_date).unwrap_or_default()
+        ),
+        _ => format!("Action reopened, now due {}", long_date(next.due_on)),
+    };
+    back_to_action(&state, &ctx, id, &message).await
 }
 
 pub async fn add_evidence(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<ActionId>,
+    Loaded(action): Loaded<TrackerAction>,
     request: axum::extract::Request,
 ) -> AppResult<Response> {
     // Authorise before reading the upload, so a refusal never depends on the body.
-    let action = updatable_action(&state, &ctx, id).await?;
+    check_may_update(&ctx, &action)?;
+    let id = action.id;
     let upload_form =
         files::read_upload_form(request, "the evidence form", "evidence files").await?;
     let form = EvidenceForm {
@@ -308,17 +261,7 @@ pub async fn add_evidence(
         errors.add("description", "This action is closed with evidence");
     }
     if !errors.is_empty() {
-        return show_refused(
-            &state,
-            &ctx,
-            id,
-            errors,
-            ActionForms {
-                evidence: form,
-                ..ActionForms::default()
-            },
-        )
-        .await;
+        return show_refused(&state, &ctx, id, errors, ActionForms::evidence(form)).await;
     }
     let mut change = ctx.change(&state).await?;
     let file = match &upload {

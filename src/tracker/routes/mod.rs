@@ -18,7 +18,7 @@ use crate::kernel::auth::CurrentUser;
 use crate::kernel::filters::count_of;
 use crate::kernel::ids::{ActionId, IndicatorId, OrganisationId, PersonId, RecommendationId};
 
-use crate::kernel::{AppError, AppResult, AppState, Ctx, Permission, Routes};
+use crate::kernel::{AppResult, AppState, Ctx, Lookup, Permission, Routes};
 
 pub fn routes() -> Routes {
     Routes::new()
@@ -94,18 +94,34 @@ pub(super) fn may_update(user: &CurrentUser, action: &TrackerAction) -> bool {
         && (user.is_admin() || user.organisation() == Some(action.owner_organisation_id))
 }
 
-/// One of the partnership's actions with its names; 404 for another partnership's.
-pub(super) async fn named_action(
-    state: &AppState,
-    scope: Scope<'_>,
-    id: ActionId,
-) -> AppResult<TrackerAction> {
-    let action = store::find_action(scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(Names::cached(state, scope.partnership())
-        .await?
-        .fill(action))
+/// A route's `{id}` is one of the partnership's actions, with its names; another
+/// partnership's is not found.
+impl Lookup for TrackerAction {
+    type Id = ActionId;
+
+    async fn look_up(state: &AppState, ctx: &Ctx, id: ActionId) -> AppResult<Option<Self>> {
+        let scope = ctx.scope(state)?;
+        let Some(action) = store::find_action(scope, id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(
+            Names::cached(state, scope.partnership())
+                .await?
+                .fill(action),
+        ))
+    }
+}
+
+/// A route's `{id}` is one of the partnership's live recommendations; an archived one, or
+/// another partnership's, is not found.
+impl Lookup for Recommendation {
+    type Id = RecommendationId;
+
+    async fn look_up(state: &AppState, ctx: &Ctx, id: RecommendationId) -> AppResult<Option<Self>> {
+        Ok(store::find_recommendation(ctx.scope(state)?, id)
+            .await?
+            .filter(|recommendation| recommendation.archived_at.is_none()))
+    }
 }
 
 pub(super) fn with_any(

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -11,7 +11,7 @@ use crate::kernel::filters;
 use crate::kernel::ids::{PartnershipId, PlanItemId};
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{
-    AppError, AppResult, AppState, Chrome, Ctx, Permission, render, render_refused,
+    AppError, AppResult, AppState, Chrome, Ctx, Loaded, Permission, render, render_refused,
 };
 use crate::tracker::model::*;
 use crate::tracker::store;
@@ -230,15 +230,12 @@ struct RecommendationPage {
 async fn recommendation_page_for(
     state: &AppState,
     ctx: &Ctx,
-    id: RecommendationId,
+    mut recommendation: Recommendation,
     errors: FormErrors,
     form: ActionForm,
 ) -> AppResult<RecommendationPage> {
     let scope = ctx.scope(state)?;
-    let mut recommendation = store::find_recommendation(scope, id)
-        .await?
-        .filter(|r| r.archived_at.is_none())
-        .ok_or(AppError::NotFound)?;
+    let id = recommendation.id;
     let names = Names::cached(state, scope.partnership()).await?;
     recommendation.priority_title = names.priority(recommendation.priority_item_id);
     let source_page = match recommendation.source_id {
@@ -279,13 +276,13 @@ async fn recommendation_page_for(
 pub async fn recommendation_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<RecommendationId>,
+    Loaded(recommendation): Loaded<Recommendation>,
 ) -> AppResult<impl IntoResponse> {
     render(
         &recommendation_page_for(
             &state,
             &ctx,
-            id,
+            recommendation,
             FormErrors::default(),
             ActionForm::default(),
         )
@@ -296,22 +293,24 @@ pub async fn recommendation_page(
 pub async fn create_action(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<RecommendationId>,
+    Loaded(recommendation): Loaded<Recommendation>,
     Form(form): Form<ActionForm>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state)?;
-    let recommendation = store::find_recommendation(scope, id)
-        .await?
-        .filter(|r| r.archived_at.is_none())
-        .ok_or(AppError::NotFound)?;
     let choices = ActionFormChoices::load(scope).await?;
     let mut errors = FormErrors::default();
     let Some(details) = form.validate(&mut errors, &choices.rules(), today(), true) else {
-        return render_refused(&recommendation_page_for(&state, &ctx, id, errors, form).await?);
+        return render_refused(
+            &recommendation_page_for(&state, &ctx, recommendation, errors, form).await?,
+        );
     };
     let mut change = ctx.change(&state).await?;
-    let action_id =
-        store::insert_action(&mut change, (id, &recommendation.reference), &details).await?;
+    let action_id = store::insert_action(
+        &mut change,
+        (recommendation.id, &recommendation.reference),
+        &details,
+    )
+    .await?;
     change.commit().await?;
     ctx.flash(&state, "Action added").await?;
     Ok(Redirect::to(&format!("/tracker/actions/{action_id}")).into_response())
