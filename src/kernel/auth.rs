@@ -407,12 +407,20 @@ pub async fn reset_password(
     temporary_password: &str,
 ) -> Result<(), AccountError> {
     set_password(change, user.id, temporary_password, true).await?;
+    // The person will sign in with the new password: a lock from the old one's guesses goes.
+    let unlocked = sqlx::query("DELETE FROM sign_in_attempts WHERE email = $1")
+        .bind(user.email.trim().to_lowercase())
+        .execute(change.conn())
+        .await?
+        .rows_affected()
+        > 0;
+    let summary = if unlocked {
+        format!("Reset the password of {} and cleared its sign-in lock", user.email)
+    } else {
+        format!("Reset the password of {}", user.email)
+    };
     change
-        .record(account_event(
-            AuditAction::PasswordReset,
-            user.id,
-            format!("Reset the password of {}", user.email),
-        ))
+        .record(account_event(AuditAction::PasswordReset, user.id, summary))
         .await?;
     Ok(())
 }
