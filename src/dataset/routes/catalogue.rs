@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::dataset::model::*;
 use crate::dataset::store::{self, IndicatorDetails, IndicatorFilter};
 
+use crate::kernel::ids::{IndicatorId, OrganisationId, PlanItemId};
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
 use crate::kernel::{Scope, Store};
@@ -94,8 +95,8 @@ impl IndicatorForm {
     fn validate(
         &self,
         errors: &mut FormErrors,
-        organisations: &[(i64, String)],
-        priorities: &[(i64, String)],
+        organisations: &[(OrganisationId, String)],
+        priorities: &[(PlanItemId, String)],
     ) -> Option<IndicatorDetails> {
         let code = errors
             .required_text("code", "Code", &self.code, 20)
@@ -122,7 +123,7 @@ impl IndicatorForm {
         }
         let owner = self
             .owner_organisation_id
-            .parse::<i64>()
+            .parse::<OrganisationId>()
             .ok()
             .filter(|id| organisations.iter().any(|(o, _)| o == id));
         if owner.is_none() {
@@ -136,7 +137,7 @@ impl IndicatorForm {
         } else {
             let found = self
                 .priority_item_id
-                .parse::<i64>()
+                .parse::<PlanItemId>()
                 .ok()
                 .filter(|id| priorities.iter().any(|(p, _)| p == id));
             if found.is_none() {
@@ -279,18 +280,10 @@ async fn indicator_form_page(
 async fn validate_indicator(
     scope: Scope<'_>,
     form: &IndicatorForm,
-    editing: Option<i64>,
+    editing: Option<IndicatorId>,
 ) -> AppResult<(FormErrors, Option<IndicatorDetails>)> {
-    let organisations: Vec<(i64, String)> = partnership::organisation_choices(scope)
-        .await?
-        .into_iter()
-        .map(|(id, name)| (id.get(), name))
-        .collect();
-    let priorities: Vec<(i64, String)> = partnership::current_priorities(scope)
-        .await?
-        .into_iter()
-        .map(|(id, name)| (id.get(), name))
-        .collect();
+    let organisations = partnership::organisation_choices(scope).await?;
+    let priorities = partnership::current_priorities(scope).await?;
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, &organisations, &priorities);
     if let Some(details) = &details
@@ -331,7 +324,7 @@ pub async fn create_indicator(
     Ok(Redirect::to(&format!("/dataset/indicators/{id}")).into_response())
 }
 
-async fn live_indicator(store: impl Store, id: i64) -> AppResult<Indicator> {
+async fn live_indicator(store: impl Store, id: IndicatorId) -> AppResult<Indicator> {
     let indicator = store::find_indicator(store, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -346,7 +339,7 @@ async fn live_indicator(store: impl Store, id: i64) -> AppResult<Indicator> {
 pub async fn edit_indicator_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<IndicatorId>,
 ) -> AppResult<impl IntoResponse> {
     let indicator = live_indicator(ctx.scope(&state)?, id).await?;
     let form = IndicatorForm::of(&indicator);
@@ -356,7 +349,7 @@ pub async fn edit_indicator_page(
 pub async fn update_indicator(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<IndicatorId>,
     Form(form): Form<IndicatorForm>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state)?;
@@ -378,7 +371,7 @@ pub async fn update_indicator(
 async fn set_indicator_archived(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: IndicatorId,
     archived: bool,
 ) -> AppResult<Response> {
     let indicator = store::find_indicator(ctx.scope(state)?, id)
@@ -401,7 +394,7 @@ async fn set_indicator_archived(
 pub async fn archive_indicator(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<IndicatorId>,
 ) -> AppResult<Response> {
     set_indicator_archived(&state, &ctx, id, true).await
 }
@@ -409,7 +402,7 @@ pub async fn archive_indicator(
 pub async fn restore_indicator(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<IndicatorId>,
 ) -> AppResult<Response> {
     set_indicator_archived(&state, &ctx, id, false).await
 }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::dataset::model::*;
 use crate::dataset::store::{self, CollectionPeriod};
+use crate::kernel::ids::{DropId, OrganisationId};
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Ctx, render_refused};
 use crate::partnership;
@@ -34,21 +35,12 @@ pub async fn start_drop(
     let organisation_id = if is_manager(user) {
         // Only one of the partnership's own organisations: another's id is refused as a
         // missing choice is.
-        match form.organisation_id.parse::<i64>().ok() {
-            Some(id)
-                if partnership::organisation_name(
-                    scope,
-                    crate::kernel::ids::OrganisationId::new(id),
-                )
-                .await?
-                .is_some() =>
-            {
-                Some(id)
-            }
+        match form.organisation_id.parse::<OrganisationId>().ok() {
+            Some(id) if partnership::organisation_name(scope, id).await?.is_some() => Some(id),
             _ => None,
         }
     } else {
-        user.organisation_id.map(|id| id.get())
+        user.organisation_id
     };
     let Some(organisation_id) = organisation_id else {
         return Err(AppError::BadRequest(
@@ -109,7 +101,7 @@ pub struct DecisionForm {
 pub async fn decide(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<DropId>,
     Form(form): Form<DecisionForm>,
 ) -> AppResult<Response> {
     let data_drop = viewable_drop(&state, &ctx, id).await?;

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use crate::dataset::model::*;
 use crate::dataset::store::{self, DataDrop, DropValue, IndicatorFilter};
 use crate::kernel::Scope;
+use crate::kernel::ids::{DropId, IndicatorId};
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Ctx, render_refused};
 use masa_sheets::{self as sheets, Cell, SheetTable};
@@ -16,7 +17,7 @@ use super::{CSV, XLSX, download, sheet_error};
 
 /// A value as typed into the data drop form, before it is checked.
 pub struct TypedValue {
-    pub indicator_id: i64,
+    pub indicator_id: IndicatorId,
     pub value: String,
     pub note: String,
     pub confirmed: bool,
@@ -128,7 +129,7 @@ fn read_values_form(pairs: &[(String, String)]) -> (Vec<TypedValue>, Storyboard,
     for (key, value) in pairs {
         if let Some(id) = key
             .strip_prefix("value_")
-            .and_then(|id| id.parse::<i64>().ok())
+            .and_then(|id| id.parse::<IndicatorId>().ok())
         {
             let confirmed = pairs
                 .iter()
@@ -210,7 +211,7 @@ fn check_storyboard(storyboard: &Storyboard, errors: &mut FormErrors) {
 pub async fn save_values(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<DropId>,
     axum::extract::RawForm(body): axum::extract::RawForm,
 ) -> AppResult<Response> {
     let (data_drop, _period) = editable_drop(&state, &ctx, id).await?;
@@ -288,7 +289,7 @@ pub async fn save_values(
 pub async fn upload_values(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<DropId>,
     mut multipart: Multipart,
 ) -> AppResult<Response> {
     let (data_drop, _period) = editable_drop(&state, &ctx, id).await?;
@@ -401,7 +402,7 @@ pub async fn upload_values(
 async fn template_table(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: DropId,
 ) -> AppResult<(DataDrop, SheetTable<'static>)> {
     let data_drop = viewable_drop(state, ctx, id).await?;
     let lines = value_lines(ctx.scope(state)?, &data_drop, None).await?;
@@ -434,7 +435,7 @@ async fn template_table(
 pub async fn template_xlsx(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<DropId>,
 ) -> AppResult<Response> {
     let (data_drop, table) = template_table(&state, &ctx, id).await?;
     let bytes = sheets::write_xlsx(&[table]).map_err(sheet_error)?;
@@ -448,7 +449,7 @@ pub async fn template_xlsx(
 pub async fn template_csv(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<DropId>,
 ) -> AppResult<Response> {
     let (data_drop, table) = template_table(&state, &ctx, id).await?;
     let bytes = sheets::write_csv(&table).map_err(sheet_error)?;

@@ -11,7 +11,7 @@ use crate::dataset::store::{self, CollectionPeriod, DataDrop, DropFilter};
 use crate::kernel::Scope;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::filters;
-use crate::kernel::ids::PartnershipId;
+use crate::kernel::ids::{DropId, OrganisationId, PartnershipId};
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, Permission, Role, cache, render};
 use crate::partnership;
@@ -24,20 +24,19 @@ use super::is_manager;
 fn may_view(user: &CurrentUser, data_drop: &DataDrop) -> bool {
     may_see_drop(
         &user.roles,
-        user.organisation_id.map(|id| id.get()),
+        user.organisation_id,
         data_drop.organisation_id,
         data_drop.status,
     )
 }
 
 /// May this person prepare drops for this organisation?
-pub(super) fn may_prepare(user: &CurrentUser, organisation_id: i64) -> bool {
+pub(super) fn may_prepare(user: &CurrentUser, organisation_id: OrganisationId) -> bool {
     is_manager(user)
-        || (user.can(Permission::SubmitDataDrop)
-            && user.organisation_id.map(|id| id.get()) == Some(organisation_id))
+        || (user.can(Permission::SubmitDataDrop) && user.organisation_id == Some(organisation_id))
 }
 
-pub(super) async fn viewable_drop(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<DataDrop> {
+pub(super) async fn viewable_drop(state: &AppState, ctx: &Ctx, id: DropId) -> AppResult<DataDrop> {
     let data_drop = store::find_drop(ctx.scope(state)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -75,7 +74,7 @@ pub(super) fn refused_draft(refusal: store::DraftError) -> AppError {
 pub(super) async fn editable_drop(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: DropId,
 ) -> AppResult<(DataDrop, CollectionPeriod)> {
     let data_drop = viewable_drop(state, ctx, id).await?;
     if !may_prepare(ctx.user()?, data_drop.organisation_id) {
@@ -111,7 +110,7 @@ struct DropsPage {
     /// More drops match than are listed.
     truncated: bool,
     /// Open periods with, for the user's organisation, the draft to continue (if any).
-    open_periods: Vec<(CollectionPeriod, Option<i64>)>,
+    open_periods: Vec<(CollectionPeriod, Option<DropId>)>,
     organisation_name: Option<String>,
     organisations: Vec<(String, String)>,
     can_manage: bool,
@@ -131,7 +130,7 @@ pub struct DropsQuery {
 struct DropsView {
     /// The newest DROPS_SHOWN + 1 (the extra one tells that there are more).
     drops: Vec<DataDrop>,
-    open_periods: Vec<(CollectionPeriod, Option<i64>)>,
+    open_periods: Vec<(CollectionPeriod, Option<DropId>)>,
     organisation_name: Option<String>,
     organisations: Vec<(String, String)>,
 }
@@ -139,9 +138,9 @@ struct DropsView {
 async fn drops_view(
     state: &AppState,
     partnership: PartnershipId,
-    scope: Option<Option<i64>>,
+    scope: Option<Option<OrganisationId>>,
     status: Option<DropStatus>,
-    own: Option<i64>,
+    own: Option<OrganisationId>,
     manager: bool,
 ) -> AppResult<Arc<DropsView>> {
     let revision = cache::revision(crate::kernel::Scope::new(&state.db, partnership)).await?;
@@ -186,11 +185,7 @@ async fn drops_view(
             }
             let organisation_name = match own {
                 Some(id) => {
-                    partnership::organisation_name(
-                        crate::kernel::Scope::new(&state.db, partnership),
-                        crate::kernel::ids::OrganisationId::new(id),
-                    )
-                    .await?
+                    partnership::organisation_name(Scope::new(&state.db, partnership), id).await?
                 }
                 None => None,
             };
@@ -220,11 +215,7 @@ pub async fn drops(
 ) -> AppResult<impl IntoResponse> {
     let user = ctx.user()?;
     let manager = is_manager(user);
-    let own = if manager {
-        None
-    } else {
-        user.organisation_id.map(|id| id.get())
-    };
+    let own = if manager { None } else { user.organisation_id };
     let status = DropStatus::from_code(&query.status);
     // The newest drops first; older ones are found by status.
     let scope = if manager || user.has_role(Role::IndependentScrutineer) {
@@ -328,7 +319,7 @@ pub(super) async fn drop_page(
 pub async fn drop_view(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<DropId>,
 ) -> AppResult<impl IntoResponse> {
     let data_drop = viewable_drop(&state, &ctx, id).await?;
     render(&drop_page(&state, &ctx, data_drop, None, Vec::new()).await?)

@@ -13,6 +13,7 @@ use crate::dataset::store::{self};
 use crate::kernel::Scope;
 
 use crate::kernel::filters;
+use crate::kernel::ids::IndicatorId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, cache, render, render_refused};
 use crate::partnership;
@@ -101,7 +102,7 @@ pub(super) struct IndicatorView {
 async fn indicator_view(
     state: &AppState,
     scope: Scope<'_>,
-    id: i64,
+    id: IndicatorId,
 ) -> AppResult<Arc<IndicatorView>> {
     let revision = cache::revision(scope).await?;
     state
@@ -114,7 +115,7 @@ async fn indicator_view(
         .await
 }
 
-async fn compute_indicator_view(scope: Scope<'_>, id: i64) -> AppResult<IndicatorView> {
+async fn compute_indicator_view(scope: Scope<'_>, id: IndicatorId) -> AppResult<IndicatorView> {
     let indicator = store::find_indicator(scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -127,7 +128,7 @@ async fn compute_indicator_view(scope: Scope<'_>, id: i64) -> AppResult<Indicato
         Some(item) => partnership::current_priorities(scope)
             .await?
             .into_iter()
-            .find(|(id, _)| id.get() == item)
+            .find(|(id, _)| *id == item)
             .map(|(_, title)| title),
         None => None,
     };
@@ -219,7 +220,7 @@ pub(super) fn draw_indicator(
 async fn indicator_page_for(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: IndicatorId,
     errors: FormErrors,
     comparator_form: ComparatorForm,
 ) -> AppResult<IndicatorPage> {
@@ -241,7 +242,7 @@ async fn indicator_page_for(
 pub async fn indicator_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<IndicatorId>,
 ) -> AppResult<impl IntoResponse> {
     render(
         &indicator_page_for(
@@ -321,7 +322,7 @@ pub(super) fn series_table(
 async fn series_for_export(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: IndicatorId,
 ) -> AppResult<(Indicator, Vec<(Quarter, f64)>)> {
     let scope = ctx.scope(state)?;
     let indicator = store::find_indicator(scope, id)
@@ -337,7 +338,7 @@ async fn series_for_export(
 pub async fn series_xlsx(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<IndicatorId>,
 ) -> AppResult<Response> {
     let (indicator, series) = series_for_export(&state, &ctx, id).await?;
     let bytes = sheets::write_xlsx(&[series_table(&indicator, &series)]).map_err(sheet_error)?;
@@ -351,7 +352,7 @@ pub async fn series_xlsx(
 pub async fn series_csv(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<IndicatorId>,
 ) -> AppResult<Response> {
     let (indicator, series) = series_for_export(&state, &ctx, id).await?;
     let bytes = sheets::write_csv(&series_table(&indicator, &series)).map_err(sheet_error)?;
@@ -365,7 +366,7 @@ pub async fn series_csv(
 pub async fn add_comparator(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<IndicatorId>,
     Form(form): Form<ComparatorForm>,
 ) -> AppResult<Response> {
     let indicator = store::find_indicator(ctx.scope(&state)?, id)

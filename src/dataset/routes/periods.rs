@@ -12,6 +12,7 @@ use crate::dataset::store::{self, CollectionPeriod, DataDrop, DropFilter};
 use crate::kernel::Scope;
 use crate::kernel::auth::{self};
 use crate::kernel::filters;
+use crate::kernel::ids::OrganisationId;
 use crate::kernel::text::{DateParts, FormErrors, long_date, today};
 use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Role, outbox, render, render_refused,
@@ -119,7 +120,7 @@ async fn known_period(state: &AppState, ctx: &Ctx, key: &str) -> AppResult<Colle
 
 /// One organisation's position for a period.
 pub struct Completeness {
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub organisation_name: String,
     pub indicators: i64,
     pub latest: Option<DataDrop>,
@@ -275,7 +276,7 @@ pub async fn send_reminders(
     for row in &outstanding {
         let recipients = leads.iter().filter(|user| {
             user.archived_at.is_none()
-                && user.organisation_id.map(|id| id.get()) == Some(row.organisation_id)
+                && user.organisation_id == Some(row.organisation_id)
                 && user.roles.contains(&Role::PartnerDataLead)
         });
         for user in recipients {
