@@ -89,10 +89,15 @@ pub async fn drops_hidden_from(
     Ok(store::drop_states(Scope::new(db, user.partnership()))
         .await?
         .into_iter()
-        .filter(|(_, organisation, status)| {
-            !model::may_see_drop(&user.roles, user.organisation_id, *organisation, *status)
+        .filter(|drop| {
+            !model::may_see_drop(
+                &user.roles,
+                user.organisation_id,
+                drop.organisation_id,
+                drop.status,
+            )
         })
         // The audit trail names records by their number.
-        .map(|(id, ..)| id.get())
+        .map(|drop| drop.id.get())
         .collect())
 }

@@ -2,9 +2,6 @@
 
 use std::collections::HashMap;
 
-use sqlx::Row;
-use sqlx::any::AnyRow;
-
 use super::model::*;
 use crate::kernel::api_tokens::ApiTokenId;
 use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
@@ -14,13 +11,22 @@ use crate::kernel::{Change, Store};
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
 
-fn decode_error(what: &str, value: &str) -> sqlx::Error {
-    sqlx::Error::Decode(format!("unknown {what} {value:?}").into())
+/// A yes/no flag stored as 0 or 1 (`#[sqlx(try_from = "StoredFlag")]` in a derived row).
+#[derive(sqlx::Type)]
+#[sqlx(transparent)]
+pub struct StoredFlag(i64);
+
+impl From<StoredFlag> for bool {
+    fn from(StoredFlag(flag): StoredFlag) -> bool {
+        flag != 0
+    }
 }
 
-fn quarter_column(row: &AnyRow, column: &str) -> Result<Quarter> {
-    let text: String = row.try_get(column)?;
-    Quarter::parse(&text).ok_or_else(|| decode_error("quarter", &text))
+/// A quarter in a one-column row, for lists of quarters.
+#[derive(sqlx::FromRow)]
+struct StoredQuarter {
+    #[sqlx(rename = "period_start", try_from = "String")]
+    period: Quarter,
 }
 
 // ---- indicators ----
@@ -267,9 +273,10 @@ pub async fn upload_indicators(store: impl Store) -> Result<Vec<UploadIndicator>
 
 // ---- comparators ----
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct Comparator {
     pub indicator_id: IndicatorId,
+    #[sqlx(rename = "period_start", try_from = "String")]
     pub period: Quarter,
     pub name: String,
     pub value: f64,
@@ -280,7 +287,7 @@ pub async fn comparators(
     mut store: impl Store,
     indicator_id: Option<IndicatorId>,
 ) -> Result<Vec<Comparator>> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "SELECT c.indicator_id, c.period_start, c.name, c.value FROM indicator_comparators c \
          JOIN indicators i ON i.id = c.indicator_id WHERE i.partnership_id = $2 AND ($1 = -1 OR c.indicator_id = $1) \
          ORDER BY c.period_start, c.name",
@@ -288,17 +295,7 @@ pub async fn comparators(
     .bind(indicator_id.map_or(-1, i64::from))
     .bind(store.partnership())
     .fetch_all(store.conn())
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Comparator {
-                indicator_id: row.try_get("indicator_id")?,
-                period: quarter_column(row, "period_start")?,
-                name: row.try_get("name")?,
-                value: row.try_get("value")?,
-            })
-        })
-        .collect()
+    .await
 }
 
 /// Sets (or replaces) a comparator's value for a period: one statement, so two people setting
@@ -524,27 +521,24 @@ pub async fn list_drops_limited(
         .await
 }
 
-/// Every drop of the partnership as (id, organisation, status): what the visibility rule needs,
-/// without the storyboards.
-pub async fn drop_states(
-    mut store: impl Store,
-) -> Result<Vec<(DropId, OrganisationId, DropStatus)>> {
-    let rows = sqlx::query(
+/// A drop as the visibility rule sees it: whose it is and where it stands, without the
+/// storyboard.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct DropState {
+    pub id: DropId,
+    pub organisation_id: OrganisationId,
+    #[sqlx(try_from = "String")]
+    pub status: DropStatus,
+}
+
+/// Every drop of the partnership, as the visibility rule sees it.
+pub async fn drop_states(mut store: impl Store) -> Result<Vec<DropState>> {
+    sqlx::query_as(
         "SELECT id, organisation_id, status FROM data_drops WHERE partnership_id = $1 ORDER BY id",
     )
     .bind(store.partnership())
     .fetch_all(store.conn())
-    .await?;
-    rows.iter()
-        .map(|row| {
-            let status: String = row.try_get("status")?;
-            Ok((
-                row.try_get("id")?,
-                row.try_get("organisation_id")?,
-                DropStatus::from_code(&status).ok_or_else(|| decode_error("status", &status))?,
-            ))
-        })
-        .collect()
+    .await
 }
 
 /// One of the partnership's drops; another partnership's is not found.
@@ -625,24 +619,34 @@ async fn open_drop_locked(
     mut store: impl Store,
     organisation_id: OrganisationId,
     period: Quarter,
-) -> Result<Option<(DropId, DropStatus)>> {
+) -> Result<Option<OpenDrop>> {
     let sql = format!(
         "SELECT id, status FROM data_drops WHERE organisation_id = $1 AND period_start = $2 \
          AND status IN ('draft', 'submitted') AND partnership_id = $3{}",
         store.for_update()
     );
-    let row: Option<(DropId, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(organisation_id)
         .bind(period.key())
         .bind(store.partnership())
         .fetch_optional(store.conn())
-        .await?;
-    row.map(|(id, status)| {
-        DropStatus::from_code(&status)
-            .map(|status| (id, status))
-            .ok_or_else(|| decode_error("status", &status))
-    })
-    .transpose()
+        .await
+}
+
+/// An organisation's open version for a period: a draft, or one waiting for a decision.
+#[derive(sqlx::FromRow)]
+struct OpenDrop {
+    id: DropId,
+    #[sqlx(try_from = "String")]
+    status: DropStatus,
+}
+
+/// A drop's version and status, as a save into it checks them.
+#[derive(sqlx::FromRow)]
+struct DraftState {
+    version: i64,
+    #[sqlx(try_from = "String")]
+    status: DropStatus,
 }
 
 // ---- saving into a draft: read, check and write in one locked transaction ----
@@ -749,14 +753,12 @@ async fn save_draft_once(
                 "SELECT version, status FROM data_drops WHERE id = $1 AND partnership_id = $2{}",
                 change.for_update()
             );
-            let (version, status): (i64, String) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            let DraftState { version, status } = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(id)
                 .bind(partnership)
                 .fetch_optional(change.conn())
                 .await?
                 .ok_or(DraftError::NotFound)?;
-            let status =
-                DropStatus::from_code(&status).ok_or_else(|| decode_error("status", &status))?;
             if status != DropStatus::Draft {
                 return Err(DraftError::NotDraft { version, status });
             }
@@ -919,7 +921,10 @@ pub async fn find_or_start_draft(
     // Twice at most: an insert that found another's open version finds it the second time.
     for _ in 0..2 {
         match open_drop_locked(&mut *change, organisation_id, period).await? {
-            Some((id, DropStatus::Draft)) => return Ok((id, false)),
+            Some(OpenDrop {
+                id,
+                status: DropStatus::Draft,
+            }) => return Ok((id, false)),
             Some(_) => return Err(DraftError::AwaitingDecision(period)),
             None => {}
         }
@@ -971,17 +976,18 @@ pub async fn open_draft(
         .await
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
 pub struct DropValue {
     pub indicator_id: IndicatorId,
     pub value: f64,
     pub note: String,
+    #[sqlx(try_from = "StoredFlag")]
     pub outlier_confirmed: bool,
 }
 
 /// A drop's values (one of the partnership's drops), by indicator.
 pub async fn drop_values(mut store: impl Store, drop_id: DropId) -> Result<Vec<DropValue>> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "SELECT v.indicator_id, v.value, v.note, v.outlier_confirmed FROM data_values v \
          JOIN data_drops d ON d.id = v.data_drop_id WHERE v.data_drop_id = $1 AND d.partnership_id = $2 \
          ORDER BY v.indicator_id",
@@ -989,17 +995,7 @@ pub async fn drop_values(mut store: impl Store, drop_id: DropId) -> Result<Vec<D
     .bind(drop_id)
     .bind(store.partnership())
     .fetch_all(store.conn())
-    .await?;
-    rows.iter().map(drop_value_from_row).collect()
-}
-
-fn drop_value_from_row(row: &AnyRow) -> Result<DropValue> {
-    Ok(DropValue {
-        indicator_id: row.try_get("indicator_id")?,
-        value: row.try_get("value")?,
-        note: row.try_get("note")?,
-        outlier_confirmed: row.try_get::<i64, _>("outlier_confirmed")? != 0,
-    })
+    .await
 }
 
 /// Replaces all of a draft's values, in the caller's transaction.
@@ -1452,19 +1448,28 @@ pub async fn approved_series(
         "SELECT v.indicator_id, d.period_start, v.value FROM data_values v JOIN data_drops d ON d.id = v.data_drop_id \
          WHERE d.partnership_id = $2 AND d.status = 'approved' AND {condition} ORDER BY d.period_start"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let points: Vec<SeriesPoint> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .bind(store.partnership())
         .fetch_all(store.conn())
         .await?;
     let mut series: HashMap<IndicatorId, Vec<(Quarter, f64)>> = HashMap::new();
-    for row in &rows {
+    for point in points {
         series
-            .entry(row.try_get("indicator_id")?)
+            .entry(point.indicator_id)
             .or_default()
-            .push((quarter_column(row, "period_start")?, row.try_get("value")?));
+            .push((point.period, point.value));
     }
     Ok(series)
+}
+
+/// One approved value of an indicator's series.
+#[derive(sqlx::FromRow)]
+struct SeriesPoint {
+    indicator_id: IndicatorId,
+    #[sqlx(rename = "period_start", try_from = "String")]
+    period: Quarter,
+    value: f64,
 }
 
 /// An indicator's approved values before a quarter, oldest first: the history a new value is
@@ -1488,18 +1493,16 @@ pub fn values_before(
 
 /// Quarters that have approved data in the partnership, oldest first.
 pub async fn approved_quarters(mut store: impl Store) -> Result<Vec<Quarter>> {
-    let rows: Vec<String> = sqlx::query_scalar("SELECT DISTINCT period_start FROM data_drops WHERE partnership_id = $1 AND status = 'approved' ORDER BY period_start")
+    let quarters: Vec<StoredQuarter> = sqlx::query_as("SELECT DISTINCT period_start FROM data_drops WHERE partnership_id = $1 AND status = 'approved' ORDER BY period_start")
         .bind(store.partnership())
         .fetch_all(store.conn())
         .await?;
-    rows.iter()
-        .map(|text| Quarter::parse(text).ok_or_else(|| decode_error("quarter", text)))
-        .collect()
+    Ok(quarters.into_iter().map(|quarter| quarter.period).collect())
 }
 
 // ---- completeness ----
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct Expected {
     pub organisation_id: OrganisationId,
     pub organisation_name: String,
@@ -1508,23 +1511,15 @@ pub struct Expected {
 
 /// The partnership's organisations expected to submit: those that own a live indicator.
 pub async fn expected_organisations(mut store: impl Store) -> Result<Vec<Expected>> {
-    let rows = sqlx::query(
-        "SELECT o.id, o.name, COUNT(i.id) AS indicators FROM organisations o JOIN indicators i ON i.owner_organisation_id = o.id \
+    sqlx::query_as(
+        "SELECT o.id AS organisation_id, o.name AS organisation_name, COUNT(i.id) AS indicators \
+         FROM organisations o JOIN indicators i ON i.owner_organisation_id = o.id \
          WHERE i.partnership_id = $1 AND o.partnership_id = $1 AND i.archived_at IS NULL AND o.archived_at IS NULL \
          GROUP BY o.id, o.name ORDER BY lower(o.name)",
     )
     .bind(store.partnership())
     .fetch_all(store.conn())
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Expected {
-                organisation_id: row.try_get("id")?,
-                organisation_name: row.try_get("name")?,
-                indicators: row.try_get("indicators")?,
-            })
-        })
-        .collect()
+    .await
 }
 
 // ---- API tokens ----
