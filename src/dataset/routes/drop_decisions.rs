@@ -2,19 +2,19 @@
 //! approving or returning it.
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::dataset::model::*;
-use crate::dataset::store::{self, CollectionPeriod};
-use crate::kernel::ids::{DropId, OrganisationId};
+use crate::dataset::store::{self, CollectionPeriod, DataDrop};
+use crate::kernel::ids::OrganisationId;
 use crate::kernel::text::FormErrors;
-use crate::kernel::{AppError, AppResult, AppState, Ctx, render_refused};
+use crate::kernel::{AppError, AppResult, AppState, Ctx, Loaded, render_refused};
 use crate::partnership;
 
 use super::drop_values::ValueLine;
-use super::drops::{drop_page, may_prepare, refused_draft, viewable_drop};
+use super::drops::{drop_page, may_prepare, refused_draft};
 use super::is_manager;
 
 #[derive(Deserialize, Default)]
@@ -101,10 +101,9 @@ pub struct DecisionForm {
 pub async fn decide(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<DropId>,
+    Loaded(data_drop): Loaded<DataDrop>,
     Form(form): Form<DecisionForm>,
 ) -> AppResult<Response> {
-    let data_drop = viewable_drop(&state, &ctx, id).await?;
     let decision = match form.decision.as_str() {
         "approve" => Decision::Approve,
         "return" => Decision::Return,
@@ -154,5 +153,5 @@ pub async fn decide(
         ),
     )
     .await?;
-    Ok(Redirect::to(&format!("/dataset/drops/{id}")).into_response())
+    Ok(Redirect::to(&format!("/dataset/drops/{}", data_drop.id)).into_response())
 }

@@ -1,7 +1,7 @@
 //! Data drops listed and shown, and who may see or change one.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -13,7 +13,9 @@ use crate::kernel::auth::CurrentUser;
 use crate::kernel::filters;
 use crate::kernel::ids::{DropId, OrganisationId, PartnershipId};
 use crate::kernel::text::FormErrors;
-use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, Permission, Role, cache, render};
+use crate::kernel::{
+    AppError, AppResult, AppState, Chrome, Ctx, Loaded, Lookup, Permission, Role, cache, render,
+};
 use crate::partnership;
 
 use super::drop_values::{Retyped, ValueLine, value_lines};
@@ -36,14 +38,18 @@ pub(super) fn may_prepare(user: &CurrentUser, organisation_id: OrganisationId) -
         || (user.can(Permission::SubmitDataDrop) && user.organisation_id == Some(organisation_id))
 }
 
-pub(super) async fn viewable_drop(state: &AppState, ctx: &Ctx, id: DropId) -> AppResult<DataDrop> {
-    let data_drop = store::find_drop(ctx.scope(state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_view(ctx.user()?, &data_drop) {
-        return Err(AppError::NotFound);
+/// A route's `{id}` is a drop of the signed-in user's partnership that they may see
+/// ([`may_view`]): another partnership's, or one they may not see (another organisation's draft
+/// for a data lead), is not found.
+impl Lookup for DataDrop {
+    type Id = DropId;
+
+    async fn look_up(state: &AppState, ctx: &Ctx, id: DropId) -> AppResult<Option<DataDrop>> {
+        let user = ctx.user()?;
+        Ok(store::find_drop(ctx.scope(state)?, id)
+            .await?
+            .filter(|data_drop| may_view(user, data_drop)))
     }
-    Ok(data_drop)
 }
 
 /// A save into a draft that was refused, as the page says it. The draft is checked before a
@@ -70,13 +76,12 @@ pub(super) fn refused_draft(refusal: store::DraftError) -> AppError {
     }
 }
 
-/// A draft the person may change, in a period still open.
+/// The drop, if it is a draft the person may change, in a period still open.
 pub(super) async fn editable_drop(
     state: &AppState,
     ctx: &Ctx,
-    id: DropId,
+    data_drop: DataDrop,
 ) -> AppResult<(DataDrop, CollectionPeriod)> {
-    let data_drop = viewable_drop(state, ctx, id).await?;
     if !may_prepare(ctx.user()?, data_drop.organisation_id) {
         return Err(AppError::Forbidden);
     }
@@ -319,8 +324,7 @@ pub(super) async fn drop_page(
 pub async fn drop_view(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<DropId>,
+    Loaded(data_drop): Loaded<DataDrop>,
 ) -> AppResult<impl IntoResponse> {
-    let data_drop = viewable_drop(&state, &ctx, id).await?;
     render(&drop_page(&state, &ctx, data_drop, None, Vec::new()).await?)
 }

@@ -15,7 +15,9 @@ use crate::kernel::Scope;
 use crate::kernel::filters;
 use crate::kernel::ids::IndicatorId;
 use crate::kernel::text::FormErrors;
-use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, cache, render, render_refused};
+use crate::kernel::{
+    AppError, AppResult, AppState, Chrome, Ctx, Loaded, Lookup, cache, render, render_refused,
+};
 use crate::partnership;
 use masa_sheets::{self as sheets, Cell, SheetTable};
 
@@ -85,6 +87,16 @@ fn special_cause_note(point: Option<&masa_spc::SpcPoint>) -> String {
                 Rule::TwoOfThreeNearLimit => format!("Two of three points near the {side} limit"),
             }
         }
+    }
+}
+
+/// A route's `{id}` is one of the signed-in user's partnership's indicators, archived or not;
+/// another partnership's is not found.
+impl Lookup for Indicator {
+    type Id = IndicatorId;
+
+    async fn look_up(state: &AppState, ctx: &Ctx, id: IndicatorId) -> AppResult<Option<Indicator>> {
+        Ok(store::find_indicator(ctx.scope(state)?, id).await?)
     }
 }
 
@@ -319,28 +331,27 @@ pub(super) fn series_table(
     }
 }
 
+/// The indicator's approved series, oldest first.
 async fn series_for_export(
     state: &AppState,
     ctx: &Ctx,
-    id: IndicatorId,
-) -> AppResult<(Indicator, Vec<(Quarter, f64)>)> {
-    let scope = ctx.scope(state)?;
-    let indicator = store::find_indicator(scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let series = store::approved_series(scope, store::SeriesScope::Indicator(id))
-        .await?
-        .remove(&id)
-        .unwrap_or_default();
-    Ok((indicator, series))
+    indicator: &Indicator,
+) -> AppResult<Vec<(Quarter, f64)>> {
+    let id = indicator.id;
+    Ok(
+        store::approved_series(ctx.scope(state)?, store::SeriesScope::Indicator(id))
+            .await?
+            .remove(&id)
+            .unwrap_or_default(),
+    )
 }
 
 pub async fn series_xlsx(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<IndicatorId>,
+    Loaded(indicator): Loaded<Indicator>,
 ) -> AppResult<Response> {
-    let (indicator, series) = series_for_export(&state, &ctx, id).await?;
+    let series = series_for_export(&state, &ctx, &indicator).await?;
     let bytes = sheets::write_xlsx(&[series_table(&indicator, &series)]).map_err(sheet_error)?;
     Ok(download(
         bytes,
@@ -352,9 +363,9 @@ pub async fn series_xlsx(
 pub async fn series_csv(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<IndicatorId>,
+    Loaded(indicator): Loaded<Indicator>,
 ) -> AppResult<Response> {
-    let (indicator, series) = series_for_export(&state, &ctx, id).await?;
+    let series = series_for_export(&state, &ctx, &indicator).await?;
     let bytes = sheets::write_csv(&series_table(&indicator, &series)).map_err(sheet_error)?;
     Ok(download(
         bytes,
@@ -366,12 +377,10 @@ pub async fn series_csv(
 pub async fn add_comparator(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<IndicatorId>,
+    Loaded(indicator): Loaded<Indicator>,
     Form(form): Form<ComparatorForm>,
 ) -> AppResult<Response> {
-    let indicator = store::find_indicator(ctx.scope(&state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let id = indicator.id;
     let mut errors = FormErrors::default();
     let period = Quarter::parse(&form.period);
     if period.is_none() {
