@@ -327,17 +327,15 @@ async fn add_drop(
     }
     let final_status = path.last().copied().unwrap_or(DropStatus::Draft);
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "data_drop",
-            entity_id: Some(id.get()),
-            summary: format!(
+        .record(AuditEntry::new(
+            AuditAction::Create,
+            "data_drop",
+            id,
+            format!(
                 "Loaded a {} demo data drop for {period}",
                 final_status.label().to_lowercase()
             ),
-            before: None,
-            after: None,
-        })
+        ))
         .await?;
     Ok(())
 }

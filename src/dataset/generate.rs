@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::model::*;
 use super::store::{self, DropValue, IndicatorDetails};
-use crate::kernel::audit::Actor;
+use crate::kernel::audit::{Actor, AuditAction, AuditEntry};
 use crate::kernel::db::{Db, now_text};
 use crate::kernel::ids::DropId;
 use crate::kernel::store::{Change, ChangeError};
@@ -267,17 +267,14 @@ async fn fill_partnership(
         quarter = quarter.next();
     }
     change
-        .record(crate::kernel::audit::AuditEntry {
-            action: crate::kernel::audit::AuditAction::Create,
-            entity_type: "dataset",
-            entity_id: None,
-            summary: format!(
+        .record(AuditEntry::about_none(
+            AuditAction::Create,
+            "dataset",
+            format!(
                 "Generated {} indicators with {values_written} values for benchmarks",
                 indicators.len()
             ),
-            before: None,
-            after: None,
-        })
+        ))
         .await?;
     totals.organisations += organisations.len();
     totals.indicators += indicators.len();

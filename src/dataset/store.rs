@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use super::model::*;
 use crate::kernel::api_tokens::ApiTokenId;
-use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
+use crate::kernel::audit::{Actor, AuditAction, AuditEntry};
 use crate::kernel::db::{Db, IsoDate, Transaction, now_text, retrying};
 use crate::kernel::ids::{DropId, IndicatorId, OrganisationId, PeriodId, PlanItemId, UserId};
 use crate::kernel::{Change, Store};
@@ -166,14 +166,12 @@ pub async fn insert_indicator(
     .fetch_one(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "indicator",
-            entity_id: Some(id.get()),
-            summary: format!("Added indicator {} {}", details.code, details.name),
-            before: None,
-            after: Some(audit::snapshot(details)),
-        })
+        .record(AuditEntry::created(
+            "indicator",
+            id,
+            format!("Added indicator {} {}", details.code, details.name),
+            details,
+        ))
         .await?;
     Ok(id)
 }
@@ -209,14 +207,13 @@ pub async fn update_indicator(
     .execute(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "indicator",
-            entity_id: Some(indicator.id.get()),
-            summary: format!("Updated indicator {}", details.code),
-            before: Some(audit::snapshot(&IndicatorDetails::of(indicator))),
-            after: Some(audit::snapshot(details)),
-        })
+        .record(AuditEntry::updated(
+            "indicator",
+            indicator.id,
+            format!("Updated indicator {}", details.code),
+            &IndicatorDetails::of(indicator),
+            details,
+        ))
         .await
 }
 
@@ -244,14 +241,15 @@ pub async fn set_indicator_archived(
         (AuditAction::Restore, "Restored")
     };
     change
-        .record(AuditEntry {
-            action,
-            entity_type: "indicator",
-            entity_id: Some(indicator.id.get()),
-            summary: format!("{verb} indicator {}", indicator.code),
-            before: Some(audit::snapshot(indicator)),
-            after: None,
-        })
+        .record(
+            AuditEntry::new(
+                action,
+                "indicator",
+                indicator.id,
+                format!("{verb} indicator {}", indicator.code),
+            )
+            .before(indicator),
+        )
         .await
 }
 
@@ -319,16 +317,15 @@ pub async fn set_comparator(
     .execute(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "indicator",
-            entity_id: Some(indicator_id.get()),
-            summary: format!("Set the {name} comparator of {code} for {period}"),
-            before: None,
-            after: Some(
-                serde_json::json!({ "period": period.label(), "name": name, "value": value }),
-            ),
-        })
+        .record(
+            AuditEntry::new(
+                AuditAction::Update,
+                "indicator",
+                indicator_id,
+                format!("Set the {name} comparator of {code} for {period}"),
+            )
+            .after(&serde_json::json!({ "period": period.label(), "name": name, "value": value })),
+        )
         .await
 }
 
@@ -387,19 +384,15 @@ pub async fn insert_period(
     .fetch_one(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "collection_period",
-            entity_id: Some(id.get()),
-            summary: format!(
+        .record(AuditEntry::created(
+            "collection_period",
+            id,
+            format!(
                 "Opened {period} for data drops, due {}",
                 crate::kernel::text::long_date(due_on)
             ),
-            before: None,
-            after: Some(
-                serde_json::json!({ "period": period.label(), "due_on": due_on.to_string() }),
-            ),
-        })
+            &serde_json::json!({ "period": period.label(), "due_on": due_on.to_string() }),
+        ))
         .await?;
     Ok(id)
 }
@@ -425,14 +418,15 @@ pub async fn set_period_closed(
         .await?;
     let verb = if closed { "Closed" } else { "Reopened" };
     change
-        .record(AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "collection_period",
-            entity_id: Some(id.get()),
-            summary: format!("{verb} {period} for data drops"),
-            before: None,
-            after: Some(serde_json::json!({ "closed": closed })),
-        })
+        .record(
+            AuditEntry::new(
+                AuditAction::Update,
+                "collection_period",
+                id,
+                format!("{verb} {period} for data drops"),
+            )
+            .after(&serde_json::json!({ "closed": closed })),
+        )
         .await
 }
 
@@ -444,14 +438,12 @@ pub async fn reminders_queued(
     organisations: &[String],
 ) -> Result<()> {
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "collection_period",
-            entity_id: Some(period.id.get()),
-            summary: format!("Queued {queued} reminders for {}", period.period),
-            before: None,
-            after: Some(serde_json::json!({ "organisations": organisations })),
-        })
+        .record(AuditEntry::created(
+            "collection_period",
+            period.id,
+            format!("Queued {queued} reminders for {}", period.period),
+            &serde_json::json!({ "organisations": organisations }),
+        ))
         .await
 }
 
@@ -808,11 +800,10 @@ async fn save_draft_once(
         Channel::Api => "through the API",
     };
     change
-        .record(AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "data_drop",
-            entity_id: Some(id.get()),
-            summary: format!(
+        .record(AuditEntry::updated(
+            "data_drop",
+            id,
+            format!(
                 "Saved {} values {how} to {}'s data drop for {period}{}",
                 edit.set.len(),
                 before.organisation_name,
@@ -822,17 +813,17 @@ async fn save_draft_once(
                     ""
                 }
             ),
-            before: Some(serde_json::json!({
+            &serde_json::json!({
                 "values": before_values,
                 "storyboard": before.storyboard,
                 "channel": before.channel.code(),
-            })),
-            after: Some(serde_json::json!({
+            }),
+            &serde_json::json!({
                 "values": values,
                 "storyboard": storyboard,
                 "channel": channel.code(),
-            })),
-        })
+            }),
+        ))
         .await?;
     if edit.submit {
         let live: Vec<IndicatorId> = sqlx::query_scalar(
@@ -866,17 +857,16 @@ async fn save_draft_once(
         )
         .await?;
         change
-            .record(AuditEntry {
-                action: AuditAction::Update,
-                entity_type: "data_drop",
-                entity_id: Some(id.get()),
-                summary: format!(
+            .record(AuditEntry::updated(
+                "data_drop",
+                id,
+                format!(
                     "Submitted {}'s data drop for {period} (version {}) {how}",
                     before.organisation_name, before.version
                 ),
-                before: Some(serde_json::json!({ "status": "draft" })),
-                after: Some(serde_json::json!({ "status": "submitted" })),
-            })
+                &serde_json::json!({ "status": "draft" }),
+                &serde_json::json!({ "status": "submitted" }),
+            ))
             .await?;
     }
     let data_drop = find_drop(&mut change, id)
@@ -941,19 +931,17 @@ pub async fn find_or_start_draft(
                 .fetch_one(change.conn())
                 .await?;
             change
-                .record(AuditEntry {
-                    action: AuditAction::Create,
-                    entity_type: "data_drop",
-                    entity_id: Some(id.get()),
-                    summary: format!("Started a data drop for {period}"),
-                    before: None,
-                    after: Some(serde_json::json!({
+                .record(AuditEntry::created(
+                    "data_drop",
+                    id,
+                    format!("Started a data drop for {period}"),
+                    &serde_json::json!({
                         "organisation_id": organisation_id,
                         "period": period.label(),
                         "version": version,
                         "channel": channel.code(),
-                    })),
-                })
+                    }),
+                ))
                 .await?;
             return Ok((id, true));
         }
@@ -1326,17 +1314,16 @@ pub async fn decide(
         "Returned"
     };
     change
-        .record(AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "data_drop",
-            entity_id: Some(data_drop.id.get()),
-            summary: format!(
+        .record(AuditEntry::updated(
+            "data_drop",
+            data_drop.id,
+            format!(
                 "{verb} {}'s data drop for {} (version {})",
                 data_drop.organisation_name, data_drop.period, data_drop.version
             ),
-            before: Some(serde_json::json!({ "status": data_drop.status.code() })),
-            after: Some(serde_json::json!({ "status": status.code(), "comment": comment })),
-        })
+            &serde_json::json!({ "status": data_drop.status.code() }),
+            &serde_json::json!({ "status": status.code(), "comment": comment }),
+        ))
         .await?;
     Ok(true)
 }
@@ -1362,14 +1349,12 @@ pub async fn create_token(
         .await?,
     );
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "api_token",
-            entity_id: Some(id.get()),
-            summary: format!("Created API token “{label}” for {organisation_name}"),
-            before: None,
-            after: Some(serde_json::json!({ "label": label })),
-        })
+        .record(AuditEntry::created(
+            "api_token",
+            id,
+            format!("Created API token “{label}” for {organisation_name}"),
+            &serde_json::json!({ "label": label }),
+        ))
         .await?;
     Ok(id)
 }
@@ -1385,14 +1370,12 @@ pub async fn revoke_organisation_token(
         return Ok(false);
     }
     change
-        .record(AuditEntry {
-            action: AuditAction::Archive,
-            entity_type: "api_token",
-            entity_id: Some(id.get()),
-            summary: "Revoked an API token".to_owned(),
-            before: None,
-            after: None,
-        })
+        .record(AuditEntry::new(
+            AuditAction::Archive,
+            "api_token",
+            id,
+            "Revoked an API token",
+        ))
         .await?;
     Ok(true)
 }
