@@ -20,6 +20,7 @@ use crate::kernel::AppState;
 use crate::kernel::Scope;
 use crate::kernel::audit::Actor;
 use crate::kernel::auth;
+use crate::kernel::ids::{DropId, IndicatorId, OrganisationId, PartnershipId};
 
 /// Every way an API request is refused or fails. Clients see `{"error": ..}` (with `problems`
 /// for a drop that was not saved) and the status below.
@@ -106,7 +107,7 @@ impl IntoResponse for ApiError {
 /// that organisation's partnership. Everything the request then reads or writes is of that
 /// partnership only. Extracting it is the API's authentication.
 pub struct ApiCaller {
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub actor: Actor,
 }
 
@@ -128,10 +129,12 @@ impl FromRequestParts<AppState> for ApiCaller {
         )
         .await?
         .ok_or(ApiError::UnknownToken)?;
+        // The kernel's token table answers plain ids: typed here, where the token is read.
+        let organisation_id = OrganisationId::new(organisation_id);
         Ok(ApiCaller {
             organisation_id,
             actor: Actor {
-                partnership_id: crate::kernel::ids::PartnershipId::new(partnership_id),
+                partnership_id: PartnershipId::new(partnership_id),
                 user_id: None,
                 label: format!("API token of organisation {organisation_id}"),
                 request_id: parts
@@ -179,8 +182,8 @@ pub struct ValueProblem {
 
 #[derive(Serialize)]
 pub struct DropResponse {
-    id: i64,
-    organisation_id: i64,
+    id: DropId,
+    organisation_id: OrganisationId,
     period: String,
     version: i64,
     status: &'static str,
@@ -188,7 +191,7 @@ pub struct DropResponse {
     outliers: Vec<String>,
 }
 
-async fn describe(scope: Scope<'_>, id: i64) -> ApiResult<DropResponse> {
+async fn describe(scope: Scope<'_>, id: DropId) -> ApiResult<DropResponse> {
     let data_drop = store::find_drop(scope, id)
         .await?
         .ok_or(ApiError::DropNotFound)?;
@@ -235,7 +238,7 @@ async fn describe(scope: Scope<'_>, id: i64) -> ApiResult<DropResponse> {
 pub async fn get_drop(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(id): Path<i64>,
+    Path(id): Path<DropId>,
 ) -> ApiResult<Json<DropResponse>> {
     let scope = Scope::new(&state.db, caller.actor.partnership());
     match store::find_drop(scope, id).await? {
@@ -296,10 +299,10 @@ fn whole(message: impl Into<String>) -> Vec<ValueProblem> {
 
 async fn save(
     state: &AppState,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     actor: &Actor,
     request: DropRequest,
-) -> ApiResult<i64> {
+) -> ApiResult<DropId> {
     let scope = Scope::new(&state.db, actor.partnership());
     let Some(period) = Quarter::parse(&request.period) else {
         return Err(ApiError::invalid(format!(
@@ -433,7 +436,7 @@ async fn save(
             "{period} is not open for data drops"
         ))),
         Err(DraftError::NotReady(problems)) => {
-            let code = |id: i64| {
+            let code = |id: IndicatorId| {
                 indicators
                     .iter()
                     .find(|indicator| indicator.id == id)

@@ -11,6 +11,7 @@ use super::model::*;
 use super::store::{self, DropValue, IndicatorDetails};
 use crate::kernel::Change;
 use crate::kernel::audit::{AuditAction, AuditEntry};
+use crate::kernel::ids::{IndicatorId, OrganisationId, PlanItemId};
 
 #[derive(Deserialize)]
 struct DemoFile {
@@ -76,10 +77,13 @@ fn due_on(period: Quarter) -> time::Date {
     period.end() + time::Duration::days(45)
 }
 
-fn lookup(map: &HashMap<String, i64>, name: &str, what: &str) -> Result<i64, DemoError> {
+/// A demo organisation by name. The partnership demo hands its ids over as plain numbers:
+/// typed here, where they come in.
+fn organisation_named(map: &HashMap<String, i64>, name: &str) -> Result<OrganisationId, DemoError> {
     map.get(name)
         .copied()
-        .ok_or_else(|| DemoError::Reference(format!("unknown {what} {name:?}")))
+        .map(OrganisationId::new)
+        .ok_or_else(|| DemoError::Reference(format!("unknown organisation {name:?}")))
 }
 
 /// `organisations`: demo organisation ids by name; `priorities`: the plan's priority ids in order.
@@ -95,7 +99,7 @@ pub async fn load(
         number: 1,
     };
     // indicator id, owner, unit, values by quarter
-    let mut loaded: Vec<(i64, i64, Unit, HashMap<Quarter, f64>)> = Vec::new();
+    let mut loaded: Vec<(IndicatorId, OrganisationId, Unit, HashMap<Quarter, f64>)> = Vec::new();
     for indicator in &file.indicators {
         let unit = Unit::from_code(&indicator.unit)
             .ok_or_else(|| DemoError::Reference(format!("unit {:?}", indicator.unit)))?;
@@ -110,19 +114,21 @@ pub async fn load(
             frequency: Frequency::from_code(&indicator.frequency).ok_or_else(|| {
                 DemoError::Reference(format!("frequency {:?}", indicator.frequency))
             })?,
-            owner_organisation_id: lookup(organisations, &indicator.owner, "organisation")?,
+            owner_organisation_id: organisation_named(organisations, &indicator.owner)?,
             priority_item_id: indicator
                 .priority
                 .checked_sub(1)
                 .and_then(|index| priorities.get(index))
-                .copied(),
+                .copied()
+                .map(PlanItemId::new),
             target: indicator.target,
             suppression_threshold: indicator.suppression_threshold,
             decimals: indicator.decimals,
             source: indicator.source.clone(),
         };
         let id = store::insert_indicator(change, &details, first).await?;
-        indicator_ids.insert(details.code.clone(), id);
+        // Handed back as plain numbers, as the other demo loaders take them.
+        indicator_ids.insert(details.code.clone(), id.get());
         // The latest published comparators are England's and the region's for 2024-25.
         for comparator in &indicator.comparators {
             store::set_comparator(
@@ -150,14 +156,14 @@ pub async fn load(
         loaded.push((id, details.owner_organisation_id, unit, values));
     }
 
-    let mut owners: Vec<i64> = loaded.iter().map(|(_, owner, ..)| *owner).collect();
+    let mut owners: Vec<OrganisationId> = loaded.iter().map(|(_, owner, ..)| *owner).collect();
     owners.sort_unstable();
     owners.dedup();
-    let storyboards: HashMap<(i64, Quarter), Storyboard> = file
+    let storyboards: HashMap<(OrganisationId, Quarter), Storyboard> = file
         .storyboards
         .iter()
         .map(|s| {
-            let organisation = lookup(organisations, &s.organisation, "organisation")?;
+            let organisation = organisation_named(organisations, &s.organisation)?;
             let period = Quarter::parse(&s.period)
                 .ok_or_else(|| DemoError::Reference(format!("storyboard period {:?}", s.period)))?;
             let storyboard = Storyboard {
@@ -208,8 +214,8 @@ pub async fn load(
     // The quarter being collected: due six weeks after it ended.
     let now = collecting();
     store::insert_period(change, now, due_on(now)).await?;
-    let by_name = |name: &str| lookup(organisations, name, "organisation");
-    let next_values = |owner: i64, drift: f64| -> Vec<DropValue> {
+    let by_name = |name: &str| organisation_named(organisations, name);
+    let next_values = |owner: OrganisationId, drift: f64| -> Vec<DropValue> {
         loaded
             .iter()
             .filter(|(_, o, ..)| *o == owner)
@@ -233,7 +239,7 @@ pub async fn load(
     let icb = by_name("NHS Cheshire and Merseyside Integrated Care Board")?;
     let council = by_name("Halton Borough Council")?;
     let police = by_name("Cheshire Constabulary")?;
-    let carry = |owner: i64| {
+    let carry = |owner: OrganisationId| {
         storyboards
             .get(&(owner, now.previous()))
             .cloned()
@@ -282,7 +288,7 @@ pub async fn load(
 /// Adds one version of a drop and moves it to its final status.
 async fn add_drop(
     change: &mut Change,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     period: Quarter,
     values: &[DropValue],
     storyboard: &Storyboard,
@@ -321,17 +327,15 @@ async fn add_drop(
     }
     let final_status = path.last().copied().unwrap_or(DropStatus::Draft);
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "data_drop",
-            entity_id: Some(id),
-            summary: format!(
+        .record(AuditEntry::new(
+            AuditAction::Create,
+            "data_drop",
+            id,
+            format!(
                 "Loaded a {} demo data drop for {period}",
                 final_status.label().to_lowercase()
             ),
-            before: None,
-            after: None,
-        })
+        ))
         .await?;
     Ok(())
 }

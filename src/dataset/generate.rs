@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 
 use super::model::*;
 use super::store::{self, DropValue, IndicatorDetails};
-use crate::kernel::audit::Actor;
+use crate::kernel::audit::{Actor, AuditAction, AuditEntry};
 use crate::kernel::db::{Db, now_text};
+use crate::kernel::ids::DropId;
 use crate::kernel::store::{Change, ChangeError};
 use crate::partnership::model::{OrganisationDetails, OrganisationKind};
 
@@ -154,11 +155,7 @@ async fn fill_partnership(
             active_from: time::macros::date!(2015 - 04 - 01),
             active_to: None,
         };
-        organisations.push(
-            crate::partnership::add_organisation(change, &details)
-                .await?
-                .get(),
-        );
+        organisations.push(crate::partnership::add_organisation(change, &details).await?);
     }
     let last = super::demo::collecting().previous();
     let mut first = last;
@@ -209,7 +206,7 @@ async fn fill_partnership(
         indicators.push((id, owner, unit, level));
     }
     let mut values_written = 0;
-    let mut rows: Vec<(i64, DropValue)> =
+    let mut rows: Vec<(DropId, DropValue)> =
         Vec::with_capacity(VALUES_PER_BATCH.min(indicators.len() * options.quarters.max(1)));
     let mut quarter = first;
     loop {
@@ -270,17 +267,14 @@ async fn fill_partnership(
         quarter = quarter.next();
     }
     change
-        .record(crate::kernel::audit::AuditEntry {
-            action: crate::kernel::audit::AuditAction::Create,
-            entity_type: "dataset",
-            entity_id: None,
-            summary: format!(
+        .record(AuditEntry::about_none(
+            AuditAction::Create,
+            "dataset",
+            format!(
                 "Generated {} indicators with {values_written} values for benchmarks",
                 indicators.len()
             ),
-            before: None,
-            after: None,
-        })
+        ))
         .await?;
     totals.organisations += organisations.len();
     totals.indicators += indicators.len();

@@ -16,6 +16,7 @@ pub mod scorecard;
 pub mod store;
 pub mod work;
 
+use crate::kernel::ids::IndicatorId;
 use crate::kernel::{Permission, Scope};
 
 pub use routes::routes;
@@ -23,7 +24,7 @@ pub use routes::routes;
 /// For other modules: the partnership's live indicators as (id, "CODE: name"), in code order.
 pub async fn indicator_choices(
     store: impl crate::kernel::Store,
-) -> Result<Vec<(i64, String)>, sqlx::Error> {
+) -> Result<Vec<(IndicatorId, String)>, sqlx::Error> {
     let mut indicators = store::list_indicators(store, &store::IndicatorFilter::default()).await?;
     indicators.sort_by(|a, b| a.code.cmp(&b.code));
     Ok(indicators
@@ -41,7 +42,7 @@ pub async fn indicator_choices(
 /// against the data.
 #[derive(Debug, Clone)]
 pub struct IndicatorTrend {
-    pub id: i64,
+    pub id: IndicatorId,
     pub code: String,
     pub name: String,
     pub polarity: &'static str,
@@ -53,7 +54,7 @@ pub struct IndicatorTrend {
 /// Another partnership's indicator is None, as a missing one is.
 pub async fn indicator_trend(
     mut store: impl crate::kernel::Store,
-    id: i64,
+    id: IndicatorId,
 ) -> Result<Option<IndicatorTrend>, sqlx::Error> {
     let Some(indicator) = store::find_indicator(&mut store, id).await? else {
         return Ok(None);
@@ -89,14 +90,15 @@ pub async fn drops_hidden_from(
     Ok(store::drop_states(Scope::new(db, user.partnership()))
         .await?
         .into_iter()
-        .filter(|(_, organisation, status)| {
+        .filter(|drop| {
             !model::may_see_drop(
                 &user.roles,
-                user.organisation_id.map(|id| id.get()),
-                *organisation,
-                *status,
+                user.organisation_id,
+                drop.organisation_id,
+                drop.status,
             )
         })
-        .map(|(id, ..)| id)
+        // The audit trail names records by their number.
+        .map(|drop| drop.id.get())
         .collect())
 }

@@ -8,6 +8,7 @@ use time::{Date, Month};
 
 pub use masa_spc::Polarity;
 
+use crate::kernel::ids::{IndicatorId, OrganisationId, PlanItemId};
 use crate::kernel::{Permission, Role};
 
 // ---- quarters ----
@@ -299,7 +300,7 @@ impl Frequency {
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Indicator {
-    pub id: i64,
+    pub id: IndicatorId,
     pub code: String,
     pub name: String,
     pub definition: String,
@@ -310,9 +311,9 @@ pub struct Indicator {
     pub polarity: Polarity,
     #[sqlx(try_from = "String")]
     pub frequency: Frequency,
-    pub owner_organisation_id: i64,
+    pub owner_organisation_id: OrganisationId,
     pub owner_name: String,
-    pub priority_item_id: Option<i64>,
+    pub priority_item_id: Option<PlanItemId>,
     pub target: Option<f64>,
     pub suppression_threshold: i64,
     pub decimals: i64,
@@ -480,8 +481,8 @@ impl DropStatus {
 /// independent scrutineer every drop that has left draft. Anyone else sees none.
 pub fn may_see_drop(
     roles: &[Role],
-    own_organisation: Option<i64>,
-    drop_organisation: i64,
+    own_organisation: Option<OrganisationId>,
+    drop_organisation: OrganisationId,
     status: DropStatus,
 ) -> bool {
     if Permission::ManageDataset.granted_to_any(roles) {
@@ -597,9 +598,12 @@ impl Storyboard {
 #[derive(Debug, Clone, PartialEq)]
 pub enum NotReady {
     /// One of the organisation's live indicators has no value.
-    Missing(i64),
+    Missing(IndicatorId),
     /// A value far outside its history that nobody has confirmed.
-    UnconfirmedOutlier { indicator_id: i64, value: f64 },
+    UnconfirmedOutlier {
+        indicator_id: IndicatorId,
+        value: f64,
+    },
     /// A storyboard question is unanswered.
     Storyboard,
 }
@@ -608,7 +612,7 @@ pub enum NotReady {
 /// confirmed it after it was flagged as unusual.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DraftValue {
-    pub indicator_id: i64,
+    pub indicator_id: IndicatorId,
     pub value: f64,
     pub outlier_confirmed: bool,
 }
@@ -617,7 +621,7 @@ pub struct DraftValue {
 /// every live indicator (`indicators`, in order) answered, each value `is_outlier` flags
 /// confirmed, the four storyboard questions answered.
 pub fn submit_problems(
-    indicators: &[i64],
+    indicators: &[IndicatorId],
     values: &[DraftValue],
     storyboard: &Storyboard,
     is_outlier: impl Fn(&DraftValue) -> bool,
@@ -694,16 +698,16 @@ pub const NOTE_MAX: usize = 1000;
 /// An indicator as the upload sees it.
 #[derive(Debug, Clone)]
 pub struct UploadIndicator {
-    pub id: i64,
+    pub id: IndicatorId,
     pub code: String,
     pub unit: Unit,
-    pub owner_organisation_id: i64,
+    pub owner_organisation_id: OrganisationId,
     pub owner_name: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedValue {
-    pub indicator_id: i64,
+    pub indicator_id: IndicatorId,
     pub value: f64,
     pub note: String,
     /// The sheet row (1 = the header) it came from.
@@ -737,7 +741,7 @@ impl std::fmt::Display for RowError {
 pub fn read_upload(
     rows: &[Vec<String>],
     period: Quarter,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     indicators: &[UploadIndicator],
 ) -> Result<Vec<ParsedValue>, Vec<RowError>> {
     let whole = |message: String| {
@@ -906,7 +910,7 @@ mod tests {
     #[test]
     fn a_draft_is_ready_when_every_indicator_is_answered_checked_and_storyboarded() {
         let value = |indicator_id, value, outlier_confirmed| DraftValue {
-            indicator_id,
+            indicator_id: IndicatorId::new(indicator_id),
             value,
             outlier_confirmed,
         };
@@ -918,21 +922,34 @@ mod tests {
         };
         let far = |v: &DraftValue| v.value > 100.0;
         let ready = [value(1, 5.0, false), value(2, 500.0, true)];
-        assert!(submit_problems(&[1, 2], &ready, &storyboard, far).is_empty());
+        assert!(
+            submit_problems(
+                &[IndicatorId::new(1), IndicatorId::new(2)],
+                &ready,
+                &storyboard,
+                far
+            )
+            .is_empty()
+        );
         let half = [value(2, 500.0, false)];
         assert_eq!(
-            submit_problems(&[1, 2], &half, &Storyboard::default(), far),
+            submit_problems(
+                &[IndicatorId::new(1), IndicatorId::new(2)],
+                &half,
+                &Storyboard::default(),
+                far
+            ),
             vec![
-                NotReady::Missing(1),
+                NotReady::Missing(IndicatorId::new(1)),
                 NotReady::UnconfirmedOutlier {
-                    indicator_id: 2,
+                    indicator_id: IndicatorId::new(2),
                     value: 500.0
                 },
                 NotReady::Storyboard
             ]
         );
         // A value of an indicator no longer live does not hold a drop back.
-        assert!(submit_problems(&[2], &ready, &storyboard, far).is_empty());
+        assert!(submit_problems(&[IndicatorId::new(2)], &ready, &storyboard, far).is_empty());
     }
     use time::macros::date;
 
@@ -1051,24 +1068,24 @@ mod tests {
     fn indicators() -> Vec<UploadIndicator> {
         vec![
             UploadIndicator {
-                id: 1,
+                id: IndicatorId::new(1),
                 code: "RHI-01".into(),
                 unit: Unit::Percent,
-                owner_organisation_id: 10,
+                owner_organisation_id: OrganisationId::new(10),
                 owner_name: "Council".into(),
             },
             UploadIndicator {
-                id: 2,
+                id: IndicatorId::new(2),
                 code: "MFH-01".into(),
                 unit: Unit::Count,
-                owner_organisation_id: 10,
+                owner_organisation_id: OrganisationId::new(10),
                 owner_name: "Council".into(),
             },
             UploadIndicator {
-                id: 3,
+                id: IndicatorId::new(3),
                 code: "CPP-01".into(),
                 unit: Unit::RatePer10000,
-                owner_organisation_id: 20,
+                owner_organisation_id: OrganisationId::new(20),
                 owner_name: "Cheshire Constabulary".into(),
             },
         ]
@@ -1101,12 +1118,12 @@ mod tests {
             &["", "", "", "", ""],
             &["MFH-01", "Missing episodes", "2026-27 Q2", "36", ""],
         ]);
-        let values = read_upload(&rows, period, 10, &indicators()).unwrap();
+        let values = read_upload(&rows, period, OrganisationId::new(10), &indicators()).unwrap();
         assert_eq!(values.len(), 2);
         assert_eq!(
             values[0],
             ParsedValue {
-                indicator_id: 1,
+                indicator_id: IndicatorId::new(1),
                 value: 86.0,
                 note: "Up again".into(),
                 row: 2
@@ -1133,7 +1150,8 @@ mod tests {
             &["RHI-01", "", "2026-27 Q2", "86", ""],
             &["RHI-01", "", "2026-27 Q2", "87", ""],
         ]);
-        let errors = read_upload(&rows, period, 10, &indicators()).unwrap_err();
+        let errors =
+            read_upload(&rows, period, OrganisationId::new(10), &indicators()).unwrap_err();
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
         let expected = [
             "Row 2, value: \"eighty\" is not a number",
@@ -1154,7 +1172,7 @@ mod tests {
         let errors = read_upload(
             &sheet(&[&["code", "amount"], &["RHI-01", "86"]]),
             period,
-            10,
+            OrganisationId::new(10),
             &indicators(),
         )
         .unwrap_err();
@@ -1165,14 +1183,14 @@ mod tests {
         );
         assert!(errors[0].message.contains("it has: code, amount"));
         assert!(
-            read_upload(&[], period, 10, &indicators()).unwrap_err()[0]
+            read_upload(&[], period, OrganisationId::new(10), &indicators()).unwrap_err()[0]
                 .message
                 .contains("empty")
         );
         let header_only = read_upload(
             &sheet(&[&["indicator_code", "period", "value"]]),
             period,
-            10,
+            OrganisationId::new(10),
             &indicators(),
         )
         .unwrap_err();
@@ -1182,14 +1200,14 @@ mod tests {
     #[test]
     fn small_counts_are_suppressed_in_published_outputs() {
         let indicator = Indicator {
-            id: 1,
+            id: IndicatorId::new(1),
             code: "LADO-01".into(),
             name: "LADO referrals".into(),
             definition: String::new(),
             unit: Unit::Count,
             polarity: Polarity::Neither,
             frequency: Frequency::Quarterly,
-            owner_organisation_id: 1,
+            owner_organisation_id: OrganisationId::new(1),
             owner_name: String::new(),
             priority_item_id: None,
             target: None,
@@ -1211,21 +1229,31 @@ mod tests {
     #[test]
     fn drafts_are_seen_only_by_their_organisation_and_the_business_unit() {
         use DropStatus::*;
+        let (seven, eight) = (OrganisationId::new(7), OrganisationId::new(8));
         let admin = [Role::BusinessUnitAdmin];
         let lead = [Role::PartnerDataLead];
         let scrutineer = [Role::IndependentScrutineer];
         for status in DropStatus::ALL {
-            assert!(may_see_drop(&admin, None, 7, status), "{status:?}");
-            assert!(may_see_drop(&lead, Some(7), 7, status), "{status:?}");
-            assert!(!may_see_drop(&lead, Some(8), 7, status), "{status:?}");
-            assert!(!may_see_drop(&lead, None, 7, status), "{status:?}");
-            assert!(!may_see_drop(&[Role::GroupMember], None, 7, status));
-            assert_eq!(may_see_drop(&scrutineer, None, 7, status), status != Draft);
+            assert!(may_see_drop(&admin, None, seven, status), "{status:?}");
+            assert!(
+                may_see_drop(&lead, Some(seven), seven, status),
+                "{status:?}"
+            );
+            assert!(
+                !may_see_drop(&lead, Some(eight), seven, status),
+                "{status:?}"
+            );
+            assert!(!may_see_drop(&lead, None, seven, status), "{status:?}");
+            assert!(!may_see_drop(&[Role::GroupMember], None, seven, status));
+            assert_eq!(
+                may_see_drop(&scrutineer, None, seven, status),
+                status != Draft
+            );
         }
         // Two roles see what either sees.
         let both = [Role::PartnerDataLead, Role::IndependentScrutineer];
-        assert!(may_see_drop(&both, Some(7), 7, Draft));
-        assert!(!may_see_drop(&both, Some(7), 8, Draft));
-        assert!(may_see_drop(&both, Some(7), 8, Submitted));
+        assert!(may_see_drop(&both, Some(seven), seven, Draft));
+        assert!(!may_see_drop(&both, Some(seven), eight, Draft));
+        assert!(may_see_drop(&both, Some(seven), eight, Submitted));
     }
 }

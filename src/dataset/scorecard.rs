@@ -368,17 +368,18 @@ pub fn variation_label(variation: Option<Variation>, polarity: Polarity) -> &'st
 mod tests {
     use super::*;
     use crate::dataset::model::{Frequency, Unit};
+    use crate::kernel::ids::{IndicatorId, OrganisationId};
 
     fn indicator(target: Option<f64>) -> Indicator {
         Indicator {
-            id: 7,
+            id: IndicatorId::new(7),
             code: "RHI-01".into(),
             name: "Return home interviews within 72 hours".into(),
             definition: String::new(),
             unit: Unit::Percent,
             polarity: Polarity::HigherIsBetter,
             frequency: Frequency::Quarterly,
-            owner_organisation_id: 1,
+            owner_organisation_id: OrganisationId::new(1),
             owner_name: "Halton Borough Council".into(),
             priority_item_id: None,
             target,
@@ -409,19 +410,19 @@ mod tests {
         ]);
         let comparators = [
             Comparator {
-                indicator_id: 7,
+                indicator_id: IndicatorId::new(7),
                 period: Quarter::new(2024, 4).unwrap(),
                 name: "England".into(),
                 value: 80.0,
             },
             Comparator {
-                indicator_id: 7,
+                indicator_id: IndicatorId::new(7),
                 period: Quarter::new(2023, 4).unwrap(),
                 name: "England".into(),
                 value: 75.0,
             },
             Comparator {
-                indicator_id: 7,
+                indicator_id: IndicatorId::new(7),
                 period: Quarter::new(2024, 4).unwrap(),
                 name: "North West".into(),
                 value: 90.0,

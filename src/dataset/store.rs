@@ -2,24 +2,31 @@
 
 use std::collections::HashMap;
 
-use sqlx::Row;
-use sqlx::any::AnyRow;
-
 use super::model::*;
-use crate::kernel::audit::{self, Actor, AuditAction, AuditEntry};
+use crate::kernel::api_tokens::ApiTokenId;
+use crate::kernel::audit::{Actor, AuditAction, AuditEntry};
 use crate::kernel::db::{Db, IsoDate, Transaction, now_text, retrying};
-use crate::kernel::ids::PeriodId;
+use crate::kernel::ids::{DropId, IndicatorId, OrganisationId, PeriodId, PlanItemId, UserId};
 use crate::kernel::{Change, Store};
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
 
-fn decode_error(what: &str, value: &str) -> sqlx::Error {
-    sqlx::Error::Decode(format!("unknown {what} {value:?}").into())
+/// A yes/no flag stored as 0 or 1 (`#[sqlx(try_from = "StoredFlag")]` in a derived row).
+#[derive(sqlx::Type)]
+#[sqlx(transparent)]
+pub struct StoredFlag(i64);
+
+impl From<StoredFlag> for bool {
+    fn from(StoredFlag(flag): StoredFlag) -> bool {
+        flag != 0
+    }
 }
 
-fn quarter_column(row: &AnyRow, column: &str) -> Result<Quarter> {
-    let text: String = row.try_get(column)?;
-    Quarter::parse(&text).ok_or_else(|| decode_error("quarter", &text))
+/// A quarter in a one-column row, for lists of quarters.
+#[derive(sqlx::FromRow)]
+struct StoredQuarter {
+    #[sqlx(rename = "period_start", try_from = "String")]
+    period: Quarter,
 }
 
 // ---- indicators ----
@@ -30,8 +37,8 @@ const INDICATOR_SELECT: &str = "SELECT i.id, i.code, i.name, i.definition, i.uni
 
 #[derive(Debug, Clone, Default)]
 pub struct IndicatorFilter {
-    pub owner_organisation_id: Option<i64>,
-    pub priority_item_id: Option<i64>,
+    pub owner_organisation_id: Option<OrganisationId>,
+    pub priority_item_id: Option<PlanItemId>,
     pub include_archived: bool,
 }
 
@@ -45,8 +52,8 @@ pub async fn list_indicators(
          AND ($2 = -1 OR i.priority_item_id = $2) AND ($3 = 1 OR i.archived_at IS NULL) ORDER BY i.code"
     );
     let rows = sqlx::query_as::<_, Indicator>(sqlx::AssertSqlSafe(sql))
-        .bind(filter.owner_organisation_id.unwrap_or(-1))
-        .bind(filter.priority_item_id.unwrap_or(-1))
+        .bind(filter.owner_organisation_id.map_or(-1, i64::from))
+        .bind(filter.priority_item_id.map_or(-1, i64::from))
         .bind(i64::from(filter.include_archived))
         .bind(store.partnership())
         .fetch_all(store.conn())
@@ -55,7 +62,7 @@ pub async fn list_indicators(
 }
 
 /// One of the partnership's indicators; another partnership's is not found.
-pub async fn find_indicator(mut store: impl Store, id: i64) -> Result<Option<Indicator>> {
+pub async fn find_indicator(mut store: impl Store, id: IndicatorId) -> Result<Option<Indicator>> {
     let sql = format!("{INDICATOR_SELECT} WHERE i.id = $1 AND i.partnership_id = $2");
     let row = sqlx::query_as::<_, Indicator>(sqlx::AssertSqlSafe(sql))
         .bind(id)
@@ -69,13 +76,13 @@ pub async fn find_indicator(mut store: impl Store, id: i64) -> Result<Option<Ind
 pub async fn indicator_code_taken(
     mut store: impl Store,
     code: &str,
-    except: Option<i64>,
+    except: Option<IndicatorId>,
 ) -> Result<bool> {
     let count: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM indicators WHERE partnership_id = $3 AND upper(code) = upper($1) AND id <> $2",
     )
     .bind(code)
-    .bind(except.unwrap_or(-1))
+    .bind(except.map_or(-1, i64::from))
     .bind(store.partnership())
     .fetch_one(store.conn())
     .await?;
@@ -92,8 +99,8 @@ pub struct IndicatorDetails {
     #[serde(serialize_with = "serialize_polarity")]
     pub polarity: Polarity,
     pub frequency: Frequency,
-    pub owner_organisation_id: i64,
-    pub priority_item_id: Option<i64>,
+    pub owner_organisation_id: OrganisationId,
+    pub priority_item_id: Option<PlanItemId>,
     pub target: Option<f64>,
     pub suppression_threshold: i64,
     pub decimals: i64,
@@ -131,9 +138,9 @@ pub async fn insert_indicator(
     change: &mut Change,
     details: &IndicatorDetails,
     active_from: Quarter,
-) -> Result<i64> {
+) -> Result<IndicatorId> {
     let partnership = change.partnership();
-    let id: i64 = sqlx::query_scalar(
+    let id: IndicatorId = sqlx::query_scalar(
         "INSERT INTO indicators (code, name, definition, unit, polarity, frequency, owner_organisation_id, priority_item_id, \
          target, suppression_threshold, decimals, source, active_from, created_at, updated_at, partnership_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15) RETURNING id",
@@ -159,14 +166,12 @@ pub async fn insert_indicator(
     .fetch_one(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "indicator",
-            entity_id: Some(id),
-            summary: format!("Added indicator {} {}", details.code, details.name),
-            before: None,
-            after: Some(audit::snapshot(details)),
-        })
+        .record(AuditEntry::created(
+            "indicator",
+            id,
+            format!("Added indicator {} {}", details.code, details.name),
+            details,
+        ))
         .await?;
     Ok(id)
 }
@@ -202,14 +207,13 @@ pub async fn update_indicator(
     .execute(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "indicator",
-            entity_id: Some(indicator.id),
-            summary: format!("Updated indicator {}", details.code),
-            before: Some(audit::snapshot(&IndicatorDetails::of(indicator))),
-            after: Some(audit::snapshot(details)),
-        })
+        .record(AuditEntry::updated(
+            "indicator",
+            indicator.id,
+            format!("Updated indicator {}", details.code),
+            &IndicatorDetails::of(indicator),
+            details,
+        ))
         .await
 }
 
@@ -237,14 +241,15 @@ pub async fn set_indicator_archived(
         (AuditAction::Restore, "Restored")
     };
     change
-        .record(AuditEntry {
-            action,
-            entity_type: "indicator",
-            entity_id: Some(indicator.id),
-            summary: format!("{verb} indicator {}", indicator.code),
-            before: Some(audit::snapshot(indicator)),
-            after: None,
-        })
+        .record(
+            AuditEntry::new(
+                action,
+                "indicator",
+                indicator.id,
+                format!("{verb} indicator {}", indicator.code),
+            )
+            .before(indicator),
+        )
         .await
 }
 
@@ -266,9 +271,10 @@ pub async fn upload_indicators(store: impl Store) -> Result<Vec<UploadIndicator>
 
 // ---- comparators ----
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct Comparator {
-    pub indicator_id: i64,
+    pub indicator_id: IndicatorId,
+    #[sqlx(rename = "period_start", try_from = "String")]
     pub period: Quarter,
     pub name: String,
     pub value: f64,
@@ -277,27 +283,17 @@ pub struct Comparator {
 /// Every comparator of the partnership's indicators (or of one of them), oldest first.
 pub async fn comparators(
     mut store: impl Store,
-    indicator_id: Option<i64>,
+    indicator_id: Option<IndicatorId>,
 ) -> Result<Vec<Comparator>> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "SELECT c.indicator_id, c.period_start, c.name, c.value FROM indicator_comparators c \
          JOIN indicators i ON i.id = c.indicator_id WHERE i.partnership_id = $2 AND ($1 = -1 OR c.indicator_id = $1) \
          ORDER BY c.period_start, c.name",
     )
-    .bind(indicator_id.unwrap_or(-1))
+    .bind(indicator_id.map_or(-1, i64::from))
     .bind(store.partnership())
     .fetch_all(store.conn())
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Comparator {
-                indicator_id: row.try_get("indicator_id")?,
-                period: quarter_column(row, "period_start")?,
-                name: row.try_get("name")?,
-                value: row.try_get("value")?,
-            })
-        })
-        .collect()
+    .await
 }
 
 /// Sets (or replaces) a comparator's value for a period: one statement, so two people setting
@@ -305,7 +301,7 @@ pub async fn comparators(
 /// indicator (`code` names it in the entry).
 pub async fn set_comparator(
     change: &mut Change,
-    (indicator_id, code): (i64, &str),
+    (indicator_id, code): (IndicatorId, &str),
     period: Quarter,
     name: &str,
     value: f64,
@@ -321,16 +317,15 @@ pub async fn set_comparator(
     .execute(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "indicator",
-            entity_id: Some(indicator_id),
-            summary: format!("Set the {name} comparator of {code} for {period}"),
-            before: None,
-            after: Some(
-                serde_json::json!({ "period": period.label(), "name": name, "value": value }),
-            ),
-        })
+        .record(
+            AuditEntry::new(
+                AuditAction::Update,
+                "indicator",
+                indicator_id,
+                format!("Set the {name} comparator of {code} for {period}"),
+            )
+            .after(&serde_json::json!({ "period": period.label(), "name": name, "value": value })),
+        )
         .await
 }
 
@@ -389,19 +384,15 @@ pub async fn insert_period(
     .fetch_one(change.conn())
     .await?;
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "collection_period",
-            entity_id: Some(id.get()),
-            summary: format!(
+        .record(AuditEntry::created(
+            "collection_period",
+            id,
+            format!(
                 "Opened {period} for data drops, due {}",
                 crate::kernel::text::long_date(due_on)
             ),
-            before: None,
-            after: Some(
-                serde_json::json!({ "period": period.label(), "due_on": due_on.to_string() }),
-            ),
-        })
+            &serde_json::json!({ "period": period.label(), "due_on": due_on.to_string() }),
+        ))
         .await?;
     Ok(id)
 }
@@ -427,14 +418,15 @@ pub async fn set_period_closed(
         .await?;
     let verb = if closed { "Closed" } else { "Reopened" };
     change
-        .record(AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "collection_period",
-            entity_id: Some(id.get()),
-            summary: format!("{verb} {period} for data drops"),
-            before: None,
-            after: Some(serde_json::json!({ "closed": closed })),
-        })
+        .record(
+            AuditEntry::new(
+                AuditAction::Update,
+                "collection_period",
+                id,
+                format!("{verb} {period} for data drops"),
+            )
+            .after(&serde_json::json!({ "closed": closed })),
+        )
         .await
 }
 
@@ -446,14 +438,12 @@ pub async fn reminders_queued(
     organisations: &[String],
 ) -> Result<()> {
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "collection_period",
-            entity_id: Some(period.id.get()),
-            summary: format!("Queued {queued} reminders for {}", period.period),
-            before: None,
-            after: Some(serde_json::json!({ "organisations": organisations })),
-        })
+        .record(AuditEntry::created(
+            "collection_period",
+            period.id,
+            format!("Queued {queued} reminders for {}", period.period),
+            &serde_json::json!({ "organisations": organisations }),
+        ))
         .await
 }
 
@@ -461,8 +451,8 @@ pub async fn reminders_queued(
 
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct DataDrop {
-    pub id: i64,
-    pub organisation_id: i64,
+    pub id: DropId,
+    pub organisation_id: OrganisationId,
     pub organisation_name: String,
     #[sqlx(rename = "period_start", try_from = "String")]
     pub period: Quarter,
@@ -485,7 +475,7 @@ const DROP_SELECT: &str = "SELECT d.id, d.organisation_id, o.name AS organisatio
 
 #[derive(Debug, Clone, Default)]
 pub struct DropFilter {
-    pub organisation_id: Option<i64>,
+    pub organisation_id: Option<OrganisationId>,
     pub period: Option<Quarter>,
     pub status: Option<DropStatus>,
     /// Leave drafts out, for a reader who sees every organisation's drops but no drafts (the
@@ -513,7 +503,7 @@ pub async fn list_drops_limited(
          ORDER BY d.period_start DESC, d.id DESC LIMIT $4"
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(filter.organisation_id.unwrap_or(-1))
+        .bind(filter.organisation_id.map_or(-1, i64::from))
         .bind(filter.period.map(Quarter::key).unwrap_or_default())
         .bind(filter.status.map(DropStatus::code).unwrap_or(""))
         .bind(limit)
@@ -523,29 +513,28 @@ pub async fn list_drops_limited(
         .await
 }
 
-/// Every drop of the partnership as (id, organisation, status): what the visibility rule needs,
-/// without the storyboards.
-pub async fn drop_states(mut store: impl Store) -> Result<Vec<(i64, i64, DropStatus)>> {
-    let rows = sqlx::query(
+/// A drop as the visibility rule sees it: whose it is and where it stands, without the
+/// storyboard.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct DropState {
+    pub id: DropId,
+    pub organisation_id: OrganisationId,
+    #[sqlx(try_from = "String")]
+    pub status: DropStatus,
+}
+
+/// Every drop of the partnership, as the visibility rule sees it.
+pub async fn drop_states(mut store: impl Store) -> Result<Vec<DropState>> {
+    sqlx::query_as(
         "SELECT id, organisation_id, status FROM data_drops WHERE partnership_id = $1 ORDER BY id",
     )
     .bind(store.partnership())
     .fetch_all(store.conn())
-    .await?;
-    rows.iter()
-        .map(|row| {
-            let status: String = row.try_get("status")?;
-            Ok((
-                row.try_get("id")?,
-                row.try_get("organisation_id")?,
-                DropStatus::from_code(&status).ok_or_else(|| decode_error("status", &status))?,
-            ))
-        })
-        .collect()
+    .await
 }
 
 /// One of the partnership's drops; another partnership's is not found.
-pub async fn find_drop(mut store: impl Store, id: i64) -> Result<Option<DataDrop>> {
+pub async fn find_drop(mut store: impl Store, id: DropId) -> Result<Option<DataDrop>> {
     let sql = format!("{DROP_SELECT} WHERE d.id = $1 AND d.partnership_id = $2");
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
@@ -562,14 +551,14 @@ pub async fn find_drop(mut store: impl Store, id: i64) -> Result<Option<DataDrop
 /// moment: the second's insert waits for the first's and then does nothing.
 pub async fn start_draft(
     change: &mut Change,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     period: Quarter,
     channel: Channel,
-) -> Result<Option<i64>> {
+) -> Result<Option<DropId>> {
     let now = now_text();
     let partnership = change.partnership();
-    let user_id = change.actor().user_id.map(|id| id.get());
-    let id: Option<i64> = sqlx::query_scalar(
+    let user_id = change.actor().user_id;
+    let id: Option<DropId> = sqlx::query_scalar(
         "INSERT INTO data_drops (organisation_id, period_start, version, status, channel, created_by, created_at, updated_at, \
          partnership_id) VALUES ($1, $2, \
          COALESCE((SELECT MAX(version) FROM data_drops WHERE organisation_id = $1 AND period_start = $2), 0) + 1, \
@@ -584,7 +573,7 @@ pub async fn start_draft(
     .fetch_optional(change.conn())
     .await?;
     let Some(id) = id else { return Ok(None) };
-    let previous: Option<i64> = sqlx::query_scalar(
+    let previous: Option<DropId> = sqlx::query_scalar(
         "SELECT id FROM data_drops WHERE organisation_id = $1 AND period_start = $2 AND id <> $3 \
          ORDER BY version DESC LIMIT 1",
     )
@@ -620,26 +609,36 @@ pub async fn start_draft(
 /// locked for the rest of the change.
 async fn open_drop_locked(
     mut store: impl Store,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     period: Quarter,
-) -> Result<Option<(i64, DropStatus)>> {
+) -> Result<Option<OpenDrop>> {
     let sql = format!(
         "SELECT id, status FROM data_drops WHERE organisation_id = $1 AND period_start = $2 \
          AND status IN ('draft', 'submitted') AND partnership_id = $3{}",
         store.for_update()
     );
-    let row: Option<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(organisation_id)
         .bind(period.key())
         .bind(store.partnership())
         .fetch_optional(store.conn())
-        .await?;
-    row.map(|(id, status)| {
-        DropStatus::from_code(&status)
-            .map(|status| (id, status))
-            .ok_or_else(|| decode_error("status", &status))
-    })
-    .transpose()
+        .await
+}
+
+/// An organisation's open version for a period: a draft, or one waiting for a decision.
+#[derive(sqlx::FromRow)]
+struct OpenDrop {
+    id: DropId,
+    #[sqlx(try_from = "String")]
+    status: DropStatus,
+}
+
+/// A drop's version and status, as a save into it checks them.
+#[derive(sqlx::FromRow)]
+struct DraftState {
+    version: i64,
+    #[sqlx(try_from = "String")]
+    status: DropStatus,
 }
 
 // ---- saving into a draft: read, check and write in one locked transaction ----
@@ -648,10 +647,10 @@ async fn open_drop_locked(
 #[derive(Debug, Clone, Copy)]
 pub enum DraftTarget {
     /// A drop by id, from its page (the form and the upload): refused unless still a draft.
-    Drop(i64),
+    Drop(DropId),
     /// The organisation's draft for a period, started if it has none (the API).
     Open {
-        organisation_id: i64,
+        organisation_id: OrganisationId,
         period: Quarter,
     },
 }
@@ -662,7 +661,7 @@ pub struct DraftChange {
     /// Values set, one per indicator; the draft's other values are kept.
     pub set: Vec<DropValue>,
     /// Indicators whose value is removed (a form field left empty).
-    pub cleared: Vec<i64>,
+    pub cleared: Vec<IndicatorId>,
     /// The storyboard, when the change sets it.
     pub storyboard: Option<Storyboard>,
     pub channel: Channel,
@@ -746,14 +745,12 @@ async fn save_draft_once(
                 "SELECT version, status FROM data_drops WHERE id = $1 AND partnership_id = $2{}",
                 change.for_update()
             );
-            let (version, status): (i64, String) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            let DraftState { version, status } = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(id)
                 .bind(partnership)
                 .fetch_optional(change.conn())
                 .await?
                 .ok_or(DraftError::NotFound)?;
-            let status =
-                DropStatus::from_code(&status).ok_or_else(|| decode_error("status", &status))?;
             if status != DropStatus::Draft {
                 return Err(DraftError::NotDraft { version, status });
             }
@@ -803,11 +800,10 @@ async fn save_draft_once(
         Channel::Api => "through the API",
     };
     change
-        .record(AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "data_drop",
-            entity_id: Some(id),
-            summary: format!(
+        .record(AuditEntry::updated(
+            "data_drop",
+            id,
+            format!(
                 "Saved {} values {how} to {}'s data drop for {period}{}",
                 edit.set.len(),
                 before.organisation_name,
@@ -817,20 +813,20 @@ async fn save_draft_once(
                     ""
                 }
             ),
-            before: Some(serde_json::json!({
+            &serde_json::json!({
                 "values": before_values,
                 "storyboard": before.storyboard,
                 "channel": before.channel.code(),
-            })),
-            after: Some(serde_json::json!({
+            }),
+            &serde_json::json!({
                 "values": values,
                 "storyboard": storyboard,
                 "channel": channel.code(),
-            })),
-        })
+            }),
+        ))
         .await?;
     if edit.submit {
-        let live: Vec<i64> = sqlx::query_scalar(
+        let live: Vec<IndicatorId> = sqlx::query_scalar(
             "SELECT id FROM indicators WHERE partnership_id = $1 AND owner_organisation_id = $2 \
              AND archived_at IS NULL ORDER BY code",
         )
@@ -856,22 +852,21 @@ async fn save_draft_once(
             id,
             DropStatus::Draft,
             DropStatus::Submitted,
-            actor.user_id.map(|id| id.get()),
+            actor.user_id,
             "",
         )
         .await?;
         change
-            .record(AuditEntry {
-                action: AuditAction::Update,
-                entity_type: "data_drop",
-                entity_id: Some(id),
-                summary: format!(
+            .record(AuditEntry::updated(
+                "data_drop",
+                id,
+                format!(
                     "Submitted {}'s data drop for {period} (version {}) {how}",
                     before.organisation_name, before.version
                 ),
-                before: Some(serde_json::json!({ "status": "draft" })),
-                after: Some(serde_json::json!({ "status": "submitted" })),
-            })
+                &serde_json::json!({ "status": "draft" }),
+                &serde_json::json!({ "status": "submitted" }),
+            ))
             .await?;
     }
     let data_drop = find_drop(&mut change, id)
@@ -889,10 +884,10 @@ async fn save_draft_once(
 pub async fn open_or_start_draft(
     db: &Db,
     actor: &Actor,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     period: Quarter,
     channel: Channel,
-) -> std::result::Result<(i64, bool), DraftError> {
+) -> std::result::Result<(DropId, bool), DraftError> {
     retrying(|| async {
         let mut change = Change::begin(db, actor.clone()).await?;
         let found = find_or_start_draft(&mut change, organisation_id, period, channel).await?;
@@ -909,14 +904,17 @@ pub async fn open_or_start_draft(
 /// none; refused while a version waits for the business unit's decision. Whether it started.
 pub async fn find_or_start_draft(
     change: &mut Change,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     period: Quarter,
     channel: Channel,
-) -> std::result::Result<(i64, bool), DraftError> {
+) -> std::result::Result<(DropId, bool), DraftError> {
     // Twice at most: an insert that found another's open version finds it the second time.
     for _ in 0..2 {
         match open_drop_locked(&mut *change, organisation_id, period).await? {
-            Some((id, DropStatus::Draft)) => return Ok((id, false)),
+            Some(OpenDrop {
+                id,
+                status: DropStatus::Draft,
+            }) => return Ok((id, false)),
             Some(_) => return Err(DraftError::AwaitingDecision(period)),
             None => {}
         }
@@ -933,19 +931,17 @@ pub async fn find_or_start_draft(
                 .fetch_one(change.conn())
                 .await?;
             change
-                .record(AuditEntry {
-                    action: AuditAction::Create,
-                    entity_type: "data_drop",
-                    entity_id: Some(id),
-                    summary: format!("Started a data drop for {period}"),
-                    before: None,
-                    after: Some(serde_json::json!({
+                .record(AuditEntry::created(
+                    "data_drop",
+                    id,
+                    format!("Started a data drop for {period}"),
+                    &serde_json::json!({
                         "organisation_id": organisation_id,
                         "period": period.label(),
                         "version": version,
                         "channel": channel.code(),
-                    })),
-                })
+                    }),
+                ))
                 .await?;
             return Ok((id, true));
         }
@@ -956,7 +952,11 @@ pub async fn find_or_start_draft(
 }
 
 /// The open draft for an organisation and period, if there is one.
-pub async fn open_draft(db: &Db, organisation_id: i64, period: Quarter) -> Result<Option<i64>> {
+pub async fn open_draft(
+    db: &Db,
+    organisation_id: OrganisationId,
+    period: Quarter,
+) -> Result<Option<DropId>> {
     sqlx::query_scalar("SELECT id FROM data_drops WHERE organisation_id = $1 AND period_start = $2 AND status = 'draft'")
         .bind(organisation_id)
         .bind(period.key())
@@ -964,17 +964,18 @@ pub async fn open_draft(db: &Db, organisation_id: i64, period: Quarter) -> Resul
         .await
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
 pub struct DropValue {
-    pub indicator_id: i64,
+    pub indicator_id: IndicatorId,
     pub value: f64,
     pub note: String,
+    #[sqlx(try_from = "StoredFlag")]
     pub outlier_confirmed: bool,
 }
 
 /// A drop's values (one of the partnership's drops), by indicator.
-pub async fn drop_values(mut store: impl Store, drop_id: i64) -> Result<Vec<DropValue>> {
-    let rows = sqlx::query(
+pub async fn drop_values(mut store: impl Store, drop_id: DropId) -> Result<Vec<DropValue>> {
+    sqlx::query_as(
         "SELECT v.indicator_id, v.value, v.note, v.outlier_confirmed FROM data_values v \
          JOIN data_drops d ON d.id = v.data_drop_id WHERE v.data_drop_id = $1 AND d.partnership_id = $2 \
          ORDER BY v.indicator_id",
@@ -982,23 +983,13 @@ pub async fn drop_values(mut store: impl Store, drop_id: i64) -> Result<Vec<Drop
     .bind(drop_id)
     .bind(store.partnership())
     .fetch_all(store.conn())
-    .await?;
-    rows.iter().map(drop_value_from_row).collect()
-}
-
-fn drop_value_from_row(row: &AnyRow) -> Result<DropValue> {
-    Ok(DropValue {
-        indicator_id: row.try_get("indicator_id")?,
-        value: row.try_get("value")?,
-        note: row.try_get("note")?,
-        outlier_confirmed: row.try_get::<i64, _>("outlier_confirmed")? != 0,
-    })
+    .await
 }
 
 /// Replaces all of a draft's values, in the caller's transaction.
 pub async fn replace_values(
     tx: &mut Transaction,
-    drop_id: i64,
+    drop_id: DropId,
     values: &[DropValue],
 ) -> Result<()> {
     sqlx::query("DELETE FROM data_values WHERE data_drop_id = $1")
@@ -1022,7 +1013,7 @@ const ROWS_PER_INSERT: usize = 5000;
 /// Inserts values in bulk.
 pub async fn insert_values<'a>(
     tx: &mut Transaction,
-    values: impl IntoIterator<Item = (i64, &'a DropValue)>,
+    values: impl IntoIterator<Item = (DropId, &'a DropValue)>,
 ) -> Result<u64> {
     let sql = if tx.backend_name().eq_ignore_ascii_case("postgresql") {
         "INSERT INTO data_values (data_drop_id, indicator_id, value, note, outlier_confirmed) \
@@ -1032,7 +1023,7 @@ pub async fn insert_values<'a>(
         "INSERT INTO data_values (data_drop_id, indicator_id, value, note, outlier_confirmed) \
          SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each($1)"
     };
-    let values: Vec<(i64, &DropValue)> = values.into_iter().collect();
+    let values: Vec<(DropId, &DropValue)> = values.into_iter().collect();
     let mut inserted = 0;
     for chunk in values.chunks(ROWS_PER_INSERT) {
         let rows: Vec<serde_json::Value> = chunk
@@ -1066,7 +1057,7 @@ pub async fn insert_values<'a>(
 pub async fn insert_values_bulk<'a>(
     db: &Db,
     tx: &mut Transaction,
-    values: impl IntoIterator<Item = (i64, &'a DropValue)>,
+    values: impl IntoIterator<Item = (DropId, &'a DropValue)>,
 ) -> Result<u64> {
     insert_values_bulk_from(db, tx, values, BULK_COPY_FROM).await
 }
@@ -1075,10 +1066,10 @@ pub async fn insert_values_bulk<'a>(
 pub async fn insert_values_bulk_from<'a>(
     db: &Db,
     tx: &mut Transaction,
-    values: impl IntoIterator<Item = (i64, &'a DropValue)>,
+    values: impl IntoIterator<Item = (DropId, &'a DropValue)>,
     copy_from: usize,
 ) -> Result<u64> {
-    let values: Vec<(i64, &DropValue)> = values.into_iter().collect();
+    let values: Vec<(DropId, &DropValue)> = values.into_iter().collect();
     // Creating and dropping the staging table costs tens of milliseconds (measured 3.1 s for
     // forty batches of 300), more than COPY saves on a small batch.
     let native = match &db.native_postgres {
@@ -1186,7 +1177,7 @@ async fn drop_stale_staging(connection: &mut sqlx::PgConnection) {
 async fn copy_values<'a>(
     connection: &mut sqlx::PgConnection,
     table: &str,
-    values: impl IntoIterator<Item = (i64, &'a DropValue)>,
+    values: impl IntoIterator<Item = (DropId, &'a DropValue)>,
 ) -> Result<u64> {
     use std::fmt::Write;
     const CHUNK: usize = 1 << 20;
@@ -1226,7 +1217,7 @@ async fn copy_values<'a>(
 
 pub async fn set_storyboard(
     tx: &mut Transaction,
-    drop_id: i64,
+    drop_id: DropId,
     storyboard: &Storyboard,
 ) -> Result<()> {
     sqlx::query(
@@ -1243,7 +1234,7 @@ pub async fn set_storyboard(
     Ok(())
 }
 
-pub async fn set_channel(tx: &mut Transaction, drop_id: i64, channel: Channel) -> Result<()> {
+pub async fn set_channel(tx: &mut Transaction, drop_id: DropId, channel: Channel) -> Result<()> {
     sqlx::query("UPDATE data_drops SET channel = $1 WHERE id = $2")
         .bind(channel.code())
         .bind(drop_id)
@@ -1256,10 +1247,10 @@ pub async fn set_channel(tx: &mut Transaction, drop_id: i64, channel: Channel) -
 /// Returns whether the move happened.
 pub async fn set_status(
     tx: &mut Transaction,
-    drop_id: i64,
+    drop_id: DropId,
     only_if: DropStatus,
     status: DropStatus,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     comment: &str,
 ) -> Result<bool> {
     let now = now_text();
@@ -1295,7 +1286,7 @@ pub async fn decide(
     status: DropStatus,
     comment: &str,
 ) -> Result<bool> {
-    let user_id = change.actor().user_id.map(|id| id.get());
+    let user_id = change.actor().user_id;
     if !set_status(
         change.transaction(),
         data_drop.id,
@@ -1323,17 +1314,16 @@ pub async fn decide(
         "Returned"
     };
     change
-        .record(AuditEntry {
-            action: AuditAction::Update,
-            entity_type: "data_drop",
-            entity_id: Some(data_drop.id),
-            summary: format!(
+        .record(AuditEntry::updated(
+            "data_drop",
+            data_drop.id,
+            format!(
                 "{verb} {}'s data drop for {} (version {})",
                 data_drop.organisation_name, data_drop.period, data_drop.version
             ),
-            before: Some(serde_json::json!({ "status": data_drop.status.code() })),
-            after: Some(serde_json::json!({ "status": status.code(), "comment": comment })),
-        })
+            &serde_json::json!({ "status": data_drop.status.code() }),
+            &serde_json::json!({ "status": status.code(), "comment": comment }),
+        ))
         .await?;
     Ok(true)
 }
@@ -1342,28 +1332,29 @@ pub async fn decide(
 /// the entry recording it; `organisation_name` names the organisation in the entry.
 pub async fn create_token(
     change: &mut Change,
-    (organisation_id, organisation_name): (i64, &str),
+    (organisation_id, organisation_name): (OrganisationId, &str),
     label: &str,
     hash: &str,
-    created_by: crate::kernel::ids::UserId,
-) -> Result<i64> {
-    let id = insert_token(
-        change.transaction(),
-        organisation_id,
-        label,
-        hash,
-        created_by.get(),
-    )
-    .await?;
+    created_by: UserId,
+) -> Result<ApiTokenId> {
+    // The kernel's token table still takes plain ids: typed at this one boundary.
+    let id = ApiTokenId::new(
+        insert_token(
+            change.transaction(),
+            organisation_id.get(),
+            label,
+            hash,
+            created_by.get(),
+        )
+        .await?,
+    );
     change
-        .record(AuditEntry {
-            action: AuditAction::Create,
-            entity_type: "api_token",
-            entity_id: Some(id),
-            summary: format!("Created API token “{label}” for {organisation_name}"),
-            before: None,
-            after: Some(serde_json::json!({ "label": label })),
-        })
+        .record(AuditEntry::created(
+            "api_token",
+            id,
+            format!("Created API token “{label}” for {organisation_name}"),
+            &serde_json::json!({ "label": label }),
+        ))
         .await?;
     Ok(id)
 }
@@ -1372,21 +1363,19 @@ pub async fn create_token(
 /// recorded) when the organisation has no such live token.
 pub async fn revoke_organisation_token(
     change: &mut Change,
-    organisation_id: i64,
-    id: i64,
+    organisation_id: OrganisationId,
+    id: ApiTokenId,
 ) -> Result<bool> {
-    if !revoke_token(change.transaction(), organisation_id, id).await? {
+    if !revoke_token(change.transaction(), organisation_id.get(), id.get()).await? {
         return Ok(false);
     }
     change
-        .record(AuditEntry {
-            action: AuditAction::Archive,
-            entity_type: "api_token",
-            entity_id: Some(id),
-            summary: "Revoked an API token".to_owned(),
-            before: None,
-            after: None,
-        })
+        .record(AuditEntry::new(
+            AuditAction::Archive,
+            "api_token",
+            id,
+            "Revoked an API token",
+        ))
         .await?;
     Ok(true)
 }
@@ -1394,9 +1383,9 @@ pub async fn revoke_organisation_token(
 /// When a new version is approved, the previously approved one is superseded.
 pub async fn supersede_approved(
     tx: &mut Transaction,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     period: Quarter,
-    except: i64,
+    except: DropId,
 ) -> Result<()> {
     sqlx::query(
         "UPDATE data_drops SET status = 'superseded', updated_at = $1 WHERE organisation_id = $2 AND period_start = $3 \
@@ -1417,9 +1406,9 @@ pub async fn supersede_approved(
 #[derive(Debug, Clone, Copy)]
 pub enum SeriesScope {
     All,
-    Indicator(i64),
+    Indicator(IndicatorId),
     /// The indicators one organisation reports.
-    Owner(i64),
+    Owner(OrganisationId),
 }
 
 /// The partnership's approved values, by indicator, oldest period first: the published whole.
@@ -1432,36 +1421,45 @@ pub enum SeriesScope {
 pub async fn approved_series(
     mut store: impl Store,
     scope: SeriesScope,
-) -> Result<HashMap<i64, Vec<(Quarter, f64)>>> {
+) -> Result<HashMap<IndicatorId, Vec<(Quarter, f64)>>> {
     let (condition, id) = match scope {
         SeriesScope::All => ("$1 = -1", -1),
-        SeriesScope::Indicator(id) => ("v.indicator_id = $1", id),
-        SeriesScope::Owner(id) => ("d.organisation_id = $1", id),
+        SeriesScope::Indicator(id) => ("v.indicator_id = $1", id.get()),
+        SeriesScope::Owner(id) => ("d.organisation_id = $1", id.get()),
     };
     let sql = format!(
         "SELECT v.indicator_id, d.period_start, v.value FROM data_values v JOIN data_drops d ON d.id = v.data_drop_id \
          WHERE d.partnership_id = $2 AND d.status = 'approved' AND {condition} ORDER BY d.period_start"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let points: Vec<SeriesPoint> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .bind(store.partnership())
         .fetch_all(store.conn())
         .await?;
-    let mut series: HashMap<i64, Vec<(Quarter, f64)>> = HashMap::new();
-    for row in &rows {
+    let mut series: HashMap<IndicatorId, Vec<(Quarter, f64)>> = HashMap::new();
+    for point in points {
         series
-            .entry(row.try_get("indicator_id")?)
+            .entry(point.indicator_id)
             .or_default()
-            .push((quarter_column(row, "period_start")?, row.try_get("value")?));
+            .push((point.period, point.value));
     }
     Ok(series)
+}
+
+/// One approved value of an indicator's series.
+#[derive(sqlx::FromRow)]
+struct SeriesPoint {
+    indicator_id: IndicatorId,
+    #[sqlx(rename = "period_start", try_from = "String")]
+    period: Quarter,
+    value: f64,
 }
 
 /// An indicator's approved values before a quarter, oldest first: the history a new value is
 /// judged against.
 pub fn values_before(
-    series: &HashMap<i64, Vec<(Quarter, f64)>>,
-    indicator_id: i64,
+    series: &HashMap<IndicatorId, Vec<(Quarter, f64)>>,
+    indicator_id: IndicatorId,
     period: Quarter,
 ) -> Vec<f64> {
     series
@@ -1478,43 +1476,33 @@ pub fn values_before(
 
 /// Quarters that have approved data in the partnership, oldest first.
 pub async fn approved_quarters(mut store: impl Store) -> Result<Vec<Quarter>> {
-    let rows: Vec<String> = sqlx::query_scalar("SELECT DISTINCT period_start FROM data_drops WHERE partnership_id = $1 AND status = 'approved' ORDER BY period_start")
+    let quarters: Vec<StoredQuarter> = sqlx::query_as("SELECT DISTINCT period_start FROM data_drops WHERE partnership_id = $1 AND status = 'approved' ORDER BY period_start")
         .bind(store.partnership())
         .fetch_all(store.conn())
         .await?;
-    rows.iter()
-        .map(|text| Quarter::parse(text).ok_or_else(|| decode_error("quarter", text)))
-        .collect()
+    Ok(quarters.into_iter().map(|quarter| quarter.period).collect())
 }
 
 // ---- completeness ----
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct Expected {
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub organisation_name: String,
     pub indicators: i64,
 }
 
 /// The partnership's organisations expected to submit: those that own a live indicator.
 pub async fn expected_organisations(mut store: impl Store) -> Result<Vec<Expected>> {
-    let rows = sqlx::query(
-        "SELECT o.id, o.name, COUNT(i.id) AS indicators FROM organisations o JOIN indicators i ON i.owner_organisation_id = o.id \
+    sqlx::query_as(
+        "SELECT o.id AS organisation_id, o.name AS organisation_name, COUNT(i.id) AS indicators \
+         FROM organisations o JOIN indicators i ON i.owner_organisation_id = o.id \
          WHERE i.partnership_id = $1 AND o.partnership_id = $1 AND i.archived_at IS NULL AND o.archived_at IS NULL \
          GROUP BY o.id, o.name ORDER BY lower(o.name)",
     )
     .bind(store.partnership())
     .fetch_all(store.conn())
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Expected {
-                organisation_id: row.try_get("id")?,
-                organisation_name: row.try_get("name")?,
-                indicators: row.try_get("indicators")?,
-            })
-        })
-        .collect()
+    .await
 }
 
 // ---- API tokens ----
@@ -1528,9 +1516,9 @@ pub use crate::kernel::api_tokens::{
 /// An approved drop with no values yet, for generated and imported history.
 pub async fn insert_approved_drop(
     change: &mut Change,
-    organisation_id: i64,
+    organisation_id: OrganisationId,
     period: Quarter,
-) -> Result<i64> {
+) -> Result<DropId> {
     let now = now_text();
     sqlx::query_scalar(
         "INSERT INTO data_drops (organisation_id, period_start, version, status, channel, created_at, updated_at, submitted_at, decided_at, \

@@ -63,11 +63,9 @@ impl Names {
             organisations: crate::partnership::organisation_names(scope).await?,
             people: crate::partnership::people_directory(scope).await?,
             priorities: crate::partnership::priority_titles(scope).await?,
-            // The dataset's choices are still on plain ids: typed at this one boundary.
             indicators: crate::dataset::indicator_choices(scope)
                 .await?
                 .into_iter()
-                .map(|(id, name)| (IndicatorId::new(id), name))
                 .collect(),
         })
     }

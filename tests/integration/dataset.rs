@@ -834,12 +834,13 @@ on_both_backends!(a_large_scorecard_is_summarised_and_paged, |app| {
 on_both_backends!(the_bulk_writer_stores_exactly_its_values_or_none, |app| {
     use masa::dataset::model::Quarter;
     use masa::dataset::store::{self, DropValue};
+    use masa::kernel::ids::{IndicatorId, OrganisationId};
     masa::demo::load(&app.db).await.unwrap();
-    let indicators: Vec<i64> = sqlx::query_scalar("SELECT id FROM indicators ORDER BY id")
+    let indicators: Vec<IndicatorId> = sqlx::query_scalar("SELECT id FROM indicators ORDER BY id")
         .fetch_all(&app.db.pool)
         .await
         .unwrap();
-    let police = organisation(app, "Cheshire Constabulary").await;
+    let police = OrganisationId::new(organisation(app, "Cheshire Constabulary").await);
     let quarter = Quarter::parse("2016-04-01").unwrap();
     // COPY from the first value (it is kept for large batches), notes that CSV must quote,
     // and values that must survive the text round trip.
@@ -882,7 +883,7 @@ on_both_backends!(the_bulk_writer_stores_exactly_its_values_or_none, |app| {
         .record(masa::kernel::audit::AuditEntry {
             action: masa::kernel::audit::AuditAction::Create,
             entity_type: "data_drop",
-            entity_id: Some(drop_id),
+            entity_id: Some(drop_id.get()),
             summary: "bulk test".into(),
             before: None,
             after: None,
@@ -906,7 +907,7 @@ on_both_backends!(the_bulk_writer_stores_exactly_its_values_or_none, |app| {
     let values_before = app.count("SELECT COUNT(*) FROM data_values").await;
     let drops_before = app.count("SELECT COUNT(*) FROM data_drops").await;
     let mut bad = given.clone();
-    bad[3].indicator_id = 999_999;
+    bad[3].indicator_id = IndicatorId::new(999_999);
     let mut change = masa::kernel::Change::begin(
         &app.db,
         masa::kernel::audit::Actor::system("test", masa::kernel::ids::PartnershipId::new(1)),

@@ -2,16 +2,17 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::dataset::model::*;
 use crate::dataset::store::{self, IndicatorDetails, IndicatorFilter};
 
+use crate::kernel::Scope;
+use crate::kernel::ids::{IndicatorId, OrganisationId, PlanItemId};
 use crate::kernel::text::{FormErrors, today};
-use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
-use crate::kernel::{Scope, Store};
+use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, Loaded, render, render_refused};
 use crate::partnership;
 
 use super::is_manager;
@@ -94,8 +95,8 @@ impl IndicatorForm {
     fn validate(
         &self,
         errors: &mut FormErrors,
-        organisations: &[(i64, String)],
-        priorities: &[(i64, String)],
+        organisations: &[(OrganisationId, String)],
+        priorities: &[(PlanItemId, String)],
     ) -> Option<IndicatorDetails> {
         let code = errors
             .required_text("code", "Code", &self.code, 20)
@@ -122,7 +123,7 @@ impl IndicatorForm {
         }
         let owner = self
             .owner_organisation_id
-            .parse::<i64>()
+            .parse::<OrganisationId>()
             .ok()
             .filter(|id| organisations.iter().any(|(o, _)| o == id));
         if owner.is_none() {
@@ -136,7 +137,7 @@ impl IndicatorForm {
         } else {
             let found = self
                 .priority_item_id
-                .parse::<i64>()
+                .parse::<PlanItemId>()
                 .ok()
                 .filter(|id| priorities.iter().any(|(p, _)| p == id));
             if found.is_none() {
@@ -279,18 +280,10 @@ async fn indicator_form_page(
 async fn validate_indicator(
     scope: Scope<'_>,
     form: &IndicatorForm,
-    editing: Option<i64>,
+    editing: Option<IndicatorId>,
 ) -> AppResult<(FormErrors, Option<IndicatorDetails>)> {
-    let organisations: Vec<(i64, String)> = partnership::organisation_choices(scope)
-        .await?
-        .into_iter()
-        .map(|(id, name)| (id.get(), name))
-        .collect();
-    let priorities: Vec<(i64, String)> = partnership::current_priorities(scope)
-        .await?
-        .into_iter()
-        .map(|(id, name)| (id.get(), name))
-        .collect();
+    let organisations = partnership::organisation_choices(scope).await?;
+    let priorities = partnership::current_priorities(scope).await?;
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors, &organisations, &priorities);
     if let Some(details) = &details
@@ -331,10 +324,8 @@ pub async fn create_indicator(
     Ok(Redirect::to(&format!("/dataset/indicators/{id}")).into_response())
 }
 
-async fn live_indicator(store: impl Store, id: i64) -> AppResult<Indicator> {
-    let indicator = store::find_indicator(store, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+/// The indicator, if it is not archived: an archived one is restored before it is edited.
+fn live_indicator(indicator: Indicator) -> AppResult<Indicator> {
     if indicator.archived_at.is_some() {
         return Err(AppError::BadRequest(
             "This indicator is archived. Restore it before editing.".into(),
@@ -346,9 +337,9 @@ async fn live_indicator(store: impl Store, id: i64) -> AppResult<Indicator> {
 pub async fn edit_indicator_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Loaded(indicator): Loaded<Indicator>,
 ) -> AppResult<impl IntoResponse> {
-    let indicator = live_indicator(ctx.scope(&state)?, id).await?;
+    let indicator = live_indicator(indicator)?;
     let form = IndicatorForm::of(&indicator);
     render(&indicator_form_page(&state, &ctx, FormErrors::default(), form, Some(indicator)).await?)
 }
@@ -356,11 +347,12 @@ pub async fn edit_indicator_page(
 pub async fn update_indicator(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Loaded(indicator): Loaded<Indicator>,
     Form(form): Form<IndicatorForm>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state)?;
-    let indicator = live_indicator(scope, id).await?;
+    let indicator = live_indicator(indicator)?;
+    let id = indicator.id;
     let (errors, details) = validate_indicator(scope, &form, Some(id)).await?;
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(
@@ -378,12 +370,10 @@ pub async fn update_indicator(
 async fn set_indicator_archived(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    indicator: Indicator,
     archived: bool,
 ) -> AppResult<Response> {
-    let indicator = store::find_indicator(ctx.scope(state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let id = indicator.id;
     if indicator.archived_at.is_some() != archived {
         let mut change = ctx.change(state).await?;
         store::set_indicator_archived(&mut change, &indicator, archived).await?;
@@ -401,15 +391,15 @@ async fn set_indicator_archived(
 pub async fn archive_indicator(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Loaded(indicator): Loaded<Indicator>,
 ) -> AppResult<Response> {
-    set_indicator_archived(&state, &ctx, id, true).await
+    set_indicator_archived(&state, &ctx, indicator, true).await
 }
 
 pub async fn restore_indicator(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Loaded(indicator): Loaded<Indicator>,
 ) -> AppResult<Response> {
-    set_indicator_archived(&state, &ctx, id, false).await
+    set_indicator_archived(&state, &ctx, indicator, false).await
 }

@@ -2,18 +2,19 @@
 //! approving or returning it.
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::dataset::model::*;
-use crate::dataset::store::{self, CollectionPeriod};
+use crate::dataset::store::{self, CollectionPeriod, DataDrop};
+use crate::kernel::ids::OrganisationId;
 use crate::kernel::text::FormErrors;
-use crate::kernel::{AppError, AppResult, AppState, Ctx, render_refused};
+use crate::kernel::{AppError, AppResult, AppState, Ctx, Loaded, render_refused};
 use crate::partnership;
 
 use super::drop_values::ValueLine;
-use super::drops::{drop_page, may_prepare, refused_draft, viewable_drop};
+use super::drops::{drop_page, may_prepare, refused_draft};
 use super::is_manager;
 
 #[derive(Deserialize, Default)]
@@ -34,21 +35,12 @@ pub async fn start_drop(
     let organisation_id = if is_manager(user) {
         // Only one of the partnership's own organisations: another's id is refused as a
         // missing choice is.
-        match form.organisation_id.parse::<i64>().ok() {
-            Some(id)
-                if partnership::organisation_name(
-                    scope,
-                    crate::kernel::ids::OrganisationId::new(id),
-                )
-                .await?
-                .is_some() =>
-            {
-                Some(id)
-            }
+        match form.organisation_id.parse::<OrganisationId>().ok() {
+            Some(id) if partnership::organisation_name(scope, id).await?.is_some() => Some(id),
             _ => None,
         }
     } else {
-        user.organisation_id.map(|id| id.get())
+        user.organisation_id
     };
     let Some(organisation_id) = organisation_id else {
         return Err(AppError::BadRequest(
@@ -109,10 +101,9 @@ pub struct DecisionForm {
 pub async fn decide(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Loaded(data_drop): Loaded<DataDrop>,
     Form(form): Form<DecisionForm>,
 ) -> AppResult<Response> {
-    let data_drop = viewable_drop(&state, &ctx, id).await?;
     let decision = match form.decision.as_str() {
         "approve" => Decision::Approve,
         "return" => Decision::Return,
@@ -162,5 +153,5 @@ pub async fn decide(
         ),
     )
     .await?;
-    Ok(Redirect::to(&format!("/dataset/drops/{id}")).into_response())
+    Ok(Redirect::to(&format!("/dataset/drops/{}", data_drop.id)).into_response())
 }

@@ -1,22 +1,23 @@
 //! Entering a drop's values: by the web form, by spreadsheet upload, and the upload template.
 
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::dataset::model::*;
 use crate::dataset::store::{self, DataDrop, DropValue, IndicatorFilter};
 use crate::kernel::Scope;
+use crate::kernel::ids::IndicatorId;
 use crate::kernel::text::FormErrors;
-use crate::kernel::{AppError, AppResult, AppState, Ctx, render_refused};
+use crate::kernel::{AppError, AppResult, AppState, Ctx, Loaded, render_refused};
 use masa_sheets::{self as sheets, Cell, SheetTable};
 
 use super::drop_decisions::check_ready;
-use super::drops::{drop_page, editable_drop, refused_draft, viewable_drop};
+use super::drops::{drop_page, editable_drop, refused_draft};
 use super::{CSV, XLSX, download, sheet_error};
 
 /// A value as typed into the data drop form, before it is checked.
 pub struct TypedValue {
-    pub indicator_id: i64,
+    pub indicator_id: IndicatorId,
     pub value: String,
     pub note: String,
     pub confirmed: bool,
@@ -128,7 +129,7 @@ fn read_values_form(pairs: &[(String, String)]) -> (Vec<TypedValue>, Storyboard,
     for (key, value) in pairs {
         if let Some(id) = key
             .strip_prefix("value_")
-            .and_then(|id| id.parse::<i64>().ok())
+            .and_then(|id| id.parse::<IndicatorId>().ok())
         {
             let confirmed = pairs
                 .iter()
@@ -210,10 +211,11 @@ fn check_storyboard(storyboard: &Storyboard, errors: &mut FormErrors) {
 pub async fn save_values(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Loaded(data_drop): Loaded<DataDrop>,
     axum::extract::RawForm(body): axum::extract::RawForm,
 ) -> AppResult<Response> {
-    let (data_drop, _period) = editable_drop(&state, &ctx, id).await?;
+    let id = data_drop.id;
+    let (data_drop, _period) = editable_drop(&state, &ctx, data_drop).await?;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
         .map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
     let (typed, storyboard, submit) = read_values_form(&pairs);
@@ -288,10 +290,11 @@ pub async fn save_values(
 pub async fn upload_values(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Loaded(data_drop): Loaded<DataDrop>,
     mut multipart: Multipart,
 ) -> AppResult<Response> {
-    let (data_drop, _period) = editable_drop(&state, &ctx, id).await?;
+    let id = data_drop.id;
+    let (data_drop, _period) = editable_drop(&state, &ctx, data_drop).await?;
     let mut file: Option<Vec<u8>> = None;
     loop {
         let field = match multipart.next_field().await {
@@ -401,9 +404,8 @@ pub async fn upload_values(
 async fn template_table(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    data_drop: DataDrop,
 ) -> AppResult<(DataDrop, SheetTable<'static>)> {
-    let data_drop = viewable_drop(state, ctx, id).await?;
     let lines = value_lines(ctx.scope(state)?, &data_drop, None).await?;
     let rows = lines
         .iter()
@@ -434,9 +436,9 @@ async fn template_table(
 pub async fn template_xlsx(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Loaded(data_drop): Loaded<DataDrop>,
 ) -> AppResult<Response> {
-    let (data_drop, table) = template_table(&state, &ctx, id).await?;
+    let (data_drop, table) = template_table(&state, &ctx, data_drop).await?;
     let bytes = sheets::write_xlsx(&[table]).map_err(sheet_error)?;
     Ok(download(
         bytes,
@@ -448,9 +450,9 @@ pub async fn template_xlsx(
 pub async fn template_csv(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Loaded(data_drop): Loaded<DataDrop>,
 ) -> AppResult<Response> {
-    let (data_drop, table) = template_table(&state, &ctx, id).await?;
+    let (data_drop, table) = template_table(&state, &ctx, data_drop).await?;
     let bytes = sheets::write_csv(&table).map_err(sheet_error)?;
     Ok(download(
         bytes,

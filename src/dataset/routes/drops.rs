@@ -1,7 +1,7 @@
 //! Data drops listed and shown, and who may see or change one.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -11,9 +11,11 @@ use crate::dataset::store::{self, CollectionPeriod, DataDrop, DropFilter};
 use crate::kernel::Scope;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::filters;
-use crate::kernel::ids::PartnershipId;
+use crate::kernel::ids::{DropId, OrganisationId, PartnershipId};
 use crate::kernel::text::FormErrors;
-use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, Permission, Role, cache, render};
+use crate::kernel::{
+    AppError, AppResult, AppState, Chrome, Ctx, Loaded, Lookup, Permission, Role, cache, render,
+};
 use crate::partnership;
 
 use super::drop_values::{Retyped, ValueLine, value_lines};
@@ -24,27 +26,30 @@ use super::is_manager;
 fn may_view(user: &CurrentUser, data_drop: &DataDrop) -> bool {
     may_see_drop(
         &user.roles,
-        user.organisation_id.map(|id| id.get()),
+        user.organisation_id,
         data_drop.organisation_id,
         data_drop.status,
     )
 }
 
 /// May this person prepare drops for this organisation?
-pub(super) fn may_prepare(user: &CurrentUser, organisation_id: i64) -> bool {
+pub(super) fn may_prepare(user: &CurrentUser, organisation_id: OrganisationId) -> bool {
     is_manager(user)
-        || (user.can(Permission::SubmitDataDrop)
-            && user.organisation_id.map(|id| id.get()) == Some(organisation_id))
+        || (user.can(Permission::SubmitDataDrop) && user.organisation_id == Some(organisation_id))
 }
 
-pub(super) async fn viewable_drop(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<DataDrop> {
-    let data_drop = store::find_drop(ctx.scope(state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !may_view(ctx.user()?, &data_drop) {
-        return Err(AppError::NotFound);
+/// A route's `{id}` is a drop of the signed-in user's partnership that they may see
+/// ([`may_view`]): another partnership's, or one they may not see (another organisation's draft
+/// for a data lead), is not found.
+impl Lookup for DataDrop {
+    type Id = DropId;
+
+    async fn look_up(state: &AppState, ctx: &Ctx, id: DropId) -> AppResult<Option<DataDrop>> {
+        let user = ctx.user()?;
+        Ok(store::find_drop(ctx.scope(state)?, id)
+            .await?
+            .filter(|data_drop| may_view(user, data_drop)))
     }
-    Ok(data_drop)
 }
 
 /// A save into a draft that was refused, as the page says it. The draft is checked before a
@@ -71,13 +76,12 @@ pub(super) fn refused_draft(refusal: store::DraftError) -> AppError {
     }
 }
 
-/// A draft the person may change, in a period still open.
+/// The drop, if it is a draft the person may change, in a period still open.
 pub(super) async fn editable_drop(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    data_drop: DataDrop,
 ) -> AppResult<(DataDrop, CollectionPeriod)> {
-    let data_drop = viewable_drop(state, ctx, id).await?;
     if !may_prepare(ctx.user()?, data_drop.organisation_id) {
         return Err(AppError::Forbidden);
     }
@@ -111,7 +115,7 @@ struct DropsPage {
     /// More drops match than are listed.
     truncated: bool,
     /// Open periods with, for the user's organisation, the draft to continue (if any).
-    open_periods: Vec<(CollectionPeriod, Option<i64>)>,
+    open_periods: Vec<(CollectionPeriod, Option<DropId>)>,
     organisation_name: Option<String>,
     organisations: Vec<(String, String)>,
     can_manage: bool,
@@ -131,7 +135,7 @@ pub struct DropsQuery {
 struct DropsView {
     /// The newest DROPS_SHOWN + 1 (the extra one tells that there are more).
     drops: Vec<DataDrop>,
-    open_periods: Vec<(CollectionPeriod, Option<i64>)>,
+    open_periods: Vec<(CollectionPeriod, Option<DropId>)>,
     organisation_name: Option<String>,
     organisations: Vec<(String, String)>,
 }
@@ -139,9 +143,9 @@ struct DropsView {
 async fn drops_view(
     state: &AppState,
     partnership: PartnershipId,
-    scope: Option<Option<i64>>,
+    scope: Option<Option<OrganisationId>>,
     status: Option<DropStatus>,
-    own: Option<i64>,
+    own: Option<OrganisationId>,
     manager: bool,
 ) -> AppResult<Arc<DropsView>> {
     let revision = cache::revision(crate::kernel::Scope::new(&state.db, partnership)).await?;
@@ -186,11 +190,7 @@ async fn drops_view(
             }
             let organisation_name = match own {
                 Some(id) => {
-                    partnership::organisation_name(
-                        crate::kernel::Scope::new(&state.db, partnership),
-                        crate::kernel::ids::OrganisationId::new(id),
-                    )
-                    .await?
+                    partnership::organisation_name(Scope::new(&state.db, partnership), id).await?
                 }
                 None => None,
             };
@@ -220,11 +220,7 @@ pub async fn drops(
 ) -> AppResult<impl IntoResponse> {
     let user = ctx.user()?;
     let manager = is_manager(user);
-    let own = if manager {
-        None
-    } else {
-        user.organisation_id.map(|id| id.get())
-    };
+    let own = if manager { None } else { user.organisation_id };
     let status = DropStatus::from_code(&query.status);
     // The newest drops first; older ones are found by status.
     let scope = if manager || user.has_role(Role::IndependentScrutineer) {
@@ -328,8 +324,7 @@ pub(super) async fn drop_page(
 pub async fn drop_view(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Loaded(data_drop): Loaded<DataDrop>,
 ) -> AppResult<impl IntoResponse> {
-    let data_drop = viewable_drop(&state, &ctx, id).await?;
     render(&drop_page(&state, &ctx, data_drop, None, Vec::new()).await?)
 }

@@ -13,8 +13,11 @@ use crate::dataset::store::{self};
 use crate::kernel::Scope;
 
 use crate::kernel::filters;
+use crate::kernel::ids::IndicatorId;
 use crate::kernel::text::FormErrors;
-use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, cache, render, render_refused};
+use crate::kernel::{
+    AppError, AppResult, AppState, Chrome, Ctx, Loaded, Lookup, cache, render, render_refused,
+};
 use crate::partnership;
 use masa_sheets::{self as sheets, Cell, SheetTable};
 
@@ -87,6 +90,16 @@ fn special_cause_note(point: Option<&masa_spc::SpcPoint>) -> String {
     }
 }
 
+/// A route's `{id}` is one of the signed-in user's partnership's indicators, archived or not;
+/// another partnership's is not found.
+impl Lookup for Indicator {
+    type Id = IndicatorId;
+
+    async fn look_up(state: &AppState, ctx: &Ctx, id: IndicatorId) -> AppResult<Option<Indicator>> {
+        Ok(store::find_indicator(ctx.scope(state)?, id).await?)
+    }
+}
+
 /// What an indicator's page shows, computed once per change to the data (see kernel::cache).
 pub(super) struct IndicatorView {
     row: ScorecardRow,
@@ -101,7 +114,7 @@ pub(super) struct IndicatorView {
 async fn indicator_view(
     state: &AppState,
     scope: Scope<'_>,
-    id: i64,
+    id: IndicatorId,
 ) -> AppResult<Arc<IndicatorView>> {
     let revision = cache::revision(scope).await?;
     state
@@ -114,7 +127,7 @@ async fn indicator_view(
         .await
 }
 
-async fn compute_indicator_view(scope: Scope<'_>, id: i64) -> AppResult<IndicatorView> {
+async fn compute_indicator_view(scope: Scope<'_>, id: IndicatorId) -> AppResult<IndicatorView> {
     let indicator = store::find_indicator(scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -127,7 +140,7 @@ async fn compute_indicator_view(scope: Scope<'_>, id: i64) -> AppResult<Indicato
         Some(item) => partnership::current_priorities(scope)
             .await?
             .into_iter()
-            .find(|(id, _)| id.get() == item)
+            .find(|(id, _)| *id == item)
             .map(|(_, title)| title),
         None => None,
     };
@@ -219,7 +232,7 @@ pub(super) fn draw_indicator(
 async fn indicator_page_for(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: IndicatorId,
     errors: FormErrors,
     comparator_form: ComparatorForm,
 ) -> AppResult<IndicatorPage> {
@@ -241,7 +254,7 @@ async fn indicator_page_for(
 pub async fn indicator_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<IndicatorId>,
 ) -> AppResult<impl IntoResponse> {
     render(
         &indicator_page_for(
@@ -318,28 +331,27 @@ pub(super) fn series_table(
     }
 }
 
+/// The indicator's approved series, oldest first.
 async fn series_for_export(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
-) -> AppResult<(Indicator, Vec<(Quarter, f64)>)> {
-    let scope = ctx.scope(state)?;
-    let indicator = store::find_indicator(scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let series = store::approved_series(scope, store::SeriesScope::Indicator(id))
-        .await?
-        .remove(&id)
-        .unwrap_or_default();
-    Ok((indicator, series))
+    indicator: &Indicator,
+) -> AppResult<Vec<(Quarter, f64)>> {
+    let id = indicator.id;
+    Ok(
+        store::approved_series(ctx.scope(state)?, store::SeriesScope::Indicator(id))
+            .await?
+            .remove(&id)
+            .unwrap_or_default(),
+    )
 }
 
 pub async fn series_xlsx(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Loaded(indicator): Loaded<Indicator>,
 ) -> AppResult<Response> {
-    let (indicator, series) = series_for_export(&state, &ctx, id).await?;
+    let series = series_for_export(&state, &ctx, &indicator).await?;
     let bytes = sheets::write_xlsx(&[series_table(&indicator, &series)]).map_err(sheet_error)?;
     Ok(download(
         bytes,
@@ -351,9 +363,9 @@ pub async fn series_xlsx(
 pub async fn series_csv(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Loaded(indicator): Loaded<Indicator>,
 ) -> AppResult<Response> {
-    let (indicator, series) = series_for_export(&state, &ctx, id).await?;
+    let series = series_for_export(&state, &ctx, &indicator).await?;
     let bytes = sheets::write_csv(&series_table(&indicator, &series)).map_err(sheet_error)?;
     Ok(download(
         bytes,
@@ -365,12 +377,10 @@ pub async fn series_csv(
 pub async fn add_comparator(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Loaded(indicator): Loaded<Indicator>,
     Form(form): Form<ComparatorForm>,
 ) -> AppResult<Response> {
-    let indicator = store::find_indicator(ctx.scope(&state)?, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let id = indicator.id;
     let mut errors = FormErrors::default();
     let period = Quarter::parse(&form.period);
     if period.is_none() {

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -12,9 +12,10 @@ use crate::dataset::store::{self, CollectionPeriod, DataDrop, DropFilter};
 use crate::kernel::Scope;
 use crate::kernel::auth::{self};
 use crate::kernel::filters;
+use crate::kernel::ids::OrganisationId;
 use crate::kernel::text::{DateParts, FormErrors, long_date, today};
 use crate::kernel::{
-    AppError, AppResult, AppState, Chrome, Ctx, Role, outbox, render, render_refused,
+    AppResult, AppState, Chrome, Ctx, Loaded, Lookup, Role, outbox, render, render_refused,
 };
 
 use super::scorecard::expected_organisations;
@@ -109,17 +110,27 @@ pub async fn open_period(
     Ok(Redirect::to(&format!("/dataset/periods/{}", period.key())).into_response())
 }
 
-/// One of the partnership's collection periods, by its key (2026-07-01).
-async fn known_period(state: &AppState, ctx: &Ctx, key: &str) -> AppResult<CollectionPeriod> {
-    let quarter = Quarter::parse(key).ok_or(AppError::NotFound)?;
-    store::find_period(ctx.scope(state)?, quarter)
-        .await?
-        .ok_or(AppError::NotFound)
+/// A route's `{period}` is one of the partnership's collection periods, by its quarter's key
+/// (2026-07-01); a key that is no quarter, or a quarter the partnership has not opened, is not
+/// found.
+impl Lookup for CollectionPeriod {
+    type Id = String;
+
+    async fn look_up(
+        state: &AppState,
+        ctx: &Ctx,
+        key: String,
+    ) -> AppResult<Option<CollectionPeriod>> {
+        let Some(quarter) = Quarter::parse(&key) else {
+            return Ok(None);
+        };
+        Ok(store::find_period(ctx.scope(state)?, quarter).await?)
+    }
 }
 
 /// One organisation's position for a period.
 pub struct Completeness {
-    pub organisation_id: i64,
+    pub organisation_id: OrganisationId,
     pub organisation_name: String,
     pub indicators: i64,
     pub latest: Option<DataDrop>,
@@ -189,9 +200,8 @@ struct PeriodPage {
 pub async fn period_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(key): Path<String>,
+    Loaded(period): Loaded<CollectionPeriod>,
 ) -> AppResult<impl IntoResponse> {
-    let period = known_period(&state, &ctx, &key).await?;
     let rows = completeness(&state, ctx.scope(&state)?, &period).await?;
     let submitted = rows
         .iter()
@@ -217,26 +227,25 @@ pub async fn period_page(
 pub async fn close_period(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(key): Path<String>,
+    Loaded(period): Loaded<CollectionPeriod>,
 ) -> AppResult<Response> {
-    set_period_closed(&state, &ctx, &key, true).await
+    set_period_closed(&state, &ctx, period, true).await
 }
 
 pub async fn reopen_period(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(key): Path<String>,
+    Loaded(period): Loaded<CollectionPeriod>,
 ) -> AppResult<Response> {
-    set_period_closed(&state, &ctx, &key, false).await
+    set_period_closed(&state, &ctx, period, false).await
 }
 
 async fn set_period_closed(
     state: &AppState,
     ctx: &Ctx,
-    key: &str,
+    period: CollectionPeriod,
     closed: bool,
 ) -> AppResult<Response> {
-    let period = known_period(state, ctx, key).await?;
     if period.is_open() == closed {
         let mut change = ctx.change(state).await?;
         store::set_period_closed(&mut change, (period.id, period.period), closed).await?;
@@ -253,10 +262,9 @@ async fn set_period_closed(
 pub async fn send_reminders(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(key): Path<String>,
+    Loaded(period): Loaded<CollectionPeriod>,
 ) -> AppResult<Response> {
     let scope = ctx.scope(&state)?;
-    let period = known_period(&state, &ctx, &key).await?;
     let outstanding: Vec<Completeness> = completeness(&state, scope, &period)
         .await?
         .into_iter()
@@ -275,7 +283,7 @@ pub async fn send_reminders(
     for row in &outstanding {
         let recipients = leads.iter().filter(|user| {
             user.archived_at.is_none()
-                && user.organisation_id.map(|id| id.get()) == Some(row.organisation_id)
+                && user.organisation_id == Some(row.organisation_id)
                 && user.roles.contains(&Role::PartnerDataLead)
         });
         for user in recipients {

@@ -11,6 +11,7 @@ use crate::dataset::scorecard::{ScorecardRow, Summary, rag_label};
 use crate::dataset::store::{self, IndicatorFilter};
 use crate::kernel::Scope;
 use crate::kernel::filters;
+use crate::kernel::ids::{OrganisationId, PlanItemId};
 use crate::kernel::paging::{page_count, page_links};
 use crate::kernel::{AppResult, AppState, Chrome, Ctx, cache, render};
 use crate::partnership;
@@ -30,8 +31,8 @@ pub struct ScorecardQuery {
 }
 
 struct ScorecardFilter {
-    priority: Option<i64>,
-    organisation: Option<i64>,
+    priority: Option<PlanItemId>,
+    organisation: Option<OrganisationId>,
     from: Option<Quarter>,
     to: Option<Quarter>,
 }
@@ -117,7 +118,7 @@ async fn compute_scorecard_rows(
 
 /// The scorecard's filter choices: priorities, reporting organisations, approved quarters.
 struct ScorecardChoices {
-    plan_items: Vec<(i64, String)>,
+    plan_items: Vec<(PlanItemId, String)>,
     organisations: Vec<(String, String)>,
     periods: Vec<(String, String)>,
 }
@@ -151,11 +152,7 @@ async fn scorecard_choices(state: &AppState, scope: Scope<'_>) -> AppResult<Arc<
                     .map(|o| (o.organisation_id.to_string(), o.organisation_name)),
             );
             Ok(ScorecardChoices {
-                plan_items: partnership::current_priorities(scope)
-                    .await?
-                    .into_iter()
-                    .map(|(id, name)| (id.get(), name))
-                    .collect(),
+                plan_items: partnership::current_priorities(scope).await?,
                 organisations,
                 periods: period_choices(scope).await?,
             })

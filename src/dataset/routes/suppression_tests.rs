@@ -9,18 +9,19 @@ use super::scorecard::scorecard_table;
 use crate::dataset::model::*;
 use crate::dataset::scorecard::ScorecardRow;
 use crate::dataset::store::Comparator;
+use crate::kernel::ids::{IndicatorId, OrganisationId};
 use masa_sheets::{self as sheets, SheetTable};
 
 fn indicator(threshold: i64, target: Option<f64>, polarity: Polarity) -> Indicator {
     Indicator {
-        id: 3,
+        id: IndicatorId::new(3),
         code: "LADO-01".into(),
         name: "Allegations referred to the LADO".into(),
         definition: String::new(),
         unit: Unit::Count,
         polarity,
         frequency: Frequency::Quarterly,
-        owner_organisation_id: 1,
+        owner_organisation_id: OrganisationId::new(1),
         owner_name: "Halton Borough Council".into(),
         priority_item_id: None,
         target,

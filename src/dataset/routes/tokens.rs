@@ -7,8 +7,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::dataset::store::{self};
+use crate::kernel::api_tokens::ApiTokenId;
 use crate::kernel::auth::{self};
 use crate::kernel::filters;
+use crate::kernel::ids::OrganisationId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
 use crate::partnership;
@@ -23,7 +25,7 @@ struct TokensPage {
     errors: FormErrors,
 }
 
-async fn own_organisation(state: &AppState, ctx: &Ctx) -> AppResult<(i64, String)> {
+async fn own_organisation(state: &AppState, ctx: &Ctx) -> AppResult<(OrganisationId, String)> {
     let id = ctx.user()?.organisation_id.ok_or_else(|| {
         AppError::BadRequest(
             "API tokens belong to an organisation, and your account has none.".into(),
@@ -32,12 +34,12 @@ async fn own_organisation(state: &AppState, ctx: &Ctx) -> AppResult<(i64, String
     let name = partnership::organisation_name(ctx.scope(state)?, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok((id.get(), name))
+    Ok((id, name))
 }
 
 pub async fn tokens(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
     let (organisation_id, organisation_name) = own_organisation(&state, &ctx).await?;
-    let tokens = store::tokens_of(&state.db, organisation_id).await?;
+    let tokens = store::tokens_of(&state.db, organisation_id.get()).await?;
     render(&TokensPage {
         chrome: ctx.chrome(&state).await?,
         organisation_name,
@@ -62,7 +64,7 @@ pub async fn create_token(
     let mut errors = FormErrors::default();
     let label = errors.required_text("label", "What the token is for", &form.label, 100);
     if !errors.is_empty() {
-        let tokens = store::tokens_of(&state.db, organisation_id).await?;
+        let tokens = store::tokens_of(&state.db, organisation_id.get()).await?;
         return render_refused(&TokensPage {
             chrome: ctx.chrome(&state).await?,
             organisation_name,
@@ -82,7 +84,7 @@ pub async fn create_token(
     )
     .await?;
     change.commit().await?;
-    let tokens = store::tokens_of(&state.db, organisation_id).await?;
+    let tokens = store::tokens_of(&state.db, organisation_id.get()).await?;
     // Shown once: only its hash is kept.
     Ok(render(&TokensPage {
         chrome: ctx.chrome(&state).await?,
@@ -97,7 +99,7 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<ApiTokenId>,
 ) -> AppResult<Response> {
     let (organisation_id, _) = own_organisation(&state, &ctx).await?;
     let mut change = ctx.change(&state).await?;

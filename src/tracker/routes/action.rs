@@ -172,7 +172,7 @@ async fn action_page_for(
     let trend = match action.impact_indicator_id {
         Some(indicator) => {
             // The dataset still takes plain ids: untyped at this one boundary.
-            crate::dataset::indicator_trend(scope, indicator.get()).await?
+            crate::dataset::indicator_trend(scope, indicator).await?
         }
         None => None,
     };

@@ -155,12 +155,8 @@ impl ActionFormChoices {
                 .into_iter()
                 .collect();
         people.sort_by(|a, b| a.1.name.cmp(&b.1.name));
-        // The dataset's choices are still on plain ids: typed at this one boundary.
-        let indicators: Vec<(IndicatorId, String)> = crate::dataset::indicator_choices(scope)
-            .await?
-            .into_iter()
-            .map(|(id, name)| (IndicatorId::new(id), name))
-            .collect();
+        let indicators: Vec<(IndicatorId, String)> =
+            crate::dataset::indicator_choices(scope).await?;
         Ok(ActionFormChoices {
             organisation_ids: organisations.iter().map(|(id, _)| *id).collect(),
             person_ids: people
