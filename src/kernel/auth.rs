@@ -415,7 +415,10 @@ pub async fn reset_password(
         .rows_affected()
         > 0;
     let summary = if unlocked {
-        format!("Reset the password of {} and cleared its sign-in lock", user.email)
+        format!(
+            "Reset the password of {} and cleared its sign-in lock",
+            user.email
+        )
     } else {
         format!("Reset the password of {}", user.email)
     };

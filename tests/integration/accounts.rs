@@ -1044,49 +1044,52 @@ on_both_backends!(a_data_lead_moved_off_the_role_stops_their_tokens, |app| {
     );
 });
 
-on_both_backends!(a_password_reset_by_the_business_unit_clears_the_lock, |app| {
-    masa::demo::load(&app.db).await.unwrap();
-    let victim = "police.data@masa.example";
-    let mut guesser = app.browser();
-    for _ in 0..6 {
-        guesser.sign_in(victim, "not the password at all").await;
-    }
-    assert!(
-        masa::kernel::auth::sign_in_lock(&app.db, victim)
-            .await
-            .unwrap()
-            .is_some(),
-        "six wrong guesses lock the address"
-    );
-    let id = user_id(app, victim).await;
-    let mut admin = app.signed_in("admin@masa.example").await;
-    admin.get(&format!("/users/{id}")).await;
-    let reset = admin
-        .post(
-            &format!("/users/{id}/reset-password"),
-            &[("temporary_password", "granite lantern copper")],
-        )
-        .await;
-    assert_eq!(reset.status, StatusCode::SEE_OTHER, "{}", reset.body);
-    assert!(
-        masa::kernel::auth::sign_in_lock(&app.db, victim)
-            .await
-            .unwrap()
-            .is_none()
-    );
-    assert_eq!(
-        app.browser()
-            .sign_in(victim, "granite lantern copper")
-            .await
-            .status,
-        StatusCode::SEE_OTHER,
-        "the person signs in with the new password at once"
-    );
-    assert_eq!(
+on_both_backends!(
+    a_password_reset_by_the_business_unit_clears_the_lock,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        let victim = "police.data@masa.example";
+        let mut guesser = app.browser();
+        for _ in 0..6 {
+            guesser.sign_in(victim, "not the password at all").await;
+        }
+        assert!(
+            masa::kernel::auth::sign_in_lock(&app.db, victim)
+                .await
+                .unwrap()
+                .is_some(),
+            "six wrong guesses lock the address"
+        );
+        let id = user_id(app, victim).await;
+        let mut admin = app.signed_in("admin@masa.example").await;
+        admin.get(&format!("/users/{id}")).await;
+        let reset = admin
+            .post(
+                &format!("/users/{id}/reset-password"),
+                &[("temporary_password", "granite lantern copper")],
+            )
+            .await;
+        assert_eq!(reset.status, StatusCode::SEE_OTHER, "{}", reset.body);
+        assert!(
+            masa::kernel::auth::sign_in_lock(&app.db, victim)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            app.browser()
+                .sign_in(victim, "granite lantern copper")
+                .await
+                .status,
+            StatusCode::SEE_OTHER,
+            "the person signs in with the new password at once"
+        );
+        assert_eq!(
         app.count(
             "SELECT COUNT(*) FROM audit_events WHERE summary LIKE 'Reset the password of police.data@masa.example and cleared its sign-in lock'"
         )
         .await,
         1
     );
-});
+    }
+);
