@@ -123,6 +123,8 @@ pub fn work() -> WorkRegistry {
         .with(learning::work::waiting)
         .with(dataset::work::waiting)
         .with(tracker::work::waiting)
+        .with(tracker::risks::work::waiting)
+        .with(tracker::policies::work::waiting)
         .with(partnership::work::waiting)
         .with(audit_trail::work::waiting)
 }

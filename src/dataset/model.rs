@@ -425,6 +425,15 @@ pub enum DropStatus {
 }
 
 impl DropStatus {
+    /// Has the organisation sent its figures (whatever the business unit then decided)?
+    /// A returned drop has been sent back, so it is not.
+    pub fn is_sent(self) -> bool {
+        matches!(
+            self,
+            DropStatus::Submitted | DropStatus::Approved | DropStatus::Superseded
+        )
+    }
+
     pub const ALL: [DropStatus; 5] = [
         DropStatus::Draft,
         DropStatus::Submitted,

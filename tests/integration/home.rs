@@ -75,10 +75,24 @@ on_both_backends!(each_role_sees_its_own_work_on_its_home_page, |app| {
         home.assert_contains(&format!("<a class=\"govuk-link\" href=\"{area}\">"));
     }
 
+    assert!(
+        items
+            .iter()
+            .any(|item| item.contains("waiting for your decision")),
+        "{items:?}"
+    );
+
+    // The police's data lead: their own drop for the quarter being collected.
     let mut lead = app.signed_in("police.data@masa.example").await;
     let home = lead.get("/").await;
     let items = waiting_items(&home.body);
     println!("data lead: {items:#?}");
+    assert!(
+        items
+            .iter()
+            .any(|item| item.contains("Your 2026-27 Q2 data drop")),
+        "{items:?}"
+    );
     home.assert_lacks("href=\"/users\"")
         .assert_lacks("/partnership/rotations");
 

@@ -10,6 +10,7 @@
 pub mod model;
 mod routes;
 pub mod store;
+pub mod work;
 
 use std::collections::HashMap;
 

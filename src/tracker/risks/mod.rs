@@ -14,6 +14,7 @@ pub(crate) mod export;
 pub mod model;
 mod routes;
 pub mod store;
+pub mod work;
 
 use std::collections::HashMap;
 
