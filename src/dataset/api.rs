@@ -45,6 +45,9 @@ pub enum ApiError {
     Conflict(Vec<ValueProblem>),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// A save that forgot its audit entry: a bug, refused, and nothing was changed.
+    #[error("The service could not complete the request; nothing was changed.")]
+    Unrecorded,
 }
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -65,7 +68,7 @@ impl ApiError {
             ApiError::Database(failure) if crate::kernel::db::is_retryable(failure) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
-            ApiError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Database(_) | ApiError::Unrecorded => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -478,6 +481,7 @@ async fn save(
             Err(ApiError::Conflict(whole(refusal.to_string())))
         }
         Err(DraftError::Database(failure)) => Err(failure.into()),
+        Err(DraftError::Unrecorded) => Err(ApiError::Unrecorded),
     }
 }
 

@@ -693,16 +693,16 @@ pub enum DraftError {
     NotReady(Vec<NotReady>),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// A save that forgot its audit entry: a bug, refused and reported as a failed save.
+    #[error("a change was about to be saved without its audit entry")]
+    Unrecorded,
 }
 
 impl From<crate::kernel::store::ChangeError> for DraftError {
     fn from(error: crate::kernel::store::ChangeError) -> DraftError {
         match error {
             crate::kernel::store::ChangeError::Database(error) => DraftError::Database(error),
-            // Every save records its entry, so this is a bug, reported as a failed save.
-            crate::kernel::store::ChangeError::Unrecorded => {
-                DraftError::Database(sqlx::Error::Protocol(error.to_string()))
-            }
+            crate::kernel::store::ChangeError::Unrecorded => DraftError::Unrecorded,
         }
     }
 }

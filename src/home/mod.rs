@@ -25,7 +25,7 @@ struct HomePage<'a> {
     chrome: Chrome,
     name: String,
     roles: Vec<&'static str>,
-    waiting: Vec<WorkItem>,
+    waiting: std::sync::Arc<Vec<WorkItem>>,
     /// When nothing is waiting: what this person will do here, and who to ask.
     nothing_waiting: &'static str,
     cards: Vec<&'a NavEntry>,

@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use time::Date;
 
@@ -116,18 +117,31 @@ impl WorkRegistry {
     }
 
     /// Everything waiting for the person, most urgent first; within one urgency the soonest
-    /// due first, then in registration order.
+    /// due first, then in registration order. Kept for the person and the day until the
+    /// partnership's data changes (kernel::cache): sources read only the partnership's records,
+    /// whose every change is in the trail. (An e-mail's failed delivery is not a change: a
+    /// stuck e-mail shows from the next change or the next day.)
     pub async fn waiting_for(
         &self,
         state: &AppState,
         user: &CurrentUser,
         today: Date,
-    ) -> AppResult<Vec<WorkItem>> {
+    ) -> AppResult<Arc<Vec<WorkItem>>> {
+        let scope = super::Scope::new(&state.db, user.partnership());
+        let revision = super::cache::revision(scope).await?;
+        let key = format!("work/{}/{}/{today}", user.partnership(), user.id);
+        if let Some(items) = state.cache.get(&key, revision) {
+            return Ok(items);
+        }
+        // Not `get_or_compute`: sources keep their own figures in the cache, and its one
+        // computation at a time would wait on itself.
         let mut items = Vec::new();
         for source in &self.sources {
             items.extend(source(state, user, today).await?);
         }
         sort_by_urgency(&mut items);
+        let items = Arc::new(items);
+        state.cache.put(key, revision, items.clone(), 1);
         Ok(items)
     }
 }

@@ -73,6 +73,7 @@ pub(super) fn refused_draft(refusal: store::DraftError) -> AppError {
                 .into(),
         ),
         DraftError::Database(failure) => AppError::Database(failure),
+        DraftError::Unrecorded => AppError::Internal(DraftError::Unrecorded.to_string()),
     }
 }
 
