@@ -146,6 +146,24 @@ impl WorkRegistry {
     }
 }
 
+/// The usual pair of items: how many are overdue and how many are due soon, each an item when
+/// there are any, both linking to the same list. `title` words the count ("2 risk reviews
+/// overdue").
+pub fn overdue_and_due_soon(
+    overdue: usize,
+    due_soon: usize,
+    href: &str,
+    title: impl Fn(Urgency, usize) -> String,
+) -> Vec<WorkItem> {
+    [(Urgency::Overdue, overdue), (Urgency::DueSoon, due_soon)]
+        .into_iter()
+        .filter(|(_, count)| *count > 0)
+        .map(|(urgency, count)| {
+            WorkItem::new(urgency, title(urgency, count), Measure::Count(count), href)
+        })
+        .collect()
+}
+
 /// Most urgent first; within one urgency, dated items soonest first, then the rest in order.
 pub fn sort_by_urgency(items: &mut [WorkItem]) {
     items.sort_by_key(|item| (item.urgency, item.due().is_none(), item.due()));
@@ -155,6 +173,17 @@ pub fn sort_by_urgency(items: &mut [WorkItem]) {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn a_pair_has_an_item_only_for_what_there_is() {
+        let title = |urgency: Urgency, count: usize| format!("{count} {urgency:?}");
+        let both = overdue_and_due_soon(2, 1, "/x", title);
+        assert_eq!(both.len(), 2);
+        assert_eq!(both[0].title, "2 Overdue");
+        assert_eq!(both[1].measure, Measure::Count(1));
+        assert_eq!(overdue_and_due_soon(0, 3, "/x", title).len(), 1);
+        assert!(overdue_and_due_soon(0, 0, "/x", title).is_empty());
+    }
 
     #[test]
     fn the_most_urgent_and_soonest_come_first() {

@@ -9,7 +9,7 @@ use super::store;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::filters::count_of;
 use crate::kernel::text::long_date;
-use crate::kernel::work::{Measure, Urgency, WorkFuture, WorkItem};
+use crate::kernel::work::{Measure, Urgency, WorkFuture, WorkItem, overdue_and_due_soon};
 use crate::kernel::{AppState, Permission, Scope};
 
 pub fn waiting<'a>(state: &'a AppState, user: &'a CurrentUser, today: Date) -> WorkFuture<'a> {
@@ -33,30 +33,21 @@ pub fn waiting<'a>(state: &'a AppState, user: &'a CurrentUser, today: Date) -> W
                 .filter(|(_, _, status)| *status == RotationStatus::Overdue)
                 .count();
             let due = rotations.len() - overdue;
-            let mut items = Vec::new();
-            if overdue > 0 {
-                items.push(WorkItem::new(
-                    Urgency::Overdue,
-                    format!(
+            return Ok(overdue_and_due_soon(
+                overdue,
+                due,
+                "/partnership/rotations",
+                |urgency, count| match urgency {
+                    Urgency::Overdue => format!(
                         "{} ended without a successor",
-                        count_of(overdue as i64, "chair term", "chair terms")
+                        count_of(count as i64, "chair term", "chair terms")
                     ),
-                    Measure::Count(overdue),
-                    "/partnership/rotations",
-                ));
-            }
-            if due > 0 {
-                items.push(WorkItem::new(
-                    Urgency::DueSoon,
-                    format!(
+                    _ => format!(
                         "{} within 90 days",
-                        count_of(due as i64, "chair term ends", "chair terms end")
+                        count_of(count as i64, "chair term ends", "chair terms end")
                     ),
-                    Measure::Count(due),
-                    "/partnership/rotations",
-                ));
-            }
-            return Ok(items);
+                },
+            ));
         }
         // A chair's own term, found by the e-mail address their directory entry shares with
         // their account.

@@ -8,7 +8,7 @@ use super::model::{Standing, TrackerAction};
 use super::store;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::filters::count_of;
-use crate::kernel::work::{Measure, Urgency, WorkFuture, WorkItem};
+use crate::kernel::work::{Urgency, WorkFuture, WorkItem, overdue_and_due_soon};
 use crate::kernel::{AppState, Permission, Scope};
 
 pub fn waiting<'a>(state: &'a AppState, user: &'a CurrentUser, today: Date) -> WorkFuture<'a> {
@@ -30,14 +30,13 @@ pub fn waiting<'a>(state: &'a AppState, user: &'a CurrentUser, today: Date) -> W
                     .is_some_and(|email| email.eq_ignore_ascii_case(&user.email))
         };
         let mine: Vec<&TrackerAction> = actions.iter().filter(theirs).collect();
-        let overdue = mine
-            .iter()
-            .filter(|action| matches!(action.state.standing(today), Standing::Overdue { .. }))
-            .count();
-        let revisits = mine
-            .iter()
-            .filter(|action| matches!(action.state.standing(today), Standing::RevisitDue { .. }))
-            .count();
+        let count = |wanted: fn(&Standing) -> bool| {
+            mine.iter()
+                .filter(|action| wanted(&action.state.standing(today)))
+                .count()
+        };
+        let overdue = count(|standing| matches!(standing, Standing::Overdue { .. }));
+        let revisits = count(|standing| matches!(standing, Standing::RevisitDue { .. }));
         let whose = if user.organisation().is_some() {
             " of your organisation"
         } else {
@@ -53,28 +52,14 @@ pub fn waiting<'a>(state: &'a AppState, user: &'a CurrentUser, today: Date) -> W
 }
 
 fn items(overdue: usize, revisits: usize, whose: &str, href: &str) -> Vec<WorkItem> {
-    let mut items = Vec::new();
-    if overdue > 0 {
-        items.push(WorkItem::new(
-            Urgency::Overdue,
-            format!(
-                "{}{whose} overdue",
-                count_of(overdue as i64, "improvement action", "improvement actions")
-            ),
-            Measure::Count(overdue),
-            href,
-        ));
-    }
-    if revisits > 0 {
-        items.push(WorkItem::new(
-            Urgency::DueSoon,
-            format!(
-                "{}{whose} due a revisit",
-                count_of(revisits as i64, "completed action", "completed actions")
-            ),
-            Measure::Count(revisits),
-            href,
-        ));
-    }
-    items
+    overdue_and_due_soon(overdue, revisits, href, |urgency, count| match urgency {
+        Urgency::Overdue => format!(
+            "{}{whose} overdue",
+            count_of(count as i64, "improvement action", "improvement actions")
+        ),
+        _ => format!(
+            "{}{whose} due a revisit",
+            count_of(count as i64, "completed action", "completed actions")
+        ),
+    })
 }

@@ -7,7 +7,7 @@ use super::model::PolicyReview;
 use super::store;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::filters::count_of;
-use crate::kernel::work::{Measure, Urgency, WorkFuture, WorkItem};
+use crate::kernel::work::{Urgency, WorkFuture, overdue_and_due_soon};
 use crate::kernel::{AppState, Permission, Scope};
 
 pub fn waiting<'a>(state: &'a AppState, user: &'a CurrentUser, today: Date) -> WorkFuture<'a> {
@@ -16,38 +16,26 @@ pub fn waiting<'a>(state: &'a AppState, user: &'a CurrentUser, today: Date) -> W
             return Ok(Vec::new());
         }
         let policies = store::list_policies(Scope::new(&state.db, user.partnership())).await?;
-        let overdue = policies
-            .iter()
-            .filter(|policy| matches!(policy.review(today), PolicyReview::Overdue { .. }))
-            .count();
-        let soon = policies
-            .iter()
-            .filter(|policy| matches!(policy.review(today), PolicyReview::DueSoon { .. }))
-            .count();
-        let mut items = Vec::new();
-        if overdue > 0 {
-            items.push(WorkItem::new(
-                Urgency::Overdue,
-                format!(
-                    "{} past {} review date",
-                    count_of(overdue as i64, "policy", "policies"),
-                    if overdue == 1 { "its" } else { "their" }
-                ),
-                Measure::Count(overdue),
-                "/tracker/policies",
-            ));
-        }
-        if soon > 0 {
-            items.push(WorkItem::new(
-                Urgency::DueSoon,
-                format!(
-                    "{} due for review soon",
-                    count_of(soon as i64, "policy", "policies")
-                ),
-                Measure::Count(soon),
-                "/tracker/policies",
-            ));
-        }
-        Ok(items)
+        let count = |wanted: fn(&PolicyReview) -> bool| {
+            policies
+                .iter()
+                .filter(|policy| wanted(&policy.review(today)))
+                .count()
+        };
+        Ok(overdue_and_due_soon(
+            count(|review| matches!(review, PolicyReview::Overdue { .. })),
+            count(|review| matches!(review, PolicyReview::DueSoon { .. })),
+            "/tracker/policies",
+            |urgency, count| {
+                let policies = count_of(count as i64, "policy", "policies");
+                match urgency {
+                    Urgency::Overdue => format!(
+                        "{policies} past {} review date",
+                        if count == 1 { "its" } else { "their" }
+                    ),
+                    _ => format!("{policies} due for review soon"),
+                }
+            },
+        ))
     })
 }

@@ -7,7 +7,7 @@ use super::model::ReviewState;
 use super::store;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::filters::count_of;
-use crate::kernel::work::{Measure, Urgency, WorkFuture, WorkItem};
+use crate::kernel::work::{Urgency, WorkFuture, overdue_and_due_soon};
 use crate::kernel::{AppState, Permission, Scope};
 
 pub fn waiting<'a>(state: &'a AppState, user: &'a CurrentUser, today: Date) -> WorkFuture<'a> {
@@ -16,37 +16,23 @@ pub fn waiting<'a>(state: &'a AppState, user: &'a CurrentUser, today: Date) -> W
             return Ok(Vec::new());
         }
         let risks = store::list_risks(Scope::new(&state.db, user.partnership())).await?;
-        let overdue = risks
-            .iter()
-            .filter(|risk| matches!(risk.review(today), ReviewState::Overdue { .. }))
-            .count();
-        let soon = risks
-            .iter()
-            .filter(|risk| matches!(risk.review(today), ReviewState::DueSoon { .. }))
-            .count();
-        let mut items = Vec::new();
-        if overdue > 0 {
-            items.push(WorkItem::new(
-                Urgency::Overdue,
-                format!(
-                    "{} overdue",
-                    count_of(overdue as i64, "risk review", "risk reviews")
-                ),
-                Measure::Count(overdue),
-                "/tracker/risks",
-            ));
-        }
-        if soon > 0 {
-            items.push(WorkItem::new(
-                Urgency::DueSoon,
-                format!(
-                    "{} due within 30 days",
-                    count_of(soon as i64, "risk review", "risk reviews")
-                ),
-                Measure::Count(soon),
-                "/tracker/risks",
-            ));
-        }
-        Ok(items)
+        let count = |wanted: fn(&ReviewState) -> bool| {
+            risks
+                .iter()
+                .filter(|risk| wanted(&risk.review(today)))
+                .count()
+        };
+        Ok(overdue_and_due_soon(
+            count(|review| matches!(review, ReviewState::Overdue { .. })),
+            count(|review| matches!(review, ReviewState::DueSoon { .. })),
+            "/tracker/risks",
+            |urgency, count| {
+                let reviews = count_of(count as i64, "risk review", "risk reviews");
+                match urgency {
+                    Urgency::Overdue => format!("{reviews} overdue"),
+                    _ => format!("{reviews} due within 30 days"),
+                }
+            },
+        ))
     })
 }
