@@ -257,3 +257,44 @@ async fn sqlite_and_postgresql_have_the_same_schema() {
         "unique indexes only on SQLite, only on PostgreSQL"
     );
 }
+
+/// Every filter form (a form sent by GET) has one label on its button, "Apply filters", as the
+/// GOV.UK filter pattern does, so no page says "Apply", "Filter" or "Show …" for the same act.
+#[test]
+fn every_filter_form_says_apply_filters() {
+    fn templates(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("src reads").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                templates(&path, out);
+            } else if path.extension().is_some_and(|ext| ext == "html") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    templates(
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")),
+        &mut files,
+    );
+    let mut checked = 0;
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("template reads");
+        for form in text.split("<form").skip(1) {
+            let form = form.split("</form>").next().unwrap_or_default();
+            if !form.contains("method=\"get\"") {
+                continue;
+            }
+            for button in form.split("<button").skip(1) {
+                let label = button
+                    .split_once('>')
+                    .and_then(|(_, rest)| rest.split_once("</button>"))
+                    .map(|(label, _)| label.trim())
+                    .unwrap_or_default();
+                assert_eq!(label, "Apply filters", "{}", file.display());
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 9, "{checked} filter buttons");
+}
