@@ -3,10 +3,6 @@
 //!   with the organisations that have sent nothing; e-mails that failed every delivery attempt.
 //! - A partner's data lead: their organisation's drop for each open period: returned (with the
 //!   business unit's reason), overdue, due, or waiting for a decision.
-//!
-//! Kept by the partnership's revision, so the home page does not recount them on every view.
-
-use std::sync::Arc;
 
 use time::Date;
 
@@ -17,36 +13,20 @@ use crate::kernel::filters::count_of;
 use crate::kernel::ids::OrganisationId;
 use crate::kernel::text::long_date;
 use crate::kernel::work::{Measure, Urgency, WorkFuture, WorkItem};
-use crate::kernel::{AppResult, AppState, Permission, Scope, cache, outbox};
+use crate::kernel::{AppResult, AppState, Permission, Scope, outbox};
 
 pub fn waiting<'a>(state: &'a AppState, user: &'a CurrentUser, today: Date) -> WorkFuture<'a> {
     Box::pin(async move {
         let scope = Scope::new(&state.db, user.partnership());
-        let mut items = Vec::new();
         if user.can(Permission::ManageDataset) {
-            let revision = cache::revision(scope).await?;
-            let key = format!("dataset/{}/work/business-unit/{today}", user.partnership());
-            let kept: Arc<Vec<WorkItem>> = state
-                .cache
-                .get_or_compute(key, revision, for_the_business_unit(scope, today))
-                .await?;
-            items.extend(kept.iter().cloned());
+            for_the_business_unit(scope, today).await
         } else if let Some(organisation) = user.organisation()
             && user.can(Permission::SubmitDataDrop)
         {
-            let revision = cache::revision(scope).await?;
-            let key = format!("dataset/{}/work/{organisation}/{today}", user.partnership());
-            let kept: Arc<Vec<WorkItem>> = state
-                .cache
-                .get_or_compute(
-                    key,
-                    revision,
-                    for_an_organisation(scope, organisation, today),
-                )
-                .await?;
-            items.extend(kept.iter().cloned());
+            for_an_organisation(scope, organisation, today).await
+        } else {
+            Ok(Vec::new())
         }
-        Ok(items)
     })
 }
 

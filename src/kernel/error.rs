@@ -118,6 +118,13 @@ fn described(status: StatusCode, heading: &'static str, detail: String) -> Respo
     response
 }
 
+/// An error page in the words [`ErrorDescription::of_status`] gives its status, so a refusal
+/// reads the same whether a handler or the router gave it.
+fn by_status(status: StatusCode) -> Response {
+    let ErrorDescription { heading, detail } = ErrorDescription::of_status(status);
+    described(status, heading, detail)
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, heading, detail) = match &self {
@@ -128,16 +135,8 @@ impl IntoResponse for AppError {
                 );
                 return Redirect::to(&target).into_response();
             }
-            AppError::NotFound => (
-                StatusCode::NOT_FOUND,
-                "Page not found",
-                "If you typed the web address, check it is correct. If you followed a link, the record may have been archived or may not be yours to see.".to_owned(),
-            ),
-            AppError::Forbidden => (
-                StatusCode::FORBIDDEN,
-                "You do not have permission to see or change this",
-                "Your role does not allow this. Ask the partnership business unit if you think you need access.".to_owned(),
-            ),
+            AppError::NotFound => return by_status(StatusCode::NOT_FOUND),
+            AppError::Forbidden => return by_status(StatusCode::FORBIDDEN),
             AppError::CsrfRejected => (
                 StatusCode::FORBIDDEN,
                 "Your form could not be accepted",
@@ -176,11 +175,7 @@ impl IntoResponse for AppError {
             }
             AppError::Database(_) | AppError::Template(_) | AppError::Internal(_) => {
                 tracing::error!(error = %self, "request failed");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Sorry, there is a problem with the service",
-                    "Try again later. Nothing you entered has been half-saved: the change was either made in full or not at all.".to_owned(),
-                )
+                return by_status(StatusCode::INTERNAL_SERVER_ERROR);
             }
         };
         described(status, heading, detail)

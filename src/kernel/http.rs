@@ -158,11 +158,7 @@ async fn check_csrf(State(state): State<AppState>, request: Request, next: Next)
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("multipart/form-data"));
-    let is_form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    let is_form = is_form(&request);
     let (parts, body) = request.into_parts();
     let (given, body) = if let Some(token) = header_token {
         (Some(token), body)
@@ -171,13 +167,7 @@ async fn check_csrf(State(state): State<AppState>, request: Request, next: Next)
     } else if is_form {
         let bytes = match to_bytes(body, FORM_LIMIT_BYTES).await {
             Ok(bytes) => bytes,
-            Err(_) => {
-                return AppError::PayloadTooLarge(format!(
-                    "Forms can be at most {} KB.",
-                    FORM_LIMIT_BYTES / 1024
-                ))
-                .into_response();
-            }
+            Err(_) => return form_too_large(),
         };
         let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
             .ok()
@@ -213,15 +203,20 @@ fn is_form(request: &Request) -> bool {
         .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"))
 }
 
+/// A form over [`FORM_LIMIT_BYTES`], refused.
+fn form_too_large() -> Response {
+    AppError::PayloadTooLarge(format!(
+        "Forms can be at most {} KB.",
+        FORM_LIMIT_BYTES / 1024
+    ))
+    .into_response()
+}
+
 /// Keeps a form whose session has ended (kernel::kept_forms) and sends its person to sign in.
 async fn keep_for_sign_in(state: &AppState, request: Request) -> Response {
     let path = request.uri().path().to_owned();
     let Ok(bytes) = to_bytes(request.into_body(), FORM_LIMIT_BYTES).await else {
-        return AppError::PayloadTooLarge(format!(
-            "Forms can be at most {} KB.",
-            FORM_LIMIT_BYTES / 1024
-        ))
-        .into_response();
+        return form_too_large();
     };
     let fields = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).unwrap_or_default();
     match super::kept_forms::keep(&state.db, &state.config.secret_key, &path, fields).await {

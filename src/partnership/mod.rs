@@ -46,17 +46,6 @@ pub async fn organisation_names(
     store::organisation_names(store).await
 }
 
-/// For the home page: chair and vice-chair terms that have ended or end within 90 days.
-pub async fn rotations_due_count(store: impl Store) -> Result<usize, sqlx::Error> {
-    let today = crate::kernel::text::today();
-    Ok(store::chair_rotations(store)
-        .await?
-        .iter()
-        .filter_map(|membership| membership.term_ends_on)
-        .filter(|ends| model::rotation_status(*ends, today) != model::RotationStatus::Later)
-        .count())
-}
-
 /// For other modules: the priorities of the business plan in force today (or, if none is, the
 /// newest plan), as (id, title) in their order.
 pub async fn current_priorities(

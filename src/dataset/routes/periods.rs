@@ -205,14 +205,7 @@ pub async fn period_page(
     let rows = completeness(&state, ctx.scope(&state)?, &period).await?;
     let submitted = rows
         .iter()
-        .filter(|row| {
-            row.latest.as_ref().is_some_and(|d| {
-                matches!(
-                    d.status,
-                    DropStatus::Submitted | DropStatus::Approved | DropStatus::Superseded
-                )
-            })
-        })
+        .filter(|row| row.latest.as_ref().is_some_and(|d| d.status.is_sent()))
         .count();
     render(&PeriodPage {
         chrome: ctx.chrome(&state).await?,
@@ -268,14 +261,7 @@ pub async fn send_reminders(
     let outstanding: Vec<Completeness> = completeness(&state, scope, &period)
         .await?
         .into_iter()
-        .filter(|row| {
-            !row.latest.as_ref().is_some_and(|d| {
-                matches!(
-                    d.status,
-                    DropStatus::Submitted | DropStatus::Approved | DropStatus::Superseded
-                )
-            })
-        })
+        .filter(|row| !row.latest.as_ref().is_some_and(|d| d.status.is_sent()))
         .collect();
     let leads = auth::list_users(ctx.scope(&state)?).await?;
     let mut change = ctx.change(&state).await?;
