@@ -193,6 +193,9 @@ pub async fn serve(
             if let Err(error) = kernel::kept_forms::purge(&db).await {
                 tracing::warn!(%error, "could not forget old kept forms");
             }
+            if let Err(error) = kernel::post_redirect_get::purge(&db).await {
+                tracing::warn!(%error, "could not forget old refused form pages");
+            }
             if let Err(error) = kernel::auth::purge_expired(&db, session_limits).await {
                 tracing::warn!(%error, "could not purge expired sessions");
             }

@@ -14,7 +14,7 @@ use super::db::{Db, Transaction, now_text};
 pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
 const MAX_NAME_CHARS: usize = 120;
 /// More parts than any of MASA's upload forms sends.
-const MAX_FORM_PARTS: usize = 100;
+pub const MAX_FORM_PARTS: usize = 100;
 
 /// A file that passed the checks and may be stored.
 #[derive(Debug, Clone, PartialEq)]

@@ -106,8 +106,8 @@ async fn load_session(State(state): State<AppState>, mut request: Request, next:
     next.run(request).await
 }
 
-/// Every POST must carry the session's CSRF token: in the form field `csrf_token`, the
-/// `X-CSRF-Token` header, or (file uploads only) the `csrf_token` query parameter. Checked here,
+/// Every POST must carry the session's CSRF token: in the form field `csrf_token` (ordinary
+/// forms and file uploads alike) or the `X-CSRF-Token` header. Checked here,
 /// once, before any handler sees the request. The sign-in form, which has no session, carries
 /// a token signed for its cookie instead (`auth::sign_in_form_token`).
 async fn check_csrf(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -146,16 +146,9 @@ async fn check_csrf(State(state): State<AppState>, request: Request, next: Next)
         .get("x-csrf-token")
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
-    // A file upload's token travels in the form's action URL, read before the large body.
-    let query_token = request
-        .uri()
-        .query()
-        .and_then(|query| serde_urlencoded::from_str::<Vec<(String, String)>>(query).ok())
-        .and_then(|fields| fields.into_iter().find(|(name, _)| name == "csrf_token"))
-        .map(|(_, value)| value);
-    let is_multipart = request
-        .headers()
-        .get(header::CONTENT_TYPE)
+    let content_type = request.headers().get(header::CONTENT_TYPE).cloned();
+    let is_multipart = content_type
+        .as_ref()
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("multipart/form-data"));
     let is_form = is_form(&request);
@@ -163,7 +156,16 @@ async fn check_csrf(State(state): State<AppState>, request: Request, next: Next)
     let (given, body) = if let Some(token) = header_token {
         (Some(token), body)
     } else if is_multipart {
-        (query_token, body)
+        // A file upload's token is a hidden field like any form's (never in the URL, where
+        // logs and the Referer would carry it): the body is read once, within the upload limit.
+        let bytes = match to_bytes(body, REQUEST_LIMIT_BYTES).await {
+            Ok(bytes) => bytes,
+            Err(_) => return upload_too_large(),
+        };
+        (
+            multipart_token(content_type, bytes.clone()).await,
+            Body::from(bytes),
+        )
     } else if is_form {
         let bytes = match to_bytes(body, FORM_LIMIT_BYTES).await {
             Ok(bytes) => bytes,
@@ -201,6 +203,33 @@ fn is_form(request: &Request) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"))
+}
+
+/// The `csrf_token` field of a file-upload form's body, if it has one.
+async fn multipart_token(
+    content_type: Option<HeaderValue>,
+    bytes: axum::body::Bytes,
+) -> Option<String> {
+    let boundary = multer::parse_boundary(content_type?.to_str().ok()?).ok()?;
+    let body = Body::from(bytes).into_data_stream();
+    let mut multipart = multer::Multipart::new(body, boundary);
+    // The page puts the token first; a forged body may bury it, but never past this many parts.
+    for _ in 0..super::files::MAX_FORM_PARTS {
+        let field = multipart.next_field().await.ok()??;
+        if field.name() == Some("csrf_token") {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
+
+/// A file upload over [`REQUEST_LIMIT_BYTES`], refused before any handler reads it.
+fn upload_too_large() -> Response {
+    AppError::PayloadTooLarge(format!(
+        "The file could not be received: a file can be at most {} MB.",
+        super::files::MAX_FILE_BYTES / 1024 / 1024
+    ))
+    .into_response()
 }
 
 /// A form over [`FORM_LIMIT_BYTES`], refused.
@@ -246,6 +275,10 @@ pub fn with_layers(router: Router<AppState>, state: AppState) -> Router {
         // forms are held to FORM_LIMIT_BYTES by the CSRF check.
         .layer(axum::extract::DefaultBodyLimit::max(REQUEST_LIMIT_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), check_csrf))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            super::post_redirect_get::post_redirect_get,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), error_pages))
         .layer(middleware::from_fn_with_state(state.clone(), load_session))
         .layer(static_header("content-security-policy", CONTENT_SECURITY_POLICY))

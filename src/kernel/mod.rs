@@ -19,6 +19,7 @@ pub mod lookup;
 pub mod outbox;
 pub mod paging;
 pub mod personal_data;
+pub mod post_redirect_get;
 pub mod private_files;
 pub mod roles;
 pub mod routing;

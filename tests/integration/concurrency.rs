@@ -179,13 +179,16 @@ fn upload_request(
     bytes: &[u8],
 ) -> Request<Body> {
     let boundary = "masa-concurrency-boundary";
-    let mut body = Vec::new();
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n"
+    )
+    .into_bytes();
     body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes());
     body.extend_from_slice(bytes);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     Request::builder()
         .method("POST")
-        .uri(format!("{path}?csrf_token={csrf}"))
+        .uri(path)
         .header(header::COOKIE, format!("masa_session={cookie}"))
         .header(
             header::CONTENT_TYPE,

@@ -245,24 +245,6 @@ on_both_backends!(
     }
 );
 
-fn multipart(path: &str, cookie: &str, filename: &str, bytes: &[u8]) -> Request<Body> {
-    let boundary = "masa-test-boundary";
-    let mut body = Vec::new();
-    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    Request::builder()
-        .method("POST")
-        .uri(path)
-        .header(header::COOKIE, format!("masa_session={cookie}"))
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(Body::from(body))
-        .unwrap()
-}
-
 async fn upload(
     browser: &mut Browser<'_>,
     drop_id: i64,
@@ -273,11 +255,11 @@ async fn upload(
     let token = browser.csrf.clone().unwrap();
     let cookie = browser.cookie.clone().unwrap();
     browser
-        .send(multipart(
-            &format!("/dataset/drops/{drop_id}/upload?csrf_token={token}"),
+        .send(crate::support::multipart_request(
+            &format!("/dataset/drops/{drop_id}/upload"),
             &cookie,
-            filename,
-            bytes,
+            &[("csrf_token", &token)],
+            Some((filename, bytes)),
         ))
         .await
 }
@@ -410,14 +392,14 @@ on_both_backends!(
         bombed.assert_contains("expands to more than 50 MB");
         assert_eq!(values_of(app, draft).await, saved);
         assert_eq!(before.len(), saved.len());
-        // An upload without the CSRF token in its URL is refused.
+        // An upload without the CSRF token in its body is refused.
         let cookie = lead.cookie.clone().unwrap();
         let forged = lead
-            .send(multipart(
+            .send(crate::support::multipart_request(
                 &format!("/dataset/drops/{draft}/upload"),
                 &cookie,
-                "drop.csv",
-                filled.as_bytes(),
+                &[],
+                Some(("drop.csv", filled.as_bytes())),
             ))
             .await;
         assert_eq!(forged.status, StatusCode::FORBIDDEN);

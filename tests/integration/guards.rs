@@ -63,6 +63,10 @@ const WITHOUT_PARTNERSHIP_ID: &[(&str, &str)] = &[
         "a browser's cookie, until its person signs in again",
     ),
     (
+        "refused_pages",
+        "a browser's cookie, for the minutes until it is redirected to the form",
+    ),
+    (
         "sign_in_attempts",
         "an e-mail address, before anyone is known",
     ),

@@ -13,6 +13,7 @@ mod concurrency;
 mod dataset;
 mod disclosure;
 mod errors;
+mod forms;
 mod guards;
 mod home;
 mod kernel;

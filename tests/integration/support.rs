@@ -497,3 +497,48 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// A file-upload form's body as a browser sends it: the text fields (the CSRF token first, as
+/// the pages put it), then the file part when there is one.
+pub fn multipart_body(
+    boundary: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((file_name, bytes)) = file {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    body
+}
+
+/// A file-upload POST to `path` with a session cookie and [`multipart_body`]'s body.
+pub fn multipart_request(
+    path: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> Request<Body> {
+    let boundary = "masa-test-boundary";
+    Request::builder()
+        .method("POST")
+        .uri(path)
+        .header(header::COOKIE, format!("masa_session={cookie}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(multipart_body(boundary, fields, file)))
+        .expect("request")
+}

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
 /// A file-upload form as the page's form sends it: the page is read first for its CSRF token,
-/// which travels in the form's action URL.
+/// which travels as the form's first field.
 async fn post_upload(
     browser: &mut Browser<'_>,
     (page, action): (&str, &str),
@@ -19,7 +19,7 @@ async fn post_upload(
     let token = browser.csrf.clone().unwrap_or_default();
     let boundary = "masa-upload-boundary";
     let mut body = Vec::new();
-    for (name, value) in fields {
+    for (name, value) in [("csrf_token", token.as_str())].iter().chain(fields) {
         body.extend_from_slice(
             format!(
                 "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
@@ -33,13 +33,10 @@ async fn post_upload(
         body.extend_from_slice(b"\r\n");
     }
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    let mut request = Request::builder()
-        .method("POST")
-        .uri(format!("{action}?csrf_token={token}"))
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        );
+    let mut request = Request::builder().method("POST").uri(action).header(
+        header::CONTENT_TYPE,
+        format!("multipart/form-data; boundary={boundary}"),
+    );
     if let Some(cookie) = &browser.cookie {
         request = request.header(header::COOKIE, format!("masa_session={cookie}"));
     }

@@ -45,7 +45,7 @@ async fn upload(
     let cookie = browser.cookie.clone().unwrap();
     let boundary = "masa-hostile-boundary";
     let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
     )
     .into_bytes();
     body.extend_from_slice(bytes);
@@ -54,9 +54,7 @@ async fn upload(
         .send(
             Request::builder()
                 .method("POST")
-                .uri(format!(
-                    "/dataset/drops/{drop_id}/upload?csrf_token={token}"
-                ))
+                .uri(format!("/dataset/drops/{drop_id}/upload"))
                 .header(header::COOKIE, format!("masa_session={cookie}"))
                 .header(
                     header::CONTENT_TYPE,
