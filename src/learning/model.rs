@@ -134,6 +134,27 @@ impl Clock {
         }
     }
 
+    /// The words shown beside the clock's tag ([`Clock::tag_text`]), which already says its
+    /// state: the dates and the count, without saying "breached" or "not started" twice.
+    pub fn beside_tag(&self) -> String {
+        use crate::kernel::text::long_date;
+        match self.state {
+            ClockState::NotStarted => String::new(),
+            ClockState::Breached {
+                due,
+                working_days_over,
+            } => format!(
+                "Was due {} ({working_days_over} working day{} ago)",
+                long_date(due),
+                if working_days_over == 1 { "" } else { "s" }
+            ),
+            ClockState::MetLate { due, done } => {
+                format!("Done {} (due {})", long_date(done), long_date(due))
+            }
+            ClockState::Running { .. } | ClockState::Met { .. } => self.summary(),
+        }
+    }
+
     pub fn tag_class(&self) -> &'static str {
         match self.state {
             ClockState::NotStarted => "govuk-tag--grey",
@@ -1229,6 +1250,46 @@ mod tests {
             local_review_decided_on: None,
             local_review_published_on: None,
             archived_at: None,
+        }
+    }
+
+    #[test]
+    fn the_words_beside_a_clocks_tag_never_repeat_it() {
+        let due = date!(2026 - 03 - 02);
+        let done = date!(2026 - 03 - 04);
+        for state in [
+            ClockState::NotStarted,
+            ClockState::Running {
+                due,
+                working_days_left: 0,
+            },
+            ClockState::Running {
+                due,
+                working_days_left: 1,
+            },
+            ClockState::Running {
+                due,
+                working_days_left: 9,
+            },
+            ClockState::Breached {
+                due,
+                working_days_over: 1,
+            },
+            ClockState::Met { due, done },
+            ClockState::MetLate { due, done },
+        ] {
+            let clock = Clock {
+                name: "Rapid review",
+                state,
+            };
+            let beside = clock.beside_tag().to_lowercase();
+            assert!(
+                !beside.contains(&clock.tag_text().to_lowercase()),
+                "{} beside {}",
+                beside,
+                clock.tag_text()
+            );
+            assert!(!beside.contains("overdue") || clock.tag_text() != "Breached");
         }
     }
 

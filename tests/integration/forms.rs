@@ -157,7 +157,11 @@ on_both_backends!(a_refused_form_is_shown_again_at_its_own_address, |app| {
         ))
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
-    assert_ne!(created.location(), "/partnership/groups/new", "the group is created");
+    assert_ne!(
+        created.location(),
+        "/partnership/groups/new",
+        "the group is created"
+    );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM partnership_groups").await,
         groups_before + 1

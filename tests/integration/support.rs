@@ -341,8 +341,31 @@ impl Browser<'_> {
     /// returns it (shown once).
     pub async fn new_api_token(&mut self, label: &str) -> String {
         self.get("/dataset/tokens").await;
-        let page = self.post("/dataset/tokens/new", &[("label", label)]).await;
+        let created = self.post("/dataset/tokens/new", &[("label", label)]).await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+        assert_eq!(created.location(), "/dataset/tokens");
+        // The new token reaches the tokens page, where it is shown once, in a short-lived cookie.
+        let new_token = created
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .find_map(|value| value.split(';').next()?.strip_prefix("masa_new_api_token="))
+            .expect("the new token's cookie")
+            .to_owned();
+        let session = self.cookie.clone().unwrap_or_default();
+        let request = Request::builder()
+            .uri("/dataset/tokens")
+            .header(
+                header::COOKIE,
+                format!("masa_session={session}; masa_new_api_token={new_token}"),
+            )
+            .body(Body::empty())
+            .expect("request");
+        let page = self.send(request).await;
         assert_eq!(page.status, StatusCode::OK);
+        let again = self.get("/dataset/tokens").await;
+        again.assert_lacks(&new_token);
         let start = page
             .body
             .find("masa_")

@@ -3,6 +3,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -37,16 +38,59 @@ async fn own_organisation(state: &AppState, ctx: &Ctx) -> AppResult<(Organisatio
     Ok((id, name))
 }
 
-pub async fn tokens(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
+/// A new token travels from its creation to the tokens page in this cookie, for a minute, so
+/// the page that shows it once is a GET (post/redirect/get) and only its hash is ever stored.
+const NEW_TOKEN_COOKIE: &str = "masa_new_api_token";
+
+/// The new token in the request's cookie, if it has the shape of one of ours.
+fn new_token_in(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == NEW_TOKEN_COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|value| {
+            value.starts_with("masa_")
+                && value.len() <= 100
+                && value
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+}
+
+fn new_token_cookie(value: &str, max_age: u32) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "{NEW_TOKEN_COOKIE}={value}; Path=/dataset/tokens; HttpOnly; SameSite=Strict; Secure; Max-Age={max_age}"
+    ))
+    .ok()
+}
+
+pub async fn tokens(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+) -> AppResult<Response> {
     let (organisation_id, organisation_name) = own_organisation(&state, &ctx).await?;
     let tokens = store::tokens_of(&state.db, organisation_id.get()).await?;
-    render(&TokensPage {
+    let new_token = new_token_in(&headers);
+    let mut response = render(&TokensPage {
         chrome: ctx.chrome(&state).await?,
         organisation_name,
         tokens,
-        new_token: None,
+        new_token: new_token.clone(),
         errors: FormErrors::default(),
-    })
+    })?
+    .into_response();
+    // Shown once: the cookie goes with this page.
+    if new_token.is_some()
+        && let Some(spent) = new_token_cookie("", 0)
+    {
+        response.headers_mut().append(header::SET_COOKIE, spent);
+    }
+    Ok(response)
 }
 
 #[derive(Deserialize, Default)]
@@ -84,16 +128,12 @@ pub async fn create_token(
     )
     .await?;
     change.commit().await?;
-    let tokens = store::tokens_of(&state.db, organisation_id.get()).await?;
-    // Shown once: only its hash is kept.
-    Ok(render(&TokensPage {
-        chrome: ctx.chrome(&state).await?,
-        organisation_name,
-        tokens,
-        new_token: Some(token),
-        errors: FormErrors::default(),
-    })?
-    .into_response())
+    // Shown once, on the tokens page: only its hash is kept.
+    let mut response = Redirect::to("/dataset/tokens").into_response();
+    if let Some(cookie) = new_token_cookie(&token, 60) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
 }
 
 pub async fn revoke_token(
