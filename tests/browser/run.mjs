@@ -63,6 +63,19 @@ try {
     if (!condition) failures.push(message);
   }
 
+  // The scrutineer's first visit, in a browser of their own: their home page later lists what
+  // changed since.
+  {
+    const scrutiny = await browser.newContext();
+    const scrutinyPage = await scrutiny.newPage();
+    await scrutinyPage.goto(base + '/sign-in');
+    await scrutinyPage.getByLabel('Email address').fill('scrutineer@masa.example');
+    await scrutinyPage.getByLabel('Password').fill(password);
+    await scrutinyPage.getByRole('button', { name: 'Sign in' }).click();
+    await scrutinyPage.waitForURL(base + '/');
+    await scrutiny.close();
+  }
+
   // Sign in.
   await visit('/sign-in', 'sign in');
   await page.getByLabel('Email address').fill('admin@masa.example');
@@ -165,7 +178,20 @@ try {
   await page.locator('#doing_about_it').fill('Weekly multi-agency meetings review every medium-risk referral.');
   await page.locator('#previous_actions').fill('The ketamine task and finish group reported to the Executive.');
   for (const box of await page.locator('input[type=checkbox][name^=confirm_]').all()) await box.check();
+  // The session ends while the storyboard is being typed: what was typed is kept through
+  // signing in again, and sent from there.
+  const ended = (await context.cookies()).find((cookie) => cookie.name === 'masa_session');
+  await context.addCookies([{ ...ended, value: 'f'.repeat(64) }]);
   await page.getByRole('button', { name: 'Save and submit to the business unit' }).click();
+  await page.waitForURL(/\/sign-in/);
+  await check('sign in after the session ended');
+  await page.getByLabel('Email address').fill('police.data@masa.example');
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(base + '/kept-form');
+  expect((await page.textContent('main')).includes('Exploitation referrals rose over the summer.'), 'the storyboard typed before the session ended is kept');
+  await check('what you typed, kept across a session expiry');
+  await page.getByRole('button', { name: 'Send what you typed' }).click();
   await page.waitForURL(dropUrl);
   expect((await page.textContent('main')).includes('submitted to the business unit'), 'the drop is submitted');
   await check('data drop submitted');
@@ -344,6 +370,59 @@ try {
     await check(`error page ${path}`);
   }
   // --- end header, Admin and error pages
+
+  // --- Back after an error never sends the form again (post/redirect/get)
+  await page.goto(base + '/partnership/organisations/new');
+  await page.getByLabel('Sector').fill('Typed before the mistake');
+  await page.getByRole('button', { name: /save|add/i }).first().click();
+  await page.waitForLoadState();
+  expect(new URL(page.url()).pathname === '/partnership/organisations/new', `a refused form is shown at its own address, not ${page.url()}`);
+  expect(await page.locator('.govuk-error-summary').isVisible(), 'the refused form shows its errors');
+  expect(await page.getByLabel('Sector').inputValue() === 'Typed before the mistake', 'the refused form keeps what was typed');
+  const resent = [];
+  const onRequest = (request) => { if (request.method() !== 'GET') resent.push(`${request.method()} ${request.url()}`); };
+  page.on('request', onRequest);
+  await page.goBack();
+  expect(new URL(page.url()).pathname === '/partnership/organisations/new', `Back after an error returns to the form, not ${page.url()}`);
+  await page.goForward();
+  await page.reload();
+  page.off('request', onRequest);
+  expect(resent.length === 0, `Back, Forward or Reload after an error sent the form again: ${resent.join(', ')}`);
+  expect(!(await page.textContent('body')).includes('Confirm Form Resubmission'), 'no resubmission page');
+  await check('the form again after Back and Reload');
+
+  // --- each role's home page lists its own work, or says what they will do here
+  for (const [email, wanted, label] of [
+    ['admin@masa.example', /improvement actions? overdue/, 'home (business unit)'],
+    ['icb.data@masa.example', /data drop/, 'home (data lead)'],
+    ['chair@masa.example', /Quality and Impact/, 'home (group chair)'],
+    ['scrutineer@masa.example', /changes? since your last visit/, 'home (scrutineer)'],
+  ]) {
+    await signOutAndIn(email);
+    const items = await page.locator('[data-testid="work-waiting"] li').allTextContents();
+    expect(items.some((item) => wanted.test(item)), `${label} lists ${wanted}: ${items.map((item) => item.replace(/\s+/g, ' ').trim()).join(' | ')}`);
+    await check(label);
+  }
+  for (const [email, label] of [
+    ['school.dsl@masa.example', 'home (audit respondent)'],
+    ['practitioner@masa.example', 'home (practitioner)'],
+  ]) {
+    await signOutAndIn(email);
+    const nothing = await page.locator('[data-testid="nothing-waiting"]').textContent();
+    expect(nothing.includes('Ask the partnership business unit'), `${label} says what they will do here and who to ask: ${nothing}`);
+    await check(label);
+  }
+
+  // --- the wide pages fit a phone
+  await signOutAndIn('admin@masa.example');
+  await page.setViewportSize({ width: 375, height: 800 });
+  for (const path of ['/dataset', '/tracker', '/tracker/risks/heat-map', '/audit-trail']) {
+    await page.goto(base + path);
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(sideways <= 0, `${path} scrolls sideways by ${sideways} px at 375 px`);
+    await check(`${path} at 375 px`);
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // Sign out through the navigation's button.
   await page.getByRole('button', { name: 'Sign out' }).click();
