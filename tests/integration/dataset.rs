@@ -1907,6 +1907,16 @@ on_both_backends!(
             )
             .await;
         assert_eq!(decided.status, StatusCode::SEE_OTHER);
+        admin
+            .get(&format!("/dataset/drops/{submitted}"))
+            .await
+            .assert_contains("Start a new version from these figures")
+            .assert_contains("action=\"/dataset/drops/new\"");
+        // The police's returned version already has its redraft: no second start offered.
+        admin
+            .get(&format!("/dataset/drops/{returned}"))
+            .await
+            .assert_lacks("Start a new version from these figures");
         let council = organisation(app, "Halton Borough Council")
             .await
             .to_string();

@@ -323,6 +323,8 @@ pub(super) struct DropPage {
     can_revise: bool,
     /// The revision already open after this approved version.
     open_revision: Option<DataDrop>,
+    /// A returned version, the newest, that the person may start the next version from.
+    can_redraft: bool,
     /// The quarter before this drop's, for the comparison column.
     previous_quarter: Quarter,
 }
@@ -377,6 +379,13 @@ pub(super) async fn drop_page(
         && may_prepare(user, data_drop.organisation_id)
         && period_open
         && open_revision.is_none();
+    // The next version copies the newest, so only the newest returned version offers it.
+    let can_redraft = data_drop.status == DropStatus::Returned
+        && may_prepare(user, data_drop.organisation_id)
+        && period_open
+        && versions
+            .first()
+            .is_some_and(|newest| newest.id == data_drop.id);
     Ok(DropPage {
         chrome: ctx.chrome(state).await?,
         can_decide: is_manager(user) && data_drop.status == DropStatus::Submitted,
@@ -394,6 +403,7 @@ pub(super) async fn drop_page(
         returned_before,
         can_revise,
         open_revision,
+        can_redraft,
     })
 }
 
