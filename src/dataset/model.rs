@@ -580,7 +580,10 @@ pub fn change_from_previous(indicator: &Indicator, value: f64, previous: Option<
         return "No previous value".to_owned();
     };
     let decimals = usize::try_from(indicator.decimals).unwrap_or(0);
-    let difference = value - previous;
+    // Between the figures as shown (73% against 74% is 1 point, whatever 72.5 rounded from).
+    let factor = 10f64.powi(i32::try_from(decimals.min(12)).unwrap_or(0));
+    let shown = |figure: f64| (figure * factor).round() / factor;
+    let difference = shown(value) - shown(previous);
     let size = masa_charts::format_value(difference.abs(), decimals, "");
     if size.chars().all(|c| c == '0' || c == '.') {
         return "No change".to_owned();
@@ -1431,6 +1434,15 @@ mod tests {
         assert_eq!(
             change_from_previous(&percent, 90.0, Some(89.0)),
             "+1.0 points"
+        );
+        let whole_percent = Indicator {
+            unit: Unit::Percent,
+            ..count.clone()
+        };
+        // 72.5% is shown as 73%: one point below 74%, as the reader sees it.
+        assert_eq!(
+            change_from_previous(&whole_percent, 72.5, Some(74.0)),
+            "\u{2212}1 point"
         );
         let days = Indicator {
             unit: Unit::Days,
