@@ -72,6 +72,22 @@ pub fn collecting() -> Quarter {
     }
 }
 
+/// How far each partner's figures for the quarter being collected move from its last
+/// approved quarter's: the ICB's 1% up, the council's 2% down, the police's 3% up.
+const ICB_DRIFT: f64 = 0.01;
+const COUNCIL_DRIFT: f64 = -0.02;
+const POLICE_DRIFT: f64 = 0.03;
+
+/// A last approved value moved by `drift`, kept to what its unit records.
+fn moved(last: f64, unit: Unit, drift: f64) -> f64 {
+    let moved = last * (1.0 + drift);
+    match unit {
+        Unit::Count => moved.round(),
+        Unit::Percent => ((moved * 10.0).round() / 10.0).min(100.0),
+        _ => (moved * 10.0).round() / 10.0,
+    }
+}
+
 /// Data leads take six weeks after a quarter ends.
 fn due_on(period: Quarter) -> time::Date {
     period.end() + time::Duration::days(45)
@@ -221,15 +237,9 @@ pub async fn load(
             .filter(|(_, o, ..)| *o == owner)
             .filter_map(|(id, _, unit, series)| {
                 let last = series.get(&now.previous())?;
-                let moved = last * (1.0 + drift);
-                let value = match unit {
-                    Unit::Count => moved.round(),
-                    Unit::Percent => ((moved * 10.0).round() / 10.0).min(100.0),
-                    _ => (moved * 10.0).round() / 10.0,
-                };
                 Some(DropValue {
                     indicator_id: *id,
-                    value,
+                    value: moved(*last, *unit, drift),
                     note: String::new(),
                     outlier_confirmed: false,
                 })
@@ -239,18 +249,19 @@ pub async fn load(
     let icb = by_name("NHS Cheshire and Merseyside Integrated Care Board")?;
     let council = by_name("Halton Borough Council")?;
     let police = by_name("Cheshire Constabulary")?;
-    let carry = |owner: OrganisationId| {
+    // Each partner's storyboard for the quarter being collected, written to its figures.
+    let storyboard_now = |owner: OrganisationId| {
         storyboards
-            .get(&(owner, now.previous()))
+            .get(&(owner, now))
             .cloned()
-            .unwrap_or_default()
+            .ok_or_else(|| DemoError::Reference(format!("no storyboard for {owner} in {now}")))
     };
     add_drop(
         change,
         icb,
         now,
-        &next_values(icb, 0.01),
-        &carry(icb),
+        &next_values(icb, ICB_DRIFT),
+        &storyboard_now(icb)?,
         &[DropStatus::Approved],
     )
     .await?;
@@ -258,32 +269,32 @@ pub async fn load(
         change,
         council,
         now,
-        &next_values(council, -0.02),
-        &carry(council),
+        &next_values(council, COUNCIL_DRIFT),
+        &storyboard_now(council)?,
         &[DropStatus::Submitted],
     )
     .await?;
-    // The police's first version was returned with a question; the second is in draft.
+    // The police's first version was returned with a question; the second is a draft started
+    // from it, as a data lead's redraft is (the same store function as the web form's), so it
+    // carries the returned figures and storyboard until the data lead changes them.
     add_drop(
         change,
         police,
         now,
-        &next_values(police, 0.03),
-        &carry(police),
+        &next_values(police, POLICE_DRIFT),
+        &storyboard_now(police)?,
         &[DropStatus::Returned],
     )
     .await?;
-    add_drop(
-        change,
-        police,
-        now,
-        &next_values(police, 0.0),
-        &Storyboard::default(),
-        &[DropStatus::Draft],
-    )
-    .await?;
+    store::find_or_start_draft(change, police, now, Channel::WebForm)
+        .await
+        .map_err(|refusal| DemoError::Reference(format!("the police redraft: {refusal}")))?;
     Ok(indicator_ids)
 }
+
+/// The business unit's question when it returned the police's first version for the quarter
+/// being collected (its figures: DA-01 215, DA-02 91.7%).
+pub const RETURN_COMMENT: &str = "Operation Encompass notifications rose to 215 this quarter but the storyboard does not say why: please add a line on the rise, and confirm that the 92% shared before the next school day includes weekend incidents.";
 
 /// Adds one version of a drop and moves it to its final status.
 async fn add_drop(
@@ -316,7 +327,7 @@ async fn add_drop(
                 store::set_status(tx, id, DropStatus::Draft, DropStatus::Submitted, None, "")
                     .await?;
                 let comment = if *status == DropStatus::Returned {
-                    "Missing episodes look high against last quarter: please check the figure covers the quarter, not a single month."
+                    RETURN_COMMENT
                 } else {
                     ""
                 };
@@ -338,4 +349,123 @@ async fn add_drop(
         ))
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A percentage or rate a storyboard states as this quarter's figure must be one of its
+    /// drop's figures as the pages show them. A figure beside a comparison word ("target",
+    /// "from", "above", a year, "last quarter"…) is a comparison, not the drop's own figure.
+    #[test]
+    fn the_demo_storyboards_state_their_drops_figures() {
+        let file: DemoFile = toml::from_str(include_str!("demo.toml")).unwrap();
+        let drift = |organisation: &str| match organisation {
+            "NHS Cheshire and Merseyside Integrated Care Board" => Some(ICB_DRIFT),
+            "Halton Borough Council" => Some(COUNCIL_DRIFT),
+            "Cheshire Constabulary" => Some(POLICE_DRIFT),
+            _ => None,
+        };
+        const COMPARING: [&str; 17] = [
+            "target",
+            "from",
+            "above",
+            "below",
+            "between",
+            "around",
+            "close to",
+            "almost",
+            "about",
+            "over",
+            "under",
+            "last quarter",
+            "last year",
+            "England",
+            "North West",
+            " 20",
+            "of March",
+        ];
+        let mut problems = Vec::new();
+        for storyboard in &file.storyboards {
+            let period = Quarter::parse(&storyboard.period).unwrap();
+            // The drop's figures as shown: (unit, text).
+            let mut shown: Vec<(Unit, String)> = Vec::new();
+            for indicator in file
+                .indicators
+                .iter()
+                .filter(|i| i.owner == storyboard.organisation)
+            {
+                let unit = Unit::from_code(&indicator.unit).unwrap();
+                let value_in = |quarter: Quarter| {
+                    indicator
+                        .values
+                        .iter()
+                        .find(|(p, _)| Quarter::parse(p) == Some(quarter))
+                        .map(|(_, v)| *v)
+                };
+                let value = if period == collecting() {
+                    let Some(drift) = drift(&storyboard.organisation) else {
+                        continue;
+                    };
+                    value_in(period.previous()).map(|last| moved(last, unit, drift))
+                } else {
+                    value_in(period)
+                };
+                if let Some(value) = value {
+                    let decimals = usize::try_from(indicator.decimals).unwrap();
+                    shown.push((unit, masa_charts::format_value(value, decimals, "")));
+                }
+            }
+            let text = [
+                &storyboard.working_well,
+                &storyboard.worried_about,
+                &storyboard.doing_about_it,
+                &storyboard.previous_actions,
+            ]
+            .map(|answer| answer.as_str())
+            .join(" ");
+            for (suffix, unit) in [("%", Unit::Percent), (" per 10,000", Unit::RatePer10000)] {
+                for (at, _) in text.match_indices(suffix) {
+                    let number: String = text[..at]
+                        .chars()
+                        .rev()
+                        .take_while(|c| c.is_ascii_digit() || *c == '.')
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect();
+                    if number.is_empty() {
+                        continue;
+                    }
+                    let start = at - number.len();
+                    let before = &text[text[..start]
+                        .char_indices()
+                        .rev()
+                        .nth(40)
+                        .map_or(0, |(i, _)| i)..start];
+                    let after = &text[at..text[at..]
+                        .char_indices()
+                        .nth(25)
+                        .map_or(text.len(), |(i, _)| at + i)];
+                    if COMPARING
+                        .iter()
+                        .any(|word| before.contains(word) || after.contains(word))
+                    {
+                        continue;
+                    }
+                    if !shown
+                        .iter()
+                        .any(|(u, figure)| *u == unit && *figure == number)
+                    {
+                        problems.push(format!(
+                            "{} {}: “{number}{suffix}” is none of the drop's figures",
+                            storyboard.organisation, storyboard.period
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
 }

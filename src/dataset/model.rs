@@ -503,6 +503,103 @@ pub fn may_see_drop(
     roles.contains(&Role::IndependentScrutineer) && status != DropStatus::Draft
 }
 
+/// Where an organisation stands for a collection period, from its versions' statuses.
+/// Approved figures stay in force while a revision of them is prepared, checked or returned,
+/// so an organisation with an approved version has sent its figures: the completeness page,
+/// the reminders and the home page count it as submitted, never overdue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// The status of the newest version, if there is one.
+    pub latest: Option<DropStatus>,
+    /// A version is approved (the figures on the scorecard for the period).
+    pub approved: bool,
+    /// Past the period's due date.
+    pub overdue: bool,
+}
+
+impl Position {
+    /// `statuses`: the organisation's versions for the period, in any order, newest first or
+    /// not; `latest` is the newest version's.
+    pub fn of(latest: Option<DropStatus>, statuses: &[DropStatus], overdue: bool) -> Position {
+        Position {
+            latest,
+            approved: statuses.contains(&DropStatus::Approved)
+                || statuses.contains(&DropStatus::Superseded),
+            overdue,
+        }
+    }
+
+    /// Has the organisation sent its figures? Approved figures under revision count.
+    pub fn is_sent(self) -> bool {
+        self.approved || self.latest.is_some_and(DropStatus::is_sent)
+    }
+
+    /// A newer version revising approved figures is open or was returned.
+    pub fn is_revising(self) -> bool {
+        self.approved
+            && !matches!(
+                self.latest,
+                None | Some(DropStatus::Approved | DropStatus::Superseded)
+            )
+    }
+
+    /// Not sent, and past the due date.
+    pub fn is_overdue(self) -> bool {
+        self.overdue && !self.is_sent()
+    }
+
+    /// The position in words, with its tag's class.
+    pub fn label(self) -> (&'static str, &'static str) {
+        use DropStatus::*;
+        if self.approved {
+            return match self.latest {
+                Some(Draft) => ("Approved – revision in draft", "govuk-tag--green"),
+                Some(Submitted) => ("Approved – revision awaiting decision", "govuk-tag--blue"),
+                Some(Returned) => ("Approved – revision returned", "govuk-tag--green"),
+                _ => ("Approved", "govuk-tag--green"),
+            };
+        }
+        match (self.latest, self.overdue) {
+            (Some(Approved | Superseded), _) => ("Approved", "govuk-tag--green"),
+            (Some(Submitted), _) => ("Submitted – awaiting decision", "govuk-tag--blue"),
+            (Some(Returned), true) => ("Returned – overdue", "govuk-tag--red"),
+            (Some(Returned), false) => ("Returned for changes", "govuk-tag--orange"),
+            (Some(Draft), true) => ("Draft – overdue", "govuk-tag--red"),
+            (Some(Draft), false) => ("Draft in progress", "govuk-tag--grey"),
+            (None, true) => ("Not started – overdue", "govuk-tag--red"),
+            (None, false) => ("Not started", "govuk-tag--grey"),
+        }
+    }
+}
+
+/// The change from the previous quarter's approved value, as the approval page shows it:
+/// "+3", "−1.5 points" (a percentage's change is in points), "No change", or "No previous
+/// value" when the previous quarter has none.
+pub fn change_from_previous(indicator: &Indicator, value: f64, previous: Option<f64>) -> String {
+    let Some(previous) = previous else {
+        return "No previous value".to_owned();
+    };
+    let decimals = usize::try_from(indicator.decimals).unwrap_or(0);
+    // Between the figures as shown (73% against 74% is 1 point, whatever 72.5 rounded from).
+    let factor = 10f64.powi(i32::try_from(decimals.min(12)).unwrap_or(0));
+    let shown = |figure: f64| (figure * factor).round() / factor;
+    let difference = shown(value) - shown(previous);
+    let size = masa_charts::format_value(difference.abs(), decimals, "");
+    if size.chars().all(|c| c == '0' || c == '.') {
+        return "No change".to_owned();
+    }
+    let sign = if difference > 0.0 { '+' } else { '\u{2212}' };
+    let unit = match indicator.unit {
+        Unit::Percent if size == "1" => " point",
+        Unit::Percent => " points",
+        Unit::Days if size == "1" => " day",
+        Unit::Days => " days",
+        Unit::RatePer10000 => " per 10,000",
+        Unit::Count => "",
+    };
+    format!("{sign}{size}{unit}")
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
@@ -1264,5 +1361,93 @@ mod tests {
         assert!(may_see_drop(&both, Some(seven), seven, Draft));
         assert!(!may_see_drop(&both, Some(seven), eight, Draft));
         assert!(may_see_drop(&both, Some(seven), eight, Submitted));
+    }
+
+    #[test]
+    fn approved_figures_under_revision_count_as_sent_never_overdue() {
+        use DropStatus::*;
+        // (newest status, every status, overdue) → sent, revising, label
+        let approved_then_draft = Position::of(Some(Draft), &[Draft, Approved], true);
+        assert!(approved_then_draft.is_sent());
+        assert!(approved_then_draft.is_revising());
+        assert!(!approved_then_draft.is_overdue());
+        assert_eq!(
+            approved_then_draft.label().0,
+            "Approved – revision in draft"
+        );
+        let returned_revision = Position::of(Some(Returned), &[Returned, Approved], true);
+        assert!(returned_revision.is_sent() && !returned_revision.is_overdue());
+        assert_eq!(returned_revision.label().0, "Approved – revision returned");
+        let revision_waiting = Position::of(Some(Submitted), &[Submitted, Approved], false);
+        assert_eq!(
+            revision_waiting.label().0,
+            "Approved – revision awaiting decision"
+        );
+        let approved = Position::of(Some(Approved), &[Approved, Superseded, Returned], true);
+        assert!(approved.is_sent() && !approved.is_revising());
+        assert_eq!(approved.label(), ("Approved", "govuk-tag--green"));
+        // Without approved figures a draft or a return is not sent.
+        let redraft = Position::of(Some(Draft), &[Draft, Returned], true);
+        assert!(!redraft.is_sent() && redraft.is_overdue() && !redraft.is_revising());
+        assert_eq!(redraft.label().0, "Draft – overdue");
+        let nothing = Position::of(None, &[], false);
+        assert!(!nothing.is_sent() && !nothing.is_overdue());
+        assert_eq!(nothing.label().0, "Not started");
+        assert!(Position::of(Some(Submitted), &[Submitted], true).is_sent());
+    }
+
+    #[test]
+    fn the_change_from_the_previous_quarter_is_signed_and_in_the_unit() {
+        let count = Indicator {
+            id: IndicatorId::new(1),
+            code: "MFH-01".into(),
+            name: "Missing from home episodes".into(),
+            definition: String::new(),
+            unit: Unit::Count,
+            polarity: Polarity::LowerIsBetter,
+            frequency: Frequency::Quarterly,
+            owner_organisation_id: OrganisationId::new(1),
+            owner_name: String::new(),
+            priority_item_id: None,
+            target: None,
+            suppression_threshold: 5,
+            decimals: 0,
+            source: String::new(),
+            archived_at: None,
+        };
+        assert_eq!(change_from_previous(&count, 38.0, Some(35.0)), "+3");
+        assert_eq!(change_from_previous(&count, 30.0, Some(35.0)), "\u{2212}5");
+        assert_eq!(change_from_previous(&count, 35.0, Some(35.0)), "No change");
+        assert_eq!(
+            change_from_previous(&count, 35.0, None),
+            "No previous value"
+        );
+        let percent = Indicator {
+            unit: Unit::Percent,
+            decimals: 1,
+            ..count.clone()
+        };
+        assert_eq!(
+            change_from_previous(&percent, 87.2, Some(89.0)),
+            "\u{2212}1.8 points"
+        );
+        assert_eq!(
+            change_from_previous(&percent, 90.0, Some(89.0)),
+            "+1.0 points"
+        );
+        let whole_percent = Indicator {
+            unit: Unit::Percent,
+            ..count.clone()
+        };
+        // 72.5% is shown as 73%: one point below 74%, as the reader sees it.
+        assert_eq!(
+            change_from_previous(&whole_percent, 72.5, Some(74.0)),
+            "\u{2212}1 point"
+        );
+        let days = Indicator {
+            unit: Unit::Days,
+            ..count
+        };
+        assert_eq!(change_from_previous(&days, 105.0, Some(104.0)), "+1 day");
     }
 }

@@ -6,8 +6,8 @@
 
 use time::Date;
 
-use super::model::DropStatus;
-use super::store::{self, DropFilter};
+use super::model::{DropStatus, Position, Quarter};
+use super::store::{self, DataDrop, DropFilter};
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::filters::count_of;
 use crate::kernel::ids::OrganisationId;
@@ -131,7 +131,7 @@ async fn for_an_organisation(
             continue;
         }
         // Newest version first in list order.
-        let latest = store::list_drops(
+        let versions = store::list_drops(
             scope,
             &DropFilter {
                 organisation_id: Some(organisation),
@@ -139,9 +139,21 @@ async fn for_an_organisation(
                 ..DropFilter::default()
             },
         )
-        .await?
-        .into_iter()
-        .next();
+        .await?;
+        let statuses: Vec<DropStatus> = versions.iter().map(|drop| drop.status).collect();
+        let latest = versions.into_iter().next();
+        let position = Position::of(
+            latest.as_ref().map(|drop| drop.status),
+            &statuses,
+            today > period.due_on,
+        );
+        // Approved figures stay in force while a revision is prepared: never overdue.
+        if position.is_revising() {
+            if let Some(drop) = &latest {
+                items.push(revision_item(period.period, drop));
+            }
+            continue;
+        }
         let overdue = today > period.due_on;
         let due = Measure::Due(period.due_on);
         let item = match &latest {
@@ -202,4 +214,40 @@ async fn for_an_organisation(
         items.extend(item);
     }
     Ok(items)
+}
+
+/// A revision of approved figures: for information only, since the approved figures stand.
+fn revision_item(period: Quarter, drop: &DataDrop) -> WorkItem {
+    let link = format!("/dataset/drops/{}", drop.id);
+    match drop.status {
+        DropStatus::Returned => WorkItem::new(
+            Urgency::ForInformation,
+            format!("Your revision of the approved {period} figures was returned"),
+            Measure::Nothing,
+            link,
+        )
+        .with_detail(if drop.decision_comment.trim().is_empty() {
+            "The approved figures stand. The business unit gave no reason.".to_owned()
+        } else {
+            format!(
+                "The approved figures stand. The business unit said: {}",
+                drop.decision_comment.trim()
+            )
+        }),
+        DropStatus::Submitted => WorkItem::new(
+            Urgency::ForInformation,
+            format!(
+                "Your revision of the approved {period} figures is waiting for the business unit's decision"
+            ),
+            Measure::Nothing,
+            link,
+        ),
+        _ => WorkItem::new(
+            Urgency::ForInformation,
+            format!("Your revision of the approved {period} figures is a draft, not yet submitted"),
+            Measure::Nothing,
+            link,
+        )
+        .with_detail("The approved figures stay on the scorecard until the revision is approved."),
+    }
 }

@@ -211,9 +211,9 @@ on_both_backends!(
             .assert_contains("2026-27 Q2")
             .assert_contains("role=\"img\"");
 
-        // A resubmission is a new version; the approved one is kept until the new one is approved.
+        // A revision is a new version; the approved one is kept until the new one is approved.
         let started = lead
-            .post("/dataset/drops/new", &[("period", "2026-27 Q2")])
+            .post(&format!("/dataset/drops/{draft}/revise"), &[])
             .await;
         assert_eq!(started.status, StatusCode::SEE_OTHER);
         let next = started
@@ -587,12 +587,13 @@ on_both_backends!(
                 .any(|v| v["indicator_code"] == "MFH-01" && v["value"] == 34.0)
         );
         // Submitting through the API needs a complete drop and storyboard; then it is submitted.
+        // (The redraft carries the returned version's storyboard: blanked here.)
         let (status, body) = api(
             app,
             "POST",
             "/api/v1/data-drops",
             &police_token,
-            r#"{"period": "2026-27 Q2", "submit": true}"#,
+            r#"{"period": "2026-27 Q2", "submit": true, "storyboard": {"working_well": "", "worried_about": "", "doing_about_it": "", "previous_actions": ""}}"#,
         )
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -1694,5 +1695,292 @@ on_both_backends!(
         let again = lead.get("/kept-form").await;
         assert_eq!(again.status, StatusCode::SEE_OTHER);
         assert_eq!(again.location(), "/");
+    }
+);
+
+/// An organisation's drop for the quarter being collected (2026-27 Q2) in a status.
+async fn drop_in(app: &TestApp, organisation_name: &str, status: &str) -> i64 {
+    let organisation = organisation(app, organisation_name).await;
+    sqlx::query_scalar(
+        "SELECT id FROM data_drops WHERE organisation_id = $1 AND period_start = '2026-07-01' \
+         AND status = $2 ORDER BY version DESC",
+    )
+    .bind(organisation)
+    .bind(status)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+async fn storyboard_of(app: &TestApp, drop_id: i64) -> (String, String, String, String) {
+    sqlx::query_as(
+        "SELECT working_well, worried_about, doing_about_it, previous_actions FROM data_drops WHERE id = $1",
+    )
+    .bind(drop_id)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+const ICB: &str = "NHS Cheshire and Merseyside Integrated Care Board";
+
+on_both_backends!(
+    revising_approved_figures_is_its_own_action_and_they_stay_in_force,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        let approved = drop_in(app, ICB, "approved").await;
+        let mut lead = app.signed_in("icb.data@masa.example").await;
+
+        // Starting "a data drop" for a quarter already approved starts nothing: it leads to
+        // the approved drop, whose page offers the revision with its warning.
+        lead.get("/dataset/drops")
+            .await
+            .assert_contains("Your figures for 2026-27 Q2 are approved")
+            .assert_contains(&format!("/dataset/drops/{approved}"));
+        let drops_before = app.count("SELECT COUNT(*) FROM data_drops").await;
+        let start = lead
+            .post("/dataset/drops/new", &[("period", "2026-27 Q2")])
+            .await;
+        assert_eq!(start.status, StatusCode::SEE_OTHER);
+        assert_eq!(start.location(), format!("/dataset/drops/{approved}"));
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM data_drops").await,
+            drops_before
+        );
+        lead.get(&format!("/dataset/drops/{approved}"))
+            .await
+            .assert_contains("are approved. To change them, choose ‘Revise approved figures’")
+            .assert_contains(">Revise approved figures</button>")
+            .assert_contains("govuk-warning-text")
+            .assert_contains("these figures stay on the scorecard");
+
+        // Revising: a new draft from the approved figures; the approved version stands.
+        let revised = lead
+            .post(&format!("/dataset/drops/{approved}/revise"), &[])
+            .await;
+        assert_eq!(revised.status, StatusCode::SEE_OTHER);
+        let revision = revised.location_id();
+        assert_ne!(revision, approved);
+        assert_eq!(
+            values_of(app, revision).await,
+            values_of(app, approved).await
+        );
+        let status: String = sqlx::query_scalar("SELECT status FROM data_drops WHERE id = $1")
+            .bind(approved)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(status, "approved");
+        let page = lead.get(&format!("/dataset/drops/{revision}")).await;
+        page.assert_contains("Started version 2 of")
+            .assert_contains("from version 1&#39;s figures and storyboard (approved)")
+            .assert_contains("This version revises the approved figures")
+            // The form's "last approved" is this quarter's approved value, named.
+            .assert_contains("Last approved (2026-27 Q2):");
+        // The approved page now points to the open revision instead of offering another.
+        lead.get(&format!("/dataset/drops/{approved}"))
+            .await
+            .assert_lacks(">Revise approved figures</button>")
+            .assert_contains(&format!("/dataset/drops/{revision}"));
+        // Only approved figures are revised.
+        let returned = drop_in(app, "Cheshire Constabulary", "returned").await;
+        let mut admin = app.signed_in("admin@masa.example").await;
+        assert_eq!(
+            admin
+                .post(&format!("/dataset/drops/{returned}/revise"), &[])
+                .await
+                .status,
+            StatusCode::BAD_REQUEST
+        );
+
+        // A changed figure in the revision leaves the scorecard's approved series alone.
+        let sm03 = id_of(app, "SELECT id FROM indicators WHERE code = $1", "SM-03").await;
+        let mut fields = value_fields(&page.body);
+        for field in &mut fields {
+            if field.0 == format!("value_{sm03}") {
+                field.1 = "50".into();
+            }
+        }
+        let saved = post_fields(
+            &mut lead,
+            &format!("/dataset/drops/{revision}/values"),
+            &fields,
+        )
+        .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let series = masa::dataset::store::approved_series(
+            masa::kernel::Scope::new(&app.db, masa::kernel::ids::PartnershipId::new(1)),
+            masa::dataset::store::SeriesScope::Indicator(masa::kernel::ids::IndicatorId::new(sm03)),
+        )
+        .await
+        .unwrap();
+        let latest = series
+            .values()
+            .next()
+            .and_then(|points| points.last())
+            .map(|(quarter, value)| (quarter.label(), *value));
+        assert_eq!(latest, Some(("2026-27 Q2".to_owned(), 100.0)));
+
+        // Completeness, reminders and the home page: the ICB has sent its figures.
+        admin
+            .get("/dataset/periods/2026-07-01")
+            .await
+            .assert_contains("Approved – revision in draft")
+            .assert_contains("2 of 7 organisations have submitted");
+        admin
+            .post("/dataset/periods/2026-07-01/reminders", &[])
+            .await;
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) FROM email_outbox WHERE to_address = 'icb.data@masa.example'"
+            )
+            .await,
+            0,
+            "approved figures under revision are not chased"
+        );
+        lead.get("/")
+            .await
+            .assert_contains("Your revision of the approved 2026-27 Q2 figures is a draft")
+            .assert_lacks("Your 2026-27 Q2 data drop is a draft");
+    }
+);
+
+on_both_backends!(
+    a_redraft_after_a_return_leads_with_the_comment_and_starts_from_the_returned_version,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        // The demo's redraft: built by the store function the form uses, from the returned
+        // version's figures and storyboard.
+        let returned = drop_in(app, "Cheshire Constabulary", "returned").await;
+        let redraft = police_draft(app).await;
+        assert_eq!(
+            values_of(app, redraft).await,
+            values_of(app, returned).await
+        );
+        assert_eq!(
+            storyboard_of(app, redraft).await,
+            storyboard_of(app, returned).await
+        );
+        assert!(!storyboard_of(app, redraft).await.0.is_empty());
+        let mut lead = app.signed_in("police.data@masa.example").await;
+        let page = lead.get(&format!("/dataset/drops/{redraft}")).await;
+        page.assert_contains("govuk-notification-banner")
+            .assert_contains("Version 1 was returned")
+            .assert_contains(masa::dataset::demo::RETURN_COMMENT)
+            .assert_contains("This draft starts from version 1's figures and storyboard");
+        let banner = page.body.find("govuk-notification-banner").unwrap();
+        let heading = page.body.find("<h1").unwrap();
+        assert!(banner < heading, "the return comment leads the page");
+
+        // The same through the pages: the business unit returns the council's drop and
+        // starts its next version, which says where it came from and carries it.
+        let submitted = drop_in(app, "Halton Borough Council", "submitted").await;
+        let mut admin = app.signed_in("admin@masa.example").await;
+        let decided = admin
+            .post(
+                &format!("/dataset/drops/{submitted}/decision"),
+                &[
+                    ("decision", "return"),
+                    (
+                        "comment",
+                        "Please check the re-referral rate against the annual return.",
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(decided.status, StatusCode::SEE_OTHER);
+        admin
+            .get(&format!("/dataset/drops/{submitted}"))
+            .await
+            .assert_contains("Start a new version from these figures")
+            .assert_contains("action=\"/dataset/drops/new\"");
+        // The police's returned version already has its redraft: no second start offered.
+        admin
+            .get(&format!("/dataset/drops/{returned}"))
+            .await
+            .assert_lacks("Start a new version from these figures");
+        let council = organisation(app, "Halton Borough Council")
+            .await
+            .to_string();
+        let started = admin
+            .post(
+                "/dataset/drops/new",
+                &[("period", "2026-27 Q2"), ("organisation_id", &council)],
+            )
+            .await;
+        assert_eq!(started.status, StatusCode::SEE_OTHER);
+        let next = started.location_id();
+        assert_eq!(values_of(app, next).await, values_of(app, submitted).await);
+        assert_eq!(
+            storyboard_of(app, next).await,
+            storyboard_of(app, submitted).await
+        );
+        admin
+            .get(&format!("/dataset/drops/{next}"))
+            .await
+            .assert_contains("Started version 2 of Halton Borough Council&#39;s data drop for 2026-27 Q2, from version 1&#39;s figures and storyboard (returned).")
+            .assert_contains("Please check the re-referral rate against the annual return.")
+            .assert_lacks("This version revises the approved figures");
+    }
+);
+
+on_both_backends!(
+    reminders_count_e_mails_and_organisations_with_no_one_to_receive_them,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        let mut admin = app.signed_in("admin@masa.example").await;
+        admin
+            .get("/dataset/periods/2026-07-01")
+            .await
+            .assert_contains("no data lead to receive a reminder")
+            .assert_contains("href=\"/users/new\"");
+        let sent = admin
+            .post("/dataset/periods/2026-07-01/reminders", &[])
+            .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER);
+        // Only the police, of those not sent, has a data lead.
+        let page = admin.get("/dataset/periods/2026-07-01").await;
+        page.assert_contains("1 reminder e-mail queued for 1 organisation.")
+            .assert_contains("organisations had no one to receive them (no data lead): ")
+            .assert_contains("Bridgewater")
+            .assert_lacks("1 reminder e-mails");
+    }
+);
+
+on_both_backends!(
+    the_approval_page_compares_with_the_previous_quarter_and_keeps_a_refused_decision,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        let submitted = drop_in(app, "Halton Borough Council", "submitted").await;
+        let mut admin = app.signed_in("admin@masa.example").await;
+        let page = admin.get(&format!("/dataset/drops/{submitted}")).await;
+        // Return home interviews: 87.2% now, 89% approved for 2026-27 Q1.
+        page.assert_contains(">Previous quarter<")
+            .assert_contains(">Change</th>")
+            .assert_contains("89%")
+            .assert_contains("\u{2212}1.8 points")
+            .assert_contains("scope=\"row\"");
+
+        // No choice: the page again, 422, the error beside the radios, the comment kept.
+        let refused = admin
+            .post(
+                &format!("/dataset/drops/{submitted}/decision"),
+                &[("comment", "Looks right to me")],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused
+            .assert_contains("govuk-error-summary")
+            .assert_contains("href=\"#decision\"")
+            .assert_contains("govuk-form-group govuk-form-group--error")
+            .assert_contains("id=\"decision-error\"")
+            .assert_contains("Choose whether to approve the data drop or return it for changes")
+            .assert_contains(">Looks right to me</textarea>");
+        let status: String = sqlx::query_scalar("SELECT status FROM data_drops WHERE id = $1")
+            .bind(submitted)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(status, "submitted");
     }
 );

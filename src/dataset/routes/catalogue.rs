@@ -10,6 +10,7 @@ use crate::dataset::model::*;
 use crate::dataset::store::{self, IndicatorDetails, IndicatorFilter};
 
 use crate::kernel::Scope;
+use crate::kernel::filters;
 use crate::kernel::ids::{IndicatorId, OrganisationId, PlanItemId};
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, Loaded, render, render_refused};

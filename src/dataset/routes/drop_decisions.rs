@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::dataset::model::*;
-use crate::dataset::store::{self, CollectionPeriod, DataDrop};
+use crate::dataset::store::{self, CollectionPeriod, DataDrop, DropFilter};
 use crate::kernel::ids::OrganisationId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Ctx, Loaded, render_refused};
@@ -24,7 +24,9 @@ pub struct StartForm {
     organisation_id: String,
 }
 
-/// Opens the draft for a period (a new version if the last was submitted, approved or returned).
+/// Opens the draft for a period (a new version if the last was returned). Approved figures
+/// are not redrafted here: the person is sent to the approved drop, whose page offers
+/// "Revise approved figures" ([`revise_drop`]).
 pub async fn start_drop(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -57,9 +59,68 @@ pub async fn start_drop(
         .await?
         .filter(CollectionPeriod::is_open)
         .ok_or_else(|| AppError::BadRequest(format!("{period} is not open for data drops.")))?;
+    // Approved figures are revised only by their own action, on the approved drop's page,
+    // which says what revising means; an open revision is continued as any draft is.
+    let versions = store::list_drops(
+        scope,
+        &DropFilter {
+            organisation_id: Some(organisation_id),
+            period: Some(period),
+            ..DropFilter::default()
+        },
+    )
+    .await?;
+    let open = versions
+        .iter()
+        .any(|v| matches!(v.status, DropStatus::Draft | DropStatus::Submitted));
+    if let Some(approved) = versions.iter().find(|v| v.status == DropStatus::Approved)
+        && !open
+    {
+        ctx.flash(
+            &state,
+            &format!(
+                "{}'s figures for {period} are approved. To change them, choose ‘Revise approved figures’.",
+                approved.organisation_name
+            ),
+        )
+        .await?;
+        return Ok(Redirect::to(&format!("/dataset/drops/{}", approved.id)).into_response());
+    }
+    start_version(&state, &ctx, organisation_id, period).await
+}
+
+/// Starts a revision of approved figures: a new draft from the newest version, which is
+/// checked by the business unit again; the approved figures stay on the scorecard until the
+/// revision is approved.
+pub async fn revise_drop(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Loaded(data_drop): Loaded<DataDrop>,
+) -> AppResult<Response> {
+    if !may_prepare(ctx.user()?, data_drop.organisation_id) {
+        return Err(AppError::Forbidden);
+    }
+    if data_drop.status != DropStatus::Approved {
+        return Err(AppError::BadRequest(format!(
+            "Version {} is {}: only the approved figures can be revised.",
+            data_drop.version,
+            data_drop.status.label().to_lowercase()
+        )));
+    }
+    start_version(&state, &ctx, data_drop.organisation_id, data_drop.period).await
+}
+
+/// Opens the organisation's draft for the period (a new version if none is open) and says
+/// where the new version's figures and storyboard came from.
+async fn start_version(
+    state: &AppState,
+    ctx: &Ctx,
+    organisation_id: OrganisationId,
+    period: Quarter,
+) -> AppResult<Response> {
     // Insert or find: the draft already open (perhaps started by a request a moment ago), or
     // a new one with its start recorded.
-    let (id, _started) = store::open_or_start_draft(
+    let (id, started) = store::open_or_start_draft(
         &state.db,
         &ctx.actor()?,
         organisation_id,
@@ -68,7 +129,49 @@ pub async fn start_drop(
     )
     .await
     .map_err(refused_draft)?;
+    if started
+        && let Some(draft) = store::find_drop(ctx.scope(state)?, id).await?
+        && draft.version > 1
+    {
+        let versions = store::list_drops(
+            ctx.scope(state)?,
+            &DropFilter {
+                organisation_id: Some(organisation_id),
+                period: Some(period),
+                ..DropFilter::default()
+            },
+        )
+        .await?;
+        let from = versions.iter().find(|v| v.version == draft.version - 1);
+        let revising = versions.iter().any(|v| v.status == DropStatus::Approved);
+        ctx.flash(state, &started_message(&draft, from, revising))
+            .await?;
+    }
     Ok(Redirect::to(&format!("/dataset/drops/{id}")).into_response())
+}
+
+/// What a new version's confirmation says: its number, where its figures and storyboard came
+/// from (the version before it, which [`store::start_draft`] copies), and, for a revision,
+/// that the approved figures stand until it is approved.
+fn started_message(draft: &DataDrop, from: Option<&DataDrop>, revising: bool) -> String {
+    let mut message = format!(
+        "Started version {} of {}'s data drop for {}",
+        draft.version, draft.organisation_name, draft.period
+    );
+    if let Some(from) = from {
+        message.push_str(&format!(
+            ", from version {}'s figures and storyboard ({})",
+            from.version,
+            from.status.label().to_lowercase()
+        ));
+    }
+    message.push('.');
+    if revising {
+        message.push_str(
+            " The approved figures stay on the scorecard until the business unit approves this revision.",
+        );
+    }
+    message
 }
 
 /// What must be true before a drop is submitted: every indicator answered, unusual values
@@ -105,17 +208,19 @@ pub async fn decide(
     Form(form): Form<DecisionForm>,
 ) -> AppResult<Response> {
     let decision = match form.decision.as_str() {
-        "approve" => Decision::Approve,
-        "return" => Decision::Return,
-        _ => {
-            return Err(AppError::BadRequest(
-                "Choose to approve or return the data drop.".into(),
-            ));
-        }
+        "approve" => Some(Decision::Approve),
+        "return" => Some(Decision::Return),
+        _ => None,
     };
     let comment = form.comment.trim().to_owned();
     let mut errors = FormErrors::default();
-    if decision == Decision::Return && comment.is_empty() {
+    if decision.is_none() {
+        errors.add(
+            "decision",
+            "Choose whether to approve the data drop or return it for changes",
+        );
+    }
+    if decision == Some(Decision::Return) && comment.is_empty() {
         errors.add(
             "comment",
             "Say what needs to change when returning a data drop",
@@ -124,13 +229,13 @@ pub async fn decide(
     if comment.chars().count() > 2000 {
         errors.add("comment", "Comment must be 2000 characters or fewer");
     }
-    if !errors.is_empty() {
+    let Some(decision) = decision.filter(|_| errors.is_empty()) else {
         let mut page = drop_page(&state, &ctx, data_drop, None, Vec::new()).await?;
         page.errors = errors;
         page.decision_comment = comment;
         page.decision = form.decision.clone();
         return render_refused(&page);
-    }
+    };
     let status = next_status(data_drop.status, DropAction::Decide(decision))
         .map_err(|message| AppError::BadRequest(message.into()))?;
     let mut change = ctx.change(&state).await?;

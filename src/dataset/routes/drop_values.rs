@@ -33,7 +33,13 @@ pub struct ValueLine {
     pub note: String,
     pub outlier: bool,
     pub outlier_confirmed: bool,
+    /// The latest approved value up to this drop's quarter (this quarter's own, when approved
+    /// figures are being revised), with its quarter.
     pub last_approved: Option<(Quarter, f64)>,
+    /// The previous quarter's approved value, for the approval page's comparison.
+    pub previous: Option<f64>,
+    /// The indicator has approved values before this quarter.
+    pub has_history: bool,
 }
 
 impl ValueLine {
@@ -44,6 +50,23 @@ impl ValueLine {
     /// The value as typed, read as a number (None if it is not one).
     pub fn parsed_value(&self) -> Option<f64> {
         parse_number(&self.value)
+    }
+
+    /// The previous quarter's approved value as people read it, or "None".
+    pub fn previous_shown(&self) -> String {
+        self.previous
+            .map_or_else(|| "None".to_owned(), |value| self.indicator.show(value))
+    }
+
+    /// The change from the previous quarter's approved value ([`change_from_previous`]);
+    /// "New" for an indicator with no approved value before; "Not given" when this drop has
+    /// no value.
+    pub fn change(&self) -> String {
+        match self.parsed_value() {
+            None => "Not given".to_owned(),
+            Some(_) if self.previous.is_none() && !self.has_history => "New".to_owned(),
+            Some(value) => change_from_previous(&self.indicator, value, self.previous),
+        }
     }
 }
 
@@ -68,15 +91,20 @@ pub(super) async fn value_lines(
     Ok(indicators
         .into_iter()
         .map(|indicator| {
-            let history: Vec<(Quarter, f64)> = series
-                .get(&indicator.id)
-                .map(|s| {
-                    s.iter()
-                        .filter(|(q, _)| *q < data_drop.period)
-                        .copied()
-                        .collect()
-                })
-                .unwrap_or_default();
+            let approved: &[(Quarter, f64)] = series.get(&indicator.id).map_or(&[], Vec::as_slice);
+            let history: Vec<(Quarter, f64)> = approved
+                .iter()
+                .filter(|(q, _)| *q < data_drop.period)
+                .copied()
+                .collect();
+            let last_approved = approved
+                .iter()
+                .rfind(|(q, _)| *q <= data_drop.period)
+                .copied();
+            let previous = approved
+                .iter()
+                .find(|(q, _)| *q == data_drop.period.previous())
+                .map(|(_, value)| *value);
             let history_values: Vec<f64> = history.iter().map(|(_, v)| *v).collect();
             let (value, note, confirmed) = match typed.and_then(|typed| {
                 typed
@@ -96,7 +124,9 @@ pub(super) async fn value_lines(
             let outlier =
                 parse_number(&value).is_some_and(|v| is_far_outside_history(v, &history_values));
             ValueLine {
-                last_approved: history.last().copied(),
+                last_approved,
+                previous,
+                has_history: !history.is_empty(),
                 indicator,
                 value,
                 note,

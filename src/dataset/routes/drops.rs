@@ -58,10 +58,9 @@ pub(super) fn refused_draft(refusal: store::DraftError) -> AppError {
     use store::DraftError;
     match refusal {
         DraftError::NotFound => AppError::NotFound,
-        DraftError::NotDraft { version, status } => AppError::BadRequest(format!(
-            "Version {version} is {} and cannot be changed. Start a new version to resubmit.",
-            status.label().to_lowercase()
-        )),
+        DraftError::NotDraft { version, status } => {
+            AppError::BadRequest(not_editable(version, status))
+        }
         DraftError::AwaitingDecision(period) => AppError::BadRequest(format!(
             "A data drop for {period} is waiting for the business unit's decision. It can be changed once it is approved or returned."
         )),
@@ -77,6 +76,20 @@ pub(super) fn refused_draft(refusal: store::DraftError) -> AppError {
     }
 }
 
+/// Why a version that is not a draft cannot be changed, and what to do instead.
+fn not_editable(version: i64, status: DropStatus) -> String {
+    if status == DropStatus::Approved {
+        format!(
+            "Version {version} is approved and cannot be changed. To change its figures, choose ‘Revise approved figures’ on its page."
+        )
+    } else {
+        format!(
+            "Version {version} is {} and cannot be changed. Start a new version to resubmit.",
+            status.label().to_lowercase()
+        )
+    }
+}
+
 /// The drop, if it is a draft the person may change, in a period still open.
 pub(super) async fn editable_drop(
     state: &AppState,
@@ -87,10 +100,9 @@ pub(super) async fn editable_drop(
         return Err(AppError::Forbidden);
     }
     if !data_drop.status.is_editable() {
-        return Err(AppError::BadRequest(format!(
-            "Version {} is {} and cannot be changed. Start a new version to resubmit.",
+        return Err(AppError::BadRequest(not_editable(
             data_drop.version,
-            data_drop.status.label().to_lowercase()
+            data_drop.status,
         )));
     }
     let period = store::find_period(ctx.scope(state)?, data_drop.period)
@@ -115,8 +127,9 @@ struct DropsPage {
     drops: Vec<DataDrop>,
     /// More drops match than are listed.
     truncated: bool,
-    /// Open periods with, for the user's organisation, the draft to continue (if any).
-    open_periods: Vec<(CollectionPeriod, Option<DropId>)>,
+    /// Open periods with, for the user's organisation, the draft to continue and the approved
+    /// drop (if any).
+    open_periods: Vec<OpenPeriod>,
     organisation_name: Option<String>,
     organisations: Vec<(String, String)>,
     can_manage: bool,
@@ -136,9 +149,19 @@ pub struct DropsQuery {
 struct DropsView {
     /// The newest DROPS_SHOWN + 1 (the extra one tells that there are more).
     drops: Vec<DataDrop>,
-    open_periods: Vec<(CollectionPeriod, Option<DropId>)>,
+    open_periods: Vec<OpenPeriod>,
     organisation_name: Option<String>,
     organisations: Vec<(String, String)>,
+}
+
+/// An open period as the data drop list offers it to the viewer's organisation.
+#[derive(Clone)]
+struct OpenPeriod {
+    period: CollectionPeriod,
+    /// The organisation's draft to continue.
+    draft: Option<DropId>,
+    /// The organisation's approved drop: revised from its own page, never restarted here.
+    approved: Option<DropId>,
 }
 
 async fn drops_view(
@@ -181,13 +204,29 @@ async fn drops_view(
                 .into_iter()
                 .filter(CollectionPeriod::is_open)
             {
-                let draft = match own {
-                    Some(organisation_id) => {
-                        store::open_draft(&state.db, organisation_id, period.period).await?
-                    }
-                    None => None,
+                let (draft, approved) = match own {
+                    Some(organisation_id) => (
+                        store::open_draft(&state.db, organisation_id, period.period).await?,
+                        store::list_drops(
+                            Scope::new(&state.db, partnership),
+                            &DropFilter {
+                                organisation_id: Some(organisation_id),
+                                period: Some(period.period),
+                                status: Some(DropStatus::Approved),
+                                ..DropFilter::default()
+                            },
+                        )
+                        .await?
+                        .first()
+                        .map(|approved| approved.id),
+                    ),
+                    None => (None, None),
                 };
-                open_periods.push((period, draft));
+                open_periods.push(OpenPeriod {
+                    period,
+                    draft,
+                    approved,
+                });
             }
             let organisation_name = match own {
                 Some(id) => {
@@ -275,6 +314,19 @@ pub(super) struct DropPage {
     pub(super) decision_comment: String,
     /// The decision chosen, when the form comes back with an error.
     pub(super) decision: String,
+    /// The approved version this one revises (a newer version while figures are approved).
+    revises: Option<DataDrop>,
+    /// The version this draft started from, when the business unit returned it: its comment
+    /// leads the page.
+    returned_before: Option<DataDrop>,
+    /// An approved drop the person may revise (no revision open, period open).
+    can_revise: bool,
+    /// The revision already open after this approved version.
+    open_revision: Option<DataDrop>,
+    /// A returned version, the newest, that the person may start the next version from.
+    can_redraft: bool,
+    /// The quarter before this drop's, for the comparison column.
+    previous_quarter: Quarter,
 }
 
 pub(super) async fn drop_page(
@@ -307,6 +359,33 @@ pub(super) async fn drop_page(
     )
     .await?;
     versions.retain(|v| may_view(user, v));
+    let revises = versions
+        .iter()
+        .find(|v| v.status == DropStatus::Approved && v.version < data_drop.version)
+        .cloned();
+    let returned_before = versions
+        .iter()
+        .find(|v| v.version + 1 == data_drop.version && v.status == DropStatus::Returned)
+        .filter(|_| data_drop.status == DropStatus::Draft)
+        .cloned();
+    let open_revision = versions
+        .iter()
+        .find(|v| {
+            v.version > data_drop.version
+                && matches!(v.status, DropStatus::Draft | DropStatus::Submitted)
+        })
+        .cloned();
+    let can_revise = data_drop.status == DropStatus::Approved
+        && may_prepare(user, data_drop.organisation_id)
+        && period_open
+        && open_revision.is_none();
+    // The next version copies the newest, so only the newest returned version offers it.
+    let can_redraft = data_drop.status == DropStatus::Returned
+        && may_prepare(user, data_drop.organisation_id)
+        && period_open
+        && versions
+            .first()
+            .is_some_and(|newest| newest.id == data_drop.id);
     Ok(DropPage {
         chrome: ctx.chrome(state).await?,
         can_decide: is_manager(user) && data_drop.status == DropStatus::Submitted,
@@ -316,9 +395,15 @@ pub(super) async fn drop_page(
         upload_errors,
         storyboard,
         versions,
+        previous_quarter: data_drop.period.previous(),
         data_drop,
         decision_comment: String::new(),
         decision: String::new(),
+        revises,
+        returned_before,
+        can_revise,
+        open_revision,
+        can_redraft,
     })
 }
 

@@ -124,6 +124,11 @@ pub fn routes() -> Routes {
             drop_values::template_csv,
         )
         .post(
+            "/dataset/drops/{id}/revise",
+            SUBMIT,
+            drop_decisions::revise_drop,
+        )
+        .post(
             "/dataset/drops/{id}/decision",
             MANAGE,
             drop_decisions::decide,

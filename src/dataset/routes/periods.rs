@@ -11,11 +11,12 @@ use crate::dataset::model::*;
 use crate::dataset::store::{self, CollectionPeriod, DataDrop, DropFilter};
 use crate::kernel::Scope;
 use crate::kernel::auth::{self};
-use crate::kernel::filters;
+use crate::kernel::filters::{self, count_of};
 use crate::kernel::ids::OrganisationId;
 use crate::kernel::text::{DateParts, FormErrors, long_date, today};
 use crate::kernel::{
-    AppResult, AppState, Chrome, Ctx, Loaded, Lookup, Role, outbox, render, render_refused,
+    AppResult, AppState, Chrome, Ctx, Loaded, Lookup, Permission, Role, outbox, render,
+    render_refused,
 };
 
 use super::scorecard::expected_organisations;
@@ -134,8 +135,16 @@ pub struct Completeness {
     pub organisation_name: String,
     pub indicators: i64,
     pub latest: Option<DataDrop>,
+    pub position: Position,
     pub state: &'static str,
     pub tag: &'static str,
+}
+
+impl Completeness {
+    /// Sent, approved figures under revision included ([`Position::is_sent`]).
+    pub fn is_sent(&self) -> bool {
+        self.position.is_sent()
+    }
 }
 
 /// The partnership's organisations' positions for one of its periods.
@@ -158,27 +167,21 @@ async fn completeness(
         .iter()
         .cloned()
         .map(|expected| {
-            // Newest version first in list order.
-            let latest = drops
+            let versions: Vec<&DataDrop> = drops
                 .iter()
-                .find(|d| d.organisation_id == expected.organisation_id)
-                .cloned();
-            let (state, tag) = match latest.as_ref().map(|d| d.status) {
-                Some(DropStatus::Approved) => ("Approved", "govuk-tag--green"),
-                Some(DropStatus::Submitted) => ("Submitted – awaiting decision", "govuk-tag--blue"),
-                Some(DropStatus::Returned) if overdue => ("Returned – overdue", "govuk-tag--red"),
-                Some(DropStatus::Returned) => ("Returned for changes", "govuk-tag--orange"),
-                Some(DropStatus::Draft) if overdue => ("Draft – overdue", "govuk-tag--red"),
-                Some(DropStatus::Draft) => ("Draft in progress", "govuk-tag--grey"),
-                Some(DropStatus::Superseded) => ("Approved", "govuk-tag--green"),
-                None if overdue => ("Not started – overdue", "govuk-tag--red"),
-                None => ("Not started", "govuk-tag--grey"),
-            };
+                .filter(|d| d.organisation_id == expected.organisation_id)
+                .collect();
+            // Newest version first in list order.
+            let latest = versions.first().map(|d| (*d).clone());
+            let statuses: Vec<DropStatus> = versions.iter().map(|d| d.status).collect();
+            let position = Position::of(latest.as_ref().map(|d| d.status), &statuses, overdue);
+            let (state, tag) = position.label();
             Completeness {
                 organisation_id: expected.organisation_id,
                 organisation_name: expected.organisation_name,
                 indicators: expected.indicators,
                 latest,
+                position,
                 state,
                 tag,
             }
@@ -195,6 +198,22 @@ struct PeriodPage {
     submitted: usize,
     outstanding: usize,
     overdue: bool,
+    /// Organisations that have not sent figures and have no data lead to remind.
+    no_data_lead: Vec<String>,
+    /// The viewer may add the missing data lead accounts themselves.
+    can_add_users: bool,
+}
+
+/// The partnership's live data leads of one organisation.
+fn data_leads_of(
+    users: &[auth::UserRecord],
+    organisation_id: OrganisationId,
+) -> impl Iterator<Item = &auth::UserRecord> {
+    users.iter().filter(move |user| {
+        user.archived_at.is_none()
+            && user.organisation_id == Some(organisation_id)
+            && user.roles.contains(&Role::PartnerDataLead)
+    })
 }
 
 pub async fn period_page(
@@ -202,16 +221,23 @@ pub async fn period_page(
     ctx: Ctx,
     Loaded(period): Loaded<CollectionPeriod>,
 ) -> AppResult<impl IntoResponse> {
-    let rows = completeness(&state, ctx.scope(&state)?, &period).await?;
-    let submitted = rows
+    let scope = ctx.scope(&state)?;
+    let rows = completeness(&state, scope, &period).await?;
+    let submitted = rows.iter().filter(|row| row.is_sent()).count();
+    let users = auth::list_users(scope).await?;
+    let no_data_lead = rows
         .iter()
-        .filter(|row| row.latest.as_ref().is_some_and(|d| d.status.is_sent()))
-        .count();
+        .filter(|row| !row.is_sent())
+        .filter(|row| data_leads_of(&users, row.organisation_id).next().is_none())
+        .map(|row| row.organisation_name.clone())
+        .collect();
     render(&PeriodPage {
         chrome: ctx.chrome(&state).await?,
         overdue: today() > period.due_on,
         outstanding: rows.len() - submitted,
         submitted,
+        no_data_lead,
+        can_add_users: ctx.user()?.can(Permission::ManageUsers),
         period,
         rows,
     })
@@ -251,7 +277,8 @@ async fn set_period_closed(
 }
 
 /// Queues a reminder to the data leads of every organisation of the partnership that has not
-/// submitted; only the partnership's own people are written to.
+/// submitted; only the partnership's own people are written to. The confirmation counts the
+/// e-mails queued and the organisations that had no data lead to receive one.
 pub async fn send_reminders(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -261,18 +288,16 @@ pub async fn send_reminders(
     let outstanding: Vec<Completeness> = completeness(&state, scope, &period)
         .await?
         .into_iter()
-        .filter(|row| !row.latest.as_ref().is_some_and(|d| d.status.is_sent()))
+        .filter(|row| !row.is_sent())
         .collect();
-    let leads = auth::list_users(ctx.scope(&state)?).await?;
+    let leads = auth::list_users(scope).await?;
     let mut change = ctx.change(&state).await?;
     let mut queued = 0;
+    let mut reached = 0;
+    let mut unreached = Vec::new();
     for row in &outstanding {
-        let recipients = leads.iter().filter(|user| {
-            user.archived_at.is_none()
-                && user.organisation_id == Some(row.organisation_id)
-                && user.roles.contains(&Role::PartnerDataLead)
-        });
-        for user in recipients {
+        let mut any = false;
+        for user in data_leads_of(&leads, row.organisation_id) {
             let overdue = if today() > period.due_on {
                 "is now overdue"
             } else {
@@ -295,6 +320,12 @@ pub async fn send_reminders(
             )
             .await?;
             queued += 1;
+            any = true;
+        }
+        if any {
+            reached += 1;
+        } else {
+            unreached.push(row.organisation_name.clone());
         }
     }
     let organisations: Vec<String> = outstanding
@@ -305,13 +336,48 @@ pub async fn send_reminders(
     change.commit().await?;
     ctx.flash(
         &state,
-        &format!(
-            "{queued} reminder e-mails queued for {} organisations",
-            outstanding.len()
+        &reminders_sent(
+            queued,
+            reached,
+            &unreached,
+            ctx.user()?.can(Permission::ManageUsers),
         ),
     )
     .await?;
     Ok(Redirect::to(&format!("/dataset/periods/{}", period.period.key())).into_response())
+}
+
+/// The reminders' confirmation: "2 reminder e-mails queued for 2 organisations. 1 organisation
+/// had no one to receive it (no data lead): Bridgewater. …"
+fn reminders_sent(
+    queued: usize,
+    reached: usize,
+    unreached: &[String],
+    can_add_users: bool,
+) -> String {
+    let mut message = format!(
+        "{} queued for {}.",
+        count_of(queued as i64, "reminder e-mail", "reminder e-mails"),
+        count_of(reached as i64, "organisation", "organisations")
+    );
+    if !unreached.is_empty() {
+        let (had, it) = if unreached.len() == 1 {
+            ("organisation had", "it")
+        } else {
+            ("organisations had", "them")
+        };
+        message.push_str(&format!(
+            " {} {had} no one to receive {it} (no data lead): {}. {}",
+            unreached.len(),
+            unreached.join(", "),
+            if can_add_users {
+                "Add a data lead account for each from Users (see below)."
+            } else {
+                "Ask a business unit admin to add a data lead account for each."
+            }
+        ));
+    }
+    message
 }
 
 #[derive(Template)]
@@ -330,4 +396,25 @@ pub async fn outbox_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<i
         emails: outbox::recent(scope, 200).await?,
         unsent: outbox::unsent_count(scope).await?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reminders_sent;
+
+    #[test]
+    fn the_reminders_confirmation_counts_in_words() {
+        assert_eq!(
+            reminders_sent(1, 1, &[], true),
+            "1 reminder e-mail queued for 1 organisation."
+        );
+        assert_eq!(
+            reminders_sent(3, 2, &["Bridgewater".to_owned()], true),
+            "3 reminder e-mails queued for 2 organisations. 1 organisation had no one to receive it (no data lead): Bridgewater. Add a data lead account for each from Users (see below)."
+        );
+        assert_eq!(
+            reminders_sent(0, 0, &["A".to_owned(), "B".to_owned()], false),
+            "0 reminder e-mails queued for 0 organisations. 2 organisations had no one to receive them (no data lead): A, B. Ask a business unit admin to add a data lead account for each."
+        );
+    }
 }
