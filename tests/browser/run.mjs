@@ -199,6 +199,16 @@ try {
   // The business unit approves it, and the scorecard shows the new quarter.
   await signOutAndIn('admin@masa.example');
   await page.goto(dropUrl);
+  expect((await page.textContent('main')).includes('Previous quarter'), 'the approval page shows the previous quarter beside each value');
+  await page.getByRole('button', { name: 'Record decision' }).click();
+  await page.waitForLoadState();
+  expect(page.url() === dropUrl, `a decision with no choice comes back to the drop's page, not ${page.url()}`);
+  expect((await page.locator('.govuk-error-summary').textContent()).length > 0, 'a decision with no choice shows the error summary');
+  await check('a decision with no choice');
+  await page.setViewportSize({ width: 375, height: 800 });
+  const approvalSideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(approvalSideways <= 0, `the approval page scrolls sideways by ${approvalSideways} px at 375 px`);
+  await page.setViewportSize({ width: 1280, height: 800 });
   await page.locator('#decision').check();
   await page.getByRole('button', { name: 'Record decision' }).click();
   await page.waitForURL(dropUrl);

@@ -55,7 +55,7 @@ on_both_backends!(notifications_start_clocks_and_bad_input_is_refused, |app| {
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
     let page = reviewer.get(created.location()).await;
     // Aware Monday 2 November 2026: the Panel was due by Monday 9 November.
-    page.assert_contains("was due 9 November 2026");
+    page.assert_contains("Was due 9 November 2026");
     let id = created.location().rsplit('/').next().unwrap().to_owned();
     let dates = |notified: &'static str, completed: &'static str| {
         vec![
