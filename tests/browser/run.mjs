@@ -156,6 +156,9 @@ try {
 
   // A partner's data lead uploads the quarter's spreadsheet and submits it.
   await signOutAndIn('police.data@masa.example');
+  const leadItems = await page.locator('[data-testid="work-waiting"] li').allTextContents();
+  expect(leadItems.some((item) => /data drop/.test(item)), `the data lead's home page lists their own drop: ${leadItems.map((item) => item.replace(/\s+/g, ' ').trim()).join(' | ')}`);
+  await check('home (data lead with a drop to send)');
   await visit('/dataset/drops', 'data drops (partner)');
   await page.getByRole('link', { name: /Continue draft/ }).first().click();
   await page.waitForURL(/\/dataset\/drops\/\d+$/);
@@ -404,7 +407,7 @@ try {
   // --- each role's home page lists its own work, or says what they will do here
   for (const [email, wanted, label] of [
     ['admin@masa.example', /improvement actions? overdue/, 'home (business unit)'],
-    ['icb.data@masa.example', /data drop/, 'home (data lead)'],
+    ['icb.data@masa.example', /improvement action/, 'home (data lead)'],
     ['chair@masa.example', /Quality and Impact/, 'home (group chair)'],
     ['scrutineer@masa.example', /changes? since your last visit/, 'home (scrutineer)'],
   ]) {
