@@ -193,6 +193,55 @@ pub fn record_type_label(kind: &str) -> String {
     }
 }
 
+/// A field of a record's values in words: "display_name" → "Display name", "owner_person_id"
+/// → "Owner person (number)".
+fn field_label(field: &str) -> String {
+    match field.strip_suffix("_id") {
+        Some(stem) => format!("{} (number)", record_type_label(stem)),
+        None => record_type_label(field),
+    }
+}
+
+/// Fields whose values are codes from a fixed list (a status, a kind, roles), shown as words.
+const CODED_FIELDS: [&str; 12] = [
+    "status",
+    "kind",
+    "position",
+    "decision",
+    "channel",
+    "polarity",
+    "frequency",
+    "unit",
+    "review_type",
+    "sector",
+    "roles",
+    "action",
+];
+
+/// A value as the trail shows it: yes or no for a flag, words for a code ("on_track" → "On
+/// track", roles one by one); anything else as stored.
+fn value_in_words(field: &str, value: &str) -> String {
+    match value {
+        "true" => return "Yes".to_owned(),
+        "false" => return "No".to_owned(),
+        _ => {}
+    }
+    let is_code = |part: &str| {
+        !part.is_empty()
+            && part
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    };
+    if !CODED_FIELDS.contains(&field) || !value.split(',').all(|part| is_code(part.trim())) {
+        return value.to_owned();
+    }
+    value
+        .split(',')
+        .map(|code| record_type_label(code.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Whether a kind of record has its own words in [`RECORD_TYPES`].
 pub fn record_type_is_named(kind: &str) -> bool {
     RECORD_TYPES.iter().any(|(code, _)| *code == kind)
@@ -469,7 +518,17 @@ async fn event_page(
     ctx: Ctx,
     Loaded(event): Loaded<AuditEvent>,
 ) -> AppResult<impl IntoResponse> {
-    let changes = event.changes();
+    let changes = event
+        .changes()
+        .into_iter()
+        .map(|(field, before, after)| {
+            (
+                field_label(&field),
+                value_in_words(&field, &before),
+                value_in_words(&field, &after),
+            )
+        })
+        .collect();
     render(&EventPage {
         chrome: ctx.chrome(&state).await?,
         event,
@@ -598,5 +657,26 @@ mod tests {
             errors.get("to"),
             Some("To date must be the same as or after the from date")
         );
+    }
+
+    #[test]
+    fn before_and_after_values_are_shown_in_words() {
+        assert_eq!(field_label("display_name"), "Display name");
+        assert_eq!(field_label("owner_person_id"), "Owner person (number)");
+        assert_eq!(field_label("status"), "Status");
+        assert_eq!(value_in_words("status", "on_track"), "On track");
+        assert_eq!(value_in_words("status", "complete"), "Complete");
+        assert_eq!(
+            value_in_words("roles", "business_unit_admin,independent_scrutineer"),
+            "Business unit admin, Independent scrutineer"
+        );
+        assert_eq!(value_in_words("must_change_password", "true"), "Yes");
+        assert_eq!(
+            value_in_words("title", "on_track"),
+            "on_track",
+            "free text as typed"
+        );
+        assert_eq!(value_in_words("status", "Not a code"), "Not a code");
+        assert_eq!(value_in_words("status", ""), "");
     }
 }

@@ -441,7 +441,15 @@ pub async fn reminders_queued(
         .record(AuditEntry::created(
             "collection_period",
             period.id,
-            format!("Queued {queued} reminders for {}", period.period),
+            format!(
+                "Queued {} for {}",
+                crate::kernel::filters::count_of(
+                    i64::try_from(queued).unwrap_or(i64::MAX),
+                    "reminder",
+                    "reminders"
+                ),
+                period.period
+            ),
             &serde_json::json!({ "organisations": organisations }),
         ))
         .await
@@ -804,8 +812,12 @@ async fn save_draft_once(
             "data_drop",
             id,
             format!(
-                "Saved {} values {how} to {}'s data drop for {period}{}",
-                edit.set.len(),
+                "Saved {} {how} to {}'s data drop for {period}{}",
+                crate::kernel::filters::count_of(
+                    i64::try_from(edit.set.len()).unwrap_or(i64::MAX),
+                    "value",
+                    "values"
+                ),
                 before.organisation_name,
                 if edit.storyboard.is_some() {
                     ", with the storyboard"
