@@ -94,8 +94,8 @@ pub async fn sign_in(
         errors.add(
             "email",
             format!(
-                "Too many attempts to sign in from your network. Try again in {} minutes",
-                auth::SIGN_IN_WINDOW_MINUTES
+                "Too many attempts to sign in from your network. Try again in {}",
+                auth::wait_in_words(time::Duration::minutes(auth::SIGN_IN_WINDOW_MINUTES))
             ),
         );
     } else {
