@@ -83,7 +83,7 @@ fn date_parts(day: &str, month: &str, year: &str, iso: &str) -> DateParts {
 }
 
 impl AuditQuery {
-    fn from_parts(&self) -> DateParts {
+    fn date_from(&self) -> DateParts {
         date_parts(
             &self.from_day,
             &self.from_month,
@@ -92,7 +92,7 @@ impl AuditQuery {
         )
     }
 
-    fn to_parts(&self) -> DateParts {
+    fn date_to(&self) -> DateParts {
         date_parts(&self.to_day, &self.to_month, &self.to_year, &self.to)
     }
 
@@ -100,8 +100,8 @@ impl AuditQuery {
     /// named on its field and left out of the filter.
     fn filter(&self) -> (AuditFilter, FormErrors) {
         let mut errors = FormErrors::default();
-        let from = errors.date("from", "From date", &self.from_parts(), false);
-        let to = errors.date("to", "To date", &self.to_parts(), false);
+        let from = errors.date("from", "From date", &self.date_from(), false);
+        let to = errors.date("to", "To date", &self.date_to(), false);
         if let (Some(from), Some(to)) = (from, to)
             && from > to
         {
@@ -121,7 +121,7 @@ impl AuditQuery {
 
     /// The filter as a query string, for export and page links.
     fn query_string(&self) -> String {
-        let (from, to) = (self.from_parts(), self.to_parts());
+        let (from, to) = (self.date_from(), self.date_to());
         [
             ("entity_type", &self.entity_type),
             ("entity_id", &self.entity_id),
@@ -411,8 +411,8 @@ async fn search(
     render(&SearchPage {
         chrome: ctx.chrome(&state).await?,
         filter_query: query.query_string(),
-        from: query.from_parts(),
-        to: query.to_parts(),
+        from: query.date_from(),
+        to: query.date_to(),
         query,
         events,
         total,
