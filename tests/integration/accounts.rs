@@ -539,7 +539,7 @@ on_both_backends!(
         let checked = burst(100).await;
         let (failures, _, _) = sign_in_row(app, victim).await.unwrap();
         assert!(checked >= 3, "the free guesses are checked");
-        // (Eight would need the burst to outlast 1 + 2 + 4 + 8 seconds of waits.)
+        // (An eighth would need the burst to outlast 1 + 2 + 4 + 8 + 16 seconds of waits.)
         assert!(
             checked <= 7,
             "{checked} of 40 parallel guesses were checked"
