@@ -21,8 +21,18 @@ use super::store::{Change, Store};
 
 pub const MIN_PASSWORD_LENGTH: usize = 12;
 pub const MAX_PASSWORD_LENGTH: usize = 256;
-/// Failed sign-ins allowed for one e-mail address within the window before it is locked.
-pub const SIGN_IN_ATTEMPTS_ALLOWED: i64 = 5;
+/// Wrong passwords in a row an address may make with no wait between them (see
+/// [`sign_in_delay`]).
+pub const SIGN_IN_FREE_FAILURES: i64 = 3;
+/// The wait after the first failure past the free ones; each further failure doubles it.
+pub const SIGN_IN_FIRST_DELAY_SECONDS: i64 = 1;
+/// The longest wait between attempts for one address: an attacker can never hold the real
+/// person out for longer than this after their own last guess.
+pub const SIGN_IN_MAX_DELAY_SECONDS: i64 = 15 * 60;
+/// An address's failures are forgotten this long after its last one.
+pub const SIGN_IN_FAILURES_KEPT_HOURS: i64 = 24;
+/// The window of the per-client-address limit (`MASA_SIGN_IN_ATTEMPTS_PER_IP` attempts in it,
+/// `kernel::throttle`).
 pub const SIGN_IN_WINDOW_MINUTES: i64 = 15;
 
 /// A signed-in person, as every handler sees them.
@@ -541,62 +551,130 @@ pub async fn record_sign_out(change: &mut Change) -> Result<(), sqlx::Error> {
 pub enum SignInOutcome {
     SignedIn(UserRecord),
     WrongDetails,
-    Locked { minutes: i64 },
+    /// Too soon after the address's last failure: no password was checked.
+    Delayed {
+        wait: time::Duration,
+    },
 }
 
-/// What `reserve_attempt` found: whether this attempt may be checked.
-fn attempt_is_allowed(attempts_including_this_one: i64) -> bool {
-    attempts_including_this_one <= SIGN_IN_ATTEMPTS_ALLOWED
+/// The wait an address must leave after its last failed attempt, when it has made `failures`
+/// in a row: none for the first [`SIGN_IN_FREE_FAILURES`] (a person mistyping), then 1 s, 2 s,
+/// 4 s… doubling with each failure, at most [`SIGN_IN_MAX_DELAY_SECONDS`].
+pub fn sign_in_delay(failures: i64) -> time::Duration {
+    let past_free = failures - SIGN_IN_FREE_FAILURES;
+    if past_free < 0 {
+        return time::Duration::ZERO;
+    }
+    // 2^past_free, without overflowing for a long run of failures.
+    let seconds = u32::try_from(past_free)
+        .ok()
+        .and_then(|doublings| 2_i64.checked_pow(doublings))
+        .and_then(|factor| SIGN_IN_FIRST_DELAY_SECONDS.checked_mul(factor))
+        .map_or(SIGN_IN_MAX_DELAY_SECONDS, |seconds| {
+            seconds.min(SIGN_IN_MAX_DELAY_SECONDS)
+        });
+    time::Duration::seconds(seconds)
 }
 
-/// Reserves one attempt for the address, in one atomic statement, and returns how many have
-/// been made in the current window counting this one. A window begins at the first attempt
-/// after the last one ended. Parallel attempts each get their own number, so no more than
-/// `SIGN_IN_ATTEMPTS_ALLOWED` passwords are ever checked per window.
-async fn reserve_attempt(db: &Db, email: &str) -> Result<(i64, String), sqlx::Error> {
-    let now = time::OffsetDateTime::now_utc();
-    let window_start = timestamp_text(now - time::Duration::minutes(SIGN_IN_WINDOW_MINUTES));
-    let row = sqlx::query(
-        "INSERT INTO sign_in_attempts (email, attempts, window_started_at) VALUES ($1, 1, $2) \
-         ON CONFLICT (email) DO UPDATE SET \
-         attempts = CASE WHEN sign_in_attempts.window_started_at <= $3 THEN 1 \
-                    ELSE sign_in_attempts.attempts + 1 END, \
-         window_started_at = CASE WHEN sign_in_attempts.window_started_at <= $3 THEN $2 \
-                    ELSE sign_in_attempts.window_started_at END \
-         RETURNING attempts, window_started_at",
-    )
-    .bind(email)
-    .bind(timestamp_text(now))
-    .bind(window_start)
-    .fetch_one(&db.pool)
-    .await?;
-    Ok((row.try_get("attempts")?, row.try_get("window_started_at")?))
+/// The fewest failures whose delay is the longest: every count from here waits the cap.
+fn failures_at_max_delay() -> i64 {
+    let mut failures = SIGN_IN_FREE_FAILURES;
+    while sign_in_delay(failures) < time::Duration::seconds(SIGN_IN_MAX_DELAY_SECONDS) {
+        failures += 1;
+    }
+    failures
 }
 
-/// Whole minutes (at least one) until a window that began at `window_started_at` ends.
-fn minutes_left(window_started_at: &str, now: time::OffsetDateTime) -> i64 {
-    let Some(started) = super::db::parse_timestamp(window_started_at) else {
-        return SIGN_IN_WINDOW_MINUTES;
+/// The time `delay` after `at`, rounded up to the whole second (timestamps are stored to the
+/// second, so a wait is never cut short by the rounding).
+fn after_delay(at: time::OffsetDateTime, delay: time::Duration) -> String {
+    let next = at + delay;
+    let next = if delay.is_positive() && next.nanosecond() > 0 {
+        next + time::Duration::seconds(1)
+    } else {
+        next
     };
-    let left = started + time::Duration::minutes(SIGN_IN_WINDOW_MINUTES) - now;
-    let seconds = left.whole_seconds().max(0);
-    ((seconds + 59) / 60).clamp(1, SIGN_IN_WINDOW_MINUTES)
+    timestamp_text(next)
+}
+
+/// "Wait 4 seconds" or "Wait 3 minutes": a wait in words, rounded up.
+pub fn wait_in_words(wait: time::Duration) -> String {
+    let seconds = (wait.whole_milliseconds() + 999).div_euclid(1000).max(1);
+    let seconds = i64::try_from(seconds).unwrap_or(SIGN_IN_MAX_DELAY_SECONDS);
+    if seconds < 60 {
+        super::filters::count_of(seconds, "second", "seconds")
+    } else {
+        super::filters::count_of((seconds + 59) / 60, "minute", "minutes")
+    }
+}
+
+/// Reserves one attempt for the address, in one atomic statement, if its delay has passed:
+/// the attempt is counted as a failure (and the next delay set) before any password is
+/// checked, and a correct password then clears it. Returns `None`, changing nothing, when the
+/// address is still inside its delay, so an attempt there does not lengthen it. Parallel
+/// attempts are serialised on the address's row: once one has taken the slot the others see its
+/// new delay, so only one password is checked per delay.
+async fn reserve_attempt(db: &Db, email: &str) -> Result<Option<i64>, sqlx::Error> {
+    let now = time::OffsetDateTime::now_utc();
+    let forgotten_before = now - time::Duration::hours(SIGN_IN_FAILURES_KEPT_HOURS);
+    // The next attempt's time for each count the upsert can reach: $4 for one failure, $5 for
+    // two, …, and the last placeholder for every count from the cap on.
+    let at_cap = failures_at_max_delay();
+    let failures = "CASE WHEN sign_in_attempts.last_failure_at <= $3 THEN 1 \
+                    ELSE sign_in_attempts.failures + 1 END";
+    let mut next = format!("CASE {failures}");
+    for count in 1..at_cap {
+        next.push_str(&format!(" WHEN {count} THEN ${}", count + 3));
+    }
+    next.push_str(&format!(" ELSE ${} END", at_cap + 3));
+    let sql = format!(
+        "INSERT INTO sign_in_attempts (email, failures, last_failure_at, next_attempt_at) \
+         VALUES ($1, 1, $2, $4) \
+         ON CONFLICT (email) DO UPDATE SET failures = {failures}, last_failure_at = $2, \
+         next_attempt_at = {next} \
+         WHERE sign_in_attempts.next_attempt_at <= $2 \
+         RETURNING failures"
+    );
+    let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+        .bind(email)
+        .bind(timestamp_text(now))
+        .bind(timestamp_text(forgotten_before));
+    for count in 1..=at_cap {
+        query = query.bind(after_delay(now, sign_in_delay(count)));
+    }
+    query.fetch_optional(&db.pool).await
+}
+
+/// How long until the address may try again (at least a second: it was refused just now).
+async fn wait_for(db: &Db, email: &str) -> Result<time::Duration, sqlx::Error> {
+    let next: Option<String> =
+        sqlx::query_scalar("SELECT next_attempt_at FROM sign_in_attempts WHERE email = $1")
+            .bind(email)
+            .fetch_optional(&db.pool)
+            .await?;
+    let now = time::OffsetDateTime::now_utc();
+    Ok(next
+        .as_deref()
+        .and_then(super::db::parse_timestamp)
+        .map_or(time::Duration::SECOND, |next| {
+            (next - now).max(time::Duration::SECOND)
+        }))
 }
 
 /// Checks an e-mail and password. The attempt is counted before the (slow) password check;
-/// after `SIGN_IN_ATTEMPTS_ALLOWED` attempts in the window the address is locked until the
-/// window ends (or the business unit clears it), whatever password is given, and the lock is
-/// the same for known and unknown addresses. A correct password clears the count.
+/// after [`SIGN_IN_FREE_FAILURES`] failures in a row each attempt must wait
+/// [`sign_in_delay`] after the last failure, and one made sooner is refused without a password
+/// being checked and without lengthening the wait. The delay is the same for known and unknown
+/// addresses. A correct password clears the address's failures.
 pub async fn attempt_sign_in(
     db: &Db,
     email: &str,
     password: &str,
 ) -> Result<SignInOutcome, sqlx::Error> {
     let email = email.trim().to_lowercase();
-    let (attempts, window_started_at) = reserve_attempt(db, &email).await?;
-    if !attempt_is_allowed(attempts) {
-        return Ok(SignInOutcome::Locked {
-            minutes: minutes_left(&window_started_at, time::OffsetDateTime::now_utc()),
+    if reserve_attempt(db, &email).await?.is_none() {
+        return Ok(SignInOutcome::Delayed {
+            wait: wait_for(db, &email).await?,
         });
     }
     let row = sqlx::query(
@@ -635,39 +713,38 @@ pub async fn attempt_sign_in(
     }
 }
 
-/// An address that may not sign in until `until`, after `attempts` attempts.
+/// An address that is being slowed down: its failures in a row and, while it must still wait,
+/// when its next attempt may be made.
 #[derive(Debug, Clone, Serialize)]
 pub struct SignInLock {
-    pub attempts: i64,
-    pub until: String,
+    pub failures: i64,
+    pub until: Option<String>,
 }
 
-/// The lock on an address, if it is locked now.
+/// The delay on an address, if it has failed more than the free attempts and its failures
+/// are not yet forgotten.
 pub async fn sign_in_lock(db: &Db, email: &str) -> Result<Option<SignInLock>, sqlx::Error> {
     let now = time::OffsetDateTime::now_utc();
-    let window_start = timestamp_text(now - time::Duration::minutes(SIGN_IN_WINDOW_MINUTES));
+    let forgotten_before = timestamp_text(now - time::Duration::hours(SIGN_IN_FAILURES_KEPT_HOURS));
     let row = sqlx::query(
-        "SELECT attempts, window_started_at FROM sign_in_attempts \
-         WHERE email = $1 AND window_started_at > $2 AND attempts >= $3",
+        "SELECT failures, next_attempt_at FROM sign_in_attempts \
+         WHERE email = $1 AND last_failure_at > $2 AND failures >= $3",
     )
     .bind(email.trim().to_lowercase())
-    .bind(window_start)
-    .bind(SIGN_IN_ATTEMPTS_ALLOWED)
+    .bind(forgotten_before)
+    .bind(SIGN_IN_FREE_FAILURES)
     .fetch_optional(&db.pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let started: String = row.try_get("window_started_at")?;
-    let until = super::db::parse_timestamp(&started)
-        .map(|at| timestamp_text(at + time::Duration::minutes(SIGN_IN_WINDOW_MINUTES)))
-        .unwrap_or(started);
+    let next: String = row.try_get("next_attempt_at")?;
     Ok(Some(SignInLock {
-        attempts: row.try_get("attempts")?,
-        until,
+        failures: row.try_get("failures")?,
+        until: Some(next).filter(|next| next.as_str() > timestamp_text(now).as_str()),
     }))
 }
 
-/// Ends an account's sign-in lock and its count of attempts (the business unit, for a person
-/// it knows); records it, and says so, only if there was one.
+/// Forgets an account's failed sign-ins, ending any delay (the business unit, for a person it
+/// knows); records it, and says so, only if there were any.
 pub async fn clear_sign_in_lock(
     change: &mut Change,
     user: &UserRecord,
@@ -852,8 +929,8 @@ pub async fn load_session(
     }))
 }
 
-/// Deletes sessions past their lifetime or idle too long, and attempt counts whose window has
-/// passed, so neither table grows without bound. Run periodically by `serve`.
+/// Deletes sessions past their lifetime or idle too long, and failed sign-ins old enough to be
+/// forgotten, so neither table grows without bound. Run periodically by `serve`.
 pub async fn purge_expired(db: &Db, limits: SessionLimits) -> Result<u64, sqlx::Error> {
     let now = time::OffsetDateTime::now_utc();
     let idle_since = timestamp_text(now - time::Duration::minutes(limits.idle_minutes));
@@ -865,9 +942,9 @@ pub async fn purge_expired(db: &Db, limits: SessionLimits) -> Result<u64, sqlx::
     .execute(&db.pool)
     .await?
     .rows_affected();
-    let window_start = timestamp_text(now - time::Duration::minutes(SIGN_IN_WINDOW_MINUTES));
-    let attempts = sqlx::query("DELETE FROM sign_in_attempts WHERE window_started_at <= $1")
-        .bind(window_start)
+    let forgotten_before = timestamp_text(now - time::Duration::hours(SIGN_IN_FAILURES_KEPT_HOURS));
+    let attempts = sqlx::query("DELETE FROM sign_in_attempts WHERE last_failure_at <= $1")
+        .bind(forgotten_before)
         .execute(&db.pool)
         .await?
         .rows_affected();
@@ -941,13 +1018,35 @@ mod tests {
     }
 
     #[test]
-    fn only_the_allowed_number_of_attempts_is_checked() {
-        assert!((1..=SIGN_IN_ATTEMPTS_ALLOWED).all(attempt_is_allowed));
-        assert!(!attempt_is_allowed(SIGN_IN_ATTEMPTS_ALLOWED + 1));
-        let now = time::macros::datetime!(2026-11-29 12:00 UTC);
-        assert_eq!(minutes_left("2026-11-29T11:50:30Z", now), 6);
-        assert_eq!(minutes_left("2026-11-29T12:00:00Z", now), 15);
-        assert_eq!(minutes_left("2026-11-29T11:00:00Z", now), 1);
+    fn the_delay_doubles_after_the_free_failures_up_to_its_cap() {
+        let seconds = |failures| sign_in_delay(failures).whole_seconds();
+        assert_eq!([0, 1, 2].map(seconds), [0, 0, 0], "three mistypes are free");
+        assert_eq!([3, 4, 5, 6].map(seconds), [1, 2, 4, 8]);
+        assert_eq!(seconds(12), 512);
+        assert_eq!(seconds(13), 900, "1,024 s is over the 15-minute cap");
+        assert_eq!(seconds(1_000), 900);
+        assert_eq!(seconds(i64::MAX), 900, "no overflow however long the run");
+        assert_eq!(failures_at_max_delay(), 13);
+    }
+
+    #[test]
+    fn waits_are_rounded_up_to_whole_seconds_and_said_in_words() {
+        let at = time::macros::datetime!(2026-11-29 12:00:00.250 UTC);
+        assert_eq!(
+            after_delay(at, time::Duration::seconds(1)),
+            "2026-11-29T12:00:02Z",
+            "never less than the delay"
+        );
+        assert_eq!(
+            after_delay(at, time::Duration::ZERO),
+            "2026-11-29T12:00:00Z"
+        );
+        assert_eq!(wait_in_words(time::Duration::milliseconds(300)), "1 second");
+        assert_eq!(wait_in_words(time::Duration::seconds(4)), "4 seconds");
+        assert_eq!(wait_in_words(time::Duration::seconds(59)), "59 seconds");
+        assert_eq!(wait_in_words(time::Duration::seconds(60)), "1 minute");
+        assert_eq!(wait_in_words(time::Duration::seconds(61)), "2 minutes");
+        assert_eq!(wait_in_words(time::Duration::seconds(900)), "15 minutes");
     }
 
     #[test]

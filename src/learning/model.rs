@@ -239,9 +239,13 @@ pub fn clocks(incident: &SeriousIncident, calendar: &Calendar, today: Date) -> [
     ]
 }
 
-/// Subjects are recorded by pseudonym only.
+/// Subjects are recorded by pseudonym only. An empty field is asked for (the blank-field
+/// message); only a value that is there and wrong gets the pseudonym rule.
 pub fn check_subject(text: &str) -> Result<String, &'static str> {
     let text = text.trim();
+    if text.is_empty() {
+        return Err("Enter the subject's pseudonym, such as Child N");
+    }
     let rest = ["Child ", "Sibling Group ", "Young Person ", "Family "]
         .iter()
         .find_map(|prefix| text.strip_prefix(prefix))
@@ -1351,6 +1355,16 @@ mod tests {
         assert!(check_subject("Tommy Smith").is_err());
         assert!(check_subject("Child Tommy-Smith").is_err());
         assert!(check_subject("Child ").is_err());
+        assert_eq!(
+            check_subject("  "),
+            Err("Enter the subject's pseudonym, such as Child N"),
+            "an empty field is asked for, not told the rule"
+        );
+        assert!(
+            check_subject("Tommy Smith")
+                .unwrap_err()
+                .starts_with("Subject must be a pseudonym")
+        );
     }
 
     #[test]

@@ -370,12 +370,25 @@ pub async fn set_state(change: &mut Change, update: StateChange<'_>) -> Result<b
         .record(AuditEntry::updated(
             "tracker_action",
             id,
-            format!(
-                "{} action \"{title}\": {} → {}",
-                update_kind_label(kind),
-                before.status.label(),
-                after.status.label()
-            ),
+            match (kind, before.status == after.status) {
+                ("complete", _) => format!(
+                    "Marked action \"{title}\" complete (its status was {})",
+                    before.status.label()
+                ),
+                ("progress", true) => format!("Added a progress note to action \"{title}\""),
+                ("revisit", true) => format!("Revisited action \"{title}\""),
+                (_, true) => format!("Updated action \"{title}\""),
+                (kind, false) => format!(
+                    "{} action \"{title}\": changed its status from {} to {}",
+                    match kind {
+                        "revisit" => "Revisited",
+                        "progress" => "Recorded progress on",
+                        _ => "Updated",
+                    },
+                    before.status.label(),
+                    after.status.label()
+                ),
+            },
             before,
             &serde_json::json!({ "state": snapshot(after), "note": note }),
         ))

@@ -79,36 +79,112 @@ on_both_backends!(sign_in_rotates_the_session_and_sign_out_ends_it, |app| {
     );
 });
 
+/// The address's row of failed sign-ins: failures in a row, last failure, next attempt.
+async fn sign_in_row(app: &crate::support::TestApp, email: &str) -> Option<(i64, String, String)> {
+    sqlx::query_as(
+        "SELECT failures, last_failure_at, next_attempt_at FROM sign_in_attempts WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_optional(&app.db.pool)
+    .await
+    .unwrap()
+}
+
+/// Sets an address's failures in a row with its wait just ended, as if the run had gone on for
+/// a while and its last wait had passed (the test does not sleep through real waits).
+async fn failures_with_wait_over(app: &crate::support::TestApp, email: &str, failures: i64) {
+    let now = time::OffsetDateTime::now_utc();
+    let text = masa::kernel::db::timestamp_text;
+    sqlx::query("DELETE FROM sign_in_attempts WHERE email = $1")
+        .bind(email)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO sign_in_attempts (email, failures, last_failure_at, next_attempt_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(email)
+    .bind(failures)
+    .bind(text(now - time::Duration::minutes(20)))
+    .bind(text(now - time::Duration::seconds(1)))
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+}
+
+fn seconds_between(from: &str, to: &str) -> i64 {
+    let parse = |text: &str| masa::kernel::db::parse_timestamp(text).unwrap();
+    (parse(to) - parse(from)).whole_seconds()
+}
+
 on_both_backends!(
-    repeated_failures_lock_the_address_and_open_redirects_are_refused,
+    wrong_passwords_slow_the_address_and_open_redirects_are_refused,
     |app| {
         masa::demo::load(&app.db).await.unwrap();
+        let victim = "police.data@masa.example";
         let mut browser = app.browser();
         browser.get("/sign-in").await;
-        for _ in 0..5 {
-            let response = browser
-                .post(
-                    "/sign-in",
-                    &[
-                        ("email", "police.data@masa.example"),
-                        ("password", "guess guess guess"),
-                    ],
-                )
-                .await;
+        let guess =
+            async |browser: &mut crate::support::Browser<'_>, email: &str, password: &str| {
+                browser
+                    .post("/sign-in", &[("email", email), ("password", password)])
+                    .await
+            };
+        // Three mistypes are free: each is checked and counted.
+        for _ in 0..3 {
+            let response = guess(&mut browser, victim, "guess guess guess").await;
             assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+            response.assert_contains("Enter a correct email address and password");
         }
-        let locked = browser
-            .post(
-                "/sign-in",
-                &[
-                    ("email", "police.data@masa.example"),
-                    ("password", DEMO_PASSWORD),
-                ],
-            )
-            .await;
-        assert_eq!(locked.status, StatusCode::UNPROCESSABLE_ENTITY);
-        locked.assert_contains("Too many failed attempts");
+        let (failures, last, next) = sign_in_row(app, victim).await.unwrap();
+        assert_eq!(failures, 3);
+        assert!(
+            seconds_between(&last, &next) >= 1,
+            "the third failure asks for a wait: {last} to {next}"
+        );
+
+        // Ten failures in a row, the last wait over: the next guess is checked, and its failure
+        // (the eleventh) doubles the wait to 2^8 seconds.
+        failures_with_wait_over(app, victim, 10).await;
+        let checked = guess(&mut browser, victim, "guess guess guess").await;
+        checked.assert_contains("Enter a correct email address and password");
+        let (failures, last, next) = sign_in_row(app, victim).await.unwrap();
+        assert_eq!(failures, 11);
+        assert!(
+            (256..=257).contains(&seconds_between(&last, &next)),
+            "{last} to {next}"
+        );
+
+        // Inside the wait even the right password is refused unchecked, and the refusal does
+        // not lengthen the wait.
+        let refused = guess(&mut browser, victim, DEMO_PASSWORD).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused.assert_contains(
+            "Too many wrong passwords for this email address. Wait 5 minutes before trying again",
+        );
+        assert_eq!(
+            sign_in_row(app, victim).await.unwrap(),
+            (11, last, next),
+            "a refused attempt changes nothing"
+        );
+        // An address with no account is slowed the same way, in the same words.
+        let nobody = "nobody@masa.example";
+        failures_with_wait_over(app, nobody, 10).await;
+        guess(&mut browser, nobody, "guess guess guess").await;
+        guess(&mut browser, nobody, DEMO_PASSWORD)
+            .await
+            .assert_contains("Too many wrong passwords for this email address. Wait 5 minutes");
+
+        // Once the wait is over, the right password always works, and clears the failures.
+        failures_with_wait_over(app, victim, 11).await;
+        let signed_in = guess(&mut browser, victim, DEMO_PASSWORD).await;
+        assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+        assert!(sign_in_row(app, victim).await.is_none());
+
         // Another account is not affected.
+        let mut browser = app.browser();
+        browser.get("/sign-in").await;
         let other = browser
             .post(
                 "/sign-in",
@@ -416,60 +492,78 @@ on_both_backends!(
     |app| {
         masa::demo::load(&app.db).await.unwrap();
         let victim = "police.data@masa.example";
-        // The person is signed in elsewhere and will see the lock on their account page.
+        // The person is signed in elsewhere and will see the delay on their account page.
         let mut own = app.signed_in(victim).await;
         own.get("/account").await.assert_contains("Not locked");
 
         // 40 guesses at once, each from its own address (a spread-out attacker), so the
-        // per-address limit plays no part: only the per-account count stands in the way.
-        let mut requests = Vec::new();
-        for n in 0..40u8 {
-            let mut browser = app.browser();
-            browser.client = Some(([198, 51, 100, n + 1], 40000).into());
-            browser.get("/sign-in").await;
-            let token = browser.csrf.clone().unwrap();
-            requests.push(browser.form_request(
-                "/sign-in",
-                &[
-                    ("csrf_token", &token),
-                    ("email", victim),
-                    ("password", &format!("guess number {n}")),
-                ],
-            ));
-        }
-        let answers = all_at_once(app, requests).await;
-        let checked = answers
-            .iter()
-            .filter(|(_, body)| body.contains("Enter a correct email address and password"))
-            .count();
-        let locked = answers
-            .iter()
-            .filter(|(_, body)| body.contains("Too many failed attempts"))
-            .count();
-        assert!(
-            answers
+        // per-address limit plays no part: only the address's delay stands in the way.
+        let burst = async |first: u8| {
+            let mut requests = Vec::new();
+            for n in 0..40u8 {
+                let mut browser = app.browser();
+                browser.client = Some(([198, 51, first, n + 1], 40000).into());
+                browser.get("/sign-in").await;
+                let token = browser.csrf.clone().unwrap();
+                requests.push(browser.form_request(
+                    "/sign-in",
+                    &[
+                        ("csrf_token", &token),
+                        ("email", victim),
+                        ("password", &format!("guess number {n}")),
+                    ],
+                ));
+            }
+            let answers = all_at_once(app, requests).await;
+            assert!(
+                answers
+                    .iter()
+                    .all(|(status, _)| *status == StatusCode::UNPROCESSABLE_ENTITY),
+                "every guess refused, none a server error"
+            );
+            let checked = answers
                 .iter()
-                .all(|(status, _)| *status == StatusCode::UNPROCESSABLE_ENTITY),
-            "every guess refused, none a server error"
-        );
+                .filter(|(_, body)| body.contains("Enter a correct email address and password"))
+                .count();
+            let delayed = answers
+                .iter()
+                .filter(|(_, body)| {
+                    body.contains("Too many wrong passwords for this email address")
+                })
+                .count();
+            assert_eq!(checked + delayed, 40);
+            checked
+        };
+        // From a clean start: the three free guesses, then at most one per wait (1 s, 2 s, 4 s…
+        // if the burst lasts that long), and every password checked was counted first.
+        let checked = burst(100).await;
+        let (failures, _, _) = sign_in_row(app, victim).await.unwrap();
+        assert!(checked >= 3, "the free guesses are checked");
+        // (An eighth would need the burst to outlast 1 + 2 + 4 + 8 + 16 seconds of waits.)
         assert!(
-            checked <= 5,
+            checked <= 7,
             "{checked} of 40 parallel guesses were checked"
         );
-        assert_eq!(checked + locked, 40);
         assert_eq!(
-            app.count("SELECT MAX(attempts) FROM sign_in_attempts")
-                .await,
-            40,
-            "every guess was counted"
+            i64::try_from(checked).unwrap(),
+            failures,
+            "every checked guess was counted, none slipped through"
         );
+        // Deep into a run, with one wait just over: of 40 parallel guesses exactly one takes
+        // the slot; the rest see its new wait and are refused unchecked.
+        failures_with_wait_over(app, victim, 10).await;
+        assert_eq!(burst(101).await, 1, "one password checked per wait");
+        assert_eq!(sign_in_row(app, victim).await.unwrap().0, 11);
 
-        // Locked: even the right password is refused, and the person sees why.
+        // Inside the wait even the right password is refused, and the person sees why.
         let mut browser = app.browser();
         let refused = browser.sign_in(victim, DEMO_PASSWORD).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-        refused.assert_contains("Too many failed attempts");
-        own.get("/account").await.assert_contains("Locked");
+        refused.assert_contains("Wait 5 minutes before trying again");
+        own.get("/account")
+            .await
+            .assert_contains("Delayed")
+            .assert_contains("after 11 wrong passwords in a row");
 
         // Only the business unit of this partnership can clear it, by a form.
         let id = user_id(app, victim).await;
@@ -504,7 +598,7 @@ on_both_backends!(
         admin
             .get(&format!("/users/{id}"))
             .await
-            .assert_contains("Locked")
+            .assert_contains("Delayed")
             .assert_contains("Clear the sign-in lock");
         let cleared = admin.post(&format!("/users/{id}/unlock"), &[]).await;
         assert_eq!(cleared.status, StatusCode::SEE_OTHER);
@@ -1050,7 +1144,7 @@ on_both_backends!(
         masa::demo::load(&app.db).await.unwrap();
         let victim = "police.data@masa.example";
         let mut guesser = app.browser();
-        for _ in 0..6 {
+        for _ in 0..3 {
             guesser.sign_in(victim, "not the password at all").await;
         }
         assert!(
@@ -1058,7 +1152,7 @@ on_both_backends!(
                 .await
                 .unwrap()
                 .is_some(),
-            "six wrong guesses lock the address"
+            "three wrong guesses slow the address"
         );
         let id = user_id(app, victim).await;
         let mut admin = app.signed_in("admin@masa.example").await;

@@ -23,7 +23,45 @@ on_both_backends!(the_trail_filters_and_exports, |app| {
     let future = admin.get("/audit-trail?from=2099-01-01").await;
     future.assert_contains("0 entries");
     let bad_date = admin.get("/audit-trail?from=31/02/2026").await;
+    assert_eq!(
+        bad_date.status,
+        StatusCode::OK,
+        "a bad date is named, not a failure"
+    );
     bad_date.assert_contains("From date must be a real date");
+    // Record types in words, in the filter and on each entry.
+    all.assert_contains(r#"<option value="tracker_action">Tracker action</option>"#)
+        .assert_contains(
+            r#"<option value="business_plan_item">Business plan priority or theme</option>"#,
+        )
+        .assert_lacks(">tracker_action<")
+        .assert_contains("User account · Signed in by admin@masa.example");
+    // GOV.UK date inputs: a bad date is named on its field and the form keeps what was typed.
+    let typed = admin
+        .get("/audit-trail?entity_type=group&from_day=30&from_month=2&from_year=2026&to_day=1&to_month=12&to_year=2099")
+        .await;
+    assert_eq!(typed.status, StatusCode::OK);
+    typed
+        .assert_contains(r##"<a href="#from">From date must be a real date</a>"##)
+        .assert_contains(r#"id="from-error""#)
+        .assert_contains(r#"name="from_day" type="text" inputmode="numeric" value="30""#)
+        .assert_contains(r#"name="to_year" type="text" inputmode="numeric" value="2099""#)
+        .assert_contains(r#"<option value="group" selected>Group</option>"#)
+        .assert_lacks(r#"type="date""#);
+    let dated = admin
+        .get("/audit-trail?from_day=1&from_month=1&from_year=2099")
+        .await;
+    dated
+        .assert_contains("0 entries")
+        .assert_contains("/audit-trail/export.csv?from_day=1&#38;from_month=1&#38;from_year=2099");
+    let dated_export = admin
+        .get("/audit-trail/export.csv?from_day=1&from_month=1&from_year=2099")
+        .await;
+    assert_eq!(
+        csv_rows(&dated_export.body).len(),
+        0,
+        "the export takes the same dates"
+    );
 
     let export = admin
         .get("/audit-trail/export.csv?entity_type=business_plan_item")
@@ -274,6 +312,10 @@ on_both_backends!(
                     .iter()
                     .any(|(listed, _)| *listed == kind),
                 "{kind} is not in audit_trail::RECORD_PAGES, so only the business unit reads it"
+            );
+            assert!(
+                masa::audit_trail::record_type_is_named(&kind),
+                "{kind} has no words in audit_trail::RECORD_TYPES"
             );
         }
     }

@@ -80,10 +80,13 @@ pub async fn change_password(
                 errors.add("current_password", "Your current password is not correct");
                 false
             }
-            SignInOutcome::Locked { minutes } => {
+            SignInOutcome::Delayed { wait } => {
                 errors.add(
                     "current_password",
-                    format!("Too many wrong passwords. Try again in {minutes} minutes"),
+                    format!(
+                        "Too many wrong passwords. Wait {} before trying again",
+                        auth::wait_in_words(wait)
+                    ),
                 );
                 false
             }

@@ -94,8 +94,8 @@ pub async fn sign_in(
         errors.add(
             "email",
             format!(
-                "Too many attempts to sign in from your network. Try again in {} minutes",
-                auth::SIGN_IN_WINDOW_MINUTES
+                "Too many attempts to sign in from your network. Try again in {}",
+                auth::wait_in_words(time::Duration::minutes(auth::SIGN_IN_WINDOW_MINUTES))
             ),
         );
     } else {
@@ -138,8 +138,14 @@ pub async fn sign_in(
             SignInOutcome::WrongDetails => {
                 errors.add("email", "Enter a correct email address and password");
             }
-            SignInOutcome::Locked { minutes } => {
-                errors.add("email", format!("Too many failed attempts to sign in with this email address. Try again in {minutes} minutes"));
+            SignInOutcome::Delayed { wait } => {
+                errors.add(
+                    "email",
+                    format!(
+                        "Too many wrong passwords for this email address. Wait {} before trying again",
+                        auth::wait_in_words(wait)
+                    ),
+                );
             }
         }
     }
