@@ -12,6 +12,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::Serialize;
 use sha2::Sha256;
 use sqlx::Row;
+use subtle::ConstantTimeEq;
 
 use super::audit::{AuditAction, AuditEntry};
 use super::db::{Db, now_text, timestamp_text};
@@ -608,18 +609,73 @@ pub fn wait_in_words(wait: time::Duration) -> String {
     }
 }
 
-/// Reserves one attempt for the address, in one atomic statement, if its delay has passed:
+/// Where a sign-in attempt comes from, for its delay. A browser that has signed in to the
+/// address before carries a device cookie for it (OWASP's "device cookies"): its attempts have
+/// a delay of their own, so a stranger's guesses never keep the person out, however long they
+/// go on. Every other attempt, from anywhere, shares the address's one delay, so guessing from
+/// many networks gains nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInDevice {
+    /// A browser this address has signed in from, by its cookie's nonce.
+    Known(String),
+    Unknown,
+}
+
+impl SignInDevice {
+    fn key(&self) -> String {
+        match self {
+            SignInDevice::Known(nonce) => format!("device {nonce}"),
+            SignInDevice::Unknown => "anyone".to_owned(),
+        }
+    }
+
+    /// The device a cookie value names for `email`: a nonce and its keyed hash with the
+    /// address, so a cookie neither forged nor taken from another address's browser counts.
+    pub fn from_cookie(secret: &[u8], email: &str, cookie: Option<&str>) -> SignInDevice {
+        let email = email.trim().to_lowercase();
+        cookie
+            .filter(|value| value.len() == 128 && value.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map(|value| value.split_at(64))
+            .filter(|(nonce, signature)| {
+                bool::from(
+                    device_signature(secret, &email, nonce)
+                        .as_bytes()
+                        .ct_eq(signature.as_bytes()),
+                )
+            })
+            .map_or(SignInDevice::Unknown, |(nonce, _)| {
+                SignInDevice::Known(nonce.to_owned())
+            })
+    }
+
+    /// A new device cookie's value for `email`, set at a successful sign-in.
+    pub fn new_cookie_value(secret: &[u8], email: &str) -> String {
+        let nonce = new_token();
+        let signature = device_signature(secret, &email.trim().to_lowercase(), &nonce);
+        format!("{nonce}{signature}")
+    }
+}
+
+fn device_signature(secret: &[u8], email: &str, nonce: &str) -> String {
+    token_hash(secret, &format!("sign-in device\n{email}\n{nonce}"))
+}
+
+/// Reserves one attempt for the address from this device (a known browser's own delay, or the
+/// one every other attempt shares: [`SignInDevice`]), in one atomic statement, if its delay has
+/// passed:
 /// the attempt is counted as a failure (and the next delay set) before any password is
 /// checked, and a correct password then clears it. Returns `None`, changing nothing, when the
 /// address is still inside its delay, so an attempt there does not lengthen it. Parallel
 /// attempts are serialised on the address's row: once one has taken the slot the others see its
 /// new delay, so only one password is checked per delay.
-async fn reserve_attempt(db: &Db, email: &str) -> Result<Option<i64>, sqlx::Error> {
+async fn reserve_attempt(db: &Db, email: &str, client: &str) -> Result<Option<i64>, sqlx::Error> {
     let now = time::OffsetDateTime::now_utc();
     let forgotten_before = now - time::Duration::hours(SIGN_IN_FAILURES_KEPT_HOURS);
     // The next attempt's time for each count the upsert can reach: $4 for one failure, $5 for
     // two, …, and the last placeholder for every count from the cap on.
     let at_cap = failures_at_max_delay();
+    // The client's placeholder follows the delays'.
+    let client_at = at_cap + 4;
     let failures = "CASE WHEN sign_in_attempts.last_failure_at <= $3 THEN 1 \
                     ELSE sign_in_attempts.failures + 1 END";
     let mut next = format!("CASE {failures}");
@@ -628,9 +684,9 @@ async fn reserve_attempt(db: &Db, email: &str) -> Result<Option<i64>, sqlx::Erro
     }
     next.push_str(&format!(" ELSE ${} END", at_cap + 3));
     let sql = format!(
-        "INSERT INTO sign_in_attempts (email, failures, last_failure_at, next_attempt_at) \
-         VALUES ($1, 1, $2, $4) \
-         ON CONFLICT (email) DO UPDATE SET failures = {failures}, last_failure_at = $2, \
+        "INSERT INTO sign_in_attempts (email, client, failures, last_failure_at, next_attempt_at) \
+         VALUES ($1, ${client_at}, 1, $2, $4) \
+         ON CONFLICT (email, client) DO UPDATE SET failures = {failures}, last_failure_at = $2, \
          next_attempt_at = {next} \
          WHERE sign_in_attempts.next_attempt_at <= $2 \
          RETURNING failures"
@@ -642,16 +698,18 @@ async fn reserve_attempt(db: &Db, email: &str) -> Result<Option<i64>, sqlx::Erro
     for count in 1..=at_cap {
         query = query.bind(after_delay(now, sign_in_delay(count)));
     }
-    query.fetch_optional(&db.pool).await
+    query.bind(client).fetch_optional(&db.pool).await
 }
 
 /// How long until the address may try again (at least a second: it was refused just now).
-async fn wait_for(db: &Db, email: &str) -> Result<time::Duration, sqlx::Error> {
-    let next: Option<String> =
-        sqlx::query_scalar("SELECT next_attempt_at FROM sign_in_attempts WHERE email = $1")
-            .bind(email)
-            .fetch_optional(&db.pool)
-            .await?;
+async fn wait_for(db: &Db, email: &str, client: &str) -> Result<time::Duration, sqlx::Error> {
+    let next: Option<String> = sqlx::query_scalar(
+        "SELECT next_attempt_at FROM sign_in_attempts WHERE email = $1 AND client = $2",
+    )
+    .bind(email)
+    .bind(client)
+    .fetch_optional(&db.pool)
+    .await?;
     let now = time::OffsetDateTime::now_utc();
     Ok(next
         .as_deref()
@@ -670,11 +728,13 @@ pub async fn attempt_sign_in(
     db: &Db,
     email: &str,
     password: &str,
+    device: &SignInDevice,
 ) -> Result<SignInOutcome, sqlx::Error> {
     let email = email.trim().to_lowercase();
-    if reserve_attempt(db, &email).await?.is_none() {
+    let client = device.key();
+    if reserve_attempt(db, &email, &client).await?.is_none() {
         return Ok(SignInOutcome::Delayed {
-            wait: wait_for(db, &email).await?,
+            wait: wait_for(db, &email, &client).await?,
         });
     }
     let row = sqlx::query(
@@ -726,9 +786,11 @@ pub struct SignInLock {
 pub async fn sign_in_lock(db: &Db, email: &str) -> Result<Option<SignInLock>, sqlx::Error> {
     let now = time::OffsetDateTime::now_utc();
     let forgotten_before = timestamp_text(now - time::Duration::hours(SIGN_IN_FAILURES_KEPT_HOURS));
+    // The most slowed-down of the places the address was tried from.
     let row = sqlx::query(
-        "SELECT failures, next_attempt_at FROM sign_in_attempts \
-         WHERE email = $1 AND last_failure_at > $2 AND failures >= $3",
+        "SELECT MAX(failures) AS failures, MAX(next_attempt_at) AS next_attempt_at \
+         FROM sign_in_attempts \
+         WHERE email = $1 AND last_failure_at > $2 AND failures >= $3 HAVING COUNT(*) > 0",
     )
     .bind(email.trim().to_lowercase())
     .bind(forgotten_before)

@@ -69,6 +69,12 @@ fn cookie_token(request: &Request) -> Option<String> {
 
 /// A cookie of ours: always 64 hex digits (see `auth::new_token`), anything else is ignored.
 pub fn cookie_value(headers: &header::HeaderMap, name: &str) -> Option<String> {
+    raw_cookie(headers, name)
+        .filter(|value| value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// A cookie's value as the browser sent it; its reader checks its shape.
+pub fn raw_cookie(headers: &header::HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -77,7 +83,36 @@ pub fn cookie_value(headers: &header::HeaderMap, name: &str) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(cookie, _)| *cookie == name)
         .map(|(_, value)| value.to_owned())
-        .filter(|value| value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The cookie that marks a browser its person has signed in from (`auth::SignInDevice`).
+pub const DEVICE_COOKIE: &str = "masa_device";
+
+/// The device cookie set at a successful sign-in: kept a year, sent only to this service.
+pub fn device_cookie(state: &AppState, value: &str) -> HeaderValue {
+    let secure = if state.config.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{DEVICE_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        365 * 24 * 60 * 60
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("masa_device=; Path=/"))
+}
+
+/// Where a sign-in attempt with this request's cookies comes from, for `email`.
+pub fn sign_in_device(
+    state: &AppState,
+    headers: &header::HeaderMap,
+    email: &str,
+) -> auth::SignInDevice {
+    auth::SignInDevice::from_cookie(
+        &state.config.secret_key,
+        email,
+        raw_cookie(headers, DEVICE_COOKIE).as_deref(),
+    )
 }
 
 async fn load_session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {

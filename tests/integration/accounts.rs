@@ -82,7 +82,8 @@ on_both_backends!(sign_in_rotates_the_session_and_sign_out_ends_it, |app| {
 /// The address's row of failed sign-ins: failures in a row, last failure, next attempt.
 async fn sign_in_row(app: &crate::support::TestApp, email: &str) -> Option<(i64, String, String)> {
     sqlx::query_as(
-        "SELECT failures, last_failure_at, next_attempt_at FROM sign_in_attempts WHERE email = $1",
+        "SELECT failures, last_failure_at, next_attempt_at FROM sign_in_attempts \
+         WHERE email = $1 AND client = 'anyone'",
     )
     .bind(email)
     .fetch_optional(&app.db.pool)
@@ -101,8 +102,8 @@ async fn failures_with_wait_over(app: &crate::support::TestApp, email: &str, fai
         .await
         .unwrap();
     sqlx::query(
-        "INSERT INTO sign_in_attempts (email, failures, last_failure_at, next_attempt_at) \
-         VALUES ($1, $2, $3, $4)",
+        "INSERT INTO sign_in_attempts (email, client, failures, last_failure_at, next_attempt_at) \
+         VALUES ($1, 'anyone', $2, $3, $4)",
     )
     .bind(email)
     .bind(failures)
@@ -181,6 +182,41 @@ on_both_backends!(
         let signed_in = guess(&mut browser, victim, DEMO_PASSWORD).await;
         assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
         assert!(sign_in_row(app, victim).await.is_none());
+
+        // A stranger who keeps the address waiting never keeps its person out: the browser
+        // they signed in from before has a delay of its own (a device cookie).
+        let mut own = app.browser();
+        own.sign_in(victim, DEMO_PASSWORD).await;
+        let device = own
+            .device_cookie
+            .clone()
+            .expect("a device cookie at sign-in");
+        own.post("/sign-out", &[]).await;
+        own.get("/sign-in").await;
+        let mut browser = app.browser();
+        browser.get("/sign-in").await;
+        failures_with_wait_over(app, victim, 11).await;
+        guess(&mut browser, victim, "guess guess guess").await;
+        guess(&mut browser, victim, DEMO_PASSWORD)
+            .await
+            .assert_contains("Too many wrong passwords for this email address");
+        let known = guess(&mut own, victim, DEMO_PASSWORD).await;
+        assert_eq!(known.status, StatusCode::SEE_OTHER, "{}", known.body);
+        // A forged device cookie, or another address's, counts as anyone's.
+        failures_with_wait_over(app, victim, 11).await;
+        guess(&mut browser, victim, "guess guess guess").await;
+        for forged in ["f".repeat(128), device.clone()[..64].to_owned(), {
+            let mut other = app.browser();
+            other.sign_in("admin@masa.example", DEMO_PASSWORD).await;
+            other.device_cookie.clone().unwrap()
+        }] {
+            let mut stranger = app.browser();
+            stranger.get("/sign-in").await;
+            stranger.device_cookie = Some(forged);
+            guess(&mut stranger, victim, DEMO_PASSWORD)
+                .await
+                .assert_contains("Too many wrong passwords for this email address");
+        }
 
         // Another account is not affected.
         let mut browser = app.browser();

@@ -162,6 +162,7 @@ impl TestApp {
             cookie: None,
             sign_in_cookie: None,
             kept_form_cookie: None,
+            device_cookie: None,
             csrf: None,
             client: None,
         }
@@ -324,6 +325,8 @@ pub struct Browser<'a> {
     pub sign_in_cookie: Option<String>,
     /// A form kept when its session ended (kernel::kept_forms).
     pub kept_form_cookie: Option<String>,
+    /// The device cookie of a browser that has signed in (auth::SignInDevice).
+    pub device_cookie: Option<String>,
     pub csrf: Option<String>,
     /// The peer address the server sees (none: as when no connection info is given).
     pub client: Option<std::net::SocketAddr>,
@@ -406,6 +409,9 @@ impl Browser<'_> {
             if let Some(value) = pair.strip_prefix("masa_kept_form=") {
                 self.kept_form_cookie = (!value.is_empty()).then(|| value.to_owned());
             }
+            if let Some(value) = pair.strip_prefix("masa_device=") {
+                self.device_cookie = (!value.is_empty()).then(|| value.to_owned());
+            }
         }
         let body = to_bytes(response.into_body(), 50 * 1024 * 1024)
             .await
@@ -434,6 +440,9 @@ impl Browser<'_> {
         }
         if let Some(cookie) = &self.kept_form_cookie {
             cookies.push(format!("masa_kept_form={cookie}"));
+        }
+        if let Some(cookie) = &self.device_cookie {
+            cookies.push(format!("masa_device={cookie}"));
         }
         if !cookies.is_empty() {
             builder = builder.header(header::COOKIE, cookies.join("; "));

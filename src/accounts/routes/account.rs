@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::organisation_name;
 use crate::kernel::auth::{self, SignInOutcome, UserRecord};
 use crate::kernel::filters;
-use crate::kernel::http::expired_session_cookie;
+use crate::kernel::http::{expired_session_cookie, sign_in_device};
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
 
@@ -69,28 +69,35 @@ pub struct PasswordForm {
 pub async fn change_password(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: axum::http::HeaderMap,
     Form(form): Form<PasswordForm>,
 ) -> AppResult<Response> {
     let user = ctx.user()?.clone();
     let mut errors = FormErrors::default();
-    let current_ok =
-        match auth::attempt_sign_in(&state.db, &user.email, &form.current_password).await? {
-            SignInOutcome::SignedIn(_) => true,
-            SignInOutcome::WrongDetails => {
-                errors.add("current_password", "Your current password is not correct");
-                false
-            }
-            SignInOutcome::Delayed { wait } => {
-                errors.add(
-                    "current_password",
-                    format!(
-                        "Too many wrong passwords. Wait {} before trying again",
-                        auth::wait_in_words(wait)
-                    ),
-                );
-                false
-            }
-        };
+    let current_ok = match auth::attempt_sign_in(
+        &state.db,
+        &user.email,
+        &form.current_password,
+        &sign_in_device(&state, &headers, &user.email),
+    )
+    .await?
+    {
+        SignInOutcome::SignedIn(_) => true,
+        SignInOutcome::WrongDetails => {
+            errors.add("current_password", "Your current password is not correct");
+            false
+        }
+        SignInOutcome::Delayed { wait } => {
+            errors.add(
+                "current_password",
+                format!(
+                    "Too many wrong passwords. Wait {} before trying again",
+                    auth::wait_in_words(wait)
+                ),
+            );
+            false
+        }
+    };
     if current_ok {
         if let Err(message) = auth::check_password_policy(&form.new_password, &user.email) {
             errors.add("new_password", message);

@@ -10,7 +10,8 @@ use serde::Deserialize;
 use crate::kernel::audit::Actor;
 use crate::kernel::auth::{self, SignInOutcome};
 use crate::kernel::http::{
-    SIGN_IN_COOKIE, cookie_value, expired_session_cookie, session_cookie, sign_in_cookie,
+    SIGN_IN_COOKIE, cookie_value, device_cookie, expired_session_cookie, session_cookie,
+    sign_in_cookie, sign_in_device,
 };
 use crate::kernel::text::{FormErrors, safe_return_path};
 use crate::kernel::throttle::ClientIp;
@@ -107,7 +108,14 @@ pub async fn sign_in(
         }
     }
     if errors.is_empty() {
-        match auth::attempt_sign_in(&state.db, &form.email, &form.password).await? {
+        match auth::attempt_sign_in(
+            &state.db,
+            &form.email,
+            &form.password,
+            &sign_in_device(&state, &headers, &form.email),
+        )
+        .await?
+        {
             SignInOutcome::SignedIn(user) => {
                 // Rotate: any earlier session of this browser ends and a new one begins.
                 if let Some(old) = &ctx.session {
@@ -129,8 +137,14 @@ pub async fn sign_in(
                 } else {
                     return_to
                 };
+                // This browser is now one its person signs in from: its own sign-in delay.
+                let device =
+                    auth::SignInDevice::new_cookie_value(&state.config.secret_key, &user.email);
                 return Ok((
-                    [(header::SET_COOKIE, session_cookie(&state, &token))],
+                    axum::response::AppendHeaders([
+                        (header::SET_COOKIE, session_cookie(&state, &token)),
+                        (header::SET_COOKIE, device_cookie(&state, &device)),
+                    ]),
                     Redirect::to(&target),
                 )
                     .into_response());
