@@ -67,17 +67,17 @@ impl Content {
     pub fn description(self) -> &'static str {
         match self {
             Content::Empty => "empty",
-            Content::Zip => "a zip archive, not an Excel workbook",
-            Content::OldOffice => {
-                "an Excel 97-2003 workbook (.xls) or another older Office document"
+            Content::Zip => {
+                "a zipped file, such as an Excel workbook (.xlsx) or a Word document (.docx)"
             }
+            Content::OldOffice => "an older Office file (Excel 97-2003 .xls, .doc or .ppt)",
             Content::Pdf => "a PDF document",
             Content::Png => "a PNG image",
             Content::Jpeg => "a JPEG image",
             Content::Gif => "a GIF image",
             Content::Program => "a Windows program",
             Content::Text | Content::OtherText | Content::Utf16Text => "a text file",
-            Content::Binary => "not text: it holds binary data",
+            Content::Binary => "binary data, not text",
         }
     }
 }

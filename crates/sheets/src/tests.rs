@@ -449,7 +449,7 @@ fn an_upload_must_be_what_its_name_says() {
     );
     assert_eq!(
         message("figures.xlsx", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest"),
-        not_excel("an Excel 97-2003 workbook (.xls) or another older Office document")
+        not_excel("an older Office file (Excel 97-2003 .xls, .doc or .ppt)")
     );
     assert!(message("figures.xls", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1").starts_with(
         "figures.xls is an Excel 97-2003 workbook (.xls), which MASA does not read. Save it from Excel as .xlsx"
@@ -458,8 +458,9 @@ fn an_upload_must_be_what_its_name_says() {
     let workbook = write_xlsx(&[table()]).unwrap();
     assert_eq!(
         message("figures.csv", &workbook),
-        "figures.csv is not a CSV file: it is a zip archive, not an Excel workbook. Save it from \
-         Excel as CSV UTF-8 (comma delimited), or upload it as .xlsx."
+        "figures.csv is not a CSV file: it is a zipped file, such as an Excel workbook (.xlsx) or \
+         a Word document (.docx). Save it from Excel as CSV UTF-8 (comma delimited), or upload \
+         it as .xlsx."
     );
     assert!(
         message("figures.csv", b"\x01\x02binary\x00")

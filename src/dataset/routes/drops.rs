@@ -268,6 +268,8 @@ pub(super) struct DropPage {
     lines: Vec<ValueLine>,
     pub(super) errors: FormErrors,
     upload_errors: Vec<RowError>,
+    /// The uploaded file's name, as its person's computer named it, for the messages.
+    pub(super) upload_file: String,
     storyboard: Storyboard,
     editable: bool,
     can_decide: bool,
@@ -275,6 +277,25 @@ pub(super) struct DropPage {
     pub(super) decision_comment: String,
     /// The decision chosen, when the form comes back with an error.
     pub(super) decision: String,
+}
+
+impl DropPage {
+    /// The one problem with an upload when it is the file as a whole (none chosen, empty, not
+    /// a spreadsheet, the wrong shape) rather than its rows: shown alone, on the file field.
+    fn file_problem(&self) -> Option<&str> {
+        match self.upload_errors.as_slice() {
+            [only] if only.row == 0 => Some(&only.message),
+            _ => None,
+        }
+    }
+
+    /// "figures.xlsx was not uploaded", heading the rows' problems.
+    fn not_uploaded(&self) -> String {
+        match self.upload_file.rsplit(['/', '\\']).next() {
+            Some(name) if !name.trim().is_empty() => format!("{} was not uploaded", name.trim()),
+            _ => "The file was not uploaded".to_owned(),
+        }
+    }
 }
 
 pub(super) async fn drop_page(
@@ -314,6 +335,7 @@ pub(super) async fn drop_page(
         lines,
         errors,
         upload_errors,
+        upload_file: String::new(),
         storyboard,
         versions,
         data_drop,
