@@ -150,7 +150,9 @@ pub fn read_upload(
         ("xlsx" | "xlsm", found) => return Err(UploadError::NotExcel { file_name, found }),
         ("xls", _) => return Err(UploadError::OldExcel { file_name }),
         ("csv", Content::Text) => {}
-        ("csv", Content::OtherText) => return Err(UploadError::NotUtf8 { file_name }),
+        ("csv", Content::OtherText | Content::Utf16Text) => {
+            return Err(UploadError::NotUtf8 { file_name });
+        }
         ("csv", found) => return Err(UploadError::NotCsv { file_name, found }),
         _ => return Err(UploadError::WrongType { file_name }),
     }

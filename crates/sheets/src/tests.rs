@@ -464,7 +464,7 @@ fn an_upload_must_be_what_its_name_says() {
     );
     assert!(
         message("figures.csv", b"\x01\x02binary\x00")
-            .starts_with("figures.csv is not a CSV file: it is not text: it holds binary data.")
+            .starts_with("figures.csv is not a CSV file: it is binary data, not text.")
     );
     assert!(message("figures.csv", b"%PDF-1.4").contains("it is a PDF document"));
     assert!(
@@ -472,7 +472,8 @@ fn an_upload_must_be_what_its_name_says() {
             "figures.csv is not saved as UTF-8 text. In Excel choose Save As, then CSV UTF-8"
         )
     );
-    assert!(message("figures.csv", b"\xff\xfec\x00o\x00").contains("it is a text file"));
+    assert!(message("figures.csv", b"\xff\xfec\x00o\x00").contains("is not saved as UTF-8 text"));
+    assert!(message("figures.xlsx", b"\xff\xfec\x00o\x00").contains("it is a text file"));
     // A Word document renamed .xlsx is named as one.
     let word = hostile::zip_of(&[("word/document.xml".into(), b"<w:document/>".to_vec())]);
     assert_eq!(

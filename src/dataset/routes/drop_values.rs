@@ -378,7 +378,8 @@ pub async fn upload_values(
 fn template_instructions(data_drop: &DataDrop) -> String {
     format!(
         "{} data drop for {}: enter each figure in the Value column and any note in the Note column. Leave the other columns and this line as they are. Then upload the file on the data drop's page in MASA.",
-        data_drop.organisation_name, data_drop.period
+        data_drop.organisation_name.replace([',', ';'], ""),
+        data_drop.period
     )
 }
 
