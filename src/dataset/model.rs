@@ -760,7 +760,11 @@ pub struct ParsedValue {
 pub struct RowError {
     /// Sheet row number as a spreadsheet shows it (1 = the header); 0 for the file as a whole.
     pub row: usize,
+    /// The column's name as the API and the first template name it: `value`, `indicator_code`.
     pub column: String,
+    /// The column as the file shows it, for people: "Value (column F)". Empty when unknown.
+    #[serde(skip)]
+    pub title: String,
     pub message: String,
 }
 
@@ -770,6 +774,7 @@ impl RowError {
         RowError {
             row: 0,
             column: String::new(),
+            title: String::new(),
             message,
         }
     }
@@ -807,11 +812,12 @@ impl std::fmt::Display for RowError {
         if self.row == 0 {
             write!(formatter, "{}", self.message)
         } else {
-            write!(
-                formatter,
-                "Row {}, {}: {}",
-                self.row, self.column, self.message
-            )
+            let column = if self.title.is_empty() {
+                &self.column
+            } else {
+                &self.title
+            };
+            write!(formatter, "Row {}, {column}: {}", self.row, self.message)
         }
     }
 }
@@ -824,13 +830,7 @@ pub fn read_upload(
     organisation_id: OrganisationId,
     indicators: &[UploadIndicator],
 ) -> Result<Vec<ParsedValue>, Vec<RowError>> {
-    let whole = |message: String| {
-        vec![RowError {
-            row: 0,
-            column: String::new(),
-            message,
-        }]
-    };
+    let whole = |message: String| vec![RowError::whole(message)];
     if rows.is_empty() {
         return Err(whole(
             "The file is empty. Download the template, fill in the value column and upload it."
@@ -876,6 +876,21 @@ pub fn read_upload(
         )));
     };
     let note_column = position("note");
+    // "Value (column F)": the column as the file names it, and where it is.
+    let title_of = |name: &str| {
+        position(name).map_or_else(String::new, |index| {
+            let shown = rows[header_index][index].trim();
+            format!(
+                "{} (column {})",
+                if shown.is_empty() { name } else { shown },
+                masa_sheets::column_letters(index as u64)
+            )
+        })
+    };
+    let titles: Vec<(&str, String)> = ["indicator_code", "period", "value", "note"]
+        .into_iter()
+        .map(|name| (name, title_of(name)))
+        .collect();
     if rows.len() - 1 - header_index > UPLOAD_MAX_ROWS {
         return Err(whole(format!(
             "The file has {} rows; the most a data drop can have is {UPLOAD_MAX_ROWS}.",
@@ -894,6 +909,11 @@ pub fn read_upload(
             errors.push(RowError {
                 row: row_number,
                 column: column.to_owned(),
+                title: titles
+                    .iter()
+                    .find(|(name, _)| *name == column)
+                    .map(|(_, title)| title.clone())
+                    .unwrap_or_default(),
                 message,
             })
         };
@@ -988,11 +1008,9 @@ pub fn read_upload(
         }
     }
     if values.is_empty() && errors.is_empty() {
-        errors.push(RowError {
-            row: 0,
-            column: String::new(),
-            message: "The file has a header but no values.".into(),
-        });
+        errors.push(RowError::whole(
+            "The file has a header but no values.".into(),
+        ));
     }
     if errors.is_empty() {
         Ok(values)
@@ -1319,8 +1337,8 @@ mod tests {
         assert_eq!(
             text,
             [
-                "Row 4, value: is empty: enter the figure, or delete the row",
-                "Row 5, value: \"12,5\" is not a number: write decimals with a point, like 12.5",
+                "Row 4, Value (column F): is empty: enter the figure, or delete the row",
+                "Row 5, Value (column F): \"12,5\" is not a number: write decimals with a point, like 12.5",
             ]
         );
         let values =
@@ -1358,14 +1376,14 @@ mod tests {
             read_upload(&rows, period, OrganisationId::new(10), &indicators()).unwrap_err();
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
         let expected = [
-            "Row 2, value: \"eighty\" is not a number",
-            "Row 3, period: 2025-26 Q2 is not the period of this data drop, which is 2026-27 Q2",
-            "Row 3, value: 36.5 is a count, so must be a whole number",
-            "Row 4, indicator_code: CPP-01 is reported by Cheshire Constabulary, not by your organisation",
-            "Row 5, indicator_code: \"XYZ-99\" is not an indicator in the catalogue",
-            "Row 5, period: \"sometime\" is not a quarter: write it like 2026-27 Q2",
-            "Row 5, value: is empty: enter the figure, or delete the row",
-            "Row 7, indicator_code: RHI-01 is already given in row 6",
+            "Row 2, Value (column D): \"eighty\" is not a number",
+            "Row 3, Period (column C): 2025-26 Q2 is not the period of this data drop, which is 2026-27 Q2",
+            "Row 3, Value (column D): 36.5 is a count, so must be a whole number",
+            "Row 4, Indicator code (column A): CPP-01 is reported by Cheshire Constabulary, not by your organisation",
+            "Row 5, Indicator code (column A): \"XYZ-99\" is not an indicator in the catalogue",
+            "Row 5, Period (column C): \"sometime\" is not a quarter: write it like 2026-27 Q2",
+            "Row 5, Value (column D): is empty: enter the figure, or delete the row",
+            "Row 7, Indicator code (column A): RHI-01 is already given in row 6",
         ];
         assert_eq!(text, expected);
     }

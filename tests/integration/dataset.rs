@@ -338,13 +338,13 @@ on_both_backends!(
             (
                 "text in a number cell",
                 b"indicator_code,period,value\nMFH-01,2026-27 Q2,thirty\n".to_vec(),
-                "Row 2, value: &#34;thirty&#34; is not a number",
+                "Row 2, value (column C): &#34;thirty&#34; is not a number",
             ),
             (
                 "duplicate rows",
                 b"indicator_code,period,value\nMFH-01,2026-27 Q2,36\nMFH-01,2026-27 Q2,37\n"
                     .to_vec(),
-                "Row 3, indicator_code: MFH-01 is already given in row 2",
+                "Row 3, indicator_code (column A): MFH-01 is already given in row 2",
             ),
             (
                 "a period not of this drop",
@@ -360,7 +360,7 @@ on_both_backends!(
                 "personal data in a note",
                 b"indicator_code,period,value,note\nMFH-01,2026-27 Q2,36,Mrs Smith's son\n"
                     .to_vec(),
-                "Row 2, note: seems to contain a person&#39;s name",
+                "Row 2, Note: seems to contain a person&#39;s name",
             ),
             (
                 "a zip called .csv",

@@ -314,7 +314,7 @@ on_both_backends!(semicolon_csvs_are_read_with_their_decimal_commas, |app| {
     refused
         .assert_contains("figures.csv was not uploaded")
         .assert_contains(
-            "Row 2, value: &#34;12,5&#34; is not a number: write decimals with a point, like 12.5",
+            "Row 2, value (column C): &#34;12,5&#34; is not a number: write decimals with a point, like 12.5",
         );
     assert_eq!(value_of(app, draft, "MFH-01").await.unwrap().0, 37.0);
 });

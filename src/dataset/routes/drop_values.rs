@@ -330,6 +330,7 @@ pub async fn upload_values(
             notes_with_identifiers.push(RowError {
                 row: value.row,
                 column: "note".into(),
+                title: "Note".into(),
                 message: format!("seems to contain {found}: remove it"),
             });
         }
