@@ -1298,37 +1298,37 @@ mod tests {
                 "Indicator code",
                 "Indicator",
                 "Period",
-                "Unit",
-                "Last approved value (2026-27 Q1)",
                 "Value",
                 "Note",
+                "Unit",
+                "Last approved value (2026-27 Q1)",
             ],
             &[
                 "RHI-01",
                 "Return home interviews",
                 "2026-27 Q2",
-                "Percentage",
-                "80",
                 "86.5",
                 "Up",
+                "Percentage",
+                "80",
             ],
             &[
                 "MFH-01",
                 "Missing episodes",
                 "2026-27 Q2",
+                "",
+                "",
                 "Count",
                 "30",
-                "",
-                "",
             ],
             &[
                 "MFH-01",
                 "Missing episodes",
                 "2026-27 Q2",
-                "Count",
-                "30",
                 "12,5",
                 "",
+                "Count",
+                "30",
             ],
         ]);
         let errors =
@@ -1337,8 +1337,8 @@ mod tests {
         assert_eq!(
             text,
             [
-                "Row 4, Value (column F): is empty: enter the figure, or delete the row",
-                "Row 5, Value (column F): \"12,5\" is not a number: write decimals with a point, like 12.5",
+                "Row 4, Value (column D): is empty: enter the figure, or delete the row",
+                "Row 5, Value (column D): \"12,5\" is not a number: write decimals with a point, like 12.5",
             ]
         );
         let values =

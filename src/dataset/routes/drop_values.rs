@@ -410,10 +410,19 @@ async fn template_table(
         [quarter] => Some(*quarter),
         _ => None,
     };
-    let mut header: Vec<String> = ["Indicator code", "Indicator", "Period", "Unit"]
-        .iter()
-        .map(|title| (*title).to_owned())
-        .collect();
+    // Value and Note stay in the first template's places (the fourth and fifth columns), so
+    // a sheet filled in by position still reads; what helps fill them in follows.
+    let mut header: Vec<String> = [
+        "Indicator code",
+        "Indicator",
+        "Period",
+        "Value",
+        "Note",
+        "Unit",
+    ]
+    .iter()
+    .map(|title| (*title).to_owned())
+    .collect();
     header.push(match one_quarter {
         Some(quarter) => format!("Last approved value ({quarter})"),
         None => "Last approved value".to_owned(),
@@ -421,7 +430,6 @@ async fn template_table(
     if one_quarter.is_none() {
         header.push("Last approved in".to_owned());
     }
-    header.extend(["Value".to_owned(), "Note".to_owned()]);
     let rows = lines
         .iter()
         .map(|line| {
@@ -429,6 +437,12 @@ async fn template_table(
                 Cell::Text(line.indicator.code.clone()),
                 Cell::Text(line.indicator.name.clone()),
                 Cell::Text(data_drop.period.label()),
+                parse_number(&line.value).map_or(Cell::Empty, Cell::Number),
+                if line.note.is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text(line.note.clone())
+                },
                 Cell::Text(line.indicator.unit.label().to_owned()),
                 last(line).map_or(Cell::Empty, |(_, value)| Cell::Number(value)),
             ];
@@ -437,12 +451,6 @@ async fn template_table(
                     last(line).map_or(Cell::Empty, |(quarter, _)| Cell::Text(quarter.label())),
                 );
             }
-            row.push(parse_number(&line.value).map_or(Cell::Empty, Cell::Number));
-            row.push(if line.note.is_empty() {
-                Cell::Empty
-            } else {
-                Cell::Text(line.note.clone())
-            });
             row
         })
         .collect();
