@@ -771,14 +771,19 @@ pub fn is_far_outside_history(value: f64, history: &[f64]) -> bool {
     (value - analysis.mean).abs() > 2.0 * half_width
 }
 
-/// Reads a typed number: allows spaces, thousands commas and a trailing % sign.
+/// Reads a typed number: allows spaces, thousands commas and a trailing % sign. A comma that
+/// is not a thousands separator ("12,5", a decimal comma) makes it not a number, never 125.
 pub fn parse_number(text: &str) -> Option<f64> {
-    let cleaned: String = text
+    let compact: String = text
         .trim()
         .trim_end_matches('%')
         .chars()
-        .filter(|c| *c != ',' && !c.is_whitespace())
+        .filter(|c| !c.is_whitespace())
         .collect();
+    if compact.contains(',') && !has_thousands_commas_only(&compact) {
+        return None;
+    }
+    let cleaned = compact.replace(',', "");
     if cleaned.is_empty() {
         return None;
     }
@@ -788,9 +793,35 @@ pub fn parse_number(text: &str) -> Option<f64> {
         .filter(|value| value.is_finite())
 }
 
+/// "1,234,567.5": commas only between groups of three digits, before any decimal point.
+fn has_thousands_commas_only(number: &str) -> bool {
+    let whole = number.split('.').next().unwrap_or_default();
+    let whole = whole.strip_prefix(['-', '+']).unwrap_or(whole);
+    let mut groups = whole.split(',');
+    let first = groups.next().unwrap_or_default();
+    let digits = |group: &str| group.bytes().all(|b| b.is_ascii_digit());
+    (1..=3).contains(&first.len())
+        && digits(first)
+        && groups.all(|group| group.len() == 3 && digits(group))
+        && !number.split('.').skip(1).any(|part| part.contains(','))
+}
+
+/// Why typed text is not a number, with the likely fix for a decimal comma.
+pub fn not_a_number(text: &str) -> String {
+    if text.contains(',') && parse_number(&text.replace(',', ".")).is_some() {
+        format!(
+            "{text:?} is not a number: write decimals with a point, like {}",
+            text.replace(',', ".")
+        )
+    } else {
+        format!("{text:?} is not a number")
+    }
+}
+
 // ---- reading an uploaded sheet ----
 
-/// The columns of the upload template, in order.
+/// The columns of the first upload template, in order, as the API still names them. The
+/// template now has readable names ("Indicator code", "Value"), which read as these.
 pub const UPLOAD_COLUMNS: [&str; 5] = [
     "indicator_code",
     "indicator_name",
@@ -799,6 +830,8 @@ pub const UPLOAD_COLUMNS: [&str; 5] = [
     "note",
 ];
 pub const UPLOAD_MAX_ROWS: usize = 5000;
+/// How far down the header row may be (below a few lines of instructions).
+const HEADER_SEARCH_ROWS: usize = 10;
 pub const NOTE_MAX: usize = 1000;
 
 /// An indicator as the upload sees it.
@@ -824,8 +857,51 @@ pub struct ParsedValue {
 pub struct RowError {
     /// Sheet row number as a spreadsheet shows it (1 = the header); 0 for the file as a whole.
     pub row: usize,
+    /// The column's name as the API and the first template name it: `value`, `indicator_code`.
     pub column: String,
+    /// The column as the file shows it, for people: "Value (column F)". Empty when unknown.
+    #[serde(skip)]
+    pub title: String,
     pub message: String,
+}
+
+impl RowError {
+    /// A problem with the file as a whole.
+    pub fn whole(message: String) -> RowError {
+        RowError {
+            row: 0,
+            column: String::new(),
+            title: String::new(),
+            message,
+        }
+    }
+
+    /// The same problem with the file named where the message says "The file".
+    pub fn naming(self, file_name: &str) -> RowError {
+        match self.message.strip_prefix("The file") {
+            Some(rest) if self.row == 0 && !file_name.is_empty() => RowError {
+                message: format!("{file_name}{rest}"),
+                ..self
+            },
+            _ => self,
+        }
+    }
+}
+
+/// A data drop template's file name: "Cheshire-Constabulary-2025-26-Q2-data-drop.xlsx". Only
+/// ASCII letters, digits and hyphens, so it is safe in a download header and on any disk.
+pub fn template_file_name(organisation: &str, period: Quarter, extension: &str) -> String {
+    let mut name = String::new();
+    for word in format!("{organisation} {period} data drop").split(|c: char| !c.is_alphanumeric()) {
+        let word: String = word.chars().filter(char::is_ascii_alphanumeric).collect();
+        if !word.is_empty() {
+            if !name.is_empty() {
+                name.push('-');
+            }
+            name.push_str(&word);
+        }
+    }
+    format!("{name}.{extension}")
 }
 
 impl std::fmt::Display for RowError {
@@ -833,11 +909,12 @@ impl std::fmt::Display for RowError {
         if self.row == 0 {
             write!(formatter, "{}", self.message)
         } else {
-            write!(
-                formatter,
-                "Row {}, {}: {}",
-                self.row, self.column, self.message
-            )
+            let column = if self.title.is_empty() {
+                &self.column
+            } else {
+                &self.title
+            };
+            write!(formatter, "Row {}, {column}: {}", self.row, self.message)
         }
     }
 }
@@ -850,49 +927,76 @@ pub fn read_upload(
     organisation_id: OrganisationId,
     indicators: &[UploadIndicator],
 ) -> Result<Vec<ParsedValue>, Vec<RowError>> {
-    let whole = |message: String| {
-        vec![RowError {
-            row: 0,
-            column: String::new(),
-            message,
-        }]
-    };
-    let Some(header) = rows.first() else {
+    let whole = |message: String| vec![RowError::whole(message)];
+    if rows.is_empty() {
         return Err(whole(
             "The file is empty. Download the template, fill in the value column and upload it."
                 .into(),
         ));
+    }
+    let normalised = |cells: &[String]| -> Vec<String> {
+        cells
+            .iter()
+            .map(|cell| cell.trim().to_lowercase().replace(' ', "_"))
+            .collect()
     };
-    let header: Vec<String> = header
+    // The header is the first row naming an indicator code and a value: the template has a
+    // line of instructions above it, older templates and the API do not.
+    let header_index = rows
         .iter()
-        .map(|cell| cell.trim().to_lowercase().replace(' ', "_"))
-        .collect();
+        .take(HEADER_SEARCH_ROWS)
+        .position(|row| {
+            let row = normalised(row);
+            row.iter().any(|cell| cell == "indicator_code")
+                && row.iter().any(|cell| cell == "value")
+        })
+        .unwrap_or(0);
+    let header = normalised(&rows[header_index]);
     let position = |name: &str| header.iter().position(|cell| cell == name);
     let (Some(code_column), Some(period_column), Some(value_column)) = (
         position("indicator_code"),
         position("period"),
         position("value"),
     ) else {
+        let first: Vec<&str> = rows[header_index]
+            .iter()
+            .map(|cell| cell.trim())
+            .filter(|cell| !cell.is_empty())
+            .collect();
         return Err(whole(format!(
-            "The first row must name the columns {}; it has: {}",
-            UPLOAD_COLUMNS.join(", "),
-            if header.iter().all(String::is_empty) {
+            "The header row must name the columns Indicator code, Period and Value (download the template to see them); the first row has: {}",
+            if first.is_empty() {
                 "nothing".to_owned()
             } else {
-                header.join(", ")
+                first.join(", ")
             }
         )));
     };
     let note_column = position("note");
-    if rows.len() - 1 > UPLOAD_MAX_ROWS {
+    // "Value (column F)": the column as the file names it, and where it is.
+    let title_of = |name: &str| {
+        position(name).map_or_else(String::new, |index| {
+            let shown = rows[header_index][index].trim();
+            format!(
+                "{} (column {})",
+                if shown.is_empty() { name } else { shown },
+                masa_sheets::column_letters(index as u64)
+            )
+        })
+    };
+    let titles: Vec<(&str, String)> = ["indicator_code", "period", "value", "note"]
+        .into_iter()
+        .map(|name| (name, title_of(name)))
+        .collect();
+    if rows.len() - 1 - header_index > UPLOAD_MAX_ROWS {
         return Err(whole(format!(
             "The file has {} rows; the most a data drop can have is {UPLOAD_MAX_ROWS}.",
-            rows.len() - 1
+            rows.len() - 1 - header_index
         )));
     }
     let mut errors = Vec::new();
     let mut values: Vec<ParsedValue> = Vec::new();
-    for (index, row) in rows.iter().enumerate().skip(1) {
+    for (index, row) in rows.iter().enumerate().skip(header_index + 1) {
         let row_number = index + 1;
         let cell = |column: usize| row.get(column).map(|text| text.trim()).unwrap_or("");
         if row.iter().all(|text| text.trim().is_empty()) {
@@ -902,6 +1006,11 @@ pub fn read_upload(
             errors.push(RowError {
                 row: row_number,
                 column: column.to_owned(),
+                title: titles
+                    .iter()
+                    .find(|(name, _)| *name == column)
+                    .map(|(_, title)| title.clone())
+                    .unwrap_or_default(),
                 message,
             })
         };
@@ -960,7 +1069,7 @@ pub fn read_upload(
                 None
             }
             None => {
-                error("value", format!("{:?} is not a number", cell(value_column)));
+                error("value", not_a_number(cell(value_column)));
                 None
             }
             Some(value) => match indicator.map(|indicator| indicator.unit.check(value)) {
@@ -996,11 +1105,9 @@ pub fn read_upload(
         }
     }
     if values.is_empty() && errors.is_empty() {
-        errors.push(RowError {
-            row: 0,
-            column: String::new(),
-            message: "The file has a header but no values.".into(),
-        });
+        errors.push(RowError::whole(
+            "The file has a header but no values.".into(),
+        ));
     }
     if errors.is_empty() {
         Ok(values)
@@ -1121,6 +1228,16 @@ mod tests {
         );
         assert!(Unit::Days.check(f64::NAN).is_err());
         assert_eq!(parse_number(" 1,234.5 "), Some(1234.5));
+        assert_eq!(parse_number("-12,345,678"), Some(-12_345_678.0));
+        // A decimal comma is never read as a thousands comma.
+        for text in ["12,5", "1,23", "1,2345", ",5", "1.5,3", "1234,567"] {
+            assert_eq!(parse_number(text), None, "{text}");
+        }
+        assert_eq!(
+            not_a_number("12,5"),
+            "\"12,5\" is not a number: write decimals with a point, like 12.5"
+        );
+        assert_eq!(not_a_number("eighty"), "\"eighty\" is not a number");
         assert_eq!(parse_number("86%"), Some(86.0));
         assert_eq!(parse_number("eighty"), None);
         assert_eq!(parse_number("inf"), None);
@@ -1239,6 +1356,102 @@ mod tests {
     }
 
     #[test]
+    fn template_file_names_are_safe_and_say_whose_and_when() {
+        let q2 = Quarter::new(2025, 2).unwrap();
+        assert_eq!(
+            template_file_name("Cheshire Constabulary", q2, "xlsx"),
+            "Cheshire-Constabulary-2025-26-Q2-data-drop.xlsx"
+        );
+        assert_eq!(
+            template_file_name("NHS Cheshire & Merseyside ICB (Place)", q2, "csv"),
+            "NHS-Cheshire-Merseyside-ICB-Place-2025-26-Q2-data-drop.csv"
+        );
+        assert_eq!(
+            template_file_name("Cyngor Môn / \"Anglesey\"", q2, "csv"),
+            "Cyngor-Mn-Anglesey-2025-26-Q2-data-drop.csv"
+        );
+        assert_eq!(
+            RowError::whole("The file has a header but no values.".into())
+                .naming("figures.csv")
+                .to_string(),
+            "figures.csv has a header but no values."
+        );
+    }
+
+    #[test]
+    fn the_template_is_read_below_its_instructions_ignoring_extra_columns() {
+        let period = Quarter::new(2026, 2).unwrap();
+        let rows = sheet(&[
+            &[
+                "Enter each figure in the Value column",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            &[
+                "Indicator code",
+                "Indicator",
+                "Period",
+                "Value",
+                "Note",
+                "Unit",
+                "Last approved value (2026-27 Q1)",
+            ],
+            &[
+                "RHI-01",
+                "Return home interviews",
+                "2026-27 Q2",
+                "86.5",
+                "Up",
+                "Percentage",
+                "80",
+            ],
+            &[
+                "MFH-01",
+                "Missing episodes",
+                "2026-27 Q2",
+                "",
+                "",
+                "Count",
+                "30",
+            ],
+            &[
+                "MFH-01",
+                "Missing episodes",
+                "2026-27 Q2",
+                "12,5",
+                "",
+                "Count",
+                "30",
+            ],
+        ]);
+        let errors =
+            read_upload(&rows, period, OrganisationId::new(10), &indicators()).unwrap_err();
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            [
+                "Row 4, Value (column D): is empty: enter the figure, or delete the row",
+                "Row 5, Value (column D): \"12,5\" is not a number: write decimals with a point, like 12.5",
+            ]
+        );
+        let values =
+            read_upload(&rows[..3], period, OrganisationId::new(10), &indicators()).unwrap();
+        assert_eq!(
+            values,
+            [ParsedValue {
+                indicator_id: IndicatorId::new(1),
+                value: 86.5,
+                note: "Up".into(),
+                row: 3
+            }]
+        );
+    }
+
+    #[test]
     fn every_bad_row_and_field_is_named_at_once() {
         let period = Quarter::new(2026, 2).unwrap();
         let rows = sheet(&[
@@ -1260,14 +1473,14 @@ mod tests {
             read_upload(&rows, period, OrganisationId::new(10), &indicators()).unwrap_err();
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
         let expected = [
-            "Row 2, value: \"eighty\" is not a number",
-            "Row 3, period: 2025-26 Q2 is not the period of this data drop, which is 2026-27 Q2",
-            "Row 3, value: 36.5 is a count, so must be a whole number",
-            "Row 4, indicator_code: CPP-01 is reported by Cheshire Constabulary, not by your organisation",
-            "Row 5, indicator_code: \"XYZ-99\" is not an indicator in the catalogue",
-            "Row 5, period: \"sometime\" is not a quarter: write it like 2026-27 Q2",
-            "Row 5, value: is empty: enter the figure, or delete the row",
-            "Row 7, indicator_code: RHI-01 is already given in row 6",
+            "Row 2, Value (column D): \"eighty\" is not a number",
+            "Row 3, Period (column C): 2025-26 Q2 is not the period of this data drop, which is 2026-27 Q2",
+            "Row 3, Value (column D): 36.5 is a count, so must be a whole number",
+            "Row 4, Indicator code (column A): CPP-01 is reported by Cheshire Constabulary, not by your organisation",
+            "Row 5, Indicator code (column A): \"XYZ-99\" is not an indicator in the catalogue",
+            "Row 5, Period (column C): \"sometime\" is not a quarter: write it like 2026-27 Q2",
+            "Row 5, Value (column D): is empty: enter the figure, or delete the row",
+            "Row 7, Indicator code (column A): RHI-01 is already given in row 6",
         ];
         assert_eq!(text, expected);
     }
@@ -1285,9 +1498,13 @@ mod tests {
         assert!(
             errors[0]
                 .message
-                .contains("must name the columns indicator_code")
+                .contains("must name the columns Indicator code, Period and Value")
         );
-        assert!(errors[0].message.contains("it has: code, amount"));
+        assert!(
+            errors[0]
+                .message
+                .contains("the first row has: code, amount")
+        );
         assert!(
             read_upload(&[], period, OrganisationId::new(10), &indicators()).unwrap_err()[0]
                 .message

@@ -1450,6 +1450,30 @@ pub async fn approved_series(
     Ok(series)
 }
 
+/// Each indicator's latest approved value before `before` in the organisation's data drops,
+/// with its quarter: the "last approved value" a data drop's template shows beside each line.
+pub async fn latest_approved_values(
+    mut store: impl Store,
+    organisation_id: OrganisationId,
+    before: Quarter,
+) -> Result<HashMap<IndicatorId, (Quarter, f64)>> {
+    let points: Vec<SeriesPoint> = sqlx::query_as(
+        "SELECT v.indicator_id, d.period_start, v.value FROM data_values v JOIN data_drops d ON d.id = v.data_drop_id \
+         WHERE d.partnership_id = $1 AND d.organisation_id = $2 AND d.status = 'approved' AND d.period_start < $3 \
+         ORDER BY d.period_start, d.version",
+    )
+    .bind(store.partnership())
+    .bind(organisation_id)
+    .bind(before.key())
+    .fetch_all(store.conn())
+    .await?;
+    // In period order, so the last one kept is the latest.
+    Ok(points
+        .into_iter()
+        .map(|point| (point.indicator_id, (point.period, point.value)))
+        .collect())
+}
+
 /// One approved value of an indicator's series.
 #[derive(sqlx::FromRow)]
 struct SeriesPoint {

@@ -118,18 +118,25 @@ fn clean_name(name: &str) -> String {
 }
 
 /// Checks a file someone uploaded: size, an accepted type, and content that matches its
-/// extension. The message says what to do.
+/// extension. The message names the file and says what to do.
 pub fn check_upload(name: &str, bytes: &[u8]) -> Result<Upload, String> {
+    let file_name = clean_name(name);
+    let shown = if file_name.is_empty() {
+        "The selected file"
+    } else {
+        file_name.as_str()
+    };
     if bytes.is_empty() {
-        return Err("The selected file is empty".into());
+        return Err(format!(
+            "{shown} is empty. Choose the file you meant to upload"
+        ));
     }
     if bytes.len() > MAX_FILE_BYTES {
         return Err(format!(
-            "The selected file must be smaller than {} MB",
+            "{shown} is larger than {} MB. Choose a smaller file, or save it again with smaller pictures",
             MAX_FILE_BYTES / 1024 / 1024
         ));
     }
-    let file_name = clean_name(name);
     let extension = file_name
         .rsplit_once('.')
         .map(|(_, extension)| extension.to_ascii_lowercase())
@@ -139,7 +146,7 @@ pub fn check_upload(name: &str, bytes: &[u8]) -> Result<Upload, String> {
         .find(|(accepted, _, _)| *accepted == extension)
     else {
         return Err(format!(
-            "The selected file must be a {}",
+            "{shown} is not a type of file MASA keeps. Upload a {}",
             accepted_extensions()
         ));
     };
@@ -149,8 +156,16 @@ pub fn check_upload(name: &str, bytes: &[u8]) -> Result<Upload, String> {
         Signature::Text => std::str::from_utf8(bytes).is_ok_and(|text| !text.contains('\0')),
     };
     if !matches {
+        let found = masa_sheets::Content::of(bytes);
+        let what = match (signature, found) {
+            (
+                Signature::Text,
+                masa_sheets::Content::OtherText | masa_sheets::Content::Utf16Text,
+            ) => "text not saved as UTF-8",
+            _ => found.description(),
+        };
         return Err(format!(
-            "The selected file is not a real {} file: its content does not match its name",
+            "{shown} is not a {} file: it is {what}. Save it again as .{extension}, or give it the extension of its real type, and upload it again",
             extension.to_uppercase()
         ));
     }
@@ -329,25 +344,51 @@ mod tests {
     fn content_must_match_the_extension() {
         assert!(check_upload("minutes.pdf", b"%PDF-1.7 rest").is_ok());
         let renamed = check_upload("minutes.pdf", b"MZ\x90\x00 a program").unwrap_err();
-        assert!(renamed.contains("not a real PDF file"), "{renamed}");
-        assert!(check_upload("plan.docx", b"PK\x03\x04...").is_ok());
+        assert_eq!(
+            renamed,
+            "minutes.pdf is not a PDF file: it is a Windows program. Save it again as .pdf, or \
+             give it the extension of its real type, and upload it again"
+        );
         assert!(
-            check_upload("run.exe", b"MZ")
+            check_upload("plan.docx", b"%PDF-1.4")
                 .unwrap_err()
-                .contains("must be a PDF")
+                .starts_with("plan.docx is not a DOCX file: it is a PDF document.")
+        );
+        assert!(
+            check_upload("photo.png", b"\xff\xd8\xff\xe0")
+                .unwrap_err()
+                .starts_with("photo.png is not a PNG file: it is a JPEG image.")
+        );
+        assert!(
+            check_upload("minutes.pdf", b"Minutes of the meeting")
+                .unwrap_err()
+                .starts_with("minutes.pdf is not a PDF file: it is a text file.")
+        );
+        assert!(
+            check_upload("notes.csv", b"a,\xa3b")
+                .unwrap_err()
+                .starts_with("notes.csv is not a CSV file: it is text not saved as UTF-8.")
+        );
+        assert!(check_upload("plan.docx", b"PK\x03\x04...").is_ok());
+        assert_eq!(
+            check_upload("run.exe", b"MZ").unwrap_err(),
+            "run.exe is not a type of file MASA keeps. Upload a PDF, DOCX, XLSX, PPTX, ODT, PNG, JPG, TXT, CSV"
         );
         assert!(check_upload("notes.txt", b"plain words").is_ok());
-        assert!(check_upload("notes.txt", b"bin\0ary").is_err());
         assert!(
-            check_upload("empty.pdf", b"")
+            check_upload("notes.txt", b"bin\0ary")
                 .unwrap_err()
-                .contains("empty")
+                .starts_with("notes.txt is not a TXT file: it is binary data, not text.")
+        );
+        assert_eq!(
+            check_upload("C:\\Users\\me\\empty.pdf", b"").unwrap_err(),
+            "empty.pdf is empty. Choose the file you meant to upload"
         );
         let big = vec![b'a'; MAX_FILE_BYTES + 1];
         assert!(
             check_upload("big.txt", &big)
                 .unwrap_err()
-                .contains("smaller than 5 MB")
+                .starts_with("big.txt is larger than 5 MB.")
         );
         assert_eq!(
             check_upload("photo.JPG", b"\xff\xd8\xff\xe0")

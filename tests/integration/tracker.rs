@@ -440,7 +440,7 @@ on_both_backends!(
             Some(("report.pdf", b"MZ\x90\x00program")),
         )
         .await
-        .assert_contains("is not a real PDF file");
+        .assert_contains("report.pdf is not a PDF file: it is a Windows program.");
         post_evidence(
             &mut police_lead,
             &action,
@@ -461,7 +461,7 @@ on_both_backends!(
         )
         .await;
         assert_eq!(too_big.status, StatusCode::UNPROCESSABLE_ENTITY);
-        too_big.assert_contains("must be smaller than 5 MB");
+        too_big.assert_contains("big.txt is larger than 5 MB.");
         post_evidence(
             &mut police_lead,
             &action,
@@ -742,9 +742,15 @@ on_both_backends!(a_policy_keeps_its_uploaded_documents, |app| {
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     refused
         .assert_contains("There is a problem")
-        .assert_contains("is not a real DOCX file");
+        .assert_contains("procedure.docx is not a DOCX file: it is a text file.");
     let refused = post_policy_document(&mut admin, policy, ("procedure.exe", b"MZ")).await;
-    refused.assert_contains("must be a PDF");
+    refused.assert_contains("procedure.exe is not a type of file MASA keeps. Upload a PDF");
+    // No file chosen (a browser sends an unnamed, empty part), and an empty file.
+    let refused = post_policy_document(&mut admin, policy, ("", b"")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused.assert_contains("Choose a file to upload");
+    let refused = post_policy_document(&mut admin, policy, ("procedure.docx", b"")).await;
+    refused.assert_contains("procedure.docx is empty");
     assert_eq!(
         app.count("SELECT COUNT(*) FROM stored_files").await,
         files_before

@@ -58,6 +58,7 @@ pub(crate) fn check(bytes: &[u8], limits: Limits) -> Result<(), SheetError> {
     }
     // Then what each part really inflates to, never reading past a cap.
     let mut total: u64 = 0;
+    let mut kind = Kind::default();
     for index in 0..archive.len() {
         let entry = archive.by_index(index).map_err(unreadable)?;
         let name: String = entry
@@ -67,6 +68,7 @@ pub(crate) fn check(bytes: &[u8], limits: Limits) -> Result<(), SheetError> {
             .take(200)
             .collect();
         let part = part_of(&name);
+        kind.see(&name);
         let remaining = MAX_UNZIPPED_BYTES - total;
         let cap = match part {
             Part::Worksheet | Part::Other => remaining,
@@ -99,7 +101,45 @@ pub(crate) fn check(bytes: &[u8], limits: Limits) -> Result<(), SheetError> {
         }
         total += inflated;
     }
-    Ok(())
+    match kind.other_than_a_workbook() {
+        Some(what) => Err(SheetError::NotAWorkbook { what }),
+        None => Ok(()),
+    }
+}
+
+/// What an archive's part names show it to be, when they show it is not a workbook.
+#[derive(Default)]
+struct Kind {
+    workbook: bool,
+    word: bool,
+    powerpoint: bool,
+    opendocument: bool,
+}
+
+impl Kind {
+    fn see(&mut self, name: &str) {
+        let name = name.to_ascii_lowercase();
+        self.workbook |= name.starts_with("xl/");
+        self.word |= name == "word/document.xml";
+        self.powerpoint |= name == "ppt/presentation.xml";
+        self.opendocument |= name == "content.xml";
+    }
+
+    /// Only a file known to be something else is refused here; anything else is left for
+    /// calamine to open or refuse.
+    fn other_than_a_workbook(&self) -> Option<&'static str> {
+        if self.workbook {
+            None
+        } else if self.word {
+            Some("a Word document")
+        } else if self.powerpoint {
+            Some("a PowerPoint presentation")
+        } else if self.opendocument {
+            Some("an OpenDocument file (from LibreOffice or OpenOffice)")
+        } else {
+            None
+        }
+    }
 }
 
 /// Reads up to four bytes (fewer only at the end of the part).

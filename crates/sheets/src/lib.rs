@@ -16,12 +16,16 @@ mod archive;
 mod grid;
 pub mod json;
 mod read;
+mod sniff;
 mod write;
 
 pub use read::{Limits, SheetError, column_letters, read_rows, read_rows_with};
+pub use sniff::{Content, UploadError, read_upload};
+pub use write::{
+    Cell, SafeCsvWriter, SheetTable, spreadsheet_safe, write_csv, write_csv_with_intro,
+};
 #[cfg(feature = "xlsx-writer")]
-pub use write::write_xlsx;
-pub use write::{Cell, SafeCsvWriter, SheetTable, spreadsheet_safe, write_csv};
+pub use write::{write_xlsx, write_xlsx_with_intro};
 
 /// Largest upload accepted.
 pub const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024;

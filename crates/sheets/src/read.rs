@@ -84,6 +84,22 @@ pub enum SheetError {
         "The file has more than {max_cells} cells (counting the blanks between them). Copy the data alone into a new sheet and upload it again."
     )]
     TooManyCells { max_cells: usize },
+    #[error(
+        "The file is {what}, not an Excel workbook. Save the sheet from Excel as .xlsx, or upload it as .csv."
+    )]
+    NotAWorkbook { what: &'static str },
+}
+
+impl SheetError {
+    /// The message with the file named in it: "figures.xlsx has more than 100 columns…".
+    pub fn naming(&self, file_name: &str) -> String {
+        let message = self.to_string();
+        let message = match message.strip_prefix("The file") {
+            Some(rest) => format!("{file_name}{rest}"),
+            None => message,
+        };
+        message.replacen(" of the file ", &format!(" of {file_name} "), 1)
+    }
 }
 
 /// "A", "Z", "AA", "XFD": a column as a spreadsheet names it, from 0.
@@ -124,15 +140,74 @@ pub fn read_rows_with(bytes: &[u8], limits: Limits) -> Result<Vec<Vec<String>>, 
     }
 }
 
+/// The separator a CSV uses, told by its first line that has one outside quotes: a semicolon
+/// when that line has semicolons and no commas (as Excel saves CSV where the comma is the
+/// decimal mark), a tab when it has tabs and neither, otherwise a comma.
+pub(crate) fn delimiter_of(text: &str) -> u8 {
+    for line in text.lines().take(50) {
+        let (mut commas, mut semicolons, mut tabs, mut quoted) = (0, 0, 0, false);
+        for byte in line.bytes() {
+            match byte {
+                b'"' => quoted = !quoted,
+                b',' if !quoted => commas += 1,
+                b';' if !quoted => semicolons += 1,
+                b'\t' if !quoted => tabs += 1,
+                _ => {}
+            }
+        }
+        match (commas, semicolons, tabs) {
+            (0, 0, 0) => continue,
+            (0, semicolons, _) if semicolons > 0 => return b';',
+            (0, 0, _) => return b'\t',
+            _ => return b',',
+        }
+    }
+    b','
+}
+
+/// In a semicolon-separated file the comma is the decimal mark: "12,5" is twelve and a half
+/// and "1.234,5" has a thousands point. Such cells are given back as "12.5" and "1234.5", so
+/// that no reader takes the comma for a thousands separator. Other text is left alone.
+pub(crate) fn decimal_comma_number(cell: &str) -> Option<String> {
+    let (sign, digits) = match cell.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", cell),
+    };
+    let (digits, percent) = match digits.strip_suffix('%') {
+        Some(rest) => (rest.trim_end(), "%"),
+        None => (digits, ""),
+    };
+    let (whole, fraction) = digits.split_once(',')?;
+    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(fraction) {
+        return None;
+    }
+    let mut groups = whole.split('.');
+    let first = groups.next()?;
+    let rest: Vec<&str> = groups.collect();
+    let grouped = rest
+        .iter()
+        .all(|group| group.len() == 3 && all_digits(group));
+    if !all_digits(first) || !grouped || (!rest.is_empty() && first.len() > 3) {
+        return None;
+    }
+    Some(format!(
+        "{sign}{}.{fraction}{percent}",
+        whole.replace('.', "")
+    ))
+}
+
 /// CSV field by field (csv-core), so a row of millions of commas is refused at the first
-/// column past the limit rather than held whole.
+/// column past the limit rather than held whole. The separator may be a comma, a semicolon or
+/// a tab (see [`delimiter_of`]).
 fn read_csv(bytes: &[u8], limits: Limits) -> Result<Vec<Vec<String>>, SheetError> {
     let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
         .map_err(|_| SheetError::Unreadable("a CSV file must be saved as UTF-8".into()))?;
     if text.contains('\0') {
         return Err(SheetError::Unreadable("it contains binary data".into()));
     }
-    let mut reader = csv_core::Reader::new();
+    let delimiter = delimiter_of(text);
+    let mut reader = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
     let mut input = text.as_bytes();
     let mut grid = Grid::new(limits);
     let mut field = vec![0u8; 1024];
@@ -157,6 +232,10 @@ fn read_csv(bytes: &[u8], limits: Limits) -> Result<Vec<Vec<String>>, SheetError
                 let cell = String::from_utf8_lossy(&field[..field_len])
                     .trim()
                     .to_owned();
+                let cell = match delimiter {
+                    b';' => decimal_comma_number(&cell).unwrap_or(cell),
+                    _ => cell,
+                };
                 grid.place(row, column, cell)?;
                 field_len = 0;
                 if record_end {

@@ -349,3 +349,193 @@ fn external_entities_are_never_resolved() {
         assert!(!text.contains("root:"), "{text}");
     }
 }
+
+#[test]
+fn semicolon_and_tab_separated_files_are_read_with_decimal_commas() {
+    // As Excel saves "CSV" where the comma is the decimal mark.
+    let semicolons = "indicator_code;period;value;note\r\nMFH-01;2026-27 Q2;12,5;up; a little\r\nRHI-01;2026-27 Q2;1.234,5;\"a, b\"\r\nCPP-01;;-3,25%;12,5 x\r\n";
+    let rows = read_rows(semicolons.as_bytes()).unwrap();
+    assert_eq!(rows[0], vec!["indicator_code", "period", "value", "note"]);
+    assert_eq!(
+        rows[1],
+        vec!["MFH-01", "2026-27 Q2", "12.5", "up", "a little"]
+    );
+    assert_eq!(rows[2], vec!["RHI-01", "2026-27 Q2", "1234.5", "a, b"]);
+    assert_eq!(
+        rows[3],
+        vec!["CPP-01", "", "-3.25%", "12,5 x"],
+        "text is left alone"
+    );
+    // The instruction line above the header has no separator: the header decides.
+    let below = "Fill in the Value column\nindicator_code;value\nMFH-01;7,0\n";
+    assert_eq!(
+        read_rows(below.as_bytes()).unwrap()[2],
+        vec!["MFH-01", "7.0"]
+    );
+    // Padded by a spreadsheet program, the instruction line decides the same way.
+    let padded = "Fill in the Value column;;\nindicator_code;value;note\nMFH-01;7,5;\n";
+    assert_eq!(
+        read_rows(padded.as_bytes()).unwrap()[2],
+        vec!["MFH-01", "7.5", ""]
+    );
+    let tabs = "indicator_code\tvalue\tnote\nMFH-01\t36\tsemi; colons, and commas\n";
+    assert_eq!(
+        read_rows(tabs.as_bytes()).unwrap()[1],
+        vec!["MFH-01", "36", "semi; colons, and commas"]
+    );
+    // A comma file keeps its commas: "1,234" stays for the reader to judge.
+    let commas = "code,value,note\nMFH-01,\"1,234\",a; b\n";
+    assert_eq!(
+        read_rows(commas.as_bytes()).unwrap()[1],
+        vec!["MFH-01", "1,234", "a; b"]
+    );
+}
+
+#[test]
+fn decimal_commas_are_read_only_when_they_are_numbers() {
+    let read = crate::read::decimal_comma_number;
+    assert_eq!(read("12,5").as_deref(), Some("12.5"));
+    assert_eq!(read("0,75").as_deref(), Some("0.75"));
+    assert_eq!(read("-1.234.567,89").as_deref(), Some("-1234567.89"));
+    assert_eq!(read("86,5%").as_deref(), Some("86.5%"));
+    for text in [
+        "12",
+        "12.5",
+        "1,2,3",
+        "12,",
+        ",5",
+        "1.23,4",
+        "1234.567,8",
+        "a,b",
+        "",
+    ] {
+        assert_eq!(read(text), None, "{text:?}");
+    }
+    assert_eq!(crate::read::delimiter_of("a;b;c\n"), b';');
+    assert_eq!(crate::read::delimiter_of("a;b,c\n"), b',');
+    assert_eq!(crate::read::delimiter_of("\"a,b\";c\n"), b';');
+    assert_eq!(crate::read::delimiter_of("a\tb\n"), b'\t');
+    assert_eq!(crate::read::delimiter_of("one cell\n\na,b\n"), b',');
+}
+
+#[test]
+fn an_upload_must_be_what_its_name_says() {
+    let limits = Limits::DATA_DROP;
+    let message =
+        |name: &str, bytes: &[u8]| read_upload(name, bytes, limits).unwrap_err().to_string();
+    let not_excel = |found: &str| {
+        format!(
+            "figures.xlsx is not an Excel file: it is {found}. Save it from Excel as .xlsx, or upload it as .csv."
+        )
+    };
+    assert_eq!(
+        message("figures.xlsx", b"%PDF-1.7 ..."),
+        not_excel("a PDF document")
+    );
+    assert_eq!(
+        message("figures.xlsx", b"\x89PNG\r\n\x1a\n...."),
+        not_excel("a PNG image")
+    );
+    assert_eq!(
+        message(
+            "C:\\Users\\me\\figures.xlsx",
+            b"indicator_code,value\nMFH-01,3\n"
+        ),
+        not_excel("a text file")
+    );
+    assert_eq!(
+        message("figures.xlsx", b"Just some notes"),
+        not_excel("a text file")
+    );
+    assert_eq!(
+        message("figures.xlsx", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest"),
+        not_excel("an older Office file (Excel 97-2003 .xls, .doc or .ppt)")
+    );
+    assert!(message("figures.xls", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1").starts_with(
+        "figures.xls is an Excel 97-2003 workbook (.xls), which MASA does not read. Save it from Excel as .xlsx"
+    ));
+    // A workbook renamed .csv, and binary data called .csv.
+    let workbook = write_xlsx(&[table()]).unwrap();
+    assert_eq!(
+        message("figures.csv", &workbook),
+        "figures.csv is not a CSV file: it is a zipped file, such as an Excel workbook (.xlsx) or \
+         a Word document (.docx). Save it from Excel as CSV UTF-8 (comma delimited), or upload \
+         it as .xlsx."
+    );
+    assert!(
+        message("figures.csv", b"\x01\x02binary\x00")
+            .starts_with("figures.csv is not a CSV file: it is binary data, not text.")
+    );
+    assert!(message("figures.csv", b"%PDF-1.4").contains("it is a PDF document"));
+    assert!(
+        message("figures.csv", b"code,value\nMFH-01,\xa33\n").starts_with(
+            "figures.csv is not saved as UTF-8 text. In Excel choose Save As, then CSV UTF-8"
+        )
+    );
+    assert!(message("figures.csv", b"\xff\xfec\x00o\x00").contains("is not saved as UTF-8 text"));
+    assert!(message("figures.xlsx", b"\xff\xfec\x00o\x00").contains("it is a text file"));
+    // A Word document renamed .xlsx is named as one.
+    let word = hostile::zip_of(&[("word/document.xml".into(), b"<w:document/>".to_vec())]);
+    assert_eq!(
+        message("figures.xlsx", &word),
+        "figures.xlsx is a Word document, not an Excel workbook. Save the sheet from Excel as \
+         .xlsx, or upload it as .csv."
+    );
+    assert!(message("figures.pdf", b"%PDF-1.7").starts_with(
+        "figures.pdf is not a spreadsheet MASA reads: upload an Excel workbook (.xlsx) or a CSV file (.csv)."
+    ));
+    // No file chosen, and an empty one.
+    assert_eq!(read_upload("", b"", limits), Err(UploadError::NoFile));
+    assert_eq!(message("", b""), "Choose a file to upload");
+    assert_eq!(
+        message("figures.csv", b""),
+        "figures.csv is empty. Choose the file you saved your figures in."
+    );
+    // The readers' own refusals name the file too.
+    let small = Limits {
+        max_rows: 2,
+        ..Limits::DATA_DROP
+    };
+    assert!(
+        read_upload("figures.csv", b"a\nb\nc\n", small)
+            .unwrap_err()
+            .to_string()
+            .starts_with("figures.csv has more than 2 rows: cell A3 is in row 3.")
+    );
+    // And what is right is read, whatever the case of the extension.
+    assert_eq!(
+        read_upload("Figures.XLSX", &workbook, limits).unwrap()[1][0],
+        "MFH-01"
+    );
+    assert_eq!(
+        read_upload("figures.csv", b"a;b\n1;2,5\n", limits).unwrap()[1],
+        vec!["1", "2.5"]
+    );
+}
+
+#[test]
+fn every_reader_refusal_can_name_the_file() {
+    for file in hostile::all() {
+        let error = read_rows(&file.bytes).unwrap_err();
+        let named = error.naming("figures.xlsx");
+        assert!(named.contains("figures.xlsx"), "{}: {named}", file.name);
+        assert!(named.contains(file.refused_with), "{}: {named}", file.name);
+    }
+}
+
+#[test]
+fn a_table_under_instructions_reads_back() {
+    let intro = "Fill in the Value column then upload this file";
+    let csv = write_csv_with_intro(intro, &table()).unwrap();
+    assert!(
+        String::from_utf8(csv.clone())
+            .unwrap()
+            .starts_with(&format!("{intro},,\n"))
+    );
+    let xlsx = write_xlsx_with_intro(intro, &table()).unwrap();
+    for rows in [read_rows(&csv).unwrap(), read_rows(&xlsx).unwrap()] {
+        assert_eq!(rows[0][0], intro);
+        assert_eq!(rows[1], vec!["indicator_code", "period", "value"]);
+        assert_eq!(rows[2], vec!["MFH-01", "2026-27 Q2", "36"]);
+    }
+}

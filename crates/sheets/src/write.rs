@@ -46,18 +46,41 @@ impl Cell {
 
 #[cfg(feature = "xlsx-writer")]
 pub fn write_xlsx(tables: &[SheetTable<'_>]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    write_xlsx_sheets(tables, None)
+}
+
+/// One table under a line of instructions: the instructions in A1, the header in row 2.
+#[cfg(feature = "xlsx-writer")]
+pub fn write_xlsx_with_intro(
+    intro: &str,
+    table: &SheetTable<'_>,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    write_xlsx_sheets(std::slice::from_ref(table), Some(intro))
+}
+
+#[cfg(feature = "xlsx-writer")]
+fn write_xlsx_sheets(
+    tables: &[SheetTable<'_>],
+    intro: Option<&str>,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
+    let header_row = u32::from(intro.is_some());
     for table in tables {
         let sheet = workbook.add_worksheet();
         sheet.set_name(table.name)?;
+        if let Some(intro) = intro {
+            sheet.write_string(0, 0, spreadsheet_safe(intro))?;
+        }
         for (column, title) in table.header.iter().enumerate() {
             let column = u16::try_from(column).unwrap_or(u16::MAX);
-            sheet.write_string_with_format(0, column, spreadsheet_safe(title), &bold)?;
+            sheet.write_string_with_format(header_row, column, spreadsheet_safe(title), &bold)?;
             sheet.set_column_width(column, (title.len().max(12) + 2) as f64)?;
         }
         for (index, row) in table.rows.iter().enumerate() {
-            let row_number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+            let row_number = u32::try_from(index + 1)
+                .unwrap_or(u32::MAX)
+                .saturating_add(header_row);
             for (column, cell) in row.iter().enumerate() {
                 let column = u16::try_from(column).unwrap_or(u16::MAX);
                 match cell {
@@ -73,13 +96,27 @@ pub fn write_xlsx(tables: &[SheetTable<'_>]) -> Result<Vec<u8>, rust_xlsxwriter:
                 }
             }
         }
-        sheet.set_freeze_panes(1, 0)?;
+        sheet.set_freeze_panes(header_row + 1, 0)?;
     }
     workbook.save_to_buffer()
 }
 
 pub fn write_csv(table: &SheetTable<'_>) -> Result<Vec<u8>, csv::Error> {
+    write_csv_rows(table, None)
+}
+
+/// A table under a line of instructions, written in the first field of the first line.
+pub fn write_csv_with_intro(intro: &str, table: &SheetTable<'_>) -> Result<Vec<u8>, csv::Error> {
+    write_csv_rows(table, Some(intro))
+}
+
+fn write_csv_rows(table: &SheetTable<'_>, intro: Option<&str>) -> Result<Vec<u8>, csv::Error> {
     let mut writer = SafeCsvWriter::new();
+    if let Some(intro) = intro {
+        // Padded to the header's width, as a spreadsheet program saves it.
+        let padding = std::iter::repeat_n("", table.header.len().saturating_sub(1));
+        writer.write_row(std::iter::once(intro).chain(padding))?;
+    }
     writer.write_row(&table.header)?;
     for row in &table.rows {
         writer.write_row(row.iter().map(Cell::as_text))?;

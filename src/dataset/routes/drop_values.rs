@@ -1,11 +1,12 @@
 //! Entering a drop's values: by the web form, by spreadsheet upload, and the upload template.
 
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::dataset::model::*;
 use crate::dataset::store::{self, DataDrop, DropValue, IndicatorFilter};
 use crate::kernel::Scope;
+use crate::kernel::files;
 use crate::kernel::ids::IndicatorId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Ctx, Loaded, render_refused};
@@ -192,7 +193,7 @@ fn check_values(lines: &[ValueLine], errors: &mut FormErrors) -> Vec<DropValue> 
         let Some(value) = parse_number(&line.value) else {
             errors.add(
                 &field,
-                format!("{}: {:?} is not a number", line.indicator.code, line.value),
+                format!("{}: {}", line.indicator.code, not_a_number(&line.value)),
             );
             continue;
         };
@@ -321,54 +322,21 @@ pub async fn upload_values(
     State(state): State<AppState>,
     ctx: Ctx,
     Loaded(data_drop): Loaded<DataDrop>,
-    mut multipart: Multipart,
+    request: axum::extract::Request,
 ) -> AppResult<Response> {
     let id = data_drop.id;
+    // Authorised (an editable drop the user may prepare) before the body is read.
     let (data_drop, _period) = editable_drop(&state, &ctx, data_drop).await?;
-    let mut file: Option<Vec<u8>> = None;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) => {
-                return Err(AppError::PayloadTooLarge(format!(
-                    "The file could not be received: files can be at most {} MB.",
-                    sheets::MAX_UPLOAD_BYTES / 1024 / 1024
-                )));
-            }
-        };
-        if field.name() == Some("file") {
-            let bytes = field.bytes().await.map_err(|_| {
-                AppError::PayloadTooLarge(format!(
-                    "The file could not be received: files can be at most {} MB.",
-                    sheets::MAX_UPLOAD_BYTES / 1024 / 1024
-                ))
-            })?;
-            file = Some(bytes.to_vec());
-        }
-    }
+    let form = files::read_upload_form(request, "the data drop file", "data drop files").await?;
+    let (file_name, bytes) = form.file.unwrap_or_default();
     let refuse = |errors: Vec<RowError>| async {
-        let page = drop_page(&state, &ctx, data_drop.clone(), None, errors).await?;
+        let mut page = drop_page(&state, &ctx, data_drop.clone(), None, errors).await?;
+        page.upload_file = file_name.clone();
         render_refused(&page)
     };
-    let Some(bytes) = file.filter(|bytes| !bytes.is_empty()) else {
-        return refuse(vec![RowError {
-            row: 0,
-            column: String::new(),
-            message: "Choose a file to upload.".into(),
-        }])
-        .await;
-    };
-    let rows = match sheets::read_rows(&bytes) {
+    let rows = match sheets::read_upload(&file_name, &bytes, sheets::Limits::DATA_DROP) {
         Ok(rows) => rows,
-        Err(error) => {
-            return refuse(vec![RowError {
-                row: 0,
-                column: String::new(),
-                message: error.to_string(),
-            }])
-            .await;
-        }
+        Err(error) => return refuse(vec![RowError::whole(error.to_string())]).await,
     };
     let indicators = store::upload_indicators(ctx.scope(&state)?).await?;
     let parsed = match read_upload(
@@ -378,7 +346,13 @@ pub async fn upload_values(
         &indicators,
     ) {
         Ok(parsed) => parsed,
-        Err(errors) => return refuse(errors).await,
+        Err(errors) => {
+            let errors = errors
+                .into_iter()
+                .map(|error| error.naming(&file_name))
+                .collect();
+            return refuse(errors).await;
+        }
     };
     let mut notes_with_identifiers = Vec::new();
     for value in &parsed {
@@ -386,6 +360,7 @@ pub async fn upload_values(
             notes_with_identifiers.push(RowError {
                 row: value.row,
                 column: "note".into(),
+                title: "Note".into(),
                 message: format!("seems to contain {found}: remove it"),
             });
         }
@@ -429,18 +404,66 @@ pub async fn upload_values(
     Ok(Redirect::to(&format!("/dataset/drops/{id}")).into_response())
 }
 
-/// The upload template: the organisation's indicators for this drop's period, with any values
-/// already entered.
+/// The line of instructions above the template's header. It has no commas or semicolons, so
+/// that it never decides which separator a CSV saved from a spreadsheet program has.
+fn template_instructions(data_drop: &DataDrop) -> String {
+    format!(
+        "{} data drop for {}: enter each figure in the Value column and any note in the Note column. Leave the other columns and this line as they are. Then upload the file on the data drop's page in MASA.",
+        data_drop.organisation_name.replace([',', ';'], ""),
+        data_drop.period
+    )
+}
+
+/// The upload template: the organisation's indicators for this drop's period, each with its
+/// unit, its last approved value and any value already entered, under a line of instructions
+/// and a header people can read. The reader reads it back (and the first template's
+/// `indicator_code, indicator_name, period, value, note` too).
 async fn template_table(
     state: &AppState,
     ctx: &Ctx,
-    data_drop: DataDrop,
-) -> AppResult<(DataDrop, SheetTable<'static>)> {
-    let lines = value_lines(ctx.scope(state)?, &data_drop, None).await?;
+    data_drop: &DataDrop,
+) -> AppResult<SheetTable<'static>> {
+    let scope = ctx.scope(state)?;
+    let lines = value_lines(scope, data_drop, None).await?;
+    let approved =
+        store::latest_approved_values(scope, data_drop.organisation_id, data_drop.period).await?;
+    let last = |line: &ValueLine| approved.get(&line.indicator.id).copied();
+    // One quarter for every last approved value goes in the header; if they differ, each
+    // line says its own.
+    let mut quarters: Vec<Quarter> = lines
+        .iter()
+        .filter_map(|line| last(line).map(|(q, _)| q))
+        .collect();
+    quarters.sort();
+    quarters.dedup();
+    let one_quarter = match quarters.as_slice() {
+        [quarter] => Some(*quarter),
+        _ => None,
+    };
+    // Value and Note stay in the first template's places (the fourth and fifth columns), so
+    // a sheet filled in by position still reads; what helps fill them in follows.
+    let mut header: Vec<String> = [
+        "Indicator code",
+        "Indicator",
+        "Period",
+        "Value",
+        "Note",
+        "Unit",
+    ]
+    .iter()
+    .map(|title| (*title).to_owned())
+    .collect();
+    header.push(match one_quarter {
+        Some(quarter) => format!("Last approved value ({quarter})"),
+        None => "Last approved value".to_owned(),
+    });
+    if one_quarter.is_none() {
+        header.push("Last approved in".to_owned());
+    }
     let rows = lines
         .iter()
         .map(|line| {
-            vec![
+            let mut row = vec![
                 Cell::Text(line.indicator.code.clone()),
                 Cell::Text(line.indicator.name.clone()),
                 Cell::Text(data_drop.period.label()),
@@ -450,17 +473,22 @@ async fn template_table(
                 } else {
                     Cell::Text(line.note.clone())
                 },
-            ]
+                Cell::Text(line.indicator.unit.label().to_owned()),
+                last(line).map_or(Cell::Empty, |(_, value)| Cell::Number(value)),
+            ];
+            if one_quarter.is_none() {
+                row.push(
+                    last(line).map_or(Cell::Empty, |(quarter, _)| Cell::Text(quarter.label())),
+                );
+            }
+            row
         })
         .collect();
-    Ok((
-        data_drop,
-        SheetTable {
-            name: "Data drop",
-            header: UPLOAD_COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
-            rows,
-        },
-    ))
+    Ok(SheetTable {
+        name: "Data drop",
+        header,
+        rows,
+    })
 }
 
 pub async fn template_xlsx(
@@ -468,12 +496,13 @@ pub async fn template_xlsx(
     ctx: Ctx,
     Loaded(data_drop): Loaded<DataDrop>,
 ) -> AppResult<Response> {
-    let (data_drop, table) = template_table(&state, &ctx, data_drop).await?;
-    let bytes = sheets::write_xlsx(&[table]).map_err(sheet_error)?;
+    let table = template_table(&state, &ctx, &data_drop).await?;
+    let bytes = sheets::write_xlsx_with_intro(&template_instructions(&data_drop), &table)
+        .map_err(sheet_error)?;
     Ok(download(
         bytes,
         XLSX,
-        &format!("masa-data-drop-{}.xlsx", data_drop.period.key()),
+        &template_file_name(&data_drop.organisation_name, data_drop.period, "xlsx"),
     ))
 }
 
@@ -482,11 +511,12 @@ pub async fn template_csv(
     ctx: Ctx,
     Loaded(data_drop): Loaded<DataDrop>,
 ) -> AppResult<Response> {
-    let (data_drop, table) = template_table(&state, &ctx, data_drop).await?;
-    let bytes = sheets::write_csv(&table).map_err(sheet_error)?;
+    let table = template_table(&state, &ctx, &data_drop).await?;
+    let bytes = sheets::write_csv_with_intro(&template_instructions(&data_drop), &table)
+        .map_err(sheet_error)?;
     Ok(download(
         bytes,
         CSV,
-        &format!("masa-data-drop-{}.csv", data_drop.period.key()),
+        &template_file_name(&data_drop.organisation_name, data_drop.period, "csv"),
     ))
 }

@@ -307,6 +307,8 @@ pub(super) struct DropPage {
     lines: Vec<ValueLine>,
     pub(super) errors: FormErrors,
     upload_errors: Vec<RowError>,
+    /// The uploaded file's name, as its person's computer named it, for the messages.
+    pub(super) upload_file: String,
     storyboard: Storyboard,
     editable: bool,
     can_decide: bool,
@@ -327,6 +329,25 @@ pub(super) struct DropPage {
     can_redraft: bool,
     /// The quarter before this drop's, for the comparison column.
     previous_quarter: Quarter,
+}
+
+impl DropPage {
+    /// The one problem with an upload when it is the file as a whole (none chosen, empty, not
+    /// a spreadsheet, the wrong shape) rather than its rows: shown alone, on the file field.
+    fn file_problem(&self) -> Option<&str> {
+        match self.upload_errors.as_slice() {
+            [only] if only.row == 0 => Some(&only.message),
+            _ => None,
+        }
+    }
+
+    /// "figures.xlsx was not uploaded", heading the rows' problems.
+    fn not_uploaded(&self) -> String {
+        match self.upload_file.rsplit(['/', '\\']).next() {
+            Some(name) if !name.trim().is_empty() => format!("{} was not uploaded", name.trim()),
+            _ => "The file was not uploaded".to_owned(),
+        }
+    }
 }
 
 pub(super) async fn drop_page(
@@ -393,6 +414,7 @@ pub(super) async fn drop_page(
         lines,
         errors,
         upload_errors,
+        upload_file: String::new(),
         storyboard,
         versions,
         previous_quarter: data_drop.period.previous(),

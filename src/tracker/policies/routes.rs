@@ -124,7 +124,7 @@ pub async fn upload_document(
         .file;
     let checked = match &file {
         Some((name, bytes)) => files::check_upload(name, bytes),
-        None => Err("Choose the document to upload".to_owned()),
+        None => Err("Choose a file to upload".to_owned()),
     };
     let upload = match checked {
         Ok(upload) => upload,
