@@ -13,6 +13,7 @@ use crate::kernel::text::FormErrors;
 use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Loaded, Lookup, render, render_refused,
 };
+use crate::kernel::choices::GroupedChoices;
 use crate::partnership::model::*;
 use crate::partnership::store::{self, PersonFilter, Record};
 
@@ -29,26 +30,20 @@ pub struct PersonQuery {
 struct PersonListPage {
     chrome: Chrome,
     people: Vec<Person>,
-    organisations: Vec<(String, String)>,
+    organisations: GroupedChoices,
     organisation: String,
     q: String,
     include_archived: bool,
     can_manage: bool,
 }
 
+/// The organisations, statutory partners first, then a group per kind.
 async fn organisation_options(
     state: &AppState,
     ctx: &Ctx,
     first: &str,
-) -> AppResult<Vec<(String, String)>> {
-    let mut options = vec![(String::new(), first.to_owned())];
-    options.extend(
-        store::organisation_choices(ctx.scope(state)?)
-            .await?
-            .into_iter()
-            .map(|(id, name)| (id.to_string(), name)),
-    );
-    Ok(options)
+) -> AppResult<GroupedChoices> {
+    Ok(crate::partnership::organisation_select(ctx.scope(state)?, first).await?)
 }
 
 pub async fn person_list(
@@ -83,7 +78,7 @@ struct PersonFormPage {
     errors: FormErrors,
     form: PersonForm,
     person: Option<Person>,
-    organisations: Vec<(String, String)>,
+    organisations: GroupedChoices,
 }
 
 pub async fn new_person_page(
