@@ -25,13 +25,27 @@ pub fn waiting<'a>(state: &'a AppState, user: &'a CurrentUser, today: Date) -> W
             return Ok(items(overdue, revisits, "", "/tracker"));
         }
         let scope = Scope::new(&state.db, user.partnership());
-        let actions = store::list_actions(scope).await?;
+        // Filled with their owners' names and e-mail addresses, which "you own" is judged by.
+        let names = super::Names::cached(state, user.partnership()).await?;
+        let actions: Vec<TrackerAction> = store::list_actions(scope)
+            .await?
+            .into_iter()
+            .map(|action| names.fill(action))
+            .collect();
+        let chaired = crate::partnership::groups_chaired_by(scope, &user.email).await?;
+        let overseen_by_them = |action: &TrackerAction| {
+            action
+                .overseeing_group_id
+                .is_some_and(|group| chaired.iter().any(|(id, _)| *id == group))
+        };
+        // An action their group oversees is counted there, not twice.
         let theirs = |action: &&TrackerAction| {
-            user.organisation() == Some(action.owner_organisation_id)
-                || action
-                    .owner_person_email
-                    .as_deref()
-                    .is_some_and(|email| email.eq_ignore_ascii_case(&user.email))
+            !overseen_by_them(action)
+                && (user.organisation() == Some(action.owner_organisation_id)
+                    || action
+                        .owner_person_email
+                        .as_deref()
+                        .is_some_and(|email| email.eq_ignore_ascii_case(&user.email)))
         };
         let mine: Vec<&TrackerAction> = actions.iter().filter(theirs).collect();
         let count = |wanted: fn(&Standing) -> bool| {
@@ -52,12 +66,12 @@ pub fn waiting<'a>(state: &'a AppState, user: &'a CurrentUser, today: Date) -> W
             "/tracker?view=mine"
         };
         let mut waiting = items(overdue, revisits, whose, href);
-        for (group, name) in crate::partnership::groups_chaired_by(scope, &user.email).await? {
+        for (group, name) in &chaired {
             let overseen: Vec<&TrackerAction> = actions
                 .iter()
-                .filter(|action| action.overseeing_group_id == Some(group))
+                .filter(|action| action.overseeing_group_id == Some(*group))
                 .collect();
-            waiting.extend(group_items(&overseen, group, &name, today));
+            waiting.extend(group_items(&overseen, *group, name, today));
         }
         Ok(waiting)
     })
