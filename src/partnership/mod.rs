@@ -49,9 +49,9 @@ pub async fn organisation_select(
 ) -> Result<GroupedChoices, sqlx::Error> {
     let organisations =
         store::list_organisations(store, &store::OrganisationFilter::default()).await?;
-    Ok(model::organisations_by_kind(&organisations).into_iter().fold(
-        GroupedChoices::new(prompt),
-        |choices, (kind, members)| {
+    Ok(model::organisations_by_kind(&organisations)
+        .into_iter()
+        .fold(GroupedChoices::new(prompt), |choices, (kind, members)| {
             choices.group(
                 kind.group_heading(),
                 kind.code(),
@@ -60,8 +60,7 @@ pub async fn organisation_select(
                     .map(|organisation| (organisation.id.to_string(), organisation.name.clone()))
                     .collect(),
             )
-        },
-    ))
+        }))
 }
 
 /// For other modules: the organisations not archived in pick-list order (statutory partners

@@ -903,10 +903,22 @@ mod tests {
             archived_at: None,
         };
         let organisations = [
-            organisation(1, "Bridgewater Community Healthcare", OrganisationKind::RelevantAgency),
-            organisation(2, "Cheshire Constabulary", OrganisationKind::StatutoryPartner),
+            organisation(
+                1,
+                "Bridgewater Community Healthcare",
+                OrganisationKind::RelevantAgency,
+            ),
+            organisation(
+                2,
+                "Cheshire Constabulary",
+                OrganisationKind::StatutoryPartner,
+            ),
             organisation(3, "Fairfield Primary School", OrganisationKind::School),
-            organisation(4, "Halton Borough Council", OrganisationKind::StatutoryPartner),
+            organisation(
+                4,
+                "Halton Borough Council",
+                OrganisationKind::StatutoryPartner,
+            ),
             organisation(5, "Hale Primary School", OrganisationKind::School),
         ];
         let groups = organisations_by_kind(&organisations);

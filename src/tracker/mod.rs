@@ -64,8 +64,11 @@ pub(crate) struct Names {
 impl Names {
     pub(crate) async fn load(scope: Scope<'_>) -> Result<Names, sqlx::Error> {
         Ok(Names {
-            organisation_filter: crate::partnership::organisation_select(scope, "All organisations")
-                .await?,
+            organisation_filter: crate::partnership::organisation_select(
+                scope,
+                "All organisations",
+            )
+            .await?,
             current_priorities: crate::partnership::current_priorities(scope).await?,
             organisations: crate::partnership::organisation_names(scope).await?,
             people: crate::partnership::people_directory(scope).await?,
@@ -299,8 +302,9 @@ pub async fn queue_digest(
         without_owner,
     };
     let summary = format!(
-        "Queued the improvement tracker digest: {} e-mails about {} actions",
-        sent.emails, sent.actions
+        "Queued the improvement tracker digest: {} about {}",
+        crate::kernel::filters::count_of(sent.emails as i64, "e-mail", "e-mails"),
+        crate::kernel::filters::count_of(sent.actions as i64, "action", "actions")
     );
     let after = serde_json::json!({
         "emails": sent.emails,

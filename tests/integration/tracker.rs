@@ -1838,8 +1838,14 @@ on_both_backends!(
                 "<optgroup label=\"Cheshire Constabulary\" data-key=\"{police}\">"
             ))
             .assert_contains("<label class=\"govuk-label govuk-label--s\" for=\"overseeing_group_id\">Overseeing group</label>");
-        let statutory = form.body.find("<optgroup label=\"Statutory partners\"").unwrap();
-        let schools = form.body.find("<optgroup label=\"Schools and colleges\"").unwrap();
+        let statutory = form
+            .body
+            .find("<optgroup label=\"Statutory partners\"")
+            .unwrap();
+        let schools = form
+            .body
+            .find("<optgroup label=\"Schools and colleges\"")
+            .unwrap();
         assert!(statutory < schools);
 
         let fields = |owner: i64, group: &str| {

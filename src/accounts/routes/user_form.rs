@@ -45,11 +45,10 @@ async fn organisation_choices(
     state: &AppState,
     ctx: &Ctx,
 ) -> AppResult<crate::kernel::choices::GroupedChoices> {
-    Ok(partnership::organisation_select(
-        ctx.scope(state)?,
-        "None (works across the partnership)",
+    Ok(
+        partnership::organisation_select(ctx.scope(state)?, "None (works across the partnership)")
+            .await?,
     )
-    .await?)
 }
 
 async fn user_form_page(

@@ -7,13 +7,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{can_manage, restore};
+use crate::kernel::choices::GroupedChoices;
 use crate::kernel::filters;
 use crate::kernel::ids::PersonId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Loaded, Lookup, render, render_refused,
 };
-use crate::kernel::choices::GroupedChoices;
 use crate::partnership::model::*;
 use crate::partnership::store::{self, PersonFilter, Record};
 

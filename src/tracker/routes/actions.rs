@@ -56,7 +56,10 @@ impl ActionQuery {
             && (self.organisation.is_empty()
                 || self.organisation == action.owner_organisation_id.to_string())
             && (self.overseeing_group.is_empty()
-                || action.overseeing_group_id.map(|id| id.to_string()).as_deref()
+                || action
+                    .overseeing_group_id
+                    .map(|id| id.to_string())
+                    .as_deref()
                     == Some(self.overseeing_group.as_str()))
             && (self.source.is_empty() || self.source == action.source_kind.code())
             && (self.priority.is_empty()
@@ -197,10 +200,7 @@ pub async fn actions(
         group_choices: vec![
             (String::new(), "Source".to_owned()),
             ("organisation".to_owned(), "Owning organisation".to_owned()),
-            (
-                "overseeing_group".to_owned(),
-                "Overseeing group".to_owned(),
-            ),
+            ("overseeing_group".to_owned(), "Overseeing group".to_owned()),
             ("priority".to_owned(), "Priority".to_owned()),
             ("none".to_owned(), "No grouping".to_owned()),
         ],
@@ -258,7 +258,6 @@ pub async fn actions_xlsx(
                 text(&action.title),
                 text(&action.owner_organisation_name),
                 text(action.owner_person_name.as_deref().unwrap_or("")),
-                text(action.overseeing_group_name.as_deref().unwrap_or("")),
                 Cell::Text(action.state.due_on.to_string()),
                 text(action.state.status.label()),
                 text(&action.state.standing(today).label()),
@@ -268,6 +267,7 @@ pub async fn actions_xlsx(
                 optional_date(action.state.revisit_on),
                 optional_date(action.state.revisited_on),
                 optional_date(action.state.closed_on),
+                text(action.overseeing_group_name.as_deref().unwrap_or("")),
             ]
         })
         .collect();
@@ -281,7 +281,6 @@ pub async fn actions_xlsx(
             "Action",
             "Owning organisation",
             "Owner",
-            "Overseeing group",
             "Due",
             "Status",
             "Standing today",
@@ -291,6 +290,7 @@ pub async fn actions_xlsx(
             "Revisit",
             "Last revisited",
             "Closed",
+            "Overseeing group",
         ]
         .map(str::to_owned)
         .to_vec(),

@@ -15,8 +15,8 @@ use super::store::{self};
 use super::{MANAGE, UPDATE, VIEW};
 use crate::kernel::Scope;
 use crate::kernel::auth::CurrentUser;
-use crate::kernel::filters::count_of;
 use crate::kernel::choices::GroupedChoices;
+use crate::kernel::filters::count_of;
 use crate::kernel::ids::{
     ActionId, GroupId, IndicatorId, OrganisationId, PersonId, RecommendationId,
 };
@@ -188,11 +188,8 @@ impl ActionFormChoices {
             )
             .keyed_by("owner_organisation_id");
         Ok(ActionFormChoices {
-            organisations: crate::partnership::organisation_select(
-                scope,
-                "Select an organisation",
-            )
-            .await?,
+            organisations: crate::partnership::organisation_select(scope, "Select an organisation")
+                .await?,
             people: people_choices,
             organisation_ids: organisations.iter().map(|(id, _)| *id).collect(),
             person_ids: people
