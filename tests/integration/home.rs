@@ -161,9 +161,8 @@ on_both_backends!(
             "{items:?}"
         );
         assert!(
-            items
-                .iter()
-                .any(|item| item.contains("Your term as chair of Quality and Impact Group")),
+            items.iter().any(|item| item
+                .contains("Hand over as chair of Quality and Impact Group – due 31 January 2027")),
             "{items:?}"
         );
         // The action their group oversees is not counted again as their organisation's.
