@@ -117,6 +117,7 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
         &crate::tracker::demo::DemoIds {
             organisations: &loaded.organisations,
             people: &loaded.people_ids,
+            groups: &loaded.group_ids,
             indicators: &indicators,
             reviews: &reviews,
             risks: &risks,

@@ -15,6 +15,7 @@ pub mod work;
 
 use std::collections::HashMap;
 
+use crate::kernel::choices::GroupedChoices;
 use crate::kernel::db::Db;
 use crate::kernel::ids::{GroupId, OrganisationId, PartnershipId, PersonId, PlanItemId};
 use crate::kernel::{Change, Store};
@@ -37,6 +38,43 @@ pub async fn organisation_choices(
     store: impl Store,
 ) -> Result<Vec<(OrganisationId, String)>, sqlx::Error> {
     store::organisation_choices(store).await
+}
+
+/// For other modules: organisations not archived as a pick-list, statutory partners first,
+/// then a group per kind (schools and colleges together), each by name; `prompt` (when not
+/// empty) is the first option, with no value.
+pub async fn organisation_select(
+    store: impl Store,
+    prompt: &str,
+) -> Result<GroupedChoices, sqlx::Error> {
+    let organisations =
+        store::list_organisations(store, &store::OrganisationFilter::default()).await?;
+    Ok(model::organisations_by_kind(&organisations)
+        .into_iter()
+        .fold(GroupedChoices::new(prompt), |choices, (kind, members)| {
+            choices.group(
+                kind.group_heading(),
+                kind.code(),
+                members
+                    .into_iter()
+                    .map(|organisation| (organisation.id.to_string(), organisation.name.clone()))
+                    .collect(),
+            )
+        }))
+}
+
+/// For other modules: the organisations not archived in pick-list order (statutory partners
+/// first, then by kind, each by name), as (id, name).
+pub async fn organisations_in_pick_list_order(
+    store: impl Store,
+) -> Result<Vec<(OrganisationId, String)>, sqlx::Error> {
+    let organisations =
+        store::list_organisations(store, &store::OrganisationFilter::default()).await?;
+    Ok(model::organisations_by_kind(&organisations)
+        .into_iter()
+        .flat_map(|(_, members)| members)
+        .map(|organisation| (organisation.id, organisation.name.clone()))
+        .collect())
 }
 
 /// For other modules: the names of all organisations not archived, by id.
@@ -133,6 +171,15 @@ pub async fn group_choices(
         .into_iter()
         .map(|group| (group.id, group.name))
         .collect())
+}
+
+/// For other modules: the live groups a signed-in person chairs, found by the e-mail address
+/// their directory entry shares with their account, as (id, name).
+pub async fn groups_chaired_by(
+    store: impl Store,
+    email: &str,
+) -> Result<Vec<(GroupId, String)>, sqlx::Error> {
+    store::groups_chaired_by(store, email).await
 }
 
 /// For the data generator: adds an organisation to the change's partnership, as the page does.

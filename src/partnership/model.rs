@@ -63,6 +63,17 @@ impl OrganisationKind {
         }
     }
 
+    /// The heading of a pick-list's group of this kind, statutory partners first.
+    pub fn group_heading(self) -> &'static str {
+        match self {
+            OrganisationKind::StatutoryPartner => "Statutory partners",
+            OrganisationKind::RelevantAgency => "Relevant agencies",
+            OrganisationKind::School => "Schools and colleges",
+            OrganisationKind::Voluntary => "Voluntary and community sector",
+            OrganisationKind::Other => "Other organisations",
+        }
+    }
+
     pub fn from_code(code: &str) -> Option<OrganisationKind> {
         OrganisationKind::ALL
             .into_iter()
@@ -98,6 +109,25 @@ impl Organisation {
             && self.active_from <= day
             && self.active_to.is_none_or(|to| day <= to)
     }
+}
+
+/// A long list of organisations as a pick-list shows it: the statutory partners first, then
+/// relevant agencies, schools and colleges, the voluntary sector and the rest, each kind by
+/// name as given (the caller's order). Kinds with no organisation are left out.
+pub fn organisations_by_kind(
+    organisations: &[Organisation],
+) -> Vec<(OrganisationKind, Vec<&Organisation>)> {
+    OrganisationKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let members: Vec<&Organisation> = organisations
+                .iter()
+                .filter(|organisation| organisation.kind == kind)
+                .collect();
+            (kind, members)
+        })
+        .filter(|(_, members)| !members.is_empty())
+        .collect()
 }
 
 /// An organisation as entered, before it has an id.
@@ -860,6 +890,56 @@ impl PlanItemForm {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn pick_lists_put_the_statutory_partners_first_and_schools_together() {
+        let organisation = |id: i64, name: &str, kind| Organisation {
+            id: OrganisationId::new(id),
+            name: name.into(),
+            kind,
+            sector: String::new(),
+            active_from: date!(2024 - 04 - 01),
+            active_to: None,
+            archived_at: None,
+        };
+        let organisations = [
+            organisation(
+                1,
+                "Bridgewater Community Healthcare",
+                OrganisationKind::RelevantAgency,
+            ),
+            organisation(
+                2,
+                "Cheshire Constabulary",
+                OrganisationKind::StatutoryPartner,
+            ),
+            organisation(3, "Fairfield Primary School", OrganisationKind::School),
+            organisation(
+                4,
+                "Halton Borough Council",
+                OrganisationKind::StatutoryPartner,
+            ),
+            organisation(5, "Hale Primary School", OrganisationKind::School),
+        ];
+        let groups = organisations_by_kind(&organisations);
+        let shown: Vec<(&str, Vec<i64>)> = groups
+            .iter()
+            .map(|(kind, members)| {
+                (
+                    kind.group_heading(),
+                    members.iter().map(|o| o.id.get()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("Statutory partners", vec![2, 4]),
+                ("Relevant agencies", vec![1]),
+                ("Schools and colleges", vec![3, 5]),
+            ]
+        );
+    }
 
     #[test]
     fn organisation_form_reports_every_problem_at_once() {

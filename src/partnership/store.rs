@@ -664,6 +664,24 @@ pub async fn chair_rotations(mut store: impl Store) -> Result<Vec<Membership>> {
         .await
 }
 
+/// The live groups whose current chair is the directory person with this e-mail address (how
+/// an account is known in the directory), as (id, name) by name.
+pub async fn groups_chaired_by(
+    mut store: impl Store,
+    email: &str,
+) -> Result<Vec<(GroupId, String)>> {
+    sqlx::query_as(
+        "SELECT g.id, g.name FROM group_memberships m JOIN partnership_groups g ON g.id = m.group_id \
+         JOIN people p ON p.id = m.person_id WHERE m.ended_on IS NULL AND m.position = 'chair' \
+         AND g.archived_at IS NULL AND p.archived_at IS NULL AND lower(p.email) = lower($1) \
+         AND g.partnership_id = $2 ORDER BY lower(g.name)",
+    )
+    .bind(email)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await
+}
+
 /// Adds a membership without an entry: for the demo, which records its own.
 pub(super) async fn insert_membership(
     tx: &mut Transaction,

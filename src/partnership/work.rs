@@ -8,7 +8,6 @@ use super::model::{Position, RotationStatus, rotation_status};
 use super::store;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::filters::count_of;
-use crate::kernel::text::long_date;
 use crate::kernel::work::{Measure, Urgency, WorkFuture, WorkItem, overdue_and_due_soon};
 use crate::kernel::{AppState, Permission, Scope};
 
@@ -64,17 +63,14 @@ pub fn waiting<'a>(state: &'a AppState, user: &'a CurrentUser, today: Date) -> W
                     Position::ViceChair => "vice-chair",
                     _ => "chair",
                 };
-                let (urgency, when) = match status {
-                    RotationStatus::Overdue => (Urgency::Overdue, "ended"),
-                    _ => (Urgency::DueSoon, "ends"),
+                let urgency = match status {
+                    RotationStatus::Overdue => Urgency::Overdue,
+                    _ => Urgency::DueSoon,
                 };
+                // The date is the item's own ("due 31 January 2027"), not repeated in its title.
                 WorkItem::new(
                     urgency,
-                    format!(
-                        "Your term as {role} of {} {when} on {}",
-                        membership.group_name,
-                        long_date(ends)
-                    ),
+                    format!("Hand over as {role} of {}", membership.group_name),
                     Measure::Due(ends),
                     format!("/partnership/groups/{}", membership.group_id),
                 )

@@ -9,7 +9,7 @@ use time::{Date, Duration};
 
 use super::model::*;
 use super::store;
-use crate::kernel::ids::{ActionId, IndicatorId, OrganisationId, PersonId, PlanItemId};
+use crate::kernel::ids::{ActionId, GroupId, IndicatorId, OrganisationId, PersonId, PlanItemId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -26,6 +26,8 @@ pub enum DemoError {
 pub struct DemoIds<'a> {
     pub organisations: &'a HashMap<String, i64>,
     pub people: &'a HashMap<String, i64>,
+    /// Partnership groups by name.
+    pub groups: &'a HashMap<String, i64>,
     pub indicators: &'a HashMap<String, i64>,
     /// Learning reviews by reference.
     pub reviews: &'a HashMap<String, i64>,
@@ -61,6 +63,8 @@ struct DemoAction {
     title: &'static str,
     organisation: &'static str,
     person: Option<&'static str>,
+    /// The partnership group that oversees it.
+    group: Option<&'static str>,
     /// Days from today; negative is in the past.
     due_in: i64,
     indicator: Option<&'static str>,
@@ -93,6 +97,7 @@ fn recommendations() -> Vec<DemoRecommendation> {
                 title: "Relaunch the home conditions assessment tool in Early Help and children's social care, with a briefing for practitioners",
                 organisation: "Halton Borough Council",
                 person: Some("Quality and Impact Group Chair"),
+                group: Some("Quality and Impact Group"),
                 due_in: 30,
                 indicator: Some("NEG-01"),
                 measure: "Case-file audit: share of neglect cases with a completed home conditions assessment",
@@ -113,6 +118,7 @@ fn recommendations() -> Vec<DemoRecommendation> {
                 title: "Run Levels of Need refresher sessions for referring agencies and dip sample step-up and step-down decisions",
                 organisation: "Halton Borough Council",
                 person: None,
+                group: Some("HSCP Strategic Leadership Group"),
                 due_in: 75,
                 indicator: None,
                 measure: "Multi-agency dip sample: share of step-up and step-down decisions consistent with the Levels of Need guidance",
@@ -130,6 +136,7 @@ fn recommendations() -> Vec<DemoRecommendation> {
                 title: "Add water safety in the home to health visiting contacts and publish a partnership briefing",
                 organisation: "NHS Cheshire and Merseyside Integrated Care Board",
                 person: Some("ICB Designated Nurse (data)"),
+                group: Some("Health Operational Group"),
                 due_in: -60,
                 indicator: None,
                 measure: "Health visiting audit: water safety discussed at the 6-8 week contact",
@@ -151,6 +158,7 @@ fn recommendations() -> Vec<DemoRecommendation> {
                 title: "Publish revised Neglect Practice Standards and relaunch the neglect toolkit with partners",
                 organisation: "Halton Borough Council",
                 person: Some("Quality and Impact Group Chair"),
+                group: Some("Quality and Impact Group"),
                 due_in: -120,
                 indicator: Some("NEG-01"),
                 measure: "Dip sample of 20 Level 2 Early Help neglect cases six months after relaunch",
@@ -173,6 +181,7 @@ fn recommendations() -> Vec<DemoRecommendation> {
                     title: "Report every learning recommendation's impact measure to the Quality and Impact Group each quarter",
                     organisation: "Halton Borough Council",
                     person: Some("Quality and Impact Group Chair"),
+                    group: Some("Quality and Impact Group"),
                     due_in: -21,
                     indicator: None,
                     measure: "Share of completed actions revisited by their revisit date, reported quarterly",
@@ -185,6 +194,7 @@ fn recommendations() -> Vec<DemoRecommendation> {
                     title: "Add a revisit date to every open action on the learning improvement tracker",
                     organisation: "Halton Borough Council",
                     person: None,
+                    group: Some("Quality and Impact Group"),
                     due_in: 45,
                     indicator: None,
                     measure: "Every action completed after April 2025 has a revisit date",
@@ -206,6 +216,7 @@ fn recommendations() -> Vec<DemoRecommendation> {
                 title: "Deliver Pan Cheshire Professional Challenge and Escalation training sessions to designated safeguarding leads",
                 organisation: "Halton Schools and Colleges",
                 person: Some("Education Representative to the HSCP Executive"),
+                group: Some("Education Subgroup"),
                 due_in: -200,
                 indicator: None,
                 measure: "Escalations by schools at step 3 of the Pan Cheshire procedure",
@@ -227,6 +238,7 @@ fn recommendations() -> Vec<DemoRecommendation> {
                     title: "Add a 'reason for delay' field to police strategy meeting records and audit its use",
                     organisation: "Cheshire Constabulary",
                     person: Some("Police Performance Analyst"),
+                    group: Some("HSCP Strategic Leadership Group"),
                     due_in: 60,
                     indicator: Some("SM-01"),
                     measure: "Strategy meetings held within 3 working days",
@@ -239,6 +251,7 @@ fn recommendations() -> Vec<DemoRecommendation> {
                     title: "Health attendance at strategy meetings: cover rota for named nurses",
                     organisation: "NHS Cheshire and Merseyside Integrated Care Board",
                     person: Some("ICB Designated Nurse (data)"),
+                    group: Some("Health Operational Group"),
                     due_in: -9,
                     indicator: Some("SM-02"),
                     measure: "Health attendance at strategy meetings",
@@ -257,6 +270,7 @@ fn recommendations() -> Vec<DemoRecommendation> {
                 title: "Agree a shared notification pathway for children present at domestic abuse incidents",
                 organisation: "Cheshire Constabulary",
                 person: Some("Police Performance Analyst"),
+                group: None,
                 due_in: 90,
                 indicator: None,
                 measure: "Re-run of the JTAI benchmarking exercise in 2026-27",
@@ -328,6 +342,10 @@ pub async fn load(
                 owner_person_id: action
                     .person
                     .map(|name| lookup(ids.people, name).map(PersonId::new))
+                    .transpose()?,
+                overseeing_group_id: action
+                    .group
+                    .map(|name| lookup(ids.groups, name).map(GroupId::new))
                     .transpose()?,
                 due_on: today + Duration::days(action.due_in),
                 impact_indicator_id: action

@@ -31,7 +31,9 @@ use time::Date;
 
 use crate::kernel::audit::{Actor, AuditAction, AuditEntry};
 use crate::kernel::db::Db;
-use crate::kernel::ids::{IndicatorId, OrganisationId, PartnershipId, PersonId, PlanItemId};
+use crate::kernel::ids::{
+    GroupId, IndicatorId, OrganisationId, PartnershipId, PersonId, PlanItemId,
+};
 use crate::kernel::sources::{SourceDirectory, SourceRecord};
 use crate::kernel::store::ChangeError;
 use crate::kernel::{Access, Permission};
@@ -49,20 +51,33 @@ pub(crate) struct Names {
     people: HashMap<PersonId, crate::partnership::PersonSummary>,
     priorities: HashMap<PlanItemId, String>,
     indicators: HashMap<IndicatorId, String>,
-    /// The filter choices of the tracker page, in their order: organisations by name, and
-    /// the priorities of the business plan in force.
-    organisation_choices: Vec<(OrganisationId, String)>,
+    /// Every group's name, archived ones too, so an action keeps its overseeing group's name.
+    groups: HashMap<GroupId, String>,
+    /// The filter choices of the tracker page, in their order: organisations (statutory
+    /// partners first, then by kind), and the priorities of the business plan in force.
+    organisation_filter: crate::kernel::choices::GroupedChoices,
     current_priorities: Vec<(PlanItemId, String)>,
+    /// The partnership's live groups by name: what an action may be overseen by.
+    group_choices: Vec<(GroupId, String)>,
 }
 
 impl Names {
     pub(crate) async fn load(scope: Scope<'_>) -> Result<Names, sqlx::Error> {
         Ok(Names {
-            organisation_choices: crate::partnership::organisation_choices(scope).await?,
+            organisation_filter: crate::partnership::organisation_select(
+                scope,
+                "All organisations",
+            )
+            .await?,
             current_priorities: crate::partnership::current_priorities(scope).await?,
             organisations: crate::partnership::organisation_names(scope).await?,
             people: crate::partnership::people_directory(scope).await?,
             priorities: crate::partnership::priority_titles(scope).await?,
+            groups: crate::partnership::group_choices(scope, true)
+                .await?
+                .into_iter()
+                .collect(),
+            group_choices: crate::partnership::group_choices(scope, false).await?,
             indicators: crate::dataset::indicator_choices(scope)
                 .await?
                 .into_iter()
@@ -102,6 +117,9 @@ impl Names {
             action.owner_person_name = Some(format!("{}, {}", person.name, person.job_title));
             action.owner_person_email = Some(person.email.clone());
         }
+        action.overseeing_group_name = action
+            .overseeing_group_id
+            .and_then(|id| self.groups.get(&id).cloned());
         action.priority_title = action
             .priority_item_id
             .and_then(|id| self.priorities.get(&id).cloned());
@@ -111,8 +129,12 @@ impl Names {
         action
     }
 
-    pub(crate) fn organisation_choices(&self) -> &[(OrganisationId, String)] {
-        &self.organisation_choices
+    pub(crate) fn organisation_filter(&self) -> &crate::kernel::choices::GroupedChoices {
+        &self.organisation_filter
+    }
+
+    pub(crate) fn group_choices(&self) -> &[(GroupId, String)] {
+        &self.group_choices
     }
 
     pub(crate) fn current_priorities(&self) -> &[(PlanItemId, String)] {
@@ -280,8 +302,9 @@ pub async fn queue_digest(
         without_owner,
     };
     let summary = format!(
-        "Queued the improvement tracker digest: {} e-mails about {} actions",
-        sent.emails, sent.actions
+        "Queued the improvement tracker digest: {} about {}",
+        crate::kernel::filters::count_of(sent.emails as i64, "e-mail", "e-mails"),
+        crate::kernel::filters::count_of(sent.actions as i64, "action", "actions")
     );
     let after = serde_json::json!({
         "emails": sent.emails,

@@ -12,7 +12,7 @@ use time::Date;
 
 use crate::kernel::filters::count_of;
 use crate::kernel::ids::{
-    ActionId, IndicatorId, OrganisationId, PersonId, PlanItemId, RecommendationId,
+    ActionId, GroupId, IndicatorId, OrganisationId, PersonId, PlanItemId, RecommendationId,
 };
 use crate::kernel::text::{DateParts, FormErrors, long_date};
 
@@ -466,6 +466,10 @@ pub struct TrackerAction {
     pub owner_person_id: Option<PersonId>,
     pub owner_person_name: Option<String>,
     pub owner_person_email: Option<String>,
+    /// The partnership group that oversees the action, whose chair sees it when it needs
+    /// attention.
+    pub overseeing_group_id: Option<GroupId>,
+    pub overseeing_group_name: Option<String>,
     pub impact_indicator_id: Option<IndicatorId>,
     pub impact_indicator_name: Option<String>,
     pub impact_measure: String,
@@ -630,6 +634,7 @@ pub struct ActionForm {
     pub title: String,
     pub owner_organisation_id: String,
     pub owner_person_id: String,
+    pub overseeing_group_id: String,
     pub due_on_day: String,
     pub due_on_month: String,
     pub due_on_year: String,
@@ -642,6 +647,7 @@ pub struct ActionDetails {
     pub title: String,
     pub owner_organisation_id: OrganisationId,
     pub owner_person_id: Option<PersonId>,
+    pub overseeing_group_id: Option<GroupId>,
     pub due_on: Date,
     pub impact_indicator_id: Option<IndicatorId>,
     pub impact_measure: String,
@@ -652,6 +658,8 @@ pub struct ActionChoices<'a> {
     pub organisations: &'a [OrganisationId],
     /// (person id, their organisation id).
     pub people: &'a [(PersonId, OrganisationId)],
+    /// The partnership's live groups.
+    pub groups: &'a [GroupId],
     pub indicators: &'a [IndicatorId],
 }
 
@@ -671,6 +679,10 @@ impl ActionForm {
             owner_organisation_id: details.owner_organisation_id.to_string(),
             owner_person_id: details
                 .owner_person_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+            overseeing_group_id: details
+                .overseeing_group_id
                 .map(|id| id.to_string())
                 .unwrap_or_default(),
             due_on_day: due.day,
@@ -730,6 +742,13 @@ impl ActionForm {
                 "The owner must work for the organisation that owns the action",
             );
         }
+        let overseeing_group_id = optional_choice(
+            errors,
+            "overseeing_group_id",
+            "Overseeing group",
+            &self.overseeing_group_id,
+            choices.groups,
+        );
         let due_on = errors.date("due_on", "Due date", &self.due_on(), true);
         if new && due_on.is_some_and(|due| due <= today) {
             errors.add("due_on", "Due date must be in the future");
@@ -761,6 +780,7 @@ impl ActionForm {
             title,
             owner_organisation_id: owner_organisation_id?,
             owner_person_id,
+            overseeing_group_id,
             due_on: due_on?,
             impact_indicator_id,
             impact_measure,
@@ -1144,6 +1164,7 @@ mod tests {
                 (PersonId::new(10), OrganisationId::new(1)),
                 (PersonId::new(20), OrganisationId::new(2)),
             ],
+            groups: &[GroupId::new(4)],
             indicators: &[IndicatorId::new(7)],
         };
         let mut errors = FormErrors::default();
@@ -1151,6 +1172,7 @@ mod tests {
             title: "Audit <b>escalation</b> use".into(),
             owner_organisation_id: "1".into(),
             owner_person_id: "20".into(),
+            overseeing_group_id: "4".into(),
             due_on_day: "31".into(),
             due_on_month: "3".into(),
             due_on_year: "2027".into(),
@@ -1178,10 +1200,12 @@ mod tests {
         };
         let details = form.validate(&mut errors, &choices, TODAY, true).unwrap();
         assert_eq!(details.owner_person_id, Some(PersonId::new(10)));
+        assert_eq!(details.overseeing_group_id, Some(GroupId::new(4)));
         assert_eq!(details.impact_indicator_id, Some(IndicatorId::new(7)));
         let mut errors = FormErrors::default();
         let forged = ActionForm {
             owner_organisation_id: "99".into(),
+            overseeing_group_id: "5".into(),
             impact_indicator_id: "8".into(),
             due_on_year: "2025".into(),
             ..form
@@ -1192,6 +1216,7 @@ mod tests {
                 .is_none()
         );
         assert!(errors.get("owner_organisation_id").is_some());
+        assert!(errors.get("overseeing_group_id").is_some());
         assert!(errors.get("impact_indicator_id").is_some());
         assert!(errors.get("due_on").unwrap().contains("future"));
     }

@@ -6,7 +6,7 @@ use crate::kernel::audit::{AuditEntry, snapshot};
 use crate::kernel::db::{IsoDate, OptionalIsoDate, Transaction, now_text};
 // Explicit, so it wins over the model's `Change` (an action's change of state) from the glob.
 use crate::kernel::ids::{
-    ActionId, IndicatorId, OrganisationId, PersonId, PlanItemId, RecommendationId,
+    ActionId, GroupId, IndicatorId, OrganisationId, PersonId, PlanItemId, RecommendationId,
 };
 use crate::kernel::text::iso_date;
 use crate::kernel::{Change, Store};
@@ -122,6 +122,7 @@ struct ActionRow {
     title: String,
     owner_organisation_id: OrganisationId,
     owner_person_id: Option<PersonId>,
+    overseeing_group_id: Option<GroupId>,
     impact_indicator_id: Option<IndicatorId>,
     impact_measure: String,
     #[sqlx(try_from = "String")]
@@ -157,6 +158,8 @@ impl From<ActionRow> for TrackerAction {
             owner_person_id: row.owner_person_id,
             owner_person_name: None,
             owner_person_email: None,
+            overseeing_group_id: row.overseeing_group_id,
+            overseeing_group_name: None,
             impact_indicator_id: row.impact_indicator_id,
             impact_indicator_name: None,
             impact_measure: row.impact_measure,
@@ -226,7 +229,8 @@ pub async fn insert_action(
 ) -> Result<ActionId> {
     let id: ActionId = sqlx::query_scalar(
         "INSERT INTO tracker_actions (recommendation_id, title, owner_organisation_id, owner_person_id, due_on, status, \
-         impact_indicator_id, impact_measure, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+         impact_indicator_id, impact_measure, created_at, updated_at, overseeing_group_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING id",
     )
     .bind(recommendation_id)
     .bind(&details.title)
@@ -237,6 +241,7 @@ pub async fn insert_action(
     .bind(details.impact_indicator_id)
     .bind(&details.impact_measure)
     .bind(now_text())
+    .bind(details.overseeing_group_id)
     .fetch_one(change.conn())
     .await?;
     change
@@ -260,7 +265,8 @@ pub async fn update_action(
 ) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE tracker_actions SET title = $1, owner_organisation_id = $2, owner_person_id = $3, due_on = $4, \
-         impact_indicator_id = $5, impact_measure = $6, updated_at = $7 WHERE id = $8 AND status = $9 AND due_on = $10",
+         impact_indicator_id = $5, impact_measure = $6, updated_at = $7, overseeing_group_id = $11 \
+         WHERE id = $8 AND status = $9 AND due_on = $10",
     )
     .bind(&details.title)
     .bind(details.owner_organisation_id)
@@ -272,6 +278,7 @@ pub async fn update_action(
     .bind(action.id)
     .bind(action.state.status.code())
     .bind(iso_date(action.state.due_on))
+    .bind(details.overseeing_group_id)
     .execute(change.conn())
     .await?;
     if done.rows_affected() != 1 {
@@ -281,6 +288,7 @@ pub async fn update_action(
         title: action.title.clone(),
         owner_organisation_id: action.owner_organisation_id,
         owner_person_id: action.owner_person_id,
+        overseeing_group_id: action.overseeing_group_id,
         due_on: action.state.due_on,
         impact_indicator_id: action.impact_indicator_id,
         impact_measure: action.impact_measure.clone(),

@@ -138,3 +138,60 @@ on_both_backends!(each_role_sees_its_own_work_on_its_home_page, |app| {
             .assert_contains("Ask the partnership business unit");
     }
 });
+
+on_both_backends!(
+    a_chair_sees_their_groups_actions_and_their_rotation,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+
+        // The demo chair chairs the Quality and Impact Group, which oversees some demo actions.
+        let mut chair = app.signed_in("chair@masa.example").await;
+        let home = chair.get("/").await;
+        assert_eq!(home.status, StatusCode::OK);
+        let items = waiting_items(&home.body);
+        println!("chair: {items:#?}");
+        assert!(
+            items.iter().any(|item| item
+                .contains("1 improvement action overseen by Quality and Impact Group overdue")),
+            "{items:?}"
+        );
+        assert!(
+            items.iter().any(|item| item
+                .contains("1 completed action overseen by Quality and Impact Group due a revisit")),
+            "{items:?}"
+        );
+        assert!(
+            items.iter().any(|item| item
+                .contains("Hand over as chair of Quality and Impact Group – due 31 January 2027")),
+            "{items:?}"
+        );
+        // The action their group oversees is not counted again as their organisation's.
+        assert!(
+            items
+                .iter()
+                .all(|item| !item.contains("of your organisation")),
+            "{items:?}"
+        );
+        // The item links to the tracker narrowed to the group's overdue actions.
+        let start = home
+            .body
+            .find("/tracker?overseeing_group=")
+            .expect("a link to the group's actions");
+        let href = &home.body[start..start + home.body[start..].find('"').unwrap()];
+        let href = href.replace("&#38;", "&").replace("&amp;", "&");
+        assert!(href.ends_with("&status=overdue"), "{href}");
+        let list = chair.get(&href).await;
+        assert_eq!(list.status, StatusCode::OK);
+        list.assert_contains("Report every learning recommendation")
+            // Overdue, but overseen by the Health Operational Group.
+            .assert_lacks("Health attendance at strategy meetings");
+
+        // The business unit sees every action already: no group's items beside them.
+        let mut admin = app.signed_in("admin@masa.example").await;
+        let items = waiting_items(&admin.get("/").await.body);
+        assert!(
+            items.iter().all(|item| !item.contains("overseen by")),
+            "{items:?}"
+        );
+    }
+);

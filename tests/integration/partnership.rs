@@ -386,6 +386,23 @@ on_both_backends!(people_and_business_plans, |app| {
     )
     .await
     .to_string();
+    // The organisation pick-list: statutory partners first, then a group per kind (schools
+    // together), searchable where scripts run.
+    let form = admin.get("/partnership/people/new").await;
+    form.assert_contains("data-module=\"masa-autocomplete\"");
+    let statutory = form
+        .body
+        .find("<optgroup label=\"Statutory partners\"")
+        .expect("statutory partners");
+    let police_option = form
+        .body
+        .find(&format!("<option value=\"{police}\""))
+        .expect("the police");
+    let schools = form
+        .body
+        .find("<optgroup label=\"Schools and colleges\"")
+        .expect("schools");
+    assert!(statutory < police_option && police_option < schools);
     let bad = admin
         .post(
             "/partnership/people/new",

@@ -1793,3 +1793,115 @@ on_both_backends!(
         }
     }
 );
+
+on_both_backends!(
+    an_action_is_overseen_by_a_group_and_owned_within_the_chosen_organisation,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        let police = id_of(
+            app,
+            "SELECT id FROM organisations WHERE name = $1",
+            "Cheshire Constabulary",
+        )
+        .await;
+        let analyst = id_of(
+            app,
+            "SELECT id FROM people WHERE email = $1",
+            "police.data@masa.example",
+        )
+        .await;
+        let icb_nurse = id_of(
+            app,
+            "SELECT id FROM people WHERE email = $1",
+            "icb.data@masa.example",
+        )
+        .await;
+        let qig = id_of(
+            app,
+            "SELECT id FROM partnership_groups WHERE name = $1",
+            "Quality and Impact Group",
+        )
+        .await;
+        let action = id_of(
+            app,
+            "SELECT id FROM tracker_actions WHERE title LIKE $1",
+            "Add a 'reason for delay'%",
+        )
+        .await;
+        let mut admin = app.signed_in("admin@masa.example").await;
+        let edit_path = format!("/tracker/actions/{action}/edit");
+
+        // The organisations: statutory partners first, then a group per kind, searchable; the
+        // owners: a group per organisation, narrowed by the organisation chosen.
+        let form = admin.get(&edit_path).await;
+        assert_eq!(form.status, StatusCode::OK);
+        form.assert_contains("id=\"owner_organisation_id\" name=\"owner_organisation_id\" data-module=\"masa-autocomplete\"")
+            .assert_contains("data-keyed-by=\"owner_organisation_id\"")
+            .assert_contains(&format!(
+                "<optgroup label=\"Cheshire Constabulary\" data-key=\"{police}\">"
+            ))
+            .assert_contains("<label class=\"govuk-label govuk-label--s\" for=\"overseeing_group_id\">Overseeing group</label>");
+        let statutory = form
+            .body
+            .find("<optgroup label=\"Statutory partners\"")
+            .unwrap();
+        let schools = form
+            .body
+            .find("<optgroup label=\"Schools and colleges\"")
+            .unwrap();
+        assert!(statutory < schools);
+
+        let fields = |owner: i64, group: &str| {
+            let mut fields = vec![
+                (
+                    "title".to_owned(),
+                    "Add a 'reason for delay' field to police strategy meeting records and audit its use"
+                        .to_owned(),
+                ),
+                ("owner_organisation_id".to_owned(), police.to_string()),
+                ("owner_person_id".to_owned(), owner.to_string()),
+                ("overseeing_group_id".to_owned(), group.to_owned()),
+                (
+                    "impact_measure".to_owned(),
+                    "Strategy meetings held within 3 working days".to_owned(),
+                ),
+            ];
+            fields.extend(as_pairs(&date_fields("due_on", ("31", "3", "2099"))));
+            fields
+        };
+        // An owner from another organisation, and a group that is not the partnership's, are
+        // refused beside their fields, linked from the summary.
+        let refused = post_owned(&mut admin, &edit_path, fields(icb_nurse, "999999")).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused
+            .assert_contains("<a href=\"#owner_person_id\">The owner must work for the organisation that owns the action</a>")
+            .assert_contains("id=\"owner_person_id-error\"")
+            .assert_contains("<a href=\"#overseeing_group_id\">Select overseeing group from the list</a>")
+            .assert_contains("id=\"overseeing_group_id-error\"");
+
+        let saved = post_owned(&mut admin, &edit_path, fields(analyst, &qig.to_string())).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        admin
+            .get(&format!("/tracker/actions/{action}"))
+            .await
+            .assert_contains(&format!(
+                "<a class=\"govuk-link\" href=\"/tracker?overseeing_group={qig}\">Quality and Impact Group</a>"
+            ));
+        admin
+            .get(&format!("/tracker?overseeing_group={qig}"))
+            .await
+            .assert_contains("Add a &#39;reason for delay&#39;")
+            .assert_lacks("Health attendance at strategy meetings");
+
+        // The searchable list's script and style are served from the binary with their types.
+        for (path, kind) in [
+            ("/assets/accessible-autocomplete.min.js", "javascript"),
+            ("/assets/accessible-autocomplete.min.css", "text/css"),
+        ] {
+            let asset = admin.get(path).await;
+            assert_eq!(asset.status, StatusCode::OK, "{path}");
+            let content_type = asset.headers[header::CONTENT_TYPE].to_str().unwrap();
+            assert!(content_type.contains(kind), "{path}: {content_type}");
+        }
+    }
+);

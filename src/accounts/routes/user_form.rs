@@ -19,7 +19,7 @@ struct UserFormPage {
     chrome: Chrome,
     errors: FormErrors,
     form: UserForm,
-    organisations: Vec<(String, String)>,
+    organisations: crate::kernel::choices::GroupedChoices,
     roles: Vec<(&'static str, &'static str, bool)>,
     /// The account being edited; None when creating one.
     editing: Option<UserRecord>,
@@ -40,18 +40,15 @@ fn role_choices(selected: &[Role]) -> Vec<(&'static str, &'static str, bool)> {
         .collect()
 }
 
-async fn organisation_choices(state: &AppState, ctx: &Ctx) -> AppResult<Vec<(String, String)>> {
-    let mut choices = vec![(
-        String::new(),
-        "None (works across the partnership)".to_owned(),
-    )];
-    choices.extend(
-        partnership::organisation_choices(ctx.scope(state)?)
-            .await?
-            .into_iter()
-            .map(|(id, name)| (id.to_string(), name)),
-    );
-    Ok(choices)
+/// Statutory partners first, then a group per kind of organisation.
+async fn organisation_choices(
+    state: &AppState,
+    ctx: &Ctx,
+) -> AppResult<crate::kernel::choices::GroupedChoices> {
+    Ok(
+        partnership::organisation_select(ctx.scope(state)?, "None (works across the partnership)")
+            .await?,
+    )
 }
 
 async fn user_form_page(

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{can_manage, restore};
+use crate::kernel::choices::GroupedChoices;
 use crate::kernel::filters;
 use crate::kernel::ids::PersonId;
 use crate::kernel::text::FormErrors;
@@ -29,26 +30,20 @@ pub struct PersonQuery {
 struct PersonListPage {
     chrome: Chrome,
     people: Vec<Person>,
-    organisations: Vec<(String, String)>,
+    organisations: GroupedChoices,
     organisation: String,
     q: String,
     include_archived: bool,
     can_manage: bool,
 }
 
+/// The organisations, statutory partners first, then a group per kind.
 async fn organisation_options(
     state: &AppState,
     ctx: &Ctx,
     first: &str,
-) -> AppResult<Vec<(String, String)>> {
-    let mut options = vec![(String::new(), first.to_owned())];
-    options.extend(
-        store::organisation_choices(ctx.scope(state)?)
-            .await?
-            .into_iter()
-            .map(|(id, name)| (id.to_string(), name)),
-    );
-    Ok(options)
+) -> AppResult<GroupedChoices> {
+    Ok(crate::partnership::organisation_select(ctx.scope(state)?, first).await?)
 }
 
 pub async fn person_list(
@@ -83,7 +78,7 @@ struct PersonFormPage {
     errors: FormErrors,
     form: PersonForm,
     person: Option<Person>,
-    organisations: Vec<(String, String)>,
+    organisations: GroupedChoices,
 }
 
 pub async fn new_person_page(

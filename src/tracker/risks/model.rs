@@ -59,6 +59,11 @@ impl Score {
     }
 
     /// "4 × 5 = 20 (very high)".
+    /// The sum without its rating, for beside the rating's tag: "4 × 4 = 16".
+    pub fn product(self) -> String {
+        format!("{} × {} = {}", self.likelihood, self.impact, self.value())
+    }
+
     pub fn describe(self) -> String {
         format!(
             "{} × {} = {} ({})",

@@ -31,6 +31,7 @@ pub async fn edit_action_page(
         title: action.title.clone(),
         owner_organisation_id: action.owner_organisation_id,
         owner_person_id: action.owner_person_id,
+        overseeing_group_id: action.overseeing_group_id,
         due_on: action.state.due_on,
         impact_indicator_id: action.impact_indicator_id,
         impact_measure: action.impact_measure.clone(),

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::*;
 use crate::kernel::auth::CurrentUser;
+use crate::kernel::choices::GroupedChoices;
 use crate::kernel::text::today;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, Permission, render};
 use crate::tracker::model::*;
@@ -22,10 +23,12 @@ use crate::tracker::{Names, SourceKind};
 pub struct ActionQuery {
     /// all | mine | organisation
     view: String,
-    /// source | organisation | priority | none
+    /// source | organisation | overseeing_group | priority | none
     group: String,
     status: String,
     organisation: String,
+    /// The partnership group that oversees the action.
+    overseeing_group: String,
     source: String,
     priority: String,
 }
@@ -52,6 +55,12 @@ impl ActionQuery {
             && view_matches
             && (self.organisation.is_empty()
                 || self.organisation == action.owner_organisation_id.to_string())
+            && (self.overseeing_group.is_empty()
+                || action
+                    .overseeing_group_id
+                    .map(|id| id.to_string())
+                    .as_deref()
+                    == Some(self.overseeing_group.as_str()))
             && (self.source.is_empty() || self.source == action.source_kind.code())
             && (self.priority.is_empty()
                 || action.priority_item_id.map(|id| id.to_string()).as_deref()
@@ -61,6 +70,10 @@ impl ActionQuery {
     fn group_of(&self, action: &TrackerAction) -> String {
         match self.group.as_str() {
             "organisation" => action.owner_organisation_name.clone(),
+            "overseeing_group" => action
+                .overseeing_group_name
+                .clone()
+                .unwrap_or_else(|| "No overseeing group".to_owned()),
             "priority" => action
                 .priority_title
                 .clone()
@@ -88,7 +101,8 @@ struct ActionsPage {
     views: Vec<(String, String)>,
     group_choices: Vec<(String, String)>,
     statuses: Vec<(String, String)>,
-    organisations: Vec<(String, String)>,
+    organisations: GroupedChoices,
+    overseeing_groups: Vec<(String, String)>,
     sources: Vec<(String, String)>,
     priorities: Vec<(String, String)>,
     can_manage: bool,
@@ -156,6 +170,7 @@ pub async fn actions(
         ("view", query.view.as_str()),
         ("status", query.status.as_str()),
         ("organisation", query.organisation.as_str()),
+        ("overseeing_group", query.overseeing_group.as_str()),
         ("source", query.source.as_str()),
         ("priority", query.priority.as_str()),
     ])
@@ -185,14 +200,16 @@ pub async fn actions(
         group_choices: vec![
             (String::new(), "Source".to_owned()),
             ("organisation".to_owned(), "Owning organisation".to_owned()),
+            ("overseeing_group".to_owned(), "Overseeing group".to_owned()),
             ("priority".to_owned(), "Priority".to_owned()),
             ("none".to_owned(), "No grouping".to_owned()),
         ],
         statuses,
-        organisations: with_any(
-            "All organisations",
+        organisations: names.organisation_filter().clone(),
+        overseeing_groups: with_any(
+            "All groups",
             names
-                .organisation_choices()
+                .group_choices()
                 .iter()
                 .map(|(id, name)| (id.to_string(), name.clone())),
         ),
@@ -250,6 +267,7 @@ pub async fn actions_xlsx(
                 optional_date(action.state.revisit_on),
                 optional_date(action.state.revisited_on),
                 optional_date(action.state.closed_on),
+                text(action.overseeing_group_name.as_deref().unwrap_or("")),
             ]
         })
         .collect();
@@ -272,6 +290,7 @@ pub async fn actions_xlsx(
             "Revisit",
             "Last revisited",
             "Closed",
+            "Overseeing group",
         ]
         .map(str::to_owned)
         .to_vec(),

@@ -15,8 +15,11 @@ use super::store::{self};
 use super::{MANAGE, UPDATE, VIEW};
 use crate::kernel::Scope;
 use crate::kernel::auth::CurrentUser;
+use crate::kernel::choices::GroupedChoices;
 use crate::kernel::filters::count_of;
-use crate::kernel::ids::{ActionId, IndicatorId, OrganisationId, PersonId, RecommendationId};
+use crate::kernel::ids::{
+    ActionId, GroupId, IndicatorId, OrganisationId, PersonId, RecommendationId,
+};
 
 use crate::kernel::{AppResult, AppState, Ctx, Lookup, Permission, Routes};
 
@@ -133,55 +136,71 @@ pub(super) fn with_any(
     choices
 }
 
-/// Choices for an action's owner, person and impact indicator.
+/// Choices for an action's owner, person, overseeing group and impact indicator.
 pub(super) struct ActionFormChoices {
-    organisations: Vec<(String, String)>,
-    people: Vec<(String, String)>,
+    /// Statutory partners first, then by kind; searchable where scripts run.
+    organisations: GroupedChoices,
+    /// A group per organisation, keyed by its id, so the page narrows the list to the
+    /// organisation chosen.
+    people: GroupedChoices,
+    groups: Vec<(String, String)>,
     indicators: Vec<(String, String)>,
     organisation_ids: Vec<OrganisationId>,
     person_ids: Vec<(PersonId, OrganisationId)>,
+    group_ids: Vec<GroupId>,
     indicator_ids: Vec<IndicatorId>,
 }
 
 impl ActionFormChoices {
-    /// The partnership's organisations, people and indicators: nothing else may be chosen.
+    /// The partnership's organisations, people, groups and indicators: nothing else may be
+    /// chosen.
     async fn load(scope: Scope<'_>) -> AppResult<ActionFormChoices> {
-        let organisations = crate::partnership::organisation_choices(scope).await?;
-        let organisation_names: std::collections::HashMap<OrganisationId, String> =
-            organisations.iter().cloned().collect();
+        let organisations = crate::partnership::organisations_in_pick_list_order(scope).await?;
         let mut people: Vec<(PersonId, crate::partnership::PersonSummary)> =
             crate::partnership::people_directory(scope)
                 .await?
                 .into_iter()
                 .collect();
         people.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+        let groups = crate::partnership::group_choices(scope, false).await?;
         let indicators: Vec<(IndicatorId, String)> =
             crate::dataset::indicator_choices(scope).await?;
+        let people_choices = organisations
+            .iter()
+            .fold(
+                GroupedChoices::new("No named owner yet"),
+                |choices, (organisation, name)| {
+                    choices.group(
+                        name.clone(),
+                        organisation.to_string(),
+                        people
+                            .iter()
+                            .filter(|(_, person)| person.organisation_id == *organisation)
+                            .map(|(id, person)| {
+                                (
+                                    id.to_string(),
+                                    format!("{}, {}", person.name, person.job_title),
+                                )
+                            })
+                            .collect(),
+                    )
+                },
+            )
+            .keyed_by("owner_organisation_id");
         Ok(ActionFormChoices {
+            organisations: crate::partnership::organisation_select(scope, "Select an organisation")
+                .await?,
+            people: people_choices,
             organisation_ids: organisations.iter().map(|(id, _)| *id).collect(),
             person_ids: people
                 .iter()
                 .map(|(id, person)| (*id, person.organisation_id))
                 .collect(),
+            group_ids: groups.iter().map(|(id, _)| *id).collect(),
             indicator_ids: indicators.iter().map(|(id, _)| *id).collect(),
-            organisations: with_any(
-                "Select an organisation",
-                organisations
-                    .into_iter()
-                    .map(|(id, name)| (id.to_string(), name)),
-            ),
-            people: with_any(
-                "No named owner yet",
-                people.into_iter().map(|(id, person)| {
-                    let organisation = organisation_names
-                        .get(&person.organisation_id)
-                        .cloned()
-                        .unwrap_or_default();
-                    (
-                        id.to_string(),
-                        format!("{}, {} ({organisation})", person.name, person.job_title),
-                    )
-                }),
+            groups: with_any(
+                "No group",
+                groups.into_iter().map(|(id, name)| (id.to_string(), name)),
             ),
             indicators: with_any(
                 "No indicator: describe the measure below",
@@ -196,6 +215,7 @@ impl ActionFormChoices {
         ActionChoices {
             organisations: &self.organisation_ids,
             people: &self.person_ids,
+            groups: &self.group_ids,
             indicators: &self.indicator_ids,
         }
     }

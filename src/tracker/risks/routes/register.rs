@@ -33,7 +33,7 @@ struct RegisterPage {
     overdue: Vec<(Risk, Option<(&'static str, String)>)>,
     query: RegisterQuery,
     status_choices: Vec<(&'static str, &'static str)>,
-    owner_choices: Vec<(String, String)>,
+    owner_choices: crate::kernel::choices::GroupedChoices,
     sort_choices: Vec<(&'static str, &'static str)>,
     risks_caption: String,
     /// The filter selects have no errors.
@@ -103,13 +103,7 @@ pub async fn register(
         "reference" => risks.sort_by(|a, b| a.details.reference.cmp(&b.details.reference)),
         _ => {}
     }
-    let mut owner_choices = vec![(String::new(), "All owners".to_owned())];
-    owner_choices.extend(
-        crate::partnership::organisation_choices(scope)
-            .await?
-            .into_iter()
-            .map(|(id, name)| (id.to_string(), name)),
-    );
+    let owner_choices = crate::partnership::organisation_select(scope, "All owners").await?;
     render(&RegisterPage {
         risks_caption: format!(
             "{} risk{}",

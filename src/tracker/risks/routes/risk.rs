@@ -64,7 +64,7 @@ struct RiskFormPage {
     form: RiskForm,
     /// None for a new risk.
     risk: Option<Risk>,
-    organisations: Vec<(String, String)>,
+    organisations: crate::kernel::choices::GroupedChoices,
     likelihoods: Vec<(String, String)>,
     impacts: Vec<(String, String)>,
 }
@@ -76,13 +76,9 @@ async fn risk_form_page(
     form: RiskForm,
     risk: Option<Risk>,
 ) -> AppResult<RiskFormPage> {
-    let mut organisations = vec![(String::new(), "Choose an organisation".to_owned())];
-    organisations.extend(
-        crate::partnership::organisation_choices(ctx.scope(state)?)
-            .await?
-            .into_iter()
-            .map(|(id, name)| (id.to_string(), name)),
-    );
+    let organisations =
+        crate::partnership::organisation_select(ctx.scope(state)?, "Choose an organisation")
+            .await?;
     Ok(RiskFormPage {
         chrome: ctx.chrome(state).await?,
         errors,
