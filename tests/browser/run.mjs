@@ -292,7 +292,9 @@ try {
   expect(await page.locator('.govuk-error-summary').isVisible(), 'an empty action shows the error summary');
   await check('add an action with errors');
   await page.locator('#title').fill('Brief designated safeguarding leads on the escalation learning');
-  await page.locator('#owner_organisation_id').selectOption({ label: 'Halton Borough Council' });
+  // The organisation list is searchable (accessible-autocomplete): type, then choose.
+  await page.locator('#owner_organisation_id').fill('Halton Borough Council');
+  await page.getByRole('option', { name: 'Halton Borough Council', exact: true }).click();
   await page.locator('#due_on_day').fill('31');
   await page.locator('#due_on_month').fill('3');
   await page.locator('#due_on_year').fill(nextYear);
@@ -408,7 +410,7 @@ try {
   for (const [email, wanted, label] of [
     ['admin@masa.example', /improvement actions? overdue/, 'home (business unit)'],
     ['icb.data@masa.example', /improvement action/, 'home (data lead)'],
-    ['chair@masa.example', /Quality and Impact/, 'home (group chair)'],
+    ['chair@masa.example', /overseen by Quality and Impact/, 'home (group chair)'],
     ['scrutineer@masa.example', /changes? since your last visit/, 'home (scrutineer)'],
   ]) {
     await signOutAndIn(email);
@@ -429,7 +431,7 @@ try {
   // --- the wide pages fit a phone
   await signOutAndIn('admin@masa.example');
   await page.setViewportSize({ width: 375, height: 800 });
-  for (const path of ['/dataset', '/tracker', '/tracker/risks/heat-map', '/audit-trail']) {
+  for (const path of ['/dataset', '/tracker', '/tracker/risks', '/tracker/risks/heat-map', '/audit-trail', '/users']) {
     await page.goto(base + path);
     const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(sideways <= 0, `${path} scrolls sideways by ${sideways} px at 375 px`);
