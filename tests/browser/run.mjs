@@ -431,11 +431,26 @@ try {
   // --- the wide pages fit a phone
   await signOutAndIn('admin@masa.example');
   await page.setViewportSize({ width: 375, height: 800 });
-  for (const path of ['/dataset', '/tracker', '/tracker/risks', '/tracker/risks/heat-map', '/audit-trail', '/users']) {
+  // The four the issue names, checked with axe at this width too…
+  for (const path of ['/dataset', '/tracker', '/tracker/risks/heat-map', '/audit-trail']) {
     await page.goto(base + path);
     const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(sideways <= 0, `${path} scrolls sideways by ${sideways} px at 375 px`);
     await check(`${path} at 375 px`);
+  }
+  // …and every other page of every area.
+  for (const path of ['/admin', '/partnership', '/partnership/organisations', '/partnership/organisations/1',
+    '/partnership/people', '/partnership/people/1', '/partnership/people/new', '/partnership/groups', '/partnership/groups/1',
+    '/partnership/rotations', '/partnership/business-plans', '/partnership/business-plans/1', '/users', '/users/1',
+    '/users/new', '/users/api-tokens', '/account', '/learning', '/learning/notifications', '/learning/notifications/1',
+    '/learning/bank-holidays', '/learning/reviews', '/learning/reviews/1', '/learning/themes', '/learning/triage',
+    '/learning/triage/1', '/dataset/indicators', '/dataset/indicators/1', '/dataset/periods', '/dataset/drops',
+    '/dataset/drops/1', '/dataset/outbox', '/tracker/recommendations', '/tracker/recommendations/1', '/tracker/actions/1',
+    '/tracker/actions/1/edit', '/tracker/risks', '/tracker/risks/1', '/tracker/risks/new', '/tracker/policies',
+    '/tracker/policies/1', '/audit-trail/1']) {
+    await page.goto(base + path);
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(sideways <= 0, `${path} scrolls sideways by ${sideways} px at 375 px`);
   }
   await page.setViewportSize({ width: 1280, height: 800 });
 
