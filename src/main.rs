@@ -352,13 +352,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup { file } => {
             let db = Db::connect_to_read(&config.database_url).await?;
             let rows = backup::write_file(&db, &file).await?;
-            println!("Backed up {rows} rows to {}", file.display());
+            println!(
+                "Backed up {} to {}",
+                masa::kernel::filters::count_of(rows as i64, "row", "rows"),
+                file.display()
+            );
         }
         Command::Restore { file } => {
             let backup = backup::read_file(&file)?;
             let db = connect(&config).await?;
             let rows = backup::restore(&db, &backup).await?;
-            println!("Restored {rows} rows from {}", file.display());
+            println!(
+                "Restored {} from {}",
+                masa::kernel::filters::count_of(rows as i64, "row", "rows"),
+                file.display()
+            );
         }
     }
     Ok(())

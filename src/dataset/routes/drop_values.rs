@@ -396,8 +396,13 @@ pub async fn upload_values(
     ctx.flash(
         &state,
         &format!(
-            "{} values uploaded. Check them, answer the storyboard, then submit.",
-            parsed.len()
+            "{} uploaded. Check {}, answer the storyboard, then submit.",
+            crate::kernel::filters::count_of(
+                i64::try_from(parsed.len()).unwrap_or(i64::MAX),
+                "value",
+                "values"
+            ),
+            if parsed.len() == 1 { "it" } else { "them" }
         ),
     )
     .await?;
