@@ -178,24 +178,12 @@ fn upload_request(
     filename: &str,
     bytes: &[u8],
 ) -> Request<Body> {
-    let boundary = "masa-concurrency-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n"
+    crate::support::multipart_request(
+        path,
+        cookie,
+        &[("csrf_token", csrf)],
+        Some((filename, bytes)),
     )
-    .into_bytes();
-    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes());
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    Request::builder()
-        .method("POST")
-        .uri(path)
-        .header(header::COOKIE, format!("masa_session={cookie}"))
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(Body::from(body))
-        .expect("request")
 }
 
 on_both_backends!(an_upload_racing_api_saves_keeps_their_values, |app| {

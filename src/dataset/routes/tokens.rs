@@ -11,6 +11,7 @@ use crate::dataset::store::{self};
 use crate::kernel::api_tokens::ApiTokenId;
 use crate::kernel::auth::{self};
 use crate::kernel::filters;
+use crate::kernel::http::raw_cookie;
 use crate::kernel::ids::OrganisationId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, render, render_refused};
@@ -44,21 +45,13 @@ const NEW_TOKEN_COOKIE: &str = "masa_new_api_token";
 
 /// The new token in the request's cookie, if it has the shape of one of ours.
 fn new_token_in(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == NEW_TOKEN_COOKIE)
-        .map(|(_, value)| value.to_owned())
-        .filter(|value| {
-            value.starts_with("masa_")
-                && value.len() <= 100
-                && value
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        })
+    raw_cookie(headers, NEW_TOKEN_COOKIE).filter(|value| {
+        value.starts_with("masa_")
+            && value.len() <= 100
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
 }
 
 fn new_token_cookie(value: &str, max_age: u32) -> Option<HeaderValue> {
