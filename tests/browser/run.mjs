@@ -138,6 +138,7 @@ try {
 
   await visit('/dataset', 'scorecard');
   await visit('/dataset/indicators', 'indicator catalogue');
+  await visit('/dataset/indicators/new', 'add an indicator (its reporting organisation searchable)');
   // An indicator whose small counts are suppressed: the chart and table leave them out of the mean.
   await page.getByRole('link', { name: /ketamine/i }).first().click();
   await page.waitForURL(/\/dataset\/indicators\/\d+$/);
@@ -444,7 +445,7 @@ try {
     '/partnership/rotations', '/partnership/business-plans', '/partnership/business-plans/1', '/users', '/users/1',
     '/users/new', '/users/api-tokens', '/account', '/learning', '/learning/notifications', '/learning/notifications/1',
     '/learning/bank-holidays', '/learning/reviews', '/learning/reviews/1', '/learning/themes', '/learning/triage',
-    '/learning/triage/1', '/dataset/indicators', '/dataset/indicators/1', '/dataset/periods', '/dataset/drops',
+    '/learning/triage/1', '/dataset/indicators', '/dataset/indicators/new', '/dataset/indicators/1', '/dataset/periods', '/dataset/drops',
     '/dataset/drops/1', '/dataset/outbox', '/tracker/recommendations', '/tracker/recommendations/1', '/tracker/actions/1',
     '/tracker/actions/1/edit', '/tracker/risks', '/tracker/risks/1', '/tracker/risks/new', '/tracker/policies',
     '/tracker/policies/1', '/audit-trail/1']) {

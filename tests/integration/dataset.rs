@@ -1297,7 +1297,11 @@ on_both_backends!(
         admin
             .get("/dataset/indicators/new")
             .await
-            .assert_lacks("Cheshire Constabulary");
+            .assert_lacks("Cheshire Constabulary")
+            // The organisation that reports an indicator is picked from the grouped,
+            // searchable list, statutory partners first.
+            .assert_contains("<optgroup label=\"Statutory partners\"")
+            .assert_contains("data-module=\"masa-autocomplete\"");
 
         // Halton's ids: not found, and nothing changes.
         for path in [

@@ -10,6 +10,7 @@ use crate::dataset::model::*;
 use crate::dataset::store::{self, IndicatorDetails, IndicatorFilter};
 
 use crate::kernel::Scope;
+use crate::kernel::choices::GroupedChoices;
 use crate::kernel::filters;
 use crate::kernel::ids::{IndicatorId, OrganisationId, PlanItemId};
 use crate::kernel::text::{FormErrors, today};
@@ -217,7 +218,7 @@ struct IndicatorFormPage {
     units: Vec<(String, String)>,
     polarities: Vec<(String, String)>,
     frequencies: Vec<(String, String)>,
-    organisations: Vec<(String, String)>,
+    organisations: GroupedChoices,
     priorities: Vec<(String, String)>,
 }
 
@@ -244,13 +245,7 @@ async fn indicator_form_page(
     indicator: Option<Indicator>,
 ) -> AppResult<IndicatorFormPage> {
     let scope = ctx.scope(state)?;
-    let mut organisations = vec![(String::new(), "Select an organisation".to_owned())];
-    organisations.extend(
-        partnership::organisation_choices(scope)
-            .await?
-            .into_iter()
-            .map(|(id, name)| (id.to_string(), name)),
-    );
+    let organisations = partnership::organisation_select(scope, "Select an organisation").await?;
     let mut priorities = vec![(String::new(), "None – the wider dataset".to_owned())];
     priorities.extend(
         partnership::current_priorities(scope)
