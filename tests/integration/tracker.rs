@@ -18,21 +18,11 @@ async fn post_upload(
     browser.get(page).await;
     let token = browser.csrf.clone().unwrap_or_default();
     let boundary = "masa-upload-boundary";
-    let mut body = Vec::new();
-    for (name, value) in [("csrf_token", token.as_str())].iter().chain(fields) {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    if let Some((filename, bytes)) = file {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let all: Vec<(&str, &str)> = [("csrf_token", token.as_str())]
+        .into_iter()
+        .chain(fields.iter().copied())
+        .collect();
+    let body = crate::support::multipart_body(boundary, &all, file);
     let mut request = Request::builder().method("POST").uri(action).header(
         header::CONTENT_TYPE,
         format!("multipart/form-data; boundary={boundary}"),

@@ -44,26 +44,13 @@ async fn upload(
     browser.get(&format!("/dataset/drops/{drop_id}")).await;
     let token = browser.csrf.clone().unwrap();
     let cookie = browser.cookie.clone().unwrap();
-    let boundary = "masa-hostile-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     browser
-        .send(
-            Request::builder()
-                .method("POST")
-                .uri(format!("/dataset/drops/{drop_id}/upload"))
-                .header(header::COOKIE, format!("masa_session={cookie}"))
-                .header(
-                    header::CONTENT_TYPE,
-                    format!("multipart/form-data; boundary={boundary}"),
-                )
-                .body(Body::from(body))
-                .unwrap(),
-        )
+        .send(crate::support::multipart_request(
+            &format!("/dataset/drops/{drop_id}/upload"),
+            &cookie,
+            &[("csrf_token", &token)],
+            Some((file_name, bytes)),
+        ))
         .await
 }
 
