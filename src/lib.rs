@@ -10,13 +10,14 @@ pub mod home;
 pub mod kernel;
 pub mod learning;
 pub mod partnership;
+pub mod reports;
 pub mod tracker;
 
 use std::sync::Arc;
 
 use kernel::{
-    AppState, NavEntry, Permission, Routes, config::Config, db::Db, sources::SourceDirectory,
-    work::WorkRegistry,
+    AppState, NavEntry, Permission, Routes, config::Config, db::Db, report::ReportContribution,
+    sources::SourceDirectory, work::WorkRegistry,
 };
 
 /// Every route of the application, with the permission each requires.
@@ -30,6 +31,7 @@ pub fn routes() -> Routes {
         .merge(tracker::routes())
         .merge(tracker::risks::routes())
         .merge(tracker::policies::routes())
+        .merge(reports::routes())
         .merge(audit_trail::routes())
 }
 
@@ -137,6 +139,12 @@ pub fn sources() -> SourceDirectory {
         .merge(tracker::risks::sources())
 }
 
+/// Each module's report figures and sections (kernel::report): a module whose records the
+/// yearly or quarterly report prints registers its contribution here.
+pub fn reports() -> ReportContribution {
+    ReportContribution::new()
+}
+
 pub fn state(db: Db, config: Config) -> AppState {
     let sign_in_limiter = kernel::throttle::KeyedWindow::new(
         config.sign_in_attempts_per_ip,
@@ -149,6 +157,7 @@ pub fn state(db: Db, config: Config) -> AppState {
         navigation: Arc::new(navigation()),
         sources: Arc::new(sources()),
         work: Arc::new(work()),
+        reports: Arc::new(reports()),
         cache: Arc::new(kernel::cache::RevisionCache::default()),
     }
 }

@@ -22,6 +22,7 @@ pub mod paging;
 pub mod personal_data;
 pub mod post_redirect_get;
 pub mod private_files;
+pub mod report;
 pub mod roles;
 pub mod routing;
 pub mod sources;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub sources: Arc<sources::SourceDirectory>,
     /// What each module asks of a person, for their home page (see kernel::work).
     pub work: Arc<work::WorkRegistry>,
+    /// Each module's report figures and sections (see kernel::report).
+    pub reports: Arc<report::ReportContribution>,
     /// Results kept until the data changes (see kernel::cache).
     pub cache: Arc<cache::RevisionCache>,
     /// Sign-in attempts per client address (see kernel::throttle).
