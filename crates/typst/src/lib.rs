@@ -10,6 +10,7 @@
 //! ever reaches typst inside that JSON, which the template reads with `json(..)`: it is data,
 //! never markup, so it cannot inject typst code.
 
+mod text;
 mod world;
 
 use std::fmt;
@@ -20,6 +21,7 @@ use typst::syntax::DiagSpanKind;
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
+pub use crate::text::{REPLACEMENT, displayable};
 use crate::world::MemoryWorld;
 
 /// The report template: renders the report JSON (`report.json`) the reports module produces.
@@ -88,6 +90,10 @@ pub fn compile_pdf(job: &PdfJob) -> Result<Vec<u8>, TypstError> {
 
 /// Convenience: [`REPORT_TEMPLATE`] over `report.json`, the chart SVG files it names and any
 /// attachments (e.g. `("figures.json", ..)`, attached inside the PDF) -> PDF bytes.
+///
+/// Characters in the JSON's strings or the charts' text that no embedded font has (emoji,
+/// CJK, control characters) are shown as U+FFFD, see [`displayable`]: PDF/UA-1 would otherwise
+/// refuse the whole report. Attachments are embedded byte for byte.
 pub fn render_report(
     report_json: &[u8],
     charts: &[(&str, &[u8])],
@@ -102,10 +108,15 @@ pub fn render_report(
         .map(|(name, _)| json_string(name))
         .collect();
     let attachment_list = format!("[{}]", names.join(","));
+    let report_json = text::displayable_json(report_json);
+    let charts: Vec<(&str, std::borrow::Cow<[u8]>)> = charts
+        .iter()
+        .map(|(name, svg)| (*name, text::displayable_svg(svg)))
+        .collect();
     let mut files: Vec<(&str, &[u8])> = Vec::with_capacity(charts.len() + attachments.len() + 2);
-    files.push(("report.json", report_json));
+    files.push(("report.json", &report_json));
     files.push(("attachments.json", attachment_list.as_bytes()));
-    files.extend_from_slice(charts);
+    files.extend(charts.iter().map(|(name, svg)| (*name, svg.as_ref())));
     files.extend_from_slice(attachments);
     compile_pdf(&PdfJob {
         main: REPORT_TEMPLATE,

@@ -32,6 +32,11 @@ static FONTS: LazyLock<(LazyHash<FontBook>, Vec<Font>)> = LazyLock::new(|| {
     (LazyHash::new(book), fonts)
 });
 
+/// The embedded fonts, in font-book order.
+pub(crate) fn fonts() -> &'static [Font] {
+    &FONTS.1
+}
+
 /// One job's world: its main source and its virtual files.
 pub(crate) struct MemoryWorld {
     main: Source,

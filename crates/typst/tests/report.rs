@@ -360,3 +360,34 @@ fn a_forty_page_report_renders() {
         println!("forty-page report: {pages}");
     }
 }
+
+#[test]
+fn characters_no_font_has_are_replaced_not_refused() {
+    // PDF/UA-1 refuses text drawn without a glyph; a report must not fail over one emoji.
+    let svg = masa_charts::bar_chart_svg("Themes 😀", &[("Neglect 😀".to_string(), 5.0)], "c");
+    let json = r#"{"title":"Report 😀","sections":[{"number":"1","title":"S 中文","blocks":[
+        {"type":"paragraph","text":"Emoji 😀, CJK 中文, a bell \u0007 and Arabic مرحبا."},
+        {"type":"chart","file":"c.svg","alt":"Bar chart 😀","caption":"C"}]}]}"#;
+    let pdf = render_report(json.as_bytes(), &[("c.svg", svg.as_bytes())], &[], AT, "x")
+        .expect("renders with replacements");
+    let Some(pdftotext) = tool("pdftotext") else {
+        return;
+    };
+    let file = write_temp(&pdf);
+    let text = squash(&run(
+        &pdftotext,
+        &[
+            "-enc",
+            "UTF-8",
+            file.path().to_str().expect("utf-8 path"),
+            "-",
+        ],
+    ));
+    assert!(
+        text.contains(&squash(
+            "Emoji \u{FFFD}, CJK \u{FFFD}\u{FFFD}, a bell \u{FFFD}"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("Neglect\u{FFFD}"), "{text}");
+}
