@@ -68,15 +68,22 @@ fn make_displayable(value: &mut serde_json::Value) -> bool {
                 true
             }
         },
-        serde_json::Value::Array(items) => items
-            .iter_mut()
-            .fold(false, |changed, item| make_displayable(item) || changed),
-        serde_json::Value::Object(fields) => fields
-            .iter_mut()
-            .filter(|(key, _)| key.as_str() != "file")
-            .fold(false, |changed, (_, item)| {
-                make_displayable(item) || changed
-            }),
+        serde_json::Value::Array(items) => {
+            let mut changed = false;
+            for item in items {
+                changed |= make_displayable(item);
+            }
+            changed
+        }
+        serde_json::Value::Object(fields) => {
+            let mut changed = false;
+            for (key, item) in fields {
+                if key != "file" {
+                    changed |= make_displayable(item);
+                }
+            }
+            changed
+        }
         _ => false,
     }
 }

@@ -298,7 +298,7 @@ fn pdf_ua_refusals_are_errors() {
 fn a_forty_page_report_renders() {
     let svg = chart();
     let mut sections = Vec::new();
-    for s in 1..=12 {
+    for s in 1..=17 {
         let mut blocks = vec![serde_json::json!({"type": "heading", "text": format!("Part {s}")})];
         for p in 0..6 {
             blocks.push(serde_json::json!({"type": "paragraph", "text": format!(
