@@ -219,6 +219,7 @@ fn a_report_without_attachments_or_appendix_renders() {
 fn malformed_json_is_an_error_naming_the_file() {
     let err = render_report(b"{\"title\": ", &[], &[], AT, "x").expect_err("fails");
     let text = err.to_string();
+    println!("malformed JSON: {text}");
     assert!(text.contains("report.json"), "{text}");
     assert!(text.to_lowercase().contains("json"), "{text}");
 }
@@ -230,6 +231,7 @@ fn a_missing_field_or_unknown_block_is_an_error_not_a_panic() {
 
     let json = r#"{"title":"T","sections":[{"number":"1","title":"S","blocks":[{"type":"poem","text":"x"}]}]}"#;
     let err = render_report(json.as_bytes(), &[], &[], AT, "x").expect_err("fails");
+    println!("unknown block: {err}");
     assert!(err.to_string().contains("unknown type"), "{err}");
     assert!(err.to_string().contains("poem"), "{err}");
 
@@ -248,6 +250,7 @@ fn a_source_error_names_its_line_and_column() {
         identifier: "x",
     };
     let err = compile_pdf(&job).expect_err("fails");
+    println!("source error: {err}");
     assert!(
         err.diagnostics.iter().any(|d| d.starts_with("main.typ:4:")),
         "{err}"
