@@ -174,7 +174,7 @@ fn describe(world: &MemoryWorld, diagnostic: &SourceDiagnostic) -> String {
     // Errors inside a function called from elsewhere: name the call site too.
     for point in diagnostic.trace.iter().take(3) {
         if let Some(place) = locate(world, point.span.into()) {
-            text.push_str(&format!(" [in {} at {place}]", point.v));
+            text.push_str(&format!(" [{} at {place}]", point.v));
         }
     }
     text
