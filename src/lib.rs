@@ -143,6 +143,10 @@ pub fn sources() -> SourceDirectory {
 /// yearly or quarterly report prints registers its contribution here.
 pub fn reports() -> ReportContribution {
     ReportContribution::new()
+        .merge(learning::report::report_contribution())
+        .merge(tracker::report::report_contribution())
+        .merge(tracker::risks::report::report_contribution())
+        .merge(tracker::policies::report::report_contribution())
 }
 
 pub fn state(db: Db, config: Config) -> AppState {

@@ -17,6 +17,7 @@
 
 mod demo;
 pub mod model;
+pub mod report;
 mod routes;
 pub mod store;
 mod warnings;

@@ -684,6 +684,20 @@ pub async fn recommendations_of(
     .await
 }
 
+/// Every recommendation of the partnership's national reviews (the reviews not archived) that
+/// has a triage decision, in the order they were added: what the reports count.
+pub async fn triaged_recommendations(mut store: impl Store) -> Result<Vec<Recommendation>> {
+    sqlx::query_as(
+        "SELECT r.* FROM national_review_recommendations r \
+         JOIN national_reviews n ON n.id = r.national_review_id \
+         WHERE n.partnership_id = $1 AND n.archived_at IS NULL AND r.triage_decision IS NOT NULL \
+         ORDER BY r.id",
+    )
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await
+}
+
 /// One recommendation of the partnership's national reviews; None for another partnership's.
 pub async fn find_recommendation(
     mut store: impl Store,

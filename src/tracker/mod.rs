@@ -20,6 +20,7 @@
 pub mod demo;
 pub mod model;
 pub mod policies;
+pub mod report;
 pub mod risks;
 mod routes;
 pub mod store;

@@ -538,3 +538,25 @@ pub async fn claim_digest_week(tx: &mut Transaction, week_starting: time::Date) 
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// An action's update as the reports read it: when it was written and the status it left.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DatedUpdate {
+    pub action_id: ActionId,
+    pub kind: String,
+    pub status_after: String,
+    pub written_at: String,
+}
+
+/// Every update of the partnership's actions, oldest first: the actions' history, from which
+/// the reports read where each stood on a past day.
+pub async fn updates_of_partnership(mut store: impl Store) -> Result<Vec<DatedUpdate>> {
+    sqlx::query_as(
+        "SELECT u.action_id, u.kind, u.status_after, u.written_at FROM action_updates u \
+         JOIN tracker_actions a ON a.id = u.action_id JOIN recommendations r ON r.id = a.recommendation_id \
+         WHERE r.partnership_id = $1 ORDER BY u.id",
+    )
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await
+}

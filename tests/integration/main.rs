@@ -19,6 +19,8 @@ mod home;
 mod kernel;
 mod learning;
 mod partnership;
+mod report_learning;
+mod report_tracker;
 mod risks;
 mod tracker;
 mod uploads;

@@ -8,6 +8,7 @@
 //! `store::approve_version(&mut change, &policy, …)`.
 
 pub mod model;
+pub mod report;
 mod routes;
 pub mod store;
 pub mod work;

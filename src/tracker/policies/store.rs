@@ -370,3 +370,36 @@ pub async fn insert_document(
         .await?;
     Ok(id)
 }
+
+/// Every approved version of every one of the partnership's policies, oldest approval first:
+/// what the reports read a policy's standing on a past day from.
+pub async fn all_versions(mut store: impl Store) -> Result<Vec<(PolicyId, Approval)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        policy_id: PolicyId,
+        #[sqlx(flatten)]
+        version: VersionRow,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT v.* FROM policy_versions v JOIN policies p ON p.id = v.policy_id \
+         WHERE p.partnership_id = $1 ORDER BY v.approved_on, v.id",
+    )
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            (
+                row.policy_id,
+                Approval {
+                    version: row.version.version,
+                    approved_on: row.version.approved_on,
+                    next_review_on: row.version.next_review_on,
+                    document_url: row.version.document_url,
+                    note: row.version.note,
+                },
+            )
+        })
+        .collect())
+}

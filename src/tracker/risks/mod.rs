@@ -12,6 +12,7 @@
 
 pub(crate) mod export;
 pub mod model;
+pub mod report;
 mod routes;
 pub mod store;
 pub mod work;

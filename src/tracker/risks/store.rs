@@ -520,3 +520,35 @@ pub async fn reference_and_title(
         .fetch_optional(store.conn())
         .await
 }
+
+/// Every scoring of every one of the partnership's risks, oldest first: the register's history,
+/// from which the reports read each risk's score on a past day.
+pub async fn all_scores(mut store: impl Store) -> Result<Vec<(RiskId, Rescore)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        risk_id: RiskId,
+        #[sqlx(flatten)]
+        score: ScoreRow,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT s.* FROM risk_scores s JOIN risks r ON r.id = s.risk_id \
+         WHERE r.partnership_id = $1 ORDER BY s.scored_on, s.id",
+    )
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            let s = row.score;
+            Ok((
+                row.risk_id,
+                Rescore {
+                    scored_on: s.scored_on,
+                    inherent: score(s.inherent_likelihood, s.inherent_impact, "inherent")?,
+                    residual: score(s.residual_likelihood, s.residual_impact, "residual")?,
+                    rationale: s.rationale,
+                },
+            ))
+        })
+        .collect()
+}

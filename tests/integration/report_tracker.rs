@@ -1,0 +1,338 @@
+//! The tracker's, the risk register's and the policy tracker's report figures and sections
+//! (src/tracker/report.rs, risks/report.rs, policies/report.rs) on the demo partnership, the
+//! period before, and a partnership with no records. The demo's actions are dated relative to
+//! today, so their figures are read for the financial year and quarter holding today; the
+//! risks' scorings are dated, so the register is read for 2024/25.
+
+use masa::kernel::report::{Block, QuarterlySection, ReportPeriod, SectionSlot, YearlySection};
+use time::Duration;
+
+use crate::on_both_backends;
+use crate::report_learning::{DEMO, assert_sound, figures, plain_text, section, value, value_of};
+
+fn this_year() -> (ReportPeriod, time::Date) {
+    let today = masa::kernel::text::today();
+    let year = if today.month() >= time::Month::April {
+        today.year()
+    } else {
+        today.year() - 1
+    };
+    (ReportPeriod::financial_year(year), today)
+}
+
+fn this_quarter() -> ReportPeriod {
+    let (year, today) = this_year();
+    (1..=4)
+        .filter_map(|q| ReportPeriod::quarter(year.year, q))
+        .find(|q| q.contains(today))
+        .expect("a quarter holds today")
+}
+
+on_both_backends!(tracker_figures_match_the_demo_by_hand, |app| {
+    masa::demo::load(&app.db).await.expect("demo");
+    let (year, today) = this_year();
+    // The demo: eight recommendations with ten actions, all recorded today.
+    assert_eq!(
+        value(app, DEMO, "tracker.recommendations_made", year).await,
+        Some(8.0)
+    );
+    assert_eq!(
+        value(app, DEMO, "tracker.recommendations_held", year).await,
+        Some(8.0)
+    );
+    assert_eq!(
+        value(app, DEMO, "tracker.actions_agreed", year).await,
+        Some(10.0)
+    );
+    assert_eq!(
+        value(app, DEMO, "tracker.actions_held", year).await,
+        Some(10.0)
+    );
+    let status = figures(app, DEMO, "tracker.actions_by_status", year).await;
+    // On track: the home conditions relaunch, the revisit dates and the strategy meeting
+    // field; not started: the levels of need refresher; overdue: the quarterly impact report
+    // (at risk, 21 days past due) and the nurses' cover rota (9 days); complete: water safety,
+    // the neglect standards and the domestic abuse pathway; closed: the escalation training.
+    assert_eq!(value_of(&status, "on_track"), Some(3.0));
+    assert_eq!(value_of(&status, "not_started"), Some(1.0));
+    assert_eq!(value_of(&status, "at_risk"), Some(0.0));
+    assert_eq!(value_of(&status, "overdue"), Some(2.0));
+    assert_eq!(value_of(&status, "complete"), Some(3.0));
+    assert_eq!(value_of(&status, "closed_with_evidence"), Some(1.0));
+    assert_eq!(
+        value(app, DEMO, "tracker.actions_done", year).await,
+        Some(4.0)
+    );
+    let mut overdue_days: Vec<f64> = figures(app, DEMO, "tracker.action_days_overdue", year)
+        .await
+        .iter()
+        .filter_map(|f| f.value)
+        .collect();
+    overdue_days.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    assert_eq!(overdue_days, vec![9.0, 21.0]);
+    // Completed (days ago, on time): water safety (75, yes), neglect standards (130, yes),
+    // domestic abuse pathway (10, yes), escalation training (190, no: due 200 days ago).
+    let completed: Vec<bool> = [(75, true), (130, true), (10, true), (190, false)]
+        .into_iter()
+        .filter(|(days, _)| year.contains(today - Duration::days(*days)))
+        .map(|(_, on_time)| on_time)
+        .collect();
+    let rate = figures(app, DEMO, "tracker.actions_completed_on_time", year).await;
+    assert_eq!(rate[0].denominator, Some(completed.len() as i64));
+    assert_eq!(
+        rate[0].numerator,
+        Some(completed.iter().filter(|on_time| **on_time).count() as i64)
+    );
+    let closed_in_year = f64::from(u8::from(year.contains(today - Duration::days(30))));
+    assert_eq!(
+        value(app, DEMO, "tracker.actions_impact_evidenced", year).await,
+        Some(closed_in_year)
+    );
+    assert_eq!(
+        value(app, DEMO, "tracker.actions_revisited", year).await,
+        Some(closed_in_year)
+    );
+    // By source: two learning review recommendations, their two actions, one complete.
+    let recommendations = figures(app, DEMO, "tracker.recommendations_by_source", year).await;
+    assert_eq!(value_of(&recommendations, "learning_review"), Some(2.0));
+    assert_eq!(value_of(&recommendations, "audit"), Some(3.0));
+    let done = figures(app, DEMO, "tracker.actions_done_by_source", year).await;
+    assert_eq!(value_of(&done, "learning_review"), Some(1.0));
+    let overdue = figures(app, DEMO, "tracker.actions_overdue_by_source", year).await;
+    assert_eq!(value_of(&overdue, "scrutiny"), Some(1.0));
+    assert_eq!(value_of(&overdue, "meeting"), Some(1.0));
+    // The year before: nothing was yet recorded.
+    let before = year.previous();
+    assert_eq!(
+        value(app, DEMO, "tracker.actions_held", before).await,
+        Some(0.0)
+    );
+    assert_eq!(
+        value(app, DEMO, "tracker.recommendations_made", before).await,
+        Some(0.0)
+    );
+    assert_eq!(
+        value(app, DEMO, "tracker.actions_completed_on_time", before).await,
+        None
+    );
+    let status = figures(app, DEMO, "tracker.actions_by_status", before).await;
+    assert!(status.iter().all(|f| f.value == Some(0.0)));
+});
+
+on_both_backends!(tracker_sections_show_outcomes_and_overdue_actions, |app| {
+    masa::demo::load(&app.db).await.expect("demo");
+    let (year, _) = this_year();
+    let blocks = section(
+        app,
+        DEMO,
+        SectionSlot::Yearly(YearlySection::LearningFromCaseReviews),
+        "tracker",
+        year,
+    )
+    .await;
+    assert_sound(app, DEMO, &blocks, year).await;
+    let text = plain_text(&blocks);
+    assert!(
+        text.contains("REC-2024-05") && text.contains("REC-2025-03"),
+        "{text}"
+    );
+    assert!(text.contains("Learning review") && text.contains("All sources"));
+    let blocks = section(
+        app,
+        DEMO,
+        SectionSlot::Yearly(YearlySection::AchievementsAndChallenges),
+        "tracker",
+        year,
+    )
+    .await;
+    assert_sound(app, DEMO, &blocks, year).await;
+    assert!(plain_text(&blocks).contains("[tracker.actions_by_status/overdue]"));
+    let quarter = this_quarter();
+    let blocks = section(
+        app,
+        DEMO,
+        SectionSlot::Quarterly(QuarterlySection::OverdueActions),
+        "tracker",
+        quarter,
+    )
+    .await;
+    assert_sound(app, DEMO, &blocks, quarter).await;
+    let text = plain_text(&blocks);
+    assert!(
+        text.contains("Health attendance at strategy meetings: cover rota for named nurses"),
+        "{text}"
+    );
+    assert!(text.contains("NHS Cheshire and Merseyside Integrated Care Board"));
+    assert!(text.contains("Report every learning recommendation's impact measure"));
+    assert!(
+        !text.contains("Relaunch the home conditions"),
+        "not overdue"
+    );
+});
+
+on_both_backends!(risk_register_and_policies_figures_and_sections, |app| {
+    masa::demo::load(&app.db).await.expect("demo");
+    // As at 31 March 2025: seven risks (R-04 was first scored in April 2025); residual scores
+    // R-01 4×3, R-02 2×3, R-03 4×4, R-05 3×4, R-06 3×3, R-07 2×3, R-08 5×3.
+    let year = ReportPeriod::financial_year(2024);
+    assert_eq!(value(app, DEMO, "risks.held", year).await, Some(7.0));
+    let rating = figures(app, DEMO, "risks.by_rating", year).await;
+    assert_eq!(value_of(&rating, "low"), Some(0.0));
+    assert_eq!(value_of(&rating, "medium"), Some(3.0));
+    assert_eq!(value_of(&rating, "high"), Some(4.0));
+    assert_eq!(value_of(&rating, "very_high"), Some(0.0));
+    assert_eq!(
+        value(app, DEMO, "risks.held", year.previous()).await,
+        Some(0.0)
+    );
+    let blocks = section(
+        app,
+        DEMO,
+        SectionSlot::Yearly(YearlySection::PartnershipAndGovernance),
+        "risks",
+        year,
+    )
+    .await;
+    assert_sound(app, DEMO, &blocks, year).await;
+    // Top risks at the end of 2024/25 Q4: R-03 (16), R-08 (15), R-05 and R-01 (12), R-06 (9).
+    let q4 = ReportPeriod::quarter(2024, 4).unwrap();
+    let blocks = section(
+        app,
+        DEMO,
+        SectionSlot::Quarterly(QuarterlySection::TopRisks),
+        "risks",
+        q4,
+    )
+    .await;
+    assert_sound(app, DEMO, &blocks, q4).await;
+    let rows = blocks
+        .iter()
+        .find_map(|block| match block {
+            Block::Table { rows, .. } => Some(rows.len()),
+            _ => None,
+        })
+        .expect("a table of top risks");
+    assert_eq!(rows, 5);
+    let text = plain_text(&blocks);
+    let order: Vec<usize> = ["R-03", "R-08", "R-05", "R-01", "R-06"]
+        .iter()
+        .map(|r| {
+            text.find(&format!("Risk {r}:"))
+                .unwrap_or_else(|| panic!("{r} in {text}"))
+        })
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+    assert!(!text.contains("Risk R-04:"));
+    // In 2025/26 Q1, R-01 was re-scored down to 3×3 and R-08 closed.
+    let q1 = ReportPeriod::quarter(2025, 1).unwrap();
+    let score = figures(app, DEMO, "risks.residual_score", q1).await;
+    assert!(score.iter().all(|f| !f.label.contains("R-08")));
+    assert!(
+        score
+            .iter()
+            .any(|f| f.label.contains("R-01") && f.value == Some(9.0))
+    );
+    let blocks = section(
+        app,
+        DEMO,
+        SectionSlot::Quarterly(QuarterlySection::TopRisks),
+        "risks",
+        q1,
+    )
+    .await;
+    assert!(plain_text(&blocks).contains("Falling"));
+
+    // Policies, this year, checked against the policies' current dates as the pages read them.
+    let (this, today) = this_year();
+    let policies = masa::tracker::policies::store::list_policies(masa::kernel::Scope::new(
+        &app.db,
+        masa::kernel::ids::PartnershipId::new(DEMO),
+    ))
+    .await
+    .expect("policies");
+    let live: Vec<_> = policies
+        .iter()
+        .filter(|p| {
+            p.details.status != masa::tracker::policies::model::PolicyStatus::Withdrawn
+                && p.approved_on.is_some_and(|d| d <= today)
+        })
+        .collect();
+    assert_eq!(
+        value(app, DEMO, "policies.held", this).await,
+        Some(live.len() as f64)
+    );
+    let overdue = live
+        .iter()
+        .filter(|p| p.next_review_on.is_some_and(|d| d < today))
+        .count();
+    assert!(overdue > 0, "the demo has a policy past its review");
+    assert_eq!(
+        value(app, DEMO, "policies.overdue_for_review", this).await,
+        Some(overdue as f64)
+    );
+    let blocks = section(
+        app,
+        DEMO,
+        SectionSlot::Yearly(YearlySection::PartnershipAndGovernance),
+        "policies",
+        this,
+    )
+    .await;
+    assert_sound(app, DEMO, &blocks, this).await;
+    assert!(plain_text(&blocks).contains("Policies and procedures overdue for review"));
+});
+
+on_both_backends!(a_partnership_with_no_tracker_records_gets_noughts, |app| {
+    masa::demo::load(&app.db).await.expect("demo");
+    let second = app.second_partnership().await.partnership_id;
+    let (year, _) = this_year();
+    for key in [
+        "tracker.actions_held",
+        "tracker.recommendations_made",
+        "risks.held",
+        "policies.held",
+        "policies.overdue_for_review",
+    ] {
+        assert_eq!(value(app, second, key, year).await, Some(0.0), "{key}");
+    }
+    assert_eq!(
+        value(app, second, "tracker.actions_completed_on_time", year).await,
+        None
+    );
+    for (slot, module, period) in [
+        (
+            SectionSlot::Yearly(YearlySection::LearningFromCaseReviews),
+            "tracker",
+            year,
+        ),
+        (
+            SectionSlot::Yearly(YearlySection::AchievementsAndChallenges),
+            "tracker",
+            year,
+        ),
+        (
+            SectionSlot::Quarterly(QuarterlySection::OverdueActions),
+            "tracker",
+            this_quarter(),
+        ),
+        (
+            SectionSlot::Yearly(YearlySection::PartnershipAndGovernance),
+            "risks",
+            year,
+        ),
+        (
+            SectionSlot::Quarterly(QuarterlySection::TopRisks),
+            "risks",
+            this_quarter(),
+        ),
+        (
+            SectionSlot::Yearly(YearlySection::PartnershipAndGovernance),
+            "policies",
+            year,
+        ),
+    ] {
+        let blocks = section(app, second, slot, module, period).await;
+        assert_sound(app, second, &blocks, period).await;
+        assert!(!blocks.is_empty());
+    }
+});
