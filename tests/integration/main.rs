@@ -19,6 +19,8 @@ mod home;
 mod kernel;
 mod learning;
 mod partnership;
+mod report_dataset;
+mod report_partnership;
 mod risks;
 mod tracker;
 mod uploads;
