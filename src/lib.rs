@@ -143,6 +143,8 @@ pub fn sources() -> SourceDirectory {
 /// yearly or quarterly report prints registers its contribution here.
 pub fn reports() -> ReportContribution {
     ReportContribution::new()
+        .merge(partnership::report::report_contribution())
+        .merge(dataset::report::report_contribution())
         .merge(learning::report::report_contribution())
         .merge(tracker::report::report_contribution())
         .merge(tracker::risks::report::report_contribution())

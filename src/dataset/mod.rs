@@ -11,6 +11,7 @@ mod api;
 pub mod demo;
 pub mod generate;
 pub mod model;
+pub mod report;
 mod routes;
 pub mod scorecard;
 pub mod store;

@@ -9,6 +9,7 @@
 
 pub mod demo;
 pub mod model;
+pub mod report;
 mod routes;
 pub mod store;
 pub mod work;
@@ -103,6 +104,41 @@ pub async fn current_priorities(
         .into_iter()
         .filter(|item| item.kind == model::PlanItemKind::Priority)
         .map(|item| (item.id, item.title))
+        .collect())
+}
+
+/// For other modules (the reports): a priority of the business plan for a period.
+#[derive(Debug, Clone)]
+pub struct PlanPriority {
+    pub id: PlanItemId,
+    pub title: String,
+    pub description: String,
+    /// The plan's page.
+    pub href: String,
+}
+
+/// For other modules (the reports): the priorities of the business plan for the period from
+/// `start` to `end` (the plan in force at its end, else the last to start within it), in their
+/// order; empty when no plan covers the period.
+pub async fn priorities_for_period(
+    mut store: impl Store,
+    start: time::Date,
+    end: time::Date,
+) -> Result<Vec<PlanPriority>, sqlx::Error> {
+    let plans = store::list_plans(&mut store, true).await?;
+    let Some(plan) = model::plan_for_period(&plans, start, end) else {
+        return Ok(Vec::new());
+    };
+    Ok(store::plan_items(store, plan.id)
+        .await?
+        .into_iter()
+        .filter(|item| item.kind == model::PlanItemKind::Priority)
+        .map(|item| PlanPriority {
+            id: item.id,
+            title: item.title,
+            description: item.description,
+            href: format!("/partnership/business-plans/{}", plan.id),
+        })
         .collect())
 }
 

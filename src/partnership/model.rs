@@ -886,9 +886,94 @@ impl PlanItemForm {
     }
 }
 
+// ---- as at a date: for the reports ----
+
+/// Whether a record was not yet archived at the end of `day`: never archived, or archived (a
+/// timestamp "YYYY-MM-DDThh:mm:ssZ") on a later day. Records hold no other history, so this is
+/// the nearest "as at" the partnership's tables can answer.
+pub fn live_on(archived_at: Option<&str>, day: Date) -> bool {
+    archived_at.is_none_or(|at| at.get(..10).is_some_and(|date| date > day.to_string().as_str()))
+}
+
+impl Organisation {
+    /// Part of the partnership on `day`: within its active period, and not archived by then.
+    pub fn was_active_on(&self, day: Date) -> bool {
+        live_on(self.archived_at.as_deref(), day)
+            && self.active_from <= day
+            && self.active_to.is_none_or(|to| day <= to)
+    }
+}
+
+/// The business plan for a period from `start` to `end`: of the plans not archived by `end`
+/// that overlap the period, the one in force at its end, else the one that started last.
+pub fn plan_for_period(plans: &[BusinessPlan], start: Date, end: Date) -> Option<&BusinessPlan> {
+    let overlapping: Vec<&BusinessPlan> = plans
+        .iter()
+        .filter(|plan| live_on(plan.archived_at.as_deref(), end))
+        .filter(|plan| plan.starts_on <= end && start <= plan.ends_on)
+        .collect();
+    overlapping
+        .iter()
+        .filter(|plan| plan.starts_on <= end && end <= plan.ends_on)
+        .max_by_key(|plan| plan.starts_on)
+        .or_else(|| overlapping.iter().max_by_key(|plan| plan.starts_on))
+        .copied()
+}
+
+/// Of a group's memberships in a period (chair first, newest first, as
+/// [`super::store::memberships_between`] gives them), the one who held `position` at the
+/// period's end, else the last to hold it during the period.
+pub fn holder_in_period<'a>(
+    memberships: &'a [Membership],
+    group: GroupId,
+    position: Position,
+    end: Date,
+) -> Option<&'a Membership> {
+    let held: Vec<&Membership> = memberships
+        .iter()
+        .filter(|m| m.group_id == group && m.position == position)
+        .collect();
+    held.iter()
+        .find(|m| m.started_on <= end && m.ended_on.is_none_or(|ended| ended > end))
+        .or_else(|| held.first())
+        .copied()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn plan(name: &str, starts: (i32, u8), ends: (i32, u8), archived: Option<&str>) -> BusinessPlan {
+        let day = |(year, month): (i32, u8)| {
+            Date::from_calendar_date(year, time::Month::try_from(month).unwrap(), 1).unwrap()
+        };
+        BusinessPlan {
+            id: PlanId::new(1),
+            name: name.into(),
+            starts_on: day(starts),
+            ends_on: day(ends),
+            archived_at: archived.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn the_plan_for_a_period_is_the_one_in_force_at_its_end() {
+        let day = |y, m, d| Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap();
+        let plans = [
+            plan("Old", (2021, 4), (2024, 3), None),
+            plan("Current", (2024, 4), (2027, 3), None),
+            plan("Dropped", (2024, 4), (2027, 3), Some("2024-05-01T10:00:00Z")),
+        ];
+        let year = (day(2024, 4, 1), day(2025, 3, 31));
+        assert_eq!(plan_for_period(&plans, year.0, year.1).unwrap().name, "Current");
+        let before = (day(2023, 4, 1), day(2024, 3, 31));
+        assert_eq!(plan_for_period(&plans, before.0, before.1).unwrap().name, "Old");
+        let long_ago = (day(2010, 4, 1), day(2011, 3, 31));
+        assert!(plan_for_period(&plans, long_ago.0, long_ago.1).is_none());
+        assert!(live_on(Some("2025-04-01T09:00:00Z"), day(2025, 3, 31)));
+        assert!(!live_on(Some("2025-03-31T09:00:00Z"), day(2025, 3, 31)));
+        assert!(live_on(None, day(2025, 3, 31)));
+    }
     use time::macros::date;
 
     #[test]

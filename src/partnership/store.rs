@@ -682,6 +682,28 @@ pub async fn groups_chaired_by(
     .await
 }
 
+/// Every membership of the partnership's groups held at some time between `start` and `end`
+/// (started on or before `end`, not ended before `start`), archived groups too: the report's
+/// "as at" view of who chaired and sat on each group. Chair first, then vice-chair, then by name.
+pub async fn memberships_between(
+    mut store: impl Store,
+    start: Date,
+    end: Date,
+) -> Result<Vec<Membership>> {
+    let sql = format!(
+        "{MEMBERSHIP_SELECT} WHERE g.partnership_id = $1 AND m.started_on <= $2 \
+         AND (m.ended_on IS NULL OR m.ended_on >= $3) \
+         ORDER BY lower(g.name), CASE m.position WHEN 'chair' THEN 0 WHEN 'vice_chair' THEN 1 ELSE 2 END, \
+         m.started_on DESC, lower(p.name)"
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(store.partnership())
+        .bind(iso_date(end))
+        .bind(iso_date(start))
+        .fetch_all(store.conn())
+        .await
+}
+
 /// Adds a membership without an entry: for the demo, which records its own.
 pub(super) async fn insert_membership(
     tx: &mut Transaction,
