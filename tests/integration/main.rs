@@ -19,6 +19,7 @@ mod home;
 mod kernel;
 mod learning;
 mod partnership;
+mod reports;
 mod risks;
 mod tracker;
 mod uploads;
