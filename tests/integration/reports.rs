@@ -129,7 +129,7 @@ on_both_backends!(generate_comment_approve_and_freeze, |app| {
     let page = admin.get(narrative).await;
     page.assert_contains("Suggested sentences")
         .assert_contains("Saved versions")
-        .assert_contains("First words &lt;script&gt;");
+        .assert_contains("First words &#60;script&#62;");
 
     // Comments, escaped.
     let mut member = app.signed_in("member@masa.example").await;
@@ -147,7 +147,7 @@ on_both_backends!(generate_comment_approve_and_freeze, |app| {
         .await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     let page = admin.get(&format!("/reports/{first}")).await;
-    page.assert_contains("&lt;script&gt;x()&lt;/script&gt; Reads well")
+    page.assert_contains("&#60;script&#62;x()&#60;/script&#62; Reads well")
         .assert_lacks("<script>x()");
     admin
         .get("/")
