@@ -95,6 +95,13 @@ pub fn navigation() -> Vec<NavEntry> {
             parent: Some("/tracker"),
         },
         NavEntry {
+            label: "Reports",
+            href: "/reports",
+            permission: Permission::ViewReports,
+            summary: "The statutory yearly report and the quarterly board report, generated from the records, checked, commented on and approved.",
+            parent: None,
+        },
+        NavEntry {
             label: "Admin",
             href: "/admin",
             permission: Permission::UseAdmin,
@@ -129,6 +136,7 @@ pub fn work() -> WorkRegistry {
         .with(tracker::policies::work::waiting)
         .with(partnership::work::waiting)
         .with(audit_trail::work::waiting)
+        .with(reports::work::waiting)
 }
 
 /// The records the improvement tracker can name as a recommendation's source, by kind: each
@@ -143,6 +151,7 @@ pub fn sources() -> SourceDirectory {
 /// yearly or quarterly report prints registers its contribution here.
 pub fn reports() -> ReportContribution {
     ReportContribution::new()
+        .merge(reports::report_contribution())
         .merge(partnership::report::report_contribution())
         .merge(dataset::report::report_contribution())
         .merge(learning::report::report_contribution())

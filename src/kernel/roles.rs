@@ -129,6 +129,12 @@ pub enum Permission {
     ViewPolicies,
     /// Record policies, approve new versions and set review dates.
     ManagePolicies,
+    /// Read the yearly and quarterly reports, their figures and the records behind them.
+    ViewReports,
+    /// Generate report drafts, write their narrative and approve them.
+    ManageReports,
+    /// Comment on a report draft.
+    CommentOnReports,
 }
 
 impl Permission {
@@ -168,6 +174,11 @@ impl Permission {
             // Practitioners and partners need the procedures they work to.
             Permission::ViewPolicies => true,
             Permission::ManagePolicies => role == BusinessUnitAdmin,
+            Permission::ViewReports => !matches!(role, Practitioner),
+            Permission::ManageReports => role == BusinessUnitAdmin,
+            Permission::CommentOnReports => {
+                matches!(role, BusinessUnitAdmin | GroupChair | GroupMember)
+            }
         }
     }
 
@@ -210,6 +221,23 @@ mod tests {
         assert!(Permission::ViewPolicies.granted_to_any(&practitioner));
         assert!(!Permission::ViewRiskRegister.granted_to_any(&practitioner));
         assert!(!Permission::ManagePolicies.granted_to_any(&practitioner));
+    }
+
+    #[test]
+    fn reports_are_read_widely_commented_by_groups_and_approved_by_the_business_unit() {
+        for role in Role::ALL {
+            assert_eq!(
+                Permission::ViewReports.granted_to(role),
+                role != Role::Practitioner
+            );
+            assert_eq!(
+                Permission::ManageReports.granted_to(role),
+                role == Role::BusinessUnitAdmin
+            );
+        }
+        assert!(Permission::CommentOnReports.granted_to(Role::GroupMember));
+        assert!(!Permission::CommentOnReports.granted_to(Role::IndependentScrutineer));
+        assert!(!Permission::CommentOnReports.granted_to(Role::PartnerDataLead));
     }
 
     #[test]

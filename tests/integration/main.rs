@@ -23,6 +23,7 @@ mod report_dataset;
 mod report_learning;
 mod report_partnership;
 mod report_tracker;
+mod reports;
 mod risks;
 mod tracker;
 mod uploads;

@@ -1,0 +1,173 @@
+//! A report as PDF: the JSON the typst template renders (held sections only, blocks flattened to
+//! plain text, charts as SVG files beside it, each section's comparison as a table, and the
+//! appendix of figures), and the rendering itself, which the `masa-typst` crate will do.
+
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use crate::kernel::report::Block;
+
+use super::generate::{GeneratedReport, bar_chart, plain};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    /// No PDF renderer is wired in yet.
+    #[error("PDF rendering is not available in this build yet")]
+    NotAvailable,
+    /// The renderer refused the report.
+    #[error("the PDF could not be rendered: {0}")]
+    Render(String),
+}
+
+/// What the template is given: the report JSON and the chart SVGs it names.
+#[derive(Debug, Clone)]
+pub struct PdfJob {
+    pub json: Value,
+    /// (file name, SVG bytes), for `{"type":"chart","file":…}` blocks.
+    pub charts: Vec<(String, Vec<u8>)>,
+}
+
+/// The report JSON the typst template renders, for a draft.
+pub fn report_json(report: &GeneratedReport) -> Value {
+    report_job(report, "Draft").json
+}
+
+/// "Generated on 7 December 2026 by Alex Admin".
+fn generated_line(report: &GeneratedReport) -> String {
+    let date = crate::kernel::text::parse_iso_date(
+        report
+            .generated_at
+            .get(..10)
+            .unwrap_or(&report.generated_at),
+    )
+    .map(crate::kernel::text::long_date)
+    .unwrap_or_else(|| report.generated_at.clone());
+    format!("Generated on {date} by {}", report.generated_by)
+}
+
+/// The report JSON with its status line ("Draft", "Approved 30 September 2025 by …") and the
+/// chart files it names.
+pub fn report_job(report: &GeneratedReport, status: &str) -> PdfJob {
+    let book = report.book();
+    let mut charts = Vec::new();
+    let mut sections = Vec::new();
+    for section in report.held_sections() {
+        let mut blocks = Vec::new();
+        let mut chart_number = 0;
+        for part in &section.parts {
+            if let Some(heading) = &part.heading {
+                blocks.push(json!({"type": "heading", "text": heading}));
+            }
+            for block in &part.blocks {
+                blocks.push(match block {
+                    Block::Heading { text } => json!({"type": "heading", "text": plain(text, &book)}),
+                    Block::Paragraph { content } => {
+                        json!({"type": "paragraph", "text": plain(content, &book)})
+                    }
+                    Block::List { items } => json!({
+                        "type": "list",
+                        "items": items.iter().map(|item| plain(item, &book)).collect::<Vec<_>>(),
+                    }),
+                    Block::Table {
+                        caption,
+                        headers,
+                        rows,
+                        numeric,
+                    } => json!({
+                        "type": "table",
+                        "caption": plain(caption, &book),
+                        "headers": headers.iter().map(|h| plain(h, &book)).collect::<Vec<_>>(),
+                        "rows": rows.iter().map(|row| row.iter().map(|cell| plain(cell, &book)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                        "numeric": numeric,
+                    }),
+                    Block::BarChart { title, bars } => {
+                        chart_number += 1;
+                        let file = format!("chart-{}-{chart_number}.svg", section.number);
+                        let (svg, alternative) = bar_chart(
+                            title,
+                            bars,
+                            &book,
+                            &format!("chart-{}-{chart_number}", section.number),
+                        );
+                        charts.push((file.clone(), svg.into_bytes()));
+                        json!({
+                            "type": "chart",
+                            "file": file,
+                            "alt": alternative,
+                            "caption": plain(title, &book),
+                        })
+                    }
+                    Block::Notice { content } => {
+                        json!({"type": "notice", "text": plain(content, &book)})
+                    }
+                });
+            }
+        }
+        if !section.comparison.is_empty() {
+            let previous = report.period.previous().label();
+            blocks.push(json!({
+                "type": "table",
+                "caption": format!("Change from {previous}"),
+                "headers": ["Figure", "This period", previous, "Change"],
+                "rows": section.comparison.iter().map(|row| vec![
+                    row.title.clone(), row.current.clone(), row.previous.clone(), row.change.clone(),
+                ]).collect::<Vec<_>>(),
+                "numeric": [false, true, true, true],
+            }));
+        }
+        sections.push(json!({
+            "number": section.number.to_string(),
+            "title": section.title,
+            "blocks": blocks,
+        }));
+    }
+    let appendix: Vec<Value> = report
+        .figures
+        .iter()
+        .map(|computed| {
+            json!({
+                "key": computed.key,
+                "title": computed.full_title(),
+                "version": computed.version,
+                "period": computed.period,
+                "instance": computed.figure.instance,
+                "value": super::model::format_figure(&computed.figure),
+                "records": computed.record_count,
+                "hash": computed.records_hash,
+                "definition": computed.definition,
+            })
+        })
+        .collect();
+    PdfJob {
+        json: json!({
+            "title": report.title(),
+            "partnership": report.partnership,
+            "period": report.period.label(),
+            "kind": report.kind.code(),
+            "status": status,
+            "generated": generated_line(report),
+            "sections": sections,
+            "appendix": appendix,
+        }),
+        charts,
+    }
+}
+
+/// The report as a PDF, rendered now as a draft.
+pub fn render(report: &GeneratedReport) -> Result<Vec<u8>, PdfError> {
+    render_with(report, "Draft", OffsetDateTime::now_utc(), "masa-report")
+}
+
+/// The report as a PDF with a fixed status line, timestamp and document identifier, so the
+/// same report and approval give the same bytes.
+pub fn render_with(
+    report: &GeneratedReport,
+    status: &str,
+    _at: OffsetDateTime,
+    _identifier: &str,
+) -> Result<Vec<u8>, PdfError> {
+    let _job = report_job(report, status);
+    // The lead wires masa-typst in here: masa_typst::render_report(json, charts, attachments
+    // (figures.json), at, identifier).
+    Err(PdfError::NotAvailable)
+}
