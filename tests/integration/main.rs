@@ -18,6 +18,7 @@ mod guards;
 mod home;
 mod kernel;
 mod learning;
+mod onboarded;
 mod partnership;
 mod report_dataset;
 mod report_learning;
