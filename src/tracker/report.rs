@@ -603,7 +603,7 @@ fn status_table() -> Block {
             .iter()
             .map(|(code, label)| {
                 vec![
-                    text(*label),
+                    text(label),
                     vec![Inline::figure(FigureRef::of(ACTIONS_BY_STATUS, *code))],
                 ]
             })

@@ -178,7 +178,7 @@ on_both_backends!(learning_figures_match_the_seed_year, |app| {
     assert_eq!(themes[0].value, Some(5.0));
     assert_eq!(themes[1].label, "Home conditions (neglect)");
     assert_eq!(themes[1].value, Some(4.0));
-    assert_eq!(themes.iter().filter(|t| t.value > Some(1.0)).count(), 4);
+    assert_eq!(themes.iter().filter(|t| t.value > Some(1.0)).count(), 5);
     // Child N's notification: notified 13 March 2025, the rapid review sent on 31 March, twelve
     // working days later, within the fifteen.
     assert_eq!(
@@ -256,7 +256,7 @@ on_both_backends!(learning_sections_list_the_reviews_and_themes, |app| {
             _ => None,
         })
         .expect("a themes chart");
-    assert_eq!(chart.len(), 4);
+    assert_eq!(chart.len(), 5);
     assert_eq!(chart[0].label, "Professional challenge and escalation");
     assert_eq!(chart[1].label, "Home conditions (neglect)");
     assert!(text.contains("Themes evident in more than one learning event"));

@@ -336,3 +336,32 @@ on_both_backends!(a_partnership_with_no_tracker_records_gets_noughts, |app| {
         assert!(!blocks.is_empty());
     }
 });
+
+on_both_backends!(every_check_passes_on_the_demo_reports, |app| {
+    masa::demo::load(&app.db).await.expect("demo");
+    let scope = masa::kernel::Scope::new(&app.db, masa::kernel::ids::PartnershipId::new(DEMO));
+    for period in [
+        ReportPeriod::financial_year(2024),
+        this_year().0,
+        this_quarter(),
+        ReportPeriod::quarter(2024, 4).unwrap(),
+    ] {
+        let report = masa::reports::generate::generate(
+            &app.state.reports,
+            scope,
+            period,
+            "Halton",
+            "tests",
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .expect("generates");
+        let failed: Vec<_> = report
+            .checks
+            .iter()
+            .filter(|check| !check.passed)
+            .map(|check| format!("{}: {}", check.what, check.detail))
+            .collect();
+        assert!(failed.is_empty(), "{period}: {failed:#?}");
+    }
+});
