@@ -177,7 +177,10 @@ pub fn report_contribution() -> ReportContribution {
 
 /// Not archived by the end of `day` (archived_at is a timestamp "YYYY-MM-DDThh:mm:ssZ").
 fn live_on(archived_at: Option<&str>, day: time::Date) -> bool {
-    archived_at.is_none_or(|at| at.get(..10).is_some_and(|date| date > day.to_string().as_str()))
+    archived_at.is_none_or(|at| {
+        at.get(..10)
+            .is_some_and(|date| date > day.to_string().as_str())
+    })
 }
 
 fn first_quarter(period: ReportPeriod) -> Quarter {
@@ -490,9 +493,10 @@ fn drop_completeness(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_>
         let drops = store::list_drops(scope, &DropFilter::default()).await?;
         // (organisation, quarter) → an approved (or since-revised) version, newest first.
         let mut approved: HashMap<(i64, Quarter), &store::DataDrop> = HashMap::new();
-        for drop in drops.iter().filter(|drop| {
-            matches!(drop.status, DropStatus::Approved | DropStatus::Superseded)
-        }) {
+        for drop in drops
+            .iter()
+            .filter(|drop| matches!(drop.status, DropStatus::Approved | DropStatus::Superseded))
+        {
             approved
                 .entry((drop.organisation_id.get(), drop.period))
                 .or_insert(drop);
@@ -523,7 +527,10 @@ fn drop_completeness(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_>
                         collection.id.get(),
                         format!("{} {}", organisation.organisation_name, collection.period),
                         format!("/dataset/periods/{}", collection.period.key()),
-                        format!("due {}|organisation {}", collection.due_on, organisation.organisation_id),
+                        format!(
+                            "due {}|organisation {}",
+                            collection.due_on, organisation.organisation_id
+                        ),
                     )),
                 }
             }
@@ -599,7 +606,10 @@ fn extract_table(caption: Words, rows: &[&PeriodRow]) -> Block {
                 vec![
                     vec![row.name_link()],
                     vec![of(INDICATOR_VALUE, code.clone())],
-                    vec![Inline::previous(FigureRef::of(INDICATOR_VALUE, code.clone()))],
+                    vec![Inline::previous(FigureRef::of(
+                        INDICATOR_VALUE,
+                        code.clone(),
+                    ))],
                     vec![of(INDICATOR_TARGET, code)],
                     rating_words(row),
                     vec![Inline::data(row.row.variation_label())],
@@ -614,9 +624,12 @@ fn scorecard_extract<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         let rows = period_rows(input.scope, input.period).await?;
         let instances = priority_instances(input.scope, input.period).await?;
-        let priorities =
-            partnership::priorities_for_period(input.scope, input.period.start(), input.period.end())
-                .await?;
+        let priorities = partnership::priorities_for_period(
+            input.scope,
+            input.period.start(),
+            input.period.end(),
+        )
+        .await?;
         if priorities.is_empty() {
             return Ok(vec![Block::Notice {
                 content: vec![text(
@@ -624,9 +637,9 @@ fn scorecard_extract<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
                 )],
             }]);
         }
-        let mut blocks = vec![paragraph(vec![
-            text("Each priority is measured by indicators in the multi-agency dataset. The tables give each indicator's latest approved value in the year, the year before's, its target, its rating against target and its statistical process control reading."),
-        ])];
+        let mut blocks = vec![paragraph(vec![text(
+            "Each priority is measured by indicators in the multi-agency dataset. The tables give each indicator's latest approved value in the year, the year before's, its target, its rating against target and its statistical process control reading.",
+        )])];
         for priority in &priorities {
             blocks.push(Block::Heading {
                 text: vec![Inline::link(priority.title.clone(), priority.href.clone())],
@@ -638,24 +651,38 @@ fn scorecard_extract<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
                 .collect();
             if linked.is_empty() {
                 blocks.push(Block::Notice {
-                    content: vec![text("No indicator in the dataset is linked to this priority.")],
+                    content: vec![text(
+                        "No indicator in the dataset is linked to this priority.",
+                    )],
                 });
                 continue;
             }
             blocks.push(paragraph(vec![
                 of(PRIORITY_INDICATORS, instance.clone()),
                 text(" indicators measure this priority: "),
-                of(PRIORITY_RATING, priority_rating_instance(&instance, "green")),
+                of(
+                    PRIORITY_RATING,
+                    priority_rating_instance(&instance, "green"),
+                ),
                 text(" green, "),
-                of(PRIORITY_RATING, priority_rating_instance(&instance, "amber")),
+                of(
+                    PRIORITY_RATING,
+                    priority_rating_instance(&instance, "amber"),
+                ),
                 text(" amber and "),
                 of(PRIORITY_RATING, priority_rating_instance(&instance, "red")),
                 text(" red against target, with "),
-                of(PRIORITY_RATING, priority_rating_instance(&instance, "not_rated")),
+                of(
+                    PRIORITY_RATING,
+                    priority_rating_instance(&instance, "not_rated"),
+                ),
                 text(" not rated."),
             ]));
             blocks.push(extract_table(
-                vec![text("Scorecard extract: "), Inline::data(priority.title.clone())],
+                vec![
+                    text("Scorecard extract: "),
+                    Inline::data(priority.title.clone()),
+                ],
                 &linked,
             ));
         }
@@ -712,19 +739,26 @@ fn how_data_is_used<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         let rows = period_rows(input.scope, input.period).await?;
         let instances = priority_instances(input.scope, input.period).await?;
-        let priorities =
-            partnership::priorities_for_period(input.scope, input.period.start(), input.period.end())
-                .await?;
+        let priorities = partnership::priorities_for_period(
+            input.scope,
+            input.period.start(),
+            input.period.end(),
+        )
+        .await?;
         let mut blocks = vec![
             paragraph(vec![
                 text("The partnership's multi-agency dataset holds "),
                 single(INDICATORS_HELD),
-                text(" indicators. Each quarter every partner that reports an indicator sends its figures as a data drop, with a storyboard of what is working well, what it is worried about and what it is doing about it; the business unit checks each drop and approves it before its figures reach the scorecard. In the year "),
+                text(
+                    " indicators. Each quarter every partner that reports an indicator sends its figures as a data drop, with a storyboard of what is working well, what it is worried about and what it is doing about it; the business unit checks each drop and approves it before its figures reach the scorecard. In the year ",
+                ),
                 single(DROP_COMPLETENESS),
                 text(" of the data drops due were approved."),
             ]),
             paragraph(vec![
-                text("The scorecard rates each indicator against its target and reads its series with statistical process control, so that the partnership acts on real change rather than on noise. At the year's end "),
+                text(
+                    "The scorecard rates each indicator against its target and reads its series with statistical process control, so that the partnership acts on real change rather than on noise. At the year's end ",
+                ),
                 of(INDICATORS_BY_RATING, "green"),
                 text(" indicators were green, "),
                 of(INDICATORS_BY_RATING, "amber"),
@@ -747,7 +781,9 @@ fn how_data_is_used<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
                 headers: vec![vec![text("Reading")], vec![text("Indicators")]],
                 rows: VARIATIONS
                     .iter()
-                    .map(|&(code, label)| vec![vec![text(label)], vec![of(INDICATORS_BY_VARIATION, code)]])
+                    .map(|&(code, label)| {
+                        vec![vec![text(label)], vec![of(INDICATORS_BY_VARIATION, code)]]
+                    })
                     .collect(),
                 numeric: vec![false, true],
             },
@@ -757,7 +793,9 @@ fn how_data_is_used<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
         let special: Vec<&PeriodRow> = rows.iter().filter(|row| row.is_special_cause()).collect();
         if !special.is_empty() {
             blocks.push(extract_table(
-                vec![text("Indicators showing special cause variation at the year's end")],
+                vec![text(
+                    "Indicators showing special cause variation at the year's end",
+                )],
                 &special,
             ));
         }
@@ -807,9 +845,12 @@ fn priority_progress<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         let rows = period_rows(input.scope, input.period).await?;
         let instances = priority_instances(input.scope, input.period).await?;
-        let priorities =
-            partnership::priorities_for_period(input.scope, input.period.start(), input.period.end())
-                .await?;
+        let priorities = partnership::priorities_for_period(
+            input.scope,
+            input.period.start(),
+            input.period.end(),
+        )
+        .await?;
         let mut blocks = vec![paragraph(vec![
             text("Of the "),
             single(INDICATORS_HELD),
@@ -825,11 +866,15 @@ fn priority_progress<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
         ])];
         if priorities.is_empty() {
             blocks.push(Block::Notice {
-                content: vec![text("No business plan with priorities is held for the quarter.")],
+                content: vec![text(
+                    "No business plan with priorities is held for the quarter.",
+                )],
             });
         }
         blocks.push(priority_table(
-            vec![text("Indicators by priority and rating against target, this quarter")],
+            vec![text(
+                "Indicators by priority and rating against target, this quarter",
+            )],
             &instances,
             &rows,
             &priorities,
@@ -843,7 +888,9 @@ fn indicator_exceptions<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
         let rows = period_rows(input.scope, input.period).await?;
         let exceptions: Vec<&PeriodRow> = rows
             .iter()
-            .filter(|row| row.rag == Some(Rag::Red) || (row.in_period.is_some() && row.is_special_cause()))
+            .filter(|row| {
+                row.rag == Some(Rag::Red) || (row.in_period.is_some() && row.is_special_cause())
+            })
             .collect();
         if exceptions.is_empty() {
             return Ok(vec![paragraph(vec![text(
@@ -868,7 +915,9 @@ fn indicator_exceptions<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
                     .map(|row| {
                         let code = row.indicator().code.clone();
                         let reason = match (row.rag == Some(Rag::Red), row.is_special_cause()) {
-                            (true, true) => format!("Red against target; {}", row.row.variation_label()),
+                            (true, true) => {
+                                format!("Red against target; {}", row.row.variation_label())
+                            }
                             (true, false) => "Red against target".to_owned(),
                             _ => row.row.variation_label().to_owned(),
                         };
@@ -941,7 +990,13 @@ mod tests {
         indicator.unit = IndicatorUnit::Count;
         indicator.decimals = 0;
         assert_eq!(unit_of(&indicator), Unit::Count);
-        assert!(live_on(Some("2025-04-01T00:00:00Z"), time::macros::date!(2025 - 03 - 31)));
-        assert!(!live_on(Some("2025-03-01T00:00:00Z"), time::macros::date!(2025 - 03 - 31)));
+        assert!(live_on(
+            Some("2025-04-01T00:00:00Z"),
+            time::macros::date!(2025 - 03 - 31)
+        ));
+        assert!(!live_on(
+            Some("2025-03-01T00:00:00Z"),
+            time::macros::date!(2025 - 03 - 31)
+        ));
     }
 }

@@ -892,7 +892,10 @@ impl PlanItemForm {
 /// timestamp "YYYY-MM-DDThh:mm:ssZ") on a later day. Records hold no other history, so this is
 /// the nearest "as at" the partnership's tables can answer.
 pub fn live_on(archived_at: Option<&str>, day: Date) -> bool {
-    archived_at.is_none_or(|at| at.get(..10).is_some_and(|date| date > day.to_string().as_str()))
+    archived_at.is_none_or(|at| {
+        at.get(..10)
+            .is_some_and(|date| date > day.to_string().as_str())
+    })
 }
 
 impl Organisation {
@@ -920,9 +923,11 @@ pub fn plan_for_period(plans: &[BusinessPlan], start: Date, end: Date) -> Option
         .copied()
 }
 
-/// Of a group's memberships in a period (chair first, newest first, as
+/// Of a group's memberships from a period's start on (newest first within a position, as
 /// [`super::store::memberships_between`] gives them), the one who held `position` at the
-/// period's end, else the last to hold it during the period.
+/// period's end; else the last to take it during the period; else (the records holding no
+/// holder for the period) the first to take it after, so a report on a past year still names
+/// who chairs the group, with the date they took the post.
 pub fn holder_in_period<'a>(
     memberships: &'a [Membership],
     group: GroupId,
@@ -935,7 +940,8 @@ pub fn holder_in_period<'a>(
         .collect();
     held.iter()
         .find(|m| m.started_on <= end && m.ended_on.is_none_or(|ended| ended > end))
-        .or_else(|| held.first())
+        .or_else(|| held.iter().find(|m| m.started_on <= end))
+        .or_else(|| held.last())
         .copied()
 }
 
@@ -943,7 +949,12 @@ pub fn holder_in_period<'a>(
 mod tests {
     use super::*;
 
-    fn plan(name: &str, starts: (i32, u8), ends: (i32, u8), archived: Option<&str>) -> BusinessPlan {
+    fn plan(
+        name: &str,
+        starts: (i32, u8),
+        ends: (i32, u8),
+        archived: Option<&str>,
+    ) -> BusinessPlan {
         let day = |(year, month): (i32, u8)| {
             Date::from_calendar_date(year, time::Month::try_from(month).unwrap(), 1).unwrap()
         };
@@ -958,16 +969,28 @@ mod tests {
 
     #[test]
     fn the_plan_for_a_period_is_the_one_in_force_at_its_end() {
-        let day = |y, m, d| Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap();
+        let day =
+            |y, m, d| Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap();
         let plans = [
             plan("Old", (2021, 4), (2024, 3), None),
             plan("Current", (2024, 4), (2027, 3), None),
-            plan("Dropped", (2024, 4), (2027, 3), Some("2024-05-01T10:00:00Z")),
+            plan(
+                "Dropped",
+                (2024, 4),
+                (2027, 3),
+                Some("2024-05-01T10:00:00Z"),
+            ),
         ];
         let year = (day(2024, 4, 1), day(2025, 3, 31));
-        assert_eq!(plan_for_period(&plans, year.0, year.1).unwrap().name, "Current");
+        assert_eq!(
+            plan_for_period(&plans, year.0, year.1).unwrap().name,
+            "Current"
+        );
         let before = (day(2023, 4, 1), day(2024, 3, 31));
-        assert_eq!(plan_for_period(&plans, before.0, before.1).unwrap().name, "Old");
+        assert_eq!(
+            plan_for_period(&plans, before.0, before.1).unwrap().name,
+            "Old"
+        );
         let long_ago = (day(2010, 4, 1), day(2011, 3, 31));
         assert!(plan_for_period(&plans, long_ago.0, long_ago.1).is_none());
         assert!(live_on(Some("2025-04-01T09:00:00Z"), day(2025, 3, 31)));

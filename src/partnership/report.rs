@@ -16,8 +16,8 @@ use super::store;
 use crate::kernel::Scope;
 use crate::kernel::report::{
     Bar, Block, Figure, FigureCheck, FigureDefinition, FigureFuture, FigureRef, Inline, Parts,
-    RecordRef, ReportContribution, ReportPeriod, SectionDefinition,
-    SectionFuture, SectionInput, SectionSlot, Words, YearlySection,
+    RecordRef, ReportContribution, ReportPeriod, SectionDefinition, SectionFuture, SectionInput,
+    SectionSlot, Words, YearlySection,
 };
 
 type Result<T> = std::result::Result<T, sqlx::Error>;
@@ -157,7 +157,10 @@ fn organisation_record(organisation: &super::model::Organisation) -> RecordRef {
             "{}|{}|{}|{}",
             organisation.kind.code(),
             organisation.active_from,
-            organisation.active_to.map(|d| d.to_string()).unwrap_or_default(),
+            organisation
+                .active_to
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             organisation.archived_at.as_deref().unwrap_or("")
         ),
     )
@@ -317,7 +320,10 @@ fn membership_record(membership: &Membership) -> RecordRef {
             "{}|{}|{}",
             membership.position.code(),
             membership.started_on,
-            membership.ended_on.map(|d| d.to_string()).unwrap_or_default()
+            membership
+                .ended_on
+                .map(|d| d.to_string())
+                .unwrap_or_default()
         ),
     )
 }
@@ -341,11 +347,7 @@ fn group_members(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
     })
 }
 
-fn plan_items_of(
-    scope: Scope<'_>,
-    period: ReportPeriod,
-    kind: PlanItemKind,
-) -> FigureFuture<'_> {
+fn plan_items_of(scope: Scope<'_>, period: ReportPeriod, kind: PlanItemKind) -> FigureFuture<'_> {
     Box::pin(async move {
         let records = match plan_at(scope, period.start(), period.end()).await? {
             Some((plan, items)) => items
@@ -392,9 +394,15 @@ fn at_a_glance<'a>(_input: &'a SectionInput<'a>) -> SectionFuture<'a> {
                 vec![
                     figure(ORGANISATIONS),
                     text(" organisations in the partnership, of which "),
-                    of_kind(ORGANISATIONS_BY_KIND, OrganisationKind::StatutoryPartner.code()),
+                    of_kind(
+                        ORGANISATIONS_BY_KIND,
+                        OrganisationKind::StatutoryPartner.code(),
+                    ),
                     text(" statutory partners, "),
-                    of_kind(ORGANISATIONS_BY_KIND, OrganisationKind::RelevantAgency.code()),
+                    of_kind(
+                        ORGANISATIONS_BY_KIND,
+                        OrganisationKind::RelevantAgency.code(),
+                    ),
                     text(" relevant agencies and "),
                     of_kind(ORGANISATIONS_BY_KIND, OrganisationKind::School.code()),
                     text(" schools and education settings"),
@@ -420,15 +428,24 @@ fn governance<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         let (start, end) = (input.period.start(), input.period.end());
         let groups = groups_at(input.scope, end).await?;
-        let memberships = store::memberships_between(input.scope, start, end).await?;
+        // From the year's start on, so that a post first filled after the year is still named.
+        let memberships =
+            store::memberships_between(input.scope, start, time::macros::date!(9999 - 12 - 31))
+                .await?;
         let mut blocks = vec![
             paragraph(vec![
                 text("At the end of the year the partnership brought together "),
                 figure(ORGANISATIONS),
                 text(" organisations: "),
-                of_kind(ORGANISATIONS_BY_KIND, OrganisationKind::StatutoryPartner.code()),
+                of_kind(
+                    ORGANISATIONS_BY_KIND,
+                    OrganisationKind::StatutoryPartner.code(),
+                ),
                 text(" statutory safeguarding partners, "),
-                of_kind(ORGANISATIONS_BY_KIND, OrganisationKind::RelevantAgency.code()),
+                of_kind(
+                    ORGANISATIONS_BY_KIND,
+                    OrganisationKind::RelevantAgency.code(),
+                ),
                 text(" relevant agencies, "),
                 of_kind(ORGANISATIONS_BY_KIND, OrganisationKind::School.code()),
                 text(" schools and education settings, "),
@@ -465,7 +482,9 @@ fn governance<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
                 figure(GROUPS),
                 text(" groups, in which "),
                 figure(GROUP_MEMBERS),
-                text(" places were held at the end of the year. Each group, its chair and vice-chair are listed below."),
+                text(
+                    " places were held at the end of the year. Each group, its chair and vice-chair are listed below.",
+                ),
             ]),
         ];
         if groups.is_empty() {
@@ -584,7 +603,9 @@ fn our_priorities<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
             plan_at(input.scope, input.period.start(), input.period.end()).await?
         else {
             return Ok(vec![Block::Notice {
-                content: vec![text("The partnership holds no business plan for the period.")],
+                content: vec![text(
+                    "The partnership holds no business plan for the period.",
+                )],
             }]);
         };
         let priorities: Vec<&PlanItem> = items
@@ -597,7 +618,10 @@ fn our_priorities<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
             .collect();
         let mut blocks = vec![paragraph(vec![
             text("The "),
-            Inline::link(plan.name.clone(), format!("/partnership/business-plans/{}", plan.id)),
+            Inline::link(
+                plan.name.clone(),
+                format!("/partnership/business-plans/{}", plan.id),
+            ),
             text(" sets "),
             figure(PRIORITIES),
             text(" priorities and "),
@@ -623,22 +647,19 @@ fn next_priorities<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
             year: input.period.year + 1,
             quarter: input.period.quarter,
         };
-        let (plan, items, is_next) =
-            match plan_at(input.scope, next.start(), next.end()).await? {
-                Some((plan, items)) => (plan, items, true),
-                None => match plan_at(input.scope, input.period.start(), input.period.end())
-                    .await?
-                {
-                    Some((plan, items)) => (plan, items, false),
-                    None => {
-                        return Ok(vec![Block::Notice {
-                            content: vec![text(
-                                "The partnership holds no business plan for the coming year or for this one.",
-                            )],
-                        }]);
-                    }
-                },
-            };
+        let (plan, items, is_next) = match plan_at(input.scope, next.start(), next.end()).await? {
+            Some((plan, items)) => (plan, items, true),
+            None => match plan_at(input.scope, input.period.start(), input.period.end()).await? {
+                Some((plan, items)) => (plan, items, false),
+                None => {
+                    return Ok(vec![Block::Notice {
+                        content: vec![text(
+                            "The partnership holds no business plan for the coming year or for this one.",
+                        )],
+                    }]);
+                }
+            },
+        };
         let priorities: Vec<&PlanItem> = items
             .iter()
             .filter(|item| item.kind == PlanItemKind::Priority)
@@ -647,8 +668,10 @@ fn next_priorities<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
             .iter()
             .filter(|item| item.kind == PlanItemKind::CrossCuttingTheme)
             .collect();
-        let plan_link =
-            Inline::link(plan.name.clone(), format!("/partnership/business-plans/{}", plan.id));
+        let plan_link = Inline::link(
+            plan.name.clone(),
+            format!("/partnership/business-plans/{}", plan.id),
+        );
         let mut blocks = vec![if is_next {
             paragraph(vec![
                 text("In the coming year the partnership's work is set by the "),
@@ -693,7 +716,12 @@ mod tests {
         for kind in GroupKind::ALL {
             assert!(!kind.label().chars().any(|c| c.is_ascii_digit()));
         }
-        assert!(!PlanItemKind::Priority.label().chars().any(|c| c.is_ascii_digit()));
+        assert!(
+            !PlanItemKind::Priority
+                .label()
+                .chars()
+                .any(|c| c.is_ascii_digit())
+        );
     }
 
     #[test]

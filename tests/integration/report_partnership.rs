@@ -141,125 +141,152 @@ on_both_backends!(partnership_figures_match_the_demo_records, |app| {
         priorities[0]
             .records
             .iter()
-            .any(|r| r.label.contains("neglect") && r.href.starts_with("/partnership/business-plans/"))
+            .any(|r| r.label.contains("neglect")
+                && r.href.starts_with("/partnership/business-plans/"))
     );
 });
 
-on_both_backends!(partnership_sections_print_the_structure_and_priorities, |app| {
-    masa::demo::load(&app.db).await.unwrap();
-    let year = ReportPeriod::financial_year(2024);
-    let governance = build(
-        app,
-        DEMO,
-        "partnership",
-        SectionSlot::Yearly(YearlySection::PartnershipAndGovernance),
-        year,
-    )
-    .await;
-    let said = words(&governance);
-    for expected in [
-        "HSCP Executive",
-        "HSCP Strategic Leadership Group",
-        "Quality and Impact Group",
-        "Strategic leadership group",
-        "Chair",
-        "Vice-chair",
-        "Cheshire Constabulary",
-        "governance module",
-    ] {
-        assert!(said.contains(expected), "{expected} in {said}");
-    }
-    let table = governance
-        .iter()
-        .find_map(|block| match block {
-            Block::Table { caption, rows, .. }
-                if words(&[Block::Paragraph { content: caption.clone() }]).contains("chairs") =>
-            {
-                Some(rows.clone())
-            }
-            _ => None,
-        })
-        .expect("the groups table");
-    assert_eq!(table.len(), 14);
-    // Every group of the demo has a chair.
-    assert!(
-        table
-            .iter()
-            .all(|row| !words(&[Block::Paragraph { content: row[3].clone() }]).contains("Not recorded")),
-        "{table:#?}"
-    );
-    let priorities = build(
-        app,
-        DEMO,
-        "partnership",
-        SectionSlot::Yearly(YearlySection::ProgressAgainstPriorities),
-        year,
-    )
-    .await;
-    let said = words(&priorities);
-    assert!(said.contains("Business Plan 2024–27"));
-    assert!(said.contains("Improving the quality and timeliness of our practice in relation to neglect"));
-    assert!(said.contains("Co-production"));
-    let next = build(
-        app,
-        DEMO,
-        "partnership",
-        SectionSlot::Yearly(YearlySection::NextYearsPriorities),
-        year,
-    )
-    .await;
-    let said = words(&next);
-    assert!(said.contains("Protecting children as victims of domestic abuse"), "{said}");
-    assert!(said.contains("coming year"));
-    let glance = build(
-        app,
-        DEMO,
-        "partnership",
-        SectionSlot::Yearly(YearlySection::AtAGlance),
-        year,
-    )
-    .await;
-    assert!(!glance.is_empty());
-    generate_cleanly(app, DEMO, year).await;
-});
-
-on_both_backends!(a_partnership_with_no_records_gets_noughts_and_sections, |app| {
-    masa::demo::load(&app.db).await.unwrap();
-    let empty = masa::partnership::create_partnership(&app.db, "Elsewhere", "test")
-        .await
-        .unwrap();
-    let year = ReportPeriod::financial_year(2024);
-    for key in [
-        "partnership.organisations",
-        "partnership.people",
-        "partnership.groups",
-        "partnership.group_members",
-        "partnership.priorities",
-    ] {
-        assert_eq!(value_of(&compute(app, empty, key, year).await, ""), Some(0.0), "{key}");
-    }
-    let by_kind = compute(app, empty, "partnership.organisations_by_kind", year).await;
-    assert!(by_kind.iter().all(|f| f.value == Some(0.0)));
-    for section in [
-        YearlySection::AtAGlance,
-        YearlySection::PartnershipAndGovernance,
-        YearlySection::ProgressAgainstPriorities,
-        YearlySection::NextYearsPriorities,
-    ] {
-        let blocks = build(app, empty, "partnership", SectionSlot::Yearly(section), year).await;
-        assert!(!blocks.is_empty(), "{section:?}");
-    }
-    let said = words(
-        &build(
+on_both_backends!(
+    partnership_sections_print_the_structure_and_priorities,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        let year = ReportPeriod::financial_year(2024);
+        let governance = build(
             app,
-            empty,
+            DEMO,
+            "partnership",
+            SectionSlot::Yearly(YearlySection::PartnershipAndGovernance),
+            year,
+        )
+        .await;
+        let said = words(&governance);
+        for expected in [
+            "HSCP Executive",
+            "HSCP Strategic Leadership Group",
+            "Quality and Impact Group",
+            "Strategic leadership group",
+            "Chair",
+            "Vice-chair",
+            "Cheshire Constabulary",
+            "governance module",
+        ] {
+            assert!(said.contains(expected), "{expected} in {said}");
+        }
+        let table = governance
+            .iter()
+            .find_map(|block| match block {
+                Block::Table { caption, rows, .. }
+                    if words(&[Block::Paragraph {
+                        content: caption.clone(),
+                    }])
+                    .contains("chairs") =>
+                {
+                    Some(rows.clone())
+                }
+                _ => None,
+            })
+            .expect("the groups table");
+        assert_eq!(table.len(), 14);
+        // Every group of the demo has a chair.
+        assert!(
+            table.iter().all(|row| !words(&[Block::Paragraph {
+                content: row[3].clone()
+            }])
+            .contains("Not recorded")),
+            "{table:#?}"
+        );
+        let priorities = build(
+            app,
+            DEMO,
             "partnership",
             SectionSlot::Yearly(YearlySection::ProgressAgainstPriorities),
             year,
         )
-        .await,
-    );
-    assert!(said.contains("no business plan"), "{said}");
-    generate_cleanly(app, empty, year).await;
-    generate_cleanly(app, empty, ReportPeriod::quarter(2024, 4).unwrap()).await;
-});
+        .await;
+        let said = words(&priorities);
+        assert!(said.contains("Business Plan 2024–27"));
+        assert!(said.contains(
+            "Improving the quality and timeliness of our practice in relation to neglect"
+        ));
+        assert!(said.contains("Co-production"));
+        let next = build(
+            app,
+            DEMO,
+            "partnership",
+            SectionSlot::Yearly(YearlySection::NextYearsPriorities),
+            year,
+        )
+        .await;
+        let said = words(&next);
+        assert!(
+            said.contains("Protecting children as victims of domestic abuse"),
+            "{said}"
+        );
+        assert!(said.contains("coming year"));
+        let glance = build(
+            app,
+            DEMO,
+            "partnership",
+            SectionSlot::Yearly(YearlySection::AtAGlance),
+            year,
+        )
+        .await;
+        assert!(!glance.is_empty());
+        generate_cleanly(app, DEMO, year).await;
+    }
+);
+
+on_both_backends!(
+    a_partnership_with_no_records_gets_noughts_and_sections,
+    |app| {
+        masa::demo::load(&app.db).await.unwrap();
+        let empty = masa::partnership::create_partnership(&app.db, "Elsewhere", "test")
+            .await
+            .unwrap();
+        let year = ReportPeriod::financial_year(2024);
+        for key in [
+            "partnership.organisations",
+            "partnership.people",
+            "partnership.groups",
+            "partnership.group_members",
+            "partnership.priorities",
+        ] {
+            assert_eq!(
+                value_of(&compute(app, empty, key, year).await, ""),
+                Some(0.0),
+                "{key}"
+            );
+        }
+        let by_kind = compute(app, empty, "partnership.organisations_by_kind", year).await;
+        assert!(by_kind.iter().all(|f| f.value == Some(0.0)));
+        for section in [
+            YearlySection::AtAGlance,
+            YearlySection::PartnershipAndGovernance,
+            YearlySection::ProgressAgainstPriorities,
+            YearlySection::NextYearsPriorities,
+        ] {
+            let blocks = build(
+                app,
+                empty,
+                "partnership",
+                SectionSlot::Yearly(section),
+                year,
+            )
+            .await;
+            assert!(!blocks.is_empty(), "{section:?}");
+        }
+        let said = words(
+            &build(
+                app,
+                empty,
+                "partnership",
+                SectionSlot::Yearly(YearlySection::ProgressAgainstPriorities),
+                year,
+            )
+            .await,
+        );
+        assert!(said.contains("no business plan"), "{said}");
+        generate_cleanly(app, empty, year).await;
+        generate_cleanly(app, empty, ReportPeriod::quarter(2024, 4).unwrap()).await;
+    }
+);
