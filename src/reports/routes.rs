@@ -142,7 +142,7 @@ fn grouped(versions: &[VersionSummary], kind: ReportKind) -> Vec<ReportGroup> {
             }),
         }
     }
-    groups.sort_by(|a, b| b.period.cmp(&a.period));
+    groups.sort_by_key(|group| std::cmp::Reverse(group.period));
     groups
 }
 
