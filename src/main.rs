@@ -1,4 +1,4 @@
-//! The `masa` command: serve, demo, migrate, user add, backup, restore.
+//! The `masa` command: serve, demo, migrate, user add, generate, report, backup, restore.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,6 +71,24 @@ enum Command {
         /// Load the demo partnership and its sign-ins first (the database must be empty).
         #[arg(long)]
         with_demo: bool,
+    },
+    /// Generate a report from the live records: `report yearly 2024-25 --pdf out.pdf --html out.html`
+    /// or `report quarterly 2025-26-Q2 …`. Writes the files only; versions to approve are made
+    /// on the Reports page.
+    Report {
+        /// yearly or quarterly.
+        kind: String,
+        /// The period: 2024-25 for a financial year, 2025-26-Q2 for a quarter.
+        period: String,
+        /// Where to write the PDF.
+        #[arg(long)]
+        pdf: Option<PathBuf>,
+        /// Where to write the HTML.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// The partnership's id (see `partnership list`); needed where there are several.
+        #[arg(long)]
+        partnership: Option<PartnershipId>,
     },
     /// Write a consistent backup of the whole database to FILE, while the service runs.
     Backup { file: PathBuf },
@@ -348,6 +366,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 generated.value_time.as_secs_f64(),
                 generated.write_rate()
             );
+        }
+        Command::Report {
+            kind,
+            period,
+            pdf,
+            html,
+            partnership,
+        } => {
+            let db = connect(&config).await?;
+            let written = masa::reports::cli::write_report(
+                &db,
+                &masa::reports(),
+                &masa::reports::cli::ReportRequest {
+                    kind: &kind,
+                    period: &period,
+                    partnership,
+                    pdf: pdf.as_deref(),
+                    html: html.as_deref(),
+                },
+            )
+            .await?;
+            println!("{written}");
         }
         Command::Backup { file } => {
             let db = Db::connect_to_read(&config.database_url).await?;

@@ -7,6 +7,7 @@
 //! `html.rs` (a report as HTML, and [`standalone_html`] for the CLI), `pdf.rs` (the JSON the
 //! typst template renders), `routes.rs` (the pages), `work.rs` (the home page's items).
 
+pub mod cli;
 pub mod generate;
 pub mod html;
 pub mod model;

@@ -1,6 +1,6 @@
 //! A report as PDF: the JSON the typst template renders (held sections only, blocks flattened to
 //! plain text, charts as SVG files beside it, each section's comparison as a table, and the
-//! appendix of figures), and the rendering itself, which the `masa-typst` crate will do.
+//! appendix of figures), and the rendering itself by typst (the `masa-typst` crate).
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -11,9 +11,6 @@ use super::generate::{GeneratedReport, bar_chart, plain};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PdfError {
-    /// No PDF renderer is wired in yet.
-    #[error("PDF rendering is not available in this build yet")]
-    NotAvailable,
     /// The renderer refused the report.
     #[error("the PDF could not be rendered: {0}")]
     Render(String),
@@ -153,9 +150,66 @@ pub fn report_job(report: &GeneratedReport, status: &str) -> PdfJob {
     }
 }
 
-/// The report as a PDF, rendered now as a draft.
+/// The report as a draft PDF. Its timestamp is the report's generation time and its identifier
+/// is drawn from its content, so the same generated report always gives the same bytes.
 pub fn render(report: &GeneratedReport) -> Result<Vec<u8>, PdfError> {
-    render_with(report, "Draft", OffsetDateTime::now_utc(), "masa-report")
+    let at = crate::kernel::db::parse_timestamp(&report.generated_at)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let identifier = content_identifier(report);
+    render_with(report, "Draft", at, &identifier)
+}
+
+/// "masa-yearly-2024-25-" and the first 16 hex digits of the SHA-256 of the report's JSON.
+pub fn content_identifier(report: &GeneratedReport) -> String {
+    let json = serde_json::to_vec(report).unwrap_or_default();
+    let hash = super::model::sha256_hex(&json);
+    format!(
+        "masa-{}-{}-{}",
+        report.kind.code(),
+        report.period.code(),
+        hash.get(..16).unwrap_or(&hash)
+    )
+}
+
+/// The figures and their provenance, attached inside the PDF as `figures.json`, so the
+/// document carries its own evidence: each figure's definition, version, period, value,
+/// numerator and denominator, records (kind, id, name, page, fingerprint), count and hash, and
+/// the checks with their outcomes.
+pub fn figures_json(report: &GeneratedReport) -> Value {
+    json!({
+        "report": report.title(),
+        "partnership": report.partnership,
+        "period": report.period.label(),
+        "generated_at": report.generated_at,
+        "generated_by": report.generated_by,
+        "hash": "SHA-256 of each figure's records: one line per record, kind TAB id TAB fingerprint LF, sorted",
+        "figures": report.figures,
+        "checks": report.checks,
+    })
+}
+
+/// "Approved 30 September 2025 by Alex Admin".
+pub fn approved_line(at: &str, by: &str) -> String {
+    let date = crate::kernel::text::display_date(at.get(..10).unwrap_or(at));
+    format!("Approved {date} by {by}")
+}
+
+/// An approved version's PDF: its approval line, the approval's time (as stored) and an
+/// identifier drawn from the version, so it can be made again byte for byte from the frozen
+/// JSON and the stored approval.
+pub fn render_approved(
+    report: &GeneratedReport,
+    version: i64,
+    approved_at: &str,
+    approved_by: &str,
+) -> Result<Vec<u8>, PdfError> {
+    let at = crate::kernel::db::parse_timestamp(approved_at).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    render_with(
+        report,
+        &approved_line(approved_at, approved_by),
+        at,
+        &format!("masa-report-{version}"),
+    )
 }
 
 /// The report as a PDF with a fixed status line, timestamp and document identifier, so the
@@ -163,11 +217,25 @@ pub fn render(report: &GeneratedReport) -> Result<Vec<u8>, PdfError> {
 pub fn render_with(
     report: &GeneratedReport,
     status: &str,
-    _at: OffsetDateTime,
-    _identifier: &str,
+    at: OffsetDateTime,
+    identifier: &str,
 ) -> Result<Vec<u8>, PdfError> {
-    let _job = report_job(report, status);
-    // The lead wires masa-typst in here: masa_typst::render_report(json, charts, attachments
-    // (figures.json), at, identifier).
-    Err(PdfError::NotAvailable)
+    let job = report_job(report, status);
+    let report_json =
+        serde_json::to_vec(&job.json).map_err(|error| PdfError::Render(error.to_string()))?;
+    let figures = serde_json::to_vec_pretty(&figures_json(report))
+        .map_err(|error| PdfError::Render(error.to_string()))?;
+    let charts: Vec<(&str, &[u8])> = job
+        .charts
+        .iter()
+        .map(|(name, svg)| (name.as_str(), svg.as_slice()))
+        .collect();
+    masa_typst::render_report(
+        &report_json,
+        &charts,
+        &[("figures.json", &figures)],
+        at,
+        identifier,
+    )
+    .map_err(|error| PdfError::Render(error.to_string()))
 }

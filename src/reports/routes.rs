@@ -10,12 +10,12 @@ use serde::Deserialize;
 use super::generate::{self, GeneratedReport, GeneratedSection};
 use super::html;
 use super::model::{CheckOutcome, ComputedFigure, FigureBook, format_figure, suggested_sentences};
-use super::pdf::{self, PdfError};
+use super::pdf;
 use super::store::{
     self, Comment, Narrative, NarrativePart, ReportVersion, ReportVersionId, VersionSummary,
 };
 use crate::kernel::report::{FigureRef, ReportKind, ReportPeriod};
-use crate::kernel::text::{FormErrors, display_date, today};
+use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Loaded, Lookup, Permission, render, render_refused,
 };
@@ -369,11 +369,6 @@ pub async fn add_comment(
 }
 
 /// The status line a PDF carries once approved: "Approved 30 September 2025 by Alex Admin".
-pub fn approved_line(at: &str, by: &str) -> String {
-    let date = display_date(at.get(..10).unwrap_or(at));
-    format!("Approved {date} by {by}")
-}
-
 pub async fn approve(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -404,33 +399,27 @@ pub async fn approve(
     let at = time::OffsetDateTime::now_utc();
     let at_text = crate::kernel::db::timestamp_text(at);
     let id = version.summary.id;
-    // The PDF is rendered with the approval's time and a fixed identifier, so it can be made
-    // again byte for byte; it is kept exactly as rendered.
-    let rendered = pdf::render_with(
-        &version.document,
-        &approved_line(&at_text, &user.display_name),
-        at,
-        &format!("masa-report-{}", id),
-    );
-    let pdf_bytes = match rendered {
-        Ok(bytes) => Some(bytes),
-        Err(PdfError::NotAvailable) => None,
-        Err(error) => return Err(AppError::Internal(error.to_string())),
-    };
+    // The PDF is rendered with the approval's time and an identifier from the version, so it
+    // can be made again byte for byte from the frozen JSON; it is kept exactly as rendered.
+    let document = version.document.clone();
+    let by = user.display_name.clone();
+    let approved_at = at_text.clone();
+    let version_id = id.get();
+    let rendered = tokio::task::spawn_blocking(move || {
+        pdf::render_approved(&document, version_id, &approved_at, &by)
+    })
+    .await
+    .map_err(|error| AppError::Internal(error.to_string()))?;
+    let bytes = rendered.map_err(|error| AppError::Internal(error.to_string()))?;
     let mut change = ctx.change(&state).await?;
-    let pdf = match pdf_bytes {
-        Some(bytes) => {
-            let upload = files::Upload {
-                file_name: pdf_file_name(&version.document),
-                content_type: "application/pdf",
-                bytes,
-            };
-            let sha = super::model::sha256_hex(&upload.bytes);
-            let file_id = files::store(change.transaction(), &upload, &user.display_name).await?;
-            Some((file_id, sha))
-        }
-        None => None,
+    let upload = files::Upload {
+        file_name: pdf_file_name(&version.document),
+        content_type: "application/pdf",
+        bytes,
     };
+    let sha = super::model::sha256_hex(&upload.bytes);
+    let file_id = files::store(change.transaction(), &upload, &user.display_name).await?;
+    let pdf = Some((file_id, sha));
     let approval = store::Approval {
         by: user.id,
         by_name: &user.display_name,
@@ -466,39 +455,27 @@ pub async fn report_pdf(
             .ok_or(AppError::NotFound)?;
         return Ok(files::download(&file, bytes));
     }
-    let status = match (
-        &version.summary.approved_at,
-        &version.summary.approved_by_name,
-    ) {
-        (Some(at), Some(by)) => approved_line(at, by),
-        _ => "Draft".to_string(),
-    };
-    match pdf::render_with(
-        &version.document,
-        &status,
-        time::OffsetDateTime::now_utc(),
-        &format!("masa-report-{}", version.summary.id),
-    ) {
-        Ok(bytes) => Ok((
-            [
-                (header::CONTENT_TYPE, "application/pdf".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!(
-                        "attachment; filename=\"{}\"",
-                        pdf_file_name(&version.document)
-                    ),
+    // A draft's PDF is rendered now, from its frozen JSON with its generation time and an
+    // identifier drawn from its content: the same draft always gives the same bytes.
+    let document = version.document.clone();
+    let rendered = tokio::task::spawn_blocking(move || pdf::render(&document))
+        .await
+        .map_err(|error| AppError::Internal(error.to_string()))?;
+    let bytes = rendered.map_err(|error| AppError::Internal(error.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}\"",
+                    pdf_file_name(&version.document)
                 ),
-            ],
-            bytes,
-        )
-            .into_response()),
-        Err(PdfError::NotAvailable) => Err(AppError::BadRequest(
-            "The PDF of a report cannot be made in this build yet: use the page, or print it."
-                .into(),
-        )),
-        Err(error) => Err(AppError::Internal(error.to_string())),
-    }
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 // ---- one figure ----

@@ -407,6 +407,42 @@ try {
   expect(!(await page.textContent('body')).includes('Confirm Form Resubmission'), 'no resubmission page');
   await check('the form again after Back and Reload');
 
+  // --- reports (issue 12): generate the yearly report, read it, follow a figure to its records,
+  // write the foreword, download the PDF, and read it all at phone width
+  await visit('/reports', 'reports');
+  await page.getByLabel('Report').selectOption('yearly');
+  await page.getByLabel('Period').fill('2024-25');
+  await page.getByRole('button', { name: 'Generate draft' }).click();
+  await page.waitForURL(/\/reports\/\d+$/);
+  const reportPath = new URL(page.url()).pathname;
+  expect((await page.textContent('h1')).includes('2024/25'), 'the generated report is the 2024/25 one');
+  const reportText = await page.textContent('main');
+  for (const wanted of ['Learning from case reviews', 'Rapid review for Child N', 'Not yet held in MASA', 'Appendix: figure provenance']) {
+    expect(reportText.includes(wanted), `the report page shows "${wanted}"`);
+  }
+  await check('yearly report draft');
+  const figureLink = page.locator('a.masa-figure').first();
+  await figureLink.click();
+  await page.waitForURL(/\/figures\//);
+  expect(await page.locator('table').count() > 0, 'a figure page lists the records behind it');
+  await check('a figure and its records');
+  await page.goto(base + reportPath);
+  await page.getByRole('link', { name: /foreword/i }).first().click();
+  await page.waitForLoadState();
+  await check('the foreword, with suggested sentences');
+  const pdf = await page.request.get(base + reportPath + '/report.pdf');
+  expect(pdf.status() === 200 && pdf.headers()['content-type'] === 'application/pdf', `the report's PDF downloads (${pdf.status()})`);
+  expect((await pdf.body()).subarray(0, 5).toString() === '%PDF-', 'the download is a PDF');
+  await page.setViewportSize({ width: 375, height: 800 });
+  for (const path of ['/reports', reportPath]) {
+    await page.goto(base + path);
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(sideways <= 0, `${path} scrolls sideways by ${sideways} px at 375 px`);
+  }
+  await check('yearly report at 375 px');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  // --- end reports
+
   // --- each role's home page lists its own work, or says what they will do here
   for (const [email, wanted, label] of [
     ['admin@masa.example', /improvement actions? overdue/, 'home (business unit)'],

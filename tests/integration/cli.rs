@@ -473,3 +473,108 @@ async fn a_read_only_postgresql_database_is_refused_at_once() {
     refused_as_read_only_but_backed_up(dir.path(), &url);
     app.finish().await;
 }
+
+#[test]
+fn the_report_command_writes_the_pdf_and_the_html_and_refuses_bad_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    // The demo partnership and a second one: the command must then be told which.
+    let (ok, text) = masa(
+        dir.path(),
+        &[
+            "generate",
+            "--with-demo",
+            "--indicators",
+            "12",
+            "--organisations",
+            "2",
+            "--quarters",
+            "8",
+        ],
+    );
+    assert!(ok, "{text}");
+    let (ok, text) = masa(
+        dir.path(),
+        &["partnership", "add", "--name", "Second Partnership"],
+    );
+    assert!(ok, "{text}");
+
+    let pdf = dir.path().join("yearly.pdf");
+    let html = dir.path().join("yearly.html");
+    let (pdf_arg, html_arg) = (pdf.to_str().unwrap(), html.to_str().unwrap());
+    let (ok, text) = masa(
+        dir.path(),
+        &["report", "yearly", "2024-25", "--pdf", pdf_arg],
+    );
+    assert!(!ok, "two partnerships and none chosen");
+    assert!(
+        text.contains("--partnership") && text.contains("Second Partnership"),
+        "{text}"
+    );
+
+    let (ok, text) = masa(
+        dir.path(),
+        &[
+            "report",
+            "yearly",
+            "2024-25",
+            "--partnership",
+            "1",
+            "--pdf",
+            pdf_arg,
+            "--html",
+            html_arg,
+        ],
+    );
+    assert!(ok, "{text}");
+    assert!(text.contains("Yearly report 2024/25"), "{text}");
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF is written");
+    assert!(
+        text.contains(&masa::reports::model::sha256_hex(&bytes)),
+        "its SHA-256 is printed: {text}"
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("<!DOCTYPE html>") || page.contains("<!doctype html>"),
+        "a whole HTML document"
+    );
+    assert!(
+        page.contains("Learning from case reviews"),
+        "the HTML holds the sections"
+    );
+
+    for (args, says) in [
+        (
+            vec!["report", "monthly", "2024-25", "--pdf", pdf_arg],
+            "use yearly or quarterly",
+        ),
+        (
+            vec!["report", "yearly", "2024-26", "--pdf", pdf_arg],
+            "not a period",
+        ),
+        (
+            vec!["report", "yearly", "2025-26-Q2", "--pdf", pdf_arg],
+            "financial year such as 2024-25",
+        ),
+        (
+            vec!["report", "quarterly", "2025-26-Q2", "--partnership", "1"],
+            "nothing to write",
+        ),
+        (
+            vec![
+                "report",
+                "yearly",
+                "2024-25",
+                "--partnership",
+                "99",
+                "--pdf",
+                pdf_arg,
+            ],
+            "no partnership with id 99",
+        ),
+    ] {
+        let (ok, text) = masa(dir.path(), &args);
+        assert!(!ok, "{args:?} is refused");
+        assert!(text.contains(says), "{args:?} says {says:?}: {text}");
+    }
+}

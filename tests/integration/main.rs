@@ -20,6 +20,7 @@ mod kernel;
 mod learning;
 mod onboarded;
 mod partnership;
+mod report_acceptance;
 mod report_dataset;
 mod report_learning;
 mod report_partnership;

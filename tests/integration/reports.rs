@@ -271,8 +271,38 @@ on_both_backends!(generate_comment_approve_and_freeze, |app| {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("First words &lt;script&gt;"));
     assert!(!html.contains("<script>alert"));
+    // The approved PDF was kept with its SHA-256 when approved, is served as kept, and is made
+    // again byte for byte from the frozen JSON and the approval.
     let pdf = admin.get(&format!("/reports/{first}/report.pdf")).await;
-    assert_ne!(pdf.status, StatusCode::OK, "no renderer is wired in yet");
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(
+        pdf.headers[axum::http::header::CONTENT_TYPE],
+        "application/pdf"
+    );
+    let again = masa::reports::pdf::render_approved(
+        &after.document,
+        first,
+        after.summary.approved_at.as_deref().expect("approved at"),
+        after
+            .summary
+            .approved_by_name
+            .as_deref()
+            .expect("approved by"),
+    )
+    .expect("the PDF renders again");
+    assert_eq!(
+        Some(masa::reports::model::sha256_hex(&again)),
+        after.summary.pdf_sha256,
+        "the approved PDF is made again byte for byte"
+    );
+    let stored: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM report_versions WHERE id = $1 AND pdf_file_id IS NOT NULL",
+    )
+    .bind(first)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("count");
+    assert_eq!(stored, 1, "the approved PDF is kept");
 });
 
 /// The demo's organisations, as a figure with records.
