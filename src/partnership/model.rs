@@ -928,12 +928,12 @@ pub fn plan_for_period(plans: &[BusinessPlan], start: Date, end: Date) -> Option
 /// period's end; else the last to take it during the period; else (the records holding no
 /// holder for the period) the first to take it after, so a report on a past year still names
 /// who chairs the group, with the date they took the post.
-pub fn holder_in_period<'a>(
-    memberships: &'a [Membership],
+pub fn holder_in_period(
+    memberships: &[Membership],
     group: GroupId,
     position: Position,
     end: Date,
-) -> Option<&'a Membership> {
+) -> Option<&Membership> {
     let held: Vec<&Membership> = memberships
         .iter()
         .filter(|m| m.group_id == group && m.position == position)
