@@ -2,9 +2,16 @@
 //! standards, the s175 escalation finding, strategy meeting timeliness, the domestic abuse
 //! JTAI benchmarking and the scrutineer's "closing the loop" recommendation. Dates are set
 //! relative to today so the tracker always shows overdue actions and revisits due.
+//!
+//! Beside them, a fixed 2024/25 history (`history()`): the recommendations the year's learning
+//! circles and the strategy meetings audit took to the Quality and Impact Group, with actions
+//! created, updated, completed and closed on fixed dates, so the 2024/25 yearly report has the
+//! tracker's outcomes for that year. The store stamps "now"; the demo then sets the historical
+//! time with `store::backdate_for_demo`.
 
 use std::collections::HashMap;
 
+use time::macros::date;
 use time::{Date, Duration};
 
 use super::model::*;
@@ -435,6 +442,380 @@ pub async fn load(
                     .await?;
                 }
             }
+        }
+    }
+    load_history(change, ids).await
+}
+
+// ---- the fixed 2024/25 history ----
+
+/// A 2024/25 action: created with its recommendation, updated, completed and, at its revisit,
+/// closed with evidence of its impact, each on a fixed date.
+struct PastAction {
+    title: &'static str,
+    organisation: &'static str,
+    person: Option<&'static str>,
+    group: Option<&'static str>,
+    indicator: Option<&'static str>,
+    measure: &'static str,
+    due_on: Date,
+    progress: &'static [(Date, ActionStatus, &'static str)],
+    completed: (Date, &'static str),
+    /// The revisit that closed it: its date and the evidence of impact.
+    closed: (Date, &'static str),
+}
+
+struct PastRecommendation {
+    reference: &'static str,
+    source_kind: SourceKind,
+    source_reference: Option<&'static str>,
+    source_label: &'static str,
+    recommendation: &'static str,
+    created_on: Date,
+    actions: Vec<PastAction>,
+}
+
+/// As at 31 March 2025: closed with evidence, the escalation briefing and the strategy meeting
+/// standards; complete, the escalation training (late), the home conditions briefing, the
+/// ketamine guidance and the monthly strategy meeting reports; on track, the home conditions
+/// dip sample (due June 2025); overdue by 31 days, the transitions protocol (due 28 February).
+fn history() -> Vec<PastRecommendation> {
+    vec![
+        PastRecommendation {
+            reference: "REC-2024-01",
+            source_kind: SourceKind::LearningReview,
+            source_reference: Some("LC-2024-01"),
+            source_label: "Learning circle LC-2024-01 (Sibling Group L)",
+            recommendation: "Practitioners who disagree with a decision to step a case down should use the Pan Cheshire Professional Challenge and Escalation protocol, and managers should record the outcome.",
+            created_on: date!(2024 - 07 - 03),
+            actions: vec![
+                PastAction {
+                    title: "Publish a seven-minute briefing on the Pan Cheshire Professional Challenge and Escalation protocol",
+                    organisation: "Halton Borough Council",
+                    person: Some("Quality and Impact Group Chair"),
+                    group: Some("Quality and Impact Group"),
+                    indicator: None,
+                    measure: "Practitioner survey: confidence in using the escalation protocol",
+                    due_on: date!(2024 - 09 - 30),
+                    progress: &[(
+                        date!(2024 - 08 - 14),
+                        ActionStatus::OnTrack,
+                        "Briefing drafted with the Principal Social Worker.",
+                    )],
+                    completed: (
+                        date!(2024 - 09 - 18),
+                        "Briefing published on the partnership website and cascaded through the Quality and Impact Group.",
+                    ),
+                    closed: (
+                        date!(2025 - 01 - 15),
+                        "Practitioner survey, January 2025: 78% confident to escalate, up from 52%",
+                    ),
+                },
+                PastAction {
+                    title: "Add professional challenge and escalation to the multi-agency training programme",
+                    organisation: "Halton Borough Council",
+                    person: None,
+                    group: Some("Quality and Impact Group"),
+                    indicator: None,
+                    measure: "Multi-agency training attendance and evaluations",
+                    due_on: date!(2024 - 12 - 31),
+                    progress: &[
+                        (
+                            date!(2024 - 10 - 09),
+                            ActionStatus::OnTrack,
+                            "Session designed with the Pan Cheshire procedures group.",
+                        ),
+                        (
+                            date!(2024 - 12 - 04),
+                            ActionStatus::AtRisk,
+                            "Trainer availability: the first session has moved to January.",
+                        ),
+                    ],
+                    completed: (
+                        date!(2025 - 01 - 24),
+                        "First two sessions delivered; the course is now on the training calendar.",
+                    ),
+                    closed: (
+                        date!(2025 - 07 - 23),
+                        "Training evaluations 2024-25: 94% of attendees would now escalate a disagreement",
+                    ),
+                },
+            ],
+        },
+        PastRecommendation {
+            reference: "REC-2024-02",
+            source_kind: SourceKind::LearningReview,
+            source_reference: Some("LC-2024-02"),
+            source_label: "Learning circle LC-2024-02 (Child M)",
+            recommendation: "When home visits find a home in poor condition, practitioners should assess home conditions with the neglect toolkit and share what they find with the other agencies involved.",
+            created_on: date!(2024 - 09 - 11),
+            actions: vec![
+                PastAction {
+                    title: "Brief health visitors and school nurses on the home conditions assessment tool",
+                    organisation: "NHS Cheshire and Merseyside Integrated Care Board",
+                    person: Some("ICB Designated Nurse (data)"),
+                    group: Some("Health Operational Group"),
+                    indicator: None,
+                    measure: "Health record audit: home conditions assessed when concerns are recorded",
+                    due_on: date!(2024 - 12 - 20),
+                    progress: &[(
+                        date!(2024 - 10 - 16),
+                        ActionStatus::OnTrack,
+                        "Briefings booked into the health visiting and school nursing team meetings.",
+                    )],
+                    completed: (
+                        date!(2024 - 12 - 11),
+                        "All health visiting and school nursing teams briefed.",
+                    ),
+                    closed: (
+                        date!(2025 - 06 - 11),
+                        "Health record audit, May 2025: home conditions tool used in 17 of 20 records with concerns",
+                    ),
+                },
+                PastAction {
+                    title: "Dip sample neglect cases for a completed home conditions assessment",
+                    organisation: "Halton Borough Council",
+                    person: Some("Quality and Impact Group Chair"),
+                    group: Some("Quality and Impact Group"),
+                    indicator: Some("NEG-01"),
+                    measure: "Share of neglect cases with a completed home conditions assessment",
+                    due_on: date!(2025 - 06 - 30),
+                    progress: &[(
+                        date!(2025 - 02 - 12),
+                        ActionStatus::OnTrack,
+                        "Sample of 20 cases agreed; auditors from four agencies identified.",
+                    )],
+                    completed: (
+                        date!(2025 - 06 - 20),
+                        "Dip sample reported to the Quality and Impact Group.",
+                    ),
+                    closed: (
+                        date!(2025 - 12 - 10),
+                        "Dip sample, June 2025: 15 of 20 neglect cases had a completed home conditions assessment",
+                    ),
+                },
+            ],
+        },
+        PastRecommendation {
+            reference: "REC-2024-03",
+            source_kind: SourceKind::LearningReview,
+            source_reference: Some("LC-2024-03"),
+            source_label: "Learning circle LC-2024-03 (Child O)",
+            recommendation: "Services should challenge one another when a referral is declined, and planning for a young person's move to adult services should start at 16.",
+            created_on: date!(2024 - 12 - 04),
+            actions: vec![
+                PastAction {
+                    title: "Agree a transitions protocol so that planning for adult services starts at 16",
+                    organisation: "Halton Borough Council",
+                    person: None,
+                    group: Some("HSCP Strategic Leadership Group"),
+                    indicator: None,
+                    measure: "Young people open to services at 17 with a transition plan",
+                    due_on: date!(2025 - 02 - 28),
+                    progress: &[
+                        (
+                            date!(2025 - 01 - 08),
+                            ActionStatus::OnTrack,
+                            "Draft protocol shared with adult social care and the ICB.",
+                        ),
+                        (
+                            date!(2025 - 02 - 19),
+                            ActionStatus::AtRisk,
+                            "Awaiting sign-off by adult social care; the due date will be missed.",
+                        ),
+                    ],
+                    completed: (
+                        date!(2025 - 05 - 16),
+                        "Protocol signed off by the Strategic Leadership Group.",
+                    ),
+                    closed: (
+                        date!(2025 - 11 - 12),
+                        "Transitions audit, October 2025: 9 of 11 young people aged 17 had a transition plan",
+                    ),
+                },
+                PastAction {
+                    title: "Add substance use, including ketamine, to the guidance on sharing information with GPs",
+                    organisation: "NHS Cheshire and Merseyside Integrated Care Board",
+                    person: Some("ICB Designated Nurse (data)"),
+                    group: Some("Health Operational Group"),
+                    indicator: None,
+                    measure: "GP practices reporting that schools share substance use concerns",
+                    due_on: date!(2025 - 03 - 14),
+                    progress: &[],
+                    completed: (
+                        date!(2025 - 03 - 10),
+                        "Guidance updated and circulated to schools and GP practices.",
+                    ),
+                    closed: (
+                        date!(2025 - 09 - 10),
+                        "GP safeguarding leads' survey, August 2025: schools now share substance use concerns",
+                    ),
+                },
+            ],
+        },
+        PastRecommendation {
+            reference: "REC-2024-04",
+            source_kind: SourceKind::Audit,
+            source_reference: None,
+            source_label: "Multi-agency audit: strategy meetings (July 2024)",
+            recommendation: "Revise the Practice Standards and Guidance for strategy meetings and discussions, and report the timeliness and attendance of strategy meetings every month.",
+            created_on: date!(2024 - 07 - 24),
+            actions: vec![
+                PastAction {
+                    title: "Revise the Practice Standards and Guidance for strategy meetings and discussions",
+                    organisation: "Halton Borough Council",
+                    person: None,
+                    group: Some("HSCP Strategic Leadership Group"),
+                    indicator: None,
+                    measure: "Compliance audit against the revised standards",
+                    due_on: date!(2024 - 10 - 31),
+                    progress: &[(
+                        date!(2024 - 09 - 04),
+                        ActionStatus::OnTrack,
+                        "Revised standards out for consultation with the core partners.",
+                    )],
+                    completed: (
+                        date!(2024 - 10 - 16),
+                        "Revised standards published and launched at a partnership briefing.",
+                    ),
+                    closed: (
+                        date!(2025 - 01 - 22),
+                        "Compliance audit, October 2024: tighter timescales applied in the sampled meetings",
+                    ),
+                },
+                PastAction {
+                    title: "Compile monthly reports of strategy meeting timeliness and attendance",
+                    organisation: "Cheshire Constabulary",
+                    person: Some("Police Performance Analyst"),
+                    group: Some("HSCP Strategic Leadership Group"),
+                    indicator: Some("SM-01"),
+                    measure: "Strategy meetings held within 3 working days",
+                    due_on: date!(2024 - 11 - 29),
+                    progress: &[],
+                    completed: (
+                        date!(2024 - 11 - 22),
+                        "First monthly report presented; reports now go to every Strategic Leadership Group.",
+                    ),
+                    closed: (
+                        date!(2025 - 05 - 21),
+                        "Monthly strategy meeting reports: attendance typically 100% for health, social care and police",
+                    ),
+                },
+            ],
+        },
+    ]
+}
+
+/// Writes the 2024/25 history through the tracker's own store functions, then sets each
+/// write's historical date.
+async fn load_history(
+    change: &mut crate::kernel::Change,
+    ids: &DemoIds<'_>,
+) -> Result<(), DemoError> {
+    use store::DemoBackdate;
+    for past in history() {
+        let details = RecommendationDetails {
+            reference: past.reference.to_owned(),
+            source_kind: past.source_kind,
+            source_id: past
+                .source_reference
+                .map(|reference| lookup(ids.reviews, reference))
+                .transpose()?,
+            source_label: past.source_label.to_owned(),
+            recommendation: past.recommendation.to_owned(),
+            priority_item_id: None,
+        };
+        let recommendation_id = store::insert_recommendation(change, &details).await?;
+        store::backdate_for_demo(
+            change,
+            DemoBackdate::Recommendation(recommendation_id),
+            past.created_on,
+        )
+        .await?;
+        for action in past.actions {
+            let details = ActionDetails {
+                title: action.title.to_owned(),
+                owner_organisation_id: OrganisationId::new(lookup(
+                    ids.organisations,
+                    action.organisation,
+                )?),
+                owner_person_id: action
+                    .person
+                    .map(|name| lookup(ids.people, name).map(PersonId::new))
+                    .transpose()?,
+                overseeing_group_id: action
+                    .group
+                    .map(|name| lookup(ids.groups, name).map(GroupId::new))
+                    .transpose()?,
+                due_on: action.due_on,
+                impact_indicator_id: action
+                    .indicator
+                    .map(|code| lookup(ids.indicators, code).map(IndicatorId::new))
+                    .transpose()?,
+                impact_measure: action.measure.to_owned(),
+            };
+            let id =
+                store::insert_action(change, (recommendation_id, past.reference), &details).await?;
+            store::backdate_for_demo(change, DemoBackdate::Action(id), past.created_on).await?;
+            let key = (id, action.title);
+            let mut state = ActionState::new(details.due_on);
+            for &(on, status, note) in action.progress {
+                state = record_change(
+                    change,
+                    key,
+                    (&state, Change::Progress { status }),
+                    (0, on, "progress", note),
+                )
+                .await?;
+                store::backdate_for_demo(change, DemoBackdate::LatestUpdate(id), on).await?;
+            }
+            let (completed_on, note) = action.completed;
+            let (closed_on, evidence) = action.closed;
+            state = record_change(
+                change,
+                key,
+                (
+                    &state,
+                    Change::Complete {
+                        completed_on,
+                        revisit_on: closed_on,
+                    },
+                ),
+                (0, completed_on, "complete", note),
+            )
+            .await?;
+            store::backdate_for_demo(change, DemoBackdate::LatestUpdate(id), completed_on).await?;
+            store::insert_evidence(
+                change,
+                key,
+                store::NewEvidence {
+                    description: evidence,
+                    link: None,
+                    file: None,
+                },
+            )
+            .await?;
+            store::backdate_for_demo(change, DemoBackdate::LatestEvidence(id), closed_on).await?;
+            record_change(
+                change,
+                key,
+                (
+                    &state,
+                    Change::Revisit {
+                        outcome: RevisitOutcome::ImpactEvidenced,
+                        next_revisit_on: None,
+                        new_due_on: None,
+                    },
+                ),
+                (
+                    1,
+                    closed_on,
+                    "revisit",
+                    "Impact evidenced: the action is closed.",
+                ),
+            )
+            .await?;
+            store::backdate_for_demo(change, DemoBackdate::LatestUpdate(id), closed_on).await?;
         }
     }
     Ok(())

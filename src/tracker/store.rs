@@ -560,3 +560,58 @@ pub async fn updates_of_partnership(mut store: impl Store) -> Result<Vec<DatedUp
     .fetch_all(store.conn())
     .await
 }
+
+/// What the demo's history backdates (see `backdate_for_demo`).
+#[derive(Debug, Clone, Copy)]
+pub enum DemoBackdate {
+    /// A recommendation's `created_at`.
+    Recommendation(RecommendationId),
+    /// An action's `created_at`.
+    Action(ActionId),
+    /// The `written_at` of an action's newest update.
+    LatestUpdate(ActionId),
+    /// The `added_at` of an action's newest item of evidence.
+    LatestEvidence(ActionId),
+}
+
+/// Demo data only: the demo's 2024/25 history is written through the functions above, which
+/// stamp "now"; this then sets the fixed historical time (10:00 UTC on `on`) so the reports,
+/// which read the same tables as always, see it as it happened. Nothing but the demo calls it.
+pub async fn backdate_for_demo(
+    change: &mut Change,
+    what: DemoBackdate,
+    on: time::Date,
+) -> Result<()> {
+    let at =
+        crate::kernel::db::timestamp_text(on.midnight().assume_utc() + time::Duration::hours(10));
+    let partnership = change.partnership();
+    let query = match what {
+        DemoBackdate::Recommendation(id) => sqlx::query(
+            "UPDATE recommendations SET created_at = $1, updated_at = $1 WHERE id = $2 AND partnership_id = $3",
+        )
+        .bind(at)
+        .bind(id),
+        DemoBackdate::Action(id) => sqlx::query(
+            "UPDATE tracker_actions SET created_at = $1, updated_at = $1 WHERE id = $2 AND recommendation_id IN \
+             (SELECT id FROM recommendations WHERE partnership_id = $3)",
+        )
+        .bind(at)
+        .bind(id),
+        DemoBackdate::LatestUpdate(id) => sqlx::query(
+            "UPDATE action_updates SET written_at = $1 WHERE id = \
+             (SELECT MAX(u.id) FROM action_updates u JOIN tracker_actions a ON a.id = u.action_id \
+             JOIN recommendations r ON r.id = a.recommendation_id WHERE u.action_id = $2 AND r.partnership_id = $3)",
+        )
+        .bind(at)
+        .bind(id),
+        DemoBackdate::LatestEvidence(id) => sqlx::query(
+            "UPDATE action_evidence SET added_at = $1 WHERE id = \
+             (SELECT MAX(e.id) FROM action_evidence e JOIN tracker_actions a ON a.id = e.action_id \
+             JOIN recommendations r ON r.id = a.recommendation_id WHERE e.action_id = $2 AND r.partnership_id = $3)",
+        )
+        .bind(at)
+        .bind(id),
+    };
+    query.bind(partnership).execute(change.conn()).await?;
+    Ok(())
+}

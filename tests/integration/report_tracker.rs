@@ -1,8 +1,9 @@
 //! The tracker's, the risk register's and the policy tracker's report figures and sections
 //! (src/tracker/report.rs, risks/report.rs, policies/report.rs) on the demo partnership, the
-//! period before, and a partnership with no records. The demo's actions are dated relative to
-//! today, so their figures are read for the financial year and quarter holding today; the
-//! risks' scorings are dated, so the register is read for 2024/25.
+//! period before, and a partnership with no records. Most of the demo's actions are dated
+//! relative to today, so their figures are read for the financial year and quarter holding
+//! today; its 2024/25 history (four recommendations, eight actions, all closed by December
+//! 2025) is dated, so it is read for 2024/25 and 2025/26, as are the risks' scorings.
 
 use masa::kernel::report::{Block, QuarterlySection, ReportPeriod, SectionSlot, YearlySection};
 use time::Duration;
@@ -31,14 +32,15 @@ fn this_quarter() -> ReportPeriod {
 on_both_backends!(tracker_figures_match_the_demo_by_hand, |app| {
     masa::demo::load(&app.db).await.expect("demo");
     let (year, today) = this_year();
-    // The demo: eight recommendations with ten actions, all recorded today.
+    // The demo: eight recommendations with ten actions, all recorded today, and the 2024/25
+    // history's four recommendations with eight actions, all closed with evidence by now.
     assert_eq!(
         value(app, DEMO, "tracker.recommendations_made", year).await,
         Some(8.0)
     );
     assert_eq!(
         value(app, DEMO, "tracker.recommendations_held", year).await,
-        Some(8.0)
+        Some(12.0)
     );
     assert_eq!(
         value(app, DEMO, "tracker.actions_agreed", year).await,
@@ -46,22 +48,23 @@ on_both_backends!(tracker_figures_match_the_demo_by_hand, |app| {
     );
     assert_eq!(
         value(app, DEMO, "tracker.actions_held", year).await,
-        Some(10.0)
+        Some(18.0)
     );
     let status = figures(app, DEMO, "tracker.actions_by_status", year).await;
     // On track: the home conditions relaunch, the revisit dates and the strategy meeting
     // field; not started: the levels of need refresher; overdue: the quarterly impact report
     // (at risk, 21 days past due) and the nurses' cover rota (9 days); complete: water safety,
-    // the neglect standards and the domestic abuse pathway; closed: the escalation training.
+    // the neglect standards and the domestic abuse pathway; closed: the escalation training and
+    // the history's eight actions.
     assert_eq!(value_of(&status, "on_track"), Some(3.0));
     assert_eq!(value_of(&status, "not_started"), Some(1.0));
     assert_eq!(value_of(&status, "at_risk"), Some(0.0));
     assert_eq!(value_of(&status, "overdue"), Some(2.0));
     assert_eq!(value_of(&status, "complete"), Some(3.0));
-    assert_eq!(value_of(&status, "closed_with_evidence"), Some(1.0));
+    assert_eq!(value_of(&status, "closed_with_evidence"), Some(9.0));
     assert_eq!(
         value(app, DEMO, "tracker.actions_done", year).await,
-        Some(4.0)
+        Some(12.0)
     );
     let mut overdue_days: Vec<f64> = figures(app, DEMO, "tracker.action_days_overdue", year)
         .await
@@ -71,7 +74,9 @@ on_both_backends!(tracker_figures_match_the_demo_by_hand, |app| {
     overdue_days.sort_by(|a, b| a.partial_cmp(b).unwrap());
     assert_eq!(overdue_days, vec![9.0, 21.0]);
     // Completed (days ago, on time): water safety (75, yes), neglect standards (130, yes),
-    // domestic abuse pathway (10, yes), escalation training (190, no: due 200 days ago).
+    // domestic abuse pathway (10, yes), escalation training (190, no: due 200 days ago). The
+    // history's actions were completed by June 2025 and closed by December 2025, before this
+    // year.
     let completed: Vec<bool> = [(75, true), (130, true), (10, true), (190, false)]
         .into_iter()
         .filter(|(days, _)| year.contains(today - Duration::days(*days)))
@@ -92,32 +97,143 @@ on_both_backends!(tracker_figures_match_the_demo_by_hand, |app| {
         value(app, DEMO, "tracker.actions_revisited", year).await,
         Some(closed_in_year)
     );
-    // By source: two learning review recommendations, their two actions, one complete.
+    // By source: two learning review recommendations, their two actions, one complete; and
+    // the history's three learning review recommendations (six actions, all closed) and its
+    // strategy meetings audit.
     let recommendations = figures(app, DEMO, "tracker.recommendations_by_source", year).await;
-    assert_eq!(value_of(&recommendations, "learning_review"), Some(2.0));
-    assert_eq!(value_of(&recommendations, "audit"), Some(3.0));
+    assert_eq!(value_of(&recommendations, "learning_review"), Some(5.0));
+    assert_eq!(value_of(&recommendations, "audit"), Some(4.0));
     let done = figures(app, DEMO, "tracker.actions_done_by_source", year).await;
-    assert_eq!(value_of(&done, "learning_review"), Some(1.0));
+    assert_eq!(value_of(&done, "learning_review"), Some(7.0));
     let overdue = figures(app, DEMO, "tracker.actions_overdue_by_source", year).await;
     assert_eq!(value_of(&overdue, "scrutiny"), Some(1.0));
     assert_eq!(value_of(&overdue, "meeting"), Some(1.0));
-    // The year before: nothing was yet recorded.
+    // The year before: only the 2024/25 history, made before it and closed by its end.
     let before = year.previous();
     assert_eq!(
         value(app, DEMO, "tracker.actions_held", before).await,
-        Some(0.0)
+        Some(8.0)
     );
     assert_eq!(
         value(app, DEMO, "tracker.recommendations_made", before).await,
         Some(0.0)
     );
-    assert_eq!(
-        value(app, DEMO, "tracker.actions_completed_on_time", before).await,
-        None
-    );
+    if before != ReportPeriod::financial_year(2025) {
+        assert_eq!(
+            value(app, DEMO, "tracker.actions_completed_on_time", before).await,
+            None
+        );
+    }
     let status = figures(app, DEMO, "tracker.actions_by_status", before).await;
-    assert!(status.iter().all(|f| f.value == Some(0.0)));
+    assert_eq!(value_of(&status, "closed_with_evidence"), Some(8.0));
+    let total: f64 = status.iter().filter_map(|f| f.value).sum();
+    assert_eq!(total, 8.0);
 });
+
+on_both_backends!(
+    tracker_figures_for_2024_25_match_the_history_by_hand,
+    |app| {
+        masa::demo::load(&app.db).await.expect("demo");
+        // The history (src/tracker/demo.rs), as at 31 March 2025:
+        //   REC-2024-01 (LC-2024-01, made 3 Jul 2024)
+        //     escalation briefing: due 30 Sep, completed 18 Sep (on time), closed 15 Jan 2025
+        //     escalation training: due 31 Dec, completed 24 Jan 2025 (late), closed 23 Jul 2025
+        //   REC-2024-02 (LC-2024-02, made 11 Sep 2024)
+        //     home conditions briefing: due 20 Dec, completed 11 Dec (on time), closed 11 Jun 2025
+        //     home conditions dip sample: due 30 Jun 2025, on track 12 Feb, completed 20 Jun 2025
+        //   REC-2024-03 (LC-2024-03, made 4 Dec 2024)
+        //     transitions protocol: due 28 Feb 2025, at risk 19 Feb, completed 16 May 2025 (late)
+        //     ketamine guidance: due 14 Mar 2025, completed 10 Mar (on time), closed 10 Sep 2025
+        //   REC-2024-04 (strategy meetings audit, made 24 Jul 2024)
+        //     practice standards: due 31 Oct, completed 16 Oct (on time), closed 22 Jan 2025
+        //     monthly reports: due 29 Nov, completed 22 Nov (on time), closed 21 May 2025
+        // The relative demo was recorded today, after the year.
+        let year = ReportPeriod::financial_year(2024);
+        for (key, expected) in [
+            ("tracker.recommendations_made", 4.0),
+            ("tracker.recommendations_held", 4.0),
+            ("tracker.actions_agreed", 8.0),
+            ("tracker.actions_held", 8.0),
+            ("tracker.actions_done", 6.0),
+            ("tracker.actions_impact_evidenced", 2.0),
+            ("tracker.actions_revisited", 2.0),
+        ] {
+            assert_eq!(value(app, DEMO, key, year).await, Some(expected), "{key}");
+        }
+        let status = figures(app, DEMO, "tracker.actions_by_status", year).await;
+        assert_eq!(value_of(&status, "not_started"), Some(0.0));
+        assert_eq!(value_of(&status, "on_track"), Some(1.0));
+        assert_eq!(value_of(&status, "at_risk"), Some(0.0));
+        assert_eq!(value_of(&status, "overdue"), Some(1.0));
+        assert_eq!(value_of(&status, "complete"), Some(4.0));
+        assert_eq!(value_of(&status, "closed_with_evidence"), Some(2.0));
+        let overdue_days: Vec<Option<f64>> =
+            figures(app, DEMO, "tracker.action_days_overdue", year)
+                .await
+                .iter()
+                .map(|f| f.value)
+                .collect();
+        assert_eq!(overdue_days, vec![Some(31.0)]);
+        // Completed in the year: six, five on time (the escalation training was 24 days late).
+        let rate = figures(app, DEMO, "tracker.actions_completed_on_time", year).await;
+        assert_eq!(rate[0].numerator, Some(5));
+        assert_eq!(rate[0].denominator, Some(6));
+        let recommendations = figures(app, DEMO, "tracker.recommendations_by_source", year).await;
+        assert_eq!(value_of(&recommendations, "learning_review"), Some(3.0));
+        assert_eq!(value_of(&recommendations, "audit"), Some(1.0));
+        assert_eq!(value_of(&recommendations, "scrutiny"), Some(0.0));
+        let done = figures(app, DEMO, "tracker.actions_done_by_source", year).await;
+        assert_eq!(value_of(&done, "learning_review"), Some(4.0));
+        assert_eq!(value_of(&done, "audit"), Some(2.0));
+        let overdue = figures(app, DEMO, "tracker.actions_overdue_by_source", year).await;
+        assert_eq!(value_of(&overdue, "learning_review"), Some(1.0));
+        let blocks = section(
+            app,
+            DEMO,
+            SectionSlot::Yearly(YearlySection::LearningFromCaseReviews),
+            "tracker",
+            year,
+        )
+        .await;
+        assert_sound(app, DEMO, &blocks, year).await;
+        let text = plain_text(&blocks);
+        assert!(
+            text.contains("REC-2024-01") && !text.contains("REC-2025-03"),
+            "{text}"
+        );
+
+        // 2025/26: nothing new; the dip sample (on time) and the transitions protocol (late) were
+        // completed, and six actions were closed at their revisits; all eight closed by its end.
+        let next = ReportPeriod::financial_year(2025);
+        assert_eq!(
+            value(app, DEMO, "tracker.recommendations_made", next).await,
+            Some(0.0)
+        );
+        assert_eq!(
+            value(app, DEMO, "tracker.actions_held", next).await,
+            Some(8.0)
+        );
+        let rate = figures(app, DEMO, "tracker.actions_completed_on_time", next).await;
+        assert_eq!((rate[0].numerator, rate[0].denominator), (Some(1), Some(2)));
+        assert_eq!(
+            value(app, DEMO, "tracker.actions_impact_evidenced", next).await,
+            Some(6.0)
+        );
+        let status = figures(app, DEMO, "tracker.actions_by_status", next).await;
+        assert_eq!(value_of(&status, "closed_with_evidence"), Some(8.0));
+
+        // 2024/25 Q3 (to 31 December 2024): the dip sample, the transitions protocol and the
+        // ketamine guidance not started (no update yet), the escalation training at risk (due that
+        // day); the briefings, the standards and the monthly reports complete.
+        let q3 = ReportPeriod::quarter(2024, 3).unwrap();
+        let status = figures(app, DEMO, "tracker.actions_by_status", q3).await;
+        assert_eq!(value_of(&status, "not_started"), Some(3.0));
+        assert_eq!(value_of(&status, "at_risk"), Some(1.0));
+        assert_eq!(value_of(&status, "on_track"), Some(0.0));
+        assert_eq!(value_of(&status, "complete"), Some(4.0));
+        assert_eq!(value_of(&status, "overdue"), Some(0.0));
+    }
+);
 
 on_both_backends!(tracker_sections_show_outcomes_and_overdue_actions, |app| {
     masa::demo::load(&app.db).await.expect("demo");
