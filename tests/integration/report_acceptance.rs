@@ -73,6 +73,16 @@ const SEED_FIGURES: &[(&str, &str)] = &[
         "Home conditions (neglect)",
         "8. learning from case reviews (themes chart)",
     ),
+    // §8: the tracker's outcomes for the year's recommendations (the demo's 2024/25 history:
+    // five of the six actions completed in the year were completed on time).
+    (
+        "What happened to the recommendations",
+        "8. tracker outcomes",
+    ),
+    (
+        "83% (5 of 6)",
+        "8. tracker outcomes: actions completed on time",
+    ),
     // The appendix: every figure's provenance.
     ("Appendix: figure provenance", "appendix"),
 ];
