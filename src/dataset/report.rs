@@ -9,6 +9,7 @@
 //! RAG and SPC are read at that value, over the approved series up to the period's end.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use masa_spc::{Rag, Variation};
 
@@ -16,10 +17,11 @@ use super::model::{DropStatus, Indicator, Quarter, Unit as IndicatorUnit};
 use super::scorecard::{ScorecardRow, SeriesPoint, rag_label};
 use super::store::{self, DropFilter, IndicatorFilter, SeriesScope};
 use crate::kernel::Scope;
+use crate::kernel::ids::IndicatorId;
 use crate::kernel::report::{
     Block, Figure, FigureCheck, FigureDefinition, FigureFuture, FigureRef, Inline, Parts,
-    QuarterlySection, RecordRef, ReportContribution, ReportPeriod, SectionDefinition,
-    SectionFuture, SectionInput, SectionSlot, Unit, Words, YearlySection,
+    QuarterlySection, RecordRef, ReportContribution, ReportInput, ReportPeriod, SectionDefinition,
+    SectionFuture, SectionSlot, Unit, Words, YearlySection,
 };
 use crate::partnership;
 
@@ -271,7 +273,12 @@ impl PeriodRow {
 }
 
 /// Every indicator held at the period's end, with its scorecard row up to then, in code order.
-pub async fn period_rows(scope: Scope<'_>, period: ReportPeriod) -> Result<Vec<PeriodRow>> {
+/// `series` is the partnership's every approved value ([`store::approved_series`]).
+async fn period_rows(
+    scope: Scope<'_>,
+    period: ReportPeriod,
+    series: &HashMap<IndicatorId, Vec<(Quarter, f64)>>,
+) -> Result<Vec<PeriodRow>> {
     let filter = IndicatorFilter {
         include_archived: true,
         ..IndicatorFilter::default()
@@ -281,7 +288,6 @@ pub async fn period_rows(scope: Scope<'_>, period: ReportPeriod) -> Result<Vec<P
         .into_iter()
         .filter(|indicator| live_on(indicator.archived_at.as_deref(), period.end()))
         .collect();
-    let series = store::approved_series(scope, SeriesScope::All).await?;
     let (first, last) = (first_quarter(period), last_quarter(period));
     Ok(indicators
         .into_iter()
@@ -297,6 +303,30 @@ pub async fn period_rows(scope: Scope<'_>, period: ReportPeriod) -> Result<Vec<P
             }
         })
         .collect())
+}
+
+/// [`period_rows`] for the input's period, loaded once per generation.
+async fn shared_rows(input: &ReportInput<'_>) -> Result<Arc<Vec<PeriodRow>>> {
+    input
+        .shared("dataset.period_rows", || async {
+            // Every approved value, read once for both periods of the report.
+            let series = input
+                .shared_by_periods("dataset.approved_series", || {
+                    store::approved_series(input.scope, SeriesScope::All)
+                })
+                .await?;
+            period_rows(input.scope, input.period, &series).await
+        })
+        .await
+}
+
+/// [`priority_instances`] for the input's period, loaded once per generation.
+async fn shared_priority_instances(input: &ReportInput<'_>) -> Result<Arc<Vec<(String, String)>>> {
+    input
+        .shared("dataset.priority_instances", || {
+            priority_instances(input.scope, input.period)
+        })
+        .await
 }
 
 /// How a figure of this indicator is written: in the indicator's own unit and decimals.
@@ -346,17 +376,17 @@ fn priority_of<'a>(row: &PeriodRow, instances: &'a [(String, String)]) -> &'a st
 
 // ---- figures ----
 
-fn indicators_held(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn indicators_held<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
-        let rows = period_rows(scope, period).await?;
+        let rows = shared_rows(input).await?;
         let records = rows.iter().map(PeriodRow::record).collect();
         Ok(vec![Figure::count("", "Indicators", records)])
     })
 }
 
-fn indicator_values(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn indicator_values<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
-        Ok(period_rows(scope, period)
+        Ok(shared_rows(input)
             .await?
             .iter()
             .map(|row| {
@@ -374,9 +404,9 @@ fn indicator_values(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> 
     })
 }
 
-fn indicator_targets(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn indicator_targets<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
-        Ok(period_rows(scope, period)
+        Ok(shared_rows(input)
             .await?
             .iter()
             .map(|row| {
@@ -393,9 +423,9 @@ fn indicator_targets(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_>
     })
 }
 
-fn indicators_by_rating(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn indicators_by_rating<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
-        let rows = period_rows(scope, period).await?;
+        let rows = shared_rows(input).await?;
         Ok(RATINGS
             .iter()
             .map(|(code, rag)| {
@@ -418,9 +448,9 @@ const VARIATIONS: [(&str, &str); 5] = [
     ("too_few_values", "Too few values"),
 ];
 
-fn indicators_by_variation(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn indicators_by_variation<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
-        let rows = period_rows(scope, period).await?;
+        let rows = shared_rows(input).await?;
         Ok(VARIATIONS
             .iter()
             .map(|(code, label)| {
@@ -435,10 +465,10 @@ fn indicators_by_variation(scope: Scope<'_>, period: ReportPeriod) -> FigureFutu
     })
 }
 
-fn priority_indicators(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn priority_indicators<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
-        let rows = period_rows(scope, period).await?;
-        let instances = priority_instances(scope, period).await?;
+        let rows = shared_rows(input).await?;
+        let instances = shared_priority_instances(input).await?;
         Ok(instances
             .iter()
             .map(|(instance, title)| {
@@ -458,12 +488,12 @@ pub fn priority_rating_instance(priority: &str, rating: &str) -> String {
     format!("{priority}.{rating}")
 }
 
-fn priority_ratings(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn priority_ratings<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
-        let rows = period_rows(scope, period).await?;
-        let instances = priority_instances(scope, period).await?;
+        let rows = shared_rows(input).await?;
+        let instances = shared_priority_instances(input).await?;
         let mut figures = Vec::new();
-        for (instance, title) in &instances {
+        for (instance, title) in instances.iter() {
             for (code, rag) in RATINGS {
                 let records = rows
                     .iter()
@@ -481,8 +511,9 @@ fn priority_ratings(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> 
     })
 }
 
-fn drop_completeness(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn drop_completeness<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let (first, last) = (first_quarter(period), last_quarter(period));
         let periods: Vec<store::CollectionPeriod> = store::list_periods(scope)
             .await?
@@ -569,7 +600,7 @@ fn rating_words(row: &PeriodRow) -> Words {
     vec![Inline::data(rag_label(row.rag))]
 }
 
-fn at_a_glance<'a>(_input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn at_a_glance<'a>(_input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         Ok(vec![Block::List {
             items: vec![
@@ -584,6 +615,41 @@ fn at_a_glance<'a>(_input: &'a SectionInput<'a>) -> SectionFuture<'a> {
             ],
         }])
     })
+}
+
+/// How many indicators one table of a report lists at most. A report is read by a board; a
+/// partnership with hundreds of indicators gets the ones most in need of attention, and the
+/// scorecard pages (linked from every row) list the rest.
+const EXTRACT_ROWS: usize = 15;
+
+/// How much a row asks for attention, most first: red against target, then concerning
+/// variation, then amber, then the rest.
+fn attention(row: &PeriodRow) -> u8 {
+    match (row.rag, row.variation()) {
+        (Some(Rag::Red), _) => 0,
+        (_, Some(Variation::Concerning(_))) => 1,
+        (Some(Rag::Amber), _) => 2,
+        _ => 3,
+    }
+}
+
+/// At most [`EXTRACT_ROWS`] of `rows`, those most in need of attention first (in code order
+/// within each), and whether any were left out.
+fn most_pressing<'r>(rows: impl IntoIterator<Item = &'r PeriodRow>) -> (Vec<&'r PeriodRow>, bool) {
+    let mut rows: Vec<&PeriodRow> = rows.into_iter().collect();
+    rows.sort_by_key(|row| attention(row));
+    let left_out = rows.len() > EXTRACT_ROWS;
+    rows.truncate(EXTRACT_ROWS);
+    (rows, left_out)
+}
+
+/// Said under a table that lists only the most pressing of its indicators.
+fn left_out_notice() -> Block {
+    Block::Notice {
+        content: vec![text(
+            "The table lists the indicators most in need of attention: red against target first, then those whose variation is concerning, then amber. The scorecard lists every indicator, and each row links to its indicator's page.",
+        )],
+    }
 }
 
 /// The scorecard extract of some rows: indicator, value this period and the period before,
@@ -620,10 +686,10 @@ fn extract_table(caption: Words, rows: &[&PeriodRow]) -> Block {
     }
 }
 
-fn scorecard_extract<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn scorecard_extract<'a>(input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
-        let rows = period_rows(input.scope, input.period).await?;
-        let instances = priority_instances(input.scope, input.period).await?;
+        let rows = shared_rows(input).await?;
+        let instances = shared_priority_instances(input).await?;
         let priorities = partnership::priorities_for_period(
             input.scope,
             input.period.start(),
@@ -645,10 +711,10 @@ fn scorecard_extract<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
                 text: vec![Inline::link(priority.title.clone(), priority.href.clone())],
             });
             let instance = priority.id.to_string();
-            let linked: Vec<&PeriodRow> = rows
-                .iter()
-                .filter(|row| priority_of(row, &instances) == instance)
-                .collect();
+            let (linked, left_out) = most_pressing(
+                rows.iter()
+                    .filter(|row| priority_of(row, &instances) == instance),
+            );
             if linked.is_empty() {
                 blocks.push(Block::Notice {
                     content: vec![text(
@@ -685,6 +751,9 @@ fn scorecard_extract<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
                 ],
                 &linked,
             ));
+            if left_out {
+                blocks.push(left_out_notice());
+            }
         }
         Ok(blocks)
     })
@@ -735,10 +804,10 @@ fn priority_table(
     }
 }
 
-fn how_data_is_used<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn how_data_is_used<'a>(input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
-        let rows = period_rows(input.scope, input.period).await?;
-        let instances = priority_instances(input.scope, input.period).await?;
+        let rows = shared_rows(input).await?;
+        let instances = shared_priority_instances(input).await?;
         let priorities = partnership::priorities_for_period(
             input.scope,
             input.period.start(),
@@ -790,7 +859,7 @@ fn how_data_is_used<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
         ];
         // The scorecard extract with SPC, by priority, for the indicators showing special cause
         // variation: where the data says something has changed.
-        let special: Vec<&PeriodRow> = rows.iter().filter(|row| row.is_special_cause()).collect();
+        let (special, left_out) = most_pressing(rows.iter().filter(|row| row.is_special_cause()));
         if !special.is_empty() {
             blocks.push(extract_table(
                 vec![text(
@@ -798,6 +867,9 @@ fn how_data_is_used<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
                 )],
                 &special,
             ));
+            if left_out {
+                blocks.push(left_out_notice());
+            }
         }
         blocks.push(Block::Heading {
             text: vec![text("Strategy meeting timeliness")],
@@ -841,10 +913,10 @@ fn how_data_is_used<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
     })
 }
 
-fn priority_progress<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn priority_progress<'a>(input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
-        let rows = period_rows(input.scope, input.period).await?;
-        let instances = priority_instances(input.scope, input.period).await?;
+        let rows = shared_rows(input).await?;
+        let instances = shared_priority_instances(input).await?;
         let priorities = partnership::priorities_for_period(
             input.scope,
             input.period.start(),
@@ -883,21 +955,18 @@ fn priority_progress<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
     })
 }
 
-fn indicator_exceptions<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn indicator_exceptions<'a>(input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
-        let rows = period_rows(input.scope, input.period).await?;
-        let exceptions: Vec<&PeriodRow> = rows
-            .iter()
-            .filter(|row| {
-                row.rag == Some(Rag::Red) || (row.in_period.is_some() && row.is_special_cause())
-            })
-            .collect();
+        let rows = shared_rows(input).await?;
+        let (exceptions, left_out) = most_pressing(rows.iter().filter(|row| {
+            row.rag == Some(Rag::Red) || (row.in_period.is_some() && row.is_special_cause())
+        }));
         if exceptions.is_empty() {
             return Ok(vec![paragraph(vec![text(
                 "No indicator was red against its target or showed special cause variation in the quarter.",
             )])]);
         }
-        Ok(vec![
+        let mut blocks = vec![
             paragraph(vec![text(
                 "Indicators red against their target, or whose series shows special cause variation, in the quarter:",
             )]),
@@ -932,7 +1001,11 @@ fn indicator_exceptions<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
                     .collect(),
                 numeric: vec![false, true, true, false, false],
             },
-        ])
+        ];
+        if left_out {
+            blocks.push(left_out_notice());
+        }
+        Ok(blocks)
     })
 }
 

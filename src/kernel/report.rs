@@ -9,9 +9,12 @@
 //! are [`Inline::Data`]; a test walks every generated report and fails on a digit in the former.
 //! See `docs/reports.md` for the contract, with an example.
 
+use std::any::{Any, TypeId};
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde::{Deserialize, Serialize};
 use time::{Date, Month};
@@ -303,8 +306,8 @@ impl Figure {
 pub type FigureFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Vec<Figure>, sqlx::Error>> + Send + 'a>>;
 
-/// Computes a definition's figures for the partnership and the period, from the store.
-pub type ComputeFigures = for<'a> fn(Scope<'a>, ReportPeriod) -> FigureFuture<'a>;
+/// Computes a definition's figures for the input's partnership and period, from the store.
+pub type ComputeFigures = for<'a> fn(&'a ReportInput<'a>) -> FigureFuture<'a>;
 
 /// A named, versioned figure: bump `version` whenever what `compute` counts changes, so a
 /// frozen report's appendix still says which rule made its numbers.
@@ -605,12 +608,99 @@ pub enum Block {
     },
 }
 
-/// What a section's builder is given: its partnership and period, and a note of the figures it
-/// prints (through [`SectionInput::figure`]), so the reports module can compare each with the
-/// period before.
-pub struct SectionInput<'a> {
+/// What a figure definition's computation and a section's builder are given: the partnership,
+/// the period, and the generation's shared loads.
+///
+/// One generation computes every definition for two periods and builds every section; many of
+/// them read the same records (the dataset's scorecard, the organisations of the partnership).
+/// [`ReportInput::shared`] loads such records once per generation and period and hands every
+/// later reader the same value, so a report costs one load of each, not one per figure.
+pub struct ReportInput<'a> {
     pub scope: Scope<'a>,
     pub period: ReportPeriod,
+    loads: &'a SharedLoads,
+}
+
+/// The records loaded during one generation, by name, period (none for every period) and type.
+#[derive(Default)]
+pub struct SharedLoads {
+    loaded: Mutex<HashMap<LoadKey, Arc<dyn Any + Send + Sync>>>,
+}
+
+type LoadKey = (&'static str, Option<ReportPeriod>, TypeId);
+
+impl SharedLoads {
+    fn lock(&self) -> MutexGuard<'_, HashMap<LoadKey, Arc<dyn Any + Send + Sync>>> {
+        // A panic while the map was held leaves it whole (inserts are single calls).
+        self.loaded.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<'a> ReportInput<'a> {
+    pub fn new(scope: Scope<'a>, period: ReportPeriod, loads: &'a SharedLoads) -> ReportInput<'a> {
+        ReportInput {
+            scope,
+            period,
+            loads,
+        }
+    }
+
+    /// The same partnership and loads for another period (the period compared against).
+    pub fn for_period(&self, period: ReportPeriod) -> ReportInput<'a> {
+        ReportInput {
+            scope: self.scope,
+            period,
+            loads: self.loads,
+        }
+    }
+
+    /// `load`'s value for this period, loaded by the first caller of the generation that names
+    /// it and shared with every later one. `name` is "module.what", as figure keys are.
+    pub async fn shared<T, Load>(
+        &self,
+        name: &'static str,
+        load: impl FnOnce() -> Load,
+    ) -> Result<Arc<T>, sqlx::Error>
+    where
+        T: Send + Sync + 'static,
+        Load: Future<Output = Result<T, sqlx::Error>>,
+    {
+        self.shared_under((name, Some(self.period), TypeId::of::<T>()), load)
+            .await
+    }
+
+    /// As [`ReportInput::shared`], for records that do not depend on the period (a whole
+    /// series, read "as at" each period by its callers): loaded once per generation.
+    pub async fn shared_by_periods<T, Load>(
+        &self,
+        name: &'static str,
+        load: impl FnOnce() -> Load,
+    ) -> Result<Arc<T>, sqlx::Error>
+    where
+        T: Send + Sync + 'static,
+        Load: Future<Output = Result<T, sqlx::Error>>,
+    {
+        self.shared_under((name, None, TypeId::of::<T>()), load)
+            .await
+    }
+
+    async fn shared_under<T, Load>(
+        &self,
+        key: LoadKey,
+        load: impl FnOnce() -> Load,
+    ) -> Result<Arc<T>, sqlx::Error>
+    where
+        T: Send + Sync + 'static,
+        Load: Future<Output = Result<T, sqlx::Error>>,
+    {
+        let found = self.loads.lock().get(&key).cloned();
+        if let Some(Ok(value)) = found.map(|value| value.downcast::<T>()) {
+            return Ok(value);
+        }
+        let value = Arc::new(load().await?);
+        self.loads.lock().insert(key, value.clone());
+        Ok(value)
+    }
 }
 
 /// A section's blocks, built from the store (names, lists) and figure references.
@@ -618,7 +708,7 @@ pub type SectionFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Vec<Block>, sqlx::Error>> + Send + 'a>>;
 
 /// Builds a module's part of a section.
-pub type BuildSection = for<'a> fn(&'a SectionInput<'a>) -> SectionFuture<'a>;
+pub type BuildSection = for<'a> fn(&'a ReportInput<'a>) -> SectionFuture<'a>;
 
 /// A module's part of one section of one report.
 #[derive(Clone, Copy)]

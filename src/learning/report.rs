@@ -19,8 +19,8 @@ use super::store;
 use crate::kernel::Scope;
 use crate::kernel::report::{
     Bar, Block, FigureCheck, FigureDefinition, FigureFuture, FigureRef, Inline, Parts,
-    QuarterlySection, ReportContribution, ReportPeriod, SectionDefinition, SectionFuture,
-    SectionInput, SectionSlot, Unit, YearlySection,
+    QuarterlySection, ReportContribution, ReportInput, ReportPeriod, SectionDefinition,
+    SectionFuture, SectionSlot, Unit, YearlySection,
 };
 use crate::kernel::report::{Figure, RecordRef};
 use crate::kernel::text::long_date;
@@ -426,8 +426,9 @@ fn triage_record(recommendation: &model::Recommendation, decision: TriageDecisio
 
 // ---- figures ----
 
-fn reviews_held(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn reviews_held<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let reviews = reviews_held_in(scope, period).await?;
         Ok(vec![Figure::count(
             "",
@@ -437,8 +438,9 @@ fn reviews_held(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
     })
 }
 
-fn reviews_by_type(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn reviews_by_type<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let reviews = reviews_held_in(scope, period).await?;
         Ok(ReviewType::ALL
             .into_iter()
@@ -457,8 +459,9 @@ fn reviews_by_type(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
     })
 }
 
-fn themes(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn themes<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let (reviews, themes) = themes_in(scope, period).await?;
         Ok(themes
             .into_iter()
@@ -486,8 +489,9 @@ fn themes(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
     })
 }
 
-fn notifications(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn notifications<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let mut incidents: Vec<SeriousIncident> = store::list_incidents(scope)
             .await?
             .into_iter()
@@ -502,8 +506,9 @@ fn notifications(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
     })
 }
 
-fn rapid_review_days(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn rapid_review_days<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         Ok(rapid_clocks(scope, period)
             .await?
             .into_iter()
@@ -520,8 +525,9 @@ fn rapid_review_days(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_>
     })
 }
 
-fn rapid_reviews_on_time(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn rapid_reviews_on_time<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let sent: Vec<(SeriousIncident, RapidClock)> = rapid_clocks(scope, period)
             .await?
             .into_iter()
@@ -541,8 +547,9 @@ fn rapid_reviews_on_time(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture
     })
 }
 
-fn triaged(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn triaged<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let triaged = triaged_in(scope, period).await?;
         Ok(vec![Figure::count(
             "",
@@ -555,8 +562,9 @@ fn triaged(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
     })
 }
 
-fn triaged_by_decision(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn triaged_by_decision<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let triaged = triaged_in(scope, period).await?;
         Ok(TriageDecision::ALL
             .into_iter()
@@ -575,8 +583,9 @@ fn triaged_by_decision(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'
     })
 }
 
-fn reviews_under_way(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn reviews_under_way<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let reviews = reviews_under_way_in(scope, period).await?;
         Ok(vec![Figure::count(
             "",
@@ -596,8 +605,9 @@ fn days_taken(review: &LearningReview, period: ReportPeriod, today: Date) -> i64
     (end - review.started_on).whole_days().max(0)
 }
 
-fn review_days(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn review_days<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let today = crate::kernel::text::today();
         Ok(reviews_under_way_in(scope, period)
             .await?
@@ -621,7 +631,7 @@ fn review_name(review: &LearningReview) -> String {
     format!("{} for {}", review.review_type.label(), review.subject)
 }
 
-fn at_a_glance<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn at_a_glance<'a>(input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         let _ = input;
         Ok(vec![Block::Paragraph {
@@ -678,7 +688,7 @@ fn rapid_review_table(clocks: &[(SeriousIncident, RapidClock)]) -> Block {
     }
 }
 
-fn learning_from_case_reviews<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn learning_from_case_reviews<'a>(input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         let (reviews, themes) = themes_in(input.scope, input.period).await?;
         let clocks = rapid_clocks(input.scope, input.period).await?;
@@ -852,7 +862,7 @@ fn learning_from_case_reviews<'a>(input: &'a SectionInput<'a>) -> SectionFuture<
     })
 }
 
-fn reviews_under_way_section<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn reviews_under_way_section<'a>(input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         let reviews = reviews_under_way_in(input.scope, input.period).await?;
         let clocks = rapid_clocks(input.scope, input.period).await?;

@@ -16,7 +16,7 @@ use super::store;
 use crate::kernel::Scope;
 use crate::kernel::report::{
     Bar, Block, Figure, FigureCheck, FigureDefinition, FigureFuture, FigureRef, Inline, Parts,
-    RecordRef, ReportContribution, ReportPeriod, SectionDefinition, SectionFuture, SectionInput,
+    RecordRef, ReportContribution, ReportInput, ReportPeriod, SectionDefinition, SectionFuture,
     SectionSlot, Words, YearlySection,
 };
 
@@ -221,8 +221,9 @@ fn item_record(plan: &BusinessPlan, item: &PlanItem) -> RecordRef {
 
 // ---- figures ----
 
-fn organisations(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn organisations<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let records = organisations_at(scope, period.end())
             .await?
             .iter()
@@ -232,8 +233,9 @@ fn organisations(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
     })
 }
 
-fn organisations_by_kind(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn organisations_by_kind<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let organisations = organisations_at(scope, period.end()).await?;
         Ok(OrganisationKind::ALL
             .into_iter()
@@ -249,8 +251,9 @@ fn organisations_by_kind(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture
     })
 }
 
-fn people(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn people<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let filter = store::PersonFilter {
             include_archived: true,
             ..store::PersonFilter::default()
@@ -277,8 +280,9 @@ fn people(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
     })
 }
 
-fn groups(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn groups<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let records = groups_at(scope, period.end())
             .await?
             .iter()
@@ -288,8 +292,9 @@ fn groups(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
     })
 }
 
-fn groups_by_kind(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn groups_by_kind<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let groups = groups_at(scope, period.end()).await?;
         Ok(GroupKind::ALL
             .into_iter()
@@ -328,8 +333,9 @@ fn membership_record(membership: &Membership) -> RecordRef {
     )
 }
 
-fn group_members(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn group_members<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let end = period.end();
         let groups: Vec<_> = groups_at(scope, end)
             .await?
@@ -361,11 +367,13 @@ fn plan_items_of(scope: Scope<'_>, period: ReportPeriod, kind: PlanItemKind) -> 
     })
 }
 
-fn priorities(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn priorities<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
+    let (scope, period) = (input.scope, input.period);
     plan_items_of(scope, period, PlanItemKind::Priority)
 }
 
-fn themes(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn themes<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
+    let (scope, period) = (input.scope, input.period);
     plan_items_of(scope, period, PlanItemKind::CrossCuttingTheme)
 }
 
@@ -387,7 +395,7 @@ fn paragraph(content: Words) -> Block {
     Block::Paragraph { content }
 }
 
-fn at_a_glance<'a>(_input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn at_a_glance<'a>(_input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         Ok(vec![Block::List {
             items: vec![
@@ -424,7 +432,7 @@ fn at_a_glance<'a>(_input: &'a SectionInput<'a>) -> SectionFuture<'a> {
     })
 }
 
-fn governance<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn governance<'a>(input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         let (start, end) = (input.period.start(), input.period.end());
         let groups = groups_at(input.scope, end).await?;
@@ -597,7 +605,7 @@ fn item_list(items: &[&PlanItem]) -> Block {
     }
 }
 
-fn our_priorities<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn our_priorities<'a>(input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         let Some((plan, items)) =
             plan_at(input.scope, input.period.start(), input.period.end()).await?
@@ -641,7 +649,7 @@ fn our_priorities<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
     })
 }
 
-fn next_priorities<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn next_priorities<'a>(input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         let next = ReportPeriod {
             year: input.period.year + 1,

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::kernel::report::{
-    Block, FigureRef, Inline, QuarterlySection, ReportContribution, ReportKind, ReportPeriod,
-    SectionInput, SectionSlot, Words, YearlySection,
+    Block, FigureCheck, FigureRef, Inline, Parts, QuarterlySection, ReportContribution,
+    ReportInput, ReportKind, ReportPeriod, SectionSlot, SharedLoads, Words, YearlySection,
 };
 use crate::kernel::store::Scope;
 
@@ -123,10 +123,22 @@ pub async fn generate(
 ) -> Result<GeneratedReport, sqlx::Error> {
     let computed_at = crate::kernel::db::timestamp_text(at);
     let previous_period = period.previous();
+    // One set of shared loads for the whole generation: definitions and sections that read the
+    // same records read them once per period.
+    let loads = SharedLoads::default();
+    let input = ReportInput::new(scope, period, &loads);
+    let before = input.for_period(previous_period);
     let mut figures = Vec::new();
     for definition in &registry.figures {
-        let current = (definition.compute)(scope, period).await?;
-        let mut previous = (definition.compute)(scope, previous_period).await?;
+        let started = std::time::Instant::now();
+        let current = (definition.compute)(&input).await?;
+        let mut previous = (definition.compute)(&before).await?;
+        tracing::debug!(
+            figure = definition.key,
+            instances = current.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "report figure computed"
+        );
         for figure in current {
             let before = previous
                 .iter()
@@ -152,13 +164,19 @@ pub async fn generate(
     }
     let book = FigureBook::new(figures);
 
-    let input = SectionInput { scope, period };
     let mut sections = Vec::new();
     for (slot, number, title, held_by) in slots(period.kind()) {
         let definitions = registry.sections_in(slot);
         let mut parts = Vec::new();
         for definition in &definitions {
+            let started = std::time::Instant::now();
             let blocks = (definition.build)(&input).await?;
+            tracing::debug!(
+                section = title,
+                module = definition.module,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "report section built"
+            );
             parts.push(GeneratedPart {
                 module: definition.module.to_string(),
                 heading: definition.heading.map(str::to_string),
@@ -186,10 +204,43 @@ pub async fn generate(
         partnership: partnership.to_string(),
         generated_by: generated_by.to_string(),
         generated_at: computed_at,
+        figures: kept_figures(book, &sections, &registry.checks),
         sections,
-        figures: book.into_vec(),
         checks,
     })
+}
+
+/// The figures a report keeps: those its sections print and those its checks add up. A family
+/// (a value per indicator) is computed whole, but the report, its appendix and its attached
+/// `figures.json` hold the instances a reader meets, not every indicator the partnership has.
+fn kept_figures(
+    book: FigureBook,
+    sections: &[GeneratedSection],
+    checks: &[FigureCheck],
+) -> Vec<ComputedFigure> {
+    let mut printed: BTreeSet<FigureRef> = sections
+        .iter()
+        .flat_map(|section| &section.parts)
+        .flat_map(|part| referenced_figures(&part.blocks))
+        .collect();
+    let mut whole_families = BTreeSet::new();
+    for check in checks {
+        let FigureCheck::PartsSumToTotal { total, parts } = check;
+        printed.insert(total.clone());
+        match parts {
+            Parts::EveryInstanceOf(key) => {
+                whole_families.insert(*key);
+            }
+            Parts::Figures(references) => printed.extend(references.iter().cloned()),
+        }
+    }
+    book.into_vec()
+        .into_iter()
+        .filter(|computed| {
+            whole_families.contains(computed.key.as_str())
+                || printed.contains(&computed.reference())
+        })
+        .collect()
 }
 
 /// Every figure a section's blocks refer to, in the order printed, once each.

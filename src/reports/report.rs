@@ -3,7 +3,7 @@
 //! version for the period, and the glossary.
 
 use crate::kernel::report::{
-    Block, Inline, ReportContribution, SectionDefinition, SectionFuture, SectionInput, SectionSlot,
+    Block, Inline, ReportContribution, ReportInput, SectionDefinition, SectionFuture, SectionSlot,
     YearlySection,
 };
 
@@ -29,21 +29,21 @@ pub fn report_contribution() -> ReportContribution {
         .section(narrative(YearlySection::Glossary, build_glossary))
 }
 
-fn build_foreword<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn build_foreword<'a>(input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(narrative_blocks(input, NarrativePart::Foreword))
 }
 
-fn build_achievements<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn build_achievements<'a>(input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(narrative_blocks(input, NarrativePart::Achievements))
 }
 
-fn build_what_next<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn build_what_next<'a>(input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(narrative_blocks(input, NarrativePart::WhatNext))
 }
 
 /// The newest saved text of the part as paragraphs (blank lines separate them), or a notice.
 async fn narrative_blocks(
-    input: &SectionInput<'_>,
+    input: &ReportInput<'_>,
     part: NarrativePart,
 ) -> Result<Vec<Block>, sqlx::Error> {
     let latest = store::latest_narrative(input.scope, input.period, part).await?;
@@ -146,7 +146,7 @@ pub const GLOSSARY: [(&str, &str); 18] = [
     ),
 ];
 
-fn build_glossary<'a>(_input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn build_glossary<'a>(_input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         Ok(vec![Block::Table {
             caption: vec![Inline::text("Terms used in this report")],

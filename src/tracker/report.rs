@@ -20,8 +20,8 @@ use crate::kernel::Scope;
 use crate::kernel::ids::ActionId;
 use crate::kernel::report::{
     Block, Figure, FigureCheck, FigureDefinition, FigureFuture, FigureRef, Inline, Parts,
-    QuarterlySection, RecordRef, ReportContribution, ReportPeriod, SectionDefinition,
-    SectionFuture, SectionInput, SectionSlot, Unit, YearlySection,
+    QuarterlySection, RecordRef, ReportContribution, ReportInput, ReportPeriod, SectionDefinition,
+    SectionFuture, SectionSlot, Unit, YearlySection,
 };
 use crate::kernel::text::{long_date, parse_iso_date};
 
@@ -377,8 +377,9 @@ fn recommendation_record(recommendation: &Recommendation) -> RecordRef {
 
 // ---- figures ----
 
-fn recommendations_made(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn recommendations_made<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let made = recommendations_at(scope, period)
             .await?
             .into_iter()
@@ -389,8 +390,9 @@ fn recommendations_made(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<
     })
 }
 
-fn recommendations_held(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn recommendations_held<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let held = recommendations_at(scope, period)
             .await?
             .iter()
@@ -404,8 +406,9 @@ fn recommendations_held(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<
     })
 }
 
-fn actions_agreed(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn actions_agreed<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let agreed = actions_at(scope, period)
             .await?
             .into_iter()
@@ -416,8 +419,9 @@ fn actions_agreed(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
     })
 }
 
-fn actions_held(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn actions_held<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let held = actions_at(scope, period)
             .await?
             .into_iter()
@@ -427,8 +431,9 @@ fn actions_held(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
     })
 }
 
-fn actions_by_status(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn actions_by_status<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let actions = actions_at(scope, period).await?;
         Ok(StatusAt::CODES
             .iter()
@@ -447,8 +452,9 @@ fn actions_by_status(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_>
     })
 }
 
-fn actions_done(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn actions_done<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let done = actions_at(scope, period)
             .await?
             .into_iter()
@@ -459,8 +465,9 @@ fn actions_done(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
     })
 }
 
-fn completed_on_time(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn completed_on_time<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let completed: Vec<(TrackerAction, StatusAt)> = actions_at(scope, period)
             .await?
             .into_iter()
@@ -484,8 +491,9 @@ fn completed_on_time(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_>
     })
 }
 
-fn impact_evidenced(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn impact_evidenced<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let closed = actions_at(scope, period)
             .await?
             .into_iter()
@@ -503,8 +511,9 @@ fn impact_evidenced(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> 
     })
 }
 
-fn revisited(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn revisited<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let revisited = actions_at(scope, period)
             .await?
             .into_iter()
@@ -515,8 +524,9 @@ fn revisited(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
     })
 }
 
-fn days_overdue(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn days_overdue<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         Ok(actions_at(scope, period)
             .await?
             .into_iter()
@@ -534,8 +544,9 @@ fn days_overdue(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
     })
 }
 
-fn recommendations_by_source(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn recommendations_by_source<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let held = recommendations_at(scope, period).await?;
         Ok(SourceKind::ALL
             .into_iter()
@@ -575,15 +586,18 @@ async fn actions_by_source_where(
         .collect())
 }
 
-fn actions_by_source(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn actions_by_source<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
+    let (scope, period) = (input.scope, input.period);
     Box::pin(actions_by_source_where(scope, period, |_| true))
 }
 
-fn done_by_source(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn done_by_source<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
+    let (scope, period) = (input.scope, input.period);
     Box::pin(actions_by_source_where(scope, period, StatusAt::is_done))
 }
 
-fn overdue_by_source(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn overdue_by_source<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
+    let (scope, period) = (input.scope, input.period);
     Box::pin(actions_by_source_where(scope, period, |status| {
         matches!(status, StatusAt::Overdue { .. })
     }))
@@ -616,7 +630,7 @@ fn status_table() -> Block {
     }
 }
 
-fn achievements_section<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn achievements_section<'a>(input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         let _ = input;
         Ok(vec![
@@ -651,7 +665,7 @@ fn achievements_section<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
     })
 }
 
-fn recommendations_section<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn recommendations_section<'a>(input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         let recommendations = recommendations_at(input.scope, input.period).await?;
         let learning = [SourceKind::LearningReview, SourceKind::NationalReview];
@@ -747,7 +761,7 @@ fn recommendations_section<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a>
     })
 }
 
-fn overdue_section<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn overdue_section<'a>(input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         let mut overdue: Vec<(TrackerAction, i64)> = actions_at(input.scope, input.period)
             .await?

@@ -6,8 +6,8 @@
 use masa::kernel::Scope;
 use masa::kernel::ids::PartnershipId;
 use masa::kernel::report::{
-    Block, Figure, FigureRef, Inline, QuarterlySection, ReportPeriod, SectionInput, SectionSlot,
-    YearlySection,
+    Block, Figure, FigureRef, Inline, QuarterlySection, ReportInput, ReportPeriod, SectionSlot,
+    SharedLoads, YearlySection,
 };
 
 use crate::on_both_backends;
@@ -27,9 +27,14 @@ pub async fn figures(
         .reports
         .definition(key)
         .unwrap_or_else(|| panic!("{key} is registered"));
-    (definition.compute)(Scope::new(&app.db, PartnershipId::new(partnership)), period)
-        .await
-        .unwrap_or_else(|error| panic!("{key} computes: {error}"))
+    let loads = SharedLoads::default();
+    (definition.compute)(&ReportInput::new(
+        Scope::new(&app.db, PartnershipId::new(partnership)),
+        period,
+        &loads,
+    ))
+    .await
+    .unwrap_or_else(|error| panic!("{key} computes: {error}"))
 }
 
 /// One instance's value ("" for a single figure); panics when the instance is missing.
@@ -65,10 +70,12 @@ pub async fn section(
         .into_iter()
         .find(|part| part.module == module)
         .unwrap_or_else(|| panic!("{module} has a part in {slot:?}"));
-    let input = SectionInput {
-        scope: Scope::new(&app.db, PartnershipId::new(partnership)),
+    let loads = SharedLoads::default();
+    let input = ReportInput::new(
+        Scope::new(&app.db, PartnershipId::new(partnership)),
         period,
-    };
+        &loads,
+    );
     (part.build)(&input).await.expect("section builds")
 }
 

@@ -7,7 +7,7 @@ use crate::support::TestApp;
 use masa::kernel::Scope;
 use masa::kernel::ids::PartnershipId;
 use masa::kernel::report::{
-    Block, Figure, Inline, ReportPeriod, SectionInput, SectionSlot, YearlySection,
+    Block, Figure, Inline, ReportInput, ReportPeriod, SectionSlot, SharedLoads, YearlySection,
 };
 
 pub(crate) async fn compute(
@@ -21,9 +21,14 @@ pub(crate) async fn compute(
         .reports
         .definition(key)
         .unwrap_or_else(|| panic!("{key} is registered"));
-    (definition.compute)(Scope::new(&app.db, partnership), period)
-        .await
-        .unwrap()
+    let loads = SharedLoads::default();
+    (definition.compute)(&ReportInput::new(
+        Scope::new(&app.db, partnership),
+        period,
+        &loads,
+    ))
+    .await
+    .unwrap()
 }
 
 pub(crate) fn value_of(figures: &[Figure], instance: &str) -> Option<f64> {
@@ -42,10 +47,8 @@ pub(crate) async fn build(
     slot: SectionSlot,
     period: ReportPeriod,
 ) -> Vec<Block> {
-    let input = SectionInput {
-        scope: Scope::new(&app.db, partnership),
-        period,
-    };
+    let loads = SharedLoads::default();
+    let input = ReportInput::new(Scope::new(&app.db, partnership), period, &loads);
     let mut blocks = Vec::new();
     for section in app.state.reports.sections_in(slot) {
         if section.module == module {

@@ -10,7 +10,7 @@ use masa::kernel::Role;
 use masa::kernel::ids::{PartnershipId, UserId};
 use masa::kernel::report::{
     Figure, FigureCheck, FigureDefinition, FigureFuture, FigureRef, Parts, RecordRef,
-    ReportContribution, ReportPeriod,
+    ReportContribution, ReportInput, ReportPeriod, SharedLoads,
 };
 use masa::kernel::{Change, Scope};
 use masa::reports::store::{self, ReportVersionId};
@@ -306,8 +306,9 @@ on_both_backends!(generate_comment_approve_and_freeze, |app| {
 });
 
 /// The demo's organisations, as a figure with records.
-fn test_organisations(scope: Scope<'_>, _period: ReportPeriod) -> FigureFuture<'_> {
+fn test_organisations<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let scope = input.scope;
         let rows: Vec<(i64, String)> = sqlx::query_as(
             "SELECT id, name FROM organisations WHERE partnership_id = $1 ORDER BY id",
         )
@@ -331,7 +332,7 @@ fn test_organisations(scope: Scope<'_>, _period: ReportPeriod) -> FigureFuture<'
 }
 
 /// A part that does not add up to the total.
-fn test_parts(_scope: Scope<'_>, _period: ReportPeriod) -> FigureFuture<'_> {
+fn test_parts<'a>(_input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
         Ok(vec![Figure::value(
             "only",
@@ -561,3 +562,44 @@ on_both_backends!(access_route_by_route, |app| {
         .is_none()
     );
 });
+
+/// A load shared through `ReportInput::shared` runs once per generation and period, and a
+/// failed load is not kept (the next reader tries again).
+#[tokio::test]
+async fn a_shared_load_runs_once_per_period() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let app = TestApp::sqlite().await;
+    let loads = SharedLoads::default();
+    let year = ReportPeriod::financial_year(2024);
+    let input = ReportInput::new(Scope::new(&app.db, PartnershipId::new(1)), year, &loads);
+    let before = input.for_period(year.previous());
+    let runs = AtomicUsize::new(0);
+    let load = |value: i64| {
+        let runs = &runs;
+        move || async move {
+            runs.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, sqlx::Error>(value)
+        }
+    };
+    assert_eq!(*input.shared("test.value", load(7)).await.unwrap(), 7);
+    assert_eq!(
+        *input.shared("test.value", load(8)).await.unwrap(),
+        7,
+        "the first load is kept"
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        *before.shared("test.value", load(5)).await.unwrap(),
+        5,
+        "per period"
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+    let failed = input
+        .shared("test.failing", || async {
+            Err::<i64, _>(sqlx::Error::RowNotFound)
+        })
+        .await;
+    assert!(failed.is_err());
+    assert_eq!(*input.shared("test.failing", load(3)).await.unwrap(), 3);
+    app.finish().await;
+}

@@ -17,7 +17,7 @@ use crate::kernel::Scope;
 use crate::kernel::ids::PolicyId;
 use crate::kernel::report::{
     Block, Figure, FigureDefinition, FigureFuture, FigureRef, Inline, RecordRef,
-    ReportContribution, ReportPeriod, SectionDefinition, SectionFuture, SectionInput, SectionSlot,
+    ReportContribution, ReportInput, ReportPeriod, SectionDefinition, SectionFuture, SectionSlot,
     YearlySection,
 };
 use crate::kernel::text::long_date;
@@ -157,7 +157,8 @@ async fn count_where(
     )])
 }
 
-fn held(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn held<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
+    let (scope, period) = (input.scope, input.period);
     Box::pin(count_where(
         scope,
         period,
@@ -166,7 +167,8 @@ fn held(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
     ))
 }
 
-fn approved_new(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn approved_new<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
+    let (scope, period) = (input.scope, input.period);
     Box::pin(count_where(
         scope,
         period,
@@ -175,7 +177,8 @@ fn approved_new(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
     ))
 }
 
-fn reviewed(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn reviewed<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
+    let (scope, period) = (input.scope, input.period);
     Box::pin(count_where(
         scope,
         period,
@@ -184,7 +187,8 @@ fn reviewed(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
     ))
 }
 
-fn overdue(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn overdue<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
+    let (scope, period) = (input.scope, input.period);
     Box::pin(count_where(
         scope,
         period,
@@ -193,7 +197,7 @@ fn overdue(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
     ))
 }
 
-fn policies_section<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn policies_section<'a>(input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         let policies = policies_at(input.scope, input.period).await?;
         let mut blocks = vec![Block::Paragraph {

@@ -16,8 +16,8 @@ use crate::kernel::Scope;
 use crate::kernel::ids::RiskId;
 use crate::kernel::report::{
     Block, Figure, FigureCheck, FigureDefinition, FigureFuture, FigureRef, Inline, Parts,
-    QuarterlySection, RecordRef, ReportContribution, ReportPeriod, SectionDefinition,
-    SectionFuture, SectionInput, SectionSlot, Unit, YearlySection,
+    QuarterlySection, RecordRef, ReportContribution, ReportInput, ReportPeriod, SectionDefinition,
+    SectionFuture, SectionSlot, Unit, YearlySection,
 };
 
 pub const HELD: &str = "risks.held";
@@ -211,8 +211,9 @@ fn record(at: &RiskAt) -> RecordRef {
 
 // ---- figures ----
 
-fn held(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn held<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let risks = risks_at(scope, period).await?;
         Ok(vec![Figure::count(
             "",
@@ -222,8 +223,9 @@ fn held(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
     })
 }
 
-fn by_rating(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn by_rating<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
+        let (scope, period) = (input.scope, input.period);
         let risks = risks_at(scope, period).await?;
         Ok(Rating::ALL
             .into_iter()
@@ -265,15 +267,18 @@ async fn per_risk(
         .collect())
 }
 
-fn likelihood(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn likelihood<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
+    let (scope, period) = (input.scope, input.period);
     Box::pin(per_risk(scope, period, |at| at.score.residual.likelihood))
 }
 
-fn impact(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn impact<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
+    let (scope, period) = (input.scope, input.period);
     Box::pin(per_risk(scope, period, |at| at.score.residual.impact))
 }
 
-fn score(scope: Scope<'_>, period: ReportPeriod) -> FigureFuture<'_> {
+fn score<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
+    let (scope, period) = (input.scope, input.period);
     Box::pin(per_risk(scope, period, |at| at.score.residual.value()))
 }
 
@@ -283,7 +288,7 @@ fn text(words: &'static str) -> Vec<Inline> {
     vec![Inline::text(words)]
 }
 
-fn register_section<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn register_section<'a>(input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         let _ = input;
         Ok(vec![
@@ -319,7 +324,7 @@ fn register_section<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
     })
 }
 
-fn top_risks_section<'a>(input: &'a SectionInput<'a>) -> SectionFuture<'a> {
+fn top_risks_section<'a>(input: &'a ReportInput<'a>) -> SectionFuture<'a> {
     Box::pin(async move {
         let risks = risks_at(input.scope, input.period).await?;
         let open: Vec<&RiskAt> = risks.iter().filter(|at| !at.tolerated).take(TOP).collect();
