@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod assurance;
 pub mod audit_trail;
 pub mod dataset;
 pub mod demo;
@@ -32,6 +33,7 @@ pub fn routes() -> Routes {
         .merge(tracker::risks::routes())
         .merge(tracker::policies::routes())
         .merge(reports::routes())
+        .merge(assurance::routes())
         .merge(audit_trail::routes())
 }
 
@@ -93,6 +95,13 @@ pub fn navigation() -> Vec<NavEntry> {
             permission: Permission::ViewPolicies,
             summary: "Multi-agency policies and procedures: versions, approvals and review dates.",
             parent: Some("/tracker"),
+        },
+        NavEntry {
+            label: "Assurance",
+            href: "/assurance",
+            permission: Permission::ViewAssurance,
+            summary: "The section 11 and section 175 audits: frameworks, rounds and each organisation's return.",
+            parent: None,
         },
         NavEntry {
             label: "Reports",

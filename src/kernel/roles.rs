@@ -135,6 +135,13 @@ pub enum Permission {
     ManageReports,
     /// Comment on a report draft.
     CommentOnReports,
+    /// Read the audit frameworks, rounds and the returns dashboard (assurance).
+    ViewAssurance,
+    /// Keep audit frameworks, open rounds, grant extensions and reopen returns.
+    ManageAssurance,
+    /// Fill in and submit an audit return; scoped in the handler to the user's organisation's
+    /// returns unless admin.
+    RespondToAudit,
 }
 
 impl Permission {
@@ -179,6 +186,9 @@ impl Permission {
             Permission::CommentOnReports => {
                 matches!(role, BusinessUnitAdmin | GroupChair | GroupMember)
             }
+            Permission::ViewAssurance => !matches!(role, Practitioner),
+            Permission::ManageAssurance => role == BusinessUnitAdmin,
+            Permission::RespondToAudit => matches!(role, BusinessUnitAdmin | AuditRespondent),
         }
     }
 

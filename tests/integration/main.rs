@@ -5,6 +5,7 @@ mod support;
 
 mod access;
 mod accounts;
+mod assurance;
 mod audit_trail;
 mod backup;
 mod browser;

@@ -1,0 +1,694 @@
+//! The assurance module's queries. Only this file touches the `assurance_*` tables. Reads take
+//! `impl Store` scoped by `store.partnership()`; writes take `&mut Change` and record their own
+//! audit entry. A published framework version is never changed: a round keeps the version it
+//! was opened with.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use time::Date;
+
+use super::model::*;
+use crate::kernel::audit::AuditEntry;
+use crate::kernel::db::{IsoDate, OptionalIsoDate, now_text};
+use crate::kernel::ids::OrganisationId;
+use crate::kernel::text::iso_date;
+use crate::kernel::{Change, Store};
+
+type Result<T> = std::result::Result<T, sqlx::Error>;
+
+// ---- frameworks ----
+
+/// A framework with its latest published version, for the frameworks list.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct FrameworkSummary {
+    pub id: FrameworkId,
+    pub code: String,
+    pub title: String,
+    pub description: String,
+    pub version_id: Option<FrameworkVersionId>,
+    pub version_number: Option<i64>,
+    pub standards: i64,
+    pub questions: i64,
+}
+
+/// Every framework of the partnership, by title, with its latest published version.
+pub async fn list_frameworks(mut store: impl Store) -> Result<Vec<FrameworkSummary>> {
+    sqlx::query_as(
+        "SELECT f.id, f.code, f.title, f.description, v.id AS version_id, v.number AS version_number, \
+         (SELECT COUNT(*) FROM assurance_standards s WHERE s.version_id = v.id) AS standards, \
+         (SELECT COUNT(*) FROM assurance_questions q WHERE q.version_id = v.id) AS questions \
+         FROM assurance_frameworks f \
+         LEFT JOIN assurance_framework_versions v ON v.framework_id = f.id AND v.status = 'published' \
+           AND v.number = (SELECT MAX(number) FROM assurance_framework_versions \
+                           WHERE framework_id = f.id AND status = 'published') \
+         WHERE f.partnership_id = $1 AND f.archived_at IS NULL ORDER BY f.title",
+    )
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await
+}
+
+/// A framework's code is taken in the partnership.
+pub async fn framework_code_taken(mut store: impl Store, code: &str) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM assurance_frameworks WHERE partnership_id = $1 AND code = $2",
+    )
+    .bind(store.partnership())
+    .bind(code)
+    .fetch_optional(store.conn())
+    .await?;
+    Ok(found.is_some())
+}
+
+/// One version of a framework: its standards and questions, in order.
+#[derive(Debug, Clone, Serialize)]
+pub struct FrameworkVersion {
+    pub id: FrameworkVersionId,
+    pub framework_id: FrameworkId,
+    pub code: String,
+    pub title: String,
+    pub description: String,
+    pub number: i64,
+    pub published: bool,
+    pub standards: Vec<Standard>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Standard {
+    pub id: StandardId,
+    pub number: i64,
+    pub title: String,
+    pub summary: String,
+    pub questions: Vec<Question>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Question {
+    pub id: QuestionId,
+    pub standard_id: StandardId,
+    pub code: String,
+    #[sqlx(try_from = "String")]
+    pub kind: QuestionKind,
+    pub text: String,
+    pub guidance: String,
+    pub evidence: String,
+    /// One per line as stored.
+    #[sqlx(rename = "choices")]
+    pub choice_lines: String,
+    #[sqlx(rename = "applies_to")]
+    pub applies_to_codes: String,
+}
+
+impl Question {
+    pub fn choices(&self) -> Vec<&str> {
+        self.choice_lines
+            .lines()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect()
+    }
+
+    pub fn applies_to(&self) -> Vec<Setting> {
+        Setting::parse_list(&self.applies_to_codes)
+    }
+
+    pub fn applies(&self, setting: Option<Setting>) -> bool {
+        question_applies(&self.applies_to(), setting)
+    }
+}
+
+impl FrameworkVersion {
+    pub fn questions(&self) -> impl Iterator<Item = &Question> {
+        self.standards.iter().flat_map(|s| &s.questions)
+    }
+
+    /// The version as a framework file (for export, and to start the next draft from).
+    pub fn definition(&self) -> FrameworkDefinition {
+        FrameworkDefinition {
+            code: self.code.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            version: u32::try_from(self.number).unwrap_or(1),
+            standards: self
+                .standards
+                .iter()
+                .map(|standard| StandardDefinition {
+                    number: u32::try_from(standard.number).unwrap_or(0),
+                    title: standard.title.clone(),
+                    summary: standard.summary.clone(),
+                    questions: standard
+                        .questions
+                        .iter()
+                        .map(|question| QuestionDefinition {
+                            code: question.code.clone(),
+                            kind: question.kind,
+                            text: question.text.clone(),
+                            guidance: question.guidance.clone(),
+                            evidence: question.evidence.clone(),
+                            choices: question.choices().into_iter().map(str::to_owned).collect(),
+                            applies_to: question.applies_to(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct VersionRow {
+    id: FrameworkVersionId,
+    framework_id: FrameworkId,
+    code: String,
+    title: String,
+    description: String,
+    number: i64,
+    status: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct StandardRow {
+    id: StandardId,
+    number: i64,
+    title: String,
+    summary: String,
+}
+
+/// A version of one of the partnership's frameworks, with its standards and questions; None for
+/// another partnership's.
+pub async fn framework_version(
+    mut store: impl Store,
+    id: FrameworkVersionId,
+) -> Result<Option<FrameworkVersion>> {
+    let row: Option<VersionRow> = sqlx::query_as(
+        "SELECT v.id, v.framework_id, f.code, f.title, f.description, v.number, v.status \
+         FROM assurance_framework_versions v JOIN assurance_frameworks f ON f.id = v.framework_id \
+         WHERE v.id = $1 AND v.partnership_id = $2",
+    )
+    .bind(id)
+    .bind(store.partnership())
+    .fetch_optional(store.conn())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let standards: Vec<StandardRow> = sqlx::query_as(
+        "SELECT id, number, title, summary FROM assurance_standards WHERE version_id = $1 ORDER BY number",
+    )
+    .bind(id)
+    .fetch_all(store.conn())
+    .await?;
+    let questions: Vec<Question> = sqlx::query_as(
+        "SELECT id, standard_id, code, kind, text, guidance, evidence, choices, applies_to \
+         FROM assurance_questions WHERE version_id = $1 ORDER BY position",
+    )
+    .bind(id)
+    .fetch_all(store.conn())
+    .await?;
+    let mut by_standard: HashMap<StandardId, Vec<Question>> = HashMap::new();
+    for question in questions {
+        by_standard
+            .entry(question.standard_id)
+            .or_default()
+            .push(question);
+    }
+    Ok(Some(FrameworkVersion {
+        id: row.id,
+        framework_id: row.framework_id,
+        code: row.code,
+        title: row.title,
+        description: row.description,
+        number: row.number,
+        published: row.status == "published",
+        standards: standards
+            .into_iter()
+            .map(|s| Standard {
+                questions: by_standard.remove(&s.id).unwrap_or_default(),
+                id: s.id,
+                number: s.number,
+                title: s.title,
+                summary: s.summary,
+            })
+            .collect(),
+    }))
+}
+
+/// Adds a framework from its (checked) definition, with the definition as its first published
+/// version.
+pub async fn add_framework(
+    change: &mut Change,
+    definition: &FrameworkDefinition,
+    by: &str,
+) -> Result<(FrameworkId, FrameworkVersionId)> {
+    let now = now_text();
+    let framework: FrameworkId = sqlx::query_scalar(
+        "INSERT INTO assurance_frameworks (partnership_id, code, title, description, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(change.partnership())
+    .bind(&definition.code)
+    .bind(&definition.title)
+    .bind(&definition.description)
+    .bind(&now)
+    .fetch_one(change.conn())
+    .await?;
+    let version = insert_version(change, framework, 1, definition, by, true).await?;
+    change
+        .record(AuditEntry::created(
+            "assurance framework",
+            framework,
+            format!(
+                "Added the audit framework {} ({} standards, {} questions)",
+                definition.title,
+                definition.standards.len(),
+                definition.questions().count()
+            ),
+            definition,
+        ))
+        .await?;
+    Ok((framework, version))
+}
+
+async fn insert_version(
+    change: &mut Change,
+    framework: FrameworkId,
+    number: i64,
+    definition: &FrameworkDefinition,
+    by: &str,
+    published: bool,
+) -> Result<FrameworkVersionId> {
+    let now = now_text();
+    let version: FrameworkVersionId = sqlx::query_scalar(
+        "INSERT INTO assurance_framework_versions \
+         (partnership_id, framework_id, number, status, created_by_name, created_at, published_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(change.partnership())
+    .bind(framework)
+    .bind(number)
+    .bind(if published { "published" } else { "draft" })
+    .bind(by)
+    .bind(&now)
+    .bind(published.then_some(now.as_str()))
+    .fetch_one(change.conn())
+    .await?;
+    let mut position = 0_i64;
+    for standard in &definition.standards {
+        let standard_id: StandardId = sqlx::query_scalar(
+            "INSERT INTO assurance_standards (version_id, number, title, summary) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(version)
+        .bind(i64::from(standard.number))
+        .bind(&standard.title)
+        .bind(&standard.summary)
+        .fetch_one(change.conn())
+        .await?;
+        for question in &standard.questions {
+            position += 1;
+            sqlx::query(
+                "INSERT INTO assurance_questions (version_id, standard_id, position, code, kind, text, \
+                 guidance, evidence, choices, applies_to) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(version)
+            .bind(standard_id)
+            .bind(position)
+            .bind(&question.code)
+            .bind(question.kind.code())
+            .bind(&question.text)
+            .bind(&question.guidance)
+            .bind(&question.evidence)
+            .bind(question.choices.join("\n"))
+            .bind(Setting::format_list(&question.applies_to))
+            .execute(change.conn())
+            .await?;
+        }
+    }
+    Ok(version)
+}
+
+/// Publishes a new version of a framework from an edited definition: the versions before are
+/// kept as they were, and rounds already open keep theirs.
+pub async fn publish_new_version(
+    change: &mut Change,
+    framework: FrameworkId,
+    definition: &FrameworkDefinition,
+    by: &str,
+) -> Result<FrameworkVersionId> {
+    let latest: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(number), 0) FROM assurance_framework_versions \
+         WHERE framework_id = $1 AND partnership_id = $2",
+    )
+    .bind(framework)
+    .bind(change.partnership())
+    .fetch_one(change.conn())
+    .await?;
+    sqlx::query(
+        "UPDATE assurance_frameworks SET title = $1, description = $2 WHERE id = $3 AND partnership_id = $4",
+    )
+    .bind(&definition.title)
+    .bind(&definition.description)
+    .bind(framework)
+    .bind(change.partnership())
+    .execute(change.conn())
+    .await?;
+    let version = insert_version(change, framework, latest + 1, definition, by, true).await?;
+    change
+        .record(AuditEntry::created(
+            "assurance framework version",
+            version,
+            format!(
+                "Published version {} of the audit framework {}",
+                latest + 1,
+                definition.title
+            ),
+            definition,
+        ))
+        .await?;
+    Ok(version)
+}
+
+// ---- settings ----
+
+/// How an organisation is audited: its setting (schools and colleges), its last inspection and
+/// whether it is a new provision (for deep-dive sampling).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditSetting {
+    pub organisation_id: OrganisationId,
+    pub setting: Setting,
+    pub inspection_grade: Option<u8>,
+    pub last_inspected_on: Option<Date>,
+    pub new_provision: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct SettingRow {
+    organisation_id: OrganisationId,
+    setting: String,
+    inspection_grade: Option<i64>,
+    #[sqlx(try_from = "OptionalIsoDate")]
+    last_inspected_on: Option<Date>,
+    new_provision: i64,
+}
+
+/// The settings of the partnership's organisations that have one.
+pub async fn settings(mut store: impl Store) -> Result<HashMap<OrganisationId, AuditSetting>> {
+    let rows: Vec<SettingRow> = sqlx::query_as(
+        "SELECT organisation_id, setting, inspection_grade, last_inspected_on, new_provision \
+         FROM assurance_settings WHERE partnership_id = $1",
+    )
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            Some((
+                row.organisation_id,
+                AuditSetting {
+                    organisation_id: row.organisation_id,
+                    setting: Setting::from_code(&row.setting)?,
+                    inspection_grade: row.inspection_grade.and_then(|g| u8::try_from(g).ok()),
+                    last_inspected_on: row.last_inspected_on,
+                    new_provision: row.new_provision != 0,
+                },
+            ))
+        })
+        .collect())
+}
+
+/// Records (or replaces) how one of the partnership's organisations is audited.
+pub async fn set_setting(change: &mut Change, setting: &AuditSetting) -> Result<()> {
+    sqlx::query(
+        "DELETE FROM assurance_settings WHERE organisation_id = $1 AND partnership_id = $2",
+    )
+    .bind(setting.organisation_id)
+    .bind(change.partnership())
+    .execute(change.conn())
+    .await?;
+    sqlx::query(
+        "INSERT INTO assurance_settings (organisation_id, partnership_id, setting, inspection_grade, \
+         last_inspected_on, new_provision) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(setting.organisation_id)
+    .bind(change.partnership())
+    .bind(setting.setting.code())
+    .bind(setting.inspection_grade.map(i64::from))
+    .bind(setting.last_inspected_on.map(iso_date))
+    .bind(i64::from(setting.new_provision))
+    .execute(change.conn())
+    .await?;
+    change
+        .record(AuditEntry::updated(
+            "organisation audit setting",
+            setting.organisation_id,
+            format!("Set the audit setting to {}", setting.setting.label()),
+            &(),
+            setting,
+        ))
+        .await
+}
+
+// ---- rounds and returns ----
+
+/// A round of an audit.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Round {
+    pub id: RoundId,
+    pub framework_id: FrameworkId,
+    pub version_id: FrameworkVersionId,
+    pub framework_title: String,
+    pub title: String,
+    #[sqlx(try_from = "IsoDate")]
+    pub opens_on: Date,
+    #[sqlx(try_from = "IsoDate")]
+    pub due_on: Date,
+    pub target_percent: i64,
+    pub previous_round_id: Option<RoundId>,
+    pub status: String,
+}
+
+const ROUND_COLUMNS: &str = "r.id, r.framework_id, r.version_id, f.title AS framework_title, r.title, \
+     r.opens_on, r.due_on, r.target_percent, r.previous_round_id, r.status \
+     FROM assurance_rounds r JOIN assurance_frameworks f ON f.id = r.framework_id";
+
+/// Every round of the partnership, newest first.
+pub async fn list_rounds(mut store: impl Store) -> Result<Vec<Round>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {ROUND_COLUMNS} WHERE r.partnership_id = $1 ORDER BY r.opens_on DESC, r.id DESC"
+    )))
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await
+}
+
+/// One of the partnership's rounds; None for another partnership's.
+pub async fn find_round(mut store: impl Store, id: RoundId) -> Result<Option<Round>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {ROUND_COLUMNS} WHERE r.id = $1 AND r.partnership_id = $2"
+    )))
+    .bind(id)
+    .bind(store.partnership())
+    .fetch_optional(store.conn())
+    .await
+}
+
+/// What a new round is.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewRound {
+    pub framework_id: FrameworkId,
+    pub version_id: FrameworkVersionId,
+    pub title: String,
+    pub opens_on: Date,
+    pub due_on: Date,
+    pub target_percent: i64,
+    /// The population: one return each.
+    pub organisations: Vec<OrganisationId>,
+}
+
+/// How many returns are inserted by one statement when a round opens (bind parameters stay
+/// well under SQLite's and PostgreSQL's limits).
+const RETURNS_PER_INSERT: usize = 500;
+
+/// Opens a round: one return per organisation of the population, each linked to its return in
+/// the framework's round before (if it had one) and pre-filled from it, every pre-filled answer
+/// marked "to review". Answers carry over by question code, so a new framework version keeps
+/// what still applies.
+pub async fn open_round(change: &mut Change, round: &NewRound, by: &str) -> Result<RoundId> {
+    let now = now_text();
+    let previous: Option<RoundId> = sqlx::query_scalar(
+        "SELECT id FROM assurance_rounds WHERE partnership_id = $1 AND framework_id = $2 \
+         ORDER BY opens_on DESC, id DESC LIMIT 1",
+    )
+    .bind(change.partnership())
+    .bind(round.framework_id)
+    .fetch_optional(change.conn())
+    .await?;
+    let id: RoundId = sqlx::query_scalar(
+        "INSERT INTO assurance_rounds (partnership_id, framework_id, version_id, title, opens_on, due_on, \
+         target_percent, previous_round_id, created_by_name, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(change.partnership())
+    .bind(round.framework_id)
+    .bind(round.version_id)
+    .bind(&round.title)
+    .bind(iso_date(round.opens_on))
+    .bind(iso_date(round.due_on))
+    .bind(round.target_percent)
+    .bind(previous)
+    .bind(by)
+    .bind(&now)
+    .fetch_one(change.conn())
+    .await?;
+    for chunk in round.organisations.chunks(RETURNS_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO assurance_returns (partnership_id, round_id, organisation_id, due_on, updated_at) VALUES ",
+        );
+        for (index, _) in chunk.iter().enumerate() {
+            if index > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("($1, $2, ${}, $3, $4)", index + 5));
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(change.partnership())
+            .bind(id)
+            .bind(iso_date(round.due_on))
+            .bind(&now);
+        for organisation in chunk {
+            query = query.bind(*organisation);
+        }
+        query.execute(change.conn()).await?;
+    }
+    if let Some(previous) = previous {
+        sqlx::query(
+            "UPDATE assurance_returns SET previous_return_id = (SELECT p.id FROM assurance_returns p \
+             WHERE p.round_id = $1 AND p.organisation_id = assurance_returns.organisation_id) \
+             WHERE round_id = $2",
+        )
+        .bind(previous)
+        .bind(id)
+        .execute(change.conn())
+        .await?;
+        sqlx::query(
+            "INSERT INTO assurance_answers (return_id, question_id, grade, yes_no, number, choice, text, \
+             to_review, answered_by_name, answered_at) \
+             SELECT r.id, q_new.id, a.grade, a.yes_no, a.number, a.choice, a.text, 1, a.answered_by_name, a.answered_at \
+             FROM assurance_returns r \
+             JOIN assurance_answers a ON a.return_id = r.previous_return_id \
+             JOIN assurance_questions q_old ON q_old.id = a.question_id \
+             JOIN assurance_questions q_new ON q_new.version_id = $1 AND q_new.code = q_old.code \
+             WHERE r.round_id = $2",
+        )
+        .bind(round.version_id)
+        .bind(id)
+        .execute(change.conn())
+        .await?;
+    }
+    change
+        .record(AuditEntry::created(
+            "assurance round",
+            id,
+            format!(
+                "Opened the round {} for {} organisations, due {}",
+                round.title,
+                round.organisations.len(),
+                iso_date(round.due_on)
+            ),
+            &(
+                &round.title,
+                round.version_id,
+                iso_date(round.opens_on),
+                iso_date(round.due_on),
+                round.target_percent,
+            ),
+        ))
+        .await?;
+    Ok(id)
+}
+
+/// Where a return stands, as stored (partly complete is read from its answers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ReturnStatus {
+    NotStarted,
+    InProgress,
+    Submitted,
+    Moderated,
+}
+
+impl ReturnStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            ReturnStatus::NotStarted => "not_started",
+            ReturnStatus::InProgress => "in_progress",
+            ReturnStatus::Submitted => "submitted",
+            ReturnStatus::Moderated => "moderated",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<ReturnStatus> {
+        [
+            ReturnStatus::NotStarted,
+            ReturnStatus::InProgress,
+            ReturnStatus::Submitted,
+            ReturnStatus::Moderated,
+        ]
+        .into_iter()
+        .find(|status| status.code() == code)
+    }
+}
+
+impl TryFrom<String> for ReturnStatus {
+    type Error = String;
+
+    fn try_from(code: String) -> std::result::Result<Self, Self::Error> {
+        ReturnStatus::from_code(&code).ok_or_else(|| format!("unknown return status {code:?}"))
+    }
+}
+
+/// A return, with its organisation and how far its graded questions are answered.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AuditReturn {
+    pub id: ReturnId,
+    pub round_id: RoundId,
+    pub organisation_id: OrganisationId,
+    pub organisation_name: String,
+    #[sqlx(try_from = "String")]
+    pub status: ReturnStatus,
+    #[sqlx(try_from = "IsoDate")]
+    pub due_on: Date,
+    pub previous_return_id: Option<ReturnId>,
+    pub submitted_at: Option<String>,
+    pub submitted_by_name: Option<String>,
+    pub reopened_count: i64,
+    /// Graded questions answered (not "to review").
+    pub graded_answered: i64,
+}
+
+const RETURN_COLUMNS: &str = "r.id, r.round_id, r.organisation_id, o.name AS organisation_name, r.status, \
+     r.due_on, r.previous_return_id, r.submitted_at, r.submitted_by_name, r.reopened_count, \
+     (SELECT COUNT(*) FROM assurance_answers a JOIN assurance_questions q ON q.id = a.question_id \
+      WHERE a.return_id = r.id AND q.kind = 'grade' AND a.grade IS NOT NULL AND a.to_review = 0) AS graded_answered \
+     FROM assurance_returns r JOIN organisations o ON o.id = r.organisation_id";
+
+/// A round's returns, by organisation name.
+pub async fn returns_of_round(mut store: impl Store, round: RoundId) -> Result<Vec<AuditReturn>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {RETURN_COLUMNS} WHERE r.round_id = $1 AND r.partnership_id = $2 ORDER BY o.name"
+    )))
+    .bind(round)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await
+}
+
+/// One of the partnership's returns; None for another partnership's.
+pub async fn find_return(mut store: impl Store, id: ReturnId) -> Result<Option<AuditReturn>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {RETURN_COLUMNS} WHERE r.id = $1 AND r.partnership_id = $2"
+    )))
+    .bind(id)
+    .bind(store.partnership())
+    .fetch_optional(store.conn())
+    .await
+}
