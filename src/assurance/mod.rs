@@ -5,6 +5,7 @@
 //! Files: `model.rs` (frameworks as written, settings), `store.rs` (the queries), `routes.rs`
 //! (the pages).
 
+pub mod demo;
 pub mod model;
 mod routes;
 pub mod store;

@@ -94,6 +94,8 @@ pub enum DemoError {
     #[error(transparent)]
     Policies(#[from] crate::tracker::policies::DemoError),
     #[error(transparent)]
+    Assurance(#[from] crate::assurance::demo::DemoError),
+    #[error(transparent)]
     Account(#[from] crate::kernel::auth::AccountError),
     #[error(transparent)]
     Change(#[from] ChangeError),
@@ -112,6 +114,7 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
     let reviews = crate::learning::load_demo(&mut change, &loaded.organisations).await?;
     let risks = crate::tracker::risks::load_demo(&mut change, &loaded.organisations).await?;
     crate::tracker::policies::load_demo(&mut change, &loaded.group_ids).await?;
+    crate::assurance::demo::load(&mut change).await?;
     crate::tracker::demo::load(
         &mut change,
         &crate::tracker::demo::DemoIds {

@@ -41,12 +41,20 @@ async fn change(app: &TestApp) -> Change {
 on_both_backends!(frameworks_are_added_exported_and_imported, |app| {
     masa::demo::load(&app.db).await.expect("demo");
     let mut admin = app.signed_in(ADMIN).await;
-    let page = admin.get("/assurance").await;
+    // A partnership without them is offered the shipped frameworks.
+    let other = app.second_partnership().await;
+    let mut other_admin = app
+        .signed_in(other.email(masa::kernel::Role::BusinessUnitAdmin))
+        .await;
+    let page = other_admin.get("/assurance").await;
     assert_eq!(page.status, StatusCode::OK);
     page.assert_contains("Add the shipped frameworks");
-
-    let added = admin.post("/assurance/frameworks/shipped", &[]).await;
+    let added = other_admin.post("/assurance/frameworks/shipped", &[]).await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let other_page = other_admin.get("/assurance").await;
+    other_page.assert_contains("Section 175 audit");
+    assert!(!other_page.body.contains("Add the shipped frameworks"));
+
     let page = admin.get("/assurance").await;
     page.assert_contains("Section 11 audit")
         .assert_contains("Section 175 audit");
@@ -139,10 +147,6 @@ on_both_backends!(frameworks_are_added_exported_and_imported, |app| {
         StatusCode::FORBIDDEN
     );
     // Another partnership's framework version is not found.
-    let other = app.second_partnership().await;
-    let mut other_admin = app
-        .signed_in(other.email(masa::kernel::Role::BusinessUnitAdmin))
-        .await;
     assert_eq!(
         other_admin
             .get(&format!("/assurance/frameworks/{version}"))
@@ -155,12 +159,13 @@ on_both_backends!(frameworks_are_added_exported_and_imported, |app| {
 on_both_backends!(a_new_round_is_prefilled_from_the_last_to_review, |app| {
     masa::demo::load(&app.db).await.expect("demo");
     let scope = Scope::new(&app.db, PartnershipId::new(1));
-    let definitions = masa::assurance::model::shipped_frameworks().unwrap();
-    let mut setup = change(app).await;
-    let (framework, version) = store::add_framework(&mut setup, &definitions[0], "Tests")
+    let s11 = store::list_frameworks(scope)
         .await
-        .unwrap();
-    setup.commit().await.unwrap();
+        .unwrap()
+        .into_iter()
+        .find(|f| f.code == "s11")
+        .expect("the demo holds the s11 framework");
+    let (framework, version) = (s11.id, s11.version_id.unwrap());
     let organisations: Vec<OrganisationId> = masa::partnership::organisation_names(scope)
         .await
         .unwrap()
