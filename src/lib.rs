@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod assurance;
 pub mod audit_trail;
 pub mod dataset;
 pub mod demo;
