@@ -3,11 +3,15 @@
 //! completes one return, pre-filled from its last; answers below "met" need an action.
 //!
 //! Files: `model.rs` (frameworks as written, settings), `store.rs` (the queries), `routes.rs`
-//! (the pages).
+//! (the pages); the pure rules: `grades.rs` (grade shares, return completion), `sampling.rs`
+//! (the seeded deep-dive sample), `agreement.rs` (agreement between moderators).
 
+pub mod agreement;
 pub mod demo;
+pub mod grades;
 pub mod model;
 mod routes;
+pub mod sampling;
 pub mod store;
 
 use crate::kernel::{Access, Permission, Routes};
