@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use time::Date;
 
+use super::grades::Grade;
 use super::model::*;
 use crate::kernel::audit::AuditEntry;
 use crate::kernel::db::{IsoDate, OptionalIsoDate, now_text};
@@ -691,4 +692,218 @@ pub async fn find_return(mut store: impl Store, id: ReturnId) -> Result<Option<A
     .bind(store.partnership())
     .fetch_optional(store.conn())
     .await
+}
+
+// ---- answers ----
+
+/// What an answer holds, by its question's kind.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum AnswerValue {
+    Grade(Grade),
+    YesNo(bool),
+    Number(f64),
+    Choice(String),
+    Text(String),
+}
+
+/// An answer as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    pub question_id: QuestionId,
+    pub value: AnswerValue,
+    /// Pre-filled from the last round and not yet looked at.
+    pub to_review: bool,
+    pub answered_by_name: String,
+    pub answered_at: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct AnswerRow {
+    question_id: QuestionId,
+    grade: Option<String>,
+    yes_no: Option<i64>,
+    number: Option<f64>,
+    choice: Option<String>,
+    text: Option<String>,
+    to_review: i64,
+    answered_by_name: String,
+    answered_at: String,
+}
+
+impl AnswerRow {
+    fn into_answer(self) -> Option<Answer> {
+        let value = if let Some(code) = &self.grade {
+            AnswerValue::Grade(Grade::from_code(code)?)
+        } else if let Some(yes) = self.yes_no {
+            AnswerValue::YesNo(yes != 0)
+        } else if let Some(number) = self.number {
+            AnswerValue::Number(number)
+        } else if let Some(choice) = self.choice {
+            AnswerValue::Choice(choice)
+        } else {
+            AnswerValue::Text(self.text?)
+        };
+        Some(Answer {
+            question_id: self.question_id,
+            value,
+            to_review: self.to_review != 0,
+            answered_by_name: self.answered_by_name,
+            answered_at: self.answered_at,
+        })
+    }
+}
+
+/// A return's answers by question. The return must be one of the partnership's (looked up
+/// with [`find_return`] first): the query joins on it to be sure.
+pub async fn answers_of(
+    mut store: impl Store,
+    return_id: ReturnId,
+) -> Result<HashMap<QuestionId, Answer>> {
+    let rows: Vec<AnswerRow> = sqlx::query_as(
+        "SELECT a.question_id, a.grade, a.yes_no, a.number, a.choice, a.text, a.to_review, \
+         a.answered_by_name, a.answered_at FROM assurance_answers a \
+         JOIN assurance_returns r ON r.id = a.return_id \
+         WHERE a.return_id = $1 AND r.partnership_id = $2",
+    )
+    .bind(return_id)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(AnswerRow::into_answer)
+        .map(|answer| (answer.question_id, answer))
+        .collect())
+}
+
+/// Saves answers to a return (each replacing the question's answer before, and no longer "to
+/// review"); a not-started return is then in progress. The questions must be the return's
+/// round's (the caller checks them against the framework version).
+pub async fn save_answers(
+    change: &mut Change,
+    audit_return: &AuditReturn,
+    answers: &[(QuestionId, AnswerValue)],
+    by: &str,
+) -> Result<()> {
+    let now = now_text();
+    for (question, value) in answers {
+        sqlx::query("DELETE FROM assurance_answers WHERE return_id = $1 AND question_id = $2")
+            .bind(audit_return.id)
+            .bind(*question)
+            .execute(change.conn())
+            .await?;
+        let (grade, yes_no, number, choice, text) = match value {
+            AnswerValue::Grade(grade) => (Some(grade.code()), None, None, None, None),
+            AnswerValue::YesNo(yes) => (None, Some(i64::from(*yes)), None, None, None),
+            AnswerValue::Number(number) => (None, None, Some(*number), None, None),
+            AnswerValue::Choice(choice) => (None, None, None, Some(choice.as_str()), None),
+            AnswerValue::Text(text) => (None, None, None, None, Some(text.as_str())),
+        };
+        sqlx::query(
+            "INSERT INTO assurance_answers (return_id, question_id, grade, yes_no, number, choice, text, \
+             to_review, answered_by_name, answered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)",
+        )
+        .bind(audit_return.id)
+        .bind(*question)
+        .bind(grade)
+        .bind(yes_no)
+        .bind(number)
+        .bind(choice)
+        .bind(text)
+        .bind(by)
+        .bind(&now)
+        .execute(change.conn())
+        .await?;
+    }
+    sqlx::query(
+        "UPDATE assurance_returns SET status = CASE WHEN status = 'not_started' THEN 'in_progress' ELSE status END, \
+         updated_at = $1 WHERE id = $2 AND partnership_id = $3",
+    )
+    .bind(&now)
+    .bind(audit_return.id)
+    .bind(change.partnership())
+    .execute(change.conn())
+    .await?;
+    change
+        .record(AuditEntry::updated(
+            "assurance return",
+            audit_return.id,
+            format!(
+                "Answered {} questions of {}'s return",
+                answers.len(),
+                audit_return.organisation_name
+            ),
+            &(),
+            &answers,
+        ))
+        .await
+}
+
+/// Submits a return not yet submitted; false when it already was (a double submit changes
+/// nothing).
+pub async fn submit_return(
+    change: &mut Change,
+    audit_return: &AuditReturn,
+    by: &str,
+) -> Result<bool> {
+    let now = now_text();
+    let updated = sqlx::query(
+        "UPDATE assurance_returns SET status = 'submitted', submitted_at = $1, submitted_by_name = $2, \
+         updated_at = $1 WHERE id = $3 AND partnership_id = $4 AND status IN ('not_started', 'in_progress')",
+    )
+    .bind(&now)
+    .bind(by)
+    .bind(audit_return.id)
+    .bind(change.partnership())
+    .execute(change.conn())
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Ok(false);
+    }
+    change
+        .record(AuditEntry::updated(
+            "assurance return",
+            audit_return.id,
+            format!("Submitted {}'s return", audit_return.organisation_name),
+            &audit_return.status,
+            &ReturnStatus::Submitted,
+        ))
+        .await?;
+    Ok(true)
+}
+
+/// Reopens a submitted return for changes, with the reason in the audit trail; false when it
+/// was not submitted.
+pub async fn reopen_return(
+    change: &mut Change,
+    audit_return: &AuditReturn,
+    reason: &str,
+) -> Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE assurance_returns SET status = 'in_progress', reopened_count = reopened_count + 1, \
+         updated_at = $1 WHERE id = $2 AND partnership_id = $3 AND status IN ('submitted', 'moderated')",
+    )
+    .bind(now_text())
+    .bind(audit_return.id)
+    .bind(change.partnership())
+    .execute(change.conn())
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Ok(false);
+    }
+    change
+        .record(AuditEntry::updated(
+            "assurance return",
+            audit_return.id,
+            format!(
+                "Reopened {}'s return: {reason}",
+                audit_return.organisation_name
+            ),
+            &audit_return.status,
+            &ReturnStatus::InProgress,
+        ))
+        .await?;
+    Ok(true)
 }

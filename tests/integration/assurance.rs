@@ -253,6 +253,84 @@ on_both_backends!(a_new_round_is_prefilled_from_the_last_to_review, |app| {
             .await
             .unwrap();
     assert_eq!(to_review, ("met".to_owned(), 1));
+    // Reviewing the answer makes it this round's; the return is then in progress. A submit
+    // counts once; a reopen is audited.
+    let carried_return = store::find_return(scope, carried.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut saving = change(app).await;
+    store::save_answers(
+        &mut saving,
+        &carried_return,
+        &[(
+            masa::assurance::model::QuestionId::new(question),
+            store::AnswerValue::Grade(masa::assurance::grades::Grade::Exceeds),
+        )],
+        "Tests",
+    )
+    .await
+    .unwrap();
+    saving.commit().await.unwrap();
+    let answers = store::answers_of(scope, carried.id).await.unwrap();
+    let answer = &answers[&masa::assurance::model::QuestionId::new(question)];
+    assert_eq!(
+        (answer.value.clone(), answer.to_review),
+        (
+            store::AnswerValue::Grade(masa::assurance::grades::Grade::Exceeds),
+            false
+        )
+    );
+    let saved = store::find_return(scope, carried.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (saved.status, saved.graded_answered),
+        (store::ReturnStatus::InProgress, 1)
+    );
+    let mut submitting = change(app).await;
+    assert!(
+        store::submit_return(&mut submitting, &saved, "Tests")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store::submit_return(&mut submitting, &saved, "Tests")
+            .await
+            .unwrap(),
+        "a double submit"
+    );
+    submitting.commit().await.unwrap();
+    let submitted = store::find_return(scope, carried.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(submitted.status, store::ReturnStatus::Submitted);
+    let mut reopening = change(app).await;
+    assert!(
+        store::reopen_return(&mut reopening, &submitted, "a missing policy date")
+            .await
+            .unwrap()
+    );
+    reopening.commit().await.unwrap();
+    let reopened = store::find_return(scope, carried.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (reopened.status, reopened.reopened_count),
+        (store::ReturnStatus::InProgress, 1)
+    );
+    let trail: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE entity_type = 'assurance return' AND entity_id = $1",
+    )
+    .bind(carried.id)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(trail, 3, "answered, submitted, reopened");
+
     // Another partnership sees neither round nor return.
     let other = app.second_partnership().await;
     let other = Scope::new(&app.db, PartnershipId::new(other.partnership_id));
