@@ -167,6 +167,7 @@ pub fn reports() -> ReportContribution {
         .merge(tracker::report::report_contribution())
         .merge(tracker::risks::report::report_contribution())
         .merge(tracker::policies::report::report_contribution())
+        .merge(assurance::report::report_contribution())
 }
 
 pub fn state(db: Db, config: Config) -> AppState {

@@ -95,6 +95,10 @@ CREATE TABLE assurance_returns (
     submitted_at TEXT,
     submitted_by_name TEXT,
     reopened_count INTEGER NOT NULL DEFAULT 0,
+    -- The actions of the organisation's previous return, and how many it says it completed
+    -- (the seed's "completed every action from the previous audit").
+    previous_actions INTEGER NOT NULL DEFAULT 0,
+    previous_actions_completed INTEGER NOT NULL DEFAULT 0,
     updated_at TEXT NOT NULL
 );
 CREATE UNIQUE INDEX assurance_returns_organisation ON assurance_returns (round_id, organisation_id);

@@ -10,6 +10,7 @@ pub mod agreement;
 pub mod demo;
 pub mod grades;
 pub mod model;
+pub mod report;
 mod routes;
 pub mod sampling;
 pub mod store;

@@ -458,6 +458,7 @@ pub struct Round {
     pub framework_id: FrameworkId,
     pub version_id: FrameworkVersionId,
     pub framework_title: String,
+    pub framework_code: String,
     pub title: String,
     #[sqlx(try_from = "IsoDate")]
     pub opens_on: Date,
@@ -468,7 +469,8 @@ pub struct Round {
     pub status: String,
 }
 
-const ROUND_COLUMNS: &str = "r.id, r.framework_id, r.version_id, f.title AS framework_title, r.title, \
+const ROUND_COLUMNS: &str = "r.id, r.framework_id, r.version_id, f.title AS framework_title, \
+     f.code AS framework_code, r.title, \
      r.opens_on, r.due_on, r.target_percent, r.previous_round_id, r.status \
      FROM assurance_rounds r JOIN assurance_frameworks f ON f.id = r.framework_id";
 
@@ -776,6 +778,9 @@ pub async fn answers_of(
         .collect())
 }
 
+/// Answers written by one statement (six parameters each, well under the databases' limits).
+const ANSWERS_PER_STATEMENT: usize = 100;
+
 /// Saves answers to a return (each replacing the question's answer before, and no longer "to
 /// review"); a not-started return is then in progress. The questions must be the return's
 /// round's (the caller checks them against the framework version).
@@ -786,34 +791,58 @@ pub async fn save_answers(
     by: &str,
 ) -> Result<()> {
     let now = now_text();
-    for (question, value) in answers {
-        sqlx::query("DELETE FROM assurance_answers WHERE return_id = $1 AND question_id = $2")
-            .bind(audit_return.id)
-            .bind(*question)
-            .execute(change.conn())
-            .await?;
-        let (grade, yes_no, number, choice, text) = match value {
-            AnswerValue::Grade(grade) => (Some(grade.code()), None, None, None, None),
-            AnswerValue::YesNo(yes) => (None, Some(i64::from(*yes)), None, None, None),
-            AnswerValue::Number(number) => (None, None, Some(*number), None, None),
-            AnswerValue::Choice(choice) => (None, None, None, Some(choice.as_str()), None),
-            AnswerValue::Text(text) => (None, None, None, None, Some(text.as_str())),
-        };
-        sqlx::query(
+    // One statement to clear the questions' answers and one to write them, however many.
+    for chunk in answers.chunks(ANSWERS_PER_STATEMENT) {
+        let mut clear =
+            String::from("DELETE FROM assurance_answers WHERE return_id = $1 AND question_id IN (");
+        let mut insert = String::from(
             "INSERT INTO assurance_answers (return_id, question_id, grade, yes_no, number, choice, text, \
-             to_review, answered_by_name, answered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)",
-        )
-        .bind(audit_return.id)
-        .bind(*question)
-        .bind(grade)
-        .bind(yes_no)
-        .bind(number)
-        .bind(choice)
-        .bind(text)
-        .bind(by)
-        .bind(&now)
-        .execute(change.conn())
-        .await?;
+             to_review, answered_by_name, answered_at) VALUES ",
+        );
+        for index in 0..chunk.len() {
+            let at = 4 + index * 6;
+            if index > 0 {
+                clear.push_str(", ");
+                insert.push_str(", ");
+            }
+            clear.push_str(&format!("${}", index + 2));
+            insert.push_str(&format!(
+                "($1, ${}, ${}, ${}, ${}, ${}, ${}, 0, $2, $3)",
+                at,
+                at + 1,
+                at + 2,
+                at + 3,
+                at + 4,
+                at + 5
+            ));
+        }
+        clear.push(')');
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(clear)).bind(audit_return.id);
+        for (question, _) in chunk {
+            query = query.bind(*question);
+        }
+        query.execute(change.conn()).await?;
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(insert))
+            .bind(audit_return.id)
+            .bind(by)
+            .bind(&now);
+        for (question, value) in chunk {
+            let (grade, yes_no, number, choice, text) = match value {
+                AnswerValue::Grade(grade) => (Some(grade.code()), None, None, None, None),
+                AnswerValue::YesNo(yes) => (None, Some(i64::from(*yes)), None, None, None),
+                AnswerValue::Number(number) => (None, None, Some(*number), None, None),
+                AnswerValue::Choice(choice) => (None, None, None, Some(choice.as_str()), None),
+                AnswerValue::Text(text) => (None, None, None, None, Some(text.as_str())),
+            };
+            query = query
+                .bind(*question)
+                .bind(grade)
+                .bind(yes_no)
+                .bind(number)
+                .bind(choice)
+                .bind(text);
+        }
+        query.execute(change.conn()).await?;
     }
     sqlx::query(
         "UPDATE assurance_returns SET status = CASE WHEN status = 'not_started' THEN 'in_progress' ELSE status END, \
@@ -906,4 +935,145 @@ pub async fn reopen_return(
         ))
         .await?;
     Ok(true)
+}
+
+/// Records how many actions of the organisation's previous return it says it completed (the
+/// seed's "completed every action from the previous audit").
+pub async fn record_previous_actions(
+    change: &mut Change,
+    audit_return: &AuditReturn,
+    actions: i64,
+    completed: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE assurance_returns SET previous_actions = $1, previous_actions_completed = $2, updated_at = $3 \
+         WHERE id = $4 AND partnership_id = $5",
+    )
+    .bind(actions)
+    .bind(completed)
+    .bind(now_text())
+    .bind(audit_return.id)
+    .bind(change.partnership())
+    .execute(change.conn())
+    .await?;
+    change
+        .record(AuditEntry::updated(
+            "assurance return",
+            audit_return.id,
+            format!(
+                "{} completed {completed} of {actions} actions from its previous return",
+                audit_return.organisation_name
+            ),
+            &(),
+            &(actions, completed),
+        ))
+        .await
+}
+
+/// Dates a demo return's submission on the day its demo history says it was sent (the store
+/// stamps submissions with the time they are made).
+pub async fn backdate_submission_for_demo(
+    change: &mut Change,
+    audit_return: ReturnId,
+    submitted_on: Date,
+) -> Result<()> {
+    let at = format!("{}T10:00:00Z", iso_date(submitted_on));
+    sqlx::query(
+        "UPDATE assurance_returns SET submitted_at = $1, updated_at = $1 WHERE id = $2 AND partnership_id = $3",
+    )
+    .bind(&at)
+    .bind(audit_return)
+    .bind(change.partnership())
+    .execute(change.conn())
+    .await?;
+    sqlx::query("UPDATE assurance_answers SET answered_at = $1 WHERE return_id = $2")
+        .bind(&at)
+        .bind(audit_return)
+        .execute(change.conn())
+        .await?;
+    Ok(())
+}
+
+// ---- analysis reads ----
+
+/// A return's graded answers (not "to review"), for a round's analysis and the reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct GradedReturn {
+    pub audit_return: AuditReturn,
+    pub previous_actions: i64,
+    pub previous_actions_completed: i64,
+    /// Graded questions that apply to the organisation: the return's required answers.
+    pub required: usize,
+    /// Each standard's grade, by standard number (none where unanswered).
+    pub grades: HashMap<i64, Grade>,
+}
+
+#[derive(sqlx::FromRow)]
+struct GradeRow {
+    return_id: ReturnId,
+    standard: i64,
+    grade: String,
+}
+
+/// Every return of a round with its graded answers.
+pub async fn graded_returns(mut store: impl Store, round: &Round) -> Result<Vec<GradedReturn>> {
+    let returns = returns_of_round(&mut store, round.id).await?;
+    let version = framework_version(&mut store, round.version_id).await?;
+    let settings = settings(&mut store).await?;
+    let actions: Vec<(ReturnId, i64, i64)> = sqlx::query_as(
+        "SELECT id, previous_actions, previous_actions_completed FROM assurance_returns \
+         WHERE round_id = $1 AND partnership_id = $2",
+    )
+    .bind(round.id)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await?;
+    let actions: HashMap<ReturnId, (i64, i64)> = actions
+        .into_iter()
+        .map(|(id, all, done)| (id, (all, done)))
+        .collect();
+    let rows: Vec<GradeRow> = sqlx::query_as(
+        "SELECT a.return_id, s.number AS standard, a.grade FROM assurance_answers a \
+         JOIN assurance_returns r ON r.id = a.return_id \
+         JOIN assurance_questions q ON q.id = a.question_id \
+         JOIN assurance_standards s ON s.id = q.standard_id \
+         WHERE r.round_id = $1 AND r.partnership_id = $2 AND q.kind = 'grade' \
+         AND a.grade IS NOT NULL AND a.to_review = 0",
+    )
+    .bind(round.id)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await?;
+    let mut grades: HashMap<ReturnId, HashMap<i64, Grade>> = HashMap::new();
+    for row in rows {
+        if let Some(grade) = Grade::from_code(&row.grade) {
+            grades
+                .entry(row.return_id)
+                .or_default()
+                .insert(row.standard, grade);
+        }
+    }
+    Ok(returns
+        .into_iter()
+        .map(|audit_return| {
+            let setting = settings
+                .get(&audit_return.organisation_id)
+                .map(|s| s.setting);
+            let required = version.as_ref().map_or(0, |version| {
+                version
+                    .questions()
+                    .filter(|q| q.kind == QuestionKind::Grade && q.applies(setting))
+                    .count()
+            });
+            let (previous_actions, previous_actions_completed) =
+                actions.get(&audit_return.id).copied().unwrap_or((0, 0));
+            GradedReturn {
+                grades: grades.remove(&audit_return.id).unwrap_or_default(),
+                previous_actions,
+                previous_actions_completed,
+                required,
+                audit_return,
+            }
+        })
+        .collect())
 }

@@ -114,18 +114,18 @@ on_both_backends!(partnership_figures_match_the_demo_records, |app| {
     masa::demo::load(&app.db).await.unwrap();
     let year = ReportPeriod::financial_year(2024);
     let before = year.previous();
-    // 80 organisations, all active by the year's end: 3 statutory partners, 9 relevant
-    // agencies, 58 schools (demo data from the seed's §3 and Appendix).
+    // 89 organisations, all active by the year's end: 3 statutory partners, 9 relevant
+    // agencies, 67 schools and colleges (the s175 audit's population, seed §9.1).
     let organisations = compute(app, DEMO, "partnership.organisations", year).await;
-    assert_eq!(value_of(&organisations, ""), Some(80.0));
+    assert_eq!(value_of(&organisations, ""), Some(89.0));
     let by_kind = compute(app, DEMO, "partnership.organisations_by_kind", year).await;
     assert_eq!(value_of(&by_kind, "statutory_partner"), Some(3.0));
     assert_eq!(value_of(&by_kind, "relevant_agency"), Some(9.0));
-    assert_eq!(value_of(&by_kind, "school"), Some(58.0));
+    assert_eq!(value_of(&by_kind, "school"), Some(67.0));
     // A year earlier three organisations had not yet joined (active from April and
     // September 2024).
     let earlier = compute(app, DEMO, "partnership.organisations", before).await;
-    assert_eq!(value_of(&earlier, ""), Some(77.0));
+    assert_eq!(value_of(&earlier, ""), Some(86.0));
     let groups = compute(app, DEMO, "partnership.groups", year).await;
     assert_eq!(value_of(&groups, ""), Some(14.0));
     let people = compute(app, DEMO, "partnership.people", year).await;
