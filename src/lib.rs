@@ -66,7 +66,7 @@ pub fn navigation() -> Vec<NavEntry> {
             href: "/dataset/drops",
             permission: Permission::ViewDataDrops,
             summary: "Each organisation's quarterly figures and storyboard: prepare, submit, approve or return them.",
-            parent: None,
+            parent: Some("/dataset"),
         },
         NavEntry {
             label: "Learning",

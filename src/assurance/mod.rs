@@ -13,6 +13,7 @@ pub mod model;
 pub mod report;
 mod routes;
 pub mod sampling;
+pub mod sheet;
 pub mod store;
 
 use crate::kernel::{Access, Permission, Routes};
@@ -31,5 +32,10 @@ pub fn routes() -> Routes {
             "/assurance/frameworks/{id}/export.toml",
             VIEW,
             routes::export_framework,
+        )
+        .get(
+            "/assurance/frameworks/{id}/export.xlsx",
+            VIEW,
+            routes::export_framework_xlsx,
         )
 }

@@ -136,6 +136,34 @@ pub async fn export_framework(
         .into_response())
 }
 
+/// A framework version as a workbook, one row per question, in framework order.
+pub async fn export_framework_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<FrameworkVersionId>,
+) -> AppResult<Response> {
+    let version = version_of(&state, &ctx, id).await?;
+    let bytes = super::sheet::framework_xlsx(&version)
+        .map_err(|error| AppError::Internal(format!("could not write the workbook: {error}")))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"masa-framework-{}-v{}.xlsx\"",
+                    version.code, version.number
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 #[derive(Template)]
 #[template(path = "assurance/templates/import.html")]
 struct ImportPage {
@@ -203,17 +231,25 @@ pub async fn import(
 /// A framework file's definition, or every problem with it.
 fn read_framework_file(file_name: &str, bytes: &[u8]) -> Result<FrameworkDefinition, Vec<String>> {
     if bytes.is_empty() {
-        return Err(vec!["Choose a framework file (.toml) to import".to_owned()]);
-    }
-    if !file_name.to_ascii_lowercase().ends_with(".toml") {
-        return Err(vec![format!(
-            "{file_name} is not a framework file: export a framework to see the format (.toml)"
-        )]);
+        return Err(vec![
+            "Choose a framework file (.xlsx, .csv or .toml) to import".to_owned(),
+        ]);
     }
     if bytes.len() > LONGEST_FRAMEWORK_FILE {
         return Err(vec![format!(
             "{file_name} is larger than a framework file can be ({} KB)",
             LONGEST_FRAMEWORK_FILE / 1024
+        )]);
+    }
+    let lower = file_name.to_ascii_lowercase();
+    if lower.ends_with(".xlsx") || lower.ends_with(".csv") {
+        let definition = super::sheet::read_framework_sheet(file_name, bytes)?;
+        definition.check()?;
+        return Ok(definition);
+    }
+    if !lower.ends_with(".toml") {
+        return Err(vec![format!(
+            "{file_name} is not a framework file: import a framework as .toml, .xlsx or .csv (export one to see the layout)"
         )]);
     }
     let text =

@@ -255,7 +255,7 @@ pub async fn add_framework(
     let version = insert_version(change, framework, 1, definition, by, true).await?;
     change
         .record(AuditEntry::created(
-            "assurance framework",
+            "assurance_framework",
             framework,
             format!(
                 "Added the audit framework {} ({} standards, {} questions)",
@@ -355,7 +355,7 @@ pub async fn publish_new_version(
     let version = insert_version(change, framework, latest + 1, definition, by, true).await?;
     change
         .record(AuditEntry::created(
-            "assurance framework version",
+            "assurance_framework_version",
             version,
             format!(
                 "Published version {} of the audit framework {}",
@@ -440,7 +440,7 @@ pub async fn set_setting(change: &mut Change, setting: &AuditSetting) -> Result<
     .await?;
     change
         .record(AuditEntry::updated(
-            "organisation audit setting",
+            "audit_setting",
             setting.organisation_id,
             format!("Set the audit setting to {}", setting.setting.label()),
             &(),
@@ -590,7 +590,7 @@ pub async fn open_round(change: &mut Change, round: &NewRound, by: &str) -> Resu
     }
     change
         .record(AuditEntry::created(
-            "assurance round",
+            "assurance_round",
             id,
             format!(
                 "Opened the round {} for {} organisations, due {}",
@@ -855,7 +855,7 @@ pub async fn save_answers(
     .await?;
     change
         .record(AuditEntry::updated(
-            "assurance return",
+            "assurance_return",
             audit_return.id,
             format!(
                 "Answered {} questions of {}'s return",
@@ -892,7 +892,7 @@ pub async fn submit_return(
     }
     change
         .record(AuditEntry::updated(
-            "assurance return",
+            "assurance_return",
             audit_return.id,
             format!("Submitted {}'s return", audit_return.organisation_name),
             &audit_return.status,
@@ -924,7 +924,7 @@ pub async fn reopen_return(
     }
     change
         .record(AuditEntry::updated(
-            "assurance return",
+            "assurance_return",
             audit_return.id,
             format!(
                 "Reopened {}'s return: {reason}",
@@ -958,7 +958,7 @@ pub async fn record_previous_actions(
     .await?;
     change
         .record(AuditEntry::updated(
-            "assurance return",
+            "assurance_return",
             audit_return.id,
             format!(
                 "{} completed {completed} of {actions} actions from its previous return",

@@ -144,7 +144,7 @@ impl AuditQuery {
 
 /// Each kind of record the trail holds, in words (the filter and the entries show these, not
 /// the table names).
-const RECORD_TYPES: [(&str, &str); 28] = [
+const RECORD_TYPES: [(&str, &str); 33] = [
     ("partnership", "Partnership"),
     ("organisation", "Organisation"),
     ("person", "Person"),
@@ -176,6 +176,11 @@ const RECORD_TYPES: [(&str, &str); 28] = [
     ("risk_control", "Risk control"),
     ("policy", "Policy"),
     ("policy_document", "Policy document"),
+    ("assurance_framework", "Audit framework"),
+    ("assurance_framework_version", "Audit framework version"),
+    ("assurance_round", "Audit round"),
+    ("assurance_return", "Audit return"),
+    ("audit_setting", "Audit setting"),
 ];
 
 /// A kind of record in words: "Tracker action" for `tracker_action`. A kind not yet named in
@@ -250,7 +255,7 @@ pub fn record_type_is_named(kind: &str) -> bool {
 /// Who may read the entries about each kind of record: the permission of that record's own
 /// pages, so the trail shows no one what those pages hide. Data drops also follow their
 /// per-record rule (see [`unseen_by`]).
-pub const RECORD_PAGES: [(&str, Permission); 28] = [
+pub const RECORD_PAGES: [(&str, Permission); 33] = [
     ("partnership", Permission::ViewPartnership),
     ("organisation", Permission::ViewPartnership),
     ("person", Permission::ViewPartnership),
@@ -279,6 +284,12 @@ pub const RECORD_PAGES: [(&str, Permission); 28] = [
     ("risk_control", Permission::ViewRiskRegister),
     ("policy", Permission::ViewPolicies),
     ("policy_document", Permission::ViewPolicies),
+    ("assurance_framework", Permission::ViewAssurance),
+    ("assurance_framework_version", Permission::ViewAssurance),
+    ("assurance_round", Permission::ViewAssurance),
+    ("audit_setting", Permission::ViewAssurance),
+    // A return's answers are its organisation's until moderated: the business unit's only.
+    ("assurance_return", Permission::ManageAssurance),
 ];
 
 /// May this person read entries about this kind of record? A kind not in [`RECORD_PAGES`] is

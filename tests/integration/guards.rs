@@ -96,6 +96,11 @@ const WITHOUT_PARTNERSHIP_ID: &[(&str, &str)] = &[
     ("risk_scores", "its risk"),
     ("policy_versions", "its policy"),
     ("policy_documents", "its policy"),
+    ("assurance_standards", "its framework version"),
+    ("assurance_questions", "its framework version"),
+    ("assurance_answers", "its audit return"),
+    ("assurance_evidence", "its audit return"),
+    ("assurance_extensions", "its audit return"),
 ];
 
 #[derive(Debug, PartialEq, Eq)]

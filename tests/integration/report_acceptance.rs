@@ -86,15 +86,39 @@ const SEED_FIGURES: &[(&str, &str)] = &[
     // §9.1: the 2025 s175 audit against 2023 and 2021, its grades, previous actions completed,
     // and the area with the highest share of "exceeds"; §9.2: the s11 standards assessed.
     ("96% (64 of 67)", "9. quality assurance: s175 completed"),
-    ("4% (3 of 67)", "9. quality assurance: s175 partly completed"),
-    ("97% (65 of 67)", "9. quality assurance: s175 completed in 2023"),
-    ("93% (62 of 67)", "9. quality assurance: s175 completed in 2021"),
-    ("92.5% (715 of 773)", "9. quality assurance: s175 met or exceeded"),
-    ("5.4% (42 of 773)", "9. quality assurance: s175 partially met"),
+    (
+        "4% (3 of 67)",
+        "9. quality assurance: s175 partly completed",
+    ),
+    (
+        "97% (65 of 67)",
+        "9. quality assurance: s175 completed in 2023",
+    ),
+    (
+        "93% (62 of 67)",
+        "9. quality assurance: s175 completed in 2021",
+    ),
+    (
+        "92.5% (715 of 773)",
+        "9. quality assurance: s175 met or exceeded",
+    ),
+    (
+        "5.4% (42 of 773)",
+        "9. quality assurance: s175 partially met",
+    ),
     ("2.1% (16 of 773)", "9. quality assurance: s175 not met"),
-    ("89.06% (57 of 64)", "9. quality assurance: previous actions completed"),
-    ("24.24% (16 of 66)", "9. quality assurance: voice of the child exceeds"),
-    ("7. Safer recruitment", "9. quality assurance: s11 standards assessed"),
+    (
+        "89.06% (57 of 64)",
+        "9. quality assurance: previous actions completed",
+    ),
+    (
+        "24.24% (16 of 66)",
+        "9. quality assurance: voice of the child exceeds",
+    ),
+    (
+        "7. Safer recruitment",
+        "9. quality assurance: s11 standards assessed",
+    ),
     // The appendix: every figure's provenance.
     ("Appendix: figure provenance", "appendix"),
 ];
