@@ -266,8 +266,12 @@ mod tests {
         let shipped = super::super::model::SHIPPED_FRAMEWORKS[0].as_bytes();
         assert!(read_framework_file("s11.toml", shipped).is_ok());
         assert!(
-            read_framework_file("s11.xlsx", shipped).unwrap_err()[0]
+            read_framework_file("s11.docx", shipped).unwrap_err()[0]
                 .contains("not a framework file")
+        );
+        assert!(
+            read_framework_file("s11.xlsx", shipped).is_err(),
+            "TOML named .xlsx"
         );
         assert!(read_framework_file("s11.toml", b"").unwrap_err()[0].contains("Choose"));
         assert!(
