@@ -7,8 +7,10 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::model::{FrameworkDefinition, FrameworkVersionId, Setting, shipped_frameworks};
-use super::store::{self, FrameworkSummary, FrameworkVersion, Round};
+use crate::assurance::model::{
+    FrameworkDefinition, FrameworkVersionId, Setting, shipped_frameworks,
+};
+use crate::assurance::store::{self, FrameworkSummary, FrameworkVersion, Round};
 use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Permission, files, filters, render, render_refused,
 };
@@ -227,7 +229,7 @@ mod tests {
 
     #[test]
     fn a_framework_file_is_checked_before_it_is_read() {
-        let shipped = super::super::model::SHIPPED_FRAMEWORKS[0].as_bytes();
+        let shipped = crate::assurance::model::SHIPPED_FRAMEWORKS[0].as_bytes();
         assert!(read_framework_file("s11.toml", shipped).is_ok());
         assert!(
             read_framework_file("s11.xlsx", shipped).unwrap_err()[0]
