@@ -610,7 +610,7 @@ on_both_backends!(
             .get(&format!("/assurance/returns/{school_return}"))
             .await;
         page.assert_contains("Standard 1 saved")
-            .assert_contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+            .assert_contains("&#60;script&#62;alert(1)&#60;/script&#62;")
             .assert_lacks("<script>alert(1)")
             // Partly complete warns before submitting which graded questions are unanswered.
             .assert_contains("11 of 12 graded questions are unanswered: 2.1, 3.1");
