@@ -143,6 +143,7 @@ pub fn work() -> WorkRegistry {
         .with(tracker::work::waiting)
         .with(tracker::risks::work::waiting)
         .with(tracker::policies::work::waiting)
+        .with(assurance::work::waiting)
         .with(partnership::work::waiting)
         .with(audit_trail::work::waiting)
         .with(reports::work::waiting)

@@ -2,40 +2,77 @@
 //! versioned; a round sends a framework version to a population of organisations, each of which
 //! completes one return, pre-filled from its last; answers below "met" need an action.
 //!
-//! Files: `model.rs` (frameworks as written, settings), `store.rs` (the queries), `routes.rs`
-//! (the pages); the pure rules: `grades.rs` (grade shares, return completion), `sampling.rs`
-//! (the seeded deep-dive sample), `agreement.rs` (agreement between moderators).
+//! Files: `model.rs` (frameworks as written, settings), `store.rs` (the queries), `routes/`
+//! (the pages: frameworks, rounds, returns), `work.rs` (home-page items); the pure rules:
+//! `grades.rs` (grade shares, return completion), `progress.rs` (a return's stage, the return
+//! rate), `forms.rs` (a round and an answer as typed), `sampling.rs` (the seeded deep-dive
+//! sample), `agreement.rs` (agreement between moderators); `sheet.rs` (a framework as a spreadsheet),
+//! `report.rs` (the yearly report's Quality assurance section).
 
 pub mod agreement;
 pub mod demo;
+pub mod forms;
 pub mod grades;
 pub mod model;
+pub mod progress;
 pub mod report;
 mod routes;
 pub mod sampling;
 pub mod sheet;
 pub mod store;
+pub mod work;
 
 use crate::kernel::{Access, Permission, Routes};
 
 const VIEW: Access = Access::Requires(Permission::ViewAssurance);
 const MANAGE: Access = Access::Requires(Permission::ManageAssurance);
+const RESPOND: Access = Access::Requires(Permission::RespondToAudit);
 
 pub fn routes() -> Routes {
+    use routes::{frameworks, returns, rounds};
     Routes::new()
-        .get("/assurance", VIEW, routes::overview)
-        .post("/assurance/frameworks/shipped", MANAGE, routes::add_shipped)
-        .get("/assurance/frameworks/import", MANAGE, routes::import_page)
-        .post("/assurance/frameworks/import", MANAGE, routes::import)
-        .get("/assurance/frameworks/{id}", VIEW, routes::framework)
+        .get("/assurance", VIEW, frameworks::overview)
+        .post(
+            "/assurance/frameworks/shipped",
+            MANAGE,
+            frameworks::add_shipped,
+        )
+        .get(
+            "/assurance/frameworks/import",
+            MANAGE,
+            frameworks::import_page,
+        )
+        .post("/assurance/frameworks/import", MANAGE, frameworks::import)
+        .get("/assurance/frameworks/{id}", VIEW, frameworks::framework)
         .get(
             "/assurance/frameworks/{id}/export.toml",
             VIEW,
-            routes::export_framework,
+            frameworks::export_framework,
+        )
+        .get("/assurance/rounds/new", MANAGE, rounds::new_round_page)
+        .post("/assurance/rounds/new", MANAGE, rounds::open_round)
+        .get("/assurance/rounds/{id}", VIEW, rounds::round_page)
+        // A return is read with ViewAssurance; the handler hides another organisation's from
+        // those who act for one (`routes::may_see_return`).
+        .get("/assurance/returns/{id}", VIEW, returns::return_page)
+        .post(
+            "/assurance/returns/{id}/standards/{number}",
+            RESPOND,
+            returns::save_standard,
+        )
+        .post(
+            "/assurance/returns/{id}/submit",
+            RESPOND,
+            returns::submit_return,
+        )
+        .post(
+            "/assurance/returns/{id}/reopen",
+            MANAGE,
+            rounds::reopen_return,
         )
         .get(
             "/assurance/frameworks/{id}/export.xlsx",
             VIEW,
-            routes::export_framework_xlsx,
+            frameworks::export_framework_xlsx,
         )
 }

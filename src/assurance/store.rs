@@ -685,6 +685,21 @@ pub async fn returns_of_round(mut store: impl Store, round: RoundId) -> Result<V
     .await
 }
 
+/// An organisation's returns to the partnership's rounds, latest due first (for its home page).
+pub async fn returns_of_organisation(
+    mut store: impl Store,
+    organisation: OrganisationId,
+) -> Result<Vec<AuditReturn>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {RETURN_COLUMNS} WHERE r.organisation_id = $1 AND r.partnership_id = $2 \
+         ORDER BY r.due_on DESC, r.id DESC"
+    )))
+    .bind(organisation)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await
+}
+
 /// One of the partnership's returns; None for another partnership's.
 pub async fn find_return(mut store: impl Store, id: ReturnId) -> Result<Option<AuditReturn>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(

@@ -19,6 +19,7 @@ fn concrete(path: &str, own_organisation: Option<i64>, own_action: Option<i64>) 
     path.replace("{id}", &id)
         .replace("{membership_id}", "1")
         .replace("{item_id}", "1")
+        .replace("{number}", "1")
 }
 
 on_both_backends!(every_route_refuses_the_roles_it_should, |app| {

@@ -1,10 +1,14 @@
 //! Assurance (issue 13): the shipped frameworks added through the page, a framework exported and
 //! imported again as its next version, a bad framework file refused whole with every problem
 //! named, and a round opened for a population, each return pre-filled from the organisation's
-//! last with every answer "to review". On SQLite and PostgreSQL.
+//! last with every answer "to review". Then the pages of a round: opened through its form (every
+//! refusal named), answered standard by standard by the school's respondent (bad input refused
+//! naming the question, nothing saved; script kept as typed and shown escaped), submitted once,
+//! hidden from other organisations and partnerships, read but not changed by the scrutineer,
+//! reopened by the business unit with a reason, and on the home pages. On SQLite and PostgreSQL.
 
 use axum::http::StatusCode;
-use masa::assurance::model::{FrameworkVersionId, RoundId};
+use masa::assurance::model::{FrameworkVersionId, ReturnId, RoundId};
 use masa::assurance::store::{self, NewRound};
 use masa::kernel::ids::{OrganisationId, PartnershipId};
 use masa::kernel::{Change, Scope};
@@ -364,3 +368,500 @@ on_both_backends!(a_new_round_is_prefilled_from_the_last_to_review, |app| {
             .is_none()
     );
 });
+
+async fn organisation_named(app: &TestApp, name: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
+        .bind(name)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("a demo organisation")
+}
+
+/// A date's three boxes as the round form posts them.
+fn date_fields(name: &str, date: time::Date) -> [(String, String); 3] {
+    [
+        (format!("{name}_day"), date.day().to_string()),
+        (format!("{name}_month"), u8::from(date.month()).to_string()),
+        (format!("{name}_year"), date.year().to_string()),
+    ]
+}
+
+/// The open-a-round form: `organisations` are ticked (used when `population` is "chosen").
+fn round_fields(
+    version: FrameworkVersionId,
+    title: &str,
+    opens_on: time::Date,
+    due_on: time::Date,
+    population: &str,
+    organisations: &[i64],
+) -> Vec<(String, String)> {
+    let mut fields = vec![
+        ("version_id".to_owned(), version.to_string()),
+        ("title".to_owned(), title.to_owned()),
+        ("target_percent".to_owned(), "95".to_owned()),
+        ("population".to_owned(), population.to_owned()),
+    ];
+    fields.extend(date_fields("opens_on", opens_on));
+    fields.extend(date_fields("due_on", due_on));
+    fields.extend(
+        organisations
+            .iter()
+            .map(|id| ("organisations".to_owned(), id.to_string())),
+    );
+    fields
+}
+
+fn as_pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+        .collect()
+}
+
+async fn answer_count(app: &TestApp, return_id: ReturnId) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM assurance_answers WHERE return_id = $1")
+        .bind(return_id)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count")
+}
+
+async fn return_events(app: &TestApp, return_id: ReturnId) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE entity_type = 'assurance return' AND entity_id = $1",
+    )
+    .bind(return_id)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("count")
+}
+
+on_both_backends!(
+    a_round_is_opened_answered_submitted_and_reopened_on_its_pages,
+    |app| {
+        masa::demo::load(&app.db).await.expect("demo");
+        let scope = Scope::new(&app.db, PartnershipId::new(1));
+        let s175 = store::list_frameworks(scope)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|f| f.code == "s175")
+            .expect("the demo holds the s175 framework");
+        let version_id = s175.version_id.unwrap();
+        let version = store::framework_version(scope, version_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let school = organisation_named(app, "Halton Schools and Colleges").await;
+        let police = organisation_named(app, "Cheshire Constabulary").await;
+        let today = masa::kernel::text::today();
+        let opens_on = today - time::Duration::days(7);
+        let due_on = today + time::Duration::days(30);
+
+        let mut admin = app.signed_in(ADMIN).await;
+        let page = admin.get("/assurance/rounds/new").await;
+        assert_eq!(page.status, StatusCode::OK);
+        page.assert_contains("Halton Schools and Colleges")
+            .assert_contains("All schools and colleges")
+            .assert_contains("Section 175 audit");
+
+        // Every refusal names its field, and opens nothing.
+        let other = app.second_partnership().await;
+        let forged = round_fields(
+            version_id,
+            "s175 2026",
+            opens_on,
+            due_on,
+            "chosen",
+            &[school, other.organisation_id],
+        );
+        let refused = admin
+            .post("/assurance/rounds/new", &as_pairs(&forged))
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused.assert_contains("Organisations: select organisations from the list");
+        let backwards = round_fields(
+            version_id,
+            "s175 2026",
+            due_on,
+            opens_on,
+            "chosen",
+            &[school],
+        );
+        admin
+            .post("/assurance/rounds/new", &as_pairs(&backwards))
+            .await
+            .assert_contains("Due date must be after the opening date");
+        let nobody = round_fields(version_id, "s175 2026", opens_on, due_on, "chosen", &[]);
+        admin
+            .post("/assurance/rounds/new", &as_pairs(&nobody))
+            .await
+            .assert_contains("select at least one organisation");
+        let mut no_target = round_fields(version_id, "", opens_on, due_on, "chosen", &[school]);
+        no_target.retain(|(key, _)| key != "target_percent");
+        admin
+            .post("/assurance/rounds/new", &as_pairs(&no_target))
+            .await
+            .assert_contains("Enter title")
+            .assert_contains("whole number from 1 to 100");
+        assert!(store::list_rounds(scope).await.unwrap().is_empty());
+
+        // Opened for the school's and the police's returns.
+        let fields = round_fields(
+            version_id,
+            "s175 2026",
+            opens_on,
+            due_on,
+            "chosen",
+            &[school, police],
+        );
+        let opened = admin
+            .post("/assurance/rounds/new", &as_pairs(&fields))
+            .await;
+        assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
+        let round = RoundId::new(opened.location_id());
+        let returns = store::returns_of_round(scope, round).await.unwrap();
+        assert_eq!(returns.len(), 2);
+        let school_return = returns
+            .iter()
+            .find(|r| r.organisation_id.get() == school)
+            .unwrap()
+            .id;
+        let police_return = returns
+            .iter()
+            .find(|r| r.organisation_id.get() == police)
+            .unwrap()
+            .id;
+        let dashboard = admin.get(&format!("/assurance/rounds/{round}")).await;
+        assert_eq!(dashboard.status, StatusCode::OK);
+        dashboard
+            .assert_contains("Opened s175 2026 for 2 organisations")
+            .assert_contains("(0 of 2)")
+            .assert_contains("Cheshire Constabulary")
+            .assert_contains("Halton Schools and Colleges")
+            .assert_contains("Not started");
+
+        // The respondent's home page shows the return due; the dashboard shows only its row.
+        let mut respondent = app.signed_in("school.dsl@masa.example").await;
+        respondent
+            .get("/")
+            .await
+            .assert_contains("Your s175 2026 return is not yet submitted")
+            .assert_contains(&format!("/assurance/returns/{school_return}"));
+        respondent
+            .get(&format!("/assurance/rounds/{round}"))
+            .await
+            .assert_contains("Halton Schools and Colleges")
+            .assert_lacks("Cheshire Constabulary");
+        let page = respondent
+            .get(&format!("/assurance/returns/{school_return}"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        page.assert_contains(&version.standards[0].title)
+            .assert_contains("Guidance and evidence expected")
+            .assert_contains("Last round's answer")
+            .assert_contains("Save standard 1");
+
+        // Standard 1: a grade, yes or no, a choice and text.
+        let standard = &version.standards[0];
+        let question = |code: &str| {
+            version
+                .questions()
+                .find(|q| q.code == code)
+                .unwrap_or_else(|| panic!("question {code}"))
+                .id
+        };
+        let field = |code: &str| format!("q-{}", question(code));
+        let save_path = format!("/assurance/returns/{school_return}/standards/1");
+        let script = "Reviewed by governors <script>alert(1)</script> in September";
+        let good = vec![
+            (field("1.1"), "met".to_owned()),
+            (field("1.2"), "yes".to_owned()),
+            (field("1.3"), "Every year".to_owned()),
+            (field("1.4"), script.to_owned()),
+        ];
+        assert_eq!(standard.questions.len(), 4);
+
+        // Bad input: refused naming the question, nothing saved.
+        let mut bad_grade = good.clone();
+        bad_grade[0].1 = "brilliant".to_owned();
+        let refused = respondent.post(&save_path, &as_pairs(&bad_grade)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused
+            .assert_contains("Question 1.1: choose a grade from the list")
+            .assert_contains("Every year");
+        let mut forged = good.clone();
+        forged.push((field("2.1"), "met".to_owned()));
+        respondent
+            .post(&save_path, &as_pairs(&forged))
+            .await
+            .assert_contains("Question 2.1 is not a question of standard 1");
+        let mut unknown = good.clone();
+        unknown.push(("q-999999".to_owned(), "met".to_owned()));
+        let refused = respondent.post(&save_path, &as_pairs(&unknown)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused.assert_contains("999999");
+        let mut long = good.clone();
+        long[3].1 = "x".repeat(5_001);
+        respondent
+            .post(&save_path, &as_pairs(&long))
+            .await
+            .assert_contains("Question 1.4: the answer must be 5,000 characters or fewer");
+        let mut bad_choice = good.clone();
+        bad_choice[2].1 = "Every week".to_owned();
+        respondent
+            .post(&save_path, &as_pairs(&bad_choice))
+            .await
+            .assert_contains("Question 1.3: choose one of the answers listed");
+        assert_eq!(answer_count(app, school_return).await, 0, "nothing saved");
+
+        // Saved; the script is kept as typed and shown escaped.
+        let saved = respondent.post(&save_path, &as_pairs(&good)).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        assert_eq!(
+            saved.location(),
+            format!("/assurance/returns/{school_return}#standard-1")
+        );
+        let answers = store::answers_of(scope, school_return).await.unwrap();
+        assert_eq!(answers.len(), 4);
+        assert_eq!(
+            answers[&question("1.4")].value,
+            store::AnswerValue::Text(script.to_owned())
+        );
+        let page = respondent
+            .get(&format!("/assurance/returns/{school_return}"))
+            .await;
+        page.assert_contains("Standard 1 saved")
+            .assert_contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+            .assert_lacks("<script>alert(1)")
+            // Partly complete warns before submitting which graded questions are unanswered.
+            .assert_contains("11 of 12 graded questions are unanswered: 2.1, 3.1");
+        admin
+            .get(&format!("/assurance/rounds/{round}"))
+            .await
+            .assert_contains("In progress")
+            .assert_contains("1 of 12");
+
+        // Another organisation's respondent, and another partnership's, find no such return.
+        {
+            use masa::kernel::auth::{NewUser, insert_user};
+            let mut adding = change(app).await;
+            insert_user(
+                &mut adding,
+                &NewUser {
+                    email: "police.audit@masa.example",
+                    display_name: "Police audit respondent",
+                    password: masa::demo::DEMO_PASSWORD,
+                    organisation: Some(OrganisationId::new(police)),
+                    roles: &[masa::kernel::Role::AuditRespondent],
+                    must_change_password: false,
+                },
+                "",
+            )
+            .await
+            .unwrap();
+            adding.commit().await.unwrap();
+        }
+        let mut police_respondent = app.signed_in("police.audit@masa.example").await;
+        for response in [
+            police_respondent
+                .get(&format!("/assurance/returns/{school_return}"))
+                .await,
+            police_respondent.post(&save_path, &as_pairs(&good)).await,
+            police_respondent
+                .post(&format!("/assurance/returns/{school_return}/submit"), &[])
+                .await,
+        ] {
+            assert_eq!(response.status, StatusCode::NOT_FOUND);
+        }
+        assert_eq!(
+            police_respondent
+                .get(&format!("/assurance/returns/{police_return}"))
+                .await
+                .status,
+            StatusCode::OK
+        );
+        let mut other_respondent = app
+            .signed_in(other.email(masa::kernel::Role::AuditRespondent))
+            .await;
+        assert_eq!(
+            other_respondent
+                .get(&format!("/assurance/returns/{school_return}"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+
+        // Submitted (partly complete); a second submit changes nothing.
+        let submit_path = format!("/assurance/returns/{school_return}/submit");
+        let submitted = respondent.post(&submit_path, &[]).await;
+        assert_eq!(submitted.status, StatusCode::SEE_OTHER);
+        respondent
+            .get(&format!("/assurance/returns/{school_return}"))
+            .await
+            .assert_contains(
+                "Return submitted as partly complete: 1 of 12 graded questions answered",
+            )
+            .assert_contains("ask the business unit to reopen it")
+            .assert_lacks("Save standard 1");
+        let first = store::find_return(scope, school_return)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.status, store::ReturnStatus::Submitted);
+        let events = return_events(app, school_return).await;
+        respondent.post(&submit_path, &[]).await;
+        respondent
+            .get(&format!("/assurance/returns/{school_return}"))
+            .await
+            .assert_contains("already submitted: nothing changed");
+        let again = store::find_return(scope, school_return)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(again.submitted_at, first.submitted_at);
+        assert_eq!(return_events(app, school_return).await, events);
+        // A submitted return refuses changes.
+        let mut changed = good.clone();
+        changed[0].1 = "exceeds".to_owned();
+        let refused = respondent.post(&save_path, &as_pairs(&changed)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused.assert_contains("reopen it first");
+        assert_eq!(
+            store::answers_of(scope, school_return).await.unwrap()[&question("1.1")].value,
+            store::AnswerValue::Grade(masa::assurance::grades::Grade::Met)
+        );
+        // Its home page no longer asks for it.
+        respondent
+            .get("/")
+            .await
+            .assert_lacks("Your s175 2026 return is not yet submitted");
+
+        // The scrutineer reads the dashboard and the return but changes nothing.
+        let mut scrutineer = app.signed_in("scrutineer@masa.example").await;
+        scrutineer
+            .get(&format!("/assurance/rounds/{round}"))
+            .await
+            .assert_contains("Partly complete")
+            .assert_contains("Cheshire Constabulary")
+            .assert_lacks("Reason for reopening");
+        assert_eq!(
+            scrutineer
+                .get(&format!("/assurance/returns/{school_return}"))
+                .await
+                .status,
+            StatusCode::OK
+        );
+        for path in [
+            format!("/assurance/returns/{school_return}/reopen"),
+            submit_path.clone(),
+            save_path.clone(),
+            "/assurance/rounds/new".to_owned(),
+        ] {
+            assert_eq!(
+                scrutineer
+                    .post(&path, &[("reason", "curious")])
+                    .await
+                    .status,
+                StatusCode::FORBIDDEN,
+                "{path}"
+            );
+        }
+
+        // The business unit reopens it, with a reason.
+        let reopen_path = format!("/assurance/returns/{school_return}/reopen");
+        let refused = admin.post(&reopen_path, &[("reason", "  ")]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused.assert_contains("Enter the reason for reopening");
+        assert_eq!(
+            store::find_return(scope, school_return)
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
+            store::ReturnStatus::Submitted
+        );
+        let reopened = admin
+            .post(&reopen_path, &[("reason", "Area 2 left blank by mistake")])
+            .await;
+        assert_eq!(reopened.status, StatusCode::SEE_OTHER, "{}", reopened.body);
+        assert_eq!(reopened.location(), format!("/assurance/rounds/{round}"));
+        assert_eq!(
+            store::find_return(scope, school_return)
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
+            store::ReturnStatus::InProgress
+        );
+        let reason: String = sqlx::query_scalar(
+        "SELECT summary FROM audit_events WHERE entity_type = 'assurance return' AND entity_id = $1 \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(school_return)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+        assert!(reason.contains("Area 2 left blank by mistake"), "{reason}");
+        // The respondent can answer again, and is asked for it on the home page.
+        respondent
+            .get(&format!("/assurance/returns/{school_return}"))
+            .await
+            .assert_contains("Save standard 1");
+        respondent
+            .get("/")
+            .await
+            .assert_contains("Your s175 2026 return is not yet submitted");
+
+        // A round past its due date below its target is on the business unit's home page.
+        let s11 = store::list_frameworks(scope)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|f| f.code == "s11")
+            .unwrap();
+        let late = round_fields(
+            s11.version_id.unwrap(),
+            "s11 agencies",
+            today - time::Duration::days(60),
+            today - time::Duration::days(10),
+            "agencies",
+            &[],
+        );
+        let opened = admin.post("/assurance/rounds/new", &as_pairs(&late)).await;
+        assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
+        let late_round = RoundId::new(opened.location_id());
+        let agencies = store::returns_of_round(scope, late_round).await.unwrap();
+        assert!(agencies.iter().any(|r| r.organisation_id.get() == police));
+        assert!(agencies.iter().all(|r| r.organisation_id.get() != school));
+        admin
+            .get("/")
+            .await
+            .assert_contains("s11 agencies: 0% of returns complete, below the 95% target");
+        admin
+            .get(&format!("/assurance/rounds/{late_round}"))
+            .await
+            .assert_contains("Overdue")
+            .assert_contains("Below target");
+
+        // The next s175 round: the school's answers carried over to review, last round's beside.
+        let next = round_fields(
+            version_id,
+            "s175 2028",
+            today,
+            today + time::Duration::days(60),
+            "chosen",
+            &[school],
+        );
+        let opened = admin.post("/assurance/rounds/new", &as_pairs(&next)).await;
+        assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
+        let next_round = RoundId::new(opened.location_id());
+        let next_return = store::returns_of_round(scope, next_round).await.unwrap()[0].id;
+        respondent
+            .get(&format!("/assurance/returns/{next_return}"))
+            .await
+            .assert_contains("To review")
+            .assert_contains("Last round's answer:</strong> Met")
+            .assert_contains("Last round's answer:</strong> Every year");
+    }
+);

@@ -7,8 +7,10 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::model::{FrameworkDefinition, FrameworkVersionId, Setting, shipped_frameworks};
-use super::store::{self, FrameworkSummary, FrameworkVersion, Round};
+use crate::assurance::model::{
+    FrameworkDefinition, FrameworkVersionId, Setting, shipped_frameworks,
+};
+use crate::assurance::store::{self, FrameworkSummary, FrameworkVersion, Round};
 use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Permission, files, filters, render, render_refused,
 };
@@ -143,7 +145,7 @@ pub async fn export_framework_xlsx(
     Path(id): Path<FrameworkVersionId>,
 ) -> AppResult<Response> {
     let version = version_of(&state, &ctx, id).await?;
-    let bytes = super::sheet::framework_xlsx(&version)
+    let bytes = crate::assurance::sheet::framework_xlsx(&version)
         .map_err(|error| AppError::Internal(format!("could not write the workbook: {error}")))?;
     Ok((
         [
@@ -243,7 +245,7 @@ fn read_framework_file(file_name: &str, bytes: &[u8]) -> Result<FrameworkDefinit
     }
     let lower = file_name.to_ascii_lowercase();
     if lower.ends_with(".xlsx") || lower.ends_with(".csv") {
-        let definition = super::sheet::read_framework_sheet(file_name, bytes)?;
+        let definition = crate::assurance::sheet::read_framework_sheet(file_name, bytes)?;
         definition.check()?;
         return Ok(definition);
     }
@@ -263,7 +265,7 @@ mod tests {
 
     #[test]
     fn a_framework_file_is_checked_before_it_is_read() {
-        let shipped = super::super::model::SHIPPED_FRAMEWORKS[0].as_bytes();
+        let shipped = crate::assurance::model::SHIPPED_FRAMEWORKS[0].as_bytes();
         assert!(read_framework_file("s11.toml", shipped).is_ok());
         assert!(
             read_framework_file("s11.docx", shipped).unwrap_err()[0]

@@ -1,0 +1,81 @@
+//! Assurance pages, one file per resource: `frameworks.rs` (the overview, a framework, import
+//! and export), `rounds.rs` (opening a round, the returns dashboard, reopening a return),
+//! `returns.rs` (a return, answering a standard, submitting). Here: who may see and answer a
+//! return, and the lookups that route ids go through.
+
+pub mod frameworks;
+pub mod returns;
+pub mod rounds;
+
+use super::store::{self, AuditReturn, Round};
+use crate::kernel::auth::CurrentUser;
+use crate::kernel::ids::OrganisationId;
+use crate::kernel::{AppError, AppResult, AppState, Ctx, Lookup, Permission, Role};
+
+/// Whether the person acts for one organisation (an audit respondent, a partner's data lead)
+/// and so sees only its returns. The business unit sees every return.
+pub fn sees_only_own_organisation(roles: &[Role]) -> bool {
+    !roles.contains(&Role::BusinessUnitAdmin)
+        && roles.iter().any(|role| role.is_organisation_scoped())
+}
+
+/// May this person see a return of this organisation?
+pub fn may_see_return(user: &CurrentUser, organisation: OrganisationId) -> bool {
+    !sees_only_own_organisation(&user.roles) || user.organisation() == Some(organisation)
+}
+
+/// May this person answer and submit a return of this organisation? Its own respondents, and
+/// the business unit.
+pub fn may_answer_return(user: &CurrentUser, organisation: OrganisationId) -> bool {
+    user.can(Permission::RespondToAudit)
+        && (user.is_admin() || user.organisation() == Some(organisation))
+}
+
+/// A route's `{id}` is one of the partnership's rounds.
+impl Lookup for Round {
+    type Id = super::model::RoundId;
+
+    async fn look_up(state: &AppState, ctx: &Ctx, id: Self::Id) -> AppResult<Option<Round>> {
+        Ok(store::find_round(ctx.scope(state)?, id).await?)
+    }
+}
+
+/// A route's `{id}` is one of the partnership's returns that the person may see: another
+/// partnership's, or another organisation's for someone who acts for one, is not found.
+impl Lookup for AuditReturn {
+    type Id = super::model::ReturnId;
+
+    async fn look_up(state: &AppState, ctx: &Ctx, id: Self::Id) -> AppResult<Option<AuditReturn>> {
+        let user = ctx.user()?;
+        Ok(store::find_return(ctx.scope(state)?, id)
+            .await?
+            .filter(|audit_return| may_see_return(user, audit_return.organisation_id)))
+    }
+}
+
+/// A form's fields in order; several may share a name (checkboxes).
+fn form_pairs(body: &[u8]) -> AppResult<Vec<(String, String)>> {
+    serde_urlencoded::from_bytes(body)
+        .map_err(|_| AppError::BadRequest("The form could not be read.".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn respondents_and_data_leads_see_only_their_own_organisations_returns() {
+        assert!(sees_only_own_organisation(&[Role::AuditRespondent]));
+        assert!(sees_only_own_organisation(&[Role::PartnerDataLead]));
+        assert!(sees_only_own_organisation(&[
+            Role::GroupMember,
+            Role::AuditRespondent
+        ]));
+        assert!(!sees_only_own_organisation(&[
+            Role::BusinessUnitAdmin,
+            Role::AuditRespondent
+        ]));
+        assert!(!sees_only_own_organisation(&[Role::IndependentScrutineer]));
+        assert!(!sees_only_own_organisation(&[Role::GroupChair]));
+    }
+}
