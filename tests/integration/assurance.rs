@@ -739,8 +739,17 @@ on_both_backends!(
             .await
             .assert_lacks("Your s175 2026 return is not yet submitted");
 
-        // The scrutineer reads the dashboard and the return but changes nothing.
+        // The scrutineer reads the dashboard and the submitted return but changes nothing; a
+        // return not yet submitted is its organisation's draft.
         let mut scrutineer = app.signed_in("scrutineer@masa.example").await;
+        assert_eq!(
+            scrutineer
+                .get(&format!("/assurance/returns/{police_return}"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND,
+            "another organisation's draft"
+        );
         scrutineer
             .get(&format!("/assurance/rounds/{round}"))
             .await

@@ -19,9 +19,25 @@ pub fn sees_only_own_organisation(roles: &[Role]) -> bool {
         && roles.iter().any(|role| role.is_organisation_scoped())
 }
 
-/// May this person see a return of this organisation?
-pub fn may_see_return(user: &CurrentUser, organisation: OrganisationId) -> bool {
+/// May this person see a return of this organisation listed on the dashboard (its stage, not its
+/// answers)?
+pub fn may_list_return(user: &CurrentUser, organisation: OrganisationId) -> bool {
     !sees_only_own_organisation(&user.roles) || user.organisation() == Some(organisation)
+}
+
+/// May this person see a return of this organisation, in this state? A return not yet
+/// submitted is its organisation's draft: only its own people and the business unit read it.
+pub fn may_see_return(
+    user: &CurrentUser,
+    organisation: OrganisationId,
+    status: store::ReturnStatus,
+) -> bool {
+    let own = user.organisation() == Some(organisation);
+    let submitted = matches!(
+        status,
+        store::ReturnStatus::Submitted | store::ReturnStatus::Moderated
+    );
+    may_list_return(user, organisation) && (user.is_admin() || own || submitted)
 }
 
 /// May this person answer and submit a return of this organisation? Its own respondents, and
@@ -41,7 +57,8 @@ impl Lookup for Round {
 }
 
 /// A route's `{id}` is one of the partnership's returns that the person may see: another
-/// partnership's, or another organisation's for someone who acts for one, is not found.
+/// partnership's, another organisation's for someone who acts for one, or another
+/// organisation's draft, is not found.
 impl Lookup for AuditReturn {
     type Id = super::model::ReturnId;
 
@@ -49,7 +66,9 @@ impl Lookup for AuditReturn {
         let user = ctx.user()?;
         Ok(store::find_return(ctx.scope(state)?, id)
             .await?
-            .filter(|audit_return| may_see_return(user, audit_return.organisation_id)))
+            .filter(|audit_return| {
+                may_see_return(user, audit_return.organisation_id, audit_return.status)
+            }))
     }
 }
 

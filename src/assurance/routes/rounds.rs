@@ -7,7 +7,7 @@ use axum::extract::{RawForm, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{form_pairs, may_see_return, sees_only_own_organisation};
+use super::{form_pairs, may_list_return, sees_only_own_organisation};
 use crate::assurance::forms::{Candidate, FrameworkChoice, Population, RoundForm};
 use crate::assurance::grades::Share;
 use crate::assurance::progress::{ReturnProgress, is_submitted, percent_text, round_progress};
@@ -235,7 +235,7 @@ async fn round_page_for(
     let rows = progress
         .returns
         .into_iter()
-        .filter(|row| may_see_return(user, row.audit_return.organisation_id))
+        .filter(|row| may_list_return(user, row.audit_return.organisation_id))
         .map(|progress| {
             let id = progress.audit_return.id;
             let field = reason_field(id);
