@@ -135,15 +135,30 @@ impl RoundAnalysis {
             .collect()
     }
 
-    /// Returns whose answers count towards the shares: submitted, complete or partly.
-    fn answered(&self) -> impl Iterator<Item = &GradedReturn> {
-        self.returns.iter().filter(|graded| {
-            matches!(
-                Self::completion_of(graded),
-                Completion::Complete | Completion::PartlyComplete
-            )
-        })
+    /// Whether a return's answers count towards the shares: submitted, complete or partly.
+    fn is_answered(graded: &GradedReturn) -> bool {
+        matches!(
+            Self::completion_of(graded),
+            Completion::Complete | Completion::PartlyComplete
+        )
     }
+
+    fn answered(&self) -> impl Iterator<Item = &GradedReturn> {
+        self.returns
+            .iter()
+            .filter(|graded| Self::is_answered(graded))
+    }
+}
+
+/// The s175 rounds that opened before the period, newest first.
+fn earlier_s175_rounds(
+    rounds: &[Round],
+    period: crate::kernel::report::ReportPeriod,
+) -> Vec<&Round> {
+    rounds
+        .iter()
+        .filter(|round| round.framework_code == "s175" && round.opens_on < period.start())
+        .collect()
 }
 
 /// Every round of the partnership (loaded once per generation), newest first.
@@ -242,9 +257,8 @@ fn s175_partly_complete<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
 fn s175_earlier_complete<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     Box::pin(async move {
         let all = rounds(input).await?;
-        let earlier: Vec<Round> = all
-            .iter()
-            .filter(|round| round.framework_code == "s175" && round.opens_on < input.period.start())
+        let earlier: Vec<Round> = earlier_s175_rounds(&all, input.period)
+            .into_iter()
             .cloned()
             .collect();
         let mut figures = Vec::new();
@@ -282,11 +296,7 @@ fn s175_grades<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
                 .answered()
                 .flat_map(|graded| graded.grades.values().copied().map(Some)),
         );
-        let records = analysis.records(|graded| {
-            analysis
-                .answered()
-                .any(|a| a.audit_return.id == graded.audit_return.id)
-        });
+        let records = analysis.records(RoundAnalysis::is_answered);
         Ok(GRADE_SHARES
             .iter()
             .map(|(code, label)| {
@@ -334,35 +344,29 @@ fn s175_previous_actions<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
     })
 }
 
-/// One figure per standard: `wanted` grades out of the judged answers to it.
-fn by_standard(
-    analysis: &RoundAnalysis,
-    returns: &[&GradedReturn],
-    wanted: fn(Grade) -> bool,
-    places: u8,
-) -> Vec<Figure> {
+/// One figure per standard: `wanted` grades out of the judged answers to it, over the returns
+/// whose answers count.
+fn by_standard(analysis: &RoundAnalysis, wanted: fn(Grade) -> bool, places: u8) -> Vec<Figure> {
     analysis
         .standards
         .iter()
         .map(|(number, title)| {
-            let judged: Vec<&&GradedReturn> = returns
+            let judged = |graded: &GradedReturn| {
+                RoundAnalysis::is_answered(graded)
+                    && graded.grades.get(number).is_some_and(|g| g.is_judged())
+            };
+            let count = analysis
+                .returns
                 .iter()
-                .filter(|graded| graded.grades.get(number).is_some_and(|g| g.is_judged()))
-                .collect();
-            let count = judged
-                .iter()
+                .filter(|graded| judged(graded))
                 .filter(|graded| graded.grades.get(number).is_some_and(|g| wanted(*g)))
                 .count() as i64;
-            let records = analysis.records(|graded| {
-                judged
-                    .iter()
-                    .any(|j| j.audit_return.id == graded.audit_return.id)
-            });
+            let records = analysis.records(judged);
             Figure::rate(
                 number.to_string(),
                 title.clone(),
                 count,
-                judged.len() as i64,
+                records.len() as i64,
                 places,
                 records,
             )
@@ -376,8 +380,7 @@ fn s175_exceeds_by_area<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
         let Some(analysis) = analysis.as_ref() else {
             return Ok(Vec::new());
         };
-        let answered: Vec<&GradedReturn> = analysis.answered().collect();
-        Ok(by_standard(analysis, &answered, |g| g == Grade::Exceeds, 2))
+        Ok(by_standard(analysis, |g| g == Grade::Exceeds, 2))
     })
 }
 
@@ -403,13 +406,7 @@ fn s11_met_by_standard<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
         let Some(analysis) = analysis.as_ref() else {
             return Ok(Vec::new());
         };
-        let answered: Vec<&GradedReturn> = analysis.answered().collect();
-        Ok(by_standard(
-            analysis,
-            &answered,
-            Grade::is_met_or_exceeded,
-            0,
-        ))
+        Ok(by_standard(analysis, Grade::is_met_or_exceeded, 0))
     })
 }
 
@@ -447,12 +444,7 @@ fn quality_assurance<'a>(input: &'a ReportInput<'a>) -> SectionFuture<'a> {
                     text(" partly completed it."),
                 ];
                 let all = rounds(input).await?;
-                let earlier: Vec<&Round> = all
-                    .iter()
-                    .filter(|round| {
-                        round.framework_code == "s175" && round.opens_on < input.period.start()
-                    })
-                    .collect();
+                let earlier = earlier_s175_rounds(&all, input.period);
                 if !earlier.is_empty() {
                     completion.push(text(" This compares with a completion rate of "));
                     for (index, round) in earlier.iter().enumerate() {
