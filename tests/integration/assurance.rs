@@ -37,6 +37,16 @@ async fn upload_framework(
         .await
 }
 
+/// The demo partnership's framework with this code, as the frameworks list gives it.
+async fn framework(app: &TestApp, code: &str) -> store::FrameworkSummary {
+    store::list_frameworks(Scope::new(&app.db, PartnershipId::new(1)))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|f| f.code == code)
+        .unwrap_or_else(|| panic!("the demo holds the {code} framework"))
+}
+
 async fn change(app: &TestApp) -> Change {
     let actor = masa::kernel::audit::Actor::system("tests", PartnershipId::new(1));
     Change::begin(&app.db, actor).await.expect("change")
@@ -184,12 +194,7 @@ on_both_backends!(frameworks_are_added_exported_and_imported, |app| {
 on_both_backends!(a_new_round_is_prefilled_from_the_last_to_review, |app| {
     masa::demo::load(&app.db).await.expect("demo");
     let scope = Scope::new(&app.db, PartnershipId::new(1));
-    let s11 = store::list_frameworks(scope)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|f| f.code == "s11")
-        .expect("the demo holds the s11 framework");
+    let s11 = framework(app, "s11").await;
     let (framework, version) = (s11.id, s11.version_id.unwrap());
     // Three schools: the demo's s11 round went to the agencies, so these have no return before.
     let organisations: Vec<OrganisationId> = store::settings(scope)
@@ -441,12 +446,7 @@ on_both_backends!(
     |app| {
         masa::demo::load(&app.db).await.expect("demo");
         let scope = Scope::new(&app.db, PartnershipId::new(1));
-        let s175 = store::list_frameworks(scope)
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|f| f.code == "s175")
-            .expect("the demo holds the s175 framework");
+        let s175 = framework(app, "s175").await;
         let version_id = s175.version_id.unwrap();
         let version = store::framework_version(scope, version_id)
             .await
@@ -825,12 +825,7 @@ on_both_backends!(
             .assert_contains("Your s175 2026 return is not yet submitted");
 
         // A round past its due date below its target is on the business unit's home page.
-        let s11 = store::list_frameworks(scope)
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|f| f.code == "s11")
-            .unwrap();
+        let s11 = framework(app, "s11").await;
         let late = round_fields(
             s11.version_id.unwrap(),
             "s11 agencies",
