@@ -12,8 +12,10 @@
 pub mod agreement;
 pub mod demo;
 pub mod forms;
+pub mod generate;
 pub mod grades;
 pub mod model;
+pub mod plan;
 pub mod progress;
 pub mod report;
 mod routes;
@@ -31,6 +33,7 @@ const RESPOND: Access = Access::Requires(Permission::RespondToAudit);
 pub fn routes() -> Routes {
     use routes::{frameworks, returns, rounds};
     Routes::new()
+        .merge(plan_routes())
         .get("/assurance", VIEW, frameworks::overview)
         .post(
             "/assurance/frameworks/shipped",
@@ -74,5 +77,42 @@ pub fn routes() -> Routes {
             "/assurance/frameworks/{id}/export.xlsx",
             VIEW,
             frameworks::export_framework_xlsx,
+        )
+}
+
+/// The QA plan on a page and its calendar feeds.
+fn plan_routes() -> Routes {
+    use plan::routes as plan;
+    Routes::new()
+        .get("/assurance/plan", VIEW, plan::plan_page)
+        .get("/assurance/plan.ics", VIEW, plan::plan_calendar)
+        // The subscription address is its own credential (a keyed check of the person), for
+        // calendar applications that hold no session; it answers only while the person may
+        // view assurance.
+        .get(
+            "/assurance/plan/feed/{token}",
+            Access::Public,
+            plan::subscribed_calendar,
+        )
+        .get(
+            "/assurance/plan/activities/new",
+            MANAGE,
+            plan::new_activity_page,
+        )
+        .post("/assurance/plan/activities/new", MANAGE, plan::add_activity)
+        .get(
+            "/assurance/plan/activities/{id}",
+            MANAGE,
+            plan::activity_page,
+        )
+        .post(
+            "/assurance/plan/activities/{id}",
+            MANAGE,
+            plan::change_activity,
+        )
+        .post(
+            "/assurance/plan/activities/{id}/remove",
+            MANAGE,
+            plan::remove_activity,
         )
 }

@@ -21,6 +21,7 @@ mod kernel;
 mod learning;
 mod onboarded;
 mod partnership;
+mod qa_plan;
 mod report_acceptance;
 mod report_dataset;
 mod report_learning;
