@@ -114,8 +114,8 @@ pub fn chaser_due(
     }
     let reached = Chaser::ALL
         .into_iter()
-        .filter(|chaser| left <= chaser.working_days_left())
-        .last()?;
+        .rev()
+        .find(|chaser| left <= chaser.working_days_left())?;
     (!already_sent.contains(&reached)).then_some(reached)
 }
 
@@ -344,7 +344,7 @@ mod tests {
                 sent.push(chaser);
                 log.push((day, chaser));
             }
-            day = day + Duration::days(1);
+            day += Duration::days(1);
         }
         log
     }
