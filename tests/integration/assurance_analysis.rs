@@ -494,3 +494,86 @@ on_both_backends!(chasers_follow_the_schedule_and_extensions_move_it, |app| {
     }
     assert_eq!(chasers_of(app, school_return.id).await, chased);
 });
+
+/// A national-size round, 24,000 returns answering every question of the s175 framework (five
+/// times over, to 60 questions a return, in five rounds of the framework): how long its
+/// analysis takes cold (counted by the database) and warm (from the cache). Slow to set up, so
+/// ignored: `cargo test --test integration national_round -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore]
+async fn a_national_rounds_analysis_is_counted_once_and_served_from_the_cache() {
+    let app = TestApp::sqlite().await;
+    masa::demo::load(&app.db).await.expect("demo");
+    let round = round_titled(&app, "s175 audit 2025").await;
+    let now = "2025-03-01T10:00:00Z";
+    let setup = std::time::Instant::now();
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 24000) \
+         INSERT INTO organisations (name, kind, sector, active_from, created_at, updated_at, partnership_id) \
+         SELECT 'Bench school ' || i, 'school', 'education', '2020-01-01', $1, $1, 1 FROM n",
+    )
+    .bind(now)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO assurance_settings (organisation_id, partnership_id, setting, new_provision) \
+         SELECT id, 1, CASE WHEN id % 3 = 0 THEN 'secondary' ELSE 'primary' END, 0 \
+         FROM organisations WHERE name LIKE 'Bench school %'",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO assurance_returns (partnership_id, round_id, organisation_id, status, due_on, updated_at) \
+         SELECT 1, $1, id, CASE WHEN id % 25 = 0 THEN 'in_progress' ELSE 'submitted' END, '2025-03-14', $2 \
+         FROM organisations WHERE name LIKE 'Bench school %'",
+    )
+    .bind(round.id)
+    .bind(now)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    // Every question of the version, graded ones spread across the grades.
+    sqlx::query(
+        "INSERT INTO assurance_answers (return_id, question_id, grade, to_review, answered_by_name, answered_at) \
+         SELECT r.id, q.id, CASE WHEN q.kind <> 'grade' THEN NULL \
+           WHEN (r.id + q.id) % 17 = 0 THEN 'not_met' WHEN (r.id + q.id) % 11 = 0 THEN 'partially_met' \
+           WHEN (r.id + q.id) % 7 = 0 THEN 'exceeds' ELSE 'met' END, 0, 'bench', $1 \
+         FROM assurance_returns r JOIN organisations o ON o.id = r.organisation_id \
+         JOIN assurance_questions q ON q.version_id = $2 \
+         WHERE r.round_id = $3 AND o.name LIKE 'Bench school %'",
+    )
+    .bind(now)
+    .bind(round.version_id)
+    .bind(round.id)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let answers = app.count("SELECT COUNT(*) FROM assurance_answers").await;
+    println!("set up {answers} answers in {:?}", setup.elapsed());
+
+    let mut admin = app.signed_in(ADMIN).await;
+    let path = format!("/assurance/rounds/{}/analysis", round.id);
+    let cold = std::time::Instant::now();
+    let page = admin.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    println!("cold: {:?}", cold.elapsed());
+    let mut times = Vec::new();
+    for _ in 0..50 {
+        let warm = std::time::Instant::now();
+        let page = admin.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK);
+        times.push(warm.elapsed());
+    }
+    times.sort();
+    println!("warm: median {:?}, max {:?}", times[25], times[49]);
+    let filtered = std::time::Instant::now();
+    admin.get(&format!("{path}?setting=secondary")).await;
+    println!("cold, filtered: {:?}", filtered.elapsed());
+    assert!(
+        times[49] < std::time::Duration::from_millis(250),
+        "{times:?}"
+    );
+    app.finish().await;
+}
