@@ -7,9 +7,13 @@
 //! `grades.rs` (grade shares, return completion), `progress.rs` (a return's stage, the return
 //! rate), `forms.rs` (a round and an answer as typed), `sampling.rs` (the seeded deep-dive
 //! sample), `agreement.rs` (agreement between moderators); `sheet.rs` (a framework as a spreadsheet),
-//! `report.rs` (the yearly report's Quality assurance section).
+//! `report.rs` (the yearly report's Quality assurance section); `analysis.rs` (a round's
+//! analysis from counted answers, pure) and `chasers.rs` (the reminder schedule, pure, and the job
+//! that queues it).
 
 pub mod agreement;
+pub mod analysis;
+pub mod chasers;
 pub mod demo;
 pub mod forms;
 pub mod generate;
@@ -24,6 +28,8 @@ pub mod sheet;
 pub mod store;
 pub mod work;
 
+pub use chasers::queue_chasers;
+
 use crate::kernel::{Access, Permission, Routes};
 
 const VIEW: Access = Access::Requires(Permission::ViewAssurance);
@@ -31,7 +37,7 @@ const MANAGE: Access = Access::Requires(Permission::ManageAssurance);
 const RESPOND: Access = Access::Requires(Permission::RespondToAudit);
 
 pub fn routes() -> Routes {
-    use routes::{frameworks, returns, rounds};
+    use routes::{analysis, chasers, frameworks, returns, rounds};
     Routes::new()
         .merge(plan_routes())
         .get("/assurance", VIEW, frameworks::overview)
@@ -55,6 +61,32 @@ pub fn routes() -> Routes {
         .get("/assurance/rounds/new", MANAGE, rounds::new_round_page)
         .post("/assurance/rounds/new", MANAGE, rounds::open_round)
         .get("/assurance/rounds/{id}", VIEW, rounds::round_page)
+        // Totals only: someone who acts for one organisation sees no other's return in them.
+        .get(
+            "/assurance/rounds/{id}/analysis",
+            VIEW,
+            analysis::analysis_page,
+        )
+        .get(
+            "/assurance/rounds/{id}/analysis.xlsx",
+            VIEW,
+            analysis::analysis_xlsx,
+        )
+        .post(
+            "/assurance/returns/{id}/chasers",
+            MANAGE,
+            chasers::send_reminder,
+        )
+        .get(
+            "/assurance/returns/{id}/extensions",
+            MANAGE,
+            chasers::extension_page,
+        )
+        .post(
+            "/assurance/returns/{id}/extensions",
+            MANAGE,
+            chasers::grant_extension,
+        )
         // A return is read with ViewAssurance; the handler hides another organisation's from
         // those who act for one (`routes::may_see_return`).
         .get("/assurance/returns/{id}", VIEW, returns::return_page)

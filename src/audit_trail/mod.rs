@@ -144,7 +144,7 @@ impl AuditQuery {
 
 /// Each kind of record the trail holds, in words (the filter and the entries show these, not
 /// the table names).
-const RECORD_TYPES: [(&str, &str); 33] = [
+const RECORD_TYPES: [(&str, &str); 34] = [
     ("partnership", "Partnership"),
     ("organisation", "Organisation"),
     ("person", "Person"),
@@ -180,6 +180,7 @@ const RECORD_TYPES: [(&str, &str); 33] = [
     ("assurance_framework_version", "Audit framework version"),
     ("assurance_round", "Audit round"),
     ("assurance_return", "Audit return"),
+    ("assurance_chaser", "Audit return reminder"),
     ("audit_setting", "Audit setting"),
 ];
 
@@ -255,7 +256,7 @@ pub fn record_type_is_named(kind: &str) -> bool {
 /// Who may read the entries about each kind of record: the permission of that record's own
 /// pages, so the trail shows no one what those pages hide. Data drops also follow their
 /// per-record rule (see [`unseen_by`]).
-pub const RECORD_PAGES: [(&str, Permission); 33] = [
+pub const RECORD_PAGES: [(&str, Permission); 34] = [
     ("partnership", Permission::ViewPartnership),
     ("organisation", Permission::ViewPartnership),
     ("person", Permission::ViewPartnership),
@@ -290,6 +291,7 @@ pub const RECORD_PAGES: [(&str, Permission); 33] = [
     ("audit_setting", Permission::ViewAssurance),
     // A return's answers are its organisation's until moderated: the business unit's only.
     ("assurance_return", Permission::ManageAssurance),
+    ("assurance_chaser", Permission::ManageAssurance),
 ];
 
 /// May this person read entries about this kind of record? A kind not in [`RECORD_PAGES`] is
