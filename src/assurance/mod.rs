@@ -10,6 +10,7 @@
 //! `report.rs` (the yearly report's Quality assurance section).
 
 pub mod agreement;
+pub mod case_audits;
 pub mod demo;
 pub mod forms;
 pub mod grades;
@@ -75,4 +76,5 @@ pub fn routes() -> Routes {
             VIEW,
             frameworks::export_framework_xlsx,
         )
+        .merge(case_audits::routes())
 }

@@ -8,6 +8,7 @@ mod accounts;
 mod assurance;
 mod audit_trail;
 mod backup;
+mod case_audits;
 mod browser;
 mod cli;
 mod concurrency;
