@@ -25,7 +25,10 @@ async fn organisation_id(app: &TestApp, name: &str) -> i64 {
 }
 
 async fn latest(app: &TestApp, sql: &'static str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&app.db.pool).await.unwrap()
+    sqlx::query_scalar(sql)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
 }
 
 async fn demo_audit(app: &TestApp, title: &str) -> i64 {
@@ -115,6 +118,28 @@ on_both_backends!(a_case_file_audit_is_set_up_answered_and_discussed, |app| {
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
     let audit = latest(app, "SELECT MAX(id) FROM case_audits").await;
+    // A double submit is refused, naming the title.
+    let twice = admin
+        .post(
+            "/assurance/case-audits/new",
+            &[
+                ("title", "Strategy meetings in the new year"),
+                ("theme", "Strategy meetings"),
+                ("lead", "HSCP Business Manager"),
+                ("held_on_day", "3"),
+                ("held_on_month", "2"),
+                ("held_on_year", "2026"),
+                ("agencies", &schools.to_string()),
+                ("agencies", &police.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    twice.assert_contains("already has a case-file audit with this title");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM case_audits").await,
+        audits + 1
+    );
     assert_eq!(
         created.location(),
         format!("/assurance/case-audits/{audit}/questions")
@@ -130,7 +155,13 @@ on_both_backends!(a_case_file_audit_is_set_up_answered_and_discussed, |app| {
         "Did the meeting agree a safety plan?",
         "Were the minutes shared in good time?",
     ] {
-        let added = post_from(&mut admin, &questions_page, &questions_page, &[("text", text)]).await;
+        let added = post_from(
+            &mut admin,
+            &questions_page,
+            &questions_page,
+            &[("text", text)],
+        )
+        .await;
         assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
     }
     let too_long = "x".repeat(501);
@@ -151,7 +182,10 @@ on_both_backends!(a_case_file_audit_is_set_up_answered_and_discussed, |app| {
         &edit,
         &edit,
         &[
-            ("text", "Did the meeting agree a safety plan saying who does what?"),
+            (
+                "text",
+                "Did the meeting agree a safety plan saying who does what?",
+            ),
             ("guidance", "Look for named actions and dates."),
         ],
     )
@@ -169,10 +203,26 @@ on_both_backends!(a_case_file_audit_is_set_up_answered_and_discussed, |app| {
     let cases = app.count("SELECT COUNT(*) FROM case_audit_cases").await;
     let trail = app.count("SELECT COUNT(*) FROM audit_events").await;
     for (pseudonym, context, field_message) in [
-        ("John Smith", "", "The pseudonym must be a pseudonym such as Child A"),
-        ("Child A DOB 03/04/2015", "", "The pseudonym seems to contain a date of birth"),
-        ("Child A", "Born on 03/04/2015, known to CSC", "Context seems to contain a date of birth"),
-        ("943 476 5919", "", "The pseudonym seems to contain an NHS number"),
+        (
+            "John Smith",
+            "",
+            "The pseudonym must be a pseudonym such as Child A",
+        ),
+        (
+            "Child A DOB 03/04/2015",
+            "",
+            "The pseudonym seems to contain a date of birth",
+        ),
+        (
+            "Child A",
+            "Born on 03/04/2015, known to CSC",
+            "Context seems to contain a date of birth",
+        ),
+        (
+            "943 476 5919",
+            "",
+            "The pseudonym seems to contain an NHS number",
+        ),
     ] {
         let refused = post_from(
             &mut admin,
@@ -181,20 +231,38 @@ on_both_backends!(a_case_file_audit_is_set_up_answered_and_discussed, |app| {
             &[("pseudonym", pseudonym), ("context", context)],
         )
         .await;
-        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{pseudonym}");
-        refused.assert_contains(field_message).assert_contains("href=\"#");
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{pseudonym}"
+        );
+        refused
+            .assert_contains(field_message)
+            .assert_contains("href=\"#");
     }
-    assert_eq!(app.count("SELECT COUNT(*) FROM case_audit_cases").await, cases);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM case_audit_cases").await,
+        cases
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_events").await, trail);
     let added = admin
         .post(
             &cases_page,
-            &[("pseudonym", "Child A"), ("context", "Disclosure at school.")],
+            &[
+                ("pseudonym", "Child A"),
+                ("context", "Disclosure at school."),
+            ],
         )
         .await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
     let case = added.location_id();
-    let twice = post_from(&mut admin, &cases_page, &cases_page, &[("pseudonym", "child a")]).await;
+    let twice = post_from(
+        &mut admin,
+        &cases_page,
+        &cases_page,
+        &[("pseudonym", "Child A")],
+    )
+    .await;
     assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
     twice.assert_contains("already has a case with this pseudonym");
 
@@ -227,11 +295,15 @@ on_both_backends!(a_case_file_audit_is_set_up_answered_and_discussed, |app| {
         )
         .await;
     assert_eq!(named.status, StatusCode::UNPROCESSABLE_ENTITY);
-    named.assert_contains("The comment on Question 1 seems to contain a person&#x27;s name and age");
+    named.assert_contains("The comment on Question 1 seems to contain a person&#39;s name and age");
     let forged_question = school
         .post(
             &own_form,
-            &[(&grade_1, "good"), (&grade_2, "good"), ("grade-999999", "good")],
+            &[
+                (&grade_1, "good"),
+                (&grade_2, "good"),
+                ("grade-999999", "good"),
+            ],
         )
         .await;
     assert_eq!(forged_question.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -243,15 +315,27 @@ on_both_backends!(a_case_file_audit_is_set_up_answered_and_discussed, |app| {
             &[
                 (&grade_1, "good"),
                 (&grade_2, "requires_improvement"),
-                (&comment_1, "Plan shared with the designated safeguarding lead."),
+                (
+                    &comment_1,
+                    "Plan shared with the designated safeguarding lead.",
+                ),
             ],
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
-    assert_eq!(app.count("SELECT COUNT(*) FROM case_audit_answers").await, answers + 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM case_audit_answers").await,
+        answers + 2
+    );
 
     // Once answered, the questions are fixed.
-    let fixed = post_from(&mut admin, &questions_page, &questions_page, &[("text", "One more?")]).await;
+    let fixed = post_from(
+        &mut admin,
+        &questions_page,
+        &questions_page,
+        &[("text", "One more?")],
+    )
+    .await;
     assert_eq!(fixed.status, StatusCode::UNPROCESSABLE_ENTITY);
     fixed.assert_contains("The questions are fixed once an agency has answered");
 
@@ -283,7 +367,13 @@ on_both_backends!(a_case_file_audit_is_set_up_answered_and_discussed, |app| {
     // The round-table: refused without a grade, then recorded; the answers are then fixed and
     // every agency sees them all.
     let round_table = format!("/assurance/case-audits/cases/{case}/round-table");
-    let refused = post_from(&mut admin, &round_table, &round_table, &[("learning", "Agreed")]).await;
+    let refused = post_from(
+        &mut admin,
+        &round_table,
+        &round_table,
+        &[("learning", "Agreed")],
+    )
+    .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     refused
         .assert_contains("Select the grade agreed at the round-table")
@@ -311,7 +401,11 @@ on_both_backends!(a_case_file_audit_is_set_up_answered_and_discussed, |app| {
         &mut admin,
         &findings_page,
         &findings_page,
-        &[("theme", "Safety planning"), ("kind", "to_improve"), ("text", "<b>Bold</b>")],
+        &[
+            ("theme", "Safety planning"),
+            ("kind", "to_improve"),
+            ("text", "<b>Bold</b>"),
+        ],
     )
     .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -323,11 +417,26 @@ on_both_backends!(a_case_file_audit_is_set_up_answered_and_discussed, |app| {
                 ("theme", "Safety planning"),
                 ("kind", "to_improve"),
                 ("text", "Safety plans did not say who would do what next."),
-                ("recommendation", "Every strategy meeting ends with a named safety plan."),
+                (
+                    "recommendation",
+                    "Every strategy meeting ends with a named safety plan.",
+                ),
             ],
         )
         .await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let again = admin
+        .post(
+            &findings_page,
+            &[
+                ("theme", "Safety planning"),
+                ("kind", "to_improve"),
+                ("text", "Safety plans did not say who would do what next."),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    again.assert_contains("The audit already has this finding");
     let finding = latest(app, "SELECT MAX(id) FROM case_audit_findings").await;
     let raise = format!("/assurance/case-audits/findings/{finding}/raise");
     let raised = post_from(&mut admin, &findings_page, &raise, &[]).await;
@@ -350,7 +459,10 @@ on_both_backends!(a_case_file_audit_is_set_up_answered_and_discussed, |app| {
     let recommendations = app.count("SELECT COUNT(*) FROM recommendations").await;
     let again = post_from(&mut admin, &findings_page, &raise, &[]).await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.count("SELECT COUNT(*) FROM recommendations").await, recommendations);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM recommendations").await,
+        recommendations
+    );
     admin
         .get(&findings_page)
         .await
@@ -400,7 +512,11 @@ on_both_backends!(a_case_file_audit_is_set_up_answered_and_discussed, |app| {
         "/assurance/case-audits/cases/999999",
         "/assurance/case-audits/questions/999999",
     ] {
-        assert_eq!(admin.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            admin.get(path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
     admin.get("/account").await;
     assert_eq!(
@@ -412,7 +528,9 @@ on_both_backends!(a_case_file_audit_is_set_up_answered_and_discussed, |app| {
     );
     assert_eq!(
         admin
-            .get(&format!("/assurance/case-audits/cases/{case}/agencies/999999"))
+            .get(&format!(
+                "/assurance/case-audits/cases/{case}/agencies/999999"
+            ))
             .await
             .status,
         StatusCode::NOT_FOUND

@@ -53,12 +53,30 @@ const STRATEGY_AGENCIES: &[&str] = &[
 ];
 
 const STRATEGY_CASES: &[(&str, &str)] = &[
-    ("Child A", "Strategy discussion after a disclosure at school."),
-    ("Child B", "Strategy meeting after a police domestic abuse notification."),
-    ("Sibling group C", "Strategy meeting for three siblings after concerns of neglect."),
-    ("Child D", "Strategy discussion following a hospital attendance with an injury."),
-    ("Child E", "Strategy meeting for a young person at risk of exploitation."),
-    ("Child F", "Strategy meeting convened out of hours by the emergency duty team."),
+    (
+        "Child A",
+        "Strategy discussion after a disclosure at school.",
+    ),
+    (
+        "Child B",
+        "Strategy meeting after a police domestic abuse notification.",
+    ),
+    (
+        "Sibling group C",
+        "Strategy meeting for three siblings after concerns of neglect.",
+    ),
+    (
+        "Child D",
+        "Strategy discussion following a hospital attendance with an injury.",
+    ),
+    (
+        "Child E",
+        "Strategy meeting for a young person at risk of exploitation.",
+    ),
+    (
+        "Child F",
+        "Strategy meeting convened out of hours by the emergency duty team.",
+    ),
 ];
 
 const STRATEGY_QUESTIONS: [&str; 5] = [
@@ -199,18 +217,48 @@ const AUDITS: [DemoAudit; 4] = [
             "Halton Schools and Colleges",
         ],
         cases: &[
-            ("Child G", "Police notification of domestic abuse with a pre-school child present."),
-            ("Unborn H", "Expectant mother disclosing domestic abuse at a booking appointment."),
-            ("Sibling group J", "Repeat incidents; the perpetrator subject to probation supervision."),
-            ("Child K", "School-age child; Operation Encompass notification."),
-            ("Young person L", "Young person using violence towards peers after early victimisation."),
+            (
+                "Child G",
+                "Police notification of domestic abuse with a pre-school child present.",
+            ),
+            (
+                "Unborn H",
+                "Expectant mother disclosing domestic abuse at a booking appointment.",
+            ),
+            (
+                "Sibling group J",
+                "Repeat incidents; the perpetrator subject to probation supervision.",
+            ),
+            (
+                "Child K",
+                "School-age child; Operation Encompass notification.",
+            ),
+            (
+                "Young person L",
+                "Young person using violence towards peers after early victimisation.",
+            ),
         ],
         questions: &[
-            ("Was the child seen and treated as a victim in their own right?", "GRGRGGRI"),
-            ("Were the child's wishes and feelings sought and recorded?", "RGRGRRGR"),
-            ("Was information shared in time with the agencies that needed it (MARAC, VPA, Operation Encompass)?", "GGGRGGGR"),
-            ("Was the support offered to the child and the victim parent timely and sufficient?", "RRGIRGRR"),
-            ("Was work with the perpetrator considered and offered?", "RIRGRRIR"),
+            (
+                "Was the child seen and treated as a victim in their own right?",
+                "GRGRGGRI",
+            ),
+            (
+                "Were the child's wishes and feelings sought and recorded?",
+                "RGRGRRGR",
+            ),
+            (
+                "Was information shared in time with the agencies that needed it (MARAC, VPA, Operation Encompass)?",
+                "GGGRGGGR",
+            ),
+            (
+                "Was the support offered to the child and the victim parent timely and sufficient?",
+                "RRGIRGRR",
+            ),
+            (
+                "Was work with the perpetrator considered and offered?",
+                "RIRGRRIR",
+            ),
         ],
         comments: &[
             "Assessment noted the child was not present during the incident.",
@@ -227,22 +275,102 @@ const AUDITS: [DemoAudit; 4] = [
             "Therapeutic support was offered; the link to earlier victimisation was recognised late.",
         ],
         findings: &[
-            ("Domestic abuse awareness training", FindingKind::Learning, "Domestic abuse awareness training is an integral element of training for all new staff in the majority of organisations, irrespective of position within organisation.", ""),
-            ("Voice of the child training", FindingKind::Learning, "Some partners offer dedicated Voice of the Child training which explores the importance of capturing the voice of the child, the legislation, methods, and options for recording it and using it in practice and service improvement. However, this was not referenced in all responses.", ""),
-            ("Early childhood victimisation", FindingKind::Learning, "Some providers offered support to the research which shows the experience of early childhood victimisation (predominantly domestic violence) is highly prevalent in the lives of children who perpetrate violence themselves.", ""),
-            ("Active listening", FindingKind::Learning, "Some professionals are trained in the importance of active listening to children and families so wishes and feelings are explicitly asked for as part of an assessment and prior to professionals attending multi-agency meetings about their risk and needs.", ""),
-            ("Therapeutic support to children", FindingKind::Learning, "Several partner agencies provide therapeutic support to children who have experienced domestic violence, either direct talking therapy from seconded CAMHS workers or through nationally recognised social prescribing models.", ""),
-            ("Pregnant women", FindingKind::Learning, "All pregnant women who have or are experiencing domestic abuse have a delivery plan in place which shares appropriate information and safety plans for the mum and unborn during and post-delivery.", ""),
-            ("Perpetrators", FindingKind::Learning, "Dedicated Victim Liaison Officers and Domestic Abuse Support Officers provide support to the victims of domestic abuse throughout a perpetrator's sentence, and share information on a timely basis with probation practitioners so action can be taken swiftly when risks escalate or change.", ""),
-            ("Think Family", FindingKind::Learning, "Partner agencies report that for all domestic abuse referrals they enquire about children and unborn babies, and appropriate referrals are made. Responders feel a Think Family approach is becoming widely adopted across the region.", ""),
-            ("Expectant mothers", FindingKind::Learning, "Routine Enquiry is encouraged within maternity services and midwives are encouraged to provide one-to-one confidential time with all expectant mothers.", ""),
-            ("MARAC", FindingKind::Learning, "Partner agencies consistently noted how they engage fully in MARAC meetings and have dedicated representatives who attend to share information, collate actions, and ensure actions are completed.", ""),
-            ("Pre-school children", FindingKind::Learning, "Information sharing arrangements ensure that a police vulnerable person assessment is shared with the Bridgewater safeguarding team for all domestic abuse incidents where there is a pre-school child present or either the victim or perpetrator has a child under five.", ""),
-            ("Police response to domestic abuse", FindingKind::Learning, "Partners feel the Police response to domestic violence and abuse has improved, for example in how they respond to victims, understanding coercive control and putting into place domestic violence protection orders to protect victims.", ""),
-            ("Capacity of services", FindingKind::ToImprove, "Organisations report that they are aware of the services in Halton in relation to supporting victims of domestic abuse, but they have concerns that capacity in these services does not meet demand.", "Increase the capacity of services supporting victims of domestic abuse."),
-            ("Children as victims", FindingKind::ToImprove, "Some partners feel there are occasions where children are not seen as victims, and that myths such as they weren't present in the house during the incident, the relationship has ended and it was an isolated incident can influence an assessment outcome.", "Relaunch Operation Encompass so schools receive information about domestic abuse in a timelier manner, and launch the Lundy Model, in which the voice of the child is paramount."),
-            ("Safe discharge address", FindingKind::ToImprove, "From a hospital perspective, there are occasions when discharges are delayed due to the lack of a safe discharge address. Access to refuge and local safe accommodation is not always available.", "Increase safe discharge capacity."),
-            ("Working with perpetrators", FindingKind::ToImprove, "Working with perpetrators is seen by partners as a crucially important pro-active measure. However, the availability of such services is not readily understood by all.", "Commence a pilot 12-month project, Breaking the Cycle of Domestic Abuse in Halton, so more young people can access support programmes related to domestic abuse."),
+            (
+                "Domestic abuse awareness training",
+                FindingKind::Learning,
+                "Domestic abuse awareness training is an integral element of training for all new staff in the majority of organisations, irrespective of position within organisation.",
+                "",
+            ),
+            (
+                "Voice of the child training",
+                FindingKind::Learning,
+                "Some partners offer dedicated Voice of the Child training which explores the importance of capturing the voice of the child, the legislation, methods, and options for recording it and using it in practice and service improvement. However, this was not referenced in all responses.",
+                "",
+            ),
+            (
+                "Early childhood victimisation",
+                FindingKind::Learning,
+                "Some providers offered support to the research which shows the experience of early childhood victimisation (predominantly domestic violence) is highly prevalent in the lives of children who perpetrate violence themselves.",
+                "",
+            ),
+            (
+                "Active listening",
+                FindingKind::Learning,
+                "Some professionals are trained in the importance of active listening to children and families so wishes and feelings are explicitly asked for as part of an assessment and prior to professionals attending multi-agency meetings about their risk and needs.",
+                "",
+            ),
+            (
+                "Therapeutic support to children",
+                FindingKind::Learning,
+                "Several partner agencies provide therapeutic support to children who have experienced domestic violence, either direct talking therapy from seconded CAMHS workers or through nationally recognised social prescribing models.",
+                "",
+            ),
+            (
+                "Pregnant women",
+                FindingKind::Learning,
+                "All pregnant women who have or are experiencing domestic abuse have a delivery plan in place which shares appropriate information and safety plans for the mum and unborn during and post-delivery.",
+                "",
+            ),
+            (
+                "Perpetrators",
+                FindingKind::Learning,
+                "Dedicated Victim Liaison Officers and Domestic Abuse Support Officers provide support to the victims of domestic abuse throughout a perpetrator's sentence, and share information on a timely basis with probation practitioners so action can be taken swiftly when risks escalate or change.",
+                "",
+            ),
+            (
+                "Think Family",
+                FindingKind::Learning,
+                "Partner agencies report that for all domestic abuse referrals they enquire about children and unborn babies, and appropriate referrals are made. Responders feel a Think Family approach is becoming widely adopted across the region.",
+                "",
+            ),
+            (
+                "Expectant mothers",
+                FindingKind::Learning,
+                "Routine Enquiry is encouraged within maternity services and midwives are encouraged to provide one-to-one confidential time with all expectant mothers.",
+                "",
+            ),
+            (
+                "MARAC",
+                FindingKind::Learning,
+                "Partner agencies consistently noted how they engage fully in MARAC meetings and have dedicated representatives who attend to share information, collate actions, and ensure actions are completed.",
+                "",
+            ),
+            (
+                "Pre-school children",
+                FindingKind::Learning,
+                "Information sharing arrangements ensure that a police vulnerable person assessment is shared with the Bridgewater safeguarding team for all domestic abuse incidents where there is a pre-school child present or either the victim or perpetrator has a child under five.",
+                "",
+            ),
+            (
+                "Police response to domestic abuse",
+                FindingKind::Learning,
+                "Partners feel the Police response to domestic violence and abuse has improved, for example in how they respond to victims, understanding coercive control and putting into place domestic violence protection orders to protect victims.",
+                "",
+            ),
+            (
+                "Capacity of services",
+                FindingKind::ToImprove,
+                "Organisations report that they are aware of the services in Halton in relation to supporting victims of domestic abuse, but they have concerns that capacity in these services does not meet demand.",
+                "Increase the capacity of services supporting victims of domestic abuse.",
+            ),
+            (
+                "Children as victims",
+                FindingKind::ToImprove,
+                "Some partners feel there are occasions where children are not seen as victims, and that myths such as they weren't present in the house during the incident, the relationship has ended and it was an isolated incident can influence an assessment outcome.",
+                "Relaunch Operation Encompass so schools receive information about domestic abuse in a timelier manner, and launch the Lundy Model, in which the voice of the child is paramount.",
+            ),
+            (
+                "Safe discharge address",
+                FindingKind::ToImprove,
+                "From a hospital perspective, there are occasions when discharges are delayed due to the lack of a safe discharge address. Access to refuge and local safe accommodation is not always available.",
+                "Increase safe discharge capacity.",
+            ),
+            (
+                "Working with perpetrators",
+                FindingKind::ToImprove,
+                "Working with perpetrators is seen by partners as a crucially important pro-active measure. However, the availability of such services is not readily understood by all.",
+                "Commence a pilot 12-month project, Breaking the Cycle of Domestic Abuse in Halton, so more young people can access support programmes related to domestic abuse.",
+            ),
         ],
     },
     // §9.6: the quality and timeliness of responses to neglect (March 2025).
@@ -258,17 +386,44 @@ const AUDITS: [DemoAudit; 4] = [
             "Halton Housing",
         ],
         cases: &[
-            ("Child M", "Early help plan for home conditions and school attendance."),
-            ("Sibling group N", "Child in need plan; repeated missed health appointments."),
-            ("Child P", "Child protection plan under the category of neglect."),
-            ("Young person Q", "Young person with a long-term health condition not managed at home."),
+            (
+                "Child M",
+                "Early help plan for home conditions and school attendance.",
+            ),
+            (
+                "Sibling group N",
+                "Child in need plan; repeated missed health appointments.",
+            ),
+            (
+                "Child P",
+                "Child protection plan under the category of neglect.",
+            ),
+            (
+                "Young person Q",
+                "Young person with a long-term health condition not managed at home.",
+            ),
         ],
         questions: &[
-            ("Was neglect recognised and responded to in a timely way?", "GGGRGGRG"),
-            ("Was an assessment tool used to support decision making and monitor progress?", "GRGRRGGR"),
-            ("Were the causal factors of neglect, including poverty, explored and addressed in the plan?", "RRIRRGRR"),
-            ("Is the voice of the child evident in assessments and recording?", "GRGGRGRG"),
-            ("Did the agencies communicate and share information effectively?", "GGGGRGGG"),
+            (
+                "Was neglect recognised and responded to in a timely way?",
+                "GGGRGGRG",
+            ),
+            (
+                "Was an assessment tool used to support decision making and monitor progress?",
+                "GRGRRGGR",
+            ),
+            (
+                "Were the causal factors of neglect, including poverty, explored and addressed in the plan?",
+                "RRIRRGRR",
+            ),
+            (
+                "Is the voice of the child evident in assessments and recording?",
+                "GRGGRGRG",
+            ),
+            (
+                "Did the agencies communicate and share information effectively?",
+                "GGGGRGGG",
+            ),
         ],
         comments: &[
             "Referral accepted but the response was reactive to a crisis.",
@@ -284,19 +439,84 @@ const AUDITS: [DemoAudit; 4] = [
             "Practitioners helped the young person manage their health needs after specific training.",
         ],
         findings: &[
-            ("Communication and information sharing", FindingKind::Learning, "Audit responses consistently highlighted effective communication and information sharing between agencies.", ""),
-            ("Multi-agency working", FindingKind::Learning, "Audit returns reference good multi-agency working to support families.", ""),
-            ("Relationships with families", FindingKind::Learning, "Numerous responses noted practitioners having good relationships with families; a number of these also referenced agencies exploring diverse ways to work with children and families to best support them.", ""),
-            ("Timely intervention", FindingKind::Learning, "Several audit returns refer to timely interventions to support children and their families.", ""),
-            ("Assessment tools", FindingKind::Learning, "Some audit returns evidenced a clever use of assessment tools to support decision making and monitor progress.", ""),
-            ("Voice of the child", FindingKind::Learning, "Some audit responses noted there is evidence of voice of the child within assessments and case recordings.", ""),
-            ("Feeling listened to", FindingKind::Learning, "A small number of audit responses referenced both professionals and families feeling listened to.", ""),
-            ("Training", FindingKind::Learning, "A small number of audit returns highlighted specific training being provided to practitioners to enable them to best support a child to manage their health needs.", ""),
-            ("Poverty", FindingKind::ToImprove, "To have a recognised definition of poverty for Halton Children's Services, across all agencies.", "Agree a definition of poverty across all agencies, using research from the University of Plymouth to establish a common framework of what partner organisations should do to help tackle poverty."),
-            ("Causal factors", FindingKind::ToImprove, "Clear exploration around causal factors of neglect built into screening and assessment tools, and addressing these to be part of a plan for every child. Multi-Agency Practice Standards for Neglect would all need to include reference to causal factors, and what is being done to support parents.", ""),
-            ("Practice standards", FindingKind::ToImprove, "Neglect Multi-Agency Practice Standards to be shared with the Quality and Impact Group for review, and agreement around a Task and Finish Group to review and update the Practice Standards, before being shared with the Strategic Group for sign off.", "Review and update the Neglect Multi-Agency Practice Standards through a Task and Finish Group of the Quality and Impact Group, for sign-off by the Strategic Group."),
-            ("Assurance", FindingKind::ToImprove, "Assurance activity to be built into new Practice Standards to help ensure these standards become embedded and to monitor compliance, for example periodic dip sampling of referrals accepted or rejected, and how many were submitted with or without a tool.", ""),
-            ("Whole community response", FindingKind::ToImprove, "Identify and link in with other adult, child and community focused partnerships and boards to support the development of a whole community response to poverty in Halton, for example the Poverty Alliance.", "Consult with the Well-Being Board and the Poverty Alliance to tackle poverty collegiately."),
+            (
+                "Communication and information sharing",
+                FindingKind::Learning,
+                "Audit responses consistently highlighted effective communication and information sharing between agencies.",
+                "",
+            ),
+            (
+                "Multi-agency working",
+                FindingKind::Learning,
+                "Audit returns reference good multi-agency working to support families.",
+                "",
+            ),
+            (
+                "Relationships with families",
+                FindingKind::Learning,
+                "Numerous responses noted practitioners having good relationships with families; a number of these also referenced agencies exploring diverse ways to work with children and families to best support them.",
+                "",
+            ),
+            (
+                "Timely intervention",
+                FindingKind::Learning,
+                "Several audit returns refer to timely interventions to support children and their families.",
+                "",
+            ),
+            (
+                "Assessment tools",
+                FindingKind::Learning,
+                "Some audit returns evidenced a clever use of assessment tools to support decision making and monitor progress.",
+                "",
+            ),
+            (
+                "Voice of the child",
+                FindingKind::Learning,
+                "Some audit responses noted there is evidence of voice of the child within assessments and case recordings.",
+                "",
+            ),
+            (
+                "Feeling listened to",
+                FindingKind::Learning,
+                "A small number of audit responses referenced both professionals and families feeling listened to.",
+                "",
+            ),
+            (
+                "Training",
+                FindingKind::Learning,
+                "A small number of audit returns highlighted specific training being provided to practitioners to enable them to best support a child to manage their health needs.",
+                "",
+            ),
+            (
+                "Poverty",
+                FindingKind::ToImprove,
+                "To have a recognised definition of poverty for Halton Children's Services, across all agencies.",
+                "Agree a definition of poverty across all agencies, using research from the University of Plymouth to establish a common framework of what partner organisations should do to help tackle poverty.",
+            ),
+            (
+                "Causal factors",
+                FindingKind::ToImprove,
+                "Clear exploration around causal factors of neglect built into screening and assessment tools, and addressing these to be part of a plan for every child. Multi-Agency Practice Standards for Neglect would all need to include reference to causal factors, and what is being done to support parents.",
+                "",
+            ),
+            (
+                "Practice standards",
+                FindingKind::ToImprove,
+                "Neglect Multi-Agency Practice Standards to be shared with the Quality and Impact Group for review, and agreement around a Task and Finish Group to review and update the Practice Standards, before being shared with the Strategic Group for sign off.",
+                "Review and update the Neglect Multi-Agency Practice Standards through a Task and Finish Group of the Quality and Impact Group, for sign-off by the Strategic Group.",
+            ),
+            (
+                "Assurance",
+                FindingKind::ToImprove,
+                "Assurance activity to be built into new Practice Standards to help ensure these standards become embedded and to monitor compliance, for example periodic dip sampling of referrals accepted or rejected, and how many were submitted with or without a tool.",
+                "",
+            ),
+            (
+                "Whole community response",
+                FindingKind::ToImprove,
+                "Identify and link in with other adult, child and community focused partnerships and boards to support the development of a whole community response to poverty in Halton, for example the Poverty Alliance.",
+                "Consult with the Well-Being Board and the Poverty Alliance to tackle poverty collegiately.",
+            ),
         ],
     },
 ];
@@ -456,7 +676,10 @@ mod tests {
     fn the_round_table_grade_is_the_one_given_most() {
         use CaseGrade::*;
         assert_eq!(most_given(&[Good, Good, Inadequate]), Good);
-        assert_eq!(most_given(&[Good, RequiresImprovement]), RequiresImprovement);
+        assert_eq!(
+            most_given(&[Good, RequiresImprovement]),
+            RequiresImprovement
+        );
         assert_eq!(most_given(&[Inadequate, RequiresImprovement]), Inadequate);
     }
 
@@ -464,12 +687,25 @@ mod tests {
     fn every_demo_case_and_text_passes_the_personal_data_check() {
         for demo in &AUDITS {
             for (pseudonym, context) in demo.cases {
-                assert!(super::super::model::check_pseudonym(pseudonym).is_ok(), "{pseudonym}");
-                assert_eq!(crate::kernel::personal_data::likely_identifier(context), None);
+                assert!(
+                    super::super::model::check_pseudonym(pseudonym).is_ok(),
+                    "{pseudonym}"
+                );
+                assert_eq!(
+                    crate::kernel::personal_data::likely_identifier(context),
+                    None
+                );
             }
             for (_, _, text, recommendation) in demo.findings {
-                assert_eq!(crate::kernel::personal_data::likely_identifier(text), None, "{text}");
-                assert_eq!(crate::kernel::personal_data::likely_identifier(recommendation), None);
+                assert_eq!(
+                    crate::kernel::personal_data::likely_identifier(text),
+                    None,
+                    "{text}"
+                );
+                assert_eq!(
+                    crate::kernel::personal_data::likely_identifier(recommendation),
+                    None
+                );
             }
         }
     }

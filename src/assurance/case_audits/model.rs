@@ -75,7 +75,9 @@ impl CaseGrade {
     }
 
     pub fn from_code(code: &str) -> Option<CaseGrade> {
-        CaseGrade::ALL.into_iter().find(|grade| grade.code() == code)
+        CaseGrade::ALL
+            .into_iter()
+            .find(|grade| grade.code() == code)
     }
 }
 
@@ -108,7 +110,9 @@ impl FindingKind {
     }
 
     pub fn from_code(code: &str) -> Option<FindingKind> {
-        FindingKind::ALL.into_iter().find(|kind| kind.code() == code)
+        FindingKind::ALL
+            .into_iter()
+            .find(|kind| kind.code() == code)
     }
 }
 
@@ -436,7 +440,10 @@ pub fn read_answers(
             .split_once('-')
             .and_then(|(_, id)| id.parse::<CaseQuestionId>().ok());
         if !id.is_some_and(|id| questions.iter().any(|(known, _)| *known == id)) {
-            errors.add("answers", "The form named a question this audit does not have");
+            errors.add(
+                "answers",
+                "The form named a question this audit does not have",
+            );
         }
     }
     let mut answers = Vec::new();
@@ -624,7 +631,10 @@ impl GradeCounts {
             .collect();
         remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let short = 100 - shares.iter().sum::<i64>();
-        for (_, index) in remainders.into_iter().take(usize::try_from(short).unwrap_or(0)) {
+        for (_, index) in remainders
+            .into_iter()
+            .take(usize::try_from(short).unwrap_or(0))
+        {
             shares[index] += 1;
         }
         shares

@@ -86,7 +86,11 @@ fn cases_figure<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
                     )
                 })
                 .collect();
-            figures.push(Figure::count(audit.id.to_string(), audit.title.clone(), records));
+            figures.push(Figure::count(
+                audit.id.to_string(),
+                audit.title.clone(),
+                records,
+            ));
         }
         Ok(figures)
     })
@@ -109,7 +113,11 @@ fn findings_figure<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
                     )
                 })
                 .collect();
-            figures.push(Figure::count(audit.id.to_string(), audit.title.clone(), records));
+            figures.push(Figure::count(
+                audit.id.to_string(),
+                audit.title.clone(),
+                records,
+            ));
         }
         Ok(figures)
     })
@@ -128,7 +136,9 @@ pub async fn blocks(input: &ReportInput<'_>) -> Result<Vec<Block>, sqlx::Error> 
     let audits = audits_in(input.scope, input.period).await?;
     if audits.is_empty() {
         blocks.push(Block::Notice {
-            content: vec![text("No multi-agency case-file audit was held in the year.")],
+            content: vec![text(
+                "No multi-agency case-file audit was held in the year.",
+            )],
         });
         return Ok(blocks);
     }
@@ -157,7 +167,9 @@ pub async fn blocks(input: &ReportInput<'_>) -> Result<Vec<Block>, sqlx::Error> 
         {
             about.push(text(" A re-audit of "));
             about.push(Inline::data(previous.title.clone()));
-            about.push(text(", to see how closely the changes it led to were being followed."));
+            about.push(text(
+                ", to see how closely the changes it led to were being followed.",
+            ));
         }
         blocks.push(Block::Paragraph { content: about });
         let findings = store::findings_of(input.scope, audit.id).await?;

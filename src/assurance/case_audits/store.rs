@@ -53,7 +53,8 @@ const AUDIT_SELECT: &str = "SELECT a.id, a.title, a.theme, a.held_on, a.lead, a.
 
 /// Every case-file audit of the partnership, latest first.
 pub async fn list_audits(mut store: impl Store) -> Result<Vec<CaseAudit>> {
-    let sql = format!("{AUDIT_SELECT} WHERE a.partnership_id = $1 ORDER BY a.held_on DESC, a.id DESC");
+    let sql =
+        format!("{AUDIT_SELECT} WHERE a.partnership_id = $1 ORDER BY a.held_on DESC, a.id DESC");
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(store.partnership())
         .fetch_all(store.conn())
@@ -82,6 +83,19 @@ pub async fn find_audit(mut store: impl Store, id: CaseAuditId) -> Result<Option
         .bind(store.partnership())
         .fetch_optional(store.conn())
         .await
+}
+
+/// The partnership has an audit with this title (a double submit, or two audits that could not
+/// be told apart).
+pub async fn title_taken(mut store: impl Store, title: &str) -> Result<bool> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM case_audits WHERE partnership_id = $1 AND lower(title) = lower($2)",
+    )
+    .bind(store.partnership())
+    .bind(title)
+    .fetch_one(store.conn())
+    .await?;
+    Ok(count > 0)
 }
 
 /// The organisations taking part in an audit.
@@ -132,7 +146,11 @@ async fn insert_audit(
 }
 
 /// Records a new audit with its participating agencies.
-pub async fn add_audit(change: &mut Change, details: &AuditDetails, by: &str) -> Result<CaseAuditId> {
+pub async fn add_audit(
+    change: &mut Change,
+    details: &AuditDetails,
+    by: &str,
+) -> Result<CaseAuditId> {
     let id = insert_audit(change, details, None, by).await?;
     change
         .record(AuditEntry::created(
@@ -220,7 +238,10 @@ pub async fn questions_of(mut store: impl Store, audit: CaseAuditId) -> Result<V
     .await
 }
 
-pub async fn find_question(mut store: impl Store, id: CaseQuestionId) -> Result<Option<CaseQuestion>> {
+pub async fn find_question(
+    mut store: impl Store,
+    id: CaseQuestionId,
+) -> Result<Option<CaseQuestion>> {
     sqlx::query_as(
         "SELECT id, audit_id, position, text, guidance, copied_from_id FROM case_audit_questions \
          WHERE id = $1 AND partnership_id = $2",
@@ -342,7 +363,8 @@ const CASE_SELECT: &str = "SELECT c.id, c.audit_id, c.pseudonym, c.context, c.co
      FROM case_audit_cases c";
 
 pub async fn cases_of(mut store: impl Store, audit: CaseAuditId) -> Result<Vec<AuditedCase>> {
-    let sql = format!("{CASE_SELECT} WHERE c.audit_id = $1 AND c.partnership_id = $2 ORDER BY c.id");
+    let sql =
+        format!("{CASE_SELECT} WHERE c.audit_id = $1 AND c.partnership_id = $2 ORDER BY c.id");
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(audit)
         .bind(store.partnership())
@@ -359,7 +381,11 @@ pub async fn find_case(mut store: impl Store, id: AuditedCaseId) -> Result<Optio
         .await
 }
 
-pub async fn pseudonym_taken(mut store: impl Store, audit: CaseAuditId, pseudonym: &str) -> Result<bool> {
+pub async fn pseudonym_taken(
+    mut store: impl Store,
+    audit: CaseAuditId,
+    pseudonym: &str,
+) -> Result<bool> {
     let count: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM case_audit_cases WHERE audit_id = $1 AND partnership_id = $2 \
          AND lower(pseudonym) = lower($3)",
@@ -372,7 +398,11 @@ pub async fn pseudonym_taken(mut store: impl Store, audit: CaseAuditId, pseudony
     Ok(count > 0)
 }
 
-pub async fn add_case(change: &mut Change, audit: &CaseAudit, details: &CaseDetails) -> Result<AuditedCaseId> {
+pub async fn add_case(
+    change: &mut Change,
+    audit: &CaseAudit,
+    details: &CaseDetails,
+) -> Result<AuditedCaseId> {
     let id: AuditedCaseId = sqlx::query_scalar(
         "INSERT INTO case_audit_cases (partnership_id, audit_id, pseudonym, context, created_at) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -441,7 +471,10 @@ pub struct CaseAnswer {
     pub answered_by_name: String,
 }
 
-pub async fn answers_for_case(mut store: impl Store, case: AuditedCaseId) -> Result<Vec<CaseAnswer>> {
+pub async fn answers_for_case(
+    mut store: impl Store,
+    case: AuditedCaseId,
+) -> Result<Vec<CaseAnswer>> {
     sqlx::query_as(
         "SELECT question_id, organisation_id, grade, comment, answered_by_name FROM case_audit_answers \
          WHERE case_id = $1 AND partnership_id = $2 ORDER BY organisation_id, question_id",
@@ -453,7 +486,10 @@ pub async fn answers_for_case(mut store: impl Store, case: AuditedCaseId) -> Res
 }
 
 /// Every answer's grade in an audit, by question: for comparing a re-audit with its audit.
-pub async fn grades_of(mut store: impl Store, audit: CaseAuditId) -> Result<Vec<(CaseQuestionId, CaseGrade)>> {
+pub async fn grades_of(
+    mut store: impl Store,
+    audit: CaseAuditId,
+) -> Result<Vec<(CaseQuestionId, CaseGrade)>> {
     let rows: Vec<(CaseQuestionId, String)> = sqlx::query_as(
         "SELECT a.question_id, a.grade FROM case_audit_answers a \
          JOIN case_audit_cases c ON c.id = a.case_id \
@@ -538,7 +574,8 @@ const FINDING_SELECT: &str = "SELECT id, audit_id, position, theme, kind, text, 
      FROM case_audit_findings";
 
 pub async fn findings_of(mut store: impl Store, audit: CaseAuditId) -> Result<Vec<CaseFinding>> {
-    let sql = format!("{FINDING_SELECT} WHERE audit_id = $1 AND partnership_id = $2 ORDER BY position");
+    let sql =
+        format!("{FINDING_SELECT} WHERE audit_id = $1 AND partnership_id = $2 ORDER BY position");
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(audit)
         .bind(store.partnership())

@@ -10,12 +10,12 @@ use super::{audit_of, form_pairs, named_agencies};
 use crate::assurance::case_audits::model::{
     AuditForm, CaseGrade, ComparedQuestion, QuestionComparison, ReauditForm, compare,
 };
-use crate::assurance::case_audits::store::{self, AuditedCase, CaseAudit, CaseFinding, CaseQuestion};
+use crate::assurance::case_audits::store::{
+    self, AuditedCase, CaseAudit, CaseFinding, CaseQuestion,
+};
 use crate::kernel::ids::OrganisationId;
 use crate::kernel::text::{DateParts, FormErrors};
-use crate::kernel::{
-    AppResult, AppState, Chrome, Ctx, Loaded, Permission, render, render_refused,
-};
+use crate::kernel::{AppResult, AppState, Chrome, Ctx, Loaded, Permission, render, render_refused};
 
 // ---- the list ----
 
@@ -85,7 +85,10 @@ async fn audit_form_page(
     })
 }
 
-pub async fn new_audit_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<impl IntoResponse> {
+pub async fn new_audit_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> AppResult<impl IntoResponse> {
     render(&audit_form_page(&state, &ctx, FormErrors::default(), AuditForm::default()).await?)
 }
 
@@ -95,12 +98,22 @@ pub async fn create_audit(
     RawForm(body): RawForm,
 ) -> AppResult<Response> {
     let form = AuditForm::from_pairs(&form_pairs(&body)?);
-    let organisations: Vec<OrganisationId> = crate::partnership::organisation_names(ctx.scope(&state)?)
-        .await?
-        .into_keys()
-        .collect();
+    let organisations: Vec<OrganisationId> =
+        crate::partnership::organisation_names(ctx.scope(&state)?)
+            .await?
+            .into_keys()
+            .collect();
     let mut errors = FormErrors::default();
-    let Some(details) = form.validate(&mut errors, &organisations) else {
+    let details = form.validate(&mut errors, &organisations);
+    if let Some(details) = &details
+        && store::title_taken(ctx.scope(&state)?, &details.title).await?
+    {
+        errors.add(
+            "title",
+            "The partnership already has a case-file audit with this title",
+        );
+    }
+    let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&audit_form_page(&state, &ctx, errors, form).await?);
     };
     let by = ctx.user()?.display_name.clone();
@@ -166,7 +179,12 @@ struct ReauditPage {
     held_on: DateParts,
 }
 
-fn reaudit_page(chrome: Chrome, errors: FormErrors, audit: CaseAudit, form: ReauditForm) -> ReauditPage {
+fn reaudit_page(
+    chrome: Chrome,
+    errors: FormErrors,
+    audit: CaseAudit,
+    form: ReauditForm,
+) -> ReauditPage {
     ReauditPage {
         chrome,
         errors,
@@ -185,7 +203,12 @@ pub async fn new_reaudit_page(
         title: format!("{} (re-audit)", audit.title),
         ..ReauditForm::default()
     };
-    render(&reaudit_page(ctx.chrome(&state).await?, FormErrors::default(), audit, form))
+    render(&reaudit_page(
+        ctx.chrome(&state).await?,
+        FormErrors::default(),
+        audit,
+        form,
+    ))
 }
 
 /// Starts a re-audit: the same template, agencies and cases, linked to this audit.
@@ -197,11 +220,27 @@ pub async fn start_reaudit(
 ) -> AppResult<Response> {
     let mut errors = FormErrors::default();
     if audit.reaudit_id.is_some() {
-        errors.add("title", "This audit has been re-audited already: open its re-audit");
+        errors.add(
+            "title",
+            "This audit has been re-audited already: open its re-audit",
+        );
     }
     let valid = form.validate(&mut errors, audit.held_on);
+    if let Some((title, _)) = &valid
+        && store::title_taken(ctx.scope(&state)?, title).await?
+    {
+        errors.add(
+            "title",
+            "The partnership already has a case-file audit with this title",
+        );
+    }
     let Some((title, held_on)) = valid.filter(|_| errors.is_empty()) else {
-        return render_refused(&reaudit_page(ctx.chrome(&state).await?, errors, audit, form));
+        return render_refused(&reaudit_page(
+            ctx.chrome(&state).await?,
+            errors,
+            audit,
+            form,
+        ));
     };
     let by = ctx.user()?.display_name.clone();
     let mut change = ctx.change(&state).await?;
@@ -242,9 +281,8 @@ pub async fn comparison_page(
     let Some(previous_id) = audit.previous_audit_id else {
         // An audit that is not a re-audit is compared by the re-audit that followed it.
         return Ok(match audit.reaudit_id {
-            Some(reaudit) => {
-                Redirect::to(&format!("/assurance/case-audits/{reaudit}/comparison")).into_response()
-            }
+            Some(reaudit) => Redirect::to(&format!("/assurance/case-audits/{reaudit}/comparison"))
+                .into_response(),
             None => Redirect::to(&audit.page()).into_response(),
         });
     };

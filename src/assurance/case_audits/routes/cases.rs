@@ -15,7 +15,9 @@ use crate::assurance::case_audits::model::{
     AuditedCaseId, CaseForm, CaseGrade, RoundTableForm, comment_field, grade_field, may_answer,
     may_see_answers, read_answers,
 };
-use crate::assurance::case_audits::store::{self, AuditedCase, CaseAnswer, CaseAudit, CaseQuestion};
+use crate::assurance::case_audits::store::{
+    self, AuditedCase, CaseAnswer, CaseAudit, CaseQuestion,
+};
 use crate::kernel::ids::OrganisationId;
 use crate::kernel::text::FormErrors;
 use crate::kernel::{
@@ -57,7 +59,16 @@ pub async fn cases(
     ctx: Ctx,
     Loaded(audit): Loaded<CaseAudit>,
 ) -> AppResult<impl IntoResponse> {
-    render(&cases_page(&state, &ctx, audit, FormErrors::default(), CaseForm::default()).await?)
+    render(
+        &cases_page(
+            &state,
+            &ctx,
+            audit,
+            FormErrors::default(),
+            CaseForm::default(),
+        )
+        .await?,
+    )
 }
 
 /// Adds a case by pseudonym: a name, a date of birth or an NHS number is refused, naming the
@@ -73,7 +84,10 @@ pub async fn add_case(
     if let Some(details) = &details
         && store::pseudonym_taken(ctx.scope(&state)?, audit.id, &details.pseudonym).await?
     {
-        errors.add("pseudonym", "The audit already has a case with this pseudonym");
+        errors.add(
+            "pseudonym",
+            "The audit already has a case with this pseudonym",
+        );
     }
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&cases_page(&state, &ctx, audit, errors, form).await?);
@@ -84,13 +98,17 @@ pub async fn add_case(
         // The same pseudonym added a moment ago.
         Err(error) if crate::kernel::db::is_unique_violation(&error) => {
             drop(change);
-            errors.add("pseudonym", "The audit already has a case with this pseudonym");
+            errors.add(
+                "pseudonym",
+                "The audit already has a case with this pseudonym",
+            );
             return render_refused(&cases_page(&state, &ctx, audit, errors, form).await?);
         }
         Err(error) => return Err(error.into()),
     };
     change.commit().await?;
-    ctx.flash(&state, &format!("{} added", details.pseudonym)).await?;
+    ctx.flash(&state, &format!("{} added", details.pseudonym))
+        .await?;
     Ok(Redirect::to(&format!("/assurance/case-audits/cases/{id}")).into_response())
 }
 
@@ -224,7 +242,12 @@ async fn answerable(
     ctx: &Ctx,
     id: AuditedCaseId,
     agency: i64,
-) -> AppResult<(CaseAudit, AuditedCase, (OrganisationId, String), Vec<CaseQuestion>)> {
+) -> AppResult<(
+    CaseAudit,
+    AuditedCase,
+    (OrganisationId, String),
+    Vec<CaseQuestion>,
+)> {
     let case = AuditedCase::look_up(state, ctx, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -236,7 +259,12 @@ async fn answerable(
         .into_iter()
         .find(|(organisation, _)| organisation.get() == agency)
         .filter(|(organisation, _)| {
-            may_answer(user.is_admin(), acts_for(user), *organisation, case.round_table_held())
+            may_answer(
+                user.is_admin(),
+                acts_for(user),
+                *organisation,
+                case.round_table_held(),
+            )
         })
         .ok_or(AppError::NotFound)?;
     let questions = store::questions_of(scope, audit.id).await?;
@@ -249,7 +277,12 @@ async fn answerable(
 fn answers_page(
     chrome: Chrome,
     errors: FormErrors,
-    (audit, case, agency, questions): (CaseAudit, AuditedCase, (OrganisationId, String), Vec<CaseQuestion>),
+    (audit, case, agency, questions): (
+        CaseAudit,
+        AuditedCase,
+        (OrganisationId, String),
+        Vec<CaseQuestion>,
+    ),
     typed: &BTreeMap<String, String>,
 ) -> AnswersPage {
     let fields = questions
@@ -306,12 +339,20 @@ pub async fn answers_form(
         .filter(|answer| answer.organisation_id == found.2.0)
         .flat_map(|answer| {
             [
-                (grade_field(answer.question_id), answer.grade.code().to_owned()),
+                (
+                    grade_field(answer.question_id),
+                    answer.grade.code().to_owned(),
+                ),
                 (comment_field(answer.question_id), answer.comment),
             ]
         })
         .collect();
-    render(&answers_page(ctx.chrome(&state).await?, FormErrors::default(), found, &typed))
+    render(&answers_page(
+        ctx.chrome(&state).await?,
+        FormErrors::default(),
+        found,
+        &typed,
+    ))
 }
 
 /// Saves an agency's answers for a case: every question graded, every comment checked, nothing
@@ -328,9 +369,14 @@ pub async fn save_answers(
     let mut errors = FormErrors::default();
     let (answers, typed) = read_answers(&questions, &pairs, &mut errors);
     if !errors.is_empty() {
-        return render_refused(&answers_page(ctx.chrome(&state).await?, errors, found, &typed));
+        return render_refused(&answers_page(
+            ctx.chrome(&state).await?,
+            errors,
+            found,
+            &typed,
+        ));
     }
-    let (audit, case, (organisation, name), _) = found;
+    let (_, case, (organisation, name), _) = found;
     let by = ctx.user()?.display_name.clone();
     let mut change = ctx.change(&state).await?;
     // Checked again inside the change: a round-table recorded a moment ago fixes the answers.
@@ -350,7 +396,6 @@ pub async fn save_answers(
         &format!("{name}'s answers for {} saved", case.pseudonym),
     )
     .await?;
-    let _ = audit;
     Ok(Redirect::to(&case.page()).into_response())
 }
 

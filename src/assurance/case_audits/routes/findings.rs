@@ -54,7 +54,16 @@ pub async fn findings(
     ctx: Ctx,
     Loaded(audit): Loaded<CaseAudit>,
 ) -> AppResult<impl IntoResponse> {
-    render(&findings_page(&state, &ctx, audit, FormErrors::default(), FindingForm::default()).await?)
+    render(
+        &findings_page(
+            &state,
+            &ctx,
+            audit,
+            FormErrors::default(),
+            FindingForm::default(),
+        )
+        .await?,
+    )
 }
 
 pub async fn add_finding(
@@ -64,7 +73,16 @@ pub async fn add_finding(
     Form(form): Form<FindingForm>,
 ) -> AppResult<Response> {
     let mut errors = FormErrors::default();
-    let Some(details) = form.validate(&mut errors) else {
+    let details = form.validate(&mut errors);
+    if let Some(details) = &details
+        && store::findings_of(ctx.scope(&state)?, audit.id)
+            .await?
+            .iter()
+            .any(|finding| crate::kernel::text::same(&finding.text, &details.text))
+    {
+        errors.add("text", "The audit already has this finding");
+    }
+    let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&findings_page(&state, &ctx, audit, errors, form).await?);
     };
     let by = ctx.user()?.display_name.clone();

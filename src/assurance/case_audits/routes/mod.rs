@@ -35,13 +35,19 @@ pub async fn agency_names(scope: Scope<'_>) -> AppResult<HashMap<OrganisationId,
 }
 
 /// An audit's agencies with their names, in the order they were added.
-pub async fn named_agencies(scope: Scope<'_>, audit: CaseAuditId) -> AppResult<Vec<(OrganisationId, String)>> {
+pub async fn named_agencies(
+    scope: Scope<'_>,
+    audit: CaseAuditId,
+) -> AppResult<Vec<(OrganisationId, String)>> {
     let names = agency_names(scope).await?;
     Ok(store::agencies_of(scope, audit)
         .await?
         .into_iter()
         .map(|id| {
-            let name = names.get(&id).cloned().unwrap_or_else(|| format!("Organisation {id}"));
+            let name = names
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| format!("Organisation {id}"));
             (id, name)
         })
         .collect())
@@ -64,7 +70,11 @@ impl Lookup for CaseAudit {
 impl Lookup for AuditedCase {
     type Id = AuditedCaseId;
 
-    async fn look_up(state: &AppState, ctx: &Ctx, id: AuditedCaseId) -> AppResult<Option<AuditedCase>> {
+    async fn look_up(
+        state: &AppState,
+        ctx: &Ctx,
+        id: AuditedCaseId,
+    ) -> AppResult<Option<AuditedCase>> {
         Ok(store::find_case(ctx.scope(state)?, id).await?)
     }
 }
@@ -72,7 +82,11 @@ impl Lookup for AuditedCase {
 impl Lookup for CaseQuestion {
     type Id = CaseQuestionId;
 
-    async fn look_up(state: &AppState, ctx: &Ctx, id: CaseQuestionId) -> AppResult<Option<CaseQuestion>> {
+    async fn look_up(
+        state: &AppState,
+        ctx: &Ctx,
+        id: CaseQuestionId,
+    ) -> AppResult<Option<CaseQuestion>> {
         Ok(store::find_question(ctx.scope(state)?, id).await?)
     }
 }
@@ -80,12 +94,18 @@ impl Lookup for CaseQuestion {
 impl Lookup for CaseFinding {
     type Id = CaseFindingId;
 
-    async fn look_up(state: &AppState, ctx: &Ctx, id: CaseFindingId) -> AppResult<Option<CaseFinding>> {
+    async fn look_up(
+        state: &AppState,
+        ctx: &Ctx,
+        id: CaseFindingId,
+    ) -> AppResult<Option<CaseFinding>> {
         Ok(store::find_finding(ctx.scope(state)?, id).await?)
     }
 }
 
 /// The audit a case, question or finding belongs to (in the same partnership, so always found).
 async fn audit_of(scope: Scope<'_>, id: CaseAuditId) -> AppResult<CaseAudit> {
-    store::find_audit(scope, id).await?.ok_or(AppError::NotFound)
+    store::find_audit(scope, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }

@@ -55,7 +55,16 @@ pub async fn questions(
     ctx: Ctx,
     Loaded(audit): Loaded<CaseAudit>,
 ) -> AppResult<impl IntoResponse> {
-    render(&questions_page(&state, &ctx, audit, FormErrors::default(), QuestionForm::default()).await?)
+    render(
+        &questions_page(
+            &state,
+            &ctx,
+            audit,
+            FormErrors::default(),
+            QuestionForm::default(),
+        )
+        .await?,
+    )
 }
 
 pub async fn add_question(
@@ -66,8 +75,17 @@ pub async fn add_question(
 ) -> AppResult<Response> {
     let mut errors = FormErrors::default();
     let details = form.validate(&mut errors);
-    if store::answer_count(ctx.scope(&state)?, audit.id).await? > 0 {
+    let scope = ctx.scope(&state)?;
+    if store::answer_count(scope, audit.id).await? > 0 {
         errors.add("text", format!("{FIXED}. Nothing was saved"));
+    }
+    if let Some(details) = &details
+        && store::questions_of(scope, audit.id)
+            .await?
+            .iter()
+            .any(|question| crate::kernel::text::same(&question.text, &details.text))
+    {
+        errors.add("text", "The audit already has this question");
     }
     let Some(details) = details.filter(|_| errors.is_empty()) else {
         return render_refused(&questions_page(&state, &ctx, audit, errors, form).await?);
