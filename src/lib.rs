@@ -104,6 +104,13 @@ pub fn navigation() -> Vec<NavEntry> {
             parent: None,
         },
         NavEntry {
+            label: "Case-file audits",
+            href: "/assurance/case-audits",
+            permission: Permission::ViewAssurance,
+            summary: "Multi-agency case-file audits: themed questions, cases by pseudonym, each agency's answers, round-tables, findings and re-audits.",
+            parent: Some("/assurance"),
+        },
+        NavEntry {
             label: "Reports",
             href: "/reports",
             permission: Permission::ViewReports,
@@ -155,6 +162,7 @@ pub fn sources() -> SourceDirectory {
     SourceDirectory::new()
         .merge(learning::sources())
         .merge(tracker::risks::sources())
+        .merge(assurance::case_audits::sources())
 }
 
 /// Each module's report figures and sections (kernel::report): a module whose records the

@@ -139,6 +139,9 @@ pub async fn load(change: &mut Change) -> Result<(), DemoError> {
     let (s11, s11_version) = *added.get("s11").ok_or_else(|| data("no s11 framework"))?;
     s11_round(change, s11, s11_version, &organisations).await?;
     super::plan::demo::load(change).await?;
+    super::case_audits::demo::load(change, &organisations)
+        .await
+        .map_err(|error| data(error.to_string()))?;
     Ok(())
 }
 

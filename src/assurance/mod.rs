@@ -12,6 +12,7 @@
 //! that queues it).
 
 pub mod agreement;
+pub mod case_audits;
 pub mod analysis;
 pub mod chasers;
 pub mod demo;
@@ -110,6 +111,7 @@ pub fn routes() -> Routes {
             VIEW,
             frameworks::export_framework_xlsx,
         )
+        .merge(case_audits::routes())
 }
 
 /// The QA plan on a page and its calendar feeds.

@@ -84,6 +84,7 @@ pub fn report_contribution() -> ReportContribution {
             definition: "For each standard of the period's s11 round, the submitted returns grading it met or exceeded out of those judging it; one figure per standard, by its number.",
             compute: s11_met_by_standard,
         })
+        .merge(super::case_audits::report::figures())
         .section(SectionDefinition {
             slot: SectionSlot::Yearly(YearlySection::QualityAssurance),
             module: "assurance",
@@ -531,10 +532,9 @@ fn quality_assurance<'a>(input: &'a ReportInput<'a>) -> SectionFuture<'a> {
                 });
             }
         }
+        blocks.extend(super::case_audits::report::blocks(input).await?);
         blocks.push(Block::Notice {
-            content: vec![text(
-                "Multi-agency case-file audits, deep dives and moderation are not yet held in MASA.",
-            )],
+            content: vec![text("Deep dives and moderation are not yet held in MASA.")],
         });
         Ok(blocks)
     })

@@ -144,7 +144,7 @@ impl AuditQuery {
 
 /// Each kind of record the trail holds, in words (the filter and the entries show these, not
 /// the table names).
-const RECORD_TYPES: [(&str, &str); 34] = [
+const RECORD_TYPES: [(&str, &str); 39] = [
     ("partnership", "Partnership"),
     ("organisation", "Organisation"),
     ("person", "Person"),
@@ -182,6 +182,11 @@ const RECORD_TYPES: [(&str, &str); 34] = [
     ("assurance_return", "Audit return"),
     ("assurance_chaser", "Audit return reminder"),
     ("audit_setting", "Audit setting"),
+    ("case_file_audit", "Case-file audit"),
+    ("case_file_audit_question", "Case-file audit question"),
+    ("case_file_audit_case", "Case-file audit case"),
+    ("case_file_audit_finding", "Case-file audit finding"),
+    ("assurance_plan_activity", "QA plan activity"),
 ];
 
 /// A kind of record in words: "Tracker action" for `tracker_action`. A kind not yet named in
@@ -256,7 +261,7 @@ pub fn record_type_is_named(kind: &str) -> bool {
 /// Who may read the entries about each kind of record: the permission of that record's own
 /// pages, so the trail shows no one what those pages hide. Data drops also follow their
 /// per-record rule (see [`unseen_by`]).
-pub const RECORD_PAGES: [(&str, Permission); 34] = [
+pub const RECORD_PAGES: [(&str, Permission); 39] = [
     ("partnership", Permission::ViewPartnership),
     ("organisation", Permission::ViewPartnership),
     ("person", Permission::ViewPartnership),
@@ -292,6 +297,13 @@ pub const RECORD_PAGES: [(&str, Permission); 34] = [
     // A return's answers are its organisation's until moderated: the business unit's only.
     ("assurance_return", Permission::ManageAssurance),
     ("assurance_chaser", Permission::ManageAssurance),
+    ("case_file_audit", Permission::ViewAssurance),
+    ("case_file_audit_question", Permission::ViewAssurance),
+    ("case_file_audit_finding", Permission::ViewAssurance),
+    // A case's entries hold each agency's answers, which its pages show each agency only
+    // after the round-table: the business unit's only.
+    ("case_file_audit_case", Permission::ManageAssurance),
+    ("assurance_plan_activity", Permission::ViewAssurance),
 ];
 
 /// May this person read entries about this kind of record? A kind not in [`RECORD_PAGES`] is

@@ -28,6 +28,8 @@ pub enum SourceKind {
     LearningReview,
     NationalReview,
     Audit,
+    /// A multi-agency case-file audit (assurance): kept apart from the s11 and s175 audits.
+    CaseFileAudit,
     Scrutiny,
     Meeting,
     Risk,
@@ -37,10 +39,11 @@ pub enum SourceKind {
 crate::stored_code!(SourceKind, "source kind");
 
 impl SourceKind {
-    pub const ALL: [SourceKind; 7] = [
+    pub const ALL: [SourceKind; 8] = [
         SourceKind::LearningReview,
         SourceKind::NationalReview,
         SourceKind::Audit,
+        SourceKind::CaseFileAudit,
         SourceKind::Scrutiny,
         SourceKind::Meeting,
         SourceKind::Risk,
@@ -52,6 +55,7 @@ impl SourceKind {
             SourceKind::LearningReview => "learning_review",
             SourceKind::NationalReview => "national_review",
             SourceKind::Audit => "audit",
+            SourceKind::CaseFileAudit => "case_file_audit",
             SourceKind::Scrutiny => "scrutiny",
             SourceKind::Meeting => "meeting",
             SourceKind::Risk => "risk",
@@ -64,6 +68,7 @@ impl SourceKind {
             SourceKind::LearningReview => "Learning review",
             SourceKind::NationalReview => "National review (CSPR triage)",
             SourceKind::Audit => "Audit",
+            SourceKind::CaseFileAudit => "Multi-agency case-file audit",
             SourceKind::Scrutiny => "Independent scrutiny",
             SourceKind::Meeting => "Meeting",
             SourceKind::Risk => "Risk register",

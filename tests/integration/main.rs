@@ -10,6 +10,7 @@ mod assurance_analysis;
 mod audit_trail;
 mod backup;
 mod browser;
+mod case_audits;
 mod cli;
 mod concurrency;
 mod dataset;

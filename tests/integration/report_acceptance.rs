@@ -119,6 +119,32 @@ const SEED_FIGURES: &[(&str, &str)] = &[
         "7. Safer recruitment",
         "9. quality assurance: s11 standards assessed",
     ),
+    // §9.3: the four multi-agency case-file audits of 2024/25, with their findings (§9.4 to
+    // §9.6).
+    (
+        "The quality and effectiveness of strategy meetings and discussions",
+        "9. quality assurance: case-file audit on strategy meetings",
+    ),
+    (
+        "Compliance in relation to the new Practice Standard and Guidance for Strategy meetings and discussions",
+        "9. quality assurance: the strategy meetings re-audit",
+    ),
+    (
+        "Children as Victims of Domestic Abuse",
+        "9. quality assurance: case-file audit on domestic abuse",
+    ),
+    (
+        "The Quality and Timeliness of our responses in relation to Neglect",
+        "9. quality assurance: case-file audit on neglect",
+    ),
+    (
+        "timeliness of written records after the meeting was variable",
+        "9. quality assurance: a strategy meetings finding",
+    ),
+    (
+        "To have a recognised definition of poverty for Halton",
+        "9. quality assurance: a neglect finding",
+    ),
     // The appendix: every figure's provenance.
     ("Appendix: figure provenance", "appendix"),
 ];

@@ -1714,7 +1714,12 @@ on_both_backends!(
         let sources = &app.state.sources;
         assert_eq!(
             sources.kinds(),
-            ["learning_review", "national_review", "risk"]
+            [
+                "case_file_audit",
+                "learning_review",
+                "national_review",
+                "risk"
+            ]
         );
         assert!(
             sources
