@@ -87,8 +87,8 @@ struct RoundRow {
     due_on: Date,
 }
 
-/// Every activity of the partnership's plan: its planned activities and its rounds (open to
-/// due), in date order. Runs once per page or feed; a partnership holds tens a year.
+/// Every activity of the partnership's plan: its planned activities, its rounds (open to due)
+/// and its case-file audits (the day held), in date order. Runs once per page or feed; a partnership holds tens a year.
 pub async fn plan_activities(mut store: impl Store) -> Result<Vec<Activity>> {
     let partnership = store.partnership();
     let sql = format!(
@@ -121,6 +121,19 @@ pub async fn plan_activities(mut store: impl Store) -> Result<Vec<Activity>> {
             planned: None,
         })
         .collect();
+    // The multi-agency case-file audits held, on the day they were held.
+    let case_audits = crate::assurance::case_audits::store::list_audits(&mut store).await?;
+    activities.extend(case_audits.into_iter().map(|audit| Activity {
+        key: format!("case-audit-{}", audit.id),
+        kind: ActivityKind::CaseFileAudit,
+        starts_on: audit.held_on,
+        ends_on: audit.held_on,
+        notes: format!("Theme: {}", audit.theme),
+        page: format!("/assurance/case-audits/{}", audit.id),
+        planned: None,
+        title: audit.title,
+        lead: audit.lead,
+    }));
     activities.extend(planned.into_iter().map(PlannedActivity::activity));
     activities.sort_by(|a, b| (a.starts_on, &a.key).cmp(&(b.starts_on, &b.key)));
     Ok(activities)
