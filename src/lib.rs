@@ -155,6 +155,7 @@ pub fn sources() -> SourceDirectory {
     SourceDirectory::new()
         .merge(learning::sources())
         .merge(tracker::risks::sources())
+        .merge(assurance::sources())
 }
 
 /// Each module's report figures and sections (kernel::report): a module whose records the

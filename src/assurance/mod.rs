@@ -7,10 +7,15 @@
 //! `grades.rs` (grade shares, return completion), `progress.rs` (a return's stage, the return
 //! rate), `forms.rs` (a round and an answer as typed), `sampling.rs` (the seeded deep-dive
 //! sample), `agreement.rs` (agreement between moderators); `sheet.rs` (a framework as a spreadsheet),
-//! `report.rs` (the yearly report's Quality assurance section).
+//! `report.rs` (the yearly report's Quality assurance section); `evidence.rs` (evidence and
+//! actions on answers, pure) with its queries in `evidence_store.rs`. A submitted return's
+//! actions are raised in the improvement tracker (source kind "audit", the return's id):
+//! `sources()` names them there, and the return page shows them with `tracker::actions_from`.
 
 pub mod agreement;
 pub mod demo;
+pub mod evidence;
+pub mod evidence_store;
 pub mod forms;
 pub mod grades;
 pub mod model;
@@ -22,14 +27,16 @@ pub mod sheet;
 pub mod store;
 pub mod work;
 
-use crate::kernel::{Access, Permission, Routes};
+use crate::kernel::sources::{Found, SourceDirectory, SourceRecord};
+use crate::kernel::{Access, Permission, Routes, Scope};
+use crate::tracker::model::SourceKind;
 
 const VIEW: Access = Access::Requires(Permission::ViewAssurance);
 const MANAGE: Access = Access::Requires(Permission::ManageAssurance);
 const RESPOND: Access = Access::Requires(Permission::RespondToAudit);
 
 pub fn routes() -> Routes {
-    use routes::{frameworks, returns, rounds};
+    use routes::{evidence, frameworks, returns, rounds};
     Routes::new()
         .get("/assurance", VIEW, frameworks::overview)
         .post(
@@ -66,6 +73,23 @@ pub fn routes() -> Routes {
             returns::submit_return,
         )
         .post(
+            "/assurance/returns/{id}/questions/{number}/evidence",
+            RESPOND,
+            evidence::add_evidence,
+        )
+        .post(
+            "/assurance/returns/{id}/evidence/reuse",
+            RESPOND,
+            evidence::reuse_evidence,
+        )
+        .post(
+            "/assurance/returns/{id}/previous-actions",
+            RESPOND,
+            evidence::save_previous_actions,
+        )
+        // A file is read through its return (`routes::may_see_return`).
+        .get("/assurance/evidence/{id}", VIEW, evidence::evidence_file)
+        .post(
             "/assurance/returns/{id}/reopen",
             MANAGE,
             rounds::reopen_return,
@@ -75,4 +99,24 @@ pub fn routes() -> Routes {
             VIEW,
             frameworks::export_framework_xlsx,
         )
+}
+
+/// The assurance records the improvement tracker names as a recommendation's source.
+pub fn sources() -> SourceDirectory {
+    SourceDirectory::new().register(SourceKind::Audit.code(), return_source)
+}
+
+/// An audit return (by its id): "s175 audit 2025: Example School" and its page.
+fn return_source(scope: Scope<'_>, id: i64) -> Found<'_> {
+    Box::pin(async move {
+        let Some(audit_return) = store::find_return(scope, model::ReturnId::new(id)).await? else {
+            return Ok(None);
+        };
+        Ok(store::find_round(scope, audit_return.round_id)
+            .await?
+            .map(|round| SourceRecord {
+                label: evidence::tracker_label(&round.title, &audit_return.organisation_name),
+                page: format!("/assurance/returns/{}", audit_return.id),
+            }))
+    })
 }

@@ -3,6 +3,7 @@
 //! `returns.rs` (a return, answering a standard, submitting). Here: who may see and answer a
 //! return, and the lookups that route ids go through.
 
+pub mod evidence;
 pub mod frameworks;
 pub mod returns;
 pub mod rounds;
