@@ -1714,7 +1714,7 @@ on_both_backends!(
         let sources = &app.state.sources;
         assert_eq!(
             sources.kinds(),
-            ["learning_review", "national_review", "risk"]
+            ["audit", "learning_review", "national_review", "risk"]
         );
         assert!(
             sources
@@ -1760,7 +1760,8 @@ on_both_backends!(
             (warrington.partnership_id, "risk", risk),
             (warrington.partnership_id, "learning_review", review),
             (1, "risk", review + risk + 1_000),
-            (1, "audit", risk),
+            (warrington.partnership_id, "audit", risk),
+            (1, "audit", review + risk + 1_000),
             (1, "meeting", review),
             (1, "no_such_kind", risk),
             (1, "Risk", risk),
