@@ -616,7 +616,7 @@ mod tests {
         );
         let (typed, errors) =
             read_completions(&actions, &pairs(&[("completed-3", "yes")])).unwrap_err();
-        assert_eq!(typed[&ReturnActionId::new(3)], true);
+        assert!(typed[&ReturnActionId::new(3)]);
         assert_eq!(
             errors.get("completed-4"),
             Some("Action for question 2.1: say whether it was completed")

@@ -70,10 +70,10 @@ pub async fn add_evidence(
         text: form.field("text"),
         link: form.field("link"),
     };
-    let upload = match &form.file {
-        Some((name, bytes)) => Some(files::check_upload(name, bytes)),
-        None => None,
-    };
+    let upload = form
+        .file
+        .as_ref()
+        .map(|(name, bytes)| files::check_upload(name, bytes));
     let file_error = upload
         .as_ref()
         .and_then(|checked| checked.as_ref().err().cloned());
