@@ -162,6 +162,7 @@ pub fn sources() -> SourceDirectory {
     SourceDirectory::new()
         .merge(learning::sources())
         .merge(tracker::risks::sources())
+        .merge(assurance::sources())
         .merge(assurance::case_audits::sources())
 }
 

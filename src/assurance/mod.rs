@@ -9,13 +9,18 @@
 //! sample), `agreement.rs` (agreement between moderators); `sheet.rs` (a framework as a spreadsheet),
 //! `report.rs` (the yearly report's Quality assurance section); `analysis.rs` (a round's
 //! analysis from counted answers, pure) and `chasers.rs` (the reminder schedule, pure, and the job
-//! that queues it).
+//! that queues it); `evidence.rs` (evidence and
+//! actions on answers, pure) with its queries in `evidence_store.rs`. A submitted return's
+//! actions are raised in the improvement tracker (source kind "audit", the return's id):
+//! `sources()` names them there, and the return page shows them with `tracker::actions_from`.
 
 pub mod agreement;
 pub mod case_audits;
 pub mod analysis;
 pub mod chasers;
 pub mod demo;
+pub mod evidence;
+pub mod evidence_store;
 pub mod forms;
 pub mod generate;
 pub mod grades;
@@ -31,14 +36,16 @@ pub mod work;
 
 pub use chasers::queue_chasers;
 
-use crate::kernel::{Access, Permission, Routes};
+use crate::kernel::sources::{Found, SourceDirectory, SourceRecord};
+use crate::kernel::{Access, Permission, Routes, Scope};
+use crate::tracker::model::SourceKind;
 
 const VIEW: Access = Access::Requires(Permission::ViewAssurance);
 const MANAGE: Access = Access::Requires(Permission::ManageAssurance);
 const RESPOND: Access = Access::Requires(Permission::RespondToAudit);
 
 pub fn routes() -> Routes {
-    use routes::{analysis, chasers, frameworks, returns, rounds};
+    use routes::{analysis, chasers, evidence, frameworks, returns, rounds};
     Routes::new()
         .merge(plan_routes())
         .get("/assurance", VIEW, frameworks::overview)
@@ -102,6 +109,23 @@ pub fn routes() -> Routes {
             returns::submit_return,
         )
         .post(
+            "/assurance/returns/{id}/questions/{number}/evidence",
+            RESPOND,
+            evidence::add_evidence,
+        )
+        .post(
+            "/assurance/returns/{id}/evidence/reuse",
+            RESPOND,
+            evidence::reuse_evidence,
+        )
+        .post(
+            "/assurance/returns/{id}/previous-actions",
+            RESPOND,
+            evidence::save_previous_actions,
+        )
+        // A file is read through its return (`routes::may_see_return`).
+        .get("/assurance/evidence/{id}", VIEW, evidence::evidence_file)
+        .post(
             "/assurance/returns/{id}/reopen",
             MANAGE,
             rounds::reopen_return,
@@ -149,4 +173,24 @@ fn plan_routes() -> Routes {
             MANAGE,
             plan::remove_activity,
         )
+}
+
+/// The assurance records the improvement tracker names as a recommendation's source.
+pub fn sources() -> SourceDirectory {
+    SourceDirectory::new().register(SourceKind::Audit.code(), return_source)
+}
+
+/// An audit return (by its id): "s175 audit 2025: Example School" and its page.
+fn return_source(scope: Scope<'_>, id: i64) -> Found<'_> {
+    Box::pin(async move {
+        let Some(audit_return) = store::find_return(scope, model::ReturnId::new(id)).await? else {
+            return Ok(None);
+        };
+        Ok(store::find_round(scope, audit_return.round_id)
+            .await?
+            .map(|round| SourceRecord {
+                label: evidence::tracker_label(&round.title, &audit_return.organisation_name),
+                page: format!("/assurance/returns/{}", audit_return.id),
+            }))
+    })
 }

@@ -871,3 +871,614 @@ on_both_backends!(
             .assert_contains("Last round's answer:</strong> Every year");
     }
 );
+
+// ---- evidence and actions (issue 13 point 3) ----
+
+/// Sends a question's evidence form as the page does (a file upload), after a GET that gives
+/// the browser its CSRF token.
+async fn send_evidence(
+    browser: &mut Browser<'_>,
+    path: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> crate::support::Response {
+    browser.get("/account").await;
+    let token = browser.csrf.clone().expect("a CSRF token");
+    let cookie = browser.cookie.clone().expect("signed in");
+    let mut all = vec![("csrf_token", token.as_str())];
+    all.extend_from_slice(fields);
+    browser
+        .send(crate::support::multipart_request(path, &cookie, &all, file))
+        .await
+}
+
+async fn evidence_count(app: &TestApp, return_id: ReturnId) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM assurance_evidence WHERE return_id = $1")
+        .bind(return_id)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count")
+}
+
+async fn add_respondent(app: &TestApp, email: &str, organisation: i64) {
+    use masa::kernel::auth::{NewUser, insert_user};
+    let mut adding = change(app).await;
+    insert_user(
+        &mut adding,
+        &NewUser {
+            email,
+            display_name: "Another audit respondent",
+            password: masa::demo::DEMO_PASSWORD,
+            organisation: Some(OrganisationId::new(organisation)),
+            roles: &[masa::kernel::Role::AuditRespondent],
+            must_change_password: false,
+        },
+        "",
+    )
+    .await
+    .unwrap();
+    adding.commit().await.unwrap();
+}
+
+/// Opens an s175 round through its page for these organisations, from a week ago.
+async fn open_s175_round(
+    admin: &mut Browser<'_>,
+    version: FrameworkVersionId,
+    title: &str,
+    organisations: &[i64],
+) -> RoundId {
+    let today = masa::kernel::text::today();
+    admin.get("/assurance/rounds/new").await;
+    let fields = round_fields(
+        version,
+        title,
+        today - time::Duration::days(7),
+        today + time::Duration::days(30),
+        "chosen",
+        organisations,
+    );
+    let opened = admin
+        .post("/assurance/rounds/new", &as_pairs(&fields))
+        .await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
+    RoundId::new(opened.location_id())
+}
+
+on_both_backends!(
+    evidence_is_added_refused_and_served_only_to_those_who_see_the_return,
+    |app| {
+        masa::demo::load(&app.db).await.expect("demo");
+        let scope = Scope::new(&app.db, PartnershipId::new(1));
+        let version_id = framework(app, "s175").await.version_id.unwrap();
+        let version = store::framework_version(scope, version_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let question = |code: &str| version.questions().find(|q| q.code == code).unwrap().id;
+        let school = organisation_named(app, "Halton Schools and Colleges").await;
+        let police = organisation_named(app, "Cheshire Constabulary").await;
+        let mut admin = app.signed_in(ADMIN).await;
+        let round = open_s175_round(&mut admin, version_id, "s175 2026", &[school, police]).await;
+        let school_return = store::returns_of_round(scope, round)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.organisation_id.get() == school)
+            .unwrap()
+            .id;
+        let path = format!(
+            "/assurance/returns/{school_return}/questions/{}/evidence",
+            question("1.1")
+        );
+        let mut respondent = app.signed_in("school.dsl@masa.example").await;
+        respondent
+            .get(&format!("/assurance/returns/{school_return}"))
+            .await
+            .assert_contains("Add evidence to 1.1")
+            .assert_contains("Evidence:</strong> none yet");
+
+        // Text (with script, kept as typed and shown escaped), a link, and a file.
+        let script = "Governors' minutes <script>alert(2)</script> show the review";
+        let added = send_evidence(
+            &mut respondent,
+            &path,
+            &[("text", script), ("link", "")],
+            None,
+        )
+        .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+        let added = send_evidence(
+            &mut respondent,
+            &path,
+            &[("text", ""), ("link", "https://school.example/policy.pdf")],
+            None,
+        )
+        .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+        let pdf = b"%PDF-1.7 the safeguarding policy";
+        let added = send_evidence(
+            &mut respondent,
+            &path,
+            &[("text", "The policy as adopted")],
+            Some(("Safeguarding policy.pdf", pdf)),
+        )
+        .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+        assert_eq!(evidence_count(app, school_return).await, 3);
+        let page = respondent
+            .get(&format!("/assurance/returns/{school_return}"))
+            .await;
+        page.assert_contains("Evidence added to question 1.1")
+            .assert_contains("&#60;script&#62;alert(2)&#60;/script&#62;")
+            .assert_lacks("<script>alert(2)")
+            .assert_contains("https://school.example/policy.pdf")
+            .assert_contains("Safeguarding policy.pdf");
+        let file_evidence: i64 = sqlx::query_scalar(
+            "SELECT id FROM assurance_evidence WHERE return_id = $1 AND kind = 'file'",
+        )
+        .bind(school_return)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        let download = respondent
+            .get(&format!("/assurance/evidence/{file_evidence}"))
+            .await;
+        assert_eq!(download.status, StatusCode::OK);
+        assert!(
+            download
+                .headers
+                .get("content-disposition")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("attachment")
+        );
+        assert_eq!(download.body.as_bytes(), pdf);
+
+        // Refused naming the field, nothing saved.
+        let files_before = app.count("SELECT COUNT(*) FROM stored_files").await;
+        let refused = send_evidence(
+            &mut respondent,
+            &path,
+            &[("text", "A program")],
+            Some(("run.exe", b"MZ\x90\x00 a program")),
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused
+            .assert_contains("File: run.exe is not a type of file MASA keeps")
+            .assert_contains("A program");
+        send_evidence(
+            &mut respondent,
+            &path,
+            &[("text", "")],
+            Some(("minutes.pdf", b"MZ\x90\x00 a program")),
+        )
+        .await
+        .assert_contains("File: minutes.pdf is not a PDF file");
+        let long = "x".repeat(2_001);
+        let refused = send_evidence(&mut respondent, &path, &[("text", &long)], None).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused.assert_contains("Evidence text must be 2,000 characters or fewer");
+        let refused = send_evidence(
+            &mut respondent,
+            &path,
+            &[("text", "See the link"), ("link", "javascript:alert(1)")],
+            None,
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused
+            .assert_contains("Link: enter a web address starting with https://")
+            .assert_lacks("href=\"javascript:");
+        let refused = send_evidence(&mut respondent, &path, &[("text", " ")], None).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused.assert_contains("describe the evidence, enter a link or choose a file");
+        // A question of another version, or none, is not found.
+        let forged = send_evidence(
+            &mut respondent,
+            &format!("/assurance/returns/{school_return}/questions/999999/evidence"),
+            &[("text", "x")],
+            None,
+        )
+        .await;
+        assert_eq!(forged.status, StatusCode::NOT_FOUND);
+        assert_eq!(evidence_count(app, school_return).await, 3, "nothing saved");
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM stored_files").await,
+            files_before
+        );
+
+        // Another organisation's respondent, and another partnership's, neither add nor read.
+        add_respondent(app, "police.audit@masa.example", police).await;
+        let mut police_respondent = app.signed_in("police.audit@masa.example").await;
+        let refused = send_evidence(
+            &mut police_respondent,
+            &path,
+            &[("text", "Not ours")],
+            Some(("notes.txt", b"not ours")),
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            police_respondent
+                .get(&format!("/assurance/evidence/{file_evidence}"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let other = app.second_partnership().await;
+        let mut other_admin = app
+            .signed_in(other.email(masa::kernel::Role::BusinessUnitAdmin))
+            .await;
+        assert_eq!(
+            other_admin
+                .get(&format!("/assurance/evidence/{file_evidence}"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(evidence_count(app, school_return).await, 3);
+        // The scrutineer cannot add evidence.
+        let mut scrutineer = app.signed_in("scrutineer@masa.example").await;
+        let refused = send_evidence(&mut scrutineer, &path, &[("text", "Curious")], None).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    }
+);
+
+on_both_backends!(
+    answers_below_met_need_actions_raised_in_the_tracker_once_and_asked_about_next_round,
+    |app| {
+        masa::demo::load(&app.db).await.expect("demo");
+        let scope = Scope::new(&app.db, PartnershipId::new(1));
+        let version_id = framework(app, "s175").await.version_id.unwrap();
+        let version = store::framework_version(scope, version_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let question = |code: &str| version.questions().find(|q| q.code == code).unwrap().id;
+        let school = organisation_named(app, "Halton Schools and Colleges").await;
+        let mut admin = app.signed_in(ADMIN).await;
+        let round = open_s175_round(&mut admin, version_id, "s175 2026", &[school]).await;
+        let school_return = store::returns_of_round(scope, round).await.unwrap()[0].id;
+        let return_page = format!("/assurance/returns/{school_return}");
+        let submit_path = format!("{return_page}/submit");
+        let mut respondent = app.signed_in("school.dsl@masa.example").await;
+        respondent.get(&return_page).await;
+        let q11 = question("1.1");
+        let q21 = question("2.1");
+        let grade = |q: masa::assurance::model::QuestionId, grade: &str| {
+            vec![(format!("q-{q}"), grade.to_owned())]
+        };
+        let action = |q: masa::assurance::model::QuestionId, owner: &str, what: &str| {
+            vec![
+                (format!("action-{q}-owner"), owner.to_owned()),
+                (format!("action-{q}-what"), what.to_owned()),
+                (format!("action-{q}-due_day"), "31".to_owned()),
+                (format!("action-{q}-due_month"), "3".to_owned()),
+                (format!("action-{q}-due_year"), "2027".to_owned()),
+            ]
+        };
+        let standard_1 = format!("{return_page}/standards/1");
+        let standard_2 = format!("{return_page}/standards/2");
+        let actions_of = || async {
+            masa::assurance::evidence_store::actions_of_return(scope, school_return)
+                .await
+                .unwrap()
+        };
+
+        // Not met without an action may be saved, but blocks the submit naming the question.
+        let saved = respondent
+            .post(&standard_1, &as_pairs(&grade(q11, "not_met")))
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        respondent
+            .get(&return_page)
+            .await
+            .assert_contains("Answers below met need an action before you submit: 1.1");
+        let refused = respondent.post(&submit_path, &[]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused.assert_contains(
+            "Question 1.1: answered not met, so it needs an action (owner, due date and what will change)",
+        );
+        assert_eq!(
+            store::find_return(scope, school_return)
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
+            store::ReturnStatus::InProgress
+        );
+
+        // An action part filled is refused naming the question and box; nothing saved.
+        let mut part = grade(q11, "not_met");
+        part.push((format!("action-{q11}-owner"), "Head teacher".to_owned()));
+        let refused = respondent.post(&standard_1, &as_pairs(&part)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused
+            .assert_contains("Question 1.1: enter what will change")
+            .assert_contains("Question 1.1: enter the action&#39;s due date")
+            .assert_contains("value=\"Head teacher\"");
+        let mut long = grade(q11, "not_met");
+        long.extend(action(q11, &"x".repeat(201), "Train the governors"));
+        respondent
+            .post(&standard_1, &as_pairs(&long))
+            .await
+            .assert_contains(
+                "Question 1.1: the action&#39;s owner must be 200 characters or fewer",
+            );
+        assert!(actions_of().await.is_empty());
+
+        // With its action, the submit raises it in the improvement tracker.
+        let mut full = grade(q11, "not_met");
+        full.extend(action(
+            q11,
+            "Head teacher",
+            "Train every governor <b>this year</b>",
+        ));
+        let saved = respondent.post(&standard_1, &as_pairs(&full)).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        assert_eq!(actions_of().await.len(), 1);
+        respondent
+            .get(&return_page)
+            .await
+            .assert_contains("value=\"Head teacher\"")
+            .assert_contains("Train every governor &#60;b&#62;this year&#60;/b&#62;")
+            .assert_lacks("Answers below met need an action");
+        let submitted = respondent.post(&submit_path, &[]).await;
+        assert_eq!(
+            submitted.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            submitted.body
+        );
+        respondent
+            .get(&return_page)
+            .await
+            .assert_contains("1 action added to the improvement tracker")
+            .assert_contains("Improvement tracker")
+            .assert_contains(&format!("AUD-{round}-{school_return}"))
+            .assert_contains("Action:</strong> Head teacher, due 31 March 2027");
+        let recommendations: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT id, reference, source_label FROM recommendations WHERE source_kind = 'audit' AND source_id = $1",
+        )
+        .bind(school_return)
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(recommendations.len(), 1);
+        let (recommendation, reference, label) = recommendations[0].clone();
+        assert_eq!(reference, format!("AUD-{round}-{school_return}"));
+        assert_eq!(label, "s175 2026: Halton Schools and Colleges");
+        let tracker_actions: Vec<(i64, String, i64, String)> = sqlx::query_as(
+            "SELECT id, title, owner_organisation_id, due_on FROM tracker_actions WHERE recommendation_id = $1 ORDER BY id",
+        )
+        .bind(recommendation)
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(tracker_actions.len(), 1);
+        assert_eq!(
+            (
+                tracker_actions[0].1.as_str(),
+                tracker_actions[0].2,
+                tracker_actions[0].3.as_str()
+            ),
+            (
+                "Train every governor <b>this year</b>",
+                school,
+                "2027-03-31"
+            )
+        );
+        // On the tracker's pages, with the audit return as its source.
+        admin
+            .get(&format!("/tracker/recommendations/{recommendation}"))
+            .await
+            .assert_contains("s175 2026: Halton Schools and Colleges")
+            .assert_contains(&format!("href=\"/assurance/returns/{school_return}\""))
+            .assert_contains("Train every governor &#60;b&#62;this year&#60;/b&#62;");
+        admin
+            .get(&format!("/tracker/actions/{}", tracker_actions[0].0))
+            .await
+            .assert_contains("Halton Schools and Colleges");
+
+        // Reopened and submitted again: the action edited, one added, nothing duplicated.
+        let reopened = admin
+            .post(
+                &format!("{return_page}/reopen"),
+                &[("reason", "Area 2 was left out")],
+            )
+            .await;
+        assert_eq!(reopened.status, StatusCode::SEE_OTHER, "{}", reopened.body);
+        respondent.get(&return_page).await;
+        let mut edited = grade(q11, "partially_met");
+        edited.extend(action(q11, "Head teacher", "Train every governor by March"));
+        assert_eq!(
+            respondent
+                .post(&standard_1, &as_pairs(&edited))
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        let mut second = grade(q21, "not_met");
+        second.extend(action(
+            q21,
+            "Designated safeguarding lead",
+            "Audit the referrals",
+        ));
+        assert_eq!(
+            respondent
+                .post(&standard_2, &as_pairs(&second))
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            respondent.post(&submit_path, &[]).await.status,
+            StatusCode::SEE_OTHER
+        );
+        // A double submit changes nothing.
+        respondent.post(&submit_path, &[]).await;
+        let count = |sql: &'static str| async move {
+            let found: i64 = sqlx::query_scalar(sql)
+                .bind(school_return)
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
+            found
+        };
+        assert_eq!(
+            count("SELECT COUNT(*) FROM recommendations WHERE source_kind = 'audit' AND source_id = $1").await,
+            1
+        );
+        assert_eq!(
+            count("SELECT COUNT(*) FROM tracker_actions a JOIN recommendations r ON r.id = a.recommendation_id \
+                   WHERE r.source_kind = 'audit' AND r.source_id = $1").await,
+            2
+        );
+        let first_title: String =
+            sqlx::query_scalar("SELECT title FROM tracker_actions WHERE id = $1")
+                .bind(tracker_actions[0].0)
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
+        assert_eq!(first_title, "Train every governor by March");
+
+        // Evidence on the return, to be reused next round.
+        let evidence_path = format!("{return_page}/questions/{q11}/evidence");
+        admin
+            .post(
+                &format!("{return_page}/reopen"),
+                &[("reason", "Evidence to add")],
+            )
+            .await;
+        let added = send_evidence(
+            &mut respondent,
+            &evidence_path,
+            &[("text", "The training record")],
+            Some(("training.csv", b"name,date\nGovernor A,2026-01-01\n")),
+        )
+        .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+        respondent.get(&return_page).await;
+        assert_eq!(
+            respondent.post(&submit_path, &[]).await.status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            count("SELECT COUNT(*) FROM tracker_actions a JOIN recommendations r ON r.id = a.recommendation_id \
+                   WHERE r.source_kind = 'audit' AND r.source_id = $1").await,
+            2
+        );
+        let (old_evidence, old_file): (i64, i64) =
+            sqlx::query_as("SELECT id, file_id FROM assurance_evidence WHERE return_id = $1")
+                .bind(school_return)
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
+
+        // The next round asks whether each action was completed, and offers the evidence.
+        let next = open_s175_round(&mut admin, version_id, "s175 2028", &[school]).await;
+        let next_return = store::returns_of_round(scope, next).await.unwrap()[0].id;
+        let next_page = format!("/assurance/returns/{next_return}");
+        let year = (masa::kernel::text::today() - time::Duration::days(7)).year();
+        let page = respondent.get(&next_page).await;
+        page.assert_contains("Actions from the last audit")
+            .assert_contains("Train every governor by March")
+            .assert_contains("Audit the referrals")
+            .assert_contains(&format!("Reuse from {year}"));
+        let previous = masa::assurance::evidence_store::actions_of_return(scope, school_return)
+            .await
+            .unwrap();
+        let (a1, a2) = (previous[0].id, previous[1].id);
+        let previous_path = format!("{next_page}/previous-actions");
+        let field_1 = format!("completed-{a1}");
+        let field_2 = format!("completed-{a2}");
+        let refused = respondent
+            .post(&previous_path, &[(field_1.as_str(), "yes")])
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        refused.assert_contains("Action for question 2.1: say whether it was completed");
+        let forged = respondent
+            .post(
+                &previous_path,
+                &[
+                    (field_1.as_str(), "yes"),
+                    (field_2.as_str(), "no"),
+                    ("completed-999999", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
+        forged.assert_contains("answer only for the actions listed");
+        let counts = || async {
+            let found: (i64, i64) = sqlx::query_as(
+                "SELECT previous_actions, previous_actions_completed FROM assurance_returns WHERE id = $1",
+            )
+            .bind(next_return)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+            found
+        };
+        assert_eq!(counts().await, (0, 0), "nothing saved");
+        let saved = respondent
+            .post(
+                &previous_path,
+                &[(field_1.as_str(), "yes"), (field_2.as_str(), "no")],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        assert_eq!(counts().await, (2, 1));
+        respondent
+            .get(&next_page)
+            .await
+            .assert_contains("Saved: 1 of 2 actions from the last audit completed");
+
+        // Reusing last round's evidence shares its file; twice changes nothing.
+        let reused = respondent
+            .post(
+                &format!("{next_page}/evidence/reuse"),
+                &[("evidence", &old_evidence.to_string())],
+            )
+            .await;
+        assert_eq!(reused.status, StatusCode::SEE_OTHER, "{}", reused.body);
+        respondent
+            .post(
+                &format!("{next_page}/evidence/reuse"),
+                &[("evidence", &old_evidence.to_string())],
+            )
+            .await;
+        let copies: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT id, file_id, reused_from_id FROM assurance_evidence WHERE return_id = $1",
+        )
+        .bind(next_return)
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(copies.len(), 1);
+        assert_eq!(
+            (copies[0].1, copies[0].2),
+            (Some(old_file), Some(old_evidence))
+        );
+        respondent
+            .get(&next_page)
+            .await
+            .assert_contains("already reused: nothing changed")
+            .assert_contains("reused from last round");
+        assert_eq!(
+            respondent
+                .get(&format!("/assurance/evidence/{}", copies[0].0))
+                .await
+                .status,
+            StatusCode::OK
+        );
+        let forged = respondent
+            .post(
+                &format!("{next_page}/evidence/reuse"),
+                &[("evidence", "999999")],
+            )
+            .await;
+        assert_eq!(forged.status, StatusCode::BAD_REQUEST);
+    }
+);

@@ -1715,6 +1715,7 @@ on_both_backends!(
         assert_eq!(
             sources.kinds(),
             [
+                "audit",
                 "case_file_audit",
                 "learning_review",
                 "national_review",
@@ -1765,7 +1766,8 @@ on_both_backends!(
             (warrington.partnership_id, "risk", risk),
             (warrington.partnership_id, "learning_review", review),
             (1, "risk", review + risk + 1_000),
-            (1, "audit", risk),
+            (warrington.partnership_id, "audit", risk),
+            (1, "audit", review + risk + 1_000),
             (1, "meeting", review),
             (1, "no_such_kind", risk),
             (1, "Risk", risk),

@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod chasers;
+pub mod evidence;
 pub mod frameworks;
 pub mod returns;
 pub mod rounds;

@@ -9,16 +9,87 @@ use axum::extract::{Path, RawForm, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::{form_pairs, may_answer_return};
+use crate::assurance::evidence::{
+    ActionTyped, EvidenceTyped, action_field, evidence_field, lacking_actions,
+    read_standard_actions,
+};
+use crate::assurance::evidence_store::{self, Evidence, EvidenceId, ReturnAction};
 use crate::assurance::forms::{answer_field, answer_label, read_standard_answers, typed_value};
 use crate::assurance::grades::Grade;
 use crate::assurance::model::{QuestionId, QuestionKind, ReturnId, Setting};
 use crate::assurance::progress::{ReturnStage, is_overdue, is_submitted, required_graded};
-use crate::assurance::store::{self, Answer, AuditReturn, FrameworkVersion, Question, Round};
-use crate::kernel::text::{FormErrors, today};
+use crate::assurance::store::{
+    self, Answer, AnswerValue, AuditReturn, FrameworkVersion, Question, Round,
+};
+use crate::kernel::files::{accepted_extensions, size_label};
+use crate::kernel::text::{DateParts, FormErrors, long_date, today};
 use crate::kernel::{
     AppError, AppResult, AppState, Chrome, Ctx, Loaded, Lookup, Scope, filters, render,
     render_refused,
 };
+use crate::tracker::model::SourceKind;
+
+/// An item of evidence as a question shows it.
+struct EvidenceView {
+    id: EvidenceId,
+    text: String,
+    url: String,
+    /// A file's name and size.
+    file: Option<(String, String)>,
+    /// Reused from last round's return.
+    reused: bool,
+    added_by: String,
+    added_at: String,
+}
+
+impl EvidenceView {
+    fn of(evidence: &Evidence) -> EvidenceView {
+        EvidenceView {
+            id: evidence.id,
+            text: evidence.text.clone(),
+            url: evidence.url.clone(),
+            file: evidence
+                .file_name
+                .clone()
+                .map(|name| (name, evidence.file_size.map(size_label).unwrap_or_default())),
+            reused: evidence.reused_from_id.is_some(),
+            added_by: evidence.added_by_name.clone(),
+            added_at: evidence.added_at.clone(),
+        }
+    }
+
+    /// What it is, in a few words, for a "Reuse" button.
+    fn summary(&self) -> String {
+        if let Some((name, _)) = &self.file {
+            name.clone()
+        } else if !self.url.is_empty() {
+            self.url.clone()
+        } else {
+            self.text.chars().take(60).collect()
+        }
+    }
+}
+
+/// A question's action (answers below "met") as its boxes show it.
+struct ActionView {
+    owner: String,
+    what: String,
+    due: DateParts,
+    /// As read, when stored: "Head teacher, due 31 March 2027: ...".
+    stored: Option<String>,
+    /// Raised in the improvement tracker.
+    tracker_action: Option<crate::kernel::ids::ActionId>,
+}
+
+/// One of the previous return's actions, asked about on this return.
+struct PreviousActionView {
+    field: String,
+    code: String,
+    owner: String,
+    due: String,
+    what: String,
+    completed: Option<bool>,
+}
 
 /// One question as the return shows it.
 struct QuestionView {
@@ -26,7 +97,8 @@ struct QuestionView {
     code: String,
     text: String,
     guidance: String,
-    evidence: String,
+    /// The evidence the framework expects.
+    expected: String,
     /// "radios", "number" or "text": how it is answered.
     input: &'static str,
     /// For radios: (id, value, label, checked).
@@ -40,6 +112,29 @@ struct QuestionView {
     /// Last round's answer.
     previous: Option<String>,
     error: Option<String>,
+    /// The id of the question (for its evidence form's address).
+    id: QuestionId,
+    is_grade: bool,
+    /// The answer held needs an action (partially met, not met).
+    needs_action: bool,
+    action: ActionView,
+    evidence: Vec<EvidenceView>,
+    /// Last round's evidence for the question, not yet reused: (id, what it is).
+    reusable: Vec<(EvidenceId, String)>,
+    /// The evidence form as typed, when it was refused.
+    evidence_typed: EvidenceTyped,
+    /// Whether the evidence form opens (refused).
+    evidence_open: bool,
+}
+
+impl QuestionView {
+    fn field_of(&self, part: &str) -> String {
+        evidence_field(self.id, part)
+    }
+
+    fn action_of(&self, part: &str) -> String {
+        action_field(self.id, part)
+    }
 }
 
 struct StandardView {
@@ -51,9 +146,16 @@ struct StandardView {
     error: Option<String>,
 }
 
+impl StandardView {
+    /// The id of the standard's answers form, which its questions' inputs name.
+    fn form_id(&self) -> String {
+        format!("answers-{}", self.number)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "assurance/templates/return.html")]
-struct ReturnPage {
+pub(super) struct ReturnPage {
     chrome: Chrome,
     errors: FormErrors,
     audit_return: AuditReturn,
@@ -73,13 +175,28 @@ struct ReturnPage {
     extensions: Vec<store::Extension>,
     /// The business unit: may grant an extension.
     can_manage: bool,
+    /// Codes of the answers below "met" with no action yet: the submit refuses them.
+    lacking: Vec<String>,
+    /// The previous return's actions, asked about here.
+    previous_actions: Vec<PreviousActionView>,
+    /// The year of the previous round, for "Reuse from 2023".
+    previous_year: String,
+    tracker_actions: crate::tracker::SourceActions,
+    can_record: bool,
+    accepted_files: String,
 }
 
-/// A standard's form refused: which standard, the values as typed, and the refusals.
-struct Refused {
-    standard: i64,
-    typed: HashMap<QuestionId, String>,
-    errors: FormErrors,
+/// A form of the return refused: which standard (0 for none), the values as typed, and the
+/// refusals.
+#[derive(Default)]
+pub(super) struct Refused {
+    pub(super) standard: i64,
+    pub(super) typed: HashMap<QuestionId, String>,
+    pub(super) actions: HashMap<QuestionId, ActionTyped>,
+    pub(super) evidence: Option<EvidenceTyped>,
+    /// The "Actions from the last audit" answers as typed.
+    pub(super) completions: Option<HashMap<evidence_store::ReturnActionId, bool>>,
+    pub(super) errors: FormErrors,
 }
 
 fn standard_field(number: i64) -> String {
@@ -88,13 +205,13 @@ fn standard_field(number: i64) -> String {
 
 /// What a return is answered against: its round, the round's framework version, and the
 /// setting the organisation is audited as.
-struct Framing {
-    round: Round,
-    version: FrameworkVersion,
-    setting: Option<Setting>,
+pub(super) struct Framing {
+    pub(super) round: Round,
+    pub(super) version: FrameworkVersion,
+    pub(super) setting: Option<Setting>,
 }
 
-async fn framing(scope: Scope<'_>, audit_return: &AuditReturn) -> AppResult<Framing> {
+pub(super) async fn framing(scope: Scope<'_>, audit_return: &AuditReturn) -> AppResult<Framing> {
     let round = store::find_round(scope, audit_return.round_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -114,28 +231,50 @@ async fn framing(scope: Scope<'_>, audit_return: &AuditReturn) -> AppResult<Fram
     })
 }
 
-/// The organisation's answers to the round before, by question code (the version may differ).
-async fn previous_answers(
+/// The organisation's return to the round before: its answers and evidence by question code
+/// (the version may differ), and the round's year.
+#[derive(Default)]
+pub(super) struct Previous {
+    pub(super) answers: HashMap<String, Answer>,
+    pub(super) evidence: HashMap<String, Vec<Evidence>>,
+    pub(super) year: String,
+}
+
+pub(super) async fn previous_return(
     scope: Scope<'_>,
     audit_return: &AuditReturn,
-) -> AppResult<HashMap<String, Answer>> {
+) -> AppResult<Previous> {
     let Some(previous) = audit_return.previous_return_id else {
-        return Ok(HashMap::new());
+        return Ok(Previous::default());
     };
     let Some(previous_return) = store::find_return(scope, previous).await? else {
-        return Ok(HashMap::new());
+        return Ok(Previous::default());
     };
     let Some(previous_round) = store::find_round(scope, previous_return.round_id).await? else {
-        return Ok(HashMap::new());
+        return Ok(Previous::default());
     };
     let Some(version) = store::framework_version(scope, previous_round.version_id).await? else {
-        return Ok(HashMap::new());
+        return Ok(Previous::default());
     };
     let mut answers = store::answers_of(scope, previous).await?;
-    Ok(version
+    let codes: HashMap<QuestionId, &str> = version
         .questions()
-        .filter_map(|question| Some((question.code.clone(), answers.remove(&question.id)?)))
-        .collect())
+        .map(|question| (question.id, question.code.as_str()))
+        .collect();
+    let mut evidence: HashMap<String, Vec<Evidence>> = HashMap::new();
+    for item in evidence_store::evidence_of(scope, previous).await? {
+        if let Some(code) = codes.get(&item.question_id) {
+            evidence.entry((*code).to_owned()).or_default().push(item);
+        }
+    }
+    Ok(Previous {
+        answers: version
+            .questions()
+            .filter_map(|question| Some((question.code.clone(), answers.remove(&question.id)?)))
+            .collect(),
+        evidence,
+        year: previous_round.opens_on.year().to_string(),
+    })
 }
 
 fn options_of(question: &Question) -> Vec<(String, String)> {
@@ -157,13 +296,30 @@ fn options_of(question: &Question) -> Vec<(String, String)> {
     }
 }
 
-fn question_view(
-    question: &Question,
-    answer: Option<&Answer>,
-    previous: Option<&Answer>,
-    typed: Option<&String>,
-    errors: &FormErrors,
-) -> QuestionView {
+/// What a question is shown with besides its answer: its evidence and action, last round's
+/// answer and evidence, and any refused form's values.
+struct Around<'a> {
+    answer: Option<&'a Answer>,
+    previous: Option<&'a Answer>,
+    typed: Option<&'a String>,
+    action: Option<&'a ReturnAction>,
+    action_typed: Option<&'a ActionTyped>,
+    evidence: Vec<EvidenceView>,
+    reusable: Vec<(EvidenceId, String)>,
+    evidence_typed: Option<&'a EvidenceTyped>,
+}
+
+fn question_view(question: &Question, around: Around<'_>, errors: &FormErrors) -> QuestionView {
+    let Around {
+        answer,
+        previous,
+        typed,
+        action,
+        action_typed,
+        evidence,
+        reusable,
+        evidence_typed,
+    } = around;
     let field = answer_field(question.id);
     let value = typed
         .cloned()
@@ -187,12 +343,45 @@ fn question_view(
             (id, option, label, checked)
         })
         .collect();
+    let needs_action = answer.is_some_and(|answer| {
+        !answer.to_review
+            && matches!(answer.value, AnswerValue::Grade(grade) if grade.needs_action())
+    });
+    let action = match (action_typed, action) {
+        (Some(typed), stored) => ActionView {
+            owner: typed.owner.clone(),
+            what: typed.what.clone(),
+            due: typed.due.clone(),
+            stored: None,
+            tracker_action: stored.and_then(|stored| stored.tracker_action_id),
+        },
+        (None, Some(stored)) => ActionView {
+            owner: stored.owner.clone(),
+            what: stored.what_will_change.clone(),
+            due: DateParts::from_date(Some(stored.due_on)),
+            stored: Some(format!(
+                "{}, due {}: {}",
+                stored.owner,
+                long_date(stored.due_on),
+                stored.what_will_change
+            )),
+            tracker_action: stored.tracker_action_id,
+        },
+        (None, None) => ActionView {
+            owner: String::new(),
+            what: String::new(),
+            due: DateParts::default(),
+            stored: None,
+            tracker_action: None,
+        },
+    };
+    let evidence_open = evidence_typed.is_some();
     QuestionView {
         error: errors.get(&field).map(str::to_owned),
         code: question.code.clone(),
         text: question.text.clone(),
         guidance: question.guidance.clone(),
-        evidence: question.evidence.clone(),
+        evidence,
         input,
         options,
         value,
@@ -200,10 +389,22 @@ fn question_view(
         to_review: answer.is_some_and(|answer| answer.to_review),
         previous: previous.map(|answer| answer_label(&answer.value)),
         field,
+        id: question.id,
+        is_grade: question.kind == QuestionKind::Grade,
+        needs_action,
+        action,
+        reusable,
+        evidence_typed: evidence_typed.cloned().unwrap_or(EvidenceTyped {
+            question: question.id,
+            text: String::new(),
+            link: String::new(),
+        }),
+        evidence_open,
+        expected: question.evidence.clone(),
     }
 }
 
-async fn return_page_for(
+pub(super) async fn return_page_for(
     state: &AppState,
     ctx: &Ctx,
     audit_return: AuditReturn,
@@ -217,21 +418,56 @@ async fn return_page_for(
         setting,
     } = framing(scope, &audit_return).await?;
     let answers = store::answers_of(scope, audit_return.id).await?;
-    let previous = previous_answers(scope, &audit_return).await?;
+    let previous = previous_return(scope, &audit_return).await?;
+    let mut evidence: HashMap<QuestionId, Vec<Evidence>> = HashMap::new();
+    for item in evidence_store::evidence_of(scope, audit_return.id).await? {
+        evidence.entry(item.question_id).or_default().push(item);
+    }
+    let actions: HashMap<QuestionId, ReturnAction> =
+        evidence_store::actions_of_return(scope, audit_return.id)
+            .await?
+            .into_iter()
+            .map(|action| (action.question_id, action))
+            .collect();
+    let refused = refused.unwrap_or_default();
+    let previous_actions = match audit_return.previous_return_id {
+        Some(previous) => evidence_store::actions_of_return(scope, previous)
+            .await?
+            .into_iter()
+            .map(|action| PreviousActionView {
+                field: crate::assurance::evidence::completed_field(action.id),
+                completed: match &refused.completions {
+                    Some(typed) => typed.get(&action.id).copied(),
+                    None => action.is_completed(),
+                },
+                code: action.code,
+                owner: action.owner,
+                due: long_date(action.due_on),
+                what: action.what_will_change,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let no_typing = HashMap::new();
-    let errors = refused
-        .as_ref()
-        .map(|refused| refused.errors.clone())
-        .unwrap_or_default();
+    let no_actions = HashMap::new();
+    let errors = refused.errors.clone();
     let mut unanswered = Vec::new();
+    let mut lacking = Vec::new();
     let standards = version
         .standards
         .iter()
         .map(|standard| {
-            let typed = refused
-                .as_ref()
-                .filter(|refused| refused.standard == standard.number)
-                .map_or(&no_typing, |refused| &refused.typed);
+            let this_standard = refused.standard == standard.number;
+            let typed = if this_standard {
+                &refused.typed
+            } else {
+                &no_typing
+            };
+            let actions_typed = if this_standard {
+                &refused.actions
+            } else {
+                &no_actions
+            };
             let questions = standard
                 .questions
                 .iter()
@@ -243,13 +479,51 @@ async fn return_page_for(
                     {
                         unanswered.push(question.code.clone());
                     }
-                    question_view(
+                    let shown: Vec<EvidenceView> = evidence
+                        .get(&question.id)
+                        .map(|items| items.iter().map(EvidenceView::of).collect())
+                        .unwrap_or_default();
+                    let reused: Vec<EvidenceId> = evidence
+                        .get(&question.id)
+                        .map(|items| {
+                            items
+                                .iter()
+                                .filter_map(|item| item.reused_from_id)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let reusable = previous
+                        .evidence
+                        .get(&question.code)
+                        .map(|items| {
+                            items
+                                .iter()
+                                .filter(|item| !reused.contains(&item.id))
+                                .map(|item| (item.id, EvidenceView::of(item).summary()))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let view = question_view(
                         question,
-                        answer,
-                        previous.get(&question.code),
-                        typed.get(&question.id),
+                        Around {
+                            answer,
+                            previous: previous.answers.get(&question.code),
+                            typed: typed.get(&question.id),
+                            action: actions.get(&question.id),
+                            action_typed: actions_typed.get(&question.id),
+                            evidence: shown,
+                            reusable,
+                            evidence_typed: refused
+                                .evidence
+                                .as_ref()
+                                .filter(|typed| typed.question == question.id),
+                        },
                         &errors,
-                    )
+                    );
+                    if view.needs_action && !actions.contains_key(&question.id) {
+                        lacking.push(question.code.clone());
+                    }
+                    view
                 })
                 .collect();
             StandardView {
@@ -267,6 +541,13 @@ async fn return_page_for(
     let answered = required.saturating_sub(unanswered.len());
     let may_answer = may_answer_return(user, audit_return.organisation_id);
     let submitted = is_submitted(audit_return.status);
+    let tracker_actions = crate::tracker::actions_from(
+        state,
+        scope.partnership(),
+        SourceKind::Audit,
+        audit_return.id.get(),
+    )
+    .await?;
     Ok(ReturnPage {
         extensions: store::extensions_of_return(ctx.scope(state)?, audit_return.id).await?,
         can_manage: ctx.user()?.can(crate::kernel::Permission::ManageAssurance),
@@ -282,6 +563,12 @@ async fn return_page_for(
         standards,
         unanswered,
         required,
+        lacking,
+        previous_actions,
+        previous_year: previous.year,
+        tracker_actions,
+        can_record: false,
+        accepted_files: accepted_extensions(),
     })
 }
 
@@ -296,7 +583,11 @@ pub async fn return_page(
 
 /// The return named by the route, if the person may answer it: another organisation's is not
 /// found (the business unit answers any).
-async fn answerable(state: &AppState, ctx: &Ctx, id: ReturnId) -> AppResult<AuditReturn> {
+pub(super) async fn answerable(
+    state: &AppState,
+    ctx: &Ctx,
+    id: ReturnId,
+) -> AppResult<AuditReturn> {
     let audit_return = AuditReturn::look_up(state, ctx, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -330,6 +621,14 @@ pub async fn save_standard(
         .filter(|question| question.applies(setting))
         .collect();
     let mut read = read_standard_answers(&asked, version.questions(), number, &field, &pairs);
+    let mut action_errors = FormErrors::default();
+    let actions = read_standard_actions(&asked, &read.answers, &pairs, &mut action_errors);
+    for refusal in action_errors.items {
+        read.errors.add(&refusal.field, refusal.message);
+    }
+    if !read.errors.is_empty() {
+        read.answers.clear();
+    }
     if is_submitted(audit_return.status) {
         read.errors = FormErrors::default();
         read.errors.add(
@@ -341,6 +640,9 @@ pub async fn save_standard(
         let refused = Refused {
             standard: number,
             typed: read.typed,
+            actions: actions.typed,
+            evidence: None,
+            completions: None,
             errors: read.errors,
         };
         return render_refused(&return_page_for(&state, &ctx, audit_return, Some(refused)).await?);
@@ -358,6 +660,7 @@ pub async fn save_standard(
         ));
     }
     store::save_answers(&mut change, &current, &read.answers, &by).await?;
+    evidence_store::save_actions(&mut change, &current, &actions.actions, &by).await?;
     change.commit().await?;
     ctx.flash(
         &state,
@@ -367,16 +670,77 @@ pub async fn save_standard(
     Ok(Redirect::to(&format!("/assurance/returns/{id}#standard-{number}")).into_response())
 }
 
-/// Submits a return; a second submit changes nothing and says so.
+/// Submits a return; a second submit changes nothing and says so. Every answer below "met"
+/// needs its action first (the refusal names each question); the actions are then raised in
+/// the improvement tracker in the same change.
 pub async fn submit_return(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<ReturnId>,
 ) -> AppResult<Response> {
     let audit_return = answerable(&state, &ctx, id).await?;
+    let scope = ctx.scope(&state)?;
     let Framing {
-        version, setting, ..
-    } = framing(ctx.scope(&state)?, &audit_return).await?;
+        round,
+        version,
+        setting,
+    } = framing(scope, &audit_return).await?;
+    if !is_submitted(audit_return.status) {
+        let answers = store::answers_of(scope, id).await?;
+        let actions: Vec<QuestionId> = evidence_store::actions_of_return(scope, id)
+            .await?
+            .into_iter()
+            .map(|action| action.question_id)
+            .collect();
+        let asked: Vec<&Question> = version
+            .questions()
+            .filter(|question| question.kind == QuestionKind::Grade && question.applies(setting))
+            .collect();
+        let grade_of = |question: &Question| match answers.get(&question.id) {
+            Some(Answer {
+                value: AnswerValue::Grade(grade),
+                to_review: false,
+                ..
+            }) => Some(*grade),
+            _ => None,
+        };
+        let lacking = lacking_actions(asked.iter().map(|question| {
+            (
+                question.code.as_str(),
+                grade_of(question),
+                actions.contains(&question.id),
+            )
+        }));
+        if !lacking.is_empty() {
+            let mut errors = FormErrors::default();
+            for question in asked
+                .iter()
+                .filter(|question| lacking.contains(&question.code))
+            {
+                let standard = version
+                    .standards
+                    .iter()
+                    .find(|standard| standard.id == question.standard_id)
+                    .map_or(0, |standard| standard.number);
+                let grade = grade_of(question).map_or("", Grade::label);
+                errors.add(
+                    &action_field(question.id, "owner"),
+                    format!(
+                        "Question {}: answered {}, so it needs an action (owner, due date and what will change): add it and save standard {standard} before submitting. The return was not submitted",
+                        question.code,
+                        grade.to_lowercase()
+                    ),
+                );
+            }
+            let refused = Refused {
+                errors,
+                ..Refused::default()
+            };
+            return render_refused(
+                &return_page_for(&state, &ctx, audit_return, Some(refused)).await?,
+            );
+        }
+    }
     let required = required_graded(&version, setting);
     let answered = usize::try_from(audit_return.graded_answered)
         .unwrap_or(0)
@@ -384,14 +748,26 @@ pub async fn submit_return(
     let by = ctx.user()?.display_name.clone();
     let mut change = ctx.change(&state).await?;
     let said = if store::submit_return(&mut change, &audit_return, &by).await? {
+        let raised = evidence_store::raise_in_tracker(&mut change, &audit_return, &round).await?;
         change.commit().await?;
-        if answered < required {
+        let mut said = if answered < required {
             format!(
                 "Return submitted as partly complete: {answered} of {required} graded questions answered"
             )
         } else {
             "Return submitted".to_owned()
+        };
+        if raised > 0 {
+            said.push_str(&format!(
+                ". {} added to the improvement tracker",
+                filters::count_of(
+                    i64::try_from(raised).unwrap_or(i64::MAX),
+                    "action",
+                    "actions"
+                )
+            ));
         }
+        said
     } else {
         change.rollback().await?;
         "This return was already submitted: nothing changed".to_owned()
