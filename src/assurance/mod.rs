@@ -7,13 +7,19 @@
 //! `grades.rs` (grade shares, return completion), `progress.rs` (a return's stage, the return
 //! rate), `forms.rs` (a round and an answer as typed), `sampling.rs` (the seeded deep-dive
 //! sample), `agreement.rs` (agreement between moderators); `sheet.rs` (a framework as a spreadsheet),
-//! `report.rs` (the yearly report's Quality assurance section).
+//! `report.rs` (the yearly report's Quality assurance section). Deep dives: `deep_dive.rs` (the
+//! sample's form), `moderation.rs` (a panel member's judgements, when a return is moderated),
+//! `letter.rs` (the feedback letter's draft and PDF), `deep_dive_store.rs` (their queries).
 
 pub mod agreement;
+pub mod deep_dive;
+pub mod deep_dive_store;
 pub mod demo;
 pub mod forms;
 pub mod grades;
+pub mod letter;
 pub mod model;
+pub mod moderation;
 pub mod progress;
 pub mod report;
 mod routes;
@@ -27,9 +33,10 @@ use crate::kernel::{Access, Permission, Routes};
 const VIEW: Access = Access::Requires(Permission::ViewAssurance);
 const MANAGE: Access = Access::Requires(Permission::ManageAssurance);
 const RESPOND: Access = Access::Requires(Permission::RespondToAudit);
+const MODERATE: Access = Access::Requires(Permission::ModerateAudit);
 
 pub fn routes() -> Routes {
-    use routes::{frameworks, returns, rounds};
+    use routes::{deep_dive, frameworks, letter, moderation, returns, rounds};
     Routes::new()
         .get("/assurance", VIEW, frameworks::overview)
         .post(
@@ -74,5 +81,44 @@ pub fn routes() -> Routes {
             "/assurance/frameworks/{id}/export.xlsx",
             VIEW,
             frameworks::export_framework_xlsx,
+        )
+        // Deep dives: the sample (read across the partnership, drawn by the business unit),
+        // moderation by the panel, and the feedback letter (the handlers hide another
+        // organisation's from those who act for one).
+        .get(
+            "/assurance/rounds/{id}/sample",
+            VIEW,
+            deep_dive::sample_page,
+        )
+        .post(
+            "/assurance/rounds/{id}/sample",
+            MANAGE,
+            deep_dive::draw_sample,
+        )
+        .get(
+            "/assurance/returns/{id}/moderation",
+            VIEW,
+            moderation::moderation_page,
+        )
+        .post(
+            "/assurance/returns/{id}/moderation",
+            MODERATE,
+            moderation::save_moderation,
+        )
+        .post(
+            "/assurance/returns/{id}/moderated",
+            MANAGE,
+            moderation::mark_moderated,
+        )
+        .get("/assurance/returns/{id}/letter", VIEW, letter::letter_page)
+        .post(
+            "/assurance/returns/{id}/letter",
+            MANAGE,
+            letter::save_letter,
+        )
+        .get(
+            "/assurance/returns/{id}/letter.pdf",
+            VIEW,
+            letter::letter_pdf,
         )
 }

@@ -144,7 +144,7 @@ impl AuditQuery {
 
 /// Each kind of record the trail holds, in words (the filter and the entries show these, not
 /// the table names).
-const RECORD_TYPES: [(&str, &str); 33] = [
+const RECORD_TYPES: [(&str, &str); 36] = [
     ("partnership", "Partnership"),
     ("organisation", "Organisation"),
     ("person", "Person"),
@@ -181,6 +181,9 @@ const RECORD_TYPES: [(&str, &str); 33] = [
     ("assurance_round", "Audit round"),
     ("assurance_return", "Audit return"),
     ("audit_setting", "Audit setting"),
+    ("assurance_sample", "Deep-dive sample"),
+    ("assurance_moderation", "Audit moderation"),
+    ("assurance_letter", "Audit feedback letter"),
 ];
 
 /// A kind of record in words: "Tracker action" for `tracker_action`. A kind not yet named in
@@ -255,7 +258,7 @@ pub fn record_type_is_named(kind: &str) -> bool {
 /// Who may read the entries about each kind of record: the permission of that record's own
 /// pages, so the trail shows no one what those pages hide. Data drops also follow their
 /// per-record rule (see [`unseen_by`]).
-pub const RECORD_PAGES: [(&str, Permission); 33] = [
+pub const RECORD_PAGES: [(&str, Permission); 36] = [
     ("partnership", Permission::ViewPartnership),
     ("organisation", Permission::ViewPartnership),
     ("person", Permission::ViewPartnership),
@@ -290,6 +293,11 @@ pub const RECORD_PAGES: [(&str, Permission); 33] = [
     ("audit_setting", Permission::ViewAssurance),
     // A return's answers are its organisation's until moderated: the business unit's only.
     ("assurance_return", Permission::ManageAssurance),
+    ("assurance_sample", Permission::ModerateAudit),
+    // The panel's judgements: the panel and the business unit.
+    ("assurance_moderation", Permission::ModerateAudit),
+    // A letter before it is sent is the business unit's draft.
+    ("assurance_letter", Permission::ManageAssurance),
 ];
 
 /// May this person read entries about this kind of record? A kind not in [`RECORD_PAGES`] is

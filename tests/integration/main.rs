@@ -6,6 +6,7 @@ mod support;
 mod access;
 mod accounts;
 mod assurance;
+mod assurance_moderation;
 mod audit_trail;
 mod backup;
 mod browser;
