@@ -105,15 +105,15 @@ impl SampleForm {
                 ),
             }
         }
-        if self.by_inspection_date {
-            if let Some(date) = errors.date(
+        if self.by_inspection_date
+            && let Some(date) = errors.date(
                 "inspected_before",
                 "Not inspected since",
                 &self.inspected_before,
                 true,
-            ) {
-                priority.push(Criterion::InspectedBefore(date));
-            }
+            )
+        {
+            priority.push(Criterion::InspectedBefore(date));
         }
         let seed = self.seed.trim();
         let seed = if seed.is_empty() {

@@ -241,6 +241,22 @@ mod tests {
     }
 
     #[test]
+    fn the_panel_moderates_audits_not_the_scrutineer_nor_respondents() {
+        for role in [Role::BusinessUnitAdmin, Role::GroupChair, Role::GroupMember] {
+            assert!(Permission::ModerateAudit.granted_to(role), "{role:?}");
+        }
+        for role in [
+            Role::IndependentScrutineer,
+            Role::AuditRespondent,
+            Role::PartnerDataLead,
+            Role::Reviewer,
+            Role::Practitioner,
+        ] {
+            assert!(!Permission::ModerateAudit.granted_to(role), "{role:?}");
+        }
+    }
+
+    #[test]
     fn reports_are_read_widely_commented_by_groups_and_approved_by_the_business_unit() {
         for role in Role::ALL {
             assert_eq!(
