@@ -11,6 +11,11 @@
 #       national scale: the demo partnership filled to 12 organisations × 300 indicators, and
 #       149 more partnerships of that size (21.6 million values); the pages are the demo's
 #   PAGES="/dataset /dataset/indicators/1" scripts/bench-pages.sh   # only these pages
+#   GENERATOR=generate-audit GENERATE="--returns 24000 --questions 60" \
+#     PAGES="/assurance/rounds/5/analysis /assurance/rounds/5 /assurance" scripts/bench-pages.sh
+#       assurance at national scale: 24,000 school returns × 60 questions answered in round 5 (the
+#       demo holds rounds 1 to 4) and round 6 opened pre-filled from it (masa generate-audit
+#       prints how long each round took to open)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${DURATION:-10s}"
@@ -22,7 +27,7 @@ cargo build --release --quiet
 data_dir=$(mktemp -d)
 if [ -n "${GENERATE:-}" ]; then
   # shellcheck disable=SC2086
-  MASA_DATA_DIR="$data_dir" MASA_LOG=warn ./target/release/masa generate --with-demo $GENERATE >&2
+  MASA_DATA_DIR="$data_dir" MASA_LOG=warn ./target/release/masa "${GENERATOR:-generate}" --with-demo $GENERATE >&2
   if [ -n "${GENERATE_MORE:-}" ]; then
     # shellcheck disable=SC2086
     MASA_DATA_DIR="$data_dir" MASA_LOG=warn ./target/release/masa generate $GENERATE_MORE >&2

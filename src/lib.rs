@@ -238,6 +238,9 @@ pub async fn serve(
             if let Err(error) = learning::queue_clock_warnings(&db, today).await {
                 tracing::warn!(%error, "could not queue the statutory clock warnings");
             }
+            if let Err(error) = assurance::queue_chasers(&db, today).await {
+                tracing::warn!(%error, "could not queue the audit returns' chasers");
+            }
             if let Err(error) = tracker::queue_weekly_digest(&db, today).await {
                 tracing::warn!(%error, "could not queue the improvement tracker's weekly digest");
             }

@@ -72,6 +72,20 @@ enum Command {
         #[arg(long)]
         with_demo: bool,
     },
+    /// Add a national-scale audit round to the first partnership, for the assurance benchmark:
+    /// RETURNS schools answer a framework of QUESTIONS graded questions and submit, then the next
+    /// round opens pre-filled; prints how long each round took to open.
+    GenerateAudit {
+        #[arg(long, default_value_t = 24_000)]
+        returns: usize,
+        #[arg(long, default_value_t = 60)]
+        questions: usize,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Load the demo partnership and its sign-ins first (the database must be empty).
+        #[arg(long)]
+        with_demo: bool,
+    },
     /// Generate a report from the live records: `report yearly 2024-25 --pdf out.pdf --html out.html`
     /// or `report quarterly 2025-26-Q2 …`. Writes the files only; versions to approve are made
     /// on the Reports page.
@@ -365,6 +379,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 generated.values as f64 / seconds.max(f64::EPSILON),
                 generated.value_time.as_secs_f64(),
                 generated.write_rate()
+            );
+        }
+        Command::GenerateAudit {
+            returns,
+            questions,
+            seed,
+            with_demo,
+        } => {
+            let db = connect(&config).await?;
+            if with_demo {
+                masa::demo::load(&db).await?;
+            }
+            let options = masa::assurance::generate::AuditGenerateOptions {
+                returns,
+                questions,
+                seed,
+            };
+            let generated = masa::assurance::generate::generate_audit(&db, &options).await?;
+            println!(
+                "Generated {} returns with {} answers in {:.1} s. Opening the round for {} organisations took {:.2} s; opening the next, pre-filled from it, took {:.2} s. Analysis: /assurance/rounds/{}/analysis (the pre-filled round: /assurance/rounds/{}).",
+                generated.returns,
+                generated.answers,
+                generated.total.as_secs_f64(),
+                generated.returns,
+                generated.first_open.as_secs_f64(),
+                generated.prefilled_open.as_secs_f64(),
+                generated.answered_round,
+                generated.prefilled_round
             );
         }
         Command::Report {

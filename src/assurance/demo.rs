@@ -138,6 +138,7 @@ pub async fn load(change: &mut Change) -> Result<(), DemoError> {
     s175_rounds(change, s175, s175_version, &schools).await?;
     let (s11, s11_version) = *added.get("s11").ok_or_else(|| data("no s11 framework"))?;
     s11_round(change, s11, s11_version, &organisations).await?;
+    super::plan::demo::load(change).await?;
     Ok(())
 }
 

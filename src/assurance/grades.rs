@@ -125,16 +125,26 @@ pub struct GradeShares {
 
 /// The shares of each grade among answers (`None` is a question left unanswered).
 pub fn grade_shares(grades: impl IntoIterator<Item = Option<Grade>>) -> GradeShares {
+    grade_shares_of_counts(grades.into_iter().map(|grade| (grade, 1)))
+}
+
+/// The shares of each grade from answers already counted: (grade, how many), a grade any number
+/// of times (`None`: unanswered). What a database's `GROUP BY grade` gives, so a round's
+/// analysis need not load every answer; `grade_shares` is this with a count of 1 each.
+pub fn grade_shares_of_counts(
+    counts: impl IntoIterator<Item = (Option<Grade>, i64)>,
+) -> GradeShares {
     let (mut exceeds, mut met, mut partially_met, mut not_met) = (0, 0, 0, 0);
     let (mut not_applicable, mut unanswered) = (0, 0);
-    for grade in grades {
+    for (grade, count) in counts {
+        let count = count.max(0);
         match grade {
-            Some(Grade::Exceeds) => exceeds += 1,
-            Some(Grade::Met) => met += 1,
-            Some(Grade::PartiallyMet) => partially_met += 1,
-            Some(Grade::NotMet) => not_met += 1,
-            Some(Grade::NotApplicable) => not_applicable += 1,
-            None => unanswered += 1,
+            Some(Grade::Exceeds) => exceeds += count,
+            Some(Grade::Met) => met += count,
+            Some(Grade::PartiallyMet) => partially_met += count,
+            Some(Grade::NotMet) => not_met += count,
+            Some(Grade::NotApplicable) => not_applicable += count,
+            None => unanswered += count,
         }
     }
     let answered = exceeds + met + partially_met + not_met;

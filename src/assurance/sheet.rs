@@ -67,6 +67,34 @@ pub fn framework_xlsx(version: &FrameworkVersion) -> Result<Vec<u8>, rust_xlsxwr
     }])
 }
 
+/// A round's analysis as a workbook: "Rounds" (the round and its framework's earlier rounds,
+/// oldest first: completion and overall grade shares) and "Grades" (each standard's and each
+/// graded question's share of every grade, in framework order). `rounds` ends with the round
+/// analysed; `filter` names the kind of organisation the figures are for.
+pub fn analysis_xlsx(
+    rounds: &[std::sync::Arc<super::analysis::RoundFigures>],
+    filter: &str,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use super::analysis::{SHEET_COLUMNS, SUMMARY_COLUMNS, sheet_rows, summary_rows};
+    let header = |columns: &[&str]| columns.iter().map(|c| (*c).to_owned()).collect();
+    let grades = rounds
+        .last()
+        .map(|figures| sheet_rows(figures, filter))
+        .unwrap_or_default();
+    write_xlsx(&[
+        SheetTable {
+            name: "Grades",
+            header: header(&SHEET_COLUMNS),
+            rows: grades,
+        },
+        SheetTable {
+            name: "Rounds",
+            header: header(&SUMMARY_COLUMNS),
+            rows: summary_rows(rounds.iter().map(|figures| figures.as_ref())),
+        },
+    ])
+}
+
 /// Reads a framework spreadsheet; every problem names its row and column. The definition is
 /// not yet checked as a framework (the caller runs [`FrameworkDefinition::check`]).
 pub fn read_framework_sheet(

@@ -711,6 +711,308 @@ pub async fn find_return(mut store: impl Store, id: ReturnId) -> Result<Option<A
     .await
 }
 
+// ---- a round's analysis, as counts ----
+//
+// A round's analysis is counted by the database (GROUP BY), never by loading every answer: a
+// national round is tens of thousands of returns of sixty questions. `setting` narrows every
+// count to the returns of organisations audited as that setting.
+
+/// "AND the return's organisation is audited as $3", when there is a setting to filter by.
+fn setting_filter(setting: Option<Setting>) -> &'static str {
+    match setting {
+        Some(_) => {
+            " AND r.organisation_id IN (SELECT organisation_id FROM assurance_settings \
+             WHERE partnership_id = $2 AND setting = $3)"
+        }
+        None => "",
+    }
+}
+
+/// How many answers to each graded question of a round were given each grade, over its
+/// submitted returns (moderated ones included): (question, grade code, answers). Answers still
+/// "to review" are not answers yet.
+pub async fn grade_counts(
+    mut store: impl Store,
+    round: RoundId,
+    setting: Option<Setting>,
+) -> Result<Vec<(QuestionId, String, i64)>> {
+    let sql = format!(
+        "SELECT a.question_id, a.grade, COUNT(*) AS answers FROM assurance_answers a \
+         JOIN assurance_returns r ON r.id = a.return_id \
+         JOIN assurance_questions q ON q.id = a.question_id \
+         WHERE r.round_id = $1 AND r.partnership_id = $2 AND r.status IN ('submitted', 'moderated') \
+         AND q.kind = 'grade' AND a.grade IS NOT NULL AND a.to_review = 0{} \
+         GROUP BY a.question_id, a.grade",
+        setting_filter(setting)
+    );
+    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(round)
+        .bind(store.partnership());
+    if let Some(setting) = setting {
+        query = query.bind(setting.code());
+    }
+    query.fetch_all(store.conn()).await
+}
+
+/// A round's returns counted by what decides their completion: (status, the setting the
+/// organisation is audited as, graded questions answered, returns).
+pub async fn return_tallies(
+    mut store: impl Store,
+    round: RoundId,
+    setting: Option<Setting>,
+) -> Result<Vec<(String, Option<String>, i64, i64)>> {
+    let sql = format!(
+        "SELECT t.status, t.setting, t.answered, COUNT(*) AS returns FROM ( \
+         SELECT r.status, st.setting, \
+         (SELECT COUNT(*) FROM assurance_answers a JOIN assurance_questions q ON q.id = a.question_id \
+          WHERE a.return_id = r.id AND q.kind = 'grade' AND a.grade IS NOT NULL AND a.to_review = 0) AS answered \
+         FROM assurance_returns r \
+         LEFT JOIN assurance_settings st ON st.organisation_id = r.organisation_id \
+         AND st.partnership_id = r.partnership_id \
+         WHERE r.round_id = $1 AND r.partnership_id = $2{}) t \
+         GROUP BY t.status, t.setting, t.answered",
+        setting_filter(setting)
+    );
+    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(round)
+        .bind(store.partnership());
+    if let Some(setting) = setting {
+        query = query.bind(setting.code());
+    }
+    query.fetch_all(store.conn()).await
+}
+
+/// The actions of a round's returns' previous returns: (returns that had any, returns that
+/// completed every one, actions, actions completed).
+pub async fn previous_action_totals(
+    mut store: impl Store,
+    round: RoundId,
+    setting: Option<Setting>,
+) -> Result<(i64, i64, i64, i64)> {
+    let sql = format!(
+        "SELECT \
+         CAST(COALESCE(SUM(CASE WHEN r.previous_actions > 0 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN r.previous_actions > 0 \
+              AND r.previous_actions_completed >= r.previous_actions THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(r.previous_actions), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN r.previous_actions_completed > r.previous_actions \
+              THEN r.previous_actions ELSE r.previous_actions_completed END), 0) AS BIGINT) \
+         FROM assurance_returns r WHERE r.round_id = $1 AND r.partnership_id = $2{}",
+        setting_filter(setting)
+    );
+    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(round)
+        .bind(store.partnership());
+    if let Some(setting) = setting {
+        query = query.bind(setting.code());
+    }
+    query.fetch_one(store.conn()).await
+}
+
+// ---- chasers ----
+
+/// A return not yet submitted, in a round already open: one that may be chased.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChaseableReturn {
+    pub id: ReturnId,
+    pub organisation_id: OrganisationId,
+    pub organisation_name: String,
+    pub round_title: String,
+    #[sqlx(try_from = "IsoDate")]
+    pub due_on: Date,
+}
+
+/// The partnership's returns not yet submitted whose round has opened by `today` and which are
+/// due between `from` and `to`.
+pub async fn chaseable_returns(
+    mut store: impl Store,
+    today: Date,
+    from: Date,
+    to: Date,
+) -> Result<Vec<ChaseableReturn>> {
+    sqlx::query_as(
+        "SELECT r.id, r.organisation_id, o.name AS organisation_name, rd.title AS round_title, r.due_on \
+         FROM assurance_returns r JOIN organisations o ON o.id = r.organisation_id \
+         JOIN assurance_rounds rd ON rd.id = r.round_id \
+         WHERE r.partnership_id = $1 AND r.status IN ('not_started', 'in_progress') \
+         AND rd.opens_on <= $2 AND r.due_on >= $3 AND r.due_on <= $4 ORDER BY r.id",
+    )
+    .bind(store.partnership())
+    .bind(iso_date(today))
+    .bind(iso_date(from))
+    .bind(iso_date(to))
+    .fetch_all(store.conn())
+    .await
+}
+
+/// The scheduled chasers already sent for each unsubmitted return's current due date: (return,
+/// kind code).
+pub async fn scheduled_chasers_sent(mut store: impl Store) -> Result<Vec<(ReturnId, String)>> {
+    sqlx::query_as(
+        "SELECT c.return_id, c.kind FROM assurance_chasers c \
+         JOIN assurance_returns r ON r.id = c.return_id AND r.due_on = c.due_on \
+         WHERE c.partnership_id = $1 AND r.status IN ('not_started', 'in_progress') \
+         AND c.kind <> 'manual'",
+    )
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await
+}
+
+/// A chaser to record: which return, which of the schedule's (or "manual"), for which due date.
+#[derive(Debug, Clone)]
+pub struct ChaserSent<'a> {
+    pub return_id: ReturnId,
+    pub kind: &'a str,
+    pub due_on: Date,
+    pub sent_on: Date,
+    pub recipients: i64,
+    pub sent_by: Option<&'a str>,
+}
+
+/// Records a chaser in `tx`; false (nothing written) when this scheduled chaser was already sent
+/// for this due date. A manual one is always recorded.
+pub async fn record_chaser(
+    tx: &mut crate::kernel::db::Transaction,
+    partnership: crate::kernel::ids::PartnershipId,
+    chaser: &ChaserSent<'_>,
+) -> Result<Option<i64>> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO assurance_chasers (partnership_id, return_id, kind, due_on, sent_on, recipients, \
+         sent_by_name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(partnership)
+    .bind(chaser.return_id)
+    .bind(chaser.kind)
+    .bind(iso_date(chaser.due_on))
+    .bind(iso_date(chaser.sent_on))
+    .bind(chaser.recipients)
+    .bind(chaser.sent_by)
+    .bind(now_text())
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+/// The last chaser sent about a return.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct LastChaser {
+    pub return_id: ReturnId,
+    pub kind: String,
+    #[sqlx(try_from = "IsoDate")]
+    pub sent_on: Date,
+    pub recipients: i64,
+    pub sent_by_name: Option<String>,
+}
+
+/// The last chaser sent about each of a round's returns that has had one.
+pub async fn last_chasers_of_round(
+    mut store: impl Store,
+    round: RoundId,
+) -> Result<HashMap<ReturnId, LastChaser>> {
+    let rows: Vec<LastChaser> = sqlx::query_as(
+        "SELECT c.return_id, c.kind, c.sent_on, c.recipients, c.sent_by_name FROM assurance_chasers c \
+         JOIN assurance_returns r ON r.id = c.return_id \
+         WHERE r.round_id = $1 AND c.partnership_id = $2 ORDER BY c.id",
+    )
+    .bind(round)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await?;
+    Ok(rows.into_iter().map(|row| (row.return_id, row)).collect())
+}
+
+// ---- extensions ----
+
+/// An extension granted to a return: its new due date and why.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Extension {
+    pub return_id: ReturnId,
+    #[sqlx(try_from = "IsoDate")]
+    pub due_on: Date,
+    pub reason: String,
+    pub granted_by_name: String,
+    pub granted_at: String,
+}
+
+/// Grants an extension: the return's due date moves to `due_on` (the caller checks it is after
+/// the current one), the extension is kept with its reason, and the audit trail has both dates.
+pub async fn grant_extension(
+    change: &mut Change,
+    audit_return: &AuditReturn,
+    due_on: Date,
+    reason: &str,
+    by: &str,
+) -> Result<()> {
+    let now = now_text();
+    sqlx::query(
+        "INSERT INTO assurance_extensions (return_id, due_on, reason, granted_by_name, granted_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(audit_return.id)
+    .bind(iso_date(due_on))
+    .bind(reason)
+    .bind(by)
+    .bind(&now)
+    .execute(change.conn())
+    .await?;
+    sqlx::query(
+        "UPDATE assurance_returns SET due_on = $1, updated_at = $2 WHERE id = $3 AND partnership_id = $4",
+    )
+    .bind(iso_date(due_on))
+    .bind(&now)
+    .bind(audit_return.id)
+    .bind(change.partnership())
+    .execute(change.conn())
+    .await?;
+    change
+        .record(AuditEntry::updated(
+            "assurance_return",
+            audit_return.id,
+            format!(
+                "Extended {}'s return to {}: {reason}",
+                audit_return.organisation_name,
+                iso_date(due_on)
+            ),
+            &serde_json::json!({ "due_on": iso_date(audit_return.due_on) }),
+            &serde_json::json!({ "due_on": iso_date(due_on), "reason": reason }),
+        ))
+        .await
+}
+
+const EXTENSION_COLUMNS: &str = "e.return_id, e.due_on, e.reason, e.granted_by_name, e.granted_at \
+     FROM assurance_extensions e JOIN assurance_returns r ON r.id = e.return_id";
+
+/// A return's extensions, first granted first.
+pub async fn extensions_of_return(
+    mut store: impl Store,
+    audit_return: ReturnId,
+) -> Result<Vec<Extension>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {EXTENSION_COLUMNS} WHERE e.return_id = $1 AND r.partnership_id = $2 ORDER BY e.id"
+    )))
+    .bind(audit_return)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await
+}
+
+/// The latest extension of each of a round's returns that has had one.
+pub async fn latest_extensions_of_round(
+    mut store: impl Store,
+    round: RoundId,
+) -> Result<HashMap<ReturnId, Extension>> {
+    let rows: Vec<Extension> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {EXTENSION_COLUMNS} WHERE r.round_id = $1 AND r.partnership_id = $2 ORDER BY e.id"
+    )))
+    .bind(round)
+    .bind(store.partnership())
+    .fetch_all(store.conn())
+    .await?;
+    Ok(rows.into_iter().map(|row| (row.return_id, row)).collect())
+}
+
 // ---- answers ----
 
 /// What an answer holds, by its question's kind.

@@ -144,7 +144,7 @@ impl AuditQuery {
 
 /// Each kind of record the trail holds, in words (the filter and the entries show these, not
 /// the table names).
-const RECORD_TYPES: [(&str, &str); 36] = [
+const RECORD_TYPES: [(&str, &str); 37] = [
     ("partnership", "Partnership"),
     ("organisation", "Organisation"),
     ("person", "Person"),
@@ -180,6 +180,7 @@ const RECORD_TYPES: [(&str, &str); 36] = [
     ("assurance_framework_version", "Audit framework version"),
     ("assurance_round", "Audit round"),
     ("assurance_return", "Audit return"),
+    ("assurance_chaser", "Audit return reminder"),
     ("audit_setting", "Audit setting"),
     ("assurance_sample", "Deep-dive sample"),
     ("assurance_moderation", "Audit moderation"),
@@ -258,7 +259,7 @@ pub fn record_type_is_named(kind: &str) -> bool {
 /// Who may read the entries about each kind of record: the permission of that record's own
 /// pages, so the trail shows no one what those pages hide. Data drops also follow their
 /// per-record rule (see [`unseen_by`]).
-pub const RECORD_PAGES: [(&str, Permission); 36] = [
+pub const RECORD_PAGES: [(&str, Permission); 37] = [
     ("partnership", Permission::ViewPartnership),
     ("organisation", Permission::ViewPartnership),
     ("person", Permission::ViewPartnership),
@@ -293,6 +294,7 @@ pub const RECORD_PAGES: [(&str, Permission); 36] = [
     ("audit_setting", Permission::ViewAssurance),
     // A return's answers are its organisation's until moderated: the business unit's only.
     ("assurance_return", Permission::ManageAssurance),
+    ("assurance_chaser", Permission::ManageAssurance),
     ("assurance_sample", Permission::ModerateAudit),
     // The panel's judgements: the panel and the business unit.
     ("assurance_moderation", Permission::ModerateAudit),

@@ -465,6 +465,40 @@ try {
     await check(label);
   }
 
+  // --- assurance (issue 13): the QA plan on a page
+  await signOutAndIn('admin@masa.example');
+  await visit('/assurance', 'assurance');
+  await page.getByRole('link', { name: 'The QA plan on a page' }).click();
+  await page.waitForURL(/\/assurance\/plan/);
+  await page.goto(base + '/assurance/plan?year=2024');
+  expect((await page.textContent('h1')).includes('2024/25'), 'the plan shows the year asked for');
+  expect(await page.getByRole('row', { name: /Section 11 moderation panel/ }).isVisible(), 'the plan lists the moderation panel');
+  await check('QA plan on a page');
+  await page.getByRole('link', { name: 'Add an activity' }).click();
+  await page.getByRole('button', { name: 'Add to the plan' }).click();
+  expect(await page.locator('.govuk-error-summary').isVisible(), 'an empty activity is refused with an error summary');
+  await check('QA plan activity refused');
+  await page.getByLabel('Kind of activity').selectOption('case_file_audit');
+  await page.getByLabel('Title').fill('Multi-agency audit: neglect re-audit');
+  await page.locator('#starts_on_day').fill('3');
+  await page.locator('#starts_on_month').fill('2');
+  await page.locator('#starts_on_year').fill('2025');
+  await page.getByRole('button', { name: 'Add to the plan' }).click();
+  await page.waitForURL(/\/assurance\/plan\?year=2024/);
+  expect(await page.getByRole('row', { name: /neglect re-audit/ }).isVisible(), 'the added activity is on the plan');
+  await page.setViewportSize({ width: 375, height: 800 });
+  {
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(sideways <= 0, `/assurance/plan scrolls sideways by ${sideways} px at 375 px`);
+    await check('QA plan at 375 px');
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+  {
+    const feed = await page.request.get(base + '/assurance/plan.ics');
+    expect(feed.status() === 200 && (await feed.text()).includes('BEGIN:VEVENT'), 'the plan downloads as a calendar');
+  }
+  // --- end assurance
+
   // --- the wide pages fit a phone
   await signOutAndIn('admin@masa.example');
   await page.setViewportSize({ width: 375, height: 800 });

@@ -5,6 +5,8 @@
 //! letter and its PDF). Here: who may see and answer a return, and the lookups that route ids
 //! go through.
 
+pub mod analysis;
+pub mod chasers;
 pub mod deep_dive;
 pub mod frameworks;
 pub mod letter;

@@ -69,6 +69,10 @@ struct ReturnPage {
     /// Codes of the graded questions asked and not answered (to review counts as unanswered).
     unanswered: Vec<String>,
     required: usize,
+    /// Extensions granted, first first (`routes/analysis.rs` grants them).
+    extensions: Vec<store::Extension>,
+    /// The business unit: may grant an extension.
+    can_manage: bool,
 }
 
 /// A standard's form refused: which standard, the values as typed, and the refusals.
@@ -264,6 +268,8 @@ async fn return_page_for(
     let may_answer = may_answer_return(user, audit_return.organisation_id);
     let submitted = is_submitted(audit_return.status);
     Ok(ReturnPage {
+        extensions: store::extensions_of_return(ctx.scope(state)?, audit_return.id).await?,
+        can_manage: ctx.user()?.can(crate::kernel::Permission::ManageAssurance),
         chrome: ctx.chrome(state).await?,
         stage: ReturnStage::of(audit_return.status, required, answered),
         overdue: is_overdue(audit_return.status, audit_return.due_on, today()),

@@ -180,6 +180,10 @@ struct ReturnRow {
     reopenable: bool,
     reason: String,
     reason_error: Option<String>,
+    /// The last reminder sent about it: (what it was, when).
+    last_chaser: Option<(&'static str, time::Date)>,
+    /// Its latest extension.
+    extension: Option<store::Extension>,
 }
 
 impl ReturnRow {
@@ -232,6 +236,8 @@ async fn round_page_for(
     let below_target = progress.below_target(round.target_percent);
     let rate = progress.rates.complete;
     let all_returns = progress.returns.len();
+    let mut chasers = store::last_chasers_of_round(ctx.scope(state)?, round.id).await?;
+    let mut extensions = store::latest_extensions_of_round(ctx.scope(state)?, round.id).await?;
     let rows = progress
         .returns
         .into_iter()
@@ -240,6 +246,13 @@ async fn round_page_for(
             let id = progress.audit_return.id;
             let field = reason_field(id);
             ReturnRow {
+                last_chaser: chasers.remove(&id).map(|chaser| {
+                    (
+                        crate::assurance::chasers::kind_label(&chaser.kind),
+                        chaser.sent_on,
+                    )
+                }),
+                extension: extensions.remove(&id),
                 reopenable: is_submitted(progress.audit_return.status),
                 reason: refused
                     .as_ref()
