@@ -1,30 +1,38 @@
-//! Assurance: the statutory s11 and s175 audits. Frameworks (standards and questions) are data,
-//! versioned; a round sends a framework version to a population of organisations, each of which
-//! completes one return, pre-filled from its last; answers below "met" need an action.
+//! Assurance: the statutory s11 and s175 audits, their deep dives and moderation, the
+//! multi-agency case-file audits and the QA plan on a page. Frameworks (standards and questions)
+//! are data, versioned; a round sends a framework version to a population of organisations, each
+//! of which completes one return, pre-filled from its last; answers below "met" need an action,
+//! raised in the improvement tracker when the return is submitted (source kind "audit", the
+//! return's id: `sources()` names them there).
 //!
-//! Files: `model.rs` (frameworks as written, settings), `store.rs` (the queries), `routes/`
-//! (the pages: frameworks, rounds, returns), `work.rs` (home-page items); the pure rules:
+//! Files: `model.rs` (frameworks as written, settings), `store.rs` (the queries), `routes/` (the
+//! pages), `work.rs` (home-page items), `report.rs` (the yearly report's Quality assurance
+//! section), `demo.rs`, `generate.rs` (the national-scale benchmark round). The pure rules:
 //! `grades.rs` (grade shares, return completion), `progress.rs` (a return's stage, the return
-//! rate), `forms.rs` (a round and an answer as typed), `sampling.rs` (the seeded deep-dive
-//! sample), `agreement.rs` (agreement between moderators); `sheet.rs` (a framework as a spreadsheet),
-//! `report.rs` (the yearly report's Quality assurance section); `analysis.rs` (a round's
-//! analysis from counted answers, pure) and `chasers.rs` (the reminder schedule, pure, and the job
-//! that queues it); `evidence.rs` (evidence and
-//! actions on answers, pure) with its queries in `evidence_store.rs`. A submitted return's
-//! actions are raised in the improvement tracker (source kind "audit", the return's id):
-//! `sources()` names them there, and the return page shows them with `tracker::actions_from`.
+//! rate), `forms.rs` (a round and an answer as typed), `analysis.rs` (a round's analysis from
+//! counted answers), `chasers.rs` (the reminder schedule, and the job that queues it),
+//! `evidence.rs` (evidence and actions on answers; queries in `evidence_store.rs`),
+//! `sampling.rs` (the seeded deep-dive sample), `agreement.rs` (agreement between moderators),
+//! `deep_dive.rs`, `moderation.rs` and `letter.rs` (the sample's form, a panel member's
+//! judgements, the feedback letter; queries in `deep_dive_store.rs`), `sheet.rs` (a framework as
+//! a spreadsheet). Sub-modules: `case_audits/` (multi-agency case-file audits) and `plan/` (the
+//! QA plan on a page and its calendar feeds).
 
 pub mod agreement;
 pub mod case_audits;
 pub mod analysis;
 pub mod chasers;
+pub mod deep_dive;
+pub mod deep_dive_store;
 pub mod demo;
 pub mod evidence;
 pub mod evidence_store;
 pub mod forms;
 pub mod generate;
 pub mod grades;
+pub mod letter;
 pub mod model;
+pub mod moderation;
 pub mod plan;
 pub mod progress;
 pub mod report;
@@ -43,9 +51,12 @@ use crate::tracker::model::SourceKind;
 const VIEW: Access = Access::Requires(Permission::ViewAssurance);
 const MANAGE: Access = Access::Requires(Permission::ManageAssurance);
 const RESPOND: Access = Access::Requires(Permission::RespondToAudit);
+const MODERATE: Access = Access::Requires(Permission::ModerateAudit);
 
 pub fn routes() -> Routes {
-    use routes::{analysis, chasers, evidence, frameworks, returns, rounds};
+    use routes::{
+        analysis, chasers, deep_dive, evidence, frameworks, letter, moderation, returns, rounds,
+    };
     Routes::new()
         .merge(plan_routes())
         .get("/assurance", VIEW, frameworks::overview)
@@ -136,6 +147,45 @@ pub fn routes() -> Routes {
             frameworks::export_framework_xlsx,
         )
         .merge(case_audits::routes())
+        // Deep dives: the sample (read across the partnership, drawn by the business unit),
+        // moderation by the panel, and the feedback letter (the handlers hide another
+        // organisation's from those who act for one).
+        .get(
+            "/assurance/rounds/{id}/sample",
+            VIEW,
+            deep_dive::sample_page,
+        )
+        .post(
+            "/assurance/rounds/{id}/sample",
+            MANAGE,
+            deep_dive::draw_sample,
+        )
+        .get(
+            "/assurance/returns/{id}/moderation",
+            VIEW,
+            moderation::moderation_page,
+        )
+        .post(
+            "/assurance/returns/{id}/moderation",
+            MODERATE,
+            moderation::save_moderation,
+        )
+        .post(
+            "/assurance/returns/{id}/moderated",
+            MANAGE,
+            moderation::mark_moderated,
+        )
+        .get("/assurance/returns/{id}/letter", VIEW, letter::letter_page)
+        .post(
+            "/assurance/returns/{id}/letter",
+            MANAGE,
+            letter::save_letter,
+        )
+        .get(
+            "/assurance/returns/{id}/letter.pdf",
+            VIEW,
+            letter::letter_pdf,
+        )
 }
 
 /// The QA plan on a page and its calendar feeds.

@@ -2,31 +2,112 @@
 //! - An audit respondent: each of their organisation's returns not yet submitted in a round
 //!   that has opened, due or overdue.
 //! - The business unit: each open round past its due date whose return rate is below its
-//!   target, with how far off it is.
+//!   target, with how far off it is; and each moderated return whose feedback letter is not yet
+//!   sent.
+//! - A panel member (a group chair or member): each return in a deep-dive sample, not yet
+//!   moderated, on which they have recorded nothing, other than their own organisation's.
+//! - An audit respondent: each feedback letter sent to their organisation in the last 90 days.
 
 use time::Date;
 
+use super::deep_dive_store as deep;
 use super::progress::{is_submitted, percent_text, round_progress};
 use super::store::{self, ReturnStatus};
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::filters::count_of;
 use crate::kernel::ids::OrganisationId;
+use crate::kernel::text::parse_iso_date;
 use crate::kernel::work::{Measure, Urgency, WorkFuture, WorkItem};
 use crate::kernel::{AppResult, AppState, Permission, Scope};
 
 pub fn waiting<'a>(state: &'a AppState, user: &'a CurrentUser, today: Date) -> WorkFuture<'a> {
     Box::pin(async move {
         let scope = Scope::new(&state.db, user.partnership());
+        let mut items = Vec::new();
         if user.can(Permission::ManageAssurance) {
-            rounds_below_target(scope, today).await
+            items.extend(rounds_below_target(scope, today).await?);
+            items.extend(letters_to_send(scope).await?);
         } else if let Some(organisation) = user.organisation()
             && user.can(Permission::RespondToAudit)
         {
-            returns_to_submit(scope, organisation, today).await
-        } else {
-            Ok(Vec::new())
+            items.extend(returns_to_submit(scope, organisation, today).await?);
+            items.extend(letters_received(scope, organisation, today).await?);
         }
+        if user.can(Permission::ModerateAudit) && !user.is_admin() {
+            items.extend(returns_to_moderate(scope, user).await?);
+        }
+        Ok(items)
     })
+}
+
+/// How long a sent feedback letter stays on its respondents' home page.
+const LETTER_NEWS_DAYS: i64 = 90;
+
+async fn letters_received(
+    scope: Scope<'_>,
+    organisation: OrganisationId,
+    today: Date,
+) -> AppResult<Vec<WorkItem>> {
+    let since = today - time::Duration::days(LETTER_NEWS_DAYS);
+    Ok(deep::letters_sent_to(scope, organisation)
+        .await?
+        .into_iter()
+        .filter(|letter| {
+            letter
+                .sent_at
+                .as_deref()
+                .and_then(|at| parse_iso_date(at.get(..10)?))
+                .is_some_and(|sent| sent >= since)
+        })
+        .map(|letter| {
+            WorkItem::new(
+                Urgency::ForInformation,
+                format!("Your {} feedback letter has arrived", letter.round_title),
+                Measure::Nothing,
+                format!("/assurance/returns/{}/letter", letter.return_id),
+            )
+            .with_detail("The partnership's panel moderated your return: read its strengths and areas to develop.")
+        })
+        .collect())
+}
+
+async fn letters_to_send(scope: Scope<'_>) -> AppResult<Vec<WorkItem>> {
+    Ok(deep::letters_to_send(scope)
+        .await?
+        .into_iter()
+        .map(|letter| {
+            WorkItem::new(
+                Urgency::DueSoon,
+                format!(
+                    "Feedback letter to {} ({}) to send",
+                    letter.organisation_name, letter.round_title
+                ),
+                Measure::Nothing,
+                format!("/assurance/returns/{}/letter", letter.return_id),
+            )
+            .with_detail("The return is moderated: check the drafted letter and send it.")
+        })
+        .collect())
+}
+
+async fn returns_to_moderate(scope: Scope<'_>, user: &CurrentUser) -> AppResult<Vec<WorkItem>> {
+    Ok(deep::returns_to_moderate(scope, user.id)
+        .await?
+        .into_iter()
+        .filter(|r| r.recorded_by_them == 0 && user.organisation() != Some(r.organisation_id))
+        .map(|r| {
+            WorkItem::new(
+                Urgency::DueSoon,
+                format!(
+                    "{}'s {} return to moderate",
+                    r.organisation_name, r.round_title
+                ),
+                Measure::Nothing,
+                format!("/assurance/returns/{}/moderation", r.return_id),
+            )
+            .with_detail("It is in the deep-dive sample: agree with each self-grade or give yours.")
+        })
+        .collect())
 }
 
 async fn returns_to_submit(

@@ -144,7 +144,7 @@ impl AuditQuery {
 
 /// Each kind of record the trail holds, in words (the filter and the entries show these, not
 /// the table names).
-const RECORD_TYPES: [(&str, &str); 39] = [
+const RECORD_TYPES: [(&str, &str); 42] = [
     ("partnership", "Partnership"),
     ("organisation", "Organisation"),
     ("person", "Person"),
@@ -187,6 +187,9 @@ const RECORD_TYPES: [(&str, &str); 39] = [
     ("case_file_audit_case", "Case-file audit case"),
     ("case_file_audit_finding", "Case-file audit finding"),
     ("assurance_plan_activity", "QA plan activity"),
+    ("assurance_sample", "Deep-dive sample"),
+    ("assurance_moderation", "Audit moderation"),
+    ("assurance_letter", "Audit feedback letter"),
 ];
 
 /// A kind of record in words: "Tracker action" for `tracker_action`. A kind not yet named in
@@ -261,7 +264,7 @@ pub fn record_type_is_named(kind: &str) -> bool {
 /// Who may read the entries about each kind of record: the permission of that record's own
 /// pages, so the trail shows no one what those pages hide. Data drops also follow their
 /// per-record rule (see [`unseen_by`]).
-pub const RECORD_PAGES: [(&str, Permission); 39] = [
+pub const RECORD_PAGES: [(&str, Permission); 42] = [
     ("partnership", Permission::ViewPartnership),
     ("organisation", Permission::ViewPartnership),
     ("person", Permission::ViewPartnership),
@@ -304,6 +307,11 @@ pub const RECORD_PAGES: [(&str, Permission); 39] = [
     // after the round-table: the business unit's only.
     ("case_file_audit_case", Permission::ManageAssurance),
     ("assurance_plan_activity", Permission::ViewAssurance),
+    ("assurance_sample", Permission::ModerateAudit),
+    // The panel's judgements: the panel and the business unit.
+    ("assurance_moderation", Permission::ModerateAudit),
+    // A letter before it is sent is the business unit's draft.
+    ("assurance_letter", Permission::ManageAssurance),
 ];
 
 /// May this person read entries about this kind of record? A kind not in [`RECORD_PAGES`] is

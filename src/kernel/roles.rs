@@ -142,6 +142,10 @@ pub enum Permission {
     /// Fill in and submit an audit return; scoped in the handler to the user's organisation's
     /// returns unless admin.
     RespondToAudit,
+    /// Moderate a return in a deep-dive sample (the panel): the business unit and the groups'
+    /// chairs and members; not the scrutineer, nor audit respondents. Never one's own
+    /// organisation's return (refused in the handler).
+    ModerateAudit,
 }
 
 impl Permission {
@@ -189,6 +193,9 @@ impl Permission {
             Permission::ViewAssurance => !matches!(role, Practitioner),
             Permission::ManageAssurance => role == BusinessUnitAdmin,
             Permission::RespondToAudit => matches!(role, BusinessUnitAdmin | AuditRespondent),
+            Permission::ModerateAudit => {
+                matches!(role, BusinessUnitAdmin | GroupChair | GroupMember)
+            }
         }
     }
 
@@ -231,6 +238,22 @@ mod tests {
         assert!(Permission::ViewPolicies.granted_to_any(&practitioner));
         assert!(!Permission::ViewRiskRegister.granted_to_any(&practitioner));
         assert!(!Permission::ManagePolicies.granted_to_any(&practitioner));
+    }
+
+    #[test]
+    fn the_panel_moderates_audits_not_the_scrutineer_nor_respondents() {
+        for role in [Role::BusinessUnitAdmin, Role::GroupChair, Role::GroupMember] {
+            assert!(Permission::ModerateAudit.granted_to(role), "{role:?}");
+        }
+        for role in [
+            Role::IndependentScrutineer,
+            Role::AuditRespondent,
+            Role::PartnerDataLead,
+            Role::Reviewer,
+            Role::Practitioner,
+        ] {
+            assert!(!Permission::ModerateAudit.granted_to(role), "{role:?}");
+        }
     }
 
     #[test]

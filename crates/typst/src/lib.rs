@@ -27,6 +27,11 @@ use crate::world::MemoryWorld;
 /// The report template: renders the report JSON (`report.json`) the reports module produces.
 pub const REPORT_TEMPLATE: &str = include_str!("../templates/report.typ");
 
+/// The feedback letter template: renders `letter.json` (an assurance feedback letter: title,
+/// partnership, organisation, date and the letter's parts as plain strings) with
+/// [`compile_pdf`]. Strings should be passed through [`displayable`] first.
+pub const LETTER_TEMPLATE: &str = include_str!("../templates/letter.typ");
+
 /// One document to compile: a typst source and the virtual files it may read.
 #[derive(Debug, Clone)]
 pub struct PdfJob<'a> {

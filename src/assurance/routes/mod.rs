@@ -1,12 +1,17 @@
 //! Assurance pages, one file per resource: `frameworks.rs` (the overview, a framework, import
 //! and export), `rounds.rs` (opening a round, the returns dashboard, reopening a return),
-//! `returns.rs` (a return, answering a standard, submitting). Here: who may see and answer a
-//! return, and the lookups that route ids go through.
+//! `returns.rs` (a return, answering a standard, submitting), `deep_dive.rs` (a round's
+//! deep-dive sample), `moderation.rs` (moderating a sampled return), `letter.rs` (the feedback
+//! letter and its PDF). Here: who may see and answer a return, and the lookups that route ids
+//! go through.
 
 pub mod analysis;
 pub mod chasers;
+pub mod deep_dive;
 pub mod evidence;
 pub mod frameworks;
+pub mod letter;
+pub mod moderation;
 pub mod returns;
 pub mod rounds;
 
