@@ -19,8 +19,8 @@
 //! QA plan on a page and its calendar feeds).
 
 pub mod agreement;
-pub mod case_audits;
 pub mod analysis;
+pub mod case_audits;
 pub mod chasers;
 pub mod deep_dive;
 pub mod deep_dive_store;

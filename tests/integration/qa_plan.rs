@@ -63,8 +63,8 @@ on_both_backends!(
             .assert_contains("Section 11 moderation panel")
             .assert_contains("Pan-Cheshire section 11 peer challenge")
             .assert_contains("CSPR triage: quarter 3")
-        // The case-file audits held are on it from their own records.
-        .assert_contains("Children as Victims of Domestic Abuse")
+            // The case-file audits held are on it from their own records.
+            .assert_contains("Children as Victims of Domestic Abuse")
             .assert_contains("Runs in November")
             .assert_contains("Month by month");
         // A year that is not one is not a page.
