@@ -497,6 +497,96 @@ try {
     const feed = await page.request.get(base + '/assurance/plan.ics');
     expect(feed.status() === 200 && (await feed.text()).includes('BEGIN:VEVENT'), 'the plan downloads as a calendar');
   }
+
+  // A round opened for the schools' umbrella organisation, answered with evidence by its
+  // respondent and submitted; the analysis changes.
+  await page.goto(base + '/assurance/rounds/new');
+  {
+    const s175 = await page.$eval('#version_id', (select) => [...select.options].find((o) => /175/.test(o.text)).value);
+    await page.locator('#version_id').selectOption(s175);
+  }
+  await page.getByLabel('Title').fill('s175 audit (browser test)');
+  for (const [field, [day, month, year]] of [['opens_on', ['1', '12', '2026']], ['due_on', ['29', '1', '2027']]]) {
+    await page.locator(`#${field}_day`).fill(day);
+    await page.locator(`#${field}_month`).fill(month);
+    await page.locator(`#${field}_year`).fill(year);
+  }
+  await page.getByLabel('The organisations I choose below').check();
+  await page.getByLabel('Halton Schools and Colleges').check();
+  await page.getByRole('button', { name: 'Open the round' }).click();
+  await page.waitForURL(/\/assurance\/rounds\/\d+$/);
+  const roundUrl = page.url();
+  await check('returns dashboard');
+  const returnPath = await page.$eval('a[href^="/assurance/returns/"]', (a) => a.getAttribute('href'));
+  await page.goto(roundUrl + '/analysis');
+  const analysisBefore = await page.textContent('main');
+  await check('round analysis');
+  await signOutAndIn('school.dsl@masa.example');
+  await page.goto(base + returnPath);
+  await check('a return to answer');
+  await page.$$eval('input[type=radio][form="answers-1"][value="met"]', (radios) => radios.forEach((radio) => { radio.checked = true; }));
+  await page.getByRole('button', { name: 'Save standard 1' }).click();
+  await page.waitForLoadState();
+  expect(!(await page.locator('.govuk-error-summary').isVisible()), `standard 1 saves: ${await page.textContent('main')}`);
+  await page.getByLabel('What the evidence shows').first().fill('Safeguarding policy reviewed by governors in September');
+  await page.getByRole('button', { name: /Add evidence/ }).first().click();
+  await page.waitForLoadState();
+  expect((await page.textContent('main')).includes('Safeguarding policy reviewed by governors in September'), 'the evidence is shown on the return');
+  await page.getByRole('button', { name: 'Submit the return' }).click();
+  await page.waitForLoadState();
+  expect(!(await page.locator('.govuk-error-summary').isVisible()), `the return submits: ${await page.textContent('main')}`);
+  await check('a submitted return');
+  await signOutAndIn('admin@masa.example');
+  await page.goto(roundUrl + '/analysis');
+  expect((await page.textContent('main')) !== analysisBefore, 'the analysis changes when a return is submitted');
+
+  // A deep-dive sample of the demo's 2025 s175 round, moderated by two panel members, and the
+  // feedback letter sent and read back from its PDF.
+  await page.goto(base + '/assurance/rounds/3/sample');
+  await page.locator('#fraction_percent').fill('10');
+  await page.getByRole('button', { name: 'Draw the sample' }).click();
+  await page.waitForLoadState();
+  await check('deep-dive sample');
+  const moderationPath = await page.$eval('a[href$="/moderation"]', (a) => a.getAttribute('href'));
+  async function moderate() {
+    await page.goto(base + moderationPath);
+    await page.$$eval('input[type=radio][name^="decision"]', (radios) => {
+      const seen = new Set();
+      for (const radio of radios) {
+        if (!seen.has(radio.name)) { seen.add(radio.name); radio.checked = true; }
+      }
+    });
+    await page.$$eval('textarea[name^="comment"]', (boxes) => boxes.forEach((box) => { box.value = 'Checked against the evidence by the panel.'; }));
+    await page.getByRole('button', { name: 'Save your moderation' }).click();
+    await page.waitForLoadState();
+    expect(!(await page.locator('.govuk-error-message').first().isVisible().catch(() => false)), `the moderation saves: ${await page.textContent('main')}`);
+  }
+  await moderate();
+  await check('moderation');
+  await signOutAndIn('chair@masa.example');
+  await moderate();
+  await signOutAndIn('admin@masa.example');
+  await page.goto(base + moderationPath);
+  await page.getByRole('button', { name: 'Mark moderated' }).click();
+  await page.waitForLoadState();
+  const letterPath = moderationPath.replace(/\/moderation$/, '/letter');
+  await page.goto(base + letterPath);
+  await check('feedback letter');
+  const opening = (await page.getByLabel('Opening').inputValue()).split('\n')[0].slice(0, 40);
+  await page.getByRole('button', { name: 'Send the letter' }).click();
+  await page.waitForLoadState();
+  {
+    const pdf = await page.request.get(base + letterPath + '.pdf');
+    const bytes = await pdf.body();
+    expect(pdf.status() === 200 && bytes.subarray(0, 5).toString() === '%PDF-', `the letter downloads as a PDF (${pdf.status()})`);
+    const { execFileSync } = await import('node:child_process');
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const file = `${mkdtempSync(`${tmpdir()}/masa-letter-`)}/letter.pdf`;
+    writeFileSync(file, bytes);
+    const text = execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    expect(text.includes(opening.replace(/\s+/g, ' ').trim().slice(0, 30)), `the letter's text reads back from the PDF: ${opening} / ${text.slice(0, 200)}`);
+  }
   // --- end assurance
 
   // --- the wide pages fit a phone
