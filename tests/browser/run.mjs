@@ -525,9 +525,10 @@ try {
   await page.goto(base + returnPath);
   await check('a return to answer');
   await page.$$eval('input[type=radio][form="answers-1"][value="met"]', (radios) => radios.forEach((radio) => { radio.checked = true; }));
-  await page.getByRole('button', { name: 'Save standard 1' }).click();
+  await page.getByRole('button', { name: 'Save standard 1', exact: true }).click();
   await page.waitForLoadState();
   expect(!(await page.locator('.govuk-error-summary').isVisible()), `standard 1 saves: ${await page.textContent('main')}`);
+  await page.locator('summary.govuk-details__summary', { hasText: 'Add evidence to' }).first().click();
   await page.getByLabel('What the evidence shows').first().fill('Safeguarding policy reviewed by governors in September');
   await page.getByRole('button', { name: /Add evidence/ }).first().click();
   await page.waitForLoadState();
@@ -608,7 +609,9 @@ try {
     '/learning/triage/1', '/dataset/indicators', '/dataset/indicators/new', '/dataset/indicators/1', '/dataset/periods', '/dataset/drops',
     '/dataset/drops/1', '/dataset/outbox', '/tracker/recommendations', '/tracker/recommendations/1', '/tracker/actions/1',
     '/tracker/actions/1/edit', '/tracker/risks', '/tracker/risks/1', '/tracker/risks/new', '/tracker/policies',
-    '/tracker/policies/1', '/audit-trail/1']) {
+    '/tracker/policies/1', '/audit-trail/1', '/assurance', '/assurance/plan', '/assurance/rounds/3',
+    '/assurance/rounds/3/analysis', '/assurance/rounds/3/sample', '/assurance/frameworks/1', '/assurance/case-audits',
+    '/assurance/case-audits/1']) {
     await page.goto(base + path);
     const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(sideways <= 0, `${path} scrolls sideways by ${sideways} px at 375 px`);

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{RawForm, State};
+use axum::extract::{Query, RawForm, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -12,6 +12,7 @@ use crate::assurance::forms::{Candidate, FrameworkChoice, Population, RoundForm}
 use crate::assurance::grades::Share;
 use crate::assurance::progress::{ReturnProgress, is_submitted, percent_text, round_progress};
 use crate::assurance::store::{self, AuditReturn, Round};
+use crate::kernel::paging::page_count;
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{
     AppResult, AppState, Chrome, Ctx, Loaded, Permission, Scope, filters, render, render_refused,
@@ -205,6 +206,8 @@ struct RoundPage {
     rate_text: String,
     below_target: bool,
     all_returns: usize,
+    page: usize,
+    pages: usize,
     own_only: bool,
     can_manage: bool,
 }
@@ -219,12 +222,16 @@ fn reason_field(id: crate::assurance::model::ReturnId) -> String {
     format!("reason-{id}")
 }
 
+/// Returns listed on one page of the dashboard.
+const RETURNS_PER_PAGE: usize = 50;
+
 async fn round_page_for(
     state: &AppState,
     ctx: &Ctx,
     round: Round,
     errors: FormErrors,
     refused: Option<RefusedReopen>,
+    page: usize,
 ) -> AppResult<RoundPage> {
     let user = ctx.user()?;
     let progress = round_progress(ctx.scope(state)?, &round, today()).await?;
@@ -238,10 +245,27 @@ async fn round_page_for(
     let all_returns = progress.returns.len();
     let mut chasers = store::last_chasers_of_round(ctx.scope(state)?, round.id).await?;
     let mut extensions = store::latest_extensions_of_round(ctx.scope(state)?, round.id).await?;
-    let rows = progress
+    let listed: Vec<ReturnProgress> = progress
         .returns
         .into_iter()
         .filter(|row| may_list_return(user, row.audit_return.organisation_id))
+        .collect();
+    // A national round has tens of thousands of returns: the table shows a page of them, the
+    // page holding a refused reopen when there is one.
+    let pages = page_count(listed.len(), RETURNS_PER_PAGE);
+    let page = refused
+        .as_ref()
+        .and_then(|refused| {
+            listed
+                .iter()
+                .position(|row| row.audit_return.id == refused.return_id)
+        })
+        .map_or(page, |index| index / RETURNS_PER_PAGE + 1)
+        .clamp(1, pages);
+    let rows = listed
+        .into_iter()
+        .skip((page - 1) * RETURNS_PER_PAGE)
+        .take(RETURNS_PER_PAGE)
         .map(|progress| {
             let id = progress.audit_return.id;
             let field = reason_field(id);
@@ -276,15 +300,26 @@ async fn round_page_for(
         rate,
         below_target,
         all_returns,
+        page,
+        pages,
     })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RoundQuery {
+    /// The dashboard's page, from 1; anything else shows the first.
+    page: String,
 }
 
 pub async fn round_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Loaded(round): Loaded<Round>,
+    Query(query): Query<RoundQuery>,
 ) -> AppResult<impl IntoResponse> {
-    render(&round_page_for(&state, &ctx, round, FormErrors::default(), None).await?)
+    let page = query.page.trim().parse().unwrap_or(1);
+    render(&round_page_for(&state, &ctx, round, FormErrors::default(), None, page).await?)
 }
 
 // ---- reopening a return ----
@@ -313,7 +348,7 @@ pub async fn reopen_return(
             return_id: audit_return.id,
             reason: form.reason,
         };
-        return render_refused(&round_page_for(&state, &ctx, round, errors, Some(refused)).await?);
+        return render_refused(&round_page_for(&state, &ctx, round, errors, Some(refused), 1).await?);
     }
     let mut change = ctx.change(&state).await?;
     let reopened = store::reopen_return(&mut change, &audit_return, &reason).await?;
