@@ -578,7 +578,7 @@ async fn a_national_rounds_analysis_is_counted_once_and_served_from_the_cache() 
     app.finish().await;
 }
 
-on_both_backends!(the_returns_dashboard_shows_a_page_of_returns_at_a_time, |app| {
+on_both_backends!(the_dashboard_lists_returns_a_page_at_a_time, |app| {
     masa::demo::load(&app.db).await.expect("demo");
     let round = round_titled(app, "s175 audit 2025").await;
     let mut admin = app.signed_in(ADMIN).await;
@@ -594,9 +594,15 @@ on_both_backends!(the_returns_dashboard_shows_a_page_of_returns_at_a_time, |app|
     let second = admin.get(&format!("{path}?page=2")).await;
     second.assert_contains("Page 2 of 2");
     let on_second = rows(&second.body);
-    assert!(on_first > on_second && on_second > 0, "{on_first} then {on_second}");
+    assert!(
+        on_first > on_second && on_second > 0,
+        "{on_first} then {on_second}"
+    );
     // A page that is not one shows the first, or the last.
-    assert_eq!(rows(&admin.get(&format!("{path}?page=abc")).await.body), on_first);
+    assert_eq!(
+        rows(&admin.get(&format!("{path}?page=abc")).await.body),
+        on_first
+    );
     admin
         .get(&format!("{path}?page=99"))
         .await

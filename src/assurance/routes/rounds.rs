@@ -348,7 +348,9 @@ pub async fn reopen_return(
             return_id: audit_return.id,
             reason: form.reason,
         };
-        return render_refused(&round_page_for(&state, &ctx, round, errors, Some(refused), 1).await?);
+        return render_refused(
+            &round_page_for(&state, &ctx, round, errors, Some(refused), 1).await?,
+        );
     }
     let mut change = ctx.change(&state).await?;
     let reopened = store::reopen_return(&mut change, &audit_return, &reason).await?;
