@@ -56,6 +56,7 @@ const MODERATE: Access = Access::Requires(Permission::ModerateAudit);
 pub fn routes() -> Routes {
     use routes::{
         analysis, chasers, deep_dive, evidence, frameworks, letter, moderation, returns, rounds,
+        submission,
     };
     Routes::new()
         .merge(plan_routes())
@@ -117,7 +118,7 @@ pub fn routes() -> Routes {
         .post(
             "/assurance/returns/{id}/submit",
             RESPOND,
-            returns::submit_return,
+            submission::submit_return,
         )
         .post(
             "/assurance/returns/{id}/questions/{number}/evidence",

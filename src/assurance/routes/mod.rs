@@ -1,6 +1,6 @@
 //! Assurance pages, one file per resource: `frameworks.rs` (the overview, a framework, import
 //! and export), `rounds.rs` (opening a round, the returns dashboard, reopening a return),
-//! `returns.rs` (a return, answering a standard, submitting), `deep_dive.rs` (a round's
+//! `returns.rs` (a return, answering a standard), `submission.rs` (submitting a return), `deep_dive.rs` (a round's
 //! deep-dive sample), `moderation.rs` (moderating a sampled return), `letter.rs` (the feedback
 //! letter and its PDF). Here: who may see and answer a return, and the lookups that route ids
 //! go through.
@@ -14,6 +14,7 @@ pub mod letter;
 pub mod moderation;
 pub mod returns;
 pub mod rounds;
+pub mod submission;
 
 use super::store::{self, AuditReturn, Round};
 use crate::kernel::auth::CurrentUser;
