@@ -7,7 +7,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use hmac::{KeyInit, Mac};
 use serde::Deserialize;
 
 use super::store::{self, PlannedActivity};
@@ -346,9 +345,11 @@ pub async fn plan_calendar(
 /// The keyed check of a person's subscription address: it names their partnership and account,
 /// so only the installation that issued it can make one.
 fn feed_mac(secret: &[u8], partnership: PartnershipId, person: UserId) -> Option<String> {
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).ok()?;
-    mac.update(format!("qa-plan-feed:{partnership}:{person}").as_bytes());
-    Some(hex::encode(&mac.finalize().into_bytes()[..20]))
+    // The kernel's keyed hash (as sessions are stored), cut to 40 hex digits: the address stays
+    // short enough to copy and still cannot be guessed.
+    let mac =
+        crate::kernel::auth::token_hash(secret, &format!("qa-plan-feed:{partnership}:{person}"));
+    mac.get(..40).map(str::to_owned)
 }
 
 /// A person's subscription address: `/assurance/plan/feed/{partnership}-{person}-{check}`.
