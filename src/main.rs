@@ -231,6 +231,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("  {:<28} {}", login.email, login.role.label());
                 }
                 println!(
+                    "\n  A second partnership, {}, shares Halton's police and ICB s11 returns:\n  {:<28} {}",
+                    masa::assurance::shared_demo::PARTNERSHIP_NAME,
+                    masa::assurance::shared_demo::LOGIN_EMAIL,
+                    masa::kernel::Role::BusinessUnitAdmin.label()
+                );
+                println!(
                     "\nPress Ctrl+C to stop. The demo database is {}\n",
                     path.display()
                 );

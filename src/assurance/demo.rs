@@ -100,7 +100,7 @@ fn s175_dates(year: i32) -> Result<(Date, Date), DemoError> {
 }
 
 /// The graded (self-grade) question of each standard, by standard number.
-async fn graded_questions(
+pub(super) async fn graded_questions(
     change: &mut Change,
     version: FrameworkVersionId,
 ) -> Result<HashMap<i64, QuestionId>, DemoError> {

@@ -38,6 +38,9 @@ pub mod progress;
 pub mod report;
 mod routes;
 pub mod sampling;
+pub mod shared;
+pub mod shared_demo;
+pub mod shared_store;
 pub mod sheet;
 pub mod store;
 pub mod work;
@@ -56,7 +59,7 @@ const MODERATE: Access = Access::Requires(Permission::ModerateAudit);
 pub fn routes() -> Routes {
     use routes::{
         analysis, chasers, deep_dive, evidence, frameworks, letter, moderation, returns, rounds,
-        submission,
+        shared, submission,
     };
     Routes::new()
         .merge(plan_routes())
@@ -129,6 +132,12 @@ pub fn routes() -> Routes {
             "/assurance/returns/{id}/evidence/reuse",
             RESPOND,
             evidence::reuse_evidence,
+        )
+        // One return for several partnerships (`shared.rs`).
+        .post(
+            "/assurance/returns/{id}/shares",
+            RESPOND,
+            shared::share_return,
         )
         .post(
             "/assurance/returns/{id}/previous-actions",

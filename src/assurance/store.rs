@@ -823,7 +823,7 @@ pub struct ChaseableReturn {
 }
 
 /// The partnership's returns not yet submitted whose round has opened by `today` and which are
-/// due between `from` and `to`.
+/// due between `from` and `to`; not those answered in another partnership (chased there).
 pub async fn chaseable_returns(
     mut store: impl Store,
     today: Date,
@@ -835,7 +835,8 @@ pub async fn chaseable_returns(
          FROM assurance_returns r JOIN organisations o ON o.id = r.organisation_id \
          JOIN assurance_rounds rd ON rd.id = r.round_id \
          WHERE r.partnership_id = $1 AND r.status IN ('not_started', 'in_progress') \
-         AND rd.opens_on <= $2 AND r.due_on >= $3 AND r.due_on <= $4 ORDER BY r.id",
+         AND rd.opens_on <= $2 AND r.due_on >= $3 AND r.due_on <= $4 \
+         AND NOT EXISTS (SELECT 1 FROM assurance_return_shares s WHERE s.return_id = r.id) ORDER BY r.id",
     )
     .bind(store.partnership())
     .bind(iso_date(today))

@@ -99,6 +99,8 @@ pub enum DemoError {
     Account(#[from] crate::kernel::auth::AccountError),
     #[error(transparent)]
     Change(#[from] ChangeError),
+    #[error(transparent)]
+    SecondPartnership(#[from] crate::assurance::shared_demo::SecondPartnershipError),
     #[error("demo login {0} names an organisation that the demo data does not have")]
     UnknownOrganisation(&'static str),
 }
@@ -154,5 +156,7 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
         .await?;
     }
     change.commit().await?;
+    // A second partnership, after the first is saved: Halton's agencies share returns with it.
+    crate::assurance::shared_demo::load(db, DEMO_PARTNERSHIP, DEMO_PASSWORD).await?;
     Ok(())
 }

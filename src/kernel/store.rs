@@ -164,6 +164,22 @@ impl Change {
         Ok(())
     }
 
+    /// Runs `write` on another partnership's records as part of this change: same transaction
+    /// and actor, but its store calls are kept to `partnership` and its audit entries go to that
+    /// partnership's trail. For the one write a partnership's person makes in another's records
+    /// by design (an audit return answered for several partnerships), so that write goes
+    /// through the other partnership's own store functions rather than around them.
+    pub async fn within<T>(
+        &mut self,
+        partnership: PartnershipId,
+        write: impl AsyncFnOnce(&mut Change) -> T,
+    ) -> T {
+        let own = std::mem::replace(&mut self.actor.partnership_id, partnership);
+        let result = write(self).await;
+        self.actor.partnership_id = own;
+        result
+    }
+
     /// Abandons the change: nothing it wrote is kept. (Dropping it does the same, later.)
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
         self.tx.rollback().await

@@ -588,6 +588,24 @@ try {
     const text = execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
     expect(text.includes(opening.replace(/\s+/g, ' ').trim().slice(0, 30)), `the letter's text reads back from the PDF: ${opening} / ${text.slice(0, 200)}`);
   }
+  // One return for several partnerships: Halton's probation return answers Cheshire West's round.
+  await signOutAndIn('admin@masa.example');
+  await page.goto(base + '/assurance/rounds/4');
+  await page.getByRole('link', { name: /Cheshire Probation Service/ }).first().click();
+  await page.waitForURL(/\/assurance\/returns\/\d+$/);
+  await check('an s11 return other partnerships ask for');
+  await page.getByLabel(/Cheshire West and Chester Safeguarding Children Partnership/).check();
+  await page.getByRole('button', { name: 'Share this return' }).click();
+  await page.waitForURL(/\/assurance\/returns\/\d+/);
+  expect((await page.textContent('body')).includes('Shared with Cheshire West and Chester'), 'the probation return is shared');
+  await signOutAndIn('cheshire.west.admin@masa.example');
+  await page.goto(base + '/assurance');
+  await page.getByRole('link', { name: /s11 audit 2024/ }).first().click();
+  await page.waitForURL(/\/assurance\/rounds\/\d+$/);
+  await page.getByRole('link', { name: /Cheshire Probation Service/ }).first().click();
+  await page.waitForURL(/\/assurance\/returns\/\d+$/);
+  expect((await page.textContent('main')).includes('answers this audit once for several partnerships'), 'the other partnership reads the shared return');
+  await check('a return answered in another partnership');
   // --- end assurance
 
   // --- the wide pages fit a phone

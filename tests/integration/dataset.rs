@@ -1145,10 +1145,11 @@ on_both_backends!(the_generator_builds_partnerships_of_their_own, |app| {
         (3, 6, 12, 18, 36)
     );
     assert!(generated.write_rate() > 0.0);
-    // The demo stays partnership 1; the generated ones come after it, each with its own
-    // organisations, indicators (the same codes: codes are unique per partnership), periods and
-    // drops, and every drop's values are of its own partnership's indicators.
-    assert_eq!(app.count("SELECT COUNT(*) FROM partnerships").await, 4);
+    // The demo stays partnership 1 (its second partnership, 2, shares audit returns and has no
+    // indicators); the generated ones come after them, each with its own organisations,
+    // indicators (the same codes: codes are unique per partnership), periods and drops, and
+    // every drop's values are of its own partnership's indicators.
+    assert_eq!(app.count("SELECT COUNT(*) FROM partnerships").await, 5);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM data_values v JOIN data_drops d ON d.id = v.data_drop_id WHERE d.partnership_id = 1")
             .await,
@@ -1168,7 +1169,7 @@ on_both_backends!(the_generator_builds_partnerships_of_their_own, |app| {
         };
         assert_eq!(
             per_partnership,
-            vec![(2, expected), (3, expected), (4, expected)],
+            vec![(3, expected), (4, expected), (5, expected)],
             "{table}"
         );
     }

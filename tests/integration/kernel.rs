@@ -141,13 +141,15 @@ on_both_backends!(the_audit_trail_refuses_updates_and_deletes, |app| {
 on_both_backends!(the_demo_models_the_seed_partnership, |app| {
     masa::demo::load(&app.db).await.unwrap();
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM organisations WHERE kind = 'statutory_partner'")
+        app.count("SELECT COUNT(*) FROM organisations WHERE partnership_id = 1 AND kind = 'statutory_partner'")
             .await,
         3
     );
     assert!(
-        app.count("SELECT COUNT(*) FROM organisations WHERE kind = 'school'")
-            .await
+        app.count(
+            "SELECT COUNT(*) FROM organisations WHERE partnership_id = 1 AND kind = 'school'"
+        )
+        .await
             >= 40
     );
     assert_eq!(
@@ -163,7 +165,8 @@ on_both_backends!(the_demo_models_the_seed_partnership, |app| {
         3
     );
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM users").await,
+        app.count("SELECT COUNT(*) FROM users WHERE partnership_id = 1")
+            .await,
         masa::demo::DEMO_LOGINS.len() as i64
     );
     // Every group but the top reports to another, and every group has a chair.

@@ -8,6 +8,7 @@ mod accounts;
 mod assurance;
 mod assurance_analysis;
 mod assurance_moderation;
+mod assurance_shared;
 mod audit_trail;
 mod backup;
 mod browser;

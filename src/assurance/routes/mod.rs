@@ -14,6 +14,7 @@ pub mod letter;
 pub mod moderation;
 pub mod returns;
 pub mod rounds;
+pub mod shared;
 pub mod submission;
 
 use super::store::{self, AuditReturn, Round};

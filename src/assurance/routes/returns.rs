@@ -183,6 +183,8 @@ pub(super) struct ReturnPage {
     tracker_actions: crate::tracker::SourceActions,
     can_record: bool,
     accepted_files: String,
+    /// One return for several partnerships (`shared.rs`).
+    sharing: super::shared::Sharing,
 }
 
 /// A form of the return refused: which standard (0 for none), the values as typed, and the
@@ -540,6 +542,9 @@ pub(super) async fn return_page_for(
     let answered = required.saturating_sub(unanswered.len());
     let may_answer = may_answer_return(user, audit_return.organisation_id);
     let submitted = is_submitted(audit_return.status);
+    let sharing = super::shared::sharing_for(scope, user, &audit_return, &round).await?;
+    // A return that follows another partnership's is changed only where it is answered.
+    let may_answer = may_answer && sharing.answered_in.is_none();
     let tracker_actions = crate::tracker::actions_from(
         state,
         scope.partnership(),
@@ -568,6 +573,7 @@ pub(super) async fn return_page_for(
         tracker_actions,
         can_record: false,
         accepted_files: accepted_extensions(),
+        sharing,
     })
 }
 
@@ -581,7 +587,8 @@ pub async fn return_page(
 }
 
 /// The return named by the route, if the person may answer it: another organisation's is not
-/// found (the business unit answers any).
+/// found (the business unit answers any), and one that follows another partnership's return
+/// is refused (it changes only there).
 pub(super) async fn answerable(
     state: &AppState,
     ctx: &Ctx,
@@ -593,6 +600,7 @@ pub(super) async fn answerable(
     if !may_answer_return(ctx.user()?, audit_return.organisation_id) {
         return Err(AppError::NotFound);
     }
+    super::shared::refuse_if_following(ctx.scope(state)?, &audit_return).await?;
     Ok(audit_return)
 }
 
@@ -660,6 +668,7 @@ pub async fn save_standard(
     }
     store::save_answers(&mut change, &current, &read.answers, &by).await?;
     evidence_store::save_actions(&mut change, &current, &actions.actions, &by).await?;
+    crate::assurance::shared_store::bring_into_step(&mut change, id).await?;
     change.commit().await?;
     ctx.flash(
         &state,

@@ -352,9 +352,11 @@ pub async fn reopen_return(
             &round_page_for(&state, &ctx, round, errors, Some(refused), 1).await?,
         );
     }
+    super::shared::refuse_if_following(ctx.scope(&state)?, &audit_return).await?;
     let mut change = ctx.change(&state).await?;
     let reopened = store::reopen_return(&mut change, &audit_return, &reason).await?;
     let said = if reopened {
+        crate::assurance::shared_store::bring_into_step(&mut change, audit_return.id).await?;
         change.commit().await?;
         format!(
             "Reopened {}'s return: its respondents can change it again",

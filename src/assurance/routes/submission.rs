@@ -94,6 +94,8 @@ pub async fn submit_return(
     let mut change = ctx.change(&state).await?;
     let said = if store::submit_return(&mut change, &audit_return, &by).await? {
         let raised = evidence_store::raise_in_tracker(&mut change, &audit_return, &round).await?;
+        // The other partnerships' returns that follow this one take the submission too.
+        let followed = crate::assurance::shared_store::bring_into_step(&mut change, id).await?;
         change.commit().await?;
         let mut said = if answered < required {
             format!(
@@ -102,6 +104,16 @@ pub async fn submit_return(
         } else {
             "Return submitted".to_owned()
         };
+        if followed > 0 {
+            said.push_str(&format!(
+                ". Copied to the {} that share it",
+                filters::count_of(
+                    i64::try_from(followed).unwrap_or(i64::MAX),
+                    "partnership",
+                    "partnerships"
+                )
+            ));
+        }
         if raised > 0 {
             said.push_str(&format!(
                 ". {} added to the improvement tracker",
