@@ -37,7 +37,7 @@ fn scope(app: &TestApp) -> Scope<'_> {
 }
 
 /// The demo's s175 round of 2023, which has no deep-dive sample yet (the demo's own deep dive
-/// is of the 2025 round, its sample fixed once moderation began: `demo_deep_dive.rs`).
+/// is of the 2025 round, its sample fixed once moderation began: `assurance::deep_dive_demo`).
 async fn s175_2023(app: &TestApp) -> store::Round {
     store::list_rounds(scope(app))
         .await
