@@ -68,8 +68,15 @@ pub async fn load(
                 )
             });
         moderate(change, audit_return, chair, &standards, differing).await?;
-        mark_and_write_letter(change, &round, audit_return, &standards, send, business_unit)
-            .await?;
+        mark_and_write_letter(
+            change,
+            &round,
+            audit_return,
+            &standards,
+            send,
+            business_unit,
+        )
+        .await?;
     }
     let standards = standards_of(change, &round, third).await?;
     moderate(change, third, business_unit, &standards, None).await?;
@@ -106,7 +113,10 @@ async fn draw_sample(
     let rule = SampleRule {
         fraction_percent: 10,
         stratify: true,
-        priority: vec![Criterion::NewProvision, Criterion::InspectionGradeAtLeast(3)],
+        priority: vec![
+            Criterion::NewProvision,
+            Criterion::InspectionGradeAtLeast(3),
+        ],
     };
     let drawn = sampling::draw(&candidates, &rule, DEMO_SEED);
     let sample = NewSample {
@@ -161,7 +171,11 @@ async fn moderate(
                     (false, grade, comment)
                 }
                 (_, Some(own)) => (true, own, ""),
-                (_, None) => (false, Grade::Met, "No self-grade given: met on the evidence."),
+                (_, None) => (
+                    false,
+                    Grade::Met,
+                    "No self-grade given: met on the evidence.",
+                ),
             };
             NewJudgement {
                 standard_id: standard.id,

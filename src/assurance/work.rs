@@ -52,24 +52,26 @@ async fn cases_to_answer(
     organisation: OrganisationId,
 ) -> AppResult<Vec<WorkItem>> {
     let cases = case_work::open_cases(scope).await?;
-    Ok(case_work::count_by_audit(&cases, |case| case.awaits(organisation))
-        .into_iter()
-        .map(|audit| {
-            WorkItem::new(
-                Urgency::DueSoon,
-                format!(
-                    "{} waiting for your agency's answers",
-                    count_of(audit.cases as i64, "case", "cases")
-                ),
-                Measure::Count(audit.cases),
-                format!("/assurance/case-audits/{}/cases", audit.audit_id),
-            )
-            .with_detail(format!(
-                "Multi-agency case-file audit: {}. Grade each question from your own records.",
-                audit.audit_title
-            ))
-        })
-        .collect())
+    Ok(
+        case_work::count_by_audit(&cases, |case| case.awaits(organisation))
+            .into_iter()
+            .map(|audit| {
+                WorkItem::new(
+                    Urgency::DueSoon,
+                    format!(
+                        "{} waiting for your agency's answers",
+                        count_of(audit.cases as i64, "case", "cases")
+                    ),
+                    Measure::Count(audit.cases),
+                    format!("/assurance/case-audits/{}/cases", audit.audit_id),
+                )
+                .with_detail(format!(
+                    "Multi-agency case-file audit: {}. Grade each question from your own records.",
+                    audit.audit_title
+                ))
+            })
+            .collect(),
+    )
 }
 
 /// Per case-file audit, the cases every agency has answered, waiting for the round-table's

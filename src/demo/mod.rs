@@ -1,11 +1,11 @@
 //! `masa demo`: a fresh embedded database with a realistic partnership and one sign-in per role.
 
+use crate::assurance::deep_dive_demo::PanelMember;
 use crate::kernel::Role;
 use crate::kernel::audit::Actor;
 use crate::kernel::auth::{self, NewUser};
 use crate::kernel::db::Db;
 use crate::kernel::ids::{OrganisationId, PartnershipId};
-use crate::assurance::deep_dive_demo::PanelMember;
 use crate::kernel::store::{Change, ChangeError};
 use crate::partnership;
 
@@ -156,7 +156,13 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
             " for the demo",
         )
         .await?;
-        panel.insert(login.role, PanelMember { id, name: login.name });
+        panel.insert(
+            login.role,
+            PanelMember {
+                id,
+                name: login.name,
+            },
+        );
     }
     // The deep dive's moderations name their panel members, so it comes after the accounts.
     match (

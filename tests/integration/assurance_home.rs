@@ -53,7 +53,10 @@ on_both_backends!(case_file_audit_work_comes_and_goes_on_home_pages, |app| {
         .get("/")
         .await
         .assert_lacks("waiting for your agency&#39;s answers");
-    admin.get("/").await.assert_lacks("round-table outcome to record");
+    admin
+        .get("/")
+        .await
+        .assert_lacks("round-table outcome to record");
 
     post_from(
         &mut admin,
@@ -118,7 +121,10 @@ on_both_backends!(case_file_audit_work_comes_and_goes_on_home_pages, |app| {
         .await
         .assert_contains("1 case waiting for your agency&#39;s answers");
     // One agency's answers are not enough for the round-table.
-    admin.get("/").await.assert_lacks("round-table outcome to record");
+    admin
+        .get("/")
+        .await
+        .assert_lacks("round-table outcome to record");
 
     // The business unit answers for the police; the first case is ready for the round-table.
     post_from(
@@ -156,118 +162,128 @@ on_both_backends!(case_file_audit_work_comes_and_goes_on_home_pages, |app| {
         ],
     )
     .await;
-    admin.get("/").await.assert_lacks("round-table outcome to record");
+    admin
+        .get("/")
+        .await
+        .assert_lacks("round-table outcome to record");
 });
 
-on_both_backends!(the_demo_deep_dive_gives_each_role_its_moderation_work, |app| {
-    masa::demo::load(&app.db).await.expect("demo");
-    let round = store::list_rounds(scope(app))
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|round| round.title == "s175 audit 2025")
-        .expect("the demo's 2025 round");
-    let (sample, sampled) = deep::current_sample(scope(app), round.id)
-        .await
-        .unwrap()
-        .expect("the demo's sample");
-    assert_eq!(sample.seed.as_deref(), Some("2025"));
-    assert_eq!(sample.drawn_by_name, "Partnership Business Manager");
-    assert!(sampled.len() >= 3, "{}", sampled.len());
-    let mut returns = Vec::new();
-    for sampled in &sampled[..3] {
-        returns.push(
-            store::find_return(scope(app), sampled.return_id)
+on_both_backends!(
+    the_demo_deep_dive_gives_each_role_its_moderation_work,
+    |app| {
+        masa::demo::load(&app.db).await.expect("demo");
+        let round = store::list_rounds(scope(app))
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|round| round.title == "s175 audit 2025")
+            .expect("the demo's 2025 round");
+        let (sample, sampled) = deep::current_sample(scope(app), round.id)
+            .await
+            .unwrap()
+            .expect("the demo's sample");
+        assert_eq!(sample.seed.as_deref(), Some("2025"));
+        assert_eq!(sample.drawn_by_name, "Partnership Business Manager");
+        assert!(sampled.len() >= 3, "{}", sampled.len());
+        let mut returns = Vec::new();
+        for sampled in &sampled[..3] {
+            returns.push(
+                store::find_return(scope(app), sampled.return_id)
+                    .await
+                    .unwrap()
+                    .unwrap(),
+            );
+        }
+        let [sent, drafted, waiting] = returns.as_slice() else {
+            unreachable!("three returns")
+        };
+        assert_eq!(sent.status, ReturnStatus::Moderated);
+        assert!(
+            deep::letter_of(scope(app), sent.id)
                 .await
                 .unwrap()
-                .unwrap(),
+                .unwrap()
+                .is_sent()
         );
-    }
-    let [sent, drafted, waiting] = returns.as_slice() else {
-        unreachable!("three returns")
-    };
-    assert_eq!(sent.status, ReturnStatus::Moderated);
-    assert!(
-        deep::letter_of(scope(app), sent.id)
+        assert_eq!(drafted.status, ReturnStatus::Moderated);
+        assert!(
+            !deep::letter_of(scope(app), drafted.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .is_sent()
+        );
+        assert_eq!(waiting.status, ReturnStatus::Submitted);
+        let moderators: Vec<String> = deep::moderations_of(scope(app), waiting.id)
             .await
             .unwrap()
-            .unwrap()
-            .is_sent()
-    );
-    assert_eq!(drafted.status, ReturnStatus::Moderated);
-    assert!(
-        !deep::letter_of(scope(app), drafted.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .is_sent()
-    );
-    assert_eq!(waiting.status, ReturnStatus::Submitted);
-    let moderators: Vec<String> = deep::moderations_of(scope(app), waiting.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.moderator_name)
-        .collect();
-    assert!(!moderators.is_empty());
-    assert!(moderators.iter().all(|m| m == "Partnership Business Manager"));
+            .into_iter()
+            .map(|r| r.moderator_name)
+            .collect();
+        assert!(!moderators.is_empty());
+        assert!(
+            moderators
+                .iter()
+                .all(|m| m == "Partnership Business Manager")
+        );
 
-    // The chair and the member each have the waiting return to moderate, not the moderated ones.
-    let moderation = |id| format!("/assurance/returns/{id}/moderation");
-    for email in [CHAIR, MEMBER] {
-        let mut panel = app.signed_in(email).await;
-        panel
+        // The chair and the member each have the waiting return to moderate, not the moderated ones.
+        let moderation = |id| format!("/assurance/returns/{id}/moderation");
+        for email in [CHAIR, MEMBER] {
+            let mut panel = app.signed_in(email).await;
+            panel
+                .get("/")
+                .await
+                .assert_contains("return to moderate")
+                .assert_contains(&moderation(waiting.id))
+                .assert_lacks(&moderation(sent.id))
+                .assert_lacks(&moderation(drafted.id));
+        }
+        // The business unit has the drafted letter to send, not the sent one.
+        let letter = |id| format!("/assurance/returns/{id}/letter");
+        let mut admin = app.signed_in(ADMIN).await;
+        admin
             .get("/")
             .await
-            .assert_contains("return to moderate")
-            .assert_contains(&moderation(waiting.id))
-            .assert_lacks(&moderation(sent.id))
-            .assert_lacks(&moderation(drafted.id));
-    }
-    // The business unit has the drafted letter to send, not the sent one.
-    let letter = |id| format!("/assurance/returns/{id}/letter");
-    let mut admin = app.signed_in(ADMIN).await;
-    admin
-        .get("/")
-        .await
-        .assert_contains("Feedback letter to")
-        .assert_contains(&letter(drafted.id))
-        .assert_lacks(&letter(sent.id));
-    admin
-        .get(&format!("/assurance/rounds/{}/sample", round.id))
-        .await
-        .assert_contains("2025")
-        .assert_contains("Moderated");
+            .assert_contains("Feedback letter to")
+            .assert_contains(&letter(drafted.id))
+            .assert_lacks(&letter(sent.id));
+        admin
+            .get(&format!("/assurance/rounds/{}/sample", round.id))
+            .await
+            .assert_contains("2025")
+            .assert_contains("Moderated");
 
-    // The sampled school's respondent (the demo has none: added here) finds its letter arrived.
-    {
-        use masa::kernel::auth::{NewUser, insert_user};
-        let actor = masa::kernel::audit::Actor::system("tests", PartnershipId::new(1));
-        let mut adding = masa::kernel::Change::begin(&app.db, actor).await.unwrap();
-        insert_user(
-            &mut adding,
-            &NewUser {
-                email: "sampled.dsl@masa.example",
-                display_name: "Sampled DSL",
-                password: masa::demo::DEMO_PASSWORD,
-                organisation: Some(sent.organisation_id),
-                roles: &[Role::AuditRespondent],
-                must_change_password: false,
-            },
-            "",
-        )
-        .await
-        .unwrap();
-        adding.commit().await.unwrap();
+        // The sampled school's respondent (the demo has none: added here) finds its letter arrived.
+        {
+            use masa::kernel::auth::{NewUser, insert_user};
+            let actor = masa::kernel::audit::Actor::system("tests", PartnershipId::new(1));
+            let mut adding = masa::kernel::Change::begin(&app.db, actor).await.unwrap();
+            insert_user(
+                &mut adding,
+                &NewUser {
+                    email: "sampled.dsl@masa.example",
+                    display_name: "Sampled DSL",
+                    password: masa::demo::DEMO_PASSWORD,
+                    organisation: Some(sent.organisation_id),
+                    roles: &[Role::AuditRespondent],
+                    must_change_password: false,
+                },
+                "",
+            )
+            .await
+            .unwrap();
+            adding.commit().await.unwrap();
+        }
+        let mut respondent = app.signed_in("sampled.dsl@masa.example").await;
+        respondent
+            .get("/")
+            .await
+            .assert_contains("Your s175 audit 2025 feedback letter has arrived")
+            .assert_contains(&letter(sent.id));
+        respondent
+            .get(&letter(sent.id))
+            .await
+            .assert_contains("The evidence did not show that every member of staff");
     }
-    let mut respondent = app.signed_in("sampled.dsl@masa.example").await;
-    respondent
-        .get("/")
-        .await
-        .assert_contains("Your s175 audit 2025 feedback letter has arrived")
-        .assert_contains(&letter(sent.id));
-    respondent
-        .get(&letter(sent.id))
-        .await
-        .assert_contains("The evidence did not show that every member of staff");
-});
+);

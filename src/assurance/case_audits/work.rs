@@ -205,6 +205,9 @@ mod tests {
         );
         let ready = count_by_audit(&cases, OpenCase::ready_for_round_table);
         assert_eq!(ready.len(), 1);
-        assert_eq!((ready[0].audit_id, ready[0].cases), (CaseAuditId::new(4), 1));
+        assert_eq!(
+            (ready[0].audit_id, ready[0].cases),
+            (CaseAuditId::new(4), 1)
+        );
     }
 }
