@@ -7,7 +7,8 @@
 //!
 //! Files: `model.rs` (frameworks as written, settings), `store.rs` (the queries), `routes/` (the
 //! pages), `work.rs` (home-page items), `report.rs` (the yearly report's Quality assurance
-//! section), `demo.rs`, `generate.rs` (the national-scale benchmark round). The pure rules:
+//! section), `demo.rs` and `deep_dive_demo.rs` (the demo, and its deep dive loaded once the
+//! accounts exist), `generate.rs` (the national-scale benchmark round). The pure rules:
 //! `grades.rs` (grade shares, return completion), `progress.rs` (a return's stage, the return
 //! rate), `forms.rs` (a round and an answer as typed), `analysis.rs` (a round's analysis from
 //! counted answers), `chasers.rs` (the reminder schedule, and the job that queues it),
@@ -23,6 +24,7 @@ pub mod analysis;
 pub mod case_audits;
 pub mod chasers;
 pub mod deep_dive;
+pub mod deep_dive_demo;
 pub mod deep_dive_store;
 pub mod demo;
 pub mod evidence;

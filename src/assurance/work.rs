@@ -7,9 +7,13 @@
 //! - A panel member (a group chair or member): each return in a deep-dive sample, not yet
 //!   moderated, on which they have recorded nothing, other than their own organisation's.
 //! - An audit respondent: each feedback letter sent to their organisation in the last 90 days.
+//! - An agency's auditor (an audit respondent): per open case-file audit its organisation takes
+//!   part in, the cases waiting for its answers. The business unit: per audit, the cases every
+//!   agency has answered whose round-table outcome is still to record (`case_audits::work`).
 
 use time::Date;
 
+use super::case_audits::work::{self as case_work, OpenCase};
 use super::deep_dive_store as deep;
 use super::progress::{is_submitted, percent_text, round_progress};
 use super::store::{self, ReturnStatus};
@@ -27,17 +31,73 @@ pub fn waiting<'a>(state: &'a AppState, user: &'a CurrentUser, today: Date) -> W
         if user.can(Permission::ManageAssurance) {
             items.extend(rounds_below_target(scope, today).await?);
             items.extend(letters_to_send(scope).await?);
+            items.extend(round_tables_to_record(scope).await?);
         } else if let Some(organisation) = user.organisation()
             && user.can(Permission::RespondToAudit)
         {
             items.extend(returns_to_submit(scope, organisation, today).await?);
             items.extend(letters_received(scope, organisation, today).await?);
+            items.extend(cases_to_answer(scope, organisation).await?);
         }
         if user.can(Permission::ModerateAudit) && !user.is_admin() {
             items.extend(returns_to_moderate(scope, user).await?);
         }
         Ok(items)
     })
+}
+
+/// Per case-file audit, the open cases waiting for the agency's answers.
+async fn cases_to_answer(
+    scope: Scope<'_>,
+    organisation: OrganisationId,
+) -> AppResult<Vec<WorkItem>> {
+    let cases = case_work::open_cases(scope).await?;
+    Ok(
+        case_work::count_by_audit(&cases, |case| case.awaits(organisation))
+            .into_iter()
+            .map(|audit| {
+                WorkItem::new(
+                    Urgency::DueSoon,
+                    format!(
+                        "{} waiting for your agency's answers",
+                        count_of(audit.cases as i64, "case", "cases")
+                    ),
+                    Measure::Count(audit.cases),
+                    format!("/assurance/case-audits/{}/cases", audit.audit_id),
+                )
+                .with_detail(format!(
+                    "Multi-agency case-file audit: {}. Grade each question from your own records.",
+                    audit.audit_title
+                ))
+            })
+            .collect(),
+    )
+}
+
+/// Per case-file audit, the cases every agency has answered, waiting for the round-table's
+/// outcome to be recorded.
+async fn round_tables_to_record(scope: Scope<'_>) -> AppResult<Vec<WorkItem>> {
+    let cases = case_work::open_cases(scope).await?;
+    Ok(
+        case_work::count_by_audit(&cases, OpenCase::ready_for_round_table)
+            .into_iter()
+            .map(|audit| {
+                WorkItem::new(
+                    Urgency::DueSoon,
+                    format!(
+                        "{} answered by every agency, round-table outcome to record",
+                        count_of(audit.cases as i64, "case", "cases")
+                    ),
+                    Measure::Count(audit.cases),
+                    format!("/assurance/case-audits/{}/cases", audit.audit_id),
+                )
+                .with_detail(format!(
+                    "Multi-agency case-file audit: {}. Record the grade and learning the agencies agreed.",
+                    audit.audit_title
+                ))
+            })
+            .collect(),
+    )
 }
 
 /// How long a sent feedback letter stays on its respondents' home page.

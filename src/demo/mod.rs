@@ -1,5 +1,6 @@
 //! `masa demo`: a fresh embedded database with a realistic partnership and one sign-in per role.
 
+use crate::assurance::deep_dive_demo::PanelMember;
 use crate::kernel::Role;
 use crate::kernel::audit::Actor;
 use crate::kernel::auth::{self, NewUser};
@@ -103,6 +104,8 @@ pub enum DemoError {
     SecondPartnership(#[from] crate::assurance::shared_demo::SecondPartnershipError),
     #[error("demo login {0} names an organisation that the demo data does not have")]
     UnknownOrganisation(&'static str),
+    #[error("the demo logins lack the business unit or the group chair for the deep dive's panel")]
+    NoPanel,
 }
 
 /// Loads the whole demo into an empty, migrated database, in one change. The accounts are
@@ -131,6 +134,7 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
         crate::kernel::text::today(),
     )
     .await?;
+    let mut panel = std::collections::HashMap::new();
     for login in &DEMO_LOGINS {
         let organisation_id = match login.organisation {
             Some(name) => Some(OrganisationId::new(
@@ -141,7 +145,7 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
             )),
             None => None,
         };
-        auth::insert_user(
+        let id = auth::insert_user(
             &mut change,
             &NewUser {
                 email: login.email,
@@ -154,6 +158,23 @@ pub async fn load(db: &Db) -> Result<(), DemoError> {
             " for the demo",
         )
         .await?;
+        panel.insert(
+            login.role,
+            PanelMember {
+                id,
+                name: login.name,
+            },
+        );
+    }
+    // The deep dive's moderations name their panel members, so it comes after the accounts.
+    match (
+        panel.get(&Role::BusinessUnitAdmin),
+        panel.get(&Role::GroupChair),
+    ) {
+        (Some(business_unit), Some(chair)) => {
+            crate::assurance::deep_dive_demo::load(&mut change, *business_unit, *chair).await?;
+        }
+        _ => return Err(DemoError::NoPanel),
     }
     change.commit().await?;
     // A second partnership, after the first is saved: Halton's agencies share returns with it.

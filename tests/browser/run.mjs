@@ -541,14 +541,15 @@ try {
   await page.goto(roundUrl + '/analysis');
   expect((await page.textContent('main')) !== analysisBefore, 'the analysis changes when a return is submitted');
 
-  // A deep-dive sample of the demo's 2025 s175 round, moderated by two panel members, and the
-  // feedback letter sent and read back from its PDF.
+  // The demo's deep dive of the 2025 s175 round: its sample drawn with seed 2025 and fixed, as
+  // moderation has begun. A sampled return the chair's home page asks them to moderate is
+  // moderated by the chair and the business unit, marked moderated, and its feedback letter
+  // sent and read back from its PDF.
   await page.goto(base + '/assurance/rounds/3/sample');
-  await page.locator('#fraction_percent').fill('10');
-  await page.getByRole('button', { name: 'Draw the sample' }).click();
-  await page.waitForLoadState();
+  expect((await page.textContent('#sample-seed')).trim() === '2025', 'the demo\'s sample shows its seed');
   await check('deep-dive sample');
-  const moderationPath = await page.$eval('a[href$="/moderation"]', (a) => a.getAttribute('href'));
+  await signOutAndIn('chair@masa.example');
+  const moderationPath = await page.$eval('[data-testid="work-waiting"] a[href$="/moderation"]', (a) => a.getAttribute('href'));
   async function moderate() {
     await page.goto(base + moderationPath);
     await page.$$eval('input[type=radio][name^="decision"]', (radios) => {
@@ -564,9 +565,8 @@ try {
   }
   await moderate();
   await check('moderation');
-  await signOutAndIn('chair@masa.example');
-  await moderate();
   await signOutAndIn('admin@masa.example');
+  await moderate();
   await page.goto(base + moderationPath);
   await page.getByRole('button', { name: 'Mark moderated' }).click();
   await page.waitForLoadState();

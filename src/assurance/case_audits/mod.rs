@@ -8,13 +8,14 @@
 //!
 //! Files: `model.rs` (the pure rules and the forms), `store.rs` (the queries), `routes/` (the
 //! pages), `report.rs` (its part of the yearly report's Quality assurance section), `demo.rs`
-//! (the four audits of 2024/25).
+//! (the four audits of 2024/25), `work.rs` (what waits on home pages, with its one query).
 
 pub mod demo;
 pub mod model;
 pub mod report;
 mod routes;
 pub mod store;
+pub mod work;
 
 use crate::kernel::sources::{Found, SourceDirectory, SourceRecord};
 use crate::kernel::{Access, Permission, Routes, Scope};

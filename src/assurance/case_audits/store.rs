@@ -1,6 +1,6 @@
-//! The case-file audits' queries. Only this file touches the `case_audit*` tables. Reads take
-//! `impl Store` kept to `store.partnership()`; writes take `&mut Change` and record their own
-//! audit entry.
+//! The case-file audits' queries. Only this file (and `work.rs`, for home pages) touches the
+//! `case_audit*` tables. Reads take `impl Store` kept to `store.partnership()`; writes take
+//! `&mut Change` and record their own audit entry.
 
 use serde::Serialize;
 use time::Date;
