@@ -5,8 +5,9 @@
 //! feedback letter sent; the second the same with its letter left as a draft; the third
 //! moderated by the business unit only, waiting for the chair; the rest waiting for the panel.
 //!
-//! Loaded after the demo's accounts exist (a judgement names its panel member). The sampled
-//! schools have no respondent accounts in the demo, so sending the letter queues no e-mail.
+//! Loaded after the demo's accounts exist (a judgement names its panel member). The first
+//! sampled school has a demo respondent (`pathways.dsl@`), so its letter is e-mailed and its
+//! home page shows it arrived.
 
 use super::agreement::{Moderation, SelfGrade, agreement};
 use super::deep_dive::describe;

@@ -23,7 +23,7 @@ pub struct DemoLogin {
     pub organisation: Option<&'static str>,
 }
 
-pub const DEMO_LOGINS: [DemoLogin; 9] = [
+pub const DEMO_LOGINS: [DemoLogin; 10] = [
     DemoLogin {
         email: "admin@masa.example",
         name: "Partnership Business Manager",
@@ -77,6 +77,14 @@ pub const DEMO_LOGINS: [DemoLogin; 9] = [
         name: "Social Worker",
         role: Role::Practitioner,
         organisation: Some("Halton Borough Council"),
+    },
+    // The school first drawn in the demo's 2025 deep dive (`assurance::deep_dive_demo`): its
+    // return was moderated and its feedback letter sent, so this home page shows it arrived.
+    DemoLogin {
+        email: "pathways.dsl@masa.example",
+        name: "Designated Safeguarding Lead",
+        role: Role::AuditRespondent,
+        organisation: Some("Pathways Alternative Provision Centre"),
     },
 ];
 

@@ -254,28 +254,15 @@ on_both_backends!(
             .assert_contains("2025")
             .assert_contains("Moderated");
 
-        // The sampled school's respondent (the demo has none: added here) finds its letter arrived.
-        {
-            use masa::kernel::auth::{NewUser, insert_user};
-            let actor = masa::kernel::audit::Actor::system("tests", PartnershipId::new(1));
-            let mut adding = masa::kernel::Change::begin(&app.db, actor).await.unwrap();
-            insert_user(
-                &mut adding,
-                &NewUser {
-                    email: "sampled.dsl@masa.example",
-                    display_name: "Sampled DSL",
-                    password: masa::demo::DEMO_PASSWORD,
-                    organisation: Some(sent.organisation_id),
-                    roles: &[Role::AuditRespondent],
-                    must_change_password: false,
-                },
-                "",
-            )
-            .await
-            .unwrap();
-            adding.commit().await.unwrap();
-        }
-        let mut respondent = app.signed_in("sampled.dsl@masa.example").await;
+        // The sampled school's demo respondent finds its letter arrived.
+        let pathways: i64 = sqlx::query_scalar(
+            "SELECT organisation_id FROM users WHERE email = 'pathways.dsl@masa.example'",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+        assert_eq!(pathways, sent.organisation_id.get());
+        let mut respondent = app.signed_in("pathways.dsl@masa.example").await;
         respondent
             .get("/")
             .await
