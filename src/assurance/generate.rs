@@ -5,6 +5,8 @@
 //! met or exceeded), so the same options give the same data. Written through the module's own
 //! store functions, with their audit entries, in transactions of a few hundred returns.
 
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 use std::time::{Duration, Instant};
 
 use time::macros::date;
@@ -89,25 +91,13 @@ fn framework(questions: usize) -> FrameworkDefinition {
     }
 }
 
-/// xorshift64*: small, fast and repeatable.
-struct Sequence(u64);
-
-impl Sequence {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// A grade with about the seed report's spread: mostly met, some exceeds, a few below.
-    fn grade(&mut self) -> Grade {
-        match self.next() % 1000 {
-            0..=199 => Grade::Exceeds,
-            200..=924 => Grade::Met,
-            925..=978 => Grade::PartiallyMet,
-            _ => Grade::NotMet,
-        }
+/// A grade with about the seed report's spread: mostly met, some exceeds, a few below.
+fn grade(random: &mut StdRng) -> Grade {
+    match random.random_range(0..1000) {
+        0..=199 => Grade::Exceeds,
+        200..=924 => Grade::Met,
+        925..=978 => Grade::PartiallyMet,
+        _ => Grade::NotMet,
     }
 }
 
@@ -124,7 +114,7 @@ pub async fn generate_audit(
     options: &AuditGenerateOptions,
 ) -> Result<GeneratedAudit, AuditGenerateError> {
     let started = Instant::now();
-    let mut sequence = Sequence(options.seed.max(1));
+    let mut random = StdRng::seed_from_u64(options.seed);
     let settings = [
         Setting::Primary,
         Setting::Secondary,
@@ -155,7 +145,7 @@ pub async fn generate_audit(
                 &AuditSetting {
                     organisation_id: id,
                     setting: settings[number % settings.len()],
-                    inspection_grade: Some((sequence.next() % 4) as u8 + 1),
+                    inspection_grade: Some(random.random_range(1..=4u8)),
                     last_inspected_on: None,
                     new_provision: number % 97 == 0,
                 },
@@ -224,7 +214,7 @@ pub async fn generate_audit(
         for audit_return in batch {
             let given: Vec<(QuestionId, AnswerValue)> = questions
                 .iter()
-                .map(|question| (*question, AnswerValue::Grade(sequence.grade())))
+                .map(|question| (*question, AnswerValue::Grade(grade(&mut random))))
                 .collect();
             answers += given.len();
             store::save_answers(
@@ -290,8 +280,8 @@ mod tests {
 
     #[test]
     fn grades_follow_the_seed_reports_spread() {
-        let mut sequence = Sequence(2026);
-        let grades: Vec<Grade> = (0..10_000).map(|_| sequence.grade()).collect();
+        let mut random = StdRng::seed_from_u64(2026);
+        let grades: Vec<Grade> = (0..10_000).map(|_| grade(&mut random)).collect();
         let met_or_better = grades
             .iter()
             .filter(|g| matches!(g, Grade::Exceeds | Grade::Met))

@@ -7,6 +7,8 @@
 //! quarter, its values written in batches and the partnership committed on its own. Values follow
 //! random walks from a seeded generator, so the same options give the same data.
 
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 use std::time::{Duration, Instant};
 
 use super::model::*;
@@ -56,18 +58,6 @@ impl Generated {
 /// large enough for COPY on PostgreSQL (store::BULK_COPY_FROM).
 const VALUES_PER_BATCH: usize = 50_000;
 
-/// xorshift64*: small, fast and repeatable; statistical quality is beside the point here.
-struct Sequence(u64);
-
-impl Sequence {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 /// Why generating stopped: nothing to generate into, or the database.
 #[derive(Debug, thiserror::Error)]
 pub enum GenerateError {
@@ -91,7 +81,7 @@ pub async fn generate_reporting(
     mut progress: impl FnMut(&Generated),
 ) -> Result<Generated, GenerateError> {
     let started = Instant::now();
-    let mut random = Sequence(options.seed.max(1));
+    let mut random = StdRng::seed_from_u64(options.seed);
     let run = now_text().replace([':', '-'], "");
     let mut totals = Generated::default();
     let first_partnership = if options.partnerships <= 1 {
@@ -143,7 +133,7 @@ async fn fill_partnership(
     change: &mut Change,
     options: &GenerateOptions,
     run: &str,
-    random: &mut Sequence,
+    random: &mut StdRng,
     totals: &mut Generated,
 ) -> Result<(), sqlx::Error> {
     let mut organisations = Vec::with_capacity(options.organisations);
@@ -172,9 +162,9 @@ async fn fill_partnership(
             Unit::Count
         };
         let level = if unit == Unit::Percent {
-            40.0 + 50.0 * random.next()
+            40.0 + 50.0 * random.random::<f64>()
         } else {
-            (20.0 + 400.0 * random.next()).round()
+            (20.0 + 400.0 * random.random::<f64>()).round()
         };
         let details = IndicatorDetails {
             // The same codes in every partnership of a run: codes are unique per partnership.
@@ -223,7 +213,7 @@ async fn fill_partnership(
                 .iter_mut()
                 .filter(|(_, owner, ..)| owner == organisation)
             {
-                let step = (random.next() - 0.5)
+                let step = (random.random::<f64>() - 0.5)
                     * if *unit == Unit::Percent {
                         6.0
                     } else {
