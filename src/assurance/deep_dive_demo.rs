@@ -9,13 +9,14 @@
 //! sampled school has a demo respondent (`pathways.dsl@`), so its letter is e-mailed and its
 //! home page shows it arrived.
 
-use super::agreement::{Moderation, SelfGrade, agreement};
 use super::deep_dive::describe;
 use super::deep_dive_store::{self as deep, NewJudgement, NewSample};
 use super::demo::DemoError;
 use super::grades::Grade;
 use super::letter::{StandardOutcome, draft};
-use super::moderation::{ModeratedStandard, members_complete, moderated_standards, ready_to_mark};
+use super::moderation::{
+    ModeratedStandard, members_complete, moderated_standards, panel_agreement, ready_to_mark,
+};
 use super::progress::is_submitted;
 use super::sampling::{self, Candidate, Criterion, SampleRule};
 use super::store::{self, AuditReturn, Round};
@@ -214,24 +215,13 @@ async fn mark_and_write_letter(
             audit_return.organisation_name
         )));
     }
-    let self_grades: Vec<SelfGrade> = standards
-        .iter()
-        .filter_map(|s| {
-            Some(SelfGrade {
-                standard: s.number,
-                grade: s.self_grade?,
-            })
-        })
-        .collect();
-    let moderations: Vec<Moderation> = records
-        .iter()
-        .map(|r| Moderation {
-            standard: r.standard_number,
-            moderator: r.moderator_user_id.get(),
-            grade: r.grade,
-        })
-        .collect();
-    let moderated = agreement(&self_grades, &moderations).moderated;
+    let moderated = panel_agreement(
+        standards,
+        records
+            .iter()
+            .map(|r| (r.standard_number, r.moderator_user_id.get(), r.grade)),
+    )
+    .moderated;
     let outcomes: Vec<StandardOutcome> = standards
         .iter()
         .filter_map(|standard| {

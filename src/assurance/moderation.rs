@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use super::agreement::{Agreement, Moderation, SelfGrade, agreement};
 use super::grades::Grade;
 use super::model::{QuestionId, QuestionKind, Setting, StandardId};
 use super::store::{Answer, AnswerValue, FrameworkVersion};
@@ -24,6 +25,32 @@ pub const MODERATORS_NEEDED: usize = 2;
 
 /// The form's own field, for a refusal of the form as a whole.
 pub const FORM_FIELD: &str = "moderation";
+
+/// The panel's agreement on a return: its self-grade on each standard against what each member
+/// recorded, as (standard number, moderator, grade).
+pub fn panel_agreement(
+    standards: &[ModeratedStandard],
+    recorded: impl IntoIterator<Item = (i64, i64, Grade)>,
+) -> Agreement {
+    let self_grades: Vec<SelfGrade> = standards
+        .iter()
+        .filter_map(|standard| {
+            Some(SelfGrade {
+                standard: standard.number,
+                grade: standard.self_grade?,
+            })
+        })
+        .collect();
+    let moderations: Vec<Moderation> = recorded
+        .into_iter()
+        .map(|(standard, moderator, grade)| Moderation {
+            standard,
+            moderator,
+            grade,
+        })
+        .collect();
+    agreement(&self_grades, &moderations)
+}
 
 /// A standard the return is moderated on.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -180,11 +180,7 @@ pub async fn share(
     .bind(&now)
     .execute(change.conn())
     .await?;
-    let answering_partnership: String =
-        sqlx::query_scalar("SELECT name FROM partnerships WHERE id = $1")
-            .bind(change.partnership())
-            .fetch_one(change.conn())
-            .await?;
+    let answering_partnership = super::deep_dive_store::partnership_name(&mut *change).await?;
     change
         .record(AuditEntry::updated(
             "assurance_return",
@@ -276,11 +272,7 @@ async fn source(change: &mut Change, answering: ReturnId) -> Result<Option<Sourc
     .bind(answering)
     .fetch_one(change.conn())
     .await?;
-    let partnership_name: String =
-        sqlx::query_scalar("SELECT name FROM partnerships WHERE id = $1")
-            .bind(change.partnership())
-            .fetch_one(change.conn())
-            .await?;
+    let partnership_name = super::deep_dive_store::partnership_name(&mut *change).await?;
     Ok(Some(Source {
         audit_return,
         partnership_name,

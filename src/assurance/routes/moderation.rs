@@ -10,13 +10,13 @@ use axum::extract::{RawForm, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::{form_pairs, sees_only_own_organisation};
-use crate::assurance::agreement::{Agreement, Moderation, SelfGrade, agreement};
+use crate::assurance::agreement::Agreement;
 use crate::assurance::deep_dive_store::{self as deep, ModerationRecord, NewJudgement};
 use crate::assurance::grades::{Grade, Share};
 use crate::assurance::letter::StandardOutcome;
 use crate::assurance::moderation::{
     AGREE, FORM_FIELD, ModeratedStandard, comment_field, decision_field, members_complete,
-    moderated_standards, read_moderation, ready_to_mark,
+    moderated_standards, panel_agreement, read_moderation, ready_to_mark,
 };
 use crate::assurance::progress::percent_text;
 use crate::assurance::store::{self, AuditReturn, ReturnStatus, Round};
@@ -84,24 +84,12 @@ pub async fn moderation_state(
     let answers = store::answers_of(scope, audit_return.id).await?;
     let standards = moderated_standards(&version, setting, &answers);
     let records = deep::moderations_of(scope, audit_return.id).await?;
-    let self_grades: Vec<SelfGrade> = standards
-        .iter()
-        .filter_map(|s| {
-            Some(SelfGrade {
-                standard: s.number,
-                grade: s.self_grade?,
-            })
-        })
-        .collect();
-    let moderations: Vec<Moderation> = records
-        .iter()
-        .map(|r| Moderation {
-            standard: r.standard_number,
-            moderator: r.moderator_user_id.get(),
-            grade: r.grade,
-        })
-        .collect();
-    let agreement = agreement(&self_grades, &moderations);
+    let agreement = panel_agreement(
+        &standards,
+        records
+            .iter()
+            .map(|r| (r.standard_number, r.moderator_user_id.get(), r.grade)),
+    );
     let complete = members_complete(
         &standards,
         records
