@@ -7,7 +7,7 @@
 use masa::assurance::deep_dive_store as deep;
 use masa::assurance::store::{self, ReturnStatus};
 use masa::kernel::ids::PartnershipId;
-use masa::kernel::{Role, Scope};
+use masa::kernel::Scope;
 
 use crate::on_both_backends;
 use crate::support::{Browser, TestApp};
