@@ -142,6 +142,11 @@ pub fn routes() -> Routes {
             shared::share_return,
         )
         .post(
+            "/assurance/returns/{id}/answer-here",
+            MANAGE,
+            shared::stop_following,
+        )
+        .post(
             "/assurance/returns/{id}/previous-actions",
             RESPOND,
             evidence::save_previous_actions,

@@ -468,3 +468,54 @@ async fn copy_submission(
     }
     Ok(())
 }
+
+/// Stops a return of the change's partnership following another partnership's: it keeps what
+/// was copied and is answered here from now on (its business unit's decision, in both trails).
+/// False when it followed none.
+pub async fn stop_following(change: &mut Change, audit_return: &AuditReturn) -> Result<bool> {
+    let followed: Option<(ReturnId, PartnershipId)> = sqlx::query_as(
+        "SELECT answered_by_return_id, answered_by_partnership_id FROM assurance_return_shares \
+         WHERE return_id = $1 AND partnership_id = $2",
+    )
+    .bind(audit_return.id)
+    .bind(change.partnership())
+    .fetch_optional(change.conn())
+    .await?;
+    let Some((answering, answering_partnership)) = followed else {
+        return Ok(false);
+    };
+    sqlx::query("DELETE FROM assurance_return_shares WHERE return_id = $1 AND partnership_id = $2")
+        .bind(audit_return.id)
+        .bind(change.partnership())
+        .execute(change.conn())
+        .await?;
+    let here = super::deep_dive_store::partnership_name(&mut *change).await?;
+    change
+        .record(AuditEntry::updated(
+            "assurance_return",
+            audit_return.id,
+            format!(
+                "{}'s return is answered here from now on, keeping what was copied: it no longer follows another partnership's",
+                audit_return.organisation_name
+            ),
+            &(answering, answering_partnership),
+            &(),
+        ))
+        .await?;
+    change
+        .record_in(
+            answering_partnership,
+            AuditEntry::updated(
+                "assurance_return",
+                answering,
+                format!(
+                    "{here} no longer follows {}'s return: it has it answered there",
+                    audit_return.organisation_name
+                ),
+                &audit_return.id,
+                &(),
+            ),
+        )
+        .await?;
+    Ok(true)
+}

@@ -6,8 +6,8 @@
 
 use masa::assurance::deep_dive_store as deep;
 use masa::assurance::store::{self, ReturnStatus};
-use masa::kernel::ids::PartnershipId;
 use masa::kernel::Scope;
+use masa::kernel::ids::PartnershipId;
 
 use crate::on_both_backends;
 use crate::support::{Browser, TestApp};

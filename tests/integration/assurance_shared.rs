@@ -205,6 +205,47 @@ on_both_backends!(
         .await
         .unwrap();
         assert_eq!(trail, 1, "the reopen is in Cheshire West's trail");
+
+        // Cheshire West's business unit has the ICB's return answered there instead: it keeps
+        // what was copied, and a reopen in Halton no longer reaches it. Halton's business unit
+        // cannot do this to Cheshire West's return (not found in Halton).
+        let icb = "NHS Cheshire and Merseyside Integrated Care Board";
+        let west_icb = return_of(west, &west_round, icb).await;
+        let halton_icb = return_of(halton(app), &halton_round, icb).await;
+        let answer_here = format!("/assurance/returns/{}/answer-here", west_icb.id);
+        assert_eq!(
+            admin.post(&answer_here, &[]).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let shares_before = shares(app).await;
+        let stopped = west_admin.post(&answer_here, &[]).await;
+        assert_eq!(stopped.status, StatusCode::SEE_OTHER, "{}", stopped.body);
+        assert_eq!(shares(app).await, shares_before - 1);
+        west_admin
+            .get(&format!("/assurance/returns/{}", west_icb.id))
+            .await
+            .assert_contains("is answered here from now on")
+            .assert_lacks("answers this audit once for several partnerships");
+        admin
+            .post(
+                &format!("/assurance/returns/{}/reopen", halton_icb.id),
+                &[("reason", "A correction")],
+            )
+            .await;
+        assert_eq!(
+            return_of(west, &west_round, icb).await.status,
+            ReturnStatus::Submitted
+        );
+        assert_eq!(
+            answer_count(app, west_icb.id).await,
+            answer_count(app, halton_icb.id).await
+        );
+        // A second time changes nothing and says so.
+        west_admin.post(&answer_here, &[]).await;
+        west_admin
+            .get(&format!("/assurance/returns/{}", west_icb.id))
+            .await
+            .assert_contains("does not follow another partnership");
     }
 );
 

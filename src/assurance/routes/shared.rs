@@ -14,7 +14,7 @@ use crate::assurance::shared_store::{self, AnsweredIn, Shared};
 use crate::assurance::store::{self, AuditReturn, Round};
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::text::{FormErrors, long_date};
-use crate::kernel::{AppError, AppResult, AppState, Ctx, Scope, render_refused};
+use crate::kernel::{AppError, AppResult, AppState, Ctx, Loaded, Scope, render_refused};
 
 /// The field the sharing form's refusals are named by.
 pub const SHARING_FIELD: &str = "share-with";
@@ -176,4 +176,26 @@ pub async fn share_return(
         ..Refused::default()
     };
     render_refused(&return_page_for(&state, &ctx, audit_return, Some(refused)).await?)
+}
+
+/// The business unit stops its return following another partnership's: answered here from now
+/// on, with what was copied kept.
+pub async fn stop_following(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Loaded(audit_return): Loaded<AuditReturn>,
+) -> AppResult<Response> {
+    let mut change = ctx.change(&state).await?;
+    let said = if shared_store::stop_following(&mut change, &audit_return).await? {
+        change.commit().await?;
+        format!(
+            "{}'s return is answered here from now on: what was copied stays, and changes in the other partnership no longer reach it",
+            audit_return.organisation_name
+        )
+    } else {
+        change.rollback().await?;
+        "This return does not follow another partnership's: nothing changed".to_owned()
+    };
+    ctx.flash(&state, &said).await?;
+    Ok(Redirect::to(&format!("/assurance/returns/{}", audit_return.id)).into_response())
 }
