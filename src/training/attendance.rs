@@ -38,7 +38,9 @@ impl AttendanceMark {
     }
 
     pub fn from_code(code: &str) -> Option<AttendanceMark> {
-        AttendanceMark::ALL.into_iter().find(|mark| mark.code() == code)
+        AttendanceMark::ALL
+            .into_iter()
+            .find(|mark| mark.code() == code)
     }
 
     pub fn label(self) -> &'static str {
@@ -146,17 +148,29 @@ mod tests {
         // A 150-minute session at 80%: 120 minutes is attended, 119 partly, 0 a no-show.
         assert_eq!(mark_from_minutes(120, 150, 80), AttendanceMark::Attended);
         assert_eq!(mark_from_minutes(150, 150, 80), AttendanceMark::Attended);
-        assert_eq!(mark_from_minutes(119, 150, 80), AttendanceMark::PartlyAttended);
-        assert_eq!(mark_from_minutes(1, 150, 80), AttendanceMark::PartlyAttended);
+        assert_eq!(
+            mark_from_minutes(119, 150, 80),
+            AttendanceMark::PartlyAttended
+        );
+        assert_eq!(
+            mark_from_minutes(1, 150, 80),
+            AttendanceMark::PartlyAttended
+        );
         assert_eq!(mark_from_minutes(0, 150, 80), AttendanceMark::NoShow);
         assert_eq!(mark_from_minutes(-5, 150, 80), AttendanceMark::NoShow);
         // A partnership that asks for the whole session.
-        assert_eq!(mark_from_minutes(149, 150, 100), AttendanceMark::PartlyAttended);
+        assert_eq!(
+            mark_from_minutes(149, 150, 100),
+            AttendanceMark::PartlyAttended
+        );
     }
 
     #[test]
     fn marks_raise_charges_and_certificates_only_as_they_should() {
-        assert_eq!(AttendanceMark::NoShow.charge_reason(), Some(ChargeReason::NoShow));
+        assert_eq!(
+            AttendanceMark::NoShow.charge_reason(),
+            Some(ChargeReason::NoShow)
+        );
         assert_eq!(
             AttendanceMark::LateCancellation.charge_reason(),
             Some(ChargeReason::LateCancellation)
@@ -194,7 +208,10 @@ mod tests {
                 (BookingId::new(3), 0)
             ]
         );
-        assert_eq!(import.unknown_emails, vec!["visitor@example.org".to_owned()]);
+        assert_eq!(
+            import.unknown_emails,
+            vec!["visitor@example.org".to_owned()]
+        );
         let marks: Vec<AttendanceMark> = import
             .minutes
             .iter()

@@ -10,7 +10,8 @@ use time::OffsetDateTime;
 
 use super::charges::raise_charge;
 use super::model::{
-    BookingId, Cancellation, ChargeId, ChargeReason, TrainingPolicy, TrainingSessionId, cancellation,
+    BookingId, Cancellation, ChargeId, ChargeReason, TrainingPolicy, TrainingSessionId,
+    cancellation,
 };
 use super::store::{SessionPlacesRow, session_places};
 use super::waiting::{Place, offer_window, place_for_new_booking};

@@ -1,18 +1,16 @@
-//! The register and charges in the database: marking attendance, raising a charge against the
-//! learner's organisation for a no-show or late cancellation, and the business unit's and the
-//! organisation's decisions on it (waiver with a reason, appeal), each audited.
+//! Charges in the database: raising one against the learner's organisation for a no-show or
+//! late cancellation, and the business unit's and the organisation's decisions on it (waiver
+//! with a reason, appeal), each audited.
 
 use serde::Serialize;
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use super::attendance::AttendanceMark;
-use super::bookings::{Booking, BookingError, find_booking, status};
+use super::bookings::Booking;
 use super::model::{
     ChargeDecision, ChargeId, ChargeReason, ChargeRefusal, ChargeState, REASON_MAX, SessionCharges,
     TrainingPolicy, charge_due, decide_charge,
 };
-use super::store::session_places;
 use crate::kernel::audit::AuditEntry;
 use crate::kernel::db::timestamp_text;
 use crate::kernel::ids::OrganisationId;
@@ -32,13 +30,12 @@ pub(super) async fn raise_charge(
     let Some(organisation) = booking.organisation else {
         return Ok(None);
     };
-    let kind: Option<String> = sqlx::query_scalar(
-        "SELECT kind FROM organisations WHERE partnership_id = $1 AND id = $2",
-    )
-    .bind(change.partnership())
-    .bind(organisation)
-    .fetch_optional(change.conn())
-    .await?;
+    let kind: Option<String> =
+        sqlx::query_scalar("SELECT kind FROM organisations WHERE partnership_id = $1 AND id = $2")
+            .bind(change.partnership())
+            .bind(organisation)
+            .fetch_optional(change.conn())
+            .await?;
     let kind = kind.as_deref().and_then(OrganisationKind::from_code);
     let Some(amount) = charge_due(reason, charges, kind, policy) else {
         return Ok(None);
@@ -85,60 +82,6 @@ pub(super) async fn raise_charge(
     Ok(Some(id))
 }
 
-/// Marks a booking on the register. A no-show or late cancellation raises its charge; a mark
-/// corrected away from one leaves the charge for the business unit to waive.
-pub async fn mark_attendance(
-    change: &mut Change,
-    id: super::model::BookingId,
-    mark: AttendanceMark,
-    minutes_present: Option<i64>,
-    policy: &TrainingPolicy,
-    now: OffsetDateTime,
-) -> Result<Option<ChargeId>, BookingError> {
-    let booking = find_booking(&mut *change, id)
-        .await?
-        .ok_or(BookingError::NoSuchBooking)?;
-    let markable = [
-        status::CONFIRMED,
-        status::LATE_CANCELLED,
-        "attended",
-        "partly_attended",
-        "no_show",
-    ];
-    if !markable.contains(&booking.status.as_str()) {
-        return Err(BookingError::NotNow);
-    }
-    let places = session_places(&mut *change, booking.session)
-        .await?
-        .ok_or(BookingError::NoSuchSession)?;
-    sqlx::query(
-        "UPDATE training_bookings SET status = $3, attended_minutes = $4, updated_at = $5 \
-         WHERE partnership_id = $1 AND id = $2",
-    )
-    .bind(change.partnership())
-    .bind(id)
-    .bind(mark.code())
-    .bind(minutes_present)
-    .bind(timestamp_text(now))
-    .execute(change.conn())
-    .await?;
-    change
-        .record(AuditEntry::updated(
-            "training_booking",
-            id,
-            format!("Marked {} on the register", mark.label().to_lowercase()),
-            &serde_json::json!({ "status": booking.status }),
-            &serde_json::json!({ "status": mark.code(), "minutes_present": minutes_present }),
-        ))
-        .await?;
-    match mark.charge_reason() {
-        Some(reason) => {
-            Ok(raise_charge(change, &booking, reason, places.charges, policy, now).await?)
-        }
-        None => Ok(None),
-    }
-}
-
 /// A charge as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Charge {
@@ -152,7 +95,10 @@ pub struct Charge {
     pub appeal_reason: Option<String>,
 }
 
-pub async fn find_charge(mut store: impl Store, id: ChargeId) -> Result<Option<Charge>, sqlx::Error> {
+pub async fn find_charge(
+    mut store: impl Store,
+    id: ChargeId,
+) -> Result<Option<Charge>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT id, booking_id, organisation_id, amount_pence, reason, state, waiver_reason, \
          appeal_reason FROM training_charges WHERE partnership_id = $1 AND id = $2",

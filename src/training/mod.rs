@@ -7,10 +7,12 @@
 //! - [`waiting`]: the offer window and the places of a session (who is confirmed, offered,
 //!   waiting), the rule the store follows, property-tested;
 //! - [`attendance`]: the register's marks and the online attendance import;
+//! - [`session_rules`]: what a session must be before it is saved, each refusal naming its field;
 //! - [`store`]: the policy, courses, venues and sessions;
 //! - [`bookings`]: booking, cancelling and the waiting list's offers; `book` never overbooks,
 //!   at any concurrency, on either database (the session's row is locked for the change);
-//! - [`charges`]: the register's marks and the charges they raise, waivers and appeals.
+//! - [`register`]: the register's marks and the online attendance import;
+//! - [`charges`]: the charges a no-show or late cancellation raises, waivers and appeals.
 //!
 //! Pages come next: this is the foundation they stand on.
 
@@ -18,5 +20,7 @@ pub mod attendance;
 pub mod bookings;
 pub mod charges;
 pub mod model;
+pub mod register;
+pub mod session_rules;
 pub mod store;
 pub mod waiting;

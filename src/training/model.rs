@@ -136,7 +136,12 @@ pub fn last_free_cancellation_day(calendar: &Calendar, session_day: Date, cut_of
 }
 
 /// Whether a cancellation made on `today` for a session on `session_day` is free or late.
-pub fn cancellation(calendar: &Calendar, today: Date, session_day: Date, cut_off: u32) -> Cancellation {
+pub fn cancellation(
+    calendar: &Calendar,
+    today: Date,
+    session_day: Date,
+    cut_off: u32,
+) -> Cancellation {
     if today <= last_free_cancellation_day(calendar, session_day, cut_off) {
         Cancellation::Free
     } else {
@@ -227,7 +232,9 @@ impl ChargeState {
     }
 
     pub fn from_code(code: &str) -> Option<ChargeState> {
-        ChargeState::ALL.into_iter().find(|state| state.code() == code)
+        ChargeState::ALL
+            .into_iter()
+            .find(|state| state.code() == code)
     }
 
     pub fn label(self) -> &'static str {
@@ -285,7 +292,9 @@ pub fn decide_charge(
             if reason.trim().is_empty() {
                 return Err(ChargeRefusal::WaiverNeedsReason);
             }
-            matches!(state, Raised | Appealed).then_some(Waived).ok_or(not_now)
+            matches!(state, Raised | Appealed)
+                .then_some(Waived)
+                .ok_or(not_now)
         }
         ChargeDecision::Appeal { reason } => {
             if reason.trim().is_empty() {
@@ -334,10 +343,7 @@ mod tests {
             date!(2025 - 03 - 05)
         );
         // A cut-off of 0: free up to the day itself.
-        assert_eq!(
-            last_free_cancellation_day(&calendar, friday, 0),
-            friday
-        );
+        assert_eq!(last_free_cancellation_day(&calendar, friday, 0), friday);
     }
 
     #[test]
@@ -370,8 +376,14 @@ mod tests {
             Some(3500)
         );
         let charity = Some(OrganisationKind::Voluntary);
-        assert_eq!(charge_due(ChargeReason::NoShow, charges(), charity, &policy), None);
-        assert_eq!(charge_due(ChargeReason::NoShow, charges(), None, &policy), None);
+        assert_eq!(
+            charge_due(ChargeReason::NoShow, charges(), charity, &policy),
+            None
+        );
+        assert_eq!(
+            charge_due(ChargeReason::NoShow, charges(), None, &policy),
+            None
+        );
         // A partnership may charge the voluntary sector too, or set a session's charge to nothing.
         let everyone = TrainingPolicy {
             charged_kinds: OrganisationKind::ALL.to_vec(),
@@ -385,7 +397,10 @@ mod tests {
             no_show_pence: 0,
             ..charges()
         };
-        assert_eq!(charge_due(ChargeReason::NoShow, free, police, &everyone), None);
+        assert_eq!(
+            charge_due(ChargeReason::NoShow, free, police, &everyone),
+            None
+        );
     }
 
     #[test]
@@ -416,16 +431,28 @@ mod tests {
             decide_charge(Raised, &waive("  ")),
             Err(ChargeRefusal::WaiverNeedsReason)
         );
-        assert_eq!(decide_charge(Raised, &waive("Snow closed the roads")), Ok(Waived));
+        assert_eq!(
+            decide_charge(Raised, &waive("Snow closed the roads")),
+            Ok(Waived)
+        );
         assert_eq!(
             decide_charge(Raised, &appeal("")),
             Err(ChargeRefusal::AppealNeedsReason)
         );
         assert_eq!(decide_charge(Raised, &appeal("Off sick")), Ok(Appealed));
         assert_eq!(decide_charge(Appealed, &ChargeDecision::Uphold), Ok(Upheld));
-        assert_eq!(decide_charge(Appealed, &waive("Sick note seen")), Ok(Waived));
-        assert_eq!(decide_charge(Upheld, &ChargeDecision::Invoice), Ok(Invoiced));
-        assert_eq!(decide_charge(Raised, &ChargeDecision::Invoice), Ok(Invoiced));
+        assert_eq!(
+            decide_charge(Appealed, &waive("Sick note seen")),
+            Ok(Waived)
+        );
+        assert_eq!(
+            decide_charge(Upheld, &ChargeDecision::Invoice),
+            Ok(Invoiced)
+        );
+        assert_eq!(
+            decide_charge(Raised, &ChargeDecision::Invoice),
+            Ok(Invoiced)
+        );
         // Nothing after a waiver or an invoice; no second appeal; no invoice while appealed.
         assert_eq!(
             decide_charge(Waived, &ChargeDecision::Invoice),

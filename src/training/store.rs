@@ -26,9 +26,8 @@ pub async fn policy(mut store: impl Store) -> Result<TrainingPolicy, sqlx::Error
         return Ok(TrainingPolicy::default());
     };
     let codes: String = row.try_get("charged_kinds")?;
-    let charged_kinds = TrainingPolicy::parse_charged_kinds(&codes).ok_or_else(|| {
-        sqlx::Error::Decode(format!("charged_kinds holds {codes:?}").into())
-    })?;
+    let charged_kinds = TrainingPolicy::parse_charged_kinds(&codes)
+        .ok_or_else(|| sqlx::Error::Decode(format!("charged_kinds holds {codes:?}").into()))?;
     let cut_off: i64 = row.try_get("cut_off_working_days")?;
     Ok(TrainingPolicy {
         charged_kinds,

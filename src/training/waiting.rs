@@ -198,16 +198,28 @@ mod tests {
         let starts = datetime!(2025-06-20 09:30 UTC);
         // Ten days ahead: 48 hours.
         let now = datetime!(2025-06-10 09:30 UTC);
-        assert_eq!(offer_window(now, starts, &policy), Some(now + Duration::hours(48)));
+        assert_eq!(
+            offer_window(now, starts, &policy),
+            Some(now + Duration::hours(48))
+        );
         // Exactly 7 days ahead is "3 to 7 days": 24 hours.
         let now = datetime!(2025-06-13 09:30 UTC);
-        assert_eq!(offer_window(now, starts, &policy), Some(now + Duration::hours(24)));
+        assert_eq!(
+            offer_window(now, starts, &policy),
+            Some(now + Duration::hours(24))
+        );
         // Three days ahead: still 24 hours.
         let now = datetime!(2025-06-17 09:30 UTC);
-        assert_eq!(offer_window(now, starts, &policy), Some(now + Duration::hours(24)));
+        assert_eq!(
+            offer_window(now, starts, &policy),
+            Some(now + Duration::hours(24))
+        );
         // Two days ahead: 4 hours.
         let now = datetime!(2025-06-18 09:30 UTC);
-        assert_eq!(offer_window(now, starts, &policy), Some(now + Duration::hours(4)));
+        assert_eq!(
+            offer_window(now, starts, &policy),
+            Some(now + Duration::hours(4))
+        );
         // 26 hours ahead: 4 hours would pass the last offer time, so it ends there.
         let now = datetime!(2025-06-19 07:30 UTC);
         assert_eq!(
@@ -215,8 +227,14 @@ mod tests {
             Some(datetime!(2025-06-19 09:30 UTC))
         );
         // Within 24 hours, and after the start: no offers.
-        assert_eq!(offer_window(datetime!(2025-06-19 09:30 UTC), starts, &policy), None);
-        assert_eq!(offer_window(datetime!(2025-06-21 09:30 UTC), starts, &policy), None);
+        assert_eq!(
+            offer_window(datetime!(2025-06-19 09:30 UTC), starts, &policy),
+            None
+        );
+        assert_eq!(
+            offer_window(datetime!(2025-06-21 09:30 UTC), starts, &policy),
+            None
+        );
     }
 
     #[test]
