@@ -48,7 +48,7 @@ pub fn check_session(plan: &SessionPlan, now: OffsetDateTime) -> FormErrors {
     let link = plan.online_link.as_deref().map(str::trim).unwrap_or("");
     if plan.venue_capacity.is_none() && link.is_empty() {
         errors.add("venue", "Choose a venue or enter the online meeting link");
-    } else if !link.is_empty() && !(link.starts_with("https://") || link.starts_with("http://")) {
+    } else if !(link.is_empty() || link.starts_with("https://") || link.starts_with("http://")) {
         errors.add("online_link", "Enter the meeting link starting https://");
     }
     if plan.booking_closes_at <= plan.booking_opens_at {
