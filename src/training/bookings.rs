@@ -150,6 +150,25 @@ pub async fn session_bookings(
     rows.iter().map(booking_from_row).collect()
 }
 
+/// A learner's bookings, newest session first (for "my bookings").
+pub async fn learner_bookings(
+    mut store: impl Store,
+    learner: UserId,
+) -> Result<Vec<Booking>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT b.id, b.session_id, b.learner_user_id, b.organisation_id, b.status, \
+         b.queue_position, b.offer_expires_at FROM training_bookings b \
+         JOIN training_sessions s ON s.id = b.session_id \
+         WHERE b.partnership_id = $1 AND b.learner_user_id = $2 \
+         ORDER BY s.starts_at DESC, b.id DESC",
+    )
+    .bind(store.partnership())
+    .bind(learner)
+    .fetch_all(store.conn())
+    .await?;
+    rows.iter().map(booking_from_row).collect()
+}
+
 /// The session, locked for the rest of the change.
 async fn locked_session(
     change: &mut Change,

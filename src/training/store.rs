@@ -339,3 +339,61 @@ pub async fn session_places(
         cancelled: cancelled_at.is_some(),
     }))
 }
+
+/// A session as the catalogue lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UpcomingSession {
+    pub id: TrainingSessionId,
+    pub course: CourseId,
+    pub course_title: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub venue_name: Option<String>,
+    pub online: bool,
+    pub capacity: i64,
+    pub places_left: i64,
+    pub waiting: i64,
+}
+
+/// Sessions not cancelled that start after `now`, soonest first, with their places left.
+pub async fn upcoming_sessions(
+    mut store: impl Store,
+    now: OffsetDateTime,
+    limit: i64,
+) -> Result<Vec<UpcomingSession>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT s.id, s.course_id, c.title, s.starts_at, s.ends_at, v.name AS venue_name, \
+         s.online_link, s.capacity, s.places_held, \
+         (SELECT COUNT(*) FROM training_bookings b WHERE b.session_id = s.id \
+          AND b.status = 'waiting') AS waiting \
+         FROM training_sessions s JOIN training_courses c ON c.id = s.course_id \
+         LEFT JOIN training_venues v ON v.id = s.venue_id \
+         WHERE s.partnership_id = $1 AND s.cancelled_at IS NULL AND s.starts_at > $2 \
+         ORDER BY s.starts_at, s.id LIMIT $3",
+    )
+    .bind(store.partnership())
+    .bind(timestamp_text(now))
+    .bind(limit)
+    .fetch_all(store.conn())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let capacity: i64 = row.try_get("capacity")?;
+            let held: i64 = row.try_get("places_held")?;
+            let waiting: i64 = row.try_get("waiting")?;
+            let link: Option<String> = row.try_get("online_link")?;
+            Ok(UpcomingSession {
+                id: TrainingSessionId::new(row.try_get("id")?),
+                course: CourseId::new(row.try_get("course_id")?),
+                course_title: row.try_get("title")?,
+                starts_at: row.try_get("starts_at")?,
+                ends_at: row.try_get("ends_at")?,
+                venue_name: row.try_get("venue_name")?,
+                online: link.is_some(),
+                capacity,
+                places_left: super::waiting::places_left(capacity, held, waiting),
+                waiting,
+            })
+        })
+        .collect()
+}

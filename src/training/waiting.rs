@@ -30,6 +30,15 @@ pub fn place_for_new_booking(capacity: i64, places_held: i64, waiting: i64) -> P
     }
 }
 
+/// The places a catalogue shows as left: none while anyone waits (a free place is theirs first).
+pub fn places_left(capacity: i64, places_held: i64, waiting: i64) -> i64 {
+    if waiting > 0 {
+        0
+    } else {
+        (capacity - places_held).max(0)
+    }
+}
+
 /// When an offer made `now` for a session starting at `starts_at` expires, or `None` when no
 /// offer may be made now (within `no_offers_within_hours` of the start). The window is
 /// `offer_hours_far` more than 7 days ahead, `offer_hours_near` from 3 to 7 days, and
@@ -243,6 +252,9 @@ mod tests {
         assert_eq!(place_for_new_booking(2, 2, 0), Place::Waiting);
         // A place is free, but someone is waiting (it is being offered to them).
         assert_eq!(place_for_new_booking(2, 1, 1), Place::Waiting);
+        assert_eq!(places_left(60, 52, 0), 8);
+        assert_eq!(places_left(60, 59, 3), 0, "the free place is being offered");
+        assert_eq!(places_left(60, 60, 0), 0);
     }
 
     #[test]

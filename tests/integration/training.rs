@@ -208,6 +208,13 @@ on_both_backends!(five_hundred_people_book_sixty_places_at_once, |app| {
         .await;
     assert_eq!(distinct, 500, "no one holds two bookings");
     assert_eq!(places_held(app, session).await, 60);
+    let listed = store::upcoming_sessions(Scope::new(&app.db, PARTNERSHIP), NOW, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        (listed.len(), listed[0].places_left, listed[0].waiting),
+        (1, 0, 440)
+    );
 
     // Ten cancel, a month ahead: free, and the first ten waiting are offered, in order.
     let policy = TrainingPolicy::default();
@@ -440,6 +447,17 @@ on_both_backends!(offers_pass_on_and_charges_follow_the_policy, |app| {
         .count("SELECT COUNT(*) FROM audit_events WHERE entity_type = 'training_charge'")
         .await;
     assert_eq!(audited, 4, "two raised, one appealed, one waived");
+
+    let mine = bookings::learner_bookings(Scope::new(&app.db, PARTNERSHIP), volunteer)
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].status, "late_cancelled");
+    // One place is free and nobody waits: the catalogue shows it.
+    let listed = store::upcoming_sessions(Scope::new(&app.db, PARTNERSHIP), after, 10)
+        .await
+        .unwrap();
+    assert_eq!((listed[0].places_left, listed[0].online), (1, true));
 
     // A cancelled booking does not stop the same person booking again.
     let again = book(&app.db, session, volunteer, after).await.unwrap();
