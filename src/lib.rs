@@ -13,6 +13,7 @@ pub mod learning;
 pub mod partnership;
 pub mod reports;
 pub mod tracker;
+pub mod training;
 
 use std::sync::Arc;
 

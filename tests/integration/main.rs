@@ -35,4 +35,5 @@ mod report_tracker;
 mod reports;
 mod risks;
 mod tracker;
+mod training;
 mod uploads;
