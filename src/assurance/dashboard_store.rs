@@ -8,9 +8,7 @@
 use std::collections::HashMap;
 
 use super::model::{ReturnId, RoundId};
-use super::store::{
-    AuditReturn, EXTENSION_COLUMNS, Extension, LastChaser, RETURN_FIELDS, RETURN_TABLES,
-};
+use super::store::{AuditReturn, Extension, LastChaser, RETURN_FIELDS, RETURN_TABLES};
 use crate::kernel::Store;
 use crate::kernel::ids::OrganisationId;
 
@@ -151,8 +149,13 @@ pub async fn latest_extensions_of(
     if returns.is_empty() {
         return Ok(HashMap::new());
     }
+    // Found from the page's returns, each checked to be the partnership's by its id: joined to
+    // every return instead, SQLite starts from the partnership's returns, all rounds of them.
     let sql = format!(
-        "SELECT {EXTENSION_COLUMNS} WHERE r.partnership_id = $1 AND e.return_id IN ({}) ORDER BY e.id",
+        "SELECT e.return_id, e.due_on, e.reason, e.granted_by_name, e.granted_at \
+         FROM assurance_extensions e WHERE e.return_id IN ({}) AND EXISTS ( \
+         SELECT 1 FROM assurance_returns r WHERE r.id = e.return_id AND r.partnership_id = $1) \
+         ORDER BY e.id",
         placeholders(returns.len())
     );
     let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(store.partnership());

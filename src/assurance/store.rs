@@ -966,7 +966,7 @@ pub async fn grant_extension(
         .await
 }
 
-pub(super) const EXTENSION_COLUMNS: &str = "e.return_id, e.due_on, e.reason, e.granted_by_name, e.granted_at \
+const EXTENSION_COLUMNS: &str = "e.return_id, e.due_on, e.reason, e.granted_by_name, e.granted_at \
      FROM assurance_extensions e JOIN assurance_returns r ON r.id = e.return_id";
 
 /// A return's extensions, first granted first.
