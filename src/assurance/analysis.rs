@@ -16,7 +16,8 @@ use serde::Serialize;
 use time::Date;
 
 use super::grades::{
-    CompletionRates, Grade, GradeShares, Share, completion_rates, grade_shares_of_counts,
+    AREA_PLACES, CompletionRates, Grade, GradeShares, Share, completion_rates,
+    grade_shares_of_counts, percent,
 };
 use super::model::{QuestionId, QuestionKind, RoundId, Setting};
 use super::progress::{ReturnStage, answered_up_to, completion_of, required_graded};
@@ -43,8 +44,6 @@ pub fn share_of(shares: &GradeShares, grade: Grade) -> Share {
         },
     }
 }
-
-pub use super::grades::{ACTIONS_PLACES, AREA_PLACES, GRADES_PLACES, RETURNS_PLACES, percent};
 
 /// One graded question's answers.
 #[derive(Debug, Clone, Serialize)]
@@ -387,6 +386,7 @@ pub fn summary_rows<'a>(rounds: impl IntoIterator<Item = &'a RoundFigures>) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::assurance::grades::{ACTIONS_PLACES, GRADES_PLACES, RETURNS_PLACES};
     use crate::assurance::model::{FrameworkId, FrameworkVersionId, StandardId};
     use crate::assurance::store::{Question, Standard};
     use proptest::prelude::*;
