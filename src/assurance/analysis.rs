@@ -16,11 +16,11 @@ use serde::Serialize;
 use time::Date;
 
 use super::grades::{
-    Completion, CompletionRates, Grade, GradeShares, Share, completion, completion_rates,
-    grade_shares_of_counts,
+    AREA_PLACES, CompletionRates, Grade, GradeShares, Share, completion_rates,
+    grade_shares_of_counts, percent,
 };
 use super::model::{QuestionId, QuestionKind, RoundId, Setting};
-use super::progress::{is_submitted, required_graded};
+use super::progress::{ReturnStage, answered_up_to, completion_of, required_graded};
 use super::store::{FrameworkVersion, ReturnStatus};
 
 /// The four judged grades, in the order the pages and the export show them.
@@ -42,22 +42,6 @@ pub fn share_of(shares: &GradeShares, grade: Grade) -> Share {
             count: shares.not_applicable,
             of: shares.answered,
         },
-    }
-}
-
-/// How many decimals each figure is printed to, as the yearly report prints them: returns as
-/// whole percentages (the seed's "96%"), grades to one decimal ("92.5%"), previous actions to
-/// two ("89.06%").
-pub const RETURNS_PLACES: u8 = 0;
-pub const GRADES_PLACES: u8 = 1;
-pub const ACTIONS_PLACES: u8 = 2;
-
-/// A share printed to `places` decimals, rounded half up: "96%", "92.5%", "89.06%"; "none" when
-/// there is nothing to take a share of.
-pub fn percent(share: Share, places: u8) -> String {
-    match share.percent_rounded(places) {
-        Some(value) => format!("{value:.*}%", usize::from(places)),
-        None => "none".to_owned(),
     }
 }
 
@@ -158,19 +142,42 @@ pub struct ReturnTally {
     pub returns: i64,
 }
 
-/// How a round's returns came in, each return's completion by the rule the dashboard uses: the
-/// graded questions asked of its setting, its answers counted up to them.
-pub fn returned(version: &FrameworkVersion, tallies: &[ReturnTally]) -> Returned {
+/// Each tally with the graded questions asked of its setting (worked out once a setting).
+fn with_required<'a>(
+    version: &'a FrameworkVersion,
+    tallies: &'a [ReturnTally],
+) -> impl Iterator<Item = (&'a ReturnTally, usize)> {
     let mut required: HashMap<Option<Setting>, usize> = HashMap::new();
-    let completions = tallies.iter().flat_map(|tally| {
+    tallies.iter().map(move |tally| {
         let needed = *required
             .entry(tally.setting)
             .or_insert_with(|| required_graded(version, tally.setting));
-        let answered = usize::try_from(tally.answered).unwrap_or(0).min(needed);
-        let done: Completion = completion(needed, answered, is_submitted(tally.status));
+        (tally, needed)
+    })
+}
+
+/// How a round's returns came in, each return's completion by `progress::completion_of`: the
+/// graded questions asked of its setting, its answers counted up to them.
+pub fn returned(version: &FrameworkVersion, tallies: &[ReturnTally]) -> Returned {
+    let completions = with_required(version, tallies).flat_map(|(tally, needed)| {
+        let done = completion_of(tally.status, needed, tally.answered);
         std::iter::repeat_n(done, usize::try_from(tally.returns).unwrap_or(0))
     });
-    Returned::of(completion_rates(completions.collect::<Vec<_>>()))
+    Returned::of(completion_rates(completions))
+}
+
+/// How many of a round's returns are at each stage, in stage order, by the same rule as
+/// `returned`: the dashboard's counts and the analysis's completion cannot disagree.
+pub fn stages(version: &FrameworkVersion, tallies: &[ReturnTally]) -> Vec<(ReturnStage, i64)> {
+    let mut counts: HashMap<ReturnStage, i64> = HashMap::new();
+    for (tally, needed) in with_required(version, tallies) {
+        let stage = ReturnStage::of(tally.status, needed, answered_up_to(needed, tally.answered));
+        *counts.entry(stage).or_default() += tally.returns;
+    }
+    ReturnStage::ALL
+        .into_iter()
+        .map(|stage| (stage, counts.get(&stage).copied().unwrap_or(0)))
+        .collect()
 }
 
 /// The standards of a version in framework order, each with its graded questions' shares from
@@ -269,7 +276,8 @@ pub fn highest_exceeds_sentence(standards: &[StandardAnalysis]) -> Option<String
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
         [] => return None,
     };
-    let share = percent(first.shares.exceeds, GRADES_PLACES);
+    // As the yearly report prints an area's share of exceeds.
+    let share = percent(first.shares.exceeds, AREA_PLACES);
     Some(if best.len() == 1 {
         format!("{named} had the highest proportion of Exceeds ({share} of its answers)")
     } else {
@@ -378,6 +386,7 @@ pub fn summary_rows<'a>(rounds: impl IntoIterator<Item = &'a RoundFigures>) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::assurance::grades::{ACTIONS_PLACES, GRADES_PLACES, RETURNS_PLACES};
     use crate::assurance::model::{FrameworkId, FrameworkVersionId, StandardId};
     use crate::assurance::store::{Question, Standard};
     use proptest::prelude::*;
@@ -493,7 +502,9 @@ mod tests {
         let found = standards(&version(), &counts());
         assert_eq!(
             highest_exceeds_sentence(&found).as_deref(),
-            Some("Voice of the Child had the highest proportion of Exceeds (30.0% of its answers)")
+            Some(
+                "Voice of the Child had the highest proportion of Exceeds (30.00% of its answers)"
+            )
         );
         // Tied shares name both; none exceeding names none.
         let tied = standards(
@@ -508,7 +519,7 @@ mod tests {
         assert_eq!(
             highest_exceeds_sentence(&tied).as_deref(),
             Some(
-                "Voice of the Child and Online safety had the highest proportion of Exceeds (50.0% of their answers each)"
+                "Voice of the Child and Online safety had the highest proportion of Exceeds (50.00% of their answers each)"
             )
         );
         let none = standards(&version(), &[(QuestionId::new(31), Grade::Met, 2)]);
@@ -537,6 +548,17 @@ mod tests {
         assert_eq!(returned.not_returned, Share { count: 5, of: 30 });
         assert!(returned.below_target(95));
         assert!(!returned.below_target(80));
+        // The dashboard's stages from the same tallies: the moderated ones are complete too.
+        assert_eq!(
+            stages(&version(), &tallies),
+            vec![
+                (ReturnStage::NotStarted, 3),
+                (ReturnStage::InProgress, 2),
+                (ReturnStage::PartlyComplete, 1),
+                (ReturnStage::Complete, 20),
+                (ReturnStage::Moderated, 4),
+            ]
+        );
         assert!(!Returned::default().below_target(95));
     }
 

@@ -89,22 +89,25 @@ impl Share {
     }
 }
 
-/// Rounds half up (towards positive infinity) to `places` decimals: 95.5 → 96, 2.45 → 2.5.
-///
-/// Rust's `format!("{:.1}")` rounds the binary value instead, so 0.05 (stored as a little over
-/// or under) and 12.5 (stored exactly, printed "12") do not always round up as people expect.
-pub fn round_half_up(value: f64, places: u8) -> f64 {
-    let factor = 10f64.powi(i32::from(places));
-    let scaled = value * factor;
-    let below = scaled.floor();
-    // A decimal half is rarely exact in binary: anything within a billionth of it is the half.
-    // Shares of whole counts are never that close to a half without being one.
-    let rounded = if scaled - below >= 0.5 - 1e-9 {
-        below + 1.0
-    } else {
-        below
-    };
-    rounded / factor
+pub use crate::kernel::text::round_half_up;
+
+/// How many decimals each kind of share is printed to, everywhere (dashboard, analysis, export
+/// and yearly report), as the seed prints them: completion of returns in whole percent ("96%
+/// complete, 4% partly"), shares of answers and judgements to one decimal ("92.5%", "5.4%",
+/// "2.1%"), previous actions completed and an area's share of "exceeds" to two ("89.06%",
+/// "24.24%").
+pub const RETURNS_PLACES: u8 = 0;
+pub const GRADES_PLACES: u8 = 1;
+pub const ACTIONS_PLACES: u8 = 2;
+pub const AREA_PLACES: u8 = 2;
+
+/// A share printed to `places` decimals, rounded half up (`kernel::text::percent_text`): "96%",
+/// "92.5%", "89.06%"; "none" when there is nothing to take a share of.
+pub fn percent(share: Share, places: u8) -> String {
+    match share.percent() {
+        Some(value) => crate::kernel::text::percent_text(value, places),
+        None => "none".to_owned(),
+    }
 }
 
 /// How a set of answers splits across the grades.
@@ -240,13 +243,6 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn printed(share: Share, places: u8) -> String {
-        match share.percent_rounded(places) {
-            Some(percent) => format!("{percent:.*}%", usize::from(places)),
-            None => "none".to_string(),
-        }
-    }
-
     #[test]
     fn codes_and_labels_round_trip() {
         for grade in Grade::ALL {
@@ -285,9 +281,9 @@ mod tests {
             .chain(std::iter::repeat_n(Completion::PartlyComplete, 3));
         let rates = completion_rates(returns);
         assert_eq!(rates.complete, Share { count: 64, of: 67 });
-        assert_eq!(printed(rates.complete, 0), "96%");
-        assert_eq!(printed(rates.partly, 0), "4%");
-        assert_eq!(printed(rates.in_progress, 0), "0%");
+        assert_eq!(percent(rates.complete, RETURNS_PLACES), "96%");
+        assert_eq!(percent(rates.partly, RETURNS_PLACES), "4%");
+        assert_eq!(percent(rates.in_progress, RETURNS_PLACES), "0%");
     }
 
     #[test]
@@ -311,10 +307,13 @@ mod tests {
                 of: 773
             }
         );
-        assert_eq!(printed(shares.met_or_exceeded, 1), "92.5%");
-        assert_eq!(printed(shares.partially_met, 1), "5.4%");
-        assert_eq!(printed(shares.not_met, 1), "2.1%");
-        assert_eq!(printed(Share { count: 16, of: 66 }, 2), "24.24%");
+        assert_eq!(percent(shares.met_or_exceeded, GRADES_PLACES), "92.5%");
+        assert_eq!(percent(shares.partially_met, GRADES_PLACES), "5.4%");
+        assert_eq!(percent(shares.not_met, GRADES_PLACES), "2.1%");
+        assert_eq!(
+            percent(Share { count: 16, of: 66 }, ACTIONS_PLACES),
+            "24.24%"
+        );
     }
 
     #[test]
@@ -322,7 +321,7 @@ mod tests {
         let shares = grade_shares([Some(Grade::NotApplicable), None]);
         assert_eq!(shares.answered, 0);
         assert_eq!(shares.met.percent(), None);
-        assert_eq!(printed(shares.met, 1), "none");
+        assert_eq!(percent(shares.met, GRADES_PLACES), "none");
         assert_eq!(completion_rates([]).complete.percent(), None);
     }
 
@@ -331,7 +330,7 @@ mod tests {
         assert_eq!(format!("{:.0}", 12.5_f64), "12");
         assert_eq!(round_half_up(12.5, 0), 13.0);
         // 1 of 2,000 is 0.05%, stored a shade off the half.
-        assert_eq!(printed(Share { count: 1, of: 2000 }, 1), "0.1%");
+        assert_eq!(percent(Share { count: 1, of: 2000 }, GRADES_PLACES), "0.1%");
         assert_eq!(round_half_up(2.675, 2), 2.68);
         assert_eq!(round_half_up(2.449, 1), 2.4);
         assert_eq!(round_half_up(-2.5, 0), -2.0);

@@ -1,27 +1,35 @@
-//! How far a round's returns have got: each return's stage (not started, in progress, partly
-//! complete, complete, moderated), whether it is overdue, and the round's return rate. The
-//! stage is a pure rule over `grades::completion`; `round_progress` reads what it needs.
-
-use std::collections::HashMap;
+//! How far a return has got: its stage (not started, in progress, partly complete, complete,
+//! moderated), whether it is overdue, and its completion. Pure rules over
+//! `grades::completion`, used by the returns dashboard, the analysis (which counts a round's
+//! returns by them from the database's tallies) and the yearly report alike.
 
 use serde::Serialize;
 use time::Date;
 
-use super::grades::{
-    Completion, CompletionRates, Share, completion, completion_rates, round_half_up,
-};
+use super::grades::{Completion, completion};
 use super::model::{QuestionKind, Setting};
-use super::store::{self, AuditReturn, FrameworkVersion, ReturnStatus, Round};
-use crate::kernel::ids::OrganisationId;
-use crate::kernel::{AppError, AppResult, Scope};
+use super::store::{AuditReturn, FrameworkVersion, ReturnStatus};
 
-/// A share as the partnership prints it: "96%", "92.5%"; "no returns" for none.
-pub fn percent_text(share: Share) -> String {
-    match share.percent().map(|percent| round_half_up(percent, 1)) {
-        None => "no returns".to_owned(),
-        Some(percent) if percent.fract() == 0.0 => format!("{percent:.0}%"),
-        Some(percent) => format!("{percent:.1}%"),
-    }
+/// Graded questions answered, counted up to those asked: a changed setting may leave answers
+/// to questions no longer asked, which do not count past them.
+pub fn answered_up_to(required_graded: usize, answered_graded: i64) -> usize {
+    usize::try_from(answered_graded)
+        .unwrap_or(0)
+        .min(required_graded)
+}
+
+/// A return's completion from its status and its graded answers: the one rule by which the
+/// dashboard, the analysis and the yearly report count a round's returns.
+pub fn completion_of(
+    status: ReturnStatus,
+    required_graded: usize,
+    answered_graded: i64,
+) -> Completion {
+    completion(
+        required_graded,
+        answered_up_to(required_graded, answered_graded),
+        is_submitted(status),
+    )
 }
 
 /// Where a return stands on the returns dashboard.
@@ -119,11 +127,7 @@ impl ReturnProgress {
         today: Date,
     ) -> ReturnProgress {
         let required = required_graded(version, setting);
-        // Only questions asked of it can be answered through the pages; a changed setting may
-        // leave answers to questions no longer asked, which do not count past the required.
-        let answered = usize::try_from(audit_return.graded_answered)
-            .unwrap_or(0)
-            .min(required);
+        let answered = answered_up_to(required, audit_return.graded_answered);
         ReturnProgress {
             stage: ReturnStage::of(audit_return.status, required, answered),
             overdue: is_overdue(audit_return.status, audit_return.due_on, today),
@@ -132,99 +136,12 @@ impl ReturnProgress {
             audit_return,
         }
     }
-
-    fn completion(&self) -> Completion {
-        completion(
-            self.required_graded,
-            self.answered_graded,
-            is_submitted(self.audit_return.status),
-        )
-    }
-}
-
-/// A round's returns with their progress, and the round's completion rates (the return rate is
-/// `rates.complete`: submitted complete returns of all, moderated ones included).
-pub struct RoundProgress {
-    pub returns: Vec<ReturnProgress>,
-    pub rates: CompletionRates,
-}
-
-impl RoundProgress {
-    /// How many returns are at each stage, in stage order.
-    pub fn counts(&self) -> Vec<(ReturnStage, usize)> {
-        ReturnStage::ALL
-            .into_iter()
-            .map(|stage| {
-                (
-                    stage,
-                    self.returns.iter().filter(|r| r.stage == stage).count(),
-                )
-            })
-            .collect()
-    }
-
-    /// Below its target: the share of complete returns is under the round's target percentage.
-    pub fn below_target(&self, target_percent: i64) -> bool {
-        let complete = self.rates.complete;
-        // count / of < target / 100, in whole numbers.
-        complete.count * 100 < target_percent * complete.of
-    }
-}
-
-/// The progress of every return of a round.
-pub async fn round_progress(
-    scope: Scope<'_>,
-    round: &Round,
-    today: Date,
-) -> AppResult<RoundProgress> {
-    let version = store::framework_version(scope, round.version_id)
-        .await?
-        .ok_or_else(|| {
-            AppError::Internal(format!("round {} has no framework version", round.id))
-        })?;
-    let settings = setting_by_organisation(scope).await?;
-    let returns: Vec<ReturnProgress> = store::returns_of_round(scope, round.id)
-        .await?
-        .into_iter()
-        .map(|audit_return| {
-            let setting = settings.get(&audit_return.organisation_id).copied();
-            ReturnProgress::of(audit_return, &version, setting, today)
-        })
-        .collect();
-    let rates = completion_rates(returns.iter().map(ReturnProgress::completion));
-    Ok(RoundProgress { returns, rates })
-}
-
-/// The setting each organisation that has one is audited as.
-pub async fn setting_by_organisation(
-    scope: Scope<'_>,
-) -> AppResult<HashMap<OrganisationId, Setting>> {
-    Ok(store::settings(scope)
-        .await?
-        .into_iter()
-        .map(|(organisation, setting)| (organisation, setting.setting))
-        .collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::date;
-
-    #[test]
-    fn shares_print_as_the_partnership_prints_them() {
-        assert_eq!(percent_text(Share { count: 24, of: 25 }), "96%");
-        assert_eq!(
-            percent_text(Share {
-                count: 185,
-                of: 200
-            }),
-            "92.5%"
-        );
-        assert_eq!(percent_text(Share { count: 1, of: 3 }), "33.3%");
-        assert_eq!(percent_text(Share { count: 0, of: 4 }), "0%");
-        assert_eq!(percent_text(Share { count: 0, of: 0 }), "no returns");
-    }
 
     #[test]
     fn a_return_is_partly_complete_when_submitted_with_grades_missing() {
@@ -263,24 +180,25 @@ mod tests {
     }
 
     #[test]
-    fn a_round_is_below_target_when_its_complete_share_is_under_it() {
-        let progress = |complete: i64, of: i64| RoundProgress {
-            returns: Vec::new(),
-            rates: CompletionRates {
-                complete: Share {
-                    count: complete,
-                    of,
-                },
-                ..CompletionRates::default()
-            },
-        };
-        assert!(progress(94, 100).below_target(95));
-        assert!(!progress(95, 100).below_target(95));
-        assert!(!progress(24, 25).below_target(96));
-        assert!(progress(23, 25).below_target(93));
-        assert!(
-            !progress(0, 0).below_target(95),
-            "no returns: nothing to chase"
+    fn answers_to_questions_no_longer_asked_do_not_count_past_those_asked() {
+        assert_eq!(answered_up_to(12, 14), 12);
+        assert_eq!(answered_up_to(12, 3), 3);
+        assert_eq!(answered_up_to(12, -1), 0);
+        assert_eq!(
+            completion_of(ReturnStatus::Submitted, 12, 14),
+            Completion::Complete
+        );
+        assert_eq!(
+            completion_of(ReturnStatus::Moderated, 12, 11),
+            Completion::PartlyComplete
+        );
+        assert_eq!(
+            completion_of(ReturnStatus::InProgress, 12, 12),
+            Completion::InProgress
+        );
+        assert_eq!(
+            completion_of(ReturnStatus::NotStarted, 12, 0),
+            Completion::NotStarted
         );
     }
 }

@@ -10,7 +10,10 @@
 
 use std::sync::Arc;
 
-use super::grades::{Completion, Grade, completion, grade_shares};
+use super::grades::{
+    ACTIONS_PLACES, AREA_PLACES, Completion, GRADES_PLACES, Grade, RETURNS_PLACES, grade_shares,
+};
+use super::progress::completion_of;
 use super::store::{self, GradedReturn, Round};
 use crate::kernel::report::{
     Block, Figure, FigureDefinition, FigureFuture, FigureRef, Inline, RecordRef,
@@ -103,12 +106,13 @@ struct RoundAnalysis {
 }
 
 impl RoundAnalysis {
+    /// By the dashboard's and the analysis's rule: its graded questions answered (not its
+    /// standards graded: a standard may ask several) against those asked of its setting.
     fn completion_of(graded: &GradedReturn) -> Completion {
-        completion(
+        completion_of(
+            graded.audit_return.status,
             graded.required,
-            graded.grades.len(),
-            graded.audit_return.status != store::ReturnStatus::NotStarted
-                && graded.audit_return.status != store::ReturnStatus::InProgress,
+            graded.audit_return.graded_answered,
         )
     }
 
@@ -226,7 +230,7 @@ fn completion_rate(
         label,
         records.len() as i64,
         analysis.returns.len() as i64,
-        0,
+        RETURNS_PLACES,
         records,
     )
 }
@@ -238,7 +242,14 @@ fn s175_complete<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
             Some(analysis) => vec![completion_rate(analysis, "Completed", |c| {
                 c == Completion::Complete
             })],
-            None => vec![Figure::rate("", "Completed", 0, 0, 0, Vec::new())],
+            None => vec![Figure::rate(
+                "",
+                "Completed",
+                0,
+                0,
+                RETURNS_PLACES,
+                Vec::new(),
+            )],
         })
     })
 }
@@ -250,7 +261,14 @@ fn s175_partly_complete<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
             Some(analysis) => vec![completion_rate(analysis, "Partly completed", |c| {
                 c == Completion::PartlyComplete
             })],
-            None => vec![Figure::rate("", "Partly completed", 0, 0, 0, Vec::new())],
+            None => vec![Figure::rate(
+                "",
+                "Partly completed",
+                0,
+                0,
+                RETURNS_PLACES,
+                Vec::new(),
+            )],
         })
     })
 }
@@ -289,7 +307,7 @@ fn s175_grades<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
         let Some(analysis) = analysis.as_ref() else {
             return Ok(GRADE_SHARES
                 .iter()
-                .map(|(code, label)| Figure::rate(*code, *label, 0, 0, 1, Vec::new()))
+                .map(|(code, label)| Figure::rate(*code, *label, 0, 0, GRADES_PLACES, Vec::new()))
                 .collect());
         };
         let shares = grade_shares(
@@ -306,7 +324,14 @@ fn s175_grades<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
                     "partially_met" => shares.partially_met,
                     _ => shares.not_met,
                 };
-                Figure::rate(*code, *label, share.count, share.of, 1, records.clone())
+                Figure::rate(
+                    *code,
+                    *label,
+                    share.count,
+                    share.of,
+                    GRADES_PLACES,
+                    records.clone(),
+                )
             })
             .collect())
     })
@@ -321,7 +346,7 @@ fn s175_previous_actions<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
                 "Every previous action completed",
                 0,
                 0,
-                2,
+                ACTIONS_PLACES,
                 Vec::new(),
             )]);
         };
@@ -339,7 +364,7 @@ fn s175_previous_actions<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
             "Every previous action completed",
             done,
             records.len() as i64,
-            2,
+            ACTIONS_PLACES,
             records,
         )])
     })
@@ -381,7 +406,7 @@ fn s175_exceeds_by_area<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
         let Some(analysis) = analysis.as_ref() else {
             return Ok(Vec::new());
         };
-        Ok(by_standard(analysis, |g| g == Grade::Exceeds, 2))
+        Ok(by_standard(analysis, |g| g == Grade::Exceeds, AREA_PLACES))
     })
 }
 
@@ -407,7 +432,11 @@ fn s11_met_by_standard<'a>(input: &'a ReportInput<'a>) -> FigureFuture<'a> {
         let Some(analysis) = analysis.as_ref() else {
             return Ok(Vec::new());
         };
-        Ok(by_standard(analysis, Grade::is_met_or_exceeded, 0))
+        Ok(by_standard(
+            analysis,
+            Grade::is_met_or_exceeded,
+            RETURNS_PLACES,
+        ))
     })
 }
 

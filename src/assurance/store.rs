@@ -668,16 +668,18 @@ pub struct AuditReturn {
     pub graded_answered: i64,
 }
 
-const RETURN_COLUMNS: &str = "r.id, r.round_id, r.organisation_id, o.name AS organisation_name, r.status, \
+/// An `AuditReturn`'s columns, of `RETURN_TABLES`.
+pub(super) const RETURN_FIELDS: &str = "r.id, r.round_id, r.organisation_id, o.name AS organisation_name, r.status, \
      r.due_on, r.previous_return_id, r.submitted_at, r.submitted_by_name, r.reopened_count, \
      (SELECT COUNT(*) FROM assurance_answers a JOIN assurance_questions q ON q.id = a.question_id \
-      WHERE a.return_id = r.id AND q.kind = 'grade' AND a.grade IS NOT NULL AND a.to_review = 0) AS graded_answered \
-     FROM assurance_returns r JOIN organisations o ON o.id = r.organisation_id";
+      WHERE a.return_id = r.id AND q.kind = 'grade' AND a.grade IS NOT NULL AND a.to_review = 0) AS graded_answered";
+pub(super) const RETURN_TABLES: &str =
+    "FROM assurance_returns r JOIN organisations o ON o.id = r.organisation_id";
 
 /// A round's returns, by organisation name.
 pub async fn returns_of_round(mut store: impl Store, round: RoundId) -> Result<Vec<AuditReturn>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {RETURN_COLUMNS} WHERE r.round_id = $1 AND r.partnership_id = $2 ORDER BY o.name"
+        "SELECT {RETURN_FIELDS} {RETURN_TABLES} WHERE r.round_id = $1 AND r.partnership_id = $2 ORDER BY o.name"
     )))
     .bind(round)
     .bind(store.partnership())
@@ -691,7 +693,7 @@ pub async fn returns_of_organisation(
     organisation: OrganisationId,
 ) -> Result<Vec<AuditReturn>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {RETURN_COLUMNS} WHERE r.organisation_id = $1 AND r.partnership_id = $2 \
+        "SELECT {RETURN_FIELDS} {RETURN_TABLES} WHERE r.organisation_id = $1 AND r.partnership_id = $2 \
          ORDER BY r.due_on DESC, r.id DESC"
     )))
     .bind(organisation)
@@ -703,7 +705,7 @@ pub async fn returns_of_organisation(
 /// One of the partnership's returns; None for another partnership's.
 pub async fn find_return(mut store: impl Store, id: ReturnId) -> Result<Option<AuditReturn>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {RETURN_COLUMNS} WHERE r.id = $1 AND r.partnership_id = $2"
+        "SELECT {RETURN_FIELDS} {RETURN_TABLES} WHERE r.id = $1 AND r.partnership_id = $2"
     )))
     .bind(id)
     .bind(store.partnership())
@@ -907,23 +909,6 @@ pub struct LastChaser {
     pub sent_by_name: Option<String>,
 }
 
-/// The last chaser sent about each of a round's returns that has had one.
-pub async fn last_chasers_of_round(
-    mut store: impl Store,
-    round: RoundId,
-) -> Result<HashMap<ReturnId, LastChaser>> {
-    let rows: Vec<LastChaser> = sqlx::query_as(
-        "SELECT c.return_id, c.kind, c.sent_on, c.recipients, c.sent_by_name FROM assurance_chasers c \
-         JOIN assurance_returns r ON r.id = c.return_id \
-         WHERE r.round_id = $1 AND c.partnership_id = $2 ORDER BY c.id",
-    )
-    .bind(round)
-    .bind(store.partnership())
-    .fetch_all(store.conn())
-    .await?;
-    Ok(rows.into_iter().map(|row| (row.return_id, row)).collect())
-}
-
 // ---- extensions ----
 
 /// An extension granted to a return: its new due date and why.
@@ -997,21 +982,6 @@ pub async fn extensions_of_return(
     .bind(store.partnership())
     .fetch_all(store.conn())
     .await
-}
-
-/// The latest extension of each of a round's returns that has had one.
-pub async fn latest_extensions_of_round(
-    mut store: impl Store,
-    round: RoundId,
-) -> Result<HashMap<ReturnId, Extension>> {
-    let rows: Vec<Extension> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {EXTENSION_COLUMNS} WHERE r.round_id = $1 AND r.partnership_id = $2 ORDER BY e.id"
-    )))
-    .bind(round)
-    .bind(store.partnership())
-    .fetch_all(store.conn())
-    .await?;
-    Ok(rows.into_iter().map(|row| (row.return_id, row)).collect())
 }
 
 // ---- answers ----

@@ -15,7 +15,9 @@ use time::Date;
 
 use super::case_audits::work::{self as case_work, OpenCase};
 use super::deep_dive_store as deep;
-use super::progress::{is_submitted, percent_text, round_progress};
+use super::figures::round_standing;
+use super::grades::{RETURNS_PLACES, percent};
+use super::progress::is_submitted;
 use super::store::{self, ReturnStatus};
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::filters::count_of;
@@ -29,7 +31,7 @@ pub fn waiting<'a>(state: &'a AppState, user: &'a CurrentUser, today: Date) -> W
         let scope = Scope::new(&state.db, user.partnership());
         let mut items = Vec::new();
         if user.can(Permission::ManageAssurance) {
-            items.extend(rounds_below_target(scope, today).await?);
+            items.extend(rounds_below_target(state, scope, today).await?);
             items.extend(letters_to_send(scope).await?);
             items.extend(round_tables_to_record(scope).await?);
         } else if let Some(organisation) = user.organisation()
@@ -212,29 +214,30 @@ async fn returns_to_submit(
     Ok(items)
 }
 
-async fn rounds_below_target(scope: Scope<'_>, today: Date) -> AppResult<Vec<WorkItem>> {
+async fn rounds_below_target(
+    state: &AppState,
+    scope: Scope<'_>,
+    today: Date,
+) -> AppResult<Vec<WorkItem>> {
     let mut items = Vec::new();
     for round in store::list_rounds(scope).await? {
         if round.status != "open" || today <= round.due_on {
             continue;
         }
-        let progress = round_progress(scope, &round, today).await?;
-        if progress.returns.is_empty() || !progress.below_target(round.target_percent) {
+        // The dashboard's figures: counted by the database, kept until the data changes.
+        let returned = round_standing(state, scope, &round).await?.returned;
+        let complete = returned.complete;
+        if complete.of == 0 || !returned.below_target(round.target_percent) {
             continue;
         }
-        let complete = progress.rates.complete;
-        let waiting = progress
-            .returns
-            .iter()
-            .filter(|r| !is_submitted(r.audit_return.status))
-            .count();
+        let waiting = returned.not_returned.count;
         items.push(
             WorkItem::new(
                 Urgency::Overdue,
                 format!(
                     "{}: {} of returns complete, below the {}% target",
                     round.title,
-                    percent_text(complete),
+                    percent(complete, RETURNS_PLACES),
                     round.target_percent
                 ),
                 Measure::Due(round.due_on),
@@ -244,7 +247,7 @@ async fn rounds_below_target(scope: Scope<'_>, today: Date) -> AppResult<Vec<Wor
                 "{} of {} complete; {} not yet submitted.",
                 complete.count,
                 complete.of,
-                count_of(waiting as i64, "return", "returns")
+                count_of(waiting, "return", "returns")
             )),
         );
     }

@@ -194,6 +194,35 @@ pub fn iso_date(date: time::Date) -> String {
     format!("{date}")
 }
 
+/// Rounds half up (towards positive infinity) to `places` decimals: 95.5 → 96, 2.45 → 2.5.
+///
+/// Rust's `format!("{:.1}")` rounds the binary value instead, so 0.05 (stored as a little over
+/// or under) and 12.5 (stored exactly, printed "12") do not always round up as people expect.
+pub fn round_half_up(value: f64, places: u8) -> f64 {
+    let factor = 10f64.powi(i32::from(places));
+    let scaled = value * factor;
+    let below = scaled.floor();
+    // A decimal half is rarely exact in binary: anything within a billionth of it is the half.
+    // Shares of whole counts are never that close to a half without being one.
+    let rounded = if scaled - below >= 0.5 - 1e-9 {
+        below + 1.0
+    } else {
+        below
+    };
+    rounded / factor
+}
+
+/// A percentage as the partnership prints it, to `places` decimals rounded half up: "96%",
+/// "92.5%", "89.06%". Every page, export and report prints rates through this, so the same
+/// figure never reads "95.5%" on one and "96%" on another.
+pub fn percent_text(percent: f64, places: u8) -> String {
+    format!(
+        "{:.*}%",
+        usize::from(places),
+        round_half_up(percent, places)
+    )
+}
+
 /// "23 November 2026", the GOV.UK date style.
 pub fn long_date(date: time::Date) -> String {
     format!("{} {} {}", date.day(), date.month(), date.year())
@@ -245,6 +274,18 @@ pub fn safe_return_path(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percentages_round_half_up_to_their_places() {
+        assert_eq!(percent_text(64.0 * 100.0 / 67.0, 0), "96%");
+        assert_eq!(percent_text(95.5, 0), "96%");
+        assert_eq!(percent_text(12.5, 0), "13%", "format! alone prints 12");
+        assert_eq!(percent_text(2.45, 1), "2.5%");
+        assert_eq!(percent_text(185.0 * 100.0 / 200.0, 1), "92.5%");
+        assert_eq!(percent_text(57.0 * 100.0 / 64.0, 2), "89.06%");
+        assert_eq!(percent_text(30.0, 1), "30.0%");
+        assert_eq!(percent_text(0.0, 0), "0%");
+    }
 
     fn parts(day: &str, month: &str, year: &str) -> DateParts {
         DateParts {

@@ -118,7 +118,11 @@ pub fn format_value(value: Option<f64>, unit: &Unit) -> String {
     };
     match unit {
         Unit::Count => group_thousands(value, 0),
-        Unit::Percent { places } => format!("{}%", group_thousands(value, *places)),
+        // Rounded half up, as every page prints a percentage (`kernel::text::percent_text`).
+        Unit::Percent { places } => format!(
+            "{}%",
+            group_thousands(crate::kernel::text::round_half_up(value, *places), *places)
+        ),
         Unit::Pence => {
             let pounds = value / 100.0;
             let places = if (value.round() as i64) % 100 == 0 {

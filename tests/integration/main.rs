@@ -7,6 +7,7 @@ mod access;
 mod accounts;
 mod assurance;
 mod assurance_analysis;
+mod assurance_dashboard;
 mod assurance_home;
 mod assurance_moderation;
 mod assurance_shared;

@@ -1,8 +1,8 @@
 //! A round's analysis page and its XLSX export: completion against the target, each standard's
 //! grade shares, the overall shares, previous actions completed and the framework's earlier
-//! rounds, filtered by kind of organisation (`?setting=`). The figures are counted by the
-//! database and kept per round and filter until the partnership's data changes
-//! (`kernel::cache`), so the page stays fast however many returns a round has.
+//! rounds, filtered by kind of organisation (`?setting=`). The figures are `figures.rs`'s: counted
+//! by the database and kept per round and filter, so the page stays fast however many returns a
+//! round has.
 
 use std::sync::Arc;
 
@@ -12,81 +12,15 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::assurance::analysis::{
-    self, ACTIONS_PLACES, GRADES_PLACES, JUDGED, PreviousActions, RETURNS_PLACES, ReturnTally,
-    RoundFigures, percent, share_of,
-};
-use crate::assurance::grades::{Grade, Share};
+use crate::assurance::analysis::{self, JUDGED, RoundFigures, share_of};
+use crate::assurance::figures::round_figures;
+use crate::assurance::grades::{ACTIONS_PLACES, GRADES_PLACES, RETURNS_PLACES, Share, percent};
 use crate::assurance::model::Setting;
-use crate::assurance::store::{self, ReturnStatus, Round};
+use crate::assurance::store::{self, Round};
 use crate::kernel::{AppError, AppResult, AppState, Chrome, Ctx, Loaded, Scope, render};
 
 /// The longest filter value echoed back in the "no such kind" message.
 const ECHO_LIMIT: usize = 40;
-
-/// A round's figures, counted by the database; none of its returns' answers are loaded.
-async fn compute(
-    scope: Scope<'_>,
-    round: &Round,
-    setting: Option<Setting>,
-) -> AppResult<RoundFigures> {
-    let version = store::framework_version(scope, round.version_id)
-        .await?
-        .ok_or_else(|| {
-            AppError::Internal(format!("round {} has no framework version", round.id))
-        })?;
-    let counts: Vec<_> = store::grade_counts(scope, round.id, setting)
-        .await?
-        .into_iter()
-        .filter_map(|(question, grade, answers)| {
-            Some((question, Grade::from_code(&grade)?, answers))
-        })
-        .collect();
-    let tallies: Vec<ReturnTally> = store::return_tallies(scope, round.id, setting)
-        .await?
-        .into_iter()
-        .filter_map(|(status, setting, answered, returns)| {
-            Some(ReturnTally {
-                status: ReturnStatus::from_code(&status)?,
-                setting: setting.as_deref().and_then(Setting::from_code),
-                answered,
-                returns,
-            })
-        })
-        .collect();
-    let previous = store::previous_action_totals(scope, round.id, setting).await?;
-    let standards = analysis::standards(&version, &counts);
-    Ok(RoundFigures {
-        round_id: round.id,
-        title: round.title.clone(),
-        opens_on: round.opens_on,
-        target_percent: round.target_percent,
-        returned: analysis::returned(&version, &tallies),
-        overall: analysis::overall(&standards),
-        standards,
-        previous: PreviousActions::of(previous),
-    })
-}
-
-/// A round's figures for a filter, from the cache while the partnership's data is unchanged.
-pub async fn round_figures(
-    state: &AppState,
-    scope: Scope<'_>,
-    round: &Round,
-    setting: Option<Setting>,
-) -> AppResult<Arc<RoundFigures>> {
-    let revision = crate::kernel::cache::revision(scope).await?;
-    let key = format!(
-        "assurance.analysis.{}.{}.{}",
-        scope.partnership(),
-        round.id,
-        setting.map_or("all", Setting::code)
-    );
-    state
-        .cache
-        .get_or_compute(key, revision, compute(scope, round, setting))
-        .await
-}
 
 /// The round and the framework's rounds before it, oldest first, with their figures.
 async fn with_earlier_rounds(

@@ -12,13 +12,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::{form_pairs, sees_only_own_organisation};
 use crate::assurance::agreement::Agreement;
 use crate::assurance::deep_dive_store::{self as deep, ModerationRecord, NewJudgement};
-use crate::assurance::grades::{Grade, Share};
+use crate::assurance::grades::{GRADES_PLACES, Grade, Share, percent};
 use crate::assurance::letter::StandardOutcome;
 use crate::assurance::moderation::{
     AGREE, FORM_FIELD, ModeratedStandard, comment_field, decision_field, members_complete,
     moderated_standards, panel_agreement, read_moderation, ready_to_mark,
 };
-use crate::assurance::progress::percent_text;
 use crate::assurance::store::{self, AuditReturn, ReturnStatus, Round};
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::text::FormErrors;
@@ -110,7 +109,7 @@ pub async fn moderation_state(
 /// The agreement between a return's panel members, in words for a page.
 pub struct AgreementView {
     pub moderators: usize,
-    /// "3 of 4 standards (75%)", of the standards two or more judged.
+    /// "3 of 4 standards (75.0%)", of the standards two or more judged.
     pub between_moderators: String,
     /// Judgements agreeing with the self-grade.
     pub with_self_grade: String,
@@ -126,7 +125,7 @@ fn share_words(share: Share, of_what: &str) -> String {
             "{} of {} {of_what} ({})",
             share.count,
             share.of,
-            percent_text(share)
+            percent(share, GRADES_PLACES)
         )
     }
 }
@@ -150,7 +149,7 @@ impl AgreementView {
                     "{} of {} judgements ({})",
                     agreement.with_self_grade.count,
                     agreement.with_self_grade.of,
-                    percent_text(agreement.with_self_grade)
+                    percent(agreement.with_self_grade, GRADES_PLACES)
                 )
             },
             cohen_kappa: kappa_words(agreement.cohen_kappa),

@@ -7,11 +7,16 @@ use axum::extract::{Query, RawForm, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{form_pairs, may_list_return, sees_only_own_organisation};
+use super::{form_pairs, sees_only_own_organisation};
+use crate::assurance::dashboard_store;
+use crate::assurance::figures::round_standing;
 use crate::assurance::forms::{Candidate, FrameworkChoice, Population, RoundForm};
-use crate::assurance::grades::Share;
-use crate::assurance::progress::{ReturnProgress, is_submitted, percent_text, round_progress};
+use crate::assurance::grades::{RETURNS_PLACES, Share, percent};
+use crate::assurance::model::{ReturnId, Setting};
+use crate::assurance::progress::{ReturnProgress, is_submitted};
 use crate::assurance::store::{self, AuditReturn, Round};
+use crate::kernel::auth::CurrentUser;
+use crate::kernel::ids::OrganisationId;
 use crate::kernel::paging::page_count;
 use crate::kernel::text::{FormErrors, today};
 use crate::kernel::{
@@ -201,11 +206,11 @@ struct RoundPage {
     round: Round,
     rows: Vec<ReturnRow>,
     /// (label, tag class, count)
-    counts: Vec<(&'static str, &'static str, usize)>,
+    counts: Vec<(&'static str, &'static str, i64)>,
     rate: Share,
     rate_text: String,
     below_target: bool,
-    all_returns: usize,
+    all_returns: i64,
     page: usize,
     pages: usize,
     own_only: bool,
@@ -214,7 +219,7 @@ struct RoundPage {
 
 /// A reopen refused for want of a reason: which return, and the reason as typed.
 struct RefusedReopen {
-    return_id: crate::assurance::model::ReturnId,
+    audit_return: AuditReturn,
     reason: String,
 }
 
@@ -225,6 +230,33 @@ fn reason_field(id: crate::assurance::model::ReturnId) -> String {
 /// Returns listed on one page of the dashboard.
 const RETURNS_PER_PAGE: usize = 50;
 
+/// Whose returns the table lists: every one, or (for someone who acts for an organisation) its
+/// own; someone organisation-scoped without an organisation sees none.
+enum Listing {
+    Every,
+    Own(OrganisationId),
+    Nothing,
+}
+
+impl Listing {
+    fn of(user: &CurrentUser) -> Listing {
+        if !sees_only_own_organisation(&user.roles) {
+            return Listing::Every;
+        }
+        user.organisation().map_or(Listing::Nothing, Listing::Own)
+    }
+
+    fn organisation(&self) -> Option<OrganisationId> {
+        match self {
+            Listing::Own(organisation) => Some(*organisation),
+            Listing::Every | Listing::Nothing => None,
+        }
+    }
+}
+
+/// The dashboard for a national round (tens of thousands of returns) without loading them: the
+/// stage counts and the return rate are counted by the database by the analysis's rule and
+/// kept until the data changes (`figures::round_standing`); the table reads one page of returns.
 async fn round_page_for(
     state: &AppState,
     ctx: &Ctx,
@@ -234,39 +266,50 @@ async fn round_page_for(
     page: usize,
 ) -> AppResult<RoundPage> {
     let user = ctx.user()?;
-    let progress = round_progress(ctx.scope(state)?, &round, today()).await?;
-    let counts = progress
-        .counts()
+    let scope = ctx.scope(state)?;
+    let standing = round_standing(state, scope, &round).await?;
+    let listing = Listing::of(user);
+    let organisation = listing.organisation();
+    let listed = match listing {
+        Listing::Nothing => 0,
+        Listing::Every | Listing::Own(_) => {
+            dashboard_store::returns_listed(scope, round.id, organisation).await?
+        }
+    };
+    let pages = page_count(usize::try_from(listed).unwrap_or(0), RETURNS_PER_PAGE);
+    // The page holding a refused reopen when there is one.
+    let page = match &refused {
+        Some(refused) => {
+            let before =
+                dashboard_store::returns_before(scope, &refused.audit_return, organisation).await?;
+            usize::try_from(before).unwrap_or(0) / RETURNS_PER_PAGE + 1
+        }
+        None => page,
+    }
+    .clamp(1, pages);
+    let shown = match listing {
+        Listing::Nothing => Vec::new(),
+        Listing::Every | Listing::Own(_) => {
+            dashboard_store::returns_page(
+                scope,
+                round.id,
+                organisation,
+                RETURNS_PER_PAGE,
+                (page - 1) * RETURNS_PER_PAGE,
+            )
+            .await?
+        }
+    };
+    let ids: Vec<ReturnId> = shown.iter().map(|row| row.audit_return.id).collect();
+    let mut chasers = dashboard_store::last_chasers_of(scope, &ids).await?;
+    let mut extensions = dashboard_store::latest_extensions_of(scope, &ids).await?;
+    let today = today();
+    let rows = shown
         .into_iter()
-        .map(|(stage, count)| (stage.label(), stage.tag_class(), count))
-        .collect();
-    let below_target = progress.below_target(round.target_percent);
-    let rate = progress.rates.complete;
-    let all_returns = progress.returns.len();
-    let mut chasers = store::last_chasers_of_round(ctx.scope(state)?, round.id).await?;
-    let mut extensions = store::latest_extensions_of_round(ctx.scope(state)?, round.id).await?;
-    let listed: Vec<ReturnProgress> = progress
-        .returns
-        .into_iter()
-        .filter(|row| may_list_return(user, row.audit_return.organisation_id))
-        .collect();
-    // A national round has tens of thousands of returns: the table shows a page of them, the
-    // page holding a refused reopen when there is one.
-    let pages = page_count(listed.len(), RETURNS_PER_PAGE);
-    let page = refused
-        .as_ref()
-        .and_then(|refused| {
-            listed
-                .iter()
-                .position(|row| row.audit_return.id == refused.return_id)
-        })
-        .map_or(page, |index| index / RETURNS_PER_PAGE + 1)
-        .clamp(1, pages);
-    let rows = listed
-        .into_iter()
-        .skip((page - 1) * RETURNS_PER_PAGE)
-        .take(RETURNS_PER_PAGE)
-        .map(|progress| {
+        .map(|listed| {
+            let setting = listed.setting.as_deref().and_then(Setting::from_code);
+            let progress =
+                ReturnProgress::of(listed.audit_return, &standing.version, setting, today);
             let id = progress.audit_return.id;
             let field = reason_field(id);
             ReturnRow {
@@ -280,7 +323,7 @@ async fn round_page_for(
                 reopenable: is_submitted(progress.audit_return.status),
                 reason: refused
                     .as_ref()
-                    .filter(|refused| refused.return_id == id)
+                    .filter(|refused| refused.audit_return.id == id)
                     .map(|refused| refused.reason.clone())
                     .unwrap_or_default(),
                 reason_error: errors.get(&field).map(str::to_owned),
@@ -288,18 +331,26 @@ async fn round_page_for(
             }
         })
         .collect();
+    let rate = standing.returned.complete;
     Ok(RoundPage {
         chrome: ctx.chrome(state).await?,
         own_only: sees_only_own_organisation(&user.roles),
         can_manage: user.can(Permission::ManageAssurance),
-        rate_text: percent_text(rate),
+        rate_text: match rate.of {
+            0 => "no returns".to_owned(),
+            _ => percent(rate, RETURNS_PLACES),
+        },
+        below_target: standing.returned.below_target(round.target_percent),
+        counts: standing
+            .stages
+            .iter()
+            .map(|(stage, count)| (stage.label(), stage.tag_class(), *count))
+            .collect(),
+        all_returns: rate.of,
         errors,
         round,
         rows,
-        counts,
         rate,
-        below_target,
-        all_returns,
         page,
         pages,
     })
@@ -345,7 +396,7 @@ pub async fn reopen_return(
     let reason = errors.required_text(&field, "The reason for reopening", &form.reason, 500);
     if !errors.is_empty() {
         let refused = RefusedReopen {
-            return_id: audit_return.id,
+            audit_return,
             reason: form.reason,
         };
         return render_refused(
