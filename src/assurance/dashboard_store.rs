@@ -141,6 +141,29 @@ pub async fn last_chasers_of(
     Ok(rows.into_iter().map(|row| (row.return_id, row)).collect())
 }
 
+/// Of these returns, those that follow another partnership's (one return for several
+/// partnerships, `shared.rs`), with the name of the partnership where each is answered.
+pub async fn answered_elsewhere(
+    mut store: impl Store,
+    returns: &[ReturnId],
+) -> Result<HashMap<ReturnId, String>> {
+    if returns.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT s.return_id, p.name FROM assurance_return_shares s \
+         JOIN partnerships p ON p.id = s.answered_by_partnership_id \
+         WHERE s.partnership_id = $1 AND s.return_id IN ({})",
+        placeholders(returns.len())
+    );
+    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(store.partnership());
+    for id in returns {
+        query = query.bind(*id);
+    }
+    let rows: Vec<(ReturnId, String)> = query.fetch_all(store.conn()).await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// The latest extension of each of these returns that has had one.
 pub async fn latest_extensions_of(
     mut store: impl Store,

@@ -100,7 +100,9 @@ on_both_backends!(
         west_admin
             .get(&format!("/assurance/rounds/{}", west_round.id))
             .await
-            .assert_contains(POLICE);
+            .assert_contains(POLICE)
+            .assert_contains("Answered in Halton Safeguarding Children Partnership")
+            .assert_contains("Changed only in Halton Safeguarding Children Partnership");
         let analysis = west_admin
             .get(&format!("/assurance/rounds/{}/analysis", west_round.id))
             .await;

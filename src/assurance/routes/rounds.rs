@@ -190,6 +190,8 @@ struct ReturnRow {
     last_chaser: Option<(&'static str, time::Date)>,
     /// Its latest extension.
     extension: Option<store::Extension>,
+    /// It follows another partnership's return: that partnership's name (changed only there).
+    answered_in: Option<String>,
 }
 
 impl ReturnRow {
@@ -303,6 +305,7 @@ async fn round_page_for(
     let ids: Vec<ReturnId> = shown.iter().map(|row| row.audit_return.id).collect();
     let mut chasers = dashboard_store::last_chasers_of(scope, &ids).await?;
     let mut extensions = dashboard_store::latest_extensions_of(scope, &ids).await?;
+    let mut answered_elsewhere = dashboard_store::answered_elsewhere(scope, &ids).await?;
     let today = today();
     let rows = shown
         .into_iter()
@@ -320,6 +323,7 @@ async fn round_page_for(
                     )
                 }),
                 extension: extensions.remove(&id),
+                answered_in: answered_elsewhere.remove(&id),
                 reopenable: is_submitted(progress.audit_return.status),
                 reason: refused
                     .as_ref()
