@@ -47,7 +47,8 @@ pub struct OtherReturn {
 }
 
 impl OtherReturn {
-    fn candidate(&self) -> Candidate {
+    /// What the rules know of it (`shared::may_follow`).
+    pub fn candidate(&self) -> Candidate {
         Candidate {
             follows_a_return: self.follows.is_some(),
             round_live: self.round_live_flag != 0,

@@ -629,6 +629,16 @@ impl ReturnStatus {
         }
     }
 
+    /// As the pages print it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReturnStatus::NotStarted => "Not started",
+            ReturnStatus::InProgress => "In progress",
+            ReturnStatus::Submitted => "Submitted",
+            ReturnStatus::Moderated => "Moderated",
+        }
+    }
+
     pub fn from_code(code: &str) -> Option<ReturnStatus> {
         [
             ReturnStatus::NotStarted,

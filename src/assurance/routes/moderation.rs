@@ -238,15 +238,6 @@ fn why_not(
     None
 }
 
-fn status_label(status: ReturnStatus) -> &'static str {
-    match status {
-        ReturnStatus::NotStarted => "Not started",
-        ReturnStatus::InProgress => "In progress",
-        ReturnStatus::Submitted => "Submitted",
-        ReturnStatus::Moderated => "Moderated",
-    }
-}
-
 /// What the current panel member typed, per standard number: (decision, comment).
 type Typed = std::collections::HashMap<i64, (String, String)>;
 
@@ -352,7 +343,7 @@ async fn moderation_page_for(
         chrome: ctx.chrome(state).await?,
         form_error: errors.get(FORM_FIELD).map(str::to_owned),
         mark_error: errors.get(MARK_FIELD).map(str::to_owned),
-        status: status_label(audit_return.status),
+        status: audit_return.status.label(),
         in_sample: moderation.in_sample.clone(),
         agreement: AgreementView::of(&moderation.agreement),
         complete: moderation.complete.len(),

@@ -42,15 +42,6 @@ pub struct Sharing {
     pub followers: Vec<OtherView>,
 }
 
-fn stage_label(status: store::ReturnStatus) -> &'static str {
-    match status {
-        store::ReturnStatus::NotStarted => "Not started",
-        store::ReturnStatus::InProgress => "In progress",
-        store::ReturnStatus::Submitted => "Submitted",
-        store::ReturnStatus::Moderated => "Moderated",
-    }
-}
-
 /// What the return page says about sharing, for this person: its respondents and the business
 /// unit see the offers; everyone who sees a following return sees where it is answered.
 pub async fn sharing_for(
@@ -74,7 +65,7 @@ pub async fn sharing_for(
             partnership_name: other.partnership_name.clone(),
             round_title: other.round_title.clone(),
             due: long_date(other.due_on),
-            stage: stage_label(other.status),
+            stage: other.status.label(),
             refusal: None,
             last_copied_at: other.last_copied_at.clone(),
         };
@@ -85,7 +76,7 @@ pub async fn sharing_for(
             // Following another return: not this one's to offer.
             Some(_) => {}
             None if other.round_live_flag != 0 => {
-                view.refusal = shared::may_follow(answering, other_candidate(&other))
+                view.refusal = shared::may_follow(answering, other.candidate())
                     .err()
                     .map(shared::Refusal::message);
                 sharing.offers.push(view);
@@ -94,15 +85,6 @@ pub async fn sharing_for(
         }
     }
     Ok(sharing)
-}
-
-fn other_candidate(other: &shared_store::OtherReturn) -> shared::Candidate {
-    shared::Candidate {
-        follows_a_return: other.follows.is_some(),
-        round_live: other.round_live_flag != 0,
-        status: other.status,
-        own_answers: other.own_answers,
-    }
 }
 
 /// Refuses a change to a return that follows another partnership's: it changes only where it
